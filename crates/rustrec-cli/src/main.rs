@@ -1,0 +1,50 @@
+//! The `rustrec` command-line tool: parses flags, wires the library together, prints.
+//!
+//! No algorithm lives here; anything a library user would also want is in a library crate.
+
+mod commands;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// rustrec: train, evaluate and use recommender models (matrix factorization, BPR, SLIM,
+/// item-KNN, EASE, ALS) on MovieLens files, generic rating logs or built-in synthetic data.
+#[derive(Debug, Parser)]
+#[command(name = "rustrec", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: commands::Command,
+    /// Print the final figures as one JSON object (last line of standard output).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Hide progress bars.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+}
+
+/// Options every subcommand sees.
+#[derive(Clone, Copy, Debug)]
+pub struct Globals {
+    /// `--json` was given.
+    pub json: bool,
+    /// `--quiet` was given.
+    pub quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let globals = Globals {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    match commands::run(cli.command, globals) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

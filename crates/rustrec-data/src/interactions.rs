@@ -1,0 +1,517 @@
+//! [`Interactions`]: the user × item matrix that models train on.
+
+use std::sync::Arc;
+
+use crate::error::{DataError, Result};
+use crate::ids::{IdMap, ItemIdx, UserIdx};
+
+/// One user's interactions: item indices in increasing order and their values.
+#[derive(Clone, Copy, Debug)]
+pub struct Row<'a> {
+    /// Dense item indices, strictly increasing.
+    pub items: &'a [u32],
+    /// Value of each item.
+    pub values: &'a [f32],
+    /// Timestamp of each item, when the data has them.
+    pub timestamps: Option<&'a [i64]>,
+}
+
+impl Row<'_> {
+    /// Number of interactions in the row.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the row is empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Whether the row holds `item` (binary search).
+    #[inline]
+    pub fn contains(&self, item: u32) -> bool {
+        self.items.binary_search(&item).is_ok()
+    }
+}
+
+/// One item's interactions: user indices in increasing order and their values.
+#[derive(Clone, Copy, Debug)]
+pub struct Col<'a> {
+    /// Dense user indices, strictly increasing.
+    pub users: &'a [u32],
+    /// Value of each user's interaction.
+    pub values: &'a [f32],
+}
+
+impl Col<'_> {
+    /// Number of interactions in the column.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Whether the column is empty.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+}
+
+/// A sparse user × item matrix of interactions, stored by user (CSR) and by item (CSC).
+///
+/// * Users and items are dense indices `0..n_users` / `0..n_items`; the id maps translate
+///   them to the raw ids of the source. Two `Interactions` that hold the same `Arc<IdMap>`s
+///   share one id space (a train and a test set, say); a user or item may then have no
+///   interactions in one of them.
+/// * Every row holds strictly increasing item indices (no duplicates), so membership is a
+///   binary search and merges are linear.
+/// * Values are `f32` (ratings, counts, or 1 for implicit feedback); timestamps (`i64`,
+///   seconds) are optional and follow the CSR order.
+///
+/// Rows and columns are borrowed slices: nothing is copied on access.
+#[derive(Clone, Debug)]
+pub struct Interactions {
+    users: Arc<IdMap>,
+    items: Arc<IdMap>,
+    user_ptr: Vec<usize>,
+    item_indices: Vec<u32>,
+    values: Vec<f32>,
+    timestamps: Option<Vec<i64>>,
+    item_ptr: Vec<usize>,
+    user_indices: Vec<u32>,
+    col_values: Vec<f32>,
+}
+
+impl Interactions {
+    /// Builds from CSR arrays, checking them, and derives the CSC copy.
+    ///
+    /// `indptr` has `users.len() + 1` non-decreasing offsets starting at 0; each row's item
+    /// indices must be strictly increasing and below `items.len()`.
+    pub fn from_csr(
+        users: Arc<IdMap>,
+        items: Arc<IdMap>,
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+        values: Vec<f32>,
+        timestamps: Option<Vec<i64>>,
+    ) -> Result<Self> {
+        let n_users = users.len();
+        let n_items = items.len();
+        let bad = |what: String| Err(DataError::Invalid(format!("invalid CSR arrays: {what}")));
+        if indptr.len() != n_users + 1 || indptr[0] != 0 {
+            return bad(format!(
+                "indptr has {} entries for {n_users} users",
+                indptr.len()
+            ));
+        }
+        if *indptr.last().unwrap_or(&0) != indices.len() || indices.len() != values.len() {
+            return bad(format!(
+                "indptr ends at {:?}, {} indices, {} values",
+                indptr.last(),
+                indices.len(),
+                values.len()
+            ));
+        }
+        if let Some(ts) = &timestamps {
+            if ts.len() != indices.len() {
+                return bad(format!(
+                    "{} timestamps for {} entries",
+                    ts.len(),
+                    indices.len()
+                ));
+            }
+        }
+        for u in 0..n_users {
+            if indptr[u] > indptr[u + 1] {
+                return bad(format!("indptr decreases at user {u}"));
+            }
+            let row = &indices[indptr[u]..indptr[u + 1]];
+            if row.windows(2).any(|w| w[0] >= w[1]) {
+                return bad(format!("row {u} is not strictly increasing"));
+            }
+            if row.last().is_some_and(|&i| i as usize >= n_items) {
+                return bad(format!("row {u} has an item index >= {n_items}"));
+            }
+        }
+        let mut item_ptr = vec![0usize; n_items + 1];
+        for &i in &indices {
+            item_ptr[i as usize + 1] += 1;
+        }
+        for i in 0..n_items {
+            item_ptr[i + 1] += item_ptr[i];
+        }
+        let mut next = item_ptr.clone();
+        let mut user_indices = vec![0u32; indices.len()];
+        let mut col_values = vec![0f32; indices.len()];
+        for u in 0..n_users {
+            for k in indptr[u]..indptr[u + 1] {
+                let slot = &mut next[indices[k] as usize];
+                user_indices[*slot] = u as u32;
+                col_values[*slot] = values[k];
+                *slot += 1;
+            }
+        }
+        Ok(Interactions {
+            users,
+            items,
+            user_ptr: indptr,
+            item_indices: indices,
+            values,
+            timestamps,
+            item_ptr,
+            user_indices,
+            col_values,
+        })
+    }
+
+    /// Builds from `(user, item, value)` index triplets over identity id maps of the given
+    /// sizes (raw id = index). Duplicates are an error. Handy in tests and examples.
+    pub fn from_index_triplets(
+        n_users: usize,
+        n_items: usize,
+        rows: &[(u32, u32, f32)],
+    ) -> Result<Self> {
+        let mut t = crate::Triplets::new("triplets", false, false);
+        for &(u, i, v) in rows {
+            t.push(u, i, v, None, 0);
+        }
+        t.build(
+            Arc::new(IdMap::identity(n_users)),
+            Arc::new(IdMap::identity(n_items)),
+            crate::DuplicatePolicy::Error,
+        )
+    }
+
+    /// Number of users in the id space (some may have no interactions here).
+    #[inline]
+    pub fn n_users(&self) -> usize {
+        self.user_ptr.len() - 1
+    }
+
+    /// Number of items in the id space (some may have no interactions here).
+    #[inline]
+    pub fn n_items(&self) -> usize {
+        self.item_ptr.len() - 1
+    }
+
+    /// Number of stored interactions.
+    #[inline]
+    pub fn nnz(&self) -> usize {
+        self.item_indices.len()
+    }
+
+    /// Whether there are no interactions.
+    pub fn is_empty(&self) -> bool {
+        self.nnz() == 0
+    }
+
+    /// The user id map.
+    pub fn user_ids(&self) -> &Arc<IdMap> {
+        &self.users
+    }
+
+    /// The item id map.
+    pub fn item_ids(&self) -> &Arc<IdMap> {
+        &self.items
+    }
+
+    /// Whether `other` uses the very same id maps (the same id space).
+    pub fn same_id_space(&self, other: &Interactions) -> bool {
+        (Arc::ptr_eq(&self.users, &other.users) || *self.users == *other.users)
+            && (Arc::ptr_eq(&self.items, &other.items) || *self.items == *other.items)
+    }
+
+    /// One user's interactions.
+    #[inline]
+    pub fn row(&self, user: UserIdx) -> Row<'_> {
+        let (a, b) = (self.user_ptr[user.index()], self.user_ptr[user.index() + 1]);
+        Row {
+            items: &self.item_indices[a..b],
+            values: &self.values[a..b],
+            timestamps: self.timestamps.as_ref().map(|t| &t[a..b]),
+        }
+    }
+
+    /// One item's interactions.
+    #[inline]
+    pub fn col(&self, item: ItemIdx) -> Col<'_> {
+        let (a, b) = (self.item_ptr[item.index()], self.item_ptr[item.index() + 1]);
+        Col {
+            users: &self.user_indices[a..b],
+            values: &self.col_values[a..b],
+        }
+    }
+
+    /// Number of interactions of `user`.
+    #[inline]
+    pub fn user_degree(&self, user: UserIdx) -> usize {
+        self.user_ptr[user.index() + 1] - self.user_ptr[user.index()]
+    }
+
+    /// Number of interactions of `item`.
+    #[inline]
+    pub fn item_degree(&self, item: ItemIdx) -> usize {
+        self.item_ptr[item.index() + 1] - self.item_ptr[item.index()]
+    }
+
+    /// The value stored for (user, item), if any.
+    pub fn get(&self, user: UserIdx, item: ItemIdx) -> Option<f32> {
+        let row = self.row(user);
+        row.items.binary_search(&item.0).ok().map(|k| row.values[k])
+    }
+
+    /// Whether (user, item) is stored.
+    #[inline]
+    pub fn contains(&self, user: UserIdx, item: ItemIdx) -> bool {
+        self.row(user).contains(item.0)
+    }
+
+    /// CSR row offsets (`n_users + 1` entries).
+    pub fn user_ptr(&self) -> &[usize] {
+        &self.user_ptr
+    }
+
+    /// CSR item indices, row after row.
+    pub fn item_indices(&self) -> &[u32] {
+        &self.item_indices
+    }
+
+    /// CSR values, row after row.
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// CSR timestamps, row after row, when the data has them.
+    pub fn timestamps(&self) -> Option<&[i64]> {
+        self.timestamps.as_deref()
+    }
+
+    /// CSC column offsets (`n_items + 1` entries).
+    pub fn item_ptr(&self) -> &[usize] {
+        &self.item_ptr
+    }
+
+    /// CSC user indices, column after column.
+    pub fn user_indices(&self) -> &[u32] {
+        &self.user_indices
+    }
+
+    /// CSC values, column after column.
+    pub fn col_values(&self) -> &[f32] {
+        &self.col_values
+    }
+
+    /// The user of every CSR entry (the COO row array), computed on demand.
+    pub fn coo_users(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.nnz());
+        for u in 0..self.n_users() {
+            let len = self.user_ptr[u + 1] - self.user_ptr[u];
+            out.extend(std::iter::repeat_n(u as u32, len));
+        }
+        out
+    }
+
+    /// Every interaction as `(user, item, value)`, user by user, items increasing.
+    pub fn iter(&self) -> impl Iterator<Item = (UserIdx, ItemIdx, f32)> + '_ {
+        (0..self.n_users()).flat_map(move |u| {
+            let row = self.row(UserIdx(u as u32));
+            row.items
+                .iter()
+                .zip(row.values)
+                .map(move |(&i, &v)| (UserIdx(u as u32), ItemIdx(i), v))
+        })
+    }
+
+    /// Smallest and largest stored value (`None` when empty).
+    pub fn value_range(&self) -> Option<(f32, f32)> {
+        self.values.iter().fold(None, |acc, &v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+    }
+
+    /// Mean of the stored values (0 when empty).
+    pub fn mean_value(&self) -> f64 {
+        if self.values.is_empty() {
+            return 0.0;
+        }
+        self.values.iter().map(|&v| f64::from(v)).sum::<f64>() / self.values.len() as f64
+    }
+
+    /// Fraction of the user × item matrix that is stored.
+    pub fn density(&self) -> f64 {
+        let cells = self.n_users() as f64 * self.n_items() as f64;
+        if cells == 0.0 {
+            0.0
+        } else {
+            self.nnz() as f64 / cells
+        }
+    }
+
+    /// Keeps the entries for which `keep(user, item, value, position)` is true, in the same
+    /// id space. `position` is the entry's index in the CSR arrays.
+    pub fn filter(&self, mut keep: impl FnMut(UserIdx, ItemIdx, f32, usize) -> bool) -> Self {
+        self.filter_map(|u, i, v, k| keep(u, i, v, k).then_some(v))
+    }
+
+    /// Keeps the entries for which `f` returns a value (the new value), in the same id space.
+    pub fn filter_map(
+        &self,
+        mut f: impl FnMut(UserIdx, ItemIdx, f32, usize) -> Option<f32>,
+    ) -> Self {
+        let mut indptr = Vec::with_capacity(self.n_users() + 1);
+        indptr.push(0);
+        let mut indices = Vec::new();
+        let mut values = Vec::new();
+        let mut stamps = self.timestamps.as_ref().map(|_| Vec::new());
+        for u in 0..self.n_users() {
+            for k in self.user_ptr[u]..self.user_ptr[u + 1] {
+                let item = self.item_indices[k];
+                if let Some(v) = f(UserIdx(u as u32), ItemIdx(item), self.values[k], k) {
+                    indices.push(item);
+                    values.push(v);
+                    if let (Some(out), Some(ts)) = (&mut stamps, &self.timestamps) {
+                        out.push(ts[k]);
+                    }
+                }
+            }
+            indptr.push(indices.len());
+        }
+        Self::from_csr(
+            self.users.clone(),
+            self.items.clone(),
+            indptr,
+            indices,
+            values,
+            stamps,
+        )
+        .expect("a filtered valid CSR is valid")
+    }
+
+    /// The implicit-feedback view: entries with value ≥ `threshold` become 1, the others
+    /// are dropped. The id space is unchanged.
+    pub fn to_implicit(&self, threshold: f32) -> Self {
+        self.filter_map(|_, _, v, _| (v >= threshold).then_some(1.0))
+    }
+
+    /// The same entries in a larger id space: `users` and `items` must start with this
+    /// data's ids in the same order (see [`IdMap::is_prefix_of`]).
+    pub fn with_id_space(&self, users: Arc<IdMap>, items: Arc<IdMap>) -> Result<Self> {
+        if !self.users.is_prefix_of(&users) || !self.items.is_prefix_of(&items) {
+            return Err(DataError::Invalid(
+                "the new id maps do not extend the data's id maps".into(),
+            ));
+        }
+        let mut indptr = self.user_ptr.clone();
+        indptr.resize(users.len() + 1, self.nnz());
+        Self::from_csr(
+            users,
+            items,
+            indptr,
+            self.item_indices.clone(),
+            self.values.clone(),
+            self.timestamps.clone(),
+        )
+    }
+
+    /// A 64-bit fingerprint of the id maps and entries (xxh3), to tell whether a model was
+    /// trained on this data.
+    pub fn fingerprint(&self) -> u64 {
+        use xxhash_rust::xxh3::Xxh3;
+        let mut h = Xxh3::new();
+        h.update(&(self.n_users() as u64).to_le_bytes());
+        h.update(&(self.n_items() as u64).to_le_bytes());
+        for id in self
+            .users
+            .to_strings()
+            .iter()
+            .chain(&self.items.to_strings())
+        {
+            h.update(id.as_bytes());
+            h.update(&[0]);
+        }
+        for &p in &self.user_ptr {
+            h.update(&(p as u64).to_le_bytes());
+        }
+        for &i in &self.item_indices {
+            h.update(&i.to_le_bytes());
+        }
+        for &v in &self.values {
+            h.update(&v.to_le_bytes());
+        }
+        h.digest()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Interactions {
+        Interactions::from_index_triplets(
+            3,
+            4,
+            &[
+                (0, 3, 5.0),
+                (0, 1, 3.0),
+                (2, 0, 1.0),
+                (1, 1, 4.0),
+                (2, 3, 2.0),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn csr_rows_are_sorted_and_csc_mirrors_csr() {
+        let x = small();
+        assert_eq!(x.n_users(), 3);
+        assert_eq!(x.n_items(), 4);
+        assert_eq!(x.nnz(), 5);
+        assert_eq!(x.row(UserIdx(0)).items, &[1, 3]);
+        assert_eq!(x.row(UserIdx(0)).values, &[3.0, 5.0]);
+        assert_eq!(x.col(ItemIdx(1)).users, &[0, 1]);
+        assert_eq!(x.col(ItemIdx(1)).values, &[3.0, 4.0]);
+        assert_eq!(x.col(ItemIdx(2)).users, &[] as &[u32]);
+        assert_eq!(x.get(UserIdx(2), ItemIdx(3)), Some(2.0));
+        assert_eq!(x.get(UserIdx(2), ItemIdx(2)), None);
+        let from_csc: usize = (0..4).map(|i| x.item_degree(ItemIdx(i))).sum();
+        assert_eq!(from_csc, x.nnz());
+    }
+
+    #[test]
+    fn implicit_view_thresholds_and_keeps_the_id_space() {
+        let x = small().to_implicit(3.0);
+        assert_eq!(x.nnz(), 3);
+        assert!(x.values().iter().all(|&v| v == 1.0));
+        assert_eq!(x.n_users(), 3);
+        assert!(!x.contains(UserIdx(2), ItemIdx(0)));
+    }
+
+    #[test]
+    fn from_csr_rejects_unsorted_rows() {
+        let m = Arc::new(IdMap::identity(1));
+        let items = Arc::new(IdMap::identity(3));
+        let r = Interactions::from_csr(m, items, vec![0, 2], vec![2, 1], vec![1.0, 1.0], None);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn fingerprint_changes_with_a_value() {
+        let a = small();
+        let b = a.filter_map(|u, i, v, _| Some(if u.0 == 0 && i.0 == 1 { v + 1.0 } else { v }));
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.fingerprint(), small().fingerprint());
+    }
+
+    #[test]
+    fn larger_id_space_keeps_entries() {
+        let x = small();
+        let mut users = (**x.user_ids()).clone();
+        users.intern_int(99);
+        let y = x
+            .with_id_space(Arc::new(users), x.item_ids().clone())
+            .unwrap();
+        assert_eq!(y.n_users(), 4);
+        assert_eq!(y.nnz(), x.nnz());
+        assert_eq!(y.user_degree(UserIdx(3)), 0);
+    }
+}

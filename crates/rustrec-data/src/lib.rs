@@ -1,0 +1,23 @@
+//! Interaction data for rustrec.
+//!
+//! The flow is: a reader (or the synthetic generator) produces [`Triplets`] — raw
+//! `(user, item, value, timestamp)` rows already mapped to dense indices by an [`IdMap`] —
+//! and [`Triplets::build`] turns them into [`Interactions`], the training-data type: a
+//! user × item sparse matrix stored both as CSR (by user) and CSC (by item), with sorted
+//! indices in every row, f32 values and optional timestamps.
+//!
+//! Two `Interactions` built with the same `Arc<IdMap>`s share one id space, which is how a
+//! train and a test set (or a predefined `ua.base` / `ua.test` pair) stay comparable.
+#![warn(missing_docs)]
+
+mod error;
+mod ids;
+mod interactions;
+mod progress;
+mod triplets;
+
+pub use error::{DataError, Result};
+pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
+pub use interactions::{Col, Interactions, Row};
+pub use progress::{NoProgress, Progress};
+pub use triplets::{DuplicatePolicy, Triplets};

@@ -1,0 +1,296 @@
+//! Rows of `(user, item, value, timestamp)` as read, before they become [`Interactions`].
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::error::{DataError, Result};
+use crate::ids::IdMap;
+use crate::interactions::Interactions;
+
+/// What to do when the same (user, item) pair appears more than once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DuplicatePolicy {
+    /// Refuse the data, naming both lines (the default: a duplicate usually means a wrong
+    /// file or a wrong column choice).
+    #[default]
+    Error,
+    /// Keep the row that comes last in the input.
+    KeepLast,
+    /// Sum the values (for counts such as plays or clicks). The last timestamp is kept.
+    Sum,
+    /// Average the values. The last timestamp is kept.
+    Mean,
+}
+
+impl std::str::FromStr for DuplicatePolicy {
+    type Err = DataError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "error" => Ok(Self::Error),
+            "keep-last" | "last" => Ok(Self::KeepLast),
+            "sum" => Ok(Self::Sum),
+            "mean" => Ok(Self::Mean),
+            other => Err(DataError::invalid_parameter(
+                "duplicates",
+                other,
+                "one of error, keep-last, sum, mean",
+            )),
+        }
+    }
+}
+
+/// Interaction rows in input order, with users and items already mapped to dense indices.
+///
+/// Readers fill one of these per file (several files can share id maps, so their rows
+/// share one id space); [`Triplets::build`] sorts them into [`Interactions`].
+#[derive(Clone, Debug, Default)]
+pub struct Triplets {
+    /// Where the rows come from (a file path or a description), for error messages.
+    pub source: String,
+    /// Dense user index of each row.
+    pub users: Vec<u32>,
+    /// Dense item index of each row.
+    pub items: Vec<u32>,
+    /// Value (rating, count, or 1 for implicit feedback) of each row.
+    pub values: Vec<f32>,
+    /// Timestamp of each row, when the source has them.
+    pub timestamps: Option<Vec<i64>>,
+    /// Line number of each row in the source (1-based), when known.
+    pub lines: Option<Vec<u64>>,
+}
+
+impl Triplets {
+    /// Empty triplets from `source`; `timestamps` and `lines` say which columns will be kept.
+    pub fn new(source: impl Into<String>, timestamps: bool, lines: bool) -> Self {
+        Triplets {
+            source: source.into(),
+            timestamps: timestamps.then(Vec::new),
+            lines: lines.then(Vec::new),
+            ..Default::default()
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// Appends a row. `timestamp` and `line` are ignored if those columns are not kept.
+    #[inline]
+    pub fn push(&mut self, user: u32, item: u32, value: f32, timestamp: Option<i64>, line: u64) {
+        self.users.push(user);
+        self.items.push(item);
+        self.values.push(value);
+        if let Some(ts) = &mut self.timestamps {
+            ts.push(timestamp.unwrap_or(0));
+        }
+        if let Some(lines) = &mut self.lines {
+            lines.push(line);
+        }
+    }
+
+    /// The source line of row `k` (its 1-based row number when lines are not kept).
+    pub fn line_of(&self, k: usize) -> u64 {
+        self.lines.as_ref().map_or(k as u64 + 1, |l| l[k])
+    }
+
+    /// Sorts the rows into [`Interactions`] over the given id maps.
+    ///
+    /// Every index must be below the maps' lengths. Duplicated (user, item) pairs are
+    /// handled by `policy`; with [`DuplicatePolicy::Error`] the error names both lines.
+    pub fn build(
+        &self,
+        users: Arc<IdMap>,
+        items: Arc<IdMap>,
+        policy: DuplicatePolicy,
+    ) -> Result<Interactions> {
+        let n_users = users.len();
+        let n_items = items.len();
+        if let Some(k) = self.users.iter().position(|&u| u as usize >= n_users) {
+            return Err(DataError::Invalid(format!(
+                "{}: row {} has user index {} but the user id map holds {n_users} ids",
+                self.source,
+                self.line_of(k),
+                self.users[k]
+            )));
+        }
+        if let Some(k) = self.items.iter().position(|&i| i as usize >= n_items) {
+            return Err(DataError::Invalid(format!(
+                "{}: row {} has item index {} but the item id map holds {n_items} ids",
+                self.source,
+                self.line_of(k),
+                self.items[k]
+            )));
+        }
+        if self.len() > u32::MAX as usize {
+            return Err(DataError::Invalid(format!(
+                "{}: more than {} rows are not supported",
+                self.source,
+                u32::MAX
+            )));
+        }
+        // Counting sort by user, stable: rows of one user keep input order.
+        let mut user_ptr = vec![0usize; n_users + 1];
+        for &u in &self.users {
+            user_ptr[u as usize + 1] += 1;
+        }
+        for u in 0..n_users {
+            user_ptr[u + 1] += user_ptr[u];
+        }
+        let mut next = user_ptr.clone();
+        let mut order = vec![0u32; self.len()];
+        for (k, &u) in self.users.iter().enumerate() {
+            order[next[u as usize]] = k as u32;
+            next[u as usize] += 1;
+        }
+        // Sort each row by item; ties keep input order (the key holds the rank in the row).
+        let mut keys: Vec<u64> = vec![0; self.len()];
+        keys.par_chunks_mut(1 << 14)
+            .enumerate()
+            .for_each(|(chunk, out)| {
+                let base = chunk << 14;
+                for (off, key) in out.iter_mut().enumerate() {
+                    let k = order[base + off] as usize;
+                    *key = (u64::from(self.items[k]) << 32) | k as u64;
+                }
+            });
+        let rows: Vec<&mut [u64]> = split_rows(&mut keys, &user_ptr);
+        rows.into_par_iter().for_each(|row| row.sort_unstable());
+
+        // Merge duplicates and write the CSR arrays.
+        let with_ts = self.timestamps.is_some();
+        let mut indptr = Vec::with_capacity(n_users + 1);
+        indptr.push(0usize);
+        let mut indices = Vec::with_capacity(self.len());
+        let mut values = Vec::with_capacity(self.len());
+        let mut stamps = with_ts.then(|| Vec::with_capacity(self.len()));
+        for u in 0..n_users {
+            let row = &keys[user_ptr[u]..user_ptr[u + 1]];
+            let mut j = 0;
+            while j < row.len() {
+                let item = (row[j] >> 32) as u32;
+                let mut end = j + 1;
+                while end < row.len() && (row[end] >> 32) as u32 == item {
+                    end += 1;
+                }
+                let first = (row[j] & 0xFFFF_FFFF) as usize;
+                let last = (row[end - 1] & 0xFFFF_FFFF) as usize;
+                let value = if end - j == 1 {
+                    self.values[first]
+                } else {
+                    match policy {
+                        DuplicatePolicy::Error => {
+                            let second = (row[j + 1] & 0xFFFF_FFFF) as usize;
+                            return Err(DataError::Duplicate {
+                                source_name: self.source.clone(),
+                                user: users.raw(u as u32).to_string(),
+                                item: items.raw(item).to_string(),
+                                first_line: self.line_of(first),
+                                second_line: self.line_of(second),
+                            });
+                        }
+                        DuplicatePolicy::KeepLast => self.values[last],
+                        DuplicatePolicy::Sum => row[j..end]
+                            .iter()
+                            .map(|&key| self.values[(key & 0xFFFF_FFFF) as usize])
+                            .sum(),
+                        DuplicatePolicy::Mean => {
+                            let sum: f64 = row[j..end]
+                                .iter()
+                                .map(|&key| f64::from(self.values[(key & 0xFFFF_FFFF) as usize]))
+                                .sum();
+                            (sum / (end - j) as f64) as f32
+                        }
+                    }
+                };
+                indices.push(item);
+                values.push(value);
+                if let (Some(out), Some(ts)) = (&mut stamps, &self.timestamps) {
+                    out.push(ts[last]);
+                }
+                j = end;
+            }
+            indptr.push(indices.len());
+        }
+        Interactions::from_csr(users, items, indptr, indices, values, stamps)
+    }
+}
+
+/// Splits `keys` into the rows delimited by `ptr`.
+fn split_rows<'a>(mut keys: &'a mut [u64], ptr: &[usize]) -> Vec<&'a mut [u64]> {
+    let mut rows = Vec::with_capacity(ptr.len().saturating_sub(1));
+    for w in ptr.windows(2) {
+        let (row, rest) = keys.split_at_mut(w[1] - w[0]);
+        rows.push(row);
+        keys = rest;
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn maps(nu: usize, ni: usize) -> (Arc<IdMap>, Arc<IdMap>) {
+        (Arc::new(IdMap::identity(nu)), Arc::new(IdMap::identity(ni)))
+    }
+
+    fn triplets(rows: &[(u32, u32, f32)]) -> Triplets {
+        let mut t = Triplets::new("test", false, true);
+        for (k, &(u, i, v)) in rows.iter().enumerate() {
+            t.push(u, i, v, None, k as u64 + 10);
+        }
+        t
+    }
+
+    #[test]
+    fn duplicates_are_an_error_naming_both_lines_by_default() {
+        let (u, i) = maps(2, 3);
+        let t = triplets(&[(0, 1, 1.0), (1, 2, 2.0), (0, 1, 3.0)]);
+        let err = t.build(u, i, DuplicatePolicy::Error).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("lines 10 and 12"), "{msg}");
+        assert!(msg.contains("user 0, item 1"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_policies_keep_last_sum_and_mean() {
+        let rows = [(0, 1, 1.0), (0, 1, 4.0), (0, 0, 2.0), (0, 1, 7.0)];
+        let check = |policy, want: f32| {
+            let (u, i) = maps(1, 2);
+            let x = triplets(&rows).build(u, i, policy).unwrap();
+            assert_eq!(x.nnz(), 2);
+            assert_eq!(x.row(crate::UserIdx(0)).items, &[0, 1]);
+            assert_eq!(x.row(crate::UserIdx(0)).values, &[2.0, want]);
+        };
+        check(DuplicatePolicy::KeepLast, 7.0);
+        check(DuplicatePolicy::Sum, 12.0);
+        check(DuplicatePolicy::Mean, 4.0);
+    }
+
+    #[test]
+    fn indices_out_of_the_maps_are_rejected() {
+        let (u, i) = maps(1, 1);
+        assert!(
+            triplets(&[(0, 1, 1.0)])
+                .build(u, i, DuplicatePolicy::Error)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn policy_parses_from_text() {
+        assert_eq!(
+            "sum".parse::<DuplicatePolicy>().unwrap(),
+            DuplicatePolicy::Sum
+        );
+        assert!("max".parse::<DuplicatePolicy>().is_err());
+    }
+}

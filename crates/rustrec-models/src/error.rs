@@ -1,0 +1,55 @@
+//! The error type of the models crate.
+
+/// Result alias of the models crate.
+pub type Result<T, E = ModelError> = std::result::Result<T, E>;
+
+/// What can go wrong while checking parameters, training or using a model.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A hyperparameter is outside its allowed range.
+    #[error("invalid {name} = {value}: {expected}")]
+    InvalidParameter {
+        /// Parameter name as the user spells it (in configs and on the command line).
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The allowed range.
+        expected: String,
+    },
+    /// The loss became NaN or infinite.
+    #[error(
+        "training diverged at epoch {epoch}: the loss is {loss}; try a lower learning rate \
+         (now {learning_rate}) or stronger regularisation"
+    )]
+    Diverged {
+        /// 1-based epoch.
+        epoch: usize,
+        /// The non-finite loss.
+        loss: f64,
+        /// The learning rate in use.
+        learning_rate: f64,
+    },
+    /// The data does not suit the model (empty, wrong id space, ...).
+    #[error("{0}")]
+    Data(String),
+    /// A model file could not be written or read.
+    #[error(transparent)]
+    Io(#[from] rustrec_io::IoError),
+    /// A data-layer error.
+    #[error(transparent)]
+    DataLayer(#[from] rustrec_data::DataError),
+    /// A callback asked to stop with an error.
+    #[error("stopped by a callback: {0}")]
+    Callback(String),
+}
+
+impl ModelError {
+    /// A parameter outside its range.
+    pub fn invalid(name: &'static str, value: impl ToString, expected: impl Into<String>) -> Self {
+        ModelError::InvalidParameter {
+            name,
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+}

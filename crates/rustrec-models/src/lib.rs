@@ -1,0 +1,19 @@
+//! rustrec models and the shared training engine.
+//!
+//! Every model implements [`Recommender`] (score, predict, recommend) and has a parameter
+//! type implementing [`Fit`], following the checked/unchecked pattern: `XParams` is an
+//! unchecked builder, `XParams::check` validates it into `XValidParams` (failing with the
+//! parameter's name, value and allowed range), and fitting a valid parameter set returns the
+//! model.
+#![warn(missing_docs)]
+
+mod error;
+mod fit;
+mod recommender;
+pub mod topn;
+
+pub use error::{ModelError, Result};
+pub use fit::{
+    EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
+};
+pub use recommender::{Exclusion, Recommender};

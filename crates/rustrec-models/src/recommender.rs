@@ -1,0 +1,96 @@
+//! The [`Recommender`] trait: what every trained model can do.
+
+use std::sync::Arc;
+
+use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
+
+use crate::topn::top_n;
+
+/// Items to leave out of a recommendation list.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Exclusion<'a> {
+    /// Leave out the items the user has in this data (usually the training data).
+    pub seen: Option<&'a Interactions>,
+    /// If given, recommend only these items (sorted, dense indices).
+    pub allow: Option<&'a [u32]>,
+    /// Never recommend these items (sorted, dense indices).
+    pub block: &'a [u32],
+}
+
+impl<'a> Exclusion<'a> {
+    /// Excludes nothing.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Excludes the user's items in `seen`.
+    pub fn seen(seen: &'a Interactions) -> Self {
+        Exclusion {
+            seen: Some(seen),
+            ..Self::default()
+        }
+    }
+
+    /// Whether `item` may be recommended to `user`.
+    #[inline]
+    pub fn allows(&self, user: UserIdx, item: u32) -> bool {
+        if let Some(seen) = self.seen {
+            if user.index() < seen.n_users() && seen.row(user).contains(item) {
+                return false;
+            }
+        }
+        if let Some(allow) = self.allow {
+            if allow.binary_search(&item).is_err() {
+                return false;
+            }
+        }
+        self.block.binary_search(&item).is_err()
+    }
+}
+
+/// A trained model that scores items for users.
+///
+/// Only [`Recommender::score_into`] is essential; the other methods have provided versions
+/// that models override when they can do better.
+pub trait Recommender: Send + Sync {
+    /// Short name of the model family, as written in model files (`"mf"`, `"bpr"`, ...).
+    fn kind(&self) -> &'static str;
+
+    /// The user id map of the training data.
+    fn user_ids(&self) -> &Arc<IdMap>;
+
+    /// The item id map of the training data.
+    fn item_ids(&self) -> &Arc<IdMap>;
+
+    /// Number of users the model knows.
+    fn n_users(&self) -> usize {
+        self.user_ids().len()
+    }
+
+    /// Number of items the model knows.
+    fn n_items(&self) -> usize {
+        self.item_ids().len()
+    }
+
+    /// Writes the score of every item for `user` into `out` (`out.len() == n_items()`);
+    /// higher means more recommended.
+    fn score_into(&self, user: UserIdx, out: &mut [f32]);
+
+    /// The score (for rating models, the predicted rating) of one (user, item) pair.
+    fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
+        let mut scores = vec![0.0; self.n_items()];
+        self.score_into(user, &mut scores);
+        scores[item.index()]
+    }
+
+    /// The `n` best items for `user` that `exclude` allows, best first; ties go to the
+    /// lower item index.
+    fn recommend(&self, user: UserIdx, n: usize, exclude: &Exclusion<'_>) -> Vec<(ItemIdx, f32)> {
+        let mut scores = vec![0.0; self.n_items()];
+        self.score_into(user, &mut scores);
+        top_n(&scores, n, |item| exclude.allows(user, item))
+            .into_iter()
+            .map(|(i, s)| (ItemIdx(i), s))
+            .collect()
+    }
+}

@@ -1,0 +1,12 @@
+//! rustrec: a fast recommender-system engine.
+//!
+//! This facade re-exports the crates a library user needs:
+//! [`data`] (interactions, readers, splits, statistics, synthetic data),
+//! [`io`] (the model file format), [`models`] (models and the training engine) and
+//! [`eval`] (metrics and evaluation protocols).
+#![warn(missing_docs)]
+
+pub use rustrec_data as data;
+pub use rustrec_eval as eval;
+pub use rustrec_io as io;
+pub use rustrec_models as models;
