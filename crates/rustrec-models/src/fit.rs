@@ -29,7 +29,7 @@ pub enum Validation<'a> {
     /// metrics; `metric` names the one that drives early stopping.
     Custom {
         /// Computes the metrics of the model as it is after an epoch.
-        evaluate: Box<dyn FnMut(&dyn Recommender) -> Metrics + 'a>,
+        evaluate: Box<dyn FnMut(&dyn Recommender) -> Metrics + Send + 'a>,
         /// The metric that early stopping watches.
         metric: String,
         /// Whether larger values of `metric` are better.
@@ -91,7 +91,7 @@ pub struct Profile {
 }
 
 /// A callback called after every epoch; `Break` stops training.
-pub type EpochCallback<'a> = Box<dyn FnMut(&EpochReport) -> ControlFlow<()> + 'a>;
+pub type EpochCallback<'a> = Box<dyn FnMut(&EpochReport) -> ControlFlow<()> + Send + 'a>;
 
 /// Run-wide settings of a fit and what it reports back.
 pub struct FitContext<'a> {

@@ -7,8 +7,11 @@
 //! model.
 #![warn(missing_docs)]
 
+pub mod engine;
 mod error;
 mod fit;
+pub mod mf;
+pub mod rating;
 mod recommender;
 pub mod topn;
 

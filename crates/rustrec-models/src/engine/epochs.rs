@@ -1,0 +1,202 @@
+//! The epoch loop shared by every iteratively trained model: timing, divergence checks,
+//! validation, early stopping with restore-best, callbacks and progress lines.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use crate::error::{ModelError, Result};
+use crate::fit::{EpochCallback, EpochReport, FitContext, Metrics, Validation};
+use crate::rating::rating_errors;
+use crate::recommender::Recommender;
+
+/// What one epoch of a trainer did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EpochStats {
+    /// Sum of the per-sample losses.
+    pub loss_sum: f64,
+    /// Samples (updates) processed.
+    pub samples: u64,
+    /// Seconds spent drawing and ordering samples (summed over threads, then scaled to
+    /// the epoch's wall time by the caller of [`train`]).
+    pub sampling_seconds: f64,
+    /// Seconds spent in gradient and update (summed over threads).
+    pub update_seconds: f64,
+    /// Learning rate at the end of the epoch.
+    pub learning_rate: f64,
+}
+
+/// A model being trained, one epoch at a time.
+pub trait Trainer {
+    /// The model a snapshot gives.
+    type Model: Recommender + Clone;
+    /// Runs epoch `epoch` (0-based).
+    fn epoch(&mut self, epoch: usize) -> Result<EpochStats>;
+    /// The model as it is now.
+    fn snapshot(&self) -> Self::Model;
+}
+
+/// Runs up to `epochs` epochs of `trainer` with the settings of `ctx` and returns the
+/// model: the best epoch's if early stopping restores it, the last one's otherwise.
+pub fn train<T: Trainer>(
+    trainer: &mut T,
+    epochs: usize,
+    ctx: &mut FitContext<'_>,
+) -> Result<T::Model> {
+    let mut best: Option<(f64, usize, Option<T::Model>)> = None;
+    let mut since_best = 0usize;
+    let restore = ctx.early_stopping.is_some_and(|e| e.restore_best);
+    ctx.progress.start("training", Some(epochs as u64));
+    let mut last_model = None;
+    for epoch in 0..epochs {
+        let started = Instant::now();
+        let stats = trainer.epoch(epoch)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let busy = stats.sampling_seconds + stats.update_seconds;
+        if busy > 0.0 {
+            ctx.profile.sampling += seconds * stats.sampling_seconds / busy;
+            ctx.profile.update += seconds * stats.update_seconds / busy;
+        } else {
+            ctx.profile.update += seconds;
+        }
+        let train_loss = if stats.samples == 0 {
+            0.0
+        } else {
+            stats.loss_sum / stats.samples as f64
+        };
+        if !train_loss.is_finite() {
+            ctx.progress.finish();
+            return Err(ModelError::Diverged {
+                epoch: epoch + 1,
+                loss: train_loss,
+                learning_rate: stats.learning_rate,
+            });
+        }
+        let eval_started = Instant::now();
+        let (validation, model) = match ctx.validation.as_mut() {
+            None => (Metrics::new(), None),
+            Some(v) => {
+                let model = trainer.snapshot();
+                let metrics = validate(v, &model);
+                (metrics, Some(model))
+            }
+        };
+        ctx.profile.evaluation += eval_started.elapsed().as_secs_f64();
+        let report = EpochReport {
+            epoch: epoch + 1,
+            train_loss,
+            validation,
+            samples: stats.samples,
+            seconds,
+            samples_per_sec: if seconds > 0.0 {
+                stats.samples as f64 / seconds
+            } else {
+                0.0
+            },
+            learning_rate: stats.learning_rate,
+        };
+        ctx.progress.message(&epoch_line(&report, epochs));
+        ctx.progress.advance(1);
+        let mut stop = false;
+        for cb in ctx.callbacks.iter_mut() {
+            if cb(&report).is_break() {
+                stop = true;
+            }
+        }
+        if let (Some(v), Some(es)) = (ctx.validation.as_ref(), ctx.early_stopping) {
+            let (name, higher) = watched(v);
+            if let Some(value) = report
+                .validation
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|m| m.1)
+            {
+                let better = match &best {
+                    None => true,
+                    Some((b, _, _)) => {
+                        if higher {
+                            value > b + es.min_delta
+                        } else {
+                            value < b - es.min_delta
+                        }
+                    }
+                };
+                if better {
+                    best = Some((value, epoch + 1, if restore { model.clone() } else { None }));
+                    since_best = 0;
+                } else {
+                    since_best += 1;
+                    if since_best >= es.patience {
+                        stop = true;
+                    }
+                }
+            }
+        }
+        ctx.history.push(report);
+        last_model = model;
+        if stop {
+            break;
+        }
+    }
+    ctx.progress.finish();
+    if restore {
+        if let Some((_, epoch, Some(model))) = best {
+            ctx.best_epoch = Some(epoch);
+            return Ok(model);
+        }
+    }
+    ctx.best_epoch = ctx.history.last().map(|r| r.epoch);
+    Ok(last_model.unwrap_or_else(|| trainer.snapshot()))
+}
+
+/// The metric early stopping watches, and whether higher is better.
+fn watched(v: &Validation<'_>) -> (String, bool) {
+    match v {
+        Validation::Ratings(_) => ("rmse".to_string(), false),
+        Validation::Custom {
+            metric,
+            higher_is_better,
+            ..
+        } => (metric.clone(), *higher_is_better),
+    }
+}
+
+fn validate<M: Recommender>(v: &mut Validation<'_>, model: &M) -> Metrics {
+    match v {
+        Validation::Ratings(data) => {
+            let e = rating_errors(model, data);
+            vec![("rmse".to_string(), e.rmse), ("mae".to_string(), e.mae)]
+        }
+        Validation::Custom { evaluate, .. } => evaluate(model),
+    }
+}
+
+/// The one-line summary of an epoch shown to users.
+pub fn epoch_line(r: &EpochReport, epochs: usize) -> String {
+    let width = epochs.to_string().len();
+    let mut line = format!(
+        "epoch {:>w$}/{epochs}  train_loss {:.5}",
+        r.epoch,
+        r.train_loss,
+        w = width
+    );
+    for (name, value) in &r.validation {
+        line.push_str(&format!("  val_{name} {value:.5}"));
+    }
+    line.push_str(&format!(
+        "  {:.2}M samples/s  {:.3}s",
+        r.samples_per_sec / 1e6,
+        r.seconds
+    ));
+    line
+}
+
+/// A callback that stops training once `done(report)` holds (for library users).
+pub fn stop_when<'a>(mut done: impl FnMut(&EpochReport) -> bool + Send + 'a) -> EpochCallback<'a> {
+    Box::new(move |r| {
+        if done(r) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+}

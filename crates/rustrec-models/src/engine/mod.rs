@@ -1,0 +1,27 @@
+//! The training engine shared by every SGD-trained model: row tables, optimizers,
+//! learning-rate schedules, seeded random streams, the parallel block schedule and the
+//! epoch loop (validation, early stopping, divergence checks, callbacks).
+//!
+//! A model brings its parameter tables (user side, item side) and a per-block kernel; the
+//! engine cuts the data into blocks ([`grid::Grid`]), hands each block its disjoint slices of
+//! the tables on the rayon pool, and runs epochs ([`epochs::train`]).
+
+pub mod epochs;
+pub mod grid;
+pub mod optimizer;
+pub mod rng;
+pub mod schedule;
+pub mod table;
+
+pub use epochs::{EpochStats, Trainer, stop_when};
+pub use optimizer::{Optimizer, StepSize};
+pub use schedule::Schedule;
+pub use table::RowTable;
+
+/// Builds a rayon pool of `threads` workers (0 = all cores).
+pub fn thread_pool(threads: usize) -> crate::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| crate::ModelError::Data(format!("cannot start {threads} worker threads: {e}")))
+}

@@ -1,0 +1,345 @@
+//! Hyperparameters of biased matrix factorization, unchecked ([`MfParams`]) and checked
+//! ([`MfValidParams`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Optimizer, Schedule};
+use crate::error::{ModelError, Result};
+
+/// How factor vectors are initialised (biases start at zero).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Init {
+    /// Normal(0, std) — Surprise uses std 0.1.
+    Normal {
+        /// Standard deviation.
+        std: f32,
+    },
+    /// Normal(0, std) truncated to ±2·std — fastai's `trunc_normal_` with std 0.01.
+    TruncatedNormal {
+        /// Standard deviation before truncation.
+        std: f32,
+    },
+    /// Uniform(−scale, scale).
+    Uniform {
+        /// Half-width.
+        scale: f32,
+    },
+}
+
+/// How the raw score `z = μ + b_u + b_i + p_u·q_i` becomes a prediction.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Output {
+    /// `r̂ = z`.
+    Identity,
+    /// `r̂ = lo + (hi − lo)·σ(z)` — fastai's `y_range`.
+    Sigmoid {
+        /// Lower end of the range.
+        lo: f32,
+        /// Upper end of the range.
+        hi: f32,
+    },
+}
+
+/// How samples are drawn in an epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sampling {
+    /// Every training interaction once per epoch, in a fresh random order.
+    Shuffled,
+    /// `nnz` draws with replacement from the training interactions (the Cython notebook).
+    WithReplacement,
+}
+
+/// How a mini-batch's loss is reduced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reduction {
+    /// Gradients of a batch are summed.
+    Sum,
+    /// Gradients of a batch are averaged (PyTorch's default).
+    Mean,
+}
+
+/// Biased matrix factorization (Koren 2008): `r̂ = μ + b_u + b_i + p_u·q_i`, trained by
+/// minimising `½(r − r̂)² + ½λ(‖p_u‖² + ‖q_i‖²) + ½λ_b(b_u² + b_i²)` per sample.
+///
+/// | Name | Default | Range | Purpose |
+/// |---|---|---|---|
+/// | `factors` | 40 | 1–1024 | length k of p_u, q_i |
+/// | `epochs` | 20 | ≥ 1 | passes over the data |
+/// | `lr` | 0.01 | > 0 | base learning rate |
+/// | `optimizer` | sgd | sgd, momentum, adagrad, rmsprop, adam, adamw | update rule |
+/// | `schedule` | constant | constant, step, exponential, one-cycle | lr over time |
+/// | `reg` | 0.05 | ≥ 0 | λ on factors (weight decay; decoupled for AdamW) |
+/// | `reg_bias` | = `reg` | ≥ 0 | λ_b on biases |
+/// | `biases` | true | | learn b_u, b_i |
+/// | `global_mean` | true | | add μ, the training mean |
+/// | `dropout` | 0 | [0, 1) | dropout on p_u and q_i during training (torchmf) |
+/// | `output` | identity | identity, sigmoid(lo < hi) | fastai's `y_range` |
+/// | `init` | normal(0.1) | std > 0 | factor initialisation |
+/// | `batch_size` | 1 | ≥ 1 | samples per update |
+/// | `reduction` | mean | sum, mean | how a batch's gradients combine |
+/// | `sampling` | shuffled | shuffled, with-replacement | sample order |
+/// | `negative_fraction` | 0 | [0, 1) | share of samples that are unseen items with target 0 |
+/// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 1 for one thread, 4 × threads otherwise) |
+///
+/// Note on scale: the loss is half the squared error (as Koren, Surprise and LIBMF), so a
+/// learning rate `x` here is PyTorch's `x / 2` with `MSELoss` under plain SGD.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MfParams {
+    /// Number of latent factors k.
+    pub factors: usize,
+    /// Number of epochs.
+    pub epochs: usize,
+    /// Base learning rate.
+    pub lr: f32,
+    /// Update rule.
+    pub optimizer: Optimizer,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// L2 / weight decay on factors.
+    pub reg: f32,
+    /// L2 / weight decay on biases (`None`: same as `reg`).
+    pub reg_bias: Option<f32>,
+    /// Learn user and item biases.
+    pub biases: bool,
+    /// Add the global mean μ of the training ratings.
+    pub global_mean: bool,
+    /// Dropout probability on factor vectors during training.
+    pub dropout: f32,
+    /// Output function.
+    pub output: Output,
+    /// Initialisation of factors.
+    pub init: Init,
+    /// Samples per update.
+    pub batch_size: usize,
+    /// How a batch's gradients combine.
+    pub reduction: Reduction,
+    /// Sample order.
+    pub sampling: Sampling,
+    /// Share of samples that are negatives (unseen items, target 0).
+    pub negative_fraction: f32,
+    /// Bins per dimension of the block schedule (`None`: automatic).
+    pub bins: Option<usize>,
+}
+
+impl Default for MfParams {
+    fn default() -> Self {
+        MfParams {
+            factors: 40,
+            epochs: 20,
+            lr: 0.01,
+            optimizer: Optimizer::Sgd,
+            schedule: Schedule::Constant,
+            reg: 0.05,
+            reg_bias: None,
+            biases: true,
+            global_mean: true,
+            dropout: 0.0,
+            output: Output::Identity,
+            init: Init::Normal { std: 0.1 },
+            batch_size: 1,
+            reduction: Reduction::Mean,
+            sampling: Sampling::Shuffled,
+            negative_fraction: 0.0,
+            bins: None,
+        }
+    }
+}
+
+/// [`MfParams`] that passed [`MfParams::check`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MfValidParams(pub(crate) MfParams);
+
+impl MfValidParams {
+    /// The checked parameters.
+    pub fn params(&self) -> &MfParams {
+        &self.0
+    }
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta] $name:ident: $ty:ty),* $(,)?) => {
+        $(#[$doc] pub fn $name(mut self, value: $ty) -> Self { self.$name = value; self })*
+    };
+}
+
+impl MfParams {
+    setter! {
+        /// Sets `factors`.
+        factors: usize,
+        /// Sets `epochs`.
+        epochs: usize,
+        /// Sets `lr`.
+        lr: f32,
+        /// Sets `optimizer`.
+        optimizer: Optimizer,
+        /// Sets `schedule`.
+        schedule: Schedule,
+        /// Sets `reg`.
+        reg: f32,
+        /// Sets `reg_bias`.
+        reg_bias: Option<f32>,
+        /// Sets `biases`.
+        biases: bool,
+        /// Sets `global_mean`.
+        global_mean: bool,
+        /// Sets `dropout`.
+        dropout: f32,
+        /// Sets `output`.
+        output: Output,
+        /// Sets `init`.
+        init: Init,
+        /// Sets `batch_size`.
+        batch_size: usize,
+        /// Sets `reduction`.
+        reduction: Reduction,
+        /// Sets `sampling`.
+        sampling: Sampling,
+        /// Sets `negative_fraction`.
+        negative_fraction: f32,
+        /// Sets `bins`.
+        bins: Option<usize>,
+    }
+
+    /// Validates every parameter, naming the first one out of range.
+    pub fn check(&self) -> Result<MfValidParams> {
+        let p = self;
+        if !(1..=1024).contains(&p.factors) {
+            return Err(ModelError::invalid(
+                "factors",
+                p.factors,
+                "an integer in 1..=1024",
+            ));
+        }
+        if p.epochs == 0 {
+            return Err(ModelError::invalid("epochs", p.epochs, "at least 1"));
+        }
+        positive("lr", p.lr)?;
+        non_negative("reg", p.reg)?;
+        if let Some(rb) = p.reg_bias {
+            non_negative("reg_bias", rb)?;
+        }
+        if !(0.0..1.0).contains(&p.dropout) {
+            return Err(ModelError::invalid("dropout", p.dropout, "in [0, 1)"));
+        }
+        if !(0.0..1.0).contains(&p.negative_fraction) {
+            return Err(ModelError::invalid(
+                "negative_fraction",
+                p.negative_fraction,
+                "in [0, 1)",
+            ));
+        }
+        if let Output::Sigmoid { lo, hi } = p.output {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(ModelError::invalid(
+                    "output",
+                    format!("sigmoid({lo}, {hi})"),
+                    "a range lo < hi of finite numbers",
+                ));
+            }
+        }
+        match p.init {
+            Init::Normal { std } | Init::TruncatedNormal { std } => positive("init.std", std)?,
+            Init::Uniform { scale } => positive("init.scale", scale)?,
+        }
+        if p.batch_size == 0 {
+            return Err(ModelError::invalid(
+                "batch_size",
+                p.batch_size,
+                "at least 1",
+            ));
+        }
+        if p.bins == Some(0) {
+            return Err(ModelError::invalid("bins", 0, "at least 1"));
+        }
+        p.optimizer.check()?;
+        p.schedule.check()?;
+        Ok(MfValidParams(p.clone()))
+    }
+}
+
+pub(crate) fn positive(name: &'static str, v: f32) -> Result<()> {
+    if v > 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err(ModelError::invalid(name, v, "a finite number > 0"))
+    }
+}
+
+pub(crate) fn non_negative(name: &'static str, v: f32) -> Result<()> {
+    if v >= 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err(ModelError::invalid(name, v, "a finite number ≥ 0"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_hyperparameter_is_named_with_its_value_and_range() {
+        let cases: Vec<(MfParams, &str)> = vec![
+            (MfParams::default().factors(0), "factors = 0"),
+            (MfParams::default().factors(2000), "factors = 2000"),
+            (MfParams::default().epochs(0), "epochs = 0"),
+            (MfParams::default().lr(0.0), "lr = 0"),
+            (MfParams::default().lr(f32::NAN), "lr = NaN"),
+            (MfParams::default().reg(-1.0), "reg = -1"),
+            (MfParams::default().reg_bias(Some(-0.5)), "reg_bias = -0.5"),
+            (MfParams::default().dropout(1.0), "dropout = 1"),
+            (
+                MfParams::default().negative_fraction(1.5),
+                "negative_fraction = 1.5",
+            ),
+            (
+                MfParams::default().output(Output::Sigmoid { lo: 5.0, hi: 1.0 }),
+                "output = sigmoid(5, 1)",
+            ),
+            (
+                MfParams::default().init(Init::Normal { std: 0.0 }),
+                "init.std = 0",
+            ),
+            (
+                MfParams::default().init(Init::Uniform { scale: -1.0 }),
+                "init.scale = -1",
+            ),
+            (MfParams::default().batch_size(0), "batch_size = 0"),
+            (MfParams::default().bins(Some(0)), "bins = 0"),
+            (
+                MfParams::default().optimizer(Optimizer::Momentum {
+                    momentum: 1.5,
+                    nesterov: false,
+                }),
+                "optimizer.momentum = 1.5",
+            ),
+            (
+                MfParams::default().schedule(Schedule::Exponential { gamma: 0.0 }),
+                "schedule.gamma = 0",
+            ),
+        ];
+        for (params, want) in cases {
+            let msg = params.check().unwrap_err().to_string();
+            assert!(msg.contains(want), "{msg:?} should contain {want:?}");
+        }
+        assert!(MfParams::default().check().is_ok());
+    }
+
+    #[test]
+    fn params_read_from_toml_like_json_with_defaults() {
+        let p: MfParams = serde_json::from_str(
+            r#"{"factors": 8, "optimizer": {"kind": "adam", "beta1": 0.9, "beta2": 0.99, "eps": 1e-8},
+                "output": {"kind": "sigmoid", "lo": 0.0, "hi": 5.5}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.factors, 8);
+        assert_eq!(p.epochs, 20);
+        assert_eq!(p.output, Output::Sigmoid { lo: 0.0, hi: 5.5 });
+        assert!(serde_json::from_str::<MfParams>(r#"{"factor": 8}"#).is_err());
+    }
+}

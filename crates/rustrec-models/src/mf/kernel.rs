@@ -1,0 +1,693 @@
+//! SGD kernels for one block of biased MF.
+//!
+//! * [`sgd_block`] — the fast path (plain SGD, one sample per update, identity output, no
+//!   dropout): one fused pass per sample over whole 16-float chunks of the padded rows,
+//!   compiled for AVX-512 or AVX2+FMA when the CPU has them (runtime detection).
+//! * [`generic_block`] — every option: any optimizer, mini-batches, dropout, sigmoid output,
+//!   negative samples. It computes gradients with [`sample_gradient`], the function the
+//!   finite-difference tests check.
+//! * [`reference_sgd`] — the textbook loop over unpadded rows, kept beside the fast one and
+//!   tested to agree with it.
+
+use crate::engine::grid::Entry;
+use crate::engine::optimizer::{Optimizer, StepSize};
+use crate::engine::rng::{self, Rng};
+use crate::engine::table::LANES;
+
+use super::hyperparams::{Output, Reduction};
+
+/// Constants of the fast SGD kernel.
+#[derive(Clone, Copy, Debug)]
+pub struct SgdConsts {
+    /// Floats per padded row.
+    pub stride: usize,
+    /// Global mean μ (0 when unused).
+    pub mu: f32,
+    /// λ on factors.
+    pub reg: f32,
+    /// λ on biases.
+    pub reg_bias: f32,
+    /// Whether biases are learned.
+    pub biases: bool,
+}
+
+/// Where the samples of a block come from.
+pub enum Order<'a> {
+    /// The entries in their (already shuffled) order.
+    Sequential,
+    /// `n` draws with replacement, from this generator.
+    WithReplacement(&'a mut Rng, usize),
+}
+
+/// The learning rate over a block: `lr(k)` for sample `k` of `n`, refreshed every
+/// [`LR_REFRESH`] samples.
+pub trait LrAt: Fn(usize, usize) -> f32 + Sync {}
+impl<F: Fn(usize, usize) -> f32 + Sync> LrAt for F {}
+
+/// Samples between two evaluations of the learning-rate schedule inside a block.
+pub const LR_REFRESH: usize = 256;
+
+/// One SGD step on padded rows `p`, `q` with prediction base `base = μ + b_u + b_i`;
+/// returns the error `r − r̂` computed before the update.
+#[inline(always)]
+fn fused_step(p: &mut [f32], q: &mut [f32], r: f32, base: f32, lr: f32, reg: f32) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    for (pc, qc) in p.chunks_exact(LANES).zip(q.chunks_exact(LANES)) {
+        for l in 0..LANES {
+            acc[l] += pc[l] * qc[l];
+        }
+    }
+    let e = r - (base + hsum(&acc));
+    let (a, shrink) = (lr * e, 1.0 - lr * reg);
+    for (pc, qc) in p.chunks_exact_mut(LANES).zip(q.chunks_exact_mut(LANES)) {
+        for l in 0..LANES {
+            let (pf, qf) = (pc[l], qc[l]);
+            pc[l] = shrink * pf + a * qf;
+            qc[l] = shrink * qf + a * pf;
+        }
+    }
+    e
+}
+
+/// Pairwise (tree) sum of one register's worth of lanes: 4 dependent adds instead of 16.
+#[inline(always)]
+fn hsum(acc: &[f32; LANES]) -> f32 {
+    let mut h = [0.0f32; LANES / 2];
+    for l in 0..LANES / 2 {
+        h[l] = acc[l] + acc[l + LANES / 2];
+    }
+    let mut g = [0.0f32; LANES / 4];
+    for l in 0..LANES / 4 {
+        g[l] = h[l] + h[l + LANES / 4];
+    }
+    (g[0] + g[2]) + (g[1] + g[3])
+}
+
+#[inline(always)]
+fn sgd_block_body(
+    entries: &[Entry],
+    order: Order<'_>,
+    p: &mut [f32],
+    q: &mut [f32],
+    bu: &mut [f32],
+    bi: &mut [f32],
+    c: SgdConsts,
+    lr_at: &dyn LrAt,
+) -> f64 {
+    let s = c.stride;
+    let (n, mut rng) = match order {
+        Order::Sequential => (entries.len(), None),
+        Order::WithReplacement(rng, n) => (n, Some(rng)),
+    };
+    let len = entries.len() as u32;
+    let mut loss = 0.0f64;
+    let mut lr = lr_at(0, n);
+    for k in 0..n {
+        if k % LR_REFRESH == 0 && k > 0 {
+            lr = lr_at(k, n);
+        }
+        let e = match rng.as_mut() {
+            None => entries[k],
+            Some(rng) => entries[rng::below(rng, len) as usize],
+        };
+        let (u, i) = (e.user as usize, e.item as usize);
+        let base = c.mu + bu[u] + bi[i];
+        let err = fused_step(
+            &mut p[u * s..(u + 1) * s],
+            &mut q[i * s..(i + 1) * s],
+            e.value,
+            base,
+            lr,
+            c.reg,
+        );
+        if c.biases {
+            bu[u] += lr * (err - c.reg_bias * bu[u]);
+            bi[i] += lr * (err - c.reg_bias * bi[i]);
+        }
+        loss += f64::from(err * err);
+    }
+    loss
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,fma")]
+#[allow(clippy::too_many_arguments)]
+fn sgd_block_avx512(
+    entries: &[Entry],
+    order: Order<'_>,
+    p: &mut [f32],
+    q: &mut [f32],
+    bu: &mut [f32],
+    bi: &mut [f32],
+    c: SgdConsts,
+    lr_at: &dyn LrAt,
+) -> f64 {
+    sgd_block_body(entries, order, p, q, bu, bi, c, lr_at)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn sgd_block_avx2(
+    entries: &[Entry],
+    order: Order<'_>,
+    p: &mut [f32],
+    q: &mut [f32],
+    bu: &mut [f32],
+    bi: &mut [f32],
+    c: SgdConsts,
+    lr_at: &dyn LrAt,
+) -> f64 {
+    sgd_block_body(entries, order, p, q, bu, bi, c, lr_at)
+}
+
+/// Plain SGD over one block (the fast path). `p`/`q` are the block's user/item bins of
+/// the padded factor tables, `bu`/`bi` their biases. Returns the sum of squared errors.
+#[allow(clippy::too_many_arguments)]
+pub fn sgd_block(
+    entries: &[Entry],
+    order: Order<'_>,
+    p: &mut [f32],
+    q: &mut [f32],
+    bu: &mut [f32],
+    bi: &mut [f32],
+    c: SgdConsts,
+    lr_at: &dyn LrAt,
+) -> f64 {
+    debug_assert_eq!(c.stride % LANES, 0);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX-512F/VL and FMA (checked just above), which is
+            // all that `sgd_block_avx512`'s target features require.
+            return unsafe { sgd_block_avx512(entries, order, p, q, bu, bi, c, lr_at) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            return unsafe { sgd_block_avx2(entries, order, p, q, bu, bi, c, lr_at) };
+        }
+    }
+    sgd_block_body(entries, order, p, q, bu, bi, c, lr_at)
+}
+
+/// The textbook SGD loop on unpadded rows (`k` floats each), one sample after another:
+/// the readable reference that [`sgd_block`] is tested against.
+#[allow(clippy::too_many_arguments)]
+pub fn reference_sgd(
+    entries: &[Entry],
+    k: usize,
+    p: &mut [f32],
+    q: &mut [f32],
+    bu: &mut [f32],
+    bi: &mut [f32],
+    c: SgdConsts,
+    lr: f32,
+) -> f64 {
+    let mut loss = 0.0;
+    for e in entries {
+        let (u, i) = (e.user as usize, e.item as usize);
+        let mut pred = c.mu + bu[u] + bi[i];
+        for f in 0..k {
+            pred += p[u * k + f] * q[i * k + f];
+        }
+        let err = e.value - pred;
+        loss += f64::from(err * err);
+        if c.biases {
+            bu[u] += lr * (err - c.reg_bias * bu[u]);
+            bi[i] += lr * (err - c.reg_bias * bi[i]);
+        }
+        for f in 0..k {
+            let (pf, qf) = (p[u * k + f], q[i * k + f]);
+            p[u * k + f] += lr * (err * qf - c.reg * pf);
+            q[i * k + f] += lr * (err * pf - c.reg * qf);
+        }
+    }
+    loss
+}
+
+/// Constants of the general kernel.
+#[derive(Clone, Copy, Debug)]
+pub struct GenericConsts {
+    /// Floats per padded row.
+    pub stride: usize,
+    /// Global mean μ (0 when unused).
+    pub mu: f32,
+    /// λ on factors.
+    pub reg: f32,
+    /// λ on biases.
+    pub reg_bias: f32,
+    /// Whether biases are learned.
+    pub biases: bool,
+    /// Output function.
+    pub output: Output,
+    /// Dropout probability on factor vectors.
+    pub dropout: f32,
+    /// Update rule.
+    pub optimizer: Optimizer,
+    /// Samples per update.
+    pub batch_size: usize,
+    /// How a batch's gradients combine.
+    pub reduction: Reduction,
+    /// Share of samples that are negatives.
+    pub negative_fraction: f32,
+}
+
+/// Gradient of one sample's loss `½(r − r̂)²` with respect to the raw score `z`, and the
+/// prediction: `(∂L/∂z, r̂)`. With a sigmoid output, `r̂ = lo + (hi − lo)σ(z)` and
+/// `∂r̂/∂z = (hi − lo)σ(z)(1 − σ(z))`.
+#[inline]
+pub fn output_gradient(output: Output, z: f32, r: f32) -> (f32, f32) {
+    match output {
+        Output::Identity => (z - r, z),
+        Output::Sigmoid { lo, hi } => {
+            let s = super::model::sigmoid(z);
+            let pred = lo + (hi - lo) * s;
+            ((pred - r) * (hi - lo) * s * (1.0 - s), pred)
+        }
+    }
+}
+
+/// Loss gradient of one sample for rows `p`, `q` (padded, same length) with dropout masks
+/// `mp`, `mq` (1 where kept, scaled by 1/(1 − dropout); all ones without dropout).
+/// Writes `∂L/∂p` into `gp` and `∂L/∂q` into `gq`; returns `(∂L/∂z, r̂)` — `∂L/∂b_u` and
+/// `∂L/∂b_i` both equal `∂L/∂z`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn sample_gradient(
+    p: &[f32],
+    q: &[f32],
+    mp: &[f32],
+    mq: &[f32],
+    base: f32,
+    r: f32,
+    output: Output,
+    gp: &mut [f32],
+    gq: &mut [f32],
+) -> (f32, f32) {
+    let mut z = base;
+    for f in 0..p.len() {
+        z += p[f] * mp[f] * q[f] * mq[f];
+    }
+    let (gz, pred) = output_gradient(output, z, r);
+    for f in 0..p.len() {
+        let m = mp[f] * mq[f];
+        gp[f] = gz * m * q[f];
+        gq[f] = gz * m * p[f];
+    }
+    (gz, pred)
+}
+
+/// One side's parameters within a block: factor rows, biases, optimizer state, step counts.
+pub struct SideBin<'a> {
+    /// Padded factor rows of the bin.
+    pub factors: &'a mut [f32],
+    /// Biases of the bin.
+    pub bias: &'a mut [f32],
+    /// Optimizer state of the factor rows (`slots × stride` per row).
+    pub factor_state: &'a mut [f32],
+    /// Optimizer state of the biases (`slots` per row).
+    pub bias_state: &'a mut [f32],
+    /// Updates applied to each row so far (Adam's `t`).
+    pub steps: &'a mut [u32],
+}
+
+/// Sparse gradient accumulator of one side for one mini-batch.
+struct BatchGrads {
+    slot: Vec<u32>,
+    touched: Vec<u32>,
+    grads: Vec<f32>,
+    bias_grads: Vec<f32>,
+    stride: usize,
+}
+
+impl BatchGrads {
+    fn new(rows: usize, batch: usize, stride: usize) -> Self {
+        BatchGrads {
+            slot: vec![u32::MAX; rows],
+            touched: Vec::with_capacity(batch),
+            grads: vec![0.0; batch * stride],
+            bias_grads: vec![0.0; batch],
+            stride,
+        }
+    }
+
+    /// Adds a row's gradient (scaled by nothing) to the batch.
+    #[inline]
+    fn add(&mut self, row: usize, g: &[f32], gb: f32) {
+        let mut s = self.slot[row];
+        if s == u32::MAX {
+            s = self.touched.len() as u32;
+            self.slot[row] = s;
+            self.touched.push(row as u32);
+        }
+        let a = s as usize * self.stride;
+        for (acc, &x) in self.grads[a..a + self.stride].iter_mut().zip(g) {
+            *acc += x;
+        }
+        self.bias_grads[s as usize] += gb;
+    }
+
+    /// Applies the accumulated gradients to `side` and clears the batch.
+    fn apply(&mut self, side: &mut SideBin<'_>, c: &GenericConsts, scale: f32, step: StepSize) {
+        let s = self.stride;
+        let slots = c.optimizer.slots();
+        for (k, &row) in self.touched.iter().enumerate() {
+            let row = row as usize;
+            let g = &mut self.grads[k * s..(k + 1) * s];
+            if scale != 1.0 {
+                g.iter_mut().for_each(|x| *x *= scale);
+            }
+            side.steps[row] += 1;
+            let t = side.steps[row];
+            c.optimizer.step(
+                &mut side.factors[row * s..(row + 1) * s],
+                g,
+                &mut side.factor_state[row * slots * s..(row + 1) * slots * s],
+                t,
+                StepSize {
+                    weight_decay: c.reg,
+                    ..step
+                },
+            );
+            g.iter_mut().for_each(|x| *x = 0.0);
+            if c.biases {
+                let gb = [self.bias_grads[k] * scale];
+                c.optimizer.step(
+                    &mut side.bias[row..row + 1],
+                    &gb,
+                    &mut side.bias_state[row * slots..(row + 1) * slots],
+                    t,
+                    StepSize {
+                        weight_decay: c.reg_bias,
+                        ..step
+                    },
+                );
+            }
+            self.bias_grads[k] = 0.0;
+            self.slot[row] = u32::MAX;
+        }
+        self.touched.clear();
+    }
+}
+
+/// Result of the general kernel on one block.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockLoss {
+    /// Sum of squared errors of the samples.
+    pub loss: f64,
+    /// Samples processed.
+    pub samples: u64,
+}
+
+/// Every-option training over one block. `is_seen(local_user, local_item)` tells whether
+/// a user of this block's user bin has interacted with an item of its item bin (used to
+/// draw negatives). `lr_at` and `momentum_at` give the schedule at sample `k` of `n`.
+#[allow(clippy::too_many_arguments)]
+pub fn generic_block(
+    entries: &[Entry],
+    sequential: bool,
+    rng: &mut Rng,
+    user: &mut SideBin<'_>,
+    item: &mut SideBin<'_>,
+    c: &GenericConsts,
+    lr_at: &dyn LrAt,
+    momentum_at: &(dyn Fn(usize, usize) -> Option<f32> + Sync),
+    is_seen: &dyn Fn(u32, u32) -> bool,
+) -> BlockLoss {
+    let s = c.stride;
+    let n_user_rows = user.bias.len();
+    let n_item_rows = item.bias.len();
+    let len = entries.len();
+    if len == 0 || n_item_rows == 0 {
+        return BlockLoss::default();
+    }
+    // Positives once each (shuffled) or len draws; negatives on top so that they make up
+    // `negative_fraction` of all samples.
+    let total = if c.negative_fraction > 0.0 {
+        (len as f64 / (1.0 - f64::from(c.negative_fraction))).round() as usize
+    } else {
+        len
+    };
+    let mut ug = BatchGrads::new(n_user_rows, c.batch_size, s);
+    let mut ig = BatchGrads::new(n_item_rows, c.batch_size, s);
+    let mut mp = vec![1.0f32; s];
+    let mut mq = vec![1.0f32; s];
+    let mut gp = vec![0.0f32; s];
+    let mut gq = vec![0.0f32; s];
+    let keep_scale = 1.0 / (1.0 - c.dropout);
+    let mut loss = 0.0f64;
+    let mut next_positive = 0usize;
+    let mut in_batch = 0usize;
+    let mut samples = 0u64;
+    for k in 0..total {
+        let negative = c.negative_fraction > 0.0
+            && (next_positive >= len || rng::unit_f32(rng) < c.negative_fraction);
+        let e = if negative {
+            let owner = entries[rng::below(rng, len as u32) as usize];
+            let mut found = None;
+            for _ in 0..32 {
+                let j = rng::below(rng, n_item_rows as u32);
+                if !is_seen(owner.user, j) {
+                    found = Some(j);
+                    break;
+                }
+            }
+            match found {
+                Some(j) => Entry {
+                    user: owner.user,
+                    item: j,
+                    value: 0.0,
+                },
+                None => continue,
+            }
+        } else {
+            if next_positive >= len {
+                continue;
+            }
+            let e = if sequential {
+                entries[next_positive]
+            } else {
+                entries[rng::below(rng, len as u32) as usize]
+            };
+            next_positive += 1;
+            e
+        };
+        let (u, i) = (e.user as usize, e.item as usize);
+        if c.dropout > 0.0 {
+            for f in 0..s {
+                mp[f] = if rng::unit_f32(rng) < c.dropout {
+                    0.0
+                } else {
+                    keep_scale
+                };
+                mq[f] = if rng::unit_f32(rng) < c.dropout {
+                    0.0
+                } else {
+                    keep_scale
+                };
+            }
+        }
+        let base = c.mu + user.bias[u] + item.bias[i];
+        let (gz, pred) = sample_gradient(
+            &user.factors[u * s..(u + 1) * s],
+            &item.factors[i * s..(i + 1) * s],
+            &mp,
+            &mq,
+            base,
+            e.value,
+            c.output,
+            &mut gp,
+            &mut gq,
+        );
+        let err = e.value - pred;
+        loss += f64::from(err * err);
+        samples += 1;
+        ug.add(u, &gp, gz);
+        ig.add(i, &gq, gz);
+        in_batch += 1;
+        if in_batch == c.batch_size || k + 1 == total {
+            let scale = match c.reduction {
+                Reduction::Sum => 1.0,
+                Reduction::Mean => 1.0 / in_batch as f32,
+            };
+            let step = StepSize {
+                lr: lr_at(k, total),
+                weight_decay: 0.0,
+                momentum: momentum_at(k, total),
+            };
+            ug.apply(user, c, scale, step);
+            ig.apply(item, c, scale, step);
+            in_batch = 0;
+        }
+    }
+    if in_batch > 0 {
+        let scale = match c.reduction {
+            Reduction::Sum => 1.0,
+            Reduction::Mean => 1.0 / in_batch as f32,
+        };
+        let step = StepSize {
+            lr: lr_at(total, total),
+            weight_decay: 0.0,
+            momentum: momentum_at(total, total),
+        };
+        ug.apply(user, c, scale, step);
+        ig.apply(item, c, scale, step);
+    }
+    BlockLoss { loss, samples }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries() -> Vec<Entry> {
+        let mut v = Vec::new();
+        for u in 0..5u32 {
+            for i in 0..4u32 {
+                if (u + 2 * i) % 3 != 0 {
+                    v.push(Entry {
+                        user: u,
+                        item: i,
+                        value: 1.0 + ((u * 7 + i * 3) % 5) as f32,
+                    });
+                }
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn fast_kernel_agrees_with_the_textbook_loop() {
+        let k = 5;
+        let stride = 16;
+        let es = entries();
+        let init = |n: usize, salt: usize| -> Vec<f32> {
+            (0..n * k)
+                .map(|x| (((x + salt) * 37 % 17) as f32 - 8.0) / 40.0)
+                .collect()
+        };
+        let (mut p_ref, mut q_ref) = (init(5, 1), init(4, 2));
+        let (mut bu_ref, mut bi_ref) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
+        let c = SgdConsts {
+            stride,
+            mu: 3.0,
+            reg: 0.05,
+            reg_bias: 0.02,
+            biases: true,
+        };
+        let pad = |dense: &[f32], n: usize| -> Vec<f32> {
+            let mut out = vec![0.0; n * stride];
+            for r in 0..n {
+                out[r * stride..r * stride + k].copy_from_slice(&dense[r * k..(r + 1) * k]);
+            }
+            out
+        };
+        let (mut p, mut q) = (pad(&p_ref, 5), pad(&q_ref, 4));
+        let (mut bu, mut bi) = (bu_ref.clone(), bi_ref.clone());
+        let loss_fast = sgd_block(
+            &es,
+            Order::Sequential,
+            &mut p,
+            &mut q,
+            &mut bu,
+            &mut bi,
+            c,
+            &|_, _| 0.01,
+        );
+        let loss_ref = reference_sgd(
+            &es,
+            k,
+            &mut p_ref,
+            &mut q_ref,
+            &mut bu_ref,
+            &mut bi_ref,
+            c,
+            0.01,
+        );
+        assert!(
+            (loss_fast - loss_ref).abs() < 1e-4 * loss_ref,
+            "{loss_fast} vs {loss_ref}"
+        );
+        for r in 0..5 {
+            for f in 0..k {
+                assert!((p[r * stride + f] - p_ref[r * k + f]).abs() < 1e-5);
+            }
+            assert!(
+                p[r * stride + k..(r + 1) * stride]
+                    .iter()
+                    .all(|&x| x == 0.0),
+                "padding stays zero"
+            );
+        }
+        for (a, b) in bu.iter().zip(&bu_ref) {
+            assert!((a - b).abs() < 1e-5);
+        }
+    }
+
+    /// ½(r − out(z))² for the finite-difference checks.
+    fn loss(p: &[f32], q: &[f32], mp: &[f32], mq: &[f32], base: f32, r: f32, out: Output) -> f64 {
+        let mut z = f64::from(base);
+        for f in 0..p.len() {
+            z += f64::from(p[f] * mp[f]) * f64::from(q[f] * mq[f]);
+        }
+        let pred = match out {
+            Output::Identity => z,
+            Output::Sigmoid { lo, hi } => f64::from(lo) + f64::from(hi - lo) / (1.0 + (-z).exp()),
+        };
+        0.5 * (f64::from(r) - pred).powi(2)
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_for_every_output_and_dropout() {
+        let p = [0.3f32, -0.2, 0.5, 0.1];
+        let q = [-0.4f32, 0.25, 0.6, -0.3];
+        let masks = [[1.0f32; 4], [2.0, 0.0, 2.0, 2.0]];
+        let outputs = [Output::Identity, Output::Sigmoid { lo: 0.0, hi: 5.5 }];
+        for out in outputs {
+            for mp in &masks {
+                for mq in &masks {
+                    let (base, r) = (0.7f32, 4.0f32);
+                    let mut gp = [0.0f32; 4];
+                    let mut gq = [0.0f32; 4];
+                    let (gz, _) = sample_gradient(&p, &q, mp, mq, base, r, out, &mut gp, &mut gq);
+                    let h = 1e-3f32;
+                    for f in 0..4 {
+                        let (mut a, mut b) = (p, p);
+                        a[f] += h;
+                        b[f] -= h;
+                        let num = (loss(&a, &q, mp, mq, base, r, out)
+                            - loss(&b, &q, mp, mq, base, r, out))
+                            / (2.0 * f64::from(h));
+                        assert!(
+                            (num - f64::from(gp[f])).abs() < 2e-3,
+                            "dp {out:?} {f}: {num} vs {}",
+                            gp[f]
+                        );
+                        let (mut a, mut b) = (q, q);
+                        a[f] += h;
+                        b[f] -= h;
+                        let num = (loss(&p, &a, mp, mq, base, r, out)
+                            - loss(&p, &b, mp, mq, base, r, out))
+                            / (2.0 * f64::from(h));
+                        assert!(
+                            (num - f64::from(gq[f])).abs() < 2e-3,
+                            "dq {out:?} {f}: {num} vs {}",
+                            gq[f]
+                        );
+                    }
+                    let num = (loss(&p, &q, mp, mq, base + h, r, out)
+                        - loss(&p, &q, mp, mq, base - h, r, out))
+                        / (2.0 * f64::from(h));
+                    assert!(
+                        (num - f64::from(gz)).abs() < 2e-3,
+                        "dz {out:?}: {num} vs {gz}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Biased matrix factorization for explicit ratings (Koren, Bell & Volinsky 2009; Koren
+//! 2008): `r̂ = μ + b_u + b_i + p_u·q_i`, with the plain-MF, dropout (torchmf) and
+//! `y_range` (fastai) variants, trained by the shared SGD engine.
+
+mod hyperparams;
+pub mod kernel;
+mod model;
+mod train;
+
+pub use hyperparams::{Init, MfParams, MfValidParams, Output, Reduction, Sampling};
+pub use model::MfModel;

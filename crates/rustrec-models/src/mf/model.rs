@@ -1,0 +1,178 @@
+//! The trained biased MF model.
+
+use std::sync::Arc;
+
+use rustrec_data::{IdMap, ItemIdx, UserIdx};
+
+use super::hyperparams::{MfValidParams, Output};
+use crate::engine::RowTable;
+use crate::recommender::Recommender;
+
+/// A trained biased matrix factorization: `r̂ = out(μ + b_u + b_i + p_u·q_i)`.
+///
+/// Users and items that had no training interactions keep zero factors and zero biases,
+/// so their predictions fall back to `out(μ + b_i)` (unseen user), `out(μ + b_u)` (unseen
+/// item) or `out(μ)` — the documented cold-start policy.
+#[derive(Clone, PartialEq)]
+pub struct MfModel {
+    pub(crate) users: Arc<IdMap>,
+    pub(crate) items: Arc<IdMap>,
+    pub(crate) user_factors: RowTable,
+    pub(crate) item_factors: RowTable,
+    pub(crate) user_bias: Vec<f32>,
+    pub(crate) item_bias: Vec<f32>,
+    pub(crate) global_mean: f32,
+    pub(crate) params: MfValidParams,
+    pub(crate) user_seen: Vec<bool>,
+    pub(crate) item_seen: Vec<bool>,
+}
+
+impl std::fmt::Debug for MfModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "MfModel({} users × {} items, k = {}, μ = {})",
+            self.users.len(),
+            self.items.len(),
+            self.factors(),
+            self.global_mean
+        )
+    }
+}
+
+impl MfModel {
+    /// Number of latent factors.
+    pub fn factors(&self) -> usize {
+        self.user_factors.cols()
+    }
+
+    /// The parameters the model was trained with.
+    pub fn params(&self) -> &MfValidParams {
+        &self.params
+    }
+
+    /// The global mean μ in the raw-score space (0 when the model has none): the training
+    /// mean, or with a sigmoid output the score whose output is the training mean.
+    pub fn global_mean(&self) -> f32 {
+        self.global_mean
+    }
+
+    /// User factors as a dense `n_users × k` row-major matrix (the notebooks' `get_W`).
+    pub fn user_factors(&self) -> Vec<f32> {
+        self.user_factors.to_dense()
+    }
+
+    /// Item factors as a dense `n_items × k` row-major matrix (the notebooks' `get_H`).
+    pub fn item_factors(&self) -> Vec<f32> {
+        self.item_factors.to_dense()
+    }
+
+    /// User biases.
+    pub fn user_biases(&self) -> &[f32] {
+        &self.user_bias
+    }
+
+    /// Item biases.
+    pub fn item_biases(&self) -> &[f32] {
+        &self.item_bias
+    }
+
+    /// Whether the user had training interactions.
+    pub fn knows_user(&self, user: UserIdx) -> bool {
+        self.user_seen.get(user.index()).copied().unwrap_or(false)
+    }
+
+    /// Whether the item had training interactions.
+    pub fn knows_item(&self, item: ItemIdx) -> bool {
+        self.item_seen.get(item.index()).copied().unwrap_or(false)
+    }
+
+    /// Applies the output function to a raw score.
+    #[inline]
+    pub(crate) fn output(&self, z: f32) -> f32 {
+        match self.params.0.output {
+            Output::Identity => z,
+            Output::Sigmoid { lo, hi } => lo + (hi - lo) * sigmoid(z),
+        }
+    }
+
+    /// Prediction for raw ids as they appear in files; unknown ids fall back as unseen
+    /// users/items do. Returns the prediction and whether the user and item were known.
+    pub fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
+        let u = self.users.get_text(user);
+        let i = self.items.get_text(item);
+        let z_user = u.map_or(0.0, |u| self.user_bias[u as usize]);
+        let z_item = i.map_or(0.0, |i| self.item_bias[i as usize]);
+        let dot = match (u, i) {
+            (Some(u), Some(i)) => dot(
+                self.user_factors.row(u as usize),
+                self.item_factors.row(i as usize),
+            ),
+            _ => 0.0,
+        };
+        let known_user = u.is_some_and(|u| self.user_seen[u as usize]);
+        let known_item = i.is_some_and(|i| self.item_seen[i as usize]);
+        (
+            self.output(self.global_mean + z_user + z_item + dot),
+            known_user,
+            known_item,
+        )
+    }
+}
+
+/// The logistic function.
+#[inline]
+pub(crate) fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Dot product of two padded rows.
+#[inline]
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let chunks = a.len() / 8 * 8;
+    for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut s: f32 = acc.iter().sum();
+    for k in chunks..a.len() {
+        s += a[k] * b[k];
+    }
+    s
+}
+
+impl Recommender for MfModel {
+    fn kind(&self) -> &'static str {
+        "mf"
+    }
+
+    fn user_ids(&self) -> &Arc<IdMap> {
+        &self.users
+    }
+
+    fn item_ids(&self) -> &Arc<IdMap> {
+        &self.items
+    }
+
+    fn score_into(&self, user: UserIdx, out: &mut [f32]) {
+        let u = user.index();
+        let p = self.user_factors.row(u);
+        let base = self.global_mean + self.user_bias[u];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.output(base + self.item_bias[i] + dot(p, self.item_factors.row(i)));
+        }
+    }
+
+    #[inline]
+    fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
+        let (u, i) = (user.index(), item.index());
+        self.output(
+            self.global_mean
+                + self.user_bias[u]
+                + self.item_bias[i]
+                + dot(self.user_factors.row(u), self.item_factors.row(i)),
+        )
+    }
+}

@@ -1,0 +1,257 @@
+//! Biased MF end to end: recovery of a planted model, reproducibility, optimizers,
+//! divergence, early stopping and the cold-start policy.
+
+use std::sync::{Arc, Mutex};
+
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rustrec_data::{IdMap, Interactions, ItemIdx, Triplets, UserIdx};
+use rustrec_models::engine::{Optimizer, Schedule};
+use rustrec_models::mf::{MfParams, Output, Sampling};
+use rustrec_models::rating::rating_errors;
+use rustrec_models::{EarlyStopping, Fit, FitContext, ModelError, Recommender, Validation};
+
+/// Ratings `3 + b_u + b_i + p_u·q_i + noise` with rank-3 factors on a random 30 % of a
+/// users × items grid, split 80/20 into train and test in one id space.
+fn planted(users: usize, items: usize, noise: f32, seed: u64) -> (Interactions, Interactions) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let k = 3;
+    let mut gauss =
+        |s: f32| -> f32 { (0..12).map(|_| rng.random::<f32>()).sum::<f32>() * s - 6.0 * s };
+    let p: Vec<f32> = (0..users * k).map(|_| gauss(0.5)).collect();
+    let q: Vec<f32> = (0..items * k).map(|_| gauss(0.5)).collect();
+    let bu: Vec<f32> = (0..users).map(|_| gauss(0.3)).collect();
+    let bi: Vec<f32> = (0..items).map(|_| gauss(0.3)).collect();
+    let noise_draws: Vec<f32> = (0..users * items).map(|_| gauss(noise)).collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed + 1);
+    let mut train = Triplets::new("planted-train", false, false);
+    let mut test = Triplets::new("planted-test", false, false);
+    for u in 0..users {
+        for i in 0..items {
+            if rng.random::<f32>() < 0.3 {
+                let dot: f32 = (0..k).map(|f| p[u * k + f] * q[i * k + f]).sum();
+                let r = 3.0 + bu[u] + bi[i] + dot + noise_draws[u * items + i];
+                let t = if rng.random::<f32>() < 0.8 {
+                    &mut train
+                } else {
+                    &mut test
+                };
+                t.push(u as u32, i as u32, r, None, 0);
+            }
+        }
+    }
+    let users = Arc::new(IdMap::identity(users));
+    let items = Arc::new(IdMap::identity(items));
+    let policy = rustrec_data::DuplicatePolicy::Error;
+    (
+        train.build(users.clone(), items.clone(), policy).unwrap(),
+        test.build(users, items, policy).unwrap(),
+    )
+}
+
+fn fit(
+    params: &MfParams,
+    train: &Interactions,
+    seed: u64,
+    threads: usize,
+) -> rustrec_models::mf::MfModel {
+    let mut ctx = FitContext::new(seed, threads);
+    params.check().unwrap().fit(train, &mut ctx).unwrap()
+}
+
+#[test]
+fn recovers_a_planted_low_rank_model_down_to_the_noise_level() {
+    let (train, test) = planted(300, 200, 0.2, 1);
+    let params = MfParams::default().factors(8).epochs(60).lr(0.02).reg(0.02);
+    for threads in [1, 2] {
+        let model = fit(&params, &train, 7, threads);
+        let e = rating_errors(&model, &test);
+        // The noise std is 0.2: a model that found the structure gets close to it, while
+        // predicting the global mean would give about 1.0 here.
+        assert!(
+            e.rmse < 0.3,
+            "threads {threads}: test RMSE {} not near the noise",
+            e.rmse
+        );
+    }
+}
+
+#[test]
+fn training_loss_decreases_for_every_optimizer() {
+    let (train, _) = planted(120, 80, 0.1, 2);
+    let optimizers = [
+        (Optimizer::Sgd, 0.02),
+        (Optimizer::from_name("momentum").unwrap(), 0.002),
+        (Optimizer::from_name("adagrad").unwrap(), 0.05),
+        (Optimizer::from_name("rmsprop").unwrap(), 0.002),
+        (Optimizer::adam(), 0.005),
+        (Optimizer::adamw(), 0.005),
+    ];
+    for (opt, lr) in optimizers {
+        let params = MfParams::default()
+            .factors(4)
+            .epochs(8)
+            .lr(lr)
+            .optimizer(opt)
+            .batch_size(8);
+        let mut ctx = FitContext::new(3, 2);
+        params.check().unwrap().fit(&train, &mut ctx).unwrap();
+        let first = ctx.history.first().unwrap().train_loss;
+        let last = ctx.history.last().unwrap().train_loss;
+        eprintln!("{}: loss {first} → {last}", opt.name());
+        assert!(last < 0.8 * first, "{}: loss {first} → {last}", opt.name());
+    }
+}
+
+#[test]
+fn a_seed_and_thread_count_reproduce_a_run_bit_for_bit() {
+    let (train, _) = planted(100, 60, 0.1, 3);
+    for params in [
+        MfParams::default().factors(5).epochs(3),
+        MfParams::default()
+            .factors(5)
+            .epochs(3)
+            .optimizer(Optimizer::adam())
+            .dropout(0.1)
+            .batch_size(4),
+        MfParams::default()
+            .factors(5)
+            .epochs(3)
+            .sampling(Sampling::WithReplacement)
+            .negative_fraction(0.2),
+    ] {
+        let a = fit(&params, &train, 11, 2);
+        let b = fit(&params, &train, 11, 2);
+        assert_eq!(a, b, "same seed and threads must give the same model");
+        let c = fit(&params, &train, 12, 2);
+        assert_ne!(
+            a.user_factors(),
+            c.user_factors(),
+            "another seed gives another model"
+        );
+        // The schedule depends on the bin count, not on the thread count.
+        let d = fit(&params.clone().bins(Some(8)), &train, 11, 1);
+        let e = fit(&params.clone().bins(Some(8)), &train, 11, 2);
+        assert_eq!(d, e);
+    }
+}
+
+#[test]
+fn divergence_stops_training_with_an_error_naming_the_epoch() {
+    let (train, _) = planted(50, 40, 0.1, 4);
+    let params = MfParams::default().factors(4).epochs(10).lr(50.0);
+    let err = params
+        .check()
+        .unwrap()
+        .fit(&train, &mut FitContext::new(1, 1))
+        .unwrap_err();
+    match &err {
+        ModelError::Diverged { epoch, .. } => assert!(*epoch >= 1),
+        other => panic!("expected divergence, got {other}"),
+    }
+    assert!(err.to_string().contains("lower learning rate"), "{err}");
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch() {
+    let (train, test) = planted(150, 100, 0.3, 5);
+    // No regularisation and many factors: validation RMSE turns up after a while.
+    let params = MfParams::default().factors(64).epochs(80).lr(0.03).reg(0.0);
+    let mut ctx = FitContext::new(5, 2);
+    ctx.validation = Some(Validation::Ratings(&test));
+    ctx.early_stopping = Some(EarlyStopping {
+        patience: 3,
+        restore_best: true,
+        min_delta: 0.0,
+    });
+    let model = params.check().unwrap().fit(&train, &mut ctx).unwrap();
+    let best = ctx.best_epoch.unwrap();
+    let rmses: Vec<f64> = ctx.history.iter().map(|r| r.validation[0].1).collect();
+    assert!(ctx.history.len() < 80, "should stop early");
+    let min = rmses.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert_eq!(rmses[best - 1], min);
+    assert_eq!(
+        ctx.history.len(),
+        best + 3,
+        "stops after `patience` epochs without improvement"
+    );
+    assert!(
+        (rating_errors(&model, &test).rmse - min).abs() < 1e-9,
+        "restored model is the best one"
+    );
+}
+
+#[test]
+fn callbacks_see_every_epoch_and_can_stop() {
+    let (train, _) = planted(40, 30, 0.1, 6);
+    let seen = Mutex::new(Vec::new());
+    let mut ctx = FitContext::new(1, 1);
+    ctx.callbacks.push(rustrec_models::engine::stop_when(|r| {
+        seen.lock().unwrap().push(r.epoch);
+        r.epoch == 4
+    }));
+    MfParams::default()
+        .epochs(10)
+        .check()
+        .unwrap()
+        .fit(&train, &mut ctx)
+        .unwrap();
+    drop(ctx);
+    assert_eq!(*seen.lock().unwrap(), vec![1, 2, 3, 4]);
+}
+
+#[test]
+fn unseen_users_and_items_fall_back_to_biases_and_the_global_mean() {
+    // User 2 and item 2 have no training data.
+    let train = Interactions::from_index_triplets(
+        3,
+        3,
+        &[(0, 0, 5.0), (0, 1, 3.0), (1, 0, 4.0), (1, 1, 1.0)],
+    )
+    .unwrap();
+    let model = fit(&MfParams::default().factors(3).epochs(5), &train, 1, 1);
+    let mu = model.global_mean();
+    assert!((mu - 3.25).abs() < 1e-6);
+    let bi0 = model.item_biases()[0];
+    assert!((model.predict(UserIdx(2), ItemIdx(0)) - (mu + bi0)).abs() < 1e-6);
+    let bu0 = model.user_biases()[0];
+    assert!((model.predict(UserIdx(0), ItemIdx(2)) - (mu + bu0)).abs() < 1e-6);
+    assert!(!model.knows_user(UserIdx(2)) && model.knows_user(UserIdx(0)));
+    let (v, known_user, known_item) = model.predict_raw("77", "0");
+    assert!(!known_user && known_item);
+    assert!((v - (mu + bi0)).abs() < 1e-6);
+}
+
+#[test]
+fn sigmoid_output_stays_in_range_and_one_cycle_trains() {
+    let (train, test) = planted(120, 80, 0.2, 8);
+    let params = MfParams::default()
+        .factors(8)
+        .epochs(10)
+        .lr(0.01)
+        .optimizer(Optimizer::adamw())
+        .schedule(Schedule::one_cycle())
+        .output(Output::Sigmoid { lo: 0.0, hi: 6.0 })
+        .batch_size(16)
+        .reg(0.01);
+    let model = fit(&params, &train, 2, 2);
+    let mut scores = vec![0.0; model.n_items()];
+    for u in 0..model.n_users() {
+        model.score_into(UserIdx(u as u32), &mut scores);
+        assert!(scores.iter().all(|&s| (0.0..=6.0).contains(&s)));
+    }
+    let mean_rmse = {
+        let mu = train.mean_value() as f32;
+        let se: f64 = test
+            .iter()
+            .map(|(_, _, r)| f64::from((r - mu) * (r - mu)))
+            .sum();
+        (se / test.nnz() as f64).sqrt()
+    };
+    let e = rating_errors(&model, &test);
+    assert!(
+        e.rmse < 0.8 * mean_rmse,
+        "RMSE {} vs global-mean RMSE {mean_rmse}",
+        e.rmse
+    );
+}
