@@ -32,6 +32,40 @@ pub struct Entry {
     pub value: f32,
 }
 
+/// A seeded pseudo-random order over `n` entries: position `(start + k·step) mod n` for
+/// `k = 0..n`, with `step` coprime to `n`, so every entry is visited exactly once. Applied to
+/// entries shuffled once at the start, it gives each epoch a fresh order without the cost
+/// of reshuffling memory (LIBMF does not reshuffle at all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walk {
+    /// First position.
+    pub start: usize,
+    /// Distance between consecutive positions (coprime to `n`).
+    pub step: usize,
+}
+
+impl Walk {
+    /// A random walk over `n` entries.
+    pub fn random(rng: &mut Rng, n: usize) -> Walk {
+        if n <= 1 {
+            return Walk { start: 0, step: 1 };
+        }
+        let start = rng::below(rng, n as u32) as usize;
+        let mut step = 1 + rng::below(rng, (n - 1) as u32) as usize;
+        while gcd(step, n) != 1 {
+            step = step % (n - 1) + 1;
+        }
+        Walk { start, step }
+    }
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 /// Identifies a block: its user bin, item bin, and the epoch it runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockId {
@@ -98,7 +132,7 @@ impl Grid {
         let item_bounds = bounds(ni);
         let bin_of = |bounds: &[usize], pos: usize| bounds.partition_point(|&b| b <= pos) - 1;
         let item_bin: Vec<u32> = (0..ni).map(|p| bin_of(&item_bounds, p) as u32).collect();
-        let blocks: Vec<Vec<Entry>> = (0..bins)
+        let mut blocks: Vec<Vec<Entry>> = (0..bins)
             .into_par_iter()
             .flat_map_iter(|r| {
                 let mut row_blocks: Vec<Vec<Entry>> = vec![Vec::new(); bins];
@@ -119,6 +153,11 @@ impl Grid {
                 row_blocks
             })
             .collect();
+        // Entries were gathered user by user; shuffle each block once so that any walk
+        // through it mixes users and items.
+        blocks.par_iter_mut().enumerate().for_each(|(k, blk)| {
+            rng::shuffle(&mut rng::stream(seed, &[0x6d69_78, k as u64]), blk);
+        });
         Grid {
             bins,
             user_order,
@@ -251,6 +290,21 @@ mod tests {
             })
             .collect();
         Interactions::from_index_triplets(20, 15, &rows).unwrap()
+    }
+
+    #[test]
+    fn a_walk_visits_every_position_once() {
+        let mut rng = rng::stream(1, &[]);
+        for n in [1usize, 2, 7, 12, 100] {
+            let w = Walk::random(&mut rng, n);
+            let mut seen = vec![false; n];
+            let mut pos = w.start;
+            for _ in 0..n {
+                assert!(!seen[pos]);
+                seen[pos] = true;
+                pos = (pos + w.step) % n;
+            }
+        }
     }
 
     #[test]

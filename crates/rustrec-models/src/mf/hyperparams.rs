@@ -46,7 +46,8 @@ pub enum Output {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Sampling {
-    /// Every training interaction once per epoch, in a fresh random order.
+    /// Every training interaction once per epoch, in a fresh random order (entries are
+    /// shuffled once, then each epoch walks every block in a new seeded affine order).
     Shuffled,
     /// `nnz` draws with replacement from the training interactions (the Cython notebook).
     WithReplacement,
@@ -83,7 +84,7 @@ pub enum Reduction {
 /// | `reduction` | mean | sum, mean | how a batch's gradients combine |
 /// | `sampling` | shuffled | shuffled, with-replacement | sample order |
 /// | `negative_fraction` | 0 | [0, 1) | share of samples that are unseen items with target 0 |
-/// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 1 for one thread, 4 × threads otherwise) |
+/// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 4 × max(threads, 2); blocks also keep each step's rows in cache) |
 ///
 /// Note on scale: the loss is half the squared error (as Koren, Surprise and LIBMF), so a
 /// learning rate `x` here is PyTorch's `x / 2` with `MSELoss` under plain SGD.

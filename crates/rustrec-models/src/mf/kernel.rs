@@ -9,7 +9,7 @@
 //! * [`reference_sgd`] — the textbook loop over unpadded rows, kept beside the fast one and
 //!   tested to agree with it.
 
-use crate::engine::grid::Entry;
+use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
 use crate::engine::table::LANES;
@@ -33,8 +33,8 @@ pub struct SgdConsts {
 
 /// Where the samples of a block come from.
 pub enum Order<'a> {
-    /// The entries in their (already shuffled) order.
-    Sequential,
+    /// Every entry once, in the order of a [`Walk`].
+    Walk(Walk),
     /// `n` draws with replacement, from this generator.
     WithReplacement(&'a mut Rng, usize),
 }
@@ -95,11 +95,12 @@ fn sgd_block_body(
     lr_at: &dyn LrAt,
 ) -> f64 {
     let s = c.stride;
-    let (n, mut rng) = match order {
-        Order::Sequential => (entries.len(), None),
-        Order::WithReplacement(rng, n) => (n, Some(rng)),
+    let len = entries.len();
+    let (n, mut rng, walk) = match order {
+        Order::Walk(w) => (len, None, w),
+        Order::WithReplacement(rng, n) => (n, Some(rng), Walk { start: 0, step: 1 }),
     };
-    let len = entries.len() as u32;
+    let mut pos = walk.start;
     let mut loss = 0.0f64;
     let mut lr = lr_at(0, n);
     for k in 0..n {
@@ -107,8 +108,15 @@ fn sgd_block_body(
             lr = lr_at(k, n);
         }
         let e = match rng.as_mut() {
-            None => entries[k],
-            Some(rng) => entries[rng::below(rng, len) as usize],
+            None => {
+                let e = entries[pos];
+                pos += walk.step;
+                if pos >= len {
+                    pos -= len;
+                }
+                e
+            }
+            Some(rng) => entries[rng::below(rng, len as u32) as usize],
         };
         let (u, i) = (e.user as usize, e.item as usize);
         let base = c.mu + bu[u] + bi[i];
@@ -409,7 +417,7 @@ pub struct BlockLoss {
 #[allow(clippy::too_many_arguments)]
 pub fn generic_block(
     entries: &[Entry],
-    sequential: bool,
+    walk: Option<Walk>,
     rng: &mut Rng,
     user: &mut SideBin<'_>,
     item: &mut SideBin<'_>,
@@ -468,10 +476,9 @@ pub fn generic_block(
             if next_positive >= len {
                 continue;
             }
-            let e = if sequential {
-                entries[next_positive]
-            } else {
-                entries[rng::below(rng, len as u32) as usize]
+            let e = match walk {
+                Some(w) => entries[(w.start + next_positive * w.step) % len],
+                None => entries[rng::below(rng, len as u32) as usize],
             };
             next_positive += 1;
             e

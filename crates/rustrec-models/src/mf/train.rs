@@ -10,7 +10,7 @@ use super::hyperparams::{Init, MfParams, MfValidParams, Output, Sampling};
 use super::kernel::{self, GenericConsts, Order, SgdConsts, SideBin};
 use super::model::MfModel;
 use crate::engine::epochs::{self, EpochStats, Trainer};
-use crate::engine::grid::Grid;
+use crate::engine::grid::{Grid, Walk};
 use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
 use crate::engine::table::RowTable;
@@ -129,7 +129,7 @@ fn split_by<'t, T>(mut data: &'t mut [T], bounds: &[usize], width: usize) -> Vec
 impl<'a> MfTrainer<'a> {
     fn new(params: &'a MfValidParams, train: &'a Interactions, seed: u64, threads: usize) -> Self {
         let p = &params.0;
-        let bins = p.bins.unwrap_or(if threads <= 1 { 1 } else { 4 * threads });
+        let bins = p.bins.unwrap_or(4 * threads.max(2));
         let grid = Grid::new(train, bins, seed);
         let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);
@@ -229,18 +229,15 @@ impl Trainer for MfTrainer<'_> {
                 |id, (pu, bu), (qi, bi), entries| {
                     let t0 = Instant::now();
                     let mut rng = Grid::block_rng(seed, id);
-                    if shuffled {
-                        rng::shuffle(&mut rng, entries);
-                    }
+                    let n = entries.len();
+                    let order = if shuffled {
+                        Order::Walk(Walk::random(&mut rng, n))
+                    } else {
+                        Order::WithReplacement(&mut rng, n)
+                    };
                     let t1 = Instant::now();
                     let lr_at = |k: usize, n: usize| {
                         schedule.lr_at(base_lr, progress(id.step, k, n), epochs) as f32
-                    };
-                    let n = entries.len();
-                    let order = if shuffled {
-                        Order::Sequential
-                    } else {
-                        Order::WithReplacement(&mut rng, n)
                     };
                     let loss = kernel::sgd_block(entries, order, pu, qi, bu, bi, consts, &lr_at);
                     let t2 = Instant::now();
@@ -305,9 +302,7 @@ impl Trainer for MfTrainer<'_> {
             blocks.run_epoch(seed, epoch, &mut ub, &mut ib, |id, us, is, entries| {
                 let t0 = Instant::now();
                 let mut rng = Grid::block_rng(seed, id);
-                if shuffled {
-                    rng::shuffle(&mut rng, entries);
-                }
+                let walk = shuffled.then(|| Walk::random(&mut rng, entries.len()));
                 let t1 = Instant::now();
                 let lr_at = |k: usize, n: usize| {
                     schedule.lr_at(base_lr, progress(id.step, k, n), epochs) as f32
@@ -324,7 +319,7 @@ impl Trainer for MfTrainer<'_> {
                 };
                 let out = kernel::generic_block(
                     entries,
-                    shuffled,
+                    walk,
                     &mut rng,
                     us,
                     is,
