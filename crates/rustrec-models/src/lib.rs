@@ -12,6 +12,7 @@ mod error;
 mod fit;
 pub mod mf;
 pub mod rating;
+mod registry;
 mod recommender;
 pub mod topn;
 
@@ -20,3 +21,4 @@ pub use fit::{
     EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
 };
 pub use recommender::{Exclusion, Recommender};
+pub use registry::{ModelSpec, Task, TrainedModel};

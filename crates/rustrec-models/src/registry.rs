@@ -1,0 +1,117 @@
+//! The one place that lists every model kind: [`ModelSpec`] (parameters of any model, as
+//! written in experiment configs) and [`TrainedModel`] (any trained model).
+
+use std::sync::Arc;
+
+use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::fit::{Fit, FitContext};
+use crate::mf::{MfModel, MfParams};
+use crate::recommender::Recommender;
+
+/// Parameters of any model, tagged by `kind` (as in a config's `[model]` table).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ModelSpec {
+    /// Biased matrix factorization for ratings.
+    Mf(MfParams),
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec::Mf(MfParams::default())
+    }
+}
+
+/// What a model family is for: predicting ratings or ranking items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Predicts rating values (evaluated by RMSE/MAE by default).
+    Rating,
+    /// Ranks items (evaluated by ranking metrics by default).
+    Ranking,
+}
+
+impl ModelSpec {
+    /// The `kind` name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ModelSpec::Mf(_) => "mf",
+        }
+    }
+
+    /// What the model is for.
+    pub fn task(&self) -> Task {
+        match self {
+            ModelSpec::Mf(_) => Task::Rating,
+        }
+    }
+
+    /// Number of epochs (or iterations) the model trains for, if it trains iteratively.
+    pub fn epochs(&self) -> Option<usize> {
+        match self {
+            ModelSpec::Mf(p) => Some(p.epochs),
+        }
+    }
+
+    /// The same parameters with `epochs` epochs (for refitting after early stopping).
+    pub fn with_epochs(&self, epochs: usize) -> Self {
+        match self {
+            ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
+        }
+    }
+
+    /// Checks the parameters (naming the first bad one) without training.
+    pub fn check(&self) -> Result<()> {
+        match self {
+            ModelSpec::Mf(p) => p.check().map(|_| ()),
+        }
+    }
+
+    /// Checks the parameters and trains on `train`.
+    pub fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<TrainedModel> {
+        Ok(match self {
+            ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
+        })
+    }
+}
+
+/// Any trained model.
+#[derive(Clone, Debug)]
+pub enum TrainedModel {
+    /// Biased matrix factorization.
+    Mf(MfModel),
+}
+
+impl TrainedModel {
+    /// The model as a [`Recommender`].
+    pub fn as_recommender(&self) -> &dyn Recommender {
+        match self {
+            TrainedModel::Mf(m) => m,
+        }
+    }
+}
+
+impl Recommender for TrainedModel {
+    fn kind(&self) -> &'static str {
+        self.as_recommender().kind()
+    }
+
+    fn user_ids(&self) -> &Arc<IdMap> {
+        self.as_recommender().user_ids()
+    }
+
+    fn item_ids(&self) -> &Arc<IdMap> {
+        self.as_recommender().item_ids()
+    }
+
+    fn score_into(&self, user: UserIdx, out: &mut [f32]) {
+        self.as_recommender().score_into(user, out)
+    }
+
+    fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
+        self.as_recommender().predict(user, item)
+    }
+}
