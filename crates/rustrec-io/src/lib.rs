@@ -4,8 +4,8 @@
 //! [safetensors](https://github.com/huggingface/safetensors) file whose tensors are the
 //! model's arrays and whose `__metadata__` holds a JSON [`Header`] (format, version, model
 //! kind, hyperparameters, training summary, data fingerprint, sizes, checksum) and the id maps.
-//! NumPy users open it with `safetensors.numpy.load_file(path)`. See [`file`] for the byte
-//! layout and [`format`] for the header and the versioning rules.
+//! NumPy users open it with `safetensors.numpy.load_file(path)`. See [`file`](mod@file) for the byte
+//! layout and [`format`](mod@format) for the header and the versioning rules.
 //!
 //! Models convert themselves to and from a [`ModelFile`]; this crate knows nothing about any
 //! model. [`write_npy`] exports a single array for NumPy.

@@ -465,3 +465,12 @@ proptest! {
         prop_assert_eq!(back.user_ids.int_ids().unwrap(), &ids[..]);
     }
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<ModelFile>();
+    check::<Tensor>();
+    check::<Header>();
+    check::<IoError>();
+}
