@@ -4,6 +4,7 @@
 
 mod commands;
 mod output;
+mod plot;
 mod progress;
 
 use std::process::ExitCode;
