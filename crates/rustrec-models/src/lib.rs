@@ -12,8 +12,8 @@ mod error;
 mod fit;
 pub mod mf;
 pub mod rating;
-mod registry;
 mod recommender;
+mod registry;
 pub mod topn;
 
 pub use error::{ModelError, Result};

@@ -86,6 +86,40 @@ pub enum TrainedModel {
 }
 
 impl TrainedModel {
+    /// Writes the model to `path` atomically (temp file + rename) in the versioned rustrec
+    /// format, with the fingerprint of its training data and a summary of its training.
+    pub fn save(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        data_fingerprint: u64,
+        training: serde_json::Value,
+    ) -> Result<()> {
+        let mut file = match self {
+            TrainedModel::Mf(m) => m.to_model_file()?,
+        };
+        file.header.data_fingerprint = data_fingerprint;
+        file.header.training = training;
+        rustrec_io::write_model(path, &file)?;
+        Ok(())
+    }
+
+    /// Reads a model written by [`TrainedModel::save`] (of any supported format version),
+    /// with its header.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<(Self, rustrec_io::Header)> {
+        let file = rustrec_io::read_model(path.as_ref())?;
+        let header = file.header.clone();
+        let model = match header.kind.as_str() {
+            crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
+            other => {
+                return Err(crate::ModelError::Data(format!(
+                    "{}: unknown model kind `{other}` (this build knows: mf)",
+                    path.as_ref().display()
+                )));
+            }
+        };
+        Ok((model, header))
+    }
+
     /// The model as a [`Recommender`].
     pub fn as_recommender(&self) -> &dyn Recommender {
         match self {

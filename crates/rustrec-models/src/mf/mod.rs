@@ -5,7 +5,9 @@
 mod hyperparams;
 pub mod kernel;
 mod model;
+mod persist;
 mod train;
 
 pub use hyperparams::{Init, MfParams, MfValidParams, Output, Reduction, Sampling};
 pub use model::MfModel;
+pub use persist::KIND;
