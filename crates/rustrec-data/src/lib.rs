@@ -14,6 +14,7 @@ mod error;
 mod ids;
 mod interactions;
 mod progress;
+pub mod split;
 mod triplets;
 
 pub use error::{DataError, Result};
