@@ -41,5 +41,5 @@ pub fn holdout(x: &Interactions, test_fraction: f64, seed: u64) -> Result<Split>
 /// this one does not replay the same random draws.
 pub fn validation_split(train: &Interactions, fraction: f64, seed: u64) -> Result<Split> {
     check_fraction("validation_fraction", fraction)?;
-    holdout(train, fraction, seed ^ 0x5EED_0F_7A11_DA7E)
+    holdout(train, fraction, seed ^ 0x005E_ED0F_7A11_DA7E)
 }
