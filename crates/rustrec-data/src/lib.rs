@@ -13,6 +13,7 @@
 mod error;
 mod ids;
 mod interactions;
+mod kcore;
 mod progress;
 pub mod split;
 mod triplets;
@@ -20,5 +21,6 @@ mod triplets;
 pub use error::{DataError, Result};
 pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
 pub use interactions::{Col, Interactions, Row};
+pub use kcore::{KCoreReport, kcore};
 pub use progress::{NoProgress, Progress};
 pub use triplets::{DuplicatePolicy, Triplets};
