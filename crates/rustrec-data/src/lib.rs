@@ -16,6 +16,7 @@ mod interactions;
 mod kcore;
 mod progress;
 pub mod split;
+pub mod synth;
 mod triplets;
 
 pub use error::{DataError, Result};
