@@ -18,6 +18,7 @@ mod progress;
 pub mod split;
 pub mod synth;
 mod triplets;
+pub mod write;
 
 pub use error::{DataError, Result};
 pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
