@@ -77,6 +77,18 @@ pub enum Preset {
     Ml20m,
 }
 
+impl Preset {
+    /// The name used on the command line (`ml-100k`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Ml100k => "ml-100k",
+            Preset::Ml1m => "ml-1m",
+            Preset::Ml10m => "ml-10m",
+            Preset::Ml20m => "ml-20m",
+        }
+    }
+}
+
 impl std::str::FromStr for Preset {
     type Err = DataError;
     fn from_str(s: &str) -> Result<Self> {
