@@ -13,11 +13,16 @@
 mod error;
 mod ids;
 mod interactions;
+mod kcore;
 mod progress;
+pub mod split;
+pub mod synth;
 mod triplets;
+pub mod write;
 
 pub use error::{DataError, Result};
 pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
 pub use interactions::{Col, Interactions, Row};
+pub use kcore::{KCoreReport, kcore};
 pub use progress::{NoProgress, Progress};
 pub use triplets::{DuplicatePolicy, Triplets};

@@ -4,11 +4,20 @@ use clap::Subcommand;
 
 use crate::Globals;
 
+mod synth;
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Write a synthetic rating file shaped like a MovieLens release (exact user, item and
+    /// rating counts, MovieLens-like activity, popularity and rating marginal), optionally
+    /// with a seeded random train/test split.
+    Synth(synth::Args),
+}
 
 /// Runs a subcommand.
-pub fn run(command: Command, _globals: Globals) -> anyhow::Result<()> {
-    match command {}
+pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
+    match command {
+        Command::Synth(args) => synth::run(args, globals),
+    }
 }

@@ -1,0 +1,158 @@
+//! `rustrec synth`: write a synthetic MovieLens-shaped rating file (and optionally a split).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args as ClapArgs;
+use rustrec::data::split::holdout;
+use rustrec::data::synth::{Preset, RatingScale, SynthParams, item_gini, synthesize};
+use rustrec::data::write::{OutputFormat, write_file};
+
+use crate::Globals;
+use crate::output::Report;
+use crate::progress::Bars;
+
+/// Arguments of `rustrec synth`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Copy the shape of this MovieLens release: ml-100k, ml-1m, ml-10m or ml-20m.
+    #[arg(long, default_value = "ml-100k", value_parser = parse::<Preset>)]
+    like: Preset,
+    /// Number of users (overrides the preset).
+    #[arg(long)]
+    users: Option<usize>,
+    /// Number of items (overrides the preset).
+    #[arg(long)]
+    items: Option<usize>,
+    /// Total number of ratings, exact (overrides the preset).
+    #[arg(long)]
+    ratings: Option<usize>,
+    /// Minimum ratings per user (overrides the preset's 20).
+    #[arg(long)]
+    min_per_user: Option<usize>,
+    /// Rating scale: 1-5 (whole stars) or half-stars (0.5 to 5).
+    #[arg(long, value_parser = parse::<RatingScale>)]
+    scale: Option<RatingScale>,
+    /// Random seed: the same seed and sizes give the same file.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Leave out the timestamp column's values (ml-tab and ml-csv then write 0).
+    #[arg(long)]
+    no_timestamps: bool,
+    /// Output layout: ml-tab (u.data), ml-dat (ratings.dat), ml-csv (ratings.csv), tsv, csv.
+    #[arg(long, default_value = "ml-tab", value_parser = parse::<OutputFormat>)]
+    format: OutputFormat,
+    /// Where to write the ratings (the training part when --test-fraction is given).
+    #[arg(long)]
+    out: PathBuf,
+    /// Hold out this fraction of the ratings at random (seeded by --seed) into --test-out.
+    #[arg(long, requires = "test_out")]
+    test_fraction: Option<f64>,
+    /// Where to write the held-out ratings.
+    #[arg(long, requires = "test_fraction")]
+    test_out: Option<PathBuf>,
+}
+
+fn parse<T: std::str::FromStr<Err = rustrec::data::DataError>>(s: &str) -> Result<T, String> {
+    s.parse::<T>().map_err(|e| e.to_string())
+}
+
+/// Generates, optionally splits, and writes.
+pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let mut params = SynthParams::like(args.like);
+    params.seed = args.seed;
+    params.timestamps = !args.no_timestamps;
+    if let Some(v) = args.users {
+        params.users = v;
+    }
+    if let Some(v) = args.items {
+        params.items = v;
+    }
+    if let Some(v) = args.ratings {
+        params.ratings = v;
+    }
+    if let Some(v) = args.min_per_user {
+        params.min_per_user = v;
+    }
+    if let Some(v) = args.scale {
+        params.scale = v;
+    }
+    if args.test_out.as_ref() == Some(&args.out) {
+        bail!("--out and --test-out are the same file");
+    }
+
+    let bars = Bars::new(globals.quiet);
+    let start = Instant::now();
+    let data = synthesize(&params, &bars).context("generating synthetic data")?;
+    let generate_seconds = start.elapsed().as_secs_f64();
+    let gini = item_gini(&data);
+    println!(
+        "synthesized {} users × {} items, {} ratings (like {}, seed {}): density {:.4}%, \
+         item Gini {gini:.3}, mean rating {:.3} — {generate_seconds:.2} s",
+        data.n_users(),
+        data.n_items(),
+        data.nnz(),
+        args.like.name(),
+        params.seed,
+        100.0 * data.density(),
+        data.mean_value(),
+    );
+
+    let mut report = Report::new();
+    report
+        .set("users", data.n_users())
+        .set("items", data.n_items())
+        .set("interactions", data.nnz())
+        .set_f64("gini", gini)
+        .set_f64("density", data.density())
+        .set_f64("mean_rating", data.mean_value())
+        .set_f64("generate_seconds", generate_seconds)
+        .set("format", args.format.name())
+        .set("out", args.out.display().to_string());
+
+    let write_start = Instant::now();
+    let mut bytes = 0;
+    match (args.test_fraction, &args.test_out) {
+        (Some(fraction), Some(test_out)) => {
+            let split = holdout(&data, fraction, params.seed).context("splitting")?;
+            bytes += write_file(&split.train, args.format, &args.out)?;
+            bytes += write_file(&split.test, args.format, test_out)?;
+            println!(
+                "wrote {} training ratings to {} and {} test ratings to {} ({})",
+                split.train.nnz(),
+                args.out.display(),
+                split.test.nnz(),
+                test_out.display(),
+                args.format.name()
+            );
+            report
+                .set("train_interactions", split.train.nnz())
+                .set("test_interactions", split.test.nnz())
+                .set("cold_test_users", split.report.cold_test_users)
+                .set("cold_test_items", split.report.cold_test_items)
+                .set("test_out", test_out.display().to_string());
+        }
+        _ => {
+            bytes += write_file(&data, args.format, &args.out)?;
+            println!(
+                "wrote {} ratings to {} ({})",
+                data.nnz(),
+                args.out.display(),
+                args.format.name()
+            );
+        }
+    }
+    let write_seconds = write_start.elapsed().as_secs_f64();
+    println!(
+        "{:.1} MB in {write_seconds:.2} s ({:.1} M lines/s)",
+        bytes as f64 / 1e6,
+        data.nnz() as f64 / write_seconds.max(1e-9) / 1e6
+    );
+    report
+        .set("bytes", bytes)
+        .set_f64("write_seconds", write_seconds)
+        .set_f64("seconds", start.elapsed().as_secs_f64());
+    report.finish(globals.json);
+    Ok(())
+}

@@ -1,0 +1,426 @@
+//! Writing [`Interactions`] as rating files that the readers (and other tools) accept.
+//!
+//! One line per stored entry, user by user and items increasing within a user, with the raw
+//! ids of the id maps:
+//!
+//! | format | line | header |
+//! |---|---|---|
+//! | [`OutputFormat::MlTab`] (`u.data`) | `user\titem\trating\ttimestamp` | none |
+//! | [`OutputFormat::MlDat`] (`ratings.dat`) | `user::item::rating::timestamp`, or `user::item::rating` without timestamps | none |
+//! | [`OutputFormat::MlCsv`] (`ratings.csv`) | `user,item,rating,timestamp` | `userId,movieId,rating,timestamp` |
+//! | [`OutputFormat::Tsv`] | `user\titem\trating[\ttimestamp]` | none |
+//! | [`OutputFormat::Csv`] | `user,item,rating[,timestamp]` | `user,item,rating[,timestamp]` |
+//!
+//! The MovieLens tab and csv layouts always have a timestamp column: data without
+//! timestamps writes 0 there. The MovieLens layouts need integer ids; the generic ones take
+//! string ids too, as long as no id holds the separator or a line break. Ratings are
+//! printed minimally (`4`, `3.5`, `0.25`): whole and half values by a fast path, others
+//! with the shortest text that reads back to the same `f32`.
+//!
+//! Lines are formatted in parallel, in blocks of users, and written in order through one
+//! buffered writer; ids are formatted once up front.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{DataError, Result};
+use crate::ids::IdMap;
+use crate::interactions::Interactions;
+
+/// The layout of a written rating file (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputFormat {
+    /// MovieLens 100K `u.data`.
+    MlTab,
+    /// MovieLens 1M/10M `ratings.dat`.
+    MlDat,
+    /// MovieLens 20M/25M `ratings.csv`.
+    MlCsv,
+    /// Tab-separated, no header.
+    Tsv,
+    /// Comma-separated with a header.
+    Csv,
+}
+
+impl OutputFormat {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MlTab => "ml-tab",
+            Self::MlDat => "ml-dat",
+            Self::MlCsv => "ml-csv",
+            Self::Tsv => "tsv",
+            Self::Csv => "csv",
+        }
+    }
+
+    fn separator(self) -> &'static [u8] {
+        match self {
+            Self::MlTab | Self::Tsv => b"\t",
+            Self::MlDat => b"::",
+            Self::MlCsv | Self::Csv => b",",
+        }
+    }
+
+    fn is_movielens(self) -> bool {
+        matches!(self, Self::MlTab | Self::MlDat | Self::MlCsv)
+    }
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = DataError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "ml-tab" | "ml-100k" => Ok(Self::MlTab),
+            "ml-dat" | "ml-1m" | "ml-10m" => Ok(Self::MlDat),
+            "ml-csv" | "ml-20m" | "ml-25m" => Ok(Self::MlCsv),
+            "tsv" => Ok(Self::Tsv),
+            "csv" => Ok(Self::Csv),
+            other => Err(DataError::invalid_parameter(
+                "format",
+                other,
+                "one of ml-tab, ml-dat, ml-csv, tsv, csv",
+            )),
+        }
+    }
+}
+
+/// Writes `x` to `path` (created or truncated) in `format`. Returns the bytes written.
+pub fn write_file(x: &Interactions, format: OutputFormat, path: impl AsRef<Path>) -> Result<u64> {
+    let path = path.as_ref();
+    let file = File::create(path).map_err(|e| DataError::io(path, e))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let bytes = write_interactions(x, format, &mut out).map_err(|e| match e {
+        WriteError::Io(e) => DataError::io(path, e),
+        WriteError::Data(e) => e,
+    })?;
+    out.flush().map_err(|e| DataError::io(path, e))?;
+    Ok(bytes)
+}
+
+/// Why [`write_interactions`] failed: the writer, or data the format cannot hold.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The writer failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The data cannot be written in this format (for example string ids in a MovieLens
+    /// layout).
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
+
+/// Writes `x` to `out` in `format` and returns the number of bytes written. `out` should be
+/// buffered or large writes are slow; [`write_file`] does that.
+pub fn write_interactions(
+    x: &Interactions,
+    format: OutputFormat,
+    out: &mut impl Write,
+) -> std::result::Result<u64, WriteError> {
+    let users = IdTexts::new(x.user_ids(), format, "user")?;
+    let items = IdTexts::new(x.item_ids(), format, "item")?;
+    let with_time = x.timestamps().is_some();
+    let time_column = with_time || matches!(format, OutputFormat::MlTab | OutputFormat::MlCsv);
+    let mut written = 0u64;
+    let header: &[u8] = match (format, time_column) {
+        (OutputFormat::MlCsv, _) => b"userId,movieId,rating,timestamp\n",
+        (OutputFormat::Csv, true) => b"user,item,rating,timestamp\n",
+        (OutputFormat::Csv, false) => b"user,item,rating\n",
+        _ => b"",
+    };
+    out.write_all(header)?;
+    written += header.len() as u64;
+
+    // Blocks of about BLOCK_ENTRIES entries, formatted BATCH blocks at a time in parallel.
+    const BLOCK_ENTRIES: usize = 1 << 16;
+    const BATCH: usize = 32;
+    let ptr = x.user_ptr();
+    let mut bounds = vec![0usize];
+    for u in 0..x.n_users() {
+        if ptr[u + 1] - ptr[*bounds.last().unwrap_or(&0)] >= BLOCK_ENTRIES {
+            bounds.push(u + 1);
+        }
+    }
+    if *bounds.last().unwrap_or(&0) != x.n_users() {
+        bounds.push(x.n_users());
+    }
+    let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let lines = LineWriter {
+        x,
+        users: &users,
+        items: &items,
+        sep: format.separator(),
+        time_column,
+    };
+    for batch in ranges.chunks(BATCH) {
+        let texts: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|&(a, b)| lines.format_users(a, b))
+            .collect();
+        for t in &texts {
+            out.write_all(t)?;
+            written += t.len() as u64;
+        }
+    }
+    Ok(written)
+}
+
+/// Every raw id of a map, formatted once, concatenated.
+struct IdTexts {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl IdTexts {
+    fn new(map: &IdMap, format: OutputFormat, what: &str) -> Result<Self> {
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(map.len());
+        if let Some(ints) = map.int_ids() {
+            for &id in ints {
+                push_int(&mut bytes, id);
+                ends.push(bytes.len());
+            }
+        } else if let Some(strs) = map.str_ids() {
+            if format.is_movielens() {
+                return Err(DataError::Invalid(format!(
+                    "the {} format needs integer {what} ids, and this data has string ids \
+                     (such as {:?}); write tsv or csv instead",
+                    format.name(),
+                    strs.first().map_or("", |s| s)
+                )));
+            }
+            let sep = format.separator();
+            for s in strs {
+                let b = s.as_bytes();
+                if b.contains(&b'\n')
+                    || b.contains(&b'\r')
+                    || b.windows(sep.len()).any(|w| w == sep)
+                {
+                    return Err(DataError::Invalid(format!(
+                        "{what} id {s:?} holds the separator or a line break and cannot be \
+                         written as {}",
+                        format.name()
+                    )));
+                }
+                bytes.extend_from_slice(b);
+                ends.push(bytes.len());
+            }
+        }
+        Ok(IdTexts { bytes, ends })
+    }
+
+    #[inline]
+    fn get(&self, idx: usize) -> &[u8] {
+        let start = if idx == 0 { 0 } else { self.ends[idx - 1] };
+        &self.bytes[start..self.ends[idx]]
+    }
+}
+
+struct LineWriter<'a> {
+    x: &'a Interactions,
+    users: &'a IdTexts,
+    items: &'a IdTexts,
+    sep: &'static [u8],
+    time_column: bool,
+}
+
+impl LineWriter<'_> {
+    /// The lines of users `a..b`.
+    fn format_users(&self, a: usize, b: usize) -> Vec<u8> {
+        let ptr = self.x.user_ptr();
+        let (items, values, stamps) = (self.x.item_indices(), self.x.values(), self.x.timestamps());
+        let mut buf = Vec::with_capacity((ptr[b] - ptr[a]) * 24);
+        for u in a..b {
+            let user = self.users.get(u);
+            for k in ptr[u]..ptr[u + 1] {
+                buf.extend_from_slice(user);
+                buf.extend_from_slice(self.sep);
+                buf.extend_from_slice(self.items.get(items[k] as usize));
+                buf.extend_from_slice(self.sep);
+                push_value(&mut buf, values[k]);
+                if self.time_column {
+                    buf.extend_from_slice(self.sep);
+                    push_int(&mut buf, stamps.map_or(0, |t| t[k]));
+                }
+                buf.push(b'\n');
+            }
+        }
+        buf
+    }
+}
+
+/// Appends the decimal text of `v`.
+#[inline]
+fn push_int(buf: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        buf.push(b'-');
+    }
+    let mut n = v.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[k..]);
+}
+
+/// Appends the shortest text of `v` that reads back to `v` (`4`, `3.5`, `0.25`).
+#[inline]
+fn push_value(buf: &mut Vec<u8>, v: f32) {
+    let twice = v * 2.0;
+    if twice == twice.trunc() && twice.abs() < 1e9 && v != 0.0 {
+        let t = twice as i64;
+        if t < 0 {
+            buf.push(b'-');
+        }
+        let a = t.unsigned_abs();
+        push_int(buf, (a / 2) as i64);
+        if a % 2 == 1 {
+            buf.extend_from_slice(b".5");
+        }
+    } else if v == 0.0 {
+        buf.push(b'0');
+    } else {
+        // Display of f32 is the shortest round-trip text; writing to a Vec cannot fail.
+        let _ = write!(buf, "{v}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{DuplicatePolicy, Triplets};
+
+    fn tiny(timestamps: bool) -> Interactions {
+        let users = Arc::new(IdMap::from_ints([196, 22]).unwrap());
+        let items = Arc::new(IdMap::from_ints([242, 377, 51]).unwrap());
+        let mut t = Triplets::new("tiny", timestamps, false);
+        t.push(1, 1, 1.0, Some(878_887_116), 0);
+        t.push(0, 0, 3.0, Some(881_250_949), 0);
+        t.push(0, 2, 3.5, Some(-5), 0);
+        t.push(1, 2, 0.25, Some(0), 0);
+        t.build(users, items, DuplicatePolicy::Error).unwrap()
+    }
+
+    fn text(x: &Interactions, f: OutputFormat) -> String {
+        let mut out = Vec::new();
+        let n = write_interactions(x, f, &mut out).unwrap();
+        assert_eq!(n, out.len() as u64);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn exact_bytes_of_every_format() {
+        let x = tiny(true);
+        assert_eq!(
+            text(&x, OutputFormat::MlTab),
+            "196\t242\t3\t881250949\n196\t51\t3.5\t-5\n22\t377\t1\t878887116\n22\t51\t0.25\t0\n"
+        );
+        assert_eq!(
+            text(&x, OutputFormat::MlDat),
+            "196::242::3::881250949\n196::51::3.5::-5\n22::377::1::878887116\n22::51::0.25::0\n"
+        );
+        assert_eq!(
+            text(&x, OutputFormat::MlCsv),
+            "userId,movieId,rating,timestamp\n196,242,3,881250949\n196,51,3.5,-5\n\
+             22,377,1,878887116\n22,51,0.25,0\n"
+        );
+        let y = tiny(false);
+        assert_eq!(
+            text(&y, OutputFormat::MlDat),
+            "196::242::3\n196::51::3.5\n22::377::1\n22::51::0.25\n"
+        );
+        assert_eq!(
+            text(&y, OutputFormat::MlTab),
+            "196\t242\t3\t0\n196\t51\t3.5\t0\n22\t377\t1\t0\n22\t51\t0.25\t0\n"
+        );
+        assert_eq!(
+            text(&y, OutputFormat::Tsv),
+            "196\t242\t3\n196\t51\t3.5\n22\t377\t1\n22\t51\t0.25\n"
+        );
+        assert_eq!(
+            text(&y, OutputFormat::Csv),
+            "user,item,rating\n196,242,3\n196,51,3.5\n22,377,1\n22,51,0.25\n"
+        );
+    }
+
+    #[test]
+    fn values_print_minimally_and_read_back_exactly() {
+        let cases: [(f32, &str); 8] = [
+            (4.0, "4"),
+            (3.5, "3.5"),
+            (0.5, "0.5"),
+            (-1.5, "-1.5"),
+            (0.0, "0"),
+            (0.1, "0.1"),
+            (1e-7, "0.0000001"),
+            (12345.0, "12345"),
+        ];
+        for (v, want) in cases {
+            let mut buf = Vec::new();
+            push_value(&mut buf, v);
+            assert_eq!(std::str::from_utf8(&buf).unwrap(), want);
+            assert_eq!(want.parse::<f32>().unwrap(), v);
+        }
+        let mut buf = Vec::new();
+        push_int(&mut buf, i64::MIN);
+        assert_eq!(std::str::from_utf8(&buf).unwrap(), i64::MIN.to_string());
+    }
+
+    #[test]
+    fn string_ids_go_to_generic_formats_only() {
+        let users = Arc::new(IdMap::from_strs(["alice", "bo,b"]).unwrap());
+        let items = Arc::new(IdMap::from_strs(["x"]).unwrap());
+        let mut t = Triplets::new("s", false, false);
+        t.push(0, 0, 2.0, None, 0);
+        t.push(1, 0, 1.0, None, 0);
+        let x = t.build(users, items, DuplicatePolicy::Error).unwrap();
+        assert_eq!(text(&x, OutputFormat::Tsv), "alice\tx\t2\nbo,b\tx\t1\n");
+        let mut sink = Vec::new();
+        let err = write_interactions(&x, OutputFormat::Csv, &mut sink).unwrap_err();
+        assert!(err.to_string().contains("\"bo,b\""), "{err}");
+        let err = write_interactions(&x, OutputFormat::MlDat, &mut sink).unwrap_err();
+        assert!(err.to_string().contains("integer user ids"), "{err}");
+    }
+
+    #[test]
+    fn many_blocks_keep_the_order() {
+        // More than one formatting block: 300 users × 500 items = 150,000 lines.
+        let rows: Vec<(u32, u32, f32)> = (0..300u32)
+            .flat_map(|u| (0..500u32).map(move |i| (u, i, 1.0 + ((u + i) % 9) as f32 * 0.5)))
+            .collect();
+        let x = Interactions::from_index_triplets(300, 500, &rows).unwrap();
+        let s = text(&x, OutputFormat::Tsv);
+        let mut n = 0;
+        for (line, &(u, i, v)) in s.lines().zip(&rows) {
+            assert_eq!(line, format!("{u}\t{i}\t{v}"));
+            n += 1;
+        }
+        assert_eq!(n, rows.len());
+        assert_eq!(s.lines().count(), rows.len());
+    }
+
+    #[test]
+    fn write_file_names_the_path_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("missing-dir").join("out.tsv");
+        let msg = write_file(&tiny(true), OutputFormat::Tsv, &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("missing-dir"), "{msg}");
+        let good = dir.path().join("u.data");
+        let n = write_file(&tiny(true), OutputFormat::MlTab, &good).unwrap();
+        assert_eq!(std::fs::metadata(&good).unwrap().len(), n);
+    }
+}
