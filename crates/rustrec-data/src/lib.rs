@@ -14,10 +14,15 @@ mod error;
 mod ids;
 mod interactions;
 mod progress;
+pub mod read;
 mod triplets;
 
 pub use error::{DataError, Result};
 pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
 pub use interactions::{Col, Interactions, Row};
 pub use progress::{NoProgress, Progress};
+pub use read::{
+    DelimitedSpec, Format, ReadOptions, ReadReport, TrainTest, detect_format, read_interactions,
+    read_train_test, read_triplets,
+};
 pub use triplets::{DuplicatePolicy, Triplets};
