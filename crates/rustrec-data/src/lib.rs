@@ -15,6 +15,7 @@ mod ids;
 mod interactions;
 mod progress;
 pub mod read;
+pub mod stats;
 mod triplets;
 
 pub use error::{DataError, Result};
@@ -25,4 +26,5 @@ pub use read::{
     DelimitedSpec, Format, ReadOptions, ReadReport, TrainTest, detect_format, read_interactions,
     read_train_test, read_triplets,
 };
+pub use stats::{DatasetStats, describe};
 pub use triplets::{DuplicatePolicy, Triplets};
