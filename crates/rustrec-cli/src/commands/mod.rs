@@ -4,11 +4,19 @@ use clap::Subcommand;
 
 use crate::Globals;
 
+pub mod describe;
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Read a rating file and print its statistics (users, items, density, per-user and
+    /// per-item counts, Gini index of item popularity).
+    Describe(describe::Args),
+}
 
 /// Runs a subcommand.
-pub fn run(command: Command, _globals: Globals) -> anyhow::Result<()> {
-    match command {}
+pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
+    match command {
+        Command::Describe(args) => describe::run(args, globals),
+    }
 }
