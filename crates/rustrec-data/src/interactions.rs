@@ -110,14 +110,14 @@ impl Interactions {
                 values.len()
             ));
         }
-        if let Some(ts) = &timestamps {
-            if ts.len() != indices.len() {
-                return bad(format!(
-                    "{} timestamps for {} entries",
-                    ts.len(),
-                    indices.len()
-                ));
-            }
+        if let Some(ts) = &timestamps
+            && ts.len() != indices.len()
+        {
+            return bad(format!(
+                "{} timestamps for {} entries",
+                ts.len(),
+                indices.len()
+            ));
         }
         for u in 0..n_users {
             if indptr[u] > indptr[u + 1] {

@@ -340,3 +340,15 @@ fn reading_a_file_larger_than_one_chunk_keeps_every_row() {
         Some(((299_007 % 5) as f32) + 0.5)
     );
 }
+
+#[test]
+fn duplicates_name_the_right_lines_after_a_header_or_a_blank_line() {
+    let msg = error("u.data", b"1\t2\t3\t4\n\n5\t6\t1\t4\n1\t2\t5\t9\n", &auto());
+    assert!(msg.contains("lines 1 and 4"), "{msg}");
+    let msg = error(
+        "ratings.csv",
+        b"userId,movieId,rating,timestamp\n1,2,3,4\n1,2,4,5\n",
+        &auto(),
+    );
+    assert!(msg.contains("lines 2 and 3"), "{msg}");
+}
