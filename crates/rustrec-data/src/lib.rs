@@ -10,6 +10,7 @@
 //! train and a test set (or a predefined `ua.base` / `ua.test` pair) stay comparable.
 #![warn(missing_docs)]
 
+pub mod content;
 mod error;
 mod ids;
 mod interactions;

@@ -13,13 +13,12 @@
 
 mod format;
 mod lines;
-mod numbers;
+pub(crate) mod numbers;
 mod ratings;
 
 pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
 pub use lines::decode_text;
-#[allow(unused_imports)]
-pub(crate) use lines::{for_each_line, open};
+pub(crate) use lines::open;
 pub use ratings::{
     KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, read_interactions, read_train_test,
     read_triplets,
