@@ -111,7 +111,10 @@ impl<'a> CsvRecords<'a> {
 mod tests {
     use super::*;
 
-    fn records(text: &str) -> Vec<Result<(u64, Vec<String>), (u64, String)>> {
+    /// A record (its line and fields) or an error (its line and message).
+    type Record = Result<(u64, Vec<String>), (u64, String)>;
+
+    fn records(text: &str) -> Vec<Record> {
         let mut r = CsvRecords::new(text);
         let mut fields = Vec::new();
         let mut out = Vec::new();
@@ -121,7 +124,7 @@ mod tests {
         out
     }
 
-    fn ok(line: u64, fields: &[&str]) -> Result<(u64, Vec<String>), (u64, String)> {
+    fn ok(line: u64, fields: &[&str]) -> Record {
         Ok((line, fields.iter().map(|s| s.to_string()).collect()))
     }
 
