@@ -151,3 +151,64 @@ fn missing_file_and_bad_flags_are_one_line_errors() {
     let out = rustrec(&["describe", "u.data", "--format", "ml-tab", "--header"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("apply to --format csv or tsv"));
 }
+
+#[test]
+fn item_and_tag_files_add_content_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let ratings = fixture(
+        dir.path(),
+        "ratings.csv",
+        b"userId,movieId,rating,timestamp\r\n1,11,4.0,5\r\n2,11,3.5,6\r\n2,12,5.0,7\r\n",
+    );
+    // Movie 13 is not rated; movie 11's title holds a comma.
+    let movies = fixture(
+        dir.path(),
+        "movies.csv",
+        b"movieId,title,genres\r\n11,\"American President, The (1995)\",Comedy|Drama\r\n12,Dracula (1995),Horror\r\n13,Other (1990),Drama\r\n",
+    );
+    let tags = fixture(
+        dir.path(),
+        "tags.csv",
+        b"userId,movieId,tag,timestamp\n1,11,funny,1\n2,11,Funny,2\n2,12,\"scary, dark\",3\n",
+    );
+    let out = rustrec(&[
+        "describe",
+        ratings.to_str().unwrap(),
+        "--item-file",
+        movies.to_str().unwrap(),
+        "--tags-file",
+        tags.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = last_json(&out);
+    assert_eq!(j["format"], "ml-csv");
+    assert_eq!(j["icm_genres_features"], 3);
+    assert_eq!(j["icm_genres_occurrences"], 3);
+    assert_eq!(j["icm_genres_unknown_items"], 1);
+    assert!((j["icm_genres_density"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    assert_eq!(j["icm_years_features"], 1);
+    assert_eq!(j["icm_tags_features"], 2);
+    assert_eq!(j["icm_tags_occurrences"], 2);
+    assert_eq!(j["items_without_title"], 0);
+    let bad = fixture(
+        dir.path(),
+        "movies.dat",
+        b"11::Ok (1995)::Drama\n12 broken\n",
+    );
+    let out = rustrec(&[
+        "describe",
+        ratings.to_str().unwrap(),
+        "--item-file",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("movies.dat:2: expected \"MovieID::Title::Genres\"")
+    );
+}

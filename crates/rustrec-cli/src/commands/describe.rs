@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args as ClapArgs;
+use rustrec::data::content::{ItemContent, ItemTitles, read_movies, read_tags};
 use rustrec::data::{
     DelimitedSpec, DuplicatePolicy, Format, ReadOptions, describe, read_interactions,
 };
@@ -48,6 +49,13 @@ pub struct Args {
     /// What to do with a repeated (user, item) pair: error, keep-last, sum or mean.
     #[arg(long, default_value = "error")]
     pub duplicates: String,
+    /// Movie metadata (u.item, movies.dat or movies.csv): adds the genre and year
+    /// item-content matrices and title coverage to the statistics.
+    #[arg(long)]
+    pub item_file: Option<PathBuf>,
+    /// Tags (tags.dat or tags.csv): adds the tag item-content matrix to the statistics.
+    #[arg(long)]
+    pub tags_file: Option<PathBuf>,
 }
 
 impl Args {
@@ -185,6 +193,44 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .set("skipped_rows", read.skipped)
         .set_f64("read_seconds", read.seconds)
         .set_f64("lines_per_sec", read.lines_per_sec());
+
+    let mut icms = Vec::new();
+    if let Some(path) = &args.item_file {
+        let movies = read_movies(path)?;
+        let titles = ItemTitles::from_movies(&movies, x.item_ids());
+        println!(
+            "titles        {} of {} items ({} movies of the file not in the ratings)",
+            thousands(titles.len() - titles.missing()),
+            thousands(titles.len()),
+            titles.unknown_items()
+        );
+        report.set("items_without_title", titles.missing());
+        icms.push(ItemContent::genres(&movies, x.item_ids()));
+        icms.push(ItemContent::years(&movies, x.item_ids()));
+    }
+    if let Some(path) = &args.tags_file {
+        let tags = read_tags(path)?;
+        icms.push(ItemContent::tags(&tags, x.item_ids()));
+    }
+    for icm in &icms {
+        let s = icm.stats();
+        println!(
+            "icm {:<9} {} features, {} occurrences, density {:.3e}, {} items with content, {} unknown items ignored",
+            icm.kind(),
+            thousands(s.features),
+            thousands(s.occurrences),
+            s.density,
+            thousands(s.items_with_content),
+            s.unknown_items
+        );
+        let key = |what: &str| format!("icm_{}_{what}", icm.kind());
+        report
+            .set(&key("features"), s.features)
+            .set(&key("occurrences"), s.occurrences)
+            .set_f64(&key("density"), s.density)
+            .set(&key("items_with_content"), s.items_with_content)
+            .set(&key("unknown_items"), s.unknown_items);
+    }
     report.finish(globals.json);
     Ok(())
 }

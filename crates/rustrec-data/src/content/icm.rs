@@ -118,6 +118,7 @@ impl ItemContent {
             .flat_map(|m| m.genres.iter().map(move |g| (m.id, g.as_str(), 1.0)));
         let mut icm = Self::from_entries("genres", items, entries, str::to_string);
         icm.values.iter_mut().for_each(|v| *v = 1.0); // a genre listed twice is still binary
+        icm.unknown_items = unknown_count(movies.iter().map(|m| m.id), items);
         icm
     }
 
