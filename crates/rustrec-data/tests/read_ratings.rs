@@ -352,3 +352,51 @@ fn duplicates_name_the_right_lines_after_a_header_or_a_blank_line() {
     );
     assert!(msg.contains("lines 2 and 3"), "{msg}");
 }
+
+mod roundtrip {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// Writes rows in `format` (0 = u.data, 1 = ratings.dat, 2 = ratings.csv with CRLF).
+    fn write(rows: &BTreeMap<(u32, u32), (u8, i64)>, format: u8) -> (String, Vec<u8>) {
+        let mut text = String::new();
+        let name = match format {
+            0 => "u.data",
+            1 => "ratings.dat",
+            _ => {
+                text.push_str("userId,movieId,rating,timestamp\r\n");
+                "ratings.csv"
+            }
+        };
+        for (&(u, i), &(half_stars, ts)) in rows {
+            let r = f32::from(half_stars) / 2.0;
+            match format {
+                0 => text.push_str(&format!("{u}\t{i}\t{r}\t{ts}\n")),
+                1 => text.push_str(&format!("{u}::{i}::{r}::{ts}\n")),
+                _ => text.push_str(&format!("{u},{i},{r},{ts}\r\n")),
+            }
+        }
+        (name.to_string(), text.into_bytes())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn every_written_rating_reads_back(
+            rows in proptest::collection::btree_map((1u32..40, 1u32..60), (1u8..=10, 0i64..2_000_000_000), 1..120),
+            format in 0u8..3,
+        ) {
+            let (name, content) = write(&rows, format);
+            let x = read(&name, &content, &auto()).unwrap();
+            prop_assert_eq!(x.nnz(), rows.len());
+            for (&(u, i), &(half_stars, _)) in &rows {
+                let user = x.user_ids().get_int(i64::from(u)).unwrap();
+                let item = x.item_ids().get_int(i64::from(i)).unwrap();
+                prop_assert_eq!(x.get(UserIdx(user), ItemIdx(item)), Some(f32::from(half_stars) / 2.0));
+            }
+            let users: std::collections::BTreeSet<u32> = rows.keys().map(|k| k.0).collect();
+            prop_assert_eq!(x.n_users(), users.len());
+        }
+    }
+}
