@@ -400,3 +400,14 @@ mod roundtrip {
         }
     }
 }
+
+#[test]
+fn a_byte_order_mark_before_the_header_is_ignored() {
+    let x = read(
+        "ratings.csv",
+        b"\xEF\xBB\xBFuserId,movieId,rating,timestamp\n1,2,3,4\n",
+        &auto(),
+    )
+    .unwrap();
+    assert_eq!(x.nnz(), 1);
+}

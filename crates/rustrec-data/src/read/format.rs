@@ -192,7 +192,9 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
             Err(e) => return Err(DataError::io(path, e)),
         }
     }
-    let head = &head[..filled];
+    let head = head[..filled]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&head[..filled]);
     let mut lines = head
         .split(|&b| b == b'\n')
         .map(trim_cr)

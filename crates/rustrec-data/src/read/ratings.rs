@@ -500,7 +500,11 @@ pub fn read_triplets(
         keep_lines: options.duplicates == DuplicatePolicy::Error,
     };
     let (mut blank, mut skipped, mut first_skipped) = (0u64, 0u64, Vec::new());
-    let lines = for_each_line(path, progress, "reading", |line_no, line| {
+    let lines = for_each_line(path, progress, "reading", |line_no, mut line| {
+        if line_no == 1 {
+            // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first field.
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
         if line.is_empty() {
             blank += 1;
             return Ok(());
