@@ -43,9 +43,9 @@ pub struct Args {
     /// Skip (and count) malformed rows instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
-    /// Allowed rating range `LO,HI`; a rating outside is an error.
-    #[arg(long, value_delimiter = ',', num_args = 2, value_names = ["LO", "HI"])]
-    pub rating_scale: Option<Vec<f32>>,
+    /// Allowed rating range `LO,HI` (e.g. `1,5`); a rating outside is an error.
+    #[arg(long, value_name = "LO,HI", value_parser = parse_scale)]
+    pub rating_scale: Option<(f32, f32)>,
     /// What to do with a repeated (user, item) pair: error, keep-last, sum or mean.
     #[arg(long, default_value = "error")]
     pub duplicates: String,
@@ -95,15 +95,10 @@ impl Args {
             spec.string_ids |= self.string_ids;
             format = Format::Delimited(spec);
         }
-        let rating_scale = match self.rating_scale.as_deref() {
-            None => None,
-            Some(&[lo, hi]) if lo <= hi => Some((lo, hi)),
-            Some(other) => bail!("--rating-scale {other:?}: expected LO,HI with LO <= HI"),
-        };
         Ok(ReadOptions {
             format,
             skip_bad_rows: self.skip_bad_rows,
-            rating_scale,
+            rating_scale: self.rating_scale,
             duplicates: self.duplicates.parse::<DuplicatePolicy>()?,
         })
     }
@@ -235,6 +230,19 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Parses `LO,HI` with finite `LO <= HI`.
+fn parse_scale(text: &str) -> Result<(f32, f32), String> {
+    let bad = || format!("\"{text}\" is not LO,HI with finite LO <= HI (e.g. 1,5)");
+    let (lo, hi) = text.split_once(',').ok_or_else(bad)?;
+    let lo: f32 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: f32 = hi.trim().parse().map_err(|_| bad())?;
+    if lo.is_finite() && hi.is_finite() && lo <= hi {
+        Ok((lo, hi))
+    } else {
+        Err(bad())
+    }
+}
+
 /// `1234567` → `1,234,567`.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -250,7 +258,16 @@ fn thousands(n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{parse_scale, thousands};
+
+    #[test]
+    fn rating_scales_parse_and_reject_reversed_bounds() {
+        assert_eq!(parse_scale("1,5"), Ok((1.0, 5.0)));
+        assert_eq!(parse_scale(" 0.5 , 5 "), Ok((0.5, 5.0)));
+        assert!(parse_scale("5,1").is_err());
+        assert!(parse_scale("1").is_err());
+        assert!(parse_scale("1,inf").is_err());
+    }
 
     #[test]
     fn thousands_separators() {
