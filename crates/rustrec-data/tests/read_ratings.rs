@@ -411,3 +411,50 @@ fn a_byte_order_mark_before_the_header_is_ignored() {
     .unwrap();
     assert_eq!(x.nnz(), 1);
 }
+
+/// Records the progress calls of a read.
+#[derive(Default)]
+struct Recorder {
+    calls: std::sync::Mutex<Vec<(String, Option<u64>)>>,
+    advanced: std::sync::atomic::AtomicU64,
+}
+
+impl rustrec_data::Progress for Recorder {
+    fn start(&self, label: &str, total: Option<u64>) {
+        self.calls.lock().unwrap().push((label.to_string(), total));
+    }
+    fn advance(&self, delta: u64) {
+        self.advanced
+            .fetch_add(delta, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn progress_counts_the_bytes_of_the_file() {
+    let content = b"1\t2\t3\t4\n2\t3\t4\t5\n";
+    let (_d, path) = fixture("u.data", content);
+    let progress = Recorder::default();
+    read_interactions(&path, &auto(), &progress).unwrap();
+    let calls = progress.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![("reading".to_string(), Some(content.len() as u64))]
+    );
+    assert_eq!(
+        progress.advanced.load(std::sync::atomic::Ordering::Relaxed),
+        content.len() as u64
+    );
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<ReadOptions>();
+    check::<rustrec_data::ReadReport>();
+    check::<Format>();
+    check::<rustrec_data::TrainTest>();
+    check::<rustrec_data::DatasetStats>();
+    check::<rustrec_data::content::ItemContent>();
+    check::<rustrec_data::content::ItemTitles>();
+    check::<rustrec_data::content::UserAttributes>();
+}
