@@ -10,11 +10,14 @@
 //! train and a test set (or a predefined `ua.base` / `ua.test` pair) stay comparable.
 #![warn(missing_docs)]
 
+pub mod content;
 mod error;
 mod ids;
 mod interactions;
 mod kcore;
 mod progress;
+pub mod read;
+pub mod stats;
 pub mod split;
 pub mod synth;
 mod triplets;
@@ -25,4 +28,9 @@ pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
 pub use interactions::{Col, Interactions, Row};
 pub use kcore::{KCoreReport, kcore};
 pub use progress::{NoProgress, Progress};
+pub use read::{
+    DelimitedSpec, Format, ReadOptions, ReadReport, TrainTest, detect_format, read_interactions,
+    read_train_test, read_triplets,
+};
+pub use stats::{DatasetStats, describe};
 pub use triplets::{DuplicatePolicy, Triplets};

@@ -4,11 +4,15 @@ use clap::Subcommand;
 
 use crate::Globals;
 
+pub mod describe;
 mod synth;
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Read a rating file and print its statistics (users, items, density, per-user and
+    /// per-item counts, Gini index of item popularity).
+    Describe(describe::Args),
     /// Write a synthetic rating file shaped like a MovieLens release (exact user, item and
     /// rating counts, MovieLens-like activity, popularity and rating marginal), optionally
     /// with a seeded random train/test split.
@@ -18,6 +22,7 @@ pub enum Command {
 /// Runs a subcommand.
 pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
     match command {
+        Command::Describe(args) => describe::run(args, globals),
         Command::Synth(args) => synth::run(args, globals),
     }
 }

@@ -1,0 +1,323 @@
+//! File formats of rating logs, and how a format is told from a file's name and first line.
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{DataError, Result};
+use crate::read::lines::{open, shown, trim_cr};
+use crate::read::numbers::parse_id;
+
+/// The header line of MovieLens 20M/25M/latest `ratings.csv`.
+pub const ML_CSV_HEADER: [&str; 4] = ["userId", "movieId", "rating", "timestamp"];
+
+/// The layout of a rating file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Format {
+    /// Tell the format from the file's name, then from its first line (see [`detect_format`]).
+    #[default]
+    Auto,
+    /// MovieLens 100K `u.data`, `u1.base`, `ua.test`, …: `user<TAB>item<TAB>rating<TAB>timestamp`,
+    /// no header, integer ids.
+    MlTab,
+    /// MovieLens 1M/10M `ratings.dat`: `user::item::rating[::timestamp]` (3 or 4 fields, the
+    /// same count on every line), no header, integer ids.
+    MlDat,
+    /// MovieLens 20M/25M/latest `ratings.csv`: header `userId,movieId,rating,timestamp`, then
+    /// comma-separated rows with integer ids.
+    MlCsv,
+    /// Any delimited log (CSV, TSV, …) described by a [`DelimitedSpec`].
+    Delimited(DelimitedSpec),
+}
+
+/// A generic delimited rating (or implicit-feedback) log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DelimitedSpec {
+    /// Field separator: one byte (`,`, `\t`, `;`) or several (`::`).
+    pub delimiter: Vec<u8>,
+    /// Whether the first line is a header to skip.
+    pub has_header: bool,
+    /// 0-based column of the user id.
+    pub user_col: usize,
+    /// 0-based column of the item id.
+    pub item_col: usize,
+    /// 0-based column of the value; `None` for implicit logs (see `fixed_rating`).
+    pub rating_col: Option<usize>,
+    /// 0-based column of the timestamp (an integer), if any.
+    pub timestamp_col: Option<usize>,
+    /// The value given to every row when there is no rating column (default 1).
+    pub fixed_rating: Option<f32>,
+    /// Whether ids are arbitrary strings (otherwise non-negative integers).
+    pub string_ids: bool,
+}
+
+impl DelimitedSpec {
+    /// Columns user, item, rating = 0, 1, 2, no timestamp, no header, integer ids.
+    pub fn new(delimiter: &str) -> Self {
+        DelimitedSpec {
+            delimiter: delimiter.as_bytes().to_vec(),
+            has_header: false,
+            user_col: 0,
+            item_col: 1,
+            rating_col: Some(2),
+            timestamp_col: None,
+            fixed_rating: None,
+            string_ids: false,
+        }
+    }
+
+    /// A comma-separated log with a header line.
+    pub fn csv() -> Self {
+        DelimitedSpec {
+            has_header: true,
+            ..Self::new(",")
+        }
+    }
+
+    /// A tab-separated log without a header line.
+    pub fn tsv() -> Self {
+        Self::new("\t")
+    }
+
+    /// Sets the columns from names in order, e.g. `["user", "item", "rating", "timestamp"]`;
+    /// `-` or `_` skips a column. `user` and `item` are required.
+    pub fn with_columns<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self> {
+        let (mut user, mut item) = (None, None);
+        self.rating_col = None;
+        self.timestamp_col = None;
+        for (k, name) in names.iter().enumerate() {
+            match name.as_ref().trim() {
+                "user" => user = Some(k),
+                "item" => item = Some(k),
+                "rating" | "value" => self.rating_col = Some(k),
+                "timestamp" | "time" => self.timestamp_col = Some(k),
+                "-" | "_" | "" => {}
+                other => {
+                    return Err(DataError::invalid_parameter(
+                        "columns",
+                        other,
+                        "column names user, item, rating, timestamp or - to skip one",
+                    ));
+                }
+            }
+        }
+        let joined = names
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.user_col = user.ok_or_else(|| {
+            DataError::invalid_parameter("columns", &joined, "a list naming a user column")
+        })?;
+        self.item_col = item.ok_or_else(|| {
+            DataError::invalid_parameter("columns", &joined, "a list naming an item column")
+        })?;
+        Ok(self)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Format::Auto => f.write_str("auto"),
+            Format::MlTab => f.write_str("ml-tab"),
+            Format::MlDat => f.write_str("ml-dat"),
+            Format::MlCsv => f.write_str("ml-csv"),
+            Format::Delimited(spec) => {
+                let name = match spec.delimiter.as_slice() {
+                    b"," => "csv".to_string(),
+                    b"\t" => "tsv".to_string(),
+                    other => format!("delimited({:?})", String::from_utf8_lossy(other)),
+                };
+                f.write_str(&name)
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = DataError;
+    /// `auto`, `ml-tab`, `ml-dat`, `ml-csv`, `csv` (comma, header) or `tsv` (tab, no header).
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Format::Auto),
+            "ml-tab" | "ml-100k" => Ok(Format::MlTab),
+            "ml-dat" | "ml-1m" | "ml-10m" => Ok(Format::MlDat),
+            "ml-csv" | "ml-20m" | "ml-25m" => Ok(Format::MlCsv),
+            "csv" => Ok(Format::Delimited(DelimitedSpec::csv())),
+            "tsv" => Ok(Format::Delimited(DelimitedSpec::tsv())),
+            other => Err(DataError::invalid_parameter(
+                "format",
+                other,
+                "one of auto, ml-tab, ml-dat, ml-csv, csv, tsv",
+            )),
+        }
+    }
+}
+
+/// Tells the format of a rating file.
+///
+/// First from its name: `u.data` and `*.base` / `*.test` are [`Format::MlTab`], `*.dat` is
+/// [`Format::MlDat`], `ratings.csv` is [`Format::MlCsv`]. Otherwise from its first non-empty
+/// line: `::` → `MlDat`; the `ratings.csv` header → `MlCsv`; four tab-separated integers →
+/// `MlTab`; else a [`Format::Delimited`] on tab, `;` or `,` whose header flag, columns
+/// (user, item, then rating and timestamp if present) and id kind follow that line.
+pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
+    let path = path.as_ref();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let (mut file, _) = open(path)?;
+    if name == "u.data" || ext == "base" || ext == "test" {
+        return Ok(Format::MlTab);
+    }
+    if ext == "dat" {
+        return Ok(Format::MlDat);
+    }
+    if name == "ratings.csv" {
+        return Ok(Format::MlCsv);
+    }
+    let mut head = vec![0u8; 1 << 16];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(DataError::io(path, e)),
+        }
+    }
+    let head = head[..filled]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&head[..filled]);
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(trim_cr)
+        .filter(|l| !l.is_empty());
+    let Some(first) = lines.next() else {
+        return Err(DataError::Empty { path: path.into() });
+    };
+    sniff(first, lines.next()).ok_or_else(|| {
+        DataError::parse(
+            path,
+            1,
+            format!(
+                "cannot tell the format from the first line \"{}\"; give the format (and delimiter) explicitly",
+                shown(first)
+            ),
+        )
+    })
+}
+
+/// The format suggested by a first line (and the second, when the first is a header).
+fn sniff(first: &[u8], second: Option<&[u8]>) -> Option<Format> {
+    if memchr::memmem::find(first, b"::").is_some() {
+        return Some(Format::MlDat);
+    }
+    let delim: &[u8] = [b"\t" as &[u8], b";", b","]
+        .into_iter()
+        .find(|d| first.contains(&d[0]))?;
+    let fields: Vec<&[u8]> = first.split(|&b| b == delim[0]).collect();
+    if delim == b"," {
+        let names: Vec<String> = fields.iter().map(|f| shown(f).trim().to_string()).collect();
+        if names == ML_CSV_HEADER {
+            return Some(Format::MlCsv);
+        }
+    }
+    let is_int = |f: &[u8]| parse_id(f.trim_ascii()).is_ok();
+    let has_header = !fields.iter().take(2).all(|f| is_int(f))
+        && fields.iter().all(|f| f.iter().any(u8::is_ascii_alphabetic));
+    if delim == b"\t"
+        && !has_header
+        && fields.len() == 4
+        && fields.iter().all(|f| is_int(f) || f.contains(&b'.'))
+    {
+        return Some(Format::MlTab);
+    }
+    let data: Vec<&[u8]> = if has_header {
+        second?.split(|&b| b == delim[0]).collect()
+    } else {
+        fields
+    };
+    if data.len() < 2 {
+        return None;
+    }
+    let mut spec = DelimitedSpec::new(std::str::from_utf8(delim).ok()?);
+    spec.has_header = has_header;
+    spec.rating_col = (data.len() > 2).then_some(2);
+    spec.timestamp_col = (data.len() > 3).then_some(3);
+    spec.string_ids = !(is_int(data[0]) && is_int(data[1]));
+    Some(Format::Delimited(spec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect(name: &str, content: &str) -> Result<Format> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        detect_format(&path)
+    }
+
+    #[test]
+    fn names_decide_first() {
+        assert_eq!(detect("u.data", "1,2,3\n").unwrap(), Format::MlTab);
+        assert_eq!(detect("ua.base", "").unwrap(), Format::MlTab);
+        assert_eq!(detect("ratings.dat", "1::2::3\n").unwrap(), Format::MlDat);
+        assert_eq!(detect("ratings.csv", "x").unwrap(), Format::MlCsv);
+    }
+
+    #[test]
+    fn content_decides_for_other_names() {
+        assert_eq!(detect("r.txt", "1::2::5::9\n").unwrap(), Format::MlDat);
+        assert_eq!(detect("r.txt", "1\t2\t5\t9\n").unwrap(), Format::MlTab);
+        assert_eq!(
+            detect("r.txt", "userId,movieId,rating,timestamp\r\n1,2,3.5,9\r\n").unwrap(),
+            Format::MlCsv
+        );
+        let Format::Delimited(spec) = detect("log.csv", "user,item\nalice,apple\n").unwrap() else {
+            panic!("not delimited")
+        };
+        assert!(spec.has_header && spec.string_ids);
+        assert_eq!((spec.rating_col, spec.timestamp_col), (None, None));
+        let Format::Delimited(spec) = detect("log.csv", "1;2;4.5\n").unwrap() else {
+            panic!("not delimited")
+        };
+        assert_eq!(spec.delimiter, b";");
+        assert!(!spec.has_header && !spec.string_ids);
+        assert_eq!(spec.rating_col, Some(2));
+        assert!(detect("x.txt", "hello\n").is_err());
+        assert!(matches!(
+            detect("x.txt", "\n\n"),
+            Err(DataError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn formats_parse_from_their_names_and_columns_from_a_list() {
+        assert_eq!("ml-dat".parse::<Format>().unwrap(), Format::MlDat);
+        assert!("xml".parse::<Format>().is_err());
+        let spec = DelimitedSpec::csv()
+            .with_columns(&["item", "-", "user", "timestamp"])
+            .unwrap();
+        assert_eq!((spec.user_col, spec.item_col), (2, 0));
+        assert_eq!((spec.rating_col, spec.timestamp_col), (None, Some(3)));
+        assert!(
+            DelimitedSpec::csv()
+                .with_columns(&["user", "rating"])
+                .is_err()
+        );
+        assert!(
+            DelimitedSpec::csv()
+                .with_columns(&["user", "item", "colour"])
+                .is_err()
+        );
+    }
+}
