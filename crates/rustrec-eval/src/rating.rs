@@ -129,10 +129,10 @@ fn evaluate(
                     if user_cold {
                         s.cold_users += 1;
                     }
-                    if let Some(t) = train {
-                        if i as usize >= t.n_items() || t.item_degree(ItemIdx(i)) == 0 {
-                            s.cold_items += 1;
-                        }
+                    if train.is_some_and(|t| {
+                        i as usize >= t.n_items() || t.item_degree(ItemIdx(i)) == 0
+                    }) {
+                        s.cold_items += 1;
                     }
                 }
             }
