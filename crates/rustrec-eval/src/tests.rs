@@ -190,6 +190,31 @@ fn test_items_also_in_train_are_counted_and_not_relevant() {
 }
 
 #[test]
+fn nan_scores_rank_last() {
+    // scores [NaN, 1, NaN, 0]: ranking 1, 3, 0, 2 (NaN last, ties by index).
+    let model = ScoreTable::new(1, 4, vec![f32::NAN, 1.0, f32::NAN, 0.0]);
+    let train = Interactions::from_index_triplets(1, 4, &[]).unwrap();
+    let cfg = RankingConfig {
+        require_train: false,
+        ..RankingConfig::with_cutoffs(&[2])
+    };
+    // Relevant item 2 (NaN) ranks 4th; as a key −∞ it ties with item 0 only: AUC ½ / 3.
+    let test = Interactions::from_index_triplets(1, 4, &[(0, 2, 1.0)]).unwrap();
+    let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+    assert_values(
+        &m,
+        &[("mrr", 0.25), ("auc", 0.5 / 3.0), ("precision@2", 0.0)],
+    );
+    // Relevant item 3 (score 0) ranks 2nd, above both NaN items: AUC 2/3.
+    let test = Interactions::from_index_triplets(1, 4, &[(0, 3, 1.0)]).unwrap();
+    let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+    assert_values(
+        &m,
+        &[("mrr", 0.5), ("auc", 2.0 / 3.0), ("precision@2", 0.5)],
+    );
+}
+
+#[test]
 fn bad_settings_fail_with_the_setting_name() {
     let (model, train, test) = hand_case();
     let err = |cfg: RankingConfig| evaluate_ranking(&model, &train, &test, &cfg).unwrap_err();
@@ -605,15 +630,20 @@ proptest! {
 
 /// A larger random case (more users than one parallel block).
 fn big_case(n_users: usize, n_items: usize, seed: u64) -> Case {
+    big_case_with(n_users, n_items, seed, 1)
+}
+
+/// Cells: 3 in 10 train, `test_tenths` in 10 test.
+fn big_case_with(n_users: usize, n_items: usize, seed: u64, test_tenths: u32) -> Case {
     use rand::Rng;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let scores = (0..n_users * n_items)
         .map(|_| rng.random_range(-8i8..8))
         .collect();
     let cells = (0..n_users * n_items)
-        .map(|_| match rng.random_range(0..10) {
+        .map(|_| match rng.random_range(0..10u32) {
             0..=2 => 1,
-            3 => 2,
+            c if c < 3 + test_tenths => 2,
             _ => 0,
         })
         .collect();
@@ -649,6 +679,26 @@ fn parallel_results_equal_single_threaded_and_the_reference() {
         evaluate_sampled(&model, &train, &test, &sampled_cfg).unwrap()
     });
     assert_eq!(fingerprint(&s1), fingerprint(&s3));
+}
+
+/// Many relevant items (AUC by binary searches instead of sweeps) and a cutoff above the
+/// insertion limit (top-k by selection) agree with the reference too.
+#[test]
+fn long_lists_agree_with_the_reference() {
+    let case = big_case_with(30, 400, 4, 4);
+    let (model, train, test) = case.data();
+    assert!((0..30).any(|u| test.user_degree(UserIdx(u)) > crate::metrics::auc::SWEEP_LIMIT));
+    let cutoffs = [3, 150, 1000];
+    let cfg = RankingConfig::with_cutoffs(&cutoffs);
+    let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+    let want = reference(&case, &cutoffs, true, true);
+    for (name, v) in &m.values {
+        assert!(
+            close(*v, want.values[name]),
+            "{name}: {v} vs {}",
+            want.values[name]
+        );
+    }
 }
 
 // ------------------------------------------------------------------------------------

@@ -9,15 +9,18 @@
 //! All metrics at all cutoffs come out of one pass (see [`crate::metrics`] for the
 //! definitions).
 //!
-//! ## Cost per user (n items, m relevant)
-//! * scoring: the model's `score_into`, O(n · factors) for a factor model;
-//! * candidates: one O(n) sweep over a per-item mark (seen / relevant), set and cleared
-//!   through the user's rows only;
-//! * top-`max(k)`: `select_nth_unstable_by` (O(n) average) and a sort of the `max(k)` head;
-//! * AUC: sort the m relevant scores, then two binary searches per other candidate —
-//!   O(n log m), no full sort;
-//! * MRR: read off the top list if it holds a relevant item, else one O(n) count of the
-//!   candidates ranked before the best relevant item.
+//! ## Cost per user (n items, m relevant, K = max cutoff)
+//! * scoring: the model's `score_into`, O(n · factors) for a factor model — the floor;
+//! * one sweep over the items, skipping the seen ones by a per-item mark (set and
+//!   cleared through the user's rows only), that feeds a streaming top-K selector
+//!   ([`super::top_k`]: sorted insertion, one comparison for most candidates) and the AUC
+//!   inputs;
+//! * AUC: m branch-free sweeps over the candidate scores when m ≤ 64, else binary searches
+//!   against the sorted relevant scores — O(n · min(m, log m)) either way, no full sort
+//!   (see [`crate::metrics::auc`]);
+//! * MRR: the same sweep counts, branch-free, the candidates ranked before the best
+//!   relevant item;
+//! * the rest is O(K) per user.
 //!
 //! This matches `implicit_metrics` of `/work/shared/acceptance/peers/common.py` (AUC with
 //! ties ½ averaged over users, precision@k with denominator k and stable index tie-break,
@@ -30,15 +33,16 @@ use rustrec_data::{Interactions, UserIdx};
 use rustrec_models::Recommender;
 use rustrec_models::topn::better;
 
+use super::top_k::TopK;
 use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};
 use crate::error::{EvalError, Result};
 use crate::id_space::check_in_model_space;
-use crate::metrics::auc::{AucCounter, prepare_positives};
+use crate::metrics::auc::{AucCounter, SWEEP_LIMIT, auc_by_sweeps, key, prepare_positives};
 use crate::metrics::average_precision::average_precision;
 use crate::metrics::diversity::{ItemPopularity, coverage, gini};
 use crate::metrics::ndcg::ndcg;
 use crate::metrics::precision_recall::{hit_rate, precision, recall, recall_capped};
-use crate::metrics::reciprocal_rank::{rank_of, reciprocal_rank};
+use crate::metrics::reciprocal_rank::reciprocal_rank;
 use crate::metrics::{Metric, PrefixStats, scan_prefixes};
 use crate::report::RankingMetrics;
 
@@ -162,8 +166,12 @@ const RELEVANT: u8 = 2;
 struct Workspace {
     scores: Vec<f32>,
     mark: Vec<u8>,
+    /// Candidate scores mapped by `auc::key` (AUC by sweeps).
+    keys: Vec<f32>,
+    /// Candidates `(item, score)` (AUC by binary searches, many relevant items).
     candidates: Vec<(u32, f32)>,
     positives: Vec<f32>,
+    top: TopK,
     relevant: Vec<bool>,
     prefixes: Vec<PrefixStats>,
 }
@@ -173,8 +181,10 @@ impl Workspace {
         Workspace {
             scores: vec![0.0; n_items],
             mark: vec![FREE; n_items],
-            candidates: Vec::with_capacity(n_items),
+            keys: Vec::with_capacity(n_items),
+            candidates: Vec::new(),
             positives: Vec::new(),
+            top: TopK::default(),
             relevant: Vec::new(),
             prefixes: vec![PrefixStats::default(); n_cutoffs],
         }
@@ -311,46 +321,67 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
     }
 
     ctx.model.score_into(UserIdx(u), &mut ws.scores);
-    ws.candidates.clear();
-    ws.candidates.extend(
-        ws.scores
-            .iter()
-            .zip(mark.iter())
-            .enumerate()
-            .filter(|&(_, (_, &m))| m != SEEN)
-            .map(|(i, (&s, _))| (i as u32, s)),
-    );
     let plan = ctx.plan;
+    let scores = &ws.scores;
 
-    // AUC over all candidates (order-free, so before the selection reorders them).
+    // The best relevant item, for MRR: the reciprocal rank counts the candidates ordered
+    // before it (higher score, or equal score and lower index; NaN scores last).
+    let best = test_items
+        .iter()
+        .filter(|&&i| mark[i as usize] == RELEVANT)
+        .map(|&i| (i, scores[i as usize]))
+        .min_by(better);
+    let (best_item, best_score) = best.unwrap_or((0, f32::NAN));
+    let count_before = plan.want_mrr && !best_score.is_nan();
+
+    // One sweep over the candidates: the top-max(k) list, the AUC inputs, the MRR count.
+    let auc_sweeps = plan.want_auc && n_relevant <= SWEEP_LIMIT;
+    let auc_counter = plan.want_auc && !auc_sweeps;
+    ws.top.reset(plan.kmax);
+    ws.keys.clear();
+    ws.candidates.clear();
+    let mut before = 0usize;
+    for (i, (&s, &m)) in scores.iter().zip(mark.iter()).enumerate() {
+        if m == SEEN {
+            continue;
+        }
+        if plan.kmax > 0 {
+            ws.top.offer(i as u32, s);
+        }
+        if auc_sweeps {
+            ws.keys.push(key(s));
+        } else if auc_counter && m != RELEVANT {
+            ws.candidates.push((i as u32, s));
+        }
+        if count_before {
+            before +=
+                usize::from((s > best_score) | ((s == best_score) & ((i as u32) < best_item)));
+        }
+    }
+    let relevant_scores = test_items
+        .iter()
+        .filter(|&&i| mark[i as usize] == RELEVANT)
+        .map(|&i| scores[i as usize]);
+
     let mut auc = f64::NAN;
     if plan.want_auc {
         ws.positives.clear();
-        ws.positives.extend(
-            test_items
-                .iter()
-                .filter(|&&i| mark[i as usize] == RELEVANT)
-                .map(|&i| ws.scores[i as usize]),
-        );
+        ws.positives.extend(relevant_scores.clone());
         prepare_positives(&mut ws.positives);
-        let mut counter = AucCounter::new(&ws.positives);
-        for &(i, s) in &ws.candidates {
-            if mark[i as usize] != RELEVANT {
+        auc = if auc_sweeps {
+            auc_by_sweeps(&ws.positives, &ws.keys)
+        } else {
+            let mut counter = AucCounter::new(&ws.positives);
+            for &(_, s) in &ws.candidates {
                 counter.add_negative(s);
             }
+            counter.finish()
         }
-        auc = counter.finish().unwrap_or(f64::NAN);
+        .unwrap_or(f64::NAN);
     }
 
-    // The top-max(k) list, best first.
-    let head = plan.kmax.min(ws.candidates.len());
-    if head > 0 {
-        if head < ws.candidates.len() {
-            ws.candidates.select_nth_unstable_by(head - 1, better);
-        }
-        ws.candidates[..head].sort_unstable_by(better);
-    }
-    let top = &ws.candidates[..head];
+    let top = ws.top.finish();
+    let head = top.len();
     ws.relevant.clear();
     ws.relevant
         .extend(top.iter().map(|&(i, _)| mark[i as usize] == RELEVANT));
@@ -358,21 +389,25 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
 
     let mut rr = 0.0;
     if plan.want_mrr {
-        rr = match ws.relevant.iter().position(|&r| r) {
-            Some(p) => reciprocal_rank(Some(p + 1)),
-            None => {
-                let best = test_items
+        rr = if count_before {
+            reciprocal_rank(Some(before + 1))
+        } else {
+            // Every relevant score is NaN: count the slow, general way.
+            reciprocal_rank(best.map(|b| {
+                1 + scores
                     .iter()
-                    .filter(|&&i| mark[i as usize] == RELEVANT)
-                    .map(|&i| (i, ws.scores[i as usize]))
-                    .min_by(better);
-                reciprocal_rank(best.map(|b| rank_of(b, &ws.candidates)))
-            }
+                    .zip(mark.iter())
+                    .enumerate()
+                    .filter(|&(i, (&s, &m))| {
+                        m != SEEN && better(&(i as u32, s), &b) == std::cmp::Ordering::Less
+                    })
+                    .count()
+            }))
         };
     }
 
     if plan.want_counts {
-        let n_items = ws.scores.len();
+        let n_items = scores.len();
         for (c, &k) in plan.cutoffs.iter().enumerate() {
             for &(i, _) in &top[..k.min(head)] {
                 ctx.counts[c * n_items + i as usize].fetch_add(1, Ordering::Relaxed);

@@ -17,6 +17,7 @@
 
 pub mod full;
 pub mod sampled;
+pub mod top_k;
 
 use rayon::prelude::*;
 use rustrec_data::{Interactions, UserIdx};
