@@ -358,15 +358,15 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
                 usize::from((s > best_score) | ((s == best_score) & ((i as u32) < best_item)));
         }
     }
-    let relevant_scores = test_items
-        .iter()
-        .filter(|&&i| mark[i as usize] == RELEVANT)
-        .map(|&i| scores[i as usize]);
-
     let mut auc = f64::NAN;
     if plan.want_auc {
         ws.positives.clear();
-        ws.positives.extend(relevant_scores.clone());
+        ws.positives.extend(
+            test_items
+                .iter()
+                .filter(|&&i| mark[i as usize] == RELEVANT)
+                .map(|&i| scores[i as usize]),
+        );
         prepare_positives(&mut ws.positives);
         auc = if auc_sweeps {
             auc_by_sweeps(&ws.positives, &ws.keys)
