@@ -806,3 +806,62 @@ fn sampled_results_are_per_user_streams() {
         })
     ));
 }
+
+proptest! {
+    /// With more negatives asked for than free items, every free item is a negative: the
+    /// sampled protocol then equals this plain computation.
+    #[test]
+    fn sampled_protocol_without_sampling_matches_a_plain_count(case in case_strategy()) {
+        let (model, train, test) = case.data();
+        let cfg = SampledConfig { cutoffs: vec![1, 3], ..SampledConfig::new(1000, 5) };
+        let n = case.n_items;
+        let mut per_user: Vec<[f64; 6]> = Vec::new();
+        for u in 0..case.n_users {
+            let test_u = Case::items_of(&case.test, u);
+            let train_u = Case::items_of(&case.train, u);
+            if test_u.is_empty() || train_u.is_empty() {
+                continue;
+            }
+            let score = |i: usize| case.scores[u * n + i];
+            let negatives: Vec<usize> = (0..n).filter(|i| !test_u.contains(i) && !train_u.contains(i)).collect();
+            let mut sums = [0.0; 6];
+            let mut n_auc = 0.0;
+            for &t in &test_u {
+                let st = score(t);
+                let rank = 1 + negatives.iter().filter(|&&i| score(i) > st || (score(i) == st && i < t)).count();
+                let below = negatives.iter().filter(|&&i| score(i) < st).count() as f64;
+                let tied = negatives.iter().filter(|&&i| score(i) == st).count() as f64;
+                for (c, k) in [1usize, 3].into_iter().enumerate() {
+                    if rank <= k {
+                        sums[c] += 1.0;
+                        sums[2 + c] += 1.0 / ((rank + 1) as f64).log2();
+                    }
+                }
+                sums[4] += 1.0 / rank as f64;
+                if !negatives.is_empty() {
+                    sums[5] += (below + 0.5 * tied) / negatives.len() as f64;
+                    n_auc += 1.0;
+                }
+            }
+            let m = test_u.len() as f64;
+            for s in &mut sums[..5] {
+                *s /= m;
+            }
+            sums[5] = if n_auc > 0.0 { sums[5] / n_auc } else { f64::NAN };
+            per_user.push(sums);
+        }
+        match evaluate_sampled(&model, &train, &test, &cfg) {
+            Err(EvalError::Nothing(_)) => prop_assert!(per_user.is_empty()),
+            Err(e) => prop_assert!(false, "{e}"),
+            Ok(m) => {
+                prop_assert_eq!(m.users_evaluated, per_user.len());
+                for (s, (name, v)) in m.values.iter().enumerate() {
+                    let defined: Vec<f64> = per_user.iter().map(|r| r[s]).filter(|x| !x.is_nan()).collect();
+                    let want = defined.iter().sum::<f64>() / defined.len() as f64;
+                    prop_assert!(close(*v, want), "{}: got {}, want {}", name, v, want);
+                    prop_assert!(v.is_nan() || (0.0..=1.0).contains(v));
+                }
+            }
+        }
+    }
+}
