@@ -1,0 +1,444 @@
+//! The full-ranking protocol: every candidate item ranked for every test user.
+//!
+//! For each user with at least one relevant test item (and, by default, at least one
+//! training interaction), the model scores every item (`Recommender::score_into` into a
+//! reused buffer); the user's training items are excluded (`exclude_seen`); the remaining
+//! *candidates* are ranked best first — higher score, ties to the lower item index, NaN
+//! last (`topn::better`), the stable tie-break of the peer harnesses' `argsort(-s,
+//! kind="stable")`. The relevant items are the user's test items that are candidates.
+//! All metrics at all cutoffs come out of one pass (see [`crate::metrics`] for the
+//! definitions).
+//!
+//! ## Cost per user (n items, m relevant, K = max cutoff)
+//! * scoring: the model's `score_into`, O(n · factors) for a factor model — the floor;
+//! * one sweep over the items, skipping the seen ones by a per-item mark (set and
+//!   cleared through the user's rows only), that feeds a streaming top-K selector
+//!   ([`super::top_k`]: sorted insertion, one comparison for most candidates) and the AUC
+//!   inputs;
+//! * AUC: m branch-free sweeps over the candidate scores when m ≤ 64, else binary searches
+//!   against the sorted relevant scores — O(n · min(m, log m)) either way, no full sort
+//!   (see [`crate::metrics::auc`]);
+//! * MRR: the same sweep counts, branch-free, the candidates ranked before the best
+//!   relevant item;
+//! * the rest is O(K) per user.
+//!
+//! This matches `implicit_metrics` of `/work/shared/acceptance/peers/common.py` (AUC with
+//! ties ½ averaged over users, precision@k with denominator k and stable index tie-break,
+//! users with ≥ 1 test item counted) when `require_train` is off or every test user has
+//! training data, and test items are disjoint from training items.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rustrec_data::{Interactions, UserIdx};
+use rustrec_models::Recommender;
+use rustrec_models::topn::better;
+
+use super::top_k::TopK;
+use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};
+use crate::error::{EvalError, Result};
+use crate::id_space::check_in_model_space;
+use crate::metrics::auc::{AucCounter, SWEEP_LIMIT, auc_by_sweeps, key, prepare_positives};
+use crate::metrics::average_precision::average_precision;
+use crate::metrics::diversity::{ItemPopularity, coverage, gini};
+use crate::metrics::ndcg::ndcg;
+use crate::metrics::precision_recall::{hit_rate, precision, recall, recall_capped};
+use crate::metrics::reciprocal_rank::reciprocal_rank;
+use crate::metrics::{Metric, PrefixStats, scan_prefixes};
+use crate::report::RankingMetrics;
+
+/// Settings of a full-ranking evaluation.
+///
+/// | field | default | meaning |
+/// |---|---|---|
+/// | `cutoffs` | `[5, 10, 20]` | the `k` of every `metric@k` |
+/// | `metrics` | all ([`Metric::ALL`]) | which metrics to compute (report order is fixed) |
+/// | `exclude_seen` | `true` | leave the user's training items out of the ranking |
+/// | `require_train` | `true` | skip (and count) test users without training data |
+/// | `per_user` | `false` | keep one result row per user (for significance tests) |
+/// | `users` | `None` (all) | evaluate only these users (e.g. a validation subset) |
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankingConfig {
+    /// Cutoffs `k` (each ≥ 1; sorted and deduplicated before use).
+    pub cutoffs: Vec<usize>,
+    /// Metrics to compute.
+    pub metrics: Vec<Metric>,
+    /// Whether the user's training items are removed from the candidates.
+    pub exclude_seen: bool,
+    /// Whether users without training interactions are skipped (and counted).
+    pub require_train: bool,
+    /// Whether per-user results are kept.
+    pub per_user: bool,
+    /// Restrict the evaluation to these users (dense indices).
+    pub users: Option<Vec<UserIdx>>,
+}
+
+impl Default for RankingConfig {
+    fn default() -> Self {
+        RankingConfig {
+            cutoffs: vec![5, 10, 20],
+            metrics: Metric::ALL.to_vec(),
+            exclude_seen: true,
+            require_train: true,
+            per_user: false,
+            users: None,
+        }
+    }
+}
+
+impl RankingConfig {
+    /// The default settings with the given cutoffs.
+    pub fn with_cutoffs(cutoffs: &[usize]) -> Self {
+        RankingConfig {
+            cutoffs: cutoffs.to_vec(),
+            ..Self::default()
+        }
+    }
+}
+
+/// One per-user value: a metric at a cutoff (index into the cutoffs) or without one.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    metric: Metric,
+    cut: usize,
+}
+
+/// The checked settings: what to compute and where each per-user value goes.
+struct Plan {
+    cutoffs: Vec<usize>,
+    metrics: Vec<Metric>,
+    slots: Vec<Slot>,
+    kmax: usize,
+    want_auc: bool,
+    want_mrr: bool,
+    want_counts: bool,
+    want_novelty: bool,
+}
+
+impl Plan {
+    fn new(cfg: &RankingConfig) -> Result<Self> {
+        let mut metrics = cfg.metrics.clone();
+        metrics.sort_unstable();
+        metrics.dedup();
+        if metrics.is_empty() {
+            return Err(EvalError::invalid("metrics", "[]", "at least one metric"));
+        }
+        let with_cutoff = metrics.iter().any(|m| m.has_cutoff());
+        let cutoffs = check_cutoffs(&cfg.cutoffs, with_cutoff)?;
+        let mut slots = Vec::new();
+        for &metric in metrics.iter().filter(|m| m.is_per_user()) {
+            if metric.has_cutoff() {
+                slots.extend((0..cutoffs.len()).map(|cut| Slot { metric, cut }));
+            } else {
+                slots.push(Slot { metric, cut: 0 });
+            }
+        }
+        let has = |m| metrics.contains(&m);
+        Ok(Plan {
+            kmax: if with_cutoff {
+                cutoffs.last().copied().unwrap_or(0)
+            } else {
+                0
+            },
+            want_auc: has(Metric::Auc),
+            want_mrr: has(Metric::Mrr),
+            want_counts: has(Metric::Coverage) || has(Metric::Gini),
+            want_novelty: has(Metric::Novelty),
+            cutoffs,
+            metrics,
+            slots,
+        })
+    }
+
+    fn name(&self, metric: Metric, cut: usize, prefix: &str) -> String {
+        if metric.has_cutoff() {
+            format!("{prefix}{}@{}", metric.name(), self.cutoffs[cut])
+        } else {
+            format!("{prefix}{}", metric.name())
+        }
+    }
+}
+
+const FREE: u8 = 0;
+const SEEN: u8 = 1;
+const RELEVANT: u8 = 2;
+
+/// One worker's reusable buffers.
+struct Workspace {
+    scores: Vec<f32>,
+    mark: Vec<u8>,
+    /// Candidate scores mapped by `auc::key` (AUC by sweeps).
+    keys: Vec<f32>,
+    /// Candidates `(item, score)` (AUC by binary searches, many relevant items).
+    candidates: Vec<(u32, f32)>,
+    positives: Vec<f32>,
+    top: TopK,
+    relevant: Vec<bool>,
+    prefixes: Vec<PrefixStats>,
+}
+
+impl Workspace {
+    fn new(n_items: usize, n_cutoffs: usize) -> Self {
+        Workspace {
+            scores: vec![0.0; n_items],
+            mark: vec![FREE; n_items],
+            keys: Vec::with_capacity(n_items),
+            candidates: Vec::new(),
+            positives: Vec::new(),
+            top: TopK::default(),
+            relevant: Vec::new(),
+            prefixes: vec![PrefixStats::default(); n_cutoffs],
+        }
+    }
+}
+
+/// Everything the per-user evaluation reads.
+struct Ctx<'a> {
+    model: &'a dyn Recommender,
+    train: &'a Interactions,
+    test: &'a Interactions,
+    cfg: &'a RankingConfig,
+    plan: &'a Plan,
+    popularity: Option<&'a ItemPopularity>,
+    /// `counts[c * n_items + i]`: users whose top-`cutoffs[c]` list holds item `i`.
+    counts: &'a [AtomicU32],
+}
+
+/// Evaluates `model` by ranking every candidate item for every test user.
+///
+/// `train` gives the items to exclude (`cfg.exclude_seen`), the users without training
+/// data (`cfg.require_train`) and the popularity for novelty; `train` and `test` must be in
+/// the model's id space. Runs in parallel in the current rayon pool; the result does not
+/// depend on the number of threads.
+pub fn evaluate_ranking(
+    model: &dyn Recommender,
+    train: &Interactions,
+    test: &Interactions,
+    cfg: &RankingConfig,
+) -> Result<RankingMetrics> {
+    check_in_model_space(model, train, "train")?;
+    check_in_model_space(model, test, "test")?;
+    let plan = Plan::new(cfg)?;
+    let users = select_users(model, test, cfg.users.as_deref())?;
+    let n_items = model.n_items();
+    let popularity = plan
+        .want_novelty
+        .then(|| ItemPopularity::from_train(train, n_items));
+    let n_counts = if plan.want_counts {
+        plan.cutoffs.len() * n_items
+    } else {
+        0
+    };
+    let counts: Vec<AtomicU32> = (0..n_counts).map(|_| AtomicU32::new(0)).collect();
+    let ctx = Ctx {
+        model,
+        train,
+        test,
+        cfg,
+        plan: &plan,
+        popularity: popularity.as_ref(),
+        counts: &counts,
+    };
+    let totals = run(
+        &users,
+        plan.slots.len(),
+        cfg.per_user,
+        || Workspace::new(n_items, plan.cutoffs.len()),
+        |ws, u, out| evaluate_user(&ctx, ws, u, out),
+    );
+    totals.require_some()?;
+
+    let counts: Vec<u32> = counts.into_iter().map(AtomicU32::into_inner).collect();
+    let mut values = Vec::new();
+    for &metric in &plan.metrics {
+        if metric.is_per_user() {
+            for (s, slot) in plan.slots.iter().enumerate() {
+                if slot.metric == metric {
+                    values.push((plan.name(metric, slot.cut, ""), totals.mean(s)));
+                }
+            }
+        } else {
+            for cut in 0..plan.cutoffs.len() {
+                let c = &counts[cut * n_items..(cut + 1) * n_items];
+                let v = if metric == Metric::Coverage {
+                    coverage(c)
+                } else {
+                    gini(c)
+                };
+                values.push((plan.name(metric, cut, ""), v));
+            }
+        }
+    }
+    let auc_users = plan
+        .slots
+        .iter()
+        .position(|s| s.metric == Metric::Auc)
+        .map_or(0, |s| totals.defined[s]);
+    let per_user = cfg.per_user.then(|| {
+        let names = plan
+            .slots
+            .iter()
+            .map(|s| plan.name(s.metric, s.cut, ""))
+            .collect();
+        totals.per_user(names, test)
+    });
+    Ok(RankingMetrics {
+        protocol: "full".into(),
+        values,
+        users_evaluated: totals.evaluated,
+        users_skipped_no_test: totals.no_test,
+        users_skipped_no_train: totals.no_train,
+        auc_users,
+        test_items_in_train: totals.overlap,
+        per_user,
+    })
+}
+
+fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> Outcome {
+    let test_items = row_items(ctx.test, u);
+    let train_items = row_items(ctx.train, u);
+    let overlap = count_common(test_items, train_items);
+    if test_items.len() == overlap && (ctx.cfg.exclude_seen || test_items.is_empty()) {
+        return Outcome::NoTest { overlap };
+    }
+    if ctx.cfg.require_train && train_items.is_empty() {
+        return Outcome::NoTrain;
+    }
+    let seen: &[u32] = if ctx.cfg.exclude_seen {
+        train_items
+    } else {
+        &[]
+    };
+    let mark = &mut ws.mark;
+    for &i in seen {
+        mark[i as usize] = SEEN;
+    }
+    let mut n_relevant = 0;
+    for &i in test_items {
+        if mark[i as usize] == FREE {
+            mark[i as usize] = RELEVANT;
+            n_relevant += 1;
+        }
+    }
+
+    ctx.model.score_into(UserIdx(u), &mut ws.scores);
+    let plan = ctx.plan;
+    let scores = &ws.scores;
+
+    // The best relevant item, for MRR: the reciprocal rank counts the candidates ordered
+    // before it (higher score, or equal score and lower index; NaN scores last).
+    let best = test_items
+        .iter()
+        .filter(|&&i| mark[i as usize] == RELEVANT)
+        .map(|&i| (i, scores[i as usize]))
+        .min_by(better);
+    let (best_item, best_score) = best.unwrap_or((0, f32::NAN));
+    let count_before = plan.want_mrr && !best_score.is_nan();
+
+    // One sweep over the candidates: the top-max(k) list, the AUC inputs, the MRR count.
+    let auc_sweeps = plan.want_auc && n_relevant <= SWEEP_LIMIT;
+    let auc_counter = plan.want_auc && !auc_sweeps;
+    ws.top.reset(plan.kmax);
+    ws.keys.clear();
+    ws.candidates.clear();
+    let mut before = 0usize;
+    for (i, (&s, &m)) in scores.iter().zip(mark.iter()).enumerate() {
+        if m == SEEN {
+            continue;
+        }
+        if plan.kmax > 0 {
+            ws.top.offer(i as u32, s);
+        }
+        if auc_sweeps {
+            ws.keys.push(key(s));
+        } else if auc_counter && m != RELEVANT {
+            ws.candidates.push((i as u32, s));
+        }
+        if count_before {
+            before +=
+                usize::from((s > best_score) | ((s == best_score) & ((i as u32) < best_item)));
+        }
+    }
+    let mut auc = f64::NAN;
+    if plan.want_auc {
+        ws.positives.clear();
+        ws.positives.extend(
+            test_items
+                .iter()
+                .filter(|&&i| mark[i as usize] == RELEVANT)
+                .map(|&i| scores[i as usize]),
+        );
+        prepare_positives(&mut ws.positives);
+        auc = if auc_sweeps {
+            auc_by_sweeps(&ws.positives, &ws.keys)
+        } else {
+            let mut counter = AucCounter::new(&ws.positives);
+            for &(_, s) in &ws.candidates {
+                counter.add_negative(s);
+            }
+            counter.finish()
+        }
+        .unwrap_or(f64::NAN);
+    }
+
+    let top = ws.top.finish();
+    let head = top.len();
+    ws.relevant.clear();
+    ws.relevant
+        .extend(top.iter().map(|&(i, _)| mark[i as usize] == RELEVANT));
+    scan_prefixes(&ws.relevant, &plan.cutoffs, |c, s| ws.prefixes[c] = *s);
+
+    let mut rr = 0.0;
+    if plan.want_mrr {
+        rr = if count_before {
+            reciprocal_rank(Some(before + 1))
+        } else {
+            // Every relevant score is NaN: count the slow, general way.
+            reciprocal_rank(best.map(|b| {
+                1 + scores
+                    .iter()
+                    .zip(mark.iter())
+                    .enumerate()
+                    .filter(|&(i, (&s, &m))| {
+                        m != SEEN && better(&(i as u32, s), &b) == std::cmp::Ordering::Less
+                    })
+                    .count()
+            }))
+        };
+    }
+
+    if plan.want_counts {
+        let n_items = scores.len();
+        for (c, &k) in plan.cutoffs.iter().enumerate() {
+            for &(i, _) in &top[..k.min(head)] {
+                ctx.counts[c * n_items + i as usize].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    for (slot, v) in plan.slots.iter().zip(out.iter_mut()) {
+        let k = plan.cutoffs.get(slot.cut).copied().unwrap_or(0);
+        let p = ws.prefixes.get(slot.cut).copied().unwrap_or_default();
+        *v = match slot.metric {
+            Metric::Precision => precision(p.hits, k),
+            Metric::Recall => recall(p.hits, n_relevant),
+            Metric::RecallCapped => recall_capped(p.hits, k, n_relevant),
+            Metric::Map => average_precision(&p, k, n_relevant),
+            Metric::Ndcg => ndcg(&p, k, n_relevant),
+            Metric::HitRate => hit_rate(p.hits),
+            Metric::Mrr => rr,
+            Metric::Auc => auc,
+            Metric::Novelty => ctx.popularity.map_or(f64::NAN, |pop| {
+                pop.novelty(top[..k.min(head)].iter().map(|&(i, _)| i))
+            }),
+            Metric::Coverage | Metric::Gini => f64::NAN,
+        };
+    }
+
+    for &i in seen.iter().chain(test_items) {
+        mark[i as usize] = FREE;
+    }
+    Outcome::Evaluated {
+        n_relevant,
+        overlap,
+    }
+}
