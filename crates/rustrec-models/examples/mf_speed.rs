@@ -27,7 +27,7 @@ fn main() {
         h ^= h << 13;
         h ^= h >> 7;
         h ^= h << 17;
-        if h % 10 == 0 {
+        if h.is_multiple_of(10) {
             te.push(u, i, r, None, 0)
         } else {
             tr.push(u, i, r, None, 0)

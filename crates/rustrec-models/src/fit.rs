@@ -20,6 +20,9 @@ pub trait Fit {
 /// Named metric values, in a stable order (for example `[("rmse", 0.91), ("mae", 0.72)]`).
 pub type Metrics = Vec<(String, f64)>;
 
+/// A caller-supplied validation: named metrics of the model as it is after an epoch.
+pub type Evaluate<'a> = Box<dyn FnMut(&dyn Recommender) -> Metrics + Send + 'a>;
+
 /// How a model is validated after each epoch.
 pub enum Validation<'a> {
     /// Rating metrics (`rmse`, `mae`) on held-out ratings in the training id space; RMSE
@@ -29,7 +32,7 @@ pub enum Validation<'a> {
     /// metrics; `metric` names the one that drives early stopping.
     Custom {
         /// Computes the metrics of the model as it is after an epoch.
-        evaluate: Box<dyn FnMut(&dyn Recommender) -> Metrics + Send + 'a>,
+        evaluate: Evaluate<'a>,
         /// The metric that early stopping watches.
         metric: String,
         /// Whether larger values of `metric` are better.

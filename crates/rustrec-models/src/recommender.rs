@@ -34,15 +34,16 @@ impl<'a> Exclusion<'a> {
     /// Whether `item` may be recommended to `user`.
     #[inline]
     pub fn allows(&self, user: UserIdx, item: u32) -> bool {
-        if let Some(seen) = self.seen {
-            if user.index() < seen.n_users() && seen.row(user).contains(item) {
-                return false;
-            }
+        if let Some(seen) = self.seen
+            && user.index() < seen.n_users()
+            && seen.row(user).contains(item)
+        {
+            return false;
         }
-        if let Some(allow) = self.allow {
-            if allow.binary_search(&item).is_err() {
-                return false;
-            }
+        if let Some(allow) = self.allow
+            && allow.binary_search(&item).is_err()
+        {
+            return false;
         }
         self.block.binary_search(&item).is_err()
     }

@@ -138,11 +138,9 @@ pub fn train<T: Trainer>(
         }
     }
     ctx.progress.finish();
-    if restore {
-        if let Some((_, epoch, Some(model))) = best {
-            ctx.best_epoch = Some(epoch);
-            return Ok(model);
-        }
+    if let (true, Some((_, epoch, Some(model)))) = (restore, best) {
+        ctx.best_epoch = Some(epoch);
+        return Ok(model);
     }
     ctx.best_epoch = ctx.history.last().map(|r| r.epoch);
     Ok(last_model.unwrap_or_else(|| trainer.snapshot()))

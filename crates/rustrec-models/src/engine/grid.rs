@@ -136,9 +136,9 @@ impl Grid {
             .into_par_iter()
             .flat_map_iter(|r| {
                 let mut row_blocks: Vec<Vec<Entry>> = vec![Vec::new(); bins];
-                for pos in user_bounds[r]..user_bounds[r + 1] {
-                    let user = UserIdx(user_order[pos]);
-                    let local_user = (pos - user_bounds[r]) as u32;
+                let bin_users = &user_order[user_bounds[r]..user_bounds[r + 1]];
+                for (local_user, &user) in bin_users.iter().enumerate() {
+                    let (user, local_user) = (UserIdx(user), local_user as u32);
                     let row = train.row(user);
                     for (&i, &v) in row.items.iter().zip(row.values) {
                         let ip = item_pos[i as usize] as usize;
@@ -156,7 +156,7 @@ impl Grid {
         // Entries were gathered user by user; shuffle each block once so that any walk
         // through it mixes users and items.
         blocks.par_iter_mut().enumerate().for_each(|(k, blk)| {
-            rng::shuffle(&mut rng::stream(seed, &[0x6d69_78, k as u64]), blk);
+            rng::shuffle(&mut rng::stream(seed, &[0x006d_6978, k as u64]), blk);
         });
         Grid {
             bins,

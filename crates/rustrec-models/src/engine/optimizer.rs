@@ -18,10 +18,11 @@
 use crate::error::{ModelError, Result};
 
 /// An optimizer and its constants.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Optimizer {
     /// Plain stochastic gradient descent.
+    #[default]
     Sgd,
     /// SGD with (optionally Nesterov) momentum.
     Momentum {
@@ -61,12 +62,6 @@ pub enum Optimizer {
         /// ε (1e-8).
         eps: f64,
     },
-}
-
-impl Default for Optimizer {
-    fn default() -> Self {
-        Optimizer::Sgd
-    }
 }
 
 /// Per-step values that can change during training.

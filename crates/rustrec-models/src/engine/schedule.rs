@@ -5,10 +5,11 @@
 //! schedule every few hundred samples.
 
 /// A learning-rate schedule. `lr` below is the optimizer's base learning rate.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Schedule {
     /// `lr` throughout.
+    #[default]
     Constant,
     /// `lr · gamma^⌊epoch / every⌋`.
     Step {
@@ -39,12 +40,6 @@ pub enum Schedule {
         /// Momentum at the peak learning rate (0.85).
         base_momentum: f64,
     },
-}
-
-impl Default for Schedule {
-    fn default() -> Self {
-        Schedule::Constant
-    }
 }
 
 impl Schedule {

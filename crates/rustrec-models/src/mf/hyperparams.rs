@@ -234,8 +234,10 @@ impl MfParams {
                 "in [0, 1)",
             ));
         }
-        if let Output::Sigmoid { lo, hi } = p.output {
-            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        if let Output::Sigmoid { lo, hi } = p.output
+            && !(lo.is_finite() && hi.is_finite() && lo < hi)
+        {
+            {
                 return Err(ModelError::invalid(
                     "output",
                     format!("sigmoid({lo}, {hi})"),

@@ -160,7 +160,7 @@ mod simd {
     ) -> f32 {
         let n = p.len();
         assert!(
-            q.len() == n && n % 16 == 0,
+            q.len() == n && n.is_multiple_of(16),
             "rows must be padded to 16 floats"
         );
         let (pp, qp) = (p.as_mut_ptr(), q.as_mut_ptr());
@@ -205,7 +205,7 @@ mod simd {
     ) -> f32 {
         let n = p.len();
         assert!(
-            q.len() == n && n % 8 == 0,
+            q.len() == n && n.is_multiple_of(8),
             "rows must be padded to 8 floats"
         );
         let (pp, qp) = (p.as_mut_ptr(), q.as_mut_ptr());
