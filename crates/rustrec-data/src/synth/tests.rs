@@ -190,14 +190,16 @@ fn the_values_are_the_rounded_planted_ratings() {
 
 #[test]
 fn popular_ranks_get_more_interactions() {
-    // Uniform popularity (exponent 0) against a steep one: the steep one is more unequal.
+    // Uniform popularity (exponent 0, no cut-off) against a steep one.
     let flat = SynthParams {
         item_popularity_exponent: 0.0,
+        item_popularity_cutoff: 0.0,
         ..small(4)
     };
     let steep = SynthParams {
         item_popularity_exponent: 2.0,
         item_popularity_offset: 5.0,
+        item_popularity_cutoff: 0.0,
         ..small(4)
     };
     let g_flat = item_gini(&synthesize(&flat, &NoProgress).unwrap());
@@ -263,4 +265,20 @@ fn every_user_can_take_every_item() {
     };
     let x = synthesize(&p, &NoProgress).unwrap();
     assert!(degrees(&x).iter().all(|&c| c == 30));
+}
+
+#[test]
+fn the_cutoff_thins_the_tail() {
+    let with = |cutoff: f64| {
+        let p = SynthParams {
+            item_popularity_exponent: 0.0,
+            item_popularity_cutoff: cutoff,
+            ..small(6)
+        };
+        let x = synthesize(&p, &NoProgress).unwrap();
+        let mut d: Vec<usize> = x.item_ptr().windows(2).map(|w| w[1] - w[0]).collect();
+        d.sort_unstable();
+        d[d.len() / 10] // the 10% quantile of item counts
+    };
+    assert!(with(5.0) * 3 < with(0.0), "{} vs {}", with(5.0), with(0.0));
 }
