@@ -8,6 +8,24 @@
 //!
 //! Two `Interactions` built with the same `Arc<IdMap>`s share one id space, which is how a
 //! train and a test set (or a predefined `ua.base` / `ua.test` pair) stay comparable.
+//!
+//! Around that type: [`split`] (seeded holdout, leave-k-out and temporal splits with
+//! cold-start counts), [`kcore`] (k-core filtering), [`synth`] (MovieLens-shaped synthetic
+//! data from a planted model) and [`write`] (rating files in the MovieLens and generic
+//! layouts).
+//!
+//! ```
+//! use rustrec_data::split::{LeaveOut, leave_k_out};
+//! use rustrec_data::synth::{Preset, SynthParams, synthesize};
+//! use rustrec_data::NoProgress;
+//!
+//! let params = SynthParams { users: 100, items: 50, ratings: 3_000, ..SynthParams::like(Preset::Ml100k) };
+//! let data = synthesize(&params, &NoProgress)?;
+//! let split = leave_k_out(&data, 1, LeaveOut::Latest, 7)?;
+//! assert_eq!(split.test.nnz(), 100); // every user has at least 20 ratings
+//! assert_eq!(split.train.nnz() + split.test.nnz(), 3_000);
+//! # Ok::<(), rustrec_data::DataError>(())
+//! ```
 #![warn(missing_docs)]
 
 pub mod content;

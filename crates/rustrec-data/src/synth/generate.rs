@@ -123,6 +123,7 @@ pub(super) fn generate(
         n_items,
         p.item_popularity_exponent,
         p.item_popularity_offset,
+        p.item_popularity_cutoff,
     );
     let item_of_rank = permutation(n_items, &mut rng(seed, Stream::ItemOrder, 0));
     let factor_std = if rank > 0 {

@@ -10,12 +10,15 @@
 //!    the rest following Lomax quantiles with tail exponent α
 //!    (`user_activity_exponent`), rescaled so that `Σ n_u = ratings` exactly and capped at
 //!    the number of items. The counts are shuffled onto user ids.
-//! 2. **Popularity.** Items get Zipf weights `(r + 1)^(−a)` by a random popularity rank `r`
-//!    (`item_popularity_exponent` = a). Each user takes `n_u` *distinct* items by successive
-//!    weighted sampling without replacement (alias table and rejection for light users,
-//!    Efraimidis–Spirakis exponential keys for heavy ones). Heavy users saturate the popular
-//!    items, which is why the realised item Gini is below the Gini of the weights; the
-//!    presets' exponents were fitted to the realised value.
+//! 2. **Popularity.** Items get weights `(r + 1 + q)^(−a) · exp(−b·r/n)` by a random
+//!    popularity rank `r` of `n` (Zipf–Mandelbrot with an exponential cut-off:
+//!    `item_popularity_exponent` = a, `_offset` = q, `_cutoff` = b). The power law shapes
+//!    the head, the cut-off thins the tail into the many rarely rated items MovieLens has.
+//!    Each user takes `n_u` *distinct* items by successive weighted sampling without
+//!    replacement (alias table and rejection for light users, Efraimidis–Spirakis
+//!    exponential keys for heavy ones). Heavy users saturate the popular items, so the
+//!    realised item Gini is below the Gini of the weights; the presets were fitted to the
+//!    realised Gini and item-count quantiles of the releases (see [`SynthParams::like`]).
 //! 3. **Ratings.** `r_ui = quantize(μ + b_u + b_i + p_u·q_i + ε)` with `b_u ~ N(0, σ_u²)`,
 //!    `b_i ~ N(0, σ_i²)`, `p_u, q_i ~ N(0, s²/√k · I_k)` (so `p_u·q_i` has standard deviation
 //!    `s` = `interaction_std`), `ε ~ N(0, noise_std²)`, and `quantize` rounds to the

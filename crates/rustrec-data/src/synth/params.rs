@@ -116,6 +116,7 @@ impl std::str::FromStr for Preset {
 /// | `user_activity_exponent` | Lomax tail α of activity: small = heavy tail | (0, 1000] |
 /// | `item_popularity_exponent` | Zipf–Mandelbrot exponent `a`: 0 = uniform | [0, 10] |
 /// | `item_popularity_offset` | Zipf–Mandelbrot offset `q`: flattens the head | [0, 10⁹] |
+/// | `item_popularity_cutoff` | exponential cut-off `b`: thins the tail | [0, 100] |
 /// | `mean` | μ of the planted model, before clipping | finite |
 /// | `user_bias_std`, `item_bias_std` | spread of `b_u`, `b_i` | [0, 10] |
 /// | `rank` | rank of the planted interaction `p_u·q_i` | 0 ..= 1024 |
@@ -142,6 +143,10 @@ pub struct SynthParams {
     /// Zipf–Mandelbrot offset `q` of item popularity: flattens the head (the most popular
     /// items get closer weights) without changing the tail's slope.
     pub item_popularity_offset: f64,
+    /// Exponential cut-off `b` of item popularity: weights are multiplied by `exp(−b·r/n)`,
+    /// which thins the tail (many rarely rated items, as in MovieLens) without touching
+    /// the head.
+    pub item_popularity_cutoff: f64,
     /// μ of the planted model.
     pub mean: f64,
     /// Standard deviation of the planted user biases.
@@ -187,8 +192,9 @@ impl SynthParams {
             ratings: 100_000,
             min_per_user: 20,
             user_activity_exponent: 28.6,
-            item_popularity_exponent: 1.6,
-            item_popularity_offset: 65.0,
+            item_popularity_exponent: 0.3,
+            item_popularity_offset: 0.0,
+            item_popularity_cutoff: 4.1,
             mean: 3.62,
             user_bias_std: 0.55,
             item_bias_std: 0.6,
@@ -202,47 +208,45 @@ impl SynthParams {
             seed: 42,
         };
         match preset {
-            // Most active user: 737 (ML-100K), 2,314 (1M), 7,359 (10M), 9,254 (20M).
-            // Item Gini 0.629, most rated item 583 (fitted: 0.63, about 600).
-            Preset::Ml100k => SynthParams {
-                item_popularity_exponent: 1.6,
-                item_popularity_offset: 65.0,
-                ..base
-            },
+            // Most active user: 737 (ML-100K), 2,314 (1M), 7,359 (10M), 9,254 (20M); the
+            // activity exponents put the synthetic maximum there.
+            // Item counts of ML-100K at quantiles 0/10/25/50/75/90/100%: 1, 2, 6, 27, 80,
+            // 169, 583, Gini 0.629; this preset gives about 0, 4, 8, 24, 79, 166, 599, 0.627.
+            Preset::Ml100k => base,
+            // ML-1M: 1, 7, 33, 123, 350, 729, 3,428, Gini 0.634; the preset gives about
+            // 4, 18, 35, 109, 347, 762, 3,409, Gini 0.632.
             Preset::Ml1m => SynthParams {
                 users: 6040,
                 items: 3706,
                 ratings: 1_000_209,
                 user_activity_exponent: 7.92,
-                // Item Gini 0.634, most rated item 3,428 (fitted: 0.635, about 3,500).
-                item_popularity_exponent: 1.4,
-                item_popularity_offset: 75.0,
                 first_timestamp: 956_703_932,
                 last_timestamp: 1_046_454_590,
                 ..base
             },
+            // ML-10M: Gini 0.57, most rated item 34,864; the preset gives about 0.57 and
+            // 34,000. (Its flatter popularity needs a weaker cut-off than ML-100K/1M.)
             Preset::Ml10m => SynthParams {
                 users: 69_878,
                 items: 10_681,
                 ratings: 10_000_054,
                 user_activity_exponent: 3.83,
-                // Item Gini 0.57, most rated item 34,864 (fitted: 0.57, about 34,500).
-                item_popularity_exponent: 0.89,
-                item_popularity_offset: 16.0,
+                item_popularity_exponent: 0.47,
+                item_popularity_cutoff: 2.0,
                 scale: RatingScale::HalfStars,
                 first_timestamp: 789_652_009,
                 last_timestamp: 1_231_131_736,
                 ..base
             },
+            // ML-20M: its item Gini is not known here; the popularity puts the most rated
+            // item near the release's 67,310.
             Preset::Ml20m => SynthParams {
                 users: 138_493,
                 items: 26_744,
                 ratings: 20_000_263,
                 user_activity_exponent: 3.77,
-                // The release's item Gini is not known here; the exponent is the ML-10M one
-                // and the offset puts the most rated item near ML-20M's 67,310.
-                item_popularity_exponent: 0.9,
-                item_popularity_offset: 13.0,
+                item_popularity_exponent: 0.53,
+                item_popularity_cutoff: 2.3,
                 scale: RatingScale::HalfStars,
                 first_timestamp: 789_652_009,
                 last_timestamp: 1_427_784_002,
@@ -308,6 +312,14 @@ impl SynthParams {
                 "item_popularity_offset",
                 q,
                 "0 ≤ q ≤ 1e9",
+            ));
+        }
+        let b = self.item_popularity_cutoff;
+        if !(0.0..=100.0).contains(&b) {
+            return Err(DataError::invalid_parameter(
+                "item_popularity_cutoff",
+                b,
+                "0 ≤ b ≤ 100",
             ));
         }
         if !self.mean.is_finite() {

@@ -1,7 +1,7 @@
 //! Which items a user takes: weighted sampling without replacement from a Zipf popularity.
 //!
-//! Item of popularity rank `r` (0 = most popular) has the Zipf–Mandelbrot weight
-//! `w_r = (r + 1 + q)^(−a)`. A user
+//! Item of popularity rank `r` (0 = most popular, of `n`) has the Zipf–Mandelbrot weight
+//! with an exponential cut-off `w_r = (r + 1 + q)^(−a) · exp(−b·r/n)`. A user
 //! with `c` interactions takes `c` distinct items by *successive sampling*: draw an item with
 //! probability proportional to its weight among the items not yet taken, `c` times. Two
 //! exact algorithms for that distribution are used, chosen by `c` alone (so the choice does
@@ -37,10 +37,12 @@ pub(crate) struct SampleScratch {
 }
 
 impl Popularity {
-    /// Zipf–Mandelbrot weights `(r + 1 + offset)^(−exponent)` over `n_items` ranks.
-    pub(crate) fn zipf(n_items: usize, exponent: f64, offset: f64) -> Self {
+    /// Zipf–Mandelbrot weights with an exponential cut-off,
+    /// `(r + 1 + offset)^(−exponent) · exp(−cutoff · r / n_items)`, over `n_items` ranks.
+    pub(crate) fn zipf(n_items: usize, exponent: f64, offset: f64, cutoff: f64) -> Self {
+        let n = n_items as f64;
         let weights: Vec<f64> = (0..n_items)
-            .map(|r| (r as f64 + 1.0 + offset).powf(-exponent))
+            .map(|r| (r as f64 + 1.0 + offset).powf(-exponent) * (-cutoff * r as f64 / n).exp())
             .collect();
         let total: f64 = weights.iter().sum();
         let (alias_prob, alias) = vose(&weights, total);
@@ -195,7 +197,7 @@ mod tests {
     /// against both algorithms by frequency.
     #[test]
     fn both_algorithms_sample_the_successive_sampling_distribution() {
-        let p = Popularity::zipf(3, 1.0, 0.0); // weights 1, 1/2, 1/3 (total 11/6)
+        let p = Popularity::zipf(3, 1.0, 0.0, 0.0); // weights 1, 1/2, 1/3 (total 11/6)
         let w = [1.0, 0.5, 1.0 / 3.0];
         let t: f64 = w.iter().sum();
         // P(pair {a, b}) = w_a/t · w_b/(t − w_a) + w_b/t · w_a/(t − w_b).
@@ -230,7 +232,7 @@ mod tests {
 
     #[test]
     fn heavy_counts_take_the_key_path_and_all_items_when_asked() {
-        let p = Popularity::zipf(100, 1.2, 0.0);
+        let p = Popularity::zipf(100, 1.2, 0.0, 0.0);
         assert!(p.rejection_cost[100] > 100.0);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
         let mut out = vec![0u32; 100];

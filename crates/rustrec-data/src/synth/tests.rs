@@ -190,14 +190,16 @@ fn the_values_are_the_rounded_planted_ratings() {
 
 #[test]
 fn popular_ranks_get_more_interactions() {
-    // Uniform popularity (exponent 0) against a steep one: the steep one is more unequal.
+    // Uniform popularity (exponent 0, no cut-off) against a steep one.
     let flat = SynthParams {
         item_popularity_exponent: 0.0,
+        item_popularity_cutoff: 0.0,
         ..small(4)
     };
     let steep = SynthParams {
         item_popularity_exponent: 2.0,
         item_popularity_offset: 5.0,
+        item_popularity_cutoff: 0.0,
         ..small(4)
     };
     let g_flat = item_gini(&synthesize(&flat, &NoProgress).unwrap());
@@ -263,4 +265,56 @@ fn every_user_can_take_every_item() {
     };
     let x = synthesize(&p, &NoProgress).unwrap();
     assert!(degrees(&x).iter().all(|&c| c == 30));
+}
+
+#[test]
+fn the_cutoff_thins_the_tail() {
+    let with = |cutoff: f64| {
+        let p = SynthParams {
+            item_popularity_exponent: 0.0,
+            item_popularity_cutoff: cutoff,
+            ..small(6)
+        };
+        let x = synthesize(&p, &NoProgress).unwrap();
+        let mut d: Vec<usize> = x.item_ptr().windows(2).map(|w| w[1] - w[0]).collect();
+        d.sort_unstable();
+        d[d.len() / 10] // the 10% quantile of item counts
+    };
+    assert!(with(5.0) * 3 < with(0.0), "{} vs {}", with(5.0), with(0.0));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn any_feasible_shape_is_met_exactly(
+        users in 1usize..40,
+        items in 1usize..60,
+        min_frac in 0.0f64..1.0,
+        fill in 0.0f64..1.0,
+        alpha in 0.5f64..30.0,
+        exponent in 0.0f64..3.0,
+        half: bool,
+        seed: u64,
+    ) {
+        let min_per_user = 1 + ((items - 1) as f64 * min_frac) as usize;
+        let lo = users * min_per_user;
+        let ratings = lo + ((users * items - lo) as f64 * fill) as usize;
+        let p = SynthParams {
+            users,
+            items,
+            ratings,
+            min_per_user,
+            user_activity_exponent: alpha,
+            item_popularity_exponent: exponent,
+            scale: if half { RatingScale::HalfStars } else { RatingScale::OneToFive },
+            seed,
+            ..SynthParams::like(Preset::Ml100k)
+        };
+        let x = synthesize(&p, &NoProgress).unwrap();
+        proptest::prop_assert_eq!((x.n_users(), x.n_items(), x.nnz()), (users, items, ratings));
+        for d in degrees(&x) {
+            proptest::prop_assert!(d >= min_per_user && d <= items);
+        }
+        proptest::prop_assert!(x.values().iter().all(|&v| p.scale.contains(v)));
+    }
 }
