@@ -21,4 +21,4 @@ pub use fit::{
     EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
 };
 pub use recommender::{Exclusion, Recommender};
-pub use registry::{ModelSpec, Task, TrainedModel};
+pub use registry::{LoadedModel, ModelSpec, Task, TrainedModel};
