@@ -5,6 +5,7 @@ use clap::Subcommand;
 use crate::Globals;
 
 pub mod describe;
+mod fit;
 mod synth;
 
 /// The subcommands.
@@ -13,6 +14,9 @@ pub enum Command {
     /// Read a rating file and print its statistics (users, items, density, per-user and
     /// per-item counts, Gini index of item popularity).
     Describe(describe::Args),
+    /// Train a model (MF, ...) from a TOML experiment config and/or options, evaluate it on
+    /// test, and optionally save it, plot its learning curve and profile it.
+    Fit(fit::Args),
     /// Write a synthetic rating file shaped like a MovieLens release (exact user, item and
     /// rating counts, MovieLens-like activity, popularity and rating marginal), optionally
     /// with a seeded random train/test split.
@@ -23,6 +27,7 @@ pub enum Command {
 pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
     match command {
         Command::Describe(args) => describe::run(args, globals),
+        Command::Fit(args) => fit::run_fit(args, globals),
         Command::Synth(args) => synth::run(args, globals),
     }
 }
