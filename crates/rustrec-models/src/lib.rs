@@ -12,6 +12,7 @@ mod error;
 mod fit;
 pub mod mf;
 pub mod rating;
+pub mod recommend;
 mod recommender;
 mod registry;
 pub mod topn;

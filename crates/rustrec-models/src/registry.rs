@@ -201,4 +201,17 @@ impl Recommender for TrainedModel {
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         self.as_recommender().predict(user, item)
     }
+
+    fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
+        self.as_recommender().predict_raw(user, item)
+    }
+
+    fn recommend(
+        &self,
+        user: UserIdx,
+        n: usize,
+        exclude: &crate::Exclusion<'_>,
+    ) -> Vec<(ItemIdx, f32)> {
+        self.as_recommender().recommend(user, n, exclude)
+    }
 }

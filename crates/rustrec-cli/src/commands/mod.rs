@@ -4,8 +4,12 @@ use clap::Subcommand;
 
 use crate::Globals;
 
+mod common;
 pub mod describe;
+mod eval;
 mod fit;
+mod predict;
+mod recommend;
 mod synth;
 
 /// The subcommands.
@@ -17,6 +21,12 @@ pub enum Command {
     /// Train a model (MF, ...) from a TOML experiment config and/or options, evaluate it on
     /// test, and optionally save it, plot its learning curve and profile it.
     Fit(fit::Args),
+    /// Evaluate a saved model on a test file (rating or ranking metrics).
+    Eval(eval::Args),
+    /// Predict ratings of a saved model for (user, item) pairs given by raw id.
+    Predict(predict::Args),
+    /// Recommend the top-N items of a saved model for a user, or for every user to a file.
+    Recommend(recommend::Args),
     /// Write a synthetic rating file shaped like a MovieLens release (exact user, item and
     /// rating counts, MovieLens-like activity, popularity and rating marginal), optionally
     /// with a seeded random train/test split.
@@ -28,6 +38,9 @@ pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
     match command {
         Command::Describe(args) => describe::run(args, globals),
         Command::Fit(args) => fit::run_fit(args, globals),
+        Command::Eval(args) => eval::run(args, globals),
+        Command::Predict(args) => predict::run(args, globals),
+        Command::Recommend(args) => recommend::run(args, globals),
         Command::Synth(args) => synth::run(args, globals),
     }
 }
