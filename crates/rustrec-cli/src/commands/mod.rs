@@ -5,6 +5,7 @@ use clap::Subcommand;
 use crate::Globals;
 
 mod common;
+mod demo;
 pub mod describe;
 mod eval;
 mod fit;
@@ -15,6 +16,9 @@ mod synth;
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole pipeline on built-in synthetic data (no files, no network): generate,
+    /// split, train with early stopping, evaluate, recommend.
+    Demo(demo::Args),
     /// Read a rating file and print its statistics (users, items, density, per-user and
     /// per-item counts, Gini index of item popularity).
     Describe(describe::Args),
@@ -36,6 +40,7 @@ pub enum Command {
 /// Runs a subcommand.
 pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
     match command {
+        Command::Demo(args) => demo::run_demo(args, globals),
         Command::Describe(args) => describe::run(args, globals),
         Command::Fit(args) => fit::run_fit(args, globals),
         Command::Eval(args) => eval::run(args, globals),
