@@ -13,7 +13,8 @@ mod predict;
 mod recommend;
 mod synth;
 
-/// The subcommands.
+/// The subcommands (clap parses one per run, so the size of the largest does not matter).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole pipeline on built-in synthetic data (no files, no network): generate,
