@@ -597,7 +597,7 @@ mod tests {
         let (mut bu, mut bi) = (bu_ref.clone(), bi_ref.clone());
         let loss_fast = sgd_block(
             &es,
-            Order::Sequential,
+            Order::Walk(Walk { start: 0, step: 1 }),
             &mut p,
             &mut q,
             &mut bu,
