@@ -86,22 +86,33 @@ fn curve(fit: &Interactions, val: &Interactions, params: &MfParams, seed: u64) -
     valid.fit(fit, &mut ctx).expect("fit");
     ctx.history
         .iter()
-        .map(|r| r.validation.iter().find(|m| m.0 == "rmse").map_or(f64::NAN, |m| m.1))
+        .map(|r| {
+            r.validation
+                .iter()
+                .find(|m| m.0 == "rmse")
+                .map_or(f64::NAN, |m| m.1)
+        })
         .collect()
 }
 
 /// (mean RMSE after the last epoch, best epoch of the mean curve, mean RMSE there).
-fn validate(fit: &Interactions, val: &Interactions, params: &MfParams, seeds: u64) -> (f64, usize, f64) {
+fn validate(
+    fit: &Interactions,
+    val: &Interactions,
+    params: &MfParams,
+    seeds: u64,
+) -> (f64, usize, f64) {
     let mut mean = vec![0.0; params.epochs];
     for s in 1..=seeds {
         for (m, x) in mean.iter_mut().zip(curve(fit, val, params, s)) {
             *m += x / seeds as f64;
         }
     }
-    let (best, rmse) = mean
-        .iter()
-        .enumerate()
-        .fold((0, f64::INFINITY), |b, (e, &x)| if x < b.1 { (e + 1, x) } else { b });
+    let (best, rmse) =
+        mean.iter().enumerate().fold(
+            (0, f64::INFINITY),
+            |b, (e, &x)| if x < b.1 { (e + 1, x) } else { b },
+        );
     (mean[mean.len() - 1], best, rmse)
 }
 
@@ -172,7 +183,11 @@ fn main() {
             println!("chosen (validation RMSE {rmse:.4}): {json}");
             test(&d, &parse(&json), 1);
         }
-        "test" => test(&d, &parse(&a[3]), a.get(4).map_or(1, |s| s.parse().expect("seeds"))),
+        "test" => test(
+            &d,
+            &parse(&a[3]),
+            a.get(4).map_or(1, |s| s.parse().expect("seeds")),
+        ),
         m => panic!("unknown mode {m}"),
     }
 }

@@ -85,6 +85,18 @@ pub enum Reduction {
 /// | `sampling` | shuffled | shuffled, with-replacement | sample order |
 /// | `negative_fraction` | 0 | [0, 1) | share of samples that are unseen items with target 0 |
 /// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 4 × max(threads, 2); blocks also keep each step's rows in cache) |
+/// | `reg_exponent` | 1 | [0, 2] | α: a row with n training ratings is shrunk with λ·(n/n̄)^(α−1) per sample, i.e. a total penalty ∝ n^α (see below) |
+/// | `clip` | none | lo < hi | predictions clamped to `[lo, hi]` (the rating scale), at prediction time only |
+///
+/// **Frequency-scaled regularisation** (`reg_exponent`). Per-sample SGD regularisation
+/// adds λ‖p_u‖² once per rating of u, so the total penalty of a row grows with its count
+/// n_u: α = 1, the "weighted-λ" of ALS-WR (Zhou et al. 2008) and the weighted trace norm
+/// (Srebro & Salakhutdinov 2010). α = 0 gives every row the same prior (MAP under one
+/// Gaussian prior per row, as in PMF, Salakhutdinov & Mnih 2008); α = ½ is MyMediaLite's
+/// `frequency_regularization` (λ/√n per sample). Foygel et al. (2011) show that a
+/// weighting between the two generalises better under non-uniform sampling. The per-sample
+/// factor is normalised by the mean count n̄ of the side (users or items), so λ keeps its
+/// meaning at the mean row; it applies to factors and biases alike.
 ///
 /// Note on scale: the loss is half the squared error (as Koren, Surprise and LIBMF), so a
 /// learning rate `x` here is PyTorch's `x / 2` with `MSELoss` under plain SGD.
@@ -125,6 +137,10 @@ pub struct MfParams {
     pub negative_fraction: f32,
     /// Bins per dimension of the block schedule (`None`: automatic).
     pub bins: Option<usize>,
+    /// α of the frequency-scaled regularisation: per-sample λ·(n/n̄)^(α−1) (1: plain λ).
+    pub reg_exponent: f32,
+    /// Clamp predictions to `[lo, hi]` (`None`: no clamping).
+    pub clip: Option<[f32; 2]>,
 }
 
 impl Default for MfParams {
@@ -147,6 +163,8 @@ impl Default for MfParams {
             sampling: Sampling::Shuffled,
             negative_fraction: 0.0,
             bins: None,
+            reg_exponent: 1.0,
+            clip: None,
         }
     }
 }
@@ -204,6 +222,10 @@ impl MfParams {
         negative_fraction: f32,
         /// Sets `bins`.
         bins: Option<usize>,
+        /// Sets `reg_exponent`.
+        reg_exponent: f32,
+        /// Sets `clip`.
+        clip: Option<[f32; 2]>,
     }
 
     /// Validates every parameter, naming the first one out of range.
@@ -234,14 +256,14 @@ impl MfParams {
                 "in [0, 1)",
             ));
         }
-        if let Output::Sigmoid { lo, hi } = p.output {
-            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                return Err(ModelError::invalid(
-                    "output",
-                    format!("sigmoid({lo}, {hi})"),
-                    "a range lo < hi of finite numbers",
-                ));
-            }
+        if let Output::Sigmoid { lo, hi } = p.output
+            && !(lo.is_finite() && hi.is_finite() && lo < hi)
+        {
+            return Err(ModelError::invalid(
+                "output",
+                format!("sigmoid({lo}, {hi})"),
+                "a range lo < hi of finite numbers",
+            ));
         }
         match p.init {
             Init::Normal { std } | Init::TruncatedNormal { std } => positive("init.std", std)?,
@@ -252,6 +274,22 @@ impl MfParams {
                 "batch_size",
                 p.batch_size,
                 "at least 1",
+            ));
+        }
+        if !(0.0..=2.0).contains(&p.reg_exponent) {
+            return Err(ModelError::invalid(
+                "reg_exponent",
+                p.reg_exponent,
+                "a number in [0, 2]",
+            ));
+        }
+        if let Some([lo, hi]) = p.clip
+            && !(lo.is_finite() && hi.is_finite() && lo < hi)
+        {
+            return Err(ModelError::invalid(
+                "clip",
+                format!("[{lo}, {hi}]"),
+                "a range lo < hi of finite numbers",
             ));
         }
         if p.bins == Some(0) {
@@ -312,6 +350,15 @@ mod tests {
             ),
             (MfParams::default().batch_size(0), "batch_size = 0"),
             (MfParams::default().bins(Some(0)), "bins = 0"),
+            (
+                MfParams::default().reg_exponent(-0.5),
+                "reg_exponent = -0.5",
+            ),
+            (
+                MfParams::default().reg_exponent(f32::NAN),
+                "reg_exponent = NaN",
+            ),
+            (MfParams::default().clip(Some([5.0, 1.0])), "clip = [5, 1]"),
             (
                 MfParams::default().optimizer(Optimizer::Momentum {
                     momentum: 1.5,

@@ -87,12 +87,16 @@ impl MfModel {
         self.item_seen.get(item.index()).copied().unwrap_or(false)
     }
 
-    /// Applies the output function to a raw score.
+    /// Applies the output function, then the `clip` range if any, to a raw score.
     #[inline]
     pub(crate) fn output(&self, z: f32) -> f32 {
-        match self.params.0.output {
+        let r = match self.params.0.output {
             Output::Identity => z,
             Output::Sigmoid { lo, hi } => lo + (hi - lo) * sigmoid(z),
+        };
+        match self.params.0.clip {
+            Some([lo, hi]) => r.clamp(lo, hi),
+            None => r,
         }
     }
 
