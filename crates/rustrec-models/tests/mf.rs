@@ -301,3 +301,45 @@ fn frequency_scaled_regularisation_trains_on_both_kernels() {
         assert_ne!(weighted, plain, "α = ½ must change the model");
     }
 }
+
+#[test]
+fn averaging_the_last_epochs_gives_the_mean_of_those_epochs_models() {
+    let (train, _) = planted(60, 40, 0.3, 8);
+    let params = MfParams::default().factors(4).epochs(6).lr(0.03);
+    let last = fit(&params, &train, 5, 2);
+    let before = fit(&params.clone().epochs(5), &train, 5, 2);
+    // Averaging one epoch is the last epoch's model, bit for bit.
+    let one = fit(&params.clone().average_last(1), &train, 5, 2);
+    assert_eq!(one.user_factors(), last.user_factors());
+    assert_eq!(one.item_factors(), last.item_factors());
+    assert_eq!(one.user_biases(), last.user_biases());
+    let avg = fit(&params.clone().average_last(2), &train, 5, 2);
+    let pairs = [
+        (
+            avg.user_factors(),
+            last.user_factors(),
+            before.user_factors(),
+        ),
+        (
+            avg.item_factors(),
+            last.item_factors(),
+            before.item_factors(),
+        ),
+        (
+            avg.user_biases().to_vec(),
+            last.user_biases().to_vec(),
+            before.user_biases().to_vec(),
+        ),
+        (
+            avg.item_biases().to_vec(),
+            last.item_biases().to_vec(),
+            before.item_biases().to_vec(),
+        ),
+    ];
+    for (a, x, y) in pairs {
+        for ((a, x), y) in a.iter().zip(&x).zip(&y) {
+            assert!((a - (x + y) / 2.0).abs() < 1e-6, "{a} vs mean of {x}, {y}");
+        }
+        assert_ne!(x, y, "the two epochs differ");
+    }
+}

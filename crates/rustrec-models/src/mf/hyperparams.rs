@@ -87,6 +87,7 @@ pub enum Reduction {
 /// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 4 × max(threads, 2); blocks also keep each step's rows in cache) |
 /// | `reg_exponent` | 1 | [0, 2] | α: a row with n training ratings is shrunk with λ·(n/n̄)^(α−1) per sample, i.e. a total penalty ∝ n^α (see below) |
 /// | `clip` | none | lo < hi | predictions clamped to `[lo, hi]` (the rating scale), at prediction time only |
+/// | `average_last` | 0 | 0 ≤ m ≤ `epochs` | the model is the mean of the parameters after each of the last m epochs (0: the last epoch's) |
 ///
 /// **Frequency-scaled regularisation** (`reg_exponent`). Per-sample SGD regularisation
 /// adds λ‖p_u‖² once per rating of u, so the total penalty of a row grows with its count
@@ -141,6 +142,8 @@ pub struct MfParams {
     pub reg_exponent: f32,
     /// Clamp predictions to `[lo, hi]` (`None`: no clamping).
     pub clip: Option<[f32; 2]>,
+    /// Average the parameters over the last m epochs (iterate averaging; 0: none).
+    pub average_last: usize,
 }
 
 impl Default for MfParams {
@@ -165,6 +168,7 @@ impl Default for MfParams {
             bins: None,
             reg_exponent: 1.0,
             clip: None,
+            average_last: 0,
         }
     }
 }
@@ -226,6 +230,8 @@ impl MfParams {
         reg_exponent: f32,
         /// Sets `clip`.
         clip: Option<[f32; 2]>,
+        /// Sets `average_last`.
+        average_last: usize,
     }
 
     /// Validates every parameter, naming the first one out of range.
@@ -290,6 +296,13 @@ impl MfParams {
                 "clip",
                 format!("[{lo}, {hi}]"),
                 "a range lo < hi of finite numbers",
+            ));
+        }
+        if p.average_last > p.epochs {
+            return Err(ModelError::invalid(
+                "average_last",
+                p.average_last,
+                format!("at most epochs = {}", p.epochs),
             ));
         }
         if p.bins == Some(0) {
@@ -359,6 +372,7 @@ mod tests {
                 "reg_exponent = NaN",
             ),
             (MfParams::default().clip(Some([5.0, 1.0])), "clip = [5, 1]"),
+            (MfParams::default().average_last(21), "average_last = 21"),
             (
                 MfParams::default().optimizer(Optimizer::Momentum {
                     momentum: 1.5,

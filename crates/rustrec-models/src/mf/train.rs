@@ -61,7 +61,36 @@ struct MfTrainer<'a> {
     u_reg_weight: Vec<f32>,
     /// Regularisation multipliers of item rows in grid order (empty when `reg_exponent` = 1).
     i_reg_weight: Vec<f32>,
+    /// Running average of the parameters over the last `average_last` epochs.
+    average: Option<Average>,
     fast: bool,
+}
+
+/// The running mean of the parameters at the end of the epochs averaged so far (Polyak &
+/// Juditsky 1992; per-epoch, as stochastic weight averaging, Izmailov et al. 2018).
+struct Average {
+    count: usize,
+    p: RowTable,
+    q: RowTable,
+    bu: Vec<f32>,
+    bi: Vec<f32>,
+}
+
+impl Average {
+    /// Folds the current parameters into the mean: `avg += (x − avg) / count`.
+    fn add(&mut self, p: &RowTable, q: &RowTable, bu: &[f32], bi: &[f32]) {
+        self.count += 1;
+        let w = 1.0 / self.count as f32;
+        let fold = |avg: &mut [f32], x: &[f32]| {
+            for (a, &x) in avg.iter_mut().zip(x) {
+                *a += (x - *a) * w;
+            }
+        };
+        fold(self.p.as_mut_slice(), p.as_slice());
+        fold(self.q.as_mut_slice(), q.as_slice());
+        fold(&mut self.bu, bu);
+        fold(&mut self.bi, bi);
+    }
 }
 
 /// Per-sample regularisation multipliers `(n_r / n̄)^(α − 1)` of rows with `counts[r]`
@@ -203,7 +232,15 @@ impl<'a> MfTrainer<'a> {
             &grid.item_order,
             p.reg_exponent,
         );
+        let average = (p.average_last > 0).then(|| Average {
+            count: 0,
+            p: RowTable::zeros(nu, k),
+            q: RowTable::zeros(ni, k),
+            bu: vec![0.0; nu],
+            bi: vec![0.0; ni],
+        });
         MfTrainer {
+            average,
             u_reg_weight,
             i_reg_weight,
             params,
@@ -417,6 +454,11 @@ impl Trainer for MfTrainer<'_> {
             stats.sampling_seconds += s;
             stats.update_seconds += u;
         }
+        if epoch + p.average_last >= epochs
+            && let Some(avg) = self.average.as_mut()
+        {
+            avg.add(&self.p, &self.q, &self.bu, &self.bi);
+        }
         Ok(stats)
     }
 
@@ -425,13 +467,17 @@ impl Trainer for MfTrainer<'_> {
         let gather =
             |v: &[f32], pos: &[u32]| pos.iter().map(|&p| v[p as usize]).collect::<Vec<_>>();
         let train = self.train;
+        let (p, q, bu, bi) = match &self.average {
+            Some(a) if a.count > 0 => (&a.p, &a.q, &a.bu, &a.bi),
+            _ => (&self.p, &self.q, &self.bu, &self.bi),
+        };
         MfModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
-            user_factors: self.p.gather(&g.user_pos),
-            item_factors: self.q.gather(&g.item_pos),
-            user_bias: gather(&self.bu, &g.user_pos),
-            item_bias: gather(&self.bi, &g.item_pos),
+            user_factors: p.gather(&g.user_pos),
+            item_factors: q.gather(&g.item_pos),
+            user_bias: gather(bu, &g.user_pos),
+            item_bias: gather(bi, &g.item_pos),
             global_mean: self.mu,
             params: self.params.clone(),
             user_seen: (0..train.n_users())
