@@ -10,8 +10,9 @@
 //!   at the best epoch (mean over training seeds `1..=TRAIN_SEEDS`), one line per JSON.
 //! * `mf_tune DIR curve SPLIT_SEED JSON` — the validation RMSE after every epoch.
 //! * `mf_tune DIR search SPLIT_SEED TRAIN_SEEDS FILE` — every JSON line of FILE on validation;
-//!   the best (lowest mean RMSE after the last epoch) is refitted on all of `ua.base` and
-//!   measured on `ua.test`, with 2 threads; nothing else touches `ua.test`.
+//!   the best (lowest mean validation RMSE at its best epoch) is refitted on all of `ua.base`
+//!   for that many epochs (early stopping, unless it averages epochs) and measured on
+//!   `ua.test`, with 2 threads and the same training seeds; nothing else touches `ua.test`.
 //! * `mf_tune DIR test JSON [SEEDS]` — fit on `ua.base`, RMSE on `ua.test` (for the chosen
 //!   settings only), with 2 threads, per seed and for the average of the seeds' predictions.
 use std::sync::Arc;
@@ -171,17 +172,25 @@ fn main() {
         "search" => {
             let (fit, val) = split(&d.base, arg(3));
             let text = std::fs::read_to_string(&a[5]).expect("readable candidates");
-            let mut best: Option<(f64, String)> = None;
+            let mut best: Option<(f64, usize, String)> = None;
             for json in text.lines().filter(|l| l.trim_start().starts_with('{')) {
                 let (last, at_best, rmse_best) = validate(&fit, &val, &parse(json), arg(4));
                 println!("val last {last:.4} best {rmse_best:.4} @{at_best:<4} {json}");
-                if best.as_ref().is_none_or(|b| last < b.0) {
-                    best = Some((last, json.to_string()));
+                if best.as_ref().is_none_or(|b| rmse_best < b.0) {
+                    best = Some((rmse_best, at_best, json.to_string()));
                 }
             }
-            let (rmse, json) = best.expect("at least one candidate");
-            println!("chosen (validation RMSE {rmse:.4}): {json}");
-            test(&d, &parse(&json), 1);
+            let (rmse, epochs, json) = best.expect("at least one candidate");
+            // Early stopping on validation: refit on all of ua.base for the best epoch count.
+            let mut chosen = parse(&json);
+            if chosen.average_last == 0 {
+                chosen.epochs = epochs;
+            }
+            println!(
+                "chosen (validation RMSE {rmse:.4} at epoch {epochs}): {}",
+                serde_json::to_string(&chosen).expect("serialisable")
+            );
+            test(&d, &chosen, arg(4));
         }
         "test" => test(
             &d,

@@ -10,6 +10,8 @@ use crate::recommender::Recommender;
 
 /// A trained biased matrix factorization: `r̂ = out(μ + b_u + b_i + p_u·q_i)`.
 ///
+/// With `clip = [lo, hi]` in its parameters, every prediction is then clamped to `[lo, hi]`.
+///
 /// Users and items that had no training interactions keep zero factors and zero biases,
 /// so their predictions fall back to `out(μ + b_i)` (unseen user), `out(μ + b_u)` (unseen
 /// item) or `out(μ)` — the documented cold-start policy.
