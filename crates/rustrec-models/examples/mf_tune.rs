@@ -13,6 +13,7 @@
 //!   the best (lowest mean validation RMSE at its best epoch) is refitted on all of `ua.base`
 //!   for that many epochs (early stopping, unless it averages epochs) and measured on
 //!   `ua.test`, with 2 threads and the same training seeds; nothing else touches `ua.test`.
+//!   `examples/mf_tune_grid.jsonl` is the final grid searched (one `MfParams` JSON a line).
 //! * `mf_tune DIR test JSON [SEEDS]` — fit on `ua.base`, RMSE on `ua.test` (for the chosen
 //!   settings only), with 2 threads, per seed and for the average of the seeds' predictions.
 use std::sync::Arc;
@@ -190,6 +191,15 @@ fn main() {
                 "chosen (validation RMSE {rmse:.4} at epoch {epochs}): {}",
                 serde_json::to_string(&chosen).expect("serialisable")
             );
+            for seed in 1..=arg(4) {
+                let valid = chosen.check().unwrap_or_else(|e| panic!("{e}"));
+                let model = valid.fit(&fit, &mut FitContext::new(seed, 2)).expect("fit");
+                println!(
+                    "seed {seed}: trained on the fit part only (early-stopped): ua.test RMSE {:.4}",
+                    rating_errors(&model, &d.test).rmse
+                );
+            }
+            println!("refit on all of ua.base for {epochs} epochs:");
             test(&d, &chosen, arg(4));
         }
         "test" => test(
