@@ -37,7 +37,7 @@ fn split_writes_disjoint_files_that_cover_the_input_and_repeat_for_a_seed() {
         "--items",
         "50",
         "--ratings",
-        "900",
+        "1500",
         "--format",
         "ml-tab",
         "--out",
