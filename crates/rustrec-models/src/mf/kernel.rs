@@ -114,6 +114,28 @@ fn hsum(acc: &[f32; LANES]) -> f32 {
     (g[0] + g[2]) + (g[1] + g[3])
 }
 
+/// Asks the CPU to bring the factor rows of the next sample into cache while the current
+/// one is computed (a hint only: it never faults and changes no result).
+#[inline(always)]
+fn prefetch_rows(p: &[f32], q: &[f32], stride: usize, next: Entry) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let (u, i) = (next.user as usize * stride, next.item as usize * stride);
+        if let (Some(pu), Some(qi)) = (p.get(u), q.get(i)) {
+            // SAFETY: SSE is part of the x86-64 baseline, and a prefetch is only a hint:
+            // it reads nothing architecturally and cannot fault; the pointers come from
+            // in-bounds slice elements anyway.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>((pu as *const f32).cast());
+                _mm_prefetch::<_MM_HINT_T0>((qi as *const f32).cast());
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, q, stride, next);
+}
+
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn sgd_block_body(
@@ -148,6 +170,7 @@ fn sgd_block_body(
                 if pos >= len {
                     pos -= len;
                 }
+                prefetch_rows(p, q, s, entries[pos]);
                 e
             }
             Some(rng) => entries[rng::below(rng, len as u32) as usize],
