@@ -15,6 +15,7 @@ mod fit;
 pub mod mf;
 pub mod profiles;
 pub mod rating;
+pub mod recommend;
 mod recommender;
 mod registry;
 pub mod topn;
@@ -24,4 +25,4 @@ pub use fit::{
     EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
 };
 pub use recommender::{Exclusion, FoldIn, Recommender};
-pub use registry::{ModelSpec, Task, TrainedModel};
+pub use registry::{LoadedModel, ModelSpec, Task, TrainedModel};

@@ -72,16 +72,15 @@ mod tests {
     /// A hand-made model: 2 users × 3 items (raw ids 10, 20 and 100, 200, 300), k = 2,
     /// user 10 holding items 100 and 300, user 20 holding item 200; unnormalised, implicit.
     fn hand_made() -> AsySvdModel {
-        let x = Interactions::from_index_triplets(2, 3, &[(0, 0, 4.0), (0, 2, 2.0), (1, 1, 5.0)])
-            .unwrap();
+        let x = train();
         let params = AsySvdParams::default()
             .factors(2)
             .normalize(false)
             .check()
             .unwrap();
         AsySvdModel {
-            users: Arc::new(IdMap::from_ints([10, 20]).unwrap()),
-            items: Arc::new(IdMap::from_ints([100, 200, 300]).unwrap()),
+            users: x.user_ids().clone(),
+            items: x.item_ids().clone(),
             v1: RowTable::from_dense(3, 2, &[1.0, 0.5, -2.0, 1.0, 0.25, 0.0]),
             v2: RowTable::from_dense(3, 2, &[2.0, 0.0, 1.0, -1.0, 0.5, 4.0]),
             profiles: Arc::new(UserProfiles::from_interactions(&x, true)),
@@ -92,6 +91,19 @@ mod tests {
     /// `(Σ_{j∈I(u)} V₁[j]) · V₂ᵀ` of the hand-made model, written out:
     /// user 10: p = (1.25, 0.5) → (2.5, 0.75, 2.625); user 20: p = (−2, 1) → (−4, −3, 3).
     const EXPECTED: [[f32; 3]; 2] = [[2.5, 0.75, 2.625], [-4.0, -3.0, 3.0]];
+
+    /// The training data of the hand-made model.
+    fn train() -> Interactions {
+        Interactions::from_csr(
+            Arc::new(IdMap::from_ints([10, 20]).unwrap()),
+            Arc::new(IdMap::from_ints([100, 200, 300]).unwrap()),
+            vec![0, 2, 3],
+            vec![0, 2, 1],
+            vec![4.0, 2.0, 5.0],
+            None,
+        )
+        .unwrap()
+    }
 
     fn fixture_path() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -126,12 +138,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
         TrainedModel::AsySvd(hand_made())
-            .save(&path, 0xfeed, serde_json::json!({"epochs": 3}))
+            .save(&path, &train(), serde_json::json!({"epochs": 3}))
             .unwrap();
-        let (loaded, header) = TrainedModel::load(&path).unwrap();
-        assert_eq!(header.data_fingerprint, 0xfeed);
-        let TrainedModel::AsySvd(loaded) = loaded else {
-            panic!("loaded {loaded:?}");
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.data_fingerprint, train().fingerprint());
+        assert_eq!(loaded.seen.unwrap().row(UserIdx(0)).items, &[0, 2]);
+        let TrainedModel::AsySvd(loaded) = loaded.model else {
+            panic!("loaded {:?}", loaded.model);
         };
         assert_eq!(loaded, hand_made());
     }
@@ -142,10 +155,15 @@ mod tests {
     fn asysvd_v1_fixture_loads_with_the_scores_it_was_saved_with() {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
             TrainedModel::AsySvd(hand_made())
-                .save(fixture_path(), 1, serde_json::json!({"fixture": true}))
+                .save(
+                    fixture_path(),
+                    &train(),
+                    serde_json::json!({"fixture": true}),
+                )
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(fixture_path()).unwrap();
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
         assert_eq!(header.kind, "asysvd");
         let mut out = [0.0; 3];

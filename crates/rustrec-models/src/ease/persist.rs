@@ -64,11 +64,10 @@ mod tests {
     /// A hand-made model: 2 users × 3 items (raw ids 10, 20 and 100, 200, 300), with
     /// user 10 holding items 100 (value 4) and 300 (value 2), user 20 holding item 200.
     fn hand_made(implicit: bool) -> EaseModel {
-        let x = Interactions::from_index_triplets(2, 3, &[(0, 0, 4.0), (0, 2, 2.0), (1, 1, 5.0)])
-            .unwrap();
+        let x = train();
         EaseModel {
-            users: Arc::new(IdMap::from_ints([10, 20]).unwrap()),
-            items: Arc::new(IdMap::from_ints([100, 200, 300]).unwrap()),
+            users: x.user_ids().clone(),
+            items: x.item_ids().clone(),
             b: vec![0.0, 0.5, -0.25, 1.0, 0.0, 2.0, 0.125, -1.0, 0.0],
             profiles: Arc::new(UserProfiles::from_interactions(&x, implicit)),
             params: EaseParams::default()
@@ -86,6 +85,19 @@ mod tests {
         // user 20: row 1 of B
         [1.0, 0.0, 2.0],
     ];
+
+    /// The training data of the hand-made model.
+    fn train() -> Interactions {
+        Interactions::from_csr(
+            Arc::new(IdMap::from_ints([10, 20]).unwrap()),
+            Arc::new(IdMap::from_ints([100, 200, 300]).unwrap()),
+            vec![0, 2, 3],
+            vec![0, 2, 1],
+            vec![4.0, 2.0, 5.0],
+            None,
+        )
+        .unwrap()
+    }
 
     fn fixture_path() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ease-v1.safetensors")
@@ -120,12 +132,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
         TrainedModel::Ease(hand_made(false))
-            .save(&path, 0xfeed, serde_json::json!({"epochs": 1}))
+            .save(&path, &train(), serde_json::json!({"epochs": 1}))
             .unwrap();
-        let (loaded, header) = TrainedModel::load(&path).unwrap();
-        assert_eq!(header.data_fingerprint, 0xfeed);
-        let TrainedModel::Ease(loaded) = loaded else {
-            panic!("loaded {loaded:?}");
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.data_fingerprint, train().fingerprint());
+        assert_eq!(loaded.seen.unwrap().row(UserIdx(0)).items, &[0, 2]);
+        let TrainedModel::Ease(loaded) = loaded.model else {
+            panic!("loaded {:?}", loaded.model);
         };
         assert_eq!(loaded, hand_made(false));
     }
@@ -136,10 +149,15 @@ mod tests {
     fn ease_v1_fixture_loads_with_the_scores_it_was_saved_with() {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
             TrainedModel::Ease(hand_made(true))
-                .save(fixture_path(), 1, serde_json::json!({"fixture": true}))
+                .save(
+                    fixture_path(),
+                    &train(),
+                    serde_json::json!({"fixture": true}),
+                )
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(fixture_path()).unwrap();
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
         assert_eq!(header.kind, "ease");
         let mut out = [0.0; 3];
