@@ -7,10 +7,13 @@
 //! model.
 #![warn(missing_docs)]
 
+pub mod asysvd;
+pub mod ease;
 pub mod engine;
 mod error;
 mod fit;
 pub mod mf;
+pub mod profiles;
 pub mod rating;
 pub mod recommend;
 mod recommender;
@@ -21,5 +24,5 @@ pub use error::{ModelError, Result};
 pub use fit::{
     EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
 };
-pub use recommender::{Exclusion, Recommender};
+pub use recommender::{Exclusion, FoldIn, Recommender};
 pub use registry::{LoadedModel, ModelSpec, Task, TrainedModel};

@@ -109,3 +109,12 @@ pub trait Recommender: Send + Sync {
             .collect()
     }
 }
+
+/// A model that scores a user it was not trained on from that user's history alone
+/// ("fold-in"), without retraining: the cold-start path of a deployed recommender.
+pub trait FoldIn: Recommender {
+    /// Writes the score of every item into `out` (`out.len() == n_items()`) for a user whose
+    /// history is `history`: (item, value) pairs in the model's item space, in any order.
+    /// Items outside `0..n_items()` are ignored. Higher means more recommended.
+    fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]);
+}

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use serde::{Deserialize, Serialize};
 
+use crate::asysvd::{AsySvdModel, AsySvdParams};
+use crate::ease::{EaseModel, EaseParams};
 use crate::error::Result;
 use crate::fit::{Fit, FitContext};
 use crate::mf::{MfModel, MfParams};
-use crate::recommender::Recommender;
+use crate::recommender::{FoldIn, Recommender};
 
 /// Parameters of any model, tagged by `kind` (as in a config's `[model]` table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,6 +19,11 @@ use crate::recommender::Recommender;
 pub enum ModelSpec {
     /// Biased matrix factorization for ratings.
     Mf(MfParams),
+    /// EASE^R, the closed-form item-item model (Steck 2019).
+    Ease(EaseParams),
+    /// Asymmetric SVD on user profiles (Koren 2008).
+    #[serde(rename = "asysvd")]
+    AsySvd(AsySvdParams),
 }
 
 impl Default for ModelSpec {
@@ -39,6 +46,8 @@ impl ModelSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             ModelSpec::Mf(_) => "mf",
+            ModelSpec::Ease(_) => crate::ease::KIND,
+            ModelSpec::AsySvd(_) => crate::asysvd::KIND,
         }
     }
 
@@ -46,6 +55,7 @@ impl ModelSpec {
     pub fn task(&self) -> Task {
         match self {
             ModelSpec::Mf(_) => Task::Rating,
+            ModelSpec::Ease(_) | ModelSpec::AsySvd(_) => Task::Ranking,
         }
     }
 
@@ -53,6 +63,8 @@ impl ModelSpec {
     pub fn epochs(&self) -> Option<usize> {
         match self {
             ModelSpec::Mf(p) => Some(p.epochs),
+            ModelSpec::Ease(_) => None,
+            ModelSpec::AsySvd(p) => Some(p.epochs),
         }
     }
 
@@ -60,6 +72,8 @@ impl ModelSpec {
     pub fn with_epochs(&self, epochs: usize) -> Self {
         match self {
             ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
+            ModelSpec::Ease(p) => ModelSpec::Ease(p.clone()),
+            ModelSpec::AsySvd(p) => ModelSpec::AsySvd(p.clone().epochs(epochs)),
         }
     }
 
@@ -67,6 +81,8 @@ impl ModelSpec {
     pub fn check(&self) -> Result<()> {
         match self {
             ModelSpec::Mf(p) => p.check().map(|_| ()),
+            ModelSpec::Ease(p) => p.check().map(|_| ()),
+            ModelSpec::AsySvd(p) => p.check().map(|_| ()),
         }
     }
 
@@ -74,6 +90,8 @@ impl ModelSpec {
     pub fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<TrainedModel> {
         Ok(match self {
             ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
+            ModelSpec::Ease(p) => TrainedModel::Ease(p.check()?.fit(train, ctx)?),
+            ModelSpec::AsySvd(p) => TrainedModel::AsySvd(p.check()?.fit(train, ctx)?),
         })
     }
 }
@@ -110,6 +128,10 @@ fn seen_from_file(file: &mut rustrec_io::ModelFile) -> Result<Option<(Vec<usize>
 pub enum TrainedModel {
     /// Biased matrix factorization.
     Mf(MfModel),
+    /// EASE^R.
+    Ease(EaseModel),
+    /// Asymmetric SVD.
+    AsySvd(AsySvdModel),
 }
 
 impl TrainedModel {
@@ -125,6 +147,8 @@ impl TrainedModel {
     ) -> Result<()> {
         let mut file = match self {
             TrainedModel::Mf(m) => m.to_model_file()?,
+            TrainedModel::Ease(m) => m.to_model_file()?,
+            TrainedModel::AsySvd(m) => m.to_model_file()?,
         };
         file.header.data_fingerprint = train.fingerprint();
         file.header.training = training;
@@ -148,9 +172,11 @@ impl TrainedModel {
         let seen = seen_from_file(&mut file)?;
         let model = match header.kind.as_str() {
             crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
+            crate::ease::KIND => TrainedModel::Ease(EaseModel::from_model_file(file)?),
+            crate::asysvd::KIND => TrainedModel::AsySvd(AsySvdModel::from_model_file(file)?),
             other => {
                 return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf)",
+                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd)",
                     path.as_ref().display()
                 )));
             }
@@ -177,6 +203,17 @@ impl TrainedModel {
     pub fn as_recommender(&self) -> &dyn Recommender {
         match self {
             TrainedModel::Mf(m) => m,
+            TrainedModel::Ease(m) => m,
+            TrainedModel::AsySvd(m) => m,
+        }
+    }
+
+    /// The model as a [`FoldIn`] scorer of new users' histories, if its family has one.
+    pub fn as_fold_in(&self) -> Option<&dyn FoldIn> {
+        match self {
+            TrainedModel::Mf(_) => None,
+            TrainedModel::Ease(m) => Some(m),
+            TrainedModel::AsySvd(m) => Some(m),
         }
     }
 }

@@ -354,6 +354,16 @@ fn export_npy(model: &TrainedModel, dir: &Path) -> anyhow::Result<()> {
             rustrec::io::write_npy(dir.join("user_bias.npy"), &[m.n_users()], m.user_biases())?;
             rustrec::io::write_npy(dir.join("item_bias.npy"), &[m.n_items()], m.item_biases())?;
         }
+        TrainedModel::Ease(m) => {
+            let n = m.n_items();
+            rustrec::io::write_npy(dir.join("item_weights.npy"), &[n, n], m.weights())?;
+        }
+        TrainedModel::AsySvd(m) => {
+            let (n, k) = (m.n_items(), m.factors());
+            let v1 = dir.join("profile_factors.npy");
+            rustrec::io::write_npy(&v1, &[n, k], &m.profile_factors())?;
+            rustrec::io::write_npy(dir.join("item_factors.npy"), &[n, k], &m.item_factors())?;
+        }
     }
     Ok(())
 }

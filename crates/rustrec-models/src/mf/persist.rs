@@ -166,7 +166,9 @@ mod tests {
         let seen = loaded.seen.unwrap();
         assert_eq!(seen.row(UserIdx(0)).items, &[0, 1]);
         assert_eq!(seen.row(UserIdx(1)).items, &[1]);
-        let TrainedModel::Mf(loaded) = loaded.model;
+        let TrainedModel::Mf(loaded) = loaded.model else {
+            panic!("loaded another kind");
+        };
         assert_eq!(loaded, hand_made());
     }
 
@@ -203,7 +205,9 @@ mod tests {
                 assert!((got - expected(u, i)).abs() < 1e-6, "({u}, {i}): {got}");
             }
         }
-        let TrainedModel::Mf(m) = &model;
+        let TrainedModel::Mf(m) = &model else {
+            panic!("loaded {model:?}");
+        };
         assert_eq!(m.predict_raw("20", "300").0, expected(1, 2));
         assert!(!m.knows_item(ItemIdx(2)));
     }

@@ -1,0 +1,186 @@
+//! Saving and loading [`AsySvdModel`] in the rustrec model file format.
+//!
+//! Tensors: `v1` and `v2` (n_items × k, row-major f32) and the user profiles
+//! (`profile_ptr`, `profile_items`, `profile_values`, see [`crate::profiles`]). The header's
+//! `params` hold the [`AsySvdParams`].
+
+use std::sync::Arc;
+
+use rustrec_io::{Header, ModelFile, Tensor};
+
+use super::hyperparams::AsySvdParams;
+use super::model::AsySvdModel;
+use crate::engine::RowTable;
+use crate::error::{ModelError, Result};
+use crate::profiles::UserProfiles;
+
+/// The `kind` written in AsySVD model files.
+pub const KIND: &str = "asysvd";
+
+impl AsySvdModel {
+    /// The model as a model file (header `params`, tensors, id maps); the caller fills in
+    /// `training` and the data fingerprint.
+    pub fn to_model_file(&self) -> Result<ModelFile> {
+        let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
+        let mut header = Header::new(KIND, nu, ni);
+        header.params = serde_json::to_value(self.params.params())
+            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
+            .with("v1", Tensor::matrix(ni, k, self.v1.to_dense()))?
+            .with("v2", Tensor::matrix(ni, k, self.v2.to_dense()))?;
+        self.profiles.add_to(file)
+    }
+
+    /// Rebuilds a model from a model file of kind `asysvd`.
+    pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
+        if file.header.kind != KIND {
+            return Err(ModelError::Data(format!(
+                "model file holds a `{}` model, not `{KIND}`",
+                file.header.kind
+            )));
+        }
+        let params: AsySvdParams = serde_json::from_value(file.header.params.clone())
+            .map_err(|e| ModelError::Data(format!("model file parameters: {e}")))?;
+        let params = params.check()?;
+        let (nu, ni, k) = (
+            file.user_ids.len(),
+            file.item_ids.len(),
+            params.params().factors,
+        );
+        let v1 = file.take::<f32>("v1", &[ni, k])?;
+        let v2 = file.take::<f32>("v2", &[ni, k])?;
+        let profiles = UserProfiles::take_from(&mut file, nu, ni)?;
+        Ok(AsySvdModel {
+            users: Arc::new(file.user_ids),
+            items: Arc::new(file.item_ids),
+            v1: RowTable::from_dense(ni, k, &v1),
+            v2: RowTable::from_dense(ni, k, &v2),
+            profiles: Arc::new(profiles),
+            params,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
+
+    use super::*;
+    use crate::recommender::{FoldIn, Recommender};
+    use crate::registry::TrainedModel;
+
+    /// A hand-made model: 2 users × 3 items (raw ids 10, 20 and 100, 200, 300), k = 2,
+    /// user 10 holding items 100 and 300, user 20 holding item 200; unnormalised, implicit.
+    fn hand_made() -> AsySvdModel {
+        let x = train();
+        let params = AsySvdParams::default()
+            .factors(2)
+            .normalize(false)
+            .check()
+            .unwrap();
+        AsySvdModel {
+            users: x.user_ids().clone(),
+            items: x.item_ids().clone(),
+            v1: RowTable::from_dense(3, 2, &[1.0, 0.5, -2.0, 1.0, 0.25, 0.0]),
+            v2: RowTable::from_dense(3, 2, &[2.0, 0.0, 1.0, -1.0, 0.5, 4.0]),
+            profiles: Arc::new(UserProfiles::from_interactions(&x, true)),
+            params,
+        }
+    }
+
+    /// `(Σ_{j∈I(u)} V₁[j]) · V₂ᵀ` of the hand-made model, written out:
+    /// user 10: p = (1.25, 0.5) → (2.5, 0.75, 2.625); user 20: p = (−2, 1) → (−4, −3, 3).
+    const EXPECTED: [[f32; 3]; 2] = [[2.5, 0.75, 2.625], [-4.0, -3.0, 3.0]];
+
+    /// The training data of the hand-made model.
+    fn train() -> Interactions {
+        Interactions::from_csr(
+            Arc::new(IdMap::from_ints([10, 20]).unwrap()),
+            Arc::new(IdMap::from_ints([100, 200, 300]).unwrap()),
+            vec![0, 2, 3],
+            vec![0, 2, 1],
+            vec![4.0, 2.0, 5.0],
+            None,
+        )
+        .unwrap()
+    }
+
+    fn fixture_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/asysvd-v1.safetensors")
+    }
+
+    #[test]
+    fn scores_follow_the_formula_and_fold_in_agrees() {
+        let m = hand_made();
+        let mut out = [0.0; 3];
+        for (u, want) in EXPECTED.iter().enumerate() {
+            m.score_into(UserIdx(u as u32), &mut out);
+            assert_eq!(&out, want);
+            assert_eq!(m.predict(UserIdx(u as u32), ItemIdx(2)), want[2]);
+        }
+        m.score_profile(
+            &[(ItemIdx(2), 1.0), (ItemIdx(0), 1.0), (ItemIdx(7), 1.0)],
+            &mut out,
+        );
+        assert_eq!(out, EXPECTED[0]);
+        // Normalised: p = (1.25, 0.5)/√2.
+        let mut m = hand_made();
+        m.params = AsySvdParams::default().factors(2).check().unwrap();
+        m.score_profile(&[(ItemIdx(0), 1.0), (ItemIdx(2), 1.0)], &mut out);
+        for (got, want) in out.iter().zip(EXPECTED[0]) {
+            assert!((got - want / 2f32.sqrt()).abs() < 1e-6, "{out:?}");
+        }
+    }
+
+    #[test]
+    fn save_then_load_gives_the_same_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.safetensors");
+        TrainedModel::AsySvd(hand_made())
+            .save(&path, &train(), serde_json::json!({"epochs": 3}))
+            .unwrap();
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.data_fingerprint, train().fingerprint());
+        assert_eq!(loaded.seen.unwrap().row(UserIdx(0)).items, &[0, 2]);
+        let TrainedModel::AsySvd(loaded) = loaded.model else {
+            panic!("loaded {:?}", loaded.model);
+        };
+        assert_eq!(loaded, hand_made());
+    }
+
+    /// The committed file of format version 1 keeps loading, with the scores it was saved
+    /// with. `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models asysvd_v1` rewrites it.
+    #[test]
+    fn asysvd_v1_fixture_loads_with_the_scores_it_was_saved_with() {
+        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
+            TrainedModel::AsySvd(hand_made())
+                .save(
+                    fixture_path(),
+                    &train(),
+                    serde_json::json!({"fixture": true}),
+                )
+                .unwrap();
+        }
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
+        assert_eq!(header.format_version, 1);
+        assert_eq!(header.kind, "asysvd");
+        let mut out = [0.0; 3];
+        for (u, want) in EXPECTED.iter().enumerate() {
+            model.score_into(UserIdx(u as u32), &mut out);
+            assert_eq!(&out, want);
+        }
+        let fold_in = model.as_fold_in().unwrap();
+        fold_in.score_profile(&[(ItemIdx(1), 1.0)], &mut out);
+        assert_eq!(out, EXPECTED[1]);
+    }
+
+    #[test]
+    fn a_file_of_another_kind_is_refused_by_name() {
+        let mut file = hand_made().to_model_file().unwrap();
+        file.header.kind = "ease".into();
+        let err = AsySvdModel::from_model_file(file).unwrap_err().to_string();
+        assert!(err.contains("ease"), "{err}");
+    }
+}

@@ -1,0 +1,193 @@
+//! The trained EASE^R model and its fit.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
+
+use super::hyperparams::EaseValidParams;
+use super::solve::{ease_weights, gram};
+use crate::engine::epochs::{self, EpochStats, Trainer};
+use crate::engine::thread_pool;
+use crate::error::{ModelError, Result};
+use crate::fit::{Fit, FitContext};
+use crate::profiles::UserProfiles;
+use crate::recommender::{FoldIn, Recommender};
+
+/// A trained EASE^R model: item-item weights `B` (zero diagonal) and the training users'
+/// profiles; `r̂_u = x_u · B`.
+///
+/// Items without training interactions have zero rows and columns in `B` (score 0); users
+/// without training interactions score 0 everywhere.
+#[derive(Clone, PartialEq)]
+pub struct EaseModel {
+    pub(crate) users: Arc<IdMap>,
+    pub(crate) items: Arc<IdMap>,
+    /// `n_items × n_items`, row-major.
+    pub(crate) b: Vec<f32>,
+    pub(crate) profiles: Arc<UserProfiles>,
+    pub(crate) params: EaseValidParams,
+}
+
+impl std::fmt::Debug for EaseModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "EaseModel({} users × {} items, λ = {})",
+            self.users.len(),
+            self.items.len(),
+            self.params.0.lambda
+        )
+    }
+}
+
+impl Fit for EaseValidParams {
+    type Model = EaseModel;
+
+    /// Builds `XᵀX` from the sparse training rows and solves for `B` on `ctx.threads`
+    /// threads. EASE has no epochs: the solve runs as the one epoch of the shared epoch
+    /// loop, so `ctx.history` gets one report (its `seconds` is the whole fit) and
+    /// `ctx.validation`, if any, is evaluated once on the result.
+    fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<EaseModel> {
+        if train.nnz() == 0 {
+            return Err(ModelError::Data(
+                "the training data holds no interactions".into(),
+            ));
+        }
+        let threads = ctx.effective_threads();
+        let pool = thread_pool(threads)?;
+        let mut solver = Solver {
+            params: self,
+            train,
+            threads,
+            model: None,
+        };
+        pool.install(|| epochs::train(&mut solver, 1, ctx))
+    }
+}
+
+/// The closed-form solve as a one-epoch [`Trainer`].
+struct Solver<'a> {
+    params: &'a EaseValidParams,
+    train: &'a Interactions,
+    threads: usize,
+    model: Option<EaseModel>,
+}
+
+impl Solver<'_> {
+    fn model_with(&self, b: Vec<f32>) -> EaseModel {
+        let p = &self.params.0;
+        EaseModel {
+            users: self.train.user_ids().clone(),
+            items: self.train.item_ids().clone(),
+            b,
+            profiles: Arc::new(UserProfiles::from_interactions(self.train, p.implicit)),
+            params: self.params.clone(),
+        }
+    }
+}
+
+impl Trainer for Solver<'_> {
+    type Model = EaseModel;
+
+    fn epoch(&mut self, _epoch: usize) -> Result<EpochStats> {
+        let p = &self.params.0;
+        let started = Instant::now();
+        let g = gram(self.train, p.implicit);
+        let n = self.train.n_items();
+        let b = ease_weights(g, n, f64::from(p.lambda), faer::Par::rayon(self.threads))?;
+        self.model = Some(self.model_with(b));
+        Ok(EpochStats {
+            loss_sum: 0.0,
+            samples: self.train.nnz() as u64,
+            sampling_seconds: 0.0,
+            update_seconds: started.elapsed().as_secs_f64(),
+            learning_rate: 0.0,
+        })
+    }
+
+    fn snapshot(&self) -> EaseModel {
+        match &self.model {
+            Some(m) => m.clone(),
+            // Before the solve: B = 0 (every score 0).
+            None => {
+                let n = self.train.n_items();
+                self.model_with(vec![0.0; n * n])
+            }
+        }
+    }
+}
+
+impl EaseModel {
+    /// The parameters the model was fitted with.
+    pub fn params(&self) -> &EaseValidParams {
+        &self.params
+    }
+
+    /// Row `i` of `B`: the weight of item `i` towards every item.
+    pub fn weights_row(&self, item: ItemIdx) -> &[f32] {
+        let n = self.items.len();
+        &self.b[item.index() * n..(item.index() + 1) * n]
+    }
+
+    /// `B` as a dense `n_items × n_items` row-major matrix.
+    pub fn weights(&self) -> &[f32] {
+        &self.b
+    }
+
+    /// `out = Σ value · B[item, :]` over `history` (values replaced by 1 for an implicit
+    /// model); items out of range are ignored.
+    fn accumulate(&self, history: impl Iterator<Item = (u32, f32)>, out: &mut [f32]) {
+        let n = self.items.len();
+        out.fill(0.0);
+        for (item, value) in history {
+            if item as usize >= n {
+                continue;
+            }
+            let w = if self.params.0.implicit { 1.0 } else { value };
+            let row = &self.b[item as usize * n..(item as usize + 1) * n];
+            for (o, &b) in out.iter_mut().zip(row) {
+                *o += w * b;
+            }
+        }
+    }
+}
+
+impl Recommender for EaseModel {
+    fn kind(&self) -> &'static str {
+        super::KIND
+    }
+
+    fn user_ids(&self) -> &Arc<IdMap> {
+        &self.users
+    }
+
+    fn item_ids(&self) -> &Arc<IdMap> {
+        &self.items
+    }
+
+    fn score_into(&self, user: UserIdx, out: &mut [f32]) {
+        let (items, values) = self.profiles.row(user);
+        self.accumulate(items.iter().copied().zip(values.iter().copied()), out);
+    }
+
+    fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
+        let n = self.items.len();
+        let (items, values) = self.profiles.row(user);
+        let implicit = self.params.0.implicit;
+        items
+            .iter()
+            .zip(values)
+            .map(|(&j, &v)| {
+                let w = if implicit { 1.0 } else { v };
+                w * self.b[j as usize * n + item.index()]
+            })
+            .sum()
+    }
+}
+
+impl FoldIn for EaseModel {
+    fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
+        self.accumulate(history.iter().map(|&(i, v)| (i.0, v)), out);
+    }
+}
