@@ -7,6 +7,7 @@
 //! model.
 #![warn(missing_docs)]
 
+pub mod als;
 pub mod engine;
 mod error;
 mod fit;
@@ -20,5 +21,5 @@ pub use error::{ModelError, Result};
 pub use fit::{
     EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
 };
-pub use recommender::{Exclusion, Recommender};
+pub use recommender::{Exclusion, FoldIn, Recommender};
 pub use registry::{ModelSpec, Task, TrainedModel};

@@ -95,3 +95,11 @@ pub trait Recommender: Send + Sync {
             .collect()
     }
 }
+
+/// A model that can score items for a user it was not trained on, from that user's history
+/// alone (fold-in), without retraining.
+pub trait FoldIn {
+    /// Writes the score of every item (`out.len() == n_items()`) for a user whose history
+    /// is the (item, value) pairs `history`; higher means more recommended.
+    fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]);
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use serde::{Deserialize, Serialize};
 
+use crate::als::{AlsModel, AlsParams};
 use crate::error::Result;
 use crate::fit::{Fit, FitContext};
 use crate::mf::{MfModel, MfParams};
@@ -17,6 +18,23 @@ use crate::recommender::Recommender;
 pub enum ModelSpec {
     /// Biased matrix factorization for ratings.
     Mf(MfParams),
+    /// Explicit alternating least squares (weighted-λ, optional biases); `implicit` is
+    /// ignored (always false).
+    Als(AlsParams),
+    /// Implicit alternating least squares (Hu, Koren & Volinsky); `implicit` is ignored
+    /// (always true).
+    Ials(AlsParams),
+}
+
+impl ModelSpec {
+    /// ALS parameters with `implicit` set by the kind.
+    fn als_params(&self) -> Option<AlsParams> {
+        match self {
+            ModelSpec::Als(p) => Some(p.clone().implicit(false)),
+            ModelSpec::Ials(p) => Some(p.clone().implicit(true)),
+            _ => None,
+        }
+    }
 }
 
 impl Default for ModelSpec {
@@ -39,13 +57,16 @@ impl ModelSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             ModelSpec::Mf(_) => "mf",
+            ModelSpec::Als(_) => "als",
+            ModelSpec::Ials(_) => "ials",
         }
     }
 
     /// What the model is for.
     pub fn task(&self) -> Task {
         match self {
-            ModelSpec::Mf(_) => Task::Rating,
+            ModelSpec::Mf(_) | ModelSpec::Als(_) => Task::Rating,
+            ModelSpec::Ials(_) => Task::Ranking,
         }
     }
 
@@ -53,6 +74,7 @@ impl ModelSpec {
     pub fn epochs(&self) -> Option<usize> {
         match self {
             ModelSpec::Mf(p) => Some(p.epochs),
+            ModelSpec::Als(p) | ModelSpec::Ials(p) => Some(p.iterations),
         }
     }
 
@@ -60,6 +82,8 @@ impl ModelSpec {
     pub fn with_epochs(&self, epochs: usize) -> Self {
         match self {
             ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
+            ModelSpec::Als(p) => ModelSpec::Als(p.clone().iterations(epochs)),
+            ModelSpec::Ials(p) => ModelSpec::Ials(p.clone().iterations(epochs)),
         }
     }
 
@@ -67,6 +91,9 @@ impl ModelSpec {
     pub fn check(&self) -> Result<()> {
         match self {
             ModelSpec::Mf(p) => p.check().map(|_| ()),
+            ModelSpec::Als(_) | ModelSpec::Ials(_) => {
+                self.als_params().unwrap_or_default().check().map(|_| ())
+            }
         }
     }
 
@@ -74,6 +101,12 @@ impl ModelSpec {
     pub fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<TrainedModel> {
         Ok(match self {
             ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
+            ModelSpec::Als(_) | ModelSpec::Ials(_) => TrainedModel::Als(
+                self.als_params()
+                    .unwrap_or_default()
+                    .check()?
+                    .fit(train, ctx)?,
+            ),
         })
     }
 }
@@ -83,6 +116,8 @@ impl ModelSpec {
 pub enum TrainedModel {
     /// Biased matrix factorization.
     Mf(MfModel),
+    /// Alternating least squares (explicit or implicit).
+    Als(AlsModel),
 }
 
 impl TrainedModel {
@@ -96,6 +131,7 @@ impl TrainedModel {
     ) -> Result<()> {
         let mut file = match self {
             TrainedModel::Mf(m) => m.to_model_file()?,
+            TrainedModel::Als(m) => m.to_model_file()?,
         };
         file.header.data_fingerprint = data_fingerprint;
         file.header.training = training;
@@ -110,9 +146,10 @@ impl TrainedModel {
         let header = file.header.clone();
         let model = match header.kind.as_str() {
             crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
+            crate::als::KIND => TrainedModel::Als(AlsModel::from_model_file(file)?),
             other => {
                 return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf)",
+                    "{}: unknown model kind `{other}` (this build knows: mf, als)",
                     path.as_ref().display()
                 )));
             }
@@ -124,6 +161,7 @@ impl TrainedModel {
     pub fn as_recommender(&self) -> &dyn Recommender {
         match self {
             TrainedModel::Mf(m) => m,
+            TrainedModel::Als(m) => m,
         }
     }
 }
