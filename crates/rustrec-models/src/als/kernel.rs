@@ -711,4 +711,259 @@ mod tests {
         }
         assert!(g[3 * s..].iter().all(|&v| v == 0.0));
     }
+
+    /// A random table of `rows × cols` with values in [-0.5, 0.5).
+    fn random_table(rows: usize, cols: usize, seed: u64) -> RowTable {
+        let mut g = crate::engine::rng::stream(seed, &[]);
+        let vals: Vec<f32> = (0..rows * cols)
+            .map(|_| crate::engine::rng::unit_f32(&mut g) - 0.5)
+            .collect();
+        RowTable::from_dense(rows, cols, &vals)
+    }
+
+    /// The row problem's normal equations `A x = b`, built naively in f64 over *every*
+    /// item of the other side (dense `C_u` and `p_u`), and the max-norm of `A x − b`
+    /// relative to `b`.
+    fn normal_equation_residual(
+        loss: Loss,
+        reg: f32,
+        others: &RowTable,
+        items: &[u32],
+        values: &[f32],
+        x: &[f32],
+    ) -> f64 {
+        let d = others.cols();
+        let (mut a, mut b) = (vec![0.0f64; d * d], vec![0.0f64; d]);
+        let free: Vec<usize> = (0..d)
+            .filter(|&c| !matches!(loss, Loss::Explicit { fixed: Some(f), .. } if f == c))
+            .collect();
+        for j in 0..others.rows() {
+            let y = others.row(j);
+            let obs = items.iter().position(|&i| i as usize == j);
+            let (c, target) = match (loss, obs) {
+                (Loss::Implicit { alpha }, Some(k)) => (1.0 + f64::from(alpha * values[k]), 1.0),
+                (Loss::Implicit { .. }, None) => (1.0, 0.0),
+                (Loss::Explicit { mu, fixed, .. }, Some(k)) => {
+                    let shift = fixed.map_or(0.0, |f| f64::from(y[f]));
+                    (1.0, f64::from(values[k] - mu) - shift)
+                }
+                (Loss::Explicit { .. }, None) => (0.0, 0.0),
+            };
+            for &r in &free {
+                for &q in &free {
+                    a[r * d + q] += c * f64::from(y[r]) * f64::from(y[q]);
+                }
+                b[r] += c * target * f64::from(y[r]);
+            }
+        }
+        let lam = match loss {
+            Loss::Implicit { .. } => f64::from(reg),
+            Loss::Explicit { weighted, .. } => {
+                f64::from(reg) * if weighted { items.len() as f64 } else { 1.0 }
+            }
+        };
+        let mut worst = 0.0f64;
+        let scale = b.iter().fold(1e-9f64, |m, v| m.max(v.abs()));
+        for &r in &free {
+            let ax: f64 = free
+                .iter()
+                .map(|&q| a[r * d + q] * f64::from(x[q]))
+                .sum::<f64>()
+                + lam * f64::from(x[r]);
+            worst = worst.max((ax - b[r]).abs() / scale);
+        }
+        worst
+    }
+
+    struct Case {
+        loss: Loss,
+        reg: f32,
+        others: RowTable,
+        gram: Vec<f32>,
+        items: Vec<u32>,
+        values: Vec<f32>,
+        start: Vec<f32>,
+    }
+
+    /// An implicit case (k = 6) and an explicit case with biases (k = 4 + 2 columns,
+    /// user side: the fixed column is the last).
+    fn cases() -> Vec<Case> {
+        let mut out = Vec::new();
+        let others = random_table(40, 6, 1);
+        let gram = gram(&others, 0.1);
+        let stride = others.stride();
+        let mut start = vec![0.0; stride];
+        start[..6].copy_from_slice(&[0.1, -0.2, 0.05, 0.0, 0.3, -0.1]);
+        out.push(Case {
+            loss: Loss::Implicit { alpha: 2.0 },
+            reg: 0.1,
+            others,
+            gram,
+            items: vec![1, 4, 5, 17, 30, 39],
+            values: vec![1.0, 3.0, 1.0, 2.0, 1.0, 5.0],
+            start,
+        });
+        let mut others = random_table(30, 6, 2);
+        for r in 0..30 {
+            others.row_mut(r)[4] = 1.0; // item rows [y, 1, b_i]
+        }
+        let mut start = vec![0.0; others.stride()];
+        start[..6].copy_from_slice(&[0.2, 0.1, -0.3, 0.0, 0.05, 1.0]);
+        out.push(Case {
+            loss: Loss::Explicit {
+                mu: 3.5,
+                reg: 0.05,
+                weighted: true,
+                fixed: Some(5),
+            },
+            reg: 0.05,
+            others,
+            gram: Vec::new(),
+            items: vec![0, 3, 7, 8, 12, 20, 21, 29],
+            values: vec![4.0, 5.0, 1.0, 3.0, 4.0, 2.0, 5.0, 3.0],
+            start,
+        });
+        out
+    }
+
+    #[test]
+    fn the_cholesky_user_solve_satisfies_its_normal_equations() {
+        for case in cases() {
+            let sys = System {
+                others: &case.others,
+                gram: &case.gram,
+                loss: case.loss,
+            };
+            let mut x = case.start.clone();
+            let mut scratch = Scratch::new(x.len());
+            cholesky_row::<false>(&sys, &case.items, &case.values, &mut x, &mut scratch);
+            let res = normal_equation_residual(
+                case.loss,
+                case.reg,
+                &case.others,
+                &case.items,
+                &case.values,
+                &x,
+            );
+            assert!(res < 1e-5, "{:?}: relative residual {res}", case.loss);
+            if let Loss::Explicit { fixed: Some(f), .. } = case.loss {
+                assert_eq!(x[f], 1.0, "the constant column stays 1");
+            }
+            assert!(
+                x[case.others.cols()..].iter().all(|&v| v == 0.0),
+                "padding stays 0"
+            );
+        }
+    }
+
+    #[test]
+    fn cg_converges_to_the_cholesky_answer_as_steps_grow() {
+        for case in cases() {
+            let sys = System {
+                others: &case.others,
+                gram: &case.gram,
+                loss: case.loss,
+            };
+            let mut scratch = Scratch::new(case.start.len());
+            let mut exact = case.start.clone();
+            cholesky_row::<false>(&sys, &case.items, &case.values, &mut exact, &mut scratch);
+            let mut errors = Vec::new();
+            for steps in [1, 2, 3, 6] {
+                let mut x = case.start.clone();
+                cg_row::<false>(&sys, &case.items, &case.values, &mut x, steps, &mut scratch);
+                let err = x
+                    .iter()
+                    .zip(&exact)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0f32, f32::max);
+                errors.push(err);
+            }
+            assert!(
+                errors.windows(2).all(|w| w[1] <= w[0] + 1e-6),
+                "{:?}: errors {errors:?} do not shrink",
+                case.loss
+            );
+            // Six steps on a six-unknown (five free) problem: CG is exact up to rounding.
+            assert!(errors[3] < 1e-4, "{:?}: errors {errors:?}", case.loss);
+        }
+    }
+
+    #[test]
+    fn cg_tracks_the_objective_it_reaches_and_never_raises_it() {
+        for case in cases() {
+            let sys = System {
+                others: &case.others,
+                gram: &case.gram,
+                loss: case.loss,
+            };
+            let mut scratch = Scratch::new(case.start.len());
+            let before = objective::<false>(&sys, &case.items, &case.values, &case.start);
+            let mut x = case.start.clone();
+            let tracked = cg_row::<false>(&sys, &case.items, &case.values, &mut x, 2, &mut scratch);
+            let direct = objective::<false>(&sys, &case.items, &case.values, &x);
+            assert!(
+                (tracked - direct).abs() < 1e-4 * direct.abs().max(1.0),
+                "{:?}: tracked {tracked} vs direct {direct}",
+                case.loss
+            );
+            assert!(
+                direct <= before + 1e-9,
+                "{:?}: {before} → {direct}",
+                case.loss
+            );
+        }
+    }
+
+    #[test]
+    fn the_avx512_instantiation_agrees_with_the_portable_one() {
+        #[cfg(target_arch = "x86_64")]
+        if Isa::detect() == Isa::Avx512 {
+            for case in cases() {
+                let sys = System {
+                    others: &case.others,
+                    gram: &case.gram,
+                    loss: case.loss,
+                };
+                let data_ptr = [0, case.items.len()];
+                let data = Csr {
+                    ptr: &data_ptr,
+                    idx: &case.items,
+                    val: &case.values,
+                };
+                let stride = case.start.len();
+                let cols = case.others.cols();
+                let mut rows = case.start.clone();
+                let mut scratch = Scratch::new(stride);
+                let portable = solve_block::<false>(
+                    &sys,
+                    data,
+                    &mut rows,
+                    0,
+                    Method::Cg(3),
+                    None,
+                    &mut scratch,
+                );
+                let mut fast_rows = case.start.clone();
+                // SAFETY: AVX-512F, AVX2 and FMA were detected above.
+                let fast = unsafe {
+                    solve_block_avx512(
+                        &sys,
+                        data,
+                        &mut fast_rows,
+                        0,
+                        Method::Cg(3),
+                        None,
+                        &mut scratch,
+                    )
+                };
+                assert_eq!(portable.1, fast.1);
+                for c in 0..cols {
+                    assert!(
+                        (rows[c] - fast_rows[c]).abs() < 1e-5,
+                        "{rows:?} vs {fast_rows:?}"
+                    );
+                }
+            }
+        }
+    }
 }
