@@ -7,6 +7,7 @@
 //! model.
 #![warn(missing_docs)]
 
+pub mod als;
 pub mod asysvd;
 pub mod ease;
 pub mod engine;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use serde::{Deserialize, Serialize};
 
+use crate::als::{AlsModel, AlsParams};
 use crate::asysvd::{AsySvdModel, AsySvdParams};
 use crate::ease::{EaseModel, EaseParams};
 use crate::error::Result;
@@ -24,6 +25,23 @@ pub enum ModelSpec {
     /// Asymmetric SVD on user profiles (Koren 2008).
     #[serde(rename = "asysvd")]
     AsySvd(AsySvdParams),
+    /// Explicit alternating least squares (weighted-λ, optional biases); `implicit` is
+    /// ignored (always false).
+    Als(AlsParams),
+    /// Implicit alternating least squares (Hu, Koren & Volinsky); `implicit` is ignored
+    /// (always true).
+    Ials(AlsParams),
+}
+
+impl ModelSpec {
+    /// ALS parameters with `implicit` set by the kind.
+    fn als_params(&self) -> Option<AlsParams> {
+        match self {
+            ModelSpec::Als(p) => Some(p.clone().implicit(false)),
+            ModelSpec::Ials(p) => Some(p.clone().implicit(true)),
+            _ => None,
+        }
+    }
 }
 
 impl Default for ModelSpec {
@@ -48,14 +66,16 @@ impl ModelSpec {
             ModelSpec::Mf(_) => "mf",
             ModelSpec::Ease(_) => crate::ease::KIND,
             ModelSpec::AsySvd(_) => crate::asysvd::KIND,
+            ModelSpec::Als(_) => "als",
+            ModelSpec::Ials(_) => "ials",
         }
     }
 
     /// What the model is for.
     pub fn task(&self) -> Task {
         match self {
-            ModelSpec::Mf(_) => Task::Rating,
-            ModelSpec::Ease(_) | ModelSpec::AsySvd(_) => Task::Ranking,
+            ModelSpec::Mf(_) | ModelSpec::Als(_) => Task::Rating,
+            ModelSpec::Ease(_) | ModelSpec::AsySvd(_) | ModelSpec::Ials(_) => Task::Ranking,
         }
     }
 
@@ -65,6 +85,7 @@ impl ModelSpec {
             ModelSpec::Mf(p) => Some(p.epochs),
             ModelSpec::Ease(_) => None,
             ModelSpec::AsySvd(p) => Some(p.epochs),
+            ModelSpec::Als(p) | ModelSpec::Ials(p) => Some(p.iterations),
         }
     }
 
@@ -74,6 +95,8 @@ impl ModelSpec {
             ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
             ModelSpec::Ease(p) => ModelSpec::Ease(p.clone()),
             ModelSpec::AsySvd(p) => ModelSpec::AsySvd(p.clone().epochs(epochs)),
+            ModelSpec::Als(p) => ModelSpec::Als(p.clone().iterations(epochs)),
+            ModelSpec::Ials(p) => ModelSpec::Ials(p.clone().iterations(epochs)),
         }
     }
 
@@ -83,6 +106,9 @@ impl ModelSpec {
             ModelSpec::Mf(p) => p.check().map(|_| ()),
             ModelSpec::Ease(p) => p.check().map(|_| ()),
             ModelSpec::AsySvd(p) => p.check().map(|_| ()),
+            ModelSpec::Als(_) | ModelSpec::Ials(_) => {
+                self.als_params().unwrap_or_default().check().map(|_| ())
+            }
         }
     }
 
@@ -92,6 +118,12 @@ impl ModelSpec {
             ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
             ModelSpec::Ease(p) => TrainedModel::Ease(p.check()?.fit(train, ctx)?),
             ModelSpec::AsySvd(p) => TrainedModel::AsySvd(p.check()?.fit(train, ctx)?),
+            ModelSpec::Als(_) | ModelSpec::Ials(_) => TrainedModel::Als(
+                self.als_params()
+                    .unwrap_or_default()
+                    .check()?
+                    .fit(train, ctx)?,
+            ),
         })
     }
 }
@@ -132,6 +164,8 @@ pub enum TrainedModel {
     Ease(EaseModel),
     /// Asymmetric SVD.
     AsySvd(AsySvdModel),
+    /// Alternating least squares (explicit or implicit).
+    Als(AlsModel),
 }
 
 impl TrainedModel {
@@ -145,11 +179,7 @@ impl TrainedModel {
         train: &Interactions,
         training: serde_json::Value,
     ) -> Result<()> {
-        let mut file = match self {
-            TrainedModel::Mf(m) => m.to_model_file()?,
-            TrainedModel::Ease(m) => m.to_model_file()?,
-            TrainedModel::AsySvd(m) => m.to_model_file()?,
-        };
+        let mut file = self.to_model_file()?;
         file.header.data_fingerprint = train.fingerprint();
         file.header.training = training;
         if train.n_users() == file.user_ids.len() && train.n_items() == file.item_ids.len() {
@@ -174,9 +204,10 @@ impl TrainedModel {
             crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
             crate::ease::KIND => TrainedModel::Ease(EaseModel::from_model_file(file)?),
             crate::asysvd::KIND => TrainedModel::AsySvd(AsySvdModel::from_model_file(file)?),
+            crate::als::KIND => TrainedModel::Als(AlsModel::from_model_file(file)?),
             other => {
                 return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd)",
+                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd, als)",
                     path.as_ref().display()
                 )));
             }
@@ -199,21 +230,34 @@ impl TrainedModel {
         })
     }
 
+    /// The model's tensors, id maps and header `params` as a model file (what
+    /// [`TrainedModel::save`] writes, before the training summary and seen items).
+    pub fn to_model_file(&self) -> Result<rustrec_io::ModelFile> {
+        Ok(match self {
+            TrainedModel::Mf(m) => m.to_model_file()?,
+            TrainedModel::Ease(m) => m.to_model_file()?,
+            TrainedModel::AsySvd(m) => m.to_model_file()?,
+            TrainedModel::Als(m) => m.to_model_file()?,
+        })
+    }
+
     /// The model as a [`Recommender`].
     pub fn as_recommender(&self) -> &dyn Recommender {
         match self {
             TrainedModel::Mf(m) => m,
             TrainedModel::Ease(m) => m,
             TrainedModel::AsySvd(m) => m,
+            TrainedModel::Als(m) => m,
         }
     }
 
     /// The model as a [`FoldIn`] scorer of new users' histories, if its family has one.
     pub fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         match self {
-            TrainedModel::Mf(_) => None,
+            TrainedModel::Mf(m) => Some(m),
             TrainedModel::Ease(m) => Some(m),
             TrainedModel::AsySvd(m) => Some(m),
+            TrainedModel::Als(m) => Some(m),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::experiment::{ExperimentConfig, RunOptions, run, set_key, set_value};
-use rustrec::models::{Recommender, TrainedModel};
+use rustrec::models::TrainedModel;
 use serde_json::{Value, json};
 
 use crate::Globals;
@@ -341,29 +341,13 @@ fn summary(f: &serde_json::Map<String, Value>) -> String {
     parts.join("  ")
 }
 
-/// Writes a model's factor matrices as `.npy` files (the notebooks' `get_W` / `get_H`).
+/// Writes every tensor of a model (factor matrices, biases, similarity weights) as a
+/// `.npy` file named after it (the notebooks' `get_W` / `get_H`).
 fn export_npy(model: &TrainedModel, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    match model {
-        TrainedModel::Mf(m) => {
-            let k = m.factors();
-            let w = dir.join("user_factors.npy");
-            let h = dir.join("item_factors.npy");
-            rustrec::io::write_npy(&w, &[m.n_users(), k], &m.user_factors())?;
-            rustrec::io::write_npy(&h, &[m.n_items(), k], &m.item_factors())?;
-            rustrec::io::write_npy(dir.join("user_bias.npy"), &[m.n_users()], m.user_biases())?;
-            rustrec::io::write_npy(dir.join("item_bias.npy"), &[m.n_items()], m.item_biases())?;
-        }
-        TrainedModel::Ease(m) => {
-            let n = m.n_items();
-            rustrec::io::write_npy(dir.join("item_weights.npy"), &[n, n], m.weights())?;
-        }
-        TrainedModel::AsySvd(m) => {
-            let (n, k) = (m.n_items(), m.factors());
-            let v1 = dir.join("profile_factors.npy");
-            rustrec::io::write_npy(&v1, &[n, k], &m.profile_factors())?;
-            rustrec::io::write_npy(dir.join("item_factors.npy"), &[n, k], &m.item_factors())?;
-        }
+    let file = model.to_model_file()?;
+    for (name, tensor) in &file.tensors {
+        rustrec::io::write_tensor_npy(dir.join(format!("{name}.npy")), tensor)?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 
 use super::hyperparams::{MfValidParams, Output};
 use crate::engine::RowTable;
-use crate::recommender::Recommender;
+use crate::recommender::{FoldIn, Recommender};
 
 /// A trained biased matrix factorization: `r̂ = out(μ + b_u + b_i + p_u·q_i)`.
 ///
@@ -180,5 +180,51 @@ impl Recommender for MfModel {
                 + self.item_bias[i]
                 + dot(self.user_factors.row(u), self.item_factors.row(i)),
         )
+    }
+}
+
+/// Passes over the history when folding a user in.
+const FOLD_IN_EPOCHS: usize = 100;
+
+impl FoldIn for MfModel {
+    /// Fits a fresh user vector and bias (both starting at zero) by [`FOLD_IN_EPOCHS`]
+    /// passes of SGD over `history` in its order, with the item factors and biases frozen,
+    /// at the model's learning rate and regularisation; then scores every item. Items
+    /// outside the model are ignored.
+    fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
+        let prm = &self.params.0;
+        let (lr, reg) = (prm.lr, prm.reg);
+        let reg_b = prm.reg_bias.unwrap_or(reg);
+        let mut p = vec![0.0f32; self.user_factors.stride()];
+        let mut bu = 0.0f32;
+        let hist: Vec<(usize, f32)> = history
+            .iter()
+            .filter(|(i, _)| i.index() < self.items.len())
+            .map(|&(i, r)| (i.index(), r))
+            .collect();
+        for _ in 0..FOLD_IN_EPOCHS {
+            for &(i, r) in &hist {
+                let q = self.item_factors.row(i);
+                let z = self.global_mean + bu + self.item_bias[i] + dot(&p, q);
+                // −∂½(r − out(z))²/∂z.
+                let g = match prm.output {
+                    Output::Identity => r - z,
+                    Output::Sigmoid { lo, hi } => {
+                        let s = sigmoid(z);
+                        (r - (lo + (hi - lo) * s)) * (hi - lo) * s * (1.0 - s)
+                    }
+                };
+                if prm.biases {
+                    bu += lr * (g - reg_b * bu);
+                }
+                for (pk, &qk) in p.iter_mut().zip(q) {
+                    *pk += lr * (g * qk - reg * *pk);
+                }
+            }
+        }
+        let base = self.global_mean + bu;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.output(base + self.item_bias[i] + dot(&p, self.item_factors.row(i)));
+        }
     }
 }

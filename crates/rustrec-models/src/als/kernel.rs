@@ -1,0 +1,969 @@
+//! The per-row least-squares kernels of ALS: conjugate gradient (the fast path), Cholesky
+//! (exact, the reference and the fold-in solver) and the direct objective (the oracle).
+//!
+//! # The row problem
+//!
+//! With the other side's factors fixed (rows `y_i` of a padded [`RowTable`]), each row `x`
+//! minimises a quadratic `F(x) = xᵀA x − 2bᵀx + const`:
+//!
+//! * **implicit** (Hu, Koren & Volinsky 2008): `F = Σ_all c_i (p_i − x·y_i)² + λ‖x‖²` with
+//!   `p_i = 1, c_i = 1 + α r_i` on observed items and `p_i = 0, c_i = 1` elsewhere, so
+//!   `A = G + Σ_obs (c_i − 1) y_i y_iᵀ` with `G = YᵀY + λI` computed once per half-step
+//!   ([`gram`]), and `b = Σ_obs c_i y_i`. A CG step costs `O(k² + n_u·k)`.
+//! * **explicit** (Zhou et al. 2008): `F = Σ_obs (r_i − μ − x·y_i)² + λ_u‖x_free‖²` with
+//!   `λ_u = λ·n_u` (weighted-λ) or `λ`. With biases the rows carry a *fixed* column that
+//!   holds the constant 1 (see [`super::model`]): the user row is `[x, b_u, 1]`, the item
+//!   row `[y, 1, b_i]`, so `x·y` over the whole padded row is `x·y + b_u + b_i`; the solve
+//!   moves every column but the fixed one, whose residual and search direction are kept 0.
+//!
+//! # Conjugate gradient
+//!
+//! `steps` CG steps from the row's current value (Takács et al. 2011; `implicit`'s
+//! `_als.pyx` does the same with BLAS calls per entry). The objective is tracked for free:
+//! `F(x₀)` comes from the per-entry dot products the initial residual needs anyway, and each
+//! CG step lowers `F` by exactly `α·rᵀr`.
+//!
+//! All loops run over whole padded rows in 16-float blocks (padding is zero), so that LLVM
+//! vectorises them; [`solve_rows`] is compiled three times (AVX-512, AVX2+FMA, portable)
+//! and picks the best at run time.
+
+use rayon::prelude::*;
+
+use crate::engine::RowTable;
+
+/// The compressed rows one side solves against: row `r` holds
+/// `idx[ptr[r]..ptr[r+1]]` (indices into the other side) with values `val[..]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Csr<'a> {
+    /// Row offsets, `rows + 1` entries.
+    pub ptr: &'a [usize],
+    /// Column indices (rows of the other side's table).
+    pub idx: &'a [u32],
+    /// Values (ratings, counts or 1).
+    pub val: &'a [f32],
+}
+
+/// The loss of one half-step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Loss {
+    /// Implicit feedback, confidence `1 + alpha·r`; the system's `gram` holds `YᵀY + λI`.
+    Implicit {
+        /// α.
+        alpha: f32,
+    },
+    /// Explicit ratings.
+    Explicit {
+        /// Global mean subtracted from every rating.
+        mu: f32,
+        /// λ.
+        reg: f32,
+        /// λ·n_u instead of λ.
+        weighted: bool,
+        /// The column of this side's rows that holds the constant 1 (with biases).
+        fixed: Option<usize>,
+    },
+}
+
+/// One half-step's fixed data: the other side's factors and, for implicit, `YᵀY + λI`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct System<'a> {
+    /// The other side's rows `y_i`.
+    pub others: &'a RowTable,
+    /// Implicit: `stride × stride` row-major `YᵀY + λI` (zero in the padding); else empty.
+    pub gram: &'a [f32],
+    /// The loss.
+    pub loss: Loss,
+}
+
+/// How each row is solved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// Conjugate gradient with this many steps.
+    Cg(usize),
+    /// Exact Cholesky solve.
+    Cholesky,
+}
+
+/// Scratch memory of one worker: nothing is allocated per row.
+pub(crate) struct Scratch {
+    r: Vec<f32>,
+    p: Vec<f32>,
+    ap: Vec<f32>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Scratch {
+    /// Scratch for rows of `stride` floats.
+    pub fn new(stride: usize) -> Self {
+        Scratch {
+            r: vec![0.0; stride],
+            p: vec![0.0; stride],
+            ap: vec![0.0; stride],
+            a: vec![0.0; stride * stride],
+            b: vec![0.0; stride],
+        }
+    }
+}
+
+/// `a·b` over the common length.
+#[inline(always)]
+fn dot<const W: bool>(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let whole = n / 16 * 16;
+    let mut acc = [0.0f32; 16];
+    #[cfg(target_arch = "x86_64")]
+    if W {
+        // SAFETY: `W` is true only in the instantiations inlined into the AVX-512
+        // wrappers below, which run only after run-time detection; `c + 16 <= whole <= n` keeps
+        // both unaligned loads inside `a` and `b`.
+        unsafe {
+            use std::arch::x86_64::*;
+            let mut v = _mm512_setzero_ps();
+            let mut c = 0;
+            while c < whole {
+                v = _mm512_fmadd_ps(
+                    _mm512_loadu_ps(a.as_ptr().add(c)),
+                    _mm512_loadu_ps(b.as_ptr().add(c)),
+                    v,
+                );
+                c += 16;
+            }
+            _mm512_storeu_ps(acc.as_mut_ptr(), v);
+        }
+    } else {
+        dot_lanes(&a[..whole], &b[..whole], &mut acc);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    dot_lanes(&a[..whole], &b[..whole], &mut acc);
+    let mut s = 0.0;
+    for k in whole..n {
+        s += a[k] * b[k];
+    }
+    // Pairwise reduction of the lanes in a fixed order (reproducible results).
+    let mut h = [0.0f32; 8];
+    for l in 0..8 {
+        h[l] = acc[l] + acc[l + 8];
+    }
+    let mut q = [0.0f32; 4];
+    for l in 0..4 {
+        q[l] = h[l] + h[l + 4];
+    }
+    ((q[0] + q[2]) + (q[1] + q[3])) + s
+}
+
+#[inline(always)]
+fn dot_lanes(a: &[f32], b: &[f32], acc: &mut [f32; 16]) {
+    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
+        for l in 0..16 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+}
+
+/// `y += a·x` over the common length.
+#[inline(always)]
+fn axpy<const W: bool>(a: f32, x: &[f32], y: &mut [f32]) {
+    let n = x.len().min(y.len());
+    let whole = n / 16 * 16;
+    #[cfg(target_arch = "x86_64")]
+    if W {
+        // SAFETY: as in `dot`: AVX-512F is enabled here, and `c + 16 <= whole <= n` keeps
+        // the loads and the store inside `x` and `y` (distinct slices: `y` is `&mut`).
+        unsafe {
+            use std::arch::x86_64::*;
+            let av = _mm512_set1_ps(a);
+            let mut c = 0;
+            while c < whole {
+                let yp = y.as_mut_ptr().add(c);
+                _mm512_storeu_ps(
+                    yp,
+                    _mm512_fmadd_ps(av, _mm512_loadu_ps(x.as_ptr().add(c)), _mm512_loadu_ps(yp)),
+                );
+                c += 16;
+            }
+        }
+    } else {
+        for (xs, ys) in x[..whole]
+            .chunks_exact(16)
+            .zip(y[..whole].chunks_exact_mut(16))
+        {
+            for l in 0..16 {
+                ys[l] += a * xs[l];
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for (xs, ys) in x[..whole]
+        .chunks_exact(16)
+        .zip(y[..whole].chunks_exact_mut(16))
+    {
+        for l in 0..16 {
+            ys[l] += a * xs[l];
+        }
+    }
+    for k in whole..n {
+        y[k] += a * x[k];
+    }
+}
+
+/// `out = G·v` for the symmetric `stride × stride` matrix `g` (rows of `v.len()`).
+#[inline(always)]
+fn symv<const W: bool>(g: &[f32], v: &[f32], out: &mut [f32]) {
+    let s = v.len();
+    out.iter_mut().for_each(|o| *o = 0.0);
+    for (a, &va) in v.iter().enumerate() {
+        if va != 0.0 {
+            axpy::<W>(va, &g[a * s..(a + 1) * s], out);
+        }
+    }
+}
+
+/// `λ_u` of an explicit row with `n` ratings.
+#[inline(always)]
+fn ridge(reg: f32, weighted: bool, n: usize) -> f32 {
+    if weighted { reg * n as f32 } else { reg }
+}
+
+/// The objective `F(x)` of one row, computed directly (the oracle of the tracked value).
+#[inline(always)]
+pub(crate) fn objective<const W: bool>(
+    sys: &System<'_>,
+    items: &[u32],
+    values: &[f32],
+    x: &[f32],
+) -> f64 {
+    match sys.loss {
+        Loss::Implicit { alpha } => {
+            let s = x.len();
+            let mut gx = vec![0.0; s];
+            symv::<W>(sys.gram, x, &mut gx);
+            let mut f = f64::from(dot::<W>(x, &gx));
+            for (&i, &v) in items.iter().zip(values) {
+                let d = f64::from(dot::<W>(sys.others.row(i as usize), x));
+                let w = f64::from(alpha * v);
+                let c = 1.0 + w;
+                f += w * d * d - 2.0 * c * d + c;
+            }
+            f
+        }
+        Loss::Explicit {
+            mu,
+            reg,
+            weighted,
+            fixed,
+        } => {
+            let mut f = 0.0f64;
+            for (&i, &v) in items.iter().zip(values) {
+                let e = f64::from(v - mu - dot::<W>(sys.others.row(i as usize), x));
+                f += e * e;
+            }
+            let fixed_sq = fixed.map_or(0.0, |c| x[c] * x[c]);
+            let lam = ridge(reg, weighted, items.len());
+            f + f64::from(lam) * f64::from(dot::<W>(x, x) - fixed_sq)
+        }
+    }
+}
+
+/// `steps` CG steps on one row from its current value; returns the objective after them.
+#[inline(always)]
+pub(crate) fn cg_row<const W: bool>(
+    sys: &System<'_>,
+    items: &[u32],
+    values: &[f32],
+    x: &mut [f32],
+    steps: usize,
+    scratch: &mut Scratch,
+) -> f64 {
+    let Scratch { r, p, ap, .. } = scratch;
+    let others = sys.others;
+    // Residual r = b − A x and the objective F(x) from the same dot products.
+    let mut f;
+    let (lam, fixed) = match sys.loss {
+        Loss::Implicit { alpha } => {
+            symv::<W>(sys.gram, x, r);
+            f = f64::from(dot::<W>(x, r));
+            r.iter_mut().for_each(|v| *v = -*v);
+            for (&i, &v) in items.iter().zip(values) {
+                let y = others.row(i as usize);
+                let d = dot::<W>(y, x);
+                let w = alpha * v;
+                let c = 1.0 + w;
+                axpy::<W>(c - w * d, y, r);
+                f += f64::from(w * d * d - 2.0 * c * d + c);
+            }
+            (0.0, None)
+        }
+        Loss::Explicit {
+            mu,
+            reg,
+            weighted,
+            fixed,
+        } => {
+            r.iter_mut().for_each(|v| *v = 0.0);
+            f = 0.0;
+            for (&i, &v) in items.iter().zip(values) {
+                let y = others.row(i as usize);
+                let e = v - mu - dot::<W>(y, x);
+                axpy::<W>(e, y, r);
+                f += f64::from(e * e);
+            }
+            let lam = ridge(reg, weighted, items.len());
+            axpy::<W>(-lam, x, r);
+            let fixed_sq = fixed.map_or(0.0, |c| x[c] * x[c]);
+            f += f64::from(lam) * f64::from(dot::<W>(x, x) - fixed_sq);
+            if let Some(c) = fixed {
+                r[c] = 0.0;
+            }
+            (lam, fixed)
+        }
+    };
+    p.copy_from_slice(r);
+    let mut rs_old = dot::<W>(r, r);
+    for _ in 0..steps {
+        if rs_old < 1e-20 {
+            break;
+        }
+        // Ap without forming A.
+        match sys.loss {
+            Loss::Implicit { alpha } => {
+                symv::<W>(sys.gram, p, ap);
+                for (&i, &v) in items.iter().zip(values) {
+                    let y = others.row(i as usize);
+                    axpy::<W>(alpha * v * dot::<W>(y, p), y, ap);
+                }
+            }
+            Loss::Explicit { .. } => {
+                ap.iter_mut().zip(p.iter()).for_each(|(a, &q)| *a = lam * q);
+                for &i in items {
+                    let y = others.row(i as usize);
+                    axpy::<W>(dot::<W>(y, p), y, ap);
+                }
+                if let Some(c) = fixed {
+                    ap[c] = 0.0;
+                }
+            }
+        }
+        let pap = dot::<W>(p, ap);
+        if pap <= 0.0 {
+            break;
+        }
+        let step = rs_old / pap;
+        axpy::<W>(step, p, x);
+        axpy::<W>(-step, ap, r);
+        f -= f64::from(step) * f64::from(rs_old);
+        let rs_new = dot::<W>(r, r);
+        let beta = rs_new / rs_old;
+        for (pk, &rk) in p.iter_mut().zip(r.iter()) {
+            *pk = rk + beta * *pk;
+        }
+        rs_old = rs_new;
+    }
+    f
+}
+
+/// Solves one row exactly (Cholesky in f64); returns the objective at the solution. A
+/// singular system (possible only with λ = 0) leaves the row unchanged.
+#[inline(always)]
+pub(crate) fn cholesky_row<const W: bool>(
+    sys: &System<'_>,
+    items: &[u32],
+    values: &[f32],
+    x: &mut [f32],
+    scratch: &mut Scratch,
+) -> f64 {
+    let d = sys.others.cols();
+    let s = x.len();
+    let Scratch { a, b, .. } = scratch;
+    let a = &mut a[..d * d];
+    let b = &mut b[..d];
+    a.iter_mut().for_each(|v| *v = 0.0);
+    b.iter_mut().for_each(|v| *v = 0.0);
+    // Lower triangle of A and b.
+    let mut rank1 = |w: f64, t: f64, y: &[f32]| {
+        for r in 0..d {
+            let yr = w * f64::from(y[r]);
+            let row = &mut a[r * d..r * d + r + 1];
+            for (c, v) in row.iter_mut().enumerate() {
+                *v += yr * f64::from(y[c]);
+            }
+            b[r] += t * f64::from(y[r]);
+        }
+    };
+    match sys.loss {
+        Loss::Implicit { alpha } => {
+            for (&i, &v) in items.iter().zip(values) {
+                let w = f64::from(alpha * v);
+                rank1(w, 1.0 + w, sys.others.row(i as usize));
+            }
+            for r in 0..d {
+                for c in 0..=r {
+                    a[r * d + c] += f64::from(sys.gram[r * s + c]);
+                }
+            }
+        }
+        Loss::Explicit {
+            mu,
+            reg,
+            weighted,
+            fixed,
+        } => {
+            for (&i, &v) in items.iter().zip(values) {
+                rank1(1.0, f64::from(v - mu), sys.others.row(i as usize));
+            }
+            let lam = f64::from(ridge(reg, weighted, items.len()));
+            for r in 0..d {
+                a[r * d + r] += lam;
+            }
+            if let Some(fc) = fixed {
+                // Move the fixed column (value 1) to the right-hand side, pin x[fc] = 1.
+                for r in 0..d {
+                    let afr = if r >= fc {
+                        a[r * d + fc]
+                    } else {
+                        a[fc * d + r]
+                    };
+                    if r != fc {
+                        b[r] -= afr;
+                    }
+                }
+                for r in 0..d {
+                    if r >= fc {
+                        a[r * d + fc] = 0.0;
+                    } else {
+                        a[fc * d + r] = 0.0;
+                    }
+                }
+                a[fc * d + fc] = 1.0;
+                b[fc] = 1.0;
+            }
+        }
+    }
+    if cholesky_solve(a, b, d) {
+        for (xk, &bk) in x.iter_mut().zip(b.iter()) {
+            *xk = bk as f32;
+        }
+    }
+    objective::<W>(sys, items, values, x)
+}
+
+/// Solves `A z = b` in place (`b` becomes `z`) for the symmetric positive definite `d × d`
+/// matrix whose lower triangle `a` holds; `a` becomes its Cholesky factor `L`. Returns
+/// false (leaving `b` unspecified) when `A` is not positive definite.
+pub(crate) fn cholesky_solve(a: &mut [f64], b: &mut [f64], d: usize) -> bool {
+    for j in 0..d {
+        let mut diag = a[j * d + j];
+        for k in 0..j {
+            diag -= a[j * d + k] * a[j * d + k];
+        }
+        if diag <= 0.0 || !diag.is_finite() {
+            return false;
+        }
+        let ljj = diag.sqrt();
+        a[j * d + j] = ljj;
+        for i in j + 1..d {
+            let mut v = a[i * d + j];
+            for k in 0..j {
+                v -= a[i * d + k] * a[j * d + k];
+            }
+            a[i * d + j] = v / ljj;
+        }
+    }
+    for i in 0..d {
+        let mut v = b[i];
+        for k in 0..i {
+            v -= a[i * d + k] * b[k];
+        }
+        b[i] = v / a[i * d + i];
+    }
+    for i in (0..d).rev() {
+        let mut v = b[i];
+        for k in i + 1..d {
+            v -= a[k * d + i] * b[k];
+        }
+        b[i] = v / a[i * d + i];
+    }
+    true
+}
+
+/// `YᵀY + λI` of `table` as a `stride × stride` row-major matrix (λ on the logical
+/// diagonal only), summed over fixed blocks of rows in a fixed order (reproducible for
+/// any thread count).
+pub(crate) fn gram(table: &RowTable, reg: f32) -> Vec<f32> {
+    const BLOCK: usize = 512;
+    let s = table.stride();
+    let rows = table.rows();
+    let partials: Vec<Vec<f32>> = (0..rows.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|blk| {
+            let mut g = vec![0.0f32; s * s];
+            let range = blk * BLOCK..((blk + 1) * BLOCK).min(rows);
+            match Isa::detect() {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Isa::detect` found AVX-512F, AVX2 and FMA on this CPU.
+                Isa::Avx512 => unsafe { gram_block_avx512(table, range, &mut g) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Isa::detect` found AVX2 and FMA on this CPU.
+                Isa::Avx2 => unsafe { gram_block_avx2(table, range, &mut g) },
+                _ => gram_block::<false>(table, range, &mut g),
+            }
+            g
+        })
+        .collect();
+    let mut g = vec![0.0f32; s * s];
+    for part in &partials {
+        g.iter_mut().zip(part).for_each(|(a, b)| *a += b);
+    }
+    for c in 0..table.cols() {
+        g[c * s + c] += reg;
+    }
+    g
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn gram_block_avx512(table: &RowTable, rows: std::ops::Range<usize>, g: &mut [f32]) {
+    gram_block::<true>(table, rows, g)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn gram_block_avx2(table: &RowTable, rows: std::ops::Range<usize>, g: &mut [f32]) {
+    gram_block::<false>(table, rows, g)
+}
+
+#[inline(always)]
+fn gram_block<const W: bool>(table: &RowTable, rows: std::ops::Range<usize>, g: &mut [f32]) {
+    let s = table.stride();
+    let k = table.cols();
+    for r in rows {
+        let y = table.row(r);
+        for a in 0..k {
+            if y[a] != 0.0 {
+                axpy::<W>(y[a], y, &mut g[a * s..(a + 1) * s]);
+            }
+        }
+    }
+}
+
+/// Solves the rows of `table` (the side being updated) against `sys`, in parallel over
+/// blocks of rows; row `r` uses `data`'s row `r`. Rows without data, and rows whose
+/// `only` flag is false, are left as they are. Returns the summed objective of the rows
+/// solved and their number.
+pub(crate) fn solve_rows(
+    sys: &System<'_>,
+    data: Csr<'_>,
+    table: &mut RowTable,
+    method: Method,
+    only: Option<&[bool]>,
+) -> (f64, u64) {
+    const BLOCK: usize = 64;
+    let s = table.stride();
+    if s == 0 || table.rows() == 0 {
+        return (0.0, 0);
+    }
+    let isa = Isa::detect();
+    let parts: Vec<(f64, u64)> = table
+        .as_mut_slice()
+        .par_chunks_mut(BLOCK * s)
+        .enumerate()
+        .map(|(blk, rows)| {
+            let mut scratch = Scratch::new(s);
+            let first = blk * BLOCK;
+            match isa {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Isa::detect` found AVX-512F, AVX2 and FMA on this CPU.
+                Isa::Avx512 => unsafe {
+                    solve_block_avx512(sys, data, rows, first, method, only, &mut scratch)
+                },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Isa::detect` found AVX2 and FMA on this CPU.
+                Isa::Avx2 => unsafe {
+                    solve_block_avx2(sys, data, rows, first, method, only, &mut scratch)
+                },
+                _ => solve_block::<false>(sys, data, rows, first, method, only, &mut scratch),
+            }
+        })
+        .collect();
+    parts
+        .into_iter()
+        .fold((0.0, 0), |(f, n), (pf, pn)| (f + pf, n + pn))
+}
+
+/// Instruction sets [`solve_rows`] is compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Isa {
+    Portable,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx2,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx512,
+}
+
+impl Isa {
+    fn detect() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let fma = std::arch::is_x86_feature_detected!("fma")
+                && std::arch::is_x86_feature_detected!("avx2");
+            if fma && std::arch::is_x86_feature_detected!("avx512f") {
+                return Isa::Avx512;
+            }
+            if fma {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Portable
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn solve_block_avx512(
+    sys: &System<'_>,
+    data: Csr<'_>,
+    rows: &mut [f32],
+    first: usize,
+    method: Method,
+    only: Option<&[bool]>,
+    scratch: &mut Scratch,
+) -> (f64, u64) {
+    solve_block::<true>(sys, data, rows, first, method, only, scratch)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn solve_block_avx2(
+    sys: &System<'_>,
+    data: Csr<'_>,
+    rows: &mut [f32],
+    first: usize,
+    method: Method,
+    only: Option<&[bool]>,
+    scratch: &mut Scratch,
+) -> (f64, u64) {
+    solve_block::<false>(sys, data, rows, first, method, only, scratch)
+}
+
+#[inline(always)]
+fn solve_block<const W: bool>(
+    sys: &System<'_>,
+    data: Csr<'_>,
+    rows: &mut [f32],
+    first: usize,
+    method: Method,
+    only: Option<&[bool]>,
+    scratch: &mut Scratch,
+) -> (f64, u64) {
+    let s = scratch.r.len();
+    let (mut f, mut n) = (0.0, 0u64);
+    for (k, x) in rows.chunks_exact_mut(s).enumerate() {
+        let r = first + k;
+        if r + 1 >= data.ptr.len() || only.is_some_and(|o| !o.get(r).copied().unwrap_or(false)) {
+            continue;
+        }
+        let (lo, hi) = (data.ptr[r], data.ptr[r + 1]);
+        if lo == hi {
+            continue;
+        }
+        let (items, values) = (&data.idx[lo..hi], &data.val[lo..hi]);
+        f += match method {
+            Method::Cg(steps) => cg_row::<W>(sys, items, values, x, steps, scratch),
+            Method::Cholesky => cholesky_row::<W>(sys, items, values, x, scratch),
+        };
+        n += 1;
+    }
+    (f, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_a_hand_checked_system() {
+        // A = [[4, 2], [2, 3]], b = [2, 5] → z = [-0.5, 2].
+        let mut a = vec![4.0, 0.0, 2.0, 3.0];
+        let mut b = vec![2.0, 5.0];
+        assert!(cholesky_solve(&mut a, &mut b, 2));
+        assert!(
+            (b[0] + 0.5).abs() < 1e-12 && (b[1] - 2.0).abs() < 1e-12,
+            "{b:?}"
+        );
+        let mut singular = vec![1.0, 0.0, 1.0, 1.0 - 1.0];
+        assert!(!cholesky_solve(&mut singular, &mut [1.0, 1.0], 2));
+    }
+
+    #[test]
+    fn gram_matches_the_naive_product() {
+        let vals: Vec<f32> = (0..5 * 3).map(|v| (v as f32 * 0.37).sin()).collect();
+        let t = RowTable::from_dense(5, 3, &vals);
+        let g = gram(&t, 0.5);
+        let s = t.stride();
+        for a in 0..3 {
+            for b in 0..3 {
+                let want: f32 = (0..5)
+                    .map(|r| vals[r * 3 + a] * vals[r * 3 + b])
+                    .sum::<f32>()
+                    + if a == b { 0.5 } else { 0.0 };
+                assert!((g[a * s + b] - want).abs() < 1e-5);
+            }
+        }
+        assert!(g[3 * s..].iter().all(|&v| v == 0.0));
+    }
+
+    /// A random table of `rows × cols` with values in [-0.5, 0.5).
+    fn random_table(rows: usize, cols: usize, seed: u64) -> RowTable {
+        let mut g = crate::engine::rng::stream(seed, &[]);
+        let vals: Vec<f32> = (0..rows * cols)
+            .map(|_| crate::engine::rng::unit_f32(&mut g) - 0.5)
+            .collect();
+        RowTable::from_dense(rows, cols, &vals)
+    }
+
+    /// The row problem's normal equations `A x = b`, built naively in f64 over *every*
+    /// item of the other side (dense `C_u` and `p_u`), and the max-norm of `A x − b`
+    /// relative to `b`.
+    fn normal_equation_residual(
+        loss: Loss,
+        reg: f32,
+        others: &RowTable,
+        items: &[u32],
+        values: &[f32],
+        x: &[f32],
+    ) -> f64 {
+        let d = others.cols();
+        let (mut a, mut b) = (vec![0.0f64; d * d], vec![0.0f64; d]);
+        let free: Vec<usize> = (0..d)
+            .filter(|&c| !matches!(loss, Loss::Explicit { fixed: Some(f), .. } if f == c))
+            .collect();
+        for j in 0..others.rows() {
+            let y = others.row(j);
+            let obs = items.iter().position(|&i| i as usize == j);
+            let (c, target) = match (loss, obs) {
+                (Loss::Implicit { alpha }, Some(k)) => (1.0 + f64::from(alpha * values[k]), 1.0),
+                (Loss::Implicit { .. }, None) => (1.0, 0.0),
+                (Loss::Explicit { mu, fixed, .. }, Some(k)) => {
+                    let shift = fixed.map_or(0.0, |f| f64::from(y[f]));
+                    (1.0, f64::from(values[k] - mu) - shift)
+                }
+                (Loss::Explicit { .. }, None) => (0.0, 0.0),
+            };
+            for &r in &free {
+                for &q in &free {
+                    a[r * d + q] += c * f64::from(y[r]) * f64::from(y[q]);
+                }
+                b[r] += c * target * f64::from(y[r]);
+            }
+        }
+        let lam = match loss {
+            Loss::Implicit { .. } => f64::from(reg),
+            Loss::Explicit { weighted, .. } => {
+                f64::from(reg) * if weighted { items.len() as f64 } else { 1.0 }
+            }
+        };
+        let mut worst = 0.0f64;
+        let scale = b.iter().fold(1e-9f64, |m, v| m.max(v.abs()));
+        for &r in &free {
+            let ax: f64 = free
+                .iter()
+                .map(|&q| a[r * d + q] * f64::from(x[q]))
+                .sum::<f64>()
+                + lam * f64::from(x[r]);
+            worst = worst.max((ax - b[r]).abs() / scale);
+        }
+        worst
+    }
+
+    struct Case {
+        loss: Loss,
+        reg: f32,
+        others: RowTable,
+        gram: Vec<f32>,
+        items: Vec<u32>,
+        values: Vec<f32>,
+        start: Vec<f32>,
+    }
+
+    /// An implicit case (k = 6) and an explicit case with biases (k = 4 + 2 columns,
+    /// user side: the fixed column is the last).
+    fn cases() -> Vec<Case> {
+        let mut out = Vec::new();
+        let others = random_table(40, 6, 1);
+        let gram = gram(&others, 0.1);
+        let stride = others.stride();
+        let mut start = vec![0.0; stride];
+        start[..6].copy_from_slice(&[0.1, -0.2, 0.05, 0.0, 0.3, -0.1]);
+        out.push(Case {
+            loss: Loss::Implicit { alpha: 2.0 },
+            reg: 0.1,
+            others,
+            gram,
+            items: vec![1, 4, 5, 17, 30, 39],
+            values: vec![1.0, 3.0, 1.0, 2.0, 1.0, 5.0],
+            start,
+        });
+        let mut others = random_table(30, 6, 2);
+        for r in 0..30 {
+            others.row_mut(r)[4] = 1.0; // item rows [y, 1, b_i]
+        }
+        let mut start = vec![0.0; others.stride()];
+        start[..6].copy_from_slice(&[0.2, 0.1, -0.3, 0.0, 0.05, 1.0]);
+        out.push(Case {
+            loss: Loss::Explicit {
+                mu: 3.5,
+                reg: 0.05,
+                weighted: true,
+                fixed: Some(5),
+            },
+            reg: 0.05,
+            others,
+            gram: Vec::new(),
+            items: vec![0, 3, 7, 8, 12, 20, 21, 29],
+            values: vec![4.0, 5.0, 1.0, 3.0, 4.0, 2.0, 5.0, 3.0],
+            start,
+        });
+        out
+    }
+
+    #[test]
+    fn the_cholesky_user_solve_satisfies_its_normal_equations() {
+        for case in cases() {
+            let sys = System {
+                others: &case.others,
+                gram: &case.gram,
+                loss: case.loss,
+            };
+            let mut x = case.start.clone();
+            let mut scratch = Scratch::new(x.len());
+            cholesky_row::<false>(&sys, &case.items, &case.values, &mut x, &mut scratch);
+            let res = normal_equation_residual(
+                case.loss,
+                case.reg,
+                &case.others,
+                &case.items,
+                &case.values,
+                &x,
+            );
+            assert!(res < 1e-5, "{:?}: relative residual {res}", case.loss);
+            if let Loss::Explicit { fixed: Some(f), .. } = case.loss {
+                assert_eq!(x[f], 1.0, "the constant column stays 1");
+            }
+            assert!(
+                x[case.others.cols()..].iter().all(|&v| v == 0.0),
+                "padding stays 0"
+            );
+        }
+    }
+
+    #[test]
+    fn cg_converges_to_the_cholesky_answer_as_steps_grow() {
+        for case in cases() {
+            let sys = System {
+                others: &case.others,
+                gram: &case.gram,
+                loss: case.loss,
+            };
+            let mut scratch = Scratch::new(case.start.len());
+            let mut exact = case.start.clone();
+            cholesky_row::<false>(&sys, &case.items, &case.values, &mut exact, &mut scratch);
+            let mut errors = Vec::new();
+            for steps in [1, 2, 3, 6] {
+                let mut x = case.start.clone();
+                cg_row::<false>(&sys, &case.items, &case.values, &mut x, steps, &mut scratch);
+                let err = x
+                    .iter()
+                    .zip(&exact)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0f32, f32::max);
+                errors.push(err);
+            }
+            assert!(
+                errors.windows(2).all(|w| w[1] <= w[0] + 1e-6),
+                "{:?}: errors {errors:?} do not shrink",
+                case.loss
+            );
+            // Six steps on a six-unknown (five free) problem: CG is exact up to rounding.
+            assert!(errors[3] < 1e-4, "{:?}: errors {errors:?}", case.loss);
+        }
+    }
+
+    #[test]
+    fn cg_tracks_the_objective_it_reaches_and_never_raises_it() {
+        for case in cases() {
+            let sys = System {
+                others: &case.others,
+                gram: &case.gram,
+                loss: case.loss,
+            };
+            let mut scratch = Scratch::new(case.start.len());
+            let before = objective::<false>(&sys, &case.items, &case.values, &case.start);
+            let mut x = case.start.clone();
+            let tracked = cg_row::<false>(&sys, &case.items, &case.values, &mut x, 2, &mut scratch);
+            let direct = objective::<false>(&sys, &case.items, &case.values, &x);
+            assert!(
+                (tracked - direct).abs() < 1e-4 * direct.abs().max(1.0),
+                "{:?}: tracked {tracked} vs direct {direct}",
+                case.loss
+            );
+            assert!(
+                direct <= before + 1e-9,
+                "{:?}: {before} → {direct}",
+                case.loss
+            );
+        }
+    }
+
+    #[test]
+    fn the_avx512_instantiation_agrees_with_the_portable_one() {
+        #[cfg(target_arch = "x86_64")]
+        if Isa::detect() == Isa::Avx512 {
+            for case in cases() {
+                let sys = System {
+                    others: &case.others,
+                    gram: &case.gram,
+                    loss: case.loss,
+                };
+                let data_ptr = [0, case.items.len()];
+                let data = Csr {
+                    ptr: &data_ptr,
+                    idx: &case.items,
+                    val: &case.values,
+                };
+                let stride = case.start.len();
+                let cols = case.others.cols();
+                let mut rows = case.start.clone();
+                let mut scratch = Scratch::new(stride);
+                let portable = solve_block::<false>(
+                    &sys,
+                    data,
+                    &mut rows,
+                    0,
+                    Method::Cg(3),
+                    None,
+                    &mut scratch,
+                );
+                let mut fast_rows = case.start.clone();
+                // SAFETY: AVX-512F, AVX2 and FMA were detected above.
+                let fast = unsafe {
+                    solve_block_avx512(
+                        &sys,
+                        data,
+                        &mut fast_rows,
+                        0,
+                        Method::Cg(3),
+                        None,
+                        &mut scratch,
+                    )
+                };
+                assert_eq!(portable.1, fast.1);
+                for c in 0..cols {
+                    assert!(
+                        (rows[c] - fast_rows[c]).abs() < 1e-5,
+                        "{rows:?} vs {fast_rows:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Alternating least squares: explicit ratings with weighted-λ regularisation (Zhou,
+//! Wilkinson, Schreiber & Pan 2008) and implicit feedback with confidence weights (Hu,
+//! Koren & Volinsky 2008), solved per row exactly (Cholesky) or by a few warm-started
+//! conjugate-gradient steps (Takács, Pilászy & Tikk 2011).
+//!
+//! Each iteration fixes the item factors and solves every user's regularised least-squares
+//! problem, then the other way round. For implicit feedback the sum over *all* items is
+//! split as `YᵀY + Σ_obs (c_ui − 1) y_i y_iᵀ`, with `YᵀY` computed once per half-step, so a
+//! CG step on user u costs `O(k² + n_u·k)`. See `kernel.rs` for the maths of one row and
+//! [`AlsModel`] for the layout of biases.
+//!
+//! Kinds in configs: `als` (explicit, task Rating) and `ials` (implicit, task Ranking);
+//! both save as model kind `als` with `implicit` in the header's parameters.
+//!
+//! Note on `implicit` (benfred): its version 0.7 uses confidence `α·r` for an observed
+//! pair (so α = 1 on binary data gives confidence 1, i.e. observed and unobserved pairs
+//! weigh the same), where this module follows the paper's `1 + α·r`.
+
+mod hyperparams;
+mod kernel;
+mod model;
+mod persist;
+mod train;
+
+pub use hyperparams::{AlsParams, AlsValidParams, Solver};
+pub use model::AlsModel;
+pub use persist::KIND;

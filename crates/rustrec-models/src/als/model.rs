@@ -1,0 +1,285 @@
+//! The trained ALS model, and fold-in of a new user's history.
+//!
+//! # Row layout
+//!
+//! Implicit models and explicit models without biases store `x_u` and `y_i` (k columns)
+//! and score `x_u·y_i`. Explicit models with biases store k + 2 columns, user rows
+//! `[x_u, b_u, 1]` and item rows `[y_i, 1, b_i]`, so one dot product over the padded rows
+//! gives `x_u·y_i + b_u + b_i`, and the score is `μ + x_u·y_i + b_u + b_i`. The constant
+//! column of each side is the one its solve keeps fixed (see `kernel.rs`).
+
+use std::sync::{Arc, OnceLock};
+
+use rustrec_data::{IdMap, ItemIdx, UserIdx};
+
+use super::hyperparams::AlsValidParams;
+use super::kernel::{self, Loss, Scratch, System};
+use crate::engine::RowTable;
+use crate::recommender::{FoldIn, Recommender};
+
+/// A trained ALS model: `score = x_u·y_i` (implicit) or `μ + b_u + b_i + x_u·y_i`
+/// (explicit with biases). Users and items without training data have zero factors (and
+/// zero biases).
+#[derive(Clone)]
+pub struct AlsModel {
+    pub(crate) users: Arc<IdMap>,
+    pub(crate) items: Arc<IdMap>,
+    pub(crate) user_rows: RowTable,
+    pub(crate) item_rows: RowTable,
+    pub(crate) global_mean: f32,
+    pub(crate) params: AlsValidParams,
+    /// `YᵀY + λI` of the item rows, built on the first implicit fold-in.
+    pub(crate) item_gram: OnceLock<Vec<f32>>,
+}
+
+impl PartialEq for AlsModel {
+    fn eq(&self, o: &Self) -> bool {
+        self.users == o.users
+            && self.items == o.items
+            && self.user_rows == o.user_rows
+            && self.item_rows == o.item_rows
+            && self.global_mean == o.global_mean
+            && self.params == o.params
+    }
+}
+
+impl std::fmt::Debug for AlsModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "AlsModel({} users × {} items, k = {}, implicit = {})",
+            self.users.len(),
+            self.items.len(),
+            self.factors(),
+            self.params.0.implicit
+        )
+    }
+}
+
+/// Columns of a row table for `k` factors.
+pub(crate) fn row_cols(params: &AlsValidParams) -> usize {
+    params.0.factors + if params.has_biases() { 2 } else { 0 }
+}
+
+impl AlsModel {
+    /// Number of latent factors.
+    pub fn factors(&self) -> usize {
+        self.params.0.factors
+    }
+
+    /// The parameters the model was trained with.
+    pub fn params(&self) -> &AlsValidParams {
+        &self.params
+    }
+
+    /// The global mean μ (0 unless explicit with biases).
+    pub fn global_mean(&self) -> f32 {
+        self.global_mean
+    }
+
+    fn factor_part(t: &RowTable, k: usize) -> Vec<f32> {
+        (0..t.rows()).flat_map(|r| t.row(r)[..k].to_vec()).collect()
+    }
+
+    /// User factors as a dense `n_users × k` row-major matrix.
+    pub fn user_factors(&self) -> Vec<f32> {
+        Self::factor_part(&self.user_rows, self.factors())
+    }
+
+    /// Item factors as a dense `n_items × k` row-major matrix.
+    pub fn item_factors(&self) -> Vec<f32> {
+        Self::factor_part(&self.item_rows, self.factors())
+    }
+
+    /// User biases (zeros without biases).
+    pub fn user_biases(&self) -> Vec<f32> {
+        let k = self.factors();
+        (0..self.user_rows.rows())
+            .map(|r| {
+                if self.params.has_biases() {
+                    self.user_rows.row(r)[k]
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// Item biases (zeros without biases).
+    pub fn item_biases(&self) -> Vec<f32> {
+        let k = self.factors();
+        (0..self.item_rows.rows())
+            .map(|r| {
+                if self.params.has_biases() {
+                    self.item_rows.row(r)[k + 1]
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// Rebuilds the padded row tables from factors and biases (the inverse of the
+    /// accessors above).
+    pub(crate) fn from_parts(
+        users: Arc<IdMap>,
+        items: Arc<IdMap>,
+        params: AlsValidParams,
+        parts: [&[f32]; 4],
+        global_mean: f32,
+    ) -> Self {
+        let [uf, itf, ub, ib] = parts;
+        let k = params.0.factors;
+        let cols = row_cols(&params);
+        let build = |n: usize, f: &[f32], bias: &[f32], user_side: bool| {
+            let mut t = RowTable::zeros(n, cols);
+            for r in 0..n {
+                let row = t.row_mut(r);
+                row[..k].copy_from_slice(&f[r * k..(r + 1) * k]);
+                if cols > k {
+                    let (b, one) = if user_side { (k, k + 1) } else { (k + 1, k) };
+                    row[b] = bias[r];
+                    row[one] = 1.0;
+                }
+            }
+            t
+        };
+        AlsModel {
+            user_rows: build(users.len(), uf, ub, true),
+            item_rows: build(items.len(), itf, ib, false),
+            users,
+            items,
+            global_mean,
+            params,
+            item_gram: OnceLock::new(),
+        }
+    }
+
+    /// The loss of a user solve against this model's items.
+    pub(crate) fn user_loss(&self) -> Loss {
+        user_loss(&self.params, self.global_mean)
+    }
+}
+
+/// The loss of a user-side solve.
+pub(crate) fn user_loss(params: &AlsValidParams, mu: f32) -> Loss {
+    let p = &params.0;
+    if p.implicit {
+        Loss::Implicit { alpha: p.alpha }
+    } else {
+        Loss::Explicit {
+            mu,
+            reg: p.reg,
+            weighted: p.weighted_reg,
+            fixed: params.has_biases().then_some(p.factors + 1),
+        }
+    }
+}
+
+/// The loss of an item-side solve.
+pub(crate) fn item_loss(params: &AlsValidParams, mu: f32) -> Loss {
+    match user_loss(params, mu) {
+        Loss::Explicit {
+            mu,
+            reg,
+            weighted,
+            fixed,
+        } => Loss::Explicit {
+            mu,
+            reg,
+            weighted,
+            fixed: fixed.map(|c| c - 1),
+        },
+        implicit => implicit,
+    }
+}
+
+impl Recommender for AlsModel {
+    fn kind(&self) -> &'static str {
+        super::persist::KIND
+    }
+
+    fn user_ids(&self) -> &Arc<IdMap> {
+        &self.users
+    }
+
+    fn item_ids(&self) -> &Arc<IdMap> {
+        &self.items
+    }
+
+    fn score_into(&self, user: UserIdx, out: &mut [f32]) {
+        score_row(self, self.user_rows.row(user.index()), out);
+    }
+
+    fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
+        self.global_mean
+            + kernel_dot(
+                self.user_rows.row(user.index()),
+                self.item_rows.row(item.index()),
+            )
+    }
+}
+
+/// Dot product of two padded rows in 16 lanes (vectorised without FMA, so it stays fast
+/// in code compiled for the baseline CPU).
+#[inline]
+fn kernel_dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let whole = a.len().min(b.len()) / 16 * 16;
+    for (x, y) in a[..whole].chunks_exact(16).zip(b[..whole].chunks_exact(16)) {
+        for l in 0..16 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let tail: f32 = a[whole..].iter().zip(&b[whole..]).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+fn score_row(m: &AlsModel, x: &[f32], out: &mut [f32]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = m.global_mean + kernel_dot(x, m.item_rows.row(i));
+    }
+}
+
+impl FoldIn for AlsModel {
+    /// Solves the user's least-squares problem exactly (Cholesky) against the fixed item
+    /// factors — the same problem a user half-step solves — and scores every item.
+    /// Items outside the model are ignored; a repeated item keeps its last value.
+    fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
+        let mut h: Vec<(u32, f32)> = history
+            .iter()
+            .filter(|(i, _)| i.index() < self.items.len())
+            .map(|&(i, v)| (i.0, v))
+            .collect();
+        h.sort_by_key(|e| e.0);
+        h.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 = later.1;
+            }
+            same
+        });
+        let items: Vec<u32> = h.iter().map(|e| e.0).collect();
+        let values: Vec<f32> = h.iter().map(|e| e.1).collect();
+        let mut x = vec![0.0f32; self.user_rows.stride()];
+        if self.params.has_biases() {
+            x[self.factors() + 1] = 1.0;
+        }
+        if !items.is_empty() {
+            let gram: &[f32] = if self.params.0.implicit {
+                self.item_gram
+                    .get_or_init(|| kernel::gram(&self.item_rows, self.params.0.reg))
+            } else {
+                &[]
+            };
+            let sys = System {
+                others: &self.item_rows,
+                gram,
+                loss: self.user_loss(),
+            };
+            let mut scratch = Scratch::new(x.len());
+            kernel::cholesky_row::<false>(&sys, &items, &values, &mut x, &mut scratch);
+        }
+        score_row(self, &x, out);
+    }
+}
