@@ -7,6 +7,8 @@
 //! model.
 #![warn(missing_docs)]
 
+pub mod baseline;
+pub mod bpr;
 pub mod engine;
 mod error;
 mod fit;

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::{RandomModel, RandomParams, TopPopModel, TopPopParams};
+use crate::bpr::{BprModel, BprParams};
 use crate::error::Result;
 use crate::fit::{Fit, FitContext};
 use crate::mf::{MfModel, MfParams};
@@ -17,6 +19,13 @@ use crate::recommender::Recommender;
 pub enum ModelSpec {
     /// Biased matrix factorization for ratings.
     Mf(MfParams),
+    /// Implicit-feedback MF with a pairwise loss: `loss = "bpr"` (BPR-MF) or `"warp"`
+    /// (WARP-MF), one kind for both.
+    Bpr(BprParams),
+    /// Items by training popularity.
+    TopPop(TopPopParams),
+    /// A seeded random order per user.
+    Random(RandomParams),
 }
 
 impl Default for ModelSpec {
@@ -39,6 +48,9 @@ impl ModelSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             ModelSpec::Mf(_) => "mf",
+            ModelSpec::Bpr(_) => "bpr",
+            ModelSpec::TopPop(_) => "top-pop",
+            ModelSpec::Random(_) => "random",
         }
     }
 
@@ -46,6 +58,7 @@ impl ModelSpec {
     pub fn task(&self) -> Task {
         match self {
             ModelSpec::Mf(_) => Task::Rating,
+            ModelSpec::Bpr(_) | ModelSpec::TopPop(_) | ModelSpec::Random(_) => Task::Ranking,
         }
     }
 
@@ -53,6 +66,8 @@ impl ModelSpec {
     pub fn epochs(&self) -> Option<usize> {
         match self {
             ModelSpec::Mf(p) => Some(p.epochs),
+            ModelSpec::Bpr(p) => Some(p.epochs),
+            ModelSpec::TopPop(_) | ModelSpec::Random(_) => None,
         }
     }
 
@@ -60,6 +75,8 @@ impl ModelSpec {
     pub fn with_epochs(&self, epochs: usize) -> Self {
         match self {
             ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
+            ModelSpec::Bpr(p) => ModelSpec::Bpr(p.clone().epochs(epochs)),
+            ModelSpec::TopPop(_) | ModelSpec::Random(_) => self.clone(),
         }
     }
 
@@ -67,6 +84,8 @@ impl ModelSpec {
     pub fn check(&self) -> Result<()> {
         match self {
             ModelSpec::Mf(p) => p.check().map(|_| ()),
+            ModelSpec::Bpr(p) => p.check().map(|_| ()),
+            ModelSpec::TopPop(_) | ModelSpec::Random(_) => Ok(()),
         }
     }
 
@@ -74,6 +93,9 @@ impl ModelSpec {
     pub fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<TrainedModel> {
         Ok(match self {
             ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
+            ModelSpec::Bpr(p) => TrainedModel::Bpr(p.check()?.fit(train, ctx)?),
+            ModelSpec::TopPop(p) => TrainedModel::TopPop(p.fit(train, ctx)?),
+            ModelSpec::Random(p) => TrainedModel::Random(p.fit(train, ctx)?),
         })
     }
 }
@@ -83,6 +105,12 @@ impl ModelSpec {
 pub enum TrainedModel {
     /// Biased matrix factorization.
     Mf(MfModel),
+    /// BPR-MF or WARP-MF.
+    Bpr(BprModel),
+    /// The popularity baseline.
+    TopPop(TopPopModel),
+    /// The random baseline.
+    Random(RandomModel),
 }
 
 impl TrainedModel {
@@ -96,6 +124,9 @@ impl TrainedModel {
     ) -> Result<()> {
         let mut file = match self {
             TrainedModel::Mf(m) => m.to_model_file()?,
+            TrainedModel::Bpr(m) => m.to_model_file()?,
+            TrainedModel::TopPop(m) => m.to_model_file()?,
+            TrainedModel::Random(m) => m.to_model_file()?,
         };
         file.header.data_fingerprint = data_fingerprint;
         file.header.training = training;
@@ -110,9 +141,16 @@ impl TrainedModel {
         let header = file.header.clone();
         let model = match header.kind.as_str() {
             crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
+            crate::bpr::KIND => TrainedModel::Bpr(BprModel::from_model_file(file)?),
+            crate::baseline::TOP_POP_KIND => {
+                TrainedModel::TopPop(TopPopModel::from_model_file(file)?)
+            }
+            crate::baseline::RANDOM_KIND => {
+                TrainedModel::Random(RandomModel::from_model_file(file)?)
+            }
             other => {
                 return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf)",
+                    "{}: unknown model kind `{other}` (this build knows: mf, bpr, top-pop, random)",
                     path.as_ref().display()
                 )));
             }
@@ -124,6 +162,9 @@ impl TrainedModel {
     pub fn as_recommender(&self) -> &dyn Recommender {
         match self {
             TrainedModel::Mf(m) => m,
+            TrainedModel::Bpr(m) => m,
+            TrainedModel::TopPop(m) => m,
+            TrainedModel::Random(m) => m,
         }
     }
 }

@@ -61,7 +61,7 @@ struct MfTrainer<'a> {
 }
 
 /// Draws initial factor values.
-fn init_table(
+pub(crate) fn init_table(
     init: Init,
     rows: usize,
     k: usize,
@@ -116,7 +116,11 @@ fn raw_score_of(output: Output, value: f32) -> f32 {
 }
 
 /// Cuts `data` into the row ranges of `bounds`, `width` values per row.
-fn split_by<'t, T>(mut data: &'t mut [T], bounds: &[usize], width: usize) -> Vec<&'t mut [T]> {
+pub(crate) fn split_by<'t, T>(
+    mut data: &'t mut [T],
+    bounds: &[usize],
+    width: usize,
+) -> Vec<&'t mut [T]> {
     let mut out = Vec::with_capacity(bounds.len());
     for w in bounds.windows(2) {
         let (piece, rest) = data.split_at_mut((w[1] - w[0]) * width);
