@@ -51,6 +51,7 @@ pub enum PairSampling {
 /// | `popularity_alpha` | 0 | [0, 2] | negatives drawn ∝ (count + 1)^α (0: uniform over unseen items) |
 /// | `max_tries` | 10 | 1–10000 | WARP: negatives tried per positive (LightFM's `max_sampled`) |
 /// | `margin` | 1 | > 0 | WARP: the margin of the hinge |
+/// | `initial_accumulator` | 0 | ≥ 0 | Adagrad: starting value of the squared-gradient sums (PyTorch's `initial_accumulator_value`; LightFM uses 1, which makes early steps `lr·g` instead of `lr·sign(g)`) |
 /// | `init` | normal(0.1) | std > 0 | factor initialisation (biases start at 0) |
 /// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 4 × max(threads, 2)) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,6 +83,8 @@ pub struct BprParams {
     pub max_tries: usize,
     /// WARP: hinge margin.
     pub margin: f32,
+    /// Adagrad: starting value of the squared-gradient sums.
+    pub initial_accumulator: f32,
     /// Initialisation of factors.
     pub init: Init,
     /// Bins per dimension of the block schedule (`None`: automatic).
@@ -104,6 +107,7 @@ impl Default for BprParams {
             popularity_alpha: 0.0,
             max_tries: 10,
             margin: 1.0,
+            initial_accumulator: 0.0,
             init: Init::Normal { std: 0.1 },
             bins: None,
         }
@@ -164,6 +168,8 @@ impl BprParams {
         max_tries: usize,
         /// Sets `margin`.
         margin: f32,
+        /// Sets `initial_accumulator`.
+        initial_accumulator: f32,
         /// Sets `init`.
         init: Init,
         /// Sets `bins`.
@@ -203,6 +209,7 @@ impl BprParams {
             ));
         }
         positive("margin", p.margin)?;
+        non_negative("initial_accumulator", p.initial_accumulator)?;
         match p.init {
             Init::Normal { std } | Init::TruncatedNormal { std } => positive("init.std", std)?,
             Init::Uniform { scale } => positive("init.scale", scale)?,
@@ -250,6 +257,10 @@ mod tests {
             ),
             (BprParams::default().max_tries(0), "max_tries = 0"),
             (BprParams::default().margin(0.0), "margin = 0"),
+            (
+                BprParams::default().initial_accumulator(-1.0),
+                "initial_accumulator = -1",
+            ),
             (
                 BprParams::default().init(Init::Normal { std: -0.1 }),
                 "init.std = -0.1",

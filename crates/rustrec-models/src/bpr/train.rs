@@ -18,6 +18,7 @@ use super::model::BprModel;
 use super::sampler::{BlockIndex, NegativeSampler};
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::grid::Grid;
+use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
 use crate::engine::table::RowTable;
 use crate::engine::thread_pool;
@@ -123,6 +124,11 @@ impl<'a> BprTrainer<'a> {
         };
         let slots = p.optimizer.slots();
         let stride = p_orig.stride();
+        // Adagrad's one slot is the squared-gradient sum; other optimizers start at zero.
+        let acc0 = match p.optimizer {
+            Optimizer::Adagrad { .. } => p.initial_accumulator,
+            _ => 0.0,
+        };
         BprTrainer {
             params,
             train,
@@ -133,9 +139,9 @@ impl<'a> BprTrainer<'a> {
             p: p_orig.gather(&grid.user_order),
             q: q_orig.gather(&grid.item_order),
             bi: vec![0.0; ni],
-            p_state: vec![0.0; nu * slots * stride],
-            q_state: vec![0.0; ni * slots * stride],
-            bi_state: vec![0.0; ni * slots],
+            p_state: vec![acc0; nu * slots * stride],
+            q_state: vec![acc0; ni * slots * stride],
+            bi_state: vec![acc0; ni * slots],
             u_steps: vec![0; nu],
             i_steps: vec![0; ni],
             skipped: 0,
