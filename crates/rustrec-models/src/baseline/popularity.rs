@@ -132,17 +132,17 @@ mod tests {
 
     #[test]
     fn save_and_load_round_trip() {
-        let m = TopPopParams {}
-            .fit(&data(), &mut FitContext::default())
-            .unwrap();
+        let x = data();
+        let m = TopPopParams {}.fit(&x, &mut FitContext::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pop.safetensors");
         TrainedModel::TopPop(m.clone())
-            .save(&path, 3, serde_json::Value::Null)
+            .save(&path, &x, serde_json::Value::Null)
             .unwrap();
-        let (loaded, _) = TrainedModel::load(&path).unwrap();
-        let TrainedModel::TopPop(loaded) = loaded else {
-            panic!("loaded {loaded:?}")
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.seen.map(|s| s.nnz()), Some(x.nnz()));
+        let TrainedModel::TopPop(loaded) = loaded.model else {
+            panic!("not a top-pop model")
         };
         assert_eq!(loaded, m);
     }
@@ -153,14 +153,14 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/top-pop-v1.safetensors");
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            let m = TopPopParams {}
-                .fit(&data(), &mut FitContext::default())
-                .unwrap();
+            let x = data();
+            let m = TopPopParams {}.fit(&x, &mut FitContext::default()).unwrap();
             TrainedModel::TopPop(m)
-                .save(&path, 1, serde_json::json!({"fixture": true}))
+                .save(&path, &x, serde_json::json!({"fixture": true}))
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(&path).unwrap();
+        let loaded = TrainedModel::load(&path).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!(
             (header.format_version, header.kind.as_str()),
             (1, "top-pop")

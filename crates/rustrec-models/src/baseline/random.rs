@@ -161,13 +161,14 @@ mod tests {
         let seed = 0x1234_5678_9abc_def0;
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
             TrainedModel::Random(fit(seed))
-                .save(&path, 1, serde_json::json!({"fixture": true}))
+                .save(&path, &data(), serde_json::json!({"fixture": true}))
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(&path).unwrap();
+        let loaded = TrainedModel::load(&path).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!((header.format_version, header.kind.as_str()), (1, "random"));
         let TrainedModel::Random(m) = &model else {
-            panic!("loaded {model:?}")
+            panic!("not a random model")
         };
         assert_eq!(m.seed(), seed);
         assert_eq!(m, &fit(seed));

@@ -118,17 +118,31 @@ mod tests {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bpr-v1.safetensors")
     }
 
+    /// Training data in the model's id space, with no interactions.
+    fn no_data(m: &BprModel) -> rustrec_data::Interactions {
+        rustrec_data::Interactions::from_csr(
+            Arc::clone(&m.users),
+            Arc::clone(&m.items),
+            vec![0; m.users.len() + 1],
+            vec![],
+            vec![],
+            None,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn save_then_load_gives_the_same_model() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
+        let train = no_data(&hand_made());
         TrainedModel::Bpr(hand_made())
-            .save(&path, 0xbeef, serde_json::json!({"epochs": 3}))
+            .save(&path, &train, serde_json::json!({"epochs": 3}))
             .unwrap();
-        let (loaded, header) = TrainedModel::load(&path).unwrap();
-        assert_eq!(header.data_fingerprint, 0xbeef);
-        let TrainedModel::Bpr(loaded) = loaded else {
-            panic!("loaded {loaded:?}")
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.data_fingerprint, train.fingerprint());
+        let TrainedModel::Bpr(loaded) = loaded.model else {
+            panic!("not a BPR model")
         };
         assert_eq!(loaded, hand_made());
     }
@@ -139,10 +153,15 @@ mod tests {
     fn bpr_v1_fixture_loads_with_the_scores_it_was_saved_with() {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
             TrainedModel::Bpr(hand_made())
-                .save(fixture_path(), 1, serde_json::json!({"fixture": true}))
+                .save(
+                    fixture_path(),
+                    &no_data(&hand_made()),
+                    serde_json::json!({"fixture": true}),
+                )
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(fixture_path()).unwrap();
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
         assert_eq!(header.kind, "bpr");
         for (u, row) in EXPECTED.iter().enumerate() {
@@ -152,7 +171,7 @@ mod tests {
             }
         }
         let TrainedModel::Bpr(m) = &model else {
-            panic!("loaded {model:?}")
+            panic!("not a BPR model")
         };
         assert_eq!(m.params().params().loss, Loss::Warp);
         assert!(!m.knows_item(ItemIdx(2)));
