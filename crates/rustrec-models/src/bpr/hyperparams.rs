@@ -54,6 +54,13 @@ pub enum PairSampling {
 /// | `initial_accumulator` | 0 | ≥ 0 | Adagrad: starting value of the squared-gradient sums (PyTorch's `initial_accumulator_value`; LightFM uses 1, which makes early steps `lr·g` instead of `lr·sign(g)`) |
 /// | `init` | normal(0.1) | std > 0 | factor initialisation (biases start at 0) |
 /// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 4 × max(threads, 2)) |
+///
+/// On `bins`: a positive's negatives come from its block's item bin (see
+/// [`super::sampler`]), which is harmless for BPR (one uniform negative) but narrows
+/// WARP's hunt for margin violators to `n_items / bins` items that stay the same for a
+/// given positive. On ML-100K (torchmf's protocol) WARP with `bins = 1` gains about 0.05
+/// precision@5 over `bins = 8`, at the price of training on one thread; BPR loses
+/// nothing with 8 bins.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BprParams {
