@@ -155,3 +155,43 @@ fn training_data_without_interactions_is_refused() {
         .to_string();
     assert!(err.contains("no interactions"), "{err}");
 }
+
+#[test]
+fn a_ranking_metric_drives_early_stopping_and_restores_the_best_epoch() {
+    let (train, test) = planted();
+    let params = BprParams::default()
+        .factors(8)
+        .epochs(30)
+        .lr(0.1)
+        .bins(Some(2));
+    let valid = params.check().unwrap();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    // A validation "metric" that peaks at epoch 3: early stopping (patience 2) must stop at
+    // epoch 5 and return the epoch-3 model.
+    let mut ctx = FitContext::new(5, 2);
+    ctx.validation = Some(crate::fit::Validation::Custom {
+        evaluate: Box::new(|m: &dyn Recommender| {
+            let epoch = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            let fake = -((epoch as f64) - 3.0).abs();
+            vec![
+                ("score".to_string(), fake),
+                ("auc".to_string(), auc(m, &train, &test)),
+            ]
+        }),
+        metric: "score".into(),
+        higher_is_better: true,
+    });
+    ctx.early_stopping = Some(crate::fit::EarlyStopping {
+        patience: 2,
+        restore_best: true,
+        min_delta: 0.0,
+    });
+    let model = valid.fit(&train, &mut ctx).unwrap();
+    assert_eq!(ctx.history.len(), 5);
+    assert_eq!(ctx.best_epoch, Some(3));
+    let epoch3 = fit(&params.clone().epochs(3), &train, 5, 2);
+    // With a constant learning rate, epoch 3 of a 30-epoch run is a 3-epoch run.
+    assert_eq!(model.user_factors(), epoch3.user_factors());
+    assert_eq!(model.item_factors(), epoch3.item_factors());
+    assert_eq!(model.item_biases(), epoch3.item_biases());
+}
