@@ -9,6 +9,8 @@
 
 pub mod als;
 pub mod asysvd;
+pub mod baseline;
+pub mod bpr;
 pub mod ease;
 pub mod engine;
 mod error;

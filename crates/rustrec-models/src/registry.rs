@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::als::{AlsModel, AlsParams};
 use crate::asysvd::{AsySvdModel, AsySvdParams};
+use crate::baseline::{RandomModel, RandomParams, TopPopModel, TopPopParams};
+use crate::bpr::{BprModel, BprParams};
 use crate::ease::{EaseModel, EaseParams};
 use crate::error::Result;
 use crate::fit::{Fit, FitContext};
@@ -20,6 +22,13 @@ use crate::recommender::{FoldIn, Recommender};
 pub enum ModelSpec {
     /// Biased matrix factorization for ratings.
     Mf(MfParams),
+    /// Implicit-feedback MF with a pairwise loss: `loss = "bpr"` (BPR-MF) or `"warp"`
+    /// (WARP-MF), one kind for both.
+    Bpr(BprParams),
+    /// Items by training popularity.
+    TopPop(TopPopParams),
+    /// A seeded random order per user.
+    Random(RandomParams),
     /// EASE^R, the closed-form item-item model (Steck 2019).
     Ease(EaseParams),
     /// Asymmetric SVD on user profiles (Koren 2008).
@@ -68,6 +77,9 @@ impl ModelSpec {
             ModelSpec::AsySvd(_) => crate::asysvd::KIND,
             ModelSpec::Als(_) => "als",
             ModelSpec::Ials(_) => "ials",
+            ModelSpec::Bpr(_) => "bpr",
+            ModelSpec::TopPop(_) => "top-pop",
+            ModelSpec::Random(_) => "random",
         }
     }
 
@@ -75,7 +87,12 @@ impl ModelSpec {
     pub fn task(&self) -> Task {
         match self {
             ModelSpec::Mf(_) | ModelSpec::Als(_) => Task::Rating,
-            ModelSpec::Ease(_) | ModelSpec::AsySvd(_) | ModelSpec::Ials(_) => Task::Ranking,
+            ModelSpec::Ease(_)
+            | ModelSpec::AsySvd(_)
+            | ModelSpec::Ials(_)
+            | ModelSpec::Bpr(_)
+            | ModelSpec::TopPop(_)
+            | ModelSpec::Random(_) => Task::Ranking,
         }
     }
 
@@ -86,6 +103,8 @@ impl ModelSpec {
             ModelSpec::Ease(_) => None,
             ModelSpec::AsySvd(p) => Some(p.epochs),
             ModelSpec::Als(p) | ModelSpec::Ials(p) => Some(p.iterations),
+            ModelSpec::Bpr(p) => Some(p.epochs),
+            ModelSpec::TopPop(_) | ModelSpec::Random(_) => None,
         }
     }
 
@@ -97,6 +116,8 @@ impl ModelSpec {
             ModelSpec::AsySvd(p) => ModelSpec::AsySvd(p.clone().epochs(epochs)),
             ModelSpec::Als(p) => ModelSpec::Als(p.clone().iterations(epochs)),
             ModelSpec::Ials(p) => ModelSpec::Ials(p.clone().iterations(epochs)),
+            ModelSpec::Bpr(p) => ModelSpec::Bpr(p.clone().epochs(epochs)),
+            ModelSpec::TopPop(_) | ModelSpec::Random(_) => self.clone(),
         }
     }
 
@@ -109,6 +130,8 @@ impl ModelSpec {
             ModelSpec::Als(_) | ModelSpec::Ials(_) => {
                 self.als_params().unwrap_or_default().check().map(|_| ())
             }
+            ModelSpec::Bpr(p) => p.check().map(|_| ()),
+            ModelSpec::TopPop(_) | ModelSpec::Random(_) => Ok(()),
         }
     }
 
@@ -124,6 +147,9 @@ impl ModelSpec {
                     .check()?
                     .fit(train, ctx)?,
             ),
+            ModelSpec::Bpr(p) => TrainedModel::Bpr(p.check()?.fit(train, ctx)?),
+            ModelSpec::TopPop(p) => TrainedModel::TopPop(p.fit(train, ctx)?),
+            ModelSpec::Random(p) => TrainedModel::Random(p.fit(train, ctx)?),
         })
     }
 }
@@ -166,6 +192,12 @@ pub enum TrainedModel {
     AsySvd(AsySvdModel),
     /// Alternating least squares (explicit or implicit).
     Als(AlsModel),
+    /// BPR-MF or WARP-MF.
+    Bpr(BprModel),
+    /// The popularity baseline.
+    TopPop(TopPopModel),
+    /// The random baseline.
+    Random(RandomModel),
 }
 
 impl TrainedModel {
@@ -205,9 +237,16 @@ impl TrainedModel {
             crate::ease::KIND => TrainedModel::Ease(EaseModel::from_model_file(file)?),
             crate::asysvd::KIND => TrainedModel::AsySvd(AsySvdModel::from_model_file(file)?),
             crate::als::KIND => TrainedModel::Als(AlsModel::from_model_file(file)?),
+            crate::bpr::KIND => TrainedModel::Bpr(BprModel::from_model_file(file)?),
+            crate::baseline::TOP_POP_KIND => {
+                TrainedModel::TopPop(TopPopModel::from_model_file(file)?)
+            }
+            crate::baseline::RANDOM_KIND => {
+                TrainedModel::Random(RandomModel::from_model_file(file)?)
+            }
             other => {
                 return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd, als)",
+                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd, als, ials, bpr, top-pop, random)",
                     path.as_ref().display()
                 )));
             }
@@ -238,6 +277,9 @@ impl TrainedModel {
             TrainedModel::Ease(m) => m.to_model_file()?,
             TrainedModel::AsySvd(m) => m.to_model_file()?,
             TrainedModel::Als(m) => m.to_model_file()?,
+            TrainedModel::Bpr(m) => m.to_model_file()?,
+            TrainedModel::TopPop(m) => m.to_model_file()?,
+            TrainedModel::Random(m) => m.to_model_file()?,
         })
     }
 
@@ -248,6 +290,9 @@ impl TrainedModel {
             TrainedModel::Ease(m) => m,
             TrainedModel::AsySvd(m) => m,
             TrainedModel::Als(m) => m,
+            TrainedModel::Bpr(m) => m,
+            TrainedModel::TopPop(m) => m,
+            TrainedModel::Random(m) => m,
         }
     }
 
@@ -258,6 +303,7 @@ impl TrainedModel {
             TrainedModel::Ease(m) => Some(m),
             TrainedModel::AsySvd(m) => Some(m),
             TrainedModel::Als(m) => Some(m),
+            TrainedModel::Bpr(_) | TrainedModel::TopPop(_) | TrainedModel::Random(_) => None,
         }
     }
 }

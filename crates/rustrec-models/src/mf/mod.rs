@@ -6,7 +6,7 @@ mod hyperparams;
 pub mod kernel;
 mod model;
 mod persist;
-mod train;
+pub(crate) mod train;
 
 pub use hyperparams::{Init, MfParams, MfValidParams, Output, Reduction, Sampling};
 pub use model::MfModel;

@@ -116,7 +116,7 @@ fn reg_weights(counts: impl Fn(usize) -> usize, order: &[u32], alpha: f32) -> Ve
 }
 
 /// Draws initial factor values.
-fn init_table(
+pub(crate) fn init_table(
     init: Init,
     rows: usize,
     k: usize,
@@ -179,7 +179,11 @@ fn weight_bins<'t>(weights: &'t [f32], bounds: &[usize]) -> Vec<&'t [f32]> {
 }
 
 /// Cuts `data` into the row ranges of `bounds`, `width` values per row.
-fn split_by<'t, T>(mut data: &'t mut [T], bounds: &[usize], width: usize) -> Vec<&'t mut [T]> {
+pub(crate) fn split_by<'t, T>(
+    mut data: &'t mut [T],
+    bounds: &[usize],
+    width: usize,
+) -> Vec<&'t mut [T]> {
     let mut out = Vec::with_capacity(bounds.len());
     for w in bounds.windows(2) {
         let (piece, rest) = data.split_at_mut((w[1] - w[0]) * width);

@@ -1,0 +1,15 @@
+//! Non-personalised baselines for ranking: [`TopPop`](TopPopModel) (items by training
+//! popularity) and [`Random`](RandomModel) (a seeded random order per user). Every
+//! personalised ranking model should beat both; they also anchor the sanity of an
+//! evaluation (a random ranking has AUC ≈ 0.5).
+
+mod popularity;
+mod random;
+
+pub use popularity::{TopPopModel, TopPopParams};
+pub use random::{RandomModel, RandomParams};
+
+/// `kind` of the popularity baseline.
+pub const TOP_POP_KIND: &str = "top-pop";
+/// `kind` of the random baseline.
+pub const RANDOM_KIND: &str = "random";

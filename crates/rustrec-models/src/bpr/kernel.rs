@@ -1,0 +1,939 @@
+//! Losses, gradients and the per-block training loop of BPR-MF and WARP-MF.
+//!
+//! ## Maths
+//! Scores `x̂_ui = p_u·q_i + b_i` (`b_i` optional). A triple `(u, i, j)` — `i` a positive,
+//! `j` an unseen item — has `x = x̂_ui − x̂_uj = p_u·(q_i − q_j) + b_i − b_j` and a loss
+//! `ℓ(x)` whose derivative `d = ℓ'(x)` gives every gradient:
+//! `∂/∂p_u = d·(q_i − q_j)`, `∂/∂q_i = d·p_u`, `∂/∂q_j = −d·p_u`, `∂/∂b_i = d`,
+//! `∂/∂b_j = −d`; each touched row also gets the L2 term `λ·row` (weight decay).
+//! * BPR: `ℓ = −ln σ(x) = ln(1 + e^{−x})`, `d = −σ(−x)` ([`bpr_loss`]).
+//! * WARP: `ℓ = w · max(0, margin − x)`, `d = −w` when the margin is violated
+//!   ([`warp_loss`]); `w = L(⌊(n_items − 1)/trials⌋)`, `L(k) = Σ_{r=1..k} 1/r`
+//!   ([`Harmonic`]), `trials` the negatives drawn until the first violator.
+//!
+//! ## WARP's rank estimate under the block grid
+//! Negatives are drawn in the block's item bin (`n_items / bins` items). The number of
+//! trials to the first violator estimates the share of violators in the bin, and since
+//! bins are a uniform random partition of the items, that share estimates the share among
+//! all items: the rank among all items is `bins ×` the rank within the bin, i.e.
+//! `⌊(n_items − 1)/trials⌋` with the *global* item count, as without bins.
+//!
+//! ## Paths
+//! Plain SGD takes [`sgd_triple`], one fused pass over the three rows (dot products are
+//! taken first, then `p_u`, `q_i`, `q_j` are updated in one sweep from their old values).
+//! Every other optimizer takes the generic path: [`triple_gradient`] into buffers, then
+//! [`Optimizer::step`] per row. Both compute the same update for SGD (tested).
+
+use crate::engine::grid::{Entry, Walk};
+use crate::engine::optimizer::{Optimizer, StepSize};
+use crate::engine::rng::{self, Rng};
+use crate::engine::table::LANES;
+
+use super::hyperparams::{Loss, PairSampling};
+use super::sampler::{BlockIndex, NegativeSampler};
+pub use crate::mf::kernel::Isa;
+
+/// `ln(1 + e^{−x})` and its derivative `−σ(−x)`: the BPR loss of a difference `x`.
+#[inline]
+pub fn bpr_loss(x: f32) -> (f32, f32) {
+    // Stable for both signs with one exponential: with e = e^{−|x|},
+    // softplus(−x) = max(−x, 0) + ln(1 + e) and σ(−x) = e/(1 + e) (x ≥ 0) or 1/(1 + e).
+    let e = (-x.abs()).exp();
+    // ln(1 + e) rather than ln_1p(e): libm's log1pf costs several times logf, and the
+    // absolute error for tiny e (below 1e-7) is irrelevant for a reported loss.
+    let loss = (-x).max(0.0) + (1.0 + e).ln();
+    let sig = if x >= 0.0 { e } else { 1.0 } / (1.0 + e);
+    (loss, -sig)
+}
+
+/// The weighted hinge `w · max(0, margin − x)` and its derivative in `x`.
+#[inline]
+pub fn warp_loss(x: f32, margin: f32, weight: f32) -> (f32, f32) {
+    let h = margin - x;
+    if h > 0.0 {
+        (weight * h, -weight)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// Harmonic numbers `L(k) = Σ_{r=1..k} 1/r` for `k ≤ n`.
+#[derive(Clone, Debug)]
+pub struct Harmonic(Vec<f32>);
+
+impl Harmonic {
+    /// The table up to `L(n)`.
+    pub fn new(n: usize) -> Self {
+        let mut v = Vec::with_capacity(n + 1);
+        let mut s = 0.0f64;
+        v.push(0.0);
+        for r in 1..=n {
+            s += 1.0 / r as f64;
+            v.push(s as f32);
+        }
+        Harmonic(v)
+    }
+
+    /// `L(k)` (`k` clamped to the table).
+    #[inline]
+    pub fn at(&self, k: usize) -> f32 {
+        self.0[k.min(self.0.len() - 1)]
+    }
+}
+
+/// The WARP weight after `trials` draws found a violator among `n_items` items.
+#[inline]
+pub fn warp_weight(h: &Harmonic, n_items: usize, trials: usize) -> f32 {
+    h.at(n_items.saturating_sub(1) / trials.max(1))
+}
+
+/// Dot product of two padded rows (whole [`LANES`] chunks).
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut h = [0.0f32; LANES / 2];
+    for l in 0..LANES / 2 {
+        h[l] = acc[l] + acc[l + LANES / 2];
+    }
+    let mut g = [0.0f32; LANES / 4];
+    for l in 0..LANES / 4 {
+        g[l] = h[l] + h[l + LANES / 4];
+    }
+    let tail = a.len() / LANES * LANES;
+    let mut rest = 0.0;
+    for k in tail..a.len() {
+        rest += a[k] * b[k];
+    }
+    (g[0] + g[2]) + (g[1] + g[3]) + rest
+}
+
+/// Gradients of `ℓ` for the triple, given `d = ℓ'(x)`, without regularisation: writes
+/// `∂/∂p_u`, `∂/∂q_i`, `∂/∂q_j` (the bias gradients are `d` and `−d`).
+#[inline]
+pub fn triple_gradient(
+    p: &[f32],
+    qi: &[f32],
+    qj: &[f32],
+    d: f32,
+    gp: &mut [f32],
+    gqi: &mut [f32],
+    gqj: &mut [f32],
+) {
+    for f in 0..p.len() {
+        gp[f] = d * (qi[f] - qj[f]);
+        gqi[f] = d * p[f];
+        gqj[f] = -d * p[f];
+    }
+}
+
+/// One plain-SGD step on a triple with loss derivative `d`: every row moves by
+/// `−lr·(gradient + λ·row)`, all from the old values.
+#[inline(always)]
+pub fn sgd_triple(p: &mut [f32], qi: &mut [f32], qj: &mut [f32], d: f32, lr: f32, reg: f32) {
+    let (a, shrink) = (lr * d, 1.0 - lr * reg);
+    for ((pc, ic), jc) in p
+        .chunks_exact_mut(LANES)
+        .zip(qi.chunks_exact_mut(LANES))
+        .zip(qj.chunks_exact_mut(LANES))
+    {
+        for l in 0..LANES {
+            let (pf, qif, qjf) = (pc[l], ic[l], jc[l]);
+            pc[l] = shrink * pf - a * (qif - qjf);
+            ic[l] = shrink * qif - a * pf;
+            jc[l] = shrink * qjf + a * pf;
+        }
+    }
+    // Rows of one factor are stored unpadded (stride 1).
+    for f in p.len() / LANES * LANES..p.len() {
+        let (pf, qif, qjf) = (p[f], qi[f], qj[f]);
+        p[f] = shrink * pf - a * (qif - qjf);
+        qi[f] = shrink * qif - a * pf;
+        qj[f] = shrink * qjf + a * pf;
+    }
+}
+
+/// Two distinct rows `i != j` of a padded table, mutable.
+#[inline]
+pub fn two_rows(t: &mut [f32], i: usize, j: usize, s: usize) -> (&mut [f32], &mut [f32]) {
+    debug_assert_ne!(i, j);
+    if i < j {
+        let (a, b) = t.split_at_mut(j * s);
+        (&mut a[i * s..(i + 1) * s], &mut b[..s])
+    } else {
+        let (a, b) = t.split_at_mut(i * s);
+        (&mut b[..s], &mut a[j * s..(j + 1) * s])
+    }
+}
+
+/// Constants of the block loop.
+#[derive(Clone, Copy, Debug)]
+pub struct TripleConsts {
+    /// Floats per padded row.
+    pub stride: usize,
+    /// Pairwise loss.
+    pub loss: Loss,
+    /// How positives are drawn.
+    pub sampling: PairSampling,
+    /// λ on factors.
+    pub reg: f32,
+    /// λ on item biases.
+    pub reg_bias: f32,
+    /// Whether item biases are learned.
+    pub item_bias: bool,
+    /// Update rule; `Sgd` takes the fused path.
+    pub optimizer: Optimizer,
+    /// WARP: negatives tried per positive.
+    pub max_tries: usize,
+    /// WARP: margin.
+    pub margin: f32,
+    /// Items in the whole catalog (WARP's rank estimate).
+    pub n_items: usize,
+}
+
+/// The user side of a block: factor rows, optimizer state, update counts.
+pub struct UserBin<'a> {
+    /// Padded factor rows.
+    pub factors: &'a mut [f32],
+    /// Optimizer state (`slots × stride` per row).
+    pub state: &'a mut [f32],
+    /// Updates per row (Adam's `t`).
+    pub steps: &'a mut [u32],
+}
+
+/// The item side of a block: factor rows, biases, optimizer state, update counts.
+pub struct ItemBin<'a> {
+    /// Padded factor rows.
+    pub factors: &'a mut [f32],
+    /// Item biases.
+    pub bias: &'a mut [f32],
+    /// Optimizer state of the factor rows.
+    pub state: &'a mut [f32],
+    /// Optimizer state of the biases (`slots` per item).
+    pub bias_state: &'a mut [f32],
+    /// Updates per row.
+    pub steps: &'a mut [u32],
+}
+
+/// What a block did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BlockOutcome {
+    /// Sum of the losses of the samples.
+    pub loss: f64,
+    /// Positives processed.
+    pub samples: u64,
+    /// Positives skipped because the user had seen every item of the bin.
+    pub skipped: u64,
+    /// Updates applied (WARP skips positives with no violator).
+    pub updates: u64,
+}
+
+/// Schedule values for sample `k` of `n`: learning rate and (for cycling schedules)
+/// momentum.
+pub trait StepAt: Fn(usize, usize) -> (f32, Option<f32>) + Sync {}
+impl<F: Fn(usize, usize) -> (f32, Option<f32>) + Sync> StepAt for F {}
+
+/// Samples between two evaluations of the schedule.
+pub const SCHEDULE_REFRESH: usize = 256;
+
+/// Scratch buffers of the generic path.
+struct Scratch {
+    gp: Vec<f32>,
+    gqi: Vec<f32>,
+    gqj: Vec<f32>,
+}
+
+/// Trains one block: `entries.len()` positives (each once, or drawn per user), negatives
+/// from `sampler` (the block's item bin) excluding `index.seen(user)`. Uses the best
+/// instruction set of the CPU for the fused SGD path.
+#[allow(clippy::too_many_arguments)]
+pub fn train_block(
+    entries: &[Entry],
+    index: &BlockIndex,
+    sampler: NegativeSampler<'_>,
+    harmonic: &Harmonic,
+    rng: &mut Rng,
+    user: &mut UserBin<'_>,
+    item: &mut ItemBin<'_>,
+    c: &TripleConsts,
+    step_at: &dyn StepAt,
+) -> BlockOutcome {
+    train_block_with(
+        Isa::detect(),
+        entries,
+        index,
+        sampler,
+        harmonic,
+        rng,
+        user,
+        item,
+        c,
+        step_at,
+    )
+}
+
+/// [`train_block`] with a chosen implementation (portable code when the CPU lacks the
+/// instructions or rows are not padded to 16 floats).
+#[allow(clippy::too_many_arguments)]
+pub fn train_block_with(
+    isa: Isa,
+    entries: &[Entry],
+    index: &BlockIndex,
+    sampler: NegativeSampler<'_>,
+    harmonic: &Harmonic,
+    rng: &mut Rng,
+    user: &mut UserBin<'_>,
+    item: &mut ItemBin<'_>,
+    c: &TripleConsts,
+    step_at: &dyn StepAt,
+) -> BlockOutcome {
+    #[cfg(target_arch = "x86_64")]
+    if c.stride.is_multiple_of(LANES) {
+        if isa == Isa::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above), the only target
+            // feature `train_block_avx512` enables.
+            return unsafe {
+                simd::train_block_avx512(
+                    entries, index, sampler, harmonic, rng, user, item, c, step_at,
+                )
+            };
+        }
+        if isa != Isa::Portable
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            return unsafe {
+                simd::train_block_avx2(
+                    entries, index, sampler, harmonic, rng, user, item, c, step_at,
+                )
+            };
+        }
+    }
+    let _ = isa;
+    train_block_body(
+        entries, index, sampler, harmonic, rng, user, item, c, step_at, dot, sgd_triple,
+    )
+}
+
+/// The block loop, with the dot product and the fused SGD step as parameters so that it
+/// is compiled once per instruction set.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn train_block_body(
+    entries: &[Entry],
+    index: &BlockIndex,
+    sampler: NegativeSampler<'_>,
+    harmonic: &Harmonic,
+    rng: &mut Rng,
+    user: &mut UserBin<'_>,
+    item: &mut ItemBin<'_>,
+    c: &TripleConsts,
+    step_at: &dyn StepAt,
+    dot: impl Fn(&[f32], &[f32]) -> f32,
+    sgd_triple: impl Fn(&mut [f32], &mut [f32], &mut [f32], f32, f32, f32),
+) -> BlockOutcome {
+    let n = entries.len();
+    let mut out = BlockOutcome::default();
+    if n == 0 || sampler.is_empty() {
+        return out;
+    }
+    let s = c.stride;
+    let walk = Walk::random(rng, n);
+    let mut pos = walk.start;
+    let fast = matches!(c.optimizer, Optimizer::Sgd);
+    let mut scratch = Scratch {
+        gp: vec![0.0; if fast { 0 } else { s }],
+        gqi: vec![0.0; if fast { 0 } else { s }],
+        gqj: vec![0.0; if fast { 0 } else { s }],
+    };
+    let (mut lr, mut momentum) = step_at(0, n);
+    let active = index.active_users();
+    for k in 0..n {
+        if k % SCHEDULE_REFRESH == 0 && k > 0 {
+            (lr, momentum) = step_at(k, n);
+        }
+        let (u, i) = match c.sampling {
+            PairSampling::PerInteraction => {
+                let e = entries[pos];
+                pos += walk.step;
+                if pos >= n {
+                    pos -= n;
+                }
+                (e.user, e.item)
+            }
+            PairSampling::PerUser => {
+                let u = active[rng::below(rng, active.len() as u32) as usize];
+                let seen = index.seen(u);
+                (u, seen[rng::below(rng, seen.len() as u32) as usize])
+            }
+        };
+        out.samples += 1;
+        let seen = index.seen(u);
+        let (ui, ii) = (u as usize, i as usize);
+        let found = match c.loss {
+            Loss::Bpr => sampler.draw(rng, seen).map(|j| {
+                let j = j as usize;
+                let p = &user.factors[ui * s..(ui + 1) * s];
+                let x = dot(p, &item.factors[ii * s..(ii + 1) * s])
+                    - dot(p, &item.factors[j * s..(j + 1) * s])
+                    + item.bias[ii]
+                    - item.bias[j];
+                let (l, d) = bpr_loss(x);
+                (j, l, d)
+            }),
+            Loss::Warp => {
+                let p = &user.factors[ui * s..(ui + 1) * s];
+                let x_ui = dot(p, &item.factors[ii * s..(ii + 1) * s]) + item.bias[ii];
+                let mut hit = None;
+                let mut none_left = false;
+                for trials in 1..=c.max_tries {
+                    let Some(j) = sampler.draw(rng, seen) else {
+                        none_left = true;
+                        break;
+                    };
+                    let j = j as usize;
+                    let x_uj = dot(p, &item.factors[j * s..(j + 1) * s]) + item.bias[j];
+                    if x_uj > x_ui - c.margin {
+                        let w = warp_weight(harmonic, c.n_items, trials);
+                        let (l, d) = warp_loss(x_ui - x_uj, c.margin, w);
+                        hit = Some((j, l, d));
+                        break;
+                    }
+                }
+                if none_left {
+                    None
+                } else {
+                    // No violator within the budget: no update, zero loss.
+                    Some(hit.unwrap_or((usize::MAX, 0.0, 0.0)))
+                }
+            }
+        };
+        let Some((j, l, d)) = found else {
+            out.skipped += 1;
+            continue;
+        };
+        out.loss += f64::from(l);
+        if j == usize::MAX || d == 0.0 {
+            continue;
+        }
+        out.updates += 1;
+        let p = &mut user.factors[ui * s..(ui + 1) * s];
+        let (qi, qj) = two_rows(item.factors, ii, j, s);
+        if fast {
+            sgd_triple(p, qi, qj, d, lr, c.reg);
+            if c.item_bias {
+                item.bias[ii] -= lr * (d + c.reg_bias * item.bias[ii]);
+                item.bias[j] -= lr * (-d + c.reg_bias * item.bias[j]);
+            }
+        } else {
+            generic_update(user, item, &mut scratch, c, (ui, ii, j), d, lr, momentum);
+        }
+    }
+    out
+}
+
+/// Explicit-SIMD versions of [`dot`] and [`sgd_triple`] for x86-64 (AVX-512F, and AVX2 +
+/// FMA), and the block loop compiled with them. Rows are padded to multiples of 16 floats.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::*;
+
+    use super::*;
+
+    /// AVX-512 dot product of two rows of a multiple of 16 floats.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn dot_avx512(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len();
+        assert!(
+            b.len() == n && n.is_multiple_of(16),
+            "rows padded to 16 floats"
+        );
+        let mut acc = _mm512_setzero_ps();
+        let mut c = 0;
+        while c < n {
+            // SAFETY: c + 16 <= n = a.len() = b.len() (asserted above).
+            unsafe {
+                acc = _mm512_fmadd_ps(
+                    _mm512_loadu_ps(a.as_ptr().add(c)),
+                    _mm512_loadu_ps(b.as_ptr().add(c)),
+                    acc,
+                );
+            }
+            c += 16;
+        }
+        _mm512_reduce_add_ps(acc)
+    }
+
+    /// AVX-512 [`super::sgd_triple`].
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn sgd_triple_avx512(
+        p: &mut [f32],
+        qi: &mut [f32],
+        qj: &mut [f32],
+        d: f32,
+        lr: f32,
+        reg: f32,
+    ) {
+        let n = p.len();
+        assert!(
+            qi.len() == n && qj.len() == n && n.is_multiple_of(16),
+            "rows padded to 16 floats"
+        );
+        let a = _mm512_set1_ps(lr * d);
+        let shrink = _mm512_set1_ps(1.0 - lr * reg);
+        let (pp, ip, jp) = (p.as_mut_ptr(), qi.as_mut_ptr(), qj.as_mut_ptr());
+        let mut c = 0;
+        while c < n {
+            // SAFETY: c + 16 <= n for the three slices (asserted above); they are distinct
+            // `&mut` slices, so no store aliases another row.
+            unsafe {
+                let pv = _mm512_loadu_ps(pp.add(c));
+                let iv = _mm512_loadu_ps(ip.add(c));
+                let jv = _mm512_loadu_ps(jp.add(c));
+                let diff = _mm512_sub_ps(iv, jv);
+                _mm512_storeu_ps(
+                    pp.add(c),
+                    _mm512_fnmadd_ps(a, diff, _mm512_mul_ps(shrink, pv)),
+                );
+                _mm512_storeu_ps(
+                    ip.add(c),
+                    _mm512_fnmadd_ps(a, pv, _mm512_mul_ps(shrink, iv)),
+                );
+                _mm512_storeu_ps(jp.add(c), _mm512_fmadd_ps(a, pv, _mm512_mul_ps(shrink, jv)));
+            }
+            c += 16;
+        }
+    }
+
+    /// AVX2 + FMA dot product of two rows of a multiple of 8 floats.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len();
+        assert!(
+            b.len() == n && n.is_multiple_of(8),
+            "rows padded to 8 floats"
+        );
+        let mut acc = _mm256_setzero_ps();
+        let mut c = 0;
+        while c < n {
+            // SAFETY: c + 8 <= n = a.len() = b.len() (asserted above).
+            unsafe {
+                acc = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(a.as_ptr().add(c)),
+                    _mm256_loadu_ps(b.as_ptr().add(c)),
+                    acc,
+                );
+            }
+            c += 8;
+        }
+        let half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+        _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps(quarter, quarter, 1)))
+    }
+
+    /// AVX2 + FMA [`super::sgd_triple`].
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub fn sgd_triple_avx2(
+        p: &mut [f32],
+        qi: &mut [f32],
+        qj: &mut [f32],
+        d: f32,
+        lr: f32,
+        reg: f32,
+    ) {
+        let n = p.len();
+        assert!(
+            qi.len() == n && qj.len() == n && n.is_multiple_of(8),
+            "rows padded to 8 floats"
+        );
+        let a = _mm256_set1_ps(lr * d);
+        let shrink = _mm256_set1_ps(1.0 - lr * reg);
+        let (pp, ip, jp) = (p.as_mut_ptr(), qi.as_mut_ptr(), qj.as_mut_ptr());
+        let mut c = 0;
+        while c < n {
+            // SAFETY: c + 8 <= n for the three distinct slices (asserted above).
+            unsafe {
+                let pv = _mm256_loadu_ps(pp.add(c));
+                let iv = _mm256_loadu_ps(ip.add(c));
+                let jv = _mm256_loadu_ps(jp.add(c));
+                let diff = _mm256_sub_ps(iv, jv);
+                _mm256_storeu_ps(
+                    pp.add(c),
+                    _mm256_fnmadd_ps(a, diff, _mm256_mul_ps(shrink, pv)),
+                );
+                _mm256_storeu_ps(
+                    ip.add(c),
+                    _mm256_fnmadd_ps(a, pv, _mm256_mul_ps(shrink, iv)),
+                );
+                _mm256_storeu_ps(jp.add(c), _mm256_fmadd_ps(a, pv, _mm256_mul_ps(shrink, jv)));
+            }
+            c += 8;
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn train_block_avx512(
+        entries: &[Entry],
+        index: &BlockIndex,
+        sampler: NegativeSampler<'_>,
+        harmonic: &Harmonic,
+        rng: &mut Rng,
+        user: &mut UserBin<'_>,
+        item: &mut ItemBin<'_>,
+        c: &TripleConsts,
+        step_at: &dyn StepAt,
+    ) -> BlockOutcome {
+        train_block_body(
+            entries,
+            index,
+            sampler,
+            harmonic,
+            rng,
+            user,
+            item,
+            c,
+            step_at,
+            |a, b| dot_avx512(a, b),
+            |p, i, j, d, lr, reg| sgd_triple_avx512(p, i, j, d, lr, reg),
+        )
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn train_block_avx2(
+        entries: &[Entry],
+        index: &BlockIndex,
+        sampler: NegativeSampler<'_>,
+        harmonic: &Harmonic,
+        rng: &mut Rng,
+        user: &mut UserBin<'_>,
+        item: &mut ItemBin<'_>,
+        c: &TripleConsts,
+        step_at: &dyn StepAt,
+    ) -> BlockOutcome {
+        train_block_body(
+            entries,
+            index,
+            sampler,
+            harmonic,
+            rng,
+            user,
+            item,
+            c,
+            step_at,
+            |a, b| dot_avx2(a, b),
+            |p, i, j, d, lr, reg| sgd_triple_avx2(p, i, j, d, lr, reg),
+        )
+    }
+}
+
+/// The generic-optimizer update of a triple (rows `(u, i, j)`) with loss derivative `d`.
+#[allow(clippy::too_many_arguments)]
+fn generic_update(
+    user: &mut UserBin<'_>,
+    item: &mut ItemBin<'_>,
+    sc: &mut Scratch,
+    c: &TripleConsts,
+    (u, i, j): (usize, usize, usize),
+    d: f32,
+    lr: f32,
+    momentum: Option<f32>,
+) {
+    let s = c.stride;
+    let slots = c.optimizer.slots();
+    {
+        let p = &user.factors[u * s..(u + 1) * s];
+        let qi = &item.factors[i * s..(i + 1) * s];
+        let qj = &item.factors[j * s..(j + 1) * s];
+        triple_gradient(p, qi, qj, d, &mut sc.gp, &mut sc.gqi, &mut sc.gqj);
+    }
+    let step = StepSize {
+        lr,
+        weight_decay: c.reg,
+        momentum,
+    };
+    user.steps[u] += 1;
+    c.optimizer.step(
+        &mut user.factors[u * s..(u + 1) * s],
+        &sc.gp,
+        &mut user.state[u * slots * s..(u + 1) * slots * s],
+        user.steps[u],
+        step,
+    );
+    for (row, g, gb) in [(i, &sc.gqi, d), (j, &sc.gqj, -d)] {
+        item.steps[row] += 1;
+        let t = item.steps[row];
+        c.optimizer.step(
+            &mut item.factors[row * s..(row + 1) * s],
+            g,
+            &mut item.state[row * slots * s..(row + 1) * slots * s],
+            t,
+            step,
+        );
+        if c.item_bias {
+            c.optimizer.step(
+                &mut item.bias[row..row + 1],
+                &[gb],
+                &mut item.bias_state[row * slots..(row + 1) * slots],
+                t,
+                StepSize {
+                    weight_decay: c.reg_bias,
+                    ..step
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The triple's loss in f64, straight from the definitions.
+    fn loss64(loss: Loss, p: &[f32], qi: &[f32], qj: &[f32], bi: f32, bj: f32, w: f64) -> f64 {
+        let dot = |a: &[f32], b: &[f32]| -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(&x, &y)| f64::from(x) * f64::from(y))
+                .sum()
+        };
+        let x = dot(p, qi) - dot(p, qj) + f64::from(bi) - f64::from(bj);
+        match loss {
+            Loss::Bpr => (1.0 + (-x).exp()).ln(),
+            Loss::Warp => w * (1.0 - x).max(0.0),
+        }
+    }
+
+    /// Analytic gradient of a triple for `loss` (WARP with weight `w`, margin 1).
+    fn analytic(
+        loss: Loss,
+        p: &[f32],
+        qi: &[f32],
+        qj: &[f32],
+        bi: f32,
+        bj: f32,
+        w: f32,
+    ) -> ([Vec<f32>; 3], f32) {
+        let x = dot(p, qi) - dot(p, qj) + bi - bj;
+        let d = match loss {
+            Loss::Bpr => bpr_loss(x).1,
+            Loss::Warp => warp_loss(x, 1.0, w).1,
+        };
+        let (mut gp, mut gi, mut gj) = (vec![0.0; 16], vec![0.0; 16], vec![0.0; 16]);
+        triple_gradient(p, qi, qj, d, &mut gp, &mut gi, &mut gj);
+        ([gp, gi, gj], d)
+    }
+
+    fn row(vals: &[f32]) -> Vec<f32> {
+        let mut r = vec![0.0; 16];
+        r[..vals.len()].copy_from_slice(vals);
+        r
+    }
+
+    #[test]
+    fn bpr_and_warp_gradients_match_finite_differences() {
+        let p = row(&[0.3, -0.2, 0.5, 0.1]);
+        let qi = row(&[-0.4, 0.25, 0.6, -0.3]);
+        let qj = row(&[0.2, 0.1, -0.5, 0.7]);
+        let (bi, bj, w) = (0.15f32, -0.05f32, 2.5f32);
+        for loss in [Loss::Bpr, Loss::Warp] {
+            // WARP's hinge is active here (x < 1); check that before differencing.
+            if loss == Loss::Warp {
+                assert!(loss64(loss, &p, &qi, &qj, bi, bj, 1.0) > 0.0);
+            }
+            let ([gp, gi, gj], d) = analytic(loss, &p, &qi, &qj, bi, bj, w);
+            let h = 1e-3f32;
+            let l = |p: &[f32], qi: &[f32], qj: &[f32], bi: f32, bj: f32| {
+                loss64(loss, p, qi, qj, bi, bj, f64::from(w))
+            };
+            let close = |num: f64, ana: f32, what: &str| {
+                assert!(
+                    (num - f64::from(ana)).abs() < 1e-3,
+                    "{loss:?} {what}: {num} vs {ana}"
+                );
+            };
+            for f in 0..4 {
+                let (mut a, mut b) = (p.clone(), p.clone());
+                a[f] += h;
+                b[f] -= h;
+                let num =
+                    (l(&a, &qi, &qj, bi, bj) - l(&b, &qi, &qj, bi, bj)) / (2.0 * f64::from(h));
+                close(num, gp[f], "p");
+                let (mut a, mut b) = (qi.clone(), qi.clone());
+                a[f] += h;
+                b[f] -= h;
+                let num = (l(&p, &a, &qj, bi, bj) - l(&p, &b, &qj, bi, bj)) / (2.0 * f64::from(h));
+                close(num, gi[f], "q_i");
+                let (mut a, mut b) = (qj.clone(), qj.clone());
+                a[f] += h;
+                b[f] -= h;
+                let num = (l(&p, &qi, &a, bi, bj) - l(&p, &qi, &b, bi, bj)) / (2.0 * f64::from(h));
+                close(num, gj[f], "q_j");
+            }
+            let num =
+                (l(&p, &qi, &qj, bi + h, bj) - l(&p, &qi, &qj, bi - h, bj)) / (2.0 * f64::from(h));
+            close(num, d, "b_i");
+            let num =
+                (l(&p, &qi, &qj, bi, bj + h) - l(&p, &qi, &qj, bi, bj - h)) / (2.0 * f64::from(h));
+            close(num, -d, "b_j");
+        }
+    }
+
+    #[test]
+    fn bpr_loss_is_stable_and_hand_computed() {
+        let (l, d) = bpr_loss(0.0);
+        assert!((l - 2f32.ln()).abs() < 1e-6 && (d + 0.5).abs() < 1e-6);
+        let (l, d) = bpr_loss(-100.0);
+        assert!((l - 100.0).abs() < 1e-3 && (d + 1.0).abs() < 1e-6);
+        let (l, d) = bpr_loss(100.0);
+        assert!((0.0..1e-30).contains(&l) && d.abs() < 1e-30);
+        assert_eq!(warp_loss(1.5, 1.0, 2.0), (0.0, 0.0));
+        assert_eq!(warp_loss(0.25, 1.0, 2.0), (1.5, -2.0));
+    }
+
+    #[test]
+    fn warp_weights_are_harmonic_numbers_of_the_rank_estimate() {
+        let h = Harmonic::new(100);
+        // 101 items, first try violates: rank estimate 100, L(100) ≈ 5.18738.
+        assert!((warp_weight(&h, 101, 1) - 5.187_378).abs() < 1e-5);
+        // 4 trials: ⌊100/4⌋ = 25.
+        assert!((warp_weight(&h, 101, 4) - h.at(25)).abs() < 1e-7);
+        // L(3) = 1 + 1/2 + 1/3.
+        assert!((h.at(3) - 11.0 / 6.0).abs() < 1e-6);
+        assert_eq!(warp_weight(&h, 5, 10), 0.0);
+    }
+
+    #[test]
+    fn fused_sgd_equals_the_generic_path_with_sgd() {
+        let p0 = row(&[0.3, -0.2, 0.5, 0.1, 0.7]);
+        let qi0 = row(&[-0.4, 0.25, 0.6, -0.3, 0.0]);
+        let qj0 = row(&[0.2, 0.1, -0.5, 0.7, 0.3]);
+        let (d, lr, reg) = (-0.4f32, 0.1f32, 0.05f32);
+        let (mut p, mut qi, mut qj) = (p0.clone(), qi0.clone(), qj0.clone());
+        sgd_triple(&mut p, &mut qi, &mut qj, d, lr, reg);
+        let (mut gp, mut gi, mut gj) = (vec![0.0; 16], vec![0.0; 16], vec![0.0; 16]);
+        triple_gradient(&p0, &qi0, &qj0, d, &mut gp, &mut gi, &mut gj);
+        let step = StepSize {
+            lr,
+            weight_decay: reg,
+            momentum: None,
+        };
+        let (mut p2, mut qi2, mut qj2) = (p0.clone(), qi0.clone(), qj0.clone());
+        Optimizer::Sgd.step(&mut p2, &gp, &mut [], 1, step);
+        Optimizer::Sgd.step(&mut qi2, &gi, &mut [], 1, step);
+        Optimizer::Sgd.step(&mut qj2, &gj, &mut [], 1, step);
+        for f in 0..16 {
+            assert!((p[f] - p2[f]).abs() < 1e-6);
+            assert!((qi[f] - qi2[f]).abs() < 1e-6);
+            assert!((qj[f] - qj2[f]).abs() < 1e-6);
+        }
+        // Hand check of one coordinate: p₀ ← 0.3·(1 − 0.005) − 0.1·(−0.4)·(−0.4 − 0.2).
+        assert!((p[0] - (0.3 * 0.995 - 0.024)).abs() < 1e-6);
+        assert!(p[5..].iter().all(|&x| x == 0.0), "padding stays zero");
+    }
+
+    #[test]
+    fn two_rows_returns_the_requested_rows_in_order() {
+        let mut t: Vec<f32> = (0..12).map(|x| x as f32).collect();
+        let (a, b) = two_rows(&mut t, 2, 0, 4);
+        assert_eq!((a[0], b[0]), (8.0, 0.0));
+        let (a, b) = two_rows(&mut t, 1, 2, 4);
+        assert_eq!((a[0], b[0]), (4.0, 8.0));
+    }
+
+    #[test]
+    fn every_instruction_set_trains_a_block_alike() {
+        // 6 users × 20 items, k = 5 in rows of 16; BPR and WARP, plain SGD.
+        let entries: Vec<Entry> = (0..6u32)
+            .flat_map(|u| {
+                (0..20u32)
+                    .filter(move |i| (u * 7 + i * 3) % 5 == 0)
+                    .map(move |i| Entry {
+                        user: u,
+                        item: i,
+                        value: 1.0,
+                    })
+            })
+            .collect();
+        let index = BlockIndex::new(&entries, 6);
+        let init = |rows: usize, salt: usize| -> Vec<f32> {
+            let mut v = vec![0.0; rows * 16];
+            for r in 0..rows {
+                for f in 0..5 {
+                    v[r * 16 + f] = (((r * 5 + f + salt) * 37 % 17) as f32 - 8.0) / 40.0;
+                }
+            }
+            v
+        };
+        let h = Harmonic::new(20);
+        for loss in [Loss::Bpr, Loss::Warp] {
+            let c = TripleConsts {
+                stride: 16,
+                loss,
+                sampling: PairSampling::PerInteraction,
+                reg: 0.01,
+                reg_bias: 0.01,
+                item_bias: true,
+                optimizer: Optimizer::Sgd,
+                max_tries: 5,
+                margin: 1.0,
+                n_items: 20,
+            };
+            let run = |isa: Isa| {
+                let (mut p, mut q, mut b) = (init(6, 1), init(20, 2), vec![0.0f32; 20]);
+                let mut rng = rng::stream(4, &[]);
+                let out = train_block_with(
+                    isa,
+                    &entries,
+                    &index,
+                    NegativeSampler::uniform(20),
+                    &h,
+                    &mut rng,
+                    &mut UserBin {
+                        factors: &mut p,
+                        state: &mut [],
+                        steps: &mut [0; 6],
+                    },
+                    &mut ItemBin {
+                        factors: &mut q,
+                        bias: &mut b,
+                        state: &mut [],
+                        bias_state: &mut [],
+                        steps: &mut [0; 20],
+                    },
+                    &c,
+                    &|_, _| (0.05, None),
+                );
+                (out, p, q, b)
+            };
+            let (o0, p0, q0, b0) = run(Isa::Portable);
+            assert!(o0.updates > 0);
+            for isa in [Isa::Avx2, Isa::Avx512] {
+                let (o, p, q, b) = run(isa);
+                assert_eq!((o.samples, o.updates), (o0.samples, o0.updates), "{isa:?}");
+                assert!(
+                    (o.loss - o0.loss).abs() < 1e-3 * o0.loss.max(1.0),
+                    "{isa:?}"
+                );
+                for (x, y) in p
+                    .iter()
+                    .zip(&p0)
+                    .chain(q.iter().zip(&q0))
+                    .chain(b.iter().zip(&b0))
+                {
+                    assert!((x - y).abs() < 1e-4, "{isa:?} {loss:?}: {x} vs {y}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Implicit-feedback matrix factorization ranked by pairwise losses: BPR-MF (Rendle et
+//! al. 2009) and WARP-MF (Weston et al. 2011, as in LightFM), trained by the shared
+//! block-parallel SGD engine.
+//!
+//! * [`hyperparams`](BprParams) — the parameters (one model kind `bpr`, `loss = "bpr" |
+//!   "warp"`), with their table of defaults and ranges.
+//! * [`sampler`] — positives of a block, negatives among the user's unseen items of the
+//!   block's item bin (exact, never a seen item).
+//! * [`kernel`] — losses, gradients, the per-block loop (fused SGD path and generic
+//!   optimizer path).
+//! * `train` — the [`crate::engine::Trainer`] over the grid; `model` — [`BprModel`];
+//!   `persist` — model files.
+
+mod hyperparams;
+pub mod kernel;
+mod model;
+mod persist;
+pub mod sampler;
+pub(crate) mod train;
+
+pub use hyperparams::{BprParams, BprValidParams, Loss, PairSampling};
+pub use model::BprModel;
+pub use persist::KIND;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,108 @@
+//! The trained implicit-feedback factor model.
+
+use std::sync::Arc;
+
+use rustrec_data::{IdMap, ItemIdx, UserIdx};
+
+use super::hyperparams::BprValidParams;
+use super::kernel::dot;
+use crate::engine::RowTable;
+use crate::recommender::Recommender;
+
+/// A trained BPR-MF or WARP-MF model: `score(u, i) = p_u·q_i + b_i`.
+///
+/// Users without training interactions keep zero factors, so their scores are the item
+/// biases (a popularity-like order); items without training interactions start at zero
+/// and only ever move as sampled negatives, so they rank low — the cold-start policy.
+#[derive(Clone, PartialEq)]
+pub struct BprModel {
+    pub(crate) users: Arc<IdMap>,
+    pub(crate) items: Arc<IdMap>,
+    pub(crate) user_factors: RowTable,
+    pub(crate) item_factors: RowTable,
+    pub(crate) item_bias: Vec<f32>,
+    pub(crate) params: BprValidParams,
+    pub(crate) user_seen: Vec<bool>,
+    pub(crate) item_seen: Vec<bool>,
+}
+
+impl std::fmt::Debug for BprModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "BprModel({:?}, {} users × {} items, k = {})",
+            self.params.0.loss,
+            self.users.len(),
+            self.items.len(),
+            self.factors()
+        )
+    }
+}
+
+impl BprModel {
+    /// Number of latent factors.
+    pub fn factors(&self) -> usize {
+        self.user_factors.cols()
+    }
+
+    /// The parameters the model was trained with.
+    pub fn params(&self) -> &BprValidParams {
+        &self.params
+    }
+
+    /// User factors as a dense `n_users × k` row-major matrix.
+    pub fn user_factors(&self) -> Vec<f32> {
+        self.user_factors.to_dense()
+    }
+
+    /// Item factors as a dense `n_items × k` row-major matrix.
+    pub fn item_factors(&self) -> Vec<f32> {
+        self.item_factors.to_dense()
+    }
+
+    /// Item biases (all zero when the model has none).
+    pub fn item_biases(&self) -> &[f32] {
+        &self.item_bias
+    }
+
+    /// Whether the user had training interactions.
+    pub fn knows_user(&self, user: UserIdx) -> bool {
+        self.user_seen.get(user.index()).copied().unwrap_or(false)
+    }
+
+    /// Whether the item had training interactions.
+    pub fn knows_item(&self, item: ItemIdx) -> bool {
+        self.item_seen.get(item.index()).copied().unwrap_or(false)
+    }
+}
+
+impl Recommender for BprModel {
+    fn kind(&self) -> &'static str {
+        super::persist::KIND
+    }
+
+    fn user_ids(&self) -> &Arc<IdMap> {
+        &self.users
+    }
+
+    fn item_ids(&self) -> &Arc<IdMap> {
+        &self.items
+    }
+
+    fn score_into(&self, user: UserIdx, out: &mut [f32]) {
+        let p = self.user_factors.row(user.index());
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.item_bias[i] + dot(p, self.item_factors.row(i));
+        }
+    }
+
+    #[inline]
+    fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
+        let i = item.index();
+        self.item_bias[i]
+            + dot(
+                self.user_factors.row(user.index()),
+                self.item_factors.row(i),
+            )
+    }
+}

@@ -1,0 +1,187 @@
+//! Saving and loading [`BprModel`] in the rustrec model file format.
+//!
+//! Tensors: `user_factors` (n_users × k), `item_factors` (n_items × k), `item_bias`,
+//! `user_seen` / `item_seen` (1 for rows that had training data). The header's `params`
+//! hold the [`BprParams`] (the loss among them).
+
+use rustrec_io::{Header, ModelFile, Tensor};
+
+use super::hyperparams::BprParams;
+use super::model::BprModel;
+use crate::engine::RowTable;
+use crate::error::{ModelError, Result};
+
+/// The `kind` written in BPR/WARP model files.
+pub const KIND: &str = "bpr";
+
+fn flags(v: &[bool]) -> Tensor {
+    Tensor::vector(v.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>())
+}
+
+impl BprModel {
+    /// The model as a model file (header `params`, tensors, id maps); the caller fills in
+    /// `training` and the data fingerprint.
+    pub fn to_model_file(&self) -> Result<ModelFile> {
+        let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
+        let mut header = Header::new(KIND, nu, ni);
+        header.params = serde_json::to_value(self.params.params())
+            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
+            .with("user_factors", Tensor::matrix(nu, k, self.user_factors()))?
+            .with("item_factors", Tensor::matrix(ni, k, self.item_factors()))?
+            .with("item_bias", Tensor::vector(self.item_bias.clone()))?
+            .with("user_seen", flags(&self.user_seen))?
+            .with("item_seen", flags(&self.item_seen))?;
+        Ok(file)
+    }
+
+    /// Rebuilds a model from a model file of kind `bpr`.
+    pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
+        if file.header.kind != KIND {
+            return Err(ModelError::Data(format!(
+                "model file holds a `{}` model, not `{KIND}`",
+                file.header.kind
+            )));
+        }
+        let params: BprParams = serde_json::from_value(file.header.params.clone())
+            .map_err(|e| ModelError::Data(format!("model file parameters: {e}")))?;
+        let params = params.check()?;
+        let (nu, ni, k) = (
+            file.user_ids.len(),
+            file.item_ids.len(),
+            params.params().factors,
+        );
+        let user_factors = file.take::<f32>("user_factors", &[nu, k])?;
+        let item_factors = file.take::<f32>("item_factors", &[ni, k])?;
+        let item_bias = file.take::<f32>("item_bias", &[ni])?;
+        let user_seen = file
+            .u32("user_seen", &[nu])?
+            .iter()
+            .map(|&v| v != 0)
+            .collect();
+        let item_seen = file
+            .u32("item_seen", &[ni])?
+            .iter()
+            .map(|&v| v != 0)
+            .collect();
+        Ok(BprModel {
+            users: std::sync::Arc::new(file.user_ids),
+            items: std::sync::Arc::new(file.item_ids),
+            user_factors: RowTable::from_dense(nu, k, &user_factors),
+            item_factors: RowTable::from_dense(ni, k, &item_factors),
+            item_bias,
+            params,
+            user_seen,
+            item_seen,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rustrec_data::{IdMap, ItemIdx, UserIdx};
+
+    use super::*;
+    use crate::bpr::Loss;
+    use crate::recommender::Recommender;
+    use crate::registry::TrainedModel;
+
+    /// A hand-made model: 2 users × 3 items, k = 2, raw ids 10, 20 and 100, 200, 300.
+    fn hand_made() -> BprModel {
+        let params = BprParams::default()
+            .loss(Loss::Warp)
+            .factors(2)
+            .epochs(3)
+            .check()
+            .unwrap();
+        BprModel {
+            users: Arc::new(IdMap::from_ints([10, 20]).unwrap()),
+            items: Arc::new(IdMap::from_ints([100, 200, 300]).unwrap()),
+            user_factors: RowTable::from_dense(2, 2, &[0.5, -1.0, 2.0, 0.25]),
+            item_factors: RowTable::from_dense(3, 2, &[1.0, 2.0, -0.5, 0.5, 0.0, 0.0]),
+            item_bias: vec![0.3, 0.0, -0.4],
+            params,
+            user_seen: vec![true, true],
+            item_seen: vec![true, true, false],
+        }
+    }
+
+    /// `b_i + p_u·q_i` of the hand-made model, written out.
+    const EXPECTED: [[f32; 3]; 2] = [
+        [0.3 + (0.5 - 2.0), -0.25 - 0.5, -0.4],
+        [0.3 + (2.0 + 0.5), -1.0 + 0.125, -0.4],
+    ];
+
+    fn fixture_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bpr-v1.safetensors")
+    }
+
+    /// Training data in the model's id space, with no interactions.
+    fn no_data(m: &BprModel) -> rustrec_data::Interactions {
+        rustrec_data::Interactions::from_csr(
+            Arc::clone(&m.users),
+            Arc::clone(&m.items),
+            vec![0; m.users.len() + 1],
+            vec![],
+            vec![],
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn save_then_load_gives_the_same_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.safetensors");
+        let train = no_data(&hand_made());
+        TrainedModel::Bpr(hand_made())
+            .save(&path, &train, serde_json::json!({"epochs": 3}))
+            .unwrap();
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.data_fingerprint, train.fingerprint());
+        let TrainedModel::Bpr(loaded) = loaded.model else {
+            panic!("not a BPR model")
+        };
+        assert_eq!(loaded, hand_made());
+    }
+
+    /// The committed file of format version 1 keeps loading, with the same scores.
+    /// `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models bpr_v1` rewrites it.
+    #[test]
+    fn bpr_v1_fixture_loads_with_the_scores_it_was_saved_with() {
+        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
+            TrainedModel::Bpr(hand_made())
+                .save(
+                    fixture_path(),
+                    &no_data(&hand_made()),
+                    serde_json::json!({"fixture": true}),
+                )
+                .unwrap();
+        }
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
+        assert_eq!(header.format_version, 1);
+        assert_eq!(header.kind, "bpr");
+        for (u, row) in EXPECTED.iter().enumerate() {
+            for (i, &want) in row.iter().enumerate() {
+                let got = model.predict(UserIdx(u as u32), ItemIdx(i as u32));
+                assert!((got - want).abs() < 1e-6, "({u}, {i}): {got}");
+            }
+        }
+        let TrainedModel::Bpr(m) = &model else {
+            panic!("not a BPR model")
+        };
+        assert_eq!(m.params().params().loss, Loss::Warp);
+        assert!(!m.knows_item(ItemIdx(2)));
+    }
+
+    #[test]
+    fn a_file_of_another_kind_is_refused_by_name() {
+        let mut file = hand_made().to_model_file().unwrap();
+        file.header.kind = "mf".into();
+        let err = BprModel::from_model_file(file).unwrap_err().to_string();
+        assert!(err.contains("mf"), "{err}");
+    }
+}

@@ -1,0 +1,269 @@
+//! Training BPR-MF / WARP-MF with the block-parallel engine.
+//!
+//! The grid ([`Grid`]) cuts users and items into `bins` seeded ranges; a block's
+//! positives are its entries, its negatives come from its item bin (see
+//! [`super::sampler`]), so a block touches only its own user and item rows and the
+//! diagonals run in parallel without races. Each block draws from its own stream seeded by
+//! (seed, epoch, block): a seed and a bin count reproduce a model bit for bit, whatever
+//! the thread count.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rustrec_data::{Interactions, ItemIdx, UserIdx};
+
+use super::hyperparams::{BprParams, BprValidParams};
+use super::kernel::{self, Harmonic, ItemBin, TripleConsts, UserBin};
+use super::model::BprModel;
+use super::sampler::{BlockIndex, NegativeSampler};
+use crate::engine::epochs::{self, EpochStats, Trainer};
+use crate::engine::grid::Grid;
+use crate::engine::optimizer::Optimizer;
+use crate::engine::rng;
+use crate::engine::table::RowTable;
+use crate::engine::thread_pool;
+use crate::error::{ModelError, Result};
+use crate::fit::{Fit, FitContext};
+use crate::mf::train::{init_table, split_by};
+
+impl Fit for BprValidParams {
+    type Model = BprModel;
+
+    fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<BprModel> {
+        if train.nnz() == 0 {
+            return Err(ModelError::Data(
+                "the training data holds no interactions".into(),
+            ));
+        }
+        let started = Instant::now();
+        let threads = ctx.effective_threads();
+        let pool = thread_pool(threads)?;
+        let epochs = self.0.epochs;
+        let seed = ctx.seed;
+        pool.install(|| {
+            let mut trainer = BprTrainer::new(self, train, seed, threads);
+            ctx.profile.prepare += started.elapsed().as_secs_f64();
+            epochs::train(&mut trainer, epochs, ctx)
+        })
+    }
+}
+
+/// A model under training: parameters in the grid's (shuffled) row order.
+pub(crate) struct BprTrainer<'a> {
+    params: &'a BprValidParams,
+    train: &'a Interactions,
+    grid: Grid,
+    seed: u64,
+    /// Per block (`r · bins + c`): its positives grouped by user.
+    index: Vec<BlockIndex>,
+    /// Per item bin: prefix sums of the negative weights (empty when uniform).
+    cdf: Vec<Vec<f64>>,
+    harmonic: Harmonic,
+    p: RowTable,
+    q: RowTable,
+    bi: Vec<f32>,
+    p_state: Vec<f32>,
+    q_state: Vec<f32>,
+    bi_state: Vec<f32>,
+    u_steps: Vec<u32>,
+    i_steps: Vec<u32>,
+    /// Positives skipped so far because their user had seen a whole item bin.
+    pub(crate) skipped: u64,
+}
+
+impl<'a> BprTrainer<'a> {
+    pub(crate) fn new(
+        params: &'a BprValidParams,
+        train: &'a Interactions,
+        seed: u64,
+        threads: usize,
+    ) -> Self {
+        let p = &params.0;
+        let bins = p.bins.unwrap_or(4 * threads.max(2));
+        let grid = Grid::new(train, bins, seed);
+        let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
+        let mut init_rng = rng::stream(seed, &[0x696e_6974]);
+        let p_orig = init_table(
+            p.init,
+            nu,
+            k,
+            |u| train.user_degree(UserIdx(u as u32)) > 0,
+            &mut init_rng,
+        );
+        let q_orig = init_table(
+            p.init,
+            ni,
+            k,
+            |i| train.item_degree(ItemIdx(i as u32)) > 0,
+            &mut init_rng,
+        );
+        let b = grid.bins();
+        let index = (0..b * b)
+            .map(|blk| {
+                let r = blk / b;
+                let users = grid.user_bounds[r + 1] - grid.user_bounds[r];
+                BlockIndex::new(grid.block(r, blk % b), users)
+            })
+            .collect();
+        let cdf = if p.popularity_alpha > 0.0 {
+            (0..b)
+                .map(|c| {
+                    let mut acc = 0.0f64;
+                    let mut v = vec![0.0];
+                    for pos in grid.item_bounds[c]..grid.item_bounds[c + 1] {
+                        let item = grid.item_order[pos];
+                        let count = train.item_degree(ItemIdx(item)) as f64;
+                        acc += (count + 1.0).powf(f64::from(p.popularity_alpha));
+                        v.push(acc);
+                    }
+                    v
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let slots = p.optimizer.slots();
+        let stride = p_orig.stride();
+        // Adagrad's one slot is the squared-gradient sum; other optimizers start at zero.
+        let acc0 = match p.optimizer {
+            Optimizer::Adagrad { .. } => p.initial_accumulator,
+            _ => 0.0,
+        };
+        BprTrainer {
+            params,
+            train,
+            seed,
+            index,
+            cdf,
+            harmonic: Harmonic::new(ni),
+            p: p_orig.gather(&grid.user_order),
+            q: q_orig.gather(&grid.item_order),
+            bi: vec![0.0; ni],
+            p_state: vec![acc0; nu * slots * stride],
+            q_state: vec![acc0; ni * slots * stride],
+            bi_state: vec![acc0; ni * slots],
+            u_steps: vec![0; nu],
+            i_steps: vec![0; ni],
+            skipped: 0,
+            grid,
+        }
+    }
+}
+
+impl Trainer for BprTrainer<'_> {
+    type Model = BprModel;
+
+    fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
+        let p: &BprParams = &self.params.0;
+        let bins = self.grid.bins();
+        let epochs = p.epochs;
+        let (base_lr, schedule) = (f64::from(p.lr), p.schedule);
+        let progress = move |step: usize, k: usize, n: usize| -> f64 {
+            let within = if n == 0 { 0.0 } else { k as f64 / n as f64 };
+            (epoch as f64 + (step as f64 + within) / bins as f64) / epochs as f64
+        };
+        let seed = self.seed;
+        let stride = self.p.stride();
+        let slots = p.optimizer.slots();
+        let consts = TripleConsts {
+            stride,
+            loss: p.loss,
+            sampling: p.sampling,
+            reg: p.reg,
+            reg_bias: p.reg_bias.unwrap_or(p.reg),
+            item_bias: p.item_bias,
+            optimizer: p.optimizer,
+            max_tries: p.max_tries,
+            margin: p.margin,
+            n_items: self.train.n_items(),
+        };
+        let Grid {
+            blocks,
+            user_bounds,
+            item_bounds,
+            ..
+        } = &mut self.grid;
+        let mut ub: Vec<UserBin<'_>> = split_by(self.p.as_mut_slice(), user_bounds, stride)
+            .into_iter()
+            .zip(split_by(&mut self.p_state, user_bounds, slots * stride))
+            .zip(split_by(&mut self.u_steps, user_bounds, 1))
+            .map(|((factors, state), steps)| UserBin {
+                factors,
+                state,
+                steps,
+            })
+            .collect();
+        let mut ib: Vec<ItemBin<'_>> = split_by(self.q.as_mut_slice(), item_bounds, stride)
+            .into_iter()
+            .zip(split_by(&mut self.bi, item_bounds, 1))
+            .zip(split_by(&mut self.q_state, item_bounds, slots * stride))
+            .zip(split_by(&mut self.bi_state, item_bounds, slots))
+            .zip(split_by(&mut self.i_steps, item_bounds, 1))
+            .map(|((((factors, bias), state), bias_state), steps)| ItemBin {
+                factors,
+                bias,
+                state,
+                bias_state,
+                steps,
+            })
+            .collect();
+        let (index, cdf, harmonic) = (&self.index, &self.cdf, &self.harmonic);
+        let results = blocks.run_epoch(seed, epoch, &mut ub, &mut ib, |id, us, is, entries| {
+            let t0 = Instant::now();
+            let mut rng = Grid::block_rng(seed, id);
+            let sampler = match cdf.get(id.item_bin) {
+                Some(c) => NegativeSampler::weighted(c),
+                None => NegativeSampler::uniform(is.bias.len() as u32),
+            };
+            let step_at = |k: usize, n: usize| {
+                let t = progress(id.step, k, n);
+                (
+                    schedule.lr_at(base_lr, t, epochs) as f32,
+                    schedule.momentum_at(t).map(|m| m as f32),
+                )
+            };
+            let out = kernel::train_block(
+                entries,
+                &index[id.user_bin * bins + id.item_bin],
+                sampler,
+                harmonic,
+                &mut rng,
+                us,
+                is,
+                &consts,
+                &step_at,
+            );
+            (out, t0.elapsed().as_secs_f64())
+        });
+        let mut stats = EpochStats {
+            learning_rate: schedule.lr_at(base_lr, (epoch + 1) as f64 / epochs as f64, epochs),
+            ..Default::default()
+        };
+        for (out, seconds) in results {
+            stats.loss_sum += out.loss;
+            stats.samples += out.samples - out.skipped;
+            stats.update_seconds += seconds;
+            self.skipped += out.skipped;
+        }
+        Ok(stats)
+    }
+
+    fn snapshot(&self) -> BprModel {
+        let g = &self.grid;
+        let train = self.train;
+        BprModel {
+            users: Arc::clone(train.user_ids()),
+            items: Arc::clone(train.item_ids()),
+            user_factors: self.p.gather(&g.user_pos),
+            item_factors: self.q.gather(&g.item_pos),
+            item_bias: g.item_pos.iter().map(|&p| self.bi[p as usize]).collect(),
+            params: self.params.clone(),
+            user_seen: (0..train.n_users())
+                .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
+                .collect(),
+            item_seen: (0..train.n_items())
+                .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
+                .collect(),
+        }
+    }
+}
