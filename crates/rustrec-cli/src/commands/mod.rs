@@ -11,9 +11,11 @@ mod eval;
 mod fit;
 mod predict;
 mod recommend;
+mod split;
 mod synth;
 
-/// The subcommands.
+/// The subcommands (clap parses one per run, so the size of the largest does not matter).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole pipeline on built-in synthetic data (no files, no network): generate,
@@ -31,6 +33,8 @@ pub enum Command {
     Predict(predict::Args),
     /// Recommend the top-N items of a saved model for a user, or for every user to a file.
     Recommend(recommend::Args),
+    /// Split a rating file into train and test (and validation) files.
+    Split(split::Args),
     /// Write a synthetic rating file shaped like a MovieLens release (exact user, item and
     /// rating counts, MovieLens-like activity, popularity and rating marginal), optionally
     /// with a seeded random train/test split.
@@ -46,6 +50,7 @@ pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(args, globals),
         Command::Predict(args) => predict::run(args, globals),
         Command::Recommend(args) => recommend::run(args, globals),
+        Command::Split(args) => split::run(args, globals),
         Command::Synth(args) => synth::run(args, globals),
     }
 }

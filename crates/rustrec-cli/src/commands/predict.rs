@@ -43,7 +43,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .with_context(|| format!("cannot read {}", path.display()))?;
         for (n, line) in text.lines().enumerate() {
             let fields: Vec<&str> = line
-                .split(|c: char| c == '\t' || c == ' ' || c == ',' || c == ':')
+                .split(['\t', ' ', ',', ':'])
                 .filter(|f| !f.is_empty())
                 .collect();
             if fields.is_empty() {

@@ -10,6 +10,8 @@ use crate::recommender::Recommender;
 
 /// A trained biased matrix factorization: `r̂ = out(μ + b_u + b_i + p_u·q_i)`.
 ///
+/// With `clip = [lo, hi]` in its parameters, every prediction is then clamped to `[lo, hi]`.
+///
 /// Users and items that had no training interactions keep zero factors and zero biases,
 /// so their predictions fall back to `out(μ + b_i)` (unseen user), `out(μ + b_u)` (unseen
 /// item) or `out(μ)` — the documented cold-start policy.
@@ -87,12 +89,16 @@ impl MfModel {
         self.item_seen.get(item.index()).copied().unwrap_or(false)
     }
 
-    /// Applies the output function to a raw score.
+    /// Applies the output function, then the `clip` range if any, to a raw score.
     #[inline]
     pub(crate) fn output(&self, z: f32) -> f32 {
-        match self.params.0.output {
+        let r = match self.params.0.output {
             Output::Identity => z,
             Output::Sigmoid { lo, hi } => lo + (hi - lo) * sigmoid(z),
+        };
+        match self.params.0.clip {
+            Some([lo, hi]) => r.clamp(lo, hi),
+            None => r,
         }
     }
 }

@@ -114,6 +114,11 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
         figures.insert("refit_epochs".into(), json!(best));
     }
     figures.insert("epochs_run".into(), json!(history.len()));
+    // The validation metrics of the kept epoch, as `validation_<name>`.
+    let kept = best_epoch.and_then(|b| history.iter().find(|r| r.epoch == b));
+    for (name, value) in kept.map(|r| r.validation.as_slice()).unwrap_or_default() {
+        figures.insert(format!("validation_{name}"), number(*value));
+    }
     if let Some(b) = best_epoch {
         figures.insert("best_epoch".into(), json!(b));
     }
