@@ -10,10 +10,13 @@
 pub mod engine;
 mod error;
 mod fit;
+pub mod hybrid;
+pub mod knn;
 pub mod mf;
 pub mod rating;
 mod recommender;
 mod registry;
+pub mod slim;
 pub mod topn;
 
 pub use error::{ModelError, Result};

@@ -6,10 +6,15 @@ use std::sync::Arc;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use rustrec_data::content::ItemContent;
+
+use crate::error::{ModelError, Result};
 use crate::fit::{Fit, FitContext};
+use crate::hybrid::HybridParams;
+use crate::knn::{ContentFiles, ItemItemModel, ItemKnnCbfParams, ItemKnnParams};
 use crate::mf::{MfModel, MfParams};
 use crate::recommender::Recommender;
+use crate::slim::SlimMseParams;
 
 /// Parameters of any model, tagged by `kind` (as in a config's `[model]` table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,6 +22,15 @@ use crate::recommender::Recommender;
 pub enum ModelSpec {
     /// Biased matrix factorization for ratings.
     Mf(MfParams),
+    /// SLIM with the squared error, trained by SGD (the course notebook).
+    SlimMse(SlimMseParams),
+    /// ItemKNN collaborative filtering.
+    ItemKnn(ItemKnnParams),
+    /// ItemKNN content-based filtering (needs item content: see
+    /// [`ModelSpec::fit_with_content`]).
+    ItemKnnCbf(ItemKnnCbfParams),
+    /// Weighted sum of item × item matrices with weights learned on validation data.
+    Hybrid(HybridParams),
 }
 
 impl Default for ModelSpec {
@@ -39,6 +53,10 @@ impl ModelSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             ModelSpec::Mf(_) => "mf",
+            ModelSpec::SlimMse(_) => crate::slim::KIND,
+            ModelSpec::ItemKnn(_) => crate::knn::CF_KIND,
+            ModelSpec::ItemKnnCbf(_) => crate::knn::CBF_KIND,
+            ModelSpec::Hybrid(_) => crate::hybrid::KIND,
         }
     }
 
@@ -46,6 +64,10 @@ impl ModelSpec {
     pub fn task(&self) -> Task {
         match self {
             ModelSpec::Mf(_) => Task::Rating,
+            ModelSpec::SlimMse(_)
+            | ModelSpec::ItemKnn(_)
+            | ModelSpec::ItemKnnCbf(_)
+            | ModelSpec::Hybrid(_) => Task::Ranking,
         }
     }
 
@@ -53,6 +75,8 @@ impl ModelSpec {
     pub fn epochs(&self) -> Option<usize> {
         match self {
             ModelSpec::Mf(p) => Some(p.epochs),
+            ModelSpec::SlimMse(p) => Some(p.epochs),
+            ModelSpec::ItemKnn(_) | ModelSpec::ItemKnnCbf(_) | ModelSpec::Hybrid(_) => None,
         }
     }
 
@@ -60,6 +84,8 @@ impl ModelSpec {
     pub fn with_epochs(&self, epochs: usize) -> Self {
         match self {
             ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
+            ModelSpec::SlimMse(p) => ModelSpec::SlimMse(p.clone().epochs(epochs)),
+            other => other.clone(),
         }
     }
 
@@ -67,13 +93,74 @@ impl ModelSpec {
     pub fn check(&self) -> Result<()> {
         match self {
             ModelSpec::Mf(p) => p.check().map(|_| ()),
+            ModelSpec::SlimMse(p) => p.check().map(|_| ()),
+            ModelSpec::ItemKnn(p) => p.check().map(|_| ()),
+            ModelSpec::ItemKnnCbf(p) => p.check().map(|_| ()),
+            ModelSpec::Hybrid(p) => p.check().map(|_| ()),
         }
     }
 
-    /// Checks the parameters and trains on `train`.
+    /// The item-content files the model needs, in the order
+    /// [`ModelSpec::fit_with_content`] takes their matrices (empty for pure CF models).
+    pub fn content_files(&self) -> Vec<ContentFiles> {
+        match self {
+            ModelSpec::ItemKnnCbf(p) => vec![p.content_files()],
+            ModelSpec::Hybrid(p) => p.content_files(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reads the item content the model needs from `data_dir`, over the item id map of the
+    /// training data: one list of [`ItemContent`] matrices per entry of
+    /// [`ModelSpec::content_files`]. This is how a runner supplies content:
+    /// `let content = spec.load_content(dir, train.item_ids())?;
+    /// spec.fit_with_content(&train, &content, &mut ctx)`.
+    pub fn load_content(
+        &self,
+        data_dir: &std::path::Path,
+        items: &IdMap,
+    ) -> Result<Vec<Vec<ItemContent>>> {
+        self.content_files()
+            .iter()
+            .map(|f| f.load(data_dir, items))
+            .collect()
+    }
+
+    /// Checks the parameters and trains on `train`. Models that need item content
+    /// (non-empty [`ModelSpec::content_files`]) fail here: use
+    /// [`ModelSpec::fit_with_content`].
     pub fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<TrainedModel> {
+        self.fit_with_content(train, &[], ctx)
+    }
+
+    /// Checks the parameters and trains on `train`, with `content[m]` the matrices of
+    /// `content_files()[m]` (from [`ModelSpec::load_content`]); models without content
+    /// ignore it.
+    pub fn fit_with_content(
+        &self,
+        train: &Interactions,
+        content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        let wanted = self.content_files().len();
+        if content.len() != wanted {
+            return Err(ModelError::Data(format!(
+                "model kind `{}` needs {wanted} item-content set(s), {} given (read them with \
+                 ModelSpec::load_content)",
+                self.kind(),
+                content.len()
+            )));
+        }
         Ok(match self {
             ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
+            ModelSpec::SlimMse(p) => TrainedModel::ItemItem(p.check()?.fit(train, ctx)?),
+            ModelSpec::ItemKnn(p) => TrainedModel::ItemItem(p.check()?.fit(train, ctx)?),
+            ModelSpec::ItemKnnCbf(p) => {
+                TrainedModel::ItemItem(p.check()?.fit_with_content(train, &content[0], ctx)?)
+            }
+            ModelSpec::Hybrid(p) => {
+                TrainedModel::ItemItem(p.check()?.fit_with_content(train, content, ctx)?)
+            }
         })
     }
 }
@@ -83,6 +170,9 @@ impl ModelSpec {
 pub enum TrainedModel {
     /// Biased matrix factorization.
     Mf(MfModel),
+    /// Any item-based model (SLIM-MSE, ItemKNN-CF, ItemKNN-CBF, hybrid): its `kind` says
+    /// which.
+    ItemItem(ItemItemModel),
 }
 
 impl TrainedModel {
@@ -96,6 +186,7 @@ impl TrainedModel {
     ) -> Result<()> {
         let mut file = match self {
             TrainedModel::Mf(m) => m.to_model_file()?,
+            TrainedModel::ItemItem(m) => m.to_model_file()?,
         };
         file.header.data_fingerprint = data_fingerprint;
         file.header.training = training;
@@ -110,10 +201,14 @@ impl TrainedModel {
         let header = file.header.clone();
         let model = match header.kind.as_str() {
             crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
+            k if crate::knn::ITEM_ITEM_KINDS.contains(&k) => {
+                TrainedModel::ItemItem(ItemItemModel::from_model_file(file)?)
+            }
             other => {
                 return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf)",
-                    path.as_ref().display()
+                    "{}: unknown model kind `{other}` (this build knows: mf, {})",
+                    path.as_ref().display(),
+                    crate::knn::ITEM_ITEM_KINDS.join(", ")
                 )));
             }
         };
@@ -124,6 +219,7 @@ impl TrainedModel {
     pub fn as_recommender(&self) -> &dyn Recommender {
         match self {
             TrainedModel::Mf(m) => m,
+            TrainedModel::ItemItem(m) => m,
         }
     }
 }

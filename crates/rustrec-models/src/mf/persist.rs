@@ -146,7 +146,9 @@ mod tests {
         let (loaded, header) = TrainedModel::load(&path).unwrap();
         assert_eq!(header.data_fingerprint, 0xfeed);
         assert_eq!(header.training["epochs"], 3);
-        let TrainedModel::Mf(loaded) = loaded;
+        let TrainedModel::Mf(loaded) = loaded else {
+            panic!("an mf file loaded as another kind")
+        };
         assert_eq!(loaded, hand_made());
     }
 
@@ -168,7 +170,9 @@ mod tests {
                 assert!((got - expected(u, i)).abs() < 1e-6, "({u}, {i}): {got}");
             }
         }
-        let TrainedModel::Mf(m) = &model;
+        let TrainedModel::Mf(m) = &model else {
+            panic!("an mf file loaded as another kind")
+        };
         assert_eq!(m.predict_raw("20", "300").0, expected(1, 2));
         assert!(!m.knows_item(ItemIdx(2)));
     }
