@@ -95,10 +95,25 @@ pub fn draw(rng: &mut Rng, lo: usize, hi: usize) -> usize {
     lo + below(rng, (hi - lo) as u32) as usize
 }
 
+/// Reusable buffers of one group (no allocation per sample, nor per epoch once warm).
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    drawn: Vec<u32>,
+    ordered: Vec<u32>,
+    offsets: Vec<usize>,
+}
+
 /// Runs `n` samples of the group of items `first..first + rows.len() / n_items` on its rows
 /// of the transposed table, drawing from the group's CSC positions with `rng`. Returns the
 /// sum of squared errors. Every profile item must be `< n_items` (as in any
 /// [`Interactions`] with `n_items` items).
+///
+/// The `n` positions are drawn first, in the notebook's way, then applied grouped by
+/// target item with each item's samples in their drawn order. A sample `(u, i, r)` reads
+/// and writes only the column `S[·, i]`, so samples of different items commute: the result
+/// is that of applying them in drawn order (up to float summation order), while each row
+/// is brought into L1 once per epoch instead of once per sample.
+#[allow(clippy::too_many_arguments)]
 pub fn run_group(
     rows: &mut [f32],
     n_items: usize,
@@ -107,35 +122,67 @@ pub fn run_group(
     n: u64,
     rng: &mut Rng,
     up: &Update,
+    scratch: &mut Scratch,
 ) -> f64 {
     let group_items = rows.len() / n_items;
     let (lo, hi) = (data.item_ptr[first], data.item_ptr[first + group_items]);
     if hi == lo {
         return 0.0;
     }
+    let Scratch {
+        drawn,
+        ordered,
+        offsets,
+    } = scratch;
+    drawn.clear();
+    drawn.extend((0..n).map(|_| draw(rng, lo, hi) as u32));
+    // Stable counting sort of the drawn positions by item.
+    offsets.clear();
+    offsets.resize(group_items + 1, 0);
+    for &k in drawn.iter() {
+        offsets[data.item_of[k as usize] as usize - first + 1] += 1;
+    }
+    for l in 0..group_items {
+        offsets[l + 1] += offsets[l];
+    }
+    ordered.clear();
+    ordered.resize(drawn.len(), 0);
+    {
+        let mut next: Vec<usize> = offsets[..group_items].to_vec();
+        for &k in drawn.iter() {
+            let slot = &mut next[data.item_of[k as usize] as usize - first];
+            ordered[*slot] = k;
+            *slot += 1;
+        }
+    }
     let plain = up.is_plain();
     let mut loss = 0.0f64;
-    for _ in 0..n {
-        let k = draw(rng, lo, hi);
-        let local = data.item_of[k] as usize - first;
-        let (u, r) = (data.users[k], data.values[k]);
-        let (items, values) = data.profile(u);
+    for local in 0..group_items {
         let col = &mut rows[local * n_items..(local + 1) * n_items];
         let i = first + local;
-        let e = if plain {
-            step_plain(col, items, values, r, up.lr)
-        } else {
-            step_general(col, items, values, r, up)
-        };
-        if up.exclude_diagonal {
-            col[i] = 0.0;
+        for &k in &ordered[offsets[local]..offsets[local + 1]] {
+            let (u, r) = (data.users[k as usize], data.values[k as usize]);
+            let (items, values) = data.profile(u);
+            let e = if plain {
+                step_plain(col, items, values, r, up.lr)
+            } else {
+                step_general(col, items, values, r, up)
+            };
+            if up.exclude_diagonal {
+                col[i] = 0.0;
+            }
+            loss += f64::from(e) * f64::from(e);
         }
-        loss += f64::from(e) * f64::from(e);
     }
     loss
 }
 
 /// The plain update on one column; returns the error `e`.
+///
+/// A plain loop: AVX-512 gathers and scatters (16 lanes, masked tail) were measured slower
+/// on this machine's AMD EPYC (8 epochs of ML-1M, one thread: 4.0 s of CPU against 3.1 s),
+/// and a gather for the dot product with a scalar scatter no faster than this loop, so the
+/// kernel stays free of `unsafe`.
 #[inline]
 fn step_plain(col: &mut [f32], items: &[u32], values: &[f32], r: f32, lr: f32) -> f32 {
     let e = r - gather_dot(col, items, values);

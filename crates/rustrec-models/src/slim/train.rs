@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use rustrec_data::Interactions;
 
 use super::hyperparams::{SlimInit, SlimMseValidParams};
-use super::kernel::{Samples, Update, item_of_positions, run_group};
+use super::kernel::{Samples, Scratch, Update, item_of_positions, run_group};
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::{rng, thread_pool};
 use crate::error::{ModelError, Result};
@@ -31,6 +31,7 @@ pub struct SlimTrainer<'a> {
     bounds: Vec<usize>,
     pool: rayon::ThreadPool,
     seed: u64,
+    scratch: Vec<Scratch>,
 }
 
 /// Cuts items `0..n` into at most `groups` contiguous ranges of about equal interaction
@@ -95,12 +96,14 @@ impl<'a> SlimTrainer<'a> {
             }
         }
         let groups = p.groups.unwrap_or(threads.max(1));
+        let bounds = item_groups(train.item_ptr(), groups);
         Ok(SlimTrainer {
+            scratch: vec![Scratch::default(); bounds.len() - 1],
             params: params.clone(),
             train,
             item_of: item_of_positions(train),
             table,
-            bounds: item_groups(train.item_ptr(), groups),
+            bounds,
             pool,
             seed,
         })
@@ -155,11 +158,12 @@ impl Trainer for SlimTrainer<'_> {
         let data = Samples::new(self.train, &self.item_of);
         let ptr = self.train.item_ptr();
         // Disjoint `&mut` rows per group.
-        let mut parts: Vec<(usize, &mut [f32])> = Vec::with_capacity(self.bounds.len());
+        let mut parts: Vec<(usize, &mut [f32], &mut Scratch)> =
+            Vec::with_capacity(self.bounds.len());
         let mut rest: &mut [f32] = &mut self.table;
-        for w in self.bounds.windows(2) {
+        for (w, scratch) in self.bounds.windows(2).zip(self.scratch.iter_mut()) {
             let (head, tail) = rest.split_at_mut((w[1] - w[0]) * n);
-            parts.push((w[0], head));
+            parts.push((w[0], head, scratch));
             rest = tail;
         }
         let seed = self.seed;
@@ -172,11 +176,11 @@ impl Trainer for SlimTrainer<'_> {
             parts
                 .into_par_iter()
                 .enumerate()
-                .map(|(g, (first, rows))| {
+                .map(|(g, (first, rows, scratch))| {
                     let started = std::time::Instant::now();
                     let samples = groups[g].1 as u64;
                     let mut r = rng::stream(seed, &[STREAM, epoch as u64, g as u64]);
-                    let loss = run_group(rows, n, first, &data, samples, &mut r, &up);
+                    let loss = run_group(rows, n, first, &data, samples, &mut r, &up, scratch);
                     (loss, samples, started.elapsed().as_secs_f64())
                 })
                 .collect()
