@@ -14,6 +14,7 @@ pub mod hybrid;
 pub mod knn;
 pub mod mf;
 pub mod rating;
+pub mod recommend;
 mod recommender;
 mod registry;
 pub mod slim;
@@ -24,4 +25,4 @@ pub use fit::{
     EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
 };
 pub use recommender::{Exclusion, Recommender};
-pub use registry::{ModelSpec, Task, TrainedModel};
+pub use registry::{LoadedModel, ModelSpec, Task, TrainedModel};

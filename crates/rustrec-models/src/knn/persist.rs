@@ -125,12 +125,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for kind in ITEM_ITEM_KINDS {
             let path = dir.path().join(format!("{kind}.safetensors"));
-            TrainedModel::ItemItem(hand_made(kind))
-                .save(&path, 7, serde_json::json!({}))
+            let model = hand_made(kind);
+            TrainedModel::ItemItem(model.clone())
+                .save(&path, model.profiles(), serde_json::json!({}))
                 .unwrap();
-            let (loaded, header) = TrainedModel::load(&path).unwrap();
-            assert_eq!(header.kind, kind);
-            let TrainedModel::ItemItem(m) = loaded else {
+            let loaded = TrainedModel::load(&path).unwrap();
+            assert_eq!(loaded.header.kind, kind);
+            assert_eq!(loaded.header.data_fingerprint, model.profiles().fingerprint());
+            let TrainedModel::ItemItem(m) = loaded.model else {
                 panic!("{kind} loaded as another variant")
             };
             assert_eq!(m, hand_made(kind));
@@ -142,11 +144,13 @@ mod tests {
     #[test]
     fn item_knn_v1_fixture_loads_with_the_scores_it_was_saved_with() {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::ItemItem(hand_made(super::super::cf::KIND))
-                .save(fixture_path(), 1, serde_json::json!({"fixture": true}))
+            let model = hand_made(super::super::cf::KIND);
+            TrainedModel::ItemItem(model.clone())
+                .save(fixture_path(), model.profiles(), serde_json::json!({"fixture": true}))
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(fixture_path()).unwrap();
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
         assert_eq!(header.kind, "item-knn");
         assert_eq!(header.params["neighbours"], 7);
