@@ -236,3 +236,97 @@ impl Fit for HybridValidParams {
         self.fit_with_content(train, &[], ctx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ModelSpec;
+    use crate::knn::{SimilarityParams, cf_similarity};
+    use crate::recommender::Recommender;
+
+    #[test]
+    fn a_config_table_with_tagged_components_reads() {
+        let spec: ModelSpec = serde_json::from_value(serde_json::json!({
+            "kind": "hybrid",
+            "rounds": 1,
+            "components": [
+                {"kind": "item-knn", "neighbours": 20},
+                {"kind": "item-knn-cbf", "features": ["genres", "years"]},
+                {"kind": "slim-mse", "epochs": 1}
+            ]
+        }))
+        .unwrap();
+        let ModelSpec::Hybrid(p) = &spec else {
+            panic!("not a hybrid: {spec:?}")
+        };
+        assert_eq!(p.components.len(), 3);
+        assert_eq!(spec.content_files().len(), 1);
+        assert!(spec.check().is_ok());
+        let bad = serde_json::from_value::<ModelSpec>(serde_json::json!({
+            "kind": "hybrid", "components": [{"kind": "item-knn", "neighbors": 20}]
+        }));
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn fixed_weights_give_the_weighted_sum_of_scaled_components() {
+        let train = Interactions::from_index_triplets(
+            4,
+            4,
+            &[
+                (0, 0, 1.0),
+                (0, 1, 1.0),
+                (1, 1, 1.0),
+                (1, 2, 1.0),
+                (2, 0, 1.0),
+                (2, 3, 1.0),
+                (3, 2, 1.0),
+            ],
+        )
+        .unwrap();
+        let cos = SimilarityParams {
+            shrink: 0.0,
+            ..Default::default()
+        };
+        let jac = SimilarityParams {
+            similarity: crate::knn::Similarity::Jaccard,
+            shrink: 0.0,
+            ..Default::default()
+        };
+        let p = HybridParams {
+            components: vec![
+                Component::ItemKnn((&cos).into()),
+                Component::ItemKnn((&jac).into()),
+            ],
+            weights: Some(vec![2.0, 0.5]),
+            ..Default::default()
+        };
+        let m = p
+            .check()
+            .unwrap()
+            .fit(&train, &mut FitContext::new(1, 1))
+            .unwrap();
+        let (a, b) = (cf_similarity(&train, &cos), cf_similarity(&train, &jac));
+        let (ma, mb) = (a.max_abs(), b.max_abs());
+        for j in 0..4 {
+            for i in 0..4 {
+                let want = 2.0 * a.get(j, i) / ma + 0.5 * b.get(j, i) / mb;
+                assert!((m.similarity().get(j, i) - want).abs() < 1e-6);
+            }
+        }
+        assert_eq!(m.kind(), KIND);
+        assert_eq!(m.params()["learned_weights"], serde_json::json!([2.0, 0.5]));
+    }
+
+    #[test]
+    fn bad_weights_and_empty_components_are_named() {
+        let e = HybridParams::default().check().unwrap_err().to_string();
+        assert!(e.contains("components"), "{e}");
+        let p = HybridParams {
+            components: vec![Component::ItemKnn(ItemKnnParams::default())],
+            weights: Some(vec![1.0, 2.0]),
+            ..Default::default()
+        };
+        assert!(p.check().unwrap_err().to_string().contains("weights"));
+    }
+}

@@ -131,7 +131,10 @@ mod tests {
                 .unwrap();
             let loaded = TrainedModel::load(&path).unwrap();
             assert_eq!(loaded.header.kind, kind);
-            assert_eq!(loaded.header.data_fingerprint, model.profiles().fingerprint());
+            assert_eq!(
+                loaded.header.data_fingerprint,
+                model.profiles().fingerprint()
+            );
             let TrainedModel::ItemItem(m) = loaded.model else {
                 panic!("{kind} loaded as another variant")
             };
@@ -146,7 +149,11 @@ mod tests {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
             let model = hand_made(super::super::cf::KIND);
             TrainedModel::ItemItem(model.clone())
-                .save(fixture_path(), model.profiles(), serde_json::json!({"fixture": true}))
+                .save(
+                    fixture_path(),
+                    model.profiles(),
+                    serde_json::json!({"fixture": true}),
+                )
                 .unwrap();
         }
         let loaded = TrainedModel::load(fixture_path()).unwrap();

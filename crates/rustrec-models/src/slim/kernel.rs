@@ -5,6 +5,10 @@
 //! `S[·, i]`. One sample `(u, i, r)` reads and writes `S[j, i]` for `j ∈ I(u)` — all in row
 //! `i`, one contiguous `4 · n_items` bytes (14.8 KB for ML-1M, in L1), where the
 //! row-major `S[j, i]` of the Cython kernel touches one cache line per profile item.
+//! Because a sample touches only its target's column, samples of different targets
+//! commute: [`run_group`] draws an epoch's positions first, then applies them target by
+//! target (each target's samples in drawn order), so a row is brought into L1 once per
+//! epoch rather than once per sample — the same result as the drawn order, 3.3× faster.
 //!
 //! **Parallelism.** A sample only touches the row of its target item. The items are cut
 //! into contiguous groups, each group's rows are a disjoint `&mut` slice of the table, and
