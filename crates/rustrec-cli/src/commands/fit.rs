@@ -354,6 +354,14 @@ fn export_npy(model: &TrainedModel, dir: &Path) -> anyhow::Result<()> {
             rustrec::io::write_npy(dir.join("user_bias.npy"), &[m.n_users()], m.user_biases())?;
             rustrec::io::write_npy(dir.join("item_bias.npy"), &[m.n_items()], m.item_biases())?;
         }
+        TrainedModel::ItemItem(m) => {
+            // The item × item matrix as CSR by source item (scipy.sparse.csr_matrix order).
+            let (indptr, indices, values) = m.similarity().csr();
+            let indptr: Vec<u64> = indptr.iter().map(|&p| p as u64).collect();
+            rustrec::io::write_npy(dir.join("sim_indptr.npy"), &[indptr.len()], &indptr)?;
+            rustrec::io::write_npy(dir.join("sim_indices.npy"), &[indices.len()], indices)?;
+            rustrec::io::write_npy(dir.join("sim_values.npy"), &[values.len()], values)?;
+        }
     }
     Ok(())
 }
