@@ -15,12 +15,15 @@ pub mod ease;
 pub mod engine;
 mod error;
 mod fit;
+pub mod hybrid;
+pub mod knn;
 pub mod mf;
 pub mod profiles;
 pub mod rating;
 pub mod recommend;
 mod recommender;
 mod registry;
+pub mod slim;
 pub mod topn;
 
 pub use error::{ModelError, Result};

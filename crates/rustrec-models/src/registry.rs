@@ -6,15 +6,20 @@ use std::sync::Arc;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use serde::{Deserialize, Serialize};
 
+use rustrec_data::content::ItemContent;
+
 use crate::als::{AlsModel, AlsParams};
 use crate::asysvd::{AsySvdModel, AsySvdParams};
 use crate::baseline::{RandomModel, RandomParams, TopPopModel, TopPopParams};
 use crate::bpr::{BprModel, BprParams};
 use crate::ease::{EaseModel, EaseParams};
-use crate::error::Result;
+use crate::error::{ModelError, Result};
 use crate::fit::{Fit, FitContext};
+use crate::hybrid::HybridParams;
+use crate::knn::{ContentFiles, ItemItemModel, ItemKnnCbfParams, ItemKnnParams};
 use crate::mf::{MfModel, MfParams};
 use crate::recommender::{FoldIn, Recommender};
+use crate::slim::SlimMseParams;
 
 /// Parameters of any model, tagged by `kind` (as in a config's `[model]` table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +27,15 @@ use crate::recommender::{FoldIn, Recommender};
 pub enum ModelSpec {
     /// Biased matrix factorization for ratings.
     Mf(MfParams),
+    /// SLIM with the squared error, trained by SGD (the course notebook).
+    SlimMse(SlimMseParams),
+    /// ItemKNN collaborative filtering.
+    ItemKnn(ItemKnnParams),
+    /// ItemKNN content-based filtering (needs item content: see
+    /// [`ModelSpec::fit_with_content`]).
+    ItemKnnCbf(ItemKnnCbfParams),
+    /// Weighted sum of item × item matrices with weights learned on validation data.
+    Hybrid(HybridParams),
     /// Implicit-feedback MF with a pairwise loss: `loss = "bpr"` (BPR-MF) or `"warp"`
     /// (WARP-MF), one kind for both.
     Bpr(BprParams),
@@ -80,6 +94,10 @@ impl ModelSpec {
             ModelSpec::Bpr(_) => "bpr",
             ModelSpec::TopPop(_) => "top-pop",
             ModelSpec::Random(_) => "random",
+            ModelSpec::SlimMse(_) => crate::slim::KIND,
+            ModelSpec::ItemKnn(_) => crate::knn::CF_KIND,
+            ModelSpec::ItemKnnCbf(_) => crate::knn::CBF_KIND,
+            ModelSpec::Hybrid(_) => crate::hybrid::KIND,
         }
     }
 
@@ -87,12 +105,7 @@ impl ModelSpec {
     pub fn task(&self) -> Task {
         match self {
             ModelSpec::Mf(_) | ModelSpec::Als(_) => Task::Rating,
-            ModelSpec::Ease(_)
-            | ModelSpec::AsySvd(_)
-            | ModelSpec::Ials(_)
-            | ModelSpec::Bpr(_)
-            | ModelSpec::TopPop(_)
-            | ModelSpec::Random(_) => Task::Ranking,
+            _ => Task::Ranking,
         }
     }
 
@@ -105,6 +118,8 @@ impl ModelSpec {
             ModelSpec::Als(p) | ModelSpec::Ials(p) => Some(p.iterations),
             ModelSpec::Bpr(p) => Some(p.epochs),
             ModelSpec::TopPop(_) | ModelSpec::Random(_) => None,
+            ModelSpec::SlimMse(p) => Some(p.epochs),
+            ModelSpec::ItemKnn(_) | ModelSpec::ItemKnnCbf(_) | ModelSpec::Hybrid(_) => None,
         }
     }
 
@@ -118,6 +133,8 @@ impl ModelSpec {
             ModelSpec::Ials(p) => ModelSpec::Ials(p.clone().iterations(epochs)),
             ModelSpec::Bpr(p) => ModelSpec::Bpr(p.clone().epochs(epochs)),
             ModelSpec::TopPop(_) | ModelSpec::Random(_) => self.clone(),
+            ModelSpec::SlimMse(p) => ModelSpec::SlimMse(p.clone().epochs(epochs)),
+            other => other.clone(),
         }
     }
 
@@ -132,11 +149,64 @@ impl ModelSpec {
             }
             ModelSpec::Bpr(p) => p.check().map(|_| ()),
             ModelSpec::TopPop(_) | ModelSpec::Random(_) => Ok(()),
+            ModelSpec::SlimMse(p) => p.check().map(|_| ()),
+            ModelSpec::ItemKnn(p) => p.check().map(|_| ()),
+            ModelSpec::ItemKnnCbf(p) => p.check().map(|_| ()),
+            ModelSpec::Hybrid(p) => p.check().map(|_| ()),
         }
     }
 
-    /// Checks the parameters and trains on `train`.
+    /// The item-content files the model needs, in the order
+    /// [`ModelSpec::fit_with_content`] takes their matrices (empty for pure CF models).
+    pub fn content_files(&self) -> Vec<ContentFiles> {
+        match self {
+            ModelSpec::ItemKnnCbf(p) => vec![p.content_files()],
+            ModelSpec::Hybrid(p) => p.content_files(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reads the item content the model needs from `data_dir`, over the item id map of the
+    /// training data: one list of [`ItemContent`] matrices per entry of
+    /// [`ModelSpec::content_files`]. This is how a runner supplies content:
+    /// `let content = spec.load_content(dir, train.item_ids())?;
+    /// spec.fit_with_content(&train, &content, &mut ctx)`.
+    pub fn load_content(
+        &self,
+        data_dir: &std::path::Path,
+        items: &IdMap,
+    ) -> Result<Vec<Vec<ItemContent>>> {
+        self.content_files()
+            .iter()
+            .map(|f| f.load(data_dir, items))
+            .collect()
+    }
+
+    /// Checks the parameters and trains on `train`. Models that need item content
+    /// (non-empty [`ModelSpec::content_files`]) fail here: use
+    /// [`ModelSpec::fit_with_content`].
     pub fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<TrainedModel> {
+        self.fit_with_content(train, &[], ctx)
+    }
+
+    /// Checks the parameters and trains on `train`, with `content[m]` the matrices of
+    /// `content_files()[m]` (from [`ModelSpec::load_content`]); models without content
+    /// ignore it.
+    pub fn fit_with_content(
+        &self,
+        train: &Interactions,
+        content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        let wanted = self.content_files().len();
+        if content.len() != wanted {
+            return Err(ModelError::Data(format!(
+                "model kind `{}` needs {wanted} item-content set(s), {} given (read them with \
+                 ModelSpec::load_content)",
+                self.kind(),
+                content.len()
+            )));
+        }
         Ok(match self {
             ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
             ModelSpec::Ease(p) => TrainedModel::Ease(p.check()?.fit(train, ctx)?),
@@ -150,6 +220,14 @@ impl ModelSpec {
             ModelSpec::Bpr(p) => TrainedModel::Bpr(p.check()?.fit(train, ctx)?),
             ModelSpec::TopPop(p) => TrainedModel::TopPop(p.fit(train, ctx)?),
             ModelSpec::Random(p) => TrainedModel::Random(p.fit(train, ctx)?),
+            ModelSpec::SlimMse(p) => TrainedModel::ItemItem(p.check()?.fit(train, ctx)?),
+            ModelSpec::ItemKnn(p) => TrainedModel::ItemItem(p.check()?.fit(train, ctx)?),
+            ModelSpec::ItemKnnCbf(p) => {
+                TrainedModel::ItemItem(p.check()?.fit_with_content(train, &content[0], ctx)?)
+            }
+            ModelSpec::Hybrid(p) => {
+                TrainedModel::ItemItem(p.check()?.fit_with_content(train, content, ctx)?)
+            }
         })
     }
 }
@@ -198,6 +276,9 @@ pub enum TrainedModel {
     TopPop(TopPopModel),
     /// The random baseline.
     Random(RandomModel),
+    /// Any item-based model (SLIM-MSE, ItemKNN-CF, ItemKNN-CBF, hybrid): its `kind` says
+    /// which.
+    ItemItem(ItemItemModel),
 }
 
 impl TrainedModel {
@@ -244,10 +325,14 @@ impl TrainedModel {
             crate::baseline::RANDOM_KIND => {
                 TrainedModel::Random(RandomModel::from_model_file(file)?)
             }
+            k if crate::knn::ITEM_ITEM_KINDS.contains(&k) => {
+                TrainedModel::ItemItem(ItemItemModel::from_model_file(file)?)
+            }
             other => {
                 return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd, als, ials, bpr, top-pop, random)",
-                    path.as_ref().display()
+                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd, als, ials, bpr, top-pop, random, {})",
+                    path.as_ref().display(),
+                    crate::knn::ITEM_ITEM_KINDS.join(", ")
                 )));
             }
         };
@@ -280,6 +365,7 @@ impl TrainedModel {
             TrainedModel::Bpr(m) => m.to_model_file()?,
             TrainedModel::TopPop(m) => m.to_model_file()?,
             TrainedModel::Random(m) => m.to_model_file()?,
+            TrainedModel::ItemItem(m) => m.to_model_file()?,
         })
     }
 
@@ -293,6 +379,7 @@ impl TrainedModel {
             TrainedModel::Bpr(m) => m,
             TrainedModel::TopPop(m) => m,
             TrainedModel::Random(m) => m,
+            TrainedModel::ItemItem(m) => m,
         }
     }
 
@@ -303,6 +390,7 @@ impl TrainedModel {
             TrainedModel::Ease(m) => Some(m),
             TrainedModel::AsySvd(m) => Some(m),
             TrainedModel::Als(m) => Some(m),
+            TrainedModel::ItemItem(m) => Some(m),
             TrainedModel::Bpr(_) | TrainedModel::TopPop(_) | TrainedModel::Random(_) => None,
         }
     }

@@ -91,8 +91,13 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
             &cutoffs,
         )?);
     }
+    // Item content (ItemKNN-CBF, hybrids): read once over the training item ids.
+    let content_dir = super::data::resolve(opts.data_dir, Path::new("."));
+    let content = cfg
+        .model
+        .load_content(&content_dir, data.train.item_ids())?;
     let started = Instant::now();
-    let mut model = cfg.model.fit(fit_train, &mut ctx)?;
+    let mut model = cfg.model.fit_with_content(fit_train, &content, &mut ctx)?;
     let mut train_seconds = started.elapsed().as_secs_f64();
     let history = std::mem::take(&mut ctx.history);
     let best_epoch = ctx.best_epoch;
@@ -108,7 +113,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
         let mut ctx = FitContext::new(cfg.train.seed, cfg.train.threads);
         ctx.progress = opts.progress;
         let again = Instant::now();
-        model = spec.fit(&data.train, &mut ctx)?;
+        model = spec.fit_with_content(&data.train, &content, &mut ctx)?;
         train_seconds += again.elapsed().as_secs_f64();
         profile.update += ctx.profile.update;
         figures.insert("refit_epochs".into(), json!(best));

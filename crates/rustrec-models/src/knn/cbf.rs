@@ -1,0 +1,348 @@
+//! ItemKNN content-based filtering: items are vectors of their content features (genres,
+//! release years, tags: [`ItemContent`] matrices, concatenated), `S` keeps each item's `k`
+//! most similar items, and `r̂_ui = Σ_{j ∈ I(u)} r_uj · S[j, i]`.
+//!
+//! Because `S` comes from content, an item nobody rated in training still has neighbours
+//! and gets scores (the cold-item case), and the matrix can be mixed with a CF one
+//! ([`crate::hybrid`]).
+//!
+//! **How the runner supplies the content.** The parameters name the files relative to the
+//! data directory (`item_file = "movies.dat"`, optional `tags_file = "tags.dat"`) and the
+//! feature families (`features = ["genres", "years"]`). The caller reads them with
+//! [`ContentFiles::load`] over the training data's item id map and passes the matrices to
+//! [`ItemKnnCbfValidParams::fit_with_content`] (or `ModelSpec::fit_with_content`); a plain
+//! [`crate::Fit`] is not offered because the interactions alone do not hold the content.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use rustrec_data::content::{ItemContent, read_movies, read_tags};
+use rustrec_data::{IdMap, Interactions};
+
+use super::matrix::SimilarityMatrix;
+use super::model::ItemItemModel;
+use super::similarity::{OwnedRows, Similarity, SimilarityParams, item_similarity};
+use crate::engine::thread_pool;
+use crate::error::{ModelError, Result};
+use crate::fit::FitContext;
+
+/// The `kind` of ItemKNN-CBF models.
+pub const KIND: &str = "item-knn-cbf";
+
+/// A family of content features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Feature {
+    /// Binary genre indicators (from the item file).
+    Genres,
+    /// One-hot release year (from the titles of the item file).
+    Years,
+    /// Tag counts (from the tags file).
+    Tags,
+}
+
+/// Where the content comes from, relative to the data directory.
+///
+/// | Name | Default | Range | Purpose |
+/// |---|---|---|---|
+/// | `item_file` | `movies.dat` | a file name | `u.item`, `movies.dat` or `movies.csv` (genres, years) |
+/// | `tags_file` | none | a file name | `tags.dat` or `tags.csv` (needed by `tags`) |
+/// | `features` | `["genres"]` | genres, years, tags | feature families, concatenated |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContentFiles {
+    /// Movie metadata file.
+    pub item_file: String,
+    /// Tag file, if tags are used.
+    pub tags_file: Option<String>,
+    /// Feature families to use.
+    pub features: Vec<Feature>,
+}
+
+impl Default for ContentFiles {
+    fn default() -> Self {
+        ContentFiles {
+            item_file: "movies.dat".into(),
+            tags_file: None,
+            features: vec![Feature::Genres],
+        }
+    }
+}
+
+impl ContentFiles {
+    /// Checks that some feature is asked for and that tags come with a tag file.
+    pub fn check(&self) -> Result<()> {
+        if self.features.is_empty() {
+            return Err(ModelError::invalid(
+                "features",
+                "[]",
+                "at least one of genres, years, tags",
+            ));
+        }
+        if self.features.contains(&Feature::Tags) && self.tags_file.is_none() {
+            return Err(ModelError::invalid(
+                "tags_file",
+                "none",
+                "a tag file (tags.dat, tags.csv) when features include tags",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads the files from `data_dir` and builds one [`ItemContent`] per feature family
+    /// over `items` (the training data's item id map).
+    pub fn load(&self, data_dir: &Path, items: &IdMap) -> Result<Vec<ItemContent>> {
+        self.check()?;
+        let needs_movies = self
+            .features
+            .iter()
+            .any(|f| matches!(f, Feature::Genres | Feature::Years));
+        let movies = if needs_movies {
+            read_movies(data_dir.join(&self.item_file))?
+        } else {
+            Vec::new()
+        };
+        let mut out = Vec::with_capacity(self.features.len());
+        for f in &self.features {
+            out.push(match f {
+                Feature::Genres => ItemContent::genres(&movies, items),
+                Feature::Years => ItemContent::years(&movies, items),
+                Feature::Tags => {
+                    let file = self.tags_file.as_deref().unwrap_or("tags.dat");
+                    ItemContent::tags(&read_tags(data_dir.join(file))?, items)
+                }
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// ItemKNN-CBF parameters: the similarity fields of [`SimilarityParams`] and the content
+/// fields of [`ContentFiles`] (tables of names, defaults and ranges there), in one flat
+/// table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ItemKnnCbfParams {
+    /// The measure.
+    pub similarity: Similarity,
+    /// Neighbours kept per target item.
+    pub neighbours: usize,
+    /// Shrink term.
+    pub shrink: f32,
+    /// Asymmetric-cosine exponent.
+    pub alpha: f32,
+    /// Movie metadata file.
+    pub item_file: String,
+    /// Tag file, if tags are used.
+    pub tags_file: Option<String>,
+    /// Feature families to use.
+    pub features: Vec<Feature>,
+}
+
+impl Default for ItemKnnCbfParams {
+    fn default() -> Self {
+        Self::from_parts(&SimilarityParams::default(), &ContentFiles::default())
+    }
+}
+
+impl ItemKnnCbfParams {
+    /// Parameters from a similarity and a content description.
+    pub fn from_parts(s: &SimilarityParams, c: &ContentFiles) -> Self {
+        ItemKnnCbfParams {
+            similarity: s.similarity,
+            neighbours: s.neighbours,
+            shrink: s.shrink,
+            alpha: s.alpha,
+            item_file: c.item_file.clone(),
+            tags_file: c.tags_file.clone(),
+            features: c.features.clone(),
+        }
+    }
+
+    /// The similarity part.
+    pub fn similarity_params(&self) -> SimilarityParams {
+        SimilarityParams {
+            similarity: self.similarity,
+            neighbours: self.neighbours,
+            shrink: self.shrink,
+            alpha: self.alpha,
+        }
+    }
+
+    /// The content part.
+    pub fn content_files(&self) -> ContentFiles {
+        ContentFiles {
+            item_file: self.item_file.clone(),
+            tags_file: self.tags_file.clone(),
+            features: self.features.clone(),
+        }
+    }
+}
+
+/// Checked [`ItemKnnCbfParams`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemKnnCbfValidParams(pub(crate) ItemKnnCbfParams);
+
+impl ItemKnnCbfParams {
+    /// Validates the parameters.
+    pub fn check(&self) -> Result<ItemKnnCbfValidParams> {
+        self.similarity_params().check()?;
+        self.content_files().check()?;
+        if self.similarity == Similarity::AdjustedCosine {
+            // Centring by feature mean is meaningless for indicator features.
+            return Err(ModelError::invalid(
+                "similarity",
+                "adjusted-cosine",
+                "cosine, jaccard or asymmetric-cosine for content",
+            ));
+        }
+        Ok(ItemKnnCbfValidParams(self.clone()))
+    }
+}
+
+/// The item × feature matrices side by side (feature indices offset), as CSR by item.
+pub fn concatenate(content: &[ItemContent], n_items: usize) -> Result<OwnedRows> {
+    for c in content {
+        if c.n_items() != n_items {
+            return Err(ModelError::Data(format!(
+                "item content `{}` has {} items, the interactions {n_items}",
+                c.kind(),
+                c.n_items()
+            )));
+        }
+    }
+    let mut out = OwnedRows {
+        indptr: Vec::with_capacity(n_items + 1),
+        indices: Vec::new(),
+        values: Vec::new(),
+    };
+    out.indptr.push(0);
+    for i in 0..n_items {
+        let mut offset = 0u32;
+        for c in content {
+            let (f, v) = c.row(rustrec_data::ItemIdx(i as u32));
+            out.indices.extend(f.iter().map(|&f| f + offset));
+            out.values.extend_from_slice(v);
+            offset += c.n_features() as u32;
+        }
+        out.indptr.push(out.indices.len());
+    }
+    Ok(out)
+}
+
+/// The top-`k` content similarity of `n_items` items (on the current rayon pool).
+pub fn content_similarity(
+    content: &[ItemContent],
+    n_items: usize,
+    params: &SimilarityParams,
+) -> Result<SimilarityMatrix> {
+    let items = concatenate(content, n_items)?;
+    let n_features = content.iter().map(|c| c.n_features()).sum();
+    let features = OwnedRows::transpose(items.view(), n_features);
+    Ok(item_similarity(items.view(), features.view(), params))
+}
+
+impl ItemKnnCbfValidParams {
+    /// The parameters.
+    pub fn params(&self) -> &ItemKnnCbfParams {
+        &self.0
+    }
+
+    /// Trains on `train` (for the profiles) with the content matrices `content` (in the item
+    /// id space of `train`, as [`ContentFiles::load`] gives them).
+    pub fn fit_with_content(
+        &self,
+        train: &Interactions,
+        content: &[ItemContent],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<ItemItemModel> {
+        if content.is_empty() {
+            return Err(ModelError::Data(format!(
+                "{KIND} needs item content: read it with ContentFiles::load and fit with \
+                 fit_with_content"
+            )));
+        }
+        let started = std::time::Instant::now();
+        let pool = thread_pool(ctx.effective_threads())?;
+        let sim = pool.install(|| {
+            content_similarity(content, train.n_items(), &self.0.similarity_params())
+        })?;
+        ctx.profile.update += started.elapsed().as_secs_f64();
+        let params = serde_json::to_value(&self.0)
+            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        Ok(ItemItemModel::new(KIND, params, train, sim))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustrec_data::content::MovieRecord;
+    use rustrec_data::{ItemIdx, UserIdx};
+
+    use super::*;
+    use crate::recommender::Recommender;
+
+    fn movie(id: i64, genres: &[&str]) -> MovieRecord {
+        MovieRecord {
+            id,
+            title: format!("M{id} (1999)"),
+            genres: genres.iter().map(|g| g.to_string()).collect(),
+            year: Some(1999),
+        }
+    }
+
+    #[test]
+    fn a_cold_item_is_scored_through_its_genres() {
+        // Items 0, 1, 2; item 2 has no interactions but shares both genres with item 0.
+        let train = Interactions::from_index_triplets(2, 3, &[(0, 0, 1.0), (1, 1, 1.0)]).unwrap();
+        let movies = vec![
+            movie(0, &["Comedy", "Drama"]),
+            movie(1, &["Horror"]),
+            movie(2, &["Comedy", "Drama"]),
+        ];
+        let content = vec![ItemContent::genres(&movies, train.item_ids())];
+        let p = ItemKnnCbfParams {
+            shrink: 0.0,
+            ..Default::default()
+        };
+        let m = p
+            .check()
+            .unwrap()
+            .fit_with_content(&train, &content, &mut FitContext::new(1, 1))
+            .unwrap();
+        // cos(0, 2) = 2 / (√2 √2) = 1; item 1 shares nothing.
+        assert!((m.predict(UserIdx(0), ItemIdx(2)) - 1.0).abs() < 1e-6);
+        assert_eq!(m.predict(UserIdx(0), ItemIdx(1)), 0.0);
+        assert_eq!(m.predict(UserIdx(1), ItemIdx(2)), 0.0);
+    }
+
+    #[test]
+    fn concatenation_offsets_the_second_family() {
+        let train = Interactions::from_index_triplets(1, 2, &[(0, 0, 1.0)]).unwrap();
+        let movies = vec![movie(0, &["A"]), movie(1, &["B"])];
+        let g = ItemContent::genres(&movies, train.item_ids());
+        let y = ItemContent::years(&movies, train.item_ids());
+        let both = concatenate(&[g.clone(), y], 2).unwrap();
+        assert_eq!(both.indptr, vec![0, 2, 4]);
+        assert_eq!(
+            both.indices,
+            vec![0, g.n_features() as u32, 1, g.n_features() as u32]
+        );
+    }
+
+    #[test]
+    fn missing_content_and_tags_without_file_are_errors() {
+        let train = Interactions::from_index_triplets(1, 1, &[(0, 0, 1.0)]).unwrap();
+        let p = ItemKnnCbfParams::default().check().unwrap();
+        let e = p
+            .fit_with_content(&train, &[], &mut FitContext::new(1, 1))
+            .unwrap_err();
+        assert!(e.to_string().contains("needs item content"));
+        let bad = ItemKnnCbfParams {
+            features: vec![Feature::Tags],
+            ..Default::default()
+        };
+        assert!(bad.check().unwrap_err().to_string().contains("tags_file"));
+    }
+}

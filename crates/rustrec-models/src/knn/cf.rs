@@ -1,0 +1,171 @@
+//! ItemKNN collaborative filtering (Sarwar et al. 2001; Deshpande & Karypis 2004): items
+//! are vectors of their users' interactions (URM columns), `S` keeps each item's `k` most
+//! similar items, and `r̂_ui = Σ_{j ∈ I(u)} r_uj · S[j, i]`.
+
+use serde::{Deserialize, Serialize};
+
+use rustrec_data::Interactions;
+
+use super::matrix::SimilarityMatrix;
+use super::model::ItemItemModel;
+use super::similarity::{Similarity, SimilarityParams, SparseRows, item_similarity};
+use crate::engine::thread_pool;
+use crate::error::{ModelError, Result};
+use crate::fit::{Fit, FitContext};
+
+/// The `kind` of ItemKNN-CF models.
+pub const KIND: &str = "item-knn";
+
+/// ItemKNN-CF parameters: the fields of [`SimilarityParams`] (see its table of names,
+/// defaults and ranges). Values of the training data (ratings, or 1 for implicit feedback)
+/// are the vector entries and the profile weights `r_uj`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ItemKnnParams {
+    /// The measure.
+    pub similarity: Similarity,
+    /// Neighbours kept per target item.
+    pub neighbours: usize,
+    /// Shrink term.
+    pub shrink: f32,
+    /// Asymmetric-cosine exponent.
+    pub alpha: f32,
+}
+
+impl Default for ItemKnnParams {
+    fn default() -> Self {
+        Self::from(&SimilarityParams::default())
+    }
+}
+
+impl From<&SimilarityParams> for ItemKnnParams {
+    fn from(s: &SimilarityParams) -> Self {
+        ItemKnnParams {
+            similarity: s.similarity,
+            neighbours: s.neighbours,
+            shrink: s.shrink,
+            alpha: s.alpha,
+        }
+    }
+}
+
+impl ItemKnnParams {
+    /// The similarity settings.
+    pub fn similarity_params(&self) -> SimilarityParams {
+        SimilarityParams {
+            similarity: self.similarity,
+            neighbours: self.neighbours,
+            shrink: self.shrink,
+            alpha: self.alpha,
+        }
+    }
+}
+
+/// Checked [`ItemKnnParams`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemKnnValidParams(pub(crate) ItemKnnParams);
+
+impl ItemKnnParams {
+    /// Validates the parameters.
+    pub fn check(&self) -> Result<ItemKnnValidParams> {
+        self.similarity_params().check()?;
+        Ok(ItemKnnValidParams(self.clone()))
+    }
+}
+
+impl ItemKnnValidParams {
+    /// The parameters.
+    pub fn params(&self) -> &ItemKnnParams {
+        &self.0
+    }
+}
+
+/// The top-`k` CF similarity matrix of the items of `train` (on the current rayon pool).
+pub fn cf_similarity(train: &Interactions, params: &SimilarityParams) -> SimilarityMatrix {
+    let items = SparseRows {
+        indptr: train.item_ptr(),
+        indices: train.user_indices(),
+        values: train.col_values(),
+    };
+    let users = SparseRows {
+        indptr: train.user_ptr(),
+        indices: train.item_indices(),
+        values: train.values(),
+    };
+    item_similarity(items, users, params)
+}
+
+impl Fit for ItemKnnValidParams {
+    type Model = ItemItemModel;
+
+    fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<ItemItemModel> {
+        if train.is_empty() {
+            return Err(ModelError::Data(
+                "item-knn: the training data is empty".into(),
+            ));
+        }
+        let started = std::time::Instant::now();
+        let pool = thread_pool(ctx.effective_threads())?;
+        let sim = pool.install(|| cf_similarity(train, &self.0.similarity_params()));
+        ctx.profile.update += started.elapsed().as_secs_f64();
+        let params = serde_json::to_value(&self.0)
+            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        Ok(ItemItemModel::new(KIND, params, train, sim))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustrec_data::{ItemIdx, UserIdx};
+
+    use super::*;
+    use crate::recommender::Recommender;
+
+    #[test]
+    fn scores_are_the_profile_times_the_cosine_matrix() {
+        // Same 3 × 3 matrix as the similarity tests.
+        let train = Interactions::from_index_triplets(
+            3,
+            3,
+            &[
+                (0, 0, 5.0),
+                (0, 1, 3.0),
+                (1, 0, 4.0),
+                (1, 2, 2.0),
+                (2, 1, 1.0),
+                (2, 2, 4.0),
+            ],
+        )
+        .unwrap();
+        let p = ItemKnnParams {
+            shrink: 0.0,
+            ..Default::default()
+        };
+        let m = p
+            .check()
+            .unwrap()
+            .fit(&train, &mut FitContext::new(1, 1))
+            .unwrap();
+        let s01 = 15.0 / (41f32 * 10.0).sqrt();
+        let s02 = 8.0 / (41f32 * 20.0).sqrt();
+        let s12 = 4.0 / (10f32 * 20.0).sqrt();
+        // User 0 (i0 = 5, i1 = 3) on item 2: 5·s02 + 3·s12.
+        let mut out = vec![0.0; 3];
+        m.score_into(UserIdx(0), &mut out);
+        assert!((out[2] - (5.0 * s02 + 3.0 * s12)).abs() < 1e-5);
+        assert!((out[0] - 3.0 * s01).abs() < 1e-5);
+        assert!((m.predict(UserIdx(0), ItemIdx(2)) - out[2]).abs() < 1e-6);
+        assert_eq!(m.kind(), KIND);
+    }
+
+    #[test]
+    fn parameters_read_flat_from_a_config_table() {
+        let p: ItemKnnParams =
+            serde_json::from_str(r#"{"similarity": "jaccard", "neighbours": 50, "shrink": 0}"#)
+                .unwrap();
+        assert_eq!(p.neighbours, 50);
+        assert_eq!(p.similarity, Similarity::Jaccard);
+        let bad = serde_json::from_str::<ItemKnnParams>(r#"{"neighbors": 50}"#);
+        assert!(bad.unwrap_err().to_string().contains("neighbors"));
+    }
+}

@@ -1,0 +1,186 @@
+//! Saving and loading [`ItemItemModel`]s (every item-based kind) in the rustrec model file
+//! format.
+//!
+//! Tensors: the training profiles as CSR (`profile_indptr` (n_users + 1, u64),
+//! `profile_items` (u32), `profile_values` (f32)) and the similarity matrix as CSR by source
+//! item (`sim_indptr` (n_items + 1, u64), `sim_items` (u32), `sim_values` (f32)). The
+//! header's `kind` is the model family and its `params` the parameters it was trained with.
+
+use std::sync::Arc;
+
+use rustrec_data::Interactions;
+use rustrec_io::{ANY, Header, ModelFile, Tensor};
+
+use super::matrix::SimilarityMatrix;
+use super::model::ItemItemModel;
+use crate::error::{ModelError, Result};
+
+/// The `kind`s stored as an [`ItemItemModel`].
+pub const ITEM_ITEM_KINDS: [&str; 4] = [
+    crate::slim::KIND,
+    super::cf::KIND,
+    super::cbf::KIND,
+    crate::hybrid::KIND,
+];
+
+fn offsets(v: &[usize]) -> Tensor {
+    Tensor::vector(v.iter().map(|&x| x as u64).collect::<Vec<u64>>())
+}
+
+fn to_usize(v: Vec<u64>) -> Vec<usize> {
+    v.into_iter().map(|x| x as usize).collect()
+}
+
+impl ItemItemModel {
+    /// The model as a model file; the caller fills in `training` and the data fingerprint.
+    pub fn to_model_file(&self) -> Result<ModelFile> {
+        let p = &self.profiles;
+        let (nu, ni) = (p.n_users(), p.n_items());
+        let mut header = Header::new(self.kind, nu, ni);
+        header.params = self.params.clone();
+        let (sp, si, sv) = self.sim.csr();
+        let file = ModelFile::new(header, (**p.user_ids()).clone(), (**p.item_ids()).clone())
+            .with("profile_indptr", offsets(p.user_ptr()))?
+            .with("profile_items", Tensor::vector(p.item_indices().to_vec()))?
+            .with("profile_values", Tensor::vector(p.values().to_vec()))?
+            .with("sim_indptr", offsets(sp))?
+            .with("sim_items", Tensor::vector(si.to_vec()))?
+            .with("sim_values", Tensor::vector(sv.to_vec()))?;
+        Ok(file)
+    }
+
+    /// Rebuilds a model from a model file of an item-based kind.
+    pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
+        let Some(kind) = ITEM_ITEM_KINDS
+            .iter()
+            .copied()
+            .find(|k| *k == file.header.kind)
+        else {
+            return Err(ModelError::Data(format!(
+                "model file holds a `{}` model, not an item-based one ({})",
+                file.header.kind,
+                ITEM_ITEM_KINDS.join(", ")
+            )));
+        };
+        let (nu, ni) = (file.user_ids.len(), file.item_ids.len());
+        let where_ = file
+            .source()
+            .map_or_else(|| "model file".to_string(), |p| p.display().to_string());
+        let pi = to_usize(file.take::<u64>("profile_indptr", &[nu + 1])?);
+        let items = file.take::<u32>("profile_items", &[ANY])?;
+        let values = file.take::<f32>("profile_values", &[ANY])?;
+        let si = to_usize(file.take::<u64>("sim_indptr", &[ni + 1])?);
+        let sim_items = file.take::<u32>("sim_items", &[ANY])?;
+        let sim_values = file.take::<f32>("sim_values", &[ANY])?;
+        let sim = SimilarityMatrix::from_csr(ni, si, sim_items, sim_values).ok_or_else(|| {
+            ModelError::Data(format!("{where_}: tensors sim_*: not a valid CSR matrix"))
+        })?;
+        let profiles = Interactions::from_csr(
+            Arc::new(file.user_ids),
+            Arc::new(file.item_ids),
+            pi,
+            items,
+            values,
+            None,
+        )
+        .map_err(|e| ModelError::Data(format!("{where_}: tensors profile_*: {e}")))?;
+        Ok(ItemItemModel {
+            kind,
+            params: file.header.params,
+            profiles,
+            sim,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustrec_data::{ItemIdx, UserIdx};
+
+    use super::*;
+    use crate::recommender::Recommender;
+    use crate::registry::TrainedModel;
+
+    /// 2 users × 3 items (raw ids 0..): u0 = {i0: 2, i1: 1}, u1 = {i2: 1};
+    /// S[0, 2] = 0.5, S[1, 0] = −1, S[2, 1] = 3.
+    fn hand_made(kind: &'static str) -> ItemItemModel {
+        let train =
+            Interactions::from_index_triplets(2, 3, &[(0, 0, 2.0), (0, 1, 1.0), (1, 2, 1.0)])
+                .unwrap();
+        let sim =
+            SimilarityMatrix::from_columns(3, &[vec![(1, -1.0)], vec![(2, 3.0)], vec![(0, 0.5)]]);
+        ItemItemModel::new(kind, serde_json::json!({"neighbours": 7}), &train, sim)
+    }
+
+    /// Scores of the hand-made model, written out: u0 = 2·row0 + 1·row1, u1 = row2.
+    const EXPECTED: [[f32; 3]; 2] = [[-1.0, 0.0, 1.0], [0.0, 3.0, 0.0]];
+
+    fn fixture_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/item-knn-v1.safetensors")
+    }
+
+    #[test]
+    fn every_item_based_kind_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        for kind in ITEM_ITEM_KINDS {
+            let path = dir.path().join(format!("{kind}.safetensors"));
+            let model = hand_made(kind);
+            TrainedModel::ItemItem(model.clone())
+                .save(&path, model.profiles(), serde_json::json!({}))
+                .unwrap();
+            let loaded = TrainedModel::load(&path).unwrap();
+            assert_eq!(loaded.header.kind, kind);
+            assert_eq!(
+                loaded.header.data_fingerprint,
+                model.profiles().fingerprint()
+            );
+            let TrainedModel::ItemItem(m) = loaded.model else {
+                panic!("{kind} loaded as another variant")
+            };
+            assert_eq!(m, hand_made(kind));
+        }
+    }
+
+    /// The committed file of format version 1 keeps loading, with the same scores.
+    /// `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models item_knn_v1` rewrites it.
+    #[test]
+    fn item_knn_v1_fixture_loads_with_the_scores_it_was_saved_with() {
+        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
+            let model = hand_made(super::super::cf::KIND);
+            TrainedModel::ItemItem(model.clone())
+                .save(
+                    fixture_path(),
+                    model.profiles(),
+                    serde_json::json!({"fixture": true}),
+                )
+                .unwrap();
+        }
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
+        assert_eq!(header.format_version, 1);
+        assert_eq!(header.kind, "item-knn");
+        assert_eq!(header.params["neighbours"], 7);
+        for u in 0..2u32 {
+            let mut out = vec![0.0; 3];
+            model.score_into(UserIdx(u), &mut out);
+            assert_eq!(out, EXPECTED[u as usize]);
+            for i in 0..3u32 {
+                assert_eq!(
+                    model.predict(UserIdx(u), ItemIdx(i)),
+                    EXPECTED[u as usize][i as usize]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_of_another_kind_is_refused_by_name() {
+        let mut file = hand_made("item-knn").to_model_file().unwrap();
+        file.header.kind = "mf".into();
+        let err = ItemItemModel::from_model_file(file)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`mf`"), "{err}");
+    }
+}

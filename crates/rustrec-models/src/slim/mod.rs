@@ -1,0 +1,12 @@
+//! SLIM (Ning & Karypis 2011) with the squared-error loss, trained by SGD exactly as in the
+//! recommender-systems course notebook (uniform draws of stored interactions with
+//! replacement, `nnz` per epoch), with the ElasticNet terms, non-negativity, a cosine start
+//! and top-`k` pruning as options. See [`kernel`] for the layout and the race-free parallel
+//! schedule, [`SlimMseParams`] for the parameters.
+
+mod hyperparams;
+pub mod kernel;
+mod train;
+
+pub use hyperparams::{SlimInit, SlimMseParams, SlimMseValidParams};
+pub use train::{KIND, SlimTrainer, item_groups};

@@ -1,0 +1,391 @@
+//! Training SLIM-MSE: the [`Trainer`] that runs epochs of the kernel over item groups in
+//! parallel, and the conversion of the dense transposed table into the sparse final model.
+
+use rayon::prelude::*;
+use rustrec_data::Interactions;
+
+use super::hyperparams::{SlimInit, SlimMseValidParams};
+use super::kernel::{Samples, Scratch, Update, item_of_positions, run_group};
+use crate::engine::epochs::{self, EpochStats, Trainer};
+use crate::engine::{rng, thread_pool};
+use crate::error::{ModelError, Result};
+use crate::fit::{Fit, FitContext};
+use crate::knn::{
+    ItemItemModel, Similarity, SimilarityMatrix, SimilarityParams, cf_similarity, keep_top_k,
+};
+
+/// The `kind` of SLIM-MSE models.
+pub const KIND: &str = "slim-mse";
+
+/// Purpose coordinate of SLIM's random streams.
+const STREAM: u64 = 0x5d1e;
+
+/// SLIM-MSE being trained: the transposed dense table and the item groups.
+pub struct SlimTrainer<'a> {
+    params: SlimMseValidParams,
+    train: &'a Interactions,
+    item_of: Vec<u32>,
+    /// Row `i` = the column `S[·, i]`.
+    table: Vec<f32>,
+    /// Group `g` holds items `bounds[g]..bounds[g + 1]`.
+    bounds: Vec<usize>,
+    pool: rayon::ThreadPool,
+    seed: u64,
+    scratch: Vec<Scratch>,
+}
+
+/// Cuts items `0..n` into at most `groups` contiguous ranges of about equal interaction
+/// counts (`item_ptr` are the CSC offsets); returns the boundaries.
+pub fn item_groups(item_ptr: &[usize], groups: usize) -> Vec<usize> {
+    let n = item_ptr.len() - 1;
+    let nnz = item_ptr[n];
+    let mut bounds = vec![0];
+    for g in 1..groups {
+        let target = nnz * g / groups;
+        let cut = item_ptr.partition_point(|&p| p < target).min(n);
+        if cut > *bounds.last().unwrap_or(&0) {
+            bounds.push(cut);
+        }
+    }
+    if *bounds.last().unwrap_or(&0) < n || bounds.len() == 1 {
+        bounds.push(n);
+    }
+    bounds
+}
+
+impl<'a> SlimTrainer<'a> {
+    /// Prepares training on `train` (the initial `S`, the groups, the thread pool).
+    pub fn new(
+        params: &SlimMseValidParams,
+        train: &'a Interactions,
+        seed: u64,
+        threads: usize,
+    ) -> Result<Self> {
+        let p = &params.0;
+        let n = train.n_items();
+        if train.is_empty() {
+            return Err(ModelError::Data(
+                "slim-mse: the training data is empty".into(),
+            ));
+        }
+        if n.checked_mul(n).is_none_or(|c| c > isize::MAX as usize / 4)
+            || train.nnz() >= u32::MAX as usize
+        {
+            return Err(ModelError::Data(format!(
+                "slim-mse: {n} items need a dense {n} × {n} table, too large"
+            )));
+        }
+        let pool = thread_pool(threads)?;
+        let mut table = vec![0.0f32; n * n];
+        if p.init == SlimInit::Cosine {
+            let sim = pool.install(|| {
+                cf_similarity(
+                    train,
+                    &SimilarityParams {
+                        similarity: Similarity::Cosine,
+                        neighbours: p.init_neighbours,
+                        shrink: p.init_shrink,
+                        alpha: 0.5,
+                    },
+                )
+            });
+            for (i, col) in sim.to_columns().iter().enumerate() {
+                for &(j, s) in col {
+                    table[i * n + j as usize] = s;
+                }
+            }
+        }
+        let groups = p.groups.unwrap_or(threads.max(1));
+        let bounds = item_groups(train.item_ptr(), groups);
+        Ok(SlimTrainer {
+            scratch: vec![Scratch::default(); bounds.len() - 1],
+            params: params.clone(),
+            train,
+            item_of: item_of_positions(train),
+            table,
+            bounds,
+            pool,
+            seed,
+        })
+    }
+
+    /// The current `S` as a dense row-major `n × n` matrix (`out[j * n + i] = S[j, i]`).
+    pub fn dense(&self) -> Vec<f32> {
+        let n = self.train.n_items();
+        let mut out = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                out[j * n + i] = self.table[i * n + j];
+            }
+        }
+        out
+    }
+
+    /// The item groups' boundaries.
+    pub fn bounds(&self) -> &[usize] {
+        &self.bounds
+    }
+
+    /// The CSC positions group `g` draws in epoch `epoch`, in order (for tests against the
+    /// reference kernel).
+    pub fn drawn_positions(&self, epoch: usize, g: usize) -> Vec<usize> {
+        let ptr = self.train.item_ptr();
+        let (lo, hi) = (ptr[self.bounds[g]], ptr[self.bounds[g + 1]]);
+        let mut r = rng::stream(self.seed, &[STREAM, epoch as u64, g as u64]);
+        (lo..hi)
+            .map(|_| super::kernel::draw(&mut r, lo, hi))
+            .collect()
+    }
+
+    fn update(&self) -> Update {
+        let p = &self.params.0;
+        Update {
+            lr: p.lr,
+            l1: p.l1,
+            l2: p.l2,
+            non_negative: p.non_negative,
+            exclude_diagonal: p.exclude_diagonal,
+        }
+    }
+}
+
+impl Trainer for SlimTrainer<'_> {
+    type Model = ItemItemModel;
+
+    fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
+        let n = self.train.n_items();
+        let up = self.update();
+        let data = Samples::new(self.train, &self.item_of);
+        let ptr = self.train.item_ptr();
+        // Disjoint `&mut` rows per group.
+        let mut parts: Vec<(usize, &mut [f32], &mut Scratch)> =
+            Vec::with_capacity(self.bounds.len());
+        let mut rest: &mut [f32] = &mut self.table;
+        for (w, scratch) in self.bounds.windows(2).zip(self.scratch.iter_mut()) {
+            let (head, tail) = rest.split_at_mut((w[1] - w[0]) * n);
+            parts.push((w[0], head, scratch));
+            rest = tail;
+        }
+        let seed = self.seed;
+        let groups: Vec<(usize, usize)> = self
+            .bounds
+            .windows(2)
+            .map(|w| (w[0], ptr[w[1]] - ptr[w[0]]))
+            .collect();
+        let results: Vec<(f64, u64, f64)> = self.pool.install(|| {
+            parts
+                .into_par_iter()
+                .enumerate()
+                .map(|(g, (first, rows, scratch))| {
+                    let started = std::time::Instant::now();
+                    let samples = groups[g].1 as u64;
+                    let mut r = rng::stream(seed, &[STREAM, epoch as u64, g as u64]);
+                    let loss = run_group(rows, n, first, &data, samples, &mut r, &up, scratch);
+                    (loss, samples, started.elapsed().as_secs_f64())
+                })
+                .collect()
+        });
+        Ok(EpochStats {
+            loss_sum: results.iter().map(|r| r.0).sum(),
+            samples: results.iter().map(|r| r.1).sum(),
+            sampling_seconds: 0.0,
+            update_seconds: results.iter().map(|r| r.2).sum(),
+            learning_rate: f64::from(up.lr),
+        })
+    }
+
+    fn snapshot(&self) -> ItemItemModel {
+        let n = self.train.n_items();
+        let k = match self.params.0.top_k {
+            0 => n,
+            k => k,
+        };
+        let table = &self.table;
+        let columns: Vec<Vec<(u32, f32)>> = self.pool.install(|| {
+            (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let mut col: Vec<(u32, f32)> = table[i * n..(i + 1) * n]
+                        .iter()
+                        .enumerate()
+                        .filter(|e| *e.1 != 0.0)
+                        .map(|(j, &s)| (j as u32, s))
+                        .collect();
+                    keep_top_k(&mut col, k);
+                    col
+                })
+                .collect()
+        });
+        let params = serde_json::to_value(&self.params.0).unwrap_or(serde_json::Value::Null);
+        ItemItemModel::new(
+            KIND,
+            params,
+            self.train,
+            SimilarityMatrix::from_columns(n, &columns),
+        )
+    }
+}
+
+impl Fit for SlimMseValidParams {
+    type Model = ItemItemModel;
+
+    fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<ItemItemModel> {
+        let started = std::time::Instant::now();
+        let mut trainer = SlimTrainer::new(self, train, ctx.seed, ctx.effective_threads())?;
+        ctx.profile.prepare += started.elapsed().as_secs_f64();
+        epochs::train(&mut trainer, self.0.epochs, ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::{below, stream};
+    use crate::slim::SlimMseParams;
+    use crate::slim::kernel::reference;
+
+    /// Random ratings 1..=5 on about `density` of a users × items grid (every user ≥ 1).
+    fn random_data(users: u32, items: u32, density: f32, seed: u64) -> Interactions {
+        let mut r = stream(seed, &[]);
+        let mut rows = Vec::new();
+        for u in 0..users {
+            for i in 0..items {
+                if rng::unit_f32(&mut r) < density || i == u % items {
+                    rows.push((u, i, 1.0 + below(&mut r, 5) as f32));
+                }
+            }
+        }
+        Interactions::from_index_triplets(users as usize, items as usize, &rows).unwrap()
+    }
+
+    fn close(a: &[f32], b: &[f32], tol: f32) -> bool {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
+    }
+
+    #[test]
+    fn the_fast_kernel_agrees_with_the_textbook_loop_on_the_same_samples() {
+        let x = random_data(40, 25, 0.3, 1);
+        let variants = [
+            SlimMseParams::default().lr(0.002).exclude_diagonal(false),
+            SlimMseParams::default().lr(0.002),
+            SlimMseParams::default()
+                .lr(0.002)
+                .l1(0.01)
+                .l2(0.1)
+                .non_negative(true),
+        ];
+        for p in variants {
+            for groups in [1, 3] {
+                let p = p.clone().groups(Some(groups)).check().unwrap();
+                let mut t = SlimTrainer::new(&p, &x, 9, 2).unwrap();
+                assert_eq!(t.bounds().len(), groups + 1);
+                let mut s = vec![0.0f32; 25 * 25];
+                let mut want_loss = 0.0;
+                for epoch in 0..2 {
+                    let stats = t.epoch(epoch).unwrap();
+                    assert_eq!(stats.samples, x.nnz() as u64);
+                    let mut loss = 0.0;
+                    for g in 0..groups {
+                        loss += reference(&mut s, &x, &t.drawn_positions(epoch, g), &t.update());
+                    }
+                    want_loss = loss;
+                    assert!(
+                        (stats.loss_sum - loss).abs() < 1e-3 * loss,
+                        "{p:?} groups {groups}: loss {} vs {loss}",
+                        stats.loss_sum
+                    );
+                }
+                assert!(want_loss > 0.0);
+                assert!(close(&t.dense(), &s, 1e-4), "{p:?} groups {groups}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_sample_loss_decreases_and_the_diagonal_stays_zero() {
+        let x = random_data(60, 30, 0.25, 2);
+        let p = SlimMseParams::default()
+            .lr(0.0005)
+            .epochs(8)
+            .top_k(0)
+            .check()
+            .unwrap();
+        let mut ctx = FitContext::new(3, 2);
+        let model = p.fit(&x, &mut ctx).unwrap();
+        let losses: Vec<f64> = ctx.history.iter().map(|r| r.train_loss).collect();
+        assert!(losses.windows(2).all(|w| w[1] < w[0]), "{losses:?}");
+        for i in 0..30 {
+            assert_eq!(model.similarity().get(i, i), 0.0);
+        }
+        assert!(model.similarity().nnz() > 0);
+        // With the diagonal free the model learns to copy its input: S[i, i] grows.
+        let p = SlimMseParams::default()
+            .lr(0.002)
+            .epochs(8)
+            .exclude_diagonal(false)
+            .check()
+            .unwrap();
+        let copy = p.fit(&x, &mut FitContext::new(3, 2)).unwrap();
+        let diag: f32 = (0..30).map(|i| copy.similarity().get(i, i)).sum::<f32>() / 30.0;
+        let off: f32 = (0..30)
+            .flat_map(|i| (0..30).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| copy.similarity().get(j, i).abs())
+            .sum::<f32>()
+            / (30.0 * 29.0);
+        assert!(diag > 3.0 * off, "diagonal {diag}, off-diagonal {off}");
+    }
+
+    #[test]
+    fn a_fit_is_reproduced_by_seed_and_thread_count() {
+        let x = random_data(50, 20, 0.3, 4);
+        let p = SlimMseParams::default()
+            .lr(0.002)
+            .epochs(2)
+            .check()
+            .unwrap();
+        let fit = |seed, threads| p.fit(&x, &mut FitContext::new(seed, threads)).unwrap();
+        assert_eq!(fit(5, 2).similarity(), fit(5, 2).similarity());
+        assert_ne!(fit(5, 2).similarity(), fit(6, 2).similarity());
+    }
+
+    #[test]
+    fn pruning_keeps_top_k_per_target_and_the_cosine_start_is_used() {
+        let x = random_data(50, 20, 0.4, 5);
+        let p = SlimMseParams::default()
+            .lr(0.001)
+            .epochs(1)
+            .top_k(3)
+            .check()
+            .unwrap();
+        let m = p.fit(&x, &mut FitContext::new(1, 1)).unwrap();
+        for col in m.similarity().to_columns() {
+            assert!(col.len() <= 3);
+        }
+        let p = SlimMseParams::default()
+            .init(SlimInit::Cosine)
+            .init_shrink(0.0)
+            .check()
+            .unwrap();
+        let t = SlimTrainer::new(&p, &x, 1, 1).unwrap();
+        let cos = cf_similarity(
+            &x,
+            &SimilarityParams {
+                shrink: 0.0,
+                ..Default::default()
+            },
+        );
+        let dense = t.dense();
+        assert_eq!(dense[20 + 3], cos.get(1, 3));
+    }
+
+    #[test]
+    fn groups_cover_the_items_with_balanced_interactions() {
+        let ptr = [0, 10, 20, 30, 40, 50, 60];
+        assert_eq!(item_groups(&ptr, 2), vec![0, 3, 6]);
+        assert_eq!(item_groups(&ptr, 3), vec![0, 2, 4, 6]);
+        assert_eq!(item_groups(&ptr, 100), vec![0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(item_groups(&[0, 0], 4), vec![0, 1]);
+    }
+}
