@@ -72,7 +72,6 @@ struct Series {
 
 /// Draws the learning curve of `history` to `path`; the format follows the extension
 /// (`.svg` or `.png`).
-#[allow(dead_code)] // called by `fit --plot` once that command exists
 pub fn plot_learning_curve(path: &Path, history: &[EpochReport]) -> anyhow::Result<()> {
     if history.is_empty() {
         bail!(

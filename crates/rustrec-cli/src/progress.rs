@@ -67,8 +67,8 @@ impl Progress for Bars {
             return;
         }
         match self.bar.lock().ok().and_then(|s| s.clone()) {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            Some(bar) if !bar.is_hidden() => bar.println(line),
+            _ => eprintln!("{line}"),
         }
     }
 }

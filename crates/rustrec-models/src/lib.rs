@@ -13,6 +13,7 @@ mod error;
 mod fit;
 pub mod mf;
 pub mod rating;
+pub mod recommend;
 mod recommender;
 mod registry;
 pub mod topn;
@@ -22,4 +23,4 @@ pub use fit::{
     EarlyStopping, EpochCallback, EpochReport, Fit, FitContext, Metrics, Profile, Validation,
 };
 pub use recommender::{Exclusion, FoldIn, Recommender};
-pub use registry::{ModelSpec, Task, TrainedModel};
+pub use registry::{LoadedModel, ModelSpec, Task, TrainedModel};

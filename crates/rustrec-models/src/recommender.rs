@@ -84,6 +84,20 @@ pub trait Recommender: Send + Sync {
         scores[item.index()]
     }
 
+    /// Prediction for raw ids as they appear in files, with whether the user and the item
+    /// were known. Models that can fall back for unknown ids (MF: global mean and the
+    /// known bias) override this; the default gives NaN for an unknown user or item.
+    fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
+        let (u, i) = (
+            self.user_ids().get_text(user),
+            self.item_ids().get_text(item),
+        );
+        match (u, i) {
+            (Some(u), Some(i)) => (self.predict(UserIdx(u), ItemIdx(i)), true, true),
+            _ => (f32::NAN, u.is_some(), i.is_some()),
+        }
+    }
+
     /// The `n` best items for `user` that `exclude` allows, best first; ties go to the
     /// lower item index.
     fn recommend(&self, user: UserIdx, n: usize, exclude: &Exclusion<'_>) -> Vec<(ItemIdx, f32)> {

@@ -111,6 +111,33 @@ impl ModelSpec {
     }
 }
 
+/// A model read from a file.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The model.
+    pub model: TrainedModel,
+    /// The file's header (kind, version, parameters, training summary, data fingerprint).
+    pub header: rustrec_io::Header,
+    /// Every user's training items (values 1), when the file stores them.
+    pub seen: Option<Interactions>,
+}
+
+/// Takes the stored seen-item lists out of a model file, if present.
+fn seen_from_file(file: &mut rustrec_io::ModelFile) -> Result<Option<(Vec<usize>, Vec<u32>)>> {
+    if file.tensor("seen_indptr").is_err() {
+        return Ok(None);
+    }
+    let n_users = file.user_ids.len();
+    let indptr: Vec<usize> = file
+        .take::<u64>("seen_indptr", &[n_users + 1])?
+        .into_iter()
+        .map(|p| p as usize)
+        .collect();
+    let nnz = indptr.last().copied().unwrap_or(0);
+    let items = file.take::<u32>("seen_items", &[nnz])?;
+    Ok(Some((indptr, items)))
+}
+
 /// Any trained model.
 #[derive(Clone, Debug)]
 pub enum TrainedModel {
@@ -122,28 +149,39 @@ pub enum TrainedModel {
 
 impl TrainedModel {
     /// Writes the model to `path` atomically (temp file + rename) in the versioned rustrec
-    /// format, with the fingerprint of its training data and a summary of its training.
+    /// format, with the fingerprint of its training data, a summary of its training, and
+    /// the training interactions' item lists (`seen_indptr`, `seen_items`) so that
+    /// recommendations from the file alone can leave out what each user has seen.
     pub fn save(
         &self,
         path: impl AsRef<std::path::Path>,
-        data_fingerprint: u64,
+        train: &Interactions,
         training: serde_json::Value,
     ) -> Result<()> {
         let mut file = match self {
             TrainedModel::Mf(m) => m.to_model_file()?,
             TrainedModel::Als(m) => m.to_model_file()?,
         };
-        file.header.data_fingerprint = data_fingerprint;
+        file.header.data_fingerprint = train.fingerprint();
         file.header.training = training;
+        if train.n_users() == file.user_ids.len() && train.n_items() == file.item_ids.len() {
+            let indptr: Vec<u64> = train.user_ptr().iter().map(|&p| p as u64).collect();
+            file.insert("seen_indptr", rustrec_io::Tensor::vector(indptr))?;
+            file.insert(
+                "seen_items",
+                rustrec_io::Tensor::vector(train.item_indices().to_vec()),
+            )?;
+        }
         rustrec_io::write_model(path, &file)?;
         Ok(())
     }
 
-    /// Reads a model written by [`TrainedModel::save`] (of any supported format version),
-    /// with its header.
-    pub fn load(path: impl AsRef<std::path::Path>) -> Result<(Self, rustrec_io::Header)> {
-        let file = rustrec_io::read_model(path.as_ref())?;
+    /// Reads a model written by [`TrainedModel::save`] (of any supported format version):
+    /// the model, the file's header and, when stored, the training items of every user.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<LoadedModel> {
+        let mut file = rustrec_io::read_model(path.as_ref())?;
         let header = file.header.clone();
+        let seen = seen_from_file(&mut file)?;
         let model = match header.kind.as_str() {
             crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
             crate::als::KIND => TrainedModel::Als(AlsModel::from_model_file(file)?),
@@ -154,7 +192,22 @@ impl TrainedModel {
                 )));
             }
         };
-        Ok((model, header))
+        let seen = match seen {
+            Some((indptr, items)) => Some(Interactions::from_csr(
+                Arc::clone(model.user_ids()),
+                Arc::clone(model.item_ids()),
+                indptr,
+                items.clone(),
+                vec![1.0; items.len()],
+                None,
+            )?),
+            None => None,
+        };
+        Ok(LoadedModel {
+            model,
+            header,
+            seen,
+        })
     }
 
     /// The model as a [`Recommender`].
@@ -185,5 +238,18 @@ impl Recommender for TrainedModel {
 
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         self.as_recommender().predict(user, item)
+    }
+
+    fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
+        self.as_recommender().predict_raw(user, item)
+    }
+
+    fn recommend(
+        &self,
+        user: UserIdx,
+        n: usize,
+        exclude: &crate::Exclusion<'_>,
+    ) -> Vec<(ItemIdx, f32)> {
+        self.as_recommender().recommend(user, n, exclude)
     }
 }

@@ -316,10 +316,11 @@ fn registry_kinds_als_and_ials_fit_save_and_load() {
         let model = spec.fit(data, &mut ctx).unwrap();
         assert_eq!(ctx.history.len(), 3);
         let path = dir.path().join(format!("{}.safetensors", spec.kind()));
-        model.save(&path, 1, serde_json::json!({})).unwrap();
-        let (loaded, header) = TrainedModel::load(&path).unwrap();
-        assert_eq!(header.kind, "als");
-        let (TrainedModel::Als(a), TrainedModel::Als(b)) = (&model, &loaded) else {
+        model.save(&path, data, serde_json::json!({})).unwrap();
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.kind, "als");
+        assert_eq!(loaded.seen.as_ref().map(|s| s.nnz()), Some(data.nnz()));
+        let (TrainedModel::Als(a), TrainedModel::Als(b)) = (&model, &loaded.model) else {
             panic!("not ALS models");
         };
         assert_eq!(a, b);

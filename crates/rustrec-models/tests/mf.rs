@@ -255,3 +255,91 @@ fn sigmoid_output_stays_in_range_and_one_cycle_trains() {
         e.rmse
     );
 }
+
+#[test]
+fn clip_clamps_every_prediction_and_changes_nothing_else() {
+    let (train, test) = planted(60, 40, 0.5, 6);
+    let params = MfParams::default().factors(4).epochs(5).lr(0.05);
+    let plain = fit(&params, &train, 3, 1);
+    let clipped = fit(&params.clone().clip(Some([2.5, 3.5])), &train, 3, 1);
+    let mut saw_clamp = false;
+    for u in 0..plain.n_users() {
+        for i in 0..plain.n_items() {
+            let (u, i) = (UserIdx(u as u32), ItemIdx(i as u32));
+            let (a, b) = (plain.predict(u, i), clipped.predict(u, i));
+            assert_eq!(b, a.clamp(2.5, 3.5));
+            saw_clamp |= a != b;
+        }
+    }
+    assert!(
+        saw_clamp,
+        "the fixture should have predictions outside [2.5, 3.5]"
+    );
+    assert!(rating_errors(&clipped, &test).rmse.is_finite());
+}
+
+#[test]
+fn frequency_scaled_regularisation_trains_on_both_kernels() {
+    let (train, test) = planted(300, 200, 0.2, 1);
+    for params in [
+        MfParams::default().factors(8).epochs(60).lr(0.02).reg(0.02),
+        MfParams::default()
+            .factors(8)
+            .epochs(60)
+            .lr(0.02)
+            .reg(0.02)
+            .batch_size(2),
+    ] {
+        let weighted = fit(&params.clone().reg_exponent(0.5), &train, 7, 2);
+        let plain = fit(&params, &train, 7, 2);
+        let e = rating_errors(&weighted, &test);
+        assert!(
+            e.rmse < 0.3,
+            "{params:?}: RMSE {} not near the noise",
+            e.rmse
+        );
+        assert_ne!(weighted, plain, "α = ½ must change the model");
+    }
+}
+
+#[test]
+fn averaging_the_last_epochs_gives_the_mean_of_those_epochs_models() {
+    let (train, _) = planted(60, 40, 0.3, 8);
+    let params = MfParams::default().factors(4).epochs(6).lr(0.03);
+    let last = fit(&params, &train, 5, 2);
+    let before = fit(&params.clone().epochs(5), &train, 5, 2);
+    // Averaging one epoch is the last epoch's model, bit for bit.
+    let one = fit(&params.clone().average_last(1), &train, 5, 2);
+    assert_eq!(one.user_factors(), last.user_factors());
+    assert_eq!(one.item_factors(), last.item_factors());
+    assert_eq!(one.user_biases(), last.user_biases());
+    let avg = fit(&params.clone().average_last(2), &train, 5, 2);
+    let pairs = [
+        (
+            avg.user_factors(),
+            last.user_factors(),
+            before.user_factors(),
+        ),
+        (
+            avg.item_factors(),
+            last.item_factors(),
+            before.item_factors(),
+        ),
+        (
+            avg.user_biases().to_vec(),
+            last.user_biases().to_vec(),
+            before.user_biases().to_vec(),
+        ),
+        (
+            avg.item_biases().to_vec(),
+            last.item_biases().to_vec(),
+            before.item_biases().to_vec(),
+        ),
+    ];
+    for (a, x, y) in pairs {
+        for ((a, x), y) in a.iter().zip(&x).zip(&y) {
+            assert!((a - (x + y) / 2.0).abs() < 1e-6, "{a} vs mean of {x}, {y}");
+        }
+        assert_ne!(x, y, "the two epochs differ");
+    }
+}

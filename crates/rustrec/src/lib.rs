@@ -1,10 +1,14 @@
 //! rustrec: a fast recommender-system engine.
 //!
-//! This facade re-exports the crates a library user needs:
+//! This facade re-exports the crates a library user needs —
 //! [`data`] (interactions, readers, splits, statistics, synthetic data),
 //! [`io`] (the model file format), [`models`] (models and the training engine) and
-//! [`eval`] (metrics and evaluation protocols).
+//! [`eval`] (metrics and evaluation protocols) — and adds [`experiment`], which runs a whole
+//! experiment (data → split → fit → evaluate) from a TOML configuration, as
+//! `rustrec fit --config` does.
 #![warn(missing_docs)]
+
+pub mod experiment;
 
 pub use rustrec_data as data;
 pub use rustrec_eval as eval;

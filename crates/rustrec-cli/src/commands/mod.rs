@@ -4,15 +4,34 @@ use clap::Subcommand;
 
 use crate::Globals;
 
+mod common;
+mod demo;
 pub mod describe;
+mod eval;
+mod fit;
+mod predict;
+mod recommend;
 mod synth;
 
-/// The subcommands.
+/// The subcommands (clap parses one per run, so the size of the largest does not matter).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole pipeline on built-in synthetic data (no files, no network): generate,
+    /// split, train with early stopping, evaluate, recommend.
+    Demo(demo::Args),
     /// Read a rating file and print its statistics (users, items, density, per-user and
     /// per-item counts, Gini index of item popularity).
     Describe(describe::Args),
+    /// Train a model (MF, ...) from a TOML experiment config and/or options, evaluate it on
+    /// test, and optionally save it, plot its learning curve and profile it.
+    Fit(fit::Args),
+    /// Evaluate a saved model on a test file (rating or ranking metrics).
+    Eval(eval::Args),
+    /// Predict ratings of a saved model for (user, item) pairs given by raw id.
+    Predict(predict::Args),
+    /// Recommend the top-N items of a saved model for a user, or for every user to a file.
+    Recommend(recommend::Args),
     /// Write a synthetic rating file shaped like a MovieLens release (exact user, item and
     /// rating counts, MovieLens-like activity, popularity and rating marginal), optionally
     /// with a seeded random train/test split.
@@ -22,7 +41,12 @@ pub enum Command {
 /// Runs a subcommand.
 pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
     match command {
+        Command::Demo(args) => demo::run_demo(args, globals),
         Command::Describe(args) => describe::run(args, globals),
+        Command::Fit(args) => fit::run_fit(args, globals),
+        Command::Eval(args) => eval::run(args, globals),
+        Command::Predict(args) => predict::run(args, globals),
+        Command::Recommend(args) => recommend::run(args, globals),
         Command::Synth(args) => synth::run(args, globals),
     }
 }

@@ -114,6 +114,19 @@ mod tests {
         table[u][i]
     }
 
+    /// An interaction matrix in the model's id space without entries.
+    fn no_interactions(m: &AlsModel) -> rustrec_data::Interactions {
+        rustrec_data::Interactions::from_csr(
+            Arc::clone(&m.users),
+            Arc::clone(&m.items),
+            vec![0; m.users.len() + 1],
+            vec![],
+            vec![],
+            None,
+        )
+        .unwrap()
+    }
+
     fn fixture_path() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/als-v1.safetensors")
     }
@@ -135,13 +148,15 @@ mod tests {
     fn save_then_load_gives_an_identical_model() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
-        TrainedModel::Als(hand_made())
-            .save(&path, 0xfeed, serde_json::json!({"iterations": 3}))
+        let model = hand_made();
+        let train = no_interactions(&model);
+        TrainedModel::Als(model)
+            .save(&path, &train, serde_json::json!({"iterations": 3}))
             .unwrap();
-        let (loaded, header) = TrainedModel::load(&path).unwrap();
-        assert_eq!(header.data_fingerprint, 0xfeed);
-        let TrainedModel::Als(loaded) = loaded else {
-            panic!("loaded a {loaded:?}")
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.data_fingerprint, train.fingerprint());
+        let TrainedModel::Als(loaded) = loaded.model else {
+            panic!("not an ALS model")
         };
         assert_eq!(loaded, hand_made());
     }
@@ -151,11 +166,14 @@ mod tests {
     #[test]
     fn als_v1_fixture_loads_with_the_predictions_it_was_saved_with() {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::Als(hand_made())
-                .save(fixture_path(), 1, serde_json::json!({"fixture": true}))
+            let model = hand_made();
+            let train = no_interactions(&model);
+            TrainedModel::Als(model)
+                .save(fixture_path(), &train, serde_json::json!({"fixture": true}))
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(fixture_path()).unwrap();
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
         assert_eq!(header.kind, "als");
         for u in 0..2 {

@@ -31,6 +31,29 @@ pub struct SgdConsts {
     pub biases: bool,
 }
 
+/// Per-row multipliers of the per-sample regularisation within a block (see
+/// `MfParams::reg_exponent`): user row `u`'s factors and bias are shrunk with `λ · user[u]`
+/// and `λ_b · user[u]`, item rows likewise. Empty slices mean 1 for every row (plain
+/// per-sample λ), which is the default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RegWeights<'a> {
+    /// Multiplier of each user row of the block's user bin (or empty).
+    pub user: &'a [f32],
+    /// Multiplier of each item row of the block's item bin (or empty).
+    pub item: &'a [f32],
+}
+
+impl RegWeights<'_> {
+    /// The multipliers of user row `u` and item row `i`.
+    #[inline(always)]
+    pub fn at(&self, u: usize, i: usize) -> (f32, f32) {
+        (
+            self.user.get(u).copied().unwrap_or(1.0),
+            self.item.get(i).copied().unwrap_or(1.0),
+        )
+    }
+}
+
 /// Where the samples of a block come from.
 pub enum Order<'a> {
     /// Every entry once, in the order of a [`Walk`].
@@ -50,7 +73,15 @@ pub const LR_REFRESH: usize = 256;
 /// One SGD step on padded rows `p`, `q` with prediction base `base = μ + b_u + b_i`;
 /// returns the error `r − r̂` computed before the update.
 #[inline(always)]
-fn fused_step(p: &mut [f32], q: &mut [f32], r: f32, base: f32, lr: f32, reg: f32) -> f32 {
+fn fused_step(
+    p: &mut [f32],
+    q: &mut [f32],
+    r: f32,
+    base: f32,
+    lr: f32,
+    reg_p: f32,
+    reg_q: f32,
+) -> f32 {
     let mut acc = [0.0f32; LANES];
     for (pc, qc) in p.chunks_exact(LANES).zip(q.chunks_exact(LANES)) {
         for l in 0..LANES {
@@ -58,12 +89,12 @@ fn fused_step(p: &mut [f32], q: &mut [f32], r: f32, base: f32, lr: f32, reg: f32
         }
     }
     let e = r - (base + hsum(&acc));
-    let (a, shrink) = (lr * e, 1.0 - lr * reg);
+    let (a, shrink_p, shrink_q) = (lr * e, 1.0 - lr * reg_p, 1.0 - lr * reg_q);
     for (pc, qc) in p.chunks_exact_mut(LANES).zip(q.chunks_exact_mut(LANES)) {
         for l in 0..LANES {
             let (pf, qf) = (pc[l], qc[l]);
-            pc[l] = shrink * pf + a * qf;
-            qc[l] = shrink * qf + a * pf;
+            pc[l] = shrink_p * pf + a * qf;
+            qc[l] = shrink_q * qf + a * pf;
         }
     }
     e
@@ -92,9 +123,10 @@ fn sgd_block_body(
     q: &mut [f32],
     bu: &mut [f32],
     bi: &mut [f32],
+    w: RegWeights<'_>,
     c: SgdConsts,
     lr_at: &dyn LrAt,
-    step: impl Fn(&mut [f32], &mut [f32], f32, f32, f32, f32) -> f32,
+    step: impl Fn(&mut [f32], &mut [f32], f32, f32, f32, f32, f32) -> f32,
 ) -> f64 {
     let s = c.stride;
     let len = entries.len();
@@ -121,6 +153,7 @@ fn sgd_block_body(
             Some(rng) => entries[rng::below(rng, len as u32) as usize],
         };
         let (u, i) = (e.user as usize, e.item as usize);
+        let (wu, wi) = w.at(u, i);
         let base = c.mu + bu[u] + bi[i];
         let err = step(
             &mut p[u * s..(u + 1) * s],
@@ -128,11 +161,12 @@ fn sgd_block_body(
             e.value,
             base,
             lr,
-            c.reg,
+            c.reg * wu,
+            c.reg * wi,
         );
         if c.biases {
-            bu[u] += lr * (err - c.reg_bias * bu[u]);
-            bi[i] += lr * (err - c.reg_bias * bi[i]);
+            bu[u] += lr * (err - c.reg_bias * wu * bu[u]);
+            bi[i] += lr * (err - c.reg_bias * wi * bi[i]);
         }
         loss += f64::from(err * err);
     }
@@ -156,7 +190,8 @@ mod simd {
         r: f32,
         base: f32,
         lr: f32,
-        reg: f32,
+        reg_p: f32,
+        reg_q: f32,
     ) -> f32 {
         let n = p.len();
         assert!(
@@ -176,7 +211,8 @@ mod simd {
         }
         let e = r - (base + _mm512_reduce_add_ps(acc));
         let a = _mm512_set1_ps(lr * e);
-        let shrink = _mm512_set1_ps(1.0 - lr * reg);
+        let shrink_p = _mm512_set1_ps(1.0 - lr * reg_p);
+        let shrink_q = _mm512_set1_ps(1.0 - lr * reg_q);
         let mut c = 0;
         while c < n {
             // SAFETY: as above, c + 16 <= n for both slices; p and q are distinct `&mut`
@@ -184,8 +220,14 @@ mod simd {
             unsafe {
                 let pv = _mm512_loadu_ps(pp.add(c));
                 let qv = _mm512_loadu_ps(qp.add(c));
-                _mm512_storeu_ps(pp.add(c), _mm512_fmadd_ps(a, qv, _mm512_mul_ps(shrink, pv)));
-                _mm512_storeu_ps(qp.add(c), _mm512_fmadd_ps(a, pv, _mm512_mul_ps(shrink, qv)));
+                _mm512_storeu_ps(
+                    pp.add(c),
+                    _mm512_fmadd_ps(a, qv, _mm512_mul_ps(shrink_p, pv)),
+                );
+                _mm512_storeu_ps(
+                    qp.add(c),
+                    _mm512_fmadd_ps(a, pv, _mm512_mul_ps(shrink_q, qv)),
+                );
             }
             c += 16;
         }
@@ -201,7 +243,8 @@ mod simd {
         r: f32,
         base: f32,
         lr: f32,
-        reg: f32,
+        reg_p: f32,
+        reg_q: f32,
     ) -> f32 {
         let n = p.len();
         assert!(
@@ -240,15 +283,22 @@ mod simd {
         let one = _mm_add_ss(quarter, _mm_shuffle_ps(quarter, quarter, 1));
         let e = r - (base + _mm_cvtss_f32(one));
         let a = _mm256_set1_ps(lr * e);
-        let shrink = _mm256_set1_ps(1.0 - lr * reg);
+        let shrink_p = _mm256_set1_ps(1.0 - lr * reg_p);
+        let shrink_q = _mm256_set1_ps(1.0 - lr * reg_q);
         let mut c = 0;
         while c < n {
             // SAFETY: c + 8 <= n for both slices; p and q are distinct `&mut` slices.
             unsafe {
                 let pv = _mm256_loadu_ps(pp.add(c));
                 let qv = _mm256_loadu_ps(qp.add(c));
-                _mm256_storeu_ps(pp.add(c), _mm256_fmadd_ps(a, qv, _mm256_mul_ps(shrink, pv)));
-                _mm256_storeu_ps(qp.add(c), _mm256_fmadd_ps(a, pv, _mm256_mul_ps(shrink, qv)));
+                _mm256_storeu_ps(
+                    pp.add(c),
+                    _mm256_fmadd_ps(a, qv, _mm256_mul_ps(shrink_p, pv)),
+                );
+                _mm256_storeu_ps(
+                    qp.add(c),
+                    _mm256_fmadd_ps(a, pv, _mm256_mul_ps(shrink_q, qv)),
+                );
             }
             c += 8;
         }
@@ -295,6 +345,7 @@ fn sgd_block_avx512(
     q: &mut [f32],
     bu: &mut [f32],
     bi: &mut [f32],
+    w: RegWeights<'_>,
     c: SgdConsts,
     lr_at: &dyn LrAt,
 ) -> f64 {
@@ -305,9 +356,10 @@ fn sgd_block_avx512(
         q,
         bu,
         bi,
+        w,
         c,
         lr_at,
-        |p, q, r, b, lr, reg| simd::fused_step_avx512(p, q, r, b, lr, reg),
+        |p, q, r, b, lr, rp, rq| simd::fused_step_avx512(p, q, r, b, lr, rp, rq),
     )
 }
 
@@ -321,6 +373,7 @@ fn sgd_block_avx2(
     q: &mut [f32],
     bu: &mut [f32],
     bi: &mut [f32],
+    w: RegWeights<'_>,
     c: SgdConsts,
     lr_at: &dyn LrAt,
 ) -> f64 {
@@ -331,14 +384,16 @@ fn sgd_block_avx2(
         q,
         bu,
         bi,
+        w,
         c,
         lr_at,
-        |p, q, r, b, lr, reg| simd::fused_step_avx2(p, q, r, b, lr, reg),
+        |p, q, r, b, lr, rp, rq| simd::fused_step_avx2(p, q, r, b, lr, rp, rq),
     )
 }
 
 /// Plain SGD over one block (the fast path). `p`/`q` are the block's user/item bins of
-/// the padded factor tables, `bu`/`bi` their biases. Returns the sum of squared errors.
+/// the padded factor tables, `bu`/`bi` their biases, `w` the rows' regularisation
+/// multipliers. Returns the sum of squared errors.
 #[allow(clippy::too_many_arguments)]
 pub fn sgd_block(
     entries: &[Entry],
@@ -347,10 +402,11 @@ pub fn sgd_block(
     q: &mut [f32],
     bu: &mut [f32],
     bi: &mut [f32],
+    w: RegWeights<'_>,
     c: SgdConsts,
     lr_at: &dyn LrAt,
 ) -> f64 {
-    sgd_block_with(Isa::detect(), entries, order, p, q, bu, bi, c, lr_at)
+    sgd_block_with(Isa::detect(), entries, order, p, q, bu, bi, w, c, lr_at)
 }
 
 /// [`sgd_block`] with a chosen implementation (falls back to portable code when the CPU
@@ -364,6 +420,7 @@ pub fn sgd_block_with(
     q: &mut [f32],
     bu: &mut [f32],
     bi: &mut [f32],
+    w: RegWeights<'_>,
     c: SgdConsts,
     lr_at: &dyn LrAt,
 ) -> f64 {
@@ -373,18 +430,18 @@ pub fn sgd_block_with(
         if isa == Isa::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F (checked just above), the only target
             // feature `sgd_block_avx512` enables.
-            return unsafe { sgd_block_avx512(entries, order, p, q, bu, bi, c, lr_at) };
+            return unsafe { sgd_block_avx512(entries, order, p, q, bu, bi, w, c, lr_at) };
         }
         if isa != Isa::Portable
             && std::arch::is_x86_feature_detected!("avx2")
             && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { sgd_block_avx2(entries, order, p, q, bu, bi, c, lr_at) };
+            return unsafe { sgd_block_avx2(entries, order, p, q, bu, bi, w, c, lr_at) };
         }
     }
     let _ = isa;
-    sgd_block_body(entries, order, p, q, bu, bi, c, lr_at, fused_step)
+    sgd_block_body(entries, order, p, q, bu, bi, w, c, lr_at, fused_step)
 }
 
 /// The textbook SGD loop on unpadded rows (`k` floats each), one sample after another:
@@ -397,12 +454,14 @@ pub fn reference_sgd(
     q: &mut [f32],
     bu: &mut [f32],
     bi: &mut [f32],
+    w: RegWeights<'_>,
     c: SgdConsts,
     lr: f32,
 ) -> f64 {
     let mut loss = 0.0;
     for e in entries {
         let (u, i) = (e.user as usize, e.item as usize);
+        let (wu, wi) = w.at(u, i);
         let mut pred = c.mu + bu[u] + bi[i];
         for f in 0..k {
             pred += p[u * k + f] * q[i * k + f];
@@ -410,13 +469,13 @@ pub fn reference_sgd(
         let err = e.value - pred;
         loss += f64::from(err * err);
         if c.biases {
-            bu[u] += lr * (err - c.reg_bias * bu[u]);
-            bi[i] += lr * (err - c.reg_bias * bi[i]);
+            bu[u] += lr * (err - c.reg_bias * wu * bu[u]);
+            bi[i] += lr * (err - c.reg_bias * wi * bi[i]);
         }
         for f in 0..k {
             let (pf, qf) = (p[u * k + f], q[i * k + f]);
-            p[u * k + f] += lr * (err * qf - c.reg * pf);
-            q[i * k + f] += lr * (err * pf - c.reg * qf);
+            p[u * k + f] += lr * (err * qf - c.reg * wu * pf);
+            q[i * k + f] += lr * (err * pf - c.reg * wi * qf);
         }
     }
     loss
@@ -506,6 +565,8 @@ pub struct SideBin<'a> {
     pub bias_state: &'a mut [f32],
     /// Updates applied to each row so far (Adam's `t`).
     pub steps: &'a mut [u32],
+    /// Regularisation multiplier of each row (empty: 1 for every row); see [`RegWeights`].
+    pub reg_weight: &'a [f32],
 }
 
 /// Sparse gradient accumulator of one side for one mini-batch.
@@ -556,13 +617,14 @@ impl BatchGrads {
             }
             side.steps[row] += 1;
             let t = side.steps[row];
+            let w = side.reg_weight.get(row).copied().unwrap_or(1.0);
             c.optimizer.step(
                 &mut side.factors[row * s..(row + 1) * s],
                 g,
                 &mut side.factor_state[row * slots * s..(row + 1) * slots * s],
                 t,
                 StepSize {
-                    weight_decay: c.reg,
+                    weight_decay: c.reg * w,
                     ..step
                 },
             );
@@ -575,7 +637,7 @@ impl BatchGrads {
                     &mut side.bias_state[row * slots..(row + 1) * slots],
                     t,
                     StepSize {
-                        weight_decay: c.reg_bias,
+                        weight_decay: c.reg_bias * w,
                         ..step
                     },
                 );
@@ -752,16 +814,34 @@ mod tests {
         v
     }
 
+    fn init(n: usize, k: usize, salt: usize) -> Vec<f32> {
+        (0..n * k)
+            .map(|x| (((x + salt) * 37 % 17) as f32 - 8.0) / 40.0)
+            .collect()
+    }
+
+    fn pad(dense: &[f32], n: usize, k: usize, stride: usize) -> Vec<f32> {
+        let mut out = vec![0.0; n * stride];
+        for r in 0..n {
+            out[r * stride..r * stride + k].copy_from_slice(&dense[r * k..(r + 1) * k]);
+        }
+        out
+    }
+
+    const SEQUENTIAL: Walk = Walk { start: 0, step: 1 };
+
     #[test]
-    fn fast_kernel_agrees_with_the_textbook_loop_on_every_instruction_set() {
-        let k = 5;
-        let stride = 16;
+    fn fast_kernel_agrees_with_the_textbook_loop_with_and_without_row_weights() {
+        let (k, stride) = (5, 16);
         let es = entries();
-        let init = |n: usize, salt: usize| -> Vec<f32> {
-            (0..n * k)
-                .map(|x| (((x + salt) * 37 % 17) as f32 - 8.0) / 40.0)
-                .collect()
-        };
+        let (wu, wi) = ([0.5f32, 1.0, 2.0, 3.0, 0.25], [4.0f32, 0.3, 1.0, 1.5]);
+        let weightings = [
+            RegWeights::default(),
+            RegWeights {
+                user: &wu,
+                item: &wi,
+            },
+        ];
         let c = SgdConsts {
             stride,
             mu: 3.0,
@@ -769,57 +849,194 @@ mod tests {
             reg_bias: 0.02,
             biases: true,
         };
-        let pad = |dense: &[f32], n: usize| -> Vec<f32> {
-            let mut out = vec![0.0; n * stride];
-            for r in 0..n {
-                out[r * stride..r * stride + k].copy_from_slice(&dense[r * k..(r + 1) * k]);
-            }
-            out
-        };
-        let (mut p_ref, mut q_ref) = (init(5, 1), init(4, 2));
-        let (mut bu_ref, mut bi_ref) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
-        let loss_ref = reference_sgd(
-            &es,
-            k,
-            &mut p_ref,
-            &mut q_ref,
-            &mut bu_ref,
-            &mut bi_ref,
-            c,
-            0.01,
-        );
-        for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
-            let (mut p, mut q) = (pad(&init(5, 1), 5), pad(&init(4, 2), 4));
-            let (mut bu, mut bi) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
-            let walk = Order::Walk(Walk { start: 0, step: 1 });
-            let loss = sgd_block_with(
+        let mut finals = Vec::new();
+        let cases = weightings
+            .iter()
+            .flat_map(|&w| [Isa::Portable, Isa::Avx2, Isa::Avx512].map(move |isa| (w, isa)));
+        for (w, isa) in cases {
+            let (mut p_ref, mut q_ref) = (init(5, k, 1), init(4, k, 2));
+            let (mut bu_ref, mut bi_ref) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
+            let (mut p, mut q) = (pad(&p_ref, 5, k, stride), pad(&q_ref, 4, k, stride));
+            let (mut bu, mut bi) = (bu_ref.clone(), bi_ref.clone());
+            let loss_fast = sgd_block_with(
                 isa,
                 &es,
-                walk,
+                Order::Walk(SEQUENTIAL),
                 &mut p,
                 &mut q,
                 &mut bu,
                 &mut bi,
+                w,
                 c,
                 &|_, _| 0.01,
             );
+            let loss_ref = reference_sgd(
+                &es,
+                k,
+                &mut p_ref,
+                &mut q_ref,
+                &mut bu_ref,
+                &mut bi_ref,
+                w,
+                c,
+                0.01,
+            );
             assert!(
-                (loss - loss_ref).abs() < 1e-4 * loss_ref,
-                "{isa:?}: {loss} vs {loss_ref}"
+                (loss_fast - loss_ref).abs() < 1e-4 * loss_ref,
+                "{loss_fast} vs {loss_ref}"
             );
             for r in 0..5 {
                 for f in 0..k {
-                    assert!(
-                        (p[r * stride + f] - p_ref[r * k + f]).abs() < 1e-5,
-                        "{isa:?}"
-                    );
+                    assert!((p[r * stride + f] - p_ref[r * k + f]).abs() < 1e-5);
                 }
-                let padding = &p[r * stride + k..(r + 1) * stride];
-                assert!(padding.iter().all(|&x| x == 0.0), "padding stays zero");
+                assert!(
+                    p[r * stride + k..(r + 1) * stride]
+                        .iter()
+                        .all(|&x| x == 0.0),
+                    "padding stays zero"
+                );
             }
-            for (a, b) in bu.iter().zip(&bu_ref) {
-                assert!((a - b).abs() < 1e-5, "{isa:?}");
+            for r in 0..4 {
+                for f in 0..k {
+                    assert!((q[r * stride + f] - q_ref[r * k + f]).abs() < 1e-5);
+                }
             }
+            for (a, b) in bu.iter().zip(&bu_ref).chain(bi.iter().zip(&bi_ref)) {
+                assert!((a - b).abs() < 1e-5);
+            }
+            finals.push(p);
+        }
+        // The weights change the result: user 3 is shrunk three times as hard (cases are
+        // three instruction sets per weighting).
+        assert!((finals[0][3 * stride] - finals[3][3 * stride]).abs() > 1e-5);
+    }
+
+    #[test]
+    fn one_hand_computed_weighted_step() {
+        // One rating, k = 1 (padded to 16): p = 0.5, q = 0.4, b_u = b_i = 0, μ = 3, r = 4.
+        // e = 4 − (3 + 0.2) = 0.8; lr = 0.1, λ = 0.5, weights 2 (user) and 0.5 (item):
+        // p ← (1 − 0.1·0.5·2)·0.5 + 0.1·0.8·0.4 = 0.45 + 0.032 = 0.482
+        // q ← (1 − 0.1·0.5·0.5)·0.4 + 0.1·0.8·0.5 = 0.39 + 0.04 = 0.43
+        // b_u ← 0.1·0.8 = 0.08 (λ_b·2·0 = 0), b_i likewise.
+        let stride = 16;
+        let (mut p, mut q) = (vec![0.0f32; stride], vec![0.0f32; stride]);
+        p[0] = 0.5;
+        q[0] = 0.4;
+        let (mut bu, mut bi) = ([0.0f32], [0.0f32]);
+        let es = [Entry {
+            user: 0,
+            item: 0,
+            value: 4.0,
+        }];
+        let c = SgdConsts {
+            stride,
+            mu: 3.0,
+            reg: 0.5,
+            reg_bias: 0.5,
+            biases: true,
+        };
+        let w = RegWeights {
+            user: &[2.0],
+            item: &[0.5],
+        };
+        let loss = sgd_block(
+            &es,
+            Order::Walk(SEQUENTIAL),
+            &mut p,
+            &mut q,
+            &mut bu,
+            &mut bi,
+            w,
+            c,
+            &|_, _| 0.1,
+        );
+        assert!((loss - 0.64).abs() < 1e-6, "{loss}");
+        assert!((p[0] - 0.482).abs() < 1e-6, "{}", p[0]);
+        assert!((q[0] - 0.43).abs() < 1e-6, "{}", q[0]);
+        assert!((bu[0] - 0.08).abs() < 1e-6 && (bi[0] - 0.08).abs() < 1e-6);
+    }
+
+    #[test]
+    fn general_kernel_with_plain_sgd_agrees_with_the_fast_one_under_row_weights() {
+        let (k, stride) = (5, 16);
+        let es = entries();
+        let (wu, wi) = ([0.5f32, 1.0, 2.0, 3.0, 0.25], [4.0f32, 0.3, 1.0, 1.5]);
+        let (mut p, mut q) = (
+            pad(&init(5, k, 1), 5, k, stride),
+            pad(&init(4, k, 2), 4, k, stride),
+        );
+        let (mut bu, mut bi) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
+        let (mut p2, mut q2, mut bu2, mut bi2) = (p.clone(), q.clone(), bu.clone(), bi.clone());
+        let c = SgdConsts {
+            stride,
+            mu: 3.0,
+            reg: 0.05,
+            reg_bias: 0.02,
+            biases: true,
+        };
+        let w = RegWeights {
+            user: &wu,
+            item: &wi,
+        };
+        sgd_block(
+            &es,
+            Order::Walk(SEQUENTIAL),
+            &mut p,
+            &mut q,
+            &mut bu,
+            &mut bi,
+            w,
+            c,
+            &|_, _| 0.01,
+        );
+        let g = GenericConsts {
+            stride,
+            mu: 3.0,
+            reg: 0.05,
+            reg_bias: 0.02,
+            biases: true,
+            output: Output::Identity,
+            dropout: 0.0,
+            optimizer: Optimizer::Sgd,
+            batch_size: 1,
+            reduction: Reduction::Mean,
+            negative_fraction: 0.0,
+        };
+        let (mut us, mut is) = (vec![0.0f32; 0], vec![0.0f32; 0]);
+        let (mut ut, mut it) = (vec![0u32; 5], vec![0u32; 4]);
+        let mut user = SideBin {
+            factors: &mut p2,
+            bias: &mut bu2,
+            factor_state: &mut us,
+            bias_state: &mut [],
+            steps: &mut ut,
+            reg_weight: &wu,
+        };
+        let mut item = SideBin {
+            factors: &mut q2,
+            bias: &mut bi2,
+            factor_state: &mut is,
+            bias_state: &mut [],
+            steps: &mut it,
+            reg_weight: &wi,
+        };
+        let mut rng = rng::stream(1, &[]);
+        generic_block(
+            &es,
+            Some(SEQUENTIAL),
+            &mut rng,
+            &mut user,
+            &mut item,
+            &g,
+            &|_, _| 0.01,
+            &|_, _| None,
+            &|_, _| true,
+        );
+        for (a, b) in p.iter().zip(&p2).chain(q.iter().zip(&q2)) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        for (a, b) in bu.iter().zip(&bu2).chain(bi.iter().zip(&bi2)) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
     }
 

@@ -10,6 +10,8 @@ use crate::recommender::{FoldIn, Recommender};
 
 /// A trained biased matrix factorization: `r̂ = out(μ + b_u + b_i + p_u·q_i)`.
 ///
+/// With `clip = [lo, hi]` in its parameters, every prediction is then clamped to `[lo, hi]`.
+///
 /// Users and items that had no training interactions keep zero factors and zero biases,
 /// so their predictions fall back to `out(μ + b_i)` (unseen user), `out(μ + b_u)` (unseen
 /// item) or `out(μ)` — the documented cold-start policy.
@@ -87,36 +89,17 @@ impl MfModel {
         self.item_seen.get(item.index()).copied().unwrap_or(false)
     }
 
-    /// Applies the output function to a raw score.
+    /// Applies the output function, then the `clip` range if any, to a raw score.
     #[inline]
     pub(crate) fn output(&self, z: f32) -> f32 {
-        match self.params.0.output {
+        let r = match self.params.0.output {
             Output::Identity => z,
             Output::Sigmoid { lo, hi } => lo + (hi - lo) * sigmoid(z),
-        }
-    }
-
-    /// Prediction for raw ids as they appear in files; unknown ids fall back as unseen
-    /// users/items do. Returns the prediction and whether the user and item were known.
-    pub fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
-        let u = self.users.get_text(user);
-        let i = self.items.get_text(item);
-        let z_user = u.map_or(0.0, |u| self.user_bias[u as usize]);
-        let z_item = i.map_or(0.0, |i| self.item_bias[i as usize]);
-        let dot = match (u, i) {
-            (Some(u), Some(i)) => dot(
-                self.user_factors.row(u as usize),
-                self.item_factors.row(i as usize),
-            ),
-            _ => 0.0,
         };
-        let known_user = u.is_some_and(|u| self.user_seen[u as usize]);
-        let known_item = i.is_some_and(|i| self.item_seen[i as usize]);
-        (
-            self.output(self.global_mean + z_user + z_item + dot),
-            known_user,
-            known_item,
-        )
+        match self.params.0.clip {
+            Some([lo, hi]) => r.clamp(lo, hi),
+            None => r,
+        }
     }
 }
 
@@ -163,6 +146,29 @@ impl Recommender for MfModel {
         for (i, o) in out.iter_mut().enumerate() {
             *o = self.output(base + self.item_bias[i] + dot(p, self.item_factors.row(i)));
         }
+    }
+
+    /// Prediction for raw ids as they appear in files; unknown ids fall back as unseen
+    /// users/items do. Returns the prediction and whether the user and item were known.
+    fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
+        let u = self.users.get_text(user);
+        let i = self.items.get_text(item);
+        let z_user = u.map_or(0.0, |u| self.user_bias[u as usize]);
+        let z_item = i.map_or(0.0, |i| self.item_bias[i as usize]);
+        let dot = match (u, i) {
+            (Some(u), Some(i)) => dot(
+                self.user_factors.row(u as usize),
+                self.item_factors.row(i as usize),
+            ),
+            _ => 0.0,
+        };
+        let known_user = u.is_some_and(|u| self.user_seen[u as usize]);
+        let known_item = i.is_some_and(|i| self.item_seen[i as usize]);
+        (
+            self.output(self.global_mean + z_user + z_item + dot),
+            known_user,
+            known_item,
+        )
     }
 
     #[inline]

@@ -97,12 +97,20 @@ mod tests {
     use crate::recommender::Recommender;
     use crate::registry::TrainedModel;
 
+    fn model_users() -> Arc<IdMap> {
+        Arc::new(IdMap::from_ints([10, 20]).unwrap())
+    }
+
+    fn model_items() -> Arc<IdMap> {
+        Arc::new(IdMap::from_ints([100, 200, 300]).unwrap())
+    }
+
     /// A hand-made model: 2 users × 3 items, k = 2, raw ids 10, 20 and 100, 200, 300.
     fn hand_made() -> MfModel {
         let params = MfParams::default().factors(2).epochs(3).check().unwrap();
         MfModel {
-            users: Arc::new(IdMap::from_ints([10, 20]).unwrap()),
-            items: Arc::new(IdMap::from_ints([100, 200, 300]).unwrap()),
+            users: model_users(),
+            items: model_items(),
             user_factors: RowTable::from_dense(2, 2, &[0.5, -1.0, 2.0, 0.25]),
             item_factors: RowTable::from_dense(3, 2, &[1.0, 2.0, -0.5, 0.5, 0.0, 0.0]),
             user_bias: vec![0.1, -0.2],
@@ -140,14 +148,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
         let model = TrainedModel::Mf(hand_made());
+        let train = rustrec_data::Interactions::from_csr(
+            model_users(),
+            model_items(),
+            vec![0, 2, 3],
+            vec![0, 1, 1],
+            vec![4.0, 3.0, 5.0],
+            None,
+        )
+        .unwrap();
         model
-            .save(&path, 0xfeed, serde_json::json!({"epochs": 3}))
+            .save(&path, &train, serde_json::json!({"epochs": 3}))
             .unwrap();
-        let (loaded, header) = TrainedModel::load(&path).unwrap();
-        assert_eq!(header.data_fingerprint, 0xfeed);
-        assert_eq!(header.training["epochs"], 3);
-        let TrainedModel::Mf(loaded) = loaded else {
-            panic!("loaded a {loaded:?}")
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.data_fingerprint, train.fingerprint());
+        assert_eq!(loaded.header.training["epochs"], 3);
+        let seen = loaded.seen.unwrap();
+        assert_eq!(seen.row(UserIdx(0)).items, &[0, 1]);
+        assert_eq!(seen.row(UserIdx(1)).items, &[1]);
+        let TrainedModel::Mf(loaded) = loaded.model else {
+            panic!("not an MF model")
         };
         assert_eq!(loaded, hand_made());
     }
@@ -157,11 +177,26 @@ mod tests {
     #[test]
     fn mf_v1_fixture_loads_with_the_predictions_it_was_saved_with() {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::Mf(hand_made())
-                .save(fixture_path(), 1, serde_json::json!({"fixture": true}))
+            let m = hand_made();
+            let no_data = rustrec_data::Interactions::from_csr(
+                model_users(),
+                model_items(),
+                vec![0, 0, 0],
+                vec![],
+                vec![],
+                None,
+            )
+            .unwrap();
+            TrainedModel::Mf(m)
+                .save(
+                    fixture_path(),
+                    &no_data,
+                    serde_json::json!({"fixture": true}),
+                )
                 .unwrap();
         }
-        let (model, header) = TrainedModel::load(fixture_path()).unwrap();
+        let loaded = TrainedModel::load(fixture_path()).unwrap();
+        let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
         assert_eq!(header.kind, "mf");
         for u in 0..2 {

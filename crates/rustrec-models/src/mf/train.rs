@@ -7,7 +7,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
 use super::hyperparams::{Init, MfParams, MfValidParams, Output, Sampling};
-use super::kernel::{self, GenericConsts, Order, SgdConsts, SideBin};
+use super::kernel::{self, GenericConsts, Order, RegWeights, SgdConsts, SideBin};
 use super::model::MfModel;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::grid::{Grid, Walk};
@@ -57,7 +57,62 @@ struct MfTrainer<'a> {
     bi_state: Vec<f32>,
     u_steps: Vec<u32>,
     i_steps: Vec<u32>,
+    /// Regularisation multipliers of user rows in grid order (empty when `reg_exponent` = 1).
+    u_reg_weight: Vec<f32>,
+    /// Regularisation multipliers of item rows in grid order (empty when `reg_exponent` = 1).
+    i_reg_weight: Vec<f32>,
+    /// Running average of the parameters over the last `average_last` epochs.
+    average: Option<Average>,
     fast: bool,
+}
+
+/// The running mean of the parameters at the end of the epochs averaged so far (Polyak &
+/// Juditsky 1992; per-epoch, as stochastic weight averaging, Izmailov et al. 2018).
+struct Average {
+    count: usize,
+    p: RowTable,
+    q: RowTable,
+    bu: Vec<f32>,
+    bi: Vec<f32>,
+}
+
+impl Average {
+    /// Folds the current parameters into the mean: `avg += (x − avg) / count`.
+    fn add(&mut self, p: &RowTable, q: &RowTable, bu: &[f32], bi: &[f32]) {
+        self.count += 1;
+        let w = 1.0 / self.count as f32;
+        let fold = |avg: &mut [f32], x: &[f32]| {
+            for (a, &x) in avg.iter_mut().zip(x) {
+                *a += (x - *a) * w;
+            }
+        };
+        fold(self.p.as_mut_slice(), p.as_slice());
+        fold(self.q.as_mut_slice(), q.as_slice());
+        fold(&mut self.bu, bu);
+        fold(&mut self.bi, bi);
+    }
+}
+
+/// Per-sample regularisation multipliers `(n_r / n̄)^(α − 1)` of rows with `counts[r]`
+/// training interactions, `n̄` the mean count of the rows that have any, listed in the
+/// grid order `order`; empty when `α = 1` (every multiplier 1). Rows without interactions
+/// are never sampled and get 1.
+fn reg_weights(counts: impl Fn(usize) -> usize, order: &[u32], alpha: f32) -> Vec<f32> {
+    if alpha == 1.0 {
+        return Vec::new();
+    }
+    let (sum, active) = order.iter().fold((0usize, 0usize), |(s, a), &r| {
+        let n = counts(r as usize);
+        (s + n, a + usize::from(n > 0))
+    });
+    let mean = sum as f64 / active.max(1) as f64;
+    order
+        .iter()
+        .map(|&r| match counts(r as usize) {
+            0 => 1.0,
+            n => (n as f64 / mean).powf(f64::from(alpha) - 1.0) as f32,
+        })
+        .collect()
 }
 
 /// Draws initial factor values.
@@ -115,6 +170,14 @@ fn raw_score_of(output: Output, value: f32) -> f32 {
     }
 }
 
+/// The regularisation multipliers of each bin (empty slices when there are none).
+fn weight_bins<'t>(weights: &'t [f32], bounds: &[usize]) -> Vec<&'t [f32]> {
+    bounds
+        .windows(2)
+        .map(|w| weights.get(w[0]..w[1]).unwrap_or(&[]))
+        .collect()
+}
+
 /// Cuts `data` into the row ranges of `bounds`, `width` values per row.
 fn split_by<'t, T>(mut data: &'t mut [T], bounds: &[usize], width: usize) -> Vec<&'t mut [T]> {
     let mut out = Vec::with_capacity(bounds.len());
@@ -159,7 +222,27 @@ impl<'a> MfTrainer<'a> {
             && p.dropout == 0.0
             && p.output == Output::Identity
             && p.negative_fraction == 0.0;
+        let u_reg_weight = reg_weights(
+            |u| train.user_degree(UserIdx(u as u32)),
+            &grid.user_order,
+            p.reg_exponent,
+        );
+        let i_reg_weight = reg_weights(
+            |i| train.item_degree(ItemIdx(i as u32)),
+            &grid.item_order,
+            p.reg_exponent,
+        );
+        let average = (p.average_last > 0).then(|| Average {
+            count: 0,
+            p: RowTable::zeros(nu, k),
+            q: RowTable::zeros(ni, k),
+            bu: vec![0.0; nu],
+            bi: vec![0.0; ni],
+        });
         MfTrainer {
+            average,
+            u_reg_weight,
+            i_reg_weight,
             params,
             train,
             seed,
@@ -211,22 +294,28 @@ impl Trainer for MfTrainer<'_> {
                 reg_bias: p.reg_bias.unwrap_or(p.reg),
                 biases: p.biases,
             };
-            let mut ub: Vec<(&mut [f32], &mut [f32])> =
+            let uw = weight_bins(&self.u_reg_weight, user_bounds);
+            let iw = weight_bins(&self.i_reg_weight, item_bounds);
+            let mut ub: Vec<(&mut [f32], &mut [f32], &[f32])> =
                 split_by(self.p.as_mut_slice(), user_bounds, stride)
                     .into_iter()
                     .zip(split_by(&mut self.bu, user_bounds, 1))
+                    .zip(uw)
+                    .map(|((p, b), w)| (p, b, w))
                     .collect();
-            let mut ib: Vec<(&mut [f32], &mut [f32])> =
+            let mut ib: Vec<(&mut [f32], &mut [f32], &[f32])> =
                 split_by(self.q.as_mut_slice(), item_bounds, stride)
                     .into_iter()
                     .zip(split_by(&mut self.bi, item_bounds, 1))
+                    .zip(iw)
+                    .map(|((q, b), w)| (q, b, w))
                     .collect();
             blocks.run_epoch(
                 seed,
                 epoch,
                 &mut ub,
                 &mut ib,
-                |id, (pu, bu), (qi, bi), entries| {
+                |id, (pu, bu, wu), (qi, bi, wi), entries| {
                     let t0 = Instant::now();
                     let mut rng = Grid::block_rng(seed, id);
                     let n = entries.len();
@@ -239,7 +328,17 @@ impl Trainer for MfTrainer<'_> {
                     let lr_at = |k: usize, n: usize| {
                         schedule.lr_at(base_lr, progress(id.step, k, n), epochs) as f32
                     };
-                    let loss = kernel::sgd_block(entries, order, pu, qi, bu, bi, consts, &lr_at);
+                    let loss = kernel::sgd_block(
+                        entries,
+                        order,
+                        pu,
+                        qi,
+                        bu,
+                        bi,
+                        RegWeights { user: wu, item: wi },
+                        consts,
+                        &lr_at,
+                    );
                     let t2 = Instant::now();
                     (
                         loss,
@@ -270,13 +369,17 @@ impl Trainer for MfTrainer<'_> {
                 .zip(split_by(&mut self.p_state, user_bounds, slots * stride))
                 .zip(split_by(&mut self.bu_state, user_bounds, slots))
                 .zip(split_by(&mut self.u_steps, user_bounds, 1))
+                .zip(weight_bins(&self.u_reg_weight, user_bounds))
                 .map(
-                    |((((factors, bias), factor_state), bias_state), steps)| SideBin {
-                        factors,
-                        bias,
-                        factor_state,
-                        bias_state,
-                        steps,
+                    |(((((factors, bias), factor_state), bias_state), steps), reg_weight)| {
+                        SideBin {
+                            factors,
+                            bias,
+                            factor_state,
+                            bias_state,
+                            steps,
+                            reg_weight,
+                        }
                     },
                 )
                 .collect();
@@ -286,13 +389,17 @@ impl Trainer for MfTrainer<'_> {
                 .zip(split_by(&mut self.q_state, item_bounds, slots * stride))
                 .zip(split_by(&mut self.bi_state, item_bounds, slots))
                 .zip(split_by(&mut self.i_steps, item_bounds, 1))
+                .zip(weight_bins(&self.i_reg_weight, item_bounds))
                 .map(
-                    |((((factors, bias), factor_state), bias_state), steps)| SideBin {
-                        factors,
-                        bias,
-                        factor_state,
-                        bias_state,
-                        steps,
+                    |(((((factors, bias), factor_state), bias_state), steps), reg_weight)| {
+                        SideBin {
+                            factors,
+                            bias,
+                            factor_state,
+                            bias_state,
+                            steps,
+                            reg_weight,
+                        }
                     },
                 )
                 .collect();
@@ -347,6 +454,11 @@ impl Trainer for MfTrainer<'_> {
             stats.sampling_seconds += s;
             stats.update_seconds += u;
         }
+        if epoch + p.average_last >= epochs
+            && let Some(avg) = self.average.as_mut()
+        {
+            avg.add(&self.p, &self.q, &self.bu, &self.bi);
+        }
         Ok(stats)
     }
 
@@ -355,13 +467,17 @@ impl Trainer for MfTrainer<'_> {
         let gather =
             |v: &[f32], pos: &[u32]| pos.iter().map(|&p| v[p as usize]).collect::<Vec<_>>();
         let train = self.train;
+        let (p, q, bu, bi) = match &self.average {
+            Some(a) if a.count > 0 => (&a.p, &a.q, &a.bu, &a.bi),
+            _ => (&self.p, &self.q, &self.bu, &self.bi),
+        };
         MfModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
-            user_factors: self.p.gather(&g.user_pos),
-            item_factors: self.q.gather(&g.item_pos),
-            user_bias: gather(&self.bu, &g.user_pos),
-            item_bias: gather(&self.bi, &g.item_pos),
+            user_factors: p.gather(&g.user_pos),
+            item_factors: q.gather(&g.item_pos),
+            user_bias: gather(bu, &g.user_pos),
+            item_bias: gather(bi, &g.item_pos),
             global_mean: self.mu,
             params: self.params.clone(),
             user_seen: (0..train.n_users())
@@ -371,5 +487,35 @@ impl Trainer for MfTrainer<'_> {
                 .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reg_weights;
+
+    #[test]
+    fn reg_weights_follow_the_count_power_normalised_at_the_mean() {
+        // Counts 1, 4, 0, 3 listed in the order 3, 0, 1, 2: mean over active rows = 8/3.
+        let counts = [1usize, 4, 0, 3];
+        let order = [3u32, 0, 1, 2];
+        assert!(reg_weights(|r| counts[r], &order, 1.0).is_empty());
+        let w = reg_weights(|r| counts[r], &order, 0.5);
+        let want = |n: f64| (n / (8.0 / 3.0)).powf(-0.5) as f32;
+        let expect = [want(3.0), want(1.0), want(4.0), 1.0];
+        for (a, b) in w.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-6, "{w:?} vs {expect:?}");
+        }
+        // α = 0: the total penalty n·λ·w is the same for every active row.
+        let w0 = reg_weights(|r| counts[r], &order, 0.0);
+        let totals: Vec<f32> = [3.0f32, 1.0, 4.0]
+            .iter()
+            .zip(&w0)
+            .map(|(n, w)| n * w)
+            .collect();
+        assert!(
+            totals.iter().all(|t| (t - 8.0 / 3.0).abs() < 1e-5),
+            "{totals:?}"
+        );
     }
 }

@@ -1,0 +1,75 @@
+//! Pieces shared by the commands that use a saved model.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use rustrec::data::read::{Format, ReadOptions, read_triplets};
+use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
+use rustrec::models::{LoadedModel, Recommender, TrainedModel};
+
+/// Loads a model file, naming it in errors.
+pub fn load_model(path: &Path) -> anyhow::Result<LoadedModel> {
+    TrainedModel::load(path).with_context(|| format!("cannot load model {}", path.display()))
+}
+
+/// A rating file read into a model's id space, and how many of its rows named a user or
+/// item the model does not know (those rows are left out and counted).
+pub struct InModelSpace {
+    /// The rows with known user and item.
+    pub data: Interactions,
+    /// Rows left out because the user or item is unknown to the model.
+    pub unknown_rows: usize,
+}
+
+/// Reads `path` into the id space of `model`.
+pub fn read_in_model_space(
+    model: &dyn Recommender,
+    path: &Path,
+    format: Option<&str>,
+    implicit_threshold: Option<f32>,
+) -> anyhow::Result<InModelSpace> {
+    let format = match format {
+        Some(f) => f.parse::<Format>()?,
+        None => Format::Auto,
+    };
+    let options = ReadOptions::new(format);
+    let mut users: IdMap = (**model.user_ids()).clone();
+    let mut items: IdMap = (**model.item_ids()).clone();
+    let (rows, _) = read_triplets(path, &options, &mut users, &mut items, &NoProgress)?;
+    let (nu, ni) = (model.n_users() as u32, model.n_items() as u32);
+    let mut known = Triplets::new(rows.source.clone(), false, false);
+    let mut unknown_rows = 0;
+    for k in 0..rows.len() {
+        let (u, i, v) = (rows.users[k], rows.items[k], rows.values[k]);
+        if u < nu && i < ni {
+            known.push(u, i, v, None, rows.line_of(k));
+        } else {
+            unknown_rows += 1;
+        }
+    }
+    let data = known.build(
+        Arc::clone(model.user_ids()),
+        Arc::clone(model.item_ids()),
+        DuplicatePolicy::Error,
+    )?;
+    let data = match implicit_threshold {
+        Some(t) => data.to_implicit(t),
+        None => data,
+    };
+    Ok(InModelSpace { data, unknown_rows })
+}
+
+/// The training items of each user: stored in the model file, or read from `train`.
+pub fn seen_items(
+    loaded: &LoadedModel,
+    train: Option<&Path>,
+    format: Option<&str>,
+) -> anyhow::Result<Option<Interactions>> {
+    match train {
+        Some(path) => Ok(Some(
+            read_in_model_space(&loaded.model, path, format, None)?.data,
+        )),
+        None => Ok(loaded.seen.clone()),
+    }
+}

@@ -1,0 +1,117 @@
+//! `rustrec eval`: evaluate a saved model on a test file.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
+use rustrec::models::{Recommender, Task};
+
+use super::common::{load_model, read_in_model_space, seen_items};
+use crate::Globals;
+use crate::output::Report;
+
+/// Evaluate a saved model on a test file: RMSE/MAE for rating models, ranking metrics
+/// (precision, recall, MAP, NDCG, MRR, AUC, coverage, ...) for ranking models or with
+/// --ranking. The user's training items (stored in the model file, or --train) are left
+/// out of rankings.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The model file (from `rustrec fit --out`).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The test file.
+    #[arg(long)]
+    pub test: PathBuf,
+    /// The training file (default: the training items stored in the model file).
+    #[arg(long)]
+    pub train: Option<PathBuf>,
+    /// File format of --test/--train: auto, ml-tab, ml-dat, ml-csv, csv, tsv.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Treat test values ≥ this as positives and drop the others.
+    #[arg(long)]
+    pub implicit_threshold: Option<f32>,
+    /// Compute ranking metrics (default for ranking models).
+    #[arg(long)]
+    pub ranking: bool,
+    /// Ranking cutoffs.
+    #[arg(long, value_delimiter = ',', default_value = "5,10,20")]
+    pub cutoffs: Vec<usize>,
+    /// Write per-user ranking results here (.csv or .jsonl), for significance tests.
+    #[arg(long)]
+    pub per_user_out: Option<PathBuf>,
+}
+
+/// Runs `rustrec eval`.
+pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    let test = read_in_model_space(
+        model,
+        &args.test,
+        args.format.as_deref(),
+        args.implicit_threshold,
+    )?;
+    let seen = seen_items(&loaded, args.train.as_deref(), args.format.as_deref())?;
+    let mut report = Report::new();
+    report.set("model", model.kind());
+    report.set("test_interactions", test.data.nnz());
+    report.set("unknown_test_rows", test.unknown_rows);
+    if test.unknown_rows > 0 {
+        eprintln!(
+            "note: {} test rows name a user or item the model does not know; they are left out",
+            test.unknown_rows
+        );
+    }
+    let ranking_model = loaded.header.kind != "mf" && loaded.header.kind != "als";
+    let task = if ranking_model {
+        Task::Ranking
+    } else {
+        Task::Rating
+    };
+    if task == Task::Rating {
+        let train = seen
+            .clone()
+            .unwrap_or_else(|| test.data.filter(|_, _, _, _| false));
+        let m = evaluate_ratings_with_train(model, &test.data, &train)?;
+        println!("rmse {:.4}  mae {:.4}  on {} ratings", m.rmse, m.mae, m.n);
+        report
+            .set_f64("rmse", m.rmse)
+            .set_f64("mae", m.mae)
+            .set_f64("mse", m.mse);
+        if let Some(c) = m.cold_users {
+            report.set("cold_user_ratings", c);
+        }
+    }
+    if task == Task::Ranking || args.ranking {
+        let train = seen.ok_or_else(|| {
+            anyhow::anyhow!("ranking needs the training items: give --train FILE")
+        })?;
+        let mut cfg = RankingConfig::with_cutoffs(&args.cutoffs);
+        cfg.per_user = args.per_user_out.is_some();
+        let m = evaluate_ranking(model, &train, &test.data, &cfg)?;
+        let line: Vec<String> = m
+            .values
+            .iter()
+            .filter(|(n, _)| !n.contains("@") || n.ends_with("@10") || n.ends_with("@5"))
+            .map(|(n, v)| format!("{n} {v:.4}"))
+            .collect();
+        println!("{} users: {}", m.users_evaluated, line.join("  "));
+        for (n, v) in &m.values {
+            report.set_f64(n, *v);
+        }
+        report.set("users_evaluated", m.users_evaluated);
+        if let (Some(path), Some(per_user)) = (&args.per_user_out, &m.per_user) {
+            let csv = path.extension().is_some_and(|e| e == "csv");
+            if csv {
+                per_user.save_csv(path)
+            } else {
+                per_user.save_jsonl(path)
+            }
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    report.finish(globals.json);
+    Ok(())
+}

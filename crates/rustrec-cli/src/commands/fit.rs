@@ -1,0 +1,368 @@
+//! `rustrec fit`: train a model (from a TOML experiment config and/or options), evaluate it
+//! on test, optionally save it, plot its learning curve and profile where the time went.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use rustrec::experiment::{ExperimentConfig, RunOptions, run, set_key, set_value};
+use rustrec::models::{Recommender, TrainedModel};
+use serde_json::{Value, json};
+
+use crate::Globals;
+use crate::output::Report;
+use crate::plot::plot_learning_curve;
+use crate::progress::Bars;
+
+/// Train a model and evaluate it. Settings come from a TOML experiment config
+/// (`--config`), overridden by the options below (`--set KEY=VALUE` for any key).
+///
+/// Examples:
+///   rustrec fit --config examples/ml100k-ua-mf.toml --data-dir ml-100k
+///   rustrec fit --train ua.base --test ua.test --model mf --factors 40 --epochs 20
+///   rustrec fit --synthetic ml-100k --split holdout:0.1 --out model.safetensors
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Experiment configuration (TOML).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory that the config's relative data paths are resolved against.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// One rating file, split by --split (overrides data.ratings).
+    #[arg(long)]
+    pub ratings: Option<PathBuf>,
+    /// Predefined training file (overrides data.train; give --test too).
+    #[arg(long)]
+    pub train: Option<PathBuf>,
+    /// Predefined test file (overrides data.test).
+    #[arg(long)]
+    pub test: Option<PathBuf>,
+    /// Built-in synthetic data shaped like ml-100k, ml-1m, ml-10m or ml-20m.
+    #[arg(long)]
+    pub synthetic: Option<String>,
+    /// File format: auto, ml-tab, ml-dat, ml-csv, csv, tsv.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Treat values ≥ this as positives (1) and drop the others (implicit feedback).
+    #[arg(long)]
+    pub implicit_threshold: Option<f32>,
+    /// Split of a single file: holdout:FRACTION, leave-k-out:K, temporal:FRACTION.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Seed of the split.
+    #[arg(long)]
+    pub split_seed: Option<u64>,
+    /// Model kind (mf, ...).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Latent factors.
+    #[arg(long)]
+    pub factors: Option<usize>,
+    /// Epochs (or iterations).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Regularisation λ.
+    #[arg(long)]
+    pub reg: Option<f64>,
+    /// Optimizer: sgd, momentum, adagrad, rmsprop, adam, adamw.
+    #[arg(long)]
+    pub optimizer: Option<String>,
+    /// Hold out this fraction of train for validation and early stopping.
+    #[arg(long)]
+    pub validation: Option<f64>,
+    /// Early-stopping patience in epochs.
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// After early stopping, retrain on all training data for the best epoch count.
+    #[arg(long)]
+    pub refit: bool,
+    /// Seed of training.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (0 = all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Ranking cutoffs, e.g. 5,10,20.
+    #[arg(long, value_delimiter = ',')]
+    pub cutoffs: Option<Vec<usize>>,
+    /// Any config key, e.g. --set model.dropout=0.02 --set eval.ranking=true.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Save the trained model here (safetensors; numpy and PyTorch can open it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write the factor matrices as .npy files into this directory.
+    #[arg(long)]
+    pub export_npy: Option<PathBuf>,
+    /// Draw the learning curve (train loss, validation metric per epoch) to FILE.svg/.png.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Print where the time went (data, sampling, gradient and update, evaluation).
+    #[arg(long)]
+    pub profile: bool,
+}
+
+fn absolute(p: &Path) -> anyhow::Result<String> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    Ok(abs.to_string_lossy().into_owned())
+}
+
+/// The configuration: the file's keys, then the options on top.
+fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
+    let mut table: toml::Table = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => toml::Table::new(),
+    };
+    let mut set = |key: &str, value: toml::Value| set_value(&mut table, key, value);
+    let s = |v: String| toml::Value::String(v);
+    if let Some(p) = &args.ratings {
+        set("data.ratings", s(absolute(p)?))?;
+    }
+    if let Some(p) = &args.train {
+        set("data.train", s(absolute(p)?))?;
+    }
+    if let Some(p) = &args.test {
+        set("data.test", s(absolute(p)?))?;
+    }
+    if args.ratings.is_some() || args.train.is_some() || args.synthetic.is_some() {
+        // Data given on the command line replaces the config's data source.
+        if let Some(data) = table.get_mut("data").and_then(|d| d.as_table_mut()) {
+            if args.ratings.is_none() {
+                data.remove("ratings");
+            }
+            if args.train.is_none() {
+                data.remove("train");
+                data.remove("test");
+            }
+            data.remove("synthetic");
+        }
+        if args.train.is_some() {
+            table.remove("split");
+        }
+    }
+    let mut set = |key: &str, value: toml::Value| set_value(&mut table, key, value);
+    if let Some(like) = &args.synthetic {
+        set("data.synthetic.like", s(like.clone()))?;
+    }
+    if let Some(f) = &args.format {
+        set("data.format", s(f.clone()))?;
+    }
+    if let Some(t) = args.implicit_threshold {
+        set("data.implicit_threshold", toml::Value::Float(f64::from(t)))?;
+    }
+    if let Some(spec) = &args.split {
+        let (kind, arg) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
+        set("split.kind", s(kind.to_string()))?;
+        match kind {
+            "holdout" | "temporal" => set(
+                "split.test_fraction",
+                toml::Value::Float(
+                    arg.parse()
+                        .with_context(|| format!("--split {spec}: fraction"))?,
+                ),
+            )?,
+            "leave-k-out" => set(
+                "split.k",
+                toml::Value::Integer(arg.parse().with_context(|| format!("--split {spec}: k"))?),
+            )?,
+            other => {
+                anyhow::bail!("--split {other}: expected holdout:F, leave-k-out:K or temporal:F")
+            }
+        }
+    }
+    if let Some(seed) = args.split_seed {
+        set("split.seed", toml::Value::Integer(seed as i64))?;
+    }
+    if let Some(m) = &args.model {
+        set("model.kind", s(m.clone()))?;
+    }
+    if let Some(k) = args.factors {
+        set("model.factors", toml::Value::Integer(k as i64))?;
+    }
+    if let Some(e) = args.epochs {
+        set("model.epochs", toml::Value::Integer(e as i64))?;
+    }
+    if let Some(lr) = args.lr {
+        set("model.lr", toml::Value::Float(lr))?;
+    }
+    if let Some(reg) = args.reg {
+        set("model.reg", toml::Value::Float(reg))?;
+    }
+    if let Some(o) = &args.optimizer {
+        set("model.optimizer.kind", s(o.clone()))?;
+    }
+    if let Some(f) = args.validation {
+        set("validation.fraction", toml::Value::Float(f))?;
+    }
+    if let Some(p) = args.patience {
+        set("validation.patience", toml::Value::Integer(p as i64))?;
+    }
+    if args.refit {
+        set("validation.refit", toml::Value::Boolean(true))?;
+    }
+    if let Some(seed) = args.seed {
+        set("train.seed", toml::Value::Integer(seed as i64))?;
+    }
+    if let Some(t) = args.threads {
+        set("train.threads", toml::Value::Integer(t as i64))?;
+    }
+    if let Some(c) = &args.cutoffs {
+        set(
+            "eval.cutoffs",
+            toml::Value::Array(c.iter().map(|&k| toml::Value::Integer(k as i64)).collect()),
+        )?;
+    }
+    for kv in &args.set {
+        let (key, value) = kv
+            .split_once('=')
+            .with_context(|| format!("--set {kv}: expected KEY=VALUE"))?;
+        set_key(&mut table, key.trim(), value.trim())?;
+    }
+    let has_kind = table
+        .get("model")
+        .and_then(|m| m.as_table())
+        .is_some_and(|m| m.contains_key("kind"));
+    if !has_kind {
+        set_value(&mut table, "model.kind", s("mf".into()))?;
+    }
+    Ok(ExperimentConfig::from_value(table)?)
+}
+
+/// Runs `rustrec fit`.
+pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let cfg = build_config(&args)?;
+    if let Some(t) = args.threads.or(Some(cfg.train.threads)).filter(|&t| t > 0) {
+        // Evaluation runs on the global pool: give it the same number of threads.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global();
+    }
+    let bars = Bars::new(globals.quiet);
+    let outcome = run(
+        &cfg,
+        &RunOptions {
+            data_dir: args.data_dir.as_deref(),
+            progress: &bars,
+        },
+    )?;
+    let mut report = Report::new();
+    for (k, v) in &outcome.figures {
+        report.set(k, v.clone());
+    }
+    if let Some(name) = &cfg.name {
+        report.set("name", name.clone());
+    }
+    println!("{}", summary(&outcome.figures));
+    if let Some(path) = &args.out {
+        let training = json!({
+            "config": serde_json::to_value(&cfg).unwrap_or(Value::Null),
+            "epochs_run": outcome.history.len(),
+            "best_epoch": outcome.best_epoch,
+            "history": outcome.history,
+        });
+        outcome
+            .model
+            .save(path, &outcome.data.train, training)
+            .with_context(|| format!("cannot save the model to {}", path.display()))?;
+        println!("model saved to {}", path.display());
+        report.set("out", path.to_string_lossy().into_owned());
+    }
+    if let Some(dir) = &args.export_npy {
+        export_npy(&outcome.model, dir)?;
+        println!("factor matrices written to {}", dir.display());
+    }
+    if let Some(path) = &args.plot {
+        plot_learning_curve(path, &outcome.history)?;
+        println!("learning curve drawn to {}", path.display());
+    }
+    if args.profile {
+        let p = &outcome.profile;
+        let data = outcome
+            .figures
+            .get("data_seconds")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        let eval = outcome
+            .figures
+            .get("eval_seconds")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        println!("profile (wall seconds):");
+        println!("  data (read, split)       {data:>9.4}");
+        println!("  preparation (blocks)     {:>9.4}", p.prepare);
+        println!("  sampling                 {:>9.4}", p.sampling);
+        println!("  gradient and update      {:>9.4}", p.update);
+        println!("  validation               {:>9.4}", p.evaluation);
+        println!("  test evaluation          {eval:>9.4}");
+        report.set("profile", serde_json::to_value(p)?);
+    }
+    report.finish(globals.json);
+    Ok(())
+}
+
+/// One human-readable line of the main figures.
+fn summary(f: &serde_json::Map<String, Value>) -> String {
+    let mut parts = Vec::new();
+    let get = |k: &str| f.get(k).and_then(Value::as_f64);
+    if let Some(m) = f.get("model").and_then(Value::as_str) {
+        parts.push(format!("model {m}"));
+    }
+    for key in [
+        "rmse",
+        "mae",
+        "auc",
+        "precision@5",
+        "precision@10",
+        "recall@10",
+        "ndcg@10",
+    ] {
+        if let Some(v) = get(key) {
+            parts.push(format!("{key} {v:.4}"));
+        }
+    }
+    if let Some(v) = get("train_seconds") {
+        parts.push(format!("trained in {v:.3}s"));
+    }
+    if let Some(v) = get("samples_per_sec") {
+        parts.push(format!("{:.2}M samples/s", v / 1e6));
+    }
+    parts.join("  ")
+}
+
+/// Writes a model's factor matrices as `.npy` files (the notebooks' `get_W` / `get_H`).
+fn export_npy(model: &TrainedModel, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    match model {
+        TrainedModel::Mf(m) => {
+            let k = m.factors();
+            let w = dir.join("user_factors.npy");
+            let h = dir.join("item_factors.npy");
+            rustrec::io::write_npy(&w, &[m.n_users(), k], &m.user_factors())?;
+            rustrec::io::write_npy(&h, &[m.n_items(), k], &m.item_factors())?;
+            rustrec::io::write_npy(dir.join("user_bias.npy"), &[m.n_users()], m.user_biases())?;
+            rustrec::io::write_npy(dir.join("item_bias.npy"), &[m.n_items()], m.item_biases())?;
+        }
+        TrainedModel::Als(m) => {
+            let k = m.factors();
+            let w = dir.join("user_factors.npy");
+            let h = dir.join("item_factors.npy");
+            rustrec::io::write_npy(&w, &[m.n_users(), k], &m.user_factors())?;
+            rustrec::io::write_npy(&h, &[m.n_items(), k], &m.item_factors())?;
+            rustrec::io::write_npy(dir.join("user_bias.npy"), &[m.n_users()], &m.user_biases())?;
+            rustrec::io::write_npy(dir.join("item_bias.npy"), &[m.n_items()], &m.item_biases())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! The experiment configuration: what a `rustrec fit --config FILE.toml` file holds.
+//!
+//! ```toml
+//! [data]                      # one file and a [split], two files, or synthetic data
+//! ratings = "ratings.dat"     # or: train = "ua.base" and test = "ua.test"
+//! format = "auto"             # auto | ml-tab | ml-dat | ml-csv | csv | tsv
+//! implicit_threshold = 4.0    # optional: values ≥ 4 become positives (1), others dropped
+//!
+//! [split]                     # used with `ratings` or `synthetic`
+//! kind = "holdout"            # holdout | leave-k-out | temporal
+//! test_fraction = 0.1
+//! seed = 42
+//!
+//! [validation]                # carved from train, never from test
+//! fraction = 0.05
+//! patience = 3
+//!
+//! [model]
+//! kind = "mf"                 # the remaining keys are the model's parameters
+//! factors = 40
+//!
+//! [train]
+//! seed = 42
+//! threads = 2
+//!
+//! [eval]
+//! cutoffs = [5, 10, 20]
+//! ```
+//! Relative data paths are resolved against the data directory given at run time
+//! (`--data-dir`), or the current directory.
+
+use std::path::PathBuf;
+
+use rustrec_data::DuplicatePolicy;
+use rustrec_data::split::LeaveOut;
+use rustrec_models::ModelSpec;
+use serde::{Deserialize, Serialize};
+
+use super::error::{ExperimentError, Result};
+
+/// A whole experiment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// A short name, shown in outputs.
+    pub name: Option<String>,
+    /// What the experiment is for.
+    pub description: Option<String>,
+    /// Where the data comes from.
+    pub data: DataConfig,
+    /// How one data file is split into train and test.
+    pub split: Option<SplitConfig>,
+    /// The validation set carved from train, and early stopping on it.
+    pub validation: Option<ValidationConfig>,
+    /// The model and its parameters.
+    pub model: ModelSpec,
+    /// Seed and threads.
+    pub train: TrainConfig,
+    /// How the model is evaluated on test.
+    pub eval: EvalConfig,
+}
+
+/// Where the data comes from: one of `ratings` (with a split), `train` + `test`, or
+/// `synthetic`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataConfig {
+    /// One rating file, split by `[split]`.
+    pub ratings: Option<PathBuf>,
+    /// A predefined training file (with `test`).
+    pub train: Option<PathBuf>,
+    /// A predefined test file (with `train`).
+    pub test: Option<PathBuf>,
+    /// File format: `auto`, `ml-tab`, `ml-dat`, `ml-csv`, `csv`, `tsv`.
+    pub format: Option<String>,
+    /// Values ≥ this become positives (value 1); the others are dropped.
+    pub implicit_threshold: Option<f32>,
+    /// What to do with repeated (user, item) pairs.
+    pub duplicates: DuplicatePolicy,
+    /// Skip malformed rows (counted) instead of failing.
+    pub skip_bad_rows: bool,
+    /// Allowed rating range `[lo, hi]`.
+    pub rating_scale: Option<[f32; 2]>,
+    /// Built-in synthetic data instead of files.
+    pub synthetic: Option<SyntheticConfig>,
+}
+
+/// Synthetic MovieLens-shaped data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticConfig {
+    /// Preset shape: `ml-100k`, `ml-1m`, `ml-10m`, `ml-20m`.
+    pub like: String,
+    /// Generator seed.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+/// How one data set becomes train and test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SplitConfig {
+    /// A global random holdout of `test_fraction` of the interactions.
+    Holdout {
+        /// Fraction of interactions in test.
+        test_fraction: f64,
+        /// Seed.
+        #[serde(default = "default_seed")]
+        seed: u64,
+    },
+    /// `k` interactions per user go to test (users with ≤ k stay in train).
+    LeaveKOut {
+        /// Interactions per user in test.
+        k: usize,
+        /// Which ones: `random` or `latest`.
+        #[serde(default = "default_leave_out")]
+        which: LeaveOut,
+        /// Seed.
+        #[serde(default = "default_seed")]
+        seed: u64,
+    },
+    /// The latest `test_fraction` of interactions by timestamp go to test.
+    Temporal {
+        /// Fraction of interactions in test.
+        test_fraction: f64,
+    },
+}
+
+/// A validation set carved from the training data (a random holdout), used for early
+/// stopping; the test set is never touched.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValidationConfig {
+    /// Fraction of the training interactions held out for validation.
+    pub fraction: f64,
+    /// Seed of the validation holdout.
+    pub seed: u64,
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// Return the best epoch's model (otherwise the last one).
+    pub restore_best: bool,
+    /// Smallest change that counts as an improvement.
+    pub min_delta: f64,
+    /// Metric watched: `rmse` for rating models, a ranking metric such as `ndcg@10` for
+    /// ranking models (the default for each task).
+    pub metric: Option<String>,
+    /// After early stopping, train again on all the training data for the best epoch count.
+    pub refit: bool,
+}
+
+impl Default for ValidationConfig {
+    fn default() -> Self {
+        ValidationConfig {
+            fraction: 0.1,
+            seed: 7,
+            patience: 3,
+            restore_best: true,
+            min_delta: 0.0,
+            metric: None,
+            refit: false,
+        }
+    }
+}
+
+/// Run-wide training settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Seed of every random choice in training.
+    pub seed: u64,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            seed: 42,
+            threads: 0,
+        }
+    }
+}
+
+/// How the model is evaluated on test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvalConfig {
+    /// Ranking cutoffs.
+    pub cutoffs: Vec<usize>,
+    /// Rating metrics (RMSE, MAE); default: for rating models.
+    pub rating: Option<bool>,
+    /// Ranking metrics; default: for ranking models.
+    pub ranking: Option<bool>,
+    /// Ranking protocol: `full` (every item ranked) or `sampled` (each test item against
+    /// `negatives` sampled unseen items).
+    pub protocol: String,
+    /// Negatives per test item in the sampled protocol.
+    pub negatives: usize,
+    /// Remove test rows whose user or item has no training data before evaluating.
+    pub drop_cold: bool,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig {
+            cutoffs: vec![5, 10, 20],
+            rating: None,
+            ranking: None,
+            protocol: "full".into(),
+            negatives: 100,
+            drop_cold: false,
+        }
+    }
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+fn default_leave_out() -> LeaveOut {
+    LeaveOut::Random
+}
+
+impl ExperimentConfig {
+    /// Parses a TOML configuration.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        Self::from_value(toml::from_str(text).map_err(|e| ExperimentError::Config(e.to_string()))?)
+    }
+
+    /// Builds a configuration from a TOML value tree (after overrides).
+    pub fn from_value(value: toml::Table) -> Result<Self> {
+        Self::deserialize(value).map_err(|e| ExperimentError::Config(e.to_string()))
+    }
+}
+
+/// Sets `key` (a dotted path such as `model.factors`) in a TOML table to `value`, parsed as
+/// a TOML value when it is one (`40`, `0.01`, `true`, `[5, 10]`, `"text"`) and taken as a
+/// string otherwise — how command-line options override a configuration's keys.
+pub fn set_key(table: &mut toml::Table, key: &str, value: &str) -> Result<()> {
+    let parsed: toml::Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    set_value(table, key, parsed)
+}
+
+/// Sets `key` (dotted path) in a TOML table to `value`, creating tables on the way.
+pub fn set_value(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<()> {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts
+        .pop()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ExperimentError::Config(format!("empty key in override {key:?}")))?;
+    let mut here = table;
+    for part in parts {
+        let entry = here
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        here = entry.as_table_mut().ok_or_else(|| {
+            ExperimentError::Config(format!("cannot set {key}: {part} is not a table"))
+        })?;
+    }
+    here.insert(last.to_string(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_config_parses_and_unknown_keys_are_refused() {
+        let cfg = ExperimentConfig::from_toml(
+            r#"
+            [data]
+            train = "ua.base"
+            test = "ua.test"
+            [validation]
+            fraction = 0.05
+            refit = true
+            [model]
+            kind = "mf"
+            factors = 64
+            lr = 0.005
+            [train]
+            threads = 2
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.data.train.as_deref(),
+            Some(std::path::Path::new("ua.base"))
+        );
+        let model = serde_json::to_value(&cfg.model).unwrap();
+        assert_eq!(model["kind"], "mf");
+        assert_eq!(model["factors"], 64);
+        assert!(cfg.validation.unwrap().refit);
+        let err = ExperimentConfig::from_toml("[model]\nkind = \"mf\"\nfactor = 3").unwrap_err();
+        assert!(err.to_string().contains("factor"), "{err}");
+        let err = ExperimentConfig::from_toml("[dta]\nratings = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("dta"), "{err}");
+    }
+
+    #[test]
+    fn overrides_set_nested_keys_with_typed_values() {
+        let mut t: toml::Table = toml::from_str("[model]\nkind = \"mf\"\nfactors = 8").unwrap();
+        set_key(&mut t, "model.factors", "32").unwrap();
+        set_key(&mut t, "data.train", "/tmp/a b.tsv").unwrap();
+        set_key(&mut t, "eval.cutoffs", "[1, 2]").unwrap();
+        let cfg = ExperimentConfig::from_value(t).unwrap();
+        assert_eq!(serde_json::to_value(&cfg.model).unwrap()["factors"], 32);
+        assert_eq!(cfg.data.train.unwrap().to_str(), Some("/tmp/a b.tsv"));
+        assert_eq!(cfg.eval.cutoffs, vec![1, 2]);
+    }
+}

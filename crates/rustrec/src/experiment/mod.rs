@@ -1,0 +1,17 @@
+//! Whole experiments from a configuration: data → split → validation → fit → evaluate.
+//!
+//! This is what `rustrec fit --config FILE` runs; library users can run the same
+//! configurations, or build an [`ExperimentConfig`] in code.
+
+mod config;
+mod data;
+mod error;
+mod run;
+
+pub use config::{
+    DataConfig, EvalConfig, ExperimentConfig, SplitConfig, SyntheticConfig, TrainConfig,
+    ValidationConfig, set_key, set_value,
+};
+pub use data::{LoadedData, apply_split, load, resolve};
+pub use error::{ExperimentError, Result};
+pub use run::{Outcome, RunOptions, evaluate_into, run};

@@ -1,0 +1,253 @@
+//! Running an experiment: fit with validation and early stopping, refit, evaluate.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rustrec_data::split::{self, drop_cold_test_rows};
+use rustrec_data::{Interactions, Progress};
+use rustrec_eval::{
+    RankingConfig, SampledConfig, evaluate_ranking, evaluate_ratings_with_train, evaluate_sampled,
+};
+use rustrec_models::{
+    EarlyStopping, EpochReport, FitContext, Profile, Recommender, Task, TrainedModel, Validation,
+};
+use serde_json::{Map, Value, json};
+
+use super::config::{EvalConfig, ExperimentConfig};
+use super::data::{LoadedData, load};
+use super::error::{ExperimentError, Result};
+
+/// Settings of a run that are not part of the experiment itself.
+pub struct RunOptions<'a> {
+    /// Directory that relative data paths are resolved against.
+    pub data_dir: Option<&'a Path>,
+    /// Receives progress and per-epoch lines.
+    pub progress: &'a dyn Progress,
+}
+
+/// What an experiment produced.
+pub struct Outcome {
+    /// The trained model (after refit, if asked).
+    pub model: TrainedModel,
+    /// The data it was trained and evaluated on.
+    pub data: LoadedData,
+    /// One report per epoch of the (first) fit.
+    pub history: Vec<EpochReport>,
+    /// The epoch whose model was kept.
+    pub best_epoch: Option<usize>,
+    /// Time per phase.
+    pub profile: Profile,
+    /// Named figures (`users`, `rmse`, `ndcg@10`, `train_seconds`, ...).
+    pub figures: Map<String, Value>,
+}
+
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// Runs the experiment: loads data, fits (with validation and early stopping if asked),
+/// optionally refits on all training data, and evaluates on test.
+pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
+    cfg.model.check()?;
+    let mut data = load(&cfg.data, cfg.split.as_ref(), opts.data_dir, opts.progress)?;
+    if cfg.eval.drop_cold {
+        let mut s = split::Split::new(data.train.clone(), data.test.clone())?;
+        drop_cold_test_rows(&mut s);
+        data.test = s.test;
+        data.report = s.report;
+    }
+    let task = cfg.model.task();
+    let mut figures = Map::new();
+    figures.insert("model".into(), json!(cfg.model.kind()));
+    figures.insert("users".into(), json!(data.train.n_users()));
+    figures.insert("items".into(), json!(data.train.n_items()));
+    figures.insert("train_interactions".into(), json!(data.train.nnz()));
+    figures.insert("test_interactions".into(), json!(data.test.nnz()));
+    figures.insert("cold_test_users".into(), json!(data.report.cold_test_users));
+    figures.insert("cold_test_items".into(), json!(data.report.cold_test_items));
+    figures.insert("data_seconds".into(), number(data.seconds));
+
+    // Validation carved from train.
+    let carved = match &cfg.validation {
+        Some(v) => Some(split::validation_split(&data.train, v.fraction, v.seed)?),
+        None => None,
+    };
+    let fit_train = carved.as_ref().map_or(&data.train, |s| &s.train);
+    let cutoffs = cfg.eval.cutoffs.clone();
+    let mut ctx = FitContext::new(cfg.train.seed, cfg.train.threads);
+    ctx.progress = opts.progress;
+    if let (Some(v), Some(s)) = (&cfg.validation, &carved) {
+        figures.insert("validation_interactions".into(), json!(s.test.nnz()));
+        ctx.early_stopping = Some(EarlyStopping {
+            patience: v.patience,
+            restore_best: v.restore_best,
+            min_delta: v.min_delta,
+        });
+        ctx.validation = Some(validation_for(
+            task,
+            v.metric.as_deref(),
+            fit_train,
+            &s.test,
+            &cutoffs,
+        )?);
+    }
+    let started = Instant::now();
+    let mut model = cfg.model.fit(fit_train, &mut ctx)?;
+    let mut train_seconds = started.elapsed().as_secs_f64();
+    let history = std::mem::take(&mut ctx.history);
+    let best_epoch = ctx.best_epoch;
+    let mut profile = ctx.profile.clone();
+    drop(ctx);
+    let (samples, epoch_seconds) = history
+        .iter()
+        .fold((0u64, 0.0), |(s, t), r| (s + r.samples, t + r.seconds));
+    if let (Some(v), Some(best)) = (&cfg.validation, best_epoch)
+        && v.refit
+    {
+        let spec = cfg.model.with_epochs(best);
+        let mut ctx = FitContext::new(cfg.train.seed, cfg.train.threads);
+        ctx.progress = opts.progress;
+        let again = Instant::now();
+        model = spec.fit(&data.train, &mut ctx)?;
+        train_seconds += again.elapsed().as_secs_f64();
+        profile.update += ctx.profile.update;
+        figures.insert("refit_epochs".into(), json!(best));
+    }
+    figures.insert("epochs_run".into(), json!(history.len()));
+    // The validation metrics of the kept epoch, as `validation_<name>`.
+    let kept = best_epoch.and_then(|b| history.iter().find(|r| r.epoch == b));
+    for (name, value) in kept.map(|r| r.validation.as_slice()).unwrap_or_default() {
+        figures.insert(format!("validation_{name}"), number(*value));
+    }
+    if let Some(b) = best_epoch {
+        figures.insert("best_epoch".into(), json!(b));
+    }
+    if let Some(last) = history.last() {
+        figures.insert("train_loss".into(), number(last.train_loss));
+    }
+    figures.insert("train_seconds".into(), number(train_seconds));
+    if epoch_seconds > 0.0 {
+        figures.insert(
+            "samples_per_sec".into(),
+            number(samples as f64 / epoch_seconds),
+        );
+        figures.insert(
+            "seconds_per_iteration".into(),
+            number(epoch_seconds / history.len() as f64),
+        );
+    }
+    figures.insert(
+        "threads".into(),
+        json!(effective_threads(cfg.train.threads)),
+    );
+    figures.insert("seed".into(), json!(cfg.train.seed));
+
+    let eval_started = Instant::now();
+    evaluate_into(
+        &mut figures,
+        &model,
+        &data.train,
+        &data.test,
+        task,
+        &cfg.eval,
+    )?;
+    let eval_seconds = eval_started.elapsed().as_secs_f64();
+    figures.insert("eval_seconds".into(), number(eval_seconds));
+    Ok(Outcome {
+        model,
+        data,
+        history,
+        best_epoch,
+        profile,
+        figures,
+    })
+}
+
+fn effective_threads(threads: usize) -> usize {
+    FitContext::new(0, threads).effective_threads()
+}
+
+/// The validation that drives early stopping for a model of `task`.
+fn validation_for<'a>(
+    task: Task,
+    metric: Option<&str>,
+    fit_train: &'a Interactions,
+    valid: &'a Interactions,
+    cutoffs: &[usize],
+) -> Result<Validation<'a>> {
+    match (task, metric) {
+        (Task::Rating, None | Some("rmse")) => Ok(Validation::Ratings(valid)),
+        (_, metric) => {
+            let metric = metric.unwrap_or("ndcg@10").to_string();
+            let mut cuts = cutoffs.to_vec();
+            if let Some(k) = metric.split('@').nth(1).and_then(|k| k.parse().ok()) {
+                cuts.push(k);
+            }
+            cuts.sort_unstable();
+            cuts.dedup();
+            let cfg = RankingConfig::with_cutoffs(&cuts);
+            let higher = !matches!(metric.as_str(), "rmse" | "mae" | "mse");
+            let name = metric.clone();
+            Ok(Validation::Custom {
+                evaluate: Box::new(move |model: &dyn Recommender| {
+                    evaluate_ranking(model, fit_train, valid, &cfg)
+                        .map(|m| m.as_metrics())
+                        .unwrap_or_else(|_| vec![(name.clone(), f64::NAN)])
+                }),
+                metric,
+                higher_is_better: higher,
+            })
+        }
+    }
+}
+
+/// Evaluates `model` on `test` and adds the figures: rating metrics for rating models,
+/// ranking metrics for ranking models (either can be forced on or off in `[eval]`).
+pub fn evaluate_into(
+    figures: &mut Map<String, Value>,
+    model: &dyn Recommender,
+    train: &Interactions,
+    test: &Interactions,
+    task: Task,
+    cfg: &EvalConfig,
+) -> Result<()> {
+    if cfg.rating.unwrap_or(task == Task::Rating) {
+        let m = evaluate_ratings_with_train(model, test, train)?;
+        figures.insert("rmse".into(), number(m.rmse));
+        figures.insert("mae".into(), number(m.mae));
+        figures.insert("mse".into(), number(m.mse));
+        figures.insert("test_ratings".into(), json!(m.n));
+        if let Some(c) = m.cold_users {
+            figures.insert("cold_user_ratings".into(), json!(c));
+        }
+        if let Some(c) = m.cold_items {
+            figures.insert("cold_item_ratings".into(), json!(c));
+        }
+    }
+    if cfg.ranking.unwrap_or(task == Task::Ranking) {
+        let m = match cfg.protocol.as_str() {
+            "full" => evaluate_ranking(
+                model,
+                train,
+                test,
+                &RankingConfig::with_cutoffs(&cfg.cutoffs),
+            )?,
+            "sampled" => {
+                let mut s = SampledConfig::new(cfg.negatives, 1);
+                s.cutoffs = cfg.cutoffs.clone();
+                evaluate_sampled(model, train, test, &s)?
+            }
+            other => {
+                return Err(ExperimentError::Config(format!(
+                    "eval.protocol = {other:?}: expected \"full\" or \"sampled\""
+                )));
+            }
+        };
+        figures.insert("protocol".into(), json!(m.protocol));
+        for (name, value) in &m.values {
+            figures.insert(name.clone(), number(*value));
+        }
+        figures.insert("users_evaluated".into(), json!(m.users_evaluated));
+    }
+    Ok(())
+}
