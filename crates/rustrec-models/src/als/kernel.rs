@@ -129,7 +129,11 @@ fn dot<const W: bool>(a: &[f32], b: &[f32]) -> f32 {
                 );
                 c += 16;
             }
-            _mm512_storeu_ps(acc.as_mut_ptr(), v);
+            let mut s = _mm512_reduce_add_ps(v);
+            for k in whole..n {
+                s += a[k] * b[k];
+            }
+            return s;
         }
     } else {
         dot_lanes(&a[..whole], &b[..whole], &mut acc);
@@ -159,6 +163,54 @@ fn dot_lanes(a: &[f32], b: &[f32], acc: &mut [f32; 16]) {
             acc[l] += x[l] * y[l];
         }
     }
+}
+
+/// `d = y·v`, then `out += coef(d)·y`; returns `d`. With AVX-512 and 64-float rows (k ≤ 64)
+/// `y` is loaded once and kept in four registers between the two passes.
+#[inline(always)]
+fn dot_axpy<const W: bool>(
+    y: &[f32],
+    v: &[f32],
+    out: &mut [f32],
+    coef: impl FnOnce(f32) -> f32,
+) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if W && y.len() == 64 && v.len() == 64 && out.len() == 64 {
+        // SAFETY: `W` is true only in the AVX-512 wrappers (entered after run-time
+        // detection); the three slices hold exactly 64 floats, so the four 16-float loads
+        // at offsets 0, 16, 32, 48 and the stores into `out` stay inside them.
+        unsafe {
+            use std::arch::x86_64::*;
+            let (yp, vp, op) = (y.as_ptr(), v.as_ptr(), out.as_mut_ptr());
+            let y0 = _mm512_loadu_ps(yp);
+            let y1 = _mm512_loadu_ps(yp.add(16));
+            let y2 = _mm512_loadu_ps(yp.add(32));
+            let y3 = _mm512_loadu_ps(yp.add(48));
+            let a0 = _mm512_mul_ps(y0, _mm512_loadu_ps(vp));
+            let a1 = _mm512_mul_ps(y1, _mm512_loadu_ps(vp.add(16)));
+            let a0 = _mm512_fmadd_ps(y2, _mm512_loadu_ps(vp.add(32)), a0);
+            let a1 = _mm512_fmadd_ps(y3, _mm512_loadu_ps(vp.add(48)), a1);
+            let d = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+            let c = _mm512_set1_ps(coef(d));
+            _mm512_storeu_ps(op, _mm512_fmadd_ps(c, y0, _mm512_loadu_ps(op)));
+            _mm512_storeu_ps(
+                op.add(16),
+                _mm512_fmadd_ps(c, y1, _mm512_loadu_ps(op.add(16))),
+            );
+            _mm512_storeu_ps(
+                op.add(32),
+                _mm512_fmadd_ps(c, y2, _mm512_loadu_ps(op.add(32))),
+            );
+            _mm512_storeu_ps(
+                op.add(48),
+                _mm512_fmadd_ps(c, y3, _mm512_loadu_ps(op.add(48))),
+            );
+            return d;
+        }
+    }
+    let d = dot::<W>(y, v);
+    axpy::<W>(coef(d), y, out);
+    d
 }
 
 /// `y += a·x` over the common length.
@@ -285,11 +337,9 @@ pub(crate) fn cg_row<const W: bool>(
             f = f64::from(dot::<W>(x, r));
             r.iter_mut().for_each(|v| *v = -*v);
             for (&i, &v) in items.iter().zip(values) {
-                let y = others.row(i as usize);
-                let d = dot::<W>(y, x);
                 let w = alpha * v;
                 let c = 1.0 + w;
-                axpy::<W>(c - w * d, y, r);
+                let d = dot_axpy::<W>(others.row(i as usize), x, r, |d| c - w * d);
                 f += f64::from(w * d * d - 2.0 * c * d + c);
             }
             (0.0, None)
@@ -303,9 +353,8 @@ pub(crate) fn cg_row<const W: bool>(
             r.iter_mut().for_each(|v| *v = 0.0);
             f = 0.0;
             for (&i, &v) in items.iter().zip(values) {
-                let y = others.row(i as usize);
-                let e = v - mu - dot::<W>(y, x);
-                axpy::<W>(e, y, r);
+                let d = dot_axpy::<W>(others.row(i as usize), x, r, |d| v - mu - d);
+                let e = v - mu - d;
                 f += f64::from(e * e);
             }
             let lam = ridge(reg, weighted, items.len());
@@ -329,15 +378,13 @@ pub(crate) fn cg_row<const W: bool>(
             Loss::Implicit { alpha } => {
                 symv::<W>(sys.gram, p, ap);
                 for (&i, &v) in items.iter().zip(values) {
-                    let y = others.row(i as usize);
-                    axpy::<W>(alpha * v * dot::<W>(y, p), y, ap);
+                    dot_axpy::<W>(others.row(i as usize), p, ap, |d| alpha * v * d);
                 }
             }
             Loss::Explicit { .. } => {
                 ap.iter_mut().zip(p.iter()).for_each(|(a, &q)| *a = lam * q);
                 for &i in items {
-                    let y = others.row(i as usize);
-                    axpy::<W>(dot::<W>(y, p), y, ap);
+                    dot_axpy::<W>(others.row(i as usize), p, ap, |d| d);
                 }
                 if let Some(c) = fixed {
                     ap[c] = 0.0;
@@ -970,7 +1017,20 @@ mod tests {
     fn the_avx512_instantiation_agrees_with_the_portable_one() {
         #[cfg(target_arch = "x86_64")]
         if Isa::detect() == Isa::Avx512 {
-            for case in cases() {
+            // Plus a 64-float-row case: the register-resident path of `dot_axpy`.
+            let others = random_table(90, 64, 3);
+            let gram = gram(&others, 0.1);
+            let mut wide = vec![Case {
+                loss: Loss::Implicit { alpha: 1.0 },
+                reg: 0.1,
+                start: (0..64).map(|v| (v as f32 * 0.1).sin() * 0.1).collect(),
+                others,
+                gram,
+                items: vec![2, 9, 33, 50, 51, 88],
+                values: vec![1.0; 6],
+            }];
+            wide.extend(cases());
+            for case in wide {
                 let sys = System {
                     others: &case.others,
                     gram: &case.gram,
