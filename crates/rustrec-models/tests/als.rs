@@ -353,8 +353,7 @@ fn early_stopping_on_a_custom_validation_metric_restores_the_best_iteration() {
     assert_eq!(ctx.best_epoch, Some(3));
     assert_eq!(ctx.history.len(), 5);
     let (three, _) = fit(&implicit_params().iterations(3), &implicit, 1);
-    assert_eq!(
-        model, three,
-        "the restored model is the one after 3 iterations"
-    );
+    // The restored model is the one after 3 iterations (parameters aside).
+    assert_eq!(model.user_factors(), three.user_factors());
+    assert_eq!(model.item_factors(), three.item_factors());
 }
