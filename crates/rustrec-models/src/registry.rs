@@ -260,6 +260,8 @@ fn seen_from_file(file: &mut rustrec_io::ModelFile) -> Result<Option<(Vec<usize>
 }
 
 /// Any trained model.
+// One model per process at a time: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum TrainedModel {
     /// Biased matrix factorization.

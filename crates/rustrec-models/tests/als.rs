@@ -317,14 +317,43 @@ fn registry_kinds_als_and_ials_fit_save_and_load() {
         assert_eq!(ctx.history.len(), 3);
         let path = dir.path().join(format!("{}.safetensors", spec.kind()));
         model.save(&path, data, serde_json::json!({})).unwrap();
-        let file = TrainedModel::load(&path).unwrap();
-        let (loaded, header) = (file.model, file.header);
-        assert_eq!(header.kind, "als");
-        assert_eq!(file.seen.unwrap().nnz(), data.nnz());
-        let (TrainedModel::Als(a), TrainedModel::Als(b)) = (&model, &loaded) else {
+        let loaded = TrainedModel::load(&path).unwrap();
+        assert_eq!(loaded.header.kind, "als");
+        assert_eq!(loaded.seen.as_ref().map(|s| s.nnz()), Some(data.nnz()));
+        let (TrainedModel::Als(a), TrainedModel::Als(b)) = (&model, &loaded.model) else {
             panic!("not ALS models");
         };
         assert_eq!(a, b);
         assert_eq!(a.params().params().implicit, spec.kind() == "ials");
     }
+}
+
+#[test]
+fn early_stopping_on_a_custom_validation_metric_restores_the_best_iteration() {
+    use rustrec_models::{EarlyStopping, Validation};
+    let (_, _, implicit) = planted(60, 50, 9);
+    let mut calls = 0usize;
+    let mut ctx = FitContext::new(7, 1);
+    // A metric that peaks at iteration 3, then falls.
+    ctx.validation = Some(Validation::Custom {
+        evaluate: Box::new(move |_m: &dyn Recommender| {
+            calls += 1;
+            vec![("score".to_string(), -((calls as f64) - 3.0).abs())]
+        }),
+        metric: "score".into(),
+        higher_is_better: true,
+    });
+    ctx.early_stopping = Some(EarlyStopping {
+        patience: 2,
+        restore_best: true,
+        min_delta: 0.0,
+    });
+    let params = implicit_params().iterations(10).check().unwrap();
+    let model = params.fit(&implicit, &mut ctx).unwrap();
+    assert_eq!(ctx.best_epoch, Some(3));
+    assert_eq!(ctx.history.len(), 5);
+    let (three, _) = fit(&implicit_params().iterations(3), &implicit, 1);
+    // The restored model is the one after 3 iterations (parameters aside).
+    assert_eq!(model.user_factors(), three.user_factors());
+    assert_eq!(model.item_factors(), three.item_factors());
 }

@@ -3,7 +3,8 @@
 //! NDCG@10 on an 80/20 holdout, and the fold-in overlap@10.
 //!
 //! `cargo run --release -p rustrec --example als_ml1m -- /work/shared/data/ml-1m/ratings.dat [threads] [solver]`
-//! (`solver`: `cg` (3 steps, default) or `cholesky`).
+//! (`solver`: `cg` (3 steps, default) or `cholesky`). With `ALS_EXPORT_SPLIT=DIR` the
+//! holdout split is also written to `DIR/train.tsv` and `DIR/test.tsv` (dense indices).
 
 use rustrec_data::{Format, NoProgress, ReadOptions, UserIdx, read_interactions, split};
 use rustrec_eval::{RankingConfig, evaluate_ranking};
@@ -50,6 +51,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let s = split::holdout(&x, 0.2, 42)?;
+    if let Ok(dir) = std::env::var("ALS_EXPORT_SPLIT") {
+        // Dense-index TSVs of the split, for running a peer on exactly the same data.
+        for (name, part) in [("train.tsv", &s.train), ("test.tsv", &s.test)] {
+            let mut out = String::new();
+            for (u, i, v) in part.iter() {
+                out.push_str(&format!("{}\t{}\t{v}\n", u.0, i.0));
+            }
+            std::fs::write(std::path::Path::new(&dir).join(name), out)?;
+        }
+    }
     let mut ctx = FitContext::new(42, threads);
     let model = params.fit(&s.train, &mut ctx)?;
     let m = evaluate_ranking(

@@ -129,7 +129,11 @@ fn dot<const W: bool>(a: &[f32], b: &[f32]) -> f32 {
                 );
                 c += 16;
             }
-            _mm512_storeu_ps(acc.as_mut_ptr(), v);
+            let mut s = _mm512_reduce_add_ps(v);
+            for k in whole..n {
+                s += a[k] * b[k];
+            }
+            return s;
         }
     } else {
         dot_lanes(&a[..whole], &b[..whole], &mut acc);
@@ -159,6 +163,54 @@ fn dot_lanes(a: &[f32], b: &[f32], acc: &mut [f32; 16]) {
             acc[l] += x[l] * y[l];
         }
     }
+}
+
+/// `d = y·v`, then `out += coef(d)·y`; returns `d`. With AVX-512 and 64-float rows (k ≤ 64)
+/// `y` is loaded once and kept in four registers between the two passes.
+#[inline(always)]
+fn dot_axpy<const W: bool>(
+    y: &[f32],
+    v: &[f32],
+    out: &mut [f32],
+    coef: impl FnOnce(f32) -> f32,
+) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if W && y.len() == 64 && v.len() == 64 && out.len() == 64 {
+        // SAFETY: `W` is true only in the AVX-512 wrappers (entered after run-time
+        // detection); the three slices hold exactly 64 floats, so the four 16-float loads
+        // at offsets 0, 16, 32, 48 and the stores into `out` stay inside them.
+        unsafe {
+            use std::arch::x86_64::*;
+            let (yp, vp, op) = (y.as_ptr(), v.as_ptr(), out.as_mut_ptr());
+            let y0 = _mm512_loadu_ps(yp);
+            let y1 = _mm512_loadu_ps(yp.add(16));
+            let y2 = _mm512_loadu_ps(yp.add(32));
+            let y3 = _mm512_loadu_ps(yp.add(48));
+            let a0 = _mm512_mul_ps(y0, _mm512_loadu_ps(vp));
+            let a1 = _mm512_mul_ps(y1, _mm512_loadu_ps(vp.add(16)));
+            let a0 = _mm512_fmadd_ps(y2, _mm512_loadu_ps(vp.add(32)), a0);
+            let a1 = _mm512_fmadd_ps(y3, _mm512_loadu_ps(vp.add(48)), a1);
+            let d = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+            let c = _mm512_set1_ps(coef(d));
+            _mm512_storeu_ps(op, _mm512_fmadd_ps(c, y0, _mm512_loadu_ps(op)));
+            _mm512_storeu_ps(
+                op.add(16),
+                _mm512_fmadd_ps(c, y1, _mm512_loadu_ps(op.add(16))),
+            );
+            _mm512_storeu_ps(
+                op.add(32),
+                _mm512_fmadd_ps(c, y2, _mm512_loadu_ps(op.add(32))),
+            );
+            _mm512_storeu_ps(
+                op.add(48),
+                _mm512_fmadd_ps(c, y3, _mm512_loadu_ps(op.add(48))),
+            );
+            return d;
+        }
+    }
+    let d = dot::<W>(y, v);
+    axpy::<W>(coef(d), y, out);
+    d
 }
 
 /// `y += a·x` over the common length.
@@ -285,11 +337,9 @@ pub(crate) fn cg_row<const W: bool>(
             f = f64::from(dot::<W>(x, r));
             r.iter_mut().for_each(|v| *v = -*v);
             for (&i, &v) in items.iter().zip(values) {
-                let y = others.row(i as usize);
-                let d = dot::<W>(y, x);
                 let w = alpha * v;
                 let c = 1.0 + w;
-                axpy::<W>(c - w * d, y, r);
+                let d = dot_axpy::<W>(others.row(i as usize), x, r, |d| c - w * d);
                 f += f64::from(w * d * d - 2.0 * c * d + c);
             }
             (0.0, None)
@@ -303,9 +353,8 @@ pub(crate) fn cg_row<const W: bool>(
             r.iter_mut().for_each(|v| *v = 0.0);
             f = 0.0;
             for (&i, &v) in items.iter().zip(values) {
-                let y = others.row(i as usize);
-                let e = v - mu - dot::<W>(y, x);
-                axpy::<W>(e, y, r);
+                let d = dot_axpy::<W>(others.row(i as usize), x, r, |d| v - mu - d);
+                let e = v - mu - d;
                 f += f64::from(e * e);
             }
             let lam = ridge(reg, weighted, items.len());
@@ -329,15 +378,13 @@ pub(crate) fn cg_row<const W: bool>(
             Loss::Implicit { alpha } => {
                 symv::<W>(sys.gram, p, ap);
                 for (&i, &v) in items.iter().zip(values) {
-                    let y = others.row(i as usize);
-                    axpy::<W>(alpha * v * dot::<W>(y, p), y, ap);
+                    dot_axpy::<W>(others.row(i as usize), p, ap, |d| alpha * v * d);
                 }
             }
             Loss::Explicit { .. } => {
                 ap.iter_mut().zip(p.iter()).for_each(|(a, &q)| *a = lam * q);
                 for &i in items {
-                    let y = others.row(i as usize);
-                    axpy::<W>(dot::<W>(y, p), y, ap);
+                    dot_axpy::<W>(others.row(i as usize), p, ap, |d| d);
                 }
                 if let Some(c) = fixed {
                     ap[c] = 0.0;
@@ -439,12 +486,37 @@ pub(crate) fn cholesky_row<const W: bool>(
             }
         }
     }
-    if cholesky_solve(a, b, d) {
+    if solve_spd(a, b, d) {
         for (xk, &bk) in x.iter_mut().zip(b.iter()) {
             *xk = bk as f32;
         }
     }
     objective::<W>(sys, items, values, x)
+}
+
+/// Sizes from which [`solve_spd`] hands the factorisation to faer. Measured with
+/// `cargo run --release -p rustrec-models --example als_cholesky_bench` (µs per
+/// factor + solve, hand-written vs faer's `llt` + `solve`): k = 16: 4.7 vs 11.9; k = 64:
+/// 225 vs 64; k = 128: 2064 vs 93 — faer's blocked kernels win from about k = 32 despite
+/// its per-call allocation.
+const FAER_FROM: usize = 32;
+
+/// Solves `A z = b` in place (`b` becomes `z`) for the symmetric positive definite `d × d`
+/// matrix whose lower triangle `a` holds (row-major); false when `A` is not positive
+/// definite. Small systems use [`cholesky_solve`], larger ones faer's Cholesky (LLᵀ).
+pub(crate) fn solve_spd(a: &mut [f64], b: &mut [f64], d: usize) -> bool {
+    if d < FAER_FROM {
+        return cholesky_solve(a, b, d);
+    }
+    use faer::linalg::solvers::SolveCore;
+    // Row-major lower triangle = column-major upper triangle of the same symmetric matrix.
+    let view = faer::MatRef::from_column_major_slice(&a[..d * d], d, d);
+    let Ok(llt) = view.llt(faer::Side::Upper) else {
+        return false;
+    };
+    let rhs = faer::MatMut::from_column_major_slice_mut(&mut b[..d], d, 1);
+    llt.solve_in_place_with_conj(faer::Conj::No, rhs);
+    b.iter().all(|v| v.is_finite())
 }
 
 /// Solves `A z = b` in place (`b` becomes `z`) for the symmetric positive definite `d × d`
@@ -695,6 +767,33 @@ mod tests {
     }
 
     #[test]
+    fn the_faer_and_hand_written_solvers_agree() {
+        for d in [3usize, 40] {
+            let m: Vec<f64> = (0..d * d)
+                .map(|v| ((v * 7919 % 1000) as f64) / 1000.0 - 0.5)
+                .collect();
+            let mut a = vec![0.0; d * d];
+            for r in 0..d {
+                for c in 0..=r {
+                    a[r * d + c] = (0..d).map(|k| m[k * d + r] * m[k * d + c]).sum::<f64>()
+                        + if r == c { 1.0 } else { 0.0 };
+                }
+            }
+            let b: Vec<f64> = (0..d).map(|v| v as f64 - 1.5).collect();
+            let (mut a1, mut b1) = (a.clone(), b.clone());
+            let (mut a2, mut b2) = (a.clone(), b.clone());
+            assert!(cholesky_solve(&mut a1, &mut b1, d));
+            assert!(solve_spd(&mut a2, &mut b2, d));
+            let err = b1
+                .iter()
+                .zip(&b2)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f64::max);
+            assert!(err < 1e-8, "d = {d}: {err}");
+        }
+    }
+
+    #[test]
     fn gram_matches_the_naive_product() {
         let vals: Vec<f32> = (0..5 * 3).map(|v| (v as f32 * 0.37).sin()).collect();
         let t = RowTable::from_dense(5, 3, &vals);
@@ -918,7 +1017,20 @@ mod tests {
     fn the_avx512_instantiation_agrees_with_the_portable_one() {
         #[cfg(target_arch = "x86_64")]
         if Isa::detect() == Isa::Avx512 {
-            for case in cases() {
+            // Plus a 64-float-row case: the register-resident path of `dot_axpy`.
+            let others = random_table(90, 64, 3);
+            let gram = gram(&others, 0.1);
+            let mut wide = vec![Case {
+                loss: Loss::Implicit { alpha: 1.0 },
+                reg: 0.1,
+                start: (0..64).map(|v| (v as f32 * 0.1).sin() * 0.1).collect(),
+                others,
+                gram,
+                items: vec![2, 9, 33, 50, 51, 88],
+                values: vec![1.0; 6],
+            }];
+            wide.extend(cases());
+            for case in wide {
                 let sys = System {
                     others: &case.others,
                     gram: &case.gram,

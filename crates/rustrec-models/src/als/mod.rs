@@ -12,6 +12,16 @@
 //! Kinds in configs: `als` (explicit, task Rating) and `ials` (implicit, task Ranking);
 //! both save as model kind `als` with `implicit` in the header's parameters.
 //!
+//! Beyond `fit`: [`AlsModel`] implements [`crate::FoldIn`] (an exact solve of a new
+//! user's row against the fixed items) and [`AlsModel::partial_fit`] (more iterations on
+//! data in a grown id space; untouched old users keep their rows exactly).
+//!
+//! Speed (release, 2 threads, ML-1M `ratings.dat` as implicit feedback, k = 64, CG with
+//! 3 steps; `cargo run --release -p rustrec --example als_ml1m -- ratings.dat 2`): about
+//! 0.054–0.073 s per iteration against 0.103–0.125 s for `implicit` 0.7.3 measured in the
+//! same session (`peers/implicit-als-rate.sh`). The hot loop is one fused dot + axpy per
+//! interaction (`dot_axpy`, explicit AVX-512 with the row kept in registers).
+//!
 //! Note on `implicit` (benfred): its version 0.7 uses confidence `α·r` for an observed
 //! pair (so α = 1 on binary data gives confidence 1, i.e. observed and unobserved pairs
 //! weigh the same), where this module follows the paper's `1 + α·r`.

@@ -114,6 +114,19 @@ mod tests {
         table[u][i]
     }
 
+    /// An interaction matrix in the model's id space without entries.
+    fn no_interactions(m: &AlsModel) -> rustrec_data::Interactions {
+        rustrec_data::Interactions::from_csr(
+            Arc::clone(&m.users),
+            Arc::clone(&m.items),
+            vec![0; m.users.len() + 1],
+            vec![],
+            vec![],
+            None,
+        )
+        .unwrap()
+    }
+
     fn fixture_path() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/als-v1.safetensors")
     }
@@ -131,33 +144,19 @@ mod tests {
         assert_eq!(m.item_factors(), vec![1.0, 2.0, -0.5, 0.5, 0.0, 0.0]);
     }
 
-    /// Empty training data in the model's id space.
-    fn no_interactions(m: &AlsModel) -> rustrec_data::Interactions {
-        use crate::Recommender;
-        rustrec_data::Interactions::from_csr(
-            m.user_ids().clone(),
-            m.item_ids().clone(),
-            vec![0; m.n_users() + 1],
-            vec![],
-            vec![],
-            None,
-        )
-        .unwrap()
-    }
-
     #[test]
     fn save_then_load_gives_an_identical_model() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
-        let train = no_interactions(&hand_made());
-        TrainedModel::Als(hand_made())
+        let model = hand_made();
+        let train = no_interactions(&model);
+        TrainedModel::Als(model)
             .save(&path, &train, serde_json::json!({"iterations": 3}))
             .unwrap();
         let loaded = TrainedModel::load(&path).unwrap();
         assert_eq!(loaded.header.data_fingerprint, train.fingerprint());
-        let loaded = loaded.model;
-        let TrainedModel::Als(loaded) = loaded else {
-            panic!("loaded a {loaded:?}")
+        let TrainedModel::Als(loaded) = loaded.model else {
+            panic!("not an ALS model")
         };
         assert_eq!(loaded, hand_made());
     }
@@ -167,12 +166,10 @@ mod tests {
     #[test]
     fn als_v1_fixture_loads_with_the_predictions_it_was_saved_with() {
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::Als(hand_made())
-                .save(
-                    fixture_path(),
-                    &no_interactions(&hand_made()),
-                    serde_json::json!({"fixture": true}),
-                )
+            let model = hand_made();
+            let train = no_interactions(&model);
+            TrainedModel::Als(model)
+                .save(fixture_path(), &train, serde_json::json!({"fixture": true}))
                 .unwrap();
         }
         let loaded = TrainedModel::load(fixture_path()).unwrap();

@@ -187,7 +187,7 @@ impl Recommender for MfModel {
 const FOLD_IN_EPOCHS: usize = 100;
 
 impl FoldIn for MfModel {
-    /// Fits a fresh user vector and bias (both starting at zero) by [`FOLD_IN_EPOCHS`]
+    /// Fits a fresh user vector and bias (both starting at zero) by 100
     /// passes of SGD over `history` in its order, with the item factors and biases frozen,
     /// at the model's learning rate and regularisation; then scores every item. Items
     /// outside the model are ignored.
