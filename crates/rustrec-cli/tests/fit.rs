@@ -164,6 +164,27 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
         "a seen item was recommended"
     );
 
+    // recommend --history folds in a new user without retraining, leaving out the history.
+    let h = ok(&rustrec(&[
+        "recommend",
+        "--model",
+        p(&model),
+        "--history",
+        &format!("{}:5,{}:4", seen[0], seen[1]),
+        "-n",
+        "5",
+        "--json",
+    ]));
+    let recs = h["recommendations"].as_array().unwrap();
+    assert_eq!(recs.len(), 5);
+    assert!(
+        recs.iter()
+            .all(|x| x["item"] != seen[0].as_str() && x["item"] != seen[1].as_str())
+    );
+    let bad = rustrec(&["recommend", "--model", p(&model), "--history", "999999:5"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("999999"));
+
     // recommend --all writes every user's list.
     let all = dir.path().join("all.csv");
     ok(&rustrec(&[

@@ -24,8 +24,12 @@ pub struct Args {
     #[arg(long)]
     pub model: PathBuf,
     /// Raw user id.
-    #[arg(long, conflicts_with = "all")]
+    #[arg(long, conflicts_with_all = ["all", "history"])]
     pub user: Option<String>,
+    /// A new user's history as `item:rating,item:rating,...` (raw item ids): recommend for
+    /// this user without retraining (fold-in).
+    #[arg(long, conflicts_with = "all")]
+    pub history: Option<String>,
     /// Every user, written to --out.
     #[arg(long, requires = "out")]
     pub all: bool,
@@ -67,6 +71,34 @@ fn dense_items(model: &dyn Recommender, raw: &[String]) -> anyhow::Result<Vec<u3
     Ok(out)
 }
 
+/// Parses `item:rating,item:rating,...` (a bare `item` counts 1) into the model's item
+/// indices; unknown items are an error naming them.
+fn parse_history(model: &dyn Recommender, text: &str) -> anyhow::Result<Vec<(ItemIdx, f32)>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (item, value) = match part.rsplit_once(':') {
+            Some((i, v)) => (
+                i.trim(),
+                v.trim()
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .with_context(|| format!("--history: {part:?}: the rating is not a number"))?,
+            ),
+            None => (part, 1.0),
+        };
+        let idx = model
+            .item_ids()
+            .get_text(item)
+            .with_context(|| format!("--history: item {item} is not known to the model"))?;
+        out.push((ItemIdx(idx), value));
+    }
+    if out.is_empty() {
+        anyhow::bail!("--history is empty: give item:rating pairs separated by commas");
+    }
+    Ok(out)
+}
+
 /// Runs `rustrec recommend`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let loaded = load_model(&args.model)?;
@@ -102,7 +134,35 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     };
     let title = |i: ItemIdx| titles.as_ref().and_then(|t| t.get(i)).unwrap_or("");
     let mut report = Report::new();
-    if let Some(raw) = &args.user {
+    if let Some(text) = &args.history {
+        let fold_in = model.as_fold_in().with_context(|| {
+            format!(
+                "a `{}` model cannot score a new user's history",
+                model.kind()
+            )
+        })?;
+        let history = parse_history(model, text)?;
+        let mut scores = vec![0.0f32; model.n_items()];
+        fold_in.score_profile(&history, &mut scores);
+        let rated: Vec<u32> = history.iter().map(|(i, _)| i.0).collect();
+        let list = rustrec::models::topn::top_n(&scores, args.n, |i| {
+            (args.include_seen || !rated.contains(&i))
+                && block.binary_search(&i).is_err()
+                && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
+        });
+        let mut items = Vec::new();
+        for (rank, (i, score)) in list.iter().enumerate() {
+            let id = model.item_ids().raw(*i).to_string();
+            println!(
+                "{:>3}. {id:>8}  {score:>9.4}  {}",
+                rank + 1,
+                title(ItemIdx(*i))
+            );
+            items.push(json!({"item": id, "score": score, "title": title(ItemIdx(*i))}));
+        }
+        report.set("history_items", history.len());
+        report.set("recommendations", serde_json::Value::Array(items));
+    } else if let Some(raw) = &args.user {
         let u = model
             .user_ids()
             .get_text(raw)
@@ -158,7 +218,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .set("out", path.to_string_lossy().into_owned());
         report.set_f64("seconds", secs);
     } else {
-        anyhow::bail!("give --user RAW_ID or --all --out FILE");
+        anyhow::bail!("give --user RAW_ID, --history ITEM:RATING,... or --all --out FILE");
     }
     report.finish(globals.json);
     Ok(())
