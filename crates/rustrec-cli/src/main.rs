@@ -35,6 +35,20 @@ pub struct Globals {
     pub quiet: bool,
 }
 
+/// The error and its causes on one line, leaving out a cause whose text the message
+/// already contains (library errors name their cause themselves).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let globals = Globals {
@@ -44,7 +58,7 @@ fn main() -> ExitCode {
     match commands::run(cli.command, globals) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
