@@ -393,7 +393,8 @@ impl TrainedModel {
             TrainedModel::AsySvd(m) => Some(m),
             TrainedModel::Als(m) => Some(m),
             TrainedModel::ItemItem(m) => Some(m),
-            TrainedModel::Bpr(_) | TrainedModel::TopPop(_) | TrainedModel::Random(_) => None,
+            TrainedModel::Bpr(m) => Some(m),
+            TrainedModel::TopPop(_) | TrainedModel::Random(_) => None,
         }
     }
 }

@@ -106,3 +106,59 @@ impl Recommender for BprModel {
             )
     }
 }
+
+/// Passes over a new user's history when folding in.
+const FOLD_IN_EPOCHS: usize = 100;
+
+impl crate::recommender::FoldIn for BprModel {
+    /// Fits a fresh user vector (starting at zero) by SGD on the BPR loss
+    /// −ln σ(p·(q_i − q_j) + b_i − b_j) with the item factors and biases frozen: 100 passes
+    /// over `history`, each positive paired with an item outside the history drawn from a
+    /// stream seeded by the history itself (so the result is reproducible), at the model's
+    /// learning rate and regularisation; then scores every item. WARP models fold in with
+    /// the same BPR objective. Values in `history` are ignored (implicit feedback), and so
+    /// are items outside the model.
+    fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
+        use crate::engine::rng;
+        let n_items = self.items.len();
+        let mut hist: Vec<u32> = history
+            .iter()
+            .map(|(i, _)| i.0)
+            .filter(|&i| (i as usize) < n_items)
+            .collect();
+        hist.sort_unstable();
+        hist.dedup();
+        let prm = &self.params.0;
+        let mut p = vec![0.0f32; self.user_factors.stride()];
+        if !hist.is_empty() && hist.len() < n_items {
+            let seed = hist
+                .iter()
+                .fold(0x666f_6c64u64, |h, &i| h.rotate_left(7) ^ u64::from(i));
+            let mut rng = rng::stream(seed, &[]);
+            for _ in 0..FOLD_IN_EPOCHS {
+                for &i in &hist {
+                    let j = loop {
+                        let j = rng::below(&mut rng, n_items as u32);
+                        if hist.binary_search(&j).is_err() {
+                            break j;
+                        }
+                    };
+                    let (qi, qj) = (
+                        self.item_factors.row(i as usize),
+                        self.item_factors.row(j as usize),
+                    );
+                    let x = dot(&p, qi) - dot(&p, qj) + self.item_bias[i as usize]
+                        - self.item_bias[j as usize];
+                    // −∂(−ln σ(x))/∂x = 1 − σ(x) = σ(−x).
+                    let g = 1.0 / (1.0 + x.exp());
+                    for ((pk, &a), &b) in p.iter_mut().zip(qi).zip(qj) {
+                        *pk += prm.lr * (g * (a - b) - prm.reg * *pk);
+                    }
+                }
+            }
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = dot(&p, self.item_factors.row(i)) + self.item_bias[i];
+        }
+    }
+}
