@@ -343,3 +343,25 @@ fn averaging_the_last_epochs_gives_the_mean_of_those_epochs_models() {
         assert_ne!(x, y, "the two epochs differ");
     }
 }
+
+#[test]
+fn in_order_sampling_visits_the_data_in_order_and_trains() {
+    let (train, test) = planted(100, 60, 0.1, 9);
+    let params = MfParams::default()
+        .factors(4)
+        .epochs(15)
+        .lr(0.02)
+        .sampling(Sampling::InOrder)
+        .bins(Some(1));
+    // One block and no shuffling: the order does not depend on the seed, only the initial
+    // factors do, so two seeds differ but each seed repeats.
+    let a = fit(&params, &train, 1, 1);
+    assert_eq!(a, fit(&params, &train, 1, 2));
+    assert_ne!(a.user_factors(), fit(&params, &train, 2, 1).user_factors());
+    let e = rating_errors(&a, &test);
+    assert!(
+        e.rmse < 0.5,
+        "in-order SGD should fit the planted model: {}",
+        e.rmse
+    );
+}

@@ -109,6 +109,18 @@ pub struct Blocks {
 impl Grid {
     /// Partitions `train` into `bins × bins` blocks with a seeded shuffle of users and items.
     pub fn new(train: &Interactions, bins: usize, seed: u64) -> Self {
+        Self::with_entry_order(train, bins, seed, true)
+    }
+
+    /// As [`Grid::new`]; with `shuffle_entries = false` each block keeps its entries in the
+    /// data's order (user by user in training position order, items increasing), for
+    /// samplers that visit interactions in order.
+    pub fn with_entry_order(
+        train: &Interactions,
+        bins: usize,
+        seed: u64,
+        shuffle_entries: bool,
+    ) -> Self {
         let bins = bins.max(1);
         let (nu, ni) = (train.n_users(), train.n_items());
         let mut rng = rng::stream(seed, &[0x6772_6964]);
@@ -155,9 +167,11 @@ impl Grid {
             .collect();
         // Entries were gathered user by user; shuffle each block once so that any walk
         // through it mixes users and items.
-        blocks.par_iter_mut().enumerate().for_each(|(k, blk)| {
-            rng::shuffle(&mut rng::stream(seed, &[0x006d_6978, k as u64]), blk);
-        });
+        if shuffle_entries {
+            blocks.par_iter_mut().enumerate().for_each(|(k, blk)| {
+                rng::shuffle(&mut rng::stream(seed, &[0x006d_6978, k as u64]), blk);
+            });
+        }
         Grid {
             bins,
             user_order,

@@ -51,6 +51,10 @@ pub enum Sampling {
     Shuffled,
     /// `nnz` draws with replacement from the training interactions (the Cython notebook).
     WithReplacement,
+    /// Every training interaction once per epoch in the data's order — user by user, items
+    /// increasing — with no shuffling: Surprise's SVD order. With `bins > 1` the blocks
+    /// still run in a random order; use `bins = 1` for the plain sequential pass.
+    InOrder,
 }
 
 /// How a mini-batch's loss is reduced.
@@ -82,7 +86,7 @@ pub enum Reduction {
 /// | `init` | normal(0.1) | std > 0 | factor initialisation |
 /// | `batch_size` | 1 | ≥ 1 | samples per update |
 /// | `reduction` | mean | sum, mean | how a batch's gradients combine |
-/// | `sampling` | shuffled | shuffled, with-replacement | sample order |
+/// | `sampling` | shuffled | shuffled, with-replacement, in-order | sample order |
 /// | `negative_fraction` | 0 | [0, 1) | share of samples that are unseen items with target 0 |
 /// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 4 × max(threads, 2); blocks also keep each step's rows in cache) |
 /// | `reg_exponent` | 1 | [0, 2] | α: a row with n training ratings is shrunk with λ·(n/n̄)^(α−1) per sample, i.e. a total penalty ∝ n^α (see below) |

@@ -197,7 +197,7 @@ impl<'a> MfTrainer<'a> {
     fn new(params: &'a MfValidParams, train: &'a Interactions, seed: u64, threads: usize) -> Self {
         let p = &params.0;
         let bins = p.bins.unwrap_or(4 * threads.max(2));
-        let grid = Grid::new(train, bins, seed);
+        let grid = Grid::with_entry_order(train, bins, seed, p.sampling != Sampling::InOrder);
         let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);
         let p_orig = init_table(
@@ -280,7 +280,12 @@ impl Trainer for MfTrainer<'_> {
             (epoch as f64 + (step as f64 + within) / bins as f64) / epochs as f64
         };
         let seed = self.seed;
-        let shuffled = p.sampling == Sampling::Shuffled;
+        let sampling = p.sampling;
+        let walk_of = move |rng: &mut rng::Rng, n: usize| match sampling {
+            Sampling::Shuffled => Some(Walk::random(rng, n)),
+            Sampling::InOrder => Some(Walk { start: 0, step: 1 }),
+            Sampling::WithReplacement => None,
+        };
         let stride = self.p.stride();
         let Grid {
             blocks,
@@ -323,10 +328,9 @@ impl Trainer for MfTrainer<'_> {
                     let t0 = Instant::now();
                     let mut rng = Grid::block_rng(seed, id);
                     let n = entries.len();
-                    let order = if shuffled {
-                        Order::Walk(Walk::random(&mut rng, n))
-                    } else {
-                        Order::WithReplacement(&mut rng, n)
+                    let order = match walk_of(&mut rng, n) {
+                        Some(w) => Order::Walk(w),
+                        None => Order::WithReplacement(&mut rng, n),
                     };
                     let t1 = Instant::now();
                     let lr_at = |k: usize, n: usize| {
@@ -413,7 +417,7 @@ impl Trainer for MfTrainer<'_> {
             blocks.run_epoch(seed, epoch, &mut ub, &mut ib, |id, us, is, entries| {
                 let t0 = Instant::now();
                 let mut rng = Grid::block_rng(seed, id);
-                let walk = shuffled.then(|| Walk::random(&mut rng, entries.len()));
+                let walk = walk_of(&mut rng, entries.len());
                 let t1 = Instant::now();
                 let lr_at = |k: usize, n: usize| {
                     schedule.lr_at(base_lr, progress(id.step, k, n), epochs) as f32
