@@ -358,10 +358,16 @@ fn in_order_sampling_visits_the_data_in_order_and_trains() {
     let a = fit(&params, &train, 1, 1);
     assert_eq!(a, fit(&params, &train, 1, 2));
     assert_ne!(a.user_factors(), fit(&params, &train, 2, 1).user_factors());
+    let mu = train.mean_value() as f32;
+    let se: f64 = test
+        .iter()
+        .map(|(_, _, r)| f64::from((r - mu) * (r - mu)))
+        .sum();
+    let baseline = (se / test.nnz() as f64).sqrt();
     let e = rating_errors(&a, &test);
     assert!(
-        e.rmse < 0.5,
-        "in-order SGD should fit the planted model: {}",
+        e.rmse < 0.8 * baseline,
+        "RMSE {} vs global-mean RMSE {baseline}",
         e.rmse
     );
 }
