@@ -195,7 +195,11 @@ pub fn run_group(
 /// and a gather for the dot product with a scalar scatter no faster than a plain loop.
 /// [`run_group`] uses the same loop without bounds checks (`step_plain_unchecked`, after
 /// checking every profile item once per call): 345–401 ms of CPU per ML-1M epoch against
-/// 421–461 ms with checks.
+/// 421–461 ms with checks. The unchecked loop loads the eight column entries of a chunk
+/// first and the scatter computes a chunk's eight increments as one vector before its
+/// stores, which lets the compiler load items and values eight at a time: ML-1M, 12
+/// epochs, 2 threads, 4.30M → 5.14M samples/s. (A 3-byte profile copy — `u16` items, `u8`
+/// value codes — was measured no faster: the kernel is bound by loads issued, not bytes.)
 #[inline]
 fn step_plain(col: &mut [f32], items: &[u32], values: &[f32], r: f32, lr: f32) -> f32 {
     let e = r - gather_dot(col, items, values);
@@ -225,9 +229,13 @@ unsafe fn step_plain_unchecked(
     let full = n / 8 * 8;
     let mut k = 0;
     while k < full {
+        let mut c = [0.0f32; 8];
         for l in 0..8 {
             // SAFETY: items[k + l] < col.len() by the caller's contract.
-            acc[l] += values[k + l] * unsafe { *base.add(items[k + l] as usize) };
+            c[l] = unsafe { *base.add(items[k + l] as usize) };
+        }
+        for l in 0..8 {
+            acc[l] += values[k + l] * c[l];
         }
         k += 8;
     }
@@ -240,7 +248,21 @@ unsafe fn step_plain_unchecked(
         ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
     let e = r - dot;
     let g = lr * e;
-    for (&j, &v) in items.iter().zip(values) {
+    // Eight entries at a time: one vector load of items and of values each, the products
+    // computed as one vector, then eight scalar read-modify-writes.
+    let (ic, vc) = (items.chunks_exact(8), values.chunks_exact(8));
+    let (ir, vr) = (ic.remainder(), vc.remainder());
+    for (idx, v) in ic.zip(vc) {
+        let mut d = [0.0f32; 8];
+        for l in 0..8 {
+            d[l] = g * v[l];
+        }
+        for l in 0..8 {
+            // SAFETY: idx[l] < col.len() by the caller's contract.
+            unsafe { *base.add(idx[l] as usize) += d[l] };
+        }
+    }
+    for (&j, &v) in ir.iter().zip(vr) {
         // SAFETY: j < col.len() by the caller's contract.
         unsafe { *base.add(j as usize) += g * v };
     }
