@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
+use crate::params::{non_negative, positive, setter};
 
 /// How each row's least-squares problem is solved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,12 +91,6 @@ impl AlsValidParams {
     }
 }
 
-macro_rules! setter {
-    ($(#[$doc:meta] $name:ident: $ty:ty),* $(,)?) => {
-        $(#[$doc] pub fn $name(mut self, value: $ty) -> Self { self.$name = value; self })*
-    };
-}
-
 impl AlsParams {
     setter! {
         /// Sets `factors`.
@@ -152,22 +147,6 @@ impl AlsParams {
             _ => {}
         }
         Ok(AlsValidParams(p.clone()))
-    }
-}
-
-fn positive(name: &'static str, v: f32) -> Result<()> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ModelError::invalid(name, v, "a finite number > 0"))
-    }
-}
-
-fn non_negative(name: &'static str, v: f32) -> Result<()> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ModelError::invalid(name, v, "a finite number ≥ 0"))
     }
 }
 

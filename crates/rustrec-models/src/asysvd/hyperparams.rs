@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
+use crate::params::setter;
 
 /// Asymmetric SVD (Koren 2008): `r̂_u = (|I(u)|^(−½) Σ_{j∈I(u)} r_uj V₁[j]) · V₂ᵀ`, trained on
 /// batches of user profiles by minimising the mean squared error on the observed items and
@@ -77,12 +78,6 @@ impl AsySvdValidParams {
     pub fn params(&self) -> &AsySvdParams {
         &self.0
     }
-}
-
-macro_rules! setter {
-    ($(#[$doc:meta] $name:ident: $ty:ty),* $(,)?) => {
-        $(#[$doc] pub fn $name(mut self, value: $ty) -> Self { self.$name = value; self })*
-    };
 }
 
 impl AsySvdParams {

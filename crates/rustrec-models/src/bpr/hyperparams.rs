@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
 use crate::mf::Init;
+use crate::params::{non_negative, positive, setter};
 
 /// The pairwise loss a positive `(u, i)` and a negative `j` are trained with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,12 +133,6 @@ impl BprValidParams {
     }
 }
 
-macro_rules! setter {
-    ($(#[$doc:meta] $name:ident: $ty:ty),* $(,)?) => {
-        $(#[$doc] pub fn $name(mut self, value: $ty) -> Self { self.$name = value; self })*
-    };
-}
-
 impl BprParams {
     /// WARP defaults: the WARP loss with Adagrad (as LightFM), lr 0.05.
     pub fn warp() -> Self {
@@ -227,22 +222,6 @@ impl BprParams {
         p.optimizer.check()?;
         p.schedule.check()?;
         Ok(BprValidParams(p.clone()))
-    }
-}
-
-fn positive(name: &'static str, v: f32) -> Result<()> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ModelError::invalid(name, v, "a finite number > 0"))
-    }
-}
-
-fn non_negative(name: &'static str, v: f32) -> Result<()> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ModelError::invalid(name, v, "a finite number ≥ 0"))
     }
 }
 

@@ -21,8 +21,7 @@ use crate::engine::grid::Grid;
 use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
 use crate::engine::table::RowTable;
-use crate::engine::thread_pool;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::fit::{Fit, FitContext};
 use crate::mf::train::{init_table, split_by};
 
@@ -30,20 +29,8 @@ impl Fit for BprValidParams {
     type Model = BprModel;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<BprModel> {
-        if train.nnz() == 0 {
-            return Err(ModelError::Data(
-                "the training data holds no interactions".into(),
-            ));
-        }
-        let started = Instant::now();
-        let threads = ctx.effective_threads();
-        let pool = thread_pool(threads)?;
-        let epochs = self.0.epochs;
-        let seed = ctx.seed;
-        pool.install(|| {
-            let mut trainer = BprTrainer::new(self, train, seed, threads);
-            ctx.profile.prepare += started.elapsed().as_secs_f64();
-            epochs::train(&mut trainer, epochs, ctx)
+        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| {
+            BprTrainer::new(self, train, seed, threads)
         })
     }
 }

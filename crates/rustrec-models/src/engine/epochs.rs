@@ -146,6 +146,35 @@ pub fn train<T: Trainer>(
     Ok(last_model.unwrap_or_else(|| trainer.snapshot()))
 }
 
+/// The common body of an SGD model's `fit`: refuses empty data, builds the thread pool,
+/// makes the trainer inside it (timed as preparation) and runs the epochs.
+pub fn fit_in_pool<T, F>(
+    data: &rustrec_data::Interactions,
+    ctx: &mut FitContext<'_>,
+    epochs: usize,
+    make_trainer: F,
+) -> Result<T::Model>
+where
+    T: Trainer,
+    T::Model: Send,
+    F: FnOnce(u64, usize) -> T + Send,
+{
+    if data.nnz() == 0 {
+        return Err(ModelError::Data(
+            "the training data holds no interactions".into(),
+        ));
+    }
+    let started = Instant::now();
+    let threads = ctx.effective_threads();
+    let pool = super::thread_pool(threads)?;
+    let seed = ctx.seed;
+    pool.install(|| {
+        let mut trainer = make_trainer(seed, threads);
+        ctx.profile.prepare += started.elapsed().as_secs_f64();
+        train(&mut trainer, epochs, ctx)
+    })
+}
+
 /// The metric early stopping watches, and whether higher is better.
 fn watched(v: &Validation<'_>) -> (String, bool) {
     match v {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
+use crate::params::{non_negative, positive, setter};
 
 /// How factor vectors are initialised (biases start at zero).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -199,12 +200,6 @@ impl MfValidParams {
     }
 }
 
-macro_rules! setter {
-    ($(#[$doc:meta] $name:ident: $ty:ty),* $(,)?) => {
-        $(#[$doc] pub fn $name(mut self, value: $ty) -> Self { self.$name = value; self })*
-    };
-}
-
 impl MfParams {
     setter! {
         /// Sets `factors`.
@@ -326,22 +321,6 @@ impl MfParams {
         p.optimizer.check()?;
         p.schedule.check()?;
         Ok(MfValidParams(p.clone()))
-    }
-}
-
-pub(crate) fn positive(name: &'static str, v: f32) -> Result<()> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ModelError::invalid(name, v, "a finite number > 0"))
-    }
-}
-
-pub(crate) fn non_negative(name: &'static str, v: f32) -> Result<()> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ModelError::invalid(name, v, "a finite number ≥ 0"))
     }
 }
 

@@ -14,9 +14,7 @@ use crate::error::{ModelError, Result};
 /// The `kind` written in MF model files.
 pub const KIND: &str = "mf";
 
-fn flags(v: &[bool]) -> Tensor {
-    Tensor::vector(v.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>())
-}
+use crate::params::flags_tensor as flags;
 
 impl MfModel {
     /// The model as a model file (header `params`, tensors, id maps); the caller fills in

@@ -14,28 +14,15 @@ use crate::engine::grid::{Grid, Walk};
 use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
 use crate::engine::table::RowTable;
-use crate::engine::thread_pool;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::fit::{Fit, FitContext};
 
 impl Fit for MfValidParams {
     type Model = MfModel;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<MfModel> {
-        if train.nnz() == 0 {
-            return Err(ModelError::Data(
-                "the training data holds no interactions".into(),
-            ));
-        }
-        let started = Instant::now();
-        let threads = ctx.effective_threads();
-        let pool = thread_pool(threads)?;
-        let epochs = self.0.epochs;
-        let seed = ctx.seed;
-        pool.install(|| {
-            let mut trainer = MfTrainer::new(self, train, seed, threads);
-            ctx.profile.prepare += started.elapsed().as_secs_f64();
-            epochs::train(&mut trainer, epochs, ctx)
+        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| {
+            MfTrainer::new(self, train, seed, threads)
         })
     }
 }
