@@ -17,9 +17,14 @@
 //! aliasing is needed. Each group draws as many samples as it has interactions, so every
 //! stored interaction is still drawn with probability `1/nnz` per sample — a stratified
 //! version of the notebook's uniform draw with replacement.
+//!
+//! **Steps.** When the values sit on a grid (ratings) and the CPU has AVX2, a sample runs
+//! the chunked vector step of [`super::chunked`] (profiles as 8-item blocks of one-byte
+//! codes); otherwise the sparse steps below, one scalar access per profile item.
 
 use rustrec_data::Interactions;
 
+use super::chunked::{ChunkedProfiles, has_vector_step};
 use crate::engine::rng::{Rng, below};
 
 /// The update rule of one sample.
@@ -61,6 +66,8 @@ pub struct Samples<'a> {
     pub values: &'a [f32],
     /// Item of each CSC position ([`item_of_positions`]).
     pub item_of: &'a [u32],
+    /// The profiles as 8-item chunks, for the vector step (`None`: sparse steps only).
+    pub chunked: Option<&'a ChunkedProfiles>,
 }
 
 /// The item of each CSC position of `x`.
@@ -82,7 +89,13 @@ impl<'a> Samples<'a> {
             users: x.user_indices(),
             values: x.col_values(),
             item_of,
+            chunked: None,
         }
+    }
+
+    /// The same arrays, with the chunked profiles of the same interactions.
+    pub fn with_chunks(self, chunked: Option<&'a ChunkedProfiles>) -> Self {
+        Samples { chunked, ..self }
     }
 
     /// The profile of user `u`.
@@ -164,6 +177,8 @@ pub fn run_group(
     // sound: every profile item indexes inside a column of `n_items`.
     let in_range = data.profile_items.iter().all(|&j| (j as usize) < n_items);
     let unchecked = plain && in_range;
+    let vector = has_vector_step();
+    let chunked = data.chunked.filter(|c| c.n_items() == n_items);
     let mut loss = 0.0f64;
     for local in 0..group_items {
         let col = &mut rows[local * n_items..(local + 1) * n_items];
@@ -171,7 +186,9 @@ pub fn run_group(
         for &k in &ordered[offsets[local]..offsets[local + 1]] {
             let (u, r) = (data.users[k as usize], data.values[k as usize]);
             let (items, values) = data.profile(u);
-            let e = if unchecked {
+            let e = if let Some(c) = chunked {
+                c.step(col, u, r, up, vector)
+            } else if unchecked {
                 // SAFETY: `in_range` holds: every profile item is < n_items = col.len().
                 unsafe { step_plain_unchecked(col, items, values, r, up.lr) }
             } else if plain {
@@ -304,7 +321,7 @@ fn step_general(col: &mut [f32], items: &[u32], values: &[f32], r: f32, up: &Upd
 
 /// `sign(x)` with `sign(0) = 0` (the subgradient SLIM uses at 0).
 #[inline]
-fn sign(x: f32) -> f32 {
+pub(super) fn sign(x: f32) -> f32 {
     if x > 0.0 {
         1.0
     } else if x < 0.0 {

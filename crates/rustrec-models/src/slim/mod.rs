@@ -4,6 +4,7 @@
 //! and top-`k` pruning as options. See [`kernel`] for the layout and the race-free parallel
 //! schedule, [`SlimMseParams`] for the parameters.
 
+pub mod chunked;
 mod hyperparams;
 pub mod kernel;
 mod train;

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 use rustrec_data::Interactions;
 
+use super::chunked::{ChunkedProfiles, has_vector_step};
 use super::hyperparams::{SlimInit, SlimMseValidParams};
 use super::kernel::{Samples, Scratch, Update, item_of_positions, run_group};
 use crate::engine::epochs::{self, EpochStats, Trainer};
@@ -32,6 +33,8 @@ pub struct SlimTrainer<'a> {
     pool: rayon::ThreadPool,
     seed: u64,
     scratch: Vec<Scratch>,
+    /// The profiles as chunks, when the vector step can run (AVX2 + FMA, values on a grid).
+    chunked: Option<ChunkedProfiles>,
 }
 
 /// Cuts items `0..n` into at most `groups` contiguous ranges of about equal interaction
@@ -102,6 +105,11 @@ impl<'a> SlimTrainer<'a> {
             params: params.clone(),
             train,
             item_of: item_of_positions(train),
+            chunked: if has_vector_step() {
+                ChunkedProfiles::build(train)
+            } else {
+                None
+            },
             table,
             bounds,
             pool,
@@ -119,6 +127,12 @@ impl<'a> SlimTrainer<'a> {
             }
         }
         out
+    }
+
+    /// Whether the epochs run the chunked vector step (ratings on a grid, AVX2) rather than
+    /// the sparse one.
+    pub fn uses_vector_step(&self) -> bool {
+        self.chunked.is_some()
     }
 
     /// The item groups' boundaries.
@@ -155,7 +169,7 @@ impl Trainer for SlimTrainer<'_> {
     fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
         let n = self.train.n_items();
         let up = self.update();
-        let data = Samples::new(self.train, &self.item_of);
+        let data = Samples::new(self.train, &self.item_of).with_chunks(self.chunked.as_ref());
         let ptr = self.train.item_ptr();
         // Disjoint `&mut` rows per group.
         let mut parts: Vec<(usize, &mut [f32], &mut Scratch)> =
@@ -246,12 +260,23 @@ mod tests {
 
     /// Random ratings 1..=5 on about `density` of a users × items grid (every user ≥ 1).
     fn random_data(users: u32, items: u32, density: f32, seed: u64) -> Interactions {
+        random_values(users, items, density, seed, |k| 1.0 + k as f32)
+    }
+
+    /// As [`random_data`], with the value `value(k)` for a draw `k` in `0..5`.
+    fn random_values(
+        users: u32,
+        items: u32,
+        density: f32,
+        seed: u64,
+        value: impl Fn(u32) -> f32,
+    ) -> Interactions {
         let mut r = stream(seed, &[]);
         let mut rows = Vec::new();
         for u in 0..users {
             for i in 0..items {
                 if rng::unit_f32(&mut r) < density || i == u % items {
-                    rows.push((u, i, 1.0 + below(&mut r, 5) as f32));
+                    rows.push((u, i, value(below(&mut r, 5))));
                 }
             }
         }
@@ -266,7 +291,16 @@ mod tests {
 
     #[test]
     fn the_fast_kernel_agrees_with_the_textbook_loop_on_the_same_samples() {
-        let x = random_data(40, 25, 0.3, 1);
+        // Ratings 1..=5 run the chunked vector step (on a CPU with AVX2), square roots of
+        // them (not on a grid) the sparse steps.
+        let grid = random_data(40, 25, 0.3, 1);
+        let off_grid = random_values(40, 25, 0.3, 1, |k| (1.0 + k as f32).sqrt());
+        for (x, vector) in [(grid, has_vector_step()), (off_grid, false)] {
+            agrees_with_the_textbook_loop(&x, vector);
+        }
+    }
+
+    fn agrees_with_the_textbook_loop(x: &Interactions, vector: bool) {
         let variants = [
             SlimMseParams::default().lr(0.002).exclude_diagonal(false),
             SlimMseParams::default().lr(0.002),
@@ -279,7 +313,8 @@ mod tests {
         for p in variants {
             for groups in [1, 3] {
                 let p = p.clone().groups(Some(groups)).check().unwrap();
-                let mut t = SlimTrainer::new(&p, &x, 9, 2).unwrap();
+                let mut t = SlimTrainer::new(&p, x, 9, 2).unwrap();
+                assert_eq!(t.uses_vector_step(), vector);
                 assert_eq!(t.bounds().len(), groups + 1);
                 let mut s = vec![0.0f32; 25 * 25];
                 let mut want_loss = 0.0;
@@ -288,7 +323,7 @@ mod tests {
                     assert_eq!(stats.samples, x.nnz() as u64);
                     let mut loss = 0.0;
                     for g in 0..groups {
-                        loss += reference(&mut s, &x, &t.drawn_positions(epoch, g), &t.update());
+                        loss += reference(&mut s, x, &t.drawn_positions(epoch, g), &t.update());
                     }
                     want_loss = loss;
                     assert!(
