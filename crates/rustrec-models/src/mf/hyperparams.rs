@@ -53,8 +53,10 @@ pub enum Sampling {
     /// `nnz` draws with replacement from the training interactions (the Cython notebook).
     WithReplacement,
     /// Every training interaction once per epoch in the data's order — user by user, items
-    /// increasing — with no shuffling: Surprise's SVD order. With `bins > 1` the blocks
-    /// still run in a random order; use `bins = 1` for the plain sequential pass.
+    /// by increasing index (order of first appearance) — with no shuffling: Surprise's SVD
+    /// order (Surprise follows the file within a user; on ML-100K `ua.base` the two orders
+    /// end 3e-5 RMSE apart). With `bins > 1` the blocks still run in a random order; use
+    /// `bins = 1` for the plain sequential pass.
     InOrder,
 }
 
