@@ -7,9 +7,11 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rustrec_data::{IdMap, Interactions, ItemIdx, Triplets, UserIdx};
 use rustrec_models::engine::{Optimizer, Schedule};
-use rustrec_models::mf::{MfParams, Output, Sampling};
+use rustrec_models::mf::{MfModel, MfParams, Output, Sampling, member_seed};
 use rustrec_models::rating::rating_errors;
-use rustrec_models::{EarlyStopping, Fit, FitContext, ModelError, Recommender, Validation};
+use rustrec_models::{
+    EarlyStopping, Fit, FitContext, FoldIn, ModelError, Recommender, TrainedModel, Validation,
+};
 
 /// Ratings `3 + b_u + b_i + p_u·q_i + noise` with rank-3 factors on a random 30 % of a
 /// users × items grid, split 80/20 into train and test in one id space.
@@ -370,4 +372,116 @@ fn in_order_sampling_visits_the_data_in_order_and_trains() {
         "RMSE {} vs global-mean RMSE {baseline}",
         e.rmse
     );
+}
+
+#[test]
+fn an_ensemble_predicts_the_clipped_mean_of_its_members_unclipped_predictions() {
+    let (train, _) = planted(80, 60, 0.3, 9);
+    let (k, m) = (4, 3);
+    let single = MfParams::default().factors(k).epochs(6).lr(0.05).reg(0.02);
+    // Member m is the single model trained with `member_seed(11, m)`.
+    let members: Vec<MfModel> = (0..m)
+        .map(|j| fit(&single, &train, member_seed(11, j), 2))
+        .collect();
+    let (lo, hi) = (2.5, 3.5);
+    let ens = fit(
+        &single.clone().members(m).clip(Some([lo, hi])),
+        &train,
+        11,
+        2,
+    );
+    assert_eq!(ens.factors(), k * m);
+    assert_ne!(members[0].user_factors(), members[1].user_factors());
+    assert_ne!(members[1].item_factors(), members[2].item_factors());
+    // Member 0's factors sit first in the merged rows, scaled by 1/√m, bit for bit.
+    let scale = 1.0 / (m as f32).sqrt();
+    let (merged, first) = (ens.user_factors(), members[0].user_factors());
+    for u in 0..train.n_users() {
+        for f in 0..k {
+            assert_eq!(merged[u * k * m + f], first[u * k + f] * scale);
+        }
+    }
+    let (mut clip_mattered, mut worst) = (false, 0.0f32);
+    for u in 0..train.n_users() {
+        for i in 0..train.n_items() {
+            let (u, i) = (UserIdx(u as u32), ItemIdx(i as u32));
+            let raw: Vec<f32> = members.iter().map(|x| x.predict(u, i)).collect();
+            let mean = raw.iter().sum::<f32>() / m as f32;
+            let want = mean.clamp(lo, hi);
+            worst = worst.max((ens.predict(u, i) - want).abs());
+            let mean_of_clipped = raw.iter().map(|r| r.clamp(lo, hi)).sum::<f32>() / m as f32;
+            clip_mattered |= (mean_of_clipped - want).abs() > 1e-3;
+        }
+    }
+    assert!(worst < 1e-5, "merged vs mean of members: {worst}");
+    assert!(
+        clip_mattered,
+        "the fixture should tell clip(mean) from mean(clip)"
+    );
+}
+
+#[test]
+fn one_member_is_the_single_model_bit_for_bit() {
+    let (train, _) = planted(60, 40, 0.3, 10);
+    let params = MfParams::default().factors(5).epochs(4).reg_exponent(0.5);
+    let single = fit(&params, &train, 3, 2);
+    let one = fit(&params.clone().members(1), &train, 3, 2);
+    assert_eq!(single, one);
+    let two = fit(&params.clone().members(2), &train, 3, 2);
+    assert_ne!(single.user_factors(), two.user_factors()[..]);
+}
+
+#[test]
+fn an_ensemble_early_stops_on_the_merged_model_and_saves_as_plain_mf() {
+    let (train, test) = planted(150, 100, 0.3, 5);
+    let params = MfParams::default()
+        .factors(16)
+        .epochs(60)
+        .lr(0.03)
+        .reg(0.0)
+        .members(2);
+    let mut ctx = FitContext::new(5, 2);
+    ctx.validation = Some(Validation::Ratings(&test));
+    ctx.early_stopping = Some(EarlyStopping {
+        patience: 3,
+        restore_best: true,
+        min_delta: 0.0,
+    });
+    let model = params.check().unwrap().fit(&train, &mut ctx).unwrap();
+    let best = ctx.best_epoch.unwrap();
+    let min = ctx
+        .history
+        .iter()
+        .map(|r| r.validation[0].1)
+        .fold(f64::INFINITY, f64::min);
+    assert!(ctx.history.len() < 60, "should stop early");
+    assert_eq!(ctx.history[best - 1].validation[0].1, min);
+    assert!((rating_errors(&model, &test).rmse - min).abs() < 1e-9);
+    drop(ctx);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ens.safetensors");
+    TrainedModel::Mf(model.clone())
+        .save(&path, &train, serde_json::json!({}))
+        .unwrap();
+    let TrainedModel::Mf(loaded) = TrainedModel::load(&path).unwrap().model else {
+        panic!("not an MF model");
+    };
+    assert_eq!(loaded, model);
+    assert_eq!(loaded.factors(), 32);
+    // Fold-in works on the merged factors: a user's own history, folded in, ranks the
+    // items they rated high above those they rated low.
+    let history: Vec<(ItemIdx, f32)> = train
+        .iter()
+        .filter(|&(u, _, _)| u == UserIdx(0))
+        .map(|(_, i, r)| (i, r))
+        .collect();
+    let mut scores = vec![0.0f32; loaded.n_items()];
+    loaded.score_profile(&history, &mut scores);
+    let (hi, lo): (Vec<_>, Vec<_>) = history.iter().partition(|(_, r)| *r >= 3.0);
+    let mean = |v: &[&(ItemIdx, f32)]| {
+        v.iter().map(|(i, _)| scores[i.index()]).sum::<f32>() / v.len().max(1) as f32
+    };
+    assert!(!hi.is_empty() && !lo.is_empty());
+    assert!(mean(&hi) > mean(&lo), "{} vs {}", mean(&hi), mean(&lo));
 }

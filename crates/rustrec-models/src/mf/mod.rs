@@ -1,13 +1,17 @@
 //! Biased matrix factorization for explicit ratings (Koren, Bell & Volinsky 2009; Koren
 //! 2008): `r̂ = μ + b_u + b_i + p_u·q_i`, with the plain-MF, dropout (torchmf) and
-//! `y_range` (fastai) variants, trained by the shared SGD engine.
+//! `y_range` (fastai) variants, trained by the shared SGD engine. Seed ensembles
+//! (`members`) train several factorizations and merge them exactly into one model
+//! (`ensemble`).
 
+mod ensemble;
 mod hyperparams;
 pub mod kernel;
 mod model;
 mod persist;
 pub(crate) mod train;
 
-pub use hyperparams::{Init, MfParams, MfValidParams, Output, Reduction, Sampling};
+pub use ensemble::member_seed;
+pub use hyperparams::{Init, MAX_MEMBERS, MfParams, MfValidParams, Output, Reduction, Sampling};
 pub use model::MfModel;
 pub use persist::KIND;

@@ -43,7 +43,8 @@ impl std::fmt::Debug for MfModel {
 }
 
 impl MfModel {
-    /// Number of latent factors.
+    /// Number of latent factors: `factors × members` of its parameters (a merged seed
+    /// ensemble holds its members' factors side by side).
     pub fn factors(&self) -> usize {
         self.user_factors.cols()
     }

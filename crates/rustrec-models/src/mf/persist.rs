@@ -2,7 +2,9 @@
 //!
 //! Tensors: `user_factors` (n_users × k), `item_factors` (n_items × k), `user_bias`,
 //! `item_bias`, `global_mean` (one value), `user_seen` / `item_seen` (1 for rows that had
-//! training data). The header's `params` hold the [`MfParams`].
+//! training data). The header's `params` hold the [`MfParams`]; the factor width is
+//! `k = factors × members` (a merged seed ensemble, see `MfParams::members`; files written
+//! before `members` existed read as `members = 1`).
 
 use rustrec_io::{ANY, Header, ModelFile, Tensor};
 
@@ -49,7 +51,7 @@ impl MfModel {
         let (nu, ni, k) = (
             file.user_ids.len(),
             file.item_ids.len(),
-            params.params().factors,
+            params.params().factors * params.params().members,
         );
         let user_factors = file.take::<f32>("user_factors", &[nu, k])?;
         let item_factors = file.take::<f32>("item_factors", &[ni, k])?;

@@ -6,6 +6,7 @@ use std::time::Instant;
 use rand_distr::{Distribution, Normal, Uniform};
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
+use super::ensemble::{Ensemble, Member, member_seed};
 use super::hyperparams::{Init, MfParams, MfValidParams, Output, Sampling};
 use super::kernel::{self, GenericConsts, Order, RegWeights, SgdConsts, SideBin};
 use super::model::MfModel;
@@ -21,14 +22,23 @@ impl Fit for MfValidParams {
     type Model = MfModel;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<MfModel> {
-        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| {
-            MfTrainer::new(self, train, seed, threads)
+        let members = self.0.members;
+        if members == 1 {
+            return epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| {
+                MfTrainer::new(self, train, seed, threads)
+            });
+        }
+        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| Ensemble {
+            params: self,
+            members: (0..members)
+                .map(|m| MfTrainer::new(self, train, member_seed(seed, m), threads))
+                .collect(),
         })
     }
 }
 
 /// Biased MF under training: parameters in the grid's (shuffled) row order.
-struct MfTrainer<'a> {
+pub(crate) struct MfTrainer<'a> {
     params: &'a MfValidParams,
     train: &'a Interactions,
     grid: Grid,
@@ -181,7 +191,13 @@ pub(crate) fn split_by<'t, T>(
 }
 
 impl<'a> MfTrainer<'a> {
-    fn new(params: &'a MfValidParams, train: &'a Interactions, seed: u64, threads: usize) -> Self {
+    /// A fresh trainer: factors drawn from `seed`'s init stream, biases zero.
+    pub(crate) fn new(
+        params: &'a MfValidParams,
+        train: &'a Interactions,
+        seed: u64,
+        threads: usize,
+    ) -> Self {
         let p = &params.0;
         let bins = p.bins.unwrap_or(4 * threads.max(2));
         let grid = Grid::with_entry_order(train, bins, seed, p.sampling != Sampling::InOrder);
@@ -461,20 +477,55 @@ impl Trainer for MfTrainer<'_> {
         let g = &self.grid;
         let gather =
             |v: &[f32], pos: &[u32]| pos.iter().map(|&p| v[p as usize]).collect::<Vec<_>>();
-        let train = self.train;
+        let m = self.member();
+        self.model_from(
+            m.p.gather(&g.user_pos),
+            m.q.gather(&g.item_pos),
+            gather(m.bu, &g.user_pos),
+            gather(m.bi, &g.item_pos),
+            self.params,
+        )
+    }
+}
+
+impl MfTrainer<'_> {
+    /// The current parameters (the running average once averaging has begun), as a view
+    /// that [`super::ensemble::merge`] reads in id order.
+    pub(crate) fn member(&self) -> Member<'_> {
         let (p, q, bu, bi) = match &self.average {
             Some(a) if a.count > 0 => (&a.p, &a.q, &a.bu, &a.bi),
             _ => (&self.p, &self.q, &self.bu, &self.bi),
         };
+        Member {
+            p,
+            q,
+            bu,
+            bi,
+            user_pos: Some(&self.grid.user_pos),
+            item_pos: Some(&self.grid.item_pos),
+        }
+    }
+
+    /// A model of this trainer's data (ids, μ, seen rows) with the given parameters,
+    /// rows in id order.
+    pub(crate) fn model_from(
+        &self,
+        user_factors: RowTable,
+        item_factors: RowTable,
+        user_bias: Vec<f32>,
+        item_bias: Vec<f32>,
+        params: &MfValidParams,
+    ) -> MfModel {
+        let train = self.train;
         MfModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
-            user_factors: p.gather(&g.user_pos),
-            item_factors: q.gather(&g.item_pos),
-            user_bias: gather(bu, &g.user_pos),
-            item_bias: gather(bi, &g.item_pos),
+            user_factors,
+            item_factors,
+            user_bias,
+            item_bias,
             global_mean: self.mu,
-            params: self.params.clone(),
+            params: params.clone(),
             user_seen: (0..train.n_users())
                 .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
                 .collect(),
