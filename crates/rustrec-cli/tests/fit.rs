@@ -253,6 +253,40 @@ fn a_config_file_runs_and_options_override_its_keys() {
 }
 
 #[test]
+fn a_leave_k_out_validation_holds_out_k_per_user_with_more_than_k() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = write_pair(dir.path());
+    let f = ok(&rustrec(&[
+        "fit",
+        "--train",
+        p(&train),
+        "--test",
+        p(&test),
+        "--model",
+        "bpr",
+        "--factors",
+        "4",
+        "--epochs",
+        "2",
+        "--set",
+        "validation.k=5",
+        "--json",
+        "-q",
+    ]));
+    let mut per_user = std::collections::HashMap::<String, usize>::new();
+    for line in std::fs::read_to_string(&train).unwrap().lines() {
+        let user = line.split_whitespace().next().unwrap().to_string();
+        *per_user.entry(user).or_default() += 1;
+    }
+    let want: usize = per_user.values().map(|&n| if n > 5 { 5 } else { 0 }).sum();
+    assert!(want > 0);
+    assert_eq!(
+        f["validation_interactions"].as_u64().unwrap() as usize,
+        want
+    );
+}
+
+#[test]
 fn bad_settings_fail_with_one_clear_line_naming_the_parameter() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test) = write_pair(dir.path());

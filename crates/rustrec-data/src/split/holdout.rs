@@ -41,5 +41,8 @@ pub fn holdout(x: &Interactions, test_fraction: f64, seed: u64) -> Result<Split>
 /// this one does not replay the same random draws.
 pub fn validation_split(train: &Interactions, fraction: f64, seed: u64) -> Result<Split> {
     check_fraction("validation_fraction", fraction)?;
-    holdout(train, fraction, seed ^ 0x005E_ED0F_7A11_DA7E)
+    holdout(train, fraction, seed ^ VALIDATION_SEED_MIX)
 }
+
+/// Mixed into the seed of a validation split (see [`validation_split`]).
+pub(super) const VALIDATION_SEED_MIX: u64 = 0x005E_ED0F_7A11_DA7E;

@@ -2,6 +2,7 @@
 
 use rand::Rng;
 
+use super::holdout::VALIDATION_SEED_MIX;
 use super::{Split, rng_from};
 use crate::error::{DataError, Result};
 use crate::interactions::Interactions;
@@ -89,4 +90,15 @@ pub fn leave_k_out(x: &Interactions, k: usize, which: LeaveOut, seed: u64) -> Re
         }
     }
     Ok(Split::from_test_mask(x, &in_test))
+}
+
+/// Carves a validation set out of a training set by a random [`leave_k_out`]: every user
+/// with more than `k` training interactions has `k` of them moved to validation — the
+/// validation counterpart of a leave-k-out test protocol. The returned split's `train` is
+/// the set to fit on, its `test` the validation set.
+///
+/// As in [`super::validation_split`], the seed is mixed with a constant so that one seed
+/// for the outer split and for this one does not replay the same draws.
+pub fn validation_leave_k_out(train: &Interactions, k: usize, seed: u64) -> Result<Split> {
+    leave_k_out(train, k, LeaveOut::Random, seed ^ VALIDATION_SEED_MIX)
 }

@@ -27,7 +27,9 @@
 //! A validation set is a split of the training set: apply any of these functions to
 //! `split.train` (its `train` becomes the fitting set, its `test` the validation set). The
 //! test set is never touched. [`validation_split`] does this with a random holdout, deriving
-//! its own seed from the one given so that it does not repeat the outer split's draws.
+//! its own seed from the one given so that it does not repeat the outer split's draws;
+//! [`validation_leave_k_out`] does it per user (a second random leave-k-out), which mirrors
+//! a leave-k-out test protocol.
 //!
 //! # Cold users and items
 //! A user or item that appears in test but has no interaction in train is *cold*. Random
@@ -50,7 +52,7 @@ mod temporal;
 mod tests;
 
 pub use holdout::{holdout, validation_split};
-pub use leave_out::{LeaveOut, leave_k_out};
+pub use leave_out::{LeaveOut, leave_k_out, validation_leave_k_out};
 pub use report::SplitReport;
 pub use temporal::{temporal, temporal_at};
 

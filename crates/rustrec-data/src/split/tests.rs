@@ -247,3 +247,27 @@ fn validation_split_carves_from_train_only() {
         assert!(!s.test.contains(u, i) && s.train.contains(u, i));
     }
 }
+
+#[test]
+fn validation_leave_k_out_takes_k_per_user_from_train_only() {
+    // User u has 3 + u items, 2 + u after the outer leave-one-out: user 0 stays whole, the
+    // others give exactly 2 to validation.
+    let rows: Vec<(u32, u32, f32, i64)> = (0..8u32)
+        .flat_map(|u| (0..3 + u).map(move |i| (u, i, 1.0, i64::from(i))))
+        .collect();
+    let x = build(8, 12, &rows);
+    let s = leave_k_out(&x, 1, LeaveOut::Random, 5).unwrap();
+    let v = validation_leave_k_out(&s.train, 2, 5).unwrap();
+    assert_partition(&s.train, &v);
+    for u in 0..8u32 {
+        let in_train = s.train.user_degree(UserIdx(u));
+        let want = if in_train > 2 { 2 } else { 0 };
+        assert_eq!(v.test.user_degree(UserIdx(u)), want, "user {u}");
+    }
+    for (u, i, _) in v.test.iter() {
+        assert!(!s.test.contains(u, i) && s.train.contains(u, i));
+    }
+    // Its own draws, not those of a leave-k-out with the same seed.
+    let same_seed = leave_k_out(&s.train, 2, LeaveOut::Random, 5).unwrap();
+    assert_ne!(entries(&v.test), entries(&same_seed.test));
+}

@@ -43,7 +43,7 @@ pub enum PairSampling {
 /// | `factors` | 20 | 1–1024 | length k of p_u, q_i |
 /// | `epochs` | 20 | ≥ 1 | passes over the positives |
 /// | `lr` | 0.05 | > 0 | base learning rate |
-/// | `optimizer` | sgd | sgd, momentum, adagrad, rmsprop, adam, adamw | update rule (plain SGD takes the fused fast path) |
+/// | `optimizer` | sgd | sgd, momentum, adagrad, rmsprop, adam, adamw | update rule (plain SGD and Adagrad take fused fast paths) |
 /// | `schedule` | constant | constant, step, exponential, one-cycle | lr over time |
 /// | `reg` | 0.01 | ≥ 0 | λ on user and item factors (per update, weight decay) |
 /// | `reg_bias` | = `reg` | ≥ 0 | λ on item biases |

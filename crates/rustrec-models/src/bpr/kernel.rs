@@ -21,8 +21,10 @@
 //! ## Paths
 //! Plain SGD takes [`sgd_triple`], one fused pass over the three rows (dot products are
 //! taken first, then `p_u`, `q_i`, `q_j` are updated in one sweep from their old values).
-//! Every other optimizer takes the generic path: [`triple_gradient`] into buffers, then
-//! [`Optimizer::step`] per row. Both compute the same update for SGD (tested).
+//! Adagrad (WARP's usual optimizer, as in LightFM) takes [`adagrad_triple`], the same kind
+//! of sweep over the rows and their squared-gradient sums. Every other optimizer takes the
+//! generic path: [`triple_gradient`] into buffers, then [`Optimizer::step`] per row. The
+//! fused paths compute the same update as the generic one (tested).
 
 use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
@@ -155,6 +157,75 @@ pub fn sgd_triple(p: &mut [f32], qi: &mut [f32], qj: &mut [f32], d: f32, lr: f32
         qi[f] = shrink * qif - a * pf;
         qj[f] = shrink * qjf + a * pf;
     }
+}
+
+/// One Adagrad step on a triple with loss derivative `d`, fused: with every gradient taken
+/// at the old values and the L2 term `λ·row` added to it (as [`Optimizer::step`]),
+/// `G ← G + g²`, `row ← row − lr·g / (√G + ε)` for each coordinate of `p_u`, `q_i`, `q_j`
+/// (`gp`, `gi`, `gj` are their squared-gradient sums). Written over whole [`LANES`]
+/// chunks and inlined into the block loop compiled for each instruction set, where it
+/// vectorises (square roots and divisions are exact lane-wise operations, so the result
+/// does not depend on the instruction set).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn adagrad_triple(
+    (p, qi, qj): (&mut [f32], &mut [f32], &mut [f32]),
+    (gp, gi, gj): (&mut [f32], &mut [f32], &mut [f32]),
+    d: f32,
+    lr: f32,
+    reg: f32,
+    eps: f32,
+) {
+    #[inline(always)]
+    fn lane(
+        (p, qi, qj): (&mut f32, &mut f32, &mut f32),
+        (gp, gi, gj): (&mut f32, &mut f32, &mut f32),
+        d: f32,
+        lr: f32,
+        reg: f32,
+        eps: f32,
+    ) {
+        let (pf, qif, qjf) = (*p, *qi, *qj);
+        adagrad_scalar(p, gp, d * (qif - qjf), lr, reg, eps);
+        adagrad_scalar(qi, gi, d * pf, lr, reg, eps);
+        adagrad_scalar(qj, gj, -d * pf, lr, reg, eps);
+    }
+    fn chunks(x: &mut [f32]) -> std::slice::ChunksExactMut<'_, f32> {
+        x.chunks_exact_mut(LANES)
+    }
+    let rows = chunks(p).zip(chunks(qi)).zip(chunks(qj));
+    let sums = chunks(gp).zip(chunks(gi)).zip(chunks(gj));
+    for (((pc, ic), jc), ((gpc, gic), gjc)) in rows.zip(sums) {
+        for l in 0..LANES {
+            lane(
+                (&mut pc[l], &mut ic[l], &mut jc[l]),
+                (&mut gpc[l], &mut gic[l], &mut gjc[l]),
+                d,
+                lr,
+                reg,
+                eps,
+            );
+        }
+    }
+    // Rows of one factor are stored unpadded (stride 1).
+    for f in p.len() / LANES * LANES..p.len() {
+        lane(
+            (&mut p[f], &mut qi[f], &mut qj[f]),
+            (&mut gp[f], &mut gi[f], &mut gj[f]),
+            d,
+            lr,
+            reg,
+            eps,
+        );
+    }
+}
+
+/// One Adagrad step of a scalar (an item bias) with gradient `g` and L2 term `λ·x`.
+#[inline(always)]
+fn adagrad_scalar(x: &mut f32, acc: &mut f32, g: f32, lr: f32, reg: f32, eps: f32) {
+    let g = g + reg * *x;
+    *acc += g * g;
+    *x -= lr * g / (acc.sqrt() + eps);
 }
 
 /// Two distinct rows `i != j` of a padded table, mutable.
@@ -345,7 +416,7 @@ fn train_block_body(
     let s = c.stride;
     let walk = Walk::random(rng, n);
     let mut pos = walk.start;
-    let fast = matches!(c.optimizer, Optimizer::Sgd);
+    let fast = matches!(c.optimizer, Optimizer::Sgd | Optimizer::Adagrad { .. });
     let mut scratch = Scratch {
         gp: vec![0.0; if fast { 0 } else { s }],
         gqi: vec![0.0; if fast { 0 } else { s }],
@@ -424,14 +495,27 @@ fn train_block_body(
         out.updates += 1;
         let p = &mut user.factors[ui * s..(ui + 1) * s];
         let (qi, qj) = two_rows(item.factors, ii, j, s);
-        if fast {
-            sgd_triple(p, qi, qj, d, lr, c.reg);
-            if c.item_bias {
-                item.bias[ii] -= lr * (d + c.reg_bias * item.bias[ii]);
-                item.bias[j] -= lr * (-d + c.reg_bias * item.bias[j]);
+        match c.optimizer {
+            Optimizer::Sgd => {
+                sgd_triple(p, qi, qj, d, lr, c.reg);
+                if c.item_bias {
+                    item.bias[ii] -= lr * (d + c.reg_bias * item.bias[ii]);
+                    item.bias[j] -= lr * (-d + c.reg_bias * item.bias[j]);
+                }
             }
-        } else {
-            generic_update(user, item, &mut scratch, c, (ui, ii, j), d, lr, momentum);
+            Optimizer::Adagrad { eps } => {
+                // Adagrad has one state slot: row r's sums are state[r·s..(r + 1)·s].
+                let eps = eps as f32;
+                let gp = &mut user.state[ui * s..(ui + 1) * s];
+                let (gi, gj) = two_rows(item.state, ii, j, s);
+                adagrad_triple((p, qi, qj), (gp, gi, gj), d, lr, c.reg, eps);
+                if c.item_bias {
+                    let (b, g) = (&mut *item.bias, &mut *item.bias_state);
+                    adagrad_scalar(&mut b[ii], &mut g[ii], d, lr, c.reg_bias, eps);
+                    adagrad_scalar(&mut b[j], &mut g[j], -d, lr, c.reg_bias, eps);
+                }
+            }
+            _ => generic_update(user, item, &mut scratch, c, (ui, ii, j), d, lr, momentum),
         }
     }
     out
@@ -843,6 +927,91 @@ mod tests {
     }
 
     #[test]
+    fn fused_adagrad_equals_the_generic_path_and_a_hand_computed_step() {
+        let p0 = row(&[0.3, -0.2, 0.5, 0.1, 0.7]);
+        let qi0 = row(&[-0.4, 0.25, 0.6, -0.3, 0.0]);
+        let qj0 = row(&[0.2, 0.1, -0.5, 0.7, 0.3]);
+        let acc0 = |x: f32| vec![x; 16];
+        let (d, lr, reg, eps) = (-2.5f32, 0.05f32, 0.3f32, 1e-6f32);
+        // Two steps, so the second one starts from non-trivial sums.
+        let (mut p, mut qi, mut qj) = (p0.clone(), qi0.clone(), qj0.clone());
+        let (mut gp, mut gi, mut gj) = (acc0(1.0), acc0(1.0), acc0(1.0));
+        for _ in 0..2 {
+            adagrad_triple(
+                (&mut p, &mut qi, &mut qj),
+                (&mut gp, &mut gi, &mut gj),
+                d,
+                lr,
+                reg,
+                eps,
+            );
+        }
+        let opt = Optimizer::Adagrad {
+            eps: f64::from(eps),
+        };
+        let step = StepSize {
+            lr,
+            weight_decay: reg,
+            momentum: None,
+        };
+        let (mut p2, mut qi2, mut qj2) = (p0.clone(), qi0.clone(), qj0.clone());
+        let (mut gp2, mut gi2, mut gj2) = (acc0(1.0), acc0(1.0), acc0(1.0));
+        let (mut dp, mut di, mut dj) = (vec![0.0; 16], vec![0.0; 16], vec![0.0; 16]);
+        for t in 1..=2 {
+            triple_gradient(&p2, &qi2, &qj2, d, &mut dp, &mut di, &mut dj);
+            opt.step(&mut p2, &dp, &mut gp2, t, step);
+            opt.step(&mut qi2, &di, &mut gi2, t, step);
+            opt.step(&mut qj2, &dj, &mut gj2, t, step);
+        }
+        for (a, b) in [
+            (&p, &p2),
+            (&qi, &qi2),
+            (&qj, &qj2),
+            (&gp, &gp2),
+            (&gi, &gi2),
+            (&gj, &gj2),
+        ] {
+            for f in 0..16 {
+                assert!((a[f] - b[f]).abs() < 1e-6, "{f}: {} vs {}", a[f], b[f]);
+            }
+        }
+        // Hand check of p₀'s first step: g = d·(q_i₀ − q_j₀) + λ·p₀ = −2.5·(−0.6) + 0.09
+        // = 1.59, G = 1 + 1.59², p₀ = 0.3 − 0.05·1.59/(√G + ε).
+        let (mut p1, mut qi1, mut qj1) = (p0.clone(), qi0.clone(), qj0.clone());
+        let (mut g1, mut g2, mut g3) = (acc0(1.0), acc0(1.0), acc0(1.0));
+        adagrad_triple(
+            (&mut p1, &mut qi1, &mut qj1),
+            (&mut g1, &mut g2, &mut g3),
+            d,
+            lr,
+            reg,
+            eps,
+        );
+        let g = 1.59f64;
+        let want = 0.3 - 0.05 * g / ((1.0 + g * g).sqrt() + 1e-6);
+        assert!(
+            (f64::from(p1[0]) - want).abs() < 1e-6,
+            "{} vs {want}",
+            p1[0]
+        );
+        assert!((f64::from(g1[0]) - (1.0 + g * g)).abs() < 1e-5);
+        // Padding: zero rows with zero gradient stay zero, sums unchanged.
+        assert!(p1[5..].iter().all(|&x| x == 0.0) && g1[5..].iter().all(|&x| x == 1.0));
+        // Rows of one factor (stride 1) take the scalar tail.
+        let (mut a, mut b, mut c) = ([0.3f32], [-0.4f32], [0.2f32]);
+        let (mut ga, mut gb, mut gc) = ([1.0f32], [1.0f32], [1.0f32]);
+        adagrad_triple(
+            (&mut a, &mut b, &mut c),
+            (&mut ga, &mut gb, &mut gc),
+            d,
+            lr,
+            reg,
+            eps,
+        );
+        assert!((f64::from(a[0]) - want).abs() < 1e-6);
+    }
+
+    #[test]
     fn two_rows_returns_the_requested_rows_in_order() {
         let mut t: Vec<f32> = (0..12).map(|x| x as f32).collect();
         let (a, b) = two_rows(&mut t, 2, 0, 4);
@@ -853,7 +1022,7 @@ mod tests {
 
     #[test]
     fn every_instruction_set_trains_a_block_alike() {
-        // 6 users × 20 items, k = 5 in rows of 16; BPR and WARP, plain SGD.
+        // 6 users × 20 items, k = 5 in rows of 16; BPR and WARP, plain SGD and Adagrad (fused paths).
         let entries: Vec<Entry> = (0..6u32)
             .flat_map(|u| {
                 (0..20u32)
@@ -876,7 +1045,11 @@ mod tests {
             v
         };
         let h = Harmonic::new(20);
-        for loss in [Loss::Bpr, Loss::Warp] {
+        let optimizers = [Optimizer::Sgd, Optimizer::Adagrad { eps: 1e-6 }];
+        for (loss, optimizer) in [Loss::Bpr, Loss::Warp]
+            .into_iter()
+            .flat_map(|l| optimizers.map(|o| (l, o)))
+        {
             let c = TripleConsts {
                 stride: 16,
                 loss,
@@ -884,13 +1057,17 @@ mod tests {
                 reg: 0.01,
                 reg_bias: 0.01,
                 item_bias: true,
-                optimizer: Optimizer::Sgd,
+                optimizer,
                 max_tries: 5,
                 margin: 1.0,
                 n_items: 20,
             };
+            let slots = optimizer.slots();
             let run = |isa: Isa| {
                 let (mut p, mut q, mut b) = (init(6, 1), init(20, 2), vec![0.0f32; 20]);
+                let (mut ps, mut qs) =
+                    (vec![1.0f32; 6 * 16 * slots], vec![1.0f32; 20 * 16 * slots]);
+                let mut bs = vec![1.0f32; 20 * slots];
                 let mut rng = rng::stream(4, &[]);
                 let out = train_block_with(
                     isa,
@@ -901,14 +1078,14 @@ mod tests {
                     &mut rng,
                     &mut UserBin {
                         factors: &mut p,
-                        state: &mut [],
+                        state: &mut ps,
                         steps: &mut [0; 6],
                     },
                     &mut ItemBin {
                         factors: &mut q,
                         bias: &mut b,
-                        state: &mut [],
-                        bias_state: &mut [],
+                        state: &mut qs,
+                        bias_state: &mut bs,
                         steps: &mut [0; 20],
                     },
                     &c,
@@ -931,7 +1108,10 @@ mod tests {
                     .chain(q.iter().zip(&q0))
                     .chain(b.iter().zip(&b0))
                 {
-                    assert!((x - y).abs() < 1e-4, "{isa:?} {loss:?}: {x} vs {y}");
+                    assert!(
+                        (x - y).abs() < 1e-4,
+                        "{isa:?} {loss:?} {optimizer:?}: {x} vs {y}"
+                    );
                 }
             }
         }

@@ -12,7 +12,7 @@
 //! seed = 42
 //!
 //! [validation]                # carved from train, never from test
-//! fraction = 0.05
+//! fraction = 0.05             # or k = 10: per-user leave-10-out
 //! patience = 3
 //!
 //! [model]
@@ -126,13 +126,18 @@ pub enum SplitConfig {
     },
 }
 
-/// A validation set carved from the training data (a random holdout), used for early
-/// stopping; the test set is never touched.
+/// A validation set carved from the training data (a random holdout of `fraction`, or with
+/// `k` a per-user leave-k-out), used for early stopping and model selection; the test set is
+/// never touched.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ValidationConfig {
-    /// Fraction of the training interactions held out for validation.
+    /// Fraction of the training interactions held out for validation (unused with `k`).
     pub fraction: f64,
+    /// Per-user leave-k-out instead of the global holdout: every user with more than `k`
+    /// training interactions has `k` random ones held out (the counterpart of a
+    /// leave-k-out `[split]`).
+    pub k: Option<usize>,
     /// Seed of the validation holdout.
     pub seed: u64,
     /// Epochs without improvement before stopping.
@@ -152,6 +157,7 @@ impl Default for ValidationConfig {
     fn default() -> Self {
         ValidationConfig {
             fraction: 0.1,
+            k: None,
             seed: 7,
             patience: 3,
             restore_best: true,

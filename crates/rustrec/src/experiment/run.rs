@@ -69,7 +69,10 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
 
     // Validation carved from train.
     let carved = match &cfg.validation {
-        Some(v) => Some(split::validation_split(&data.train, v.fraction, v.seed)?),
+        Some(v) => Some(match v.k {
+            Some(k) => split::validation_leave_k_out(&data.train, k, v.seed)?,
+            None => split::validation_split(&data.train, v.fraction, v.seed)?,
+        }),
         None => None,
     };
     let fit_train = carved.as_ref().map_or(&data.train, |s| &s.train);
