@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
 
+/// Item groups when `groups` is not set: enough for the threads to balance their work
+/// (the cost of a sample varies with its user's profile length). ML-1M, 2 threads, epochs
+/// 2–5: 6.5 M samples/s with 2 groups, 7.6 M with 8, 7.8 M with 16, 7.0 M with 32.
+pub const DEFAULT_GROUPS: usize = 16;
+
 /// Where `S` starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -33,7 +38,7 @@ pub enum SlimInit {
 /// | `init_shrink` | 10 | ≥ 0 | shrink of the cosine start |
 /// | `init_neighbours` | 100 | ≥ 1 | neighbours per item of the cosine start |
 /// | `top_k` | 200 | ≥ 0 | entries kept per target item in the final model (0: all non-zeros) |
-/// | `groups` | threads | ≥ 1 | item groups of the parallel schedule |
+/// | `groups` | 16 | ≥ 1 | item groups of the parallel schedule: a run depends on the seed and the groups, not on the thread count |
 ///
 /// **Why the diagonal is excluded by default.** With `S[i, i]` free, `r̂_ui` contains
 /// `r_ui · S[i, i]`: the model can explain every training value by copying its input
@@ -64,7 +69,7 @@ pub struct SlimMseParams {
     pub init_neighbours: usize,
     /// Entries kept per target item in the final model (0 = all non-zeros).
     pub top_k: usize,
-    /// Item groups of the parallel schedule (`None`: one per thread).
+    /// Item groups of the parallel schedule (`None`: [`DEFAULT_GROUPS`]).
     pub groups: Option<usize>,
 }
 

@@ -9,5 +9,5 @@ mod hyperparams;
 pub mod kernel;
 mod train;
 
-pub use hyperparams::{SlimInit, SlimMseParams, SlimMseValidParams};
+pub use hyperparams::{DEFAULT_GROUPS, SlimInit, SlimMseParams, SlimMseValidParams};
 pub use train::{KIND, SlimTrainer, item_groups};
