@@ -614,7 +614,7 @@ mod tests {
     fn nibble_codes_round_trip_every_value_in_every_lane() {
         for l in 0..CHUNK {
             for c in 0..16u32 {
-                let packed = 0xffff_ffffu32 & !(0xf << (4 * l));
+                let packed = !(0xfu32 << (4 * l));
                 let packed = packed.with(l, c);
                 assert_eq!(packed.code(l), c);
                 let bytes = 0u64.with(l, c * 17);
