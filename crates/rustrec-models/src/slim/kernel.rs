@@ -118,6 +118,9 @@ pub fn draw(rng: &mut Rng, lo: usize, hi: usize) -> usize {
     lo + below(rng, (hi - lo) as u32) as usize
 }
 
+/// How many samples ahead [`run_group`] prefetches a profile's chunks.
+const AHEAD: usize = 2;
+
 /// Reusable buffers of one group (no allocation per sample, nor per epoch once warm).
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
@@ -190,7 +193,11 @@ pub fn run_group(
     for local in 0..group_items {
         let col = &mut rows[local * n_items..(local + 1) * n_items];
         let i = first + local;
-        for &k in &ordered[offsets[local]..offsets[local + 1]] {
+        let mine = &ordered[offsets[local]..offsets[local + 1]];
+        for (t, &k) in mine.iter().enumerate() {
+            if let (Some(c), Some(&ahead)) = (chunked, ordered.get(offsets[local] + t + AHEAD)) {
+                c.prefetch(data.users[ahead as usize]);
+            }
             let (u, r) = (data.users[k as usize], data.values[k as usize]);
             let (items, values) = data.profile(u);
             let e = if let Some(c) = chunked {
