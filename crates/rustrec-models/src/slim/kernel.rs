@@ -22,6 +22,12 @@
 //! **Steps.** When the values sit on a grid (ratings) and the CPU has AVX2, a sample runs
 //! the chunked vector step of [`super::chunked`] (profiles as 8-item blocks of one-byte
 //! codes); otherwise the sparse steps below, one scalar access per profile item.
+//!
+//! **Prefetch.** On data whose chunked profiles exceed L3 (ML-10M-shaped: ~40 MB) each
+//! sample starts by waiting on the first loads of a random user's profile; the chunked path
+//! asks for the profile of the sample `AHEAD` (2) places later before each step, so those
+//! loads overlap the current step (ML-10M-shaped, 2 threads: 3.9 → 4.4 M samples/s in
+//! one back-to-back pair; distances 3 and 4 and 32 lines were no better within the noise).
 
 use rustrec_data::Interactions;
 
