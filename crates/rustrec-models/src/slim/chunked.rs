@@ -11,10 +11,18 @@
 //! and a 16-item block holds only ~3 profile items.)
 //!
 //! **Layout.** For each user, the non-empty chunks of the profile in increasing order: the
-//! first item of the chunk and 8 one-byte value codes packed in a `u64`, where code 0 means
-//! "not in the profile" and code `c > 0` stands for the value `c · scale`. Ratings sit on a
-//! grid (MovieLens: 1…5, or 0.5…5 in half stars), so values that are all exact multiples
-//! `1…255` of one `scale` are coded; other data keeps the sparse step.
+//! first item of the chunk and 8 value codes, where code 0 means "not in the profile" and
+//! code `c > 0` stands for the value `c · scale`. Ratings sit on a grid (MovieLens: 1…5, or
+//! 0.5…5 in half stars), so values that are all exact multiples `1…255` of one `scale` are
+//! coded; other data keeps the sparse step. Two encodings ([`Layout`]):
+//! - [`Layout::Nibbles`], when every code is `≤ 15` and there are at most 65,536 items: a
+//!   `u16` first item and eight 4-bit codes in a `u32` (6 bytes a chunk), decoded by a
+//!   variable shift and a mask;
+//! - [`Layout::Bytes`] otherwise: a `u32` first item and eight one-byte codes in a `u64`
+//!   (12 bytes a chunk).
+//!
+//! On ML-10M-sized data the profiles are far beyond L3 and a step waits on their loads
+//! (each sample reads a random user's profile), so half the bytes is half the traffic.
 //!
 //! **Same algorithm.** The chunked step computes the same prediction `Σ_j r_uj S[j, i]`
 //! (summed in another order: float results agree to rounding) and applies the same update
@@ -43,6 +51,92 @@ fn value_grid(values: &[f32]) -> Option<f32> {
     })
 }
 
+/// The first item of a chunk, as stored.
+pub trait Start: Copy {
+    /// The item index.
+    fn index(self) -> usize;
+    /// The stored form of `j` (`j` must fit).
+    fn from_index(j: usize) -> Self;
+}
+
+impl Start for u32 {
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+    #[inline]
+    fn from_index(j: usize) -> Self {
+        j as u32
+    }
+}
+
+impl Start for u16 {
+    #[inline]
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+    #[inline]
+    fn from_index(j: usize) -> Self {
+        j as u16
+    }
+}
+
+/// The eight value codes of a chunk, packed.
+pub trait Codes: Copy + Default {
+    /// Bits per code.
+    const BITS: usize;
+    /// The code of lane `l`.
+    fn code(self, l: usize) -> u32;
+    /// The same codes with `code` (`< 2^BITS`) or-ed into lane `l`.
+    fn with(self, l: usize, code: u32) -> Self;
+}
+
+impl Codes for u64 {
+    const BITS: usize = 8;
+    #[inline]
+    fn code(self, l: usize) -> u32 {
+        ((self >> (8 * l)) & 0xff) as u32
+    }
+    #[inline]
+    fn with(self, l: usize, code: u32) -> Self {
+        self | (u64::from(code) << (8 * l))
+    }
+}
+
+impl Codes for u32 {
+    const BITS: usize = 4;
+    #[inline]
+    fn code(self, l: usize) -> u32 {
+        (self >> (4 * l)) & 0xf
+    }
+    #[inline]
+    fn with(self, l: usize, code: u32) -> Self {
+        self | (code << (4 * l))
+    }
+}
+
+/// The encoding of the chunks (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// `u32` first items, one-byte codes in a `u64` (12 bytes a chunk).
+    Bytes,
+    /// `u16` first items, 4-bit codes in a `u32` (6 bytes a chunk).
+    Nibbles,
+}
+
+/// The chunks of all users in one encoding: first items and packed codes.
+#[derive(Clone, Debug, Default)]
+struct Chunks<S, C> {
+    starts: Vec<S>,
+    codes: Vec<C>,
+}
+
+#[derive(Clone, Debug)]
+enum Store {
+    Bytes(Chunks<u32, u64>),
+    Nibbles(Chunks<u16, u32>),
+}
+
 /// The profiles of a set of interactions as 8-item chunks of value codes.
 #[derive(Clone, Debug)]
 pub struct ChunkedProfiles {
@@ -51,11 +145,9 @@ pub struct ChunkedProfiles {
     scale: f32,
     /// User `u`'s chunks are `ptr[u]..ptr[u + 1]`.
     ptr: Vec<usize>,
-    /// First item of each chunk: a multiple of [`CHUNK`], or `n_items − 8` for the last
-    /// chunk when `n_items` is not a multiple of 8.
-    starts: Vec<u32>,
-    /// The 8 value codes of each chunk, lane `l` in byte `l` (little-endian).
-    codes: Vec<u64>,
+    /// First item of each chunk — a multiple of [`CHUNK`], or `n_items − 8` for the last
+    /// chunk when `n_items` is not a multiple of 8 — and its codes.
+    store: Store,
 }
 
 impl ChunkedProfiles {
@@ -71,37 +163,52 @@ impl ChunkedProfiles {
     /// thread: 3.5–3.9 M samples/s of CPU time with every profile chunked, 3.1–3.5 M with
     /// only profiles of 1.5 or 2 items per chunk, 2.3–2.8 M with none).
     pub fn build(x: &Interactions) -> Option<Self> {
-        let n = x.n_items();
-        if n < CHUNK {
+        Self::from_csr(x.n_items(), x.user_ptr(), x.item_indices(), x.values())
+    }
+
+    /// As [`Self::build`], from CSR arrays: user `u`'s items are
+    /// `items[user_ptr[u]..user_ptr[u + 1]]`, increasing, with `values`. `None` also when an
+    /// item is not `< n_items`. The layout is [`Layout::Nibbles`] when it can hold the data.
+    pub fn from_csr(
+        n_items: usize,
+        user_ptr: &[usize],
+        items: &[u32],
+        values: &[f32],
+    ) -> Option<Self> {
+        Self::with_layout(n_items, user_ptr, items, values, true)
+    }
+
+    /// [`Self::from_csr`], in [`Layout::Bytes`] unless `compact` allows the nibbles.
+    fn with_layout(
+        n_items: usize,
+        user_ptr: &[usize],
+        items: &[u32],
+        values: &[f32],
+        compact: bool,
+    ) -> Option<Self> {
+        let n = n_items;
+        if n < CHUNK || items.iter().any(|&j| j as usize >= n) {
             return None;
         }
-        let scale = value_grid(x.values())?;
-        let user_ptr = x.user_ptr();
-        let (items, values) = (x.item_indices(), x.values());
-        let mut ptr = Vec::with_capacity(x.n_users() + 1);
-        ptr.push(0);
-        let (mut starts, mut codes) = (Vec::new(), Vec::new());
-        for u in 0..x.n_users() {
-            for k in user_ptr[u]..user_ptr[u + 1] {
-                let j = items[k] as usize;
-                let start = (j / CHUNK * CHUNK).min(n - CHUNK) as u32;
-                if starts.len() == ptr[u] || starts.last() != Some(&start) {
-                    starts.push(start);
-                    codes.push(0u64);
-                }
-                let code = (values[k] / scale).round() as u64;
-                if let Some(chunk) = codes.last_mut() {
-                    *chunk |= code << (8 * (j - start as usize));
-                }
-            }
-            ptr.push(starts.len());
-        }
+        let scale = value_grid(values)?;
+        let max_code = values
+            .iter()
+            .map(|&v| (v / scale).round() as u32)
+            .max()
+            .unwrap_or(0);
+        let csr = (user_ptr, items, values);
+        let (ptr, store) = if compact && max_code <= 15 && n <= 1 << 16 {
+            let (ptr, c) = chunk::<u16, u32>(n, csr, scale);
+            (ptr, Store::Nibbles(c))
+        } else {
+            let (ptr, c) = chunk::<u32, u64>(n, csr, scale);
+            (ptr, Store::Bytes(c))
+        };
         Some(ChunkedProfiles {
             n_items: n,
             scale,
             ptr,
-            starts,
-            codes,
+            store,
         })
     }
 
@@ -115,16 +222,53 @@ impl ChunkedProfiles {
         self.scale
     }
 
-    /// The chunks of user `u`: first items and packed codes.
-    #[inline]
-    pub fn profile(&self, u: u32) -> (&[u32], &[u64]) {
-        let (a, b) = (self.ptr[u as usize], self.ptr[u as usize + 1]);
-        (&self.starts[a..b], &self.codes[a..b])
+    /// The encoding of the chunks.
+    pub fn layout(&self) -> Layout {
+        match self.store {
+            Store::Bytes(_) => Layout::Bytes,
+            Store::Nibbles(_) => Layout::Nibbles,
+        }
+    }
+
+    /// The chunks of user `u`, decoded: each chunk's first item and its 8 codes.
+    pub fn decoded(&self, u: u32) -> Vec<(usize, [u32; CHUNK])> {
+        fn decode<S: Start, C: Codes>(starts: &[S], codes: &[C]) -> Vec<(usize, [u32; CHUNK])> {
+            let lanes = |c: C| std::array::from_fn(|l| c.code(l));
+            starts
+                .iter()
+                .zip(codes)
+                .map(|(s, &c)| (s.index(), lanes(c)))
+                .collect()
+        }
+        let r = self.ptr[u as usize]..self.ptr[u as usize + 1];
+        match &self.store {
+            Store::Bytes(c) => decode(&c.starts[r.clone()], &c.codes[r]),
+            Store::Nibbles(c) => decode(&c.starts[r.clone()], &c.codes[r]),
+        }
     }
 
     /// The number of chunks stored (over all users).
     pub fn n_chunks(&self) -> usize {
-        self.starts.len()
+        self.ptr.last().copied().unwrap_or(0)
+    }
+
+    /// Asks the CPU to start loading user `u`'s chunks (at most [`PREFETCH_LINES`] cache
+    /// lines of each array), so that a step issued a few samples later finds them in
+    /// cache: on data whose profiles exceed L3 a step otherwise waits on their first loads.
+    /// A hint only: no effect on results, nothing off x86-64.
+    #[inline]
+    pub fn prefetch(&self, u: u32) {
+        let r = self.ptr[u as usize]..self.ptr[u as usize + 1];
+        match &self.store {
+            Store::Bytes(c) => {
+                prefetch_lines(&c.starts[r.clone()]);
+                prefetch_lines(&c.codes[r]);
+            }
+            Store::Nibbles(c) => {
+                prefetch_lines(&c.starts[r.clone()]);
+                prefetch_lines(&c.codes[r]);
+            }
+        }
     }
 
     /// One step for user `u` on the column `col` ([`step_portable`]), with AVX2 vectors
@@ -133,12 +277,35 @@ impl ChunkedProfiles {
     #[inline]
     pub fn step(&self, col: &mut [f32], u: u32, r: f32, up: &Update, vector: bool) -> f32 {
         assert_eq!(col.len(), self.n_items, "a column has one entry per item");
-        let (starts, codes) = self.profile(u);
+        let range = self.ptr[u as usize]..self.ptr[u as usize + 1];
+        match &self.store {
+            Store::Bytes(c) => {
+                let (s, k) = (&c.starts[range.clone()], &c.codes[range]);
+                self.step_in(col, s, k, r, up, vector)
+            }
+            Store::Nibbles(c) => {
+                let (s, k) = (&c.starts[range.clone()], &c.codes[range]);
+                self.step_in(col, s, k, r, up, vector)
+            }
+        }
+    }
+
+    /// [`Self::step`] on one user's chunks, stored in `starts` and `codes`.
+    #[inline]
+    fn step_in<S: Start, C: simd::Lanes>(
+        &self,
+        col: &mut [f32],
+        starts: &[S],
+        codes: &[C],
+        r: f32,
+        up: &Update,
+        vector: bool,
+    ) -> f32 {
         #[cfg(target_arch = "x86_64")]
         if vector {
             // SAFETY: `vector` is only true when `has_vector_step()` returned true, so the
-            // CPU has AVX2 and FMA; every chunk of `build` starts at or below
-            // `n_items − 8`, and `n_items` is `col.len()` (asserted above).
+            // CPU has AVX2 and FMA; every chunk of `with_layout` starts at or below
+            // `n_items − 8`, and `n_items` is `col.len()` (asserted by `step`).
             return unsafe { simd::step_avx2(col, starts, codes, self.scale, r, up) };
         }
         let _ = vector;
@@ -146,19 +313,65 @@ impl ChunkedProfiles {
     }
 }
 
-/// The code of lane `l` of a packed chunk.
+/// The most cache lines [`ChunkedProfiles::prefetch`] asks for, per array.
+pub const PREFETCH_LINES: usize = 16;
+
+/// Prefetches the cache lines of `s` (at most [`PREFETCH_LINES`]).
 #[inline]
-fn code(chunk: u64, l: usize) -> u32 {
-    ((chunk >> (8 * l)) & 0xff) as u32
+fn prefetch_lines<T>(s: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let bytes = std::mem::size_of_val(s);
+        let p = s.as_ptr().cast::<i8>();
+        for off in (0..bytes).step_by(64).take(PREFETCH_LINES) {
+            // SAFETY: `off < bytes`, so `p + off` lies inside the slice; a prefetch only
+            // hints the cache and never faults (SSE is part of x86-64).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = s;
+}
+
+/// Cuts the CSR profiles `(user_ptr, items, values)` into chunks of codes `value / scale`.
+fn chunk<S: Start, C: Codes>(
+    n: usize,
+    (user_ptr, items, values): (&[usize], &[u32], &[f32]),
+    scale: f32,
+) -> (Vec<usize>, Chunks<S, C>) {
+    let n_users = user_ptr.len().saturating_sub(1);
+    let mut ptr = Vec::with_capacity(n_users + 1);
+    ptr.push(0);
+    let mut out = Chunks::<S, C> {
+        starts: Vec::new(),
+        codes: Vec::new(),
+    };
+    for u in 0..n_users {
+        for k in user_ptr[u]..user_ptr[u + 1] {
+            let j = items[k] as usize;
+            let start = (j / CHUNK * CHUNK).min(n - CHUNK);
+            if out.starts.len() == ptr[u] || out.starts.last().map(|s| s.index()) != Some(start) {
+                out.starts.push(S::from_index(start));
+                out.codes.push(C::default());
+            }
+            let code = (values[k] / scale).round() as u32;
+            if let Some(chunk) = out.codes.last_mut() {
+                *chunk = chunk.with(j - start, code);
+            }
+        }
+        ptr.push(out.starts.len());
+    }
+    (ptr, out)
 }
 
 /// One SLIM step on the column `col` (`S[·, i]`, `n_items` long) for a profile given as
 /// chunks: returns `e = r − Σ_j r_uj col[j]` after applying `up` to the profile's entries.
 /// The portable version: the reference for the vector one, and the fallback.
-pub fn step_portable(
+pub fn step_portable<S: Start, C: Codes>(
     col: &mut [f32],
-    starts: &[u32],
-    codes: &[u64],
+    starts: &[S],
+    codes: &[C],
     scale: f32,
     r: f32,
     up: &Update,
@@ -166,17 +379,17 @@ pub fn step_portable(
     let mut dot = 0.0f32;
     for (&s, &c) in starts.iter().zip(codes) {
         for l in 0..CHUNK {
-            if code(c, l) != 0 {
-                dot += (code(c, l) as f32 * scale) * col[s as usize + l];
+            if c.code(l) != 0 {
+                dot += (c.code(l) as f32 * scale) * col[s.index() + l];
             }
         }
     }
     let e = r - dot;
     for (&s, &c) in starts.iter().zip(codes) {
         for l in 0..CHUNK {
-            if code(c, l) != 0 {
-                let w = &mut col[s as usize + l];
-                let v = code(c, l) as f32 * scale;
+            if c.code(l) != 0 {
+                let w = &mut col[s.index() + l];
+                let v = c.code(l) as f32 * scale;
                 let mut next = *w + up.lr * (e * v - up.l2 * *w - up.l1 * sign(*w));
                 if up.non_negative && next < 0.0 {
                     next = 0.0;
@@ -200,17 +413,45 @@ pub fn has_vector_step() -> bool {
     }
 }
 
+#[cfg(not(target_arch = "x86_64"))]
+mod simd {
+    /// Codes the vector step can widen (every [`super::Codes`] off x86-64).
+    pub trait Lanes: super::Codes {}
+    impl<C: super::Codes> Lanes for C {}
+}
+
 #[cfg(target_arch = "x86_64")]
 mod simd {
     use std::arch::x86_64::*;
 
-    use super::Update;
+    use super::{Codes, Start, Update};
 
-    /// The 8 codes of a chunk as 32-bit integers.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    fn widen(chunk: u64) -> __m256i {
-        _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(chunk as i64))
+    /// Codes the vector step can widen to eight 32-bit lanes.
+    pub trait Lanes: Codes {
+        /// The 8 codes as 32-bit integers.
+        ///
+        /// # Safety
+        /// The CPU must have AVX2.
+        unsafe fn lanes(self) -> __m256i;
+    }
+
+    impl Lanes for u64 {
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        unsafe fn lanes(self) -> __m256i {
+            _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(self as i64))
+        }
+    }
+
+    impl Lanes for u32 {
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        unsafe fn lanes(self) -> __m256i {
+            // Lane l holds bits 4l..4l + 4.
+            let shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+            let all = _mm256_set1_epi32(self as i32);
+            _mm256_and_si256(_mm256_srlv_epi32(all, shifts), _mm256_set1_epi32(0xf))
+        }
     }
 
     /// AVX2 [`super::step_portable`]: sums `code · S` in four vectors, then scales once.
@@ -218,32 +459,36 @@ mod simd {
     /// # Safety
     /// The CPU must have AVX2 and FMA, and every entry of `starts` must be `≤ col.len() − 8`.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn step_avx2(
+    pub unsafe fn step_avx2<S: Start, C: Lanes>(
         col: &mut [f32],
-        starts: &[u32],
-        codes: &[u64],
+        starts: &[S],
+        codes: &[C],
         scale: f32,
         r: f32,
         up: &Update,
     ) -> f32 {
         let base = col.as_mut_ptr();
+        let n = starts.len().min(codes.len());
+        let (starts, codes) = (&starts[..n], &codes[..n]);
         // Four independent sums hide the latency of the fused multiply-adds.
         let mut acc = [_mm256_setzero_ps(); 4];
-        let quads = starts.len() / 4 * 4;
+        let quads = n / 4 * 4;
         let mut k = 0;
         while k < quads {
             for (l, a) in acc.iter_mut().enumerate() {
-                let v = _mm256_cvtepi32_ps(widen(codes[k + l]));
+                // SAFETY: the caller guarantees AVX2.
+                let v = _mm256_cvtepi32_ps(unsafe { codes[k + l].lanes() });
                 // SAFETY: starts[k + l] + 8 <= col.len() (the caller's contract).
-                let x = unsafe { _mm256_loadu_ps(base.add(starts[k + l] as usize)) };
+                let x = unsafe { _mm256_loadu_ps(base.add(starts[k + l].index())) };
                 *a = _mm256_fmadd_ps(v, x, *a);
             }
             k += 4;
         }
-        for k in quads..starts.len() {
-            let v = _mm256_cvtepi32_ps(widen(codes[k]));
+        for k in quads..n {
+            // SAFETY: the caller guarantees AVX2.
+            let v = _mm256_cvtepi32_ps(unsafe { codes[k].lanes() });
             // SAFETY: as above.
-            let x = unsafe { _mm256_loadu_ps(base.add(starts[k] as usize)) };
+            let x = unsafe { _mm256_loadu_ps(base.add(starts[k].index())) };
             acc[0] = _mm256_fmadd_ps(v, x, acc[0]);
         }
         let sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
@@ -257,11 +502,12 @@ mod simd {
             // g, so they get x + 0, the same value (only a −0 may become +0).
             let gv = _mm256_set1_ps(g * scale);
             for (&s, &c) in starts.iter().zip(codes) {
-                let v = _mm256_cvtepi32_ps(widen(c));
+                // SAFETY: the caller guarantees AVX2.
+                let v = _mm256_cvtepi32_ps(unsafe { c.lanes() });
                 // SAFETY: s + 8 <= col.len() (the caller's contract); `col` is borrowed
                 // mutably by this function.
                 unsafe {
-                    let p = base.add(s as usize);
+                    let p = base.add(s.index());
                     _mm256_storeu_ps(p, _mm256_fmadd_ps(v, gv, _mm256_loadu_ps(p)));
                 }
             }
@@ -276,12 +522,13 @@ mod simd {
         );
         let (zero, one) = (_mm256_setzero_ps(), _mm256_set1_ps(1.0));
         for (&s, &c) in starts.iter().zip(codes) {
-            let idx = widen(c);
+            // SAFETY: the caller guarantees AVX2.
+            let idx = unsafe { c.lanes() };
             let v = _mm256_mul_ps(_mm256_cvtepi32_ps(idx), sv);
             let inside = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, _mm256_setzero_si256()));
             // SAFETY: as above.
             unsafe {
-                let p = base.add(s as usize);
+                let p = base.add(s.index());
                 let x = _mm256_loadu_ps(p);
                 // x + lr (e v − l2 x − l1 sign x), clipped at 0 if non-negative, on the
                 // profile's lanes only.
@@ -323,33 +570,101 @@ mod tests {
         Interactions::from_index_triplets(users as usize, items as usize, &rows).unwrap()
     }
 
-    #[test]
-    fn chunks_decode_back_to_the_profiles() {
-        let x = random_data(30, 53, 0.2, 5, 1);
-        let p = ChunkedProfiles::build(&x).unwrap();
-        assert_eq!(p.scale(), 0.5);
-        for u in 0..30u32 {
-            let (starts, codes) = p.profile(u);
-            let mut decoded = Vec::new();
-            for (&s, &c) in starts.iter().zip(codes) {
-                assert!((s as usize).is_multiple_of(CHUNK) || s as usize == 53 - CHUNK);
-                for l in 0..CHUNK {
-                    if code(c, l) != 0 {
-                        decoded.push((s + l as u32, code(c, l) as f32 * p.scale()));
-                    }
+    /// `x` chunked in both layouts (the nibbles when `x` fits them).
+    fn both_layouts(x: &Interactions) -> [ChunkedProfiles; 2] {
+        let (ptr, items, values) = (x.user_ptr(), x.item_indices(), x.values());
+        let n = x.n_items();
+        [false, true]
+            .map(|compact| ChunkedProfiles::with_layout(n, ptr, items, values, compact).unwrap())
+    }
+
+    /// The (item, value) pairs of user `u`'s chunks, checking the chunk starts.
+    fn decode_profile(p: &ChunkedProfiles, u: u32) -> Vec<(u32, f32)> {
+        let chunks = p.decoded(u);
+        let n = p.n_items();
+        assert!(chunks.windows(2).all(|w| w[0].0 < w[1].0));
+        let mut out = Vec::new();
+        for (s, codes) in chunks {
+            assert!(s.is_multiple_of(CHUNK) || s == n - CHUNK, "start {s}");
+            for (l, &c) in codes.iter().enumerate() {
+                if c != 0 {
+                    out.push(((s + l) as u32, c as f32 * p.scale()));
                 }
             }
-            let row = x.row(rustrec_data::UserIdx(u));
-            let want: Vec<(u32, f32)> = row
-                .items
-                .iter()
-                .copied()
-                .zip(row.values.iter().copied())
-                .collect();
-            assert_eq!(decoded, want, "user {u}");
-            assert!(starts.windows(2).all(|w| w[0] < w[1]));
         }
+        out
+    }
+
+    fn profile_of(x: &Interactions, u: u32) -> Vec<(u32, f32)> {
+        let row = x.row(rustrec_data::UserIdx(u));
+        row.items
+            .iter()
+            .copied()
+            .zip(row.values.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn chunks_decode_back_to_the_profiles() {
+        // Codes 2..=15 (1, 1.5, …, 7.5 on the step 0.5) fit the nibbles; 53 items leave a
+        // partial last chunk.
+        let x = random_data(30, 53, 0.2, 14, 1);
+        assert_eq!(
+            ChunkedProfiles::build(&x).unwrap().layout(),
+            Layout::Nibbles
+        );
+        let [bytes, nibbles] = both_layouts(&x);
+        assert_eq!(bytes.layout(), Layout::Bytes);
+        for p in [&bytes, &nibbles] {
+            assert_eq!(p.scale(), 0.5);
+            for u in 0..30u32 {
+                assert_eq!(decode_profile(p, u), profile_of(&x, u), "user {u}");
+            }
+        }
+        assert_eq!(bytes.n_chunks(), nibbles.n_chunks());
         assert!(ChunkedProfiles::build(&random_data(5, 7, 0.5, 5, 2)).is_none());
+    }
+
+    #[test]
+    fn codes_above_15_or_more_than_65536_items_keep_the_bytes() {
+        // Codes 2..=16: one too many for 4 bits.
+        let x = random_data(30, 40, 0.5, 15, 3);
+        let p = ChunkedProfiles::build(&x).unwrap();
+        assert_eq!(p.layout(), Layout::Bytes);
+        for u in 0..30u32 {
+            assert_eq!(decode_profile(&p, u), profile_of(&x, u), "user {u}");
+        }
+        // The nibbles' u16 first items are used up to 65,536 items.
+        for (n, want) in [(65_536usize, Layout::Nibbles), (65_537, Layout::Bytes)] {
+            let items = [0u32, 9, n as u32 - 1];
+            let p = ChunkedProfiles::from_csr(n, &[0, 3], &items, &[1.0, 2.0, 3.0]).unwrap();
+            assert_eq!(p.layout(), want, "{n} items");
+            let got = decode_profile(&p, 0);
+            assert_eq!(
+                got,
+                vec![(0, 1.0), (9, 2.0), (n as u32 - 1, 3.0)],
+                "{n} items"
+            );
+        }
+        // An item outside the column is refused.
+        assert!(ChunkedProfiles::from_csr(10, &[0, 1], &[10], &[1.0]).is_none());
+    }
+
+    #[test]
+    fn nibble_codes_round_trip_every_value_in_every_lane() {
+        for l in 0..CHUNK {
+            for c in 0..16u32 {
+                let packed = !(0xfu32 << (4 * l));
+                let packed = packed.with(l, c);
+                assert_eq!(packed.code(l), c);
+                let bytes = 0u64.with(l, c * 17);
+                assert_eq!(bytes.code(l), c * 17);
+                for other in (0..CHUNK).filter(|&o| o != l) {
+                    assert_eq!(packed.code(other), 0xf);
+                    assert_eq!(bytes.code(other), 0);
+                }
+            }
+        }
     }
 
     #[test]
@@ -408,35 +723,35 @@ mod tests {
     fn the_portable_step_is_the_sparse_textbook_step() {
         // 53 items: the last chunk (48..53) is partial.
         let x = random_data(20, 53, 0.3, 10, 3);
-        let p = ChunkedProfiles::build(&x).unwrap();
-        for up in updates() {
-            for u in 0..20u32 {
-                let mut got = random_column(53, u as u64);
-                let mut want = got.clone();
-                let row = x.row(rustrec_data::UserIdx(u));
-                let (starts, codes) = p.profile(u);
-                let e = step_portable(&mut got, starts, codes, p.scale(), 4.0, &up);
-                let dot: f32 = row
-                    .items
-                    .iter()
-                    .zip(row.values)
-                    .map(|(&j, &v)| v * want[j as usize])
-                    .sum();
-                let want_e = 4.0 - dot;
-                for (&j, &v) in row.items.iter().zip(row.values) {
-                    let w = &mut want[j as usize];
-                    let mut next = *w + up.lr * (want_e * v - up.l2 * *w - up.l1 * sign(*w));
-                    if up.non_negative && next < 0.0 {
-                        next = 0.0;
+        for p in both_layouts(&x) {
+            for up in updates() {
+                for u in 0..20u32 {
+                    let mut got = random_column(53, u as u64);
+                    let mut want = got.clone();
+                    let row = x.row(rustrec_data::UserIdx(u));
+                    let e = p.step(&mut got, u, 4.0, &up, false);
+                    let dot: f32 = row
+                        .items
+                        .iter()
+                        .zip(row.values)
+                        .map(|(&j, &v)| v * want[j as usize])
+                        .sum();
+                    let want_e = 4.0 - dot;
+                    for (&j, &v) in row.items.iter().zip(row.values) {
+                        let w = &mut want[j as usize];
+                        let mut next = *w + up.lr * (want_e * v - up.l2 * *w - up.l1 * sign(*w));
+                        if up.non_negative && next < 0.0 {
+                            next = 0.0;
+                        }
+                        *w = next;
                     }
-                    *w = next;
-                }
-                assert!(
-                    (e - want_e).abs() < 1e-5,
-                    "{up:?} user {u}: e {e} vs {want_e}"
-                );
-                for (a, b) in got.iter().zip(&want) {
-                    assert!((a - b).abs() < 1e-6, "{up:?} user {u}");
+                    assert!(
+                        (e - want_e).abs() < 1e-5,
+                        "{up:?} user {u}: e {e} vs {want_e}"
+                    );
+                    for (a, b) in got.iter().zip(&want) {
+                        assert!((a - b).abs() < 1e-6, "{up:?} user {u}");
+                    }
                 }
             }
         }
@@ -449,23 +764,22 @@ mod tests {
         }
         for n in [53usize, 64, 8, 9, 17] {
             let x = random_data(25, n as u32, 0.35, 10, n as u64);
-            let p = ChunkedProfiles::build(&x).unwrap();
-            for up in updates() {
-                for u in 0..25u32 {
-                    // The column sits inside a larger buffer: the entries around it must
-                    // not change (the partial last chunk is masked).
-                    let mut buf = random_column(n + 32, 100 + u as u64);
-                    let mut want = buf.clone();
-                    let (starts, codes) = p.profile(u);
-                    let e = p.step(&mut buf[8..8 + n], u, 3.5, &up, true);
-                    let want_e =
-                        step_portable(&mut want[8..8 + n], starts, codes, p.scale(), 3.5, &up);
-                    assert!((e - want_e).abs() < 1e-5, "n {n} {up:?} user {u}");
-                    for (j, (a, b)) in buf.iter().zip(&want).enumerate() {
-                        if j < 8 || j >= 8 + n {
-                            assert_eq!(a.to_bits(), b.to_bits(), "outside the column at {j}");
-                        } else {
-                            assert!((a - b).abs() < 1e-6, "n {n} {up:?} user {u} at {j}");
+            for p in both_layouts(&x) {
+                for up in updates() {
+                    for u in 0..25u32 {
+                        // The column sits inside a larger buffer: the entries around it must
+                        // not change (the partial last chunk is masked).
+                        let mut buf = random_column(n + 32, 100 + u as u64);
+                        let mut want = buf.clone();
+                        let e = p.step(&mut buf[8..8 + n], u, 3.5, &up, true);
+                        let want_e = p.step(&mut want[8..8 + n], u, 3.5, &up, false);
+                        assert!((e - want_e).abs() < 1e-5, "n {n} {up:?} user {u}");
+                        for (j, (a, b)) in buf.iter().zip(&want).enumerate() {
+                            if j < 8 || j >= 8 + n {
+                                assert_eq!(a.to_bits(), b.to_bits(), "outside the column at {j}");
+                            } else {
+                                assert!((a - b).abs() < 1e-6, "n {n} {up:?} user {u} at {j}");
+                            }
                         }
                     }
                 }

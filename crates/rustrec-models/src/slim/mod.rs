@@ -7,6 +7,7 @@
 pub mod chunked;
 mod hyperparams;
 pub mod kernel;
+mod relabel;
 mod train;
 
 pub use hyperparams::{DEFAULT_GROUPS, SlimInit, SlimMseParams, SlimMseValidParams};

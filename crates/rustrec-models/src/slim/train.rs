@@ -7,6 +7,7 @@ use rustrec_data::Interactions;
 use super::chunked::{ChunkedProfiles, has_vector_step};
 use super::hyperparams::{DEFAULT_GROUPS, SlimInit, SlimMseValidParams};
 use super::kernel::{Samples, Scratch, Update, item_of_positions, run_group};
+use super::relabel::RelabelledProfiles;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::{rng, thread_pool};
 use crate::error::{ModelError, Result};
@@ -26,8 +27,10 @@ pub struct SlimTrainer<'a> {
     params: SlimMseValidParams,
     train: &'a Interactions,
     item_of: Vec<u32>,
-    /// Row `i` = the column `S[·, i]`.
+    /// Row `i` = the column `S[·, i]`, with `S[j, i]` at `profiles.label()[j]`.
     table: Vec<f32>,
+    /// The profiles with items relabelled by popularity (the order inside a column).
+    profiles: RelabelledProfiles,
     /// Group `g` holds items `bounds[g]..bounds[g + 1]`.
     bounds: Vec<usize>,
     pool: rayon::ThreadPool,
@@ -79,6 +82,8 @@ impl<'a> SlimTrainer<'a> {
             )));
         }
         let pool = thread_pool(threads)?;
+        let profiles = RelabelledProfiles::new(train);
+        let label = profiles.label();
         let mut table = vec![0.0f32; n * n];
         // The zeroed allocation is lazy: write it now, in parallel, so that the operating
         // system's first-touch page faults (55 MB on ML-1M; costly in a virtual machine)
@@ -98,7 +103,7 @@ impl<'a> SlimTrainer<'a> {
             });
             for (i, col) in sim.to_columns().iter().enumerate() {
                 for &(j, s) in col {
-                    table[i * n + j as usize] = s;
+                    table[i * n + label[j as usize] as usize] = s;
                 }
             }
         }
@@ -110,10 +115,11 @@ impl<'a> SlimTrainer<'a> {
             train,
             item_of: item_of_positions(train),
             chunked: if has_vector_step() {
-                ChunkedProfiles::build(train)
+                ChunkedProfiles::from_csr(n, train.user_ptr(), profiles.items(), profiles.values())
             } else {
                 None
             },
+            profiles,
             table,
             bounds,
             pool,
@@ -124,10 +130,11 @@ impl<'a> SlimTrainer<'a> {
     /// The current `S` as a dense row-major `n × n` matrix (`out[j * n + i] = S[j, i]`).
     pub fn dense(&self) -> Vec<f32> {
         let n = self.train.n_items();
+        let label = self.profiles.label();
         let mut out = vec![0.0; n * n];
         for i in 0..n {
             for j in 0..n {
-                out[j * n + i] = self.table[i * n + j];
+                out[j * n + i] = self.table[i * n + label[j] as usize];
             }
         }
         out
@@ -173,7 +180,8 @@ impl Trainer for SlimTrainer<'_> {
     fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
         let n = self.train.n_items();
         let up = self.update();
-        let data = Samples::new(self.train, &self.item_of).with_chunks(self.chunked.as_ref());
+        let data = Samples::new(self.train, &self.item_of, &self.profiles)
+            .with_chunks(self.chunked.as_ref());
         let ptr = self.train.item_ptr();
         // Disjoint `&mut` rows per group.
         let mut parts: Vec<(usize, &mut [f32], &mut Scratch)> =
@@ -219,15 +227,17 @@ impl Trainer for SlimTrainer<'_> {
             k => k,
         };
         let table = &self.table;
+        let label = self.profiles.label();
         let columns: Vec<Vec<(u32, f32)>> = self.pool.install(|| {
             (0..n)
                 .into_par_iter()
                 .map(|i| {
-                    let mut col: Vec<(u32, f32)> = table[i * n..(i + 1) * n]
+                    let row = &table[i * n..(i + 1) * n];
+                    let mut col: Vec<(u32, f32)> = label
                         .iter()
                         .enumerate()
-                        .filter(|e| *e.1 != 0.0)
-                        .map(|(j, &s)| (j as u32, s))
+                        .map(|(j, &l)| (j as u32, row[l as usize]))
+                        .filter(|e| e.1 != 0.0)
                         .collect();
                     keep_top_k(&mut col, k);
                     col
