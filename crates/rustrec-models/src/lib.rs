@@ -18,6 +18,7 @@ mod fit;
 pub mod hybrid;
 pub mod knn;
 pub mod mf;
+mod model_file;
 mod params;
 pub mod profiles;
 pub mod rating;

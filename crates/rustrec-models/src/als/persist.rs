@@ -11,7 +11,8 @@ use rustrec_io::{ANY, Header, ModelFile, Tensor};
 
 use super::hyperparams::AlsParams;
 use super::model::AlsModel;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
+use crate::model_file::{check_kind, params_of, params_value};
 
 /// The `kind` written in ALS model files (explicit and implicit alike).
 pub const KIND: &str = "als";
@@ -22,8 +23,7 @@ impl AlsModel {
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
         let mut header = Header::new(KIND, nu, ni);
-        header.params = serde_json::to_value(self.params.params())
-            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        header.params = params_value(self.params.params())?;
         let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("user_factors", Tensor::matrix(nu, k, self.user_factors()))?
             .with("item_factors", Tensor::matrix(ni, k, self.item_factors()))?
@@ -35,14 +35,8 @@ impl AlsModel {
 
     /// Rebuilds a model from a model file of kind `als`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        if file.header.kind != KIND {
-            return Err(ModelError::Data(format!(
-                "model file holds a `{}` model, not `{KIND}`",
-                file.header.kind
-            )));
-        }
-        let params: AlsParams = serde_json::from_value(file.header.params.clone())
-            .map_err(|e| ModelError::Data(format!("model file parameters: {e}")))?;
+        check_kind(&file, KIND)?;
+        let params: AlsParams = params_of(&file)?;
         let params = params.check()?;
         let (nu, ni, k) = (
             file.user_ids.len(),

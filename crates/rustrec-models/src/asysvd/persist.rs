@@ -11,7 +11,8 @@ use rustrec_io::{Header, ModelFile, Tensor};
 use super::hyperparams::AsySvdParams;
 use super::model::AsySvdModel;
 use crate::engine::RowTable;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
+use crate::model_file::{check_kind, params_of, params_value};
 use crate::profiles::UserProfiles;
 
 /// The `kind` written in AsySVD model files.
@@ -23,8 +24,7 @@ impl AsySvdModel {
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
         let mut header = Header::new(KIND, nu, ni);
-        header.params = serde_json::to_value(self.params.params())
-            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        header.params = params_value(self.params.params())?;
         let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("v1", Tensor::matrix(ni, k, self.v1.to_dense()))?
             .with("v2", Tensor::matrix(ni, k, self.v2.to_dense()))?;
@@ -33,14 +33,8 @@ impl AsySvdModel {
 
     /// Rebuilds a model from a model file of kind `asysvd`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        if file.header.kind != KIND {
-            return Err(ModelError::Data(format!(
-                "model file holds a `{}` model, not `{KIND}`",
-                file.header.kind
-            )));
-        }
-        let params: AsySvdParams = serde_json::from_value(file.header.params.clone())
-            .map_err(|e| ModelError::Data(format!("model file parameters: {e}")))?;
+        check_kind(&file, KIND)?;
+        let params: AsySvdParams = params_of(&file)?;
         let params = params.check()?;
         let (nu, ni, k) = (
             file.user_ids.len(),

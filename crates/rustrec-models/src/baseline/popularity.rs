@@ -8,8 +8,9 @@ use rustrec_io::{Header, ModelFile, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::TOP_POP_KIND;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::fit::{Fit, FitContext};
+use crate::model_file::check_kind;
 use crate::recommender::Recommender;
 
 /// Parameters of the popularity baseline (none; the struct keeps configs uniform).
@@ -42,12 +43,7 @@ impl TopPopModel {
 
     /// Rebuilds the model from a model file of kind `top-pop`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        if file.header.kind != TOP_POP_KIND {
-            return Err(ModelError::Data(format!(
-                "model file holds a `{}` model, not `{TOP_POP_KIND}`",
-                file.header.kind
-            )));
-        }
+        check_kind(&file, TOP_POP_KIND)?;
         let ni = file.item_ids.len();
         let popularity = file.take::<f32>("popularity", &[ni])?;
         Ok(TopPopModel {

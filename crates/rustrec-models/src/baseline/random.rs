@@ -9,8 +9,9 @@ use rustrec_io::{Header, ModelFile, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::RANDOM_KIND;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::fit::{Fit, FitContext};
+use crate::model_file::check_kind;
 use crate::recommender::Recommender;
 
 /// Parameters of the random baseline (none: the seed is the fit's seed).
@@ -64,12 +65,7 @@ impl RandomModel {
 
     /// Rebuilds the model from a model file of kind `random`.
     pub fn from_model_file(file: ModelFile) -> Result<Self> {
-        if file.header.kind != RANDOM_KIND {
-            return Err(ModelError::Data(format!(
-                "model file holds a `{}` model, not `{RANDOM_KIND}`",
-                file.header.kind
-            )));
-        }
+        check_kind(&file, RANDOM_KIND)?;
         let seed = file.u32("seed", &[2])?;
         let seed = u64::from(seed[0]) | (u64::from(seed[1]) << 32);
         Ok(RandomModel {

@@ -9,11 +9,12 @@ use rustrec_io::{Header, ModelFile, Tensor};
 use super::hyperparams::BprParams;
 use super::model::BprModel;
 use crate::engine::RowTable;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 
 /// The `kind` written in BPR/WARP model files.
 pub const KIND: &str = "bpr";
 
+use crate::model_file::{check_kind, params_of, params_value};
 use crate::params::flags_tensor as flags;
 
 impl BprModel {
@@ -22,8 +23,7 @@ impl BprModel {
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
         let mut header = Header::new(KIND, nu, ni);
-        header.params = serde_json::to_value(self.params.params())
-            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        header.params = params_value(self.params.params())?;
         let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("user_factors", Tensor::matrix(nu, k, self.user_factors()))?
             .with("item_factors", Tensor::matrix(ni, k, self.item_factors()))?
@@ -35,14 +35,8 @@ impl BprModel {
 
     /// Rebuilds a model from a model file of kind `bpr`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        if file.header.kind != KIND {
-            return Err(ModelError::Data(format!(
-                "model file holds a `{}` model, not `{KIND}`",
-                file.header.kind
-            )));
-        }
-        let params: BprParams = serde_json::from_value(file.header.params.clone())
-            .map_err(|e| ModelError::Data(format!("model file parameters: {e}")))?;
+        check_kind(&file, KIND)?;
+        let params: BprParams = params_of(&file)?;
         let params = params.check()?;
         let (nu, ni, k) = (
             file.user_ids.len(),

@@ -10,7 +10,8 @@ use rustrec_io::{Header, ModelFile, Tensor};
 
 use super::hyperparams::EaseParams;
 use super::model::EaseModel;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
+use crate::model_file::{check_kind, params_of, params_value};
 use crate::profiles::UserProfiles;
 
 /// The `kind` written in EASE model files.
@@ -22,8 +23,7 @@ impl EaseModel {
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni) = (self.users.len(), self.items.len());
         let mut header = Header::new(KIND, nu, ni);
-        header.params = serde_json::to_value(self.params.params())
-            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        header.params = params_value(self.params.params())?;
         let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("b", Tensor::matrix(ni, ni, self.b.clone()))?;
         self.profiles.add_to(file)
@@ -31,14 +31,8 @@ impl EaseModel {
 
     /// Rebuilds a model from a model file of kind `ease`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        if file.header.kind != KIND {
-            return Err(ModelError::Data(format!(
-                "model file holds a `{}` model, not `{KIND}`",
-                file.header.kind
-            )));
-        }
-        let params: EaseParams = serde_json::from_value(file.header.params.clone())
-            .map_err(|e| ModelError::Data(format!("model file parameters: {e}")))?;
+        check_kind(&file, KIND)?;
+        let params: EaseParams = params_of(&file)?;
         let params = params.check()?;
         let (nu, ni) = (file.user_ids.len(), file.item_ids.len());
         let b = file.take::<f32>("b", &[ni, ni])?;

@@ -10,6 +10,7 @@ use super::search::{combine, search_weights};
 use crate::error::{ModelError, Result};
 use crate::fit::{Fit, FitContext};
 use crate::knn::{ContentFiles, ItemItemModel, ItemKnnCbfParams, ItemKnnParams, SimilarityMatrix};
+use crate::model_file::params_value;
 use crate::slim::SlimMseParams;
 
 /// The `kind` of hybrid models.
@@ -215,8 +216,7 @@ impl HybridValidParams {
         let parts = self.fit_components(train, content, ctx.seed, threads)?;
         let sim = combine(&parts, &weights);
         ctx.profile.update += started.elapsed().as_secs_f64();
-        let mut params = serde_json::to_value(p)
-            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        let mut params = params_value(p)?;
         params["learned_weights"] = serde_json::json!(weights);
         params["validation_ndcg"] = serde_json::json!(validation_ndcg);
         // A saved hybrid is reloaded as it is; the weights it found stay in `params`.

@@ -26,6 +26,7 @@ use super::similarity::{OwnedRows, Similarity, SimilarityParams, item_similarity
 use crate::engine::thread_pool;
 use crate::error::{ModelError, Result};
 use crate::fit::FitContext;
+use crate::model_file::params_value;
 
 /// The `kind` of ItemKNN-CBF models.
 pub const KIND: &str = "item-knn-cbf";
@@ -269,8 +270,7 @@ impl ItemKnnCbfValidParams {
             content_similarity(content, train.n_items(), &self.0.similarity_params())
         })?;
         ctx.profile.update += started.elapsed().as_secs_f64();
-        let params = serde_json::to_value(&self.0)
-            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        let params = params_value(&self.0)?;
         Ok(ItemItemModel::new(KIND, params, train, sim))
     }
 }

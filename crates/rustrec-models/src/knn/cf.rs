@@ -12,6 +12,7 @@ use super::similarity::{Similarity, SimilarityParams, SparseRows, item_similarit
 use crate::engine::thread_pool;
 use crate::error::{ModelError, Result};
 use crate::fit::{Fit, FitContext};
+use crate::model_file::params_value;
 
 /// The `kind` of ItemKNN-CF models.
 pub const KIND: &str = "item-knn";
@@ -108,8 +109,7 @@ impl Fit for ItemKnnValidParams {
         let pool = thread_pool(ctx.effective_threads())?;
         let sim = pool.install(|| cf_similarity(train, &self.0.similarity_params()));
         ctx.profile.update += started.elapsed().as_secs_f64();
-        let params = serde_json::to_value(&self.0)
-            .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+        let params = params_value(&self.0)?;
         Ok(ItemItemModel::new(KIND, params, train, sim))
     }
 }
