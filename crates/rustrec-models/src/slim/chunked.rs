@@ -271,6 +271,13 @@ impl ChunkedProfiles {
         }
     }
 
+    /// Asks the CPU to start loading where user `u`'s chunks are (their entry in the chunk
+    /// index), ahead of [`Self::prefetch`] for the same user. A hint only, as that one.
+    #[inline]
+    pub fn prefetch_range(&self, u: u32) {
+        prefetch_lines(&self.ptr[u as usize..u as usize + 2]);
+    }
+
     /// One step for user `u` on the column `col` ([`step_portable`]), with AVX2 vectors
     /// when `vector` (which must come from [`has_vector_step`]). Panics unless `col` has
     /// `n_items` entries.

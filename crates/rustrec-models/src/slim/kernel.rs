@@ -127,6 +127,11 @@ pub fn draw(rng: &mut Rng, lo: usize, hi: usize) -> usize {
 /// How many samples ahead [`run_group`] prefetches a profile's chunks.
 const AHEAD: usize = 2;
 
+/// How many samples ahead [`run_group`] prefetches where a profile's chunks are (its entry
+/// in the chunk index), so that the prefetch of the chunks `AHEAD` samples ahead does not
+/// itself wait on that load.
+const AHEAD_INDEX: usize = 8;
+
 /// Reusable buffers of one group (no allocation per sample, nor per epoch once warm).
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
@@ -201,20 +206,26 @@ pub fn run_group(
         let i = first + local;
         let mine = &ordered[offsets[local]..offsets[local + 1]];
         for (t, &k) in mine.iter().enumerate() {
-            if let (Some(c), Some(&ahead)) = (chunked, ordered.get(offsets[local] + t + AHEAD)) {
-                c.prefetch(data.users[ahead as usize]);
-            }
             let (u, r) = (data.users[k as usize], data.values[k as usize]);
-            let (items, values) = data.profile(u);
             let e = if let Some(c) = chunked {
+                let next = offsets[local] + t;
+                if let Some(&far) = ordered.get(next + AHEAD_INDEX) {
+                    c.prefetch_range(data.users[far as usize]);
+                }
+                if let Some(&ahead) = ordered.get(next + AHEAD) {
+                    c.prefetch(data.users[ahead as usize]);
+                }
                 c.step(col, u, r, up, vector)
-            } else if unchecked {
-                // SAFETY: `in_range` holds: every profile item is < n_items = col.len().
-                unsafe { step_plain_unchecked(col, items, values, r, up.lr) }
-            } else if plain {
-                step_plain(col, items, values, r, up.lr)
             } else {
-                step_general(col, items, values, r, up)
+                let (items, values) = data.profile(u);
+                if unchecked {
+                    // SAFETY: `in_range` holds: every profile item is < n_items = col.len().
+                    unsafe { step_plain_unchecked(col, items, values, r, up.lr) }
+                } else if plain {
+                    step_plain(col, items, values, r, up.lr)
+                } else {
+                    step_general(col, items, values, r, up)
+                }
             };
             if up.exclude_diagonal {
                 col[data.label[i] as usize] = 0.0;
