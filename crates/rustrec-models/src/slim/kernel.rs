@@ -28,6 +28,13 @@
 //! asks for the profile of the sample `AHEAD` (2) places later before each step, so those
 //! loads overlap the current step (ML-10M-shaped, 2 threads: 3.9 → 4.4 M samples/s in
 //! one back-to-back pair; distances 3 and 4 and 32 lines were no better within the noise).
+//! Finding those chunks is itself a random load (the user's entry in the chunk index), so
+//! that entry is prefetched `AHEAD_INDEX` (8) samples ahead, and the chunked path does not
+//! look up the CSR profile it does not use: 5.2–5.4 → 5.4–5.7 M samples/s in three
+//! back-to-back pairs. (Tried and dropped: keeping the decoded lanes of the first pass
+//! for the update pass, 4.6–4.7 M, the extra stores cost more than the decoding saved;
+//! decoding 4-bit codes with one AVX-512 VL two-table permute instead of a mask and a
+//! conversion, within the noise.)
 
 use rustrec_data::Interactions;
 
