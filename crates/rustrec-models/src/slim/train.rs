@@ -9,7 +9,8 @@ use super::hyperparams::{DEFAULT_GROUPS, SlimInit, SlimMseValidParams};
 use super::kernel::{Samples, Scratch, Update, item_of_positions, run_group};
 use super::relabel::RelabelledProfiles;
 use crate::engine::epochs::{self, EpochStats, Trainer};
-use crate::engine::{rng, thread_pool};
+use crate::engine::table::LANES;
+use crate::engine::{RowTable, rng, thread_pool};
 use crate::error::{ModelError, Result};
 use crate::fit::{Fit, FitContext};
 use crate::knn::{
@@ -27,8 +28,9 @@ pub struct SlimTrainer<'a> {
     params: SlimMseValidParams,
     train: &'a Interactions,
     item_of: Vec<u32>,
-    /// Row `i` = the column `S[·, i]`, with `S[j, i]` at `profiles.label()[j]`.
-    table: Vec<f32>,
+    /// Row `i` = the column `S[·, i]`, with `S[j, i]` at `profiles.label()[j]` (rows
+    /// padded and 64-byte aligned: see the kernel's docs).
+    table: RowTable,
     /// The profiles with items relabelled by popularity (the order inside a column).
     profiles: RelabelledProfiles,
     /// Group `g` holds items `bounds[g]..bounds[g + 1]`.
@@ -74,7 +76,8 @@ impl<'a> SlimTrainer<'a> {
                 "slim-mse: the training data is empty".into(),
             ));
         }
-        if n.checked_mul(n).is_none_or(|c| c > isize::MAX as usize / 4)
+        if n.checked_mul(n + LANES)
+            .is_none_or(|c| c > isize::MAX as usize / 4)
             || train.nnz() >= u32::MAX as usize
         {
             return Err(ModelError::Data(format!(
@@ -84,11 +87,15 @@ impl<'a> SlimTrainer<'a> {
         let pool = thread_pool(threads)?;
         let profiles = RelabelledProfiles::new(train);
         let label = profiles.label();
-        let mut table = vec![0.0f32; n * n];
+        let mut table = RowTable::zeros(n, n);
         // The zeroed allocation is lazy: write it now, in parallel, so that the operating
         // system's first-touch page faults (55 MB on ML-1M; costly in a virtual machine)
         // land in preparation rather than in the first epoch's samples/s.
-        pool.install(|| table.par_chunks_mut(1 << 16).for_each(|c| c.fill(0.0)));
+        pool.install(|| {
+            (table.as_mut_slice())
+                .par_chunks_mut(1 << 16)
+                .for_each(|c| c.fill(0.0))
+        });
         if p.init == SlimInit::Cosine {
             let sim = pool.install(|| {
                 cf_similarity(
@@ -103,7 +110,7 @@ impl<'a> SlimTrainer<'a> {
             });
             for (i, col) in sim.to_columns().iter().enumerate() {
                 for &(j, s) in col {
-                    table[i * n + label[j as usize] as usize] = s;
+                    table.row_mut(i)[label[j as usize] as usize] = s;
                 }
             }
         }
@@ -134,7 +141,7 @@ impl<'a> SlimTrainer<'a> {
         let mut out = vec![0.0; n * n];
         for i in 0..n {
             for j in 0..n {
-                out[j * n + i] = self.table[i * n + label[j] as usize];
+                out[j * n + i] = self.table.row(i)[label[j] as usize];
             }
         }
         out
@@ -186,11 +193,15 @@ impl Trainer for SlimTrainer<'_> {
         // Disjoint `&mut` rows per group.
         let mut parts: Vec<(usize, &mut [f32], &mut Scratch)> =
             Vec::with_capacity(self.bounds.len());
-        let mut rest: &mut [f32] = &mut self.table;
-        for (w, scratch) in self.bounds.windows(2).zip(self.scratch.iter_mut()) {
-            let (head, tail) = rest.split_at_mut((w[1] - w[0]) * n);
-            parts.push((w[0], head, scratch));
-            rest = tail;
+        let stride = self.table.stride();
+        let rows = self.table.split_rows(&self.bounds);
+        for ((w, scratch), rows) in self
+            .bounds
+            .windows(2)
+            .zip(self.scratch.iter_mut())
+            .zip(rows)
+        {
+            parts.push((w[0], rows, scratch));
         }
         let seed = self.seed;
         let groups: Vec<(usize, usize)> = self
@@ -206,7 +217,16 @@ impl Trainer for SlimTrainer<'_> {
                     let started = std::time::Instant::now();
                     let samples = groups[g].1 as u64;
                     let mut r = rng::stream(seed, &[STREAM, epoch as u64, g as u64]);
-                    let loss = run_group(rows, n, first, &data, samples, &mut r, &up, scratch);
+                    let loss = run_group(
+                        rows,
+                        (n, stride),
+                        first,
+                        &data,
+                        samples,
+                        &mut r,
+                        &up,
+                        scratch,
+                    );
                     (loss, samples, started.elapsed().as_secs_f64())
                 })
                 .collect()
@@ -232,7 +252,7 @@ impl Trainer for SlimTrainer<'_> {
             (0..n)
                 .into_par_iter()
                 .map(|i| {
-                    let row = &table[i * n..(i + 1) * n];
+                    let row = &table.row(i)[..n];
                     let mut col: Vec<(u32, f32)> = label
                         .iter()
                         .enumerate()
