@@ -1,7 +1,7 @@
 //! What every model's conversion to and from a [`ModelFile`] shares: the kind check and the
-//! hyperparameters kept as JSON in the header.
+//! hyperparameters kept as JSON in the header, and per-row flags.
 
-use rustrec_io::ModelFile;
+use rustrec_io::{ModelFile, Tensor};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -28,4 +28,44 @@ pub(crate) fn params_of<P: DeserializeOwned>(file: &ModelFile) -> Result<P> {
 pub(crate) fn params_value<P: Serialize + ?Sized>(params: &P) -> Result<serde_json::Value> {
     serde_json::to_value(params)
         .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))
+}
+
+/// A boolean per row as a `u32` tensor (1 = true), as model files store "row had training
+/// data" flags.
+pub(crate) fn flags_tensor(v: &[bool]) -> Tensor {
+    Tensor::vector(v.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>())
+}
+
+/// The `n` flags stored as [`flags_tensor`] under `name` in `file`.
+pub(crate) fn flags_of(file: &ModelFile, name: &str, n: usize) -> Result<Vec<bool>> {
+    Ok(file.u32(name, &[n])?.iter().map(|&v| v != 0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use rustrec_data::IdMap;
+    use rustrec_io::Header;
+
+    use super::*;
+
+    fn file(kind: &str) -> ModelFile {
+        let ids = |n: i64| IdMap::from_ints(0..n).unwrap();
+        ModelFile::new(Header::new(kind, 2, 3), ids(2), ids(3))
+    }
+
+    #[test]
+    fn the_kind_check_names_both_kinds() {
+        assert!(check_kind(&file("mf"), "mf").is_ok());
+        let e = check_kind(&file("bpr"), "mf").unwrap_err().to_string();
+        assert!(e.contains("`bpr`") && e.contains("`mf`"), "{e}");
+    }
+
+    #[test]
+    fn flags_round_trip() {
+        let flags = [true, false, true];
+        let f = file("mf").with("seen", flags_tensor(&flags)).unwrap();
+        assert_eq!(flags_of(&f, "seen", 3).unwrap(), flags);
+        assert!(flags_of(&f, "seen", 2).is_err());
+        assert!(flags_of(&f, "other", 3).is_err());
+    }
 }

@@ -29,10 +29,45 @@ pub(crate) fn non_negative(name: &'static str, v: f32) -> Result<()> {
     }
 }
 
-/// A boolean per row as a `u32` tensor (1 = true), as model files store "row had training
-/// data" flags.
-pub(crate) fn flags_tensor(v: &[bool]) -> rustrec_io::Tensor {
-    rustrec_io::Tensor::vector(v.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>())
+/// `v` must be an integer in `range` (message: "an integer in a..=b").
+pub(crate) fn integer_in(
+    name: &'static str,
+    v: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<()> {
+    if range.contains(&v) {
+        Ok(())
+    } else {
+        let (a, b) = range.into_inner();
+        Err(ModelError::invalid(
+            name,
+            v,
+            format!("an integer in {a}..={b}"),
+        ))
+    }
+}
+
+/// `v` must be at least 1.
+pub(crate) fn at_least_one(name: &'static str, v: usize) -> Result<()> {
+    if v >= 1 {
+        Ok(())
+    } else {
+        Err(ModelError::invalid(name, v, "at least 1"))
+    }
+}
+
+/// `[lo, hi]` must be a range `lo < hi` of finite numbers; `shown` is how the error quotes
+/// the value.
+pub(crate) fn finite_range(name: &'static str, shown: String, lo: f32, hi: f32) -> Result<()> {
+    if lo.is_finite() && hi.is_finite() && lo < hi {
+        Ok(())
+    } else {
+        Err(ModelError::invalid(
+            name,
+            shown,
+            "a range lo < hi of finite numbers",
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -52,9 +87,23 @@ mod tests {
                 .to_string()
                 .contains("reg = -1")
         );
-        assert_eq!(
-            flags_tensor(&[true, false]).data::<u32>(),
-            Some(&[1u32, 0][..])
-        );
+        assert!(integer_in("factors", 1024, 1..=1024).is_ok());
+        let e = integer_in("factors", 0, 1..=1024).unwrap_err().to_string();
+        assert!(e.contains("factors = 0") && e.contains("1..=1024"), "{e}");
+        assert!(at_least_one("epochs", 1).is_ok());
+        let e = at_least_one("epochs", 0).unwrap_err().to_string();
+        assert!(e.contains("epochs = 0") && e.contains("at least 1"), "{e}");
+        assert!(finite_range("clip", "[1, 5]".into(), 1.0, 5.0).is_ok());
+        for (lo, hi) in [
+            (5.0, 1.0),
+            (1.0, 1.0),
+            (f32::NEG_INFINITY, 1.0),
+            (1.0, f32::NAN),
+        ] {
+            let e = finite_range("clip", format!("[{lo}, {hi}]"), lo, hi)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&format!("clip = [{lo}, {hi}]")), "{e}");
+        }
     }
 }

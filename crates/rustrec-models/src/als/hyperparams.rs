@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
-use crate::params::{non_negative, positive, setter};
+use crate::params::{at_least_one, integer_in, non_negative, positive, setter};
 
 /// How each row's least-squares problem is solved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,20 +116,8 @@ impl AlsParams {
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<AlsValidParams> {
         let p = self;
-        if !(1..=1024).contains(&p.factors) {
-            return Err(ModelError::invalid(
-                "factors",
-                p.factors,
-                "an integer in 1..=1024",
-            ));
-        }
-        if p.iterations == 0 {
-            return Err(ModelError::invalid(
-                "iterations",
-                p.iterations,
-                "at least 1",
-            ));
-        }
+        integer_in("factors", p.factors, 1..=1024)?;
+        at_least_one("iterations", p.iterations)?;
         non_negative("reg", p.reg)?;
         non_negative("alpha", p.alpha)?;
         positive("init_std", p.init_std)?;

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Optimizer, Schedule};
-use crate::error::{ModelError, Result};
-use crate::params::setter;
+use crate::error::Result;
+use crate::params::{at_least_one, integer_in, non_negative, positive, setter};
 
 /// Asymmetric SVD (Koren 2008): `r̂_u = (|I(u)|^(−½) Σ_{j∈I(u)} r_uj V₁[j]) · V₂ᵀ`, trained on
 /// batches of user profiles by minimising the mean squared error on the observed items and
@@ -109,43 +109,13 @@ impl AsySvdParams {
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<AsySvdValidParams> {
         let p = self;
-        if !(1..=1024).contains(&p.factors) {
-            return Err(ModelError::invalid(
-                "factors",
-                p.factors,
-                "an integer in 1..=1024",
-            ));
-        }
-        if p.epochs == 0 {
-            return Err(ModelError::invalid("epochs", p.epochs, "at least 1"));
-        }
-        if !(p.lr > 0.0 && p.lr.is_finite()) {
-            return Err(ModelError::invalid("lr", p.lr, "a finite number > 0"));
-        }
-        if !(p.reg >= 0.0 && p.reg.is_finite()) {
-            return Err(ModelError::invalid("reg", p.reg, "a finite number ≥ 0"));
-        }
-        if p.batch_size == 0 {
-            return Err(ModelError::invalid(
-                "batch_size",
-                p.batch_size,
-                "at least 1",
-            ));
-        }
-        if p.negatives > 1000 {
-            return Err(ModelError::invalid(
-                "negatives",
-                p.negatives,
-                "an integer in 0..=1000",
-            ));
-        }
-        if !(p.init_std > 0.0 && p.init_std.is_finite()) {
-            return Err(ModelError::invalid(
-                "init_std",
-                p.init_std,
-                "a finite number > 0",
-            ));
-        }
+        integer_in("factors", p.factors, 1..=1024)?;
+        at_least_one("epochs", p.epochs)?;
+        positive("lr", p.lr)?;
+        non_negative("reg", p.reg)?;
+        at_least_one("batch_size", p.batch_size)?;
+        integer_in("negatives", p.negatives, 0..=1000)?;
+        positive("init_std", p.init_std)?;
         p.optimizer.check()?;
         p.schedule.check()?;
         Ok(AsySvdValidParams(p.clone()))

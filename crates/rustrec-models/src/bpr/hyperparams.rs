@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
 use crate::mf::Init;
-use crate::params::{non_negative, positive, setter};
+use crate::params::{at_least_one, integer_in, non_negative, positive, setter};
 
 /// The pairwise loss a positive `(u, i)` and a negative `j` are trained with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,16 +181,8 @@ impl BprParams {
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<BprValidParams> {
         let p = self;
-        if !(1..=1024).contains(&p.factors) {
-            return Err(ModelError::invalid(
-                "factors",
-                p.factors,
-                "an integer in 1..=1024",
-            ));
-        }
-        if p.epochs == 0 {
-            return Err(ModelError::invalid("epochs", p.epochs, "at least 1"));
-        }
+        integer_in("factors", p.factors, 1..=1024)?;
+        at_least_one("epochs", p.epochs)?;
         positive("lr", p.lr)?;
         non_negative("reg", p.reg)?;
         if let Some(rb) = p.reg_bias {
@@ -203,21 +195,12 @@ impl BprParams {
                 "in [0, 2]",
             ));
         }
-        if !(1..=10_000).contains(&p.max_tries) {
-            return Err(ModelError::invalid(
-                "max_tries",
-                p.max_tries,
-                "an integer in 1..=10000",
-            ));
-        }
+        integer_in("max_tries", p.max_tries, 1..=10_000)?;
         positive("margin", p.margin)?;
         non_negative("initial_accumulator", p.initial_accumulator)?;
-        match p.init {
-            Init::Normal { std } | Init::TruncatedNormal { std } => positive("init.std", std)?,
-            Init::Uniform { scale } => positive("init.scale", scale)?,
-        }
-        if p.bins == Some(0) {
-            return Err(ModelError::invalid("bins", 0, "at least 1"));
+        p.init.check()?;
+        if let Some(bins) = p.bins {
+            at_least_one("bins", bins)?;
         }
         p.optimizer.check()?;
         p.schedule.check()?;

@@ -14,8 +14,7 @@ use crate::error::Result;
 /// The `kind` written in BPR/WARP model files.
 pub const KIND: &str = "bpr";
 
-use crate::model_file::{check_kind, params_of, params_value};
-use crate::params::flags_tensor as flags;
+use crate::model_file::{check_kind, flags_of, flags_tensor as flags, params_of, params_value};
 
 impl BprModel {
     /// The model as a model file (header `params`, tensors, id maps); the caller fills in
@@ -46,16 +45,8 @@ impl BprModel {
         let user_factors = file.take::<f32>("user_factors", &[nu, k])?;
         let item_factors = file.take::<f32>("item_factors", &[ni, k])?;
         let item_bias = file.take::<f32>("item_bias", &[ni])?;
-        let user_seen = file
-            .u32("user_seen", &[nu])?
-            .iter()
-            .map(|&v| v != 0)
-            .collect();
-        let item_seen = file
-            .u32("item_seen", &[ni])?
-            .iter()
-            .map(|&v| v != 0)
-            .collect();
+        let user_seen = flags_of(&file, "user_seen", nu)?;
+        let item_seen = flags_of(&file, "item_seen", ni)?;
         Ok(BprModel {
             users: std::sync::Arc::new(file.user_ids),
             items: std::sync::Arc::new(file.item_ids),

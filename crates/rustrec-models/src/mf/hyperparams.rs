@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
-use crate::params::{non_negative, positive, setter};
+use crate::params::{at_least_one, finite_range, integer_in, non_negative, positive, setter};
 
 /// How factor vectors are initialised (biases start at zero).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +26,16 @@ pub enum Init {
         /// Half-width.
         scale: f32,
     },
+}
+
+impl Init {
+    /// Checks the spread: `std` or `scale` finite and > 0 (named `init.std`, `init.scale`).
+    pub fn check(&self) -> Result<()> {
+        match *self {
+            Init::Normal { std } | Init::TruncatedNormal { std } => positive("init.std", std),
+            Init::Uniform { scale } => positive("init.scale", scale),
+        }
+    }
 }
 
 /// How the raw score `z = μ + b_u + b_i + p_u·q_i` becomes a prediction.
@@ -276,16 +286,8 @@ impl MfParams {
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<MfValidParams> {
         let p = self;
-        if !(1..=1024).contains(&p.factors) {
-            return Err(ModelError::invalid(
-                "factors",
-                p.factors,
-                "an integer in 1..=1024",
-            ));
-        }
-        if p.epochs == 0 {
-            return Err(ModelError::invalid("epochs", p.epochs, "at least 1"));
-        }
+        integer_in("factors", p.factors, 1..=1024)?;
+        at_least_one("epochs", p.epochs)?;
         positive("lr", p.lr)?;
         non_negative("reg", p.reg)?;
         if let Some(rb) = p.reg_bias {
@@ -301,26 +303,11 @@ impl MfParams {
                 "in [0, 1)",
             ));
         }
-        if let Output::Sigmoid { lo, hi } = p.output
-            && !(lo.is_finite() && hi.is_finite() && lo < hi)
-        {
-            return Err(ModelError::invalid(
-                "output",
-                format!("sigmoid({lo}, {hi})"),
-                "a range lo < hi of finite numbers",
-            ));
+        if let Output::Sigmoid { lo, hi } = p.output {
+            finite_range("output", format!("sigmoid({lo}, {hi})"), lo, hi)?;
         }
-        match p.init {
-            Init::Normal { std } | Init::TruncatedNormal { std } => positive("init.std", std)?,
-            Init::Uniform { scale } => positive("init.scale", scale)?,
-        }
-        if p.batch_size == 0 {
-            return Err(ModelError::invalid(
-                "batch_size",
-                p.batch_size,
-                "at least 1",
-            ));
-        }
+        p.init.check()?;
+        at_least_one("batch_size", p.batch_size)?;
         if !(0.0..=2.0).contains(&p.reg_exponent) {
             return Err(ModelError::invalid(
                 "reg_exponent",
@@ -328,14 +315,8 @@ impl MfParams {
                 "a number in [0, 2]",
             ));
         }
-        if let Some([lo, hi]) = p.clip
-            && !(lo.is_finite() && hi.is_finite() && lo < hi)
-        {
-            return Err(ModelError::invalid(
-                "clip",
-                format!("[{lo}, {hi}]"),
-                "a range lo < hi of finite numbers",
-            ));
+        if let Some([lo, hi]) = p.clip {
+            finite_range("clip", format!("[{lo}, {hi}]"), lo, hi)?;
         }
         if p.average_last > p.epochs {
             return Err(ModelError::invalid(
@@ -344,15 +325,9 @@ impl MfParams {
                 format!("at most epochs = {}", p.epochs),
             ));
         }
-        if !(1..=MAX_MEMBERS).contains(&p.members) {
-            return Err(ModelError::invalid(
-                "members",
-                p.members,
-                format!("an integer in 1..={MAX_MEMBERS}"),
-            ));
-        }
-        if p.bins == Some(0) {
-            return Err(ModelError::invalid("bins", 0, "at least 1"));
+        integer_in("members", p.members, 1..=MAX_MEMBERS)?;
+        if let Some(bins) = p.bins {
+            at_least_one("bins", bins)?;
         }
         p.optimizer.check()?;
         p.schedule.check()?;

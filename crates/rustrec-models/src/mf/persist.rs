@@ -16,8 +16,7 @@ use crate::error::Result;
 /// The `kind` written in MF model files.
 pub const KIND: &str = "mf";
 
-use crate::model_file::{check_kind, params_of, params_value};
-use crate::params::flags_tensor as flags;
+use crate::model_file::{check_kind, flags_of, flags_tensor as flags, params_of, params_value};
 
 impl MfModel {
     /// The model as a model file (header `params`, tensors, id maps); the caller fills in
@@ -56,16 +55,8 @@ impl MfModel {
             .first()
             .copied()
             .unwrap_or(0.0);
-        let user_seen = file
-            .u32("user_seen", &[nu])?
-            .iter()
-            .map(|&v| v != 0)
-            .collect();
-        let item_seen = file
-            .u32("item_seen", &[ni])?
-            .iter()
-            .map(|&v| v != 0)
-            .collect();
+        let user_seen = flags_of(&file, "user_seen", nu)?;
+        let item_seen = flags_of(&file, "item_seen", ni)?;
         Ok(MfModel {
             users: std::sync::Arc::new(file.user_ids),
             items: std::sync::Arc::new(file.item_ids),
