@@ -10,6 +10,7 @@
 pub mod als;
 pub mod asysvd;
 pub mod baseline;
+pub mod bpmf;
 pub mod bpr;
 pub mod ease;
 pub mod engine;

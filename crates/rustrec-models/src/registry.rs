@@ -11,6 +11,7 @@ use rustrec_data::content::ItemContent;
 use crate::als::{AlsModel, AlsParams};
 use crate::asysvd::{AsySvdModel, AsySvdParams};
 use crate::baseline::{RandomModel, RandomParams, TopPopModel, TopPopParams};
+use crate::bpmf::BpmfParams;
 use crate::bpr::{BprModel, BprParams};
 use crate::ease::{EaseModel, EaseParams};
 use crate::error::{ModelError, Result};
@@ -27,6 +28,8 @@ use crate::slim::SlimMseParams;
 pub enum ModelSpec {
     /// Biased matrix factorization for ratings.
     Mf(MfParams),
+    /// Bayesian MF sampled by Gibbs sampling (its model is an MF model).
+    Bpmf(BpmfParams),
     /// SLIM with the squared error, trained by SGD (the course notebook).
     SlimMse(SlimMseParams),
     /// ItemKNN collaborative filtering.
@@ -87,6 +90,7 @@ impl ModelSpec {
     pub fn kind(&self) -> &'static str {
         match self {
             ModelSpec::Mf(_) => "mf",
+            ModelSpec::Bpmf(_) => "bpmf",
             ModelSpec::Ease(_) => crate::ease::KIND,
             ModelSpec::AsySvd(_) => crate::asysvd::KIND,
             ModelSpec::Als(_) => "als",
@@ -104,7 +108,7 @@ impl ModelSpec {
     /// What the model is for.
     pub fn task(&self) -> Task {
         match self {
-            ModelSpec::Mf(_) | ModelSpec::Als(_) => Task::Rating,
+            ModelSpec::Mf(_) | ModelSpec::Bpmf(_) | ModelSpec::Als(_) => Task::Rating,
             _ => Task::Ranking,
         }
     }
@@ -113,6 +117,7 @@ impl ModelSpec {
     pub fn epochs(&self) -> Option<usize> {
         match self {
             ModelSpec::Mf(p) => Some(p.epochs),
+            ModelSpec::Bpmf(p) => Some(p.iterations),
             ModelSpec::Ease(_) => None,
             ModelSpec::AsySvd(p) => Some(p.epochs),
             ModelSpec::Als(p) | ModelSpec::Ials(p) => Some(p.iterations),
@@ -127,6 +132,8 @@ impl ModelSpec {
     pub fn with_epochs(&self, epochs: usize) -> Self {
         match self {
             ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
+            // At least one sweep past the burn-in, so that the refit keeps a sample.
+            ModelSpec::Bpmf(p) => ModelSpec::Bpmf(p.clone().iterations(epochs.max(p.burn_in + 1))),
             ModelSpec::Ease(p) => ModelSpec::Ease(p.clone()),
             ModelSpec::AsySvd(p) => ModelSpec::AsySvd(p.clone().epochs(epochs)),
             ModelSpec::Als(p) => ModelSpec::Als(p.clone().iterations(epochs)),
@@ -142,6 +149,7 @@ impl ModelSpec {
     pub fn check(&self) -> Result<()> {
         match self {
             ModelSpec::Mf(p) => p.check().map(|_| ()),
+            ModelSpec::Bpmf(p) => p.check().map(|_| ()),
             ModelSpec::Ease(p) => p.check().map(|_| ()),
             ModelSpec::AsySvd(p) => p.check().map(|_| ()),
             ModelSpec::Als(_) | ModelSpec::Ials(_) => {
@@ -209,6 +217,7 @@ impl ModelSpec {
         }
         Ok(match self {
             ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
+            ModelSpec::Bpmf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
             ModelSpec::Ease(p) => TrainedModel::Ease(p.check()?.fit(train, ctx)?),
             ModelSpec::AsySvd(p) => TrainedModel::AsySvd(p.check()?.fit(train, ctx)?),
             ModelSpec::Als(_) | ModelSpec::Ials(_) => TrainedModel::Als(

@@ -4,7 +4,7 @@
 //! (`members`) train several factorizations and merge them exactly into one model
 //! (`ensemble`).
 
-mod ensemble;
+pub(crate) mod ensemble;
 mod hyperparams;
 pub mod kernel;
 mod model;
