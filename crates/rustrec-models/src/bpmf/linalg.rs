@@ -3,6 +3,7 @@
 
 /// Replaces the lower triangle of `a` (`k × k`, symmetric) by its Cholesky factor `L`
 /// (`a = L Lᵀ`) and zeroes the upper triangle. `false` if `a` is not positive definite.
+#[inline(always)]
 pub fn cholesky(a: &mut [f64], k: usize) -> bool {
     assert_eq!(a.len(), k * k, "a k × k matrix");
     for j in 0..k {
@@ -14,8 +15,9 @@ pub fn cholesky(a: &mut [f64], k: usize) -> bool {
         }
         let d = d.sqrt();
         row_j[j] = d;
+        let inv = 1.0 / d;
         for row_i in rest.chunks_exact_mut(k) {
-            row_i[j] = (row_i[j] - dot(&row_i[..j], &row_j[..j])) / d;
+            row_i[j] = (row_i[j] - dot(&row_i[..j], &row_j[..j])) * inv;
         }
         let row_j = &mut a[j * k..(j + 1) * k];
         row_j[j + 1..].fill(0.0);
@@ -25,6 +27,7 @@ pub fn cholesky(a: &mut [f64], k: usize) -> bool {
 
 /// `Σ a_p b_p`, in four interleaved partial sums (independent chains the CPU overlaps,
 /// and that the compiler may pack into vectors).
+#[inline(always)]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a4, a_rest) = a[..n].as_chunks::<4>();
@@ -40,6 +43,7 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Solves `L y = x` in place (`l` lower triangular with a non-zero diagonal).
+#[inline(always)]
 pub fn solve_lower(l: &[f64], k: usize, x: &mut [f64]) {
     for i in 0..k {
         let row = &l[i * k..(i + 1) * k];
@@ -48,13 +52,17 @@ pub fn solve_lower(l: &[f64], k: usize, x: &mut [f64]) {
 }
 
 /// Solves `Lᵀ y = x` in place (`l` lower triangular with a non-zero diagonal).
+#[inline(always)]
 pub fn solve_lower_transposed(l: &[f64], k: usize, x: &mut [f64]) {
+    // Column-oriented: once y_i is known, take L_ip · y_i off every x_p with p < i (row i
+    // of L, contiguous) — no dependent chain of subtractions, no strided reads.
     for i in (0..k).rev() {
-        let mut s = x[i];
-        for p in i + 1..k {
-            s -= l[p * k + i] * x[p];
+        let row = &l[i * k..i * k + i + 1];
+        x[i] /= row[i];
+        let yi = x[i];
+        for (xp, &lv) in x[..i].iter_mut().zip(&row[..i]) {
+            *xp -= lv * yi;
         }
-        x[i] = s / l[i * k + i];
     }
 }
 
