@@ -36,6 +36,20 @@ pub(crate) fn flags_tensor(v: &[bool]) -> Tensor {
     Tensor::vector(v.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>())
 }
 
+/// Which users and which items have training interactions in `train` (the flags MF-type
+/// models keep to tell known rows from cold ones).
+pub(crate) fn seen_flags(train: &rustrec_data::Interactions) -> (Vec<bool>, Vec<bool>) {
+    use rustrec_data::{ItemIdx, UserIdx};
+    (
+        (0..train.n_users())
+            .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
+            .collect(),
+        (0..train.n_items())
+            .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
+            .collect(),
+    )
+}
+
 /// The `n` flags stored as [`flags_tensor`] under `name` in `file`.
 pub(crate) fn flags_of(file: &ModelFile, name: &str, n: usize) -> Result<Vec<bool>> {
     Ok(file.u32(name, &[n])?.iter().map(|&v| v != 0).collect())

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rand::Rng as _;
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rayon::prelude::*;
-use rustrec_data::{Interactions, ItemIdx, UserIdx};
+use rustrec_data::Interactions;
 
 use super::hyperparams::BpmfValidParams;
 use super::linalg::{cholesky, dot, inverse_spd, solve_lower, solve_lower_transposed};
@@ -16,6 +16,7 @@ use crate::error::{ModelError, Result};
 use crate::fit::{Fit, FitContext};
 use crate::mf::ensemble::{Member, merge};
 use crate::mf::{MfModel, MfParams};
+use crate::model_file::seen_flags;
 
 /// Purpose coordinate of the sampler's random streams.
 const STREAM: u64 = 0x6270_6d66;
@@ -206,6 +207,7 @@ impl Trainer for BpmfSampler<'_> {
             .clip(self.params.0.clip)
             .check()
             .expect("BPMF's checked parameters give valid MF parameters");
+        let (user_seen, item_seen) = seen_flags(t);
         MfModel {
             users: Arc::clone(t.user_ids()),
             items: Arc::clone(t.item_ids()),
@@ -215,12 +217,8 @@ impl Trainer for BpmfSampler<'_> {
             item_bias: bi,
             global_mean: self.mean as f32,
             params,
-            user_seen: (0..t.n_users())
-                .map(|u| t.user_degree(UserIdx(u as u32)) > 0)
-                .collect(),
-            item_seen: (0..t.n_items())
-                .map(|i| t.item_degree(ItemIdx(i as u32)) > 0)
-                .collect(),
+            user_seen,
+            item_seen,
         }
     }
 }
@@ -524,6 +522,8 @@ fn diverged(what: &str) -> ModelError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustrec_data::{ItemIdx, UserIdx};
+
     use crate::bpmf::BpmfParams;
     use crate::recommender::Recommender;
 

@@ -24,6 +24,7 @@ use crate::engine::table::RowTable;
 use crate::error::Result;
 use crate::fit::{Fit, FitContext};
 use crate::mf::train::{init_table, split_by};
+use crate::model_file::seen_flags;
 
 impl Fit for BprValidParams {
     type Model = BprModel;
@@ -238,6 +239,7 @@ impl Trainer for BprTrainer<'_> {
     fn snapshot(&self) -> BprModel {
         let g = &self.grid;
         let train = self.train;
+        let (user_seen, item_seen) = seen_flags(train);
         BprModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
@@ -245,12 +247,8 @@ impl Trainer for BprTrainer<'_> {
             item_factors: self.q.gather(&g.item_pos),
             item_bias: g.item_pos.iter().map(|&p| self.bi[p as usize]).collect(),
             params: self.params.clone(),
-            user_seen: (0..train.n_users())
-                .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
-                .collect(),
-            item_seen: (0..train.n_items())
-                .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
-                .collect(),
+            user_seen,
+            item_seen,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::engine::rng;
 use crate::engine::table::RowTable;
 use crate::error::Result;
 use crate::fit::{Fit, FitContext};
+use crate::model_file::seen_flags;
 
 impl Fit for MfValidParams {
     type Model = MfModel;
@@ -517,6 +518,7 @@ impl MfTrainer<'_> {
         params: &MfValidParams,
     ) -> MfModel {
         let train = self.train;
+        let (user_seen, item_seen) = seen_flags(train);
         MfModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
@@ -526,12 +528,8 @@ impl MfTrainer<'_> {
             item_bias,
             global_mean: self.mu,
             params: params.clone(),
-            user_seen: (0..train.n_users())
-                .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
-                .collect(),
-            item_seen: (0..train.n_items())
-                .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
-                .collect(),
+            user_seen,
+            item_seen,
         }
     }
 }
