@@ -31,6 +31,8 @@ case "$what" in
 esac
 "$bin" split "$ratings" --test-fraction 0.2 --seed 42 \
   --train-out "$WORK/train.tsv" --test-out "$WORK/test.tsv" -q
+# Flush the files just written: their write-back otherwise competes with the first timed run.
+sync
 
 echo "== rustrec (2 threads)"
 "$bin" fit --config "$root/examples/ml1m-slim-mse.toml" --train "$WORK/train.tsv" \
