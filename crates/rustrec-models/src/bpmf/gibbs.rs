@@ -133,32 +133,33 @@ impl Trainer for BpmfSampler<'_> {
             move |row: usize| rng::stream(seed, &[STREAM, epoch as u64, side, row as u64])
         };
         let mut r = rng::stream(self.seed, &[STREAM, epoch as u64, 2]);
-        let (mu, lambda) = sample_hyper(&self.users, prior, &mut r)?;
         let by_user = Ratings {
             ptr: t.user_ptr(),
             other: t.item_indices(),
             values: t.values(),
         };
-        sample_rows(
-            &mut self.users,
-            &self.items,
-            &by_user,
-            (&mu, &lambda),
-            (alpha, self.mean),
-            rows(USERS),
-        )?;
-        let (mu, lambda) = sample_hyper(&self.items, prior, &mut r)?;
         let by_item = Ratings {
             ptr: t.item_ptr(),
             other: t.user_indices(),
             values: t.col_values(),
         };
-        sample_rows(
+        let noise = (alpha, self.mean);
+        sample_side(
+            &mut self.users,
+            &self.items,
+            &by_user,
+            prior,
+            noise,
+            &mut r,
+            rows(USERS),
+        )?;
+        sample_side(
             &mut self.items,
             &self.users,
             &by_item,
-            (&mu, &lambda),
-            (alpha, self.mean),
+            prior,
+            noise,
+            &mut r,
             rows(ITEMS),
         )?;
         if self.params.keeps(epoch) {
@@ -320,6 +321,21 @@ fn sample_hyper(x: &[f64], prior: Prior, r: &mut Rng) -> Result<(Vec<f64>, Vec<f
         .map(|(&m, &d)| nf * m / beta_n + d)
         .collect();
     Ok((mu, lambda))
+}
+
+/// One half-sweep: the side's hyperparameters from `hyper_rng` ([`sample_hyper`]), then
+/// every row of `x` given the other side `y` ([`sample_rows`]).
+fn sample_side(
+    x: &mut [f64],
+    y: &[f64],
+    ratings: &Ratings<'_>,
+    prior: Prior,
+    noise: (f64, f64),
+    hyper_rng: &mut Rng,
+    row_rng: impl Fn(usize) -> Rng + Sync,
+) -> Result<()> {
+    let (mu, lambda) = sample_hyper(x, prior, hyper_rng)?;
+    sample_rows(x, y, ratings, (&mu, &lambda), noise, row_rng)
 }
 
 /// Draws every row of `x` from its Gaussian conditional given the other side `y`, the
