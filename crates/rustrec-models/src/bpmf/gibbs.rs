@@ -355,28 +355,36 @@ fn sample_rows(
         .map(|i| dot(&lambda[i * k..(i + 1) * k], mu))
         .collect();
     let (y32, stride) = padded_f32(y, k);
-    x.par_chunks_mut(k).enumerate().try_for_each(|(row, out)| {
-        let entries = ratings.ptr[row]..ratings.ptr[row + 1];
-        let others = &ratings.other[entries.clone()];
-        let gram = gram_lower(&y32, (k, stride), others);
-        let mut prec = lambda.to_vec();
-        for a in 0..k {
-            for c in 0..=a {
-                let v = prec[a * k + c] + alpha * f64::from(gram[a * stride + c]);
-                prec[a * k + c] = v;
-                prec[c * k + a] = v;
+    // Buffers reused across the rows a worker draws: the Gram triangle, P and b.
+    let buffers = || {
+        (
+            vec![0.0f32; k * stride],
+            vec![0.0f64; k * k],
+            vec![0.0f64; k],
+        )
+    };
+    x.par_chunks_mut(k)
+        .enumerate()
+        .try_for_each_init(buffers, |(gram, prec, b), (row, out)| {
+            let entries = ratings.ptr[row]..ratings.ptr[row + 1];
+            let others = &ratings.other[entries.clone()];
+            gram_lower(&y32, (k, stride), others, gram);
+            prec.copy_from_slice(lambda);
+            for a in 0..k {
+                for c in 0..=a {
+                    let v = prec[a * k + c] + alpha * f64::from(gram[a * stride + c]);
+                    prec[a * k + c] = v;
+                    prec[c * k + a] = v;
+                }
             }
-        }
-        let mut b = lambda_mu.clone();
-        for (&j, &r) in others.iter().zip(&ratings.values[entries]) {
-            let t = alpha * (f64::from(r) - mean);
-            let yj = &y[j as usize * k..(j as usize + 1) * k];
-            b.iter_mut().zip(yj).for_each(|(bv, &v)| *bv += t * v);
-        }
-        let draw = conditional_draw(&mut prec, &mut b, k, &mut row_rng(row))?;
-        out.copy_from_slice(&draw);
-        Ok(())
-    })
+            b.copy_from_slice(&lambda_mu);
+            for (&j, &r) in others.iter().zip(&ratings.values[entries]) {
+                let t = alpha * (f64::from(r) - mean);
+                let yj = &y[j as usize * k..(j as usize + 1) * k];
+                b.iter_mut().zip(yj).for_each(|(bv, &v)| *bv += t * v);
+            }
+            conditional_draw(prec, b, &mut row_rng(row), out)
+        })
 }
 
 /// Lanes of the [`gram_lower`] vectors.
@@ -398,16 +406,21 @@ fn padded_f32(y: &[f64], k: usize) -> (Vec<f32>, usize) {
 /// `(a, c)` for `c ≤ a` (the rest of each row is scratch). In `f32`, whole 8-lane blocks
 /// (row `a` up to the block holding the diagonal), four rows of `y` per pass (one load
 /// and store of the triangle per four terms).
-fn gram_lower(y: &[f32], shape: (usize, usize), rows: &[u32]) -> Vec<f32> {
+fn gram_lower(y: &[f32], shape: (usize, usize), rows: &[u32], g: &mut [f32]) {
     let (k, stride) = shape;
     assert!(stride >= k && stride.is_multiple_of(LANES) && y.len().is_multiple_of(stride));
     assert!(rows.iter().all(|&j| (j as usize + 1) * stride <= y.len()));
-    let mut g = vec![0.0f32; k * stride];
+    assert_eq!(
+        g.len(),
+        k * stride,
+        "the triangle is k rows of stride floats"
+    );
+    g.fill(0.0);
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has AVX2 and FMA; the asserts above are the other requirements.
-        unsafe { gram_lower_avx2(&mut g, y, shape, rows) };
-        return g;
+        unsafe { gram_lower_avx2(g, y, shape, rows) };
+        return;
     }
     let vector = |j: u32| &y[j as usize * stride..(j as usize + 1) * stride];
     for &j in rows {
@@ -420,7 +433,6 @@ fn gram_lower(y: &[f32], shape: (usize, usize), rows: &[u32]) -> Vec<f32> {
             }
         }
     }
-    g
 }
 
 /// [`gram_lower`] with AVX2 vectors: four rows of `y` per pass over the triangle.
@@ -475,20 +487,20 @@ unsafe fn gram_lower_avx2(g: &mut [f32], y: &[f32], (k, stride): (usize, usize),
     }
 }
 
-/// A draw from `N(P⁻¹ b, P⁻¹)`: `P = L Lᵀ`, mean by two triangular solves, plus `L⁻ᵀ z`.
-/// `prec` and `b` are overwritten.
+/// A draw from `N(P⁻¹ b, P⁻¹)` into `out` (`k = out.len()` long): `P = L Lᵀ`, mean by
+/// two triangular solves, plus `L⁻ᵀ z`. `prec` and `b` are overwritten.
 pub(crate) fn conditional_draw(
     prec: &mut [f64],
     b: &mut [f64],
-    k: usize,
     r: &mut Rng,
-) -> Result<Vec<f64>> {
+    out: &mut [f64],
+) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has AVX2 and FMA, the only requirement.
-        return unsafe { conditional_draw_avx2(prec, b, k, r) };
+        return unsafe { conditional_draw_avx2(prec, b, r, out) };
     }
-    conditional_draw_body(prec, b, k, r)
+    conditional_draw_body(prec, b, r, out)
 }
 
 /// [`conditional_draw`] compiled for AVX2 and FMA (the factorisation and solves, inlined,
@@ -501,10 +513,10 @@ pub(crate) fn conditional_draw(
 unsafe fn conditional_draw_avx2(
     prec: &mut [f64],
     b: &mut [f64],
-    k: usize,
     r: &mut Rng,
-) -> Result<Vec<f64>> {
-    conditional_draw_body(prec, b, k, r)
+    out: &mut [f64],
+) -> Result<()> {
+    conditional_draw_body(prec, b, r, out)
 }
 
 /// The body of [`conditional_draw`], inlined into each instruction-set version.
@@ -512,21 +524,22 @@ unsafe fn conditional_draw_avx2(
 fn conditional_draw_body(
     prec: &mut [f64],
     b: &mut [f64],
-    k: usize,
     r: &mut Rng,
-) -> Result<Vec<f64>> {
+    out: &mut [f64],
+) -> Result<()> {
+    let k = out.len();
     if !cholesky(prec, k) {
         return Err(diverged(
             "a row's posterior precision is not positive definite",
         ));
     }
     solve_lower(prec, k, b);
-    let mut z = normals(r, k);
     // L⁻ᵀ (L⁻¹ b + z) = P⁻¹ b + L⁻ᵀ z.
-    b.iter_mut().zip(&z).for_each(|(v, &d)| *v += d);
-    z.copy_from_slice(b);
-    solve_lower_transposed(prec, k, &mut z);
-    Ok(z)
+    for (o, &v) in out.iter_mut().zip(b.iter()) {
+        *o = v + r.sample::<f64, _>(StandardNormal);
+    }
+    solve_lower_transposed(prec, k, out);
+    Ok(())
 }
 
 fn diverged(what: &str) -> ModelError {
@@ -569,7 +582,9 @@ mod tests {
         let draws: Vec<Vec<f64>> = (0..40_000)
             .map(|_| {
                 let (mut p, mut b) = (vec![4.0, 1.0, 1.0, 3.0], vec![1.0, 2.0]);
-                conditional_draw(&mut p, &mut b, 2, &mut r).unwrap()
+                let mut out = vec![0.0; 2];
+                conditional_draw(&mut p, &mut b, &mut r, &mut out).unwrap();
+                out
             })
             .collect();
         let (m, c) = moments(&draws);
@@ -622,7 +637,9 @@ mod tests {
         assert_eq!(stride, 16);
         // Rows with repeats, a number not a multiple of four.
         let rows = [0u32, 3, 6, 1, 3, 2, 5];
-        let g = gram_lower(&y, (k, stride), &rows);
+        // A dirty buffer: the function clears it.
+        let mut g = vec![1.0f32; k * stride];
+        gram_lower(&y, (k, stride), &rows, &mut g);
         for a in 0..k {
             for c in 0..=a {
                 let want: f32 = rows
