@@ -1,5 +1,5 @@
 //! Per-call cost of a k×k Cholesky solve (the ALS exact row solver) for k = 16, 64, 128:
-//! the hand-written in-place solver against faer's `Mat::llt(Side::Lower)` + `solve`.
+//! the hand-written in-place solver (`engine::linalg::cholesky_solve`) against faer's `Mat::llt(Side::Lower)` + `solve`.
 //!
 //! `cargo run --release -p rustrec-models --example als_cholesky_bench`
 
@@ -7,43 +7,7 @@ use std::time::Instant;
 
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
-
-/// The hand-written solver, as in `als/kernel.rs` (lower triangle in, solution in `b`).
-fn hand(a: &mut [f64], b: &mut [f64], d: usize) -> bool {
-    for j in 0..d {
-        let mut diag = a[j * d + j];
-        for k in 0..j {
-            diag -= a[j * d + k] * a[j * d + k];
-        }
-        if diag <= 0.0 {
-            return false;
-        }
-        let l = diag.sqrt();
-        a[j * d + j] = l;
-        for i in j + 1..d {
-            let mut v = a[i * d + j];
-            for k in 0..j {
-                v -= a[i * d + k] * a[j * d + k];
-            }
-            a[i * d + j] = v / l;
-        }
-    }
-    for i in 0..d {
-        let mut v = b[i];
-        for k in 0..i {
-            v -= a[i * d + k] * b[k];
-        }
-        b[i] = v / a[i * d + i];
-    }
-    for i in (0..d).rev() {
-        let mut v = b[i];
-        for k in i + 1..d {
-            v -= a[k * d + i] * b[k];
-        }
-        b[i] = v / a[i * d + i];
-    }
-    true
-}
+use rustrec_models::engine::linalg::cholesky_solve;
 
 fn main() {
     for d in [16usize, 64, 128] {
@@ -65,7 +29,7 @@ fn main() {
         for _ in 0..reps {
             wa.copy_from_slice(&a);
             wb.copy_from_slice(&b);
-            assert!(hand(&mut wa, &mut wb, d));
+            assert!(cholesky_solve(&mut wa, &mut wb, d));
         }
         let hand_us = t.elapsed().as_secs_f64() / reps as f64 * 1e6;
         let fa = Mat::from_fn(d, d, |r, c| a[r * d + c]);

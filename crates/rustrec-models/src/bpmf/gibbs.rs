@@ -8,9 +8,9 @@ use rayon::prelude::*;
 use rustrec_data::Interactions;
 
 use super::hyperparams::BpmfValidParams;
-use super::linalg::{cholesky, dot, inverse_spd, solve_lower, solve_lower_transposed};
 use crate::engine::RowTable;
 use crate::engine::epochs::{self, EpochStats, Trainer};
+use crate::engine::linalg::{cholesky, dot, inverse_spd, solve_lower, solve_lower_transposed};
 use crate::engine::rng::{self, Rng};
 use crate::error::{ModelError, Result};
 use crate::fit::{Fit, FitContext};

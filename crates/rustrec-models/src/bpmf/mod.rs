@@ -14,6 +14,5 @@
 
 mod gibbs;
 mod hyperparams;
-mod linalg;
 
 pub use hyperparams::{BpmfParams, BpmfValidParams};

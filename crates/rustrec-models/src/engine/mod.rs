@@ -8,6 +8,7 @@
 
 pub mod epochs;
 pub mod grid;
+pub mod linalg;
 pub mod optimizer;
 pub mod rng;
 pub mod schedule;

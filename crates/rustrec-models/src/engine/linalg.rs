@@ -1,5 +1,6 @@
-//! Small dense symmetric positive-definite algebra in `f64` (row-major `k × k`), for the
-//! `k × k` systems of the Gibbs sampler: Cholesky factor, triangular solves, inverse.
+//! Small dense symmetric positive-definite algebra in `f64` (row-major `k × k`): Cholesky
+//! factor, triangular solves, solve and inverse — the `k × k` systems of ALS's exact row
+//! solver and of BPMF's Gibbs sampler. (Large systems: faer.)
 
 /// Replaces the lower triangle of `a` (`k × k`, symmetric) by its Cholesky factor `L`
 /// (`a = L Lᵀ`) and zeroes the upper triangle. `false` if `a` is not positive definite.
@@ -64,6 +65,18 @@ pub fn solve_lower_transposed(l: &[f64], k: usize, x: &mut [f64]) {
             *xp -= lv * yi;
         }
     }
+}
+
+/// Solves `A z = b` in place (`b` becomes `z`) for the symmetric positive-definite `A`
+/// whose lower triangle `a` holds; `a` becomes its Cholesky factor `L`. `false` (leaving
+/// `b` unspecified) when `A` is not positive definite.
+pub fn cholesky_solve(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
+    if !cholesky(a, k) {
+        return false;
+    }
+    solve_lower(a, k, b);
+    solve_lower_transposed(a, k, b);
+    true
 }
 
 /// The inverse of the symmetric positive-definite `a`; `None` if it is not one.
