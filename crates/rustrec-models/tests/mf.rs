@@ -154,18 +154,25 @@ fn divergence_stops_training_with_an_error_naming_the_epoch() {
     assert!(err.to_string().contains("lower learning rate"), "{err}");
 }
 
-#[test]
-fn early_stopping_restores_the_best_epoch() {
-    let (train, test) = planted(150, 100, 0.3, 5);
-    // No regularisation and many factors: validation RMSE turns up after a while.
-    let params = MfParams::default().factors(64).epochs(80).lr(0.03).reg(0.0);
+/// A context (seed 5, 2 threads) that validates on `test` and stops after 3 epochs
+/// without improvement, restoring the best epoch.
+fn stopping_on(test: &Interactions) -> FitContext<'_> {
     let mut ctx = FitContext::new(5, 2);
-    ctx.validation = Some(Validation::Ratings(&test));
+    ctx.validation = Some(Validation::Ratings(test));
     ctx.early_stopping = Some(EarlyStopping {
         patience: 3,
         restore_best: true,
         min_delta: 0.0,
     });
+    ctx
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch() {
+    let (train, test) = planted(150, 100, 0.3, 5);
+    // No regularisation and many factors: validation RMSE turns up after a while.
+    let params = MfParams::default().factors(64).epochs(80).lr(0.03).reg(0.0);
+    let mut ctx = stopping_on(&test);
     let model = params.check().unwrap().fit(&train, &mut ctx).unwrap();
     let best = ctx.best_epoch.unwrap();
     let rmses: Vec<f64> = ctx.history.iter().map(|r| r.validation[0].1).collect();
@@ -440,13 +447,7 @@ fn an_ensemble_early_stops_on_the_merged_model_and_saves_as_plain_mf() {
         .lr(0.03)
         .reg(0.0)
         .members(2);
-    let mut ctx = FitContext::new(5, 2);
-    ctx.validation = Some(Validation::Ratings(&test));
-    ctx.early_stopping = Some(EarlyStopping {
-        patience: 3,
-        restore_best: true,
-        min_delta: 0.0,
-    });
+    let mut ctx = stopping_on(&test);
     let model = params.check().unwrap().fit(&train, &mut ctx).unwrap();
     let best = ctx.best_epoch.unwrap();
     let min = ctx
