@@ -15,12 +15,12 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rustrec_core::Recommender;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use rustrec_eval::{
     Metric, RankingConfig, SampledConfig, evaluate_ranking, evaluate_ratings_with_train,
     evaluate_sampled,
 };
-use rustrec_models::Recommender;
 
 /// `score(u, i) = p_u · q_i` with row-major factor matrices.
 struct Dot {

@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
+use rustrec_core::Recommender;
 use rustrec_data::{IdMap, Interactions};
-use rustrec_models::Recommender;
 
 use crate::error::{EvalError, Result};
 

@@ -17,7 +17,7 @@
 //! use std::sync::Arc;
 //! use rustrec_data::{IdMap, Interactions, UserIdx};
 //! use rustrec_eval::{RankingConfig, evaluate_ranking, metrics::Metric};
-//! use rustrec_models::Recommender;
+//! use rustrec_core::Recommender;
 //!
 //! /// Scores item i as i: a popularity-like fixed order.
 //! struct ByIndex(Arc<IdMap>, Arc<IdMap>);

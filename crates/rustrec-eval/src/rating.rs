@@ -25,8 +25,8 @@
 //! number of threads.
 
 use rayon::prelude::*;
+use rustrec_core::{Metrics, Recommender};
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
-use rustrec_models::{Metrics, Recommender};
 
 use crate::error::{EvalError, Result};
 use crate::id_space::check_in_model_space;

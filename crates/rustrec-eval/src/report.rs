@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use rustrec_models::Metrics;
+use rustrec_core::Metrics;
 use serde::ser::{SerializeMap, SerializeStruct};
 
 use crate::error::{EvalError, Result};

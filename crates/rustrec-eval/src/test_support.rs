@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use rustrec_core::Recommender;
 use rustrec_data::{IdMap, ItemIdx, UserIdx};
-use rustrec_models::Recommender;
 
 /// A model that returns the scores of a dense user × item table (row-major).
 pub(crate) struct ScoreTable {

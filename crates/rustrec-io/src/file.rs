@@ -13,20 +13,28 @@
 //! ```
 //!
 //! `__metadata__` (a string → string map) holds:
-//! - `rustrec`: the JSON [`Header`] plus `user_id_kind`, `item_id_kind` and `checksum`
-//!   (see [`crate::format`]);
+//! - `rustrec`: the JSON [`Header`] plus `user_id_kind` and `item_id_kind` (see
+//!   [`crate::format`]);
+//! - `checksum` (see below);
 //! - `user_ids` / `item_ids`: JSON arrays of strings, only for string ids.
 //!
 //! Tensors are the model's own (named by the model: `user_factors`, `item_bias`, ...) plus,
 //! for integer ids, `user_ids` / `item_ids`: `i64` vectors of raw ids in dense-index order.
 //!
 //! # Checksum
-//! `checksum` is `"xxh3-64:<16 hex digits>"`, the XXH3-64 hash (seed 0) of, for each tensor
-//! in byte-wise order of names (the id tensors included): the name, a 0 byte, the safetensors
-//! dtype name (`F32`...), a 0 byte, the rank, each dimension and the data length in bytes
-//! (each as a `u64` LE), then the data bytes; followed, for string ids, by the key
-//! (`user_ids`, then `item_ids`), a 0 byte, the text length (`u64` LE) and the JSON text as
-//! stored. Reading recomputes it from the bytes in the file and refuses a mismatch.
+//! `__metadata__["checksum"]` is `"xxh3-64:<16 hex digits>"`, the XXH3-64 hash (seed 0) of,
+//! for each tensor in byte-wise order of names (the id tensors included): the name, a 0
+//! byte, the safetensors dtype name (`F32`...), a 0 byte, the rank, each dimension and the
+//! data length in bytes (each as a `u64` LE), then the data bytes; followed, for string ids,
+//! by the key (`user_ids`, then `item_ids`), a 0 byte, the text length (`u64` LE) and the
+//! JSON text as stored; and last the same for the header (`rustrec`, its text as stored), so
+//! that an edited hyperparameter or training summary is caught like a flipped weight.
+//! Reading recomputes it from the bytes in the file and refuses a mismatch. Files of format
+//! version 1 kept the checksum inside the header, without the header's text.
+//!
+//! # Determinism
+//! The writer lays out the JSON header with sorted keys and the tensors in a fixed order, so
+//! a model with the same contents always gives the same bytes.
 //!
 //! # Atomicity
 //! [`write_model`] writes a temporary file in the target's directory, syncs it, and renames it
@@ -35,7 +43,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use rustrec_data::{IdKind, IdMap};
@@ -57,6 +65,10 @@ const RESERVED: [&str; 3] = [USER_IDS_KEY, ITEM_IDS_KEY, "__metadata__"];
 
 /// Prefix of the checksum text.
 const CHECKSUM_PREFIX: &str = "xxh3-64:";
+
+/// The `__metadata__` key of the checksum (format version 2 on; version 1 kept it inside
+/// the header, which it therefore could not cover).
+const CHECKSUM_KEY: &str = "checksum";
 
 /// A saved model: header, id maps and named tensors.
 ///
@@ -329,7 +341,7 @@ pub fn write_model(path: impl AsRef<Path>, file: &ModelFile) -> Result<()> {
             },
         );
     }
-    let mut metadata = HashMap::new();
+    let mut metadata = BTreeMap::new();
     let mut id_texts = Vec::new();
     for (key, ids) in [
         (USER_IDS_KEY, &file.user_ids),
@@ -352,15 +364,6 @@ pub fn write_model(path: impl AsRef<Path>, file: &ModelFile) -> Result<()> {
         }
     }
 
-    let mut checksum = Checksum::new();
-    for (name, s) in &stored {
-        checksum.tensor_prefix(name, s.dtype, &s.shape, (&s).data_len());
-        s.for_each_le_block(|b| checksum.bytes(b));
-    }
-    for (key, text) in &id_texts {
-        checksum.text(key, text);
-    }
-
     let mut header =
         serde_json::to_value(&file.header).map_err(|e| inconsistent(format!("header: {e}")))?;
     if let Some(obj) = header.as_object_mut() {
@@ -374,26 +377,78 @@ pub fn write_model(path: impl AsRef<Path>, file: &ModelFile) -> Result<()> {
             "item_id_kind".into(),
             id_kind_name(file.item_ids.kind()).into(),
         );
-        obj.insert(
-            "checksum".into(),
-            format!("{CHECKSUM_PREFIX}{:016x}", checksum.digest()).into(),
-        );
     }
-    metadata.insert(HEADER_KEY.to_string(), header.to_string());
+    let header_text = header.to_string();
 
-    write_atomically(path, |tmp_path, _| {
-        let items: Vec<(&str, &Stored<'_>)> = stored.iter().map(|(k, v)| (*k, v)).collect();
-        safetensors::serialize_to_file(items, Some(metadata), tmp_path).map_err(|e| match e {
-            safetensors::SafeTensorError::IoError(source) => IoError::io(path, source),
-            other => inconsistent(other.to_string()),
-        })
+    let mut checksum = Checksum::new();
+    for (name, s) in &stored {
+        checksum.tensor_prefix(name, s.dtype, &s.shape, (&s).data_len());
+        s.for_each_le_block(|b| checksum.bytes(b));
+    }
+    for (key, text) in &id_texts {
+        checksum.text(key, text);
+    }
+    checksum.text(HEADER_KEY, &header_text);
+    metadata.insert(HEADER_KEY.to_string(), header_text);
+    metadata.insert(
+        CHECKSUM_KEY.to_string(),
+        format!("{CHECKSUM_PREFIX}{:016x}", checksum.digest()),
+    );
+
+    write_atomically(path, |_, out| {
+        write_safetensors(out, &stored, &metadata).map_err(|e| IoError::io(path, e))
     })
+}
+
+/// Writes the safetensors layout: the header length, the JSON header (metadata and tensor
+/// table, keys in sorted order so that the same model always gives the same bytes,
+/// space-padded to a multiple of 8), then the tensor data, 8-byte types first (as the
+/// safetensors crate orders them, keeping every tensor aligned), then by name.
+fn write_safetensors(
+    out: &mut File,
+    stored: &BTreeMap<&str, Stored<'_>>,
+    metadata: &BTreeMap<String, String>,
+) -> std::io::Result<()> {
+    let mut order: Vec<(&str, &Stored<'_>)> = stored.iter().map(|(k, v)| (*k, v)).collect();
+    order.sort_by(|(a, x), (b, y)| y.dtype.size().cmp(&x.dtype.size()).then(a.cmp(b)));
+    let mut table = serde_json::Map::new();
+    table.insert("__metadata__".into(), serde_json::json!(metadata));
+    let mut offset = 0usize;
+    for (name, s) in &order {
+        let len = (&**s).data_len();
+        table.insert(
+            name.to_string(),
+            serde_json::json!({
+                "dtype": s.dtype.name(),
+                "shape": s.shape,
+                "data_offsets": [offset, offset + len],
+            }),
+        );
+        offset += len;
+    }
+    let mut text = serde_json::Value::Object(table).to_string().into_bytes();
+    text.resize(text.len().next_multiple_of(8), b' ');
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
+    w.write_all(&(text.len() as u64).to_le_bytes())?;
+    w.write_all(&text)?;
+    for (_, s) in &order {
+        let mut result = Ok(());
+        s.for_each_le_block(|b| {
+            if result.is_ok() {
+                result = w.write_all(b);
+            }
+        });
+        result?;
+    }
+    w.flush()
 }
 
 /// What the JSON header of a file says, checked up to the format version.
 struct Prefix {
     /// Length of the JSON header in bytes.
     header_len: usize,
+    /// The header's JSON text, when the checksum covers it (format version 2 on).
+    header_text: Option<String>,
     /// The safetensors `__metadata__` map.
     metadata: HashMap<String, String>,
     header: Header,
@@ -505,7 +560,16 @@ fn parse_prefix(path: &Path, bytes: &[u8]) -> Result<Prefix> {
             )),
         }
     };
-    let checksum = take_str("checksum")?;
+    // Version 1 kept the checksum in the header (covering tensors and ids only); from
+    // version 2 it sits beside the header and covers the header's text too.
+    let checksum = if found == 1 {
+        take_str("checksum")?
+    } else {
+        metadata.get(CHECKSUM_KEY).cloned().ok_or_else(|| {
+            IoError::corrupt(path, format!("no `{CHECKSUM_KEY}` entry in `__metadata__`"))
+        })?
+    };
+    let header_text = header_text.clone();
     let mut kind = |key: &str| -> Result<IdKind> {
         match take_str(key)?.as_str() {
             "int" => Ok(IdKind::Int),
@@ -529,6 +593,7 @@ fn parse_prefix(path: &Path, bytes: &[u8]) -> Result<Prefix> {
 
     Ok(Prefix {
         header_len: n,
+        header_text: (found >= 2).then_some(header_text),
         metadata,
         header,
         user_kind,
@@ -628,6 +693,9 @@ pub fn read_model(path: impl AsRef<Path>) -> Result<ModelFile> {
             checksum.text(key, &text);
             id_texts.push(text);
         }
+    }
+    if let Some(text) = &prefix.header_text {
+        checksum.text(HEADER_KEY, text);
     }
     let computed = checksum.digest();
     let stored = prefix

@@ -1,14 +1,22 @@
 //! The header of a model file and the format constants.
 //!
 //! The header is a JSON object stored, as text, under the key [`HEADER_KEY`] of the
-//! safetensors `__metadata__` map. Besides the fields of [`Header`] it holds three fields the
+//! safetensors `__metadata__` map. Besides the fields of [`Header`] it holds two fields the
 //! container fills in itself:
 //!
 //! | field          | value                                                        |
 //! |----------------|--------------------------------------------------------------|
 //! | `user_id_kind` | `"int"` (ids in tensor `user_ids`) or `"str"` (ids in metadata `user_ids`) |
 //! | `item_id_kind` | the same for items                                           |
-//! | `checksum`     | `"xxh3-64:<16 hex digits>"`, see [`crate::file`]             |
+//!
+//! The checksum (`"xxh3-64:<16 hex digits>"`, see [`crate::file`]) sits beside the header
+//! under the `__metadata__` key `checksum` and covers the header's text. Format version 1
+//! kept it as a header field `checksum` that covered only the tensors and ids; such files
+//! are still read and checked that way.
+//!
+//! Two version numbers travel in the header: `format_version`, the container's (this
+//! crate's), and `schema_version`, the model family's (its parameters and tensors; see the
+//! models crate), 1 for files written before schemas existed.
 //!
 //! Versioning follows tantivy: a reader accepts `OLDEST_SUPPORTED_VERSION ..= FORMAT_VERSION`
 //! and reports anything else as [`crate::IoError::IncompatibleVersion`]. The magic string and
@@ -21,7 +29,7 @@ use serde::{Deserialize, Serialize};
 pub const MAGIC: &str = "rustrec-model";
 
 /// The format version this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
@@ -43,8 +51,12 @@ pub struct Header {
     /// The container format version. The writer always writes [`FORMAT_VERSION`]; after
     /// reading, the version the file was written with.
     pub format_version: u32,
-    /// The model family, such as `"mf"`, `"bpr"`, `"slim"`, `"als"`.
+    /// The model family, such as `"mf"`, `"bpr"`, `"slim-mse"`, `"als"`.
     pub kind: String,
+    /// The version of the family's schema (parameters and tensors) the file follows; 1 for
+    /// files written before schemas were versioned.
+    #[serde(default = "first_schema")]
+    pub schema_version: u32,
     /// The rustrec version that wrote the file.
     pub rustrec_version: String,
     /// The model's hyperparameters.
@@ -69,6 +81,7 @@ impl Header {
             format: MAGIC.to_string(),
             format_version: FORMAT_VERSION,
             kind: kind.into(),
+            schema_version: 1,
             rustrec_version: env!("CARGO_PKG_VERSION").to_string(),
             params: serde_json::Value::Object(serde_json::Map::new()),
             training: serde_json::Value::Object(serde_json::Map::new()),
@@ -77,6 +90,10 @@ impl Header {
             n_items,
         }
     }
+}
+
+fn first_schema() -> u32 {
+    1
 }
 
 /// Serde of a `u64` as a string of 16 hexadecimal digits (JSON numbers lose precision above
@@ -106,7 +123,8 @@ mod tests {
         let json = serde_json::to_value(&h).unwrap();
         assert_eq!(json["data_fingerprint"], "deadbeef00000001");
         assert_eq!(json["format"], "rustrec-model");
-        assert_eq!(json["format_version"], 1);
+        assert_eq!(json["format_version"], FORMAT_VERSION);
+        assert_eq!(json["schema_version"], 1);
         let back: Header = serde_json::from_value(json).unwrap();
         assert_eq!(back, h);
     }

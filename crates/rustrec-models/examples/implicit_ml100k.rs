@@ -18,7 +18,7 @@ use std::time::Instant;
 use rustrec_data::split::{LeaveOut, leave_k_out};
 use rustrec_data::{NoProgress, ReadOptions, read_interactions};
 use rustrec_eval::{Metric, RankingConfig, evaluate_ranking};
-use rustrec_models::bpr::BprParams;
+use rustrec_models::bpr::{Bpr, BprParams};
 use rustrec_models::{FitContext, ModelSpec};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let spec: ModelSpec = if value.get("kind").is_some() {
         serde_json::from_value(value)?
     } else {
-        ModelSpec::Bpr(serde_json::from_value::<BprParams>(value)?)
+        ModelSpec::of::<Bpr>(serde_json::from_value::<BprParams>(value)?)
     };
 
     let (x, _) = read_interactions(path, &ReadOptions::default(), &NoProgress)?;
@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (split.train, split.test)
     };
 
-    let mut ctx = FitContext::new(seed, threads);
+    let mut ctx = FitContext::with_threads(seed, threads).unwrap();
     let started = Instant::now();
     let model = spec.fit(&train, &mut ctx)?;
     let seconds = started.elapsed().as_secs_f64();

@@ -83,7 +83,7 @@ fn parse(json: &str) -> MfParams {
 /// Validation RMSE after every epoch of one fit.
 fn curve(fit: &Interactions, val: &Interactions, params: &MfParams, seed: u64) -> Vec<f64> {
     let valid = params.check().unwrap_or_else(|e| panic!("{e}"));
-    let mut ctx = FitContext::new(seed, 2);
+    let mut ctx = FitContext::with_threads(seed, 2).unwrap();
     ctx.validation = Some(Validation::Ratings(val));
     valid.fit(fit, &mut ctx).expect("fit");
     ctx.history
@@ -121,7 +121,7 @@ fn validate(
 /// Fits on all of `ua.base` and returns the model and training seconds.
 fn refit(d: &Data, params: &MfParams, seed: u64) -> (MfModel, f64) {
     let valid = params.check().unwrap_or_else(|e| panic!("{e}"));
-    let mut ctx = FitContext::new(seed, 2);
+    let mut ctx = FitContext::with_threads(seed, 2).unwrap();
     let t0 = Instant::now();
     let model = valid.fit(&d.base, &mut ctx).expect("fit");
     (model, t0.elapsed().as_secs_f64())
@@ -193,7 +193,9 @@ fn main() {
             );
             for seed in 1..=arg(4) {
                 let valid = chosen.check().unwrap_or_else(|e| panic!("{e}"));
-                let model = valid.fit(&fit, &mut FitContext::new(seed, 2)).expect("fit");
+                let model = valid
+                    .fit(&fit, &mut FitContext::with_threads(seed, 2).unwrap())
+                    .expect("fit");
                 println!(
                     "seed {seed}: trained on the fit part only (early-stopped): ua.test RMSE {:.4}",
                     rating_errors(&model, &d.test).rmse

@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         x.to_implicit(threshold.parse()?)
     };
     let split = holdout(&x, 0.2, 42)?;
-    let mut ctx = FitContext::new(42, threads);
+    let mut ctx = FitContext::with_threads(42, threads).unwrap();
     let started = Instant::now();
     let model = spec.fit(&split.train, &mut ctx)?;
     let fit_seconds = started.elapsed().as_secs_f64();

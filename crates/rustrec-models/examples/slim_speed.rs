@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .epochs(epochs)
         .exclude_diagonal(exclude)
         .check()?;
-    let mut ctx = FitContext::new(42, threads);
+    let mut ctx = FitContext::with_threads(42, threads).unwrap();
     let started = std::time::Instant::now();
     let model = params.fit(&train, &mut ctx)?;
     let wall = started.elapsed().as_secs_f64();

@@ -38,6 +38,9 @@ pub enum ModelError {
     /// A data-layer error.
     #[error(transparent)]
     DataLayer(#[from] rustrec_data::DataError),
+    /// A thread count out of range, or a pool that would not start.
+    #[error(transparent)]
+    Core(#[from] rustrec_core::CoreError),
     /// A callback asked to stop with an error.
     #[error("stopped by a callback: {0}")]
     Callback(String),

@@ -1,22 +1,11 @@
-//! What every model's conversion to and from a [`ModelFile`] shares: the kind check and the
-//! hyperparameters kept as JSON in the header, and per-row flags.
+//! What every model's conversion to and from a [`ModelFile`] shares: the hyperparameters
+//! kept as JSON in the header, per-row flags and the training ratings' range.
 
 use rustrec_io::{ModelFile, Tensor};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ModelError, Result};
-
-/// Fails unless `file` holds a model of kind `kind`.
-pub(crate) fn check_kind(file: &ModelFile, kind: &str) -> Result<()> {
-    if file.header.kind == kind {
-        return Ok(());
-    }
-    Err(ModelError::Data(format!(
-        "model file holds a `{}` model, not `{kind}`",
-        file.header.kind
-    )))
-}
 
 /// The hyperparameters stored in `file`'s header (unchecked).
 pub(crate) fn params_of<P: DeserializeOwned>(file: &ModelFile) -> Result<P> {
@@ -26,8 +15,10 @@ pub(crate) fn params_of<P: DeserializeOwned>(file: &ModelFile) -> Result<P> {
 
 /// `params` as the JSON value a model file's header stores.
 pub(crate) fn params_value<P: Serialize + ?Sized>(params: &P) -> Result<serde_json::Value> {
-    serde_json::to_value(params)
-        .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))
+    let mut value = serde_json::to_value(params)
+        .map_err(|e| ModelError::Data(format!("cannot serialise parameters: {e}")))?;
+    crate::family::tidy_floats(&mut value);
+    Ok(value)
 }
 
 /// A boolean per row as a `u32` tensor (1 = true), as model files store "row had training
@@ -50,6 +41,14 @@ pub(crate) fn seen_flags(train: &rustrec_data::Interactions) -> (Vec<bool>, Vec<
     )
 }
 
+/// `[min, max]` of the values of `train` (`None` without values).
+pub(crate) fn rating_range(train: &rustrec_data::Interactions) -> Option<[f32; 2]> {
+    let v = train.values();
+    let lo = v.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    (lo <= hi).then_some([lo, hi])
+}
+
 /// The `n` flags stored as [`flags_tensor`] under `name` in `file`.
 pub(crate) fn flags_of(file: &ModelFile, name: &str, n: usize) -> Result<Vec<bool>> {
     Ok(file.u32(name, &[n])?.iter().map(|&v| v != 0).collect())
@@ -65,13 +64,6 @@ mod tests {
     fn file(kind: &str) -> ModelFile {
         let ids = |n: i64| IdMap::from_ints(0..n).unwrap();
         ModelFile::new(Header::new(kind, 2, 3), ids(2), ids(3))
-    }
-
-    #[test]
-    fn the_kind_check_names_both_kinds() {
-        assert!(check_kind(&file("mf"), "mf").is_ok());
-        let e = check_kind(&file("bpr"), "mf").unwrap_err().to_string();
-        assert!(e.contains("`bpr`") && e.contains("`mf`"), "{e}");
     }
 
     #[test]

@@ -1,15 +1,273 @@
-//! Pieces every model's hyperparameter module shares: builder setters and range checks
-//! that name the parameter, its value and the allowed range.
+//! Hyperparameter tables and the checks that read them.
+//!
+//! Every family declares its parameters once, with [`hyperparams!`]: name, type, default,
+//! allowed range ([`Rule`]) and a one-line help. From that one declaration come the
+//! parameter struct (with serde and builder setters), its `Default`, the table that
+//! `rustrec models` prints ([`Hyperparams::table`]) and the range checks
+//! ([`Hyperparams::check_ranges`]), so the documented range and the enforced one cannot
+//! drift apart. Checks that relate two parameters (`average_last ≤ epochs`) stay in the
+//! family's own `check`.
+
+use std::fmt::Debug;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::{ModelError, Result};
 
-/// Builder setters `fn name(mut self, value: T) -> Self` for fields of a parameter struct.
-macro_rules! setter {
-    ($(#[$doc:meta] $name:ident: $ty:ty),* $(,)?) => {
-        $(#[$doc] pub fn $name(mut self, value: $ty) -> Self { self.$name = value; self })*
+/// The allowed values of one hyperparameter: what the table shows and what the check
+/// enforces.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rule {
+    /// An integer in `lo..=hi` (`hi = usize::MAX`: no upper bound).
+    Int {
+        /// Smallest value.
+        lo: usize,
+        /// Largest value.
+        hi: usize,
+    },
+    /// A finite number > 0.
+    Positive,
+    /// A finite number ≥ 0.
+    NonNegative,
+    /// A number in `[0, 1)`.
+    Fraction,
+    /// A number in `[lo, hi]`.
+    Between(f32, f32),
+    /// A range `[lo, hi]` with `lo < hi`, both finite.
+    Interval,
+    /// `true` or `false`.
+    Flag,
+    /// One of the listed names (enforced when the value is read).
+    Choice(&'static str),
+    /// A structured value that checks itself (optimizer, schedule, ...); the text says
+    /// what is allowed.
+    Own(&'static str),
+}
+
+impl Rule {
+    /// An integer in `lo..=hi`.
+    pub const fn int(lo: usize, hi: usize) -> Rule {
+        Rule::Int { lo, hi }
+    }
+
+    /// An integer ≥ `lo`.
+    pub const fn at_least(lo: usize) -> Rule {
+        Rule::Int { lo, hi: usize::MAX }
+    }
+
+    /// What the rule allows, in the words error messages and `rustrec models` use.
+    pub fn describe(&self) -> String {
+        match *self {
+            Rule::Int { lo, hi: usize::MAX } => format!("at least {lo}"),
+            Rule::Int { lo, hi } => format!("an integer in {lo}..={hi}"),
+            Rule::Positive => "a finite number > 0".into(),
+            Rule::NonNegative => "a finite number ≥ 0".into(),
+            Rule::Fraction => "in [0, 1)".into(),
+            Rule::Between(lo, hi) => format!("a number in [{lo}, {hi}]"),
+            Rule::Interval => "a range lo < hi of finite numbers".into(),
+            Rule::Flag => "true or false".into(),
+            Rule::Choice(names) => format!("one of {names}"),
+            Rule::Own(text) => text.into(),
+        }
+    }
+}
+
+/// A value a [`Rule`] can be checked against.
+pub trait RuleValue {
+    /// Checks `self` against `rule`, naming `name` in the error.
+    fn check_rule(&self, name: &'static str, rule: &Rule) -> Result<()>;
+}
+
+fn out_of_range(name: &'static str, shown: impl ToString, rule: &Rule) -> ModelError {
+    ModelError::invalid(name, shown, rule.describe())
+}
+
+impl RuleValue for usize {
+    fn check_rule(&self, name: &'static str, rule: &Rule) -> Result<()> {
+        match *rule {
+            Rule::Int { lo, hi } if *self < lo || *self > hi => Err(out_of_range(name, self, rule)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl RuleValue for f32 {
+    fn check_rule(&self, name: &'static str, rule: &Rule) -> Result<()> {
+        f64::from(*self)
+            .check_rule(name, rule)
+            .map_err(|_| out_of_range(name, self, rule))
+    }
+}
+
+impl RuleValue for f64 {
+    fn check_rule(&self, name: &'static str, rule: &Rule) -> Result<()> {
+        let v = *self;
+        let ok = match *rule {
+            Rule::Positive => v > 0.0 && v.is_finite(),
+            Rule::NonNegative => v >= 0.0 && v.is_finite(),
+            Rule::Fraction => (0.0..1.0).contains(&v),
+            Rule::Between(lo, hi) => (f64::from(lo)..=f64::from(hi)).contains(&v),
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(out_of_range(name, v, rule))
+        }
+    }
+}
+
+impl RuleValue for bool {
+    fn check_rule(&self, _: &'static str, _: &Rule) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl RuleValue for String {
+    fn check_rule(&self, _: &'static str, _: &Rule) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<T: RuleValue> RuleValue for Vec<T> {
+    fn check_rule(&self, name: &'static str, rule: &Rule) -> Result<()> {
+        self.iter().try_for_each(|v| v.check_rule(name, rule))
+    }
+}
+
+impl RuleValue for [f32; 2] {
+    fn check_rule(&self, name: &'static str, rule: &Rule) -> Result<()> {
+        let [lo, hi] = *self;
+        match rule {
+            Rule::Interval => finite_range(name, format!("[{lo}, {hi}]"), lo, hi),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<T: RuleValue> RuleValue for Option<T> {
+    fn check_rule(&self, name: &'static str, rule: &Rule) -> Result<()> {
+        match self {
+            Some(v) => v.check_rule(name, rule),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Implements [`RuleValue`] for types whose values check themselves (`fn check(&self) ->
+/// Result<()>`), or that serde alone constrains (enums of names: no check).
+macro_rules! self_checked {
+    ($($ty:ty => $how:tt),* $(,)?) => {
+        $(impl $crate::params::RuleValue for $ty {
+            fn check_rule(
+                &self,
+                _: &'static str,
+                _: &$crate::params::Rule,
+            ) -> $crate::error::Result<()> {
+                $crate::params::self_checked!(@check self $how)
+            }
+        })*
+    };
+    (@check $v:ident own) => { $v.check().map(|_| ()) };
+    (@check $v:ident names) => {{ let _ = $v; Ok(()) }};
+}
+pub(crate) use self_checked;
+
+/// One row of a family's hyperparameter table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamRow {
+    /// The name, as configs and `--set model.NAME=` spell it.
+    pub name: &'static str,
+    /// The allowed values.
+    pub rule: Rule,
+    /// What the parameter does.
+    pub help: &'static str,
+}
+
+/// A family's parameter set: declared with [`hyperparams!`], read from configs and model
+/// files, described by its table.
+pub trait Hyperparams:
+    Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// Name, allowed range and help of every parameter, in declaration order.
+    fn table() -> Vec<ParamRow>;
+    /// Checks every parameter against its row of [`Hyperparams::table`], naming the first
+    /// one out of range with its value and the allowed range.
+    fn check_ranges(&self) -> Result<()>;
+}
+
+/// Declares a family's parameter struct from one table: for each field its type, default,
+/// [`Rule`] and help. Generates the struct (serde, every field defaulted, unknown fields
+/// refused), `Default`, a builder setter per field and [`Hyperparams`].
+///
+/// ```ignore
+/// hyperparams! {
+///     /// Docs of the struct.
+///     pub struct EaseParams {
+///         lambda: f32 = 500.0, Rule::Positive, "λ, the L2 penalty on B";
+///         implicit: bool = true, Rule::Flag, "binary X instead of its values";
+///     }
+/// }
+/// ```
+macro_rules! hyperparams {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident : $ty:ty = $default:expr , $rule:expr , $help:literal
+            );* $(;)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            $(
+                #[doc = $help]
+                $(#[$fmeta])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $($field: $default,)* }
+            }
+        }
+
+        impl $name {
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $field(mut self, value: $ty) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+
+        impl $crate::params::Hyperparams for $name {
+            fn table() -> Vec<$crate::params::ParamRow> {
+                vec![$($crate::params::ParamRow {
+                    name: stringify!($field),
+                    rule: $rule,
+                    help: $help,
+                }),*]
+            }
+
+            fn check_ranges(&self) -> $crate::error::Result<()> {
+                $($crate::params::RuleValue::check_rule(
+                    &self.$field,
+                    stringify!($field),
+                    &$rule,
+                )?;)*
+                Ok(())
+            }
+        }
     };
 }
-pub(crate) use setter;
+pub(crate) use hyperparams;
 
 /// `v` must be finite and > 0.
 pub(crate) fn positive(name: &'static str, v: f32) -> Result<()> {
@@ -26,24 +284,6 @@ pub(crate) fn non_negative(name: &'static str, v: f32) -> Result<()> {
         Ok(())
     } else {
         Err(ModelError::invalid(name, v, "a finite number ≥ 0"))
-    }
-}
-
-/// `v` must be an integer in `range` (message: "an integer in a..=b").
-pub(crate) fn integer_in(
-    name: &'static str,
-    v: usize,
-    range: std::ops::RangeInclusive<usize>,
-) -> Result<()> {
-    if range.contains(&v) {
-        Ok(())
-    } else {
-        let (a, b) = range.into_inner();
-        Err(ModelError::invalid(
-            name,
-            v,
-            format!("an integer in {a}..={b}"),
-        ))
     }
 }
 
@@ -87,9 +327,28 @@ mod tests {
                 .to_string()
                 .contains("reg = -1")
         );
-        assert!(integer_in("factors", 1024, 1..=1024).is_ok());
-        let e = integer_in("factors", 0, 1..=1024).unwrap_err().to_string();
+        let rule = Rule::int(1, 1024);
+        assert!(1024usize.check_rule("factors", &rule).is_ok());
+        let e = 0usize.check_rule("factors", &rule).unwrap_err().to_string();
         assert!(e.contains("factors = 0") && e.contains("1..=1024"), "{e}");
+        let e = 0.5f32
+            .check_rule("dropout", &Rule::Between(0.0, 0.25))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("dropout = 0.5") && e.contains("[0, 0.25]"),
+            "{e}"
+        );
+        assert!(Some(f32::NAN).check_rule("lr", &Rule::Positive).is_err());
+        assert!(None::<f32>.check_rule("lr", &Rule::Positive).is_ok());
+        assert!(1.0f32.check_rule("x", &Rule::Fraction).is_err());
+        assert!(0.0f32.check_rule("x", &Rule::Fraction).is_ok());
+        let e = [2.0f32, 1.0]
+            .check_rule("clip", &Rule::Interval)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("clip = [2, 1]"), "{e}");
+        assert_eq!(Rule::at_least(1).describe(), "at least 1");
         assert!(at_least_one("epochs", 1).is_ok());
         let e = at_least_one("epochs", 0).unwrap_err().to_string();
         assert!(e.contains("epochs = 0") && e.contains("at least 1"), "{e}");

@@ -1,205 +1,202 @@
-//! The one place that lists every model kind: [`ModelSpec`] (parameters of any model, as
-//! written in experiment configs) and [`TrainedModel`] (any trained model).
+//! The registry: the one list of model families ([`families`]), and what every command
+//! asks it for — parameters of any kind ([`ModelSpec`]), a trained model of any kind
+//! ([`TrainedModel`], with its [`Task`] from the model itself) and loading any model file
+//! ([`TrainedModel::load`]).
+//!
+//! The list is written once, in `lib.rs` (`families! { mf: [Mf], ... }`): a new family is
+//! its folder plus one line there. Nothing outside a family compares kind strings; code
+//! that needs to know what a model can do asks the registry or the model.
 
+use std::any::Any;
+use std::fmt::Debug;
+use std::path::Path;
 use std::sync::Arc;
 
-use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
-use serde::{Deserialize, Serialize};
-
+use rustrec_core::{Exclusion, FitContext, FoldIn, Recommender, Task};
 use rustrec_data::content::ItemContent;
+use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
+use rustrec_io::{ModelFile, Tensor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::als::{AlsModel, AlsParams};
-use crate::asysvd::{AsySvdModel, AsySvdParams};
-use crate::baseline::{RandomModel, RandomParams, TopPopModel, TopPopParams};
-use crate::bpmf::BpmfParams;
-use crate::bpr::{BprModel, BprParams};
-use crate::ease::{EaseModel, EaseParams};
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
-use crate::hybrid::HybridParams;
-use crate::knn::{ContentFiles, ItemItemModel, ItemKnnCbfParams, ItemKnnParams};
-use crate::mf::{MfModel, MfParams};
-use crate::recommender::{FoldIn, Recommender};
-use crate::slim::SlimMseParams;
+use crate::family::{DynFamily, DynParams, Family, Registered};
+use crate::knn::ContentFiles;
 
-/// Parameters of any model, tagged by `kind` (as in a config's `[model]` table).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum ModelSpec {
-    /// Biased matrix factorization for ratings.
-    Mf(MfParams),
-    /// Bayesian MF sampled by Gibbs sampling (its model is an MF model).
-    Bpmf(BpmfParams),
-    /// SLIM with the squared error, trained by SGD (the course notebook).
-    SlimMse(SlimMseParams),
-    /// ItemKNN collaborative filtering.
-    ItemKnn(ItemKnnParams),
-    /// ItemKNN content-based filtering (needs item content: see
-    /// [`ModelSpec::fit_with_content`]).
-    ItemKnnCbf(ItemKnnCbfParams),
-    /// Weighted sum of item × item matrices with weights learned on validation data.
-    Hybrid(HybridParams),
-    /// Implicit-feedback MF with a pairwise loss: `loss = "bpr"` (BPR-MF) or `"warp"`
-    /// (WARP-MF), one kind for both.
-    Bpr(BprParams),
-    /// Items by training popularity.
-    TopPop(TopPopParams),
-    /// A seeded random order per user.
-    Random(RandomParams),
-    /// EASE^R, the closed-form item-item model (Steck 2019).
-    Ease(EaseParams),
-    /// Asymmetric SVD on user profiles (Koren 2008).
-    #[serde(rename = "asysvd")]
-    AsySvd(AsySvdParams),
-    /// Explicit alternating least squares (weighted-λ, optional biases); `implicit` is
-    /// ignored (always false).
-    Als(AlsParams),
-    /// Implicit alternating least squares (Hu, Koren & Volinsky); `implicit` is ignored
-    /// (always true).
-    Ials(AlsParams),
+/// Declares the family modules and the registry's list in one place (used once, in
+/// `lib.rs`): `families! { folder: [Family, ...], ... }`.
+macro_rules! declare_families {
+    ($($module:ident : [$($family:ident),+ $(,)?]),+ $(,)?) => {
+        $(pub mod $module;)+
+
+        /// Every model family of this build, in the order `rustrec models` lists them.
+        pub static FAMILIES: &[&dyn $crate::family::DynFamily] = &[
+            $($(&$crate::family::Registered::<$module::$family>::NEW,)+)+
+        ];
+    };
+}
+pub(crate) use declare_families;
+
+/// Every model family of this build.
+pub fn families() -> &'static [&'static dyn DynFamily] {
+    crate::FAMILIES
+}
+
+/// The family called `kind`.
+pub fn family(kind: &str) -> Option<&'static dyn DynFamily> {
+    families().iter().copied().find(|f| f.kind() == kind)
+}
+
+/// The kinds of this build, comma-separated (for error messages).
+pub fn known_kinds() -> String {
+    families()
+        .iter()
+        .map(|f| f.kind())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The family called `kind`, or an error listing the known kinds.
+pub fn family_or_error(kind: &str) -> Result<&'static dyn DynFamily> {
+    family(kind).ok_or_else(|| {
+        ModelError::Data(format!(
+            "unknown model kind {kind:?}; this build knows: {} (see `rustrec models`)",
+            known_kinds()
+        ))
+    })
+}
+
+/// The parameters of a model of any kind, as a config's `[model]` table holds them
+/// (`kind = "mf"` and the family's parameters).
+pub struct ModelSpec {
+    family: &'static dyn DynFamily,
+    params: Box<dyn DynParams>,
 }
 
 impl ModelSpec {
-    /// ALS parameters with `implicit` set by the kind.
-    fn als_params(&self) -> Option<AlsParams> {
-        match self {
-            ModelSpec::Als(p) => Some(p.clone().implicit(false)),
-            ModelSpec::Ials(p) => Some(p.clone().implicit(true)),
-            _ => None,
+    /// The default parameters of the family `kind`.
+    pub fn new(kind: &str) -> Result<Self> {
+        let family = family_or_error(kind)?;
+        Ok(ModelSpec {
+            family,
+            params: family.default_params(),
+        })
+    }
+
+    /// The typed parameters `params` of family `F`.
+    pub fn of<F: Family>(params: F::Params) -> Self {
+        let family: &'static Registered<F> = &Registered::<F>::NEW;
+        ModelSpec {
+            family,
+            params: Box::new(params),
         }
     }
-}
 
-impl Default for ModelSpec {
-    fn default() -> Self {
-        ModelSpec::Mf(MfParams::default())
+    /// Parameters from a JSON object with a `kind` and the family's parameters; unknown
+    /// kinds and keys are refused by name.
+    pub fn from_json(value: serde_json::Value) -> Result<Self> {
+        let serde_json::Value::Object(mut map) = value else {
+            return Err(ModelError::Data(
+                "[model] must be a table with a `kind`".into(),
+            ));
+        };
+        let kind = match map.remove("kind") {
+            Some(serde_json::Value::String(k)) => k,
+            Some(other) => {
+                return Err(ModelError::Data(format!(
+                    "[model] kind = {other}: expected the name of a model kind ({})",
+                    known_kinds()
+                )));
+            }
+            None => {
+                return Err(ModelError::Data(format!(
+                    "[model] needs a `kind`: one of {}",
+                    known_kinds()
+                )));
+            }
+        };
+        let family = family_or_error(&kind)?;
+        let params = family.parse(serde_json::Value::Object(map))?;
+        Ok(ModelSpec { family, params })
     }
-}
 
-/// What a model family is for: predicting ratings or ranking items.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Task {
-    /// Predicts rating values (evaluated by RMSE/MAE by default).
-    Rating,
-    /// Ranks items (evaluated by ranking metrics by default).
-    Ranking,
-}
+    /// The parameters as JSON, `kind` first.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        map.insert("kind".into(), self.kind().into());
+        if let serde_json::Value::Object(p) = self.params.to_json() {
+            map.extend(p);
+        }
+        serde_json::Value::Object(map)
+    }
 
-impl ModelSpec {
+    /// The family.
+    pub fn family(&self) -> &'static dyn DynFamily {
+        self.family
+    }
+
     /// The `kind` name.
     pub fn kind(&self) -> &'static str {
-        match self {
-            ModelSpec::Mf(_) => "mf",
-            ModelSpec::Bpmf(_) => "bpmf",
-            ModelSpec::Ease(_) => crate::ease::KIND,
-            ModelSpec::AsySvd(_) => crate::asysvd::KIND,
-            ModelSpec::Als(_) => "als",
-            ModelSpec::Ials(_) => "ials",
-            ModelSpec::Bpr(_) => "bpr",
-            ModelSpec::TopPop(_) => "top-pop",
-            ModelSpec::Random(_) => "random",
-            ModelSpec::SlimMse(_) => crate::slim::KIND,
-            ModelSpec::ItemKnn(_) => crate::knn::CF_KIND,
-            ModelSpec::ItemKnnCbf(_) => crate::knn::CBF_KIND,
-            ModelSpec::Hybrid(_) => crate::hybrid::KIND,
-        }
+        self.family.kind()
     }
 
     /// What the model is for.
     pub fn task(&self) -> Task {
-        match self {
-            ModelSpec::Mf(_) | ModelSpec::Bpmf(_) | ModelSpec::Als(_) => Task::Rating,
-            _ => Task::Ranking,
-        }
+        self.family.task()
+    }
+
+    /// The typed parameters, if they are a `P`.
+    pub fn params<P: 'static>(&self) -> Option<&P> {
+        self.params.as_any().downcast_ref::<P>()
     }
 
     /// Number of epochs (or iterations) the model trains for, if it trains iteratively.
     pub fn epochs(&self) -> Option<usize> {
-        match self {
-            ModelSpec::Mf(p) => Some(p.epochs),
-            ModelSpec::Bpmf(p) => Some(p.iterations),
-            ModelSpec::Ease(_) => None,
-            ModelSpec::AsySvd(p) => Some(p.epochs),
-            ModelSpec::Als(p) | ModelSpec::Ials(p) => Some(p.iterations),
-            ModelSpec::Bpr(p) => Some(p.epochs),
-            ModelSpec::TopPop(_) | ModelSpec::Random(_) => None,
-            ModelSpec::SlimMse(p) => Some(p.epochs),
-            ModelSpec::ItemKnn(_) | ModelSpec::ItemKnnCbf(_) | ModelSpec::Hybrid(_) => None,
-        }
+        self.family.epochs(self.params.as_ref())
     }
 
     /// The same parameters with `epochs` epochs (for refitting after early stopping).
     pub fn with_epochs(&self, epochs: usize) -> Self {
-        match self {
-            ModelSpec::Mf(p) => ModelSpec::Mf(p.clone().epochs(epochs)),
-            // At least one sweep past the burn-in, so that the refit keeps a sample.
-            ModelSpec::Bpmf(p) => ModelSpec::Bpmf(p.clone().iterations(epochs.max(p.burn_in + 1))),
-            ModelSpec::Ease(p) => ModelSpec::Ease(p.clone()),
-            ModelSpec::AsySvd(p) => ModelSpec::AsySvd(p.clone().epochs(epochs)),
-            ModelSpec::Als(p) => ModelSpec::Als(p.clone().iterations(epochs)),
-            ModelSpec::Ials(p) => ModelSpec::Ials(p.clone().iterations(epochs)),
-            ModelSpec::Bpr(p) => ModelSpec::Bpr(p.clone().epochs(epochs)),
-            ModelSpec::TopPop(_) | ModelSpec::Random(_) => self.clone(),
-            ModelSpec::SlimMse(p) => ModelSpec::SlimMse(p.clone().epochs(epochs)),
-            other => other.clone(),
+        ModelSpec {
+            family: self.family,
+            params: self.family.with_epochs(self.params.as_ref(), epochs),
         }
     }
 
     /// Checks the parameters (naming the first bad one) without training.
     pub fn check(&self) -> Result<()> {
-        match self {
-            ModelSpec::Mf(p) => p.check().map(|_| ()),
-            ModelSpec::Bpmf(p) => p.check().map(|_| ()),
-            ModelSpec::Ease(p) => p.check().map(|_| ()),
-            ModelSpec::AsySvd(p) => p.check().map(|_| ()),
-            ModelSpec::Als(_) | ModelSpec::Ials(_) => {
-                self.als_params().unwrap_or_default().check().map(|_| ())
-            }
-            ModelSpec::Bpr(p) => p.check().map(|_| ()),
-            ModelSpec::TopPop(_) | ModelSpec::Random(_) => Ok(()),
-            ModelSpec::SlimMse(p) => p.check().map(|_| ()),
-            ModelSpec::ItemKnn(p) => p.check().map(|_| ()),
-            ModelSpec::ItemKnnCbf(p) => p.check().map(|_| ()),
-            ModelSpec::Hybrid(p) => p.check().map(|_| ()),
-        }
+        self.family.check(self.params.as_ref())
     }
 
     /// The item-content files the model needs, in the order
     /// [`ModelSpec::fit_with_content`] takes their matrices (empty for pure CF models).
     pub fn content_files(&self) -> Vec<ContentFiles> {
-        match self {
-            ModelSpec::ItemKnnCbf(p) => vec![p.content_files()],
-            ModelSpec::Hybrid(p) => p.content_files(),
-            _ => Vec::new(),
-        }
+        self.family.content_files(self.params.as_ref())
+    }
+
+    /// Points the model's item-content files at `item_file` (`fit --item-file`); models
+    /// without item content ignore it.
+    pub fn set_item_file(&mut self, item_file: &str) {
+        self.family.set_item_file(self.params.as_mut(), item_file);
     }
 
     /// Reads the item content the model needs from `data_dir`, over the item id map of the
     /// training data: one list of [`ItemContent`] matrices per entry of
-    /// [`ModelSpec::content_files`]. This is how a runner supplies content:
-    /// `let content = spec.load_content(dir, train.item_ids())?;
-    /// spec.fit_with_content(&train, &content, &mut ctx)`.
-    pub fn load_content(
-        &self,
-        data_dir: &std::path::Path,
-        items: &IdMap,
-    ) -> Result<Vec<Vec<ItemContent>>> {
+    /// [`ModelSpec::content_files`].
+    pub fn load_content(&self, data_dir: &Path, items: &IdMap) -> Result<Vec<Vec<ItemContent>>> {
         self.content_files()
             .iter()
             .map(|f| f.load(data_dir, items))
             .collect()
     }
 
-    /// Checks the parameters and trains on `train`. Models that need item content
-    /// (non-empty [`ModelSpec::content_files`]) fail here: use
-    /// [`ModelSpec::fit_with_content`].
+    /// Checks the parameters and trains on `train`. Models that need item content fail
+    /// here: use [`ModelSpec::fit_with_content`].
     pub fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<TrainedModel> {
         self.fit_with_content(train, &[], ctx)
     }
 
     /// Checks the parameters and trains on `train`, with `content[m]` the matrices of
-    /// `content_files()[m]` (from [`ModelSpec::load_content`]); models without content
-    /// ignore it.
+    /// `content_files()[m]` (from [`ModelSpec::load_content`]).
     pub fn fit_with_content(
         &self,
         train: &Interactions,
@@ -209,51 +206,94 @@ impl ModelSpec {
         let wanted = self.content_files().len();
         if content.len() != wanted {
             return Err(ModelError::Data(format!(
-                "model kind `{}` needs {wanted} item-content set(s), {} given (read them with \
-                 ModelSpec::load_content)",
+                "model kind `{}` needs {wanted} item-content set(s), {} given (give an item \
+                 file: `fit --item-file FILE`, or read them with ModelSpec::load_content)",
                 self.kind(),
                 content.len()
             )));
         }
-        Ok(match self {
-            ModelSpec::Mf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
-            ModelSpec::Bpmf(p) => TrainedModel::Mf(p.check()?.fit(train, ctx)?),
-            ModelSpec::Ease(p) => TrainedModel::Ease(p.check()?.fit(train, ctx)?),
-            ModelSpec::AsySvd(p) => TrainedModel::AsySvd(p.check()?.fit(train, ctx)?),
-            ModelSpec::Als(_) | ModelSpec::Ials(_) => TrainedModel::Als(
-                self.als_params()
-                    .unwrap_or_default()
-                    .check()?
-                    .fit(train, ctx)?,
-            ),
-            ModelSpec::Bpr(p) => TrainedModel::Bpr(p.check()?.fit(train, ctx)?),
-            ModelSpec::TopPop(p) => TrainedModel::TopPop(p.fit(train, ctx)?),
-            ModelSpec::Random(p) => TrainedModel::Random(p.fit(train, ctx)?),
-            ModelSpec::SlimMse(p) => TrainedModel::ItemItem(p.check()?.fit(train, ctx)?),
-            ModelSpec::ItemKnn(p) => TrainedModel::ItemItem(p.check()?.fit(train, ctx)?),
-            ModelSpec::ItemKnnCbf(p) => {
-                TrainedModel::ItemItem(p.check()?.fit_with_content(train, &content[0], ctx)?)
-            }
-            ModelSpec::Hybrid(p) => {
-                TrainedModel::ItemItem(p.check()?.fit_with_content(train, content, ctx)?)
-            }
-        })
+        self.family.fit(self.params.as_ref(), train, content, ctx)
     }
 }
+
+impl Clone for ModelSpec {
+    fn clone(&self) -> Self {
+        ModelSpec {
+            family: self.family,
+            params: self.params.clone_box(),
+        }
+    }
+}
+
+impl Debug for ModelSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ModelSpec({} {:?})", self.kind(), self.params)
+    }
+}
+
+impl PartialEq for ModelSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind() == other.kind() && self.params.equals(other.params.as_ref())
+    }
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec::of::<crate::mf::Mf>(Default::default())
+    }
+}
+
+impl Serialize for ModelSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        ModelSpec::from_json(value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A trained model of some family: what [`TrainedModel`] holds.
+pub trait Model: Recommender + Debug + Any {
+    /// What this model is for (from the model itself: an ALS model trained on implicit
+    /// feedback ranks, one trained on ratings predicts them).
+    fn task(&self) -> Task;
+
+    /// The model's tensors, id maps and header `params` as a model file of its kind.
+    fn to_model_file(&self) -> Result<ModelFile>;
+
+    /// The model as a scorer of new users' histories, if its family has one.
+    fn as_fold_in(&self) -> Option<&dyn FoldIn> {
+        None
+    }
+
+    /// The range of the training ratings, for rating models that know it (the bounds a
+    /// new user's ratings must respect, and the default clipping range).
+    fn rating_range(&self) -> Option<[f32; 2]> {
+        None
+    }
+}
+
+/// A trained model of any kind (cheap to clone: clones share the model).
+#[derive(Clone, Debug)]
+pub struct TrainedModel(Arc<dyn Model>);
 
 /// A model read from a file.
 #[derive(Debug)]
 pub struct LoadedModel {
     /// The model.
     pub model: TrainedModel,
-    /// The file's header (kind, version, parameters, training summary, data fingerprint).
+    /// The file's header (kind, versions, parameters, training summary, data fingerprint).
     pub header: rustrec_io::Header,
     /// Every user's training items (values 1), when the file stores them.
     pub seen: Option<Interactions>,
 }
 
 /// Takes the stored seen-item lists out of a model file, if present.
-fn seen_from_file(file: &mut rustrec_io::ModelFile) -> Result<Option<(Vec<usize>, Vec<u32>)>> {
+fn seen_from_file(file: &mut ModelFile) -> Result<Option<(Vec<usize>, Vec<u32>)>> {
     if file.tensor("seen_indptr").is_err() {
         return Ok(None);
     }
@@ -268,85 +308,107 @@ fn seen_from_file(file: &mut rustrec_io::ModelFile) -> Result<Option<(Vec<usize>
     Ok(Some((indptr, items)))
 }
 
-/// Any trained model.
-// One model per process at a time: the size difference between variants costs nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
-pub enum TrainedModel {
-    /// Biased matrix factorization.
-    Mf(MfModel),
-    /// EASE^R.
-    Ease(EaseModel),
-    /// Asymmetric SVD.
-    AsySvd(AsySvdModel),
-    /// Alternating least squares (explicit or implicit).
-    Als(AlsModel),
-    /// BPR-MF or WARP-MF.
-    Bpr(BprModel),
-    /// The popularity baseline.
-    TopPop(TopPopModel),
-    /// The random baseline.
-    Random(RandomModel),
-    /// Any item-based model (SLIM-MSE, ItemKNN-CF, ItemKNN-CBF, hybrid): its `kind` says
-    /// which.
-    ItemItem(ItemItemModel),
-}
-
 impl TrainedModel {
+    /// Wraps a model.
+    pub fn new(model: impl Model) -> Self {
+        TrainedModel(Arc::new(model))
+    }
+
+    /// What the model is for.
+    pub fn task(&self) -> Task {
+        self.0.task()
+    }
+
+    /// The model as a [`Recommender`].
+    pub fn as_recommender(&self) -> &dyn Recommender {
+        self.0.as_ref()
+    }
+
+    /// The model as a [`FoldIn`] scorer of new users' histories, if its family has one.
+    pub fn as_fold_in(&self) -> Option<&dyn FoldIn> {
+        self.0.as_fold_in()
+    }
+
+    /// The range of the training ratings, for rating models that know it.
+    pub fn rating_range(&self) -> Option<[f32; 2]> {
+        self.0.rating_range()
+    }
+
+    /// The model as a `T`, if it is one.
+    pub fn downcast_ref<T: Model>(&self) -> Option<&T> {
+        let any: &dyn Any = self.0.as_ref();
+        any.downcast_ref::<T>()
+    }
+
+    /// The model's tensors, id maps and header `params` as a model file (what
+    /// [`TrainedModel::save`] writes, before the training summary and seen items).
+    pub fn to_model_file(&self) -> Result<ModelFile> {
+        let mut file = self.0.to_model_file()?;
+        let family = family_or_error(&file.header.kind)?;
+        file.header.schema_version = family.schema().version;
+        Ok(file)
+    }
+
     /// Writes the model to `path` atomically (temp file + rename) in the versioned rustrec
-    /// format, with the fingerprint of its training data, a summary of its training, and
-    /// the training interactions' item lists (`seen_indptr`, `seen_items`) so that
+    /// format, with the fingerprint of its training data, a summary of its training
+    /// (`training`: deterministic content only, so that one seed gives one file), and the
+    /// training interactions' item lists (`seen_indptr`, `seen_items`) so that
     /// recommendations from the file alone can leave out what each user has seen.
     pub fn save(
         &self,
-        path: impl AsRef<std::path::Path>,
+        path: impl AsRef<Path>,
         train: &Interactions,
         training: serde_json::Value,
     ) -> Result<()> {
         let mut file = self.to_model_file()?;
+        family_or_error(&file.header.kind)?
+            .schema()
+            .validate(&file)?;
         file.header.data_fingerprint = train.fingerprint();
         file.header.training = training;
         if train.n_users() == file.user_ids.len() && train.n_items() == file.item_ids.len() {
             let indptr: Vec<u64> = train.user_ptr().iter().map(|&p| p as u64).collect();
-            file.insert("seen_indptr", rustrec_io::Tensor::vector(indptr))?;
-            file.insert(
-                "seen_items",
-                rustrec_io::Tensor::vector(train.item_indices().to_vec()),
-            )?;
+            file.insert("seen_indptr", Tensor::vector(indptr))?;
+            file.insert("seen_items", Tensor::vector(train.item_indices().to_vec()))?;
         }
         rustrec_io::write_model(path, &file)?;
         Ok(())
     }
 
-    /// Reads a model written by [`TrainedModel::save`] (of any supported format version):
+    /// Reads a model file of any kind and of any supported container and schema version:
     /// the model, the file's header and, when stored, the training items of every user.
-    pub fn load(path: impl AsRef<std::path::Path>) -> Result<LoadedModel> {
-        let mut file = rustrec_io::read_model(path.as_ref())?;
+    pub fn load(path: impl AsRef<Path>) -> Result<LoadedModel> {
+        let path = path.as_ref();
+        let file = rustrec_io::read_model(path)?;
+        Self::from_file(file).map_err(|e| match e {
+            ModelError::Data(msg) if !msg.contains(&path.display().to_string()) => {
+                ModelError::Data(format!("{}: {msg}", path.display()))
+            }
+            other => other,
+        })
+    }
+
+    /// [`TrainedModel::load`] of a file already read.
+    pub fn from_file(mut file: ModelFile) -> Result<LoadedModel> {
         let header = file.header.clone();
         let seen = seen_from_file(&mut file)?;
-        let model = match header.kind.as_str() {
-            crate::mf::KIND => TrainedModel::Mf(MfModel::from_model_file(file)?),
-            crate::ease::KIND => TrainedModel::Ease(EaseModel::from_model_file(file)?),
-            crate::asysvd::KIND => TrainedModel::AsySvd(AsySvdModel::from_model_file(file)?),
-            crate::als::KIND => TrainedModel::Als(AlsModel::from_model_file(file)?),
-            crate::bpr::KIND => TrainedModel::Bpr(BprModel::from_model_file(file)?),
-            crate::baseline::TOP_POP_KIND => {
-                TrainedModel::TopPop(TopPopModel::from_model_file(file)?)
-            }
-            crate::baseline::RANDOM_KIND => {
-                TrainedModel::Random(RandomModel::from_model_file(file)?)
-            }
-            k if crate::knn::ITEM_ITEM_KINDS.contains(&k) => {
-                TrainedModel::ItemItem(ItemItemModel::from_model_file(file)?)
-            }
-            other => {
-                return Err(crate::ModelError::Data(format!(
-                    "{}: unknown model kind `{other}` (this build knows: mf, ease, asysvd, als, ials, bpr, top-pop, random, {})",
-                    path.as_ref().display(),
-                    crate::knn::ITEM_ITEM_KINDS.join(", ")
-                )));
-            }
-        };
+        let family = families()
+            .iter()
+            .copied()
+            .find(|f| f.saved_as() == f.kind() && f.kind() == header.kind)
+            .ok_or_else(|| {
+                ModelError::Data(format!(
+                    "unknown model kind `{}` (this build reads: {})",
+                    header.kind,
+                    families()
+                        .iter()
+                        .filter(|f| f.saved_as() == f.kind())
+                        .map(|f| f.kind())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        let model = family.load(file)?;
         let seen = match seen {
             Some((indptr, items)) => Some(Interactions::from_csr(
                 Arc::clone(model.user_ids()),
@@ -364,81 +426,34 @@ impl TrainedModel {
             seen,
         })
     }
-
-    /// The model's tensors, id maps and header `params` as a model file (what
-    /// [`TrainedModel::save`] writes, before the training summary and seen items).
-    pub fn to_model_file(&self) -> Result<rustrec_io::ModelFile> {
-        Ok(match self {
-            TrainedModel::Mf(m) => m.to_model_file()?,
-            TrainedModel::Ease(m) => m.to_model_file()?,
-            TrainedModel::AsySvd(m) => m.to_model_file()?,
-            TrainedModel::Als(m) => m.to_model_file()?,
-            TrainedModel::Bpr(m) => m.to_model_file()?,
-            TrainedModel::TopPop(m) => m.to_model_file()?,
-            TrainedModel::Random(m) => m.to_model_file()?,
-            TrainedModel::ItemItem(m) => m.to_model_file()?,
-        })
-    }
-
-    /// The model as a [`Recommender`].
-    pub fn as_recommender(&self) -> &dyn Recommender {
-        match self {
-            TrainedModel::Mf(m) => m,
-            TrainedModel::Ease(m) => m,
-            TrainedModel::AsySvd(m) => m,
-            TrainedModel::Als(m) => m,
-            TrainedModel::Bpr(m) => m,
-            TrainedModel::TopPop(m) => m,
-            TrainedModel::Random(m) => m,
-            TrainedModel::ItemItem(m) => m,
-        }
-    }
-
-    /// The model as a [`FoldIn`] scorer of new users' histories, if its family has one.
-    pub fn as_fold_in(&self) -> Option<&dyn FoldIn> {
-        match self {
-            TrainedModel::Mf(m) => Some(m),
-            TrainedModel::Ease(m) => Some(m),
-            TrainedModel::AsySvd(m) => Some(m),
-            TrainedModel::Als(m) => Some(m),
-            TrainedModel::ItemItem(m) => Some(m),
-            TrainedModel::Bpr(m) => Some(m),
-            TrainedModel::TopPop(_) | TrainedModel::Random(_) => None,
-        }
-    }
 }
 
 impl Recommender for TrainedModel {
     fn kind(&self) -> &'static str {
-        self.as_recommender().kind()
+        self.0.kind()
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
-        self.as_recommender().user_ids()
+        self.0.user_ids()
     }
 
     fn item_ids(&self) -> &Arc<IdMap> {
-        self.as_recommender().item_ids()
+        self.0.item_ids()
     }
 
     fn score_into(&self, user: UserIdx, out: &mut [f32]) {
-        self.as_recommender().score_into(user, out)
+        self.0.score_into(user, out)
     }
 
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
-        self.as_recommender().predict(user, item)
+        self.0.predict(user, item)
     }
 
     fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
-        self.as_recommender().predict_raw(user, item)
+        self.0.predict_raw(user, item)
     }
 
-    fn recommend(
-        &self,
-        user: UserIdx,
-        n: usize,
-        exclude: &crate::Exclusion<'_>,
-    ) -> Vec<(ItemIdx, f32)> {
-        self.as_recommender().recommend(user, n, exclude)
+    fn recommend(&self, user: UserIdx, n: usize, exclude: &Exclusion<'_>) -> Vec<(ItemIdx, f32)> {
+        self.0.recommend(user, n, exclude)
     }
 }

@@ -67,7 +67,7 @@ fn implicit_params() -> AlsParams {
 }
 
 fn fit(params: &AlsParams, data: &Interactions, threads: usize) -> (AlsModel, FitContext<'static>) {
-    let mut ctx = FitContext::new(7, threads);
+    let mut ctx = FitContext::with_threads(7, threads).unwrap();
     let model = params.check().unwrap().fit(data, &mut ctx).unwrap();
     (model, ctx)
 }
@@ -184,7 +184,7 @@ fn folding_in_a_training_users_history_gives_nearly_the_trained_top_10() {
         .reg(0.02)
         .check()
         .unwrap()
-        .fit(&train, &mut FitContext::new(7, 2))
+        .fit(&train, &mut FitContext::with_threads(7, 2).unwrap())
         .unwrap();
     let overlap = fold_in_overlap(&mf, &train);
     println!("MF fold-in overlap@10: {overlap:.3}");
@@ -245,7 +245,7 @@ fn partial_fit_grows_the_model_and_keeps_untouched_users_rows_exactly() {
     let (model, _) = fit(&params, &implicit, 2);
     let touched = [3u32, 10];
     let more = grown(&implicit, 5, 4, &touched);
-    let mut ctx = FitContext::new(7, 2);
+    let mut ctx = FitContext::with_threads(7, 2).unwrap();
     let touched_idx: Vec<UserIdx> = touched.iter().map(|&u| UserIdx(u)).collect();
     let next = model.partial_fit(&more, &touched_idx, 2, &mut ctx).unwrap();
     assert_eq!((next.n_users(), next.n_items()), (105, 74));
@@ -292,7 +292,12 @@ fn partial_fit_refuses_data_whose_ids_do_not_extend_the_models() {
     let shrunk = Interactions::from_index_triplets(10, 30, &[(0, 0, 1.0)]);
     if let Ok(shrunk) = shrunk {
         let err = model
-            .partial_fit(&shrunk, &[], 1, &mut FitContext::new(7, 1))
+            .partial_fit(
+                &shrunk,
+                &[],
+                1,
+                &mut FitContext::with_threads(7, 1).unwrap(),
+            )
             .unwrap_err()
             .to_string();
         assert!(err.contains("do not extend"), "{err}");
@@ -312,15 +317,21 @@ fn registry_kinds_als_and_ials_fit_save_and_load() {
     assert_eq!(ials.with_epochs(5).epochs(), Some(5));
     let dir = tempfile::tempdir().unwrap();
     for (spec, data) in [(ials, &implicit), (als, &train)] {
-        let mut ctx = FitContext::new(1, 1);
+        let mut ctx = FitContext::with_threads(1, 1).unwrap();
         let model = spec.fit(data, &mut ctx).unwrap();
         assert_eq!(ctx.history.len(), 3);
         let path = dir.path().join(format!("{}.safetensors", spec.kind()));
         model.save(&path, data, serde_json::json!({})).unwrap();
         let loaded = TrainedModel::load(&path).unwrap();
-        assert_eq!(loaded.header.kind, "als");
+        // Each kind is written as itself (format 1 wrote `als` for both), and the task
+        // comes from the file: `eval` scores an iALS model by ranking.
+        assert_eq!(loaded.header.kind, spec.kind());
+        assert_eq!(loaded.model.task(), spec.task());
         assert_eq!(loaded.seen.as_ref().map(|s| s.nnz()), Some(data.nnz()));
-        let (TrainedModel::Als(a), TrainedModel::Als(b)) = (&model, &loaded.model) else {
+        let (Some(a), Some(b)) = (
+            model.downcast_ref::<AlsModel>(),
+            loaded.model.downcast_ref::<AlsModel>(),
+        ) else {
             panic!("not ALS models");
         };
         assert_eq!(a, b);
@@ -333,7 +344,7 @@ fn early_stopping_on_a_custom_validation_metric_restores_the_best_iteration() {
     use rustrec_models::{EarlyStopping, Validation};
     let (_, _, implicit) = planted(60, 50, 9);
     let mut calls = 0usize;
-    let mut ctx = FitContext::new(7, 1);
+    let mut ctx = FitContext::with_threads(7, 1).unwrap();
     // A metric that peaks at iteration 3, then falls.
     ctx.validation = Some(Validation::Custom {
         evaluate: Box::new(move |_m: &dyn Recommender| {

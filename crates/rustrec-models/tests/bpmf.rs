@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rustrec_data::{IdMap, Interactions, ItemIdx, Triplets, UserIdx};
 use rustrec_models::bpmf::BpmfParams;
+use rustrec_models::mf::MfModel;
 use rustrec_models::rating::rating_errors;
 use rustrec_models::{Fit, FitContext, ModelSpec, Recommender, Task, TrainedModel};
 
@@ -63,7 +64,7 @@ fn bpmf_recovers_a_planted_model_down_to_the_noise_level() {
     let model = params()
         .check()
         .unwrap()
-        .fit(&train, &mut FitContext::new(7, 2))
+        .fit(&train, &mut FitContext::with_threads(7, 2).unwrap())
         .unwrap();
     let e = rating_errors(&model, &test);
     // The planted signal has a std of about 1.1 (p·q of three 0.6-std products): a model
@@ -79,11 +80,15 @@ fn bpmf_recovers_a_planted_model_down_to_the_noise_level() {
 fn a_chain_is_reproduced_bit_for_bit_whatever_the_thread_count() {
     let (train, _) = planted(40, 30, 0.3, 5);
     let p = params().iterations(12).burn_in(4).check().unwrap();
-    let fit = |threads| p.fit(&train, &mut FitContext::new(11, threads)).unwrap();
+    let fit = |threads| {
+        p.fit(&train, &mut FitContext::with_threads(11, threads).unwrap())
+            .unwrap()
+    };
     let (a, b, c) = (
         fit(1),
         fit(2),
-        p.fit(&train, &mut FitContext::new(12, 2)).unwrap(),
+        p.fit(&train, &mut FitContext::with_threads(12, 2).unwrap())
+            .unwrap(),
     );
     let scores = |m: &dyn Recommender| -> Vec<f32> {
         (0..40)
@@ -115,7 +120,7 @@ fn the_registry_kind_reads_from_a_config_refits_and_saves_as_mf() {
             .to_string()
             .contains("burn_in = 10")
     );
-    let mut ctx = FitContext::new(1, 2);
+    let mut ctx = FitContext::with_threads(1, 2).unwrap();
     let model = spec.fit(&train, &mut ctx).unwrap();
     assert_eq!(ctx.history.len(), 10);
     let dir = tempfile::tempdir().unwrap();
@@ -123,7 +128,10 @@ fn the_registry_kind_reads_from_a_config_refits_and_saves_as_mf() {
     model.save(&path, &train, serde_json::json!({})).unwrap();
     let loaded = TrainedModel::load(&path).unwrap();
     assert_eq!(loaded.header.kind, "mf");
-    let (TrainedModel::Mf(a), TrainedModel::Mf(b)) = (&model, &loaded.model) else {
+    let (Some(a), Some(b)) = (
+        model.downcast_ref::<MfModel>(),
+        loaded.model.downcast_ref::<MfModel>(),
+    ) else {
         panic!("not MF models");
     };
     assert_eq!(

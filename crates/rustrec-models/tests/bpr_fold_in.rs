@@ -21,7 +21,7 @@ fn fold_in_of_a_training_users_history_recovers_most_of_their_top_10() {
         .epochs(30)
         .check()
         .unwrap()
-        .fit(&train, &mut FitContext::new(3, 2))
+        .fit(&train, &mut FitContext::with_threads(3, 2).unwrap())
         .unwrap();
     let mut overlap = 0.0;
     let mut users = 0;

@@ -57,7 +57,7 @@ fn fit(
     seed: u64,
     threads: usize,
 ) -> rustrec_models::mf::MfModel {
-    let mut ctx = FitContext::new(seed, threads);
+    let mut ctx = FitContext::with_threads(seed, threads).unwrap();
     params.check().unwrap().fit(train, &mut ctx).unwrap()
 }
 
@@ -96,7 +96,7 @@ fn training_loss_decreases_for_every_optimizer() {
             .lr(lr)
             .optimizer(opt)
             .batch_size(8);
-        let mut ctx = FitContext::new(3, 2);
+        let mut ctx = FitContext::with_threads(3, 2).unwrap();
         params.check().unwrap().fit(&train, &mut ctx).unwrap();
         let first = ctx.history.first().unwrap().train_loss;
         let last = ctx.history.last().unwrap().train_loss;
@@ -132,8 +132,8 @@ fn a_seed_and_thread_count_reproduce_a_run_bit_for_bit() {
             "another seed gives another model"
         );
         // The schedule depends on the bin count, not on the thread count.
-        let d = fit(&params.clone().bins(Some(8)), &train, 11, 1);
-        let e = fit(&params.clone().bins(Some(8)), &train, 11, 2);
+        let d = fit(&params.clone().bins(8), &train, 11, 1);
+        let e = fit(&params.clone().bins(8), &train, 11, 2);
         assert_eq!(d, e);
     }
 }
@@ -145,7 +145,7 @@ fn divergence_stops_training_with_an_error_naming_the_epoch() {
     let err = params
         .check()
         .unwrap()
-        .fit(&train, &mut FitContext::new(1, 1))
+        .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
         .unwrap_err();
     match &err {
         ModelError::Diverged { epoch, .. } => assert!(*epoch >= 1),
@@ -157,7 +157,7 @@ fn divergence_stops_training_with_an_error_naming_the_epoch() {
 /// A context (seed 5, 2 threads) that validates on `test` and stops after 3 epochs
 /// without improvement, restoring the best epoch.
 fn stopping_on(test: &Interactions) -> FitContext<'_> {
-    let mut ctx = FitContext::new(5, 2);
+    let mut ctx = FitContext::with_threads(5, 2).unwrap();
     ctx.validation = Some(Validation::Ratings(test));
     ctx.early_stopping = Some(EarlyStopping {
         patience: 3,
@@ -194,7 +194,7 @@ fn early_stopping_restores_the_best_epoch() {
 fn callbacks_see_every_epoch_and_can_stop() {
     let (train, _) = planted(40, 30, 0.1, 6);
     let seen = Mutex::new(Vec::new());
-    let mut ctx = FitContext::new(1, 1);
+    let mut ctx = FitContext::with_threads(1, 1).unwrap();
     ctx.callbacks.push(rustrec_models::engine::stop_when(|r| {
         seen.lock().unwrap().push(r.epoch);
         r.epoch == 4
@@ -270,7 +270,14 @@ fn clip_clamps_every_prediction_and_changes_nothing_else() {
     let (train, test) = planted(60, 40, 0.5, 6);
     let params = MfParams::default().factors(4).epochs(5).lr(0.05);
     let plain = fit(&params, &train, 3, 1);
-    let clipped = fit(&params.clone().clip(Some([2.5, 3.5])), &train, 3, 1);
+    let clipped = fit(
+        &params
+            .clone()
+            .clip(rustrec_models::mf::Clip::Range([2.5, 3.5])),
+        &train,
+        3,
+        1,
+    );
     let mut saw_clamp = false;
     for u in 0..plain.n_users() {
         for i in 0..plain.n_items() {
@@ -361,7 +368,7 @@ fn in_order_sampling_visits_the_data_in_order_and_trains() {
         .epochs(15)
         .lr(0.02)
         .sampling(Sampling::InOrder)
-        .bins(Some(1));
+        .bins(1);
     // One block and no shuffling: the order does not depend on the seed, only the initial
     // factors do, so two seeds differ but each seed repeats.
     let a = fit(&params, &train, 1, 1);
@@ -392,7 +399,10 @@ fn an_ensemble_predicts_the_clipped_mean_of_its_members_unclipped_predictions() 
         .collect();
     let (lo, hi) = (2.5, 3.5);
     let ens = fit(
-        &single.clone().members(m).clip(Some([lo, hi])),
+        &single
+            .clone()
+            .members(m)
+            .clip(rustrec_models::mf::Clip::Range([lo, hi])),
         &train,
         11,
         2,
@@ -462,13 +472,12 @@ fn an_ensemble_early_stops_on_the_merged_model_and_saves_as_plain_mf() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ens.safetensors");
-    TrainedModel::Mf(model.clone())
+    TrainedModel::new(model.clone())
         .save(&path, &train, serde_json::json!({}))
         .unwrap();
-    let TrainedModel::Mf(loaded) = TrainedModel::load(&path).unwrap().model else {
-        panic!("not an MF model");
-    };
-    assert_eq!(loaded, model);
+    let loaded = TrainedModel::load(&path).unwrap().model;
+    let loaded = loaded.downcast_ref::<MfModel>().expect("an MF model");
+    assert_eq!(loaded, &model);
     assert_eq!(loaded.factors(), 32);
     // Fold-in works on the merged factors: a user's own history, folded in, ranks the
     // items they rated high above those they rated low.

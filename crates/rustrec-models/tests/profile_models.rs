@@ -80,7 +80,7 @@ fn ease_ranks_held_out_items_of_the_users_community() {
         .lambda(10.0)
         .check()
         .unwrap()
-        .fit(&train, &mut FitContext::new(1, 2))
+        .fit(&train, &mut FitContext::with_threads(1, 2).unwrap())
         .unwrap();
     let n = model.n_items();
     assert!((0..n).all(|i| model.weights()[i * n + i] == 0.0));
@@ -93,7 +93,7 @@ fn ease_ranks_held_out_items_of_the_users_community() {
         .implicit(false)
         .check()
         .unwrap()
-        .fit(&train, &mut FitContext::new(1, 1))
+        .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
         .unwrap();
     assert!(precision_at_5(&valued, &train, &test) > CHANCE_TIMES_4);
     fold_in_agrees(&valued, &train);
@@ -107,7 +107,7 @@ fn ease_through_the_registry_is_a_one_epoch_ranking_model_with_validation() {
         (spec.kind(), spec.task(), spec.epochs()),
         ("ease", Task::Ranking, None)
     );
-    let mut ctx = FitContext::new(3, 2);
+    let mut ctx = FitContext::with_threads(3, 2).unwrap();
     let test_ref = &test;
     let train_ref = &train;
     ctx.validation = Some(Validation::Custom {
@@ -136,7 +136,7 @@ fn asysvd() -> AsySvdParams {
 #[test]
 fn asysvd_loss_falls_and_it_ranks_far_above_chance() {
     let (train, test) = communities(120, 80, 4);
-    let mut ctx = FitContext::new(5, 2);
+    let mut ctx = FitContext::with_threads(5, 2).unwrap();
     let model = asysvd().check().unwrap().fit(&train, &mut ctx).unwrap();
     let losses: Vec<f64> = ctx.history.iter().map(|r| r.train_loss).collect();
     assert_eq!(losses.len(), 15);
@@ -156,7 +156,10 @@ fn asysvd_is_reproduced_bit_for_bit_whatever_the_thread_count() {
     let params = asysvd().epochs(3).check().unwrap();
     let fit = |seed, threads| {
         params
-            .fit(&train, &mut FitContext::new(seed, threads))
+            .fit(
+                &train,
+                &mut FitContext::with_threads(seed, threads).unwrap(),
+            )
             .unwrap()
     };
     let a = fit(9, 1);
@@ -171,7 +174,7 @@ fn asysvd_early_stopping_on_a_ranking_metric_restores_the_best_epoch() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let (train_ref, test_ref) = (&train, &test);
-    let mut ctx = FitContext::new(1, 2);
+    let mut ctx = FitContext::with_threads(1, 2).unwrap();
     ctx.validation = Some(Validation::Custom {
         evaluate: Box::new(move |m: &dyn Recommender| {
             let p = precision_at_5(m, train_ref, test_ref);

@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .alpha(1.0)
         .solver(solver)
         .check()?;
-    let mut ctx = FitContext::new(42, threads);
+    let mut ctx = FitContext::with_threads(42, threads).unwrap();
     params.fit(&x, &mut ctx)?;
     let secs: Vec<f64> = ctx.history.iter().map(|r| r.seconds).collect();
     let mean = secs.iter().sum::<f64>() / secs.len() as f64;
@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(std::path::Path::new(&dir).join(name), out)?;
         }
     }
-    let mut ctx = FitContext::new(42, threads);
+    let mut ctx = FitContext::with_threads(42, threads).unwrap();
     let model = params.fit(&s.train, &mut ctx)?;
     let m = evaluate_ranking(
         &model,

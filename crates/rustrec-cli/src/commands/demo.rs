@@ -6,9 +6,9 @@ use rustrec::experiment::{
     DataConfig, ExperimentConfig, RunOptions, SplitConfig, SyntheticConfig, TrainConfig,
     ValidationConfig, run,
 };
-use rustrec::models::bpr::BprParams;
-use rustrec::models::mf::MfParams;
-use rustrec::models::{Exclusion, ModelSpec, Recommender};
+use rustrec::models::bpr::{Bpr, BprParams};
+use rustrec::models::mf::{Mf, MfParams};
+use rustrec::models::{Exclusion, ModelSpec, Recommender, Threads};
 use serde_json::Value;
 
 use crate::Globals;
@@ -35,6 +35,7 @@ pub struct Args {
 /// Runs `rustrec demo`.
 pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
     let bars = Bars::new(globals.quiet);
+    let threads = Threads::new(args.threads)?;
     let cfg = ExperimentConfig {
         name: Some("demo".into()),
         data: DataConfig {
@@ -53,7 +54,7 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
             seed: args.seed,
             ..Default::default()
         }),
-        model: ModelSpec::Mf(
+        model: ModelSpec::of::<Mf>(
             MfParams::default()
                 .factors(40)
                 .epochs(40)
@@ -75,6 +76,7 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
         &RunOptions {
             data_dir: None,
             progress: &bars,
+            threads: Some(&threads),
         },
     )?;
     let f = &outcome.figures;
@@ -117,7 +119,7 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
             ..cfg.data.clone()
         },
         validation: None,
-        model: ModelSpec::Bpr(BprParams::default().epochs(25)),
+        model: ModelSpec::of::<Bpr>(BprParams::default().epochs(25)),
         ..cfg.clone()
     };
     let ranked = run(
@@ -125,6 +127,7 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
         &RunOptions {
             data_dir: None,
             progress: &bars,
+            threads: Some(&threads),
         },
     )?;
     let g = &ranked.figures;

@@ -35,7 +35,7 @@ pub struct Args {
     /// Compute ranking metrics (default for ranking models).
     #[arg(long)]
     pub ranking: bool,
-    /// Ranking cutoffs.
+    /// Ranking cutoffs (whole numbers ≥ 1).
     #[arg(long, value_delimiter = ',', default_value = "5,10,20")]
     pub cutoffs: Vec<usize>,
     /// Write per-user ranking results here (.csv or .jsonl), for significance tests.
@@ -45,6 +45,9 @@ pub struct Args {
 
 /// Runs `rustrec eval`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    if let Some(bad) = args.cutoffs.iter().find(|&&k| k == 0) {
+        anyhow::bail!("--cutoffs: {bad} is not a cutoff; give whole numbers ≥ 1, such as 5,10,20");
+    }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let test = read_in_model_space(
@@ -58,24 +61,31 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     report.set("model", model.kind());
     report.set("test_interactions", test.data.nnz());
     report.set("unknown_test_rows", test.unknown_rows);
+    let say = |line: &str| {
+        if globals.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
     if test.unknown_rows > 0 {
         eprintln!(
             "note: {} test rows name a user or item the model does not know; they are left out",
             test.unknown_rows
         );
     }
-    let ranking_model = loaded.header.kind != "mf" && loaded.header.kind != "als";
-    let task = if ranking_model {
-        Task::Ranking
-    } else {
-        Task::Rating
-    };
+    // The model says what it is for (an iALS file ranks, an explicit ALS file rates).
+    let task = model.task();
+    report.set("task", task.name());
     if task == Task::Rating {
         let train = seen
             .clone()
             .unwrap_or_else(|| test.data.filter(|_, _, _, _| false));
         let m = evaluate_ratings_with_train(model, &test.data, &train)?;
-        println!("rmse {:.4}  mae {:.4}  on {} ratings", m.rmse, m.mae, m.n);
+        say(&format!(
+            "rmse {:.4}  mae {:.4}  on {} ratings",
+            m.rmse, m.mae, m.n
+        ));
         report
             .set_f64("rmse", m.rmse)
             .set_f64("mae", m.mae)
@@ -97,7 +107,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .filter(|(n, _)| !n.contains("@") || n.ends_with("@10") || n.ends_with("@5"))
             .map(|(n, v)| format!("{n} {v:.4}"))
             .collect();
-        println!("{} users: {}", m.users_evaluated, line.join("  "));
+        say(&format!("{} users: {}", m.users_evaluated, line.join("  ")));
         for (n, v) in &m.values {
             report.set_f64(n, *v);
         }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::experiment::{ExperimentConfig, RunOptions, run, set_key, set_value};
-use rustrec::models::TrainedModel;
-use serde_json::{Value, json};
+use rustrec::models::{Threads, TrainedModel};
+use serde_json::Value;
 
 use crate::Globals;
 use crate::output::Report;
@@ -41,6 +41,10 @@ pub struct Args {
     /// Built-in synthetic data shaped like ml-100k, ml-1m, ml-10m or ml-20m.
     #[arg(long)]
     pub synthetic: Option<String>,
+    /// Item file (u.item, movies.dat, movies.csv) for models that use item content
+    /// (item-knn-cbf, hybrid; see `rustrec models`).
+    #[arg(long)]
+    pub item_file: Option<PathBuf>,
     /// File format: auto, ml-tab, ml-dat, ml-csv, csv, tsv.
     #[arg(long)]
     pub format: Option<String>,
@@ -51,9 +55,10 @@ pub struct Args {
     #[arg(long)]
     pub split: Option<String>,
     /// Seed of the split.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub split_seed: Option<u64>,
-    /// Model kind (mf, ...).
+    /// Model kind: mf, bpmf, bpr, als, ials, ease, slim-mse, item-knn, ... (`rustrec models`
+    /// lists every kind with its parameters).
     #[arg(long)]
     pub model: Option<String>,
     /// Latent factors.
@@ -80,13 +85,13 @@ pub struct Args {
     /// After early stopping, retrain on all training data for the best epoch count.
     #[arg(long)]
     pub refit: bool,
-    /// Seed of training.
-    #[arg(long)]
+    /// Seed of training (results are the same for any thread count).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = one per core, at most 256); results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Ranking cutoffs, e.g. 5,10,20.
+    /// Ranking cutoffs, e.g. 5,10,20 (also computes ranking metrics for rating models).
     #[arg(long, value_delimiter = ',')]
     pub cutoffs: Option<Vec<usize>>,
     /// Any config key, e.g. --set model.dropout=0.02 --set eval.ranking=true.
@@ -160,7 +165,13 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         set("data.format", s(f.clone()))?;
     }
     if let Some(t) = args.implicit_threshold {
+        if !t.is_finite() {
+            anyhow::bail!("--implicit-threshold {t}: expected a finite number, such as 4");
+        }
         set("data.implicit_threshold", toml::Value::Float(f64::from(t)))?;
+    }
+    if let Some(p) = &args.item_file {
+        set("data.item_file", s(absolute(p)?))?;
     }
     if let Some(spec) = &args.split {
         let (kind, arg) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
@@ -201,7 +212,10 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         set("model.reg", toml::Value::Float(reg))?;
     }
     if let Some(o) = &args.optimizer {
-        set("model.optimizer.kind", s(o.clone()))?;
+        // The whole table: constants of another optimizer in the config do not carry over.
+        let mut t = toml::Table::new();
+        t.insert("kind".into(), s(o.clone()));
+        set("model.optimizer", toml::Value::Table(t))?;
     }
     if let Some(f) = args.validation {
         set("validation.fraction", toml::Value::Float(f))?;
@@ -219,10 +233,17 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         set("train.threads", toml::Value::Integer(t as i64))?;
     }
     if let Some(c) = &args.cutoffs {
+        if let Some(bad) = c.iter().find(|&&k| k == 0) {
+            anyhow::bail!(
+                "--cutoffs: {bad} is not a cutoff; give whole numbers ≥ 1, such as 5,10,20"
+            );
+        }
         set(
             "eval.cutoffs",
             toml::Value::Array(c.iter().map(|&k| toml::Value::Integer(k as i64)).collect()),
         )?;
+        // Cutoffs asked for are computed, for rating models too.
+        set("eval.ranking", toml::Value::Boolean(true))?;
     }
     for kv in &args.set {
         let (key, value) = kv
@@ -243,18 +264,15 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
 /// Runs `rustrec fit`.
 pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     let cfg = build_config(&args)?;
-    if let Some(t) = args.threads.or(Some(cfg.train.threads)).filter(|&t| t > 0) {
-        // Evaluation runs on the global pool: give it the same number of threads.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build_global();
-    }
+    check_outputs(&args)?;
+    let threads = Threads::new(cfg.train.threads).context("--threads / train.threads")?;
     let bars = Bars::new(globals.quiet);
     let outcome = run(
         &cfg,
         &RunOptions {
             data_dir: args.data_dir.as_deref(),
             progress: &bars,
+            threads: Some(&threads),
         },
     )?;
     let mut report = Report::new();
@@ -264,28 +282,39 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(name) = &cfg.name {
         report.set("name", name.clone());
     }
-    println!("{}", summary(&outcome.figures));
+    let say = |line: &str| {
+        if globals.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    if cfg.data.skip_bad_rows {
+        say(&format!(
+            "skipped {} malformed row(s) (data.skip_bad_rows = true)",
+            outcome.data.skipped_rows
+        ));
+    }
+    if let Some(note) = &outcome.stopping {
+        say(note);
+    }
+    say(&summary(&outcome.figures));
     if let Some(path) = &args.out {
-        let training = json!({
-            "config": serde_json::to_value(&cfg).unwrap_or(Value::Null),
-            "epochs_run": outcome.history.len(),
-            "best_epoch": outcome.best_epoch,
-            "history": outcome.history,
-        });
+        let training = outcome.training_record(&cfg);
         outcome
             .model
             .save(path, &outcome.data.train, training)
             .with_context(|| format!("cannot save the model to {}", path.display()))?;
-        println!("model saved to {}", path.display());
+        say(&format!("model saved to {}", path.display()));
         report.set("out", path.to_string_lossy().into_owned());
     }
     if let Some(dir) = &args.export_npy {
         export_npy(&outcome.model, dir)?;
-        println!("factor matrices written to {}", dir.display());
+        say(&format!("factor matrices written to {}", dir.display()));
     }
     if let Some(path) = &args.plot {
         plot_learning_curve(path, &outcome.history)?;
-        println!("learning curve drawn to {}", path.display());
+        say(&format!("learning curve drawn to {}", path.display()));
     }
     if args.profile {
         let p = &outcome.profile;
@@ -299,16 +328,77 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
             .get("eval_seconds")
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
-        println!("profile (wall seconds):");
-        println!("  data (read, split)       {data:>9.4}");
-        println!("  preparation (blocks)     {:>9.4}", p.prepare);
-        println!("  sampling                 {:>9.4}", p.sampling);
-        println!("  gradient and update      {:>9.4}", p.update);
-        println!("  validation               {:>9.4}", p.evaluation);
-        println!("  test evaluation          {eval:>9.4}");
+        say("profile (wall seconds):");
+        say(&format!("  data (read, split)       {data:>9.4}"));
+        say(&format!("  preparation (blocks)     {:>9.4}", p.prepare));
+        say(&format!("  sampling                 {:>9.4}", p.sampling));
+        say(&format!("  gradient and update      {:>9.4}", p.update));
+        say(&format!("  validation               {:>9.4}", p.evaluation));
+        say(&format!("  test evaluation          {eval:>9.4}"));
         report.set("profile", serde_json::to_value(p)?);
     }
     report.finish(globals.json);
+    Ok(())
+}
+
+/// Checks, before any work, that the outputs can be written: `--out`'s directory exists,
+/// `--plot` has a known extension, `--export-npy` is (or can become) a directory.
+fn check_outputs(args: &Args) -> anyhow::Result<()> {
+    let dir_of = |p: &Path| match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    for (flag, path) in [("--out", &args.out), ("--plot", &args.plot)] {
+        if let Some(p) = path {
+            let dir = dir_of(p);
+            if !dir.is_dir() {
+                anyhow::bail!(
+                    "{flag} {}: the directory {} does not exist",
+                    p.display(),
+                    dir.display()
+                );
+            }
+            if p.is_dir() {
+                anyhow::bail!(
+                    "{flag} {}: is a directory, expected a file name",
+                    p.display()
+                );
+            }
+            let probe = dir.join(format!(".rustrec-write-check.{}", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&probe)
+            {
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&probe);
+                }
+                Err(e) => anyhow::bail!(
+                    "{flag} {}: cannot write in {}: {e}",
+                    p.display(),
+                    dir.display()
+                ),
+            }
+        }
+    }
+    if let Some(p) = &args.plot {
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "svg" | "png") {
+            anyhow::bail!(
+                "--plot {}: unknown extension {ext:?}; the plot is drawn as .svg or .png",
+                p.display()
+            );
+        }
+    }
+    if let Some(dir) = &args.export_npy
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        anyhow::bail!(
+            "--export-npy {}: exists and is not a directory",
+            dir.display()
+        );
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod demo;
 pub mod describe;
 mod eval;
 mod fit;
+mod models;
 mod predict;
 mod recommend;
 mod split;
@@ -29,6 +30,8 @@ pub enum Command {
     Fit(fit::Args),
     /// Evaluate a saved model on a test file (rating or ranking metrics).
     Eval(eval::Args),
+    /// List the model kinds: task, inputs and hyperparameters with defaults and ranges.
+    Models(models::Args),
     /// Predict ratings of a saved model for (user, item) pairs given by raw id.
     Predict(predict::Args),
     /// Recommend the top-N items of a saved model for a user, or for every user to a file.
@@ -48,6 +51,7 @@ pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
         Command::Describe(args) => describe::run(args, globals),
         Command::Fit(args) => fit::run_fit(args, globals),
         Command::Eval(args) => eval::run(args, globals),
+        Command::Models(args) => models::run(args, globals),
         Command::Predict(args) => predict::run(args, globals),
         Command::Recommend(args) => recommend::run(args, globals),
         Command::Split(args) => split::run(args, globals),

@@ -2,7 +2,7 @@
 //!
 //! A user's evaluation starts from a *ranked list*: the candidate items (all items, less
 //! the user's training items when those are excluded) sorted best first — higher score,
-//! ties to the lower item index, NaN scores last (`rustrec_models::topn::better`) — and
+//! ties to the lower item index, NaN scores last (`rustrec_core::topn::better`) — and
 //! the user's *relevant* items (held-out test items that are candidates; `n_relevant` of
 //! them). Binary relevance throughout. With `rel_j ∈ {0,1}` the relevance of rank `j`
 //! (1-based) and `hits@k = Σ_{j≤k} rel_j`:

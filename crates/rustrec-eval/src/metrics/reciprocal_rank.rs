@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 
-use rustrec_models::topn::better;
+use rustrec_core::topn::better;
 
 /// `1 / rank`, or `0` when there is no relevant item.
 #[inline]

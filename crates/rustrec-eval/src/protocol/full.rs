@@ -29,9 +29,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use rustrec_core::Recommender;
+use rustrec_core::topn::better;
 use rustrec_data::{Interactions, UserIdx};
-use rustrec_models::Recommender;
-use rustrec_models::topn::better;
 
 use super::top_k::TopK;
 use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};

@@ -20,8 +20,8 @@ pub mod sampled;
 pub mod top_k;
 
 use rayon::prelude::*;
+use rustrec_core::Recommender;
 use rustrec_data::{Interactions, UserIdx};
-use rustrec_models::Recommender;
 
 use crate::error::{EvalError, Result};
 use crate::report::{PerUserResult, PerUserResults};

@@ -28,9 +28,9 @@ use std::cmp::Ordering;
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rustrec_core::Recommender;
+use rustrec_core::topn::better;
 use rustrec_data::{Interactions, UserIdx};
-use rustrec_models::Recommender;
-use rustrec_models::topn::better;
 
 use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};
 use crate::error::{EvalError, Result};

@@ -8,12 +8,12 @@
 //! pass over a second buffer. For larger `k` every candidate is kept and the head is
 //! found with `select_nth_unstable_by` (O(n)) and sorted.
 //!
-//! Order: `rustrec_models::topn::better` (higher score, ties to the lower item index, NaN
+//! Order: `rustrec_core::topn::better` (higher score, ties to the lower item index, NaN
 //! last), so the result equals `topn::top_n`.
 
 use std::cmp::Ordering;
 
-use rustrec_models::topn::better;
+use rustrec_core::topn::better;
 
 /// Largest `k` served by sorted insertion.
 pub const INSERTION_LIMIT: usize = 128;
@@ -71,7 +71,7 @@ impl TopK {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use rustrec_models::topn::top_n;
+    use rustrec_core::topn::top_n;
 
     use super::*;
 

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
-use crate::params::{at_least_one, integer_in, non_negative, positive, setter};
+use crate::mf::Clip;
+use crate::params::{Hyperparams, Rule, hyperparams, non_negative, self_checked};
 
 /// How each row's least-squares problem is solved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,56 +23,40 @@ pub enum Solver {
     },
 }
 
-/// Alternating least squares: explicit (Zhou et al. 2008, weighted-λ regularisation) or
-/// implicit (Hu, Koren & Volinsky 2008, confidence `c = 1 + α·r`).
-///
-/// | Name | Default | Range | Purpose |
-/// |---|---|---|---|
-/// | `factors` | 64 | 1–1024 | length k of x_u, y_i |
-/// | `iterations` | 15 | ≥ 1 | alternations (users then items); one iteration = one epoch |
-/// | `reg` | 0.01 | ≥ 0 (> 0 for Cholesky) | λ |
-/// | `implicit` | false | | implicit feedback (set by kind `ials`) |
-/// | `alpha` | 1.0 | ≥ 0 | implicit: confidence `c = 1 + α·r` |
-/// | `weighted_reg` | true | | explicit: λ·n_u on a row with n_u ratings (Zhou et al.) |
-/// | `biases` | true | | explicit: learn b_u, b_i and use the training mean μ |
-/// | `solver` | cg(3) | cholesky, cg(steps ≥ 1) | per-row solver |
-/// | `init_std` | 0.01 | > 0 | std of the normal initial factors |
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AlsParams {
-    /// Number of latent factors k.
-    pub factors: usize,
-    /// Number of iterations (each solves every user row, then every item row).
-    pub iterations: usize,
-    /// Regularisation λ.
-    pub reg: f32,
-    /// Implicit feedback (Hu, Koren & Volinsky) instead of explicit ratings.
-    pub implicit: bool,
-    /// Implicit: confidence `c_ui = 1 + alpha·r_ui` of an observed pair.
-    pub alpha: f32,
-    /// Explicit: scale λ by the row's number of ratings (weighted-λ regularisation).
-    pub weighted_reg: bool,
-    /// Explicit: learn user and item biases around the training mean.
-    pub biases: bool,
-    /// Per-row solver.
-    pub solver: Solver,
-    /// Standard deviation of the initial factors.
-    pub init_std: f32,
+self_checked!(Solver => own);
+
+impl Solver {
+    /// Checks the CG step count (named `solver.steps`).
+    pub fn check(&self) -> Result<()> {
+        match *self {
+            Solver::Cg { steps: 0 } => Err(ModelError::invalid("solver.steps", 0, "at least 1")),
+            _ => Ok(()),
+        }
+    }
 }
 
-impl Default for AlsParams {
-    fn default() -> Self {
-        AlsParams {
-            factors: 64,
-            iterations: 15,
-            reg: 0.01,
-            implicit: false,
-            alpha: 1.0,
-            weighted_reg: true,
-            biases: true,
-            solver: Solver::Cg { steps: 3 },
-            init_std: 0.01,
-        }
+hyperparams! {
+    /// Alternating least squares: explicit (Zhou et al. 2008, weighted-λ regularisation;
+    /// kind `als`) or implicit (Hu, Koren & Volinsky 2008, confidence `c = 1 + α·r`; kind
+    /// `ials`). `rustrec models als` prints the table of names, defaults and ranges.
+    pub struct AlsParams {
+        factors: usize = 64, Rule::int(1, 1024), "Number of latent factors k (length of x_u, y_i).";
+        iterations: usize = 15, Rule::at_least(1),
+            "Alternations (users then items); one iteration is one epoch.";
+        reg: f32 = 0.01, Rule::Own("a finite number ≥ 0 (> 0 for explicit ALS with cholesky)"),
+            "Regularisation λ.";
+        implicit: bool = false, Rule::Flag,
+            "Implicit feedback; set by the kind (als: false, ials: true), a value given here is ignored.";
+        alpha: f32 = 1.0, Rule::NonNegative, "Implicit: confidence c = 1 + α·r of an observed pair.";
+        weighted_reg: bool = true, Rule::Flag,
+            "Explicit: λ·n_u on a row with n_u ratings (weighted-λ, Zhou et al.).";
+        biases: bool = true, Rule::Flag, "Explicit: learn b_u, b_i around the training mean μ.";
+        solver: Solver = Solver::Cg { steps: 3 }, Rule::Own("cholesky, or cg with steps ≥ 1"),
+            "Per-row solver.";
+        init_std: f32 = 0.01, Rule::Positive, "Standard deviation of the normal initial factors.";
+        clip: Clip = Clip::Auto,
+            Rule::Own("auto (the training ratings' range), none, or [lo, hi] with lo < hi"),
+            "Explicit: clamp predictions.";
     }
 }
 
@@ -92,39 +77,12 @@ impl AlsValidParams {
 }
 
 impl AlsParams {
-    setter! {
-        /// Sets `factors`.
-        factors: usize,
-        /// Sets `iterations`.
-        iterations: usize,
-        /// Sets `reg`.
-        reg: f32,
-        /// Sets `implicit`.
-        implicit: bool,
-        /// Sets `alpha`.
-        alpha: f32,
-        /// Sets `weighted_reg`.
-        weighted_reg: bool,
-        /// Sets `biases`.
-        biases: bool,
-        /// Sets `solver`.
-        solver: Solver,
-        /// Sets `init_std`.
-        init_std: f32,
-    }
-
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<AlsValidParams> {
         let p = self;
-        integer_in("factors", p.factors, 1..=1024)?;
-        at_least_one("iterations", p.iterations)?;
+        p.check_ranges()?;
         non_negative("reg", p.reg)?;
-        non_negative("alpha", p.alpha)?;
-        positive("init_std", p.init_std)?;
         match p.solver {
-            Solver::Cg { steps: 0 } => {
-                return Err(ModelError::invalid("solver.steps", 0, "at least 1"));
-            }
             Solver::Cholesky if p.reg <= 0.0 && !p.implicit => {
                 return Err(ModelError::invalid(
                     "reg",

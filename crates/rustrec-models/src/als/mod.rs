@@ -26,6 +26,7 @@
 //! pair (so α = 1 on binary data gives confidence 1, i.e. observed and unobserved pairs
 //! weigh the same), where this module follows the paper's `1 + α·r`.
 
+mod family;
 mod hyperparams;
 mod kernel;
 mod model;
@@ -34,4 +35,5 @@ mod train;
 
 pub use hyperparams::{AlsParams, AlsValidParams, Solver};
 pub use model::AlsModel;
-pub use persist::KIND;
+pub use family::{Als, Ials};
+pub use persist::SCHEMA;

@@ -15,7 +15,9 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 use super::hyperparams::AlsValidParams;
 use super::kernel::{self, Loss, Scratch, System};
 use crate::engine::RowTable;
-use crate::recommender::{FoldIn, Recommender};
+use crate::family::Family;
+use crate::registry::Model;
+use rustrec_core::{FoldIn, Recommender, Task};
 
 /// A trained ALS model: `score = x_u·y_i` (implicit) or `μ + b_u + b_i + x_u·y_i`
 /// (explicit with biases). Users and items without training data have zero factors (and
@@ -30,6 +32,8 @@ pub struct AlsModel {
     pub(crate) params: AlsValidParams,
     /// `YᵀY + λI` of the item rows, built on the first implicit fold-in.
     pub(crate) item_gram: OnceLock<Vec<f32>>,
+    /// `[min, max]` of the training ratings (`None` in files written before it was kept).
+    pub(crate) rating_range: Option<[f32; 2]>,
 }
 
 impl PartialEq for AlsModel {
@@ -40,6 +44,7 @@ impl PartialEq for AlsModel {
             && self.item_rows == o.item_rows
             && self.global_mean == o.global_mean
             && self.params == o.params
+            && self.rating_range == o.rating_range
     }
 }
 
@@ -152,6 +157,17 @@ impl AlsModel {
             global_mean,
             params,
             item_gram: OnceLock::new(),
+            rating_range: None,
+        }
+    }
+
+    /// The range predictions are clamped to: explicit models only, by `clip`.
+    #[inline]
+    fn clip_range(&self) -> Option<[f32; 2]> {
+        if self.params.0.implicit {
+            None
+        } else {
+            self.params.0.clip.range(self.rating_range)
         }
     }
 
@@ -195,8 +211,13 @@ pub(crate) fn item_loss(params: &AlsValidParams, mu: f32) -> Loss {
 }
 
 impl Recommender for AlsModel {
+    /// `als` or `ials`, by the feedback it was trained on.
     fn kind(&self) -> &'static str {
-        super::persist::KIND
+        if self.params.0.implicit {
+            <super::Ials as Family>::KIND
+        } else {
+            <super::Als as Family>::KIND
+        }
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
@@ -212,11 +233,39 @@ impl Recommender for AlsModel {
     }
 
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
-        self.global_mean
+        let z = self.global_mean
             + kernel_dot(
                 self.user_rows.row(user.index()),
                 self.item_rows.row(item.index()),
-            )
+            );
+        match self.clip_range() {
+            Some([lo, hi]) => z.clamp(lo, hi),
+            None => z,
+        }
+    }
+}
+
+impl Model for AlsModel {
+    fn task(&self) -> Task {
+        if self.params.0.implicit {
+            Task::Ranking
+        } else {
+            Task::Rating
+        }
+    }
+
+    fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
+        AlsModel::to_model_file(self)
+    }
+
+    fn as_fold_in(&self) -> Option<&dyn FoldIn> {
+        Some(self)
+    }
+
+    fn rating_range(&self) -> Option<[f32; 2]> {
+        (!self.params.0.implicit)
+            .then_some(self.rating_range)
+            .flatten()
     }
 }
 
@@ -238,6 +287,9 @@ fn kernel_dot(a: &[f32], b: &[f32]) -> f32 {
 fn score_row(m: &AlsModel, x: &[f32], out: &mut [f32]) {
     for (i, o) in out.iter_mut().enumerate() {
         *o = m.global_mean + kernel_dot(x, m.item_rows.row(i));
+    }
+    if let Some([lo, hi]) = m.clip_range() {
+        out.iter_mut().for_each(|o| *o = o.clamp(lo, hi));
     }
 }
 

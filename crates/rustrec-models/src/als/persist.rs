@@ -1,64 +1,102 @@
 //! Saving and loading [`AlsModel`] in the rustrec model file format.
 //!
-//! Tensors: `user_factors` (n_users × k), `item_factors` (n_items × k), `user_bias`,
-//! `item_bias` (zeros without biases), `global_mean` (one value). The header's `params`
-//! hold the [`AlsParams`] (including `implicit`). The padded in-memory layout (bias and
-//! constant columns) is rebuilt on load, so the file format does not depend on it.
+//! Schema version 2 ([`SCHEMA`], kinds `als` and `ials`): `user_factors` (n_users × k),
+//! `item_factors` (n_items × k), `user_bias`, `item_bias` (zeros without biases),
+//! `global_mean` (one value) and, for explicit models, `rating_range` (`[min, max]` of the
+//! training ratings). The header's `params` hold the [`AlsParams`] (including `implicit`).
+//! The padded in-memory layout (bias and constant columns) is rebuilt on load, so the file
+//! format does not depend on it. `k` is read from the tensors.
+//!
+//! Version 1 files all said kind `als` (implicit ones too: their `implicit` parameter tells)
+//! and had no `clip` (read as `"none"`, the behaviour they were saved with).
 
 use std::sync::Arc;
 
-use rustrec_io::{ANY, Header, ModelFile, Tensor};
+use rustrec_io::{DType, Header, ModelFile, Tensor};
 
-use super::hyperparams::AlsParams;
+use super::hyperparams::{AlsParams, AlsValidParams};
 use super::model::AlsModel;
 use crate::error::Result;
-use crate::model_file::{check_kind, params_of, params_value};
+use crate::family::unsupported_version;
+use crate::model_file::{params_of, params_value};
+use crate::schema::{Dim, Schema, TensorDecl};
 
-/// The `kind` written in ALS model files (explicit and implicit alike).
-pub const KIND: &str = "als";
+/// The tensors of an ALS model file (explicit and implicit).
+pub const SCHEMA: Schema = Schema {
+    version: 2,
+    tensors: &[
+        TensorDecl::new("user_factors", DType::F32, &[Dim::Users, Dim::Named("k")]),
+        TensorDecl::new("item_factors", DType::F32, &[Dim::Items, Dim::Named("k")]),
+        TensorDecl::new("user_bias", DType::F32, &[Dim::Users]),
+        TensorDecl::new("item_bias", DType::F32, &[Dim::Items]),
+        TensorDecl::new("global_mean", DType::F32, &[Dim::Fixed(1)]),
+        TensorDecl::optional("rating_range", DType::F32, &[Dim::Fixed(2)]),
+    ],
+};
+
+/// Brings an ALS file of schema version `from` to the current one.
+pub(crate) fn migrate(kind: &str, file: &mut ModelFile, from: u32) -> Result<()> {
+    if from != 1 {
+        return Err(unsupported_version(kind, from, SCHEMA.version));
+    }
+    if let Some(params) = file.header.params.as_object_mut()
+        && !params.contains_key("clip")
+    {
+        params.insert("clip".into(), "none".into());
+    }
+    Ok(())
+}
 
 impl AlsModel {
     /// The model as a model file (header `params`, tensors, id maps); the caller fills in
     /// `training` and the data fingerprint.
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
-        let mut header = Header::new(KIND, nu, ni);
+        let mut header = Header::new(rustrec_core::Recommender::kind(self), nu, ni);
         header.params = params_value(self.params.params())?;
-        let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
+        let mut file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("user_factors", Tensor::matrix(nu, k, self.user_factors()))?
             .with("item_factors", Tensor::matrix(ni, k, self.item_factors()))?
             .with("user_bias", Tensor::vector(self.user_biases()))?
             .with("item_bias", Tensor::vector(self.item_biases()))?
             .with("global_mean", Tensor::vector(vec![self.global_mean]))?;
+        if let Some(range) = self.rating_range {
+            file.insert("rating_range", Tensor::vector(range.to_vec()))?;
+        }
         Ok(file)
     }
 
-    /// Rebuilds a model from a model file of kind `als`.
-    pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        check_kind(&file, KIND)?;
-        let params: AlsParams = params_of(&file)?;
-        let params = params.check()?;
-        let (nu, ni, k) = (
-            file.user_ids.len(),
-            file.item_ids.len(),
-            params.params().factors,
-        );
+    /// Rebuilds a model from a model file of kind `als` or `ials` of the current schema;
+    /// `implicit` is what the kind says (version-1 files: what their parameters say).
+    pub fn from_model_file(mut file: ModelFile, implicit: Option<bool>) -> Result<Self> {
+        let dims = SCHEMA.validate(&file)?;
+        let mut params: AlsParams = params_of(&file)?;
+        if let Some(implicit) = implicit {
+            params.implicit = implicit;
+        }
+        let (nu, ni, k) = (file.user_ids.len(), file.item_ids.len(), dims.get("k")?);
+        params.factors = k;
         let uf = file.take::<f32>("user_factors", &[nu, k])?;
         let itf = file.take::<f32>("item_factors", &[ni, k])?;
         let ub = file.take::<f32>("user_bias", &[nu])?;
         let ib = file.take::<f32>("item_bias", &[ni])?;
-        let mu = file
-            .f32("global_mean", &[ANY])?
-            .first()
-            .copied()
-            .unwrap_or(0.0);
-        Ok(AlsModel::from_parts(
+        let mu = file.f32("global_mean", &[1])?[0];
+        let rating_range = match file.tensors.contains_key("rating_range") {
+            true => {
+                let r = file.f32("rating_range", &[2])?;
+                Some([r[0], r[1]])
+            }
+            false => None,
+        };
+        let mut model = AlsModel::from_parts(
             Arc::new(file.user_ids),
             Arc::new(file.item_ids),
-            params,
+            AlsValidParams(params),
             [&uf, &itf, &ub, &ib],
             mu,
-        ))
+        );
+        model.rating_range = rating_range;
+        Ok(model)
     }
 }
 
@@ -70,7 +108,7 @@ mod tests {
 
     use super::*;
     use crate::als::hyperparams::AlsParams;
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
     use crate::registry::TrainedModel;
 
     /// A hand-made explicit model with biases: 2 users × 3 items, k = 2, raw ids 10, 20
@@ -144,28 +182,21 @@ mod tests {
         let path = dir.path().join("m.safetensors");
         let model = hand_made();
         let train = no_interactions(&model);
-        TrainedModel::Als(model)
+        TrainedModel::new(model)
             .save(&path, &train, serde_json::json!({"iterations": 3}))
             .unwrap();
         let loaded = TrainedModel::load(&path).unwrap();
         assert_eq!(loaded.header.data_fingerprint, train.fingerprint());
-        let TrainedModel::Als(loaded) = loaded.model else {
+        let Some(loaded) = loaded.model.downcast_ref::<AlsModel>() else {
             panic!("not an ALS model")
         };
-        assert_eq!(loaded, hand_made());
+        assert_eq!(loaded, &hand_made());
     }
 
     /// The committed file of format version 1 keeps loading, with the same predictions.
-    /// `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models als_v1` rewrites it.
+    /// Format-1 files are what old builds wrote: never rewritten.
     #[test]
     fn als_v1_fixture_loads_with_the_predictions_it_was_saved_with() {
-        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            let model = hand_made();
-            let train = no_interactions(&model);
-            TrainedModel::Als(model)
-                .save(fixture_path(), &train, serde_json::json!({"fixture": true}))
-                .unwrap();
-        }
         let loaded = TrainedModel::load(fixture_path()).unwrap();
         let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
@@ -178,11 +209,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_file_of_another_kind_is_refused_by_name() {
-        let mut file = hand_made().to_model_file().unwrap();
-        file.header.kind = "slim".into();
-        let err = AlsModel::from_model_file(file).unwrap_err().to_string();
-        assert!(err.contains("slim"), "{err}");
-    }
 }

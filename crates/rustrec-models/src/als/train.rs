@@ -17,12 +17,14 @@ use super::hyperparams::{AlsValidParams, Solver};
 use super::kernel::{self, Csr, Loss, Method, System};
 use super::model::{AlsModel, item_loss, row_cols, user_loss};
 use crate::engine::epochs::{self, EpochStats, Trainer};
-use crate::engine::{RowTable, rng, thread_pool};
+use crate::engine::{RowTable, rng};
+use crate::model_file::rating_range;
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
+use rustrec_core::{Fit, FitContext};
 
 impl Fit for AlsValidParams {
     type Model = AlsModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<AlsModel> {
         if train.nnz() == 0 {
@@ -106,7 +108,7 @@ fn run(
     ctx: &mut FitContext<'_>,
 ) -> Result<AlsModel> {
     let started = Instant::now();
-    let pool = thread_pool(ctx.effective_threads())?;
+    let pool = ctx.threads.clone();
     let seed = ctx.seed;
     pool.install(|| {
         let k = params.0.factors;
@@ -303,6 +305,7 @@ impl Trainer for AlsTrainer<'_> {
             global_mean: self.mu,
             params: self.params.clone(),
             item_gram: OnceLock::new(),
+            rating_range: rating_range(self.data),
         }
     }
 }

@@ -1,73 +1,42 @@
 //! Hyperparameters of AsySVD, unchecked ([`AsySvdParams`]) and checked
 //! ([`AsySvdValidParams`]).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::engine::{Optimizer, Schedule};
 use crate::error::Result;
-use crate::params::{at_least_one, integer_in, non_negative, positive, setter};
+use crate::params::{Hyperparams, Rule, hyperparams};
 
-/// Asymmetric SVD (Koren 2008): `r̂_u = (|I(u)|^(−½) Σ_{j∈I(u)} r_uj V₁[j]) · V₂ᵀ`, trained on
-/// batches of user profiles by minimising the mean squared error on the observed items and
-/// sampled unobserved items (target 0).
-///
-/// | Name | Default | Range | Purpose |
-/// |---|---|---|---|
-/// | `factors` | 64 | 1–1024 | length k of the rows of V₁ and V₂ |
-/// | `epochs` | 20 | ≥ 1 | passes over the users |
-/// | `lr` | 0.002 | > 0 | base learning rate |
-/// | `optimizer` | adam | sgd, momentum, adagrad, rmsprop, adam, adamw | update rule |
-/// | `schedule` | constant | constant, step, exponential, one-cycle | lr over time |
-/// | `reg` | 0 | ≥ 0 | weight decay on the rows a step touches (decoupled for AdamW) |
-/// | `batch_size` | 64 | ≥ 1 | users per update |
-/// | `negatives` | 1 | 0–1000 | unobserved items (target 0) drawn per observed item |
-/// | `normalize` | true | | scale a user's sum by `|I(u)|^(−½)` |
-/// | `implicit` | true | | binary profiles and targets (1) instead of the values |
-/// | `init_std` | 0.01 | > 0 | standard deviation of the normal initialisation |
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AsySvdParams {
-    /// Number of latent factors k.
-    pub factors: usize,
-    /// Number of epochs.
-    pub epochs: usize,
-    /// Base learning rate.
-    pub lr: f32,
-    /// Update rule.
-    pub optimizer: Optimizer,
-    /// Learning-rate schedule.
-    pub schedule: Schedule,
-    /// Weight decay.
-    pub reg: f32,
-    /// Users per update.
-    pub batch_size: usize,
-    /// Sampled unobserved items per observed item.
-    pub negatives: usize,
-    /// Scale the user representation by `|I(u)|^(−½)`.
-    pub normalize: bool,
-    /// Binary profiles and targets.
-    pub implicit: bool,
-    /// Standard deviation of the initial factors.
-    pub init_std: f32,
-}
-
-impl Default for AsySvdParams {
-    fn default() -> Self {
-        AsySvdParams {
-            factors: 64,
-            epochs: 20,
-            lr: 0.002,
-            optimizer: Optimizer::adam(),
-            schedule: Schedule::Constant,
-            reg: 0.0,
-            batch_size: 64,
-            negatives: 1,
-            normalize: true,
-            implicit: true,
-            init_std: 0.01,
-        }
+hyperparams! {
+    /// Asymmetric SVD (Koren 2008): `r̂_u = (|I(u)|^(−½) Σ_{j∈I(u)} r_uj V₁[j]) · V₂ᵀ`, trained on
+    /// batches of user profiles by minimising the mean squared error on the observed items and
+    /// sampled unobserved items (target 0).
+    pub struct AsySvdParams {
+        factors: usize = 64, Rule::int(1, 1024),
+            "Length k of the rows of V₁ and V₂.";
+        epochs: usize = 20, Rule::at_least(1),
+            "Passes over the users.";
+        lr: f32 = 0.002, Rule::Positive,
+            "Base learning rate.";
+        optimizer: Optimizer = Optimizer::adam(), Rule::Own("sgd, momentum, adagrad, rmsprop, adam, adamw (constants optional)"),
+            "Update rule.";
+        schedule: Schedule = Schedule::Constant, Rule::Own("constant, step, exponential, one-cycle"),
+            "Learning rate over time.";
+        reg: f32 = 0.0, Rule::NonNegative,
+            "Weight decay on the rows a step touches (decoupled for AdamW).";
+        batch_size: usize = 64, Rule::at_least(1),
+            "Users per update.";
+        negatives: usize = 1, Rule::int(0, 1000),
+            "Unobserved items (target 0) drawn per observed item.";
+        normalize: bool = true, Rule::Flag,
+            "Scale a user's sum by |I(u)|^(−½).";
+        implicit: bool = true, Rule::Flag,
+            "Binary profiles and targets (1) instead of the values.";
+        init_std: f32 = 0.01, Rule::Positive,
+            "Standard deviation of the normal initialisation.";
     }
 }
+
 
 /// [`AsySvdParams`] that passed [`AsySvdParams::check`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -81,44 +50,10 @@ impl AsySvdValidParams {
 }
 
 impl AsySvdParams {
-    setter! {
-        /// Sets `factors`.
-        factors: usize,
-        /// Sets `epochs`.
-        epochs: usize,
-        /// Sets `lr`.
-        lr: f32,
-        /// Sets `optimizer`.
-        optimizer: Optimizer,
-        /// Sets `schedule`.
-        schedule: Schedule,
-        /// Sets `reg`.
-        reg: f32,
-        /// Sets `batch_size`.
-        batch_size: usize,
-        /// Sets `negatives`.
-        negatives: usize,
-        /// Sets `normalize`.
-        normalize: bool,
-        /// Sets `implicit`.
-        implicit: bool,
-        /// Sets `init_std`.
-        init_std: f32,
-    }
-
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<AsySvdValidParams> {
-        let p = self;
-        integer_in("factors", p.factors, 1..=1024)?;
-        at_least_one("epochs", p.epochs)?;
-        positive("lr", p.lr)?;
-        non_negative("reg", p.reg)?;
-        at_least_one("batch_size", p.batch_size)?;
-        integer_in("negatives", p.negatives, 0..=1000)?;
-        positive("init_std", p.init_std)?;
-        p.optimizer.check()?;
-        p.schedule.check()?;
-        Ok(AsySvdValidParams(p.clone()))
+        self.check_ranges()?;
+        Ok(AsySvdValidParams(self.clone()))
     }
 }
 

@@ -33,6 +33,7 @@
 //! (seed, epoch, user), so a fit is reproduced bit for bit for a seed, whatever the
 //! thread count.
 
+mod family;
 mod hyperparams;
 pub mod kernel;
 mod model;
@@ -41,4 +42,5 @@ mod train;
 
 pub use hyperparams::{AsySvdParams, AsySvdValidParams};
 pub use model::AsySvdModel;
-pub use persist::KIND;
+pub use family::AsySvd;
+pub use persist::SCHEMA;

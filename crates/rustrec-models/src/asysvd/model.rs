@@ -8,7 +8,7 @@ use super::hyperparams::AsySvdValidParams;
 use super::kernel::{axpy, dot, profile_norm};
 use crate::engine::RowTable;
 use crate::profiles::UserProfiles;
-use crate::recommender::{FoldIn, Recommender};
+use rustrec_core::{FoldIn, Recommender};
 
 /// A trained asymmetric SVD: `r̂_u = p_u · V₂ᵀ` with `p_u = |I(u)|^(−½) Σ_{j∈I(u)} r_uj V₁[j]`.
 ///
@@ -81,7 +81,7 @@ impl AsySvdModel {
 
 impl Recommender for AsySvdModel {
     fn kind(&self) -> &'static str {
-        super::KIND
+        <super::AsySvd as crate::family::Family>::KIND
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
@@ -108,6 +108,20 @@ impl Recommender for AsySvdModel {
             items.len(),
         );
         dot(&rep, self.v2.row(item.index()))
+    }
+}
+
+impl crate::registry::Model for AsySvdModel {
+    fn task(&self) -> rustrec_core::Task {
+        rustrec_core::Task::Ranking
+    }
+
+    fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
+        AsySvdModel::to_model_file(self)
+    }
+
+    fn as_fold_in(&self) -> Option<&dyn FoldIn> {
+        Some(self)
     }
 }
 

@@ -6,24 +6,37 @@
 
 use std::sync::Arc;
 
-use rustrec_io::{Header, ModelFile, Tensor};
+use rustrec_io::{DType, Header, ModelFile, Tensor};
 
-use super::hyperparams::AsySvdParams;
+use super::AsySvd;
+use super::hyperparams::{AsySvdParams, AsySvdValidParams};
 use super::model::AsySvdModel;
 use crate::engine::RowTable;
 use crate::error::Result;
-use crate::model_file::{check_kind, params_of, params_value};
+use crate::family::Family;
+use crate::model_file::{params_of, params_value};
 use crate::profiles::UserProfiles;
+use crate::schema::{Dim, Schema, TensorDecl};
 
-/// The `kind` written in AsySVD model files.
-pub const KIND: &str = "asysvd";
+/// The tensors of an AsySVD model file (schema version 1, unchanged since files were first
+/// written); `k` is read from them.
+pub const SCHEMA: Schema = Schema {
+    version: 1,
+    tensors: &[
+        TensorDecl::new("v1", DType::F32, &[Dim::Items, Dim::Named("k")]),
+        TensorDecl::new("v2", DType::F32, &[Dim::Items, Dim::Named("k")]),
+        TensorDecl::new("profile_ptr", DType::U64, &[Dim::UsersPlusOne]),
+        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")]),
+        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")]),
+    ],
+};
 
 impl AsySvdModel {
     /// The model as a model file (header `params`, tensors, id maps); the caller fills in
     /// `training` and the data fingerprint.
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
-        let mut header = Header::new(KIND, nu, ni);
+        let mut header = Header::new(AsySvd::KIND, nu, ni);
         header.params = params_value(self.params.params())?;
         let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("v1", Tensor::matrix(ni, k, self.v1.to_dense()))?
@@ -33,14 +46,9 @@ impl AsySvdModel {
 
     /// Rebuilds a model from a model file of kind `asysvd`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        check_kind(&file, KIND)?;
-        let params: AsySvdParams = params_of(&file)?;
-        let params = params.check()?;
-        let (nu, ni, k) = (
-            file.user_ids.len(),
-            file.item_ids.len(),
-            params.params().factors,
-        );
+        let dims = SCHEMA.validate(&file)?;
+        let params = AsySvdValidParams(params_of::<AsySvdParams>(&file)?);
+        let (nu, ni, k) = (file.user_ids.len(), file.item_ids.len(), dims.get("k")?);
         let v1 = file.take::<f32>("v1", &[ni, k])?;
         let v2 = file.take::<f32>("v2", &[ni, k])?;
         let profiles = UserProfiles::take_from(&mut file, nu, ni)?;
@@ -60,7 +68,7 @@ mod tests {
     use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 
     use super::*;
-    use crate::recommender::{FoldIn, Recommender};
+    use rustrec_core::{FoldIn, Recommender};
     use crate::registry::TrainedModel;
 
     /// A hand-made model: 2 users × 3 items (raw ids 10, 20 and 100, 200, 300), k = 2,
@@ -131,31 +139,22 @@ mod tests {
     fn save_then_load_gives_the_same_model() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
-        TrainedModel::AsySvd(hand_made())
+        TrainedModel::new(hand_made())
             .save(&path, &train(), serde_json::json!({"epochs": 3}))
             .unwrap();
         let loaded = TrainedModel::load(&path).unwrap();
         assert_eq!(loaded.header.data_fingerprint, train().fingerprint());
         assert_eq!(loaded.seen.unwrap().row(UserIdx(0)).items, &[0, 2]);
-        let TrainedModel::AsySvd(loaded) = loaded.model else {
+        let Some(loaded) = loaded.model.downcast_ref::<AsySvdModel>() else {
             panic!("loaded {:?}", loaded.model);
         };
-        assert_eq!(loaded, hand_made());
+        assert_eq!(loaded, &hand_made());
     }
 
     /// The committed file of format version 1 keeps loading, with the scores it was saved
-    /// with. `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models asysvd_v1` rewrites it.
+    /// with. Format-1 files are what old builds wrote: never rewritten.
     #[test]
     fn asysvd_v1_fixture_loads_with_the_scores_it_was_saved_with() {
-        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::AsySvd(hand_made())
-                .save(
-                    fixture_path(),
-                    &train(),
-                    serde_json::json!({"fixture": true}),
-                )
-                .unwrap();
-        }
         let loaded = TrainedModel::load(fixture_path()).unwrap();
         let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
@@ -170,11 +169,4 @@ mod tests {
         assert_eq!(out, EXPECTED[1]);
     }
 
-    #[test]
-    fn a_file_of_another_kind_is_refused_by_name() {
-        let mut file = hand_made().to_model_file().unwrap();
-        file.header.kind = "ease".into();
-        let err = AsySvdModel::from_model_file(file).unwrap_err().to_string();
-        assert!(err.contains("ease"), "{err}");
-    }
 }

@@ -16,9 +16,8 @@ use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng;
 use crate::engine::table::RowTable;
-use crate::engine::thread_pool;
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
+use rustrec_core::{Fit, FitContext};
 use crate::profiles::UserProfiles;
 
 /// Stream purposes (the first coordinate of [`rng::stream`]).
@@ -28,6 +27,7 @@ const NEGATIVES: u64 = 0x6e65_6761;
 
 impl Fit for AsySvdValidParams {
     type Model = AsySvdModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<AsySvdModel> {
         if train.nnz() == 0 {
@@ -36,7 +36,7 @@ impl Fit for AsySvdValidParams {
             ));
         }
         let started = Instant::now();
-        let pool = thread_pool(ctx.effective_threads())?;
+        let pool = ctx.threads.clone();
         let mut trainer = AsySvdTrainer::new(self, train, ctx.seed)?;
         ctx.profile.prepare += started.elapsed().as_secs_f64();
         pool.install(|| epochs::train(&mut trainer, self.0.epochs, ctx))

@@ -3,13 +3,10 @@
 //! personalised ranking model should beat both; they also anchor the sanity of an
 //! evaluation (a random ranking has AUC ≈ 0.5).
 
+mod family;
 mod popularity;
 mod random;
 
+pub use family::{Random, TopPop};
 pub use popularity::{TopPopModel, TopPopParams};
 pub use random::{RandomModel, RandomParams};
-
-/// `kind` of the popularity baseline.
-pub const TOP_POP_KIND: &str = "top-pop";
-/// `kind` of the random baseline.
-pub const RANDOM_KIND: &str = "random";

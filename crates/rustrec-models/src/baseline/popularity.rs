@@ -4,19 +4,27 @@
 use std::sync::Arc;
 
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
-use rustrec_io::{Header, ModelFile, Tensor};
-use serde::{Deserialize, Serialize};
+use rustrec_io::{DType, Header, ModelFile, Tensor};
 
-use super::TOP_POP_KIND;
+use super::TopPop;
+use crate::family::Family;
+use crate::params::hyperparams;
+use crate::schema::{Dim, Schema, TensorDecl};
 use crate::error::Result;
-use crate::fit::{Fit, FitContext};
-use crate::model_file::check_kind;
-use crate::recommender::Recommender;
+use rustrec_core::{Fit, FitContext};
+use rustrec_core::{FoldIn, Recommender};
 
-/// Parameters of the popularity baseline (none; the struct keeps configs uniform).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TopPopParams {}
+hyperparams! {
+    /// Parameters of the popularity baseline (none; the struct keeps configs uniform).
+    pub struct TopPopParams {}
+}
+
+/// The tensors of a `top-pop` model file (schema version 1, unchanged since files
+/// were first written).
+pub const SCHEMA: Schema = Schema {
+    version: 1,
+    tensors: &[TensorDecl::new("popularity", DType::F32, &[Dim::Items])],
+};
 
 /// Items scored by their training popularity (number of interactions).
 #[derive(Clone, Debug, PartialEq)]
@@ -34,7 +42,7 @@ impl TopPopModel {
 
     /// The model as a model file (tensor `popularity`).
     pub fn to_model_file(&self) -> Result<ModelFile> {
-        let header = Header::new(TOP_POP_KIND, self.users.len(), self.items.len());
+        let header = Header::new(TopPop::KIND, self.users.len(), self.items.len());
         Ok(
             ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
                 .with("popularity", Tensor::vector(self.popularity.clone()))?,
@@ -43,7 +51,7 @@ impl TopPopModel {
 
     /// Rebuilds the model from a model file of kind `top-pop`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        check_kind(&file, TOP_POP_KIND)?;
+        SCHEMA.validate(&file)?;
         let ni = file.item_ids.len();
         let popularity = file.take::<f32>("popularity", &[ni])?;
         Ok(TopPopModel {
@@ -56,6 +64,7 @@ impl TopPopModel {
 
 impl Fit for TopPopParams {
     type Model = TopPopModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, _ctx: &mut FitContext<'_>) -> Result<TopPopModel> {
         Ok(TopPopModel {
@@ -70,7 +79,7 @@ impl Fit for TopPopParams {
 
 impl Recommender for TopPopModel {
     fn kind(&self) -> &'static str {
-        TOP_POP_KIND
+        TopPop::KIND
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
@@ -90,10 +99,18 @@ impl Recommender for TopPopModel {
     }
 }
 
+impl FoldIn for TopPopModel {
+    /// A new user gets the popularity ranking too (their history only decides which items
+    /// the caller leaves out).
+    fn score_profile(&self, _history: &[(ItemIdx, f32)], out: &mut [f32]) {
+        out.copy_from_slice(&self.popularity);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommender::Exclusion;
+    use rustrec_core::Exclusion;
     use crate::registry::TrainedModel;
 
     fn data() -> Interactions {
@@ -116,7 +133,7 @@ mod tests {
     #[test]
     fn ranks_by_training_popularity_and_excludes_seen_items() {
         let x = data();
-        let m = TopPopParams {}.fit(&x, &mut FitContext::default()).unwrap();
+        let m = TopPopParams {}.fit(&x, &mut FitContext::with_threads(42, 1).unwrap()).unwrap();
         assert_eq!(m.popularity(), &[2.0, 1.0, 3.0, 0.0]);
         let recs: Vec<u32> = m
             .recommend(UserIdx(2), 4, &Exclusion::seen(&x))
@@ -129,32 +146,25 @@ mod tests {
     #[test]
     fn save_and_load_round_trip() {
         let x = data();
-        let m = TopPopParams {}.fit(&x, &mut FitContext::default()).unwrap();
+        let m = TopPopParams {}.fit(&x, &mut FitContext::with_threads(42, 1).unwrap()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pop.safetensors");
-        TrainedModel::TopPop(m.clone())
+        TrainedModel::new(m.clone())
             .save(&path, &x, serde_json::Value::Null)
             .unwrap();
         let loaded = TrainedModel::load(&path).unwrap();
         assert_eq!(loaded.seen.map(|s| s.nnz()), Some(x.nnz()));
-        let TrainedModel::TopPop(loaded) = loaded.model else {
+        let Some(loaded) = loaded.model.downcast_ref::<TopPopModel>() else {
             panic!("not a top-pop model")
         };
-        assert_eq!(loaded, m);
+        assert_eq!(loaded, &m);
     }
 
-    /// `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models top_pop_v1` rewrites it.
+    /// Format-1 files are what old builds wrote: never rewritten.
     #[test]
     fn top_pop_v1_fixture_loads() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/top-pop-v1.safetensors");
-        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            let x = data();
-            let m = TopPopParams {}.fit(&x, &mut FitContext::default()).unwrap();
-            TrainedModel::TopPop(m)
-                .save(&path, &x, serde_json::json!({"fixture": true}))
-                .unwrap();
-        }
         let loaded = TrainedModel::load(&path).unwrap();
         let (model, header) = (loaded.model, loaded.header);
         assert_eq!(
@@ -165,5 +175,15 @@ mod tests {
             .map(|i| model.predict(UserIdx(0), ItemIdx(i)))
             .collect();
         assert_eq!(scores, vec![2.0, 1.0, 3.0, 0.0]);
+    }
+
+    #[test]
+    fn a_new_user_gets_the_popularity_ranking() {
+        let m = TopPopParams {}
+            .fit(&data(), &mut FitContext::with_threads(42, 1).unwrap())
+            .unwrap();
+        let mut out = vec![0.0; 4];
+        m.score_profile(&[(ItemIdx(3), 1.0)], &mut out);
+        assert_eq!(out, m.popularity());
     }
 }

@@ -5,19 +5,27 @@
 use std::sync::Arc;
 
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
-use rustrec_io::{Header, ModelFile, Tensor};
-use serde::{Deserialize, Serialize};
+use rustrec_io::{DType, Header, ModelFile, Tensor};
 
-use super::RANDOM_KIND;
+use super::Random;
+use crate::family::Family;
+use crate::params::hyperparams;
+use crate::schema::{Dim, Schema, TensorDecl};
 use crate::error::Result;
-use crate::fit::{Fit, FitContext};
-use crate::model_file::check_kind;
-use crate::recommender::Recommender;
+use rustrec_core::{Fit, FitContext};
+use rustrec_core::{FoldIn, Recommender};
 
-/// Parameters of the random baseline (none: the seed is the fit's seed).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RandomParams {}
+hyperparams! {
+    /// Parameters of the random baseline (none: the seed is the fit's seed).
+    pub struct RandomParams {}
+}
+
+/// The tensors of a `random` model file (schema version 1, unchanged since files
+/// were first written).
+pub const SCHEMA: Schema = Schema {
+    version: 1,
+    tensors: &[TensorDecl::new("seed", DType::U32, &[Dim::Fixed(2)])],
+};
 
 /// Uniform random scores in `[0, 1)`, a pure function of (seed, user, item).
 #[derive(Clone, Debug, PartialEq)]
@@ -55,7 +63,7 @@ impl RandomModel {
 
     /// The model as a model file (tensor `seed`: low and high 32 bits).
     pub fn to_model_file(&self) -> Result<ModelFile> {
-        let header = Header::new(RANDOM_KIND, self.users.len(), self.items.len());
+        let header = Header::new(Random::KIND, self.users.len(), self.items.len());
         let seed = vec![self.seed as u32, (self.seed >> 32) as u32];
         Ok(
             ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
@@ -65,7 +73,7 @@ impl RandomModel {
 
     /// Rebuilds the model from a model file of kind `random`.
     pub fn from_model_file(file: ModelFile) -> Result<Self> {
-        check_kind(&file, RANDOM_KIND)?;
+        SCHEMA.validate(&file)?;
         let seed = file.u32("seed", &[2])?;
         let seed = u64::from(seed[0]) | (u64::from(seed[1]) << 32);
         Ok(RandomModel {
@@ -78,6 +86,7 @@ impl RandomModel {
 
 impl Fit for RandomParams {
     type Model = RandomModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<RandomModel> {
         Ok(RandomModel {
@@ -90,7 +99,7 @@ impl Fit for RandomParams {
 
 impl Recommender for RandomModel {
     fn kind(&self) -> &'static str {
-        RANDOM_KIND
+        Random::KIND
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
@@ -113,6 +122,20 @@ impl Recommender for RandomModel {
     }
 }
 
+impl FoldIn for RandomModel {
+    /// A new user gets a random order of its own, drawn from the model's seed and the
+    /// history (so the same history always gets the same order).
+    fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
+        let key = history
+            .iter()
+            .fold(mix(self.seed ^ 0x6e65_7775), |h, (i, _)| mix(h ^ u64::from(i.0)))
+            .rotate_left(32);
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.score(key, i as u32);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +148,7 @@ mod tests {
 
     fn fit(seed: u64) -> RandomModel {
         RandomParams {}
-            .fit(&data(), &mut FitContext::new(seed, 1))
+            .fit(&data(), &mut FitContext::with_threads(seed, 1).unwrap())
             .unwrap()
     }
 
@@ -149,24 +172,34 @@ mod tests {
         assert_ne!(sa, other_user, "users get different orders");
     }
 
-    /// `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models random_v1` rewrites it.
+    /// Format-1 files are what old builds wrote: never rewritten.
     #[test]
     fn random_v1_fixture_loads_with_the_same_scores() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/random-v1.safetensors");
         let seed = 0x1234_5678_9abc_def0;
-        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::Random(fit(seed))
-                .save(&path, &data(), serde_json::json!({"fixture": true}))
-                .unwrap();
-        }
         let loaded = TrainedModel::load(&path).unwrap();
         let (model, header) = (loaded.model, loaded.header);
         assert_eq!((header.format_version, header.kind.as_str()), (1, "random"));
-        let TrainedModel::Random(m) = &model else {
+        let Some(m) = model.downcast_ref::<RandomModel>() else {
             panic!("not a random model")
         };
         assert_eq!(m.seed(), seed);
         assert_eq!(m, &fit(seed));
+    }
+
+    #[test]
+    fn a_new_user_gets_a_reproducible_order_of_their_own() {
+        let m = RandomParams {}
+            .fit(&data(), &mut FitContext::with_threads(3, 1).unwrap())
+            .unwrap();
+        let n = m.n_items();
+        let (mut a, mut b, mut c) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        m.score_profile(&[(ItemIdx(0), 1.0)], &mut a);
+        m.score_profile(&[(ItemIdx(0), 1.0)], &mut b);
+        m.score_profile(&[(ItemIdx(1), 1.0)], &mut c);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(a.iter().all(|s| (0.0..1.0).contains(s)));
     }
 }

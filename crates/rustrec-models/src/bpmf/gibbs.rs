@@ -13,10 +13,10 @@ use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::linalg::{cholesky, dot, inverse_spd, solve_lower, solve_lower_transposed};
 use crate::engine::rng::{self, Rng};
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
+use rustrec_core::{Fit, FitContext};
 use crate::mf::ensemble::{Member, merge};
 use crate::mf::{MfModel, MfParams};
-use crate::model_file::seen_flags;
+use crate::model_file::{rating_range, seen_flags};
 
 /// Purpose coordinate of the sampler's random streams.
 const STREAM: u64 = 0x6270_6d66;
@@ -27,9 +27,10 @@ const ITEMS: u64 = 1;
 
 impl Fit for BpmfValidParams {
     type Model = MfModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<MfModel> {
-        epochs::fit_in_pool(train, ctx, self.0.iterations, |seed, _threads| {
+        epochs::fit_in_pool(train, ctx, self.0.iterations, |seed| {
             BpmfSampler::new(self, train, seed)
         })
     }
@@ -220,6 +221,7 @@ impl Trainer for BpmfSampler<'_> {
             params,
             user_seen,
             item_seen,
+            rating_range: rating_range(t),
         }
     }
 }
@@ -554,7 +556,7 @@ mod tests {
     use rustrec_data::{ItemIdx, UserIdx};
 
     use crate::bpmf::BpmfParams;
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
 
     /// Mean and covariance of 2-vectors.
     fn moments(draws: &[Vec<f64>]) -> ([f64; 2], [f64; 4]) {
@@ -669,14 +671,16 @@ mod tests {
     #[test]
     fn the_model_is_the_mean_of_the_kept_samples_and_survives_a_file_round_trip() {
         let data = small_data();
+        // No clipping, so that the model is exactly the mean of the samples.
         let params = BpmfParams::default()
             .factors(3)
             .iterations(9)
             .burn_in(3)
             .thin(2)
+            .clip(crate::mf::Clip::None)
             .check()
             .unwrap();
-        let pool = crate::engine::thread_pool(2).unwrap();
+        let pool = rustrec_core::Threads::new(2).unwrap();
         pool.install(|| {
             let mut s = BpmfSampler::new(&params, &data, 5);
             for e in 0..9 {

@@ -1,64 +1,38 @@
 //! Hyperparameters of Bayesian MF, unchecked ([`BpmfParams`]) and checked
 //! ([`BpmfValidParams`]).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{ModelError, Result};
 use crate::mf::MAX_MEMBERS;
-use crate::params::{at_least_one, finite_range, integer_in, positive, setter};
+use crate::mf::Clip;
+use crate::params::{Hyperparams, Rule, at_least_one, hyperparams};
 
-/// Bayesian probabilistic MF (Salakhutdinov & Mnih 2008) sampled by Gibbs sampling.
-///
-/// The priors are the paper's: user and item vectors `~ N(μ, Λ⁻¹)` with a Gaussian–Wishart
-/// hyperprior `μ₀ = 0`, `β₀`, `W₀ = I`, `ν₀ = k`; ratings `~ N(r̄ + u·v, 1/α)`.
-///
-/// | Name | Default | Range | Purpose |
-/// |---|---|---|---|
-/// | `factors` | 10 | 1–256 | length k of the user and item vectors |
-/// | `iterations` | 300 | > `burn_in` | Gibbs sweeps (hyperparameters, users, items); one sweep = one epoch |
-/// | `burn_in` | 100 | < `iterations` | sweeps before samples are kept |
-/// | `thin` | 4 | ≥ 1, keeping at most 64 samples | keep one sample every `thin` sweeps after the burn-in |
-/// | `alpha` | 2.0 | > 0 | precision α of the observation noise |
-/// | `beta0` | 2.0 | > 0 | β₀ of the Gaussian–Wishart hyperprior |
-/// | `init_std` | 0.1 | > 0 | std of the normal initial vectors |
-/// | `clip` | none | lo < hi | clamp predictions to `[lo, hi]` |
-///
-/// The prediction is the mean of the kept samples' `r̄ + u·v` (clamped after the mean),
-/// held as one [`crate::mf::MfModel`] whose factors are the samples side by side (see
-/// [`super`]), so at most [`MAX_MEMBERS`] samples are kept.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BpmfParams {
-    /// Number of latent factors k.
-    pub factors: usize,
-    /// Number of Gibbs sweeps.
-    pub iterations: usize,
-    /// Sweeps before the first kept sample.
-    pub burn_in: usize,
-    /// Keep one sample every `thin` sweeps after the burn-in.
-    pub thin: usize,
-    /// Precision of the observation noise.
-    pub alpha: f32,
-    /// β₀ of the Gaussian–Wishart hyperprior.
-    pub beta0: f32,
-    /// Standard deviation of the initial vectors.
-    pub init_std: f32,
-    /// Clamp predictions to `[lo, hi]` (`None`: no clamping).
-    pub clip: Option<[f32; 2]>,
-}
-
-impl Default for BpmfParams {
-    fn default() -> Self {
-        BpmfParams {
-            factors: 10,
-            iterations: 300,
-            burn_in: 100,
-            thin: 4,
-            alpha: 2.0,
-            beta0: 2.0,
-            init_std: 0.1,
-            clip: None,
-        }
+hyperparams! {
+    /// Bayesian probabilistic MF (Salakhutdinov & Mnih 2008) sampled by Gibbs sampling.
+    ///
+    /// The priors are the paper's: user and item vectors `~ N(μ, Λ⁻¹)` with a
+    /// Gaussian–Wishart hyperprior `μ₀ = 0`, `β₀`, `W₀ = I`, `ν₀ = k`; ratings
+    /// `~ N(r̄ + u·v, 1/α)`. `rustrec models bpmf` prints the table of names, defaults and
+    /// ranges.
+    ///
+    /// The prediction is the mean of the kept samples' `r̄ + u·v` (clamped after the mean),
+    /// held as one [`crate::mf::MfModel`] whose factors are the samples side by side (see
+    /// [`super`]), so at most [`MAX_MEMBERS`] samples are kept.
+    pub struct BpmfParams {
+        factors: usize = 10, Rule::int(1, 256), "Length k of the user and item vectors.";
+        iterations: usize = 300, Rule::at_least(1),
+            "Gibbs sweeps (hyperparameters, users, items); one sweep is one epoch.";
+        burn_in: usize = 100, Rule::Own("less than iterations"),
+            "Sweeps before samples are kept.";
+        thin: usize = 4, Rule::Own("at least 1, keeping at most 64 samples"),
+            "Keep one sample every thin sweeps after the burn-in.";
+        alpha: f32 = 2.0, Rule::Positive, "Precision α of the observation noise.";
+        beta0: f32 = 2.0, Rule::Positive, "β₀ of the Gaussian–Wishart hyperprior.";
+        init_std: f32 = 0.1, Rule::Positive, "Standard deviation of the initial vectors.";
+        clip: Clip = Clip::Auto,
+            Rule::Own("auto (the training ratings' range), none, or [lo, hi] with lo < hi"),
+            "Clamp predictions (after the mean over samples).";
     }
 }
 
@@ -80,25 +54,6 @@ impl BpmfValidParams {
 }
 
 impl BpmfParams {
-    setter! {
-        /// Sets `factors`.
-        factors: usize,
-        /// Sets `iterations`.
-        iterations: usize,
-        /// Sets `burn_in`.
-        burn_in: usize,
-        /// Sets `thin`.
-        thin: usize,
-        /// Sets `alpha`.
-        alpha: f32,
-        /// Sets `beta0`.
-        beta0: f32,
-        /// Sets `init_std`.
-        init_std: f32,
-        /// Sets `clip`.
-        clip: Option<[f32; 2]>,
-    }
-
     /// The number of samples kept: sweeps `burn_in, burn_in + thin, …` below `iterations`.
     pub fn kept_samples(&self) -> usize {
         self.iterations
@@ -109,8 +64,7 @@ impl BpmfParams {
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<BpmfValidParams> {
         let p = self;
-        integer_in("factors", p.factors, 1..=256)?;
-        at_least_one("iterations", p.iterations)?;
+        p.check_ranges()?;
         if p.burn_in >= p.iterations {
             return Err(ModelError::invalid(
                 "burn_in",
@@ -130,12 +84,6 @@ impl BpmfParams {
                     p.iterations - p.burn_in
                 ),
             ));
-        }
-        positive("alpha", p.alpha)?;
-        positive("beta0", p.beta0)?;
-        positive("init_std", p.init_std)?;
-        if let Some([lo, hi]) = p.clip {
-            finite_range("clip", format!("[{lo}, {hi}]"), lo, hi)?;
         }
         Ok(BpmfValidParams(p.clone()))
     }
@@ -158,7 +106,7 @@ mod tests {
             (d().alpha(0.0), "alpha = 0"),
             (d().beta0(f32::NAN), "beta0 = NaN"),
             (d().init_std(-1.0), "init_std = -1"),
-            (d().clip(Some([5.0, 1.0])), "clip = [5, 1]"),
+            (d().clip(Clip::Range([5.0, 1.0])), "clip = [5, 1]"),
         ];
         for (p, want) in cases {
             let e = p.check().unwrap_err().to_string();

@@ -12,7 +12,9 @@
 //! scaled by `1/√S` (the merge of [`crate::mf`]'s seed ensembles), so a trained BPMF is an
 //! [`crate::mf::MfModel`]: it is saved, loaded, evaluated and folded in as any MF model.
 
+mod family;
 mod gibbs;
 mod hyperparams;
 
+pub use family::Bpmf;
 pub use hyperparams::{BpmfParams, BpmfValidParams};

@@ -11,6 +11,7 @@
 //! * `train` — the [`crate::engine::Trainer`] over the grid; `model` — [`BprModel`];
 //!   `persist` — model files.
 
+mod family;
 mod hyperparams;
 pub mod kernel;
 mod model;
@@ -20,7 +21,8 @@ pub(crate) mod train;
 
 pub use hyperparams::{BprParams, BprValidParams, Loss, PairSampling};
 pub use model::BprModel;
-pub use persist::KIND;
+pub use family::Bpr;
+pub use persist::SCHEMA;
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 use super::hyperparams::BprValidParams;
 use super::kernel::dot;
 use crate::engine::RowTable;
-use crate::recommender::Recommender;
+use rustrec_core::Recommender;
 
 /// A trained BPR-MF or WARP-MF model: `score(u, i) = p_u·q_i + b_i`.
 ///
@@ -78,7 +78,7 @@ impl BprModel {
 
 impl Recommender for BprModel {
     fn kind(&self) -> &'static str {
-        super::persist::KIND
+        <super::Bpr as crate::family::Family>::KIND
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
@@ -107,10 +107,24 @@ impl Recommender for BprModel {
     }
 }
 
+impl crate::registry::Model for BprModel {
+    fn task(&self) -> rustrec_core::Task {
+        rustrec_core::Task::Ranking
+    }
+
+    fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
+        BprModel::to_model_file(self)
+    }
+
+    fn as_fold_in(&self) -> Option<&dyn rustrec_core::FoldIn> {
+        Some(self)
+    }
+}
+
 /// Passes over a new user's history when folding in.
 const FOLD_IN_EPOCHS: usize = 100;
 
-impl crate::recommender::FoldIn for BprModel {
+impl rustrec_core::FoldIn for BprModel {
     /// Fits a fresh user vector (starting at zero) by SGD on the BPR loss
     /// −ln σ(p·(q_i − q_j) + b_i − b_j) with the item factors and biases frozen: 100 passes
     /// over `history`, each positive paired with an item outside the history drawn from a

@@ -1,27 +1,53 @@
 //! Saving and loading [`BprModel`] in the rustrec model file format.
 //!
-//! Tensors: `user_factors` (n_users × k), `item_factors` (n_items × k), `item_bias`,
-//! `user_seen` / `item_seen` (1 for rows that had training data). The header's `params`
-//! hold the [`BprParams`] (the loss among them).
+//! Schema version 2 ([`SCHEMA`]): `user_factors` (n_users × k), `item_factors`
+//! (n_items × k), `item_bias`, `user_seen` / `item_seen` (1 for rows that had training
+//! data). The header's `params` hold the [`BprParams`] (the loss among them); `k` is read
+//! from the tensors. Version 1 could store `bins: null` (automatic, training only), read
+//! as the default.
 
-use rustrec_io::{Header, ModelFile, Tensor};
+use rustrec_io::{DType, Header, ModelFile, Tensor};
 
-use super::hyperparams::BprParams;
+use super::Bpr;
+use super::hyperparams::{BprParams, BprValidParams};
 use super::model::BprModel;
 use crate::engine::RowTable;
 use crate::error::Result;
+use crate::family::{Family, unsupported_version};
+use crate::model_file::{flags_of, flags_tensor as flags, params_of, params_value};
+use crate::schema::{Dim, Schema, TensorDecl};
 
-/// The `kind` written in BPR/WARP model files.
-pub const KIND: &str = "bpr";
+/// The tensors of a BPR/WARP model file.
+pub const SCHEMA: Schema = Schema {
+    version: 2,
+    tensors: &[
+        TensorDecl::new("user_factors", DType::F32, &[Dim::Users, Dim::Named("k")]),
+        TensorDecl::new("item_factors", DType::F32, &[Dim::Items, Dim::Named("k")]),
+        TensorDecl::new("item_bias", DType::F32, &[Dim::Items]),
+        TensorDecl::new("user_seen", DType::U32, &[Dim::Users]),
+        TensorDecl::new("item_seen", DType::U32, &[Dim::Items]),
+    ],
+};
 
-use crate::model_file::{check_kind, flags_of, flags_tensor as flags, params_of, params_value};
+/// Brings a BPR file of schema version `from` to the current one.
+pub(crate) fn migrate(file: &mut ModelFile, from: u32) -> Result<()> {
+    if from != 1 {
+        return Err(unsupported_version(Bpr::KIND, from, SCHEMA.version));
+    }
+    if let Some(params) = file.header.params.as_object_mut()
+        && params.get("bins").is_some_and(|b| b.is_null())
+    {
+        params.insert("bins".into(), crate::mf::DEFAULT_BINS.into());
+    }
+    Ok(())
+}
 
 impl BprModel {
     /// The model as a model file (header `params`, tensors, id maps); the caller fills in
     /// `training` and the data fingerprint.
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni, k) = (self.users.len(), self.items.len(), self.factors());
-        let mut header = Header::new(KIND, nu, ni);
+        let mut header = Header::new(Bpr::KIND, nu, ni);
         header.params = params_value(self.params.params())?;
         let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("user_factors", Tensor::matrix(nu, k, self.user_factors()))?
@@ -32,16 +58,12 @@ impl BprModel {
         Ok(file)
     }
 
-    /// Rebuilds a model from a model file of kind `bpr`.
+    /// Rebuilds a model from a model file of kind `bpr` of the current schema.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        check_kind(&file, KIND)?;
+        let dims = SCHEMA.validate(&file)?;
         let params: BprParams = params_of(&file)?;
-        let params = params.check()?;
-        let (nu, ni, k) = (
-            file.user_ids.len(),
-            file.item_ids.len(),
-            params.params().factors,
-        );
+        let params = BprValidParams(params);
+        let (nu, ni, k) = (file.user_ids.len(), file.item_ids.len(), dims.get("k")?);
         let user_factors = file.take::<f32>("user_factors", &[nu, k])?;
         let item_factors = file.take::<f32>("item_factors", &[ni, k])?;
         let item_bias = file.take::<f32>("item_bias", &[ni])?;
@@ -68,7 +90,7 @@ mod tests {
 
     use super::*;
     use crate::bpr::Loss;
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
     use crate::registry::TrainedModel;
 
     /// A hand-made model: 2 users × 3 items, k = 2, raw ids 10, 20 and 100, 200, 300.
@@ -119,30 +141,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
         let train = no_data(&hand_made());
-        TrainedModel::Bpr(hand_made())
+        TrainedModel::new(hand_made())
             .save(&path, &train, serde_json::json!({"epochs": 3}))
             .unwrap();
         let loaded = TrainedModel::load(&path).unwrap();
         assert_eq!(loaded.header.data_fingerprint, train.fingerprint());
-        let TrainedModel::Bpr(loaded) = loaded.model else {
+        let Some(loaded) = loaded.model.downcast_ref::<BprModel>() else {
             panic!("not a BPR model")
         };
-        assert_eq!(loaded, hand_made());
+        assert_eq!(loaded, &hand_made());
     }
 
     /// The committed file of format version 1 keeps loading, with the same scores.
-    /// `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models bpr_v1` rewrites it.
+    /// Format-1 files are what old builds wrote: never rewritten.
     #[test]
     fn bpr_v1_fixture_loads_with_the_scores_it_was_saved_with() {
-        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::Bpr(hand_made())
-                .save(
-                    fixture_path(),
-                    &no_data(&hand_made()),
-                    serde_json::json!({"fixture": true}),
-                )
-                .unwrap();
-        }
         let loaded = TrainedModel::load(fixture_path()).unwrap();
         let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
@@ -153,18 +166,11 @@ mod tests {
                 assert!((got - want).abs() < 1e-6, "({u}, {i}): {got}");
             }
         }
-        let TrainedModel::Bpr(m) = &model else {
+        let Some(m) = model.downcast_ref::<BprModel>() else {
             panic!("not a BPR model")
         };
         assert_eq!(m.params().params().loss, Loss::Warp);
         assert!(!m.knows_item(ItemIdx(2)));
     }
 
-    #[test]
-    fn a_file_of_another_kind_is_refused_by_name() {
-        let mut file = hand_made().to_model_file().unwrap();
-        file.header.kind = "mf".into();
-        let err = BprModel::from_model_file(file).unwrap_err().to_string();
-        assert!(err.contains("mf"), "{err}");
-    }
 }

@@ -4,8 +4,8 @@ use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
 use super::*;
 use crate::engine::Optimizer;
-use crate::fit::{Fit, FitContext};
-use crate::recommender::Recommender;
+use rustrec_core::{Fit, FitContext};
+use rustrec_core::Recommender;
 
 /// Planted structure: 4 groups of 20 users and 25 items; a user interacts with an item of
 /// its own group with probability 0.4, with any other item with probability 0.02. Up to
@@ -73,14 +73,14 @@ fn fit(params: &BprParams, train: &Interactions, seed: u64, threads: usize) -> B
     params
         .check()
         .unwrap()
-        .fit(train, &mut FitContext::new(seed, threads))
+        .fit(train, &mut FitContext::with_threads(seed, threads).unwrap())
         .unwrap()
 }
 
 #[test]
 fn bpr_and_warp_learn_the_planted_groups() {
     let (train, test) = planted();
-    let base = BprParams::default().factors(8).epochs(40).bins(Some(2));
+    let base = BprParams::default().factors(8).epochs(40).bins(2);
     let variants = [
         ("bpr sgd", base.clone().lr(0.1)),
         (
@@ -92,7 +92,7 @@ fn bpr_and_warp_learn_the_planted_groups() {
         ),
         (
             "warp adagrad",
-            BprParams::warp().factors(8).epochs(40).bins(Some(2)),
+            BprParams::warp().factors(8).epochs(40).bins(2),
         ),
         (
             "bpr popularity negatives",
@@ -114,8 +114,8 @@ fn bpr_and_warp_learn_the_planted_groups() {
 fn same_seed_and_bins_give_the_same_model_whatever_the_threads() {
     let (train, _) = planted();
     for params in [
-        BprParams::default().factors(6).epochs(3).bins(Some(4)),
-        BprParams::warp().factors(6).epochs(3).bins(Some(4)),
+        BprParams::default().factors(6).epochs(3).bins(4),
+        BprParams::warp().factors(6).epochs(3).bins(4),
     ] {
         let a = fit(&params, &train, 9, 1);
         let b = fit(&params, &train, 9, 2);
@@ -133,9 +133,9 @@ fn users_who_saw_every_item_are_skipped_not_looped_on() {
     let mut rows: Vec<(u32, u32, f32)> = (0..10).map(|i| (0, i, 1.0)).collect();
     rows.extend((0..5).map(|i| (1, 2 * i, 1.0)));
     let train = Interactions::from_index_triplets(2, 10, &rows).unwrap();
-    let params = BprParams::default().factors(4).epochs(2).bins(Some(1));
+    let params = BprParams::default().factors(4).epochs(2).bins(1);
     let valid = params.check().unwrap();
-    let mut trainer = train::BprTrainer::new(&valid, &train, 1, 1);
+    let mut trainer = train::BprTrainer::new(&valid, &train, 1);
     let stats = crate::engine::Trainer::epoch(&mut trainer, 0).unwrap();
     assert_eq!(trainer.skipped, 10, "user 0's ten positives are skipped");
     assert_eq!(stats.samples, 5);
@@ -150,7 +150,7 @@ fn training_data_without_interactions_is_refused() {
     let err = BprParams::default()
         .check()
         .unwrap()
-        .fit(&empty, &mut FitContext::default())
+        .fit(&empty, &mut FitContext::with_threads(42, 1).unwrap())
         .unwrap_err()
         .to_string();
     assert!(err.contains("no interactions"), "{err}");
@@ -163,13 +163,13 @@ fn a_ranking_metric_drives_early_stopping_and_restores_the_best_epoch() {
         .factors(8)
         .epochs(30)
         .lr(0.1)
-        .bins(Some(2));
+        .bins(2);
     let valid = params.check().unwrap();
     let calls = std::sync::atomic::AtomicUsize::new(0);
     // A validation "metric" that peaks at epoch 3: early stopping (patience 2) must stop at
     // epoch 5 and return the epoch-3 model.
-    let mut ctx = FitContext::new(5, 2);
-    ctx.validation = Some(crate::fit::Validation::Custom {
+    let mut ctx = FitContext::with_threads(5, 2).unwrap();
+    ctx.validation = Some(rustrec_core::Validation::Custom {
         evaluate: Box::new(|m: &dyn Recommender| {
             let epoch = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             let fake = -((epoch as f64) - 3.0).abs();
@@ -181,7 +181,7 @@ fn a_ranking_metric_drives_early_stopping_and_restores_the_best_epoch() {
         metric: "score".into(),
         higher_is_better: true,
     });
-    ctx.early_stopping = Some(crate::fit::EarlyStopping {
+    ctx.early_stopping = Some(rustrec_core::EarlyStopping {
         patience: 2,
         restore_best: true,
         min_delta: 0.0,

@@ -22,16 +22,17 @@ use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
 use crate::engine::table::RowTable;
 use crate::error::Result;
-use crate::fit::{Fit, FitContext};
+use rustrec_core::{Fit, FitContext};
 use crate::mf::train::{init_table, split_by};
 use crate::model_file::seen_flags;
 
 impl Fit for BprValidParams {
     type Model = BprModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<BprModel> {
-        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| {
-            BprTrainer::new(self, train, seed, threads)
+        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed| {
+            BprTrainer::new(self, train, seed)
         })
     }
 }
@@ -64,10 +65,9 @@ impl<'a> BprTrainer<'a> {
         params: &'a BprValidParams,
         train: &'a Interactions,
         seed: u64,
-        threads: usize,
     ) -> Self {
         let p = &params.0;
-        let bins = p.bins.unwrap_or(4 * threads.max(2));
+        let bins = p.bins;
         let grid = Grid::new(train, bins, seed);
         let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);

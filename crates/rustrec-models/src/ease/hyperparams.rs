@@ -1,39 +1,27 @@
 //! Hyperparameters of EASE^R, unchecked ([`EaseParams`]) and checked ([`EaseValidParams`]).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::error::{ModelError, Result};
+use crate::error::Result;
+use crate::params::{Hyperparams, Rule, hyperparams};
 
-/// EASE^R (Steck 2019): `B = I − P·diag(1/diag(P))` with `P = (XᵀX + λI)⁻¹`.
-///
-/// | Name | Default | Range | Purpose |
-/// |---|---|---|---|
-/// | `lambda` | 500 | finite, > 0 | λ, the L2 penalty on `B` added to the diagonal of `XᵀX` |
-/// | `implicit` | true | | use a binary `X` (every interaction 1) instead of its values |
-///
-/// On λ: Steck reports λ between 200 and 1000 for MovieLens-20M, Netflix and MSD with a
-/// binary `X`; 500 is also a good value for MovieLens-1M-sized data (3,706 items, 1M
-/// interactions): on its 80/20 holdout (seed 42, every rating a positive) precision@10 is
-/// 0.348, 0.368, 0.378, 0.381, 0.378, 0.367 for λ = 100, 250, 500, 1000, 2000, 4000. The
-/// best λ grows with the counts in `XᵀX`: scale it with the data (or with the squared
-/// values when `implicit = false`), and tune it on a validation split.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EaseParams {
-    /// λ, the L2 regularisation added to the diagonal of the Gram matrix.
-    pub lambda: f32,
-    /// Use a binary `X` (true) or the interaction values (false).
-    pub implicit: bool,
-}
-
-impl Default for EaseParams {
-    fn default() -> Self {
-        EaseParams {
-            lambda: 500.0,
-            implicit: true,
-        }
+hyperparams! {
+    /// EASE^R (Steck 2019): `B = I − P·diag(1/diag(P))` with `P = (XᵀX + λI)⁻¹`.
+    ///
+    /// On λ: Steck reports λ between 200 and 1000 for MovieLens-20M, Netflix and MSD with a
+    /// binary `X`; 500 is also a good value for MovieLens-1M-sized data (3,706 items, 1M
+    /// interactions): on its 80/20 holdout (seed 42, every rating a positive) precision@10 is
+    /// 0.348, 0.368, 0.378, 0.381, 0.378, 0.367 for λ = 100, 250, 500, 1000, 2000, 4000. The
+    /// best λ grows with the counts in `XᵀX`: scale it with the data (or with the squared
+    /// values when `implicit = false`), and tune it on a validation split.
+    pub struct EaseParams {
+        lambda: f32 = 500.0, Rule::Positive,
+            "λ, the L2 penalty on B added to the diagonal of XᵀX.";
+        implicit: bool = true, Rule::Flag,
+            "Use a binary X (every interaction 1) instead of its values.";
     }
 }
+
 
 /// [`EaseParams`] that passed [`EaseParams::check`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -47,27 +35,9 @@ impl EaseValidParams {
 }
 
 impl EaseParams {
-    /// Sets `lambda`.
-    pub fn lambda(mut self, value: f32) -> Self {
-        self.lambda = value;
-        self
-    }
-
-    /// Sets `implicit`.
-    pub fn implicit(mut self, value: bool) -> Self {
-        self.implicit = value;
-        self
-    }
-
     /// Validates the parameters, naming the first one out of range.
     pub fn check(&self) -> Result<EaseValidParams> {
-        if !(self.lambda > 0.0 && self.lambda.is_finite()) {
-            return Err(ModelError::invalid(
-                "lambda",
-                self.lambda,
-                "a finite number > 0",
-            ));
-        }
+        self.check_ranges()?;
         Ok(EaseValidParams(self.clone()))
     }
 }

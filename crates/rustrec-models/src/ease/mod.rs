@@ -29,6 +29,7 @@
 //!   3,706 items of MovieLens-1M), and the final `B` in f32.
 //! * `B` is stored row-major in f32, so that scoring a user adds contiguous rows.
 
+mod family;
 mod hyperparams;
 mod model;
 mod persist;
@@ -36,4 +37,5 @@ pub mod solve;
 
 pub use hyperparams::{EaseParams, EaseValidParams};
 pub use model::EaseModel;
-pub use persist::KIND;
+pub use family::Ease;
+pub use persist::SCHEMA;

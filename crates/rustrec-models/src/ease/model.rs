@@ -8,11 +8,10 @@ use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use super::hyperparams::EaseValidParams;
 use super::solve::{ease_weights, gram};
 use crate::engine::epochs::{self, EpochStats, Trainer};
-use crate::engine::thread_pool;
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
+use rustrec_core::{Fit, FitContext};
 use crate::profiles::UserProfiles;
-use crate::recommender::{FoldIn, Recommender};
+use rustrec_core::{FoldIn, Recommender};
 
 /// A trained EASE^R model: item-item weights `B` (zero diagonal) and the training users'
 /// profiles; `r̂_u = x_u · B`.
@@ -43,6 +42,7 @@ impl std::fmt::Debug for EaseModel {
 
 impl Fit for EaseValidParams {
     type Model = EaseModel;
+    type Error = crate::ModelError;
 
     /// Builds `XᵀX` from the sparse training rows and solves for `B` on `ctx.threads`
     /// threads. EASE has no epochs: the solve runs as the one epoch of the shared epoch
@@ -55,7 +55,7 @@ impl Fit for EaseValidParams {
             ));
         }
         let threads = ctx.effective_threads();
-        let pool = thread_pool(threads)?;
+        let pool = ctx.threads.clone();
         let mut solver = Solver {
             params: self,
             train,
@@ -155,7 +155,7 @@ impl EaseModel {
 
 impl Recommender for EaseModel {
     fn kind(&self) -> &'static str {
-        super::KIND
+        <super::Ease as crate::family::Family>::KIND
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
@@ -183,6 +183,20 @@ impl Recommender for EaseModel {
                 w * self.b[j as usize * n + item.index()]
             })
             .sum()
+    }
+}
+
+impl crate::registry::Model for EaseModel {
+    fn task(&self) -> rustrec_core::Task {
+        rustrec_core::Task::Ranking
+    }
+
+    fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
+        EaseModel::to_model_file(self)
+    }
+
+    fn as_fold_in(&self) -> Option<&dyn FoldIn> {
+        Some(self)
     }
 }
 

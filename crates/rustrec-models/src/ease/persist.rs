@@ -2,27 +2,38 @@
 //!
 //! Tensors: `b` (n_items × n_items, row-major f32) and the user profiles (`profile_ptr`,
 //! `profile_items`, `profile_values`, see [`crate::profiles`]). The header's `params` hold
-//! the [`EaseParams`].
+//! the [`EaseParams`]. Schema version 1 (unchanged since files were first written).
 
 use std::sync::Arc;
 
-use rustrec_io::{Header, ModelFile, Tensor};
+use rustrec_io::{DType, Header, ModelFile, Tensor};
 
-use super::hyperparams::EaseParams;
+use super::Ease;
+use super::hyperparams::{EaseParams, EaseValidParams};
 use super::model::EaseModel;
 use crate::error::Result;
-use crate::model_file::{check_kind, params_of, params_value};
+use crate::family::Family;
+use crate::model_file::{params_of, params_value};
 use crate::profiles::UserProfiles;
+use crate::schema::{Dim, Schema, TensorDecl};
 
-/// The `kind` written in EASE model files.
-pub const KIND: &str = "ease";
+/// The tensors of an EASE model file.
+pub const SCHEMA: Schema = Schema {
+    version: 1,
+    tensors: &[
+        TensorDecl::new("b", DType::F32, &[Dim::Items, Dim::Items]),
+        TensorDecl::new("profile_ptr", DType::U64, &[Dim::UsersPlusOne]),
+        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")]),
+        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")]),
+    ],
+};
 
 impl EaseModel {
     /// The model as a model file (header `params`, tensors, id maps); the caller fills in
     /// `training` and the data fingerprint.
     pub fn to_model_file(&self) -> Result<ModelFile> {
         let (nu, ni) = (self.users.len(), self.items.len());
-        let mut header = Header::new(KIND, nu, ni);
+        let mut header = Header::new(Ease::KIND, nu, ni);
         header.params = params_value(self.params.params())?;
         let file = ModelFile::new(header, (*self.users).clone(), (*self.items).clone())
             .with("b", Tensor::matrix(ni, ni, self.b.clone()))?;
@@ -31,9 +42,8 @@ impl EaseModel {
 
     /// Rebuilds a model from a model file of kind `ease`.
     pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        check_kind(&file, KIND)?;
-        let params: EaseParams = params_of(&file)?;
-        let params = params.check()?;
+        SCHEMA.validate(&file)?;
+        let params = EaseValidParams(params_of::<EaseParams>(&file)?);
         let (nu, ni) = (file.user_ids.len(), file.item_ids.len());
         let b = file.take::<f32>("b", &[ni, ni])?;
         let profiles = UserProfiles::take_from(&mut file, nu, ni)?;
@@ -52,7 +62,7 @@ mod tests {
     use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 
     use super::*;
-    use crate::recommender::{FoldIn, Recommender};
+    use rustrec_core::{FoldIn, Recommender};
     use crate::registry::TrainedModel;
 
     /// A hand-made model: 2 users × 3 items (raw ids 10, 20 and 100, 200, 300), with
@@ -125,31 +135,22 @@ mod tests {
     fn save_then_load_gives_the_same_model() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.safetensors");
-        TrainedModel::Ease(hand_made(false))
+        TrainedModel::new(hand_made(false))
             .save(&path, &train(), serde_json::json!({"epochs": 1}))
             .unwrap();
         let loaded = TrainedModel::load(&path).unwrap();
         assert_eq!(loaded.header.data_fingerprint, train().fingerprint());
         assert_eq!(loaded.seen.unwrap().row(UserIdx(0)).items, &[0, 2]);
-        let TrainedModel::Ease(loaded) = loaded.model else {
+        let Some(loaded) = loaded.model.downcast_ref::<EaseModel>() else {
             panic!("loaded {:?}", loaded.model);
         };
-        assert_eq!(loaded, hand_made(false));
+        assert_eq!(loaded, &hand_made(false));
     }
 
     /// The committed file of format version 1 keeps loading, with the scores it was saved
-    /// with. `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models ease_v1` rewrites it.
+    /// with. Format-1 files are what old builds wrote: never rewritten.
     #[test]
     fn ease_v1_fixture_loads_with_the_scores_it_was_saved_with() {
-        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            TrainedModel::Ease(hand_made(true))
-                .save(
-                    fixture_path(),
-                    &train(),
-                    serde_json::json!({"fixture": true}),
-                )
-                .unwrap();
-        }
         let loaded = TrainedModel::load(fixture_path()).unwrap();
         let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
@@ -162,11 +163,4 @@ mod tests {
         assert_eq!(model.item_ids().get_text("300"), Some(2));
     }
 
-    #[test]
-    fn a_file_of_another_kind_is_refused_by_name() {
-        let mut file = hand_made(true).to_model_file().unwrap();
-        file.header.kind = "slim".into();
-        let err = EaseModel::from_model_file(file).unwrap_err().to_string();
-        assert!(err.contains("slim"), "{err}");
-    }
 }

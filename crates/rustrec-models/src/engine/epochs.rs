@@ -5,9 +5,9 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 use crate::error::{ModelError, Result};
-use crate::fit::{EpochCallback, EpochReport, FitContext, Metrics, Validation};
-use crate::rating::rating_errors;
-use crate::recommender::Recommender;
+use rustrec_core::Recommender;
+use rustrec_core::rating::rating_errors;
+use rustrec_core::{EpochCallback, EpochReport, FitContext, Metrics, Validation};
 
 /// What one epoch of a trainer did.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -146,8 +146,9 @@ pub fn train<T: Trainer>(
     Ok(last_model.unwrap_or_else(|| trainer.snapshot()))
 }
 
-/// The common body of an SGD model's `fit`: refuses empty data, builds the thread pool,
-/// makes the trainer inside it (timed as preparation) and runs the epochs.
+/// The common body of an SGD model's `fit`: refuses empty data, makes the trainer inside
+/// the context's thread pool (timed as preparation) and runs the epochs there. The trainer
+/// gets the seed only: nothing it does may depend on the number of threads.
 pub fn fit_in_pool<T, F>(
     data: &rustrec_data::Interactions,
     ctx: &mut FitContext<'_>,
@@ -157,7 +158,7 @@ pub fn fit_in_pool<T, F>(
 where
     T: Trainer,
     T::Model: Send,
-    F: FnOnce(u64, usize) -> T + Send,
+    F: FnOnce(u64) -> T + Send,
 {
     if data.nnz() == 0 {
         return Err(ModelError::Data(
@@ -165,11 +166,10 @@ where
         ));
     }
     let started = Instant::now();
-    let threads = ctx.effective_threads();
-    let pool = super::thread_pool(threads)?;
+    let pool = ctx.threads.clone();
     let seed = ctx.seed;
     pool.install(|| {
-        let mut trainer = make_trainer(seed, threads);
+        let mut trainer = make_trainer(seed);
         ctx.profile.prepare += started.elapsed().as_secs_f64();
         train(&mut trainer, epochs, ctx)
     })

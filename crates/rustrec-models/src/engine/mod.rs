@@ -18,11 +18,3 @@ pub use epochs::{EpochStats, Trainer, stop_when};
 pub use optimizer::{Optimizer, StepSize};
 pub use schedule::Schedule;
 pub use table::RowTable;
-
-/// Builds a rayon pool of `threads` workers (0 = all cores).
-pub fn thread_pool(threads: usize) -> crate::Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| crate::ModelError::Data(format!("cannot start {threads} worker threads: {e}")))
-}

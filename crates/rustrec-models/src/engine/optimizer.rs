@@ -17,16 +17,20 @@
 
 use crate::error::{ModelError, Result};
 
-/// An optimizer and its constants.
+/// An optimizer and its constants. In a config, `optimizer = { kind = "adam" }` (or
+/// `fit --optimizer adam`) takes PyTorch's defaults for every constant not given: momentum
+/// 0.9, Adagrad ε 1e-10, RMSProp α 0.99 and ε 1e-8, Adam/AdamW β₁ 0.9, β₂ 0.999, ε 1e-8.
+/// AdamW's decoupled weight decay is the model's `reg`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Optimizer {
     /// Plain stochastic gradient descent.
     #[default]
     Sgd,
     /// SGD with (optionally Nesterov) momentum.
     Momentum {
-        /// Momentum μ ∈ [0, 1).
+        /// Momentum μ ∈ [0, 1) (default 0.9).
+        #[serde(default = "default_momentum")]
         momentum: f64,
         /// Nesterov momentum.
         #[serde(default)]
@@ -35,33 +39,68 @@ pub enum Optimizer {
     /// Adagrad (Duchi et al. 2011).
     Adagrad {
         /// ε added to the root (PyTorch 1e-10).
+        #[serde(default = "default_adagrad_eps")]
         eps: f64,
     },
     /// RMSProp (Tieleman & Hinton 2012).
+    #[serde(rename = "rmsprop", alias = "rms-prop")]
     RmsProp {
         /// Smoothing α (PyTorch 0.99).
+        #[serde(default = "default_rmsprop_alpha")]
         alpha: f64,
         /// ε (PyTorch 1e-8).
+        #[serde(default = "default_eps")]
         eps: f64,
     },
     /// Adam (Kingma & Ba 2015) with L2 weight decay in the gradient.
     Adam {
         /// β₁ (0.9).
+        #[serde(default = "default_beta1")]
         beta1: f64,
         /// β₂ (0.999).
+        #[serde(default = "default_beta2")]
         beta2: f64,
         /// ε (1e-8).
+        #[serde(default = "default_eps")]
         eps: f64,
     },
     /// AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay.
+    #[serde(rename = "adamw", alias = "adam-w")]
     AdamW {
         /// β₁ (0.9).
+        #[serde(default = "default_beta1")]
         beta1: f64,
         /// β₂ (0.999).
+        #[serde(default = "default_beta2")]
         beta2: f64,
         /// ε (1e-8).
+        #[serde(default = "default_eps")]
         eps: f64,
     },
+}
+
+fn default_momentum() -> f64 {
+    0.9
+}
+
+fn default_adagrad_eps() -> f64 {
+    1e-10
+}
+
+fn default_rmsprop_alpha() -> f64 {
+    0.99
+}
+
+fn default_beta1() -> f64 {
+    0.9
+}
+
+fn default_beta2() -> f64 {
+    0.999
+}
+
+fn default_eps() -> f64 {
+    1e-8
 }
 
 /// Per-step values that can change during training.
@@ -369,5 +408,41 @@ mod tests {
             eps: 1e-8,
         };
         assert!(bad.check().unwrap_err().to_string().contains("beta1"));
+    }
+
+    #[test]
+    fn a_bare_optimizer_name_takes_the_usual_defaults_in_both_spellings() {
+        for (text, name) in [
+            ("sgd", "sgd"),
+            ("momentum", "momentum"),
+            ("adagrad", "adagrad"),
+            ("rmsprop", "rmsprop"),
+            ("rms-prop", "rmsprop"),
+            ("adam", "adam"),
+            ("adamw", "adamw"),
+            ("adam-w", "adamw"),
+        ] {
+            let o: Optimizer = serde_json::from_value(serde_json::json!({"kind": text}))
+                .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(o, Optimizer::from_name(name).unwrap(), "{text}");
+            assert_eq!(o.name(), name);
+            let back: Optimizer = serde_json::from_value(serde_json::to_value(o).unwrap()).unwrap();
+            assert_eq!(back, o);
+        }
+        let o: Optimizer =
+            serde_json::from_value(serde_json::json!({"kind": "adam", "beta2": 0.99})).unwrap();
+        assert_eq!(
+            o,
+            Optimizer::Adam {
+                beta1: 0.9,
+                beta2: 0.99,
+                eps: 1e-8
+            }
+        );
+        let e =
+            serde_json::from_value::<Optimizer>(serde_json::json!({"kind": "adam", "beta3": 1}))
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("beta3"), "{e}");
     }
 }

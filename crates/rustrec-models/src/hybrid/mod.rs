@@ -11,8 +11,10 @@
 //! components. The components are then refitted on the whole training data and summed with
 //! the learned weights. Given `weights`, the search is skipped.
 
+mod family;
 mod params;
 mod search;
 
-pub use params::{Component, HybridParams, HybridValidParams, KIND};
+pub use family::Hybrid;
+pub use params::{HybridParams, HybridValidParams};
 pub use search::{ndcg_at, search_weights};

@@ -1,70 +1,56 @@
 //! Hybrid parameters and the fit.
 
-use serde::{Deserialize, Serialize};
-
 use rustrec_data::Interactions;
 use rustrec_data::content::ItemContent;
 use rustrec_data::split::validation_split;
+use serde::Serialize;
 
 use super::search::{combine, search_weights};
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
-use crate::knn::{ContentFiles, ItemItemModel, ItemKnnCbfParams, ItemKnnParams, SimilarityMatrix};
+use crate::knn::{ContentFiles, ItemItemModel, ItemKnn, ItemKnnCbf, SimilarityMatrix};
 use crate::model_file::params_value;
-use crate::slim::SlimMseParams;
+use crate::params::{Hyperparams, Rule, RuleValue, hyperparams};
+use crate::registry::ModelSpec;
+use rustrec_core::{Fit, FitContext};
 
-/// The `kind` of hybrid models.
-pub const KIND: &str = "hybrid";
-
-/// One component of a hybrid: an item-based model, tagged by its `kind`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Component {
-    /// ItemKNN collaborative filtering.
-    ItemKnn(ItemKnnParams),
-    /// ItemKNN content-based filtering.
-    ItemKnnCbf(ItemKnnCbfParams),
-    /// SLIM-MSE.
-    SlimMse(SlimMseParams),
-}
-
-/// Hybrid of item × item matrices.
-///
-/// | Name | Default | Range | Purpose |
-/// |---|---|---|---|
-/// | `components` | (required) | ≥ 1 tables with a `kind` | the matrices to mix |
-/// | `weights` | none | one finite number per component | fixed weights (skips the search) |
-/// | `validation_fraction` | 0.2 | (0, 1) | share of training entries held out to learn weights |
-/// | `weight_grid` | 0, 0.1, 0.2, 0.5, 1, 2, 5, 10 | finite numbers | values tried for each weight |
-/// | `rounds` | 2 | ≥ 1 | sweeps of coordinate ascent |
-/// | `cutoff` | 10 | ≥ 1 | `k` of the NDCG@k that is maximised |
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HybridParams {
-    /// The components.
-    pub components: Vec<Component>,
-    /// Fixed weights, one per component.
-    pub weights: Option<Vec<f32>>,
-    /// Share of training entries held out for the weight search.
-    pub validation_fraction: f64,
-    /// Values tried for each weight.
-    pub weight_grid: Vec<f32>,
-    /// Coordinate-ascent sweeps.
-    pub rounds: usize,
-    /// NDCG cutoff.
-    pub cutoff: usize,
-}
-
-impl Default for HybridParams {
-    fn default() -> Self {
-        HybridParams {
-            components: Vec::new(),
-            weights: None,
-            validation_fraction: 0.2,
-            weight_grid: vec![0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0],
-            rounds: 2,
-            cutoff: 10,
+/// A component is any item-based model (its family trains an item × item matrix), given
+/// as a table with its `kind`: it must check, and be item-based.
+impl RuleValue for ModelSpec {
+    fn check_rule(&self, name: &'static str, _: &Rule) -> Result<()> {
+        if !self.family().item_based() {
+            return Err(ModelError::invalid(
+                name,
+                format!("a `{}` component", self.kind()),
+                "item-based models only (item-knn, item-knn-cbf, slim-mse)",
+            ));
         }
+        self.check()
+    }
+}
+
+fn default_components() -> Vec<ModelSpec> {
+    vec![
+        ModelSpec::of::<ItemKnn>(Default::default()),
+        ModelSpec::of::<ItemKnnCbf>(Default::default()),
+    ]
+}
+
+hyperparams! {
+    /// Hybrid of item × item matrices (see [`super`]): `rustrec models hybrid` prints the
+    /// table of names, defaults and ranges. The default mixes ItemKNN-CF with ItemKNN-CBF on
+    /// genres (give the item file with `fit --item-file`).
+    pub struct HybridParams {
+        components: Vec<ModelSpec> = default_components(),
+            Rule::Own("a list of item-based models (item-knn, item-knn-cbf, slim-mse), each a table with its kind"),
+            "The matrices to mix.";
+        weights: Option<Vec<f32>> = None, Rule::Own("one finite number per component"),
+            "Fixed weights (skips the search).";
+        validation_fraction: f64 = 0.2, Rule::Own("in (0, 1)"),
+            "Share of training entries held out to learn the weights.";
+        weight_grid: Vec<f32> = vec![0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0],
+            Rule::Own("a non-empty list of finite numbers"), "Values tried for each weight.";
+        rounds: usize = 2, Rule::at_least(1), "Sweeps of coordinate ascent.";
+        cutoff: usize = 10, Rule::at_least(1), "k of the NDCG@k that is maximised.";
     }
 }
 
@@ -82,13 +68,7 @@ impl HybridParams {
                 "at least one component",
             ));
         }
-        for c in &self.components {
-            match c {
-                Component::ItemKnn(p) => p.check().map(|_| ())?,
-                Component::ItemKnnCbf(p) => p.check().map(|_| ())?,
-                Component::SlimMse(p) => p.check().map(|_| ())?,
-            }
-        }
+        self.check_ranges()?;
         if let Some(w) = &self.weights
             && (w.len() != self.components.len() || w.iter().any(|x| !x.is_finite()))
         {
@@ -115,24 +95,22 @@ impl HybridParams {
                 "a non-empty list of finite numbers",
             ));
         }
-        if self.rounds == 0 {
-            return Err(ModelError::invalid("rounds", 0, "at least 1"));
-        }
-        if self.cutoff == 0 {
-            return Err(ModelError::invalid("cutoff", 0, "at least 1"));
-        }
         Ok(HybridValidParams(self.clone()))
     }
 
-    /// The content files of the content-based components, in order.
+    /// The content files of the components, in order.
     pub fn content_files(&self) -> Vec<ContentFiles> {
         self.components
             .iter()
-            .filter_map(|c| match c {
-                Component::ItemKnnCbf(p) => Some(p.content_files()),
-                _ => None,
-            })
+            .flat_map(|c| c.content_files())
             .collect()
+    }
+
+    /// Points every content-based component at `item_file`.
+    pub fn set_item_file(&mut self, item_file: &str) {
+        for c in &mut self.components {
+            c.set_item_file(item_file);
+        }
     }
 }
 
@@ -143,33 +121,35 @@ impl HybridValidParams {
     }
 
     /// Fits every component on `train`, each scaled to a largest absolute entry of 1.
-    /// `content[m]` is the content of the `m`-th content-based component.
+    /// `content` holds the content sets of the components, in order.
     fn fit_components(
         &self,
         train: &Interactions,
         content: &[Vec<ItemContent>],
-        seed: u64,
-        threads: usize,
+        ctx: &FitContext<'_>,
     ) -> Result<Vec<SimilarityMatrix>> {
         let mut out = Vec::with_capacity(self.0.components.len());
-        let mut next_content = content.iter();
+        let mut rest = content;
         for c in &self.0.components {
-            let mut ctx = FitContext::new(seed, threads);
-            let model = match c {
-                Component::ItemKnn(p) => p.check()?.fit(train, &mut ctx)?,
-                Component::SlimMse(p) => p.check()?.fit(train, &mut ctx)?,
-                Component::ItemKnnCbf(p) => {
-                    let Some(items) = next_content.next() else {
-                        return Err(ModelError::Data(format!(
-                            "{KIND}: {} content sets given for {} content-based components",
-                            content.len(),
-                            self.0.content_files().len()
-                        )));
-                    };
-                    p.check()?.fit_with_content(train, items, &mut ctx)?
-                }
+            let wanted = c.content_files().len();
+            if rest.len() < wanted {
+                return Err(ModelError::Data(format!(
+                    "hybrid: {} content sets given for {} content-based components",
+                    content.len(),
+                    self.0.content_files().len()
+                )));
+            }
+            let (mine, others) = rest.split_at(wanted);
+            rest = others;
+            let mut inner = FitContext::new(ctx.seed, ctx.threads.clone());
+            let model = c.fit_with_content(train, mine, &mut inner)?;
+            let Some(model) = model.downcast_ref::<ItemItemModel>() else {
+                return Err(ModelError::Data(format!(
+                    "hybrid: component `{}` did not train an item-based model",
+                    c.kind()
+                )));
             };
-            let sim = model.sim;
+            let sim = model.sim.clone();
             let max = sim.max_abs();
             out.push(if max > 0.0 {
                 sim.scaled(1.0 / max)
@@ -181,8 +161,8 @@ impl HybridValidParams {
     }
 
     /// Learns the weights on a validation split of `train` (unless fixed), refits the
-    /// components on all of `train` and sums them. `content[m]` is the content of the
-    /// `m`-th content-based component (see [`HybridParams::content_files`]).
+    /// components on all of `train` and sums them. `content[m]` is the content of
+    /// [`HybridParams::content_files`]`[m]`.
     pub fn fit_with_content(
         &self,
         train: &Interactions,
@@ -190,15 +170,13 @@ impl HybridValidParams {
         ctx: &mut FitContext<'_>,
     ) -> Result<ItemItemModel> {
         let p = &self.0;
-        let threads = ctx.effective_threads();
         let started = std::time::Instant::now();
         let (weights, validation_ndcg) = match &p.weights {
             Some(w) => (w.clone(), None),
             None => {
                 let split = validation_split(train, p.validation_fraction, ctx.seed)?;
-                let parts = self.fit_components(&split.train, content, ctx.seed, threads)?;
-                let pool = crate::engine::thread_pool(threads)?;
-                let (w, ndcg) = pool.install(|| {
+                let parts = self.fit_components(&split.train, content, ctx)?;
+                let (w, ndcg) = ctx.threads.install(|| {
                     search_weights(
                         &parts,
                         &split.train,
@@ -213,7 +191,7 @@ impl HybridValidParams {
         };
         ctx.profile.evaluation += started.elapsed().as_secs_f64();
         let started = std::time::Instant::now();
-        let parts = self.fit_components(train, content, ctx.seed, threads)?;
+        let parts = self.fit_components(train, content, ctx)?;
         let sim = combine(&parts, &weights);
         ctx.profile.update += started.elapsed().as_secs_f64();
         let mut params = params_value(p)?;
@@ -223,12 +201,18 @@ impl HybridValidParams {
         if let Some(obj) = params.as_object_mut() {
             obj.insert("weights".into(), serde_json::json!(weights));
         }
-        Ok(ItemItemModel::new(KIND, params, train, sim))
+        Ok(ItemItemModel::new(
+            <super::Hybrid as crate::family::Family>::KIND,
+            params,
+            train,
+            sim,
+        ))
     }
 }
 
 impl Fit for HybridValidParams {
     type Model = ItemItemModel;
+    type Error = crate::ModelError;
 
     /// Fits a hybrid without content-based components (those need
     /// [`HybridValidParams::fit_with_content`]).
@@ -240,9 +224,8 @@ impl Fit for HybridValidParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ModelSpec;
     use crate::knn::{SimilarityParams, cf_similarity};
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
 
     #[test]
     fn a_config_table_with_tagged_components_reads() {
@@ -256,9 +239,7 @@ mod tests {
             ]
         }))
         .unwrap();
-        let ModelSpec::Hybrid(p) = &spec else {
-            panic!("not a hybrid: {spec:?}")
-        };
+        let p = spec.params::<HybridParams>().expect("a hybrid");
         assert_eq!(p.components.len(), 3);
         assert_eq!(spec.content_files().len(), 1);
         assert!(spec.check().is_ok());
@@ -295,8 +276,8 @@ mod tests {
         };
         let p = HybridParams {
             components: vec![
-                Component::ItemKnn((&cos).into()),
-                Component::ItemKnn((&jac).into()),
+                ModelSpec::of::<ItemKnn>((&cos).into()),
+                ModelSpec::of::<ItemKnn>((&jac).into()),
             ],
             weights: Some(vec![2.0, 0.5]),
             ..Default::default()
@@ -304,7 +285,7 @@ mod tests {
         let m = p
             .check()
             .unwrap()
-            .fit(&train, &mut FitContext::new(1, 1))
+            .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
             .unwrap();
         let (a, b) = (cf_similarity(&train, &cos), cf_similarity(&train, &jac));
         let (ma, mb) = (a.max_abs(), b.max_abs());
@@ -314,16 +295,26 @@ mod tests {
                 assert!((m.similarity().get(j, i) - want).abs() < 1e-6);
             }
         }
-        assert_eq!(m.kind(), KIND);
+        assert_eq!(m.kind(), "hybrid");
         assert_eq!(m.params()["learned_weights"], serde_json::json!([2.0, 0.5]));
     }
 
     #[test]
     fn bad_weights_and_empty_components_are_named() {
-        let e = HybridParams::default().check().unwrap_err().to_string();
+        let e = HybridParams::default()
+            .components(vec![])
+            .check()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("components"), "{e}");
+        let e = HybridParams::default()
+            .components(vec![ModelSpec::new("mf").unwrap()])
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`mf`") && e.contains("item-based"), "{e}");
         let p = HybridParams {
-            components: vec![Component::ItemKnn(ItemKnnParams::default())],
+            components: vec![ModelSpec::of::<ItemKnn>(Default::default())],
             weights: Some(vec![1.0, 2.0]),
             ..Default::default()
         };

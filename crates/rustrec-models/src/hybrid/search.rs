@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use rustrec_data::{Interactions, UserIdx};
 
 use crate::knn::SimilarityMatrix;
-use crate::topn::top_n;
+use rustrec_core::topn::top_n;
 
 /// `Σ_m weights[m] · parts[m]`.
 pub(crate) fn combine(parts: &[SimilarityMatrix], weights: &[f32]) -> SimilarityMatrix {

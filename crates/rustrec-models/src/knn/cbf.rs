@@ -23,13 +23,11 @@ use rustrec_data::{IdMap, Interactions};
 use super::matrix::SimilarityMatrix;
 use super::model::ItemItemModel;
 use super::similarity::{OwnedRows, Similarity, SimilarityParams, item_similarity};
-use crate::engine::thread_pool;
 use crate::error::{ModelError, Result};
-use crate::fit::FitContext;
+use crate::params::{Hyperparams, Rule, hyperparams};
+use rustrec_core::FitContext;
 use crate::model_file::params_value;
 
-/// The `kind` of ItemKNN-CBF models.
-pub const KIND: &str = "item-knn-cbf";
 
 /// A family of content features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +58,8 @@ pub struct ContentFiles {
     /// Feature families to use.
     pub features: Vec<Feature>,
 }
+
+crate::params::self_checked!(Feature => names);
 
 impl Default for ContentFiles {
     fn default() -> Self {
@@ -119,33 +119,28 @@ impl ContentFiles {
     }
 }
 
-/// ItemKNN-CBF parameters: the similarity fields of [`SimilarityParams`] and the content
-/// fields of [`ContentFiles`] (tables of names, defaults and ranges there), in one flat
-/// table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ItemKnnCbfParams {
-    /// The measure.
-    pub similarity: Similarity,
-    /// Neighbours kept per target item.
-    pub neighbours: usize,
-    /// Shrink term.
-    pub shrink: f32,
-    /// Asymmetric-cosine exponent.
-    pub alpha: f32,
-    /// Movie metadata file.
-    pub item_file: String,
-    /// Tag file, if tags are used.
-    pub tags_file: Option<String>,
-    /// Feature families to use.
-    pub features: Vec<Feature>,
-}
-
-impl Default for ItemKnnCbfParams {
-    fn default() -> Self {
-        Self::from_parts(&SimilarityParams::default(), &ContentFiles::default())
+hyperparams! {
+    /// ItemKNN-CBF parameters: the similarity fields of [`SimilarityParams`] and the content
+    /// fields of [`ContentFiles`] (tables of names, defaults and ranges there), in one flat
+    /// table.
+    pub struct ItemKnnCbfParams {
+        similarity: Similarity = Similarity::Cosine, Rule::Choice("cosine, adjusted-cosine, jaccard, asymmetric-cosine"),
+            "The measure.";
+        neighbours: usize = 100, Rule::at_least(1),
+            "k: neighbours kept per target item.";
+        shrink: f32 = 10.0, Rule::NonNegative,
+            "h, added to the denominator (damps similarities of rare items).";
+        alpha: f32 = 0.5, Rule::Between(0.0, 1.0),
+            "Exponent of the asymmetric cosine.";
+        item_file: String = "movies.dat".into(), Rule::Own("a MovieLens item file (u.item, movies.dat, movies.csv), relative to the data directory"),
+            "Item file with genres and titles (fit --item-file sets it).";
+        tags_file: Option<String> = None, Rule::Own("a tag file (tags.dat, tags.csv), needed for tags"),
+            "Tag file, if tags are used.";
+        features: Vec<Feature> = vec![Feature::Genres], Rule::Choice("genres, years, tags (at least one)"),
+            "Feature families to use.";
     }
 }
+
 
 impl ItemKnnCbfParams {
     /// Parameters from a similarity and a content description.
@@ -188,7 +183,7 @@ pub struct ItemKnnCbfValidParams(pub(crate) ItemKnnCbfParams);
 impl ItemKnnCbfParams {
     /// Validates the parameters.
     pub fn check(&self) -> Result<ItemKnnCbfValidParams> {
-        self.similarity_params().check()?;
+        self.check_ranges()?;
         self.content_files().check()?;
         if self.similarity == Similarity::AdjustedCosine {
             // Centring by feature mean is meaningless for indicator features.
@@ -259,19 +254,19 @@ impl ItemKnnCbfValidParams {
         ctx: &mut FitContext<'_>,
     ) -> Result<ItemItemModel> {
         if content.is_empty() {
-            return Err(ModelError::Data(format!(
-                "{KIND} needs item content: read it with ContentFiles::load and fit with \
+            return Err(ModelError::Data(
+                "item-knn-cbf needs item content: read it with ContentFiles::load and fit with \
                  fit_with_content"
-            )));
+                    .into(),
+            ));
         }
         let started = std::time::Instant::now();
-        let pool = thread_pool(ctx.effective_threads())?;
-        let sim = pool.install(|| {
+        let sim = ctx.threads.install(|| {
             content_similarity(content, train.n_items(), &self.0.similarity_params())
         })?;
         ctx.profile.update += started.elapsed().as_secs_f64();
         let params = params_value(&self.0)?;
-        Ok(ItemItemModel::new(KIND, params, train, sim))
+        Ok(ItemItemModel::new(<super::ItemKnnCbf as crate::family::Family>::KIND, params, train, sim))
     }
 }
 
@@ -281,7 +276,7 @@ mod tests {
     use rustrec_data::{ItemIdx, UserIdx};
 
     use super::*;
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
 
     fn movie(id: i64, genres: &[&str]) -> MovieRecord {
         MovieRecord {
@@ -309,7 +304,7 @@ mod tests {
         let m = p
             .check()
             .unwrap()
-            .fit_with_content(&train, &content, &mut FitContext::new(1, 1))
+            .fit_with_content(&train, &content, &mut FitContext::with_threads(1, 1).unwrap())
             .unwrap();
         // cos(0, 2) = 2 / (√2 √2) = 1; item 1 shares nothing.
         assert!((m.predict(UserIdx(0), ItemIdx(2)) - 1.0).abs() < 1e-6);
@@ -336,7 +331,7 @@ mod tests {
         let train = Interactions::from_index_triplets(1, 1, &[(0, 0, 1.0)]).unwrap();
         let p = ItemKnnCbfParams::default().check().unwrap();
         let e = p
-            .fit_with_content(&train, &[], &mut FitContext::new(1, 1))
+            .fit_with_content(&train, &[], &mut FitContext::with_threads(1, 1).unwrap())
             .unwrap_err();
         assert!(e.to_string().contains("needs item content"));
         let bad = ItemKnnCbfParams {

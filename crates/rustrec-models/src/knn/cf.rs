@@ -2,42 +2,35 @@
 //! are vectors of their users' interactions (URM columns), `S` keeps each item's `k` most
 //! similar items, and `r̂_ui = Σ_{j ∈ I(u)} r_uj · S[j, i]`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use rustrec_data::Interactions;
 
 use super::matrix::SimilarityMatrix;
 use super::model::ItemItemModel;
 use super::similarity::{Similarity, SimilarityParams, SparseRows, item_similarity};
-use crate::engine::thread_pool;
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
+use crate::params::{Hyperparams, Rule, hyperparams};
+use rustrec_core::{Fit, FitContext};
 use crate::model_file::params_value;
 
-/// The `kind` of ItemKNN-CF models.
-pub const KIND: &str = "item-knn";
 
-/// ItemKNN-CF parameters: the fields of [`SimilarityParams`] (see its table of names,
-/// defaults and ranges). Values of the training data (ratings, or 1 for implicit feedback)
-/// are the vector entries and the profile weights `r_uj`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ItemKnnParams {
-    /// The measure.
-    pub similarity: Similarity,
-    /// Neighbours kept per target item.
-    pub neighbours: usize,
-    /// Shrink term.
-    pub shrink: f32,
-    /// Asymmetric-cosine exponent.
-    pub alpha: f32,
-}
-
-impl Default for ItemKnnParams {
-    fn default() -> Self {
-        Self::from(&SimilarityParams::default())
+hyperparams! {
+    /// ItemKNN-CF parameters: the fields of [`SimilarityParams`] (see its table of names,
+    /// defaults and ranges). Values of the training data (ratings, or 1 for implicit feedback)
+    /// are the vector entries and the profile weights `r_uj`.
+    pub struct ItemKnnParams {
+        similarity: Similarity = Similarity::Cosine, Rule::Choice("cosine, adjusted-cosine, jaccard, asymmetric-cosine"),
+            "The measure.";
+        neighbours: usize = 100, Rule::at_least(1),
+            "k: neighbours kept per target item.";
+        shrink: f32 = 10.0, Rule::NonNegative,
+            "h, added to the denominator (damps similarities of rare items).";
+        alpha: f32 = 0.5, Rule::Between(0.0, 1.0),
+            "Exponent of the asymmetric cosine.";
     }
 }
+
 
 impl From<&SimilarityParams> for ItemKnnParams {
     fn from(s: &SimilarityParams) -> Self {
@@ -69,7 +62,7 @@ pub struct ItemKnnValidParams(pub(crate) ItemKnnParams);
 impl ItemKnnParams {
     /// Validates the parameters.
     pub fn check(&self) -> Result<ItemKnnValidParams> {
-        self.similarity_params().check()?;
+        self.check_ranges()?;
         Ok(ItemKnnValidParams(self.clone()))
     }
 }
@@ -98,6 +91,7 @@ pub fn cf_similarity(train: &Interactions, params: &SimilarityParams) -> Similar
 
 impl Fit for ItemKnnValidParams {
     type Model = ItemItemModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<ItemItemModel> {
         if train.is_empty() {
@@ -106,11 +100,12 @@ impl Fit for ItemKnnValidParams {
             ));
         }
         let started = std::time::Instant::now();
-        let pool = thread_pool(ctx.effective_threads())?;
-        let sim = pool.install(|| cf_similarity(train, &self.0.similarity_params()));
+        let sim = ctx
+            .threads
+            .install(|| cf_similarity(train, &self.0.similarity_params()));
         ctx.profile.update += started.elapsed().as_secs_f64();
         let params = params_value(&self.0)?;
-        Ok(ItemItemModel::new(KIND, params, train, sim))
+        Ok(ItemItemModel::new(<super::ItemKnn as crate::family::Family>::KIND, params, train, sim))
     }
 }
 
@@ -119,7 +114,7 @@ mod tests {
     use rustrec_data::{ItemIdx, UserIdx};
 
     use super::*;
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
 
     #[test]
     fn scores_are_the_profile_times_the_cosine_matrix() {
@@ -144,7 +139,7 @@ mod tests {
         let m = p
             .check()
             .unwrap()
-            .fit(&train, &mut FitContext::new(1, 1))
+            .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
             .unwrap();
         let s01 = 15.0 / (41f32 * 10.0).sqrt();
         let s02 = 8.0 / (41f32 * 20.0).sqrt();
@@ -155,7 +150,7 @@ mod tests {
         assert!((out[2] - (5.0 * s02 + 3.0 * s12)).abs() < 1e-5);
         assert!((out[0] - 3.0 * s01).abs() < 1e-5);
         assert!((m.predict(UserIdx(0), ItemIdx(2)) - out[2]).abs() < 1e-6);
-        assert_eq!(m.kind(), KIND);
+        assert_eq!(m.kind(), "item-knn");
     }
 
     #[test]

@@ -207,7 +207,7 @@ impl SimilarityMatrix {
 /// zeros and non-finite values; the result is sorted by index.
 pub fn keep_top_k(cand: &mut Vec<(u32, f32)>, k: usize) {
     cand.retain(|e| e.1 != 0.0 && e.1.is_finite());
-    let order = |a: &(u32, f32), b: &(u32, f32)| crate::topn::better(a, b);
+    let order = |a: &(u32, f32), b: &(u32, f32)| rustrec_core::topn::better(a, b);
     if cand.len() > k {
         if k == 0 {
             cand.clear();

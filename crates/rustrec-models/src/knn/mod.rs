@@ -5,17 +5,19 @@
 
 mod cbf;
 mod cf;
+mod family;
 mod matrix;
 mod model;
 mod persist;
 mod similarity;
 
 pub use cbf::{
-    ContentFiles, Feature, ItemKnnCbfParams, ItemKnnCbfValidParams, KIND as CBF_KIND, concatenate,
+    ContentFiles, Feature, ItemKnnCbfParams, ItemKnnCbfValidParams, concatenate,
     content_similarity,
 };
-pub use cf::{ItemKnnParams, ItemKnnValidParams, KIND as CF_KIND, cf_similarity};
+pub use cf::{ItemKnnParams, ItemKnnValidParams, cf_similarity};
+pub use family::{ItemKnn, ItemKnnCbf};
 pub use matrix::{SimilarityMatrix, keep_top_k};
 pub use model::ItemItemModel;
-pub use persist::ITEM_ITEM_KINDS;
+pub use persist::SCHEMA;
 pub use similarity::{OwnedRows, Similarity, SimilarityParams, SparseRows, item_similarity};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 
 use super::matrix::SimilarityMatrix;
-use crate::recommender::Recommender;
+use rustrec_core::Recommender;
 
 /// A trained item-based model: `r̂_ui = Σ_{j ∈ I(u)} r_uj · S[j, i]`, with the user profiles
 /// `r_u` of the training data and a sparse `S`.
@@ -116,7 +116,21 @@ impl Recommender for ItemItemModel {
     }
 }
 
-impl crate::recommender::FoldIn for ItemItemModel {
+impl crate::registry::Model for ItemItemModel {
+    fn task(&self) -> rustrec_core::Task {
+        rustrec_core::Task::Ranking
+    }
+
+    fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
+        ItemItemModel::to_model_file(self)
+    }
+
+    fn as_fold_in(&self) -> Option<&dyn rustrec_core::FoldIn> {
+        Some(self)
+    }
+}
+
+impl rustrec_core::FoldIn for ItemItemModel {
     /// Scores a new user's history directly: `Σ_j r_j · S[j, ·]`, the same sum that
     /// [`Recommender::score_into`] takes over a training user's profile.
     fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
@@ -129,7 +143,7 @@ impl crate::recommender::FoldIn for ItemItemModel {
 #[cfg(test)]
 mod fold_in_tests {
     use super::*;
-    use crate::recommender::FoldIn;
+    use rustrec_core::FoldIn;
 
     #[test]
     fn folding_in_a_training_users_profile_gives_their_scores() {

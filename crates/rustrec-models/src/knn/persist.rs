@@ -9,19 +9,26 @@
 use std::sync::Arc;
 
 use rustrec_data::Interactions;
-use rustrec_io::{ANY, Header, ModelFile, Tensor};
+use rustrec_io::{DType, Header, ModelFile, Tensor};
 
 use super::matrix::SimilarityMatrix;
 use super::model::ItemItemModel;
 use crate::error::{ModelError, Result};
+use crate::schema::{Dim, Schema, TensorDecl};
 
-/// The `kind`s stored as an [`ItemItemModel`].
-pub const ITEM_ITEM_KINDS: [&str; 4] = [
-    crate::slim::KIND,
-    super::cf::KIND,
-    super::cbf::KIND,
-    crate::hybrid::KIND,
-];
+/// The tensors of an item-based model file (every item-based kind; schema version 1,
+/// unchanged since files were first written).
+pub const SCHEMA: Schema = Schema {
+    version: 1,
+    tensors: &[
+        TensorDecl::new("profile_indptr", DType::U64, &[Dim::UsersPlusOne]),
+        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")]),
+        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")]),
+        TensorDecl::new("sim_indptr", DType::U64, &[Dim::ItemsPlusOne]),
+        TensorDecl::new("sim_items", DType::U32, &[Dim::Named("sim_nnz")]),
+        TensorDecl::new("sim_values", DType::F32, &[Dim::Named("sim_nnz")]),
+    ],
+};
 
 fn offsets(v: &[usize]) -> Tensor {
     Tensor::vector(v.iter().map(|&x| x as u64).collect::<Vec<u64>>())
@@ -49,29 +56,21 @@ impl ItemItemModel {
         Ok(file)
     }
 
-    /// Rebuilds a model from a model file of an item-based kind.
-    pub fn from_model_file(mut file: ModelFile) -> Result<Self> {
-        let Some(kind) = ITEM_ITEM_KINDS
-            .iter()
-            .copied()
-            .find(|k| *k == file.header.kind)
-        else {
-            return Err(ModelError::Data(format!(
-                "model file holds a `{}` model, not an item-based one ({})",
-                file.header.kind,
-                ITEM_ITEM_KINDS.join(", ")
-            )));
-        };
+    /// Rebuilds a model of the item-based family `kind` from its model file (the
+    /// registry picks the family by the file's kind).
+    pub fn from_model_file(mut file: ModelFile, kind: &'static str) -> Result<Self> {
+        let dims = SCHEMA.validate(&file)?;
+        let (nnz, sim_nnz) = (dims.get("nnz")?, dims.get("sim_nnz")?);
         let (nu, ni) = (file.user_ids.len(), file.item_ids.len());
         let where_ = file
             .source()
             .map_or_else(|| "model file".to_string(), |p| p.display().to_string());
         let pi = to_usize(file.take::<u64>("profile_indptr", &[nu + 1])?);
-        let items = file.take::<u32>("profile_items", &[ANY])?;
-        let values = file.take::<f32>("profile_values", &[ANY])?;
+        let items = file.take::<u32>("profile_items", &[nnz])?;
+        let values = file.take::<f32>("profile_values", &[nnz])?;
         let si = to_usize(file.take::<u64>("sim_indptr", &[ni + 1])?);
-        let sim_items = file.take::<u32>("sim_items", &[ANY])?;
-        let sim_values = file.take::<f32>("sim_values", &[ANY])?;
+        let sim_items = file.take::<u32>("sim_items", &[sim_nnz])?;
+        let sim_values = file.take::<f32>("sim_values", &[sim_nnz])?;
         let sim = SimilarityMatrix::from_csr(ni, si, sim_items, sim_values).ok_or_else(|| {
             ModelError::Data(format!("{where_}: tensors sim_*: not a valid CSR matrix"))
         })?;
@@ -98,7 +97,7 @@ mod tests {
     use rustrec_data::{ItemIdx, UserIdx};
 
     use super::*;
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
     use crate::registry::TrainedModel;
 
     /// 2 users × 3 items (raw ids 0..): u0 = {i0: 2, i1: 1}, u1 = {i2: 1};
@@ -123,10 +122,10 @@ mod tests {
     #[test]
     fn every_item_based_kind_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        for kind in ITEM_ITEM_KINDS {
+        for kind in ["slim-mse", "item-knn", "item-knn-cbf", "hybrid"] {
             let path = dir.path().join(format!("{kind}.safetensors"));
             let model = hand_made(kind);
-            TrainedModel::ItemItem(model.clone())
+            TrainedModel::new(model.clone())
                 .save(&path, model.profiles(), serde_json::json!({}))
                 .unwrap();
             let loaded = TrainedModel::load(&path).unwrap();
@@ -135,27 +134,17 @@ mod tests {
                 loaded.header.data_fingerprint,
                 model.profiles().fingerprint()
             );
-            let TrainedModel::ItemItem(m) = loaded.model else {
+            let Some(m) = loaded.model.downcast_ref::<ItemItemModel>() else {
                 panic!("{kind} loaded as another variant")
             };
-            assert_eq!(m, hand_made(kind));
+            assert_eq!(m, &hand_made(kind));
         }
     }
 
     /// The committed file of format version 1 keeps loading, with the same scores.
-    /// `RUSTREC_REGEN_FIXTURES=1 cargo test -p rustrec-models item_knn_v1` rewrites it.
+    /// Format-1 files are what old builds wrote: never rewritten.
     #[test]
     fn item_knn_v1_fixture_loads_with_the_scores_it_was_saved_with() {
-        if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() {
-            let model = hand_made(super::super::cf::KIND);
-            TrainedModel::ItemItem(model.clone())
-                .save(
-                    fixture_path(),
-                    model.profiles(),
-                    serde_json::json!({"fixture": true}),
-                )
-                .unwrap();
-        }
         let loaded = TrainedModel::load(fixture_path()).unwrap();
         let (model, header) = (loaded.model, loaded.header);
         assert_eq!(header.format_version, 1);
@@ -174,13 +163,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_file_of_another_kind_is_refused_by_name() {
-        let mut file = hand_made("item-knn").to_model_file().unwrap();
-        file.header.kind = "mf".into();
-        let err = ItemItemModel::from_model_file(file)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("`mf`"), "{err}");
-    }
 }

@@ -60,6 +60,8 @@ pub struct SimilarityParams {
     pub alpha: f32,
 }
 
+crate::params::self_checked!(Similarity => names);
+
 impl Default for SimilarityParams {
     fn default() -> Self {
         SimilarityParams {

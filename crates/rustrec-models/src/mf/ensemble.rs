@@ -169,7 +169,7 @@ mod tests {
 
     use super::*;
     use crate::mf::MfParams;
-    use crate::recommender::Recommender;
+    use rustrec_core::Recommender;
 
     /// A one-user, one-item model with k = 1.
     fn member(bu: f32, bi: f32, p: f32, q: f32) -> MfModel {
@@ -184,6 +184,7 @@ mod tests {
             params: MfParams::default().factors(1).check().unwrap(),
             user_seen: vec![true],
             item_seen: vec![true],
+            rating_range: None,
         }
     }
 
@@ -215,7 +216,7 @@ mod tests {
         let params = MfParams::default()
             .factors(1)
             .members(2)
-            .clip(Some([1.0, 5.0]))
+            .clip(super::super::Clip::Range([1.0, 5.0]))
             .check()
             .unwrap();
         let m = merge_models(&[a, b], &params);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
-use crate::params::{at_least_one, finite_range, integer_in, non_negative, positive, setter};
+use crate::params::{Hyperparams, Rule, finite_range, hyperparams, positive, self_checked};
 
 /// How factor vectors are initialised (biases start at zero).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,33 +80,105 @@ pub enum Reduction {
     Mean,
 }
 
-/// Biased matrix factorization (Koren 2008): `r̂ = μ + b_u + b_i + p_u·q_i`, trained by
-/// minimising `½(r − r̂)² + ½λ(‖p_u‖² + ‖q_i‖²) + ½λ_b(b_u² + b_i²)` per sample.
-///
-/// | Name | Default | Range | Purpose |
-/// |---|---|---|---|
-/// | `factors` | 40 | 1–1024 | length k of p_u, q_i |
-/// | `epochs` | 20 | ≥ 1 | passes over the data |
-/// | `lr` | 0.01 | > 0 | base learning rate |
-/// | `optimizer` | sgd | sgd, momentum, adagrad, rmsprop, adam, adamw | update rule |
-/// | `schedule` | constant | constant, step, exponential, one-cycle | lr over time |
-/// | `reg` | 0.05 | ≥ 0 | λ on factors (weight decay; decoupled for AdamW) |
-/// | `reg_bias` | = `reg` | ≥ 0 | λ_b on biases |
-/// | `biases` | true | | learn b_u, b_i |
-/// | `global_mean` | true | | add μ, the training mean |
-/// | `dropout` | 0 | [0, 1) | dropout on p_u and q_i during training (torchmf) |
-/// | `output` | identity | identity, sigmoid(lo < hi) | fastai's `y_range` |
-/// | `init` | normal(0.1) | std > 0 | factor initialisation |
-/// | `batch_size` | 1 | ≥ 1 | samples per update |
-/// | `reduction` | mean | sum, mean | how a batch's gradients combine |
-/// | `sampling` | shuffled | shuffled, with-replacement, in-order | sample order |
-/// | `negative_fraction` | 0 | [0, 1) | share of samples that are unseen items with target 0 |
-/// | `bins` | auto | ≥ 1 | blocks per dimension of the parallel schedule (auto: 4 × max(threads, 2); blocks also keep each step's rows in cache) |
-/// | `reg_exponent` | 1 | [0, 2] | α: a row with n training ratings is shrunk with λ·(n/n̄)^(α−1) per sample, i.e. a total penalty ∝ n^α (see below) |
-/// | `clip` | none | lo < hi | predictions clamped to `[lo, hi]` (the rating scale), at prediction time only |
-/// | `average_last` | 0 | 0 ≤ m ≤ `epochs` | the model is the mean of the parameters after each of the last m epochs (0: the last epoch's) |
-/// | `members` | 1 | 1–64 | independent factorizations trained side by side and merged into one model of `factors × members` factors (seed ensemble, see below) |
-///
+/// How predictions are clamped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Clip {
+    /// To the range of the training ratings (Surprise's behaviour; the default).
+    Auto,
+    /// Not at all.
+    None,
+    /// To `[lo, hi]`.
+    Range([f32; 2]),
+}
+
+impl Clip {
+    /// Checks a `[lo, hi]` range (named `clip`).
+    pub fn check(&self) -> Result<()> {
+        match *self {
+            Clip::Range([lo, hi]) => finite_range("clip", format!("[{lo}, {hi}]"), lo, hi),
+            Clip::Auto | Clip::None => Ok(()),
+        }
+    }
+
+    /// The range predictions are clamped to, given the training ratings' range.
+    pub fn range(&self, rating_range: Option<[f32; 2]>) -> Option<[f32; 2]> {
+        match *self {
+            Clip::Auto => rating_range,
+            Clip::None => None,
+            Clip::Range(r) => Some(r),
+        }
+    }
+}
+
+/// In configs and files: `"auto"`, `"none"` or `[lo, hi]`.
+impl Serialize for Clip {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Clip::Auto => s.serialize_str("auto"),
+            Clip::None => s.serialize_str("none"),
+            Clip::Range(r) => r.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Clip {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let bad = || {
+            serde::de::Error::custom(format!(
+                "clip = {v}: expected \"auto\", \"none\" or [lo, hi]"
+            ))
+        };
+        match &v {
+            serde_json::Value::String(s) if s == "auto" => Ok(Clip::Auto),
+            serde_json::Value::String(s) if s == "none" => Ok(Clip::None),
+            serde_json::Value::Array(a) if a.len() == 2 => {
+                let num = |x: &serde_json::Value| x.as_f64().map(|f| f as f32);
+                match (num(&a[0]), num(&a[1])) {
+                    (Some(lo), Some(hi)) => Ok(Clip::Range([lo, hi])),
+                    _ => Err(bad()),
+                }
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl Output {
+    /// Checks a sigmoid's range (named `output`).
+    pub fn check(&self) -> Result<()> {
+        match *self {
+            Output::Sigmoid { lo, hi } => {
+                finite_range("output", format!("sigmoid({lo}, {hi})"), lo, hi)
+            }
+            Output::Identity => Ok(()),
+        }
+    }
+}
+
+self_checked!(
+    Optimizer => own,
+    Schedule => own,
+    Init => own,
+    Output => own,
+    Clip => own,
+    Reduction => names,
+    Sampling => names,
+);
+
+/// Blocks per dimension of the parallel schedule when `bins` is not set: a constant, so
+/// that results never depend on the thread count. 8 × 8 blocks keep up to 8 threads busy
+/// and each block's rows in cache on MovieLens-sized data; raise `bins` for more threads.
+pub const DEFAULT_BINS: usize = 8;
+
+/// The most `bins`: 256 × 256 blocks (each block holds the schedule's bookkeeping).
+pub const MAX_BINS: usize = 256;
+
+hyperparams! {
+    /// Biased matrix factorization (Koren 2008): `r̂ = μ + b_u + b_i + p_u·q_i`, trained by
+    /// minimising `½(r − r̂)² + ½λ(‖p_u‖² + ‖q_i‖²) + ½λ_b(b_u² + b_i²)` per sample.
+    /// `rustrec models mf` prints the table of names, defaults and ranges.
+    ///
 /// **Frequency-scaled regularisation** (`reg_exponent`). Per-sample SGD regularisation
 /// adds λ‖p_u‖² once per rating of u, so the total penalty of a row grows with its count
 /// n_u: α = 1, the "weighted-λ" of ALS-WR (Zhou et al. 2008) and the weighted trace norm
@@ -148,78 +220,45 @@ pub enum Reduction {
 ///
 /// Note on scale: the loss is half the squared error (as Koren, Surprise and LIBMF), so a
 /// learning rate `x` here is PyTorch's `x / 2` with `MSELoss` under plain SGD.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MfParams {
-    /// Number of latent factors k.
-    pub factors: usize,
-    /// Number of epochs.
-    pub epochs: usize,
-    /// Base learning rate.
-    pub lr: f32,
-    /// Update rule.
-    pub optimizer: Optimizer,
-    /// Learning-rate schedule.
-    pub schedule: Schedule,
-    /// L2 / weight decay on factors.
-    pub reg: f32,
-    /// L2 / weight decay on biases (`None`: same as `reg`).
-    pub reg_bias: Option<f32>,
-    /// Learn user and item biases.
-    pub biases: bool,
-    /// Add the global mean μ of the training ratings.
-    pub global_mean: bool,
-    /// Dropout probability on factor vectors during training.
-    pub dropout: f32,
-    /// Output function.
-    pub output: Output,
-    /// Initialisation of factors.
-    pub init: Init,
-    /// Samples per update.
-    pub batch_size: usize,
-    /// How a batch's gradients combine.
-    pub reduction: Reduction,
-    /// Sample order.
-    pub sampling: Sampling,
-    /// Share of samples that are negatives (unseen items, target 0).
-    pub negative_fraction: f32,
-    /// Bins per dimension of the block schedule (`None`: automatic).
-    pub bins: Option<usize>,
-    /// α of the frequency-scaled regularisation: per-sample λ·(n/n̄)^(α−1) (1: plain λ).
-    pub reg_exponent: f32,
-    /// Clamp predictions to `[lo, hi]` (`None`: no clamping).
-    pub clip: Option<[f32; 2]>,
-    /// Average the parameters over the last m epochs (iterate averaging; 0: none).
-    pub average_last: usize,
-    /// Independent factorizations merged into one model (seed ensemble; 1: a single one).
-    pub members: usize,
-}
-
-impl Default for MfParams {
-    fn default() -> Self {
-        MfParams {
-            factors: 40,
-            epochs: 20,
-            lr: 0.01,
-            optimizer: Optimizer::Sgd,
-            schedule: Schedule::Constant,
-            reg: 0.05,
-            reg_bias: None,
-            biases: true,
-            global_mean: true,
-            dropout: 0.0,
-            output: Output::Identity,
-            init: Init::Normal { std: 0.1 },
-            batch_size: 1,
-            reduction: Reduction::Mean,
-            sampling: Sampling::Shuffled,
-            negative_fraction: 0.0,
-            bins: None,
-            reg_exponent: 1.0,
-            clip: None,
-            average_last: 0,
-            members: 1,
-        }
+    pub struct MfParams {
+        factors: usize = 40, Rule::int(1, 1024), "Number of latent factors k (length of p_u, q_i).";
+        epochs: usize = 20, Rule::at_least(1), "Passes over the data.";
+        lr: f32 = 0.01, Rule::Positive, "Base learning rate.";
+        optimizer: Optimizer = Optimizer::Sgd,
+            Rule::Own("sgd, momentum, adagrad, rmsprop, adam, adamw (constants optional)"),
+            "Update rule.";
+        schedule: Schedule = Schedule::Constant,
+            Rule::Own("constant, step, exponential, one-cycle"),
+            "Learning rate over time.";
+        reg: f32 = 0.05, Rule::NonNegative,
+            "λ on factors (L2 / weight decay; decoupled for AdamW).";
+        reg_bias: Option<f32> = None, Rule::NonNegative,
+            "λ_b on biases (none: the same as reg).";
+        biases: bool = true, Rule::Flag, "Learn user and item biases b_u, b_i.";
+        global_mean: bool = true, Rule::Flag, "Add μ, the training mean.";
+        dropout: f32 = 0.0, Rule::Fraction,
+            "Dropout probability on p_u and q_i during training (torchmf).";
+        output: Output = Output::Identity, Rule::Own("identity, or sigmoid with lo < hi"),
+            "Output function (fastai's y_range is a sigmoid).";
+        init: Init = Init::Normal { std: 0.1 }, Rule::Own("normal, truncated-normal (std > 0), uniform (scale > 0)"),
+            "Initialisation of the factors (biases start at 0).";
+        batch_size: usize = 1, Rule::at_least(1), "Samples per update.";
+        reduction: Reduction = Reduction::Mean, Rule::Choice("sum, mean"),
+            "How a batch's gradients combine.";
+        sampling: Sampling = Sampling::Shuffled,
+            Rule::Choice("shuffled, with-replacement, in-order"), "Sample order.";
+        negative_fraction: f32 = 0.0, Rule::Fraction,
+            "Share of samples that are unseen items with target 0.";
+        bins: usize = DEFAULT_BINS, Rule::int(1, MAX_BINS),
+            "Blocks per dimension of the parallel schedule (results do not depend on threads).";
+        reg_exponent: f32 = 1.0, Rule::Between(0.0, 2.0),
+            "α of the frequency-scaled regularisation: per-sample λ·(n/n̄)^(α−1).";
+        clip: Clip = Clip::Auto, Rule::Own("auto (the training ratings' range), none, or [lo, hi] with lo < hi"),
+            "Clamp predictions (at prediction time only).";
+        average_last: usize = 0, Rule::Own("an integer in 0..=epochs"),
+            "Average the parameters over the last m epochs (0: the last epoch's).";
+        members: usize = 1, Rule::int(1, MAX_MEMBERS),
+            "Independent factorizations merged into one model (seed ensemble).";
     }
 }
 
@@ -238,100 +277,17 @@ impl MfValidParams {
 }
 
 impl MfParams {
-    setter! {
-        /// Sets `factors`.
-        factors: usize,
-        /// Sets `epochs`.
-        epochs: usize,
-        /// Sets `lr`.
-        lr: f32,
-        /// Sets `optimizer`.
-        optimizer: Optimizer,
-        /// Sets `schedule`.
-        schedule: Schedule,
-        /// Sets `reg`.
-        reg: f32,
-        /// Sets `reg_bias`.
-        reg_bias: Option<f32>,
-        /// Sets `biases`.
-        biases: bool,
-        /// Sets `global_mean`.
-        global_mean: bool,
-        /// Sets `dropout`.
-        dropout: f32,
-        /// Sets `output`.
-        output: Output,
-        /// Sets `init`.
-        init: Init,
-        /// Sets `batch_size`.
-        batch_size: usize,
-        /// Sets `reduction`.
-        reduction: Reduction,
-        /// Sets `sampling`.
-        sampling: Sampling,
-        /// Sets `negative_fraction`.
-        negative_fraction: f32,
-        /// Sets `bins`.
-        bins: Option<usize>,
-        /// Sets `reg_exponent`.
-        reg_exponent: f32,
-        /// Sets `clip`.
-        clip: Option<[f32; 2]>,
-        /// Sets `average_last`.
-        average_last: usize,
-        /// Sets `members`.
-        members: usize,
-    }
-
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<MfValidParams> {
-        let p = self;
-        integer_in("factors", p.factors, 1..=1024)?;
-        at_least_one("epochs", p.epochs)?;
-        positive("lr", p.lr)?;
-        non_negative("reg", p.reg)?;
-        if let Some(rb) = p.reg_bias {
-            non_negative("reg_bias", rb)?;
-        }
-        if !(0.0..1.0).contains(&p.dropout) {
-            return Err(ModelError::invalid("dropout", p.dropout, "in [0, 1)"));
-        }
-        if !(0.0..1.0).contains(&p.negative_fraction) {
-            return Err(ModelError::invalid(
-                "negative_fraction",
-                p.negative_fraction,
-                "in [0, 1)",
-            ));
-        }
-        if let Output::Sigmoid { lo, hi } = p.output {
-            finite_range("output", format!("sigmoid({lo}, {hi})"), lo, hi)?;
-        }
-        p.init.check()?;
-        at_least_one("batch_size", p.batch_size)?;
-        if !(0.0..=2.0).contains(&p.reg_exponent) {
-            return Err(ModelError::invalid(
-                "reg_exponent",
-                p.reg_exponent,
-                "a number in [0, 2]",
-            ));
-        }
-        if let Some([lo, hi]) = p.clip {
-            finite_range("clip", format!("[{lo}, {hi}]"), lo, hi)?;
-        }
-        if p.average_last > p.epochs {
+        self.check_ranges()?;
+        if self.average_last > self.epochs {
             return Err(ModelError::invalid(
                 "average_last",
-                p.average_last,
-                format!("at most epochs = {}", p.epochs),
+                self.average_last,
+                format!("at most epochs = {}", self.epochs),
             ));
         }
-        integer_in("members", p.members, 1..=MAX_MEMBERS)?;
-        if let Some(bins) = p.bins {
-            at_least_one("bins", bins)?;
-        }
-        p.optimizer.check()?;
-        p.schedule.check()?;
-        Ok(MfValidParams(p.clone()))
+        Ok(MfValidParams(self.clone()))
     }
 }
 
@@ -367,7 +323,11 @@ mod tests {
                 "init.scale = -1",
             ),
             (MfParams::default().batch_size(0), "batch_size = 0"),
-            (MfParams::default().bins(Some(0)), "bins = 0"),
+            (MfParams::default().bins(0), "bins = 0"),
+            (
+                MfParams::default().bins(100_000),
+                "bins = 100000: an integer in 1..=256",
+            ),
             (
                 MfParams::default().reg_exponent(-0.5),
                 "reg_exponent = -0.5",
@@ -376,7 +336,10 @@ mod tests {
                 MfParams::default().reg_exponent(f32::NAN),
                 "reg_exponent = NaN",
             ),
-            (MfParams::default().clip(Some([5.0, 1.0])), "clip = [5, 1]"),
+            (
+                MfParams::default().clip(Clip::Range([5.0, 1.0])),
+                "clip = [5, 1]",
+            ),
             (MfParams::default().average_last(21), "average_last = 21"),
             (MfParams::default().members(0), "members = 0"),
             (MfParams::default().members(65), "members = 65"),
@@ -410,5 +373,41 @@ mod tests {
         assert_eq!(p.epochs, 20);
         assert_eq!(p.output, Output::Sigmoid { lo: 0.0, hi: 5.5 });
         assert!(serde_json::from_str::<MfParams>(r#"{"factor": 8}"#).is_err());
+    }
+
+    #[test]
+    fn clip_reads_auto_none_and_a_range() {
+        for (text, want) in [
+            (r#""auto""#, Clip::Auto),
+            (r#""none""#, Clip::None),
+            ("[1, 5]", Clip::Range([1.0, 5.0])),
+        ] {
+            let p: MfParams = serde_json::from_str(&format!(r#"{{"clip": {text}}}"#)).unwrap();
+            assert_eq!(p.clip, want);
+            let back: MfParams = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
+            assert_eq!(back.clip, want);
+        }
+        assert_eq!(MfParams::default().clip, Clip::Auto);
+        let e = serde_json::from_str::<MfParams>(r#"{"clip": "yes"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("auto") && e.contains("[lo, hi]"), "{e}");
+        assert_eq!(Clip::Auto.range(Some([1.0, 5.0])), Some([1.0, 5.0]));
+        assert_eq!(Clip::None.range(Some([1.0, 5.0])), None);
+        assert_eq!(Clip::Range([0.0, 1.0]).range(None), Some([0.0, 1.0]));
+    }
+
+    #[test]
+    fn the_table_lists_every_field_and_its_defaults_agree_with_default() {
+        let table = MfParams::table();
+        let json = serde_json::to_value(MfParams::default()).unwrap();
+        let fields = json.as_object().unwrap();
+        assert_eq!(table.len(), fields.len());
+        for row in &table {
+            assert!(fields.contains_key(row.name), "{}", row.name);
+            assert!(!row.help.is_empty());
+        }
+        assert_eq!(json["bins"], 8);
+        assert_eq!(json["clip"], "auto");
     }
 }

@@ -5,6 +5,7 @@
 //! (`ensemble`).
 
 pub(crate) mod ensemble;
+mod family;
 mod hyperparams;
 pub mod kernel;
 mod model;
@@ -12,6 +13,10 @@ mod persist;
 pub(crate) mod train;
 
 pub use ensemble::member_seed;
-pub use hyperparams::{Init, MAX_MEMBERS, MfParams, MfValidParams, Output, Reduction, Sampling};
+pub use hyperparams::{
+    Clip, DEFAULT_BINS, Init, MAX_BINS, MAX_MEMBERS, MfParams, MfValidParams, Output, Reduction,
+    Sampling,
+};
 pub use model::MfModel;
-pub use persist::KIND;
+pub use family::Mf;
+pub use persist::SCHEMA;

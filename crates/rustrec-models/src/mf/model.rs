@@ -6,7 +6,10 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 
 use super::hyperparams::{MfValidParams, Output};
 use crate::engine::RowTable;
-use crate::recommender::{FoldIn, Recommender};
+use crate::family::Family;
+use crate::registry::Model;
+use rustrec_core::Task;
+use rustrec_core::{FoldIn, Recommender};
 
 /// A trained biased matrix factorization: `r̂ = out(μ + b_u + b_i + p_u·q_i)`.
 ///
@@ -27,6 +30,9 @@ pub struct MfModel {
     pub(crate) params: MfValidParams,
     pub(crate) user_seen: Vec<bool>,
     pub(crate) item_seen: Vec<bool>,
+    /// `[min, max]` of the training ratings (`None` in files written before it was kept):
+    /// the range of `clip = "auto"` and of a new user's ratings.
+    pub(crate) rating_range: Option<[f32; 2]>,
 }
 
 impl std::fmt::Debug for MfModel {
@@ -97,7 +103,7 @@ impl MfModel {
             Output::Identity => z,
             Output::Sigmoid { lo, hi } => lo + (hi - lo) * sigmoid(z),
         };
-        match self.params.0.clip {
+        match self.params.0.clip.range(self.rating_range) {
             Some([lo, hi]) => r.clamp(lo, hi),
             None => r,
         }
@@ -129,7 +135,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 impl Recommender for MfModel {
     fn kind(&self) -> &'static str {
-        "mf"
+        <super::Mf as Family>::KIND
     }
 
     fn user_ids(&self) -> &Arc<IdMap> {
@@ -181,6 +187,24 @@ impl Recommender for MfModel {
                 + self.item_bias[i]
                 + dot(self.user_factors.row(u), self.item_factors.row(i)),
         )
+    }
+}
+
+impl Model for MfModel {
+    fn task(&self) -> Task {
+        Task::Rating
+    }
+
+    fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
+        MfModel::to_model_file(self)
+    }
+
+    fn as_fold_in(&self) -> Option<&dyn FoldIn> {
+        Some(self)
+    }
+
+    fn rating_range(&self) -> Option<[f32; 2]> {
+        self.rating_range
     }
 }
 

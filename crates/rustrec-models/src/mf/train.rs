@@ -16,23 +16,24 @@ use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
 use crate::engine::table::RowTable;
 use crate::error::Result;
-use crate::fit::{Fit, FitContext};
-use crate::model_file::seen_flags;
+use rustrec_core::{Fit, FitContext};
+use crate::model_file::{rating_range, seen_flags};
 
 impl Fit for MfValidParams {
     type Model = MfModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<MfModel> {
         let members = self.0.members;
         if members == 1 {
-            return epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| {
-                MfTrainer::new(self, train, seed, threads)
+            return epochs::fit_in_pool(train, ctx, self.0.epochs, |seed| {
+                MfTrainer::new(self, train, seed)
             });
         }
-        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed, threads| Ensemble {
+        epochs::fit_in_pool(train, ctx, self.0.epochs, |seed| Ensemble {
             params: self,
             members: (0..members)
-                .map(|m| MfTrainer::new(self, train, member_seed(seed, m), threads))
+                .map(|m| MfTrainer::new(self, train, member_seed(seed, m)))
                 .collect(),
         })
     }
@@ -197,10 +198,9 @@ impl<'a> MfTrainer<'a> {
         params: &'a MfValidParams,
         train: &'a Interactions,
         seed: u64,
-        threads: usize,
     ) -> Self {
         let p = &params.0;
-        let bins = p.bins.unwrap_or(4 * threads.max(2));
+        let bins = p.bins;
         let grid = Grid::with_entry_order(train, bins, seed, p.sampling != Sampling::InOrder);
         let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);
@@ -530,6 +530,7 @@ impl MfTrainer<'_> {
             params: params.clone(),
             user_seen,
             item_seen,
+            rating_range: rating_range(train),
         }
     }
 }

@@ -5,10 +5,12 @@
 //! schedule, [`SlimMseParams`] for the parameters.
 
 pub mod chunked;
+mod family;
 mod hyperparams;
 pub mod kernel;
 mod relabel;
 mod train;
 
-pub use hyperparams::{DEFAULT_GROUPS, SlimInit, SlimMseParams, SlimMseValidParams};
-pub use train::{KIND, SlimTrainer, item_groups};
+pub use hyperparams::{DEFAULT_GROUPS, MAX_GROUPS, SlimInit, SlimMseParams, SlimMseValidParams};
+pub use family::SlimMse;
+pub use train::{SlimTrainer, item_groups};

@@ -10,15 +10,14 @@ use super::kernel::{Samples, Scratch, Update, item_of_positions, run_group};
 use super::relabel::RelabelledProfiles;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::table::LANES;
-use crate::engine::{RowTable, rng, thread_pool};
+use crate::engine::{RowTable, rng};
+use rustrec_core::Threads;
 use crate::error::{ModelError, Result};
-use crate::fit::{Fit, FitContext};
+use rustrec_core::{Fit, FitContext};
 use crate::knn::{
     ItemItemModel, Similarity, SimilarityMatrix, SimilarityParams, cf_similarity, keep_top_k,
 };
 
-/// The `kind` of SLIM-MSE models.
-pub const KIND: &str = "slim-mse";
 
 /// Purpose coordinate of SLIM's random streams.
 const STREAM: u64 = 0x5d1e;
@@ -35,7 +34,7 @@ pub struct SlimTrainer<'a> {
     profiles: RelabelledProfiles,
     /// Group `g` holds items `bounds[g]..bounds[g + 1]`.
     bounds: Vec<usize>,
-    pool: rayon::ThreadPool,
+    pool: Threads,
     seed: u64,
     scratch: Vec<Scratch>,
     /// The profiles as chunks, when the vector step can run (AVX2 + FMA, values on a grid).
@@ -67,7 +66,7 @@ impl<'a> SlimTrainer<'a> {
         params: &SlimMseValidParams,
         train: &'a Interactions,
         seed: u64,
-        threads: usize,
+        threads: Threads,
     ) -> Result<Self> {
         let p = &params.0;
         let n = train.n_items();
@@ -84,7 +83,7 @@ impl<'a> SlimTrainer<'a> {
                 "slim-mse: {n} items need a dense {n} × {n} table, too large"
             )));
         }
-        let pool = thread_pool(threads)?;
+        let pool = threads;
         let profiles = RelabelledProfiles::new(train);
         let label = profiles.label();
         let mut table = RowTable::zeros(n, n);
@@ -266,7 +265,7 @@ impl Trainer for SlimTrainer<'_> {
         });
         let params = serde_json::to_value(&self.params.0).unwrap_or(serde_json::Value::Null);
         ItemItemModel::new(
-            KIND,
+            <super::SlimMse as crate::family::Family>::KIND,
             params,
             self.train,
             SimilarityMatrix::from_columns(n, &columns),
@@ -276,10 +275,11 @@ impl Trainer for SlimTrainer<'_> {
 
 impl Fit for SlimMseValidParams {
     type Model = ItemItemModel;
+    type Error = crate::ModelError;
 
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<ItemItemModel> {
         let started = std::time::Instant::now();
-        let mut trainer = SlimTrainer::new(self, train, ctx.seed, ctx.effective_threads())?;
+        let mut trainer = SlimTrainer::new(self, train, ctx.seed, ctx.threads.clone())?;
         ctx.profile.prepare += started.elapsed().as_secs_f64();
         epochs::train(&mut trainer, self.0.epochs, ctx)
     }
@@ -347,7 +347,7 @@ mod tests {
         for p in variants {
             for groups in [1, 3] {
                 let p = p.clone().groups(Some(groups)).check().unwrap();
-                let mut t = SlimTrainer::new(&p, x, 9, 2).unwrap();
+                let mut t = SlimTrainer::new(&p, x, 9, Threads::new(2).unwrap()).unwrap();
                 assert_eq!(t.uses_vector_step(), vector);
                 assert_eq!(t.bounds().len(), groups + 1);
                 let mut s = vec![0.0f32; 25 * 25];
@@ -381,7 +381,7 @@ mod tests {
             .top_k(0)
             .check()
             .unwrap();
-        let mut ctx = FitContext::new(3, 2);
+        let mut ctx = FitContext::with_threads(3, 2).unwrap();
         let model = p.fit(&x, &mut ctx).unwrap();
         let losses: Vec<f64> = ctx.history.iter().map(|r| r.train_loss).collect();
         assert!(losses.windows(2).all(|w| w[1] < w[0]), "{losses:?}");
@@ -396,7 +396,7 @@ mod tests {
             .exclude_diagonal(false)
             .check()
             .unwrap();
-        let copy = p.fit(&x, &mut FitContext::new(3, 2)).unwrap();
+        let copy = p.fit(&x, &mut FitContext::with_threads(3, 2).unwrap()).unwrap();
         let diag: f32 = (0..30).map(|i| copy.similarity().get(i, i)).sum::<f32>() / 30.0;
         let off: f32 = (0..30)
             .flat_map(|i| (0..30).filter(move |&j| j != i).map(move |j| (i, j)))
@@ -414,7 +414,7 @@ mod tests {
             .epochs(2)
             .check()
             .unwrap();
-        let fit = |seed, threads| p.fit(&x, &mut FitContext::new(seed, threads)).unwrap();
+        let fit = |seed, threads| p.fit(&x, &mut FitContext::with_threads(seed, threads).unwrap()).unwrap();
         assert_eq!(fit(5, 2).similarity(), fit(5, 2).similarity());
         assert_eq!(fit(5, 1).similarity(), fit(5, 3).similarity());
         assert_ne!(fit(5, 2).similarity(), fit(6, 2).similarity());
@@ -429,7 +429,7 @@ mod tests {
             .top_k(3)
             .check()
             .unwrap();
-        let m = p.fit(&x, &mut FitContext::new(1, 1)).unwrap();
+        let m = p.fit(&x, &mut FitContext::with_threads(1, 1).unwrap()).unwrap();
         for col in m.similarity().to_columns() {
             assert!(col.len() <= 3);
         }
@@ -438,7 +438,7 @@ mod tests {
             .init_shrink(0.0)
             .check()
             .unwrap();
-        let t = SlimTrainer::new(&p, &x, 1, 1).unwrap();
+        let t = SlimTrainer::new(&p, &x, 1, Threads::single()).unwrap();
         let cos = cf_similarity(
             &x,
             &SimilarityParams {

@@ -83,6 +83,9 @@ pub struct DataConfig {
     pub rating_scale: Option<[f32; 2]>,
     /// Built-in synthetic data instead of files.
     pub synthetic: Option<SyntheticConfig>,
+    /// Item content (a MovieLens item file: `u.item`, `movies.dat`, `movies.csv`) for the
+    /// models that use it (`fit --item-file`); it replaces the model's own item file.
+    pub item_file: Option<PathBuf>,
 }
 
 /// Synthetic MovieLens-shaped data.
@@ -174,7 +177,8 @@ impl Default for ValidationConfig {
 pub struct TrainConfig {
     /// Seed of every random choice in training.
     pub seed: u64,
-    /// Worker threads (0 = all cores).
+    /// Worker threads (0 = one per core; at most [`rustrec_core::MAX_THREADS`]). Results do
+    /// not depend on it.
     pub threads: usize,
 }
 

@@ -24,6 +24,12 @@ pub struct LoadedData {
     pub seconds: f64,
     /// Lines read from files (0 for synthetic data).
     pub lines: u64,
+    /// Malformed rows skipped (only with `data.skip_bad_rows`), over every file read.
+    pub skipped_rows: u64,
+    /// The format of the rating file(s) as read (`ml-tab`, `ml-dat`, `csv`, ...; `None`
+    /// for synthetic data): kept in model files so that an item file of another release
+    /// can be refused.
+    pub format: Option<String>,
 }
 
 /// Resolves `path` against `dir` unless it is absolute.
@@ -32,6 +38,32 @@ pub fn resolve(dir: Option<&Path>, path: &Path) -> PathBuf {
         Some(d) if path.is_relative() => d.join(path),
         _ => path.to_path_buf(),
     }
+}
+
+/// `path` (the value of config key `key`) resolved against `dir`, or an error that names the
+/// key, the file and how relative paths are resolved when it does not exist.
+pub fn existing(dir: Option<&Path>, key: &str, path: &Path) -> Result<PathBuf> {
+    let resolved = resolve(dir, path);
+    if resolved.exists() {
+        return Ok(resolved);
+    }
+    let hint = match dir {
+        Some(d) if path.is_relative() => {
+            format!(
+                "relative paths are resolved against --data-dir {}",
+                d.display()
+            )
+        }
+        None if path.is_relative() => "relative paths in a config are resolved against \
+             --data-dir DIR (not given: the current directory)"
+            .to_string(),
+        _ => "the path is absolute".to_string(),
+    };
+    Err(ExperimentError::Config(format!(
+        "{key} = {:?}: no such file {} ({hint})",
+        path.display().to_string(),
+        resolved.display()
+    )))
 }
 
 fn read_options(cfg: &DataConfig) -> Result<ReadOptions> {
@@ -75,7 +107,8 @@ pub fn load(
     let need_split = || {
         split_cfg.ok_or_else(|| {
             ExperimentError::Config(
-                "data.ratings and data.synthetic need a [split] section (kind = \"holdout\", ...)"
+                "one rating file needs a split: give --split holdout:0.1 (or leave-k-out:K, \
+                 temporal:F), or a [split] section in the config"
                     .into(),
             )
         })
@@ -92,10 +125,16 @@ pub fn load(
                 .into(),
         ));
     }
-    let mut lines = 0;
+    let (mut lines, mut skipped_rows, mut format) = (0, 0, None);
     let split = if let Some(path) = &cfg.ratings {
-        let (x, report) = read_interactions(resolve(data_dir, path), &options, progress)?;
+        let (x, report) = read_interactions(
+            existing(data_dir, "data.ratings", path)?,
+            &options,
+            progress,
+        )?;
         lines = report.lines;
+        skipped_rows = report.skipped;
+        format = Some(report.format.to_string());
         apply_split(&implicit(x), need_split()?)?
     } else if let Some(synth) = &cfg.synthetic {
         let preset: Preset = synth.like.parse()?;
@@ -117,12 +156,14 @@ pub fn load(
             ));
         }
         let pair = read_train_test(
-            resolve(data_dir, train),
-            resolve(data_dir, test),
+            existing(data_dir, "data.train", train)?,
+            existing(data_dir, "data.test", test)?,
             &options,
             progress,
         )?;
         lines = pair.train_report.lines + pair.test_report.lines;
+        skipped_rows = pair.train_report.skipped + pair.test_report.skipped;
+        format = Some(pair.train_report.format.to_string());
         Split::new(implicit(pair.train), implicit(pair.test))?
     };
     Ok(LoadedData {
@@ -131,5 +172,7 @@ pub fn load(
         test: split.test,
         seconds: started.elapsed().as_secs_f64(),
         lines,
+        skipped_rows,
+        format,
     })
 }

@@ -9,7 +9,8 @@ use rustrec_eval::{
     RankingConfig, SampledConfig, evaluate_ranking, evaluate_ratings_with_train, evaluate_sampled,
 };
 use rustrec_models::{
-    EarlyStopping, EpochReport, FitContext, Profile, Recommender, Task, TrainedModel, Validation,
+    EarlyStopping, EpochReport, FitContext, Profile, Recommender, Task, Threads, TrainedModel,
+    Validation,
 };
 use serde_json::{Map, Value, json};
 
@@ -23,6 +24,9 @@ pub struct RunOptions<'a> {
     pub data_dir: Option<&'a Path>,
     /// Receives progress and per-epoch lines.
     pub progress: &'a dyn Progress,
+    /// The pool to train and evaluate on; `None`: a pool of the config's `train.threads`,
+    /// built once for the run.
+    pub threads: Option<&'a Threads>,
 }
 
 /// What an experiment produced.
@@ -39,6 +43,44 @@ pub struct Outcome {
     pub profile: Profile,
     /// Named figures (`users`, `rmse`, `ndcg@10`, `train_seconds`, ...).
     pub figures: Map<String, Value>,
+    /// Why training ended, for the user: `"early stopping at epoch 7 (best: 4)"`, or that
+    /// early stopping never fired before the epoch cap. `None` without validation.
+    pub stopping: Option<String>,
+}
+
+impl Outcome {
+    /// What a model file keeps of this run (its header's `training`): the configuration
+    /// (without the thread count, which does not change the model), the data format, the
+    /// epochs run and kept, and per epoch the loss, validation metrics, samples and learning
+    /// rate — no timings, so that one seed gives one file, byte for byte.
+    pub fn training_record(&self, cfg: &ExperimentConfig) -> Value {
+        let mut config = serde_json::to_value(cfg).unwrap_or(Value::Null);
+        if let Some(train) = config.get_mut("train").and_then(Value::as_object_mut) {
+            train.remove("threads");
+        }
+        let history: Vec<Value> = self
+            .history
+            .iter()
+            .map(|r| {
+                json!({
+                    "epoch": r.epoch,
+                    "train_loss": number(r.train_loss),
+                    "validation": r.validation.iter()
+                        .map(|(n, v)| (n.clone(), number(*v)))
+                        .collect::<Map<String, Value>>(),
+                    "samples": r.samples,
+                    "learning_rate": number(r.learning_rate),
+                })
+            })
+            .collect();
+        json!({
+            "config": config,
+            "data_format": self.data.format,
+            "epochs_run": self.history.len(),
+            "best_epoch": self.best_epoch,
+            "history": history,
+        })
+    }
 }
 
 fn number(v: f64) -> Value {
@@ -48,7 +90,21 @@ fn number(v: f64) -> Value {
 /// Runs the experiment: loads data, fits (with validation and early stopping if asked),
 /// optionally refits on all training data, and evaluates on test.
 pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
-    cfg.model.check()?;
+    let mut spec = cfg.model.clone();
+    if let Some(item_file) = &cfg.data.item_file {
+        let path = super::data::resolve(opts.data_dir, item_file);
+        spec.set_item_file(&path.to_string_lossy());
+    }
+    spec.check()?;
+    let own_threads;
+    let threads = match opts.threads {
+        Some(t) => t,
+        None => {
+            own_threads =
+                Threads::new(cfg.train.threads).map_err(rustrec_models::ModelError::from)?;
+            &own_threads
+        }
+    };
     let mut data = load(&cfg.data, cfg.split.as_ref(), opts.data_dir, opts.progress)?;
     if cfg.eval.drop_cold {
         let mut s = split::Split::new(data.train.clone(), data.test.clone())?;
@@ -56,9 +112,9 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
         data.test = s.test;
         data.report = s.report;
     }
-    let task = cfg.model.task();
+    let task = spec.task();
     let mut figures = Map::new();
-    figures.insert("model".into(), json!(cfg.model.kind()));
+    figures.insert("model".into(), json!(spec.kind()));
     figures.insert("users".into(), json!(data.train.n_users()));
     figures.insert("items".into(), json!(data.train.n_items()));
     figures.insert("train_interactions".into(), json!(data.train.nnz()));
@@ -66,6 +122,9 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
     figures.insert("cold_test_users".into(), json!(data.report.cold_test_users));
     figures.insert("cold_test_items".into(), json!(data.report.cold_test_items));
     figures.insert("data_seconds".into(), number(data.seconds));
+    if cfg.data.skip_bad_rows {
+        figures.insert("skipped_rows".into(), json!(data.skipped_rows));
+    }
 
     // Validation carved from train.
     let carved = match &cfg.validation {
@@ -77,7 +136,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
     };
     let fit_train = carved.as_ref().map_or(&data.train, |s| &s.train);
     let cutoffs = cfg.eval.cutoffs.clone();
-    let mut ctx = FitContext::new(cfg.train.seed, cfg.train.threads);
+    let mut ctx = FitContext::new(cfg.train.seed, threads.clone());
     ctx.progress = opts.progress;
     if let (Some(v), Some(s)) = (&cfg.validation, &carved) {
         figures.insert("validation_interactions".into(), json!(s.test.nnz()));
@@ -96,11 +155,9 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
     }
     // Item content (ItemKNN-CBF, hybrids): read once over the training item ids.
     let content_dir = super::data::resolve(opts.data_dir, Path::new("."));
-    let content = cfg
-        .model
-        .load_content(&content_dir, data.train.item_ids())?;
+    let content = spec.load_content(&content_dir, data.train.item_ids())?;
     let started = Instant::now();
-    let mut model = cfg.model.fit_with_content(fit_train, &content, &mut ctx)?;
+    let mut model = spec.fit_with_content(fit_train, &content, &mut ctx)?;
     let mut train_seconds = started.elapsed().as_secs_f64();
     let history = std::mem::take(&mut ctx.history);
     let best_epoch = ctx.best_epoch;
@@ -112,11 +169,11 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
     if let (Some(v), Some(best)) = (&cfg.validation, best_epoch)
         && v.refit
     {
-        let spec = cfg.model.with_epochs(best);
-        let mut ctx = FitContext::new(cfg.train.seed, cfg.train.threads);
+        let refit = spec.with_epochs(best);
+        let mut ctx = FitContext::new(cfg.train.seed, threads.clone());
         ctx.progress = opts.progress;
         let again = Instant::now();
-        model = spec.fit_with_content(&data.train, &content, &mut ctx)?;
+        model = refit.fit_with_content(&data.train, &content, &mut ctx)?;
         train_seconds += again.elapsed().as_secs_f64();
         profile.update += ctx.profile.update;
         figures.insert("refit_epochs".into(), json!(best));
@@ -130,11 +187,12 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
     if let Some(b) = best_epoch {
         figures.insert("best_epoch".into(), json!(b));
     }
-    if let Some(last) = history.last() {
+    let iterative = spec.family().iterative();
+    if let Some(last) = history.last().filter(|_| iterative) {
         figures.insert("train_loss".into(), number(last.train_loss));
     }
     figures.insert("train_seconds".into(), number(train_seconds));
-    if epoch_seconds > 0.0 {
+    if epoch_seconds > 0.0 && iterative {
         figures.insert(
             "samples_per_sec".into(),
             number(samples as f64 / epoch_seconds),
@@ -144,21 +202,24 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
             number(epoch_seconds / history.len() as f64),
         );
     }
-    figures.insert(
-        "threads".into(),
-        json!(effective_threads(cfg.train.threads)),
-    );
+    figures.insert("threads".into(), json!(threads.count()));
     figures.insert("seed".into(), json!(cfg.train.seed));
+    let stopping = stopping_note(cfg, &history, best_epoch, spec.epochs());
+    if let Some(note) = &stopping {
+        figures.insert("stopping".into(), json!(note));
+    }
 
     let eval_started = Instant::now();
-    evaluate_into(
-        &mut figures,
-        &model,
-        &data.train,
-        &data.test,
-        task,
-        &cfg.eval,
-    )?;
+    threads.install(|| {
+        evaluate_into(
+            &mut figures,
+            &model,
+            &data.train,
+            &data.test,
+            task,
+            &cfg.eval,
+        )
+    })?;
     let eval_seconds = eval_started.elapsed().as_secs_f64();
     figures.insert("eval_seconds".into(), number(eval_seconds));
     Ok(Outcome {
@@ -168,11 +229,29 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
         best_epoch,
         profile,
         figures,
+        stopping,
     })
 }
 
-fn effective_threads(threads: usize) -> usize {
-    FitContext::new(0, threads).effective_threads()
+/// Why a run with validation stopped: by early stopping, or at the epoch cap without it
+/// having fired (worth saying: the cap may be too low, or patience too long).
+fn stopping_note(
+    cfg: &ExperimentConfig,
+    history: &[EpochReport],
+    best_epoch: Option<usize>,
+    cap: Option<usize>,
+) -> Option<String> {
+    cfg.validation.as_ref()?;
+    let (run, cap) = (history.len(), cap?);
+    let best = best_epoch.unwrap_or(run);
+    Some(if run < cap {
+        format!("early stopping after epoch {run} of {cap} (best epoch {best})")
+    } else {
+        format!(
+            "early stopping never fired: training ran to the epoch cap ({cap}); best epoch \
+             {best} — raise the epochs (model.epochs) if the best epoch is the last"
+        )
+    })
 }
 
 /// The validation that drives early stopping for a model of `task`.

@@ -4,17 +4,25 @@ use std::ops::ControlFlow;
 
 use rustrec_data::{Interactions, NoProgress, Progress};
 
-use crate::error::Result;
+use crate::error::CoreError;
 use crate::recommender::Recommender;
+use crate::threads::Threads;
 
 /// A checked parameter set of one model family that can be fitted to data.
 pub trait Fit {
     /// The trained model.
     type Model: Recommender;
+    /// What can go wrong while fitting.
+    type Error;
 
-    /// Trains on `train`, with the run-wide settings of `ctx` (seed, threads, validation,
-    /// early stopping, callbacks). The per-epoch history is left in `ctx.history`.
-    fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<Self::Model>;
+    /// Trains on `train`, with the run-wide settings of `ctx` (seed, thread pool,
+    /// validation, early stopping, callbacks). The per-epoch history is left in
+    /// `ctx.history`.
+    fn fit(
+        &self,
+        train: &Interactions,
+        ctx: &mut FitContext<'_>,
+    ) -> Result<Self::Model, Self::Error>;
 }
 
 /// Named metric values, in a stable order (for example `[("rmse", 0.91), ("mae", 0.72)]`).
@@ -61,7 +69,8 @@ impl Default for EarlyStopping {
     }
 }
 
-/// What happened in one epoch.
+/// What happened in one epoch. Model files keep the deterministic part (epoch, loss,
+/// validation, samples, learning rate); the timings only go to reports.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct EpochReport {
     /// 1-based epoch number.
@@ -98,11 +107,11 @@ pub type EpochCallback<'a> = Box<dyn FnMut(&EpochReport) -> ControlFlow<()> + Se
 
 /// Run-wide settings of a fit and what it reports back.
 pub struct FitContext<'a> {
-    /// Seed of every random choice; with the same seed and thread count a fit is
-    /// reproduced bit for bit.
+    /// Seed of every random choice; with the same seed a fit is reproduced bit for bit,
+    /// whatever the thread count.
     pub seed: u64,
-    /// Worker threads (0 = all cores).
-    pub threads: usize,
+    /// The pool the fit runs on (and the caller evaluates on).
+    pub threads: Threads,
     /// Validation after each epoch, if any.
     pub validation: Option<Validation<'a>>,
     /// Early stopping on the validation metric (needs `validation`).
@@ -119,11 +128,12 @@ pub struct FitContext<'a> {
     pub profile: Profile,
 }
 
-impl Default for FitContext<'_> {
-    fn default() -> Self {
+impl<'a> FitContext<'a> {
+    /// A context with the given seed, running on `threads`.
+    pub fn new(seed: u64, threads: Threads) -> Self {
         FitContext {
-            seed: 42,
-            threads: 0,
+            seed,
+            threads,
             validation: None,
             early_stopping: None,
             progress: &NoProgress,
@@ -133,25 +143,16 @@ impl Default for FitContext<'_> {
             profile: Profile::default(),
         }
     }
-}
 
-impl<'a> FitContext<'a> {
-    /// A context with the given seed and thread count (0 = all cores).
-    pub fn new(seed: u64, threads: usize) -> Self {
-        FitContext {
-            seed,
-            threads,
-            ..Default::default()
-        }
+    /// A context with the given seed on a new pool of `threads` workers (0 = one per
+    /// core): for one-off fits; a run that fits several times shares one [`Threads`].
+    pub fn with_threads(seed: u64, threads: usize) -> Result<Self, CoreError> {
+        Ok(Self::new(seed, Threads::new(threads)?))
     }
 
     /// The number of worker threads this fit uses.
     pub fn effective_threads(&self) -> usize {
-        if self.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            self.threads
-        }
+        self.threads.count()
     }
 
     /// Sum of the samples processed over all epochs and of their training seconds.

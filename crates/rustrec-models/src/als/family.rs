@@ -1,0 +1,104 @@
+//! The `als` and `ials` families: alternating least squares on ratings and on implicit
+//! feedback. Both train an [`AlsModel`]; the kind sets `implicit`.
+
+use rustrec_core::{Fit, FitContext, Task};
+use rustrec_data::Interactions;
+use rustrec_data::content::ItemContent;
+use rustrec_io::ModelFile;
+
+use super::hyperparams::AlsParams;
+use super::model::AlsModel;
+use super::persist;
+use crate::error::Result;
+use crate::family::Family;
+use crate::registry::TrainedModel;
+use crate::schema::Schema;
+
+/// Explicit ALS (weighted-λ, Zhou et al. 2008) for ratings.
+pub struct Als;
+
+/// Implicit ALS (Hu, Koren & Volinsky 2008) for implicit feedback.
+pub struct Ials;
+
+impl Family for Als {
+    const KIND: &'static str = "als";
+    const ABOUT: &'static str = "explicit ALS for ratings (weighted-λ, Zhou et al. 2008), \
+        Cholesky or CG";
+    const TASK: Task = Task::Rating;
+    const ITERATIVE: bool = true;
+    const SCHEMA: Schema = persist::SCHEMA;
+    type Params = AlsParams;
+
+    fn check(params: &AlsParams) -> Result<()> {
+        params.clone().implicit(false).check().map(|_| ())
+    }
+
+    fn epochs(params: &AlsParams) -> Option<usize> {
+        Some(params.iterations)
+    }
+
+    fn with_epochs(params: &AlsParams, epochs: usize) -> AlsParams {
+        params.clone().iterations(epochs)
+    }
+
+    fn fit(
+        params: &AlsParams,
+        train: &Interactions,
+        _content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        let valid = params.clone().implicit(false).check()?;
+        Ok(TrainedModel::new(valid.fit(train, ctx)?))
+    }
+
+    /// Version-1 files of both kinds said `als`; their `implicit` parameter tells which.
+    fn migrate(file: &mut ModelFile, from_version: u32) -> Result<()> {
+        persist::migrate(Self::KIND, file, from_version)
+    }
+
+    /// Files of kind `als` store `implicit = false`, except version-1 files of implicit
+    /// models, which store `true`: the stored value decides.
+    fn load(file: ModelFile) -> Result<TrainedModel> {
+        Ok(TrainedModel::new(AlsModel::from_model_file(file, None)?))
+    }
+}
+
+impl Family for Ials {
+    const KIND: &'static str = "ials";
+    const ABOUT: &'static str = "implicit ALS (Hu, Koren & Volinsky 2008): confidence-weighted \
+        least squares on implicit feedback, Cholesky or CG";
+    const TASK: Task = Task::Ranking;
+    const ITERATIVE: bool = true;
+    const SCHEMA: Schema = persist::SCHEMA;
+    type Params = AlsParams;
+
+    fn check(params: &AlsParams) -> Result<()> {
+        params.clone().implicit(true).check().map(|_| ())
+    }
+
+    fn epochs(params: &AlsParams) -> Option<usize> {
+        Some(params.iterations)
+    }
+
+    fn with_epochs(params: &AlsParams, epochs: usize) -> AlsParams {
+        params.clone().iterations(epochs)
+    }
+
+    fn fit(
+        params: &AlsParams,
+        train: &Interactions,
+        _content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        let valid = params.clone().implicit(true).check()?;
+        Ok(TrainedModel::new(valid.fit(train, ctx)?))
+    }
+
+    fn migrate(file: &mut ModelFile, from_version: u32) -> Result<()> {
+        persist::migrate(Self::KIND, file, from_version)
+    }
+
+    fn load(file: ModelFile) -> Result<TrainedModel> {
+        Ok(TrainedModel::new(AlsModel::from_model_file(file, Some(true))?))
+    }
+}
