@@ -18,7 +18,8 @@ use clap::Parser;
 struct Cli {
     #[command(subcommand)]
     command: commands::Command,
-    /// Print the final figures as one JSON object (last line of standard output).
+    /// Print the figures as one JSON object: standard output holds exactly that object,
+    /// human-readable lines go to standard error (keys: docs/json.md).
     #[arg(long, global = true)]
     json: bool,
     /// Hide progress bars.
@@ -58,7 +59,8 @@ fn main() -> ExitCode {
     match commands::run(cli.command, globals) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", one_line(&err));
+            // Messages may quote data files: their control characters are shown escaped.
+            eprintln!("error: {}", rustrec::data::escape_control(&one_line(&err)));
             ExitCode::FAILURE
         }
     }

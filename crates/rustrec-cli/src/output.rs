@@ -1,7 +1,35 @@
-//! Output of a subcommand: human-readable lines, then (with `--json`) one JSON object of
-//! named figures as the last line of standard output.
+//! Output of a subcommand: human-readable lines, and (with `--json`) one JSON object of
+//! named figures.
+//!
+//! With `--json`, standard output is exactly that one object, so that
+//! `rustrec CMD --json | jq` works: every human line goes to standard error instead. Commands
+//! print human lines with [`say!`] (or [`human_line`]) and the figures with
+//! [`Report::finish`]; nothing else of theirs goes to standard output. The keys are
+//! documented in `docs/json.md`.
+
+use std::fmt;
+use std::io::Write;
 
 use serde_json::{Map, Value};
+
+/// Prints one human-readable line: to standard output normally, to standard error when
+/// `json` is set (standard output then carries only the JSON object).
+pub fn human_line(json: bool, line: impl fmt::Display) {
+    // A closed pipe (`rustrec ... | head`) is not an error worth a panic.
+    if json {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    } else {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+}
+
+/// `say!(json, "format", args...)`: [`human_line`] with `format!` arguments.
+macro_rules! say {
+    ($json:expr, $($arg:tt)*) => {
+        $crate::output::human_line($json, format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
 
 /// Collects the named figures of a run and prints them.
 #[derive(Debug, Default)]
@@ -37,7 +65,11 @@ impl Report {
     /// Prints the JSON object on one line if `json` is set.
     pub fn finish(&self, json: bool) {
         if json {
-            println!("{}", Value::Object(self.figures.clone()));
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                Value::Object(self.figures.clone())
+            );
         }
     }
 }

@@ -91,8 +91,9 @@ fn skip_bad_rows_reports_the_count() {
         (j["interactions"].as_u64(), j["skipped_rows"].as_u64()),
         (Some(2), Some(1))
     );
+    // With --json the human lines go to standard error.
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("line 2: item field \"x\" is not a number")
+        String::from_utf8_lossy(&out.stderr).contains("line 2: item field \"x\" is not a number")
     );
 }
 

@@ -1,6 +1,8 @@
 //! The error type of the data crate.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::escape::Escaped;
 
 /// Result alias of the data crate.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
@@ -8,11 +10,13 @@ pub type Result<T, E = DataError> = std::result::Result<T, E>;
 /// Everything that can go wrong while reading, building, splitting or generating data.
 ///
 /// Every variant that comes from a file names the file and, where it applies, the line
-/// (1-based) and field, so that a user can open the file at the right place.
+/// (1-based) and field, so that a user can open the file at the right place. Messages quote
+/// file content with its control characters escaped ([`crate::escape_control`]): an ESC
+/// byte in a field never reaches the terminal raw.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The operating system refused to open or read a file.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", shown(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -20,7 +24,7 @@ pub enum DataError {
         source: std::io::Error,
     },
     /// A line of a file could not be parsed.
-    #[error("{}:{line}: {message}", path.display())]
+    #[error("{}:{line}: {}", shown(path), Escaped(message))]
     Parse {
         /// The file.
         path: PathBuf,
@@ -30,15 +34,18 @@ pub enum DataError {
         message: String,
     },
     /// A file holds no data rows.
-    #[error("{}: the file holds no data rows", path.display())]
+    #[error("{}: the file holds no data rows", shown(path))]
     Empty {
         /// The file.
         path: PathBuf,
     },
     /// The same (user, item) pair appears twice and the duplicate policy is `Error`.
     #[error(
-        "{source_name}: duplicated (user {user}, item {item}) at lines {first_line} and {second_line}; \
-         choose a duplicate policy (keep-last, sum or mean) to accept duplicates"
+        "{}: duplicated (user {}, item {}) at lines {first_line} and {second_line}; \
+         choose a duplicate policy (keep-last, sum or mean) to accept duplicates",
+        Escaped(source_name),
+        Escaped(user),
+        Escaped(item)
     )]
     Duplicate {
         /// Where the rows came from (a file path, or a description).
@@ -53,7 +60,7 @@ pub enum DataError {
         second_line: u64,
     },
     /// A parameter is outside its allowed range.
-    #[error("invalid {name} = {value}: {expected}")]
+    #[error("invalid {name} = {}: {}", Escaped(value), Escaped(expected))]
     InvalidParameter {
         /// Parameter name as the user spells it.
         name: &'static str,
@@ -62,12 +69,35 @@ pub enum DataError {
         /// The allowed range or form.
         expected: String,
     },
+    /// An output path names the same file as an input or as another output (see
+    /// [`crate::paths::check_outputs`]).
+    #[error(
+        "{} and {} name the same file {}: {}",
+        first, second, shown(path),
+        if *input { "writing it would destroy the input; write the output to another file" }
+        else { "one output would overwrite the other; give each output its own file" }
+    )]
+    PathClash {
+        /// The flag (or key) of the input, or of the first output.
+        first: String,
+        /// The flag (or key) of the output that clashes with it.
+        second: String,
+        /// The path, as given.
+        path: PathBuf,
+        /// Whether `first` is an input (else another output).
+        input: bool,
+    },
     /// Ids of two kinds (integer and string) were mixed in one id map.
-    #[error("{0}")]
+    #[error("{}", Escaped(.0))]
     IdKindMismatch(String),
     /// Any other invalid input, described in full.
-    #[error("{0}")]
+    #[error("{}", Escaped(.0))]
     Invalid(String),
+}
+
+/// A path as shown in a message: control characters escaped.
+fn shown(path: &Path) -> String {
+    crate::escape::escape_control(&path.display().to_string()).into_owned()
 }
 
 impl DataError {

@@ -14,6 +14,12 @@
 //! data from a planted model) and [`write`] (rating files in the MovieLens and generic
 //! layouts).
 //!
+//! For every command that writes files: [`atomic`] (a file is replaced whole or not at all,
+//! and no temporary file outlives an error or Ctrl-C), [`paths`] (an output that would
+//! overwrite an input or another output is refused before anything is read), [`values`]
+//! (list and number flags parsed one way everywhere) and [`escape_control`] (file content
+//! shown without raw control characters).
+//!
 //! ```
 //! use rustrec_data::split::{LeaveOut, leave_k_out};
 //! use rustrec_data::synth::{Preset, SynthParams, synthesize};
@@ -28,20 +34,25 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod content;
 mod error;
+mod escape;
 mod ids;
 mod interactions;
 mod kcore;
+pub mod paths;
 mod progress;
 pub mod read;
 pub mod split;
 pub mod stats;
 pub mod synth;
 mod triplets;
+pub mod values;
 pub mod write;
 
 pub use error::{DataError, Result};
+pub use escape::{Escaped, escape_control};
 pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
 pub use interactions::{Col, Interactions, Row};
 pub use kcore::{KCoreReport, kcore};

@@ -18,14 +18,16 @@
 //! with the shortest text that reads back to the same `f32`.
 //!
 //! Lines are formatted in parallel, in blocks of users, and written in order through one
-//! buffered writer; ids are formatted once up front.
+//! buffered writer; ids are formatted once up front. Files are written atomically
+//! ([`crate::atomic`]): an interrupted or failed write leaves the old file, and
+//! [`write_files`] replaces a train and a test file together or neither.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::atomic::{AtomicFile, commit_all};
 use crate::error::{DataError, Result};
 use crate::ids::IdMap;
 use crate::interactions::Interactions;
@@ -89,16 +91,31 @@ impl std::str::FromStr for OutputFormat {
     }
 }
 
-/// Writes `x` to `path` (created or truncated) in `format`. Returns the bytes written.
+/// Writes `x` to `path` in `format`, atomically ([`crate::atomic`]): `path` is replaced
+/// whole or, on any error, left as it was. Returns the bytes written.
 pub fn write_file(x: &Interactions, format: OutputFormat, path: impl AsRef<Path>) -> Result<u64> {
     let path = path.as_ref();
-    let file = File::create(path).map_err(|e| DataError::io(path, e))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let bytes = write_interactions(x, format, &mut out).map_err(|e| match e {
-        WriteError::Io(e) => DataError::io(path, e),
-        WriteError::Data(e) => e,
-    })?;
-    out.flush().map_err(|e| DataError::io(path, e))?;
+    write_files(&[(x, format, path)]).map(|bytes| bytes[0])
+}
+
+/// Writes several files together (a train and a test file): each goes to a temporary file,
+/// and only when all of them are written are they renamed into place
+/// ([`crate::atomic::commit_all`]). If writing any of them fails, none of the paths is
+/// replaced. Returns the bytes written to each file.
+pub fn write_files(files: &[(&Interactions, OutputFormat, &Path)]) -> Result<Vec<u64>> {
+    let mut pending = Vec::with_capacity(files.len());
+    let mut bytes = Vec::with_capacity(files.len());
+    for &(x, format, path) in files {
+        let mut out = AtomicFile::create(path)?;
+        bytes.push(
+            write_interactions(x, format, &mut out).map_err(|e| match e {
+                WriteError::Io(e) => DataError::io(path, e),
+                WriteError::Data(e) => e,
+            })?,
+        );
+        pending.push(out);
+    }
+    commit_all(pending)?;
     Ok(bytes)
 }
 
@@ -422,5 +439,40 @@ mod tests {
         let good = dir.path().join("u.data");
         let n = write_file(&tiny(true), OutputFormat::MlTab, &good).unwrap();
         assert_eq!(std::fs::metadata(&good).unwrap().len(), n);
+    }
+
+    #[test]
+    fn a_failed_second_file_replaces_neither() {
+        let dir = tempfile::tempdir().unwrap();
+        let (train, test) = (dir.path().join("a.train"), dir.path().join("a.test"));
+        std::fs::write(&train, "old train").unwrap();
+        std::fs::write(&test, "old test").unwrap();
+        // String ids cannot be written as ml-dat: the second file fails.
+        let users = Arc::new(IdMap::from_strs(["alice"]).unwrap());
+        let items = Arc::new(IdMap::from_strs(["x"]).unwrap());
+        let mut t = Triplets::new("s", false, false);
+        t.push(0, 0, 2.0, None, 0);
+        let strings = t.build(users, items, DuplicatePolicy::Error).unwrap();
+        let err = write_files(&[
+            (&tiny(true), OutputFormat::MlDat, &train),
+            (&strings, OutputFormat::MlDat, &test),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("integer user ids"), "{err}");
+        assert_eq!(std::fs::read_to_string(&train).unwrap(), "old train");
+        assert_eq!(std::fs::read_to_string(&test).unwrap(), "old test");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temporary left"
+        );
+
+        let bytes = write_files(&[
+            (&tiny(true), OutputFormat::Tsv, &train),
+            (&strings, OutputFormat::Tsv, &test),
+        ])
+        .unwrap();
+        assert_eq!(std::fs::metadata(&train).unwrap().len(), bytes[0]);
+        assert_eq!(std::fs::read_to_string(&test).unwrap(), "alice\tx\t2\n");
     }
 }

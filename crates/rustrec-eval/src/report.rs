@@ -5,13 +5,15 @@
 //! [`PerUserResults`] hold one row per evaluated user — raw user id, number of relevant test
 //! items, then every per-user metric — for significance tests between two models; they are
 //! written as CSV (one header line) or JSON Lines. An undefined value (the AUC of a user
-//! with no non-relevant candidate) is an empty CSV field and a JSON `null`.
+//! with no non-relevant candidate) is an empty CSV field and a JSON `null`. The files are
+//! written atomically: an interrupted or failed export leaves the previous file.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use rustrec_core::Metrics;
+use rustrec_data::DataError;
+use rustrec_data::atomic::AtomicFile;
 use serde::ser::{SerializeMap, SerializeStruct};
 
 use crate::error::{EvalError, Result};
@@ -154,25 +156,33 @@ impl PerUserResults {
         Ok(())
     }
 
-    /// Writes CSV to `path`.
+    /// Writes CSV to `path`, atomically.
     pub fn save_csv(&self, path: &Path) -> Result<()> {
         save(path, |w| self.write_csv(w))
     }
 
-    /// Writes JSON Lines to `path`.
+    /// Writes JSON Lines to `path`, atomically.
     pub fn save_jsonl(&self, path: &Path) -> Result<()> {
         save(path, |w| self.write_jsonl(w))
     }
 }
 
-fn save(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> Result<()> {
-    let err = |source| EvalError::Io {
+/// Writes `path` atomically ([`rustrec_data::atomic`]): the old file stays whole until the
+/// new one is complete, and no temporary file outlives an error or Ctrl-C.
+fn save(path: &Path, write: impl FnOnce(&mut AtomicFile) -> io::Result<()>) -> Result<()> {
+    let from_data = |e: DataError| match e {
+        DataError::Io { path, source } => EvalError::Io { path, source },
+        other => EvalError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::other(other.to_string()),
+        },
+    };
+    let mut out = AtomicFile::create(path).map_err(from_data)?;
+    write(&mut out).map_err(|source| EvalError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let mut w = BufWriter::new(File::create(path).map_err(err)?);
-    write(&mut w).map_err(err)?;
-    w.flush().map_err(err)
+    })?;
+    out.commit().map_err(from_data)
 }
 
 #[cfg(test)]
@@ -244,5 +254,23 @@ mod tests {
         let p = Path::new("/nonexistent-dir-rustrec/x.csv");
         let err = sample().save_csv(p).unwrap_err().to_string();
         assert!(err.contains("/nonexistent-dir-rustrec/x.csv"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_export_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("per_user.csv");
+        std::fs::write(&path, "old").unwrap();
+        let err = save(&path, |w| {
+            w.write_all(b"user,n_test\n")?;
+            Err(io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        sample().save_jsonl(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

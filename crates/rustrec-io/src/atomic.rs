@@ -1,84 +1,39 @@
-//! Atomic file replacement: write a temporary file in the target's directory, flush it to
-//! disk, rename it over the target, then flush the directory. A reader sees either the old
-//! file or the complete new one, never a half-written file, even after a crash.
+//! Atomic file replacement for model files and `.npy` exports, on top of the one writer of
+//! the project, [`rustrec_data::atomic`]: a temporary file in the target's directory,
+//! flushed to disk, renamed over the target, then the directory flushed. A reader sees
+//! either the old file or the complete new one, never a half-written file, even after a
+//! crash; no temporary file outlives an error or Ctrl-C.
 
-use std::fs::{File, OpenOptions};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::fs::File;
+use std::path::Path;
+
+use rustrec_data::DataError;
+use rustrec_data::atomic::AtomicFile;
 
 use crate::error::{IoError, Result};
 
-/// Distinguishes the temporary files of one process.
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A temporary file that is removed when dropped unless it was renamed.
-struct TempFile {
-    path: PathBuf,
-    persisted: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Writes `path` atomically. `write` receives the temporary file's path and an open handle
-/// on it; whatever it writes (through either) becomes the content of `path`.
-///
-/// The temporary file is created with `create_new` (so never clobbers anything) and the
-/// default mode, so the result has the usual permissions (`0o666` minus the umask).
+/// Writes `path` atomically with [`rustrec_data::atomic::AtomicFile`]. `write` receives the
+/// temporary file's path and an open handle on it; whatever it writes (through either)
+/// becomes the content of `path` on success. On error, on drop and on SIGINT/SIGTERM the
+/// temporary file is removed and `path` stays as it was. Writing through a symbolic link
+/// writes its target; an existing file keeps its permissions.
 pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&Path, &mut File) -> Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (mut tmp, mut file) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp_path = dir.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp_path)
-        {
-            Ok(file) => {
-                break (
-                    TempFile {
-                        path: tmp_path,
-                        persisted: false,
-                    },
-                    file,
-                );
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(IoError::io(path, e)),
-        }
-    };
-    write(&tmp.path, &mut file)?;
-    file.sync_all().map_err(|e| IoError::io(&tmp.path, e))?;
-    drop(file);
-    std::fs::rename(&tmp.path, path).map_err(|e| IoError::io(path, e))?;
-    tmp.persisted = true;
-    sync_dir(dir).map_err(|e| IoError::io(dir, e))
+    let mut out = AtomicFile::create(path).map_err(|e| from_data(path, e))?;
+    let temp = out.temp_path().to_path_buf();
+    let file = out.file_mut().map_err(|e| from_data(path, e))?;
+    write(&temp, file)?;
+    out.commit().map_err(|e| from_data(path, e))
 }
 
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
+/// An error of the atomic writer as this crate's error, naming `path`.
+fn from_data(path: &Path, e: DataError) -> IoError {
+    match e {
+        DataError::Io { path, source } => IoError::Io { path, source },
+        other => IoError::io(path, std::io::Error::other(other.to_string())),
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +60,33 @@ mod tests {
         .unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_target_is_written_and_permissions_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.st");
+        std::fs::write(&target, b"old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link.st");
+        std::os::unix::fs::symlink("target.st", &link).unwrap();
+        // Written through the path, as safetensors does.
+        write_atomically(&link, |tmp, _| {
+            std::fs::write(tmp, b"new").map_err(|e| IoError::io(tmp, e))
+        })
+        .unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[cfg(unix)]

@@ -41,6 +41,8 @@ pub struct TensorDecl {
     pub dims: &'static [Dim],
     /// Whether every file has it.
     pub required: bool,
+    /// What it holds, for people (the `.npy` export's manifest shows it).
+    pub about: &'static str,
 }
 
 impl TensorDecl {
@@ -51,6 +53,7 @@ impl TensorDecl {
             dtype,
             dims,
             required: true,
+            about: "",
         }
     }
 
@@ -61,7 +64,14 @@ impl TensorDecl {
             dtype,
             dims,
             required: false,
+            about: "",
         }
+    }
+
+    /// The same declaration with a description.
+    pub const fn about(mut self, about: &'static str) -> Self {
+        self.about = about;
+        self
     }
 }
 

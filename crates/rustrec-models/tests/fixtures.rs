@@ -223,3 +223,17 @@ fn every_kind_has_a_fixture_of_its_current_schema_that_loads_with_its_saved_pred
         }
     }
 }
+
+#[test]
+fn every_declared_tensor_says_what_it_holds() {
+    for f in families() {
+        for t in f.schema().tensors {
+            assert!(
+                !t.about.is_empty(),
+                "{}: tensor `{}` has no description",
+                f.kind(),
+                t.name
+            );
+        }
+    }
+}

@@ -209,3 +209,29 @@ fn asysvd_early_stopping_on_a_ranking_metric_restores_the_best_epoch() {
         );
     }
 }
+
+#[test]
+fn a_runaway_learning_rate_stops_asysvd_as_divergence() {
+    let (train, _) = communities(120, 80, 3);
+    let err = AsySvdParams::default()
+        .lr(1e4)
+        .epochs(3)
+        .check()
+        .unwrap()
+        .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("diverged") && text.contains("10000"),
+        "{text}"
+    );
+    // The default learning rate trains normally.
+    assert!(
+        AsySvdParams::default()
+            .epochs(3)
+            .check()
+            .unwrap()
+            .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
+            .is_ok()
+    );
+}

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod experiment;
+pub mod history;
 
 pub use rustrec_data as data;
 pub use rustrec_eval as eval;

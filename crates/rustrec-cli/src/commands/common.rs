@@ -73,3 +73,9 @@ pub fn seen_items(
         None => Ok(loaded.seen.clone()),
     }
 }
+
+/// The value parser of every `--seed` flag: 0 ..= 2^63 − 1, the integers a TOML config (and
+/// so a saved model's config) can hold, so that every command takes the same seeds.
+pub fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=i64::MAX as u64)
+}

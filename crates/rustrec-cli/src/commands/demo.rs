@@ -12,7 +12,7 @@ use rustrec::models::{Exclusion, ModelSpec, Recommender, Threads};
 use serde_json::Value;
 
 use crate::Globals;
-use crate::output::Report;
+use crate::output::{Report, say};
 use crate::progress::Bars;
 
 /// Run the whole pipeline on built-in synthetic data shaped like MovieLens: generate,
@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, default_value = "ml-100k")]
     pub like: String,
     /// Seed of the data, the split and training.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
     pub seed: u64,
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
@@ -67,9 +67,11 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
         },
         ..Default::default()
     };
-    println!(
+    say!(
+        globals.json,
         "== rustrec demo: synthetic data shaped like {} (seed {})",
-        args.like, args.seed
+        args.like,
+        args.seed
     );
     let outcome = run(
         &cfg,
@@ -83,7 +85,8 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
     let num = |k: &str| f.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
     let train = &outcome.data.train;
     let stats = rustrec::data::describe(train);
-    println!(
+    say!(
+        globals.json,
         "data: {} users, {} items, {} train / {} test ratings, density {:.4}, item Gini {:.3}",
         train.n_users(),
         train.n_items(),
@@ -100,7 +103,8 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
         .map(|(_, _, r)| f64::from((r - mu) * (r - mu)))
         .sum();
     let baseline = (se / test.nnz().max(1) as f64).sqrt();
-    println!(
+    say!(
+        globals.json,
         "matrix factorization: test RMSE {:.4} (global-mean baseline {:.4}), MAE {:.4}, \
          best epoch {} of {}, trained in {:.2}s at {:.1}M samples/s",
         num("rmse"),
@@ -132,7 +136,8 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
     )?;
     let g = &ranked.figures;
     let rnum = |k: &str| g.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
-    println!(
+    say!(
+        globals.json,
         "BPR-MF on ratings ≥ 4: AUC {:.4}, precision@10 {:.4}, NDCG@10 {:.4} over {} users, \
          trained in {:.2}s",
         rnum("auc"),
@@ -146,7 +151,8 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
     let model = &ranked.model;
     let user = UserIdx(0);
     let recs = model.recommend(user, 5, &Exclusion::seen(&ranked.data.train));
-    println!(
+    say!(
+        globals.json,
         "top 5 for user {} (items not seen in training): {}",
         model.user_ids().raw(user.0),
         recs.iter()

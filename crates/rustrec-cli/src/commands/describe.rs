@@ -6,11 +6,12 @@ use anyhow::bail;
 use clap::Args as ClapArgs;
 use rustrec::data::content::{ItemContent, ItemTitles, read_movies, read_tags};
 use rustrec::data::{
-    DelimitedSpec, DuplicatePolicy, Format, ReadOptions, describe, read_interactions,
+    DelimitedSpec, DuplicatePolicy, Format, ReadOptions, describe, escape_control,
+    read_interactions,
 };
 
 use crate::Globals;
-use crate::output::Report;
+use crate::output::{Report, say};
 use crate::progress::Bars;
 
 /// Read a rating file (MovieLens u.data / ratings.dat / ratings.csv, or any CSV/TSV log) and
@@ -106,13 +107,15 @@ impl Args {
 
 /// Runs `rustrec describe`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let json = globals.json;
     let options = args.read_options()?;
     let bars = Bars::new(globals.quiet);
     let (x, read) = read_interactions(&args.file, &options, &bars)?;
     let stats = describe(&x);
     let mut report = Report::new();
 
-    println!(
+    say!(
+        json,
         "{} ({}, {} bytes): {} lines in {:.2} s ({} lines/s)",
         args.file.display(),
         read.format,
@@ -122,41 +125,53 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         thousands(read.lines_per_sec() as usize)
     );
     if read.skipped > 0 {
-        println!("skipped rows  {}", thousands(read.skipped as usize));
+        say!(json, "skipped rows  {}", thousands(read.skipped as usize));
         for (line, why) in &read.first_skipped {
-            println!("  line {line}: {why}");
+            say!(json, "  line {line}: {}", escape_control(why));
         }
     }
-    println!(
+    say!(
+        json,
         "users         {} ({} without interactions)",
         thousands(stats.users),
         stats.users_without_interactions
     );
-    println!(
+    say!(
+        json,
         "items         {} ({} without interactions)",
         thousands(stats.items),
         stats.items_without_interactions
     );
-    println!(
+    say!(
+        json,
         "interactions  {} (density {:.3e})",
         thousands(stats.interactions),
         stats.density
     );
-    println!(
+    say!(
+        json,
         "values        {} to {}, mean {:.3}",
-        stats.value_min, stats.value_max, stats.value_mean
+        stats.value_min,
+        stats.value_max,
+        stats.value_mean
     );
-    println!(
+    say!(
+        json,
         "per user      min {}  avg {:.1}  max {}",
-        stats.per_user_min, stats.per_user_avg, stats.per_user_max
+        stats.per_user_min,
+        stats.per_user_avg,
+        stats.per_user_max
     );
-    println!(
+    say!(
+        json,
         "per item      min {}  avg {:.1}  max {}",
-        stats.per_item_min, stats.per_item_avg, stats.per_item_max
+        stats.per_item_min,
+        stats.per_item_avg,
+        stats.per_item_max
     );
-    println!("gini (items)  {:.3}", stats.gini);
+    say!(json, "gini (items)  {:.3}", stats.gini);
     if let Some((lo, hi)) = stats.time_range {
-        println!("timestamps    {lo} to {hi}");
+        say!(json, "timestamps    {lo} to {hi}");
     }
 
     report
@@ -193,7 +208,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(path) = &args.item_file {
         let movies = read_movies(path)?;
         let titles = ItemTitles::from_movies(&movies, x.item_ids());
-        println!(
+        say!(
+            json,
             "titles        {} of {} items ({} movies of the file not in the ratings)",
             thousands(titles.len() - titles.missing()),
             thousands(titles.len()),
@@ -209,7 +225,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     for icm in &icms {
         let s = icm.stats();
-        println!(
+        say!(
+            json,
             "icm {:<9} {} features, {} occurrences, density {:.3e}, {} items with content, {} unknown items ignored",
             icm.kind(),
             thousands(s.features),
@@ -226,7 +243,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .set(&key("items_with_content"), s.items_with_content)
             .set(&key("unknown_items"), s.unknown_items);
     }
-    report.finish(globals.json);
+    report.finish(json);
     Ok(())
 }
 

@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use rustrec::data::paths::check_outputs;
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
 use rustrec::models::{Recommender, Task};
 
 use super::common::{load_model, read_in_model_space, seen_items};
 use crate::Globals;
-use crate::output::Report;
+use crate::output::{Report, human_line};
 
 /// Evaluate a saved model on a test file: RMSE/MAE for rating models, ranking metrics
 /// (precision, recall, MAP, NDCG, MRR, AUC, coverage, ...) for ranking models or with
@@ -48,6 +49,19 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(bad) = args.cutoffs.iter().find(|&&k| k == 0) {
         anyhow::bail!("--cutoffs: {bad} is not a cutoff; give whole numbers ≥ 1, such as 5,10,20");
     }
+    if let Some(t) = args.implicit_threshold
+        && !t.is_finite()
+    {
+        anyhow::bail!("--implicit-threshold {t}: expected a finite number, such as 4");
+    }
+    if let Some(out) = &args.per_user_out {
+        let mut inputs = vec![
+            ("--model", args.model.as_path()),
+            ("--test", args.test.as_path()),
+        ];
+        inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
+        check_outputs(&inputs, &[("--per-user-out", out.as_path())])?;
+    }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let test = read_in_model_space(
@@ -61,13 +75,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     report.set("model", model.kind());
     report.set("test_interactions", test.data.nnz());
     report.set("unknown_test_rows", test.unknown_rows);
-    let say = |line: &str| {
-        if globals.json {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
-    };
+    let say = |line: &str| human_line(globals.json, line);
     if test.unknown_rows > 0 {
         eprintln!(
             "note: {} test rows name a user or item the model does not know; they are left out",

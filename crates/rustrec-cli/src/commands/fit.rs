@@ -5,13 +5,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use rustrec::data::paths::check_outputs;
 use rustrec::experiment::{ExperimentConfig, RunOptions, run, set_key, set_value};
-use rustrec::models::{Threads, TrainedModel};
+use rustrec::models::registry::family_or_error;
+use rustrec::models::{Task, Threads, TrainedModel};
 use serde_json::Value;
 
 use crate::Globals;
-use crate::output::Report;
-use crate::plot::plot_learning_curve;
+use crate::output::{Report, human_line};
+use crate::plot::plot_learning_curve_tracked;
 use crate::progress::Bars;
 
 /// Train a model and evaluate it. Settings come from a TOML experiment config
@@ -55,7 +57,7 @@ pub struct Args {
     #[arg(long)]
     pub split: Option<String>,
     /// Seed of the split.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
+    #[arg(long, value_parser = super::common::seed_parser())]
     pub split_seed: Option<u64>,
     /// Model kind: mf, bpmf, bpr, als, ials, ease, slim-mse, item-knn, ... (`rustrec models`
     /// lists every kind with its parameters).
@@ -86,7 +88,7 @@ pub struct Args {
     #[arg(long)]
     pub refit: bool,
     /// Seed of training (results are the same for any thread count).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
+    #[arg(long, value_parser = super::common::seed_parser())]
     pub seed: Option<u64>,
     /// Worker threads (0 = one per core, at most 256); results do not depend on it.
     #[arg(long)]
@@ -264,7 +266,7 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
 /// Runs `rustrec fit`.
 pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     let cfg = build_config(&args)?;
-    check_outputs(&args)?;
+    check_writable_outputs(&args, &cfg)?;
     let threads = Threads::new(cfg.train.threads).context("--threads / train.threads")?;
     let bars = Bars::new(globals.quiet);
     let outcome = run(
@@ -282,13 +284,7 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(name) = &cfg.name {
         report.set("name", name.clone());
     }
-    let say = |line: &str| {
-        if globals.json {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
-    };
+    let say = |line: &str| human_line(globals.json, line);
     if cfg.data.skip_bad_rows {
         say(&format!(
             "skipped {} malformed row(s) (data.skip_bad_rows = true)",
@@ -313,7 +309,15 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
         say(&format!("factor matrices written to {}", dir.display()));
     }
     if let Some(path) = &args.plot {
-        plot_learning_curve(path, &outcome.history)?;
+        let tracked = cfg.validation.as_ref().map(|v| {
+            v.metric
+                .clone()
+                .unwrap_or_else(|| match outcome.model.task() {
+                    Task::Rating => "rmse".into(),
+                    Task::Ranking => "ndcg@10".into(),
+                })
+        });
+        plot_learning_curve_tracked(path, &outcome.history, tracked.as_deref())?;
         say(&format!("learning curve drawn to {}", path.display()));
     }
     if args.profile {
@@ -341,9 +345,36 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks, before any work, that the outputs can be written: `--out`'s directory exists,
-/// `--plot` has a known extension, `--export-npy` is (or can become) a directory.
-fn check_outputs(args: &Args) -> anyhow::Result<()> {
+/// Checks, before any work, that the outputs can be written and destroy nothing: none is an
+/// input or another output, `--out`'s directory exists and takes files, `--plot` has a
+/// known extension, `--export-npy` is (or can become) a directory.
+fn check_writable_outputs(args: &Args, cfg: &ExperimentConfig) -> anyhow::Result<()> {
+    // No output may be an input or another output (compared as canonical paths).
+    let data_dir = args.data_dir.as_deref();
+    let resolved: Vec<(String, PathBuf)> = [
+        ("data.ratings", &cfg.data.ratings),
+        ("data.train", &cfg.data.train),
+        ("data.test", &cfg.data.test),
+        ("data.item_file", &cfg.data.item_file),
+    ]
+    .into_iter()
+    .filter_map(|(key, p)| {
+        p.as_ref()
+            .map(|p| (key.to_string(), rustrec::experiment::resolve(data_dir, p)))
+    })
+    .collect();
+    let mut inputs: Vec<(&str, &Path)> = resolved
+        .iter()
+        .map(|(k, p)| (k.as_str(), p.as_path()))
+        .collect();
+    if let Some(c) = &args.config {
+        inputs.push(("--config", c));
+    }
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    outputs.extend(args.out.as_deref().map(|p| ("--out", p)));
+    outputs.extend(args.plot.as_deref().map(|p| ("--plot", p)));
+    outputs.extend(args.export_npy.as_deref().map(|p| ("--export-npy", p)));
+    check_outputs(&inputs, &outputs)?;
     let dir_of = |p: &Path| match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -432,12 +463,54 @@ fn summary(f: &serde_json::Map<String, Value>) -> String {
 }
 
 /// Writes every tensor of a model (factor matrices, biases, similarity weights) as a
-/// `.npy` file named after it (the notebooks' `get_W` / `get_H`).
+/// `.npy` file named after it (the notebooks' `get_W` / `get_H`), the raw ids of the rows
+/// (`user_ids.npy`/`item_ids.npy` for integer ids, `.json` lists for string ids), and
+/// `manifest.json`, which says what each array holds.
 fn export_npy(model: &TrainedModel, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let file = model.to_model_file()?;
+    let schema = family_or_error(&file.header.kind)?.schema();
+    let mut arrays = serde_json::Map::new();
     for (name, tensor) in &file.tensors {
-        rustrec::io::write_tensor_npy(dir.join(format!("{name}.npy")), tensor)?;
+        let out = format!("{name}.npy");
+        rustrec::io::write_tensor_npy(dir.join(&out), tensor)?;
+        let about = schema.tensor(name).map_or("", |t| t.about);
+        arrays.insert(
+            out,
+            serde_json::json!({
+                "dtype": tensor.dtype().to_string(),
+                "shape": tensor.shape(),
+                "about": about,
+            }),
+        );
     }
+    for (side, ids) in [("user", &file.user_ids), ("item", &file.item_ids)] {
+        let about = format!("the raw {side} id of each row, in index order");
+        if let Some(ints) = ids.int_ids() {
+            let out = format!("{side}_ids.npy");
+            rustrec::io::write_npy(dir.join(&out), &[ints.len()], ints)?;
+            arrays.insert(
+                out,
+                serde_json::json!({"dtype": "i64", "shape": [ints.len()], "about": about}),
+            );
+        } else if let Some(strs) = ids.str_ids() {
+            let out = format!("{side}_ids.json");
+            rustrec::data::atomic::write_atomically(dir.join(&out), |f| {
+                serde_json::to_writer(f, strs).map_err(anyhow::Error::from)
+            })?;
+            arrays.insert(
+                out,
+                serde_json::json!({"dtype": "string", "shape": [strs.len()], "about": about}),
+            );
+        }
+    }
+    let manifest = serde_json::json!({
+        "model": file.header.kind,
+        "task": model.task().name(),
+        "arrays": arrays,
+    });
+    rustrec::data::atomic::write_atomically(dir.join("manifest.json"), |f| {
+        serde_json::to_writer_pretty(f, &manifest).map_err(anyhow::Error::from)
+    })?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use rustrec::models::{DynFamily, ParamInfo};
 use serde_json::{Value, json};
 
 use crate::Globals;
+use crate::output::{Report, human_line};
 
 /// List the model kinds with their task (rating or ranking), inputs and hyperparameters
 /// (name, default, allowed values, purpose) — the keys of a config's [model] table and of
@@ -63,15 +64,19 @@ fn show_default(p: &ParamInfo) -> String {
 /// The human-readable table of one family.
 fn print_family(f: &dyn DynFamily) {
     let inputs: Vec<&str> = f.inputs().iter().map(|i| i.name()).collect();
-    println!("{} — {}", f.kind(), f.about());
-    print!("  task {}, inputs {}", f.task(), inputs.join(" + "));
-    if f.saved_as() != f.kind() {
-        print!(", saved as `{}` models", f.saved_as());
-    }
-    println!();
+    human_line(false, format_args!("{} — {}", f.kind(), f.about()));
+    let saved = if f.saved_as() != f.kind() {
+        format!(", saved as `{}` models", f.saved_as())
+    } else {
+        String::new()
+    };
+    human_line(
+        false,
+        format_args!("  task {}, inputs {}{saved}", f.task(), inputs.join(" + ")),
+    );
     let params = f.params();
     if params.is_empty() {
-        println!("  (no parameters)");
+        human_line(false, "  (no parameters)");
     }
     let w_name = params.iter().map(|p| p.name.len()).max().unwrap_or(0);
     let defaults: Vec<String> = params.iter().map(show_default).collect();
@@ -82,12 +87,15 @@ fn print_family(f: &dyn DynFamily) {
         .unwrap_or(0)
         .min(28);
     for (p, d) in params.iter().zip(&defaults) {
-        println!(
-            "  {:<w_name$}  {:<w_def$}  {}  [{}]",
-            p.name, d, p.help, p.range
+        human_line(
+            false,
+            format_args!(
+                "  {:<w_name$}  {:<w_def$}  {}  [{}]",
+                p.name, d, p.help, p.range
+            ),
         );
     }
-    println!();
+    human_line(false, "");
 }
 
 /// Runs `rustrec models`.
@@ -98,12 +106,17 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     };
     if globals.json {
         let list: Vec<Value> = chosen.iter().map(|f| family_json(*f)).collect();
-        println!("{}", json!({ "models": list }));
+        let mut report = Report::new();
+        report.set("models", list);
+        report.finish(true);
         return Ok(());
     }
     for f in chosen {
         print_family(f);
     }
-    println!("Set a parameter in a config's [model] table or with `fit --set model.NAME=VALUE`.");
+    human_line(
+        false,
+        "Set a parameter in a config's [model] table or with `fit --set model.NAME=VALUE`.",
+    );
     Ok(())
 }

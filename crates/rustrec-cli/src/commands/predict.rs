@@ -1,15 +1,19 @@
 //! `rustrec predict`: predictions of a saved model for (user, item) pairs given by raw id.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use rustrec::data::values::parse_element;
+use rustrec::data::{DataError, Progress, escape_control};
 use rustrec::models::Recommender;
 use serde_json::json;
 
 use super::common::load_model;
 use crate::Globals;
-use crate::output::Report;
+use crate::output::{Report, say};
+use crate::progress::Bars;
 
 /// Predict ratings (or scores) of a saved model for (user, item) pairs given by the raw
 /// ids of the data files. Unknown users or items fall back to what the model knows (for
@@ -22,48 +26,82 @@ pub struct Args {
     /// Raw user id.
     #[arg(long, requires = "item")]
     pub user: Option<String>,
-    /// Raw item id(s).
-    #[arg(long, num_args = 1..)]
+    /// Raw item id(s): `--item 50,172`, `--item 50 172` or `--item 50 --item 172`.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = item_id)]
     pub item: Vec<String>,
     /// A file of `user item` pairs, one per line (separated by tab, space, comma or ::).
     #[arg(long, conflicts_with = "user")]
     pub pairs: Option<PathBuf>,
 }
 
+fn item_id(text: &str) -> Result<String, String> {
+    parse_element("--item", text).map_err(|e| match e {
+        DataError::InvalidParameter { expected, .. } => expected,
+        other => other.to_string(),
+    })
+}
+
+/// Pairs published to the progress bar at a time.
+const PROGRESS_STEP: usize = 4096;
+
+/// The `user item` pairs of a pairs file; a file without any pair is an error naming it.
+fn read_pairs(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = rustrec::data::read::decode_text(&bytes);
+    let mut pairs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line
+            .split(['\t', ' ', ',', ':'])
+            .filter(|f| !f.is_empty())
+            .collect();
+        if fields.is_empty() {
+            continue;
+        }
+        if fields.len() < 2 {
+            anyhow::bail!(
+                "{}:{}: expected `user item`, found \"{}\"",
+                path.display(),
+                n + 1,
+                escape_control(line)
+            );
+        }
+        pairs.push((fields[0].to_string(), fields[1].to_string()));
+    }
+    if pairs.is_empty() {
+        anyhow::bail!(
+            "--pairs {}: the file holds no `user item` pairs (one pair per line, separated by \
+             tab, space, comma or ::)",
+            path.display()
+        );
+    }
+    Ok(pairs)
+}
+
 /// Runs `rustrec predict`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
-    let loaded = load_model(&args.model)?;
-    let model = &loaded.model;
+    let json = globals.json;
     let mut pairs: Vec<(String, String)> = Vec::new();
     if let Some(u) = &args.user {
         pairs.extend(args.item.iter().map(|i| (u.clone(), i.clone())));
     }
     if let Some(path) = &args.pairs {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        for (n, line) in text.lines().enumerate() {
-            let fields: Vec<&str> = line
-                .split(['\t', ' ', ',', ':'])
-                .filter(|f| !f.is_empty())
-                .collect();
-            if fields.is_empty() {
-                continue;
-            }
-            if fields.len() < 2 {
-                anyhow::bail!(
-                    "{}:{}: expected `user item`, found {line:?}",
-                    path.display(),
-                    n + 1
-                );
-            }
-            pairs.push((fields[0].to_string(), fields[1].to_string()));
-        }
+        pairs.extend(read_pairs(path)?);
     }
     if pairs.is_empty() {
-        anyhow::bail!("give --user U --item I [I ...] or --pairs FILE");
+        anyhow::bail!("give --user U --item I[,I...] or --pairs FILE");
     }
+    let loaded = load_model(&args.model)?;
+    let model = &loaded.model;
+    // A bar for a pairs file, unless the lines themselves scroll by on a terminal.
+    let lines_on_terminal = if json {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let bars = Bars::new(globals.quiet || args.pairs.is_none() || lines_on_terminal);
+    bars.start("predicting", Some(pairs.len() as u64));
     let mut out = Vec::with_capacity(pairs.len());
-    for (u, i) in &pairs {
+    for (k, (u, i)) in pairs.iter().enumerate() {
         let (value, known_user, known_item) = model.predict_raw(u, i);
         let flag = match (known_user, known_item) {
             (true, true) => "",
@@ -71,14 +109,23 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             (true, false) => "  (unknown item)",
             (false, false) => "  (unknown user and item)",
         };
-        println!("{u}\t{i}\t{value:.4}{flag}");
+        say!(
+            json,
+            "{}\t{}\t{value:.4}{flag}",
+            escape_control(u),
+            escape_control(i)
+        );
         out.push(json!({"user": u, "item": i, "prediction": value, "known_user": known_user, "known_item": known_item}));
+        if (k + 1) % PROGRESS_STEP == 0 {
+            bars.advance(PROGRESS_STEP as u64);
+        }
     }
+    bars.finish();
     let mut report = Report::new();
     if out.len() == 1 {
         report.set("prediction", out[0]["prediction"].clone());
     }
     report.set("predictions", serde_json::Value::Array(out));
-    report.finish(globals.json);
+    report.finish(json);
     Ok(())
 }

@@ -1,19 +1,25 @@
 //! `rustrec recommend`: top-N items of a saved model for one user or for all users.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use rustrec::data::content::{ItemTitles, read_movies};
-use rustrec::data::{ItemIdx, UserIdx};
+use rustrec::data::atomic::AtomicFile;
+use rustrec::data::content::{ItemTitles, check_item_file, read_movies};
+use rustrec::data::paths::check_outputs;
+use rustrec::data::values::{parse_count, parse_element};
+use rustrec::data::{DataError, ItemIdx, Progress, UserIdx, escape_control};
+use rustrec::history::{HistoryRules, parse_history};
+use rustrec::io::Header;
 use rustrec::models::recommend::{DEFAULT_BLOCK, recommend_all};
-use rustrec::models::{Exclusion, Recommender};
-use serde_json::json;
+use rustrec::models::{Exclusion, LoadedModel, Recommender, Task, TrainedModel};
+use serde_json::{Value, json};
 
 use super::common::{load_model, seen_items};
 use crate::Globals;
-use crate::output::Report;
+use crate::output::{Report, say};
+use crate::progress::Bars;
 
 /// Recommend items: the top N of a saved model for one user (raw id), or for every user
 /// written to a CSV or JSONL file. Items the user has seen in training are left out
@@ -26,20 +32,22 @@ pub struct Args {
     /// Raw user id.
     #[arg(long, conflicts_with_all = ["all", "history"])]
     pub user: Option<String>,
-    /// A new user's history as `item:rating,item:rating,...` (raw item ids): recommend for
-    /// this user without retraining (fold-in).
+    /// A new user's history, recommended for without retraining (fold-in). For a rating
+    /// model `ITEM:RATING,...` with ratings in the model's range; for a ranking model
+    /// `ITEM,...` or `ITEM:WEIGHT,...` (weight > 0, default 1). Raw item ids, each once.
     #[arg(long, conflicts_with = "all")]
     pub history: Option<String>,
     /// Every user, written to --out.
     #[arg(long, requires = "out")]
     pub all: bool,
-    /// Number of items per user.
-    #[arg(short = 'n', long, default_value_t = 10)]
+    /// Number of items per user (a whole number ≥ 1).
+    #[arg(short = 'n', long, default_value = "10", value_parser = count, allow_negative_numbers = true)]
     pub n: usize,
     /// Output file of --all: .csv (user,rank,item,score) or .jsonl (one user per line).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Movie titles: u.item, movies.dat or movies.csv.
+    /// Movie titles: u.item, movies.dat or movies.csv of the model's data (refused if it
+    /// belongs to another data set or release).
     #[arg(long)]
     pub item_file: Option<PathBuf>,
     /// Training file whose items are left out (default: those stored in the model file).
@@ -48,59 +56,107 @@ pub struct Args {
     /// Do not leave out the user's training items.
     #[arg(long)]
     pub include_seen: bool,
-    /// Never recommend these raw item ids.
-    #[arg(long, value_delimiter = ',')]
+    /// Never recommend these raw item ids: `--block 1,2,3` or `--block 1 2 3`.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = block_id)]
     pub block: Vec<String>,
-    /// Recommend only among these raw item ids.
-    #[arg(long, value_delimiter = ',')]
+    /// Recommend only among these raw item ids: `--allow 1,2,3` or `--allow 1 2 3`.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = allow_id)]
     pub allow: Option<Vec<String>>,
 }
 
-fn dense_items(model: &dyn Recommender, raw: &[String]) -> anyhow::Result<Vec<u32>> {
+/// What a value parser tells clap: the part of the error that says what is valid (clap
+/// names the flag and the value itself).
+fn expected(e: DataError) -> String {
+    match e {
+        DataError::InvalidParameter { expected, .. } => expected,
+        other => other.to_string(),
+    }
+}
+
+fn count(text: &str) -> Result<usize, String> {
+    parse_count("-n", text).map_err(|e| format!("-n must be {}", expected(e)))
+}
+
+fn block_id(text: &str) -> Result<String, String> {
+    parse_element("--block", text).map_err(expected)
+}
+
+fn allow_id(text: &str) -> Result<String, String> {
+    parse_element("--allow", text).map_err(expected)
+}
+
+/// The dense indices of raw item ids given to `flag`, sorted and deduplicated; an unknown
+/// item is an error naming the flag and the item.
+fn dense_items(model: &dyn Recommender, flag: &str, raw: &[String]) -> anyhow::Result<Vec<u32>> {
     let mut out = Vec::with_capacity(raw.len());
     for r in raw {
-        out.push(
-            model
-                .item_ids()
-                .get_text(r)
-                .with_context(|| format!("item {r} is not known to the model"))?,
-        );
+        out.push(model.item_ids().get_text(r).with_context(|| {
+            format!(
+                "{flag}: item {} is not known to the model",
+                escape_control(r)
+            )
+        })?);
     }
     out.sort_unstable();
     out.dedup();
     Ok(out)
 }
 
-/// Parses `item:rating,item:rating,...` (a bare `item` counts 1) into the model's item
-/// indices; unknown items are an error naming them.
-fn parse_history(model: &dyn Recommender, text: &str) -> anyhow::Result<Vec<(ItemIdx, f32)>> {
-    let mut out = Vec::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (item, value) = match part.rsplit_once(':') {
-            Some((i, v)) => (
-                i.trim(),
-                v.trim()
-                    .parse::<f32>()
-                    .ok()
-                    .filter(|v| v.is_finite())
-                    .with_context(|| format!("--history: {part:?}: the rating is not a number"))?,
-            ),
-            None => (part, 1.0),
-        };
-        let idx = model
-            .item_ids()
-            .get_text(item)
-            .with_context(|| format!("--history: item {item} is not known to the model"))?;
-        out.push((ItemIdx(idx), value));
+/// What a `--history` entry must be for this model: the model says whether it rates or
+/// ranks, and rating models stored the range of their training ratings (files written
+/// before it was kept accept any finite rating).
+fn history_rules(loaded: &LoadedModel) -> HistoryRules {
+    match loaded.model.task() {
+        Task::Ranking => HistoryRules::ranking(),
+        Task::Rating => {
+            let [lo, hi] = loaded.model.rating_range().unwrap_or([-f32::MAX, f32::MAX]);
+            HistoryRules::rating(lo, hi)
+        }
     }
-    if out.is_empty() {
-        anyhow::bail!("--history is empty: give item:rating pairs separated by commas");
+}
+
+/// The `--format` name of the model's training ratings, when known.
+///
+/// `fit` writes `training.data_format`; for models saved before it did, the name of the
+/// training file in the saved config is a guess (`u.data`, `*.base` → `ml-tab`; `*.dat` →
+/// `ml-dat`; `ratings.csv` → `ml-csv`).
+fn training_data_format(header: &Header) -> Option<String> {
+    let training = &header.training;
+    if let Some(f) = training.get("data_format").and_then(Value::as_str) {
+        return Some(f.to_string());
     }
-    Ok(out)
+    let data = training.get("config")?.get("data")?;
+    if let Some(f) = data.get("format").and_then(Value::as_str)
+        && f != "auto"
+    {
+        return Some(f.to_string());
+    }
+    let file = ["train", "ratings"]
+        .iter()
+        .find_map(|k| data.get(k).and_then(Value::as_str))?;
+    let path = Path::new(file);
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match (name.as_str(), ext.as_deref()) {
+        ("u.data", _) | (_, Some("base")) => Some("ml-tab".into()),
+        (_, Some("dat")) => Some("ml-dat".into()),
+        ("ratings.csv", _) => Some("ml-csv".into()),
+        _ => None,
+    }
 }
 
 /// Runs `rustrec recommend`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let json = globals.json;
+    if args.all {
+        let out = args.out.as_deref().context("--all needs --out FILE")?;
+        let mut inputs = vec![("--model", args.model.as_path())];
+        inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
+        inputs.extend(args.item_file.as_deref().map(|p| ("--item-file", p)));
+        check_outputs(&inputs, &[("--out", out)])?;
+    }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let seen = if args.include_seen {
@@ -115,17 +171,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         s
     };
     let titles = match &args.item_file {
-        Some(path) => Some(ItemTitles::from_movies(
-            &read_movies(path)?,
-            model.item_ids(),
-        )),
+        Some(path) => {
+            let movies = read_movies(path)?;
+            let format = training_data_format(&loaded.header);
+            check_item_file(path, &movies, model.item_ids(), format.as_deref())
+                .context("--item-file")?;
+            Some(ItemTitles::from_movies(&movies, model.item_ids()))
+        }
         None => None,
     };
-    let block = dense_items(model, &args.block)?;
+    let block = dense_items(model, "--block", &args.block)?;
     let allow = args
         .allow
         .as_deref()
-        .map(|a| dense_items(model, a))
+        .map(|a| dense_items(model, "--allow", a))
         .transpose()?;
     let exclusion = Exclusion {
         seen: seen.as_ref(),
@@ -133,6 +192,18 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         block: &block,
     };
     let title = |i: ItemIdx| titles.as_ref().and_then(|t| t.get(i)).unwrap_or("");
+    // One recommended item: a human line and its JSON object.
+    let show = |rank: usize, i: ItemIdx, score: f32| {
+        let id = model.item_ids().raw(i.0).to_string();
+        say!(
+            json,
+            "{:>3}. {:>8}  {score:>9.4}  {}",
+            rank + 1,
+            escape_control(&id),
+            escape_control(title(i))
+        );
+        json!({"item": id, "score": score, "title": title(i)})
+    };
     let mut report = Report::new();
     if let Some(text) = &args.history {
         let fold_in = model.as_fold_in().with_context(|| {
@@ -141,7 +212,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
                 model.kind()
             )
         })?;
-        let history = parse_history(model, text)?;
+        let history =
+            parse_history(text, model.item_ids(), &history_rules(&loaded)).context("--history")?;
         let mut scores = vec![0.0f32; model.n_items()];
         fold_in.score_profile(&history, &mut scores);
         let rated: Vec<u32> = history.iter().map(|(i, _)| i.0).collect();
@@ -150,64 +222,35 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
                 && block.binary_search(&i).is_err()
                 && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
         });
-        let mut items = Vec::new();
-        for (rank, (i, score)) in list.iter().enumerate() {
-            let id = model.item_ids().raw(*i).to_string();
-            println!(
-                "{:>3}. {id:>8}  {score:>9.4}  {}",
-                rank + 1,
-                title(ItemIdx(*i))
-            );
-            items.push(json!({"item": id, "score": score, "title": title(ItemIdx(*i))}));
-        }
+        let items: Vec<Value> = list
+            .iter()
+            .enumerate()
+            .map(|(rank, &(i, score))| show(rank, ItemIdx(i), score))
+            .collect();
         report.set("history_items", history.len());
-        report.set("recommendations", serde_json::Value::Array(items));
+        report.set("recommendations", Value::Array(items));
     } else if let Some(raw) = &args.user {
         let u = model
             .user_ids()
             .get_text(raw)
-            .with_context(|| format!("user {raw} is not known to the model"))?;
+            .with_context(|| format!("user {} is not known to the model", escape_control(raw)))?;
         let list = model.recommend(UserIdx(u), args.n, &exclusion);
-        let mut items = Vec::new();
-        for (rank, (i, score)) in list.iter().enumerate() {
-            let id = model.item_ids().raw(i.0).to_string();
-            println!("{:>3}. {id:>8}  {score:>9.4}  {}", rank + 1, title(*i));
-            items.push(json!({"item": id, "score": score, "title": title(*i)}));
-        }
+        let items: Vec<Value> = list
+            .iter()
+            .enumerate()
+            .map(|(rank, &(i, score))| show(rank, i, score))
+            .collect();
         report.set("user", raw.clone());
-        report.set("recommendations", serde_json::Value::Array(items));
+        report.set("recommendations", Value::Array(items));
     } else if args.all {
-        let path = args.out.as_ref().context("--all needs --out FILE")?;
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let mut w = std::io::BufWriter::new(file);
-        let jsonl = path
-            .extension()
-            .is_some_and(|e| e == "jsonl" || e == "json");
-        if !jsonl {
-            writeln!(w, "user,rank,item,score")?;
-        }
+        let path = args.out.as_deref().context("--all needs --out FILE")?;
         let users: Vec<UserIdx> = (0..model.n_users() as u32).map(UserIdx).collect();
         let started = std::time::Instant::now();
-        recommend_all(model, &users, args.n, &exclusion, DEFAULT_BLOCK, |u, list| {
-            let uid = model.user_ids().raw(u.0).to_string();
-            if jsonl {
-                let items: Vec<_> = list
-                    .iter()
-                    .map(|(i, s)| json!({"item": model.item_ids().raw(i.0).to_string(), "score": s}))
-                    .collect();
-                writeln!(w, "{}", json!({"user": uid, "items": items}))
-            } else {
-                for (rank, (i, s)) in list.iter().enumerate() {
-                    writeln!(w, "{uid},{},{},{s}", rank + 1, model.item_ids().raw(i.0))?;
-                }
-                Ok(())
-            }
-        })
-        .with_context(|| format!("cannot write {}", path.display()))?;
-        w.flush()?;
+        let bars = Bars::new(globals.quiet);
+        write_all(model, &users, args.n, &exclusion, path, &bars)?;
         let secs = started.elapsed().as_secs_f64();
-        println!(
+        say!(
+            json,
             "{} users' top-{} written to {} in {secs:.2}s",
             users.len(),
             args.n,
@@ -220,6 +263,48 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("give --user RAW_ID, --history ITEM:RATING,... or --all --out FILE");
     }
-    report.finish(globals.json);
+    report.finish(json);
+    Ok(())
+}
+
+/// Writes every user's top `n` to `path` (CSV, or JSON Lines for `.jsonl` / `.json`),
+/// atomically: the file appears whole when done, and an error or Ctrl-C leaves the previous
+/// file and no temporary file.
+fn write_all(
+    model: &TrainedModel,
+    users: &[UserIdx],
+    n: usize,
+    exclusion: &Exclusion<'_>,
+    path: &Path,
+    progress: &dyn Progress,
+) -> anyhow::Result<()> {
+    let mut w = AtomicFile::create(path)?;
+    let jsonl = path
+        .extension()
+        .is_some_and(|e| e == "jsonl" || e == "json");
+    let cannot = || format!("cannot write {}", path.display());
+    if !jsonl {
+        writeln!(w, "user,rank,item,score").with_context(cannot)?;
+    }
+    progress.start("recommending", Some(users.len() as u64));
+    recommend_all(model, users, n, exclusion, DEFAULT_BLOCK, |u, list| {
+        let uid = model.user_ids().raw(u.0).to_string();
+        progress.advance(1);
+        if jsonl {
+            let items: Vec<Value> = list
+                .iter()
+                .map(|(i, s)| json!({"item": model.item_ids().raw(i.0).to_string(), "score": s}))
+                .collect();
+            writeln!(w, "{}", json!({"user": uid, "recommendations": items}))
+        } else {
+            for (rank, (i, s)) in list.iter().enumerate() {
+                writeln!(w, "{uid},{},{},{s}", rank + 1, model.item_ids().raw(i.0))?;
+            }
+            Ok(())
+        }
+    })
+    .with_context(cannot)?;
+    progress.finish();
+    w.commit()?;
     Ok(())
 }

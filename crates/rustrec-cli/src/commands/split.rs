@@ -3,17 +3,19 @@
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
+use rustrec::data::paths::check_outputs;
 use rustrec::data::read::{Format, ReadOptions, read_interactions};
 use rustrec::data::split::{self, LeaveOut};
-use rustrec::data::write::{OutputFormat, write_file};
+use rustrec::data::write::{OutputFormat, write_files};
 
 use crate::Globals;
-use crate::output::Report;
+use crate::output::{Report, say};
 use crate::progress::Bars;
 
 /// Split a rating file into train and test files (seeded, reproducible; both in the raw
 /// ids of the input): a global random holdout, leave-k-out per user (random or latest),
-/// or a global temporal cut. Optionally carve a validation file from train.
+/// or a global temporal cut. Optionally carve a validation file from train. The outputs
+/// are replaced together when all are written (or none is), and none may be the input.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The rating file.
@@ -34,7 +36,7 @@ pub struct Args {
     #[arg(long, default_value = "random")]
     pub which: String,
     /// Seed.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
     pub seed: u64,
     /// Also carve this fraction of train into a validation file (--validation-out).
     #[arg(long, requires = "validation_out")]
@@ -55,6 +57,18 @@ pub struct Args {
 
 /// Runs `rustrec split`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let mut outputs = vec![
+        ("--train-out", args.train_out.as_path()),
+        ("--test-out", args.test_out.as_path()),
+    ];
+    if args.validation.is_some() {
+        outputs.extend(
+            args.validation_out
+                .as_deref()
+                .map(|p| ("--validation-out", p)),
+        );
+    }
+    check_outputs(&[("FILE", args.file.as_path())], &outputs)?;
     let bars = Bars::new(globals.quiet);
     let format: Format = args.format.parse()?;
     let out_format: OutputFormat = args.out_format.parse()?;
@@ -75,13 +89,17 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         }
         None => (s.train.clone(), None),
     };
-    write_file(&train, out_format, &args.train_out)?;
-    write_file(&s.test, out_format, &args.test_out)?;
+    let mut files = vec![
+        (&train, out_format, args.train_out.as_path()),
+        (&s.test, out_format, args.test_out.as_path()),
+    ];
     if let (Some(v), Some(path)) = (&validation, &args.validation_out) {
-        write_file(v, out_format, path)?;
+        files.push((v, out_format, path.as_path()));
     }
+    write_files(&files)?;
     let r = &s.report;
-    println!(
+    say!(
+        globals.json,
         "{} lines read; train {} / test {}{} interactions; {} test users, {} cold test users, {} cold test items",
         read.lines,
         train.nnz(),

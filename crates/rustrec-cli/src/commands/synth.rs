@@ -3,14 +3,15 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args as ClapArgs;
+use rustrec::data::paths::check_outputs;
 use rustrec::data::split::holdout;
 use rustrec::data::synth::{Preset, RatingScale, SynthParams, item_gini, synthesize};
-use rustrec::data::write::{OutputFormat, write_file};
+use rustrec::data::write::{OutputFormat, write_file, write_files};
 
 use crate::Globals;
-use crate::output::Report;
+use crate::output::{Report, say};
 use crate::progress::Bars;
 
 /// Arguments of `rustrec synth`.
@@ -35,7 +36,7 @@ pub struct Args {
     #[arg(long, value_parser = parse::<RatingScale>)]
     scale: Option<RatingScale>,
     /// Random seed: the same seed and sizes give the same file.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
     seed: u64,
     /// Leave out the timestamp column's values (ml-tab and ml-csv then write 0).
     #[arg(long)]
@@ -78,16 +79,17 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(v) = args.scale {
         params.scale = v;
     }
-    if args.test_out.as_ref() == Some(&args.out) {
-        bail!("--out and --test-out are the same file");
-    }
+    let mut outputs = vec![("--out", args.out.as_path())];
+    outputs.extend(args.test_out.as_deref().map(|p| ("--test-out", p)));
+    check_outputs(&[], &outputs)?;
 
     let bars = Bars::new(globals.quiet);
     let start = Instant::now();
     let data = synthesize(&params, &bars).context("generating synthetic data")?;
     let generate_seconds = start.elapsed().as_secs_f64();
     let gini = item_gini(&data);
-    println!(
+    say!(
+        globals.json,
         "synthesized {} users × {} items, {} ratings (like {}, seed {}): density {:.4}%, \
          item Gini {gini:.3}, mean rating {:.3} — {generate_seconds:.2} s",
         data.n_users(),
@@ -106,7 +108,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .set("interactions", data.nnz())
         .set_f64("gini", gini)
         .set_f64("density", data.density())
-        .set_f64("mean_rating", data.mean_value())
+        .set_f64("rating_mean", data.mean_value())
         .set_f64("generate_seconds", generate_seconds)
         .set("format", args.format.name())
         .set("out", args.out.display().to_string());
@@ -116,9 +118,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     match (args.test_fraction, &args.test_out) {
         (Some(fraction), Some(test_out)) => {
             let split = holdout(&data, fraction, params.seed).context("splitting")?;
-            bytes += write_file(&split.train, args.format, &args.out)?;
-            bytes += write_file(&split.test, args.format, test_out)?;
-            println!(
+            let written = write_files(&[
+                (&split.train, args.format, args.out.as_path()),
+                (&split.test, args.format, test_out.as_path()),
+            ])?;
+            bytes += written.iter().sum::<u64>();
+            say!(
+                globals.json,
                 "wrote {} training ratings to {} and {} test ratings to {} ({})",
                 split.train.nnz(),
                 args.out.display(),
@@ -135,7 +141,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         }
         _ => {
             bytes += write_file(&data, args.format, &args.out)?;
-            println!(
+            say!(
+                globals.json,
                 "wrote {} ratings to {} ({})",
                 data.nnz(),
                 args.out.display(),
@@ -144,7 +151,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         }
     }
     let write_seconds = write_start.elapsed().as_secs_f64();
-    println!(
+    say!(
+        globals.json,
         "{:.1} MB in {write_seconds:.2} s ({:.1} M lines/s)",
         bytes as f64 / 1e6,
         data.nnz() as f64 / write_seconds.max(1e-9) / 1e6

@@ -8,7 +8,8 @@
 //! * [`ItemContent`] builds an ICM from records over the item [`crate::IdMap`] of the
 //!   interactions: genres (binary), years (one-hot), tags (counts). Items of the map without
 //!   content get empty rows; records of items not in the map are ignored and counted.
-//! * [`ItemTitles`] maps dense item indices to titles, to show recommendations.
+//! * [`ItemTitles`] maps dense item indices to titles, to show recommendations;
+//!   [`check_item_file`] first makes sure the file belongs to the model's data.
 //!
 //! Metadata files are small, so they are read whole and decoded at once: as UTF-8 when the
 //! file is valid UTF-8 (ML-10M and later), else as Latin-1 (ML-100K `u.item`, ML-1M
@@ -16,6 +17,7 @@
 
 mod csv;
 mod icm;
+mod item_file;
 mod movies;
 mod tags;
 mod titles;
@@ -26,6 +28,7 @@ use std::path::Path;
 use crate::error::{DataError, Result};
 
 pub use icm::{ContentStats, ItemContent};
+pub use item_file::{ItemCoverage, MIN_ITEM_COVERAGE, MovieFileKind, check_item_file};
 pub use movies::{
     ML100K_GENRES, MovieRecord, read_movies, read_movies_csv, read_movies_dat, read_u_genre,
     read_u_item, year_from_title,

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::content::MovieFileKind;
 use crate::content::csv::CsvRecords;
 use crate::content::read_text;
 use crate::error::{DataError, Result};
@@ -274,28 +275,23 @@ pub fn read_movies_csv(path: impl AsRef<Path>) -> Result<Vec<MovieRecord>> {
 /// `*.csv` (`movies.csv`).
 pub fn read_movies(path: impl AsRef<Path>) -> Result<Vec<MovieRecord>> {
     let path = path.as_ref();
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if name == "u.item" || name.ends_with(".item") {
-        // Use the u.genre beside it when there is one.
-        let genre_file = path.with_file_name("u.genre");
-        let genres = if genre_file.is_file() {
-            Some(read_u_genre(&genre_file)?)
-        } else {
-            None
-        };
-        read_u_item(path, genres.as_deref())
-    } else if name.ends_with(".dat") {
-        read_movies_dat(path)
-    } else if name.ends_with(".csv") {
-        read_movies_csv(path)
-    } else {
-        Err(DataError::Invalid(format!(
+    match MovieFileKind::of_path(path) {
+        Some(MovieFileKind::UItem) => {
+            // Use the u.genre beside it when there is one.
+            let genre_file = path.with_file_name("u.genre");
+            let genres = if genre_file.is_file() {
+                Some(read_u_genre(&genre_file)?)
+            } else {
+                None
+            };
+            read_u_item(path, genres.as_deref())
+        }
+        Some(MovieFileKind::MoviesDat) => read_movies_dat(path),
+        Some(MovieFileKind::MoviesCsv) => read_movies_csv(path),
+        None => Err(DataError::Invalid(format!(
             "{}: unknown movie file; expected u.item, movies.dat or movies.csv",
             path.display()
-        )))
+        ))),
     }
 }
 

@@ -155,13 +155,20 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// Tells the format of a rating file.
+/// Tells the format of a rating file, from its name and its first lines.
 ///
-/// First from its name: `u.data` and `*.base` / `*.test` are [`Format::MlTab`], `*.dat` is
-/// [`Format::MlDat`], `ratings.csv` is [`Format::MlCsv`]. Otherwise from its first non-empty
-/// line: `::` → `MlDat`; the `ratings.csv` header → `MlCsv`; four tab-separated integers →
-/// `MlTab`; else a [`Format::Delimited`] on tab, `;` or `,` whose header flag, columns
-/// (user, item, then rating and timestamp if present) and id kind follow that line.
+/// The names of the MovieLens files themselves decide: `u.data` is [`Format::MlTab`],
+/// `ratings.csv` is [`Format::MlCsv`] (a file of that name that does not parse is reported
+/// line by line by the reader). Extensions only guess: `*.base` / `*.test` suggest
+/// [`Format::MlTab`], `*.dat` suggests [`Format::MlDat`], and the guess stands only if the
+/// first non-empty line agrees with it (four tab-separated fields that are not a header;
+/// a `::`): a file named `a.test` that `rustrec split` wrote as a three-column TSV is read
+/// as that TSV. Without a guess, or when the content contradicts it,
+/// the first line decides: `::` → `MlDat`; the `ratings.csv` header → `MlCsv`; four
+/// tab-separated integers → `MlTab`; else a [`Format::Delimited`] on tab, `;` or `,` whose
+/// header flag, columns (user, item, then rating and timestamp if present) and id kind
+/// follow that line. When the content fits no format, a guess from the name stands (the
+/// reader then says what is wrong with the file), else it is an error.
 pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
     let path = path.as_ref();
     let name = path
@@ -173,15 +180,15 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let (mut file, _) = open(path)?;
-    if name == "u.data" || ext == "base" || ext == "test" {
-        return Ok(Format::MlTab);
-    }
-    if ext == "dat" {
-        return Ok(Format::MlDat);
-    }
-    if name == "ratings.csv" {
-        return Ok(Format::MlCsv);
-    }
+    let by_name = if name == "u.data" || ext == "base" || ext == "test" {
+        Some(Format::MlTab)
+    } else if ext == "dat" {
+        Some(Format::MlDat)
+    } else if name == "ratings.csv" {
+        Some(Format::MlCsv)
+    } else {
+        None
+    };
     let mut head = vec![0u8; 1 << 16];
     let mut filled = 0;
     while filled < head.len() {
@@ -200,8 +207,17 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
         .map(trim_cr)
         .filter(|l| !l.is_empty());
     let Some(first) = lines.next() else {
-        return Err(DataError::Empty { path: path.into() });
+        // An empty file: the reader reports it as such, in the format the name suggests.
+        return by_name.ok_or_else(|| DataError::Empty { path: path.into() });
     };
+    if let Some(guess) = by_name {
+        // The release's own file names are decisive: a `u.data` that does not parse as
+        // ML-100K is an error the reader explains (wrong delimiter, a header line).
+        if name == "u.data" || name == "ratings.csv" || agrees(&guess, first) {
+            return Ok(guess);
+        }
+        return Ok(sniff(first, lines.next()).unwrap_or(guess));
+    }
     sniff(first, lines.next()).ok_or_else(|| {
         DataError::parse(
             path,
@@ -212,6 +228,30 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
             ),
         )
     })
+}
+
+/// Whether a file's first non-empty line fits the format its name suggests.
+fn agrees(format: &Format, first: &[u8]) -> bool {
+    match format {
+        Format::MlTab => {
+            // Four fields, and not a header line (every field holding a letter).
+            let fields: Vec<&[u8]> = first.split(|&b| b == b'\t').collect();
+            fields.len() == 4 && !fields.iter().all(|f| f.iter().any(u8::is_ascii_alphabetic))
+        }
+        Format::MlDat => memchr::memmem::find(first, b"::").is_some(),
+        Format::MlCsv => {
+            let names: Vec<String> = first
+                .split(|&b| b == b',')
+                .map(|f| shown(f).trim().to_string())
+                .collect();
+            names.len() == ML_CSV_HEADER.len()
+                && names
+                    .iter()
+                    .zip(ML_CSV_HEADER)
+                    .all(|(n, h)| n.eq_ignore_ascii_case(h))
+        }
+        Format::Auto | Format::Delimited(_) => true,
+    }
 }
 
 /// The format suggested by a first line (and the second, when the first is a header).
@@ -267,11 +307,57 @@ mod tests {
     }
 
     #[test]
-    fn names_decide_first() {
-        assert_eq!(detect("u.data", "1,2,3\n").unwrap(), Format::MlTab);
+    fn names_decide_when_the_content_agrees_or_fits_nothing() {
+        assert_eq!(detect("u.data", "1\t2\t3\t4\n").unwrap(), Format::MlTab);
         assert_eq!(detect("ua.base", "").unwrap(), Format::MlTab);
         assert_eq!(detect("ratings.dat", "1::2::3\n").unwrap(), Format::MlDat);
+        assert_eq!(
+            detect("ratings.csv", "userId,movieId,rating,timestamp\n1,2,3,4\n").unwrap(),
+            Format::MlCsv
+        );
+        // Content that fits no format: the name's guess stands, the reader explains.
         assert_eq!(detect("ratings.csv", "x").unwrap(), Format::MlCsv);
+        assert_eq!(detect("u1.test", "garbage\n").unwrap(), Format::MlTab);
+    }
+
+    /// Regression (issue 12): `split ratings.dat --test-out a.test` wrote a 3-column TSV that
+    /// was then read as ML-100K ("expected 4 tab-separated fields, found 3").
+    #[test]
+    fn content_that_contradicts_the_name_wins() {
+        let Format::Delimited(spec) = detect("a.test", "1\t2\t5\n3\t4\t1\n").unwrap() else {
+            panic!("not delimited")
+        };
+        assert_eq!(spec.delimiter, b"\t");
+        assert_eq!((spec.rating_col, spec.timestamp_col), (Some(2), None));
+        assert_eq!(detect("a.base", "1::2::5::9\n").unwrap(), Format::MlDat);
+        assert_eq!(
+            detect("x.dat", "userId,movieId,rating,timestamp\n1,2,3,4\n").unwrap(),
+            Format::MlCsv
+        );
+        let Format::Delimited(spec) = detect("r.dat", "user,item,rating\n1,2,3\n").unwrap() else {
+            panic!("not delimited")
+        };
+        assert!(spec.has_header);
+        // A .test file with a header line is not ML-100K either.
+        assert!(matches!(
+            detect("b.test", "user\titem\trating\n1\t2\t3\n").unwrap(),
+            Format::Delimited(DelimitedSpec {
+                has_header: true,
+                ..
+            })
+        ));
+        assert!(matches!(
+            detect("b.test", "user\titem\trating\ttime\n1\t2\t3\t4\n").unwrap(),
+            Format::Delimited(DelimitedSpec {
+                has_header: true,
+                timestamp_col: Some(3),
+                ..
+            })
+        ));
+        // The MovieLens names decide whatever the content: the reader explains the problem.
+        assert_eq!(detect("u.data", "x1\t2\t3\t4\n").unwrap(), Format::MlTab);
+        assert_eq!(detect("u.data", "1,2,3\n").unwrap(), Format::MlTab);
+        assert_eq!(detect("ratings.csv", "1,2,3,4\n").unwrap(), Format::MlCsv);
     }
 
     #[test]

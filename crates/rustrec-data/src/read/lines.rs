@@ -107,15 +107,17 @@ pub fn decode_text(bytes: &[u8]) -> String {
     }
 }
 
-/// The bytes shown in an error message: decoded, and cut after 60 characters.
+/// The bytes shown in an error message: decoded, cut after 60 characters, control
+/// characters escaped (an ESC byte in a field must not reach the terminal).
 pub(crate) fn shown(bytes: &[u8]) -> String {
     let text = decode_text(bytes);
-    if text.chars().count() > 60 {
+    let text = if text.chars().count() > 60 {
         let cut: String = text.chars().take(60).collect();
         format!("{cut}…")
     } else {
         text
-    }
+    };
+    crate::escape::escape_control(&text).into_owned()
 }
 
 #[cfg(test)]

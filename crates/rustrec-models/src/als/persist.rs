@@ -25,12 +25,18 @@ use crate::schema::{Dim, Schema, TensorDecl};
 pub const SCHEMA: Schema = Schema {
     version: 2,
     tensors: &[
-        TensorDecl::new("user_factors", DType::F32, &[Dim::Users, Dim::Named("k")]),
-        TensorDecl::new("item_factors", DType::F32, &[Dim::Items, Dim::Named("k")]),
-        TensorDecl::new("user_bias", DType::F32, &[Dim::Users]),
-        TensorDecl::new("item_bias", DType::F32, &[Dim::Items]),
-        TensorDecl::new("global_mean", DType::F32, &[Dim::Fixed(1)]),
-        TensorDecl::optional("rating_range", DType::F32, &[Dim::Fixed(2)]),
+        TensorDecl::new("user_factors", DType::F32, &[Dim::Users, Dim::Named("k")])
+            .about("user factor vectors, one row per user in user_ids order"),
+        TensorDecl::new("item_factors", DType::F32, &[Dim::Items, Dim::Named("k")])
+            .about("item factor vectors, one row per item in item_ids order"),
+        TensorDecl::new("user_bias", DType::F32, &[Dim::Users])
+            .about("user biases b_u"),
+        TensorDecl::new("item_bias", DType::F32, &[Dim::Items])
+            .about("item biases b_i"),
+        TensorDecl::new("global_mean", DType::F32, &[Dim::Fixed(1)])
+            .about("the global mean μ (raw-score space)"),
+        TensorDecl::optional("rating_range", DType::F32, &[Dim::Fixed(2)])
+            .about("[min, max] of the training ratings (the range of clip = auto)"),
     ],
 };
 

@@ -23,11 +23,16 @@ use crate::schema::{Dim, Schema, TensorDecl};
 pub const SCHEMA: Schema = Schema {
     version: 1,
     tensors: &[
-        TensorDecl::new("v1", DType::F32, &[Dim::Items, Dim::Named("k")]),
-        TensorDecl::new("v2", DType::F32, &[Dim::Items, Dim::Named("k")]),
-        TensorDecl::new("profile_ptr", DType::U64, &[Dim::UsersPlusOne]),
-        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")]),
-        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")]),
+        TensorDecl::new("v1", DType::F32, &[Dim::Items, Dim::Named("k")])
+            .about("V₁: item vectors summed into a user representation"),
+        TensorDecl::new("v2", DType::F32, &[Dim::Items, Dim::Named("k")])
+            .about("V₂: item vectors scored against the user representation"),
+        TensorDecl::new("profile_ptr", DType::U64, &[Dim::UsersPlusOne])
+            .about("CSR row offsets of the training profiles, one per user + 1"),
+        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")])
+            .about("item indices of the training profiles"),
+        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")])
+            .about("values of the training profiles"),
     ],
 };
 

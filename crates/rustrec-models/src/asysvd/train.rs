@@ -156,6 +156,19 @@ impl<'a> AsySvdTrainer<'a> {
 impl Trainer for AsySvdTrainer<'_> {
     type Model = AsySvdModel;
 
+    /// A thousand times the mean squared profile value: predicting 0 for every sample costs
+    /// at most that mean (the sampled negatives have target 0), so a loss a thousand times
+    /// higher is divergence.
+    fn loss_bound(&self) -> f64 {
+        let values = self.train.values();
+        let mean_square = if self.params.0.implicit || values.is_empty() {
+            1.0
+        } else {
+            values.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / values.len() as f64
+        };
+        1e3 * mean_square
+    }
+
     fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
         let p: &AsySvdParams = &self.params.0;
         let (seed, negatives, normalize) = (self.seed, p.negatives, p.normalize);

@@ -23,7 +23,7 @@ hyperparams! {
 /// were first written).
 pub const SCHEMA: Schema = Schema {
     version: 1,
-    tensors: &[TensorDecl::new("popularity", DType::F32, &[Dim::Items])],
+    tensors: &[TensorDecl::new("popularity", DType::F32, &[Dim::Items]).about("training interactions of each item")],
 };
 
 /// Items scored by their training popularity (number of interactions).

@@ -24,7 +24,7 @@ hyperparams! {
 /// were first written).
 pub const SCHEMA: Schema = Schema {
     version: 1,
-    tensors: &[TensorDecl::new("seed", DType::U32, &[Dim::Fixed(2)])],
+    tensors: &[TensorDecl::new("seed", DType::U32, &[Dim::Fixed(2)]).about("the seed of the random scores (low, high 32 bits)")],
 };
 
 /// Uniform random scores in `[0, 1)`, a pure function of (seed, user, item).

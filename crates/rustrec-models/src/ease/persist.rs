@@ -21,10 +21,14 @@ use crate::schema::{Dim, Schema, TensorDecl};
 pub const SCHEMA: Schema = Schema {
     version: 1,
     tensors: &[
-        TensorDecl::new("b", DType::F32, &[Dim::Items, Dim::Items]),
-        TensorDecl::new("profile_ptr", DType::U64, &[Dim::UsersPlusOne]),
-        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")]),
-        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")]),
+        TensorDecl::new("b", DType::F32, &[Dim::Items, Dim::Items])
+            .about("the item × item weight matrix B (row: source item, column: target item)"),
+        TensorDecl::new("profile_ptr", DType::U64, &[Dim::UsersPlusOne])
+            .about("CSR row offsets of the training profiles, one per user + 1"),
+        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")])
+            .about("item indices of the training profiles"),
+        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")])
+            .about("values of the training profiles"),
     ],
 };
 

@@ -33,6 +33,14 @@ pub trait Trainer {
     fn epoch(&mut self, epoch: usize) -> Result<EpochStats>;
     /// The model as it is now.
     fn snapshot(&self) -> Self::Model;
+
+    /// The largest mean training loss that is not divergence. A loss that stays finite
+    /// but far above what predicting nothing costs (values of 1e20 with a huge learning
+    /// rate) means the model is lost as surely as a NaN; trainers whose loss has a natural
+    /// scale say so here. Default: only a non-finite loss is divergence.
+    fn loss_bound(&self) -> f64 {
+        f64::INFINITY
+    }
 }
 
 /// Runs up to `epochs` epochs of `trainer` with the settings of `ctx` and returns the
@@ -63,7 +71,7 @@ pub fn train<T: Trainer>(
         } else {
             stats.loss_sum / stats.samples as f64
         };
-        if !train_loss.is_finite() {
+        if !train_loss.is_finite() || train_loss > trainer.loss_bound() {
             ctx.progress.finish();
             return Err(ModelError::Diverged {
                 epoch: epoch + 1,

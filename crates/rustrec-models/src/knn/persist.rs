@@ -21,12 +21,18 @@ use crate::schema::{Dim, Schema, TensorDecl};
 pub const SCHEMA: Schema = Schema {
     version: 1,
     tensors: &[
-        TensorDecl::new("profile_indptr", DType::U64, &[Dim::UsersPlusOne]),
-        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")]),
-        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")]),
-        TensorDecl::new("sim_indptr", DType::U64, &[Dim::ItemsPlusOne]),
-        TensorDecl::new("sim_items", DType::U32, &[Dim::Named("sim_nnz")]),
-        TensorDecl::new("sim_values", DType::F32, &[Dim::Named("sim_nnz")]),
+        TensorDecl::new("profile_indptr", DType::U64, &[Dim::UsersPlusOne])
+            .about("CSR row offsets of the training profiles, one per user + 1"),
+        TensorDecl::new("profile_items", DType::U32, &[Dim::Named("nnz")])
+            .about("item indices of the training profiles"),
+        TensorDecl::new("profile_values", DType::F32, &[Dim::Named("nnz")])
+            .about("values of the training profiles"),
+        TensorDecl::new("sim_indptr", DType::U64, &[Dim::ItemsPlusOne])
+            .about("CSR row offsets of the item × item similarities, one per item + 1"),
+        TensorDecl::new("sim_items", DType::U32, &[Dim::Named("sim_nnz")])
+            .about("target item of each similarity"),
+        TensorDecl::new("sim_values", DType::F32, &[Dim::Named("sim_nnz")])
+            .about("the similarity values"),
     ],
 };
 

@@ -247,11 +247,36 @@ impl ExperimentConfig {
 /// a TOML value when it is one (`40`, `0.01`, `true`, `[5, 10]`, `"text"`) and taken as a
 /// string otherwise — how command-line options override a configuration's keys.
 pub fn set_key(table: &mut toml::Table, key: &str, value: &str) -> Result<()> {
-    let parsed: toml::Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
         .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        .and_then(|mut t| t.remove("v"));
+    let parsed = match parsed {
+        Some(toml::Value::Float(f)) if !f.is_finite() && looks_numeric(value) => {
+            return Err(out_of_range(key, value));
+        }
+        Some(v) => v,
+        // Text that reads as a number but not as a TOML one is out of range, not a string.
+        None if looks_numeric(value) => return Err(out_of_range(key, value)),
+        None => toml::Value::String(value.to_string()),
+    };
     set_value(table, key, parsed)
+}
+
+/// Whether `text` is written like a number (`12`, `-3.5`, `1e400`).
+fn looks_numeric(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E' | '_'))
+}
+
+fn out_of_range(key: &str, value: &str) -> ExperimentError {
+    ExperimentError::Config(format!(
+        "{key} = {value}: the number is out of range (integers fit in 64 signed bits, up to \
+         9223372036854775807; decimals must be finite, up to about 1.8e308; a 32-bit \
+         parameter such as a learning rate up to about 3.4e38)"
+    ))
 }
 
 /// Sets `key` (dotted path) in a TOML table to `value`, creating tables on the way.
@@ -321,5 +346,25 @@ mod tests {
         assert_eq!(serde_json::to_value(&cfg.model).unwrap()["factors"], 32);
         assert_eq!(cfg.data.train.unwrap().to_str(), Some("/tmp/a b.tsv"));
         assert_eq!(cfg.eval.cutoffs, vec![1, 2]);
+    }
+
+    #[test]
+    fn numbers_that_do_not_fit_are_named_not_read_as_text() {
+        let mut t = toml::Table::new();
+        for (key, value) in [
+            ("model.lr", "1e400"),
+            ("train.seed", "9223372036854775808"),
+            ("model.reg", "-1e999"),
+        ] {
+            let e = set_key(&mut t, key, value).unwrap_err().to_string();
+            assert!(
+                e.contains(key) && e.contains(value) && e.contains("out of range"),
+                "{e}"
+            );
+        }
+        set_key(&mut t, "data.train", "ua.base").unwrap();
+        assert_eq!(t["data"]["train"].as_str(), Some("ua.base"));
+        set_key(&mut t, "model.lr", "1e-3").unwrap();
+        assert_eq!(t["model"]["lr"].as_float(), Some(1e-3));
     }
 }
