@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release -p rustrec-models --example implicit_ml100k -- \
-//!     /work/shared/data/ml-100k/u.data '{"loss": "bpr"}' [--threads 2] [--validate] [--seed 42]
+//!     PATH/TO/ml-100k/u.data '{"loss": "bpr"}' [--threads 2] [--validate] [--seed 42]
 //! ```
 //! The second argument is a `[model]` table as JSON (`{"kind": "top-pop"}` and
 //! `{"kind": "random"}` run the baselines; without `kind`, the keys are BPR parameters).

@@ -3,7 +3,7 @@
 //!
 //! Usage: `profile_ml1m RATINGS MODEL_JSON [THRESHOLD] [THREADS]`, for example
 //! `cargo run --release -p rustrec-models --example profile_ml1m -- \
-//!   /work/shared/data/ml-1m/ratings.dat '{"kind": "ease", "lambda": 500}'`.
+//!   PATH/TO/ml-1m/ratings.dat '{"kind": "ease", "lambda": 500}'`.
 //! Ratings ≥ THRESHOLD (default 1: every rating) become positives with value 1 unless
 //! THRESHOLD is `values`, which keeps the ratings.
 use std::time::Instant;

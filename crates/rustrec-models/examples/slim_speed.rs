@@ -1,10 +1,10 @@
 //! SLIM-MSE SGD speed on a rating file: the course notebook's algorithm (diagonal included,
 //! lr 1e-4, `nnz` samples per epoch) on an 80/20 random holdout (seed 42), as the Cython
-//! reference `acceptance/peers/w3_slim_mse_cython.py` runs it.
+//! reference `bench/slim_mse_cython.py` runs it.
 //!
 //! ```text
 //! cargo run --release -p rustrec-models --example slim_speed -- \
-//!     /work/shared/data/ml-1m/ratings.dat [threads=2] [epochs=2] [exclude_diagonal=false]
+//!     PATH/TO/ml-1m/ratings.dat [threads=2] [epochs=2] [exclude_diagonal=false]
 //! ```
 //! Prints one line per epoch (mean squared error of the samples, samples/s) and a JSON
 //! summary line.

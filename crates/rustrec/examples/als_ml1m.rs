@@ -2,7 +2,7 @@
 //! seconds per iteration on the full data (the `implicit` package's timing workload), then
 //! NDCG@10 on an 80/20 holdout, and the fold-in overlap@10.
 //!
-//! `cargo run --release -p rustrec --example als_ml1m -- /work/shared/data/ml-1m/ratings.dat [threads] [solver]`
+//! `cargo run --release -p rustrec --example als_ml1m -- PATH/TO/ml-1m/ratings.dat [threads] [solver]`
 //! (`solver`: `cg` (3 steps, default) or `cholesky`). With `ALS_EXPORT_SPLIT=DIR` the
 //! holdout split is also written to `DIR/train.tsv` and `DIR/test.tsv` (dense indices).
 
