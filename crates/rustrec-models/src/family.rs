@@ -98,6 +98,14 @@ pub trait Family: Send + Sync + 'static {
         let _ = (params, item_file);
     }
 
+    /// Bytes the fit will allocate for its tables on `train` (an estimate; 0 when small
+    /// whatever the data). The registry refuses a fit whose estimate exceeds the machine's
+    /// memory before allocating anything.
+    fn memory_estimate(params: &Self::Params, train: &Interactions) -> u128 {
+        let _ = (params, train);
+        0
+    }
+
     /// Trains on `train` with `content[m]` the matrices of `content_files()[m]`. The
     /// parameters have passed [`Family::check`].
     fn fit(
@@ -373,6 +381,16 @@ impl<F: Family> DynFamily for Registered<F> {
     ) -> Result<TrainedModel> {
         let params = Self::typed(params);
         F::check(params)?;
+        crate::engine::memory::ensure_fits(
+            &format!(
+                "`{}` on {} users and {} items",
+                F::KIND,
+                train.n_users(),
+                train.n_items()
+            ),
+            F::memory_estimate(params, train),
+            crate::engine::memory::physical_memory(),
+        )?;
         F::fit(params, train, content, ctx)
     }
 

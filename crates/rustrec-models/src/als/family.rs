@@ -41,6 +41,11 @@ impl Family for Als {
         params.clone().iterations(epochs)
     }
 
+    /// Factors (with bias columns) of users and items, and a snapshot of them.
+    fn memory_estimate(params: &AlsParams, train: &Interactions) -> u128 {
+        crate::engine::memory::table_bytes(train.n_users() + train.n_items(), params.factors + 2, 2)
+    }
+
     fn fit(
         params: &AlsParams,
         train: &Interactions,
@@ -82,6 +87,11 @@ impl Family for Ials {
 
     fn with_epochs(params: &AlsParams, epochs: usize) -> AlsParams {
         params.clone().iterations(epochs)
+    }
+
+    /// Factors (with bias columns) of users and items, and a snapshot of them.
+    fn memory_estimate(params: &AlsParams, train: &Interactions) -> u128 {
+        crate::engine::memory::table_bytes(train.n_users() + train.n_items(), params.factors + 2, 2)
     }
 
     fn fit(

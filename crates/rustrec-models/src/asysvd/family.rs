@@ -36,6 +36,15 @@ impl Family for AsySvd {
         params.clone().epochs(epochs)
     }
 
+    /// V₁ and V₂ with their gradients and optimizer state.
+    fn memory_estimate(params: &AsySvdParams, train: &Interactions) -> u128 {
+        crate::engine::memory::table_bytes(
+            train.n_items(),
+            params.factors,
+            2 * (2 + params.optimizer.slots()),
+        )
+    }
+
     fn fit(
         params: &AsySvdParams,
         train: &Interactions,

@@ -38,6 +38,16 @@ impl Family for Bpmf {
         params.clone().iterations(epochs.max(params.burn_in + 1))
     }
 
+    /// The kept samples' factors side by side (`factors × kept samples`), twice (the
+    /// chain and the merged model).
+    fn memory_estimate(params: &BpmfParams, train: &Interactions) -> u128 {
+        crate::engine::memory::table_bytes(
+            train.n_users() + train.n_items(),
+            params.factors * params.kept_samples().max(1),
+            2,
+        )
+    }
+
     fn fit(
         params: &BpmfParams,
         train: &Interactions,

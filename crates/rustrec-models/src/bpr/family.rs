@@ -37,6 +37,15 @@ impl Family for Bpr {
         params.clone().epochs(epochs)
     }
 
+    /// Factors of users and items with the optimizer's state.
+    fn memory_estimate(params: &BprParams, train: &Interactions) -> u128 {
+        crate::engine::memory::table_bytes(
+            train.n_users() + train.n_items(),
+            params.factors,
+            (1 + params.optimizer.slots()) * 2,
+        )
+    }
+
     fn fit(
         params: &BprParams,
         train: &Interactions,

@@ -28,6 +28,12 @@ impl Family for Ease {
         params.check().map(|_| ())
     }
 
+    /// The dense item × item Gram matrix in f64 and its inverse, and `B` in f32.
+    fn memory_estimate(_params: &EaseParams, train: &Interactions) -> u128 {
+        let n = train.n_items() as u128;
+        n * n * (8 + 8 + 4)
+    }
+
     fn fit(
         params: &EaseParams,
         train: &Interactions,

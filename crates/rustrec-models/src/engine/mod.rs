@@ -9,6 +9,7 @@
 pub mod epochs;
 pub mod grid;
 pub mod linalg;
+pub mod memory;
 pub mod optimizer;
 pub mod rng;
 pub mod schedule;

@@ -37,6 +37,17 @@ impl Family for Mf {
         params.clone().epochs(epochs)
     }
 
+    /// Factors of users and items (`factors × members` wide), with the optimizer's state
+    /// and, with `average_last`, a running average.
+    fn memory_estimate(params: &MfParams, train: &Interactions) -> u128 {
+        let copies = 1 + params.optimizer.slots() + usize::from(params.average_last > 0);
+        crate::engine::memory::table_bytes(
+            train.n_users() + train.n_items(),
+            params.factors * params.members,
+            copies * 2,
+        )
+    }
+
     fn fit(
         params: &MfParams,
         train: &Interactions,

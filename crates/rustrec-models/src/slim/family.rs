@@ -36,6 +36,11 @@ impl Family for SlimMse {
         params.clone().epochs(epochs)
     }
 
+    /// The dense, padded item × item table `S`.
+    fn memory_estimate(_params: &SlimMseParams, train: &Interactions) -> u128 {
+        crate::engine::memory::table_bytes(train.n_items(), train.n_items(), 1)
+    }
+
     fn fit(
         params: &SlimMseParams,
         train: &Interactions,
