@@ -58,7 +58,10 @@ mod tests {
         let e = ensure_fits("mf with factors = 1024", 5_000_000_000, Some(1_000_000_000))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("factors = 1024") && e.contains("5.0 GB") && e.contains("1.0 GB"), "{e}");
+        assert!(
+            e.contains("factors = 1024") && e.contains("5.0 GB") && e.contains("1.0 GB"),
+            "{e}"
+        );
         assert_eq!(table_bytes(10, 17, 2), 10 * 32 * 4 * 2);
         assert!(physical_memory().is_none_or(|m| m > 0));
     }
