@@ -19,7 +19,7 @@
 //! values when the model uses them). The same formula scores a user absent from training
 //! from their history alone ([`crate::FoldIn`]).
 //!
-//! # Computation ([`solve`])
+//! # Computation ([`kernel`])
 //! * `G = XᵀX` is accumulated from the sparse `X` without densifying it: row `i` of `G` is
 //!   `Σ_{u ∈ users(i)} x_ui · x_u`, one dense row per item, computed in parallel over items
 //!   (cost `Σ_u |I(u)|²`, a fraction of a second on MovieLens-1M).
@@ -31,9 +31,10 @@
 
 mod family;
 mod hyperparams;
+pub mod kernel;
 mod model;
 mod persist;
-pub mod solve;
+mod train;
 
 pub use hyperparams::{EaseParams, EaseValidParams};
 pub use model::EaseModel;

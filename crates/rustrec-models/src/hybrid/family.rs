@@ -5,7 +5,7 @@ use rustrec_data::Interactions;
 use rustrec_data::content::ItemContent;
 use rustrec_io::ModelFile;
 
-use super::params::HybridParams;
+use super::hyperparams::HybridParams;
 use crate::error::Result;
 use crate::family::{Family, Input};
 use crate::knn::{ContentFiles, ItemItemModel, SCHEMA};

@@ -12,9 +12,10 @@
 //! the learned weights. Given `weights`, the search is skipped.
 
 mod family;
-mod params;
-mod search;
+mod hyperparams;
+pub mod kernel;
+mod train;
 
 pub use family::Hybrid;
-pub use params::{HybridParams, HybridValidParams};
-pub use search::{ndcg_at, search_weights};
+pub use hyperparams::{HybridParams, HybridValidParams};
+pub use kernel::{ndcg_at, search_weights};
