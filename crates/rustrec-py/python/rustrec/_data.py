@@ -1,0 +1,317 @@
+"""Datasets: rating files (every format the CLI reads), the CLI's splits, and the
+figures of ``rustrec eval``."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Iterable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _rustrec
+from ._convert import csr_arrays, ids_array, is_frame, raw_ids, user_items_csr
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Dataset:
+    """A users × items interaction matrix with the raw ids of its users and items.
+
+    Users and items are numbered in order of first appearance in the data (as the CLI
+    does); ``user_ids[k]`` / ``item_ids[k]`` are the raw ids of index ``k``. Two datasets
+    from one split share one id space, so a model trained on one is evaluated on the other.
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self, native: "_rustrec.Dataset") -> None:
+        self._d = native
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def from_csr(cls, user_items: Any, user_ids: Any = None, item_ids: Any = None) -> "Dataset":
+        """From a scipy CSR matrix (users × items), with optional raw ids in index order."""
+        m = user_items_csr(user_items)
+        indptr, indices, data = csr_arrays(m)
+        return cls(
+            _rustrec.Dataset.from_csr(
+                indptr,
+                indices,
+                data,
+                m.shape[1],
+                None if user_ids is None else raw_ids(user_ids),
+                None if item_ids is None else raw_ids(item_ids),
+            )
+        )
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: Any,
+        user_col: str = "user",
+        item_col: str = "item",
+        rating_col: Optional[str] = "rating",
+        timestamp_col: Optional[str] = None,
+        duplicates: str = "error",
+    ) -> "Dataset":
+        """From a pandas DataFrame of raw ids (columns ``user``, ``item``, ``rating``, or
+        named by the arguments; without a rating column every row counts 1)."""
+        for col in (user_col, item_col):
+            if col not in frame.columns:
+                raise KeyError(
+                    f"the data frame has no column {col!r} (columns: {list(frame.columns)}); "
+                    "name the columns with user_col=, item_col=, rating_col="
+                )
+        users = frame[user_col].to_numpy()
+        items = frame[item_col].to_numpy()
+        if rating_col is not None and rating_col in frame.columns:
+            values = frame[rating_col].to_numpy(dtype=np.float32)
+        elif rating_col is not None and rating_col != "rating":
+            raise KeyError(f"the data frame has no column {rating_col!r}")
+        else:
+            values = np.ones(len(frame), dtype=np.float32)
+        stamps = None
+        if timestamp_col is not None:
+            stamps = np.ascontiguousarray(frame[timestamp_col].to_numpy(), dtype=np.int64)
+        return cls.from_triplets(users, items, values, stamps, duplicates)
+
+    @classmethod
+    def from_triplets(
+        cls,
+        users: Any,
+        items: Any,
+        values: Any = None,
+        timestamps: Any = None,
+        duplicates: str = "error",
+    ) -> "Dataset":
+        """From parallel arrays of raw user ids, raw item ids and values."""
+        n = len(users)
+        if len(items) != n:
+            raise ValueError(f"{n} users and {len(items)} items: give arrays of one length")
+        vals = np.ones(n, np.float32) if values is None else np.ascontiguousarray(values, dtype=np.float32)
+        if vals.shape != (n,):
+            raise ValueError(f"values has shape {vals.shape}: expected ({n},)")
+        return cls(_rustrec.Dataset.from_triplets(raw_ids(users), raw_ids(items), vals, timestamps, duplicates))
+
+    # -- views -------------------------------------------------------------------------
+    @property
+    def n_users(self) -> int:
+        """Users in the id space (some may have no interactions here)."""
+        return self._d.n_users
+
+    @property
+    def n_items(self) -> int:
+        """Items in the id space."""
+        return self._d.n_items
+
+    @property
+    def nnz(self) -> int:
+        """Stored interactions."""
+        return self._d.nnz
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        """``(n_users, n_items)``."""
+        return (self._d.n_users, self._d.n_items)
+
+    @property
+    def format(self) -> str:
+        """The file format read (``ml-tab``, ``ml-dat``, ``ml-csv``, ``csv``, ``tsv``)."""
+        return self._d.format
+
+    @property
+    def user_ids(self) -> np.ndarray:
+        """Raw user ids in index order (int64, or str objects)."""
+        return ids_array(self._d.user_ids)
+
+    @property
+    def item_ids(self) -> np.ndarray:
+        """Raw item ids in index order."""
+        return ids_array(self._d.item_ids)
+
+    def to_csr(self) -> sp.csr_matrix:
+        """The interactions as a scipy CSR matrix (users × items, float32)."""
+        indptr, indices, data = self._d.csr_arrays()
+        return sp.csr_matrix((data, indices, indptr), shape=self.shape)
+
+    def to_pandas(self) -> Any:
+        """The interactions as a pandas DataFrame of raw ids: ``user``, ``item``,
+        ``rating`` (and ``timestamp`` when the data has them)."""
+        import pandas as pd
+
+        indptr, indices, data = self._d.csr_arrays()
+        rows = np.repeat(np.arange(self.n_users), np.diff(indptr))
+        cols = {
+            "user": self.user_ids[rows],
+            "item": self.item_ids[indices],
+            "rating": data,
+        }
+        stamps = self._d.timestamps()
+        if stamps is not None:
+            cols["timestamp"] = stamps
+        return pd.DataFrame(cols)
+
+    def to_implicit(self, threshold: float) -> "Dataset":
+        """Values ≥ ``threshold`` become 1, the others are dropped (same id space)."""
+        return Dataset(self._d.to_implicit(float(threshold)))
+
+    def __len__(self) -> int:
+        return self.nnz
+
+    def __repr__(self) -> str:
+        return repr(self._d)
+
+
+def read_ratings(
+    path: PathLike,
+    format: Optional[str] = None,
+    columns: Optional[Sequence[str]] = None,
+    header: Optional[bool] = None,
+    delimiter: Optional[str] = None,
+    string_ids: bool = False,
+    skip_bad_rows: bool = False,
+    duplicates: str = "error",
+) -> Dataset:
+    """Reads a rating file as ``rustrec describe`` / ``fit`` do.
+
+    ``format`` is ``None`` (detected from the name and content), ``"ml-tab"`` (ML-100K
+    ``u.data``), ``"ml-dat"`` (ML-1M/10M ``ratings.dat``), ``"ml-csv"`` (ML-20M+
+    ``ratings.csv``), ``"csv"`` or ``"tsv"``; for delimited files ``columns`` (e.g.
+    ``["user", "item", "rating", "timestamp"]``, ``"-"`` skips one), ``header``,
+    ``delimiter`` and ``string_ids`` are the CLI's flags. Errors name the file, line and
+    field.
+    """
+    _exists(path)
+    return Dataset(
+        _rustrec.read_ratings(
+            os.fspath(path),
+            format,
+            None if columns is None else list(columns),
+            header,
+            delimiter,
+            string_ids,
+            skip_bad_rows,
+            duplicates,
+        )
+    )
+
+
+def read_train_test(
+    train: PathLike, test: PathLike, format: Optional[str] = None, **options: Any
+) -> Tuple[Dataset, Dataset]:
+    """Reads a predefined split (``ua.base`` / ``ua.test``) into one id space, as
+    ``rustrec fit --train A --test B`` does."""
+    _exists(train)
+    _exists(test)
+    a, b = _rustrec.read_train_test(os.fspath(train), os.fspath(test), format, **options)
+    return Dataset(a), Dataset(b)
+
+
+def holdout(data: Dataset, test_fraction: float = 0.1, seed: int = 42) -> Tuple[Dataset, Dataset]:
+    """``rustrec split --kind holdout``: a random fraction of all interactions to test."""
+    a, b = _rustrec.split(_native(data), "holdout", test_fraction=test_fraction, seed=seed)
+    return Dataset(a), Dataset(b)
+
+
+def leave_k_out(data: Dataset, k: int = 1, which: str = "random", seed: int = 42) -> Tuple[Dataset, Dataset]:
+    """``rustrec split --kind leave-k-out``: ``k`` interactions of every user with more
+    than ``k`` to test, chosen at random or the latest (``which="latest"``)."""
+    a, b = _rustrec.split(_native(data), "leave-k-out", k=k, which=which, seed=seed)
+    return Dataset(a), Dataset(b)
+
+
+def temporal(data: Dataset, test_fraction: float = 0.1) -> Tuple[Dataset, Dataset]:
+    """``rustrec split --kind temporal``: the latest ``test_fraction`` of all interactions
+    (by timestamp) to test."""
+    a, b = _rustrec.split(_native(data), "temporal", test_fraction=test_fraction)
+    return Dataset(a), Dataset(b)
+
+
+def synthetic(
+    like: str = "ml-100k",
+    users: Optional[int] = None,
+    items: Optional[int] = None,
+    ratings: Optional[int] = None,
+    seed: Optional[int] = None,
+) -> Dataset:
+    """MovieLens-shaped synthetic ratings from a planted model (``rustrec synth``)."""
+    return Dataset(_rustrec.synthetic(like, users, items, ratings, seed))
+
+
+def evaluate(
+    model: Any,
+    train: Optional[Dataset],
+    test: Union[Dataset, PathLike, Any],
+    cutoffs: Iterable[int] = (5, 10, 20),
+    ranking: bool = False,
+    implicit_threshold: Optional[float] = None,
+    format: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The figures of ``rustrec eval --json``: the same keys and values.
+
+    ``test`` is a Dataset (in the model's id space, or mapped into it by raw ids), a CSR
+    matrix in the model's index space, or a rating file read as ``rustrec eval --test``
+    reads it. ``train`` (the items left out of each user's ranking) defaults to the
+    training interactions stored in the model. Rating models give ``rmse``, ``mae``,
+    ``mse``; ranking models (or ``ranking=True``) ``precision@K``, ``recall@K``, ``ndcg@K``,
+    ``map@K``, ``mrr``, ``auc``, ... for each cutoff. Undefined figures are ``None``.
+    """
+    engine = model._engine if hasattr(model, "_engine") else model
+    native_test: Any
+    if isinstance(test, Dataset):
+        native_test = test._d
+    elif sp.issparse(test):
+        native_test = _like_model(engine, test)._d
+    elif isinstance(test, (str, os.PathLike)):
+        _exists(test)
+        native_test = os.fspath(test)
+    else:
+        raise TypeError(f"test: expected a Dataset, a CSR matrix or a path, got {type(test).__name__}")
+    native_train = None
+    if train is not None:
+        native_train = train._d if isinstance(train, Dataset) else _like_model(engine, train)._d
+    out = _rustrec.evaluate(
+        engine,
+        native_test,
+        native_train,
+        [int(k) for k in cutoffs],
+        ranking,
+        implicit_threshold,
+        format,
+    )
+    return json.loads(out)
+
+
+def _like_model(engine: Any, m: Any) -> Dataset:
+    """A CSR matrix in the model's index space as a Dataset over the model's raw ids."""
+    csr = user_items_csr(m)
+    if csr.shape != (engine.n_users, engine.n_items):
+        raise ValueError(
+            f"matrix of shape {csr.shape}: expected ({engine.n_users}, {engine.n_items}), the "
+            "model's users × items"
+        )
+    indptr, indices, data = csr_arrays(csr)
+    from ._convert import raw_ids as _raw
+
+    return Dataset(
+        _rustrec.Dataset.from_csr(
+            indptr, indices, data, csr.shape[1], _raw(ids_array(engine.user_ids)), _raw(ids_array(engine.item_ids))
+        )
+    )
+
+
+def _native(data: Any) -> Any:
+    if isinstance(data, Dataset):
+        return data._d
+    if is_frame(data):
+        return Dataset.from_frame(data)._d
+    if sp.issparse(data):
+        return Dataset.from_csr(data)._d
+    raise TypeError(f"expected a Dataset, got {type(data).__name__}")
+
+
+def _exists(path: PathLike) -> None:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {os.fspath(path)!r}")

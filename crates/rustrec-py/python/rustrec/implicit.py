@@ -1,0 +1,360 @@
+"""A drop-in for the ``implicit`` package (0.7): the same classes, constructor arguments
+and ``RecommenderBase`` methods, trained by rustrec.
+
+Change the import and the rest of the code runs unchanged, including
+``implicit.evaluation.ndcg_at_k`` / ``ranking_metrics_at_k`` / ``precision_at_k``::
+
+    # from implicit.als import AlternatingLeastSquares
+    from rustrec.implicit import AlternatingLeastSquares
+
+    model = AlternatingLeastSquares(factors=64, iterations=15, random_state=0)
+    model.fit(user_items)                      # users × items CSR
+    ids, scores = model.recommend(userids, user_items[userids], N=10)
+
+How implicit's hyperparameters map to rustrec (read from implicit 0.7.3's source):
+
+``AlternatingLeastSquares`` → kind ``ials``. implicit's confidence of a stored value r is
+``c = alpha·r`` (its solver adds ``(c − 1)·y yᵀ`` to ``YᵀY + λI`` and ``c·y`` to the right-hand
+side), which is rustrec's ``c = 1 + α'·r'`` with ``α' = 1`` and ``r' = alpha·r − 1``: the
+values are transformed so that both solve the same problem. ``regularization`` → ``reg``,
+``iterations`` → ``iterations``, ``use_cg=True`` → conjugate gradient with 3 steps
+(implicit's ``cg_steps``), ``use_cg=False`` → exact Cholesky. Differences: factors start at
+Normal(0, 0.01) instead of Uniform(0, 0.01); negative values (implicit's "disliked with
+confidence |r|") are refused; ``dtype`` is always float32.
+
+``BayesianPersonalizedRanking`` → kind ``bpr`` with ``loss="bpr"``: ``factors`` latent
+factors plus an item bias (implicit's extra column; ``user_factors`` / ``item_factors`` here
+carry that column too, ones for users and biases for items, so ``user_factors @
+item_factors.T`` are the scores), ``learning_rate`` → ``lr``, ``regularization`` → ``reg``,
+plain SGD, ``iterations`` → ``epochs``, factors from Uniform(−0.5/k, 0.5/k) as implicit.
+Negatives: implicit draws them from the list of interactions (so ∝ item popularity) and
+skips a sample whose negative the user liked; rustrec draws ∝ (count + 1) and always
+redraws liked ones (``verify_negative_samples=False`` cannot turn that off). Positives:
+implicit samples interactions with replacement, rustrec visits each once per epoch in a
+seeded order. Training is reproducible for any ``num_threads`` (implicit's is not).
+
+``CosineRecommender``, ``BM25Recommender``, ``TFIDFRecommender`` → kind ``item-knn`` with
+similarity ``cosine`` and ``K`` neighbours (``neighbours``). BM25 and TF-IDF weighting are
+not in rustrec: those two classes raise ``NotImplementedError``.
+
+``use_gpu=True`` is an error (rustrec trains on the CPU).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _rustrec
+from ._convert import csr_arrays, index_array, user_items_csr
+from ._model import Recommender, _from_engine, _seed_of
+
+__all__ = [
+    "RecommenderBase",
+    "AlternatingLeastSquares",
+    "BayesianPersonalizedRanking",
+    "CosineRecommender",
+    "BM25Recommender",
+    "TFIDFRecommender",
+    "ItemItemRecommender",
+    "ModelFitError",
+]
+
+
+class ModelFitError(Exception):
+    """implicit's error for a fit that produced NaN factors."""
+
+
+def _no_gpu(use_gpu: bool) -> None:
+    if use_gpu:
+        raise ValueError(
+            "use_gpu=True: rustrec trains on the CPU only; drop use_gpu (its CPU training is "
+            "multi-threaded: num_threads=)"
+        )
+
+
+class RecommenderBase(Recommender):
+    """implicit's ``RecommenderBase`` methods over a rustrec model: ``fit``,
+    ``recommend``, ``similar_items``, ``similar_users``, ``rank_items``,
+    ``partial_fit_users``, ``save``, ``load``."""
+
+    _kind = ""
+    _param_names: Tuple[str, ...] = ()
+    _defaults: Dict[str, Any] = {}
+
+    def __init__(self, params: Dict[str, Any], num_threads: int, random_state: Any) -> None:
+        self.params = params
+        self.threads = int(num_threads or 0)
+        self.seed = _seed_of(random_state)
+        self.num_threads = self.threads
+        self.random_state = random_state
+        self._engine = None
+        self._cache = {}
+
+    def fit(self, user_items: Any, show_progress: bool = True, callback: Optional[Callable[..., Any]] = None) -> None:  # type: ignore[override]
+        """Trains on ``user_items`` (users × items CSR). ``callback(iteration, seconds,
+        loss)`` is called after every iteration, as implicit does."""
+        m = self._prepare_matrix(user_items_csr(user_items))
+        from ._data import Dataset
+
+        data = Dataset.from_csr(m)
+
+        def on_epoch(epoch: int, figures: Dict[str, Any]) -> Any:
+            if callback is not None:
+                return callback(epoch - 1, figures["seconds"], figures["train_loss"])
+            return None
+
+        self._engine = _rustrec.Engine.fit(
+            self._kind,
+            json.dumps(self.params),
+            data._d,
+            self.seed,
+            self.threads,
+            on_epoch if callback is not None else None,
+            None,
+        )
+        self._cache = {}
+
+    def recommend(  # type: ignore[override]
+        self,
+        userid: Any,
+        user_items: Any = None,
+        N: int = 10,
+        filter_already_liked_items: bool = True,
+        filter_items: Any = None,
+        recalculate_user: bool = False,
+        items: Any = None,
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """implicit's ``recommend``: ``(ids, scores)``, 1-D for one user, 2-D for an array
+        of users; ``user_items`` holds one row per user asked for (``None``: the training
+        interactions stored in the model)."""
+        return super().recommend(userid, user_items, N, filter_already_liked_items, filter_items, recalculate_user, items)
+
+    def to_cpu(self) -> "RecommenderBase":
+        """The model itself (it already lives on the CPU)."""
+        return self
+
+    def to_gpu(self) -> "RecommenderBase":
+        raise NotImplementedError("rustrec trains on the CPU only: to_gpu() is not available")
+
+    def save(self, file: Any) -> None:  # type: ignore[override]
+        """Writes the model in rustrec's model file format (a ``.npz`` name is kept as
+        given; the file is safetensors either way)."""
+        super().save(file)
+
+    @classmethod
+    def load(cls, fileobj_or_path: Any) -> "RecommenderBase":
+        """Reads a model written by ``save`` (or by ``rustrec fit --out``)."""
+        p = os.fspath(fileobj_or_path)
+        engine = _rustrec.Engine.load(p, 0)
+        return _from_engine(cls, engine, {"extra": {"num_threads": 0, "random_state": None}})  # type: ignore[return-value]
+
+    def _state(self) -> Dict[str, Any]:
+        s = super()._state()
+        s["extra"] = {k: v for k, v in self.__dict__.items() if k not in ("_engine", "_cache", "params", "threads", "seed")}
+        return s
+
+
+class AlternatingLeastSquares(RecommenderBase):
+    """implicit's ``AlternatingLeastSquares`` (Hu, Koren & Volinsky 2008; conjugate
+    gradient after Takács et al. 2011), trained by rustrec's ``ials``. See the module docs
+    for how the hyperparameters map."""
+
+    _kind = "ials"
+
+    def __init__(
+        self,
+        factors: int = 100,
+        regularization: float = 0.01,
+        alpha: float = 1.0,
+        dtype: Any = np.float32,
+        use_native: bool = True,
+        use_cg: bool = True,
+        iterations: int = 15,
+        calculate_training_loss: bool = False,
+        num_threads: int = 0,
+        random_state: Any = None,
+        use_gpu: bool = False,
+    ) -> None:
+        _no_gpu(use_gpu)
+        self.factors = int(factors)
+        self.regularization = float(regularization)
+        self.alpha = float(alpha)
+        self.dtype = np.dtype(dtype)
+        self.use_native = use_native
+        self.use_cg = bool(use_cg)
+        self.iterations = int(iterations)
+        self.calculate_training_loss = calculate_training_loss
+        self.cg_steps = 3
+        super().__init__(self._rustrec_params(), num_threads, random_state)
+
+    def _rustrec_params(self) -> Dict[str, Any]:
+        return {
+            "factors": self.factors,
+            "iterations": self.iterations,
+            "reg": self.regularization,
+            "alpha": 1.0,
+            "solver": {"kind": "cg", "steps": self.cg_steps} if self.use_cg else {"kind": "cholesky"},
+        }
+
+    def fit(self, user_items: Any, show_progress: bool = True, callback: Optional[Callable[..., Any]] = None) -> None:  # type: ignore[override]
+        self.params = self._rustrec_params()
+        super().fit(user_items, show_progress, callback)
+
+    def _confidence(self, m: sp.csr_matrix) -> sp.csr_matrix:
+        if m.nnz and m.data.min() < 0:
+            raise ValueError(
+                "negative values (implicit's 'disliked' entries) are not supported by "
+                "rustrec's iALS; drop them or use 0"
+            )
+        out = m.astype(np.float32, copy=True)
+        out.data *= np.float32(self.alpha)
+        out.data -= np.float32(1.0)
+        return out
+
+    def _prepare_matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
+        return self._confidence(m)
+
+    def _prepare_query(self, m: sp.csr_matrix) -> sp.csr_matrix:
+        return self._confidence(m)
+
+    def recalculate_user(self, userid: Any, user_items: Any) -> np.ndarray:
+        """The least-squares user factors of the given histories (one row per user),
+        without storing them (implicit's ``recalculate_user``)."""
+        users, scalar = index_array(userid, "userid")
+        m = self._rows(user_items, len(users))
+        y = self.item_factors.astype(np.float64)
+        gram = y.T @ y + self.regularization * np.eye(y.shape[1])
+        out = np.zeros((len(users), y.shape[1]), dtype=np.float32)
+        for r in range(len(users)):
+            lo, hi = m.indptr[r], m.indptr[r + 1]
+            if lo == hi:
+                continue
+            yi = y[m.indices[lo:hi]]
+            w = m.data[lo:hi].astype(np.float64)  # c − 1
+            a = gram + (yi * w[:, None]).T @ yi
+            b = ((w + 1.0)[:, None] * yi).sum(axis=0)
+            out[r] = np.linalg.solve(a, b)
+        return out[0] if scalar else out
+
+    def recalculate_item(self, itemid: Any, item_users: Any) -> np.ndarray:
+        raise NotImplementedError("recalculate_item: fold items in with partial_fit_items")
+
+    def explain(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("explain() is not available in rustrec.implicit")
+
+
+class BayesianPersonalizedRanking(RecommenderBase):
+    """implicit's ``BayesianPersonalizedRanking`` (Rendle et al. 2009), trained by
+    rustrec's ``bpr``. See the module docs for how the hyperparameters map."""
+
+    _kind = "bpr"
+
+    def __init__(
+        self,
+        factors: int = 100,
+        learning_rate: float = 0.01,
+        regularization: float = 0.01,
+        dtype: Any = np.float32,
+        iterations: int = 100,
+        num_threads: int = 0,
+        verify_negative_samples: bool = True,
+        random_state: Any = None,
+        use_gpu: bool = False,
+    ) -> None:
+        _no_gpu(use_gpu)
+        self.factors = int(factors)
+        self.learning_rate = float(learning_rate)
+        self.regularization = float(regularization)
+        self.dtype = np.dtype(dtype)
+        self.iterations = int(iterations)
+        self.verify_negative_samples = verify_negative_samples
+        super().__init__(self._rustrec_params(), num_threads, random_state)
+
+    def _rustrec_params(self) -> Dict[str, Any]:
+        return {
+            "loss": "bpr",
+            "factors": self.factors,
+            "epochs": self.iterations,
+            "lr": self.learning_rate,
+            "reg": self.regularization,
+            "item_bias": True,
+            "optimizer": {"kind": "sgd"},
+            "popularity_alpha": BPR_POPULARITY_ALPHA,
+            "init": {"kind": "uniform", "scale": 0.5 / max(self.factors, 1)},
+        }
+
+    def fit(self, user_items: Any, show_progress: bool = True, callback: Optional[Callable[..., Any]] = None) -> None:  # type: ignore[override]
+        self.params = self._rustrec_params()
+        super().fit(user_items, show_progress, callback)
+
+    @property
+    def user_factors(self) -> np.ndarray:  # type: ignore[override]
+        """users × (factors + 1): the factors and a column of ones (implicit's layout)."""
+        def make() -> np.ndarray:
+            u = self._fitted().user_factors()
+            a = np.hstack([u, np.ones((u.shape[0], 1), np.float32)])
+            a.flags.writeable = False
+            return a
+
+        return self._cached("implicit_user_factors", make)
+
+    @property
+    def item_factors(self) -> np.ndarray:  # type: ignore[override]
+        """items × (factors + 1): the factors and the item bias (implicit's layout)."""
+        def make() -> np.ndarray:
+            e = self._fitted()
+            a = np.hstack([e.item_factors(), e.item_biases()[:, None]])
+            a.flags.writeable = False
+            return a
+
+        return self._cached("implicit_item_factors", make)
+
+
+#: How BPR negatives are drawn by the drop-in: ∝ (count + 1)^α. implicit draws them from
+#: its list of interactions (α = 1).
+BPR_POPULARITY_ALPHA = 0.0
+
+
+class ItemItemRecommender(RecommenderBase):
+    """implicit's item-item nearest-neighbour recommender, trained by rustrec's
+    ``item-knn``."""
+
+    _kind = "item-knn"
+    _similarity = "cosine"
+
+    def __init__(self, K: int = 20, num_threads: int = 0, use_gpu: bool = False) -> None:
+        _no_gpu(use_gpu)
+        self.K = int(K)
+        super().__init__({"neighbours": self.K, "similarity": self._similarity, "shrink": 0.0}, num_threads, 0)
+
+    def similar_users(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        raise NotImplementedError("similar_users is not supported by item-item models (as in implicit)")
+
+
+class CosineRecommender(ItemItemRecommender):
+    """implicit's ``CosineRecommender``: item-item cosine similarity, ``K`` neighbours."""
+
+
+class BM25Recommender(ItemItemRecommender):
+    """implicit's ``BM25Recommender`` — not available: rustrec has no BM25 weighting."""
+
+    def __init__(self, K: int = 20, K1: float = 1.2, B: float = 0.75, num_threads: int = 0, use_gpu: bool = False) -> None:
+        raise NotImplementedError(
+            "BM25Recommender is not in rustrec (no BM25 weighting); use CosineRecommender or "
+            "rustrec.ItemKNN with its similarity options"
+        )
+
+
+class TFIDFRecommender(ItemItemRecommender):
+    """implicit's ``TFIDFRecommender`` — not available: rustrec has no TF-IDF weighting."""
+
+    def __init__(self, K: int = 20, num_threads: int = 0, use_gpu: bool = False) -> None:
+        raise NotImplementedError(
+            "TFIDFRecommender is not in rustrec (no TF-IDF weighting); use CosineRecommender or "
+            "rustrec.ItemKNN with its similarity options"
+        )

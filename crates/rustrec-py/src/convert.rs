@@ -1,0 +1,151 @@
+//! Conversions between numpy / Python values and the library's types: CSR arrays,
+//! id maps, index lists.
+
+use std::sync::Arc;
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use rustrec::data::{IdMap, Interactions};
+
+use crate::error::data_error;
+
+/// Raw ids handed over from Python: integers (a numpy integer array) or strings.
+#[derive(FromPyObject)]
+pub enum RawIds<'py> {
+    /// Integer ids.
+    Ints(PyReadonlyArray1<'py, i64>),
+    /// String ids.
+    Strs(Vec<String>),
+}
+
+/// An id map from raw ids in index order (`None`: the identity map `0..n`).
+pub fn id_map(ids: Option<RawIds<'_>>, n: usize, what: &str) -> PyResult<IdMap> {
+    let map = match ids {
+        None => IdMap::identity(n),
+        Some(RawIds::Ints(a)) => IdMap::from_ints(a.as_array().iter().copied()).map_err(data_error)?,
+        Some(RawIds::Strs(s)) => IdMap::from_strs(&s).map_err(data_error)?,
+    };
+    if map.len() != n {
+        return Err(PyValueError::new_err(format!(
+            "{what}: {} ids for {n} {what}",
+            map.len()
+        )));
+    }
+    Ok(map)
+}
+
+/// The raw ids of a map in index order: an `int64` array, or a list of `str`.
+pub fn ids_to_py<'py>(py: Python<'py>, map: &IdMap) -> PyResult<Bound<'py, PyAny>> {
+    match map.int_ids() {
+        Some(ints) => Ok(PyArray1::from_slice(py, ints).into_any()),
+        None => Ok(PyList::new(py, map.to_strings())?.into_any()),
+    }
+}
+
+/// CSR arrays (`indptr` int64, `indices` int32, `data` float32, rows strictly increasing
+/// within each row: scipy's canonical format) as owned vectors, checked against
+/// `n_cols`.
+pub struct CsrArrays {
+    /// Row offsets.
+    pub indptr: Vec<usize>,
+    /// Column indices.
+    pub indices: Vec<u32>,
+    /// Values.
+    pub data: Vec<f32>,
+}
+
+impl CsrArrays {
+    /// Copies and checks the arrays (`what` names the argument in errors).
+    pub fn new(
+        indptr: &PyReadonlyArray1<'_, i64>,
+        indices: &PyReadonlyArray1<'_, i32>,
+        data: &PyReadonlyArray1<'_, f32>,
+        n_cols: usize,
+        what: &str,
+    ) -> PyResult<Self> {
+        let indptr = indptr.as_array();
+        let indices = indices.as_array();
+        let data = data.as_array();
+        if indptr.is_empty() || indptr[0] != 0 {
+            return Err(PyValueError::new_err(format!(
+                "{what}: indptr must start at 0"
+            )));
+        }
+        let nnz = indices.len();
+        if data.len() != nnz || indptr[indptr.len() - 1] as usize != nnz {
+            return Err(PyValueError::new_err(format!(
+                "{what}: {} indices, {} values and indptr ending at {}",
+                nnz,
+                data.len(),
+                indptr[indptr.len() - 1]
+            )));
+        }
+        let mut ptr = Vec::with_capacity(indptr.len());
+        for w in indptr.windows(2) {
+            if w[1] < w[0] {
+                return Err(PyValueError::new_err(format!(
+                    "{what}: indptr decreases"
+                )));
+            }
+        }
+        ptr.extend(indptr.iter().map(|&p| p as usize));
+        let mut idx = Vec::with_capacity(nnz);
+        for &i in indices.iter() {
+            if i < 0 || i as usize >= n_cols {
+                return Err(PyIndexError::new_err(format!(
+                    "{what}: column index {i} outside 0..{n_cols}"
+                )));
+            }
+            idx.push(i as u32);
+        }
+        for r in 0..ptr.len() - 1 {
+            if idx[ptr[r]..ptr[r + 1]].windows(2).any(|w| w[0] >= w[1]) {
+                return Err(PyValueError::new_err(format!(
+                    "{what}: row {r} has unsorted or repeated column indices \
+                     (call sum_duplicates() / sort_indices() on the matrix)"
+                )));
+            }
+        }
+        Ok(CsrArrays {
+            indptr: ptr,
+            indices: idx,
+            data: data.iter().copied().collect(),
+        })
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    /// Row `r`: its column indices and values.
+    pub fn row(&self, r: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.indptr[r], self.indptr[r + 1]);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+
+    /// The matrix as [`Interactions`] over the given id maps.
+    pub fn into_interactions(self, users: Arc<IdMap>, items: Arc<IdMap>) -> PyResult<Interactions> {
+        Interactions::from_csr(users, items, self.indptr, self.indices, self.data, None)
+            .map_err(data_error)
+    }
+}
+
+/// Sorted, deduplicated item indices below `n` (`what` names the argument).
+pub fn index_set(a: Option<PyReadonlyArray1<'_, i64>>, n: usize, what: &str) -> PyResult<Option<Vec<u32>>> {
+    let Some(a) = a else { return Ok(None) };
+    let mut out = Vec::with_capacity(a.len()?);
+    for &v in a.as_array().iter() {
+        if v < 0 || v as usize >= n {
+            return Err(PyIndexError::new_err(format!(
+                "{what}: index {v} outside 0..{n}"
+            )));
+        }
+        out.push(v as u32);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(Some(out))
+}

@@ -1,0 +1,1105 @@
+//! [`Engine`]: a trained model of any kind as Python sees it.
+//!
+//! It holds the [`TrainedModel`] (shared, immutable), the training interactions (for
+//! filtering what users have seen, for saving, and as the base of partial fits), one
+//! [`Threads`] pool, the per-epoch history, and the users folded in after training
+//! (`partial_fit_users` on models without an incremental solver: their scores come from
+//! the model's fold-in of the stored history).
+//!
+//! Batch calls (`recommend`, `similar_*`, `predict`) release the GIL and run on the pool;
+//! results never depend on the thread count.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::{PyIndexError, PyKeyboardInterrupt, PyNotImplementedError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rayon::prelude::*;
+use rustrec::data::{IdMap, Interactions, ItemIdx, UserIdx};
+use rustrec::models::als::AlsModel;
+use rustrec::models::asysvd::AsySvdModel;
+use rustrec::models::bpr::BprModel;
+use rustrec::models::ease::EaseModel;
+use rustrec::models::knn::ItemItemModel;
+use rustrec::models::mf::MfModel;
+use rustrec::models::topn::top_n;
+use rustrec::models::{
+    EpochReport, FitContext, ModelSpec, Recommender, Task, Threads, TrainedModel,
+};
+
+use crate::convert::{CsrArrays, ids_to_py, index_set};
+use crate::data::Dataset;
+use crate::error::{model_error, value_error};
+
+/// A trained model with its training data, thread pool and history.
+#[pyclass(module = "rustrec._rustrec")]
+pub struct Engine {
+    model: TrainedModel,
+    /// The training interactions in the model's id space, when known.
+    seen: Option<Arc<Interactions>>,
+    threads: Threads,
+    seed: u64,
+    history: Vec<EpochReport>,
+    /// The user id map: the model's, grown by folded-in users.
+    users: Arc<IdMap>,
+    /// Folded-in users (dense index → history), scored by the model's fold-in.
+    folded: HashMap<u32, Vec<(ItemIdx, f32)>>,
+    /// The parameters the model was fitted with (`None` for loaded models).
+    spec: Option<ModelSpec>,
+    /// The `training` record of the file it was loaded from.
+    training: serde_json::Value,
+}
+
+/// The factor matrices of a factor model: users (when it has user vectors), items, k.
+struct Factors {
+    users: Option<Vec<f32>>,
+    items: Vec<f32>,
+    k: usize,
+}
+
+fn factors_of(model: &TrainedModel) -> Option<Factors> {
+    if let Some(m) = model.downcast_ref::<MfModel>() {
+        return Some(Factors {
+            users: Some(m.user_factors()),
+            items: m.item_factors(),
+            k: m.factors(),
+        });
+    }
+    if let Some(m) = model.downcast_ref::<BprModel>() {
+        return Some(Factors {
+            users: Some(m.user_factors()),
+            items: m.item_factors(),
+            k: m.factors(),
+        });
+    }
+    if let Some(m) = model.downcast_ref::<AlsModel>() {
+        return Some(Factors {
+            users: Some(m.user_factors()),
+            items: m.item_factors(),
+            k: m.factors(),
+        });
+    }
+    if let Some(m) = model.downcast_ref::<AsySvdModel>() {
+        return Some(Factors {
+            users: None,
+            items: m.item_factors(),
+            k: m.factors(),
+        });
+    }
+    None
+}
+
+/// Item biases of the factor models that have them.
+fn item_biases_of(model: &TrainedModel) -> Option<Vec<f32>> {
+    if let Some(m) = model.downcast_ref::<MfModel>() {
+        return Some(m.item_biases().to_vec());
+    }
+    if let Some(m) = model.downcast_ref::<BprModel>() {
+        return Some(m.item_biases().to_vec());
+    }
+    if let Some(m) = model.downcast_ref::<AlsModel>() {
+        return Some(m.item_biases());
+    }
+    None
+}
+
+/// User biases of the factor models that have them.
+fn user_biases_of(model: &TrainedModel) -> Option<Vec<f32>> {
+    if let Some(m) = model.downcast_ref::<MfModel>() {
+        return Some(m.user_biases().to_vec());
+    }
+    if let Some(m) = model.downcast_ref::<AlsModel>() {
+        return Some(m.user_biases());
+    }
+    None
+}
+
+/// `n` rows of `k` values as a 2-D array.
+fn matrix<'py>(py: Python<'py>, v: Vec<f32>, n: usize, k: usize) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    PyArray1::from_vec(py, v).reshape([n, k])
+}
+
+/// Top-N results as `(ids int32, scores float32)` arrays of shape `(rows, n)`, padded with
+/// -1 and -inf where fewer candidates remain.
+fn results<'py>(
+    py: Python<'py>,
+    lists: Vec<Vec<(u32, f32)>>,
+    n: usize,
+) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+    let rows = lists.len();
+    let mut ids = vec![-1i32; rows * n];
+    let mut scores = vec![f32::NEG_INFINITY; rows * n];
+    for (r, list) in lists.iter().enumerate() {
+        for (c, &(i, s)) in list.iter().take(n).enumerate() {
+            ids[r * n + c] = i as i32;
+            scores[r * n + c] = s;
+        }
+    }
+    Ok((
+        PyArray1::from_vec(py, ids).reshape([rows, n])?,
+        PyArray1::from_vec(py, scores).reshape([rows, n])?,
+    ))
+}
+
+/// Where the items to leave out of each user's list come from.
+enum Seen<'a> {
+    None,
+    /// The stored training interactions, by user index.
+    Stored(&'a Interactions),
+    /// One row per requested user.
+    Rows(&'a CsrArrays),
+}
+
+/// The `training` record saved with a model fitted from Python (the shape the CLI writes:
+/// configuration, epochs, per-epoch history; no timings).
+fn training_record(spec: Option<&ModelSpec>, seed: u64, history: &[EpochReport]) -> serde_json::Value {
+    let num = |v: f64| serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number);
+    let hist: Vec<serde_json::Value> = history
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "epoch": r.epoch,
+                "train_loss": num(r.train_loss),
+                "validation": r.validation.iter().map(|(n, v)| (n.clone(), num(*v))).collect::<serde_json::Map<_, _>>(),
+                "samples": r.samples,
+                "learning_rate": num(r.learning_rate),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "config": {
+            "model": spec.map(ModelSpec::to_json),
+            "train": {"seed": seed},
+        },
+        "data_format": "python",
+        "epochs_run": history.len(),
+        "best_epoch": history.len().checked_sub(1).map(|_| history.len()),
+        "history": hist,
+        "source": "python",
+    })
+}
+
+fn report_dict<'py>(py: Python<'py>, r: &EpochReport) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("epoch", r.epoch)?;
+    d.set_item("train_loss", r.train_loss)?;
+    for (name, v) in &r.validation {
+        d.set_item(format!("validation_{name}"), *v)?;
+    }
+    d.set_item("samples", r.samples)?;
+    d.set_item("seconds", r.seconds)?;
+    d.set_item("samples_per_sec", r.samples_per_sec)?;
+    d.set_item("learning_rate", r.learning_rate)?;
+    Ok(d)
+}
+
+/// Fits `spec` on `train`, calling `on_epoch(epoch, figures)` (with the GIL) after every
+/// epoch: a false return stops training, an exception stops it and is raised.
+fn fit_spec(
+    py: Python<'_>,
+    spec: &ModelSpec,
+    train: &Arc<Interactions>,
+    seed: u64,
+    threads: &Threads,
+    on_epoch: Option<PyObject>,
+    item_dir: Option<PathBuf>,
+) -> PyResult<(TrainedModel, Vec<EpochReport>)> {
+    let failure: Mutex<Option<PyErr>> = Mutex::new(None);
+    let result = py.allow_threads(|| {
+        let mut ctx = FitContext::new(seed, threads.clone());
+        let failure = &failure;
+        ctx.callbacks.push(Box::new(move |report: &EpochReport| {
+            Python::with_gil(|py| {
+                if let Err(e) = py.check_signals() {
+                    *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    return ControlFlow::Break(());
+                }
+                let Some(cb) = &on_epoch else {
+                    return ControlFlow::Continue(());
+                };
+                let figures = match report_dict(py, report) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                };
+                match cb.call1(py, (report.epoch, figures)) {
+                    Ok(v) => {
+                        // `False` stops; `None`, `True` and anything else go on.
+                        if v.bind(py).is_instance_of::<pyo3::types::PyBool>()
+                            && !v.bind(py).is_truthy().unwrap_or(true)
+                        {
+                            ControlFlow::Break(())
+                        } else {
+                            ControlFlow::Continue(())
+                        }
+                    }
+                    Err(e) => {
+                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+        }));
+        let content = match &item_dir {
+            Some(dir) if !spec.content_files().is_empty() => spec.load_content(dir, train.item_ids())?,
+            _ => Vec::new(),
+        };
+        let model = spec.fit_with_content(train, &content, &mut ctx)?;
+        Ok::<_, rustrec::models::ModelError>((model, std::mem::take(&mut ctx.history)))
+    });
+    if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    result.map_err(model_error)
+}
+
+impl Engine {
+    fn n_users(&self) -> usize {
+        self.users.len()
+    }
+
+    fn n_items(&self) -> usize {
+        self.model.n_items()
+    }
+
+    /// Checks user indices and that each can be scored: a trained user, a folded-in user,
+    /// or (with `recalculate`) any index.
+    fn user_indices(&self, users: &PyReadonlyArray1<'_, i64>, recalculate: bool) -> PyResult<Vec<u32>> {
+        let n = self.n_users();
+        users
+            .as_array()
+            .iter()
+            .map(|&u| {
+                if u < 0 || (!recalculate && u as usize >= n) {
+                    Err(PyIndexError::new_err(format!(
+                        "user index {u} outside 0..{n} (the model's users; fold new users in \
+                         with partial_fit_users or recalculate_user=True)"
+                    )))
+                } else {
+                    Ok(u as u32)
+                }
+            })
+            .collect()
+    }
+
+    fn fold_in_error(&self, what: &str) -> PyErr {
+        PyNotImplementedError::new_err(format!(
+            "{what}: model kind `{}` has no fold-in of a user's history",
+            self.model.kind()
+        ))
+    }
+
+    /// Scores every item for user `u` (or for the history `row`, by fold-in).
+    fn score_user(&self, u: u32, row: Option<(&[u32], &[f32])>, out: &mut [f32]) {
+        if let Some((items, values)) = row {
+            if let Some(f) = self.model.as_fold_in() {
+                let h: Vec<(ItemIdx, f32)> =
+                    items.iter().zip(values).map(|(&i, &v)| (ItemIdx(i), v)).collect();
+                f.score_profile(&h, out);
+            }
+            return;
+        }
+        if let Some(h) = self.folded.get(&u) {
+            if let Some(f) = self.model.as_fold_in() {
+                f.score_profile(h, out);
+            }
+            return;
+        }
+        self.model.score_into(UserIdx(u), out);
+    }
+
+    fn save_to(&self, path: &Path) -> PyResult<()> {
+        let train = match &self.seen {
+            Some(s) if s.n_users() == self.model.n_users() => Interactions::clone(s),
+            _ => Interactions::from_csr(
+                Arc::clone(self.model.user_ids()),
+                Arc::clone(self.model.item_ids()),
+                vec![0; self.model.n_users() + 1],
+                Vec::new(),
+                Vec::new(),
+                None,
+            )
+            .map_err(value_error)?,
+        };
+        let training = if self.spec.is_some() {
+            training_record(self.spec.as_ref(), self.seed, &self.history)
+        } else {
+            self.training.clone()
+        };
+        self.model.save(path, &train, training).map_err(model_error)
+    }
+
+    /// The interactions with the rows of `userids` replaced by `rows` (growing the user
+    /// id space for new indices), for partial fits.
+    fn merged_users(&self, userids: &[u32], rows: &CsrArrays) -> PyResult<Interactions> {
+        let seen = self.seen.as_ref().ok_or_else(|| {
+            PyValueError::new_err("partial_fit_users needs the training interactions, which this model does not store")
+        })?;
+        let old_n = self.n_users();
+        let max = userids.iter().copied().max().map_or(0, |m| m as usize + 1);
+        let new_n = old_n.max(max);
+        let mut users = (*self.users).clone();
+        for k in old_n..new_n {
+            let raw = k as i64;
+            let taken = users.get_int(raw).is_some();
+            if taken {
+                return Err(PyValueError::new_err(format!(
+                    "partial_fit_users: new user index {k} would get the raw id {k}, which \
+                     another user already has; this model's users have raw ids (see user_ids)"
+                )));
+            }
+            users.intern_int(raw);
+        }
+        let mut given: HashMap<u32, usize> = HashMap::new();
+        for (r, &u) in userids.iter().enumerate() {
+            given.insert(u, r);
+        }
+        let mut indptr = Vec::with_capacity(new_n + 1);
+        indptr.push(0usize);
+        let mut indices = Vec::new();
+        let mut data = Vec::new();
+        for u in 0..new_n {
+            if let Some(&r) = given.get(&(u as u32)) {
+                let (i, v) = rows.row(r);
+                indices.extend_from_slice(i);
+                data.extend_from_slice(v);
+            } else if u < seen.n_users() {
+                let row = seen.row(UserIdx(u as u32));
+                indices.extend_from_slice(row.items);
+                data.extend_from_slice(row.values);
+            }
+            indptr.push(indices.len());
+        }
+        Interactions::from_csr(
+            Arc::new(users),
+            Arc::clone(seen.item_ids()),
+            indptr,
+            indices,
+            data,
+            None,
+        )
+        .map_err(value_error)
+    }
+}
+
+#[pymethods]
+impl Engine {
+    /// Trains a model of `kind` with the parameters `params` (JSON object without the
+    /// kind) on `train`. `on_epoch(epoch, figures)` is called after every epoch.
+    #[staticmethod]
+    #[pyo3(signature = (kind, params, train, seed=0, threads=0, on_epoch=None, item_dir=None))]
+    fn fit(
+        py: Python<'_>,
+        kind: &str,
+        params: &str,
+        train: &Dataset,
+        seed: u64,
+        threads: usize,
+        on_epoch: Option<PyObject>,
+        item_dir: Option<PathBuf>,
+    ) -> PyResult<Engine> {
+        let mut json: serde_json::Value = serde_json::from_str(params).map_err(value_error)?;
+        if let Some(map) = json.as_object_mut() {
+            map.insert("kind".into(), kind.into());
+        }
+        let spec = ModelSpec::from_json(json).map_err(model_error)?;
+        spec.check().map_err(model_error)?;
+        let threads = Threads::new(threads).map_err(value_error)?;
+        let (model, history) = fit_spec(py, &spec, &train.x, seed, &threads, on_epoch, item_dir)?;
+        Ok(Engine {
+            users: Arc::clone(model.user_ids()),
+            model,
+            seen: Some(Arc::clone(&train.x)),
+            threads,
+            seed,
+            history,
+            folded: HashMap::new(),
+            spec: Some(spec),
+            training: serde_json::Value::Null,
+        })
+    }
+
+    /// Reads a model file of any kind (as `rustrec fit --out` writes them).
+    #[staticmethod]
+    #[pyo3(signature = (path, threads=0))]
+    fn load(py: Python<'_>, path: PathBuf, threads: usize) -> PyResult<Engine> {
+        let loaded = py
+            .allow_threads(|| rustrec::models::TrainedModel::load(&path))
+            .map_err(model_error)?;
+        let threads = Threads::new(threads).map_err(value_error)?;
+        let seed = loaded
+            .header
+            .training
+            .pointer("/config/train/seed")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        Ok(Engine {
+            users: Arc::clone(loaded.model.user_ids()),
+            model: loaded.model,
+            seen: loaded.seen.map(Arc::new),
+            threads,
+            seed,
+            history: Vec::new(),
+            folded: HashMap::new(),
+            spec: None,
+            training: loaded.header.training,
+        })
+    }
+
+    /// Writes the model file (the CLI's format; the training interactions' item lists are
+    /// stored so that a loaded model filters seen items by itself).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.allow_threads(|| self.save_to(&path))
+    }
+
+    /// The model's kind as written in its files.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.model.kind()
+    }
+
+    /// `rating` or `ranking`.
+    #[getter]
+    fn task(&self) -> &'static str {
+        self.model.task().name()
+    }
+
+    /// Number of users (trained and folded in).
+    #[getter(n_users)]
+    fn py_n_users(&self) -> usize {
+        self.n_users()
+    }
+
+    /// Number of items.
+    #[getter(n_items)]
+    fn py_n_items(&self) -> usize {
+        self.n_items()
+    }
+
+    /// Worker threads of the model's pool.
+    #[getter]
+    fn threads(&self) -> usize {
+        self.threads.count()
+    }
+
+    /// Raw user ids in index order.
+    #[getter]
+    fn user_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        ids_to_py(py, &self.users)
+    }
+
+    /// Raw item ids in index order.
+    #[getter]
+    fn item_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        ids_to_py(py, self.model.item_ids())
+    }
+
+    /// The parameters as JSON (`kind` first): the fitted ones, or those in the file.
+    #[getter]
+    fn params(&self) -> PyResult<String> {
+        match &self.spec {
+            Some(s) => Ok(s.to_json().to_string()),
+            None => {
+                let file = self.model.to_model_file().map_err(model_error)?;
+                let mut p = file.header.params.clone();
+                if let Some(m) = p.as_object_mut() {
+                    m.insert("kind".into(), file.header.kind.clone().into());
+                }
+                Ok(p.to_string())
+            }
+        }
+    }
+
+    /// The `training` record of the file the model was loaded from (JSON).
+    #[getter]
+    fn training(&self) -> String {
+        self.training.to_string()
+    }
+
+    /// One dict per epoch: `epoch`, `train_loss`, `samples`, `seconds`,
+    /// `samples_per_sec`, `learning_rate` (and `validation_*`).
+    #[getter]
+    fn history<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.history.iter().map(|r| report_dict(py, r)).collect()
+    }
+
+    /// The stored training interactions, if any.
+    fn train_data(&self) -> Option<Dataset> {
+        self.seen.as_ref().map(|s| Dataset {
+            x: Arc::clone(s),
+            format: "model".into(),
+        })
+    }
+
+    /// User factors (n_users × k), or `None` for models without user vectors.
+    fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
+        match factors_of(&self.model) {
+            Some(Factors { users: Some(u), k, .. }) => {
+                let n = u.len() / k.max(1);
+                Ok(Some(matrix(py, u, n, k)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Item factors (n_items × k), or `None` for models without item vectors.
+    fn item_factors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
+        match factors_of(&self.model) {
+            Some(f) => {
+                let n = f.items.len() / f.k.max(1);
+                Ok(Some(matrix(py, f.items, n, f.k)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Item biases, or `None`.
+    fn item_biases<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f32>>> {
+        item_biases_of(&self.model).map(|b| PyArray1::from_vec(py, b))
+    }
+
+    /// User biases, or `None`.
+    fn user_biases<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f32>>> {
+        user_biases_of(&self.model).map(|b| PyArray1::from_vec(py, b))
+    }
+
+    /// Whether the model scores a new user's history (fold-in).
+    #[getter]
+    fn has_fold_in(&self) -> bool {
+        self.model.as_fold_in().is_some()
+    }
+
+    /// Whether the model is an ALS model (incremental `partial_fit`).
+    #[getter]
+    fn is_als(&self) -> bool {
+        self.model.downcast_ref::<AlsModel>().is_some()
+    }
+
+    /// Top-`n` items for each user of `users`.
+    ///
+    /// `seen`: 0 = filter nothing, 1 = the stored training interactions, 2 = the rows
+    /// given (`rows_*`, one per user). `recalculate`: score the given rows by fold-in
+    /// instead of the stored user vectors. `block`: item indices never recommended;
+    /// `allow`: the only candidates.
+    #[pyo3(signature = (users, n, seen, rows_indptr=None, rows_indices=None, rows_data=None, recalculate=false, block=None, allow=None))]
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn recommend<'py>(
+        &self,
+        py: Python<'py>,
+        users: PyReadonlyArray1<'_, i64>,
+        n: usize,
+        seen: u8,
+        rows_indptr: Option<PyReadonlyArray1<'_, i64>>,
+        rows_indices: Option<PyReadonlyArray1<'_, i32>>,
+        rows_data: Option<PyReadonlyArray1<'_, f32>>,
+        recalculate: bool,
+        block: Option<PyReadonlyArray1<'_, i64>>,
+        allow: Option<PyReadonlyArray1<'_, i64>>,
+    ) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+        let n_items = self.n_items();
+        let users = self.user_indices(&users, recalculate)?;
+        let rows = match (rows_indptr, rows_indices, rows_data) {
+            (Some(p), Some(i), Some(d)) => {
+                let r = CsrArrays::new(&p, &i, &d, n_items, "user_items")?;
+                if r.rows() != users.len() {
+                    return Err(PyValueError::new_err(format!(
+                        "user_items has {} rows for {} users: expected shape ({}, {n_items}), \
+                         one row per user asked for",
+                        r.rows(),
+                        users.len(),
+                        users.len()
+                    )));
+                }
+                Some(r)
+            }
+            _ => None,
+        };
+        if recalculate && self.model.as_fold_in().is_none() {
+            return Err(self.fold_in_error("recalculate_user=True"));
+        }
+        if recalculate && rows.is_none() {
+            return Err(PyValueError::new_err(
+                "recalculate_user=True needs user_items: the history of every user asked for",
+            ));
+        }
+        let block = index_set(block, n_items, "filter_items")?.unwrap_or_default();
+        let allow = index_set(allow, n_items, "items")?;
+        let exclusion = match seen {
+            0 => Seen::None,
+            1 => match &self.seen {
+                Some(s) => Seen::Stored(s),
+                None => {
+                    return Err(PyValueError::new_err(
+                        "filter_already_liked_items=True with user_items=None needs the \
+                         training interactions, which this model does not store: pass \
+                         user_items, or filter_already_liked_items=False",
+                    ));
+                }
+            },
+            _ => match &rows {
+                Some(r) => Seen::Rows(r),
+                None => return Err(PyValueError::new_err("user_items missing")),
+            },
+        };
+        let cols = n.min(allow.as_ref().map_or(n_items, Vec::len));
+        let lists: Vec<Vec<(u32, f32)>> = py.allow_threads(|| {
+            self.threads.install(|| {
+                users
+                    .par_iter()
+                    .enumerate()
+                    .map_init(
+                        || vec![0.0f32; n_items],
+                        |buf, (b, &u)| {
+                            let row = if recalculate {
+                                rows.as_ref().map(|r| r.row(b))
+                            } else {
+                                None
+                            };
+                            self.score_user(u, row, buf);
+                            let seen_row: &[u32] = match &exclusion {
+                                Seen::None => &[],
+                                Seen::Stored(s) if (u as usize) < s.n_users() => {
+                                    s.row(UserIdx(u)).items
+                                }
+                                Seen::Stored(_) => &[],
+                                Seen::Rows(r) => r.row(b).0,
+                            };
+                            top_n(buf, cols, |i| {
+                                seen_row.binary_search(&i).is_err()
+                                    && block.binary_search(&i).is_err()
+                                    && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
+                            })
+                        },
+                    )
+                    .collect()
+            })
+        });
+        results(py, lists, cols)
+    }
+
+    /// Scores of every item for each user (rows × n_items), as `recommend` ranks them.
+    #[pyo3(signature = (users, rows_indptr=None, rows_indices=None, rows_data=None))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        users: PyReadonlyArray1<'_, i64>,
+        rows_indptr: Option<PyReadonlyArray1<'_, i64>>,
+        rows_indices: Option<PyReadonlyArray1<'_, i32>>,
+        rows_data: Option<PyReadonlyArray1<'_, f32>>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let n_items = self.n_items();
+        let rows = match (rows_indptr, rows_indices, rows_data) {
+            (Some(p), Some(i), Some(d)) => Some(CsrArrays::new(&p, &i, &d, n_items, "user_items")?),
+            _ => None,
+        };
+        let users = self.user_indices(&users, rows.is_some())?;
+        if rows.is_some() && self.model.as_fold_in().is_none() {
+            return Err(self.fold_in_error("scoring histories"));
+        }
+        let mut out = vec![0.0f32; users.len() * n_items];
+        py.allow_threads(|| {
+            self.threads.install(|| {
+                out.par_chunks_mut(n_items.max(1))
+                    .zip(users.par_iter().enumerate())
+                    .for_each(|(buf, (b, &u))| {
+                        let row = rows.as_ref().map(|r| r.row(b));
+                        self.score_user(u, row, buf);
+                    })
+            })
+        });
+        matrix(py, out, users.len(), n_items)
+    }
+
+    /// Predictions for (user, item) index pairs.
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        users: PyReadonlyArray1<'_, i64>,
+        items: PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
+        let users = self.user_indices(&users, false)?;
+        let n_items = self.n_items() as i64;
+        let items: Vec<u32> = items
+            .as_array()
+            .iter()
+            .map(|&i| {
+                if i < 0 || i >= n_items {
+                    Err(PyIndexError::new_err(format!(
+                        "item index {i} outside 0..{n_items}"
+                    )))
+                } else {
+                    Ok(i as u32)
+                }
+            })
+            .collect::<PyResult<_>>()?;
+        if users.len() != items.len() {
+            return Err(PyValueError::new_err(format!(
+                "predict: {} users and {} items; give two arrays of the same length",
+                users.len(),
+                items.len()
+            )));
+        }
+        let out: Vec<f32> = py.allow_threads(|| {
+            self.threads.install(|| {
+                users
+                    .par_iter()
+                    .zip(items.par_iter())
+                    .map(|(&u, &i)| {
+                        if self.folded.contains_key(&u) {
+                            let mut buf = vec![0.0; self.n_items()];
+                            self.score_user(u, None, &mut buf);
+                            buf[i as usize]
+                        } else {
+                            self.model.predict(UserIdx(u), ItemIdx(i))
+                        }
+                    })
+                    .collect()
+            })
+        });
+        Ok(PyArray1::from_vec(py, out))
+    }
+
+    /// The `n` items most similar to each of `items`: cosine of the item factors for
+    /// factor models, the similarity (or weight) rows for item-based models.
+    #[pyo3(signature = (items, n, block=None, allow=None))]
+    #[allow(clippy::type_complexity)]
+    fn similar_items<'py>(
+        &self,
+        py: Python<'py>,
+        items: PyReadonlyArray1<'_, i64>,
+        n: usize,
+        block: Option<PyReadonlyArray1<'_, i64>>,
+        allow: Option<PyReadonlyArray1<'_, i64>>,
+    ) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+        let n_items = self.n_items();
+        let query = index_set_ordered(&items, n_items, "itemid")?;
+        let block = index_set(block, n_items, "filter_items")?.unwrap_or_default();
+        let allow = index_set(allow, n_items, "items")?;
+        let cols = n.min(allow.as_ref().map_or(n_items, Vec::len));
+        let keep = |i: u32| {
+            block.binary_search(&i).is_err() && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
+        };
+        let lists: Vec<Vec<(u32, f32)>> = if let Some(f) = factors_of(&self.model) {
+            let table = normalised(&f.items, f.k);
+            py.allow_threads(|| self.threads.install(|| cosine_top(&table, f.k, &query, cols, &keep)))
+        } else if let Some(m) = self.model.downcast_ref::<ItemItemModel>() {
+            let s = m.similarity();
+            py.allow_threads(|| {
+                self.threads.install(|| {
+                    query
+                        .par_iter()
+                        .map(|&j| {
+                            let (idx, val) = s.row(j);
+                            let mut cand: Vec<(u32, f32)> = idx
+                                .iter()
+                                .zip(val)
+                                .filter(|&(&i, _)| keep(i))
+                                .map(|(&i, &v)| (i, v))
+                                .collect();
+                            cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                            cand.truncate(cols);
+                            cand
+                        })
+                        .collect()
+                })
+            })
+        } else if let Some(m) = self.model.downcast_ref::<EaseModel>() {
+            py.allow_threads(|| {
+                self.threads.install(|| {
+                    query
+                        .par_iter()
+                        .map(|&j| top_n(m.weights_row(ItemIdx(j)), cols, |i| i != j && keep(i)))
+                        .collect()
+                })
+            })
+        } else {
+            return Err(PyNotImplementedError::new_err(format!(
+                "similar_items: model kind `{}` has neither item vectors nor item similarities \
+                 (factor models and item-based models have them)",
+                self.model.kind()
+            )));
+        };
+        results(py, lists, cols)
+    }
+
+    /// The `n` users most similar to each of `users` (cosine of the user factors).
+    #[pyo3(signature = (users, n, block=None, allow=None))]
+    #[allow(clippy::type_complexity)]
+    fn similar_users<'py>(
+        &self,
+        py: Python<'py>,
+        users: PyReadonlyArray1<'_, i64>,
+        n: usize,
+        block: Option<PyReadonlyArray1<'_, i64>>,
+        allow: Option<PyReadonlyArray1<'_, i64>>,
+    ) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+        let Some(Factors { users: Some(uf), k, .. }) = factors_of(&self.model) else {
+            return Err(PyNotImplementedError::new_err(format!(
+                "similar_users: model kind `{}` has no user vectors (MF, BPR and ALS models \
+                 have them)",
+                self.model.kind()
+            )));
+        };
+        let n_users = uf.len() / k.max(1);
+        let query = index_set_ordered(&users, n_users, "userid")?;
+        let block = index_set(block, n_users, "filter_users")?.unwrap_or_default();
+        let allow = index_set(allow, n_users, "users")?;
+        let cols = n.min(allow.as_ref().map_or(n_users, Vec::len));
+        let keep = |i: u32| {
+            block.binary_search(&i).is_err() && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
+        };
+        let table = normalised(&uf, k);
+        let lists = py.allow_threads(|| self.threads.install(|| cosine_top(&table, k, &query, cols, &keep)));
+        results(py, lists, cols)
+    }
+
+    /// Folds in new or changed users: `rows` holds one row per entry of `userids`. ALS
+    /// models re-solve those users and every item for `iterations` iterations
+    /// (`AlsModel::partial_fit`); other models with a fold-in keep the histories and score
+    /// those users from them. New indices grow the model.
+    #[pyo3(signature = (userids, indptr, indices, data, iterations=1))]
+    fn partial_fit_users(
+        &mut self,
+        py: Python<'_>,
+        userids: PyReadonlyArray1<'_, i64>,
+        indptr: PyReadonlyArray1<'_, i64>,
+        indices: PyReadonlyArray1<'_, i32>,
+        data: PyReadonlyArray1<'_, f32>,
+        iterations: usize,
+    ) -> PyResult<()> {
+        let n_items = self.n_items();
+        let userids = self.user_indices(&userids, true)?;
+        let rows = CsrArrays::new(&indptr, &indices, &data, n_items, "user_items")?;
+        if rows.rows() != userids.len() {
+            return Err(PyValueError::new_err(format!(
+                "user_items has {} rows for {} users: expected shape ({}, {n_items})",
+                rows.rows(),
+                userids.len(),
+                userids.len()
+            )));
+        }
+        let merged = self.merged_users(&userids, &rows)?;
+        if let Some(als) = self.model.downcast_ref::<AlsModel>() {
+            let touched: Vec<UserIdx> = userids.iter().map(|&u| UserIdx(u)).collect();
+            let als = als.clone();
+            let threads = self.threads.clone();
+            let seed = self.seed;
+            let (model, history) = py
+                .allow_threads(|| {
+                    let mut ctx = FitContext::new(seed, threads);
+                    let m = als.partial_fit(&merged, &touched, iterations, &mut ctx)?;
+                    Ok::<_, rustrec::models::ModelError>((m, ctx.history))
+                })
+                .map_err(model_error)?;
+            self.model = TrainedModel::new(model);
+            self.history.extend(history);
+            self.users = Arc::clone(self.model.user_ids());
+        } else {
+            if self.model.as_fold_in().is_none() {
+                return Err(self.fold_in_error("partial_fit_users"));
+            }
+            for (r, &u) in userids.iter().enumerate() {
+                let (i, v) = rows.row(r);
+                let h = i.iter().zip(v).map(|(&i, &v)| (ItemIdx(i), v)).collect();
+                self.folded.insert(u, h);
+            }
+            self.users = Arc::clone(merged.user_ids());
+        }
+        self.seen = Some(Arc::new(merged));
+        Ok(())
+    }
+
+    /// Folds in new or changed items (ALS models only): `rows` holds one row of users per
+    /// entry of `itemids`; the items and the users who touched them are re-solved for
+    /// `iterations` iterations.
+    #[pyo3(signature = (itemids, indptr, indices, data, iterations=1))]
+    fn partial_fit_items(
+        &mut self,
+        py: Python<'_>,
+        itemids: PyReadonlyArray1<'_, i64>,
+        indptr: PyReadonlyArray1<'_, i64>,
+        indices: PyReadonlyArray1<'_, i32>,
+        data: PyReadonlyArray1<'_, f32>,
+        iterations: usize,
+    ) -> PyResult<()> {
+        let Some(als) = self.model.downcast_ref::<AlsModel>() else {
+            return Err(PyNotImplementedError::new_err(format!(
+                "partial_fit_items: only ALS models (kinds als, ials) re-solve items \
+                 incrementally; model kind `{}` needs a refit",
+                self.model.kind()
+            )));
+        };
+        if !self.folded.is_empty() {
+            return Err(PyValueError::new_err("partial_fit_items after fold-in users"));
+        }
+        let seen = self.seen.as_ref().ok_or_else(|| {
+            PyValueError::new_err("partial_fit_items needs the training interactions, which this model does not store")
+        })?;
+        let n_users = self.n_users();
+        let rows = CsrArrays::new(&indptr, &indices, &data, n_users, "item_users")?;
+        let ids: Vec<i64> = itemids.as_array().to_vec();
+        if rows.rows() != ids.len() {
+            return Err(PyValueError::new_err(format!(
+                "item_users has {} rows for {} items: expected shape ({}, {n_users})",
+                rows.rows(),
+                ids.len(),
+                ids.len()
+            )));
+        }
+        let old_items = self.n_items();
+        let mut items = (**seen.item_ids()).clone();
+        let mut given: HashMap<u32, usize> = HashMap::new();
+        for (r, &i) in ids.iter().enumerate() {
+            if i < 0 {
+                return Err(PyIndexError::new_err(format!("item index {i} is negative")));
+            }
+            given.insert(i as u32, r);
+        }
+        let new_items = old_items.max(ids.iter().map(|&i| i as usize + 1).max().unwrap_or(0));
+        for k in old_items..new_items {
+            if items.get_int(k as i64).is_some() {
+                return Err(PyValueError::new_err(format!(
+                    "partial_fit_items: new item index {k} would get the raw id {k}, which \
+                     another item already has"
+                )));
+            }
+            items.intern_int(k as i64);
+        }
+        // Rebuild the user rows: old entries of untouched items, plus the given columns.
+        let mut per_user: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_users];
+        let mut touched = vec![false; n_users];
+        for u in 0..n_users.min(seen.n_users()) {
+            let row = seen.row(UserIdx(u as u32));
+            for (&i, &v) in row.items.iter().zip(row.values) {
+                if given.contains_key(&i) {
+                    touched[u] = true;
+                } else {
+                    per_user[u].push((i, v));
+                }
+            }
+        }
+        for (&i, &r) in &given {
+            let (us, vs) = rows.row(r);
+            for (&u, &v) in us.iter().zip(vs) {
+                per_user[u as usize].push((i, v));
+                touched[u as usize] = true;
+            }
+        }
+        let mut indptr = vec![0usize];
+        let mut idx = Vec::new();
+        let mut val = Vec::new();
+        for mut row in per_user {
+            row.sort_by_key(|e| e.0);
+            idx.extend(row.iter().map(|e| e.0));
+            val.extend(row.iter().map(|e| e.1));
+            indptr.push(idx.len());
+        }
+        let merged = Interactions::from_csr(
+            Arc::clone(seen.user_ids()),
+            Arc::new(items),
+            indptr,
+            idx,
+            val,
+            None,
+        )
+        .map_err(value_error)?;
+        let touched: Vec<UserIdx> = (0..n_users as u32).filter(|&u| touched[u as usize]).map(UserIdx).collect();
+        let als = als.clone();
+        let threads = self.threads.clone();
+        let seed = self.seed;
+        let (model, history) = py
+            .allow_threads(|| {
+                let mut ctx = FitContext::new(seed, threads);
+                let m = als.partial_fit(&merged, &touched, iterations, &mut ctx)?;
+                Ok::<_, rustrec::models::ModelError>((m, ctx.history))
+            })
+            .map_err(model_error)?;
+        self.model = TrainedModel::new(model);
+        self.history.extend(history);
+        self.seen = Some(Arc::new(merged));
+        Ok(())
+    }
+
+    /// Whether the model predicts ratings (`rating`) or ranks items (`ranking`).
+    fn is_rating(&self) -> bool {
+        self.model.task() == Task::Rating
+    }
+
+    /// The rating range of a rating model, or `None`.
+    fn rating_range(&self) -> Option<(f32, f32)> {
+        self.model.rating_range().map(|[a, b]| (a, b))
+    }
+
+    /// Raises `KeyboardInterrupt` (for tests of the interrupt path).
+    #[staticmethod]
+    fn _interrupt_error() -> PyErr {
+        PyKeyboardInterrupt::new_err("interrupted")
+    }
+}
+
+impl Engine {
+    /// The model for [`crate::eval`].
+    pub(crate) fn model(&self) -> &TrainedModel {
+        &self.model
+    }
+
+    /// The stored training interactions.
+    pub(crate) fn seen(&self) -> Option<&Arc<Interactions>> {
+        self.seen.as_ref()
+    }
+
+    /// The model's pool.
+    pub(crate) fn pool(&self) -> &Threads {
+        &self.threads
+    }
+}
+
+/// Indices in the order given, each below `n`.
+fn index_set_ordered(a: &PyReadonlyArray1<'_, i64>, n: usize, what: &str) -> PyResult<Vec<u32>> {
+    a.as_array()
+        .iter()
+        .map(|&v| {
+            if v < 0 || v as usize >= n {
+                Err(PyIndexError::new_err(format!("{what}: index {v} outside 0..{n}")))
+            } else {
+                Ok(v as u32)
+            }
+        })
+        .collect()
+}
+
+/// Rows of `k` values scaled to unit length (zero rows stay zero).
+fn normalised(v: &[f32], k: usize) -> Vec<f32> {
+    let mut out = v.to_vec();
+    for row in out.chunks_mut(k.max(1)) {
+        let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            row.iter_mut().for_each(|x| *x /= norm);
+        }
+    }
+    out
+}
+
+/// For each query row, the `n` rows of highest cosine (rows already normalised).
+fn cosine_top(table: &[f32], k: usize, query: &[u32], n: usize, keep: &(dyn Fn(u32) -> bool + Sync)) -> Vec<Vec<(u32, f32)>> {
+    let rows = table.len() / k.max(1);
+    query
+        .par_iter()
+        .map_init(
+            || vec![0.0f32; rows],
+            |buf, &q| {
+                let x = &table[q as usize * k..(q as usize + 1) * k];
+                for (r, o) in buf.iter_mut().enumerate() {
+                    *o = table[r * k..(r + 1) * k].iter().zip(x).map(|(a, b)| a * b).sum();
+                }
+                top_n(buf, n, keep)
+            },
+        )
+        .collect()
+}

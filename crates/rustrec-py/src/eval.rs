@@ -1,0 +1,165 @@
+//! `rustrec.evaluate`: the figures of `rustrec eval --json`, computed by the same library
+//! calls on the same data.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rustrec::data::read::{Format, ReadOptions, read_triplets};
+use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
+use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
+use rustrec::models::{Recommender, Task};
+use serde_json::{Map, Value};
+
+use crate::data::Dataset;
+use crate::engine::Engine;
+use crate::error::{data_error, value_error};
+
+/// The test data of `evaluate`: a dataset or a file.
+#[derive(FromPyObject)]
+pub enum TestData<'py> {
+    /// A dataset (in the model's id space, or mapped into it by raw ids).
+    Data(PyRef<'py, Dataset>),
+    /// A rating file, read into the model's id space as `rustrec eval --test` does.
+    Path(PathBuf),
+}
+
+/// Test rows in the model's id space, and how many rows named an unknown user or item.
+fn in_model_space(model: &dyn Recommender, test: &TestData<'_>, format: Option<&str>) -> PyResult<(Interactions, usize)> {
+    let users = model.user_ids();
+    let items = model.item_ids();
+    let (nu, ni) = (users.len() as u32, items.len() as u32);
+    match test {
+        TestData::Path(path) => {
+            let format: Format = format.unwrap_or("auto").parse().map_err(data_error)?;
+            let options = ReadOptions::new(format);
+            let mut u: IdMap = (**users).clone();
+            let mut i: IdMap = (**items).clone();
+            let (rows, _) = read_triplets(path, &options, &mut u, &mut i, &NoProgress).map_err(data_error)?;
+            let mut known = Triplets::new(rows.source.clone(), false, false);
+            let mut unknown = 0;
+            for k in 0..rows.len() {
+                let (a, b, v) = (rows.users[k], rows.items[k], rows.values[k]);
+                if a < nu && b < ni {
+                    known.push(a, b, v, None, rows.line_of(k));
+                } else {
+                    unknown += 1;
+                }
+            }
+            let x = known
+                .build(Arc::clone(users), Arc::clone(items), DuplicatePolicy::Error)
+                .map_err(data_error)?;
+            Ok((x, unknown))
+        }
+        TestData::Data(d) => {
+            let x = &d.x;
+            if Arc::ptr_eq(x.user_ids(), users) && Arc::ptr_eq(x.item_ids(), items) {
+                return Ok((Interactions::clone(x), 0));
+            }
+            if x.n_users() <= users.len()
+                && x.n_items() <= items.len()
+                && x.user_ids().is_prefix_of(users)
+                && x.item_ids().is_prefix_of(items)
+            {
+                let y = x
+                    .with_id_space(Arc::clone(users), Arc::clone(items))
+                    .map_err(data_error)?;
+                return Ok((y, 0));
+            }
+            // Different id spaces: map by raw id.
+            let mut known = Triplets::new("test", false, false);
+            let mut unknown = 0;
+            for (u, i, v) in x.iter() {
+                let a = users.get(&x.user_ids().raw(u.0));
+                let b = items.get(&x.item_ids().raw(i.0));
+                match (a, b) {
+                    (Some(a), Some(b)) => known.push(a, b, v, None, 0),
+                    _ => unknown += 1,
+                }
+            }
+            let y = known
+                .build(Arc::clone(users), Arc::clone(items), DuplicatePolicy::Error)
+                .map_err(data_error)?;
+            Ok((y, unknown))
+        }
+    }
+}
+
+fn num(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// The figures of `rustrec eval --json` for `model` on `test` (a dataset or a file),
+/// leaving out each user's `train` items (default: the training interactions stored in
+/// the model). Returns the JSON object as text.
+#[pyfunction]
+#[pyo3(signature = (model, test, train=None, cutoffs=vec![5, 10, 20], ranking=false, implicit_threshold=None, format=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    py: Python<'_>,
+    model: PyRef<'_, Engine>,
+    test: TestData<'_>,
+    train: Option<PyRef<'_, Dataset>>,
+    cutoffs: Vec<usize>,
+    ranking: bool,
+    implicit_threshold: Option<f32>,
+    format: Option<&str>,
+) -> PyResult<String> {
+    if let Some(bad) = cutoffs.iter().find(|&&k| k == 0) {
+        return Err(PyValueError::new_err(format!(
+            "cutoffs: {bad} is not a cutoff; give whole numbers ≥ 1, such as (5, 10, 20)"
+        )));
+    }
+    let m = model.model();
+    let (test, unknown) = in_model_space(m, &test, format)?;
+    let test = match implicit_threshold {
+        Some(t) => test.to_implicit(t),
+        None => test,
+    };
+    let train: Option<Interactions> = match train {
+        Some(t) => {
+            let (x, _) = in_model_space(m, &TestData::Data(t), None)?;
+            Some(x)
+        }
+        None => model.seen().map(|s| Interactions::clone(s)),
+    };
+    let pool = model.pool().clone();
+    let mut report = Map::new();
+    report.insert("model".into(), m.kind().into());
+    report.insert("test_interactions".into(), test.nnz().into());
+    report.insert("unknown_test_rows".into(), unknown.into());
+    let task = m.task();
+    report.insert("task".into(), task.name().into());
+    let figures = py.allow_threads(|| {
+        pool.install(|| {
+            let mut out = Map::new();
+            if task == Task::Rating {
+                let tr = train
+                    .clone()
+                    .unwrap_or_else(|| test.filter(|_, _, _, _| false));
+                let r = evaluate_ratings_with_train(m, &test, &tr).map_err(value_error)?;
+                out.insert("rmse".into(), num(r.rmse));
+                out.insert("mae".into(), num(r.mae));
+                out.insert("mse".into(), num(r.mse));
+                if let Some(c) = r.cold_users {
+                    out.insert("cold_user_ratings".into(), c.into());
+                }
+            }
+            if task == Task::Ranking || ranking {
+                let tr = train.as_ref().ok_or_else(|| {
+                    PyValueError::new_err("ranking needs the training items: pass train=")
+                })?;
+                let cfg = RankingConfig::with_cutoffs(&cutoffs);
+                let r = evaluate_ranking(m, tr, &test, &cfg).map_err(value_error)?;
+                for (n, v) in &r.values {
+                    out.insert(n.clone(), num(*v));
+                }
+                out.insert("users_evaluated".into(), r.users_evaluated.into());
+            }
+            Ok::<_, PyErr>(out)
+        })
+    })?;
+    report.extend(figures);
+    Ok(Value::Object(report).to_string())
+}

@@ -1,0 +1,107 @@
+"""Agreement with the CLI: model files written by one are read by the other, recommend
+gives the CLI's lists, and rustrec.evaluate gives `rustrec eval --json`'s figures."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+import rustrec
+
+
+def run_json(cli, *args):
+    out = subprocess.run([cli, *map(str, args), "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.fixture()
+def files(tmp_path, ratings):
+    """The synthetic ratings as TSV, split by the CLI."""
+    df = ratings.to_pandas()
+    src = tmp_path / "ratings.tsv"
+    df[["user", "item", "rating"]].to_csv(src, sep="\t", header=False, index=False)
+    train, test = tmp_path / "train.tsv", tmp_path / "test.tsv"
+    return src, train, test
+
+
+def split_files(cli, src, train, test):
+    out = subprocess.run(
+        [cli, "split", str(src), "--kind", "holdout", "--test-fraction", "0.2", "--seed", "9",
+         "--train-out", str(train), "--test-out", str(test), "-q"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("model,extra", [("bpr", ["--implicit-threshold", "4"]), ("mf", [])])
+def test_a_cli_model_recommends_and_evaluates_the_same_in_python(cli, files, tmp_path, model, extra):
+    src, train, test = files
+    split_files(cli, src, train, test)
+    path = tmp_path / f"{model}.st"
+    subprocess.run(
+        [cli, "fit", "--train", str(train), "--test", str(test), "--model", model, "--seed", "3",
+         "--out", str(path), "-q", *extra],
+        check=True, capture_output=True,
+    )
+    m = rustrec.load(path)
+    assert m.kind == model
+    # recommend: the CLI's top 10 for a user, from the file alone.
+    raw_user = str(m.user_ids[4])
+    want = run_json(cli, "recommend", "--model", path, "--user", raw_user, "-n", "10")
+    want_items = [str(r["item"]) for r in want["recommendations"]]
+    uid = [str(u) for u in m.user_ids].index(raw_user)
+    ids, scores = m.recommend(uid, None, N=10)
+    assert [str(m.item_ids[i]) for i in ids] == want_items
+    np.testing.assert_allclose(scores, [r["score"] for r in want["recommendations"]], rtol=1e-5)
+    # evaluate: the figures of `rustrec eval --json`.
+    cli_eval = run_json(cli, "eval", "--model", path, "--test", test, *extra)
+    py_eval = rustrec.evaluate(m, None, test, implicit_threshold=4.0 if extra else None)
+    assert py_eval == cli_eval
+
+
+def test_a_python_model_is_read_by_the_cli_with_the_same_figures(cli, files, tmp_path):
+    src, train, test = files
+    split_files(cli, src, train, test)
+    tr, te = rustrec.read_train_test(train, test)
+    m = rustrec.BPR(factors=8, epochs=5, seed=3).fit(tr.to_implicit(4.0))
+    path = tmp_path / "py.st"
+    m.save(path)
+    cli_eval = run_json(cli, "eval", "--model", path, "--test", test, "--implicit-threshold", "4")
+    py_eval = rustrec.evaluate(m, None, te.to_implicit(4.0))
+    assert py_eval == cli_eval
+    raw_user = str(m.user_ids[2])
+    want = run_json(cli, "recommend", "--model", path, "--user", raw_user, "-n", "5")
+    ids, _ = m.recommend(2, N=5)
+    assert [str(m.item_ids[i]) for i in ids] == [str(r["item"]) for r in want["recommendations"]]
+
+
+def test_python_and_cli_fits_with_one_seed_are_the_same_model(cli, files, tmp_path):
+    src, train, test = files
+    split_files(cli, src, train, test)
+    path = tmp_path / "cli.st"
+    subprocess.run(
+        [cli, "fit", "--train", str(train), "--test", str(test), "--model", "mf", "--seed", "5",
+         "--threads", "2", "--out", str(path), "-q"],
+        check=True, capture_output=True,
+    )
+    cli_model = rustrec.load(path)
+    tr, _ = rustrec.read_train_test(train, test)
+    py_model = rustrec.MF(seed=5, threads=1).fit(tr)
+    assert np.array_equal(cli_model.item_factors, py_model.item_factors)
+    assert np.array_equal(cli_model.user_factors, py_model.user_factors)
+
+
+def test_evaluate_on_datasets_matches_evaluate_on_files(cli, files, tmp_path):
+    src, train, test = files
+    split_files(cli, src, train, test)
+    tr, te = rustrec.read_train_test(train, test)
+    m = rustrec.MF(factors=8, epochs=3, seed=1).fit(tr)
+    a = rustrec.evaluate(m, tr, te)
+    b = rustrec.evaluate(m, None, test)
+    assert a == b and a["task"] == "rating" and a["rmse"] > 0
+    r = rustrec.evaluate(m, tr, te, cutoffs=(3,), ranking=True)
+    assert "ndcg@3" in r and "ndcg@10" not in r
+    with pytest.raises(ValueError, match="cutoffs: 0"):
+        rustrec.evaluate(m, tr, te, cutoffs=(0,))
