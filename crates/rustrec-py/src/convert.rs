@@ -24,7 +24,9 @@ pub enum RawIds<'py> {
 pub fn id_map(ids: Option<RawIds<'_>>, n: usize, what: &str) -> PyResult<IdMap> {
     let map = match ids {
         None => IdMap::identity(n),
-        Some(RawIds::Ints(a)) => IdMap::from_ints(a.as_array().iter().copied()).map_err(data_error)?,
+        Some(RawIds::Ints(a)) => {
+            IdMap::from_ints(a.as_array().iter().copied()).map_err(data_error)?
+        }
         Some(RawIds::Strs(s)) => IdMap::from_strs(&s).map_err(data_error)?,
     };
     if map.len() != n {
@@ -85,9 +87,7 @@ impl CsrArrays {
         let mut ptr = Vec::with_capacity(indptr.len());
         for w in indptr.windows(2) {
             if w[1] < w[0] {
-                return Err(PyValueError::new_err(format!(
-                    "{what}: indptr decreases"
-                )));
+                return Err(PyValueError::new_err(format!("{what}: indptr decreases")));
             }
         }
         ptr.extend(indptr.iter().map(|&p| p as usize));
@@ -134,7 +134,11 @@ impl CsrArrays {
 }
 
 /// Sorted, deduplicated item indices below `n` (`what` names the argument).
-pub fn index_set(a: Option<PyReadonlyArray1<'_, i64>>, n: usize, what: &str) -> PyResult<Option<Vec<u32>>> {
+pub fn index_set(
+    a: Option<PyReadonlyArray1<'_, i64>>,
+    n: usize,
+    what: &str,
+) -> PyResult<Option<Vec<u32>>> {
     let Some(a) = a else { return Ok(None) };
     let mut out = Vec::with_capacity(a.len()?);
     for &v in a.as_array().iter() {

@@ -81,7 +81,13 @@ impl Dataset {
         }
         let mut t = Triplets::new("data frame", stamps.is_some(), true);
         for k in 0..n {
-            t.push(u[k], i[k], values[k], stamps.as_ref().map(|s| s[k]), k as u64 + 1);
+            t.push(
+                u[k],
+                i[k],
+                values[k],
+                stamps.as_ref().map(|s| s[k]),
+                k as u64 + 1,
+            );
         }
         let x = t
             .build(Arc::new(umap), Arc::new(imap), policy)

@@ -119,7 +119,12 @@ fn user_biases_of(model: &TrainedModel) -> Option<Vec<f32>> {
 }
 
 /// `n` rows of `k` values as a 2-D array.
-fn matrix<'py>(py: Python<'py>, v: Vec<f32>, n: usize, k: usize) -> PyResult<Bound<'py, PyArray2<f32>>> {
+fn matrix<'py>(
+    py: Python<'py>,
+    v: Vec<f32>,
+    n: usize,
+    k: usize,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
     PyArray1::from_vec(py, v).reshape([n, k])
 }
 
@@ -156,8 +161,14 @@ enum Seen<'a> {
 
 /// The `training` record saved with a model fitted from Python (the shape the CLI writes:
 /// configuration, epochs, per-epoch history; no timings).
-fn training_record(spec: Option<&ModelSpec>, seed: u64, history: &[EpochReport]) -> serde_json::Value {
-    let num = |v: f64| serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number);
+fn training_record(
+    spec: Option<&ModelSpec>,
+    seed: u64,
+    history: &[EpochReport],
+) -> serde_json::Value {
+    let num = |v: f64| {
+        serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    };
     let hist: Vec<serde_json::Value> = history
         .iter()
         .map(|r| {
@@ -247,7 +258,9 @@ fn fit_spec(
             })
         }));
         let content = match &item_dir {
-            Some(dir) if !spec.content_files().is_empty() => spec.load_content(dir, train.item_ids())?,
+            Some(dir) if !spec.content_files().is_empty() => {
+                spec.load_content(dir, train.item_ids())?
+            }
             _ => Vec::new(),
         };
         let model = spec.fit_with_content(train, &content, &mut ctx)?;
@@ -270,7 +283,11 @@ impl Engine {
 
     /// Checks user indices and that each can be scored: a trained user, a folded-in user,
     /// or (with `recalculate`) any index.
-    fn user_indices(&self, users: &PyReadonlyArray1<'_, i64>, recalculate: bool) -> PyResult<Vec<u32>> {
+    fn user_indices(
+        &self,
+        users: &PyReadonlyArray1<'_, i64>,
+        recalculate: bool,
+    ) -> PyResult<Vec<u32>> {
         let n = self.n_users();
         users
             .as_array()
@@ -299,8 +316,11 @@ impl Engine {
     fn score_user(&self, u: u32, row: Option<(&[u32], &[f32])>, out: &mut [f32]) {
         if let Some((items, values)) = row {
             if let Some(f) = self.model.as_fold_in() {
-                let h: Vec<(ItemIdx, f32)> =
-                    items.iter().zip(values).map(|(&i, &v)| (ItemIdx(i), v)).collect();
+                let h: Vec<(ItemIdx, f32)> = items
+                    .iter()
+                    .zip(values)
+                    .map(|(&i, &v)| (ItemIdx(i), v))
+                    .collect();
                 f.score_profile(&h, out);
             }
             return;
@@ -540,7 +560,9 @@ impl Engine {
     /// User factors (n_users × k), or `None` for models without user vectors.
     fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
         match factors_of(&self.model) {
-            Some(Factors { users: Some(u), k, .. }) => {
+            Some(Factors {
+                users: Some(u), k, ..
+            }) => {
                 let n = u.len() / k.max(1);
                 Ok(Some(matrix(py, u, n, k)?))
             }
@@ -783,11 +805,15 @@ impl Engine {
         let allow = index_set(allow, n_items, "items")?;
         let cols = n.min(allow.as_ref().map_or(n_items, Vec::len));
         let keep = |i: u32| {
-            block.binary_search(&i).is_err() && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
+            block.binary_search(&i).is_err()
+                && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
         };
         let lists: Vec<Vec<(u32, f32)>> = if let Some(f) = factors_of(&self.model) {
             let table = normalised(&f.items, f.k);
-            py.allow_threads(|| self.threads.install(|| cosine_top(&table, f.k, &query, cols, &keep)))
+            py.allow_threads(|| {
+                self.threads
+                    .install(|| cosine_top(&table, f.k, &query, cols, &keep))
+            })
         } else if let Some(m) = self.model.downcast_ref::<ItemItemModel>() {
             let s = m.similarity();
             py.allow_threads(|| {
@@ -839,7 +865,10 @@ impl Engine {
         block: Option<PyReadonlyArray1<'_, i64>>,
         allow: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
-        let Some(Factors { users: Some(uf), k, .. }) = factors_of(&self.model) else {
+        let Some(Factors {
+            users: Some(uf), k, ..
+        }) = factors_of(&self.model)
+        else {
             return Err(PyNotImplementedError::new_err(format!(
                 "similar_users: model kind `{}` has no user vectors (MF, BPR and ALS models \
                  have them)",
@@ -852,10 +881,14 @@ impl Engine {
         let allow = index_set(allow, n_users, "users")?;
         let cols = n.min(allow.as_ref().map_or(n_users, Vec::len));
         let keep = |i: u32| {
-            block.binary_search(&i).is_err() && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
+            block.binary_search(&i).is_err()
+                && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
         };
         let table = normalised(&uf, k);
-        let lists = py.allow_threads(|| self.threads.install(|| cosine_top(&table, k, &query, cols, &keep)));
+        let lists = py.allow_threads(|| {
+            self.threads
+                .install(|| cosine_top(&table, k, &query, cols, &keep))
+        });
         results(py, lists, cols)
     }
 
@@ -936,7 +969,9 @@ impl Engine {
             )));
         };
         if !self.folded.is_empty() {
-            return Err(PyValueError::new_err("partial_fit_items after fold-in users"));
+            return Err(PyValueError::new_err(
+                "partial_fit_items after fold-in users",
+            ));
         }
         let seen = self.seen.as_ref().ok_or_else(|| {
             PyValueError::new_err("partial_fit_items needs the training interactions, which this model does not store")
@@ -1009,7 +1044,10 @@ impl Engine {
             None,
         )
         .map_err(value_error)?;
-        let touched: Vec<UserIdx> = (0..n_users as u32).filter(|&u| touched[u as usize]).map(UserIdx).collect();
+        let touched: Vec<UserIdx> = (0..n_users as u32)
+            .filter(|&u| touched[u as usize])
+            .map(UserIdx)
+            .collect();
         let als = als.clone();
         let threads = self.threads.clone();
         let seed = self.seed;
@@ -1066,7 +1104,9 @@ fn index_set_ordered(a: &PyReadonlyArray1<'_, i64>, n: usize, what: &str) -> PyR
         .iter()
         .map(|&v| {
             if v < 0 || v as usize >= n {
-                Err(PyIndexError::new_err(format!("{what}: index {v} outside 0..{n}")))
+                Err(PyIndexError::new_err(format!(
+                    "{what}: index {v} outside 0..{n}"
+                )))
             } else {
                 Ok(v as u32)
             }
@@ -1087,7 +1127,13 @@ fn normalised(v: &[f32], k: usize) -> Vec<f32> {
 }
 
 /// For each query row, the `n` rows of highest cosine (rows already normalised).
-fn cosine_top(table: &[f32], k: usize, query: &[u32], n: usize, keep: &(dyn Fn(u32) -> bool + Sync)) -> Vec<Vec<(u32, f32)>> {
+fn cosine_top(
+    table: &[f32],
+    k: usize,
+    query: &[u32],
+    n: usize,
+    keep: &(dyn Fn(u32) -> bool + Sync),
+) -> Vec<Vec<(u32, f32)>> {
     let rows = table.len() / k.max(1);
     query
         .par_iter()
@@ -1096,7 +1142,11 @@ fn cosine_top(table: &[f32], k: usize, query: &[u32], n: usize, keep: &(dyn Fn(u
             |buf, &q| {
                 let x = &table[q as usize * k..(q as usize + 1) * k];
                 for (r, o) in buf.iter_mut().enumerate() {
-                    *o = table[r * k..(r + 1) * k].iter().zip(x).map(|(a, b)| a * b).sum();
+                    *o = table[r * k..(r + 1) * k]
+                        .iter()
+                        .zip(x)
+                        .map(|(a, b)| a * b)
+                        .sum();
                 }
                 top_n(buf, n, keep)
             },

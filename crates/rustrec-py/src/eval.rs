@@ -26,7 +26,11 @@ pub enum TestData<'py> {
 }
 
 /// Test rows in the model's id space, and how many rows named an unknown user or item.
-fn in_model_space(model: &dyn Recommender, test: &TestData<'_>, format: Option<&str>) -> PyResult<(Interactions, usize)> {
+fn in_model_space(
+    model: &dyn Recommender,
+    test: &TestData<'_>,
+    format: Option<&str>,
+) -> PyResult<(Interactions, usize)> {
     let users = model.user_ids();
     let items = model.item_ids();
     let (nu, ni) = (users.len() as u32, items.len() as u32);
@@ -36,7 +40,8 @@ fn in_model_space(model: &dyn Recommender, test: &TestData<'_>, format: Option<&
             let options = ReadOptions::new(format);
             let mut u: IdMap = (**users).clone();
             let mut i: IdMap = (**items).clone();
-            let (rows, _) = read_triplets(path, &options, &mut u, &mut i, &NoProgress).map_err(data_error)?;
+            let (rows, _) =
+                read_triplets(path, &options, &mut u, &mut i, &NoProgress).map_err(data_error)?;
             let mut known = Triplets::new(rows.source.clone(), false, false);
             let mut unknown = 0;
             for k in 0..rows.len() {

@@ -3,10 +3,12 @@
 //!
 //! The suite's virtual environment lives under the cargo target directory
 //! (`target/python-suite/venv`) and is reused between runs; it is rebuilt when the list of
-//! packages below changes. The package is built by `maturin develop` into that
-//! environment with its own target directory (`target/python-suite/cargo`), so the build
-//! never waits on the lock of the `cargo test` that runs this file; its dependencies are
-//! built once and reused. The suite compares with the `rustrec` binary that
+//! packages below changes. The package is built by `maturin develop` (dev profile) into
+//! that environment, in the same target directory as the `cargo test` that runs this file
+//! (cargo releases its build lock before it runs tests, as it does for `cargo run`), so
+//! the workspace crates and dependencies that `cargo test --workspace` just built are
+//! reused: only pyo3 (with its `extension-module` feature), numpy and this crate are
+//! compiled again, once. The suite compares with the `rustrec` binary that
 //! `cargo test --workspace` builds (`target/debug/rustrec`); `RUSTREC_CLI` overrides it.
 //!
 //! Set `RUSTREC_SKIP_PYTHON=1` to leave the suite out (it then prints why, and passes).
@@ -53,7 +55,11 @@ fn run(cmd: &mut Command, what: &str) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{what} failed ({}):\n{text}", out.status);
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{text}",
+        out.status
+    );
     text
 }
 
@@ -70,7 +76,10 @@ fn venv(dir: &Path) -> PathBuf {
         return py;
     }
     let _ = std::fs::remove_dir_all(dir);
-    let ok = Command::new(python()).arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new(python())
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     assert!(
         ok,
         "the Python suite needs Python 3 with venv and pip (`{}` not found): install python3 \
@@ -113,7 +122,7 @@ fn python_package_builds_and_its_pytest_suite_passes() {
             .args(["develop", "--quiet", "--manifest-path"])
             .arg(root.join("crates/rustrec-py/Cargo.toml"))
             .env("VIRTUAL_ENV", &venv_dir)
-            .env("CARGO_TARGET_DIR", base.join("cargo"))
+            .env("CARGO_TARGET_DIR", target_dir())
             .env_remove("CONDA_PREFIX"),
         "maturin develop",
     );
@@ -141,7 +150,11 @@ fn python_package_builds_and_its_pytest_suite_passes() {
     );
     assert!(out.status.success(), "pytest failed:\n{text}");
     // The last line of a passing run: "N passed in S s".
-    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     assert!(last.contains("passed"), "pytest ran no test:\n{text}");
     eprintln!("{last}");
 }
