@@ -292,6 +292,7 @@ pub fn read_ratings(
 /// Reads a predefined train/test pair (`ua.base` / `ua.test`) into one id space.
 #[pyfunction]
 #[pyo3(signature = (train, test, format=None, columns=None, header=None, delimiter=None, string_ids=false))]
+#[allow(clippy::too_many_arguments)]
 pub fn read_train_test(
     py: Python<'_>,
     train: PathBuf,

@@ -118,6 +118,10 @@ fn user_biases_of(model: &TrainedModel) -> Option<Vec<f32>> {
     None
 }
 
+/// Top-N lists: item ids (int32, -1 where a list is short) and scores (float32), one row
+/// per query.
+type TopN<'py> = (Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>);
+
 /// `n` rows of `k` values as a 2-D array.
 fn matrix<'py>(
     py: Python<'py>,
@@ -130,11 +134,7 @@ fn matrix<'py>(
 
 /// Top-N results as `(ids int32, scores float32)` arrays of shape `(rows, n)`, padded with
 /// -1 and -inf where fewer candidates remain.
-fn results<'py>(
-    py: Python<'py>,
-    lists: Vec<Vec<(u32, f32)>>,
-    n: usize,
-) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+fn results<'py>(py: Python<'py>, lists: Vec<Vec<(u32, f32)>>, n: usize) -> PyResult<TopN<'py>> {
     let rows = lists.len();
     let mut ids = vec![-1i32; rows * n];
     let mut scores = vec![f32::NEG_INFINITY; rows * n];
@@ -414,6 +414,7 @@ impl Engine {
     /// kind) on `train`. `on_epoch(epoch, figures)` is called after every epoch.
     #[staticmethod]
     #[pyo3(signature = (kind, params, train, seed=0, threads=0, on_epoch=None, item_dir=None))]
+    #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
         kind: &str,
@@ -610,7 +611,7 @@ impl Engine {
     /// instead of the stored user vectors. `block`: item indices never recommended;
     /// `allow`: the only candidates.
     #[pyo3(signature = (users, n, seen, rows_indptr=None, rows_indices=None, rows_data=None, recalculate=false, block=None, allow=None))]
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    #[allow(clippy::too_many_arguments)]
     fn recommend<'py>(
         &self,
         py: Python<'py>,
@@ -623,7 +624,7 @@ impl Engine {
         recalculate: bool,
         block: Option<PyReadonlyArray1<'_, i64>>,
         allow: Option<PyReadonlyArray1<'_, i64>>,
-    ) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+    ) -> PyResult<TopN<'py>> {
         let n_items = self.n_items();
         let users = self.user_indices(&users, recalculate)?;
         let rows = match (rows_indptr, rows_indices, rows_data) {
@@ -790,7 +791,6 @@ impl Engine {
     /// The `n` items most similar to each of `items`: cosine of the item factors for
     /// factor models, the similarity (or weight) rows for item-based models.
     #[pyo3(signature = (items, n, block=None, allow=None))]
-    #[allow(clippy::type_complexity)]
     fn similar_items<'py>(
         &self,
         py: Python<'py>,
@@ -798,7 +798,7 @@ impl Engine {
         n: usize,
         block: Option<PyReadonlyArray1<'_, i64>>,
         allow: Option<PyReadonlyArray1<'_, i64>>,
-    ) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+    ) -> PyResult<TopN<'py>> {
         let n_items = self.n_items();
         let query = index_set_ordered(&items, n_items, "itemid")?;
         let block = index_set(block, n_items, "filter_items")?.unwrap_or_default();
@@ -856,7 +856,6 @@ impl Engine {
 
     /// The `n` users most similar to each of `users` (cosine of the user factors).
     #[pyo3(signature = (users, n, block=None, allow=None))]
-    #[allow(clippy::type_complexity)]
     fn similar_users<'py>(
         &self,
         py: Python<'py>,
@@ -864,7 +863,7 @@ impl Engine {
         n: usize,
         block: Option<PyReadonlyArray1<'_, i64>>,
         allow: Option<PyReadonlyArray1<'_, i64>>,
-    ) -> PyResult<(Bound<'py, PyArray2<i32>>, Bound<'py, PyArray2<f32>>)> {
+    ) -> PyResult<TopN<'py>> {
         let Some(Factors {
             users: Some(uf), k, ..
         }) = factors_of(&self.model)

@@ -467,8 +467,11 @@ class Recommender:
 
     @property
     def user_factors(self) -> np.ndarray:
-        """User factors, users × k (float32; MF, BPR, ALS). A copy made once per fitted
-        model and cached (read-only): the engine keeps its rows padded for SIMD."""
+        """User factors, users × k (float32; MF, BPR, ALS).
+
+        A copy made once per fitted model and cached, read-only (n × k × 4 bytes). Not a
+        view: the models keep their factor tables private (rows padded to 16 floats and
+        64-byte aligned for the SIMD kernels), and a model may be shared across threads."""
         v = self._cached("user_factors", lambda: _readonly(self._fitted().user_factors()))
         if v is None:
             raise AttributeError(f"model kind `{self.kind}` has no user factors")

@@ -100,10 +100,10 @@ class RecommenderBase(Recommender):
     def fit(self, user_items: Any, show_progress: bool = True, callback: Optional[Callable[..., Any]] = None) -> None:  # type: ignore[override]
         """Trains on ``user_items`` (users × items CSR). ``callback(iteration, seconds,
         loss)`` is called after every iteration, as implicit does."""
-        m = self._prepare_matrix(user_items_csr(user_items))
         from ._data import Dataset
 
-        data = Dataset.from_csr(m)
+        # The engine copies what it needs; drop the transformed matrix before training.
+        data = Dataset.from_csr(self._prepare_matrix(user_items_csr(user_items)))
 
         def on_epoch(epoch: int, figures: Dict[str, Any]) -> Any:
             if callback is not None:
@@ -213,10 +213,11 @@ class AlternatingLeastSquares(RecommenderBase):
                 "negative values (implicit's 'disliked' entries) are not supported by "
                 "rustrec's iALS; drop them or use 0"
             )
-        out = m.astype(np.float32, copy=True)
-        out.data *= np.float32(self.alpha)
-        out.data -= np.float32(1.0)
-        return out
+        # New values, shared structure: only the data array is copied.
+        data = m.data.astype(np.float32, copy=True)
+        data *= np.float32(self.alpha)
+        data -= np.float32(1.0)
+        return sp.csr_matrix((data, m.indices, m.indptr), shape=m.shape, copy=False)
 
     def _prepare_matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
         return self._confidence(m)
