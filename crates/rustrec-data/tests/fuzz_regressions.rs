@@ -39,3 +39,20 @@ fn sum_of_duplicates_that_overflows_is_an_error_not_infinity() {
     let (x, _) = read_interactions(&path, &options, &NoProgress).unwrap();
     assert!(x.values().iter().all(|v| v.is_finite()));
 }
+
+/// Bug: `Interactions::from_csr` checked each offset against the next one only, so offsets
+/// `[0, 5, 2]` over 2 entries (the last offset right, a middle one beyond the end) sliced
+/// out of bounds and panicked. Reached through the `seen_indptr` tensor of a damaged model
+/// file (target `model_file_structured`).
+#[test]
+fn csr_offset_beyond_the_entries_is_refused_not_a_slice_panic() {
+    use std::sync::Arc;
+
+    use rustrec_data::{IdMap, Interactions};
+    let users = Arc::new(IdMap::identity(2));
+    let items = Arc::new(IdMap::identity(3));
+    let err = Interactions::from_csr(users, items, vec![0, 5, 2], vec![0, 1], vec![1.0; 2], None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("indptr[1] = 5"), "{err}");
+}

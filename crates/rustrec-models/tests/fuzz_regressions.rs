@@ -85,3 +85,23 @@ fn reversed_clip_parameter_is_refused_at_load_not_a_clamp_panic() {
         assert!(msg.contains("clip"), "{name}: {msg}");
     }
 }
+
+/// Bug: a file whose stored seen-item offsets (`seen_indptr`) were not increasing, with a
+/// middle offset beyond the stored items, panicked while the loader rebuilt the seen
+/// items ("range end index 6 out of range for slice of length 0"). Found by
+/// `model_file_structured` on every family; fixed in `Interactions::from_csr`.
+#[test]
+fn seen_items_with_offsets_beyond_the_items_are_refused_not_a_slice_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["mf-v2", "bpr-v2", "als-v2"] {
+        let mut file = fixture(name);
+        let n_users = file.user_ids.len();
+        let mut indptr = vec![0u64; n_users + 1];
+        indptr[1] = 6;
+        file.insert("seen_indptr", Tensor::vector(indptr)).unwrap();
+        file.insert("seen_items", Tensor::vector(Vec::<u32>::new()))
+            .unwrap();
+        let msg = save_and_load(&dir, &file).unwrap_err().to_string();
+        assert!(msg.contains("indptr"), "{name}: {msg}");
+    }
+}
