@@ -12,6 +12,7 @@ pub mod linalg;
 pub mod optimizer;
 pub mod rng;
 pub mod schedule;
+pub mod simd;
 pub mod table;
 
 pub use epochs::{EpochStats, Trainer, stop_when};
