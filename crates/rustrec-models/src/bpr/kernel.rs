@@ -29,7 +29,7 @@
 use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
-use crate::engine::simd::{Level, Scalar, Simd, WithSimd};
+use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd};
 use crate::engine::table::LANES;
 
 use super::hyperparams::{Loss, PairSampling};
@@ -392,6 +392,11 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
             return out;
         }
         let s = c.stride;
+        // `train_block_with` runs the vector levels on whole 16-float rows only; stating it
+        // lets the compiler drop the tail loops of `dot_register` and `sgd_triple` there.
+        if S::ISA != Isa::Scalar {
+            assert!(s.is_multiple_of(LANES), "rows padded to 16 floats");
+        }
         let walk = Walk::random(rng, n);
         let mut pos = walk.start;
         let fast = matches!(c.optimizer, Optimizer::Sgd | Optimizer::Adagrad { .. });
@@ -561,7 +566,7 @@ fn generic_update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::simd::{Isa, each_level};
+    use crate::engine::simd::each_level;
 
     /// The triple's loss in f64, straight from the definitions.
     fn loss64(loss: Loss, p: &[f32], qi: &[f32], qj: &[f32], bi: f32, bj: f32, w: f64) -> f64 {

@@ -11,13 +11,16 @@
 //! Element-wise operations give the same bits at V3 and V4; the sums of [`Lanes::reduce_sum`]
 //! and [`Lanes::reduce_sum8`] use one fixed tree at every level.
 
-use super::{Scalar, V3, V4};
+use super::{Isa, Scalar, V3, V4};
 
 /// Vector operations on 16 (and 8) `f32` lanes at one instruction-set level.
 ///
 /// Loads and stores take arrays, so they are in bounds by type; split rows with
 /// [`slice::as_chunks`].
 pub trait Lanes: Copy + Send + Sync + 'static {
+    /// The level this token proves (a kernel may state an invariant that holds only at some
+    /// levels, so that the compiler can use it).
+    const ISA: Isa;
     /// 16 lanes of `f32`.
     type F32x16: Copy;
     /// 8 lanes of `f32`.
@@ -74,6 +77,7 @@ fn zip3<const N: usize>(
 }
 
 impl Lanes for Scalar {
+    const ISA: Isa = Isa::Scalar;
     type F32x16 = [f32; 16];
     type F32x8 = [f32; 8];
 
@@ -142,7 +146,7 @@ impl Lanes for Scalar {
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{Lanes, V3, V4};
+    use super::{Isa, Lanes, V3, V4};
 
     /// The 8-lane tree sum of [`Lanes::reduce_sum8`] with SSE shuffles.
     ///
@@ -163,6 +167,7 @@ mod x86 {
     // of exactly the floats they move.
 
     impl Lanes for V3 {
+        const ISA: Isa = Isa::V3;
         type F32x16 = [__m256; 2];
         type F32x8 = __m256;
 
@@ -255,6 +260,7 @@ mod x86 {
     }
 
     impl Lanes for V4 {
+        const ISA: Isa = Isa::V4;
         type F32x16 = __m512;
         type F32x8 = __m256;
 
@@ -334,8 +340,9 @@ mod absent {
     use super::{Lanes, V3, V4};
 
     macro_rules! unreachable_lanes {
-        ($t:ty) => {
+        ($t:ty, $isa:expr) => {
             impl Lanes for $t {
+                const ISA: super::Isa = $isa;
                 type F32x16 = [f32; 16];
                 type F32x8 = [f32; 8];
                 fn splat(self, _: f32) -> [f32; 16] {
@@ -383,6 +390,6 @@ mod absent {
             }
         };
     }
-    unreachable_lanes!(V3);
-    unreachable_lanes!(V4);
+    unreachable_lanes!(V3, super::Isa::V3);
+    unreachable_lanes!(V4, super::Isa::V4);
 }

@@ -3,11 +3,12 @@
 //!
 //! **Summation orders.** [`Simd::dot`] keeps 16 partial sums (lane `l` adds the products
 //! `k ≡ l (mod 16)`), reduced by the fixed tree of [`Lanes::reduce_sum`], then adds the sum
-//! of the tail (the products past the last whole 16): the same order at every level, so V3
-//! and V4 give the same bits, and the portable level differs only by rounding each product
-//! before adding it. [`Simd::dot8`] does the same with 8 partial sums. The accumulators start
-//! at `+0` and adding a product never yields `−0` from them, so adding an empty tail's `+0`
-//! leaves the bits of the sum unchanged.
+//! of the tail (the products past the last whole 16), if any: the same order at every level,
+//! so V3 and V4 give the same bits, and the portable level differs only by rounding each
+//! product before adding it. [`Simd::dot8`] does the same with 8 partial sums. (Without a
+//! tail nothing is added: the accumulators start at `+0` and adding products never makes
+//! them `−0`, so `sum + 0.0` would have the same bits, but it would put one more dependent
+//! addition on the kernels' critical path.)
 
 use super::{Lanes, Scalar, V3, V4};
 
@@ -25,11 +26,15 @@ pub trait Simd: Lanes {
         for (x, y) in ac.iter().zip(bc) {
             acc = self.mul_add(self.load(x), self.load(y), acc);
         }
+        let sum = self.reduce_sum(acc);
+        if at.is_empty() {
+            return sum;
+        }
         let mut tail = 0.0f32;
         for (x, y) in at.iter().zip(bt) {
             tail += x * y;
         }
-        self.reduce_sum(acc) + tail
+        sum + tail
     }
 
     /// `Σ a_k b_k` over the common length, in 8 partial sums ([`Lanes::reduce_sum8`]).
@@ -42,11 +47,15 @@ pub trait Simd: Lanes {
         for (x, y) in ac.iter().zip(bc) {
             acc = self.mul_add8(self.load8(x), self.load8(y), acc);
         }
+        let sum = self.reduce_sum8(acc);
+        if at.is_empty() {
+            return sum;
+        }
         let mut tail = 0.0f32;
         for (x, y) in at.iter().zip(bt) {
             tail += x * y;
         }
-        self.reduce_sum8(acc) + tail
+        sum + tail
     }
 
     /// `Σ a_k b_k` with one register of partial sums: [`Self::dot`] (16 lanes) at the
@@ -110,22 +119,21 @@ pub fn dot_axpy_64<S: Simd>(
     let (yc, _) = y.as_chunks::<16>();
     let (vc, _) = v.as_chunks::<16>();
     let (oc, _) = out.as_chunks_mut::<16>();
-    let ys = [
-        s.load(&yc[0]),
-        s.load(&yc[1]),
-        s.load(&yc[2]),
-        s.load(&yc[3]),
-    ];
-    let a0 = s.mul(ys[0], s.load(&vc[0]));
-    let a1 = s.mul(ys[1], s.load(&vc[1]));
-    let a0 = s.mul_add(ys[2], s.load(&vc[2]), a0);
-    let a1 = s.mul_add(ys[3], s.load(&vc[3]), a1);
+    let ([y0, y1, y2, y3], [v0, v1, v2, v3], [o0, o1, o2, o3]) = (yc, vc, oc) else {
+        unreachable!("64 floats are four chunks of 16");
+    };
+    // Four named registers (not an array the compiler might keep in memory).
+    let (y0, y1, y2, y3) = (s.load(y0), s.load(y1), s.load(y2), s.load(y3));
+    let a0 = s.mul(y0, s.load(v0));
+    let a1 = s.mul(y1, s.load(v1));
+    let a0 = s.mul_add(y2, s.load(v2), a0);
+    let a1 = s.mul_add(y3, s.load(v3), a1);
     let d = s.reduce_sum(s.add(a0, a1));
     let c = s.splat(coef(d));
-    for (o, yv) in oc.iter_mut().zip(ys) {
-        let next = s.mul_add(c, yv, s.load(o));
-        s.store(o, next);
-    }
+    s.store(o0, s.mul_add(c, y0, s.load(o0)));
+    s.store(o1, s.mul_add(c, y1, s.load(o1)));
+    s.store(o2, s.mul_add(c, y2, s.load(o2)));
+    s.store(o3, s.mul_add(c, y3, s.load(o3)));
     d
 }
 
