@@ -506,6 +506,8 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
 }
 
 /// The generic-optimizer update of a triple (rows `(u, i, j)`) with loss derivative `d`.
+/// Kept out of line: inlined into the block loop it takes registers from the fused paths.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn generic_update(
     user: &mut UserBin<'_>,
