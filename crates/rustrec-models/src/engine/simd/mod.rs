@@ -3,7 +3,7 @@
 //!
 //! # Design
 //!
-//! * **Tokens** ([`token`]): [`Scalar`] (portable, always), [`V3`] (AVX2 + FMA) and [`V4`]
+//! * **Tokens**: [`Scalar`] (portable, always), [`V3`] (AVX2 + FMA) and [`V4`]
 //!   (AVX-512F, implies V3) are zero-sized `Copy` types with a private field; only
 //!   `V3::try_new` / `V4::try_new` make them, after `is_x86_feature_detected!` (the only
 //!   place in the crate that asks the CPU). [`Level`] holds one, so a `Level` value exists

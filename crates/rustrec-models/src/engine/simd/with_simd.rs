@@ -22,7 +22,8 @@ pub trait WithSimd {
 /// while still compiled for that level: the loops may vectorise (the compiler never fuses
 /// or reorders float operations on its own, so the results are the portable ones).
 ///
-/// ALS uses this at [`V3`] and BPMF's row draw at every level, as they always did.
+/// ALS uses this at [`super::V3`], as it always did (its AVX2 build never had fused
+/// multiply-adds).
 #[derive(Clone, Copy, Debug)]
 pub struct Portable<K>(pub K);
 
