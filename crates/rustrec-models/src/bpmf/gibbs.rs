@@ -94,11 +94,13 @@ impl<'a> BpmfSampler<'a> {
         (table(&self.users), table(&self.items))
     }
 
-    /// The mean squared error of the current sample on the training ratings.
+    /// The summed squared error of the current sample on the training ratings. Per-user sums
+    /// are computed in parallel and added in user order, so the figure (which the model file
+    /// keeps) does not depend on how the work was split between threads.
     fn train_loss_sum(&self) -> f64 {
         let k = self.params.0.factors;
         let t = self.train;
-        (0..t.n_users())
+        let per_user: Vec<f64> = (0..t.n_users())
             .into_par_iter()
             .map(|u| {
                 let pu = &self.users[u * k..(u + 1) * k];
@@ -112,7 +114,8 @@ impl<'a> BpmfSampler<'a> {
                     })
                     .sum::<f64>()
             })
-            .sum()
+            .collect();
+        per_user.iter().sum()
     }
 }
 
