@@ -11,7 +11,12 @@ import rustrec
 
 data = Path(sys.argv[1])
 train, test = rustrec.read_train_test(data / "ua.base", data / "ua.test")
-model = rustrec.MF(factors=40, epochs=20, seed=42).fit(train, show_progress=True)
+# The settings of examples/ml100k-ua-mf-sgd.toml (biased MF by SGD, two seeds merged), with
+# the epoch count its early stopping picks on a validation split (48).
+model = rustrec.MF(
+    members=2, factors=200, epochs=48, lr=0.01, reg=0.08, reg_bias=0.1, reg_exponent=0.5,
+    init={"kind": "normal", "std": 0.001}, clip=[1.0, 5.0], seed=42,
+).fit(train)
 figures = rustrec.evaluate(model, train, test)
 print(f"MF on ML-100K ua: RMSE {figures['rmse']:.4f}, MAE {figures['mae']:.4f} on {figures['test_interactions']} ratings")
 

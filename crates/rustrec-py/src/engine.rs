@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
@@ -210,6 +212,10 @@ fn report_dict<'py>(py: Python<'py>, r: &EpochReport) -> PyResult<Bound<'py, PyD
 
 /// Fits `spec` on `train`, calling `on_epoch(epoch, figures)` (with the GIL) after every
 /// epoch: a false return stops training, an exception stops it and is raised.
+///
+/// The fit runs on a scoped thread while the calling thread, without the GIL, waits for it
+/// and checks for signals every 50 ms (Python handles them on the main thread only): Ctrl-C stops
+/// training at the end of the running epoch and raises `KeyboardInterrupt`.
 fn fit_spec(
     py: Python<'_>,
     spec: &ModelSpec,
@@ -220,56 +226,74 @@ fn fit_spec(
     item_dir: Option<PathBuf>,
 ) -> PyResult<(TrainedModel, Vec<EpochReport>)> {
     let failure: Mutex<Option<PyErr>> = Mutex::new(None);
+    let stop = AtomicBool::new(false);
+    let fail = |e: PyErr| {
+        let mut slot = failure.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(e);
+    };
     let result = py.allow_threads(|| {
-        let mut ctx = FitContext::new(seed, threads.clone());
-        let failure = &failure;
-        ctx.callbacks.push(Box::new(move |report: &EpochReport| {
-            Python::with_gil(|py| {
-                if let Err(e) = py.check_signals() {
-                    *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                    return ControlFlow::Break(());
-                }
-                let Some(cb) = &on_epoch else {
-                    return ControlFlow::Continue(());
-                };
-                let figures = match report_dict(py, report) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+        // The worker drops `done` when it returns or unwinds: the wait below ends at once.
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let (stop, fail) = (&stop, &fail);
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(move || {
+                let _done = done;
+                let mut ctx = FitContext::new(seed, threads.clone());
+                ctx.callbacks.push(Box::new(|report: &EpochReport| {
+                    if stop.load(Ordering::Relaxed) {
                         return ControlFlow::Break(());
                     }
-                };
-                match cb.call1(py, (report.epoch, figures)) {
-                    Ok(v) => {
-                        // `False` stops; `None`, `True` and anything else go on.
-                        if v.bind(py).is_instance_of::<pyo3::types::PyBool>()
-                            && !v.bind(py).is_truthy().unwrap_or(true)
-                        {
-                            ControlFlow::Break(())
-                        } else {
-                            ControlFlow::Continue(())
+                    let Some(cb) = &on_epoch else {
+                        return ControlFlow::Continue(());
+                    };
+                    Python::with_gil(|py| {
+                        let called = report_dict(py, report)
+                            .and_then(|figures| cb.call1(py, (report.epoch, figures)));
+                        match called {
+                            // `False` stops; `None`, `True` and anything else go on.
+                            Ok(v)
+                                if v.bind(py).is_instance_of::<pyo3::types::PyBool>()
+                                    && !v.bind(py).is_truthy().unwrap_or(true) =>
+                            {
+                                ControlFlow::Break(())
+                            }
+                            Ok(_) => ControlFlow::Continue(()),
+                            Err(e) => {
+                                fail(e);
+                                ControlFlow::Break(())
+                            }
                         }
+                    })
+                }));
+                let content = match &item_dir {
+                    Some(dir) if !spec.content_files().is_empty() => {
+                        spec.load_content(dir, train.item_ids())?
                     }
-                    Err(e) => {
-                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                        ControlFlow::Break(())
-                    }
+                    _ => Vec::new(),
+                };
+                let model = spec.fit_with_content(train, &content, &mut ctx)?;
+                Ok::<_, rustrec::models::ModelError>((model, std::mem::take(&mut ctx.history)))
+            });
+            while let Err(RecvTimeoutError::Timeout) =
+                finished.recv_timeout(std::time::Duration::from_millis(50))
+            {
+                if !stop.load(Ordering::Relaxed)
+                    && let Err(e) = Python::with_gil(|py| py.check_signals())
+                {
+                    fail(e);
+                    stop.store(true, Ordering::Relaxed);
                 }
-            })
-        }));
-        let content = match &item_dir {
-            Some(dir) if !spec.content_files().is_empty() => {
-                spec.load_content(dir, train.item_ids())?
             }
-            _ => Vec::new(),
-        };
-        let model = spec.fit_with_content(train, &content, &mut ctx)?;
-        Ok::<_, rustrec::models::ModelError>((model, std::mem::take(&mut ctx.history)))
+            worker.join()
+        })
     });
     if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    result.map_err(model_error)
+    match result {
+        Ok(r) => r.map_err(model_error),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 impl Engine {

@@ -230,7 +230,12 @@ pub(crate) fn cg_row<S: Simd>(
             Loss::Implicit { alpha } => {
                 symv(simd, sys.gram, p, ap);
                 for (&i, &v) in items.iter().zip(values) {
-                    simd.dot_axpy(others.row(i as usize), p, ap, |d| alpha * v * d);
+                    // A zero weight (confidence 1) adds nothing to A: skip its row. Binary
+                    // data with α·r = 1 (implicit's `alpha = 1`) make every weight zero.
+                    let w = alpha * v;
+                    if w != 0.0 {
+                        simd.dot_axpy(others.row(i as usize), p, ap, |d| w * d);
+                    }
                 }
             }
             Loss::Explicit { .. } => {
