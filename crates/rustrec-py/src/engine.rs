@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 
+use numpy::ndarray::{ArrayView2, ShapeBuilder};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::{PyIndexError, PyKeyboardInterrupt, PyNotImplementedError, PyValueError};
 use pyo3::prelude::*;
@@ -26,6 +27,7 @@ use rustrec::models::als::AlsModel;
 use rustrec::models::asysvd::AsySvdModel;
 use rustrec::models::bpr::BprModel;
 use rustrec::models::ease::EaseModel;
+use rustrec::models::engine::RowTable;
 use rustrec::models::knn::ItemItemModel;
 use rustrec::models::mf::MfModel;
 use rustrec::models::topn::top_n;
@@ -93,6 +95,75 @@ fn factors_of(model: &TrainedModel) -> Option<Factors> {
         });
     }
     None
+}
+
+/// A trained model held as the base object of numpy views of its factor tables: the
+/// views keep this model alive even after the `Engine` moves on to another (a partial
+/// fit replaces it).
+#[pyclass(frozen, module = "rustrec._rustrec")]
+struct ModelRef(TrainedModel);
+
+/// The stored factor table of a factor model (users or items) and its number of factor
+/// columns (the leading columns of each padded row).
+fn factor_table(model: &TrainedModel, users: bool) -> Option<(&RowTable, usize)> {
+    if let Some(m) = model.downcast_ref::<MfModel>() {
+        let t = if users {
+            m.user_table()
+        } else {
+            m.item_table()
+        };
+        return Some((t, t.cols()));
+    }
+    if let Some(m) = model.downcast_ref::<BprModel>() {
+        let t = if users {
+            m.user_table()
+        } else {
+            m.item_table()
+        };
+        return Some((t, t.cols()));
+    }
+    if let Some(m) = model.downcast_ref::<AlsModel>() {
+        let t = if users {
+            m.user_table()
+        } else {
+            m.item_table()
+        };
+        return Some((t, m.factors()));
+    }
+    if let Some(m) = model.downcast_ref::<AsySvdModel>() {
+        return (!users).then(|| (m.item_table(), m.item_table().cols()));
+    }
+    None
+}
+
+/// A read-only numpy view (rows × k, row stride the table's padded stride) of a factor
+/// table of `model`, without a copy; `None` for models without that table.
+fn factor_view<'py>(
+    py: Python<'py>,
+    model: &TrainedModel,
+    users: bool,
+) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
+    if factor_table(model, users).is_none() {
+        return Ok(None);
+    }
+    let owner = Bound::new(py, ModelRef(model.clone()))?;
+    let Some((table, k)) = factor_table(&owner.get().0, users) else {
+        return Ok(None);
+    };
+    let view = ArrayView2::from_shape(
+        (table.rows(), k).strides((table.stride(), 1)),
+        table.as_slice(),
+    )
+    .map_err(value_error)?;
+    // SAFETY: `view` borrows a factor table of the model that `owner` holds (a clone of
+    // the `Arc` behind `TrainedModel`), and `owner` becomes the array's base object, so the
+    // table outlives the array; trained models are never written or reallocated (partial
+    // fits build a new model), so the memory does not change under the view, and the array
+    // is made read-only below (numpy refuses to make it writeable again: its base exposes
+    // no writeable buffer).
+    let array = unsafe { PyArray2::borrow_from_array(&view, owner.clone().into_any()) };
+    array.readwrite().make_nonwriteable();
+    Ok(Some(array))
 }
 
 /// Item biases of the factor models that have them.
@@ -582,28 +653,16 @@ impl Engine {
         })
     }
 
-    /// User factors (n_users × k), or `None` for models without user vectors.
+    /// User factors (n_users × k), or `None` for models without user vectors: a
+    /// read-only view of the model's table, no copy (rows keep the table's padded stride).
     fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
-        match factors_of(&self.model) {
-            Some(Factors {
-                users: Some(u), k, ..
-            }) => {
-                let n = u.len() / k.max(1);
-                Ok(Some(matrix(py, u, n, k)?))
-            }
-            _ => Ok(None),
-        }
+        factor_view(py, &self.model, true)
     }
 
-    /// Item factors (n_items × k), or `None` for models without item vectors.
+    /// Item factors (n_items × k), or `None` for models without item vectors: a
+    /// read-only view, as `user_factors`.
     fn item_factors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
-        match factors_of(&self.model) {
-            Some(f) => {
-                let n = f.items.len() / f.k.max(1);
-                Ok(Some(matrix(py, f.items, n, f.k)?))
-            }
-            None => Ok(None),
-        }
+        factor_view(py, &self.model, false)
     }
 
     /// Item biases, or `None`.

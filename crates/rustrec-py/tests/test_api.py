@@ -2,6 +2,7 @@
 similar items and users, predictions, history, factors, determinism, fold-in and partial
 fits, save/load and pickle for every kind."""
 
+import gc
 import inspect
 import pickle
 import threading
@@ -200,6 +201,18 @@ def test_factors_and_ids_attributes(positives):
     assert m.item_factors.shape == (positives.shape[1], 6)
     assert m.item_factors is m.item_factors  # cached
     assert not m.item_factors.flags.writeable
+    # Views of the model's tables, not copies: two reads share memory; k = 6 sits in rows
+    # padded to 16 floats, k = 16 fills them (C-contiguous).
+    e = m._engine
+    assert np.shares_memory(e.item_factors(), e.item_factors())
+    assert m.item_factors.strides == (16 * 4, 4) and not m.item_factors.flags.c_contiguous
+    with pytest.raises(ValueError, match="read-only"):
+        m.item_factors[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        m.item_factors.flags.writeable = True
+    m16 = rustrec.IALS(factors=16, iterations=2).fit(positives)
+    assert m16.user_factors.flags.c_contiguous and m16.user_factors.shape == (positives.shape[0], 16)
+    np.testing.assert_allclose(m16.score(1), m16.user_factors[1] @ m16.item_factors.T, rtol=1e-4, atol=1e-5)
     assert m.item_biases.shape == (positives.shape[1],)
     np.testing.assert_allclose(m.score(2), m.user_factors[2] @ m.item_factors.T + m.item_biases, rtol=1e-4, atol=1e-5)
     assert np.array_equal(m.user_ids, np.arange(positives.shape[0]))
@@ -261,8 +274,14 @@ def test_partial_fit_items_for_als_only(positives):
     n_users, n_items = positives.shape
     als = rustrec.IALS(factors=8, iterations=3, seed=1).fit(positives)
     col = positives[:, [7]].T.tocsr()
+    view = als.item_factors
+    kept = view.copy()
     als.partial_fit_items([n_items], col)
     assert als.n_items == n_items + 1 and als.item_factors.shape[0] == n_items + 1
+    # A view read before the partial fit keeps the old model alive and unchanged.
+    del als
+    gc.collect()
+    assert np.array_equal(view, kept)
     with pytest.raises(NotImplementedError, match="only ALS"):
         rustrec.BPR(factors=4, epochs=1).fit(positives).partial_fit_items([0], col)
 

@@ -86,6 +86,17 @@ impl AlsModel {
         (0..t.rows()).flat_map(|r| t.row(r)[..k].to_vec()).collect()
     }
 
+    /// The user factor table as stored (rows padded to the SIMD stride; the first
+    /// [`factors`](Self::factors) columns are the factors): for zero-copy views.
+    pub fn user_table(&self) -> &RowTable {
+        &self.user_rows
+    }
+
+    /// The item factor table as stored, as [`user_table`](Self::user_table).
+    pub fn item_table(&self) -> &RowTable {
+        &self.item_rows
+    }
+
     /// User factors as a dense `n_users × k` row-major matrix.
     pub fn user_factors(&self) -> Vec<f32> {
         Self::factor_part(&self.user_rows, self.factors())

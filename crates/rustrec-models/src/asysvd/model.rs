@@ -52,6 +52,12 @@ impl AsySvdModel {
         self.v1.to_dense()
     }
 
+    /// The item factor table V₂ as stored (rows padded to the SIMD stride; the first
+    /// [`factors`](Self::factors) columns are the factors): for zero-copy views.
+    pub fn item_table(&self) -> &RowTable {
+        &self.v2
+    }
+
     /// The item factors V₂ as a dense `n_items × k` row-major matrix (the notebook's
     /// `k × n_items` matrix, transposed).
     pub fn item_factors(&self) -> Vec<f32> {

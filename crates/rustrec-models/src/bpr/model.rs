@@ -50,6 +50,17 @@ impl BprModel {
         &self.params
     }
 
+    /// The user factor table as stored (rows padded to the SIMD stride; the first
+    /// [`factors`](Self::factors) columns are the factors): for zero-copy views.
+    pub fn user_table(&self) -> &RowTable {
+        &self.user_factors
+    }
+
+    /// The item factor table as stored, as [`user_table`](Self::user_table).
+    pub fn item_table(&self) -> &RowTable {
+        &self.item_factors
+    }
+
     /// User factors as a dense `n_users × k` row-major matrix.
     pub fn user_factors(&self) -> Vec<f32> {
         self.user_factors.to_dense()

@@ -469,9 +469,11 @@ class Recommender:
     def user_factors(self) -> np.ndarray:
         """User factors, users × k (float32; MF, BPR, ALS).
 
-        A copy made once per fitted model and cached, read-only (n × k × 4 bytes). Not a
-        view: the models keep their factor tables private (rows padded to 16 floats and
-        64-byte aligned for the SIMD kernels), and a model may be shared across threads."""
+        A read-only view of the model's own table, no copy: rows are padded to a multiple
+        of 16 floats for the SIMD kernels, so the array is C-contiguous when k is a
+        multiple of 16 and strided otherwise (``np.ascontiguousarray`` copies it). It stays
+        valid after a partial fit, which builds a new table (read the attribute again for
+        the new factors)."""
         v = self._cached("user_factors", lambda: _readonly(self._fitted().user_factors()))
         if v is None:
             raise AttributeError(f"model kind `{self.kind}` has no user factors")
@@ -479,8 +481,8 @@ class Recommender:
 
     @property
     def item_factors(self) -> np.ndarray:
-        """Item factors, items × k (float32; MF, BPR, ALS, AsySVD). A cached copy, as
-        ``user_factors``."""
+        """Item factors, items × k (float32; MF, BPR, ALS, AsySVD): a read-only view of
+        the model's table, as ``user_factors``."""
         v = self._cached("item_factors", lambda: _readonly(self._fitted().item_factors()))
         if v is None:
             raise AttributeError(f"model kind `{self.kind}` has no item factors")
