@@ -16,7 +16,7 @@ rustrec, implicit; the ratio is rustrec's time over implicit's.
 Memory (`--memory`): a scipy CSR of the ML-10M-shaped synthetic set
 (`rustrec.synthetic("ml-10m", seed=1)`, 69,878 × 10,681, 10,000,054 ones; NOT MovieLens
 data), each fit in its own process: the peak RSS of the process during `fit` above its RSS
-just before (`ru_maxrss` − RSS), with `--iterations` iterations (peak memory does not grow
+just before (VmHWM reset through /proc/self/clear_refs, then VmHWM − VmRSS; Linux), with `--iterations` iterations (peak memory does not grow
 with the iteration count). The CSR is made in a temporary directory and removed.
 
 The last stdout line is one JSON object.
@@ -87,21 +87,31 @@ def speed(path, algos, repeat):
     return out
 
 
-def memory_child(lib, algo, iterations, csr_path):
-    import resource
+def status_kb(field):
+    """A `kB` field of /proc/self/status (VmRSS, VmHWM)."""
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
+
+def memory_child(lib, algo, iterations, csr_path):
     import scipy.sparse as sp
     from threadpoolctl import threadpool_limits
 
     m = sp.load_npz(csr_path).tocsr()
     kw = dict(SETTINGS[algo], iterations=iterations)
     model = classes(lib, algo)(**kw)
-    before = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    # Reset the process's peak RSS (VmHWM) to its current RSS, so that loading the CSR
+    # does not count (Linux: `5` to /proc/self/clear_refs).
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = status_kb("VmRSS") * 1024
     with threadpool_limits(1, "blas"):
         t = time.perf_counter()
         model.fit(m, show_progress=False)
         secs = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = status_kb("VmHWM") * 1024
     csr_bytes = m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
     print(json.dumps({"fit_peak_over_start_mb": round((peak - before) / 2**20), "csr_mb": round(csr_bytes / 2**20),
                       "fit_s": round(secs, 2), "iterations": iterations}))
