@@ -264,11 +264,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             &outcome,
             &threads,
         )?;
-        page.notes.push(format!(
+        page.notes.push(
             "The table, curves and distributions are the best configuration refitted on all \
              training data and evaluated on the test set once; the search below used only \
              validation data carved from the training data."
-        ));
+                .to_string(),
+        );
         page.tune = Some(TuneReport {
             metric: objective.metric.clone(),
             direction: objective.direction,
