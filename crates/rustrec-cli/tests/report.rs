@@ -20,7 +20,11 @@ fn p(path: &Path) -> &str {
 
 fn chromium() -> &'static str {
     for name in ["chromium", "chromium-browser"] {
-        if Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
             return name;
         }
     }
@@ -51,7 +55,11 @@ fn render(page: &Path, profile: &Path) -> (String, String) {
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -71,11 +79,32 @@ fn the_compare_report_renders_in_headless_chromium_without_errors() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let out = rustrec(&[
-        "synth", "--like", "ml-100k", "--users", "150", "--items", "120", "--ratings", "6000", "--seed", "4",
-        "--format", "ml-tab", "--out", p(&d.join("r.base")), "--test-fraction", "0.2",
-        "--test-out", p(&d.join("r.test")), "-q",
+        "synth",
+        "--like",
+        "ml-100k",
+        "--users",
+        "150",
+        "--items",
+        "120",
+        "--ratings",
+        "6000",
+        "--seed",
+        "4",
+        "--format",
+        "ml-tab",
+        "--out",
+        p(&d.join("r.base")),
+        "--test-fraction",
+        "0.2",
+        "--test-out",
+        p(&d.join("r.test")),
+        "-q",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cfg = |name: &str, kind: &str, extra: &str| {
         let path = d.join(format!("{name}.toml"));
         std::fs::write(
@@ -100,14 +129,31 @@ fn the_compare_report_renders_in_headless_chromium_without_errors() {
     }
     args.extend(["--data-dir", p(d), "--report", p(&page), "-q"]);
     let out = rustrec(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = std::fs::read_to_string(&page).unwrap();
-    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "nothing from the network");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "nothing from the network"
+    );
 
     let (dom, log) = render(&page, &d.join("profile"));
-    assert!(dom.contains("data-rendered=\"ok\""), "the page's script did not run: {browser}\n{dom}");
-    assert!(!dom.contains("class=\"js-error\""), "script errors in the page");
-    assert!(console_errors(&log).is_empty(), "console errors: {:?}", console_errors(&log));
+    assert!(
+        dom.contains("data-rendered=\"ok\""),
+        "the page's script did not run: {browser}\n{dom}"
+    );
+    assert!(
+        !dom.contains("class=\"js-error\""),
+        "script errors in the page"
+    );
+    assert!(
+        console_errors(&log).is_empty(),
+        "console errors: {:?}",
+        console_errors(&log)
+    );
     for name in ["popular", "bpr-mf", "ease-small"] {
         assert!(dom.matches(name).count() >= 2, "{name} missing");
     }
@@ -118,7 +164,11 @@ fn the_compare_report_renders_in_headless_chromium_without_errors() {
 
     // The check can fail: a page with a script error is caught.
     let broken = d.join("broken.html");
-    std::fs::write(&broken, html.replace("</body>", "<script>notAFunction();</script></body>")).unwrap();
+    std::fs::write(
+        &broken,
+        html.replace("</body>", "<script>notAFunction();</script></body>"),
+    )
+    .unwrap();
     let (dom, log) = render(&broken, &d.join("profile2"));
     assert!(
         dom.contains("class=\"js-error\"") || !console_errors(&log).is_empty(),

@@ -30,14 +30,32 @@ fn p(path: &Path) -> &str {
 /// A small rating pair `NAME.base` / `NAME.test` in `dir`.
 fn write_pair(dir: &Path, name: &str, seed: &str) {
     let out = rustrec(&[
-        "synth", "--like", "ml-100k", "--users", "150", "--items", "120", "--ratings", "6000",
-        "--seed", seed, "--format", "ml-tab",
-        "--out", p(&dir.join(format!("{name}.base"))),
-        "--test-fraction", "0.1",
-        "--test-out", p(&dir.join(format!("{name}.test"))),
+        "synth",
+        "--like",
+        "ml-100k",
+        "--users",
+        "150",
+        "--items",
+        "120",
+        "--ratings",
+        "6000",
+        "--seed",
+        seed,
+        "--format",
+        "ml-tab",
+        "--out",
+        p(&dir.join(format!("{name}.base"))),
+        "--test-fraction",
+        "0.1",
+        "--test-out",
+        p(&dir.join(format!("{name}.test"))),
         "-q",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 const MF: &str = r#"
@@ -85,12 +103,38 @@ fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
 fn tune_logs_trials_writes_a_config_that_fits_and_resumes() {
     let (dir, cfg, space) = setup();
     let d = dir.path();
-    let (log, best, report) = (d.join("trials.jsonl"), d.join("best.toml"), d.join("tune.html"));
+    let (log, best, report) = (
+        d.join("trials.jsonl"),
+        d.join("best.toml"),
+        d.join("tune.html"),
+    );
     let tune = |trials: &str, resume: bool| {
         let mut a = vec![
-            "tune", "--config", p(&cfg), "--data-dir", p(d), "--space", p(&space), "--trials", trials,
-            "--sampler", "tpe", "--startup", "2", "--metric", "rmse", "--log", p(&log), "--out", p(&best),
-            "--report", p(&report), "--seed", "1", "--json", "-q",
+            "tune",
+            "--config",
+            p(&cfg),
+            "--data-dir",
+            p(d),
+            "--space",
+            p(&space),
+            "--trials",
+            trials,
+            "--sampler",
+            "tpe",
+            "--startup",
+            "2",
+            "--metric",
+            "rmse",
+            "--log",
+            p(&log),
+            "--out",
+            p(&best),
+            "--report",
+            p(&report),
+            "--seed",
+            "1",
+            "--json",
+            "-q",
         ];
         if resume {
             a.push("--resume");
@@ -116,10 +160,21 @@ fn tune_logs_trials_writes_a_config_that_fits_and_resumes() {
         assert_eq!(t["number"], k);
         assert_eq!(t["state"], "complete");
     }
-    let best_value = lines.iter().filter_map(|t| t["value"].as_f64()).fold(f64::INFINITY, f64::min);
+    let best_value = lines
+        .iter()
+        .filter_map(|t| t["value"].as_f64())
+        .fold(f64::INFINITY, f64::min);
     assert_eq!(val, best_value);
     // best.toml is a configuration that fits, and gives the test figure tune reported.
-    let f = ok(&rustrec(&["fit", "--config", p(&best), "--data-dir", p(d), "--json", "-q"]));
+    let f = ok(&rustrec(&[
+        "fit",
+        "--config",
+        p(&best),
+        "--data-dir",
+        p(d),
+        "--json",
+        "-q",
+    ]));
     assert_eq!(f["rmse"], j["test"]["rmse"]);
     let page = std::fs::read_to_string(&report).unwrap();
     assert!(page.contains("Search history") && page.contains("Parameter importance"));
@@ -138,24 +193,65 @@ fn tune_with_a_pruner_and_parallel_trials_and_bad_spaces() {
     let (dir, cfg, space) = setup();
     let d = dir.path();
     let j = ok(&rustrec(&[
-        "tune", "--config", p(&cfg), "--data-dir", p(d), "--space", p(&space), "--trials", "4",
-        "--sampler", "random", "--pruner", "median:startup=1,warmup=1", "--parallel", "2",
-        "--threads", "2", "--seed", "5", "--json", "-q",
+        "tune",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(&space),
+        "--trials",
+        "4",
+        "--sampler",
+        "random",
+        "--pruner",
+        "median:startup=1,warmup=1",
+        "--parallel",
+        "2",
+        "--threads",
+        "2",
+        "--seed",
+        "5",
+        "--json",
+        "-q",
     ]));
     assert_eq!(j["trials"], 4);
     assert_eq!(
-        j["complete"].as_u64().unwrap() + j["pruned"].as_u64().unwrap() + j["failed"].as_u64().unwrap(),
+        j["complete"].as_u64().unwrap()
+            + j["pruned"].as_u64().unwrap()
+            + j["failed"].as_u64().unwrap(),
         4
     );
     let bad = d.join("bad.toml");
     std::fs::write(&bad, "[model.factor]\ntype = \"int\"\nlow = 2\nhigh = 4").unwrap();
-    let out = rustrec(&["tune", "--config", p(&cfg), "--data-dir", p(d), "--space", p(&bad), "-q"]);
+    let out = rustrec(&[
+        "tune",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(&bad),
+        "-q",
+    ]);
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("model.factor") && e.contains("rustrec models mf"), "{e}");
+    assert!(
+        e.contains("model.factor") && e.contains("rustrec models mf"),
+        "{e}"
+    );
     // The log may not be an input.
     let out = rustrec(&[
-        "tune", "--config", p(&cfg), "--data-dir", p(d), "--space", p(&space), "--log", p(&cfg), "-q",
+        "tune",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(&space),
+        "--log",
+        p(&cfg),
+        "-q",
     ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("same file"));
@@ -165,22 +261,53 @@ fn tune_with_a_pruner_and_parallel_trials_and_bad_spaces() {
 fn cv_gives_folds_mean_and_std_from_random_folds_or_fold_files() {
     let (dir, cfg, _) = setup();
     let d = dir.path();
-    let j = ok(&rustrec(&["cv", "--config", p(&cfg), "--data-dir", p(d), "--folds", "3", "--json", "-q"]));
+    let j = ok(&rustrec(&[
+        "cv",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--folds",
+        "3",
+        "--json",
+        "-q",
+    ]));
     let folds = j["folds"].as_array().unwrap();
     assert_eq!(folds.len(), 3);
     assert!(folds.iter().all(|f| f["rmse"].as_f64().is_some()));
-    let total: u64 = folds.iter().map(|f| f["test_interactions"].as_u64().unwrap()).sum();
+    let total: u64 = folds
+        .iter()
+        .map(|f| f["test_interactions"].as_u64().unwrap())
+        .sum();
     assert_eq!(total, 6000, "every interaction in one test fold");
     assert!(j["mean"]["rmse"].as_f64().unwrap() > 0.0 && j["std"]["rmse"].as_f64().unwrap() >= 0.0);
     write_pair(d, "s1", "1");
     write_pair(d, "s2", "2");
     let j = ok(&rustrec(&[
-        "cv", "--config", p(&cfg), "--data-dir", p(d), "--folds", "2", "--folds-files", "s{}.base,s{}.test",
-        "--json", "-q",
+        "cv",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--folds",
+        "2",
+        "--folds-files",
+        "s{}.base,s{}.test",
+        "--json",
+        "-q",
     ]));
     assert_eq!(j["folds"].as_array().unwrap().len(), 2);
     assert_eq!(j["folds"][1]["fold"], 2);
-    let out = rustrec(&["cv", "--config", p(&cfg), "--data-dir", p(d), "--folds-files", "s1.base,s1.test", "-q"]);
+    let out = rustrec(&[
+        "cv",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--folds-files",
+        "s1.base,s1.test",
+        "-q",
+    ]);
     assert!(!out.status.success());
 }
 
@@ -199,12 +326,26 @@ fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
     std::fs::write(&b, implicit("bpr", "factors = 8\nepochs = 4")).unwrap();
     let report = d.join("cmp.html");
     let j = ok(&rustrec(&[
-        "compare", "--config", p(&a), "--config", p(&b), "--data-dir", p(d), "--report", p(&report), "--json", "-q",
+        "compare",
+        "--config",
+        p(&a),
+        "--config",
+        p(&b),
+        "--data-dir",
+        p(d),
+        "--report",
+        p(&report),
+        "--json",
+        "-q",
     ]));
     let models = j["models"].as_array().unwrap();
     assert_eq!(models.len(), 2);
     assert_eq!(models[0]["name"], "pop");
-    assert!(models.iter().all(|m| m["metrics"]["ndcg@10"].as_f64().is_some()));
+    assert!(
+        models
+            .iter()
+            .all(|m| m["metrics"]["ndcg@10"].as_f64().is_some())
+    );
     let best = j["best"]["ndcg@10"].as_str().unwrap();
     let other = models.iter().find(|m| m["name"] != best).unwrap();
     let pv = other["p_value"]["ndcg@10"].as_f64().unwrap();
@@ -213,21 +354,54 @@ fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
     // lr-find on the MF config.
     let plot = d.join("lr.svg");
     let j = ok(&rustrec(&[
-        "lr-find", "--config", p(&cfg), "--data-dir", p(d), "--start", "1e-4", "--steps", "14", "--plot", p(&plot),
-        "--json", "-q",
+        "lr-find",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--start",
+        "1e-4",
+        "--steps",
+        "14",
+        "--plot",
+        p(&plot),
+        "--json",
+        "-q",
     ]));
     let lr = j["suggested_lr"].as_f64().unwrap();
     assert!(lr > 0.0 && lr < 10.0, "{j}");
-    assert_eq!(j["lrs"].as_array().unwrap().len(), j["losses"].as_array().unwrap().len());
+    assert_eq!(
+        j["lrs"].as_array().unwrap().len(),
+        j["losses"].as_array().unwrap().len()
+    );
     assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
     let out = rustrec(&["lr-find", "--config", p(&a), "--data-dir", p(d), "-q"]);
     assert!(!out.status.success(), "top-pop has no learning rate");
     // fit --report.
     let page = d.join("fit.html");
-    let f = ok(&rustrec(&["fit", "--config", p(&cfg), "--data-dir", p(d), "--report", p(&page), "--json", "-q"]));
+    let f = ok(&rustrec(&[
+        "fit",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--report",
+        p(&page),
+        "--json",
+        "-q",
+    ]));
     assert!(f["report"].as_str().is_some());
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("Learning curves") && html.contains("Popularity bias"));
-    let out = rustrec(&["fit", "--config", p(&cfg), "--data-dir", p(d), "--report", p(&d.join("x.pdf")), "-q"]);
+    let out = rustrec(&[
+        "fit",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--report",
+        p(&d.join("x.pdf")),
+        "-q",
+    ]);
     assert!(!out.status.success());
 }

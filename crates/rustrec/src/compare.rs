@@ -191,12 +191,16 @@ impl Comparison {
                     .iter()
                     .map(|(k, v)| (k.clone(), num(*v)))
                     .collect();
-                let pw: Map<String, Value> =
-                    tests.iter().map(|(k, p)| (k.clone(), num(p.wilcoxon))).collect();
+                let pw: Map<String, Value> = tests
+                    .iter()
+                    .map(|(k, p)| (k.clone(), num(p.wilcoxon)))
+                    .collect();
                 let pt: Map<String, Value> =
                     tests.iter().map(|(k, p)| (k.clone(), num(p.t))).collect();
-                let users: Map<String, Value> =
-                    tests.iter().map(|(k, p)| (k.clone(), json!(p.users))).collect();
+                let users: Map<String, Value> = tests
+                    .iter()
+                    .map(|(k, p)| (k.clone(), json!(p.users)))
+                    .collect();
                 json!({
                     "name": e.name,
                     "kind": e.kind,
@@ -234,7 +238,9 @@ pub fn compare(
     on_model: &mut dyn FnMut(&Entry),
 ) -> Result<Comparison> {
     if configs.is_empty() {
-        return Err(ExperimentError::Config("compare needs at least one config".into()));
+        return Err(ExperimentError::Config(
+            "compare needs at least one config".into(),
+        ));
     }
     let mut entries = Vec::new();
     for (name, cfg) in configs {
@@ -259,10 +265,12 @@ pub fn compare(
             )
         })?;
         let tracked = cfg.validation.as_ref().map(|v| {
-            v.metric.clone().unwrap_or_else(|| match outcome.model.task() {
-                Task::Rating => "rmse".into(),
-                Task::Ranking => "ndcg@10".into(),
-            })
+            v.metric
+                .clone()
+                .unwrap_or_else(|| match outcome.model.task() {
+                    Task::Rating => "rmse".into(),
+                    Task::Ranking => "ndcg@10".into(),
+                })
         });
         let entry = Entry {
             name: name.clone(),
@@ -287,9 +295,7 @@ pub fn compare(
 }
 
 /// The best model per metric and the tests of the others against it.
-pub fn paired_tests(
-    entries: &[Entry],
-) -> (BTreeMap<String, usize>, Vec<BTreeMap<String, Paired>>) {
+pub fn paired_tests(entries: &[Entry]) -> (BTreeMap<String, usize>, Vec<BTreeMap<String, Paired>>) {
     let mut best: BTreeMap<String, usize> = BTreeMap::new();
     for (k, e) in entries.iter().enumerate() {
         for (name, v) in &e.assessment.metrics {
@@ -298,10 +304,11 @@ pub fn paired_tests(
             }
             let dir = Direction::of_metric(name);
             match best.get(name) {
-                Some(&b) if !entries[b]
-                    .assessment
-                    .get(name)
-                    .is_none_or(|bv| dir.better(*v, bv)) => {}
+                Some(&b)
+                    if !entries[b]
+                        .assessment
+                        .get(name)
+                        .is_none_or(|bv| dir.better(*v, bv)) => {}
                 _ => {
                     best.insert(name.clone(), k);
                 }
@@ -328,7 +335,11 @@ pub fn paired_tests(
                     y.push(r);
                 }
             }
-            let users = x.iter().zip(&y).filter(|(a, b)| !a.is_nan() && !b.is_nan()).count();
+            let users = x
+                .iter()
+                .zip(&y)
+                .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+                .count();
             let w = wilcoxon(&x, &y, ZeroMethod::Wilcox, false).map_or(1.0, |r| r.p_value);
             let t = paired_t(&x, &y).map_or(f64::NAN, |r| r.p_value);
             tests[k].insert(
@@ -374,9 +385,17 @@ mod tests {
     fn each_model_is_tested_against_the_best_on_the_same_users() {
         let good: Vec<f64> = (0..60).map(|u| 0.5 + 0.004 * u as f64).collect();
         // Symmetric differences: no systematic shift.
-        let close: Vec<f64> = good.iter().enumerate().map(|(u, v)| v - 1e-6 + 0.001 * ((u % 4) as f64 - 1.5)).collect();
+        let close: Vec<f64> = good
+            .iter()
+            .enumerate()
+            .map(|(u, v)| v - 1e-6 + 0.001 * ((u % 4) as f64 - 1.5))
+            .collect();
         let poor: Vec<f64> = good.iter().map(|v| v - 0.1).collect();
-        let entries = vec![entry("poor", "ndcg@10", &poor), entry("good", "ndcg@10", &good), entry("close", "ndcg@10", &close)];
+        let entries = vec![
+            entry("poor", "ndcg@10", &poor),
+            entry("good", "ndcg@10", &good),
+            entry("close", "ndcg@10", &close),
+        ];
         let (best, tests) = paired_tests(&entries);
         assert_eq!(best["ndcg@10"], 1);
         assert!(tests[1].is_empty());
@@ -402,14 +421,23 @@ mod tests {
             ("pop".to_string(), cfg("top-pop", "")),
             ("bpr".to_string(), cfg("bpr", "factors = 8\nepochs = 3")),
         ];
-        let data = crate::experiment::load(&configs[0].1.data, configs[0].1.split.as_ref(), None, &NoProgress).unwrap();
+        let data = crate::experiment::load(
+            &configs[0].1.data,
+            configs[0].1.split.as_ref(),
+            None,
+            &NoProgress,
+        )
+        .unwrap();
         let opts = RunOptions {
             data_dir: None,
             progress: &NoProgress,
             threads: None,
         };
         let mut names = Vec::new();
-        let c = compare(&configs, &data, &opts, false, &mut |e| names.push(e.name.clone())).unwrap();
+        let c = compare(&configs, &data, &opts, false, &mut |e| {
+            names.push(e.name.clone())
+        })
+        .unwrap();
         assert_eq!(names, vec!["pop", "bpr"]);
         let j = c.to_json();
         assert_eq!(j["models"].as_array().unwrap().len(), 2);

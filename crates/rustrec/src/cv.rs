@@ -82,8 +82,8 @@ pub fn union(a: &Interactions, b: &Interactions) -> Result<Interactions> {
     for u in 0..a.n_users() {
         let (mut i, mut j) = (ap[u], bp[u]);
         while i < ap[u + 1] || j < bp[u + 1] {
-            let take_a = j >= bp[u + 1]
-                || (i < ap[u + 1] && a.item_indices()[i] < b.item_indices()[j]);
+            let take_a =
+                j >= bp[u + 1] || (i < ap[u + 1] && a.item_indices()[i] < b.item_indices()[j]);
             let (x, k) = if take_a { (a, i) } else { (b, j) };
             if !take_a && i < ap[u + 1] && a.item_indices()[i] == b.item_indices()[j] {
                 return Err(bad(format!(
@@ -116,7 +116,11 @@ pub fn union(a: &Interactions, b: &Interactions) -> Result<Interactions> {
 }
 
 /// `k` random folds of `x` (see the module docs): fold `f` is `(train, test)`.
-pub fn random_folds(x: &Interactions, k: usize, seed: u64) -> Result<Vec<(Interactions, Interactions)>> {
+pub fn random_folds(
+    x: &Interactions,
+    k: usize,
+    seed: u64,
+) -> Result<Vec<(Interactions, Interactions)>> {
     if k < 2 || k > x.nnz() {
         return Err(bad(format!(
             "folds = {k}: expected 2 to {} (the number of interactions)",
@@ -327,8 +331,14 @@ mod tests {
         assert_eq!(seen.len(), x.nnz());
         assert!(seen.values().all(|&c| c == 1));
         // Seeded.
-        assert_eq!(random_folds(&x, 5, 3).unwrap()[2].1.fingerprint(), folds[2].1.fingerprint());
-        assert_ne!(random_folds(&x, 5, 4).unwrap()[2].1.fingerprint(), folds[2].1.fingerprint());
+        assert_eq!(
+            random_folds(&x, 5, 3).unwrap()[2].1.fingerprint(),
+            folds[2].1.fingerprint()
+        );
+        assert_ne!(
+            random_folds(&x, 5, 4).unwrap()[2].1.fingerprint(),
+            folds[2].1.fingerprint()
+        );
         assert!(random_folds(&x, 1, 3).is_err());
     }
 
@@ -336,14 +346,20 @@ mod tests {
     fn union_merges_a_split_back() {
         let x = data();
         let s = rustrec_data::split::holdout(&x, 0.3, 1).unwrap();
-        assert_eq!(union(&s.train, &s.test).unwrap().fingerprint(), x.fingerprint());
+        assert_eq!(
+            union(&s.train, &s.test).unwrap().fingerprint(),
+            x.fingerprint()
+        );
         assert!(union(&x, &s.test).is_err());
     }
 
     #[test]
     fn fold_patterns_name_both_files() {
         let (a, b) = fold_files("u{}.base,u{}.test", 3).unwrap();
-        assert_eq!((a.to_str().unwrap(), b.to_str().unwrap()), ("u3.base", "u3.test"));
+        assert_eq!(
+            (a.to_str().unwrap(), b.to_str().unwrap()),
+            ("u3.base", "u3.test")
+        );
         assert!(fold_files("u1.base,u1.test", 1).is_err());
         assert!(fold_files("u{}.base", 1).is_err());
     }
@@ -390,11 +406,20 @@ mod tests {
             threads: None,
         };
         let mut seen = Vec::new();
-        let cv = cross_validate(&cfg, &Folds::Random { k: 3, seed: 1 }, &opts, &mut |f, _| seen.push(f))
-            .unwrap();
+        let cv = cross_validate(
+            &cfg,
+            &Folds::Random { k: 3, seed: 1 },
+            &opts,
+            &mut |f, _| seen.push(f),
+        )
+        .unwrap();
         assert_eq!(seen, vec![1, 2, 3]);
         assert_eq!(cv.folds.len(), 3);
-        let total: u64 = cv.folds.iter().map(|f| f["test_interactions"].as_u64().unwrap()).sum();
+        let total: u64 = cv
+            .folds
+            .iter()
+            .map(|f| f["test_interactions"].as_u64().unwrap())
+            .sum();
         assert_eq!(total, 100_000);
         assert!(cv.mean["rmse"].as_f64().unwrap() > 0.5);
         assert!(cv.std["rmse"].as_f64().unwrap() >= 0.0);

@@ -81,7 +81,11 @@ pub struct LrFindResult {
 }
 
 /// Runs the range test on `cfg`'s training data (see the module docs).
-pub fn lr_find(cfg: &ExperimentConfig, settings: &LrFindSettings, opts: &RunOptions<'_>) -> Result<LrFindResult> {
+pub fn lr_find(
+    cfg: &ExperimentConfig,
+    settings: &LrFindSettings,
+    opts: &RunOptions<'_>,
+) -> Result<LrFindResult> {
     let bad = |m: String| ExperimentError::Config(m);
     if !(settings.start > 0.0 && settings.end > settings.start && settings.steps >= 3) {
         return Err(bad(format!(
@@ -90,7 +94,9 @@ pub fn lr_find(cfg: &ExperimentConfig, settings: &LrFindSettings, opts: &RunOpti
         )));
     }
     if !(0.0..1.0).contains(&settings.beta) || settings.epochs_per_step == 0 {
-        return Err(bad("lr-find: beta must be in [0, 1) and epochs per step ≥ 1".into()));
+        return Err(bad(
+            "lr-find: beta must be in [0, 1) and epochs per step ≥ 1".into(),
+        ));
     }
     let family = cfg.model.family();
     let names: Vec<&str> = family.params().iter().map(|p| p.name).collect();
@@ -142,7 +148,8 @@ pub fn lr_find(cfg: &ExperimentConfig, settings: &LrFindSettings, opts: &RunOpti
         lrs.push(lr);
         losses.push(loss);
         smoothed.push(s);
-        opts.progress.message(&format!("lr {lr:.3e}  loss {loss:.5}  smoothed {s:.5}"));
+        opts.progress
+            .message(&format!("lr {lr:.3e}  loss {loss:.5}  smoothed {s:.5}"));
         best = best.min(s);
         if k > 0 && s > settings.explode * best {
             stopped = format!(
@@ -198,7 +205,13 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> (f64, f64) {
 
 /// The loss against the rate (log axis) as an SVG chart, with the suggestion marked.
 pub fn plot_svg(r: &LrFindResult) -> String {
-    let pts = |v: &[f64]| r.lrs.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>();
+    let pts = |v: &[f64]| {
+        r.lrs
+            .iter()
+            .copied()
+            .zip(v.iter().copied())
+            .collect::<Vec<_>>()
+    };
     let mut raw = Series::points("loss", color(7), pts(&r.losses), Marker::Ring);
     raw.line = true;
     let smooth = Series::line("smoothed loss", color(0), pts(&r.smoothed));
@@ -286,7 +299,11 @@ mod tests {
         assert!(r.lrs.len() >= 5 && r.lrs.len() < 16, "{r:?}");
         assert!(r.suggested_lr > 1e-4 && r.suggested_lr < 1.0, "{r:?}");
         assert!(r.suggested_lr <= r.min_loss_lr);
-        assert!(r.stopped.contains("diverged") || r.stopped.contains("exceeded"), "{}", r.stopped);
+        assert!(
+            r.stopped.contains("diverged") || r.stopped.contains("exceeded"),
+            "{}",
+            r.stopped
+        );
         let svg = plot_svg(&r);
         assert!(svg.contains("<svg") && svg.contains("suggested"));
         // Models without a learning rate are refused by name.

@@ -115,11 +115,26 @@ pub fn wilcoxon(x: &[f64], y: &[f64], zeros: ZeroMethod, correction: bool) -> Op
     }
     let abs: Vec<f64> = d.iter().map(|v| v.abs()).collect();
     let (ranks, ties) = average_ranks(&abs);
-    let mut r_plus: f64 = d.iter().zip(&ranks).filter(|(v, _)| **v > 0.0).map(|(_, r)| r).sum();
-    let mut r_minus: f64 = d.iter().zip(&ranks).filter(|(v, _)| **v < 0.0).map(|(_, r)| r).sum();
+    let mut r_plus: f64 = d
+        .iter()
+        .zip(&ranks)
+        .filter(|(v, _)| **v > 0.0)
+        .map(|(_, r)| r)
+        .sum();
+    let mut r_minus: f64 = d
+        .iter()
+        .zip(&ranks)
+        .filter(|(v, _)| **v < 0.0)
+        .map(|(_, r)| r)
+        .sum();
     let n_zero = d.iter().filter(|v| **v == 0.0).count() as f64;
     if zeros == ZeroMethod::ZSplit {
-        let zero_ranks: f64 = d.iter().zip(&ranks).filter(|(v, _)| **v == 0.0).map(|(_, r)| r).sum();
+        let zero_ranks: f64 = d
+            .iter()
+            .zip(&ranks)
+            .filter(|(v, _)| **v == 0.0)
+            .map(|(_, r)| r)
+            .sum();
         r_plus += zero_ranks / 2.0;
         r_minus += zero_ranks / 2.0;
     }
@@ -171,7 +186,11 @@ pub fn paired_t(x: &[f64], y: &[f64]) -> Option<TestResult> {
     let se = (var / nf).sqrt();
     if se == 0.0 {
         let p = if mean == 0.0 { 1.0 } else { 0.0 };
-        let t = if mean == 0.0 { 0.0 } else { mean.signum() * f64::INFINITY };
+        let t = if mean == 0.0 {
+            0.0
+        } else {
+            mean.signum() * f64::INFINITY
+        };
         return Some(TestResult {
             statistic: t,
             z: t,
@@ -215,9 +234,8 @@ pub fn regularized_incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b)
-        + a * x.ln()
-        + b * (1.0 - x).ln();
+    let ln_front =
+        libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b) + a * x.ln() + b * (1.0 - x).ln();
     let front = ln_front.exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(a, b, x) / a
@@ -306,25 +324,67 @@ mod tests {
         close(w.p_value, 0.041226833337163676);
         // Without zeros the three zero methods agree.
         for zm in [ZeroMethod::Pratt, ZeroMethod::ZSplit] {
-            close(wilcoxon(&x, &y, zm, false).unwrap().p_value, 0.03641414726674857);
+            close(
+                wilcoxon(&x, &y, zm, false).unwrap().p_value,
+                0.03641414726674857,
+            );
         }
         let (x, y) = SMALL_SHIFT;
         let w = wilcoxon(&x, &y, ZeroMethod::Wilcox, false).unwrap();
         assert_eq!(w.statistic, 11.5);
         close(w.p_value, 0.3615470714520429);
-        close(wilcoxon(&x, &y, ZeroMethod::Wilcox, true).unwrap().p_value, 0.3996564892080491);
+        close(
+            wilcoxon(&x, &y, ZeroMethod::Wilcox, true).unwrap().p_value,
+            0.3996564892080491,
+        );
     }
 
     #[test]
     fn wilcoxon_matches_scipy_with_ties_and_zeros() {
         let (x, y) = TIES_ZEROS;
         let cases = [
-            (ZeroMethod::Wilcox, false, 8.5, 0.09455824075987958, 1.6718280152742901),
-            (ZeroMethod::Wilcox, true, 8.5, 0.10693585725518055, 1.612119871871637),
-            (ZeroMethod::Pratt, false, 17.5, 0.14092274054129136, 1.472363513240777),
-            (ZeroMethod::Pratt, true, 17.5, 0.15198078746619068, 1.4325699047748102),
-            (ZeroMethod::ZSplit, false, 20.5, 0.1446833368027591, 1.4585705767730703),
-            (ZeroMethod::ZSplit, true, 20.5, 0.15585536220695145, 1.4191497503737982),
+            (
+                ZeroMethod::Wilcox,
+                false,
+                8.5,
+                0.09455824075987958,
+                1.6718280152742901,
+            ),
+            (
+                ZeroMethod::Wilcox,
+                true,
+                8.5,
+                0.10693585725518055,
+                1.612119871871637,
+            ),
+            (
+                ZeroMethod::Pratt,
+                false,
+                17.5,
+                0.14092274054129136,
+                1.472363513240777,
+            ),
+            (
+                ZeroMethod::Pratt,
+                true,
+                17.5,
+                0.15198078746619068,
+                1.4325699047748102,
+            ),
+            (
+                ZeroMethod::ZSplit,
+                false,
+                20.5,
+                0.1446833368027591,
+                1.4585705767730703,
+            ),
+            (
+                ZeroMethod::ZSplit,
+                true,
+                20.5,
+                0.15585536220695145,
+                1.4191497503737982,
+            ),
         ];
         for (zm, corr, stat, p, z) in cases {
             let w = wilcoxon(&x, &y, zm, corr).unwrap();
@@ -360,7 +420,10 @@ mod tests {
             (10.0, 3.0, 0.0010641995292070751),
         ] {
             let got = student_t_sf(t, df);
-            assert!((got - want).abs() < 1e-13 * want.max(1e-3), "t {t} df {df}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-13 * want.max(1e-3),
+                "t {t} df {df}: {got} vs {want}"
+            );
         }
         for (z, want) in [
             (0.0, 0.5),
@@ -382,8 +445,13 @@ mod tests {
         assert_eq!(paired_t(&[1.0, 2.0], &[1.0, 2.0]).unwrap().p_value, 1.0);
         assert!(paired_t(&[1.0], &[2.0]).is_none());
         // NaN pairs are left out.
-        let w = wilcoxon(&[1.0, f64::NAN, 3.0, 5.0], &[0.0, 1.0, 1.0, 2.0], ZeroMethod::Wilcox, false)
-            .unwrap();
+        let w = wilcoxon(
+            &[1.0, f64::NAN, 3.0, 5.0],
+            &[0.0, 1.0, 1.0, 2.0],
+            ZeroMethod::Wilcox,
+            false,
+        )
+        .unwrap();
         assert_eq!(w.n, 3);
         // Swapping the samples keeps the two-sided p-value.
         let (x, y) = TIES_ZEROS;

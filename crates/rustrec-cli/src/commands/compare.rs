@@ -48,11 +48,15 @@ fn parse_split(spec: &str, seed: u64) -> anyhow::Result<SplitConfig> {
     let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
     Ok(match kind {
         "holdout" => SplitConfig::Holdout {
-            test_fraction: arg.parse().with_context(|| format!("--split {spec}: fraction"))?,
+            test_fraction: arg
+                .parse()
+                .with_context(|| format!("--split {spec}: fraction"))?,
             seed,
         },
         "temporal" => SplitConfig::Temporal {
-            test_fraction: arg.parse().with_context(|| format!("--split {spec}: fraction"))?,
+            test_fraction: arg
+                .parse()
+                .with_context(|| format!("--split {spec}: fraction"))?,
         },
         "leave-k-out" => SplitConfig::LeaveKOut {
             k: arg.parse().with_context(|| format!("--split {spec}: k"))?,
@@ -74,8 +78,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     for p in &args.config {
         inputs.push(("--config".into(), p.clone()));
     }
-    let outputs: Vec<(&str, &std::path::Path)> =
-        args.report.as_deref().map(|p| ("--report", p)).into_iter().collect();
+    let outputs: Vec<(&str, &std::path::Path)> = args
+        .report
+        .as_deref()
+        .map(|p| ("--report", p))
+        .into_iter()
+        .collect();
     check_paths(&inputs, &outputs)?;
     if let Some(p) = &args.report {
         check_report_path(p)?;
@@ -86,7 +94,9 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         None => first.split.clone(),
     };
     if args.split.is_some() && first.data.train.is_some() {
-        anyhow::bail!("--split applies to one rating file; the first config has train and test files");
+        anyhow::bail!(
+            "--split applies to one rating file; the first config has train and test files"
+        );
     }
     let threads = Threads::new(args.threads.unwrap_or(first.train.threads))?;
     let bars = Bars::new(globals.quiet);
@@ -111,26 +121,47 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .metrics
             .iter()
             .filter(|(k, _)| matches!(k.as_str(), "rmse" | "mae" | "auc") || k.ends_with("@10"))
-            .filter(|(k, _)| !k.starts_with("coverage") && !k.starts_with("gini") && !k.starts_with("novelty"))
+            .filter(|(k, _)| {
+                !k.starts_with("coverage") && !k.starts_with("gini") && !k.starts_with("novelty")
+            })
             .map(|(k, v)| format!("{k} {v:.4}"))
             .collect();
-        let secs = e.figures.get("train_seconds").and_then(|v| v.as_f64()).unwrap_or(0.0);
-        say!(json, "{} ({}): {}  trained in {secs:.2}s", e.name, e.kind, main.join("  "));
+        let secs = e
+            .figures
+            .get("train_seconds")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        say!(
+            json,
+            "{} ({}): {}  trained in {secs:.2}s",
+            e.name,
+            e.kind,
+            main.join("  ")
+        );
     })?;
     // The table: one line per model, p-values of the Wilcoxon test against the best.
     for name in ["rmse", "ndcg@10", "recall@10", "auc"] {
-        let Some(&b) = cmp.best.get(name) else { continue };
+        let Some(&b) = cmp.best.get(name) else {
+            continue;
+        };
         let others: Vec<String> = cmp
             .entries
             .iter()
             .zip(&cmp.tests)
-            .filter_map(|(e, t)| t.get(name).map(|p| format!("{} p = {:.2e}", e.name, p.wilcoxon)))
+            .filter_map(|(e, t)| {
+                t.get(name)
+                    .map(|p| format!("{} p = {:.2e}", e.name, p.wilcoxon))
+            })
             .collect();
         say!(
             json,
             "best {name}: {}{}{}",
             cmp.entries[b].name,
-            if others.is_empty() { "" } else { "; vs it (Wilcoxon): " },
+            if others.is_empty() {
+                ""
+            } else {
+                "; vs it (Wilcoxon): "
+            },
             others.join(", ")
         );
     }
@@ -144,7 +175,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         let mut page = rustrec::report::Report::from_comparison("rustrec compare", &cmp);
         page.notes.push(format!(
             "Configurations: {}.",
-            args.config.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            args.config
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         page.write(path)?;
         say!(json, "report written to {}", path.display());

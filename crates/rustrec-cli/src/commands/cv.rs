@@ -96,7 +96,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             format!("{k} {:.4} ± {s:.4}", m.as_f64().unwrap_or(f64::NAN))
         })
         .collect();
-    say!(json, "mean ± std over {} folds: {}", cv.folds.len(), summary.join("  "));
+    say!(
+        json,
+        "mean ± std over {} folds: {}",
+        cv.folds.len(),
+        summary.join("  ")
+    );
     let mut report = Report::new();
     report.set("k", cv.folds.len());
     report.set(

@@ -325,7 +325,10 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
         say(&format!("learning curve drawn to {}", path.display()));
     }
     if let Some(path) = &args.report {
-        let name = cfg.name.clone().unwrap_or_else(|| cfg.model.kind().to_string());
+        let name = cfg
+            .name
+            .clone()
+            .unwrap_or_else(|| cfg.model.kind().to_string());
         let page = super::report::model_report(
             &format!("rustrec fit: {name}"),
             &name,

@@ -55,13 +55,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let (_, cfg) = read_config(&args.config, &args.set)?;
     let mut inputs = data_inputs(&cfg, args.data_dir.as_deref());
     inputs.push(("--config".into(), args.config.clone()));
-    let outputs: Vec<(&str, &std::path::Path)> =
-        args.plot.as_deref().map(|p| ("--plot", p)).into_iter().collect();
+    let outputs: Vec<(&str, &std::path::Path)> = args
+        .plot
+        .as_deref()
+        .map(|p| ("--plot", p))
+        .into_iter()
+        .collect();
     check_paths(&inputs, &outputs)?;
     if let Some(p) = &args.plot {
         check_dir(p, "--plot")?;
         if p.extension().and_then(|e| e.to_str()) != Some("svg") {
-            anyhow::bail!("--plot {}: the plot is drawn as SVG; give a name ending in .svg", p.display());
+            anyhow::bail!(
+                "--plot {}: the plot is drawn as SVG; give a name ending in .svg",
+                p.display()
+            );
         }
     }
     let settings = LrFindSettings {

@@ -26,7 +26,10 @@ pub fn read_table(path: &Path, sets: &[String]) -> anyhow::Result<toml::Table> {
 }
 
 /// A configuration file with overrides, checked.
-pub fn read_config(path: &Path, sets: &[String]) -> anyhow::Result<(toml::Table, ExperimentConfig)> {
+pub fn read_config(
+    path: &Path,
+    sets: &[String],
+) -> anyhow::Result<(toml::Table, ExperimentConfig)> {
     let table = read_table(path, sets)?;
     let cfg = ExperimentConfig::from_value(table.clone())
         .with_context(|| format!("{}", path.display()))?;
@@ -48,7 +51,10 @@ pub fn data_inputs(cfg: &ExperimentConfig, data_dir: Option<&Path>) -> Vec<(Stri
 
 /// Refuses, before any work, outputs that name an input or each other.
 pub fn check_paths(inputs: &[(String, PathBuf)], outputs: &[(&str, &Path)]) -> anyhow::Result<()> {
-    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(k, p)| (k.as_str(), p.as_path())).collect();
+    let inputs: Vec<(&str, &Path)> = inputs
+        .iter()
+        .map(|(k, p)| (k.as_str(), p.as_path()))
+        .collect();
     rustrec::data::paths::check_outputs(&inputs, outputs)?;
     Ok(())
 }
@@ -79,7 +85,10 @@ pub fn check_dir(path: &Path, flag: &str) -> anyhow::Result<()> {
         );
     }
     if path.is_dir() {
-        anyhow::bail!("{flag} {}: is a directory, expected a file name", path.display());
+        anyhow::bail!(
+            "{flag} {}: is a directory, expected a file name",
+            path.display()
+        );
     }
     Ok(())
 }
@@ -137,7 +146,9 @@ pub fn model_report(
 /// The name of a configuration: its `name`, or its file's stem.
 pub fn config_name(cfg: &ExperimentConfig, path: &Path) -> String {
     cfg.name.clone().unwrap_or_else(|| {
-        path.file_stem()
-            .map_or_else(|| cfg.model.kind().to_string(), |s| s.to_string_lossy().into_owned())
+        path.file_stem().map_or_else(
+            || cfg.model.kind().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
     })
 }

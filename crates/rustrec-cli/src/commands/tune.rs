@@ -11,8 +11,8 @@ use rustrec::data::atomic::write_atomically;
 use rustrec::models::Threads;
 use rustrec::report::TuneReport;
 use rustrec::tune::{
-    Direction, Pruner, Sampler, SearchSpace, Study, TpeSettings, TrialLog, TrialRecord,
-    TrialState, TuneSettings, importance, metric_figures,
+    Direction, Pruner, Sampler, SearchSpace, Study, TpeSettings, TrialLog, TrialRecord, TrialState,
+    TuneSettings, importance, metric_figures,
 };
 use serde_json::{Value, json};
 
@@ -107,8 +107,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .with_context(|| format!("{}", args.config.display()))?;
     let space_text = std::fs::read_to_string(&args.space)
         .with_context(|| format!("cannot read search space {}", args.space.display()))?;
-    let space = SearchSpace::from_toml(&space_text)
-        .with_context(|| format!("{}", args.space.display()))?;
+    let space =
+        SearchSpace::from_toml(&space_text).with_context(|| format!("{}", args.space.display()))?;
     if args.resume && args.log.is_none() {
         anyhow::bail!("--resume continues a log: give it with --log FILE");
     }
@@ -141,7 +141,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         sampler,
         pruner: Pruner::parse(&args.pruner)?,
         metric: args.metric.clone(),
-        direction: args.direction.as_deref().map(Direction::parse).transpose()?,
+        direction: args
+            .direction
+            .as_deref()
+            .map(Direction::parse)
+            .transpose()?,
         parallel: args.parallel,
         seed: args.seed,
         threads: args.threads,
@@ -193,7 +197,10 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             l.append(t)?;
         }
         let value = t.value.map_or("–".to_string(), |v| format!("{v:.5}"));
-        let extra = t.error.as_deref().map_or(String::new(), |e| format!("  ({e})"));
+        let extra = t
+            .error
+            .as_deref()
+            .map_or(String::new(), |e| format!("  ({e})"));
         say!(
             json,
             "trial {:>3}  {:<8}  {metric} {value}  {} epochs  {:.1}s  {}{extra}",
@@ -221,7 +228,10 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         objective.metric,
         params_text(best)
     );
-    say!(json, "refitting the best configuration on all training data, scoring it on test once");
+    say!(
+        json,
+        "refitting the best configuration on all training data, scoring it on test once"
+    );
     let (best_table, best_cfg, outcome) = study.refit(&best.params, &bars)?;
     let test = metric_figures(&outcome.figures);
     let shown: Vec<String> = test
@@ -299,10 +309,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     report.set("complete", count(TrialState::Complete));
     report.set("pruned", count(TrialState::Pruned));
     report.set("failed", count(TrialState::Failed));
-    report.set(
-        "epochs",
-        trials.iter().map(|t| t.epochs).sum::<usize>(),
-    );
+    report.set("epochs", trials.iter().map(|t| t.epochs).sum::<usize>());
     if let Some(p) = &args.log {
         report.set("log", p.to_string_lossy().into_owned());
     }

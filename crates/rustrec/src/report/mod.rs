@@ -169,9 +169,24 @@ const SCRIPT: &str = r#"<script>
 /// Metric families and their panel titles (as the learning-curve plots of `fit --plot`).
 const FAMILIES: [(&str, &[&str]); 5] = [
     ("rating error", &["rmse", "mae", "mse"]),
-    ("precision / recall", &["precision", "recall", "recall_capped", "hit_rate", "sampled_hit_rate"]),
-    ("ranking (ndcg, map, mrr)", &["ndcg", "map", "mrr", "sampled_mrr"]),
-    ("auc / coverage", &["auc", "sampled_auc", "coverage", "gini"]),
+    (
+        "precision / recall",
+        &[
+            "precision",
+            "recall",
+            "recall_capped",
+            "hit_rate",
+            "sampled_hit_rate",
+        ],
+    ),
+    (
+        "ranking (ndcg, map, mrr)",
+        &["ndcg", "map", "mrr", "sampled_mrr"],
+    ),
+    (
+        "auc / coverage",
+        &["auc", "sampled_auc", "coverage", "gini"],
+    ),
     ("novelty", &["novelty"]),
 ];
 
@@ -185,7 +200,10 @@ fn family_of(metric: &str) -> &'static str {
 
 /// Whether a metric describes popularity bias rather than accuracy.
 fn is_bias(metric: &str) -> bool {
-    matches!(metric.split('@').next(), Some("coverage" | "gini" | "novelty"))
+    matches!(
+        metric.split('@').next(),
+        Some("coverage" | "gini" | "novelty")
+    )
 }
 
 fn stars(p: f64) -> &'static str {
@@ -218,7 +236,13 @@ impl Report {
             .iter()
             .enumerate()
             .map(|(k, e)| {
-                let mut m = ModelReport::new(&e.name, &e.kind, &e.assessment, &e.history, e.tracked.clone());
+                let mut m = ModelReport::new(
+                    &e.name,
+                    &e.kind,
+                    &e.assessment,
+                    &e.history,
+                    e.tracked.clone(),
+                );
                 m.tests = c.tests[k].clone();
                 m.best = c
                     .best
@@ -274,8 +298,9 @@ impl Report {
         let page = self.render();
         rustrec_data::atomic::write_atomically(path, |f| {
             use std::io::Write as _;
-            f.write_all(page.as_bytes())
-                .map_err(|e| crate::experiment::ExperimentError::Data(rustrec_data::DataError::io(path, e)))
+            f.write_all(page.as_bytes()).map_err(|e| {
+                crate::experiment::ExperimentError::Data(rustrec_data::DataError::io(path, e))
+            })
         })
     }
 
@@ -299,7 +324,12 @@ impl Report {
         }
         h.push_str("</tr></thead><tbody>\n");
         for m in &self.models {
-            let _ = write!(h, "<tr><td>{}</td><td>{}</td>", escape(&m.name), escape(&m.kind));
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td>",
+                escape(&m.name),
+                escape(&m.kind)
+            );
             for n in names {
                 let v = m.metrics.iter().find(|(k, _)| k == n).map(|x| x.1);
                 let Some(v) = v else {
@@ -394,7 +424,10 @@ impl Report {
             loss.push(Series::line(
                 m.name.clone(),
                 color(mi),
-                m.history.iter().map(|r| (r.epoch as f64, r.train_loss)).collect(),
+                m.history
+                    .iter()
+                    .map(|r| (r.epoch as f64, r.train_loss))
+                    .collect(),
             ));
             let mut names: Vec<&str> = Vec::new();
             for r in &m.history {
@@ -406,18 +439,39 @@ impl Report {
             }
             for n in names {
                 let fam = family_of(n);
-                let slot = FAMILIES.iter().position(|f| f.0 == fam).unwrap_or(FAMILIES.len());
+                let slot = FAMILIES
+                    .iter()
+                    .position(|f| f.0 == fam)
+                    .unwrap_or(FAMILIES.len());
                 let mut s = Series::line(
-                    format!("{} {}{}", m.name, n, if m.tracked.as_deref() == Some(n) { " (tracked)" } else { "" }),
+                    format!(
+                        "{} {}{}",
+                        m.name,
+                        n,
+                        if m.tracked.as_deref() == Some(n) {
+                            " (tracked)"
+                        } else {
+                            ""
+                        }
+                    ),
                     color(k),
                     m.history
                         .iter()
-                        .filter_map(|r| r.validation.iter().find(|(x, _)| x == n).map(|v| (r.epoch as f64, v.1)))
+                        .filter_map(|r| {
+                            r.validation
+                                .iter()
+                                .find(|(x, _)| x == n)
+                                .map(|v| (r.epoch as f64, v.1))
+                        })
                         .collect(),
                 );
                 s.dashed = m.tracked.as_deref() != Some(n) && m.tracked.is_some();
                 k += 1;
-                panels.entry(slot).or_insert_with(|| (fam.to_string(), Vec::new())).1.push(s);
+                panels
+                    .entry(slot)
+                    .or_insert_with(|| (fam.to_string(), Vec::new()))
+                    .1
+                    .push(s);
             }
         }
         if loss.is_empty() {
@@ -500,7 +554,11 @@ impl Report {
                 .models
                 .iter()
                 .enumerate()
-                .filter_map(|(k, m)| m.per_user.get(&n).map(|v| (m.name.clone(), color(k).to_string(), v.clone())))
+                .filter_map(|(k, m)| {
+                    m.per_user
+                        .get(&n)
+                        .map(|v| (m.name.clone(), color(k).to_string(), v.clone()))
+                })
                 .collect();
             h.push_str(&box_plot(&format!("{n} per user"), &n, &groups));
         }
@@ -514,9 +572,18 @@ fn tune_section(h: &mut String, t: &TuneReport) {
         t.trials.len(),
         escape(&t.method),
         escape(&t.metric),
-        if t.direction == Direction::Minimize { "lower is better" } else { "higher is better" }
+        if t.direction == Direction::Minimize {
+            "lower is better"
+        } else {
+            "higher is better"
+        }
     );
-    let values: Vec<f64> = t.trials.iter().filter_map(|r| r.value).filter(|v| v.is_finite()).collect();
+    let values: Vec<f64> = t
+        .trials
+        .iter()
+        .filter_map(|r| r.value)
+        .filter(|v| v.is_finite())
+        .collect();
     let worst = values.iter().copied().fold(None::<f64>, |w, v| {
         Some(match w {
             None => v,
@@ -544,9 +611,19 @@ fn tune_section(h: &mut String, t: &TuneReport) {
         }
     }
     let mut series = vec![
-        Series::points("complete", color(0), pick(TrialState::Complete), Marker::Dot),
+        Series::points(
+            "complete",
+            color(0),
+            pick(TrialState::Complete),
+            Marker::Dot,
+        ),
         Series::points("pruned", color(1), pick(TrialState::Pruned), Marker::Ring),
-        Series::points("failed (at the worst value)", color(3), pick(TrialState::Failed), Marker::Cross),
+        Series::points(
+            "failed (at the worst value)",
+            color(3),
+            pick(TrialState::Failed),
+            Marker::Cross,
+        ),
     ];
     let mut b = Series::line("best so far", "#333", best_line);
     b.dashed = true;
@@ -566,7 +643,11 @@ fn tune_section(h: &mut String, t: &TuneReport) {
     if t.importance.is_empty() {
         h.push_str("<p class=\"notes\">Too few complete trials to judge.</p>\n");
     } else {
-        let complete = t.trials.iter().filter(|r| r.state == TrialState::Complete).count();
+        let complete = t
+            .trials
+            .iter()
+            .filter(|r| r.state == TrialState::Complete)
+            .count();
         let _ = write!(
             h,
             "<p class=\"foot\">Method: for each parameter alone, the {complete} complete trials are grouped by its value (a choice by value, a number into {} equal-count bins, on the log scale for log parameters), and the importance is η² — the share of the variance of the validation {} explained by the group means (0: none, 1: all). Parameters are judged one at a time, and with few trials η² overstates (bin means fit noise).</p>\n",
@@ -590,7 +671,11 @@ fn tune_section(h: &mut String, t: &TuneReport) {
                 .filter_map(|r| {
                     let v = r.value?;
                     let x = r.params.get(&p.name)?;
-                    let x = if numeric { x.as_f64()? } else { p.to_internal(x)? };
+                    let x = if numeric {
+                        x.as_f64()?
+                    } else {
+                        p.to_internal(x)?
+                    };
                     Some((x, v))
                 })
                 .collect()
@@ -602,7 +687,11 @@ fn tune_section(h: &mut String, t: &TuneReport) {
         h.push_str(
             &Chart {
                 title: format!("{} ({})", p.name, p.describe()),
-                x_label: if numeric { p.name.clone() } else { format!("{} (index of the choice)", p.name) },
+                x_label: if numeric {
+                    p.name.clone()
+                } else {
+                    format!("{} (index of the choice)", p.name)
+                },
                 y_label: t.metric.clone(),
                 log_x: numeric && p.is_log(),
                 series,
@@ -611,13 +700,25 @@ fn tune_section(h: &mut String, t: &TuneReport) {
         );
     }
     // The best trials.
-    let mut done: Vec<&TrialRecord> = t.trials.iter().filter(|r| r.state == TrialState::Complete).collect();
+    let mut done: Vec<&TrialRecord> = t
+        .trials
+        .iter()
+        .filter(|r| r.state == TrialState::Complete)
+        .collect();
     done.sort_by(|a, b| {
         let (x, y) = (a.value.unwrap_or(f64::NAN), b.value.unwrap_or(f64::NAN));
-        if t.direction == Direction::Minimize { x.total_cmp(&y) } else { y.total_cmp(&x) }
+        if t.direction == Direction::Minimize {
+            x.total_cmp(&y)
+        } else {
+            y.total_cmp(&x)
+        }
     });
     h.push_str("<h2>Best trials</h2>\n<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>trial</th>");
-    let _ = write!(h, "<th>{}</th><th>epochs</th><th>seconds</th>", escape(&t.metric));
+    let _ = write!(
+        h,
+        "<th>{}</th><th>epochs</th><th>seconds</th>",
+        escape(&t.metric)
+    );
     for p in &t.space.params {
         let _ = write!(h, "<th>{}</th>", escape(&p.name));
     }
@@ -627,7 +728,11 @@ fn tune_section(h: &mut String, t: &TuneReport) {
             h,
             "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{:.1}</td>",
             r.number,
-            if Some(r.number) == t.best { " (best)" } else { "" },
+            if Some(r.number) == t.best {
+                " (best)"
+            } else {
+                ""
+            },
             fmt(r.value.unwrap_or(f64::NAN)),
             r.epochs,
             r.seconds
@@ -658,7 +763,12 @@ pub fn metrics_json(models: &[ModelReport]) -> Value {
                 let metrics: Map<String, Value> = m
                     .metrics
                     .iter()
-                    .map(|(k, v)| (k.clone(), serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number)))
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number),
+                        )
+                    })
                     .collect();
                 serde_json::json!({"name": m.name, "kind": m.kind, "metrics": metrics})
             })
@@ -674,7 +784,12 @@ mod tests {
         let mut m = ModelReport {
             name: name.into(),
             kind: "bpr".into(),
-            metrics: vec![("ndcg@10".into(), ndcg), ("coverage@10".into(), 0.3), ("gini@10".into(), 0.8), ("novelty@10".into(), 9.0)],
+            metrics: vec![
+                ("ndcg@10".into(), ndcg),
+                ("coverage@10".into(), 0.3),
+                ("gini@10".into(), 0.8),
+                ("novelty@10".into(), 9.0),
+            ],
             ..ModelReport::default()
         };
         m.per_user.insert("ndcg@10".into(), vec![0.1, 0.2, ndcg]);
@@ -698,7 +813,14 @@ mod tests {
         let mut a = model("alpha <1>", 0.3);
         a.best.insert("ndcg@10".into());
         let mut b = model("beta", 0.2);
-        b.tests.insert("ndcg@10".into(), Paired { wilcoxon: 0.004, t: 0.01, users: 3 });
+        b.tests.insert(
+            "ndcg@10".into(),
+            Paired {
+                wilcoxon: 0.004,
+                t: 0.01,
+                users: 3,
+            },
+        );
         let r = Report {
             title: "compare".into(),
             notes: vec!["one split".into()],
@@ -709,7 +831,10 @@ mod tests {
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("alpha &lt;1&gt;") && page.contains("<sup>**</sup>"));
         assert!(page.contains("class=\"best\""));
-        assert!(page.matches("<svg").count() >= 5, "loss, ndcg panel, 3 bias bars, box plot");
+        assert!(
+            page.matches("<svg").count() >= 5,
+            "loss, ndcg panel, 3 bias bars, box plot"
+        );
         assert!(!page.contains("src=\"http") && !page.contains("href=\"http"));
         assert!(page.contains("Popularity bias") && page.contains("Per-user distributions"));
     }

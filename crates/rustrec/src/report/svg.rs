@@ -76,7 +76,12 @@ impl Series {
     }
 
     /// Points without a line.
-    pub fn points(name: impl Into<String>, color: &str, points: Vec<(f64, f64)>, marker: Marker) -> Self {
+    pub fn points(
+        name: impl Into<String>,
+        color: &str,
+        points: Vec<(f64, f64)>,
+        marker: Marker,
+    ) -> Self {
         Series {
             name: name.into(),
             color: color.into(),
@@ -189,7 +194,9 @@ impl Chart {
                     .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_x || *x > 0.0))
             })
         };
-        let (Some((x0, x1)), Some((y0, y1))) = (bounds(pts().map(|p| fx(p.0))), bounds(pts().map(|p| p.1))) else {
+        let (Some((x0, x1)), Some((y0, y1))) =
+            (bounds(pts().map(|p| fx(p.0))), bounds(pts().map(|p| p.1)))
+        else {
             out.push_str(r#"<text x="70" y="80" class="note">no data</text></svg>"#);
             return out;
         };
@@ -213,7 +220,9 @@ impl Chart {
             );
         }
         let xticks: Vec<f64> = if self.log_x {
-            (x0.ceil() as i32..=x1.floor() as i32).map(|e| 10f64.powi(e)).collect()
+            (x0.ceil() as i32..=x1.floor() as i32)
+                .map(|e| 10f64.powi(e))
+                .collect()
         } else {
             ticks(x0, x1, 6)
         };
@@ -247,7 +256,11 @@ impl Chart {
             let col = escape(&s.color);
             if s.line && p.len() > 1 {
                 let d: Vec<String> = p.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-                let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+                let dash = if s.dashed {
+                    r#" stroke-dasharray="6 4""#
+                } else {
+                    ""
+                };
                 let _ = write!(
                     out,
                     r#"<polyline points="{}" fill="none" stroke="{col}" stroke-width="2"{dash}/>"#,
@@ -256,10 +269,19 @@ impl Chart {
             }
             for (x, y) in &p {
                 let _ = match s.marker {
-                    Marker::None if p.len() == 1 => write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{col}"/>"#),
+                    Marker::None if p.len() == 1 => write!(
+                        out,
+                        r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{col}"/>"#
+                    ),
                     Marker::None => Ok(()),
-                    Marker::Dot => write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{col}"/>"#),
-                    Marker::Ring => write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="none" stroke="{col}" stroke-width="1.5"/>"#),
+                    Marker::Dot => write!(
+                        out,
+                        r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{col}"/>"#
+                    ),
+                    Marker::Ring => write!(
+                        out,
+                        r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="none" stroke="{col}" stroke-width="1.5"/>"#
+                    ),
                     Marker::Cross => write!(
                         out,
                         r#"<path d="M{a:.1},{b:.1}L{c:.1},{d:.1}M{a:.1},{d:.1}L{c:.1},{b:.1}" stroke="{col}" stroke-width="1.5"/>"#,
@@ -341,8 +363,17 @@ pub fn box_plot(title: &str, y_label: &str, groups: &[(String, String, Vec<f64>)
         };
         let (q1, med, q3) = (q(0.25), q(0.5), q(0.75));
         let iqr = q3 - q1;
-        let wlo = v.iter().copied().find(|x| *x >= q1 - 1.5 * iqr).unwrap_or(q1);
-        let whi = v.iter().rev().copied().find(|x| *x <= q3 + 1.5 * iqr).unwrap_or(q3);
+        let wlo = v
+            .iter()
+            .copied()
+            .find(|x| *x >= q1 - 1.5 * iqr)
+            .unwrap_or(q1);
+        let whi = v
+            .iter()
+            .rev()
+            .copied()
+            .find(|x| *x <= q3 + 1.5 * iqr)
+            .unwrap_or(q3);
         let mean = v.iter().sum::<f64>() / v.len() as f64;
         let col = escape(col);
         let _ = write!(
@@ -378,7 +409,11 @@ pub fn bar_chart(title: &str, x_label: &str, bars: &[(String, String, f64)]) -> 
     let pw = W - left - 80.0;
     for (k, (label, col, v)) in bars.iter().enumerate() {
         let y = 34.0 + 26.0 * k as f64;
-        let w = if v.is_finite() { (v / hi * pw).max(0.0) } else { 0.0 };
+        let w = if v.is_finite() {
+            (v / hi * pw).max(0.0)
+        } else {
+            0.0
+        };
         let _ = write!(
             out,
             r#"<text x="{tx}" y="{ty}" class="legend" text-anchor="end">{l}</text><rect x="{left}" y="{y}" width="{w:.1}" height="18" fill="{c}"/><text x="{vx:.1}" y="{ty}" class="tick">{v}</text>"#,
@@ -406,9 +441,15 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]);
+        assert_eq!(
+            ticks(0.0, 1.0, 5),
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        );
         let t = ticks(0.87, 0.96, 5);
-        assert!(t.len() >= 3 && t[0] >= 0.87 && *t.last().unwrap() <= 0.96 + 1e-9, "{t:?}");
+        assert!(
+            t.len() >= 3 && t[0] >= 0.87 && *t.last().unwrap() <= 0.96 + 1e-9,
+            "{t:?}"
+        );
         assert_eq!(short(0.91234), "0.9123");
         assert_eq!(short(1e-5), "1.0e-5");
     }
@@ -421,18 +462,30 @@ mod tests {
             y_label: "rmse".into(),
             log_x: true,
             series: vec![
-                Series::line("m&1", color(0), vec![(1.0, 2.0), (10.0, 1.0), (100.0, f64::NAN)]),
+                Series::line(
+                    "m&1",
+                    color(0),
+                    vec![(1.0, 2.0), (10.0, 1.0), (100.0, f64::NAN)],
+                ),
                 Series::points("x", color(1), vec![(0.0, 1.0)], Marker::Cross),
             ],
         };
         let s = c.render();
         assert!(s.starts_with("<svg") && s.ends_with("</svg>"));
         assert!(s.contains("a &lt;b&gt;") && s.contains("m&amp;1") && s.contains("<polyline"));
-        let b = box_plot("per user", "ndcg", &[("m".into(), color(0).into(), vec![0.1, 0.2, 0.9])]);
+        let b = box_plot(
+            "per user",
+            "ndcg",
+            &[("m".into(), color(0).into(), vec![0.1, 0.2, 0.9])],
+        );
         assert!(b.contains("<rect") && b.contains("n=3"));
         let bars = bar_chart("gini", "", &[("m".into(), color(0).into(), 0.5)]);
         assert!(bars.contains("0.5"));
-        let empty = Chart { series: vec![], ..c }.render();
+        let empty = Chart {
+            series: vec![],
+            ..c
+        }
+        .render();
         assert!(empty.contains("no data"));
     }
 }

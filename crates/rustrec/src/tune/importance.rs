@@ -46,7 +46,12 @@ pub fn importance(space: &SearchSpace, history: &[TrialRecord]) -> Vec<Importanc
         .map(|p| {
             let x: Vec<f64> = trials
                 .iter()
-                .map(|t| t.params.get(&p.name).and_then(|v| p.to_internal(v)).unwrap_or(f64::NAN))
+                .map(|t| {
+                    t.params
+                        .get(&p.name)
+                        .and_then(|v| p.to_internal(v))
+                        .unwrap_or(f64::NAN)
+                })
                 .collect();
             let groups = group(&x, matches!(p.domain, super::space::Domain::Choice { .. }));
             let n_groups = groups.iter().copied().max().map_or(0, |g| g + 1);
@@ -65,7 +70,11 @@ pub fn importance(space: &SearchSpace, history: &[TrialRecord]) -> Vec<Importanc
                 .sum();
             Importance {
                 name: p.name.clone(),
-                eta_squared: if total > 0.0 { (between / total).clamp(0.0, 1.0) } else { 0.0 },
+                eta_squared: if total > 0.0 {
+                    (between / total).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                },
                 groups: sums.iter().filter(|(_, n)| *n > 0).count(),
             }
         })

@@ -83,7 +83,12 @@ impl Pruner {
                 (Pruner::Median { startup_trials, .. }, "startup") => *startup_trials = n,
                 (Pruner::Median { warmup_epochs, .. }, "warmup") => *warmup_epochs = n,
                 (Pruner::Asha { min_epochs, .. }, "min") if n >= 1 => *min_epochs = n,
-                (Pruner::Asha { reduction_factor, .. }, "eta") if n >= 2 => *reduction_factor = n,
+                (
+                    Pruner::Asha {
+                        reduction_factor, ..
+                    },
+                    "eta",
+                ) if n >= 2 => *reduction_factor = n,
                 _ => {
                     return Err(ExperimentError::Config(format!(
                         "pruner {text}: unknown or out-of-range setting {kv:?} (median: \
@@ -164,7 +169,13 @@ impl Pruner {
                     .collect();
                 competing.push(best);
                 // Best first.
-                competing.sort_by(|a, b| if minimize { a.total_cmp(b) } else { b.total_cmp(a) });
+                competing.sort_by(|a, b| {
+                    if minimize {
+                        a.total_cmp(b)
+                    } else {
+                        b.total_cmp(a)
+                    }
+                });
                 let promotable = (competing.len() / reduction_factor).max(1);
                 let threshold = competing[promotable - 1];
                 direction.better(threshold, best)

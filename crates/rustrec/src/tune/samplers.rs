@@ -38,7 +38,10 @@ impl Direction {
     /// minimised, every other metric maximised.
     pub fn of_metric(metric: &str) -> Self {
         let base = metric.split('@').next().unwrap_or(metric);
-        if matches!(base, "rmse" | "mae" | "mse" | "gini" | "loss" | "train_loss") {
+        if matches!(
+            base,
+            "rmse" | "mae" | "mse" | "gini" | "loss" | "train_loss"
+        ) {
             Direction::Minimize
         } else {
             Direction::Maximize
@@ -159,11 +162,17 @@ pub fn random_params(space: &SearchSpace, rng: &mut impl Rng) -> Map<String, Val
 /// The most grid points a grid search takes.
 pub const MAX_GRID: usize = 1_000_000;
 
-fn grid_params(space: &SearchSpace, number: usize, seed: u64) -> Result<Option<Map<String, Value>>> {
+fn grid_params(
+    space: &SearchSpace,
+    number: usize,
+    seed: u64,
+) -> Result<Option<Map<String, Value>>> {
     let grids: Vec<Vec<Value>> = space.params.iter().map(|p| p.grid()).collect();
     let total = grids
         .iter()
-        .try_fold(1usize, |acc, g| acc.checked_mul(g.len()).filter(|t| *t <= MAX_GRID))
+        .try_fold(1usize, |acc, g| {
+            acc.checked_mul(g.len()).filter(|t| *t <= MAX_GRID)
+        })
         .ok_or_else(|| {
             ExperimentError::Config(format!(
                 "the grid has more than {MAX_GRID} points; lower `points` or use tpe or random"
@@ -228,16 +237,28 @@ mod tests {
     #[test]
     fn random_draws_are_reproducible_in_range_and_log_uniform() {
         let s = space();
-        let a = Sampler::Random.suggest(&s, &[], 3, 9, Direction::Minimize).unwrap().unwrap();
-        let b = Sampler::Random.suggest(&s, &[], 3, 9, Direction::Minimize).unwrap().unwrap();
-        let c = Sampler::Random.suggest(&s, &[], 4, 9, Direction::Minimize).unwrap().unwrap();
+        let a = Sampler::Random
+            .suggest(&s, &[], 3, 9, Direction::Minimize)
+            .unwrap()
+            .unwrap();
+        let b = Sampler::Random
+            .suggest(&s, &[], 3, 9, Direction::Minimize)
+            .unwrap()
+            .unwrap();
+        let c = Sampler::Random
+            .suggest(&s, &[], 4, 9, Direction::Minimize)
+            .unwrap()
+            .unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
         s.check_params(&a).unwrap();
         // Log-uniform: about half the draws of lr lie below the geometric middle 0.01.
         let below = (0..2000)
             .filter(|&n| {
-                let p = Sampler::Random.suggest(&s, &[], n, 1, Direction::Minimize).unwrap().unwrap();
+                let p = Sampler::Random
+                    .suggest(&s, &[], n, 1, Direction::Minimize)
+                    .unwrap()
+                    .unwrap();
                 p["model.lr"].as_f64().unwrap() < 0.01
             })
             .count();
@@ -251,10 +272,18 @@ mod tests {
         assert_eq!(total, 5 * 5 * 3);
         let mut seen = std::collections::BTreeSet::new();
         for n in 0..total {
-            let p = Sampler::Grid.suggest(&s, &[], n, 5, Direction::Minimize).unwrap().unwrap();
+            let p = Sampler::Grid
+                .suggest(&s, &[], n, 5, Direction::Minimize)
+                .unwrap()
+                .unwrap();
             assert!(seen.insert(serde_json::to_string(&p).unwrap()));
         }
-        assert!(Sampler::Grid.suggest(&s, &[], total, 5, Direction::Minimize).unwrap().is_none());
+        assert!(
+            Sampler::Grid
+                .suggest(&s, &[], total, 5, Direction::Minimize)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -275,9 +304,15 @@ mod tests {
             t(2, Some(0.9), TrialState::Complete),
             t(3, Some(0.8), TrialState::Complete),
         ];
-        let order: Vec<usize> = ranked(&h, Direction::Minimize).iter().map(|t| t.number).collect();
+        let order: Vec<usize> = ranked(&h, Direction::Minimize)
+            .iter()
+            .map(|t| t.number)
+            .collect();
         assert_eq!(order, vec![3, 2, 0, 1]);
-        let order: Vec<usize> = ranked(&h, Direction::Maximize).iter().map(|t| t.number).collect();
+        let order: Vec<usize> = ranked(&h, Direction::Maximize)
+            .iter()
+            .map(|t| t.number)
+            .collect();
         assert_eq!(order, vec![2, 3, 0, 1]);
         assert_eq!(Direction::of_metric("ndcg@10"), Direction::Maximize);
         assert_eq!(Direction::of_metric("rmse"), Direction::Minimize);

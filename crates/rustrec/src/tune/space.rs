@@ -108,13 +108,17 @@ pub fn toml_to_json(v: &toml::Value) -> Value {
     match v {
         toml::Value::String(s) => Value::String(s.clone()),
         toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+        }
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect())
-        }
+        toml::Value::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -175,7 +179,11 @@ impl SearchSpace {
                 .get(&p.name)
                 .ok_or_else(|| bad(format!("no value of {}", p.name)))?;
             if !p.contains(v) {
-                return Err(bad(format!("{} = {v} is outside the space ({})", p.name, p.describe())));
+                return Err(bad(format!(
+                    "{} = {v} is outside the space ({})",
+                    p.name,
+                    p.describe()
+                )));
             }
         }
         if let Some(extra) = params.keys().find(|k| self.get(k).is_none()) {
@@ -221,22 +229,30 @@ fn parse_param(name: &str, t: &toml::Table) -> Result<Param> {
     let log = match t.get("log") {
         None => false,
         Some(toml::Value::Boolean(b)) => *b,
-        Some(v) => return Err(bad(format!("search space: [{name}] log = {v}: expected true or false"))),
+        Some(v) => {
+            return Err(bad(format!(
+                "search space: [{name}] log = {v}: expected true or false"
+            )));
+        }
     };
     let points = match t.get("points") {
         None => DEFAULT_GRID_POINTS,
         Some(toml::Value::Integer(n)) if *n >= 1 => *n as usize,
         Some(v) => {
-            return Err(bad(format!("search space: [{name}] points = {v}: expected an integer ≥ 1")));
+            return Err(bad(format!(
+                "search space: [{name}] points = {v}: expected an integer ≥ 1"
+            )));
         }
     };
     let num = |key: &str| -> Result<f64> {
         let v = t
             .get(key)
             .ok_or_else(|| bad(format!("search space: [{name}] needs {key}")))?;
-        as_f64(v)
-            .filter(|f| f.is_finite())
-            .ok_or_else(|| bad(format!("search space: [{name}] {key} = {v}: expected a number")))
+        as_f64(v).filter(|f| f.is_finite()).ok_or_else(|| {
+            bad(format!(
+                "search space: [{name}] {key} = {v}: expected a number"
+            ))
+        })
     };
     let domain = match kind {
         "int" => {
@@ -260,7 +276,9 @@ fn parse_param(name: &str, t: &toml::Table) -> Result<Param> {
                 }
             };
             if low > high {
-                return Err(bad(format!("search space: [{name}] low = {low} > high = {high}")));
+                return Err(bad(format!(
+                    "search space: [{name}] low = {low} > high = {high}"
+                )));
             }
             if log && low < 1 {
                 return Err(bad(format!(
@@ -268,7 +286,9 @@ fn parse_param(name: &str, t: &toml::Table) -> Result<Param> {
                 )));
             }
             if log && step.is_some() {
-                return Err(bad(format!("search space: [{name}] step does not go with log = true")));
+                return Err(bad(format!(
+                    "search space: [{name}] step does not go with log = true"
+                )));
             }
             Domain::Int {
                 low,
@@ -281,9 +301,13 @@ fn parse_param(name: &str, t: &toml::Table) -> Result<Param> {
             let (low, high) = (num("low")?, num("high")?);
             let step = match t.get("step") {
                 None => None,
-                Some(v) => Some(as_f64(v).filter(|s| *s > 0.0 && s.is_finite()).ok_or_else(|| {
-                    bad(format!("search space: [{name}] step = {v}: expected a number > 0"))
-                })?),
+                Some(v) => Some(as_f64(v).filter(|s| *s > 0.0 && s.is_finite()).ok_or_else(
+                    || {
+                        bad(format!(
+                            "search space: [{name}] step = {v}: expected a number > 0"
+                        ))
+                    },
+                )?),
             };
             if low >= high {
                 return Err(bad(format!(
@@ -296,7 +320,9 @@ fn parse_param(name: &str, t: &toml::Table) -> Result<Param> {
                 )));
             }
             if log && step.is_some() {
-                return Err(bad(format!("search space: [{name}] step does not go with log = true")));
+                return Err(bad(format!(
+                    "search space: [{name}] step does not go with log = true"
+                )));
             }
             Domain::Float {
                 low,
@@ -347,20 +373,29 @@ impl Param {
             }
             Domain::Choice { values } => format!(
                 "choice of {}",
-                values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+                values
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
 
     /// Whether values are spaced on a log scale.
     pub fn is_log(&self) -> bool {
-        matches!(self.domain, Domain::Int { log: true, .. } | Domain::Float { log: true, .. })
+        matches!(
+            self.domain,
+            Domain::Int { log: true, .. } | Domain::Float { log: true, .. }
+        )
     }
 
     /// Whether `v` is a value of the domain.
     pub fn contains(&self, v: &Value) -> bool {
         match &self.domain {
-            Domain::Int { low, high, .. } => v.as_i64().is_some_and(|i| (*low..=*high).contains(&i)),
+            Domain::Int { low, high, .. } => {
+                v.as_i64().is_some_and(|i| (*low..=*high).contains(&i))
+            }
             Domain::Float { low, high, .. } => v.as_f64().is_some_and(|f| {
                 // Values logged as text may round in the last digit.
                 let slack = 1e-12 * (high - low).abs().max(1.0);
@@ -378,7 +413,11 @@ impl Param {
                 if *log { (a.ln(), b.ln()) } else { (a, b) }
             }
             Domain::Float { low, high, log, .. } => {
-                if *log { (low.ln(), high.ln()) } else { (*low, *high) }
+                if *log {
+                    (low.ln(), high.ln())
+                } else {
+                    (*low, *high)
+                }
             }
             Domain::Choice { values } => (0.0, values.len() as f64),
         }
@@ -447,11 +486,15 @@ impl Param {
     pub fn grid(&self) -> Vec<Value> {
         match &self.domain {
             Domain::Choice { values } => values.clone(),
-            Domain::Int { low, high, step, .. } => {
+            Domain::Int {
+                low, high, step, ..
+            } => {
                 let s = step.unwrap_or(1);
                 let count = ((high - low) / s + 1) as usize;
                 if count <= self.points {
-                    return (0..count as i64).map(|k| Value::from(low + k * s)).collect();
+                    return (0..count as i64)
+                        .map(|k| Value::from(low + k * s))
+                        .collect();
                 }
                 let mut out: Vec<Value> = Vec::new();
                 for k in 0..self.points {
@@ -485,7 +528,11 @@ impl Param {
                 if *log { (a.ln(), b.ln()) } else { (a, b) }
             }
             Domain::Float { low, high, log, .. } => {
-                if *log { (low.ln(), high.ln()) } else { (*low, *high) }
+                if *log {
+                    (low.ln(), high.ln())
+                } else {
+                    (*low, *high)
+                }
             }
             Domain::Choice { values } => (0.0, values.len() as f64 - 1.0),
         };
@@ -533,7 +580,10 @@ mod tests {
         assert_eq!(f.grid().len(), 5);
         assert_eq!(f.grid()[0], Value::from(8));
         assert_eq!(f.grid()[4], Value::from(256));
-        assert_eq!(s.get("validation.patience").unwrap().grid(), vec![Value::from(2), Value::from(3), Value::from(4)]);
+        assert_eq!(
+            s.get("validation.patience").unwrap().grid(),
+            vec![Value::from(2), Value::from(3), Value::from(4)]
+        );
         let o = s.get("model.optimizer").unwrap();
         assert_eq!(o.grid().len(), 2);
         assert_eq!(o.grid()[1]["kind"], "adam");
@@ -560,12 +610,24 @@ mod tests {
     fn bad_spaces_are_refused_by_name() {
         for (text, want) in [
             ("[model.factors]\ntype = \"int\"\nlow = 8", "needs high"),
-            ("[model.factors]\ntype = \"int\"\nlow = 8\nhigh = 4", "low = 8 > high = 4"),
-            ("[model.lr]\ntype = \"float\"\nlow = 0\nhigh = 1\nlog = true", "log = true needs low > 0"),
+            (
+                "[model.factors]\ntype = \"int\"\nlow = 8\nhigh = 4",
+                "low = 8 > high = 4",
+            ),
+            (
+                "[model.lr]\ntype = \"float\"\nlow = 0\nhigh = 1\nlog = true",
+                "log = true needs low > 0",
+            ),
             ("[model.lr]\ntype = \"flot\"\nlow = 0\nhigh = 1", "\"flot\""),
-            ("[model.lr]\ntype = \"float\"\nlow = 0\nhigh = 1\nlo = 3", "unknown key \"lo\""),
+            (
+                "[model.lr]\ntype = \"float\"\nlow = 0\nhigh = 1\nlo = 3",
+                "unknown key \"lo\"",
+            ),
             ("[model.o]\ntype = \"choice\"\nvalues = []", "at least one"),
-            ("[model.factors]\ntype = \"int\"\nlow = 1.5\nhigh = 4", "expected an integer"),
+            (
+                "[model.factors]\ntype = \"int\"\nlow = 1.5\nhigh = 4",
+                "expected an integer",
+            ),
             ("x = 3", "expected a table"),
             ("", "no parameter"),
         ] {
@@ -585,12 +647,21 @@ mod tests {
         let b = s.get("b").unwrap();
         assert_eq!(b.from_internal(10.9), Value::from(11));
         assert_eq!(b.from_internal(6.0), Value::from(5));
-        assert_eq!(b.grid(), vec![Value::from(2), Value::from(5), Value::from(8), Value::from(11)]);
+        assert_eq!(
+            b.grid(),
+            vec![
+                Value::from(2),
+                Value::from(5),
+                Value::from(8),
+                Value::from(11)
+            ]
+        );
     }
 
     #[test]
     fn json_and_toml_values_convert_both_ways() {
-        let t: toml::Table = toml::from_str("v = [1, 2.5, \"x\", {kind = \"adam\"}, true]").unwrap();
+        let t: toml::Table =
+            toml::from_str("v = [1, 2.5, \"x\", {kind = \"adam\"}, true]").unwrap();
         let j = toml_to_json(&t["v"]);
         assert_eq!(json_to_toml(&j).unwrap(), t["v"]);
         assert!(json_to_toml(&Value::Null).is_none());

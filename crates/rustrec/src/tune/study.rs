@@ -285,7 +285,9 @@ impl Study {
             .filter(|t| t.state == TrialState::Complete)
             .filter(|t| t.value.is_some_and(f64::is_finite))
             .fold(None, |best: Option<&TrialRecord>, t| match best {
-                Some(b) if !dir.better(t.value.unwrap_or(f64::NAN), b.value.unwrap_or(f64::NAN)) => {
+                Some(b)
+                    if !dir.better(t.value.unwrap_or(f64::NAN), b.value.unwrap_or(f64::NAN)) =>
+                {
                     Some(b)
                 }
                 _ => Some(t),
@@ -469,7 +471,12 @@ impl Study {
     }
 
     /// The validation metric of a trial's run (see the module docs).
-    fn validation_value(&self, cfg: &ExperimentConfig, outcome: &Outcome, pool: &Threads) -> Result<f64> {
+    fn validation_value(
+        &self,
+        cfg: &ExperimentConfig,
+        outcome: &Outcome,
+        pool: &Threads,
+    ) -> Result<f64> {
         let metric = &self.objective.metric;
         if let Some(v) = outcome
             .figures
@@ -532,7 +539,11 @@ impl Study {
             threads: Some(&pool),
         };
         let hooks = RunHooks {
-            data: if self.space.touches_data() { None } else { self.data.as_ref() },
+            data: if self.space.touches_data() {
+                None
+            } else {
+                self.data.as_ref()
+            },
             ..RunHooks::default()
         };
         let outcome = run_with(&cfg, &opts, hooks)?;

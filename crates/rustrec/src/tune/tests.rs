@@ -97,7 +97,11 @@ fn a_study_logs_every_trial_and_tests_the_best_configuration_once() {
         s.space().check_params(&t.params).unwrap();
     }
     let best = s.best(&trials).unwrap();
-    assert!(trials.iter().all(|t| t.value.unwrap() >= best.value.unwrap()));
+    assert!(
+        trials
+            .iter()
+            .all(|t| t.value.unwrap() >= best.value.unwrap())
+    );
     let (table, cfg, outcome) = s.refit(&best.params, &NoProgress).unwrap();
     assert_eq!(
         table["model"]["factors"].as_integer(),

@@ -79,14 +79,19 @@ pub fn suggest(
     let order = ranked(history, direction);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(trial_seed(seed, number));
     let mut builder = TpeOptimizerBuilder::new();
-    builder.gamma(settings.gamma).candidates(settings.candidates);
+    builder
+        .gamma(settings.gamma)
+        .candidates(settings.candidates);
     let mut params = Map::new();
     for p in &space.params {
         let (a, b) = p.internal_range();
         let x = match &p.domain {
             Domain::Choice { values } => {
                 let mut opt = builder
-                    .build(histogram_estimator(), categorical_range(values.len()).map_err(failure)?)
+                    .build(
+                        histogram_estimator(),
+                        categorical_range(values.len()).map_err(failure)?,
+                    )
                     .map_err(failure)?;
                 for (rank, t) in order.iter().enumerate() {
                     if let Some(x) = t.params.get(&p.name).and_then(|v| p.to_internal(v)) {
@@ -149,7 +154,10 @@ mod tests {
         let s = space();
         let mut history = Vec::new();
         for n in 0..trials {
-            let params = sampler.suggest(&s, &history, n, seed, Direction::Minimize).unwrap().unwrap();
+            let params = sampler
+                .suggest(&s, &history, n, seed, Direction::Minimize)
+                .unwrap()
+                .unwrap();
             let value = objective(&params);
             history.push(TrialRecord {
                 number: n,
@@ -166,7 +174,9 @@ mod tests {
     }
 
     fn best(h: &[TrialRecord]) -> f64 {
-        h.iter().filter_map(|t| t.value).fold(f64::INFINITY, f64::min)
+        h.iter()
+            .filter_map(|t| t.value)
+            .fold(f64::INFINITY, f64::min)
     }
 
     #[test]
@@ -182,15 +192,24 @@ mod tests {
                 tpe_wins += 1;
             }
         }
-        assert!(tpe_wins >= 6, "TPE won {tpe_wins} of 8 ({tpe_total} vs {random_total})");
-        assert!(tpe_total < 0.8 * random_total, "{tpe_total} vs {random_total}");
+        assert!(
+            tpe_wins >= 6,
+            "TPE won {tpe_wins} of 8 ({tpe_total} vs {random_total})"
+        );
+        assert!(
+            tpe_total < 0.8 * random_total,
+            "{tpe_total} vs {random_total}"
+        );
     }
 
     #[test]
     fn tpe_concentrates_its_later_trials_near_the_optimum() {
         let h = search(&Sampler::Tpe(TpeSettings::default()), 3, 80);
         let late_good = h[40..].iter().filter(|t| t.params["c"] == "good").count();
-        assert!(late_good >= 25, "{late_good} of 40 late trials chose the good value");
+        assert!(
+            late_good >= 25,
+            "{late_good} of 40 late trials chose the good value"
+        );
         let mean_late: f64 = h[40..].iter().map(|t| t.value.unwrap()).sum::<f64>() / 40.0;
         let mean_start: f64 = h[..10].iter().map(|t| t.value.unwrap()).sum::<f64>() / 10.0;
         assert!(mean_late < mean_start, "{mean_late} vs {mean_start}");
@@ -203,7 +222,10 @@ mod tests {
         let b = search(&tpe, 11, 25);
         assert_eq!(a, b);
         // Resuming from the first 20 trials gives the same 21st.
-        let next = tpe.suggest(&space(), &a[..20], 20, 11, Direction::Minimize).unwrap().unwrap();
+        let next = tpe
+            .suggest(&space(), &a[..20], 20, 11, Direction::Minimize)
+            .unwrap()
+            .unwrap();
         assert_eq!(next, a[20].params);
         let other = search(&tpe, 12, 25);
         assert_ne!(a, other);
@@ -216,7 +238,10 @@ mod tests {
         let tpe = Sampler::Tpe(TpeSettings::default());
         let mut history: Vec<TrialRecord> = Vec::new();
         for n in 0..60 {
-            let params = tpe.suggest(&s, &history, n, 5, Direction::Minimize).unwrap().unwrap();
+            let params = tpe
+                .suggest(&s, &history, n, 5, Direction::Minimize)
+                .unwrap()
+                .unwrap();
             let lr = params["lr"].as_f64().unwrap();
             let (value, state) = if lr > 0.1 {
                 (None, TrialState::Failed)
@@ -234,8 +259,17 @@ mod tests {
                 error: None,
             });
         }
-        let late_failures = history[30..].iter().filter(|t| t.state == TrialState::Failed).count();
-        let early_failures = history[..10].iter().filter(|t| t.state == TrialState::Failed).count();
-        assert!(late_failures <= 3, "{late_failures} late failures ({early_failures} early)");
+        let late_failures = history[30..]
+            .iter()
+            .filter(|t| t.state == TrialState::Failed)
+            .count();
+        let early_failures = history[..10]
+            .iter()
+            .filter(|t| t.state == TrialState::Failed)
+            .count();
+        assert!(
+            late_failures <= 3,
+            "{late_failures} late failures ({early_failures} early)"
+        );
     }
 }

@@ -81,16 +81,25 @@ pub struct TrialRecord {
 impl TrialRecord {
     /// The best intermediate value among the first `epochs` epochs.
     pub fn best_until(&self, epochs: usize, minimize: bool) -> Option<f64> {
-        best_of(self.intermediate.iter().take(epochs).flatten().copied(), minimize)
+        best_of(
+            self.intermediate.iter().take(epochs).flatten().copied(),
+            minimize,
+        )
     }
 }
 
 /// The best of `values` (NaN ignored).
 pub fn best_of(values: impl Iterator<Item = f64>, minimize: bool) -> Option<f64> {
-    values.filter(|v| !v.is_nan()).fold(None, |best, v| match best {
-        None => Some(v),
-        Some(b) => Some(if (minimize && v < b) || (!minimize && v > b) { v } else { b }),
-    })
+    values
+        .filter(|v| !v.is_nan())
+        .fold(None, |best, v| match best {
+            None => Some(v),
+            Some(b) => Some(if (minimize && v < b) || (!minimize && v > b) {
+                v
+            } else {
+                b
+            }),
+        })
 }
 
 /// An open trial log that new trials are appended to.
@@ -137,7 +146,10 @@ impl TrialLog {
         let (records, keep) = parse_log(path, &text)?;
         let torn = keep < text.len();
         if torn {
-            let f = OpenOptions::new().write(true).open(path).map_err(|e| io(path, e))?;
+            let f = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| io(path, e))?;
             f.set_len(keep as u64).map_err(|e| io(path, e))?;
         }
         let file = OpenOptions::new()
@@ -241,7 +253,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("trials.jsonl");
         let mut log = TrialLog::create(&path).unwrap();
-        log.append(&record(0, Some(0.95), TrialState::Complete)).unwrap();
+        log.append(&record(0, Some(0.95), TrialState::Complete))
+            .unwrap();
         log.append(&record(1, None, TrialState::Failed)).unwrap();
         drop(log);
         let e = TrialLog::create(&path).unwrap_err().to_string();
@@ -261,7 +274,8 @@ mod tests {
         assert_eq!(trials.len(), 2);
         assert_eq!(trials[1].state, TrialState::Failed);
         assert_eq!(trials[0].intermediate, vec![Some(1.0), None, Some(0.9)]);
-        log.append(&record(2, Some(0.9), TrialState::Pruned)).unwrap();
+        log.append(&record(2, Some(0.9), TrialState::Pruned))
+            .unwrap();
         assert_eq!(read_log(&path).unwrap().len(), 3);
     }
 
