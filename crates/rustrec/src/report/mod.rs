@@ -601,10 +601,10 @@ fn tune_section(h: &mut String, t: &TuneReport) {
     let mut best_line = Vec::new();
     let mut best: Option<f64> = None;
     for r in &t.trials {
-        if let (TrialState::Complete, Some(v)) = (r.state, r.value) {
-            if best.is_none_or(|b| t.direction.better(v, b)) {
-                best = Some(v);
-            }
+        if let (TrialState::Complete, Some(v)) = (r.state, r.value)
+            && best.is_none_or(|b| t.direction.better(v, b))
+        {
+            best = Some(v);
         }
         if let Some(b) = best {
             best_line.push((r.number as f64, b));
@@ -648,9 +648,9 @@ fn tune_section(h: &mut String, t: &TuneReport) {
             .iter()
             .filter(|r| r.state == TrialState::Complete)
             .count();
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<p class=\"foot\">Method: for each parameter alone, the {complete} complete trials are grouped by its value (a choice by value, a number into {} equal-count bins, on the log scale for log parameters), and the importance is η² — the share of the variance of the validation {} explained by the group means (0: none, 1: all). Parameters are judged one at a time, and with few trials η² overstates (bin means fit noise).</p>\n",
+            "<p class=\"foot\">Method: for each parameter alone, the {complete} complete trials are grouped by its value (a choice by value, a number into {} equal-count bins, on the log scale for log parameters), and the importance is η² — the share of the variance of the validation {} explained by the group means (0: none, 1: all). Parameters are judged one at a time, and with few trials η² overstates (bin means fit noise).</p>",
             crate::tune::importance::BINS,
             escape(&t.metric)
         );

@@ -198,7 +198,7 @@ fn grid_params(
 
 /// The finished trials ranked best first for a model-based sampler: complete trials by
 /// value, then pruned ones by value, then failed ones (ties by trial number).
-pub fn ranked<'a>(history: &'a [TrialRecord], direction: Direction) -> Vec<&'a TrialRecord> {
+pub fn ranked(history: &[TrialRecord], direction: Direction) -> Vec<&TrialRecord> {
     let class = |t: &TrialRecord| match (t.state, t.value) {
         (TrialState::Complete, Some(v)) if !v.is_nan() => 0,
         (TrialState::Pruned, Some(v)) if !v.is_nan() => 1,
