@@ -417,6 +417,7 @@ impl Report {
         let mut panels: BTreeMap<usize, (String, Vec<Series>)> = BTreeMap::new();
         let mut loss = Vec::new();
         let mut k = 0;
+        let several = self.models.iter().filter(|m| !m.history.is_empty()).count() > 1;
         for (mi, m) in self.models.iter().enumerate() {
             if m.history.is_empty() {
                 continue;
@@ -443,17 +444,18 @@ impl Report {
                     .iter()
                     .position(|f| f.0 == fam)
                     .unwrap_or(FAMILIES.len());
+                let tracked = if m.tracked.as_deref() == Some(n) {
+                    " (tracked)"
+                } else {
+                    ""
+                };
+                let label = if several {
+                    format!("{}: {n}{tracked}", m.name)
+                } else {
+                    format!("{n}{tracked}")
+                };
                 let mut s = Series::line(
-                    format!(
-                        "{} {}{}",
-                        m.name,
-                        n,
-                        if m.tracked.as_deref() == Some(n) {
-                            " (tracked)"
-                        } else {
-                            ""
-                        }
-                    ),
+                    label,
                     color(k),
                     m.history
                         .iter()

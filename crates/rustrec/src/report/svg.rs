@@ -93,6 +93,18 @@ impl Series {
     }
 }
 
+/// Characters of a legend entry that fit beside a chart.
+const LEGEND_CHARS: usize = 24;
+
+/// `name`, shortened to fit the legend column (the full text stays in a tooltip).
+fn fit_legend(name: &str) -> String {
+    if name.chars().count() <= LEGEND_CHARS {
+        return name.to_string();
+    }
+    let head: String = name.chars().take(LEGEND_CHARS - 1).collect();
+    format!("{head}…")
+}
+
 /// A line or scatter chart.
 #[derive(Clone, Debug)]
 pub struct Chart {
@@ -297,11 +309,12 @@ impl Chart {
             let lx = W - RIGHT + 12.0;
             let _ = write!(
                 out,
-                r#"<rect x="{lx}" y="{ry}" width="14" height="4" fill="{col}"/><text x="{tx}" y="{ty}" class="legend">{n}</text>"#,
+                r#"<rect x="{lx}" y="{ry}" width="14" height="4" fill="{col}"/><text x="{tx}" y="{ty}" class="legend"><title>{full}</title>{n}</text>"#,
                 ry = ly - 4.0,
                 tx = lx + 20.0,
                 ty = ly + 2.0,
-                n = escape(&s.name)
+                full = escape(&s.name),
+                n = escape(&fit_legend(&s.name))
             );
         }
         out.push_str("</svg>");
@@ -313,7 +326,7 @@ impl Chart {
 /// quartile, median line, whiskers to the furthest value within 1.5 IQR, and the mean as a
 /// diamond.
 pub fn box_plot(title: &str, y_label: &str, groups: &[(String, String, Vec<f64>)]) -> String {
-    let height = 80.0 + 34.0 * groups.len() as f64;
+    let height = 80.0 + 44.0 * groups.len() as f64;
     let mut out = String::new();
     open_svg(&mut out, title, height);
     let all = groups.iter().flat_map(|g| g.2.iter().copied());
@@ -321,8 +334,8 @@ pub fn box_plot(title: &str, y_label: &str, groups: &[(String, String, Vec<f64>)
         out.push_str(r#"<text x="70" y="50" class="note">no data</text></svg>"#);
         return out;
     };
-    let left = 150.0;
-    let pw = W - left - 30.0;
+    let left = 40.0;
+    let pw = W - left - 40.0;
     let sx = |v: f64| left + (v - lo) / (hi - lo) * pw;
     let bottom = height - 40.0;
     for t in ticks(lo, hi, 6) {
@@ -343,12 +356,11 @@ pub fn box_plot(title: &str, y_label: &str, groups: &[(String, String, Vec<f64>)
     );
     for (k, (name, col, values)) in groups.iter().enumerate() {
         let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-        let cy = 44.0 + 34.0 * k as f64;
+        let cy = 54.0 + 44.0 * k as f64;
         let _ = write!(
             out,
-            r#"<text x="{tx}" y="{ty}" class="legend" text-anchor="end">{n} (n={c})</text>"#,
-            tx = left - 8.0,
-            ty = cy + 4.0,
+            r#"<text x="{left}" y="{ty}" class="legend">{n} (n={c})</text>"#,
+            ty = cy - 13.0,
             n = escape(name),
             c = v.len()
         );
