@@ -175,3 +175,138 @@ fn the_compare_report_renders_in_headless_chromium_without_errors() {
         "a script error went unnoticed"
     );
 }
+
+/// Checks a rendered page: its script ran, no script or console error, and at least
+/// `charts` inline SVG charts.
+fn assert_renders(page: &Path, profile: &Path, charts: usize) -> String {
+    let (dom, log) = render(page, profile);
+    assert!(
+        dom.contains("data-rendered=\"ok\""),
+        "the page's script did not run: {}\n{dom}",
+        page.display()
+    );
+    assert!(
+        !dom.contains("class=\"js-error\""),
+        "script errors in {}",
+        page.display()
+    );
+    assert!(
+        console_errors(&log).is_empty(),
+        "console errors in {}: {:?}",
+        page.display(),
+        console_errors(&log)
+    );
+    let svgs = dom.matches("<svg").count();
+    assert!(
+        svgs >= charts,
+        "{}: {svgs} charts, expected at least {charts}",
+        page.display()
+    );
+    dom
+}
+
+#[test]
+fn the_tune_and_fit_reports_render_in_headless_chromium_without_errors() {
+    chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = rustrec(&[
+        "synth",
+        "--like",
+        "ml-100k",
+        "--users",
+        "150",
+        "--items",
+        "120",
+        "--ratings",
+        "6000",
+        "--seed",
+        "5",
+        "--format",
+        "ml-tab",
+        "--out",
+        p(&d.join("r.base")),
+        "--test-fraction",
+        "0.1",
+        "--test-out",
+        p(&d.join("r.test")),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cfg = d.join("mf.toml");
+    std::fs::write(
+        &cfg,
+        "name = \"small-mf\"\n[data]\ntrain = \"r.base\"\ntest = \"r.test\"\n\
+         [validation]\nfraction = 0.1\npatience = 2\n\
+         [model]\nkind = \"mf\"\nfactors = 4\nepochs = 6\n[train]\nthreads = 1\n",
+    )
+    .unwrap();
+    let space = d.join("space.toml");
+    std::fs::write(
+        &space,
+        "[model.factors]\ntype = \"int\"\nlow = 2\nhigh = 16\nlog = true\n\
+         [model.reg]\ntype = \"float\"\nlow = 0.001\nhigh = 0.5\nlog = true\n\
+         [model.sampling]\ntype = \"choice\"\nvalues = [\"shuffled\", \"in-order\"]\n",
+    )
+    .unwrap();
+    let (tune_page, fit_page) = (d.join("tune.html"), d.join("fit.html"));
+    let out = rustrec(&[
+        "tune",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(&space),
+        "--trials",
+        "6",
+        "--startup",
+        "3",
+        "--seed",
+        "2",
+        "--report",
+        p(&tune_page),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = assert_renders(&tune_page, &d.join("profile-tune"), 4);
+    for section in ["Search history", "Parameter importance", "Best trials"] {
+        assert!(
+            dom.contains(section),
+            "{section} missing from the tune report"
+        );
+    }
+    for name in ["model.factors", "model.reg", "model.sampling"] {
+        assert!(dom.contains(name), "{name} missing from the tune report");
+    }
+    let out = rustrec(&[
+        "fit",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--report",
+        p(&fit_page),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = assert_renders(&fit_page, &d.join("profile-fit"), 2);
+    for section in ["Learning curves", "Popularity bias", "small-mf"] {
+        assert!(
+            dom.contains(section),
+            "{section} missing from the fit report"
+        );
+    }
+}

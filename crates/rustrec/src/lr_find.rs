@@ -262,9 +262,17 @@ mod tests {
     fn the_suggestion_is_the_steepest_fall_before_the_minimum() {
         let lrs: Vec<f64> = (0..7).map(|k| 10f64.powi(k - 6)).collect();
         let s = [1.0, 0.99, 0.9, 0.5, 0.4, 0.38, 2.0];
+        // Central differences against log10(lr), by hand: −0.01 (one-sided), −0.05,
+        // −0.245, −0.25, −0.06, +0.8: the steepest is at k = 3; the minimum at k = 5.
         let (steep, min) = suggest(&lrs, &s);
         assert_eq!(min, lrs[5]);
-        assert!(steep == lrs[2] || steep == lrs[3], "{steep}");
+        assert_eq!(steep, lrs[3]);
+        // A fall after the minimum does not count: the steepest slope here is at k = 5
+        // (−1.9), past the minimum at k = 1; up to it, k = 0 (−0.9) beats k = 1 (−0.4).
+        let s = [1.0, 0.1, 0.2, 0.3, 4.0, 0.3, 0.2];
+        let (steep, min) = suggest(&lrs, &s);
+        assert_eq!(min, lrs[1]);
+        assert_eq!(steep, lrs[0]);
     }
 
     #[test]

@@ -151,4 +151,54 @@ mod tests {
         assert_eq!(imp[2].groups, 2);
         assert!(importance(&space, &history[..2]).is_empty());
     }
+
+    fn trial(number: usize, x: impl Into<Value>, value: f64) -> TrialRecord {
+        let mut params = Map::new();
+        params.insert("x".into(), x.into());
+        TrialRecord {
+            number,
+            params,
+            value: Some(value),
+            state: TrialState::Complete,
+            epochs: 0,
+            seconds: 0.0,
+            intermediate: vec![],
+            error: None,
+        }
+    }
+
+    #[test]
+    fn eta_squared_matches_a_hand_computation() {
+        // A choice: groups {1, 3} and {5, 7}; mean 4; total Σ(y − 4)² = 9 + 1 + 1 + 9 = 20;
+        // between 2·(2 − 4)² + 2·(6 − 4)² = 16; η² = 16 / 20 = 0.8.
+        let choice = SearchSpace::from_toml("[x]\ntype = \"choice\"\nvalues = [1, 2]").unwrap();
+        let h = vec![
+            trial(0, 1, 1.0),
+            trial(1, 2, 5.0),
+            trial(2, 1, 3.0),
+            trial(3, 2, 7.0),
+        ];
+        let imp = importance(&choice, &h);
+        assert!((imp[0].eta_squared - 0.8).abs() < 1e-12, "{imp:?}");
+        assert_eq!(imp[0].groups, 2);
+        // A number: 8 trials in 4 equal-count bins of the sorted values, {0.1, 0.2},
+        // {0.3, 0.4}, {0.5, 0.6}, {0.7, 0.8}, with values 1, 2 | 3, 4 | 5, 6 | 7, 8: bin
+        // means 1.5, 3.5, 5.5, 7.5 around 4.5; between 2·(9 + 1 + 1 + 9) = 40; total
+        // Σ(y − 4.5)² = 42; η² = 40 / 42. Failed trials do not count.
+        let number =
+            SearchSpace::from_toml("[x]\ntype = \"float\"\nlow = 0.0\nhigh = 1.0").unwrap();
+        let mut h: Vec<TrialRecord> = [8, 3, 5, 1, 7, 2, 6, 4]
+            .iter()
+            .enumerate()
+            .map(|(n, &k)| trial(n, k as f64 / 10.0, k as f64))
+            .collect();
+        h.push(TrialRecord {
+            value: None,
+            state: TrialState::Failed,
+            ..trial(8, 0.15, 100.0)
+        });
+        let imp = importance(&number, &h);
+        assert!((imp[0].eta_squared - 40.0 / 42.0).abs() < 1e-12, "{imp:?}");
+        assert_eq!(imp[0].groups, 4);
+    }
 }

@@ -125,6 +125,40 @@ pub fn is_rating_metric(metric: &str) -> bool {
     matches!(metric, "rmse" | "mae" | "mse")
 }
 
+/// Checks that `metric` is a figure a validation run computes: a rating error (`rmse`,
+/// `mae`, `mse`), `mrr`, `auc`, or a ranking metric at a cutoff (`ndcg@10`), spelled as the
+/// reports spell it.
+pub fn check_metric(metric: &str) -> Result<()> {
+    if is_rating_metric(metric) {
+        return Ok(());
+    }
+    let (name, cutoff) = match metric.split_once('@') {
+        Some((n, k)) => (n, Some(k)),
+        None => (metric, None),
+    };
+    let known = rustrec_eval::Metric::ALL
+        .into_iter()
+        .find(|m| m.name() == name);
+    let ok = match (known, cutoff) {
+        (Some(m), Some(k)) => m.has_cutoff() && k.parse::<usize>().is_ok_and(|k| k >= 1),
+        (Some(m), None) => !m.has_cutoff(),
+        (None, _) => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let at: Vec<&str> = rustrec_eval::Metric::ALL
+        .iter()
+        .filter(|m| m.has_cutoff())
+        .map(|m| m.name())
+        .collect();
+    Err(config_error(format!(
+        "metric {metric:?} (--metric, or the config's validation.metric): expected rmse, mae, \
+         mse, mrr, auc, or NAME@K with K ≥ 1 and NAME one of {} (such as ndcg@10)",
+        at.join(", ")
+    )))
+}
+
 /// The thread budget `threads` means (0: one per core).
 pub fn thread_budget(threads: usize) -> usize {
     if threads == 0 {
@@ -176,6 +210,7 @@ impl Study {
                 Task::Rating => "rmse".into(),
                 Task::Ranking => "ndcg@10".into(),
             });
+        check_metric(&metric)?;
         let direction = settings
             .direction
             .unwrap_or_else(|| Direction::of_metric(&metric));
@@ -262,6 +297,37 @@ impl Study {
     pub fn best_table(&self, params: &Map<String, Value>) -> Result<toml::Table> {
         let mut table = self.with_params(params)?;
         let cfg = ExperimentConfig::from_value(table.clone())?;
+        // The test set is scored on the tuned metric too (a rating model tuned on nDCG gets
+        // ranking metrics, a ranking model tuned on RMSE rating errors).
+        let metric = &self.objective.metric;
+        let rating = is_rating_metric(metric);
+        if rating && !cfg.eval.rating.unwrap_or(cfg.model.task() == Task::Rating) {
+            set_value(&mut table, "eval.rating", toml::Value::Boolean(true))?;
+        }
+        if !rating {
+            if !cfg
+                .eval
+                .ranking
+                .unwrap_or(cfg.model.task() == Task::Ranking)
+            {
+                set_value(&mut table, "eval.ranking", toml::Value::Boolean(true))?;
+            }
+            if let Some(k) = metric
+                .split('@')
+                .nth(1)
+                .and_then(|k| k.parse::<usize>().ok())
+                && !cfg.eval.cutoffs.contains(&k)
+            {
+                let mut cuts = cfg.eval.cutoffs.clone();
+                cuts.push(k);
+                cuts.sort_unstable();
+                let cuts = cuts
+                    .into_iter()
+                    .map(|c| toml::Value::Integer(c as i64))
+                    .collect();
+                set_value(&mut table, "eval.cutoffs", toml::Value::Array(cuts))?;
+            }
+        }
         if table.contains_key("validation") {
             if cfg.model.family().iterative() {
                 set_value(&mut table, "validation.refit", toml::Value::Boolean(true))?;

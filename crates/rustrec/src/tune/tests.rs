@@ -229,6 +229,38 @@ fn the_median_pruner_stops_poor_trials_early() {
 }
 
 #[test]
+fn asha_stops_trials_only_at_its_rungs() {
+    let base = BASE
+        .replace("epochs = 6", "epochs = 10")
+        .replace("patience = 2", "patience = 50");
+    let space = "[model.lr]\ntype = \"float\"\nlow = 0.0002\nhigh = 0.05\nlog = true";
+    let settings = TuneSettings {
+        trials: 8,
+        sampler: Sampler::Random,
+        pruner: Pruner::Asha {
+            min_epochs: 1,
+            reduction_factor: 3,
+        },
+        seed: 4,
+        ..TuneSettings::default()
+    };
+    let (trials, _) = run(&study(&base, space, settings), Vec::new());
+    let pruned: Vec<&TrialRecord> = trials
+        .iter()
+        .filter(|t| t.state == TrialState::Pruned)
+        .collect();
+    assert!(pruned.len() >= 2, "{trials:#?}");
+    for t in &pruned {
+        // Rungs at 1, 3 and 9 epochs: a trial stops right after one of them.
+        assert!(matches!(t.epochs, 1 | 3 | 9), "{t:?}");
+        assert_eq!(t.epochs, t.intermediate.len());
+    }
+    // The first trial has nothing to compete with: it runs to the end.
+    assert_eq!(trials[0].state, TrialState::Complete);
+    assert_eq!(trials[0].epochs, 10);
+}
+
+#[test]
 fn parallel_trials_are_reproducible_and_share_the_thread_budget() {
     let settings = TuneSettings {
         parallel: 2,
@@ -281,4 +313,57 @@ fn models_without_epochs_are_scored_on_validation_after_the_fit() {
     let (table, _, outcome) = s.refit(&best.params, &NoProgress).unwrap();
     assert!(!table.contains_key("validation"));
     assert!(outcome.figures.contains_key("ndcg@10"));
+}
+
+#[test]
+fn the_best_configuration_is_tested_on_the_tuned_metric() {
+    let settings = TuneSettings {
+        metric: Some("ndcg@7".into()),
+        ..tpe(1, 1)
+    };
+    let s = study(BASE, SPACE, settings);
+    assert_eq!(s.objective().direction, Direction::Maximize);
+    let mut params = serde_json::Map::new();
+    params.insert("model.factors".into(), 4.into());
+    params.insert("model.lr".into(), serde_json::json!(0.01));
+    let table = s.best_table(&params).unwrap();
+    let cfg = ExperimentConfig::from_value(table).unwrap();
+    assert_eq!(cfg.eval.ranking, Some(true));
+    assert!(cfg.eval.cutoffs.contains(&7));
+    assert_eq!(cfg.validation.unwrap().metric.as_deref(), Some("ndcg@7"));
+}
+
+#[test]
+fn an_unknown_metric_is_refused_before_any_trial_with_the_valid_names() {
+    for bad in ["foo", "ndcg", "ndcg@0", "ndcg@x", "auc@10", "hr@10"] {
+        let settings = TuneSettings {
+            metric: Some(bad.into()),
+            ..tpe(1, 1)
+        };
+        let e = Study::new(
+            toml::from_str(BASE).unwrap(),
+            SearchSpace::from_toml(SPACE).unwrap(),
+            settings,
+            None,
+            &NoProgress,
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{bad} was accepted"))
+        .to_string();
+        assert!(
+            e.contains(&format!("{bad:?}")) && e.contains("--metric") && e.contains("hit_rate"),
+            "{e}"
+        );
+    }
+    for good in [
+        "rmse",
+        "mae",
+        "ndcg@10",
+        "recall_capped@20",
+        "auc",
+        "mrr",
+        "hit_rate@5",
+    ] {
+        super::study::check_metric(good).unwrap();
+    }
 }
