@@ -405,3 +405,82 @@ fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
     ]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn compare_on_a_split_of_its_own_and_bad_splits_named() {
+    let (dir, cfg, _) = setup();
+    let d = dir.path();
+    let out = rustrec(&[
+        "synth",
+        "--like",
+        "ml-100k",
+        "--users",
+        "150",
+        "--items",
+        "120",
+        "--ratings",
+        "6000",
+        "--seed",
+        "6",
+        "--format",
+        "ml-tab",
+        "--out",
+        p(&d.join("all.data")),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let implicit = |kind: &str, extra: &str| {
+        format!(
+            "[data]\nratings = \"all.data\"\nimplicit_threshold = 1\n\
+             [split]\nkind = \"holdout\"\ntest_fraction = 0.1\nseed = 1\n\
+             [model]\nkind = \"{kind}\"\n{extra}\n[train]\nthreads = 1\n[eval]\ncutoffs = [10]\n"
+        )
+    };
+    let (a, b) = (d.join("pop.toml"), d.join("bpr.toml"));
+    std::fs::write(&a, implicit("top-pop", "")).unwrap();
+    std::fs::write(&b, implicit("bpr", "factors = 8\nepochs = 3")).unwrap();
+    let compare = |split: Option<&str>, first: &Path| {
+        let mut args = vec!["compare", "--config", p(first), "--config", p(&b)];
+        if let Some(s) = split {
+            args.extend(["--split", s]);
+        }
+        args.extend(["--data-dir", p(d), "--json", "-q"]);
+        rustrec(&args)
+    };
+    let share = |j: &serde_json::Value| {
+        let train = j["train_interactions"].as_f64().unwrap();
+        let test = j["test_interactions"].as_f64().unwrap();
+        (train + test, test / (train + test))
+    };
+    let own = ok(&compare(None, &a));
+    let (total, f) = share(&own);
+    assert!((f - 0.1).abs() < 0.02, "the config's own split: {f}");
+    let other = ok(&compare(Some("holdout:0.3"), &a));
+    let (total_other, f) = share(&other);
+    assert!((f - 0.3).abs() < 0.02, "--split holdout:0.3 gave {f}");
+    assert_eq!(total, total_other, "the same data, split otherwise");
+    assert_eq!(other["models"].as_array().unwrap().len(), 2);
+    for (bad, says) in [
+        ("holdout:1.5", "(0, 1)"),
+        ("holdout", "(0, 1)"),
+        ("leave-k-out:0", "≥ 1"),
+        ("kfold:3", "unknown split"),
+    ] {
+        let out = compare(Some(bad), &a);
+        assert!(!out.status.success(), "--split {bad} was accepted");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains(&format!("--split {bad}")) && e.contains(says) && e.contains("holdout:F"),
+            "{e}"
+        );
+    }
+    // A first config with train and test files has no single file to split.
+    let out = compare(Some("holdout:0.2"), &cfg);
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("data.ratings") && e.contains("mf.toml"), "{e}");
+}

@@ -207,6 +207,18 @@ pub fn paired_t(x: &[f64], y: &[f64]) -> Option<TestResult> {
     })
 }
 
+/// A p-value for people: two significant digits, and `< 1e-300` for a p-value that
+/// underflowed to 0 (|z| beyond about 37 in the normal tail) — not `0`, which no test gives.
+pub fn format_p(p: f64) -> String {
+    if p == 0.0 {
+        "< 1e-300".into()
+    } else if p.is_nan() {
+        "n/a".into()
+    } else {
+        format!("{p:.2e}")
+    }
+}
+
 /// `P(Z > z)` for a standard normal `Z`, accurate far into the tail (`erfc`).
 pub fn normal_sf(z: f64) -> f64 {
     0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
@@ -567,6 +579,15 @@ mod tests {
         let a = wilcoxon(&x, &y, ZeroMethod::Pratt, true).unwrap().p_value;
         let b = wilcoxon(&y, &x, ZeroMethod::Pratt, true).unwrap().p_value;
         close(a, b);
+    }
+
+    #[test]
+    fn p_values_print_without_claiming_zero() {
+        assert_eq!(format_p(0.0), "< 1e-300");
+        assert_eq!(format_p(0.0364), "3.64e-2");
+        assert_eq!(format_p(f64::NAN), "n/a");
+        // The normal tail underflows to exactly 0 far out: what format_p is for.
+        assert_eq!(2.0 * normal_sf(40.0), 0.0);
     }
 
     #[test]

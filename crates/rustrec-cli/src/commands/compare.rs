@@ -44,26 +44,44 @@ pub struct Args {
     pub data_dir: Option<PathBuf>,
 }
 
+/// The forms `--split` takes, for error messages.
+const SPLIT_FORMS: &str = "holdout:F or temporal:F with a test fraction F in (0, 1), or \
+                           leave-k-out:K with K ≥ 1 (such as holdout:0.2)";
+
 fn parse_split(spec: &str, seed: u64) -> anyhow::Result<SplitConfig> {
     let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
+    let fraction = || -> anyhow::Result<f64> {
+        arg.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| *f > 0.0 && *f < 1.0)
+            .with_context(|| {
+                format!("--split {spec}: the test fraction {arg:?} is not a number in (0, 1); expected {SPLIT_FORMS}")
+            })
+    };
     Ok(match kind {
         "holdout" => SplitConfig::Holdout {
-            test_fraction: arg
-                .parse()
-                .with_context(|| format!("--split {spec}: fraction"))?,
+            test_fraction: fraction()?,
             seed,
         },
         "temporal" => SplitConfig::Temporal {
-            test_fraction: arg
-                .parse()
-                .with_context(|| format!("--split {spec}: fraction"))?,
+            test_fraction: fraction()?,
         },
         "leave-k-out" => SplitConfig::LeaveKOut {
-            k: arg.parse().with_context(|| format!("--split {spec}: k"))?,
+            k: arg
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|k| *k >= 1)
+                .with_context(|| {
+                    format!(
+                        "--split {spec}: k {arg:?} is not an integer ≥ 1; expected {SPLIT_FORMS}"
+                    )
+                })?,
             which: rustrec::data::split::LeaveOut::Random,
             seed,
         },
-        other => anyhow::bail!("--split {other}: expected holdout:F, leave-k-out:K or temporal:F"),
+        other => anyhow::bail!("--split {spec}: unknown split {other:?}; expected {SPLIT_FORMS}"),
     })
 }
 
@@ -95,7 +113,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     };
     if args.split.is_some() && first.data.train.is_some() {
         anyhow::bail!(
-            "--split applies to one rating file; the first config has train and test files"
+            "--split {}: a split applies to one rating file, and the first config ({}) has \
+             train and test files (data.train, data.test); give a config with data.ratings \
+             first, or leave out --split to use its split",
+            args.split.as_deref().unwrap_or_default(),
+            args.config[0].display()
         );
     }
     let threads = Threads::new(args.threads.unwrap_or(first.train.threads))?;
@@ -149,8 +171,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .iter()
             .zip(&cmp.tests)
             .filter_map(|(e, t)| {
-                t.get(name)
-                    .map(|p| format!("{} p = {:.2e}", e.name, p.wilcoxon))
+                t.get(name).map(|p| {
+                    let t = rustrec::stats::format_p(p.wilcoxon);
+                    let eq = if t.starts_with('<') { "" } else { "= " };
+                    format!("{} p {eq}{t}", e.name)
+                })
             })
             .collect();
         say!(

@@ -206,6 +206,16 @@ fn is_bias(metric: &str) -> bool {
     )
 }
 
+/// `= 3.64e-2`, or `< 1e-300` (escaped for HTML) for a p-value that underflowed.
+fn p_text(p: f64) -> String {
+    let t = crate::stats::format_p(p);
+    if t.starts_with('<') {
+        format!("&lt;{}", &t[1..])
+    } else {
+        format!("= {t}")
+    }
+}
+
 fn stars(p: f64) -> &'static str {
     if p < 0.001 {
         "***"
@@ -342,9 +352,9 @@ impl Report {
                 if marks && let Some(p) = m.tests.get(n) {
                     cell.push_str(&format!("<sup>{}</sup>", stars(p.wilcoxon)));
                     title = format!(
-                        " title=\"vs best: Wilcoxon p = {}, paired t p = {}, {} users\"",
-                        short(p.wilcoxon),
-                        short(p.t),
+                        " title=\"vs best: Wilcoxon p {}, paired t p {}, {} users\"",
+                        p_text(p.wilcoxon),
+                        p_text(p.t),
                         p.users
                     );
                 }
