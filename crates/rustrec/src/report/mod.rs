@@ -209,10 +209,9 @@ fn is_bias(metric: &str) -> bool {
 /// `= 3.64e-2`, or `< 1e-300` (escaped for HTML) for a p-value that underflowed.
 fn p_text(p: f64) -> String {
     let t = crate::stats::format_p(p);
-    if t.starts_with('<') {
-        format!("&lt;{}", &t[1..])
-    } else {
-        format!("= {t}")
+    match t.strip_prefix('<') {
+        Some(rest) => format!("&lt;{rest}"),
+        None => format!("= {t}"),
     }
 }
 
@@ -425,14 +424,18 @@ impl Report {
     fn curves_section(&self, h: &mut String) {
         h.push_str("<h2>Learning curves</h2>\n");
         let mut panels: BTreeMap<usize, (String, Vec<Series>)> = BTreeMap::new();
-        let mut loss = Vec::new();
+        // Training losses are comparable only within a kind (iALS's weighted squared error
+        // and BPR's log-loss have different units): one panel per kind.
+        let mut loss: BTreeMap<&str, Vec<Series>> = BTreeMap::new();
         let mut k = 0;
-        let several = self.models.iter().filter(|m| !m.history.is_empty()).count() > 1;
+        // A curve needs two epochs: a closed-form model (EASE) reports one, or none.
+        let curve = |m: &ModelReport| m.history.len() >= 2;
+        let several = self.models.iter().filter(|m| curve(m)).count() > 1;
         for (mi, m) in self.models.iter().enumerate() {
-            if m.history.is_empty() {
+            if !curve(m) {
                 continue;
             }
-            loss.push(Series::line(
+            loss.entry(m.kind.as_str()).or_default().push(Series::line(
                 m.name.clone(),
                 color(mi),
                 m.history
@@ -487,13 +490,13 @@ impl Report {
             }
         }
         if loss.is_empty() {
-            h.push_str("<p class=\"notes\">No model trained in epochs (closed-form or one-pass models have no learning curve).</p>\n");
+            h.push_str("<p class=\"notes\">No model trained for two epochs or more (closed-form or one-pass models have no learning curve).</p>\n");
             return;
         }
         let without: Vec<&str> = self
             .models
             .iter()
-            .filter(|m| m.history.is_empty())
+            .filter(|m| !curve(m))
             .map(|m| m.name.as_str())
             .collect();
         if !without.is_empty() {
@@ -503,16 +506,23 @@ impl Report {
                 escape(&without.join(", "))
             );
         }
-        h.push_str(
-            &Chart {
-                title: "training loss".into(),
-                x_label: "epoch".into(),
-                y_label: "mean loss per sample".into(),
-                log_x: false,
-                series: loss,
-            }
-            .render(),
-        );
+        let kinds = loss.len();
+        for (kind, series) in loss {
+            h.push_str(
+                &Chart {
+                    title: if kinds > 1 {
+                        format!("training loss: {kind}")
+                    } else {
+                        "training loss".into()
+                    },
+                    x_label: "epoch".into(),
+                    y_label: "mean loss per sample".into(),
+                    log_x: false,
+                    series,
+                }
+                .render(),
+            );
+        }
         for (_, (title, series)) in panels {
             // Keep a legend readable: at most 8 lines per panel.
             let series: Vec<Series> = series.into_iter().take(8).collect();
@@ -849,5 +859,41 @@ mod tests {
         );
         assert!(!page.contains("src=\"http") && !page.contains("href=\"http"));
         assert!(page.contains("Popularity bias") && page.contains("Per-user distributions"));
+    }
+
+    #[test]
+    fn training_losses_share_a_panel_only_within_a_kind() {
+        let with_kind = |name: &str, kind: &str| ModelReport {
+            kind: kind.into(),
+            ..model(name, 0.2)
+        };
+        let page = |models: Vec<ModelReport>| {
+            Report {
+                title: "compare".into(),
+                notes: vec![],
+                models,
+                tune: None,
+            }
+            .render()
+        };
+        let mixed = page(vec![
+            with_kind("a", "ials"),
+            with_kind("b", "bpr"),
+            with_kind("c", "bpr"),
+        ]);
+        assert!(mixed.contains("training loss: ials") && mixed.contains("training loss: bpr"));
+        assert_eq!(
+            mixed.matches("<title>training loss: ").count(),
+            2,
+            "one panel per kind"
+        );
+        let same = page(vec![with_kind("a", "bpr"), with_kind("b", "bpr")]);
+        assert!(same.contains("training loss") && !same.contains("training loss: "));
+        // A closed-form model's single report is no curve.
+        let mut closed = with_kind("solved", "ease");
+        closed.history.truncate(1);
+        let one = page(vec![closed, with_kind("b", "bpr")]);
+        assert!(one.contains("Without epochs (no curve): solved."), "{one}");
+        assert!(!one.contains("training loss: "));
     }
 }
