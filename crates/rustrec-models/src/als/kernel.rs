@@ -188,11 +188,25 @@ pub(crate) fn cg_row<S: Simd>(
             symv(simd, sys.gram, x, r);
             f = f64::from(simd.dot(x, r));
             r.iter_mut().for_each(|v| *v = -*v);
+            // Rows of zero weight (confidence 1) add y_i to b and nothing to A: they are
+            // summed into `ap` (free until the CG loop), and their terms of F, 1 − 2·y_i·x,
+            // come from one dot with that sum.
+            ap.iter_mut().for_each(|v| *v = 0.0);
+            let mut unit = 0u32;
             for (&i, &v) in items.iter().zip(values) {
                 let w = alpha * v;
+                if w == 0.0 {
+                    simd.axpy(1.0, others.row(i as usize), ap);
+                    unit += 1;
+                    continue;
+                }
                 let c = 1.0 + w;
                 let d = simd.dot_axpy(others.row(i as usize), x, r, |d| c - w * d);
                 f += f64::from(w * d * d - 2.0 * c * d + c);
+            }
+            if unit > 0 {
+                f += f64::from(unit) - 2.0 * f64::from(simd.dot(x, ap));
+                simd.axpy(1.0, ap, r);
             }
             (0.0, None)
         }
@@ -718,7 +732,8 @@ mod tests {
             others,
             gram,
             items: vec![1, 4, 5, 17, 30, 39],
-            values: vec![1.0, 3.0, 1.0, 2.0, 1.0, 5.0],
+            // Zeros: rows of confidence 1, which the CG solve sums instead of visiting.
+            values: vec![1.0, 3.0, 0.0, 2.0, 0.0, 5.0],
             start,
         });
         let mut others = random_table(30, 6, 2);
