@@ -5,11 +5,13 @@
 //! [`io`] (the model file format), [`models`] (models and the training engine) and
 //! [`eval`] (metrics and evaluation protocols) — and adds [`experiment`], which runs a whole
 //! experiment (data → split → fit → evaluate) from a TOML configuration, as
-//! `rustrec fit --config` does.
+//! `rustrec fit --config` does, and [`serving`], what every front end (CLI, HTTP server)
+//! shares to answer requests with a saved model.
 #![warn(missing_docs)]
 
 pub mod experiment;
 pub mod history;
+pub mod serving;
 
 pub use rustrec_data as data;
 pub use rustrec_eval as eval;

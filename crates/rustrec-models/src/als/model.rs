@@ -258,6 +258,10 @@ impl Model for AlsModel {
         AlsModel::to_model_file(self)
     }
 
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
+    }
+
     fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         Some(self)
     }
@@ -333,5 +337,12 @@ impl FoldIn for AlsModel {
             kernel::cholesky_row::<false>(&sys, &items, &values, &mut x, &mut scratch);
         }
         score_row(self, &x, out);
+    }
+}
+
+impl crate::similar::SimilarItems for AlsModel {
+    /// Cosine of the item factor vectors `y_i` (without the bias columns).
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        crate::similar::cosine_into(&self.item_rows, self.factors(), item, out);
     }
 }

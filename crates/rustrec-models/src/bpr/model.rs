@@ -116,6 +116,10 @@ impl crate::registry::Model for BprModel {
         BprModel::to_model_file(self)
     }
 
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
+    }
+
     fn as_fold_in(&self) -> Option<&dyn rustrec_core::FoldIn> {
         Some(self)
     }
@@ -174,5 +178,12 @@ impl rustrec_core::FoldIn for BprModel {
         for (i, o) in out.iter_mut().enumerate() {
             *o = dot(&p, self.item_factors.row(i)) + self.item_bias[i];
         }
+    }
+}
+
+impl crate::similar::SimilarItems for BprModel {
+    /// Cosine of the item factor vectors.
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        crate::similar::cosine_into(&self.item_factors, self.factors(), item, out);
     }
 }

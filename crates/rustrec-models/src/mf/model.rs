@@ -199,6 +199,10 @@ impl Model for MfModel {
         MfModel::to_model_file(self)
     }
 
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
+    }
+
     fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         Some(self)
     }
@@ -251,5 +255,12 @@ impl FoldIn for MfModel {
         for (i, o) in out.iter_mut().enumerate() {
             *o = self.output(base + self.item_bias[i] + dot(&p, self.item_factors.row(i)));
         }
+    }
+}
+
+impl crate::similar::SimilarItems for MfModel {
+    /// Cosine of the item factor vectors (a merged ensemble: of all its members' factors).
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        crate::similar::cosine_into(&self.item_factors, self.factors(), item, out);
     }
 }
