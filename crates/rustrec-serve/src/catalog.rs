@@ -84,7 +84,7 @@ impl Catalog {
         let movies = match &config.item_file {
             Some(path) => Some(read_movies(path).map_err(|source| ServeError::ItemFile {
                 path: path.clone(),
-                source,
+                source: Box::new(source),
             })?),
             None => None,
         };
@@ -128,7 +128,7 @@ fn load_one(
     let loaded = TrainedModel::load(&source.path).map_err(|e| ServeError::Load {
         name: source.name.clone(),
         path: source.path.clone(),
-        source: e,
+        source: Box::new(e),
     })?;
     let (titles, titles_note) = match item_file {
         Some((path, movies)) => match serving::item_titles(path, movies, &loaded) {

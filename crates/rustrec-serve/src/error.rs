@@ -19,16 +19,16 @@ pub enum ServeError {
         name: String,
         /// Its file.
         path: PathBuf,
-        /// Why.
-        source: rustrec::models::ModelError,
+        /// Why (boxed: model errors are large).
+        source: Box<rustrec::models::ModelError>,
     },
     /// An item file that cannot be read.
     #[error("--item-file {}: {source}", path.display())]
     ItemFile {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: rustrec::data::DataError,
+        /// Why (boxed: data errors are large).
+        source: Box<rustrec::data::DataError>,
     },
     /// Binding the address or running the server.
     #[error("{context}: {source}")]

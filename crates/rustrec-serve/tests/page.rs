@@ -12,7 +12,11 @@ use common::*;
 
 fn chromium() -> String {
     for name in ["chromium", "chromium-browser"] {
-        if Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
             return name.to_string();
         }
     }
@@ -75,11 +79,17 @@ fn the_page_shows_a_users_recommendations_with_titles_in_chromium() {
     let dom = dump_dom(&browser, &format!("http://{addr}/?user=5"));
     assert!(dom.contains("Recommendations for user 5"), "{dom}");
     for t in &titles {
-        assert!(dom.contains(t.as_str()), "title {t:?} not on the page:\n{dom}");
+        assert!(
+            dom.contains(t.as_str()),
+            "title {t:?} not on the page:\n{dom}"
+        );
     }
     // The other model, picked in the address.
     let mf = get(addr, "/v1/recommend/5?n=10&model=mf").json();
-    let first = mf["recommendations"][0]["title"].as_str().unwrap().to_string();
+    let first = mf["recommendations"][0]["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dom = dump_dom(&browser, &format!("http://{addr}/?user=5&model=mf"));
     assert!(dom.contains("(mf)") && dom.contains(&first), "{dom}");
     server.stop().unwrap();

@@ -144,6 +144,22 @@ impl rustrec_core::FoldIn for ItemItemModel {
     }
 }
 
+impl crate::similar::SimilarItems for ItemItemModel {
+    /// The stored similarities `S[item, ·]`; items without one get `−∞`.
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        out.fill(f32::NEG_INFINITY);
+        if item.index() >= self.sim.n_items() {
+            return;
+        }
+        let (items, values) = self.sim.row(item.0);
+        for (&j, &s) in items.iter().zip(values) {
+            if let Some(o) = out.get_mut(j as usize) {
+                *o = s;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod fold_in_tests {
     use super::*;
@@ -183,22 +199,6 @@ mod fold_in_tests {
             model.score_into(UserIdx(u), &mut a);
             model.score_profile(&history, &mut b);
             assert_eq!(a, b);
-        }
-    }
-}
-
-impl crate::similar::SimilarItems for ItemItemModel {
-    /// The stored similarities `S[item, ·]`; items without one get `−∞`.
-    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
-        out.fill(f32::NEG_INFINITY);
-        if item.index() >= self.sim.n_items() {
-            return;
-        }
-        let (items, values) = self.sim.row(item.0);
-        for (&j, &s) in items.iter().zip(values) {
-            if let Some(o) = out.get_mut(j as usize) {
-                *o = s;
-            }
         }
     }
 }
