@@ -123,6 +123,17 @@ impl Interactions {
             if indptr[u] > indptr[u + 1] {
                 return bad(format!("indptr decreases at user {u}"));
             }
+            // The last offset equals `indices.len()`, but one before it may still be beyond
+            // it when a later one decreases (`[0, 5, 2]`): checked before slicing (a stored
+            // `seen_indptr` of a damaged model file panicked here; found by fuzzing).
+            if indptr[u + 1] > indices.len() {
+                return bad(format!(
+                    "indptr[{}] = {} is beyond the {} entries",
+                    u + 1,
+                    indptr[u + 1],
+                    indices.len()
+                ));
+            }
             let row = &indices[indptr[u]..indptr[u + 1]];
             if row.windows(2).any(|w| w[0] >= w[1]) {
                 return bad(format!("row {u} is not strictly increasing"));

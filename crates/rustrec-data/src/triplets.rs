@@ -197,10 +197,34 @@ impl Triplets {
                             });
                         }
                         DuplicatePolicy::KeepLast => self.values[last],
-                        DuplicatePolicy::Sum => row[j..end]
-                            .iter()
-                            .map(|&key| self.values[(key & 0xFFFF_FFFF) as usize])
-                            .sum(),
+                        DuplicatePolicy::Sum => {
+                            let sum: f32 = row[j..end]
+                                .iter()
+                                .map(|&key| self.values[(key & 0xFFFF_FFFF) as usize])
+                                .sum();
+                            // Finite values can sum past f32::MAX: refuse rather than
+                            // hand an infinite value to a model (found by fuzzing).
+                            if !sum.is_finite() {
+                                // Rows are lines when the reader kept line numbers.
+                                let at = if self.lines.is_some() {
+                                    "lines"
+                                } else {
+                                    "rows"
+                                };
+                                return Err(DataError::Invalid(format!(
+                                    "{}: the {} values of (user {}, item {}) ({at} {} and \
+                                     {}, ...) sum to {sum}, beyond the range of a 32-bit \
+                                     float; use the duplicate policy mean or keep-last",
+                                    self.source,
+                                    end - j,
+                                    users.raw(u as u32),
+                                    items.raw(item),
+                                    self.line_of(first),
+                                    self.line_of((row[j + 1] & 0xFFFF_FFFF) as usize),
+                                )));
+                            }
+                            sum
+                        }
                         DuplicatePolicy::Mean => {
                             let sum: f64 = row[j..end]
                                 .iter()
@@ -273,6 +297,26 @@ mod tests {
         check(DuplicatePolicy::KeepLast, 7.0);
         check(DuplicatePolicy::Sum, 12.0);
         check(DuplicatePolicy::Mean, 4.0);
+    }
+
+    /// Regression (fuzzing, target `ratings`): two finite values of one pair summed to
+    /// infinity under the `sum` policy, and the matrix held `inf`.
+    #[test]
+    fn summed_duplicates_beyond_f32_are_an_error_not_infinity() {
+        let (u, i) = maps(1, 1);
+        let err = triplets(&[(0, 0, 3.4e38), (0, 0, 3.4e38)])
+            .build(u, i, DuplicatePolicy::Sum)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("(user 0, item 0)") && err.contains("lines 10 and 11"),
+            "{err}"
+        );
+        let (u, i) = maps(1, 1);
+        let x = triplets(&[(0, 0, 3.4e38), (0, 0, -3.4e38)])
+            .build(u, i, DuplicatePolicy::Sum)
+            .unwrap();
+        assert_eq!(x.values(), &[0.0]);
     }
 
     #[test]

@@ -49,6 +49,36 @@ pub(crate) fn rating_range(train: &rustrec_data::Interactions) -> Option<[f32; 2
     (lo <= hi).then_some([lo, hi])
 }
 
+/// The optional `rating_range` tensor of `file` (`[min, max]` of the training ratings),
+/// checked: finite, `min ≤ max`. A range read unchecked from a damaged or hand-edited file
+/// reached `f32::clamp`, which panics on NaN or reversed bounds (found by fuzzing).
+pub(crate) fn stored_rating_range(file: &ModelFile) -> Result<Option<[f32; 2]>> {
+    if !file.tensors.contains_key("rating_range") {
+        return Ok(None);
+    }
+    let r = file.f32("rating_range", &[2])?;
+    let (lo, hi) = (r[0], r[1]);
+    if lo.is_finite() && hi.is_finite() && lo <= hi {
+        Ok(Some([lo, hi]))
+    } else {
+        Err(ModelError::Data(format!(
+            "model file: tensor `rating_range` holds [{lo}, {hi}], expected finite \
+             [min, max] with min ≤ max"
+        )))
+    }
+}
+
+/// Checks the range a loaded model clamps its predictions to (the stored `clip`, or the
+/// training range for `clip = "auto"`): `lo ≤ hi`, neither NaN, as `f32::clamp` needs.
+pub(crate) fn check_loaded_clip(range: Option<[f32; 2]>) -> Result<()> {
+    match range {
+        Some([lo, hi]) if lo.is_nan() || hi.is_nan() || lo > hi => Err(ModelError::Data(format!(
+            "model file parameters: clip = [{lo}, {hi}] is not a range lo ≤ hi"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The `n` flags stored as [`flags_tensor`] under `name` in `file`.
 pub(crate) fn flags_of(file: &ModelFile, name: &str, n: usize) -> Result<Vec<bool>> {
     Ok(file.u32(name, &[n])?.iter().map(|&v| v != 0).collect())

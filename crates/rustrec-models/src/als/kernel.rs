@@ -23,14 +23,16 @@
 //! `F(x₀)` comes from the per-entry dot products the initial residual needs anyway, and each
 //! CG step lowers `F` by exactly `α·rᵀr`.
 //!
-//! All loops run over whole padded rows in 16-float blocks (padding is zero), so that LLVM
-//! vectorises them; [`solve_rows`] is compiled three times (AVX-512, AVX2+FMA, portable)
-//! and picks the best at run time.
+//! All loops run over whole padded rows in 16-float blocks (padding is zero), through the
+//! [`simd`](crate::engine::simd) primitives (`dot`, `axpy`, the fused `dot_axpy`);
+//! [`solve_rows`] and [`gram`] run at the best level of the CPU: AVX-512 primitives at V4,
+//! the portable ones compiled for AVX2 + FMA at V3, portable code otherwise.
 
 use rayon::prelude::*;
 
 use crate::engine::RowTable;
 use crate::engine::linalg::cholesky_solve;
+use crate::engine::simd::{Level, Portable, Scalar, Simd, WithSimd};
 
 /// The compressed rows one side solves against: row `r` holds
 /// `idx[ptr[r]..ptr[r+1]]` (indices into the other side) with values `val[..]`.
@@ -107,167 +109,14 @@ impl Scratch {
     }
 }
 
-/// `a·b` over the common length.
-#[inline(always)]
-fn dot<const W: bool>(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let whole = n / 16 * 16;
-    let mut acc = [0.0f32; 16];
-    #[cfg(target_arch = "x86_64")]
-    if W {
-        // SAFETY: `W` is true only in the instantiations inlined into the AVX-512
-        // wrappers below, which run only after run-time detection; `c + 16 <= whole <= n` keeps
-        // both unaligned loads inside `a` and `b`.
-        unsafe {
-            use std::arch::x86_64::*;
-            let mut v = _mm512_setzero_ps();
-            let mut c = 0;
-            while c < whole {
-                v = _mm512_fmadd_ps(
-                    _mm512_loadu_ps(a.as_ptr().add(c)),
-                    _mm512_loadu_ps(b.as_ptr().add(c)),
-                    v,
-                );
-                c += 16;
-            }
-            let mut s = _mm512_reduce_add_ps(v);
-            for k in whole..n {
-                s += a[k] * b[k];
-            }
-            return s;
-        }
-    } else {
-        dot_lanes(&a[..whole], &b[..whole], &mut acc);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    dot_lanes(&a[..whole], &b[..whole], &mut acc);
-    let mut s = 0.0;
-    for k in whole..n {
-        s += a[k] * b[k];
-    }
-    // Pairwise reduction of the lanes in a fixed order (reproducible results).
-    let mut h = [0.0f32; 8];
-    for l in 0..8 {
-        h[l] = acc[l] + acc[l + 8];
-    }
-    let mut q = [0.0f32; 4];
-    for l in 0..4 {
-        q[l] = h[l] + h[l + 4];
-    }
-    ((q[0] + q[2]) + (q[1] + q[3])) + s
-}
-
-#[inline(always)]
-fn dot_lanes(a: &[f32], b: &[f32], acc: &mut [f32; 16]) {
-    for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
-        for l in 0..16 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-}
-
-/// `d = y·v`, then `out += coef(d)·y`; returns `d`. With AVX-512 and 64-float rows (k ≤ 64)
-/// `y` is loaded once and kept in four registers between the two passes.
-#[inline(always)]
-fn dot_axpy<const W: bool>(
-    y: &[f32],
-    v: &[f32],
-    out: &mut [f32],
-    coef: impl FnOnce(f32) -> f32,
-) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if W && y.len() == 64 && v.len() == 64 && out.len() == 64 {
-        // SAFETY: `W` is true only in the AVX-512 wrappers (entered after run-time
-        // detection); the three slices hold exactly 64 floats, so the four 16-float loads
-        // at offsets 0, 16, 32, 48 and the stores into `out` stay inside them.
-        unsafe {
-            use std::arch::x86_64::*;
-            let (yp, vp, op) = (y.as_ptr(), v.as_ptr(), out.as_mut_ptr());
-            let y0 = _mm512_loadu_ps(yp);
-            let y1 = _mm512_loadu_ps(yp.add(16));
-            let y2 = _mm512_loadu_ps(yp.add(32));
-            let y3 = _mm512_loadu_ps(yp.add(48));
-            let a0 = _mm512_mul_ps(y0, _mm512_loadu_ps(vp));
-            let a1 = _mm512_mul_ps(y1, _mm512_loadu_ps(vp.add(16)));
-            let a0 = _mm512_fmadd_ps(y2, _mm512_loadu_ps(vp.add(32)), a0);
-            let a1 = _mm512_fmadd_ps(y3, _mm512_loadu_ps(vp.add(48)), a1);
-            let d = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
-            let c = _mm512_set1_ps(coef(d));
-            _mm512_storeu_ps(op, _mm512_fmadd_ps(c, y0, _mm512_loadu_ps(op)));
-            _mm512_storeu_ps(
-                op.add(16),
-                _mm512_fmadd_ps(c, y1, _mm512_loadu_ps(op.add(16))),
-            );
-            _mm512_storeu_ps(
-                op.add(32),
-                _mm512_fmadd_ps(c, y2, _mm512_loadu_ps(op.add(32))),
-            );
-            _mm512_storeu_ps(
-                op.add(48),
-                _mm512_fmadd_ps(c, y3, _mm512_loadu_ps(op.add(48))),
-            );
-            return d;
-        }
-    }
-    let d = dot::<W>(y, v);
-    axpy::<W>(coef(d), y, out);
-    d
-}
-
-/// `y += a·x` over the common length.
-#[inline(always)]
-fn axpy<const W: bool>(a: f32, x: &[f32], y: &mut [f32]) {
-    let n = x.len().min(y.len());
-    let whole = n / 16 * 16;
-    #[cfg(target_arch = "x86_64")]
-    if W {
-        // SAFETY: as in `dot`: AVX-512F is enabled here, and `c + 16 <= whole <= n` keeps
-        // the loads and the store inside `x` and `y` (distinct slices: `y` is `&mut`).
-        unsafe {
-            use std::arch::x86_64::*;
-            let av = _mm512_set1_ps(a);
-            let mut c = 0;
-            while c < whole {
-                let yp = y.as_mut_ptr().add(c);
-                _mm512_storeu_ps(
-                    yp,
-                    _mm512_fmadd_ps(av, _mm512_loadu_ps(x.as_ptr().add(c)), _mm512_loadu_ps(yp)),
-                );
-                c += 16;
-            }
-        }
-    } else {
-        for (xs, ys) in x[..whole]
-            .chunks_exact(16)
-            .zip(y[..whole].chunks_exact_mut(16))
-        {
-            for l in 0..16 {
-                ys[l] += a * xs[l];
-            }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    for (xs, ys) in x[..whole]
-        .chunks_exact(16)
-        .zip(y[..whole].chunks_exact_mut(16))
-    {
-        for l in 0..16 {
-            ys[l] += a * xs[l];
-        }
-    }
-    for k in whole..n {
-        y[k] += a * x[k];
-    }
-}
-
 /// `out = G·v` for the symmetric `stride × stride` matrix `g` (rows of `v.len()`).
 #[inline(always)]
-fn symv<const W: bool>(g: &[f32], v: &[f32], out: &mut [f32]) {
-    let s = v.len();
+fn symv<S: Simd>(s: S, g: &[f32], v: &[f32], out: &mut [f32]) {
+    let n = v.len();
     out.iter_mut().for_each(|o| *o = 0.0);
     for (a, &va) in v.iter().enumerate() {
         if va != 0.0 {
-            axpy::<W>(va, &g[a * s..(a + 1) * s], out);
+            s.axpy(va, &g[a * n..(a + 1) * n], out);
         }
     }
 }
@@ -280,7 +129,8 @@ fn ridge(reg: f32, weighted: bool, n: usize) -> f32 {
 
 /// The objective `F(x)` of one row, computed directly (the oracle of the tracked value).
 #[inline(always)]
-pub(crate) fn objective<const W: bool>(
+pub(crate) fn objective<S: Simd>(
+    simd: S,
     sys: &System<'_>,
     items: &[u32],
     values: &[f32],
@@ -290,10 +140,10 @@ pub(crate) fn objective<const W: bool>(
         Loss::Implicit { alpha } => {
             let s = x.len();
             let mut gx = vec![0.0; s];
-            symv::<W>(sys.gram, x, &mut gx);
-            let mut f = f64::from(dot::<W>(x, &gx));
+            symv(simd, sys.gram, x, &mut gx);
+            let mut f = f64::from(simd.dot(x, &gx));
             for (&i, &v) in items.iter().zip(values) {
-                let d = f64::from(dot::<W>(sys.others.row(i as usize), x));
+                let d = f64::from(simd.dot(sys.others.row(i as usize), x));
                 let w = f64::from(alpha * v);
                 let c = 1.0 + w;
                 f += w * d * d - 2.0 * c * d + c;
@@ -308,19 +158,20 @@ pub(crate) fn objective<const W: bool>(
         } => {
             let mut f = 0.0f64;
             for (&i, &v) in items.iter().zip(values) {
-                let e = f64::from(v - mu - dot::<W>(sys.others.row(i as usize), x));
+                let e = f64::from(v - mu - simd.dot(sys.others.row(i as usize), x));
                 f += e * e;
             }
             let fixed_sq = fixed.map_or(0.0, |c| x[c] * x[c]);
             let lam = ridge(reg, weighted, items.len());
-            f + f64::from(lam) * f64::from(dot::<W>(x, x) - fixed_sq)
+            f + f64::from(lam) * f64::from(simd.dot(x, x) - fixed_sq)
         }
     }
 }
 
 /// `steps` CG steps on one row from its current value; returns the objective after them.
 #[inline(always)]
-pub(crate) fn cg_row<const W: bool>(
+pub(crate) fn cg_row<S: Simd>(
+    simd: S,
     sys: &System<'_>,
     items: &[u32],
     values: &[f32],
@@ -334,13 +185,13 @@ pub(crate) fn cg_row<const W: bool>(
     let mut f;
     let (lam, fixed) = match sys.loss {
         Loss::Implicit { alpha } => {
-            symv::<W>(sys.gram, x, r);
-            f = f64::from(dot::<W>(x, r));
+            symv(simd, sys.gram, x, r);
+            f = f64::from(simd.dot(x, r));
             r.iter_mut().for_each(|v| *v = -*v);
             for (&i, &v) in items.iter().zip(values) {
                 let w = alpha * v;
                 let c = 1.0 + w;
-                let d = dot_axpy::<W>(others.row(i as usize), x, r, |d| c - w * d);
+                let d = simd.dot_axpy(others.row(i as usize), x, r, |d| c - w * d);
                 f += f64::from(w * d * d - 2.0 * c * d + c);
             }
             (0.0, None)
@@ -354,14 +205,14 @@ pub(crate) fn cg_row<const W: bool>(
             r.iter_mut().for_each(|v| *v = 0.0);
             f = 0.0;
             for (&i, &v) in items.iter().zip(values) {
-                let d = dot_axpy::<W>(others.row(i as usize), x, r, |d| v - mu - d);
+                let d = simd.dot_axpy(others.row(i as usize), x, r, |d| v - mu - d);
                 let e = v - mu - d;
                 f += f64::from(e * e);
             }
             let lam = ridge(reg, weighted, items.len());
-            axpy::<W>(-lam, x, r);
+            simd.axpy(-lam, x, r);
             let fixed_sq = fixed.map_or(0.0, |c| x[c] * x[c]);
-            f += f64::from(lam) * f64::from(dot::<W>(x, x) - fixed_sq);
+            f += f64::from(lam) * f64::from(simd.dot(x, x) - fixed_sq);
             if let Some(c) = fixed {
                 r[c] = 0.0;
             }
@@ -369,7 +220,7 @@ pub(crate) fn cg_row<const W: bool>(
         }
     };
     p.copy_from_slice(r);
-    let mut rs_old = dot::<W>(r, r);
+    let mut rs_old = simd.dot(r, r);
     for _ in 0..steps {
         if rs_old < 1e-20 {
             break;
@@ -377,30 +228,30 @@ pub(crate) fn cg_row<const W: bool>(
         // Ap without forming A.
         match sys.loss {
             Loss::Implicit { alpha } => {
-                symv::<W>(sys.gram, p, ap);
+                symv(simd, sys.gram, p, ap);
                 for (&i, &v) in items.iter().zip(values) {
-                    dot_axpy::<W>(others.row(i as usize), p, ap, |d| alpha * v * d);
+                    simd.dot_axpy(others.row(i as usize), p, ap, |d| alpha * v * d);
                 }
             }
             Loss::Explicit { .. } => {
                 ap.iter_mut().zip(p.iter()).for_each(|(a, &q)| *a = lam * q);
                 for &i in items {
-                    dot_axpy::<W>(others.row(i as usize), p, ap, |d| d);
+                    simd.dot_axpy(others.row(i as usize), p, ap, |d| d);
                 }
                 if let Some(c) = fixed {
                     ap[c] = 0.0;
                 }
             }
         }
-        let pap = dot::<W>(p, ap);
+        let pap = simd.dot(p, ap);
         if pap <= 0.0 {
             break;
         }
         let step = rs_old / pap;
-        axpy::<W>(step, p, x);
-        axpy::<W>(-step, ap, r);
+        simd.axpy(step, p, x);
+        simd.axpy(-step, ap, r);
         f -= f64::from(step) * f64::from(rs_old);
-        let rs_new = dot::<W>(r, r);
+        let rs_new = simd.dot(r, r);
         let beta = rs_new / rs_old;
         for (pk, &rk) in p.iter_mut().zip(r.iter()) {
             *pk = rk + beta * *pk;
@@ -410,10 +261,30 @@ pub(crate) fn cg_row<const W: bool>(
     f
 }
 
-/// Solves one row exactly (Cholesky in f64); returns the objective at the solution. A
-/// singular system (possible only with λ = 0) leaves the row unchanged.
-#[inline(always)]
+/// [`cholesky_row_at`] at the portable level, for the fold-in (`als::model`).
+///
+/// `W` must be `false` (a compile-time check): the const parameter is kept only so that the
+/// fold-in's call site (`cholesky_row::<false>(..)`, in a file another change owns) compiles
+/// unchanged; once both are merged, that call becomes `cholesky_row_at(Scalar, ..)` and this
+/// wrapper goes.
+#[inline]
 pub(crate) fn cholesky_row<const W: bool>(
+    sys: &System<'_>,
+    items: &[u32],
+    values: &[f32],
+    x: &mut [f32],
+    scratch: &mut Scratch,
+) -> f64 {
+    const { assert!(!W, "the fold-in's exact solve is portable") };
+    cholesky_row_at(Scalar, sys, items, values, x, scratch)
+}
+
+/// Solves one row exactly (Cholesky in f64); returns the objective at the solution
+/// (computed with `simd`'s primitives). A singular system (possible only with λ = 0) leaves
+/// the row unchanged.
+#[inline(always)]
+pub(crate) fn cholesky_row_at<S: Simd>(
+    simd: S,
     sys: &System<'_>,
     items: &[u32],
     values: &[f32],
@@ -492,7 +363,7 @@ pub(crate) fn cholesky_row<const W: bool>(
             *xk = bk as f32;
         }
     }
-    objective::<W>(sys, items, values, x)
+    objective(simd, sys, items, values, x)
 }
 
 /// Sizes from which [`solve_spd`] hands the factorisation to faer. Measured with
@@ -523,6 +394,17 @@ pub(crate) fn solve_spd(a: &mut [f64], b: &mut [f64], d: usize) -> bool {
     b.iter().all(|v| v.is_finite())
 }
 
+/// Runs an ALS kernel at `level`: the AVX-512 primitives at V4; at V3 the portable
+/// primitives compiled for AVX2 + FMA ([`Portable`]: the loops vectorise, the results are
+/// the portable ones — ALS never had AVX2 intrinsics); portable code otherwise.
+#[inline(always)]
+fn run_at<K: WithSimd>(level: Level, op: K) -> K::Output {
+    match level {
+        Level::V3(_) => level.dispatch(Portable(op)),
+        Level::Scalar | Level::V4(_) => level.dispatch(op),
+    }
+}
+
 /// `YᵀY + λI` of `table` as a `stride × stride` row-major matrix (λ on the logical
 /// diagonal only), summed over fixed blocks of rows in a fixed order (reproducible for
 /// any thread count).
@@ -530,20 +412,20 @@ pub(crate) fn gram(table: &RowTable, reg: f32) -> Vec<f32> {
     const BLOCK: usize = 512;
     let s = table.stride();
     let rows = table.rows();
+    let level = Level::detect();
     let partials: Vec<Vec<f32>> = (0..rows.div_ceil(BLOCK))
         .into_par_iter()
         .map(|blk| {
             let mut g = vec![0.0f32; s * s];
-            let range = blk * BLOCK..((blk + 1) * BLOCK).min(rows);
-            match Isa::detect() {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::detect` found AVX-512F, AVX2 and FMA on this CPU.
-                Isa::Avx512 => unsafe { gram_block_avx512(table, range, &mut g) },
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::detect` found AVX2 and FMA on this CPU.
-                Isa::Avx2 => unsafe { gram_block_avx2(table, range, &mut g) },
-                _ => gram_block::<false>(table, range, &mut g),
-            }
+            let rows = blk * BLOCK..((blk + 1) * BLOCK).min(rows);
+            run_at(
+                level,
+                GramBlock {
+                    table,
+                    rows,
+                    g: &mut g,
+                },
+            );
             g
         })
         .collect();
@@ -557,27 +439,27 @@ pub(crate) fn gram(table: &RowTable, reg: f32) -> Vec<f32> {
     g
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn gram_block_avx512(table: &RowTable, rows: std::ops::Range<usize>, g: &mut [f32]) {
-    gram_block::<true>(table, rows, g)
+/// `g += Σ_r y_r y_rᵀ` over the rows `rows` of `table` (rows of `stride` floats).
+struct GramBlock<'a> {
+    table: &'a RowTable,
+    rows: std::ops::Range<usize>,
+    g: &'a mut [f32],
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn gram_block_avx2(table: &RowTable, rows: std::ops::Range<usize>, g: &mut [f32]) {
-    gram_block::<false>(table, rows, g)
-}
+impl WithSimd for GramBlock<'_> {
+    type Output = ();
 
-#[inline(always)]
-fn gram_block<const W: bool>(table: &RowTable, rows: std::ops::Range<usize>, g: &mut [f32]) {
-    let s = table.stride();
-    let k = table.cols();
-    for r in rows {
-        let y = table.row(r);
-        for a in 0..k {
-            if y[a] != 0.0 {
-                axpy::<W>(y[a], y, &mut g[a * s..(a + 1) * s]);
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let GramBlock { table, rows, g } = self;
+        let s = table.stride();
+        let k = table.cols();
+        for r in rows {
+            let y = table.row(r);
+            for a in 0..k {
+                if y[a] != 0.0 {
+                    simd.axpy(y[a], y, &mut g[a * s..(a + 1) * s]);
+                }
             }
         }
     }
@@ -594,32 +476,31 @@ pub(crate) fn solve_rows(
     method: Method,
     only: Option<&[bool]>,
 ) -> (f64, u64) {
+    solve_rows_at(Level::detect(), sys, data, table, method, only)
+}
+
+/// [`solve_rows`] at a chosen instruction-set level (one of [`Level::available`]).
+pub(crate) fn solve_rows_at(
+    level: Level,
+    sys: &System<'_>,
+    data: Csr<'_>,
+    table: &mut RowTable,
+    method: Method,
+    only: Option<&[bool]>,
+) -> (f64, u64) {
     const BLOCK: usize = 64;
     let s = table.stride();
     if s == 0 || table.rows() == 0 {
         return (0.0, 0);
     }
-    let isa = Isa::detect();
     let parts: Vec<(f64, u64)> = table
         .as_mut_slice()
         .par_chunks_mut(BLOCK * s)
         .enumerate()
         .map(|(blk, rows)| {
             let mut scratch = Scratch::new(s);
-            let first = blk * BLOCK;
-            match isa {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::detect` found AVX-512F, AVX2 and FMA on this CPU.
-                Isa::Avx512 => unsafe {
-                    solve_block_avx512(sys, data, rows, first, method, only, &mut scratch)
-                },
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::detect` found AVX2 and FMA on this CPU.
-                Isa::Avx2 => unsafe {
-                    solve_block_avx2(sys, data, rows, first, method, only, &mut scratch)
-                },
-                _ => solve_block::<false>(sys, data, rows, first, method, only, &mut scratch),
-            }
+            let block = SolveBlock(sys, data, rows, blk * BLOCK, method, only, &mut scratch);
+            run_at(level, block)
         })
         .collect();
     parts
@@ -627,95 +508,52 @@ pub(crate) fn solve_rows(
         .fold((0.0, 0), |(f, n), (pf, pn)| (f + pf, n + pn))
 }
 
-/// Instruction sets [`solve_rows`] is compiled for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Isa {
-    Portable,
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    Avx2,
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    Avx512,
-}
+/// Solves the rows of a block against a system: `(sys, data, rows, first, method, only,
+/// scratch)`, `rows` being table rows `first..` (as in [`solve_rows`]); returns the summed
+/// objective and the number of rows solved.
+struct SolveBlock<'a, 's>(
+    &'a System<'a>,
+    Csr<'a>,
+    &'a mut [f32],
+    usize,
+    Method,
+    Option<&'a [bool]>,
+    &'s mut Scratch,
+);
 
-impl Isa {
-    fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let fma = std::arch::is_x86_feature_detected!("fma")
-                && std::arch::is_x86_feature_detected!("avx2");
-            if fma && std::arch::is_x86_feature_detected!("avx512f") {
-                return Isa::Avx512;
+impl WithSimd for SolveBlock<'_, '_> {
+    type Output = (f64, u64);
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> (f64, u64) {
+        let SolveBlock(sys, data, rows, first, method, only, scratch) = self;
+        let s = scratch.r.len();
+        let (mut f, mut n) = (0.0, 0u64);
+        for (k, x) in rows.chunks_exact_mut(s).enumerate() {
+            let r = first + k;
+            if r + 1 >= data.ptr.len() || only.is_some_and(|o| !o.get(r).copied().unwrap_or(false))
+            {
+                continue;
             }
-            if fma {
-                return Isa::Avx2;
+            let (lo, hi) = (data.ptr[r], data.ptr[r + 1]);
+            if lo == hi {
+                continue;
             }
+            let (items, values) = (&data.idx[lo..hi], &data.val[lo..hi]);
+            f += match method {
+                Method::Cg(steps) => cg_row(simd, sys, items, values, x, steps, scratch),
+                Method::Cholesky => cholesky_row_at(simd, sys, items, values, x, scratch),
+            };
+            n += 1;
         }
-        Isa::Portable
+        (f, n)
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn solve_block_avx512(
-    sys: &System<'_>,
-    data: Csr<'_>,
-    rows: &mut [f32],
-    first: usize,
-    method: Method,
-    only: Option<&[bool]>,
-    scratch: &mut Scratch,
-) -> (f64, u64) {
-    solve_block::<true>(sys, data, rows, first, method, only, scratch)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn solve_block_avx2(
-    sys: &System<'_>,
-    data: Csr<'_>,
-    rows: &mut [f32],
-    first: usize,
-    method: Method,
-    only: Option<&[bool]>,
-    scratch: &mut Scratch,
-) -> (f64, u64) {
-    solve_block::<false>(sys, data, rows, first, method, only, scratch)
-}
-
-#[inline(always)]
-fn solve_block<const W: bool>(
-    sys: &System<'_>,
-    data: Csr<'_>,
-    rows: &mut [f32],
-    first: usize,
-    method: Method,
-    only: Option<&[bool]>,
-    scratch: &mut Scratch,
-) -> (f64, u64) {
-    let s = scratch.r.len();
-    let (mut f, mut n) = (0.0, 0u64);
-    for (k, x) in rows.chunks_exact_mut(s).enumerate() {
-        let r = first + k;
-        if r + 1 >= data.ptr.len() || only.is_some_and(|o| !o.get(r).copied().unwrap_or(false)) {
-            continue;
-        }
-        let (lo, hi) = (data.ptr[r], data.ptr[r + 1]);
-        if lo == hi {
-            continue;
-        }
-        let (items, values) = (&data.idx[lo..hi], &data.val[lo..hi]);
-        f += match method {
-            Method::Cg(steps) => cg_row::<W>(sys, items, values, x, steps, scratch),
-            Method::Cholesky => cholesky_row::<W>(sys, items, values, x, scratch),
-        };
-        n += 1;
-    }
-    (f, n)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::simd::{Isa, each_level};
 
     #[test]
     fn cholesky_solves_a_hand_checked_system() {
@@ -849,6 +687,17 @@ mod tests {
         start: Vec<f32>,
     }
 
+    impl Case {
+        /// The row problem of this case.
+        fn system(&self) -> System<'_> {
+            System {
+                others: &self.others,
+                gram: &self.gram,
+                loss: self.loss,
+            }
+        }
+    }
+
     /// An implicit case (k = 6) and an explicit case with biases (k = 4 + 2 columns,
     /// user side: the fixed column is the last).
     fn cases() -> Vec<Case> {
@@ -893,14 +742,17 @@ mod tests {
     #[test]
     fn the_cholesky_user_solve_satisfies_its_normal_equations() {
         for case in cases() {
-            let sys = System {
-                others: &case.others,
-                gram: &case.gram,
-                loss: case.loss,
-            };
+            let sys = case.system();
             let mut x = case.start.clone();
             let mut scratch = Scratch::new(x.len());
-            cholesky_row::<false>(&sys, &case.items, &case.values, &mut x, &mut scratch);
+            cholesky_row_at(
+                Scalar,
+                &sys,
+                &case.items,
+                &case.values,
+                &mut x,
+                &mut scratch,
+            );
             let res = normal_equation_residual(
                 case.loss,
                 case.reg,
@@ -923,18 +775,29 @@ mod tests {
     #[test]
     fn cg_converges_to_the_cholesky_answer_as_steps_grow() {
         for case in cases() {
-            let sys = System {
-                others: &case.others,
-                gram: &case.gram,
-                loss: case.loss,
-            };
+            let sys = case.system();
             let mut scratch = Scratch::new(case.start.len());
             let mut exact = case.start.clone();
-            cholesky_row::<false>(&sys, &case.items, &case.values, &mut exact, &mut scratch);
+            cholesky_row_at(
+                Scalar,
+                &sys,
+                &case.items,
+                &case.values,
+                &mut exact,
+                &mut scratch,
+            );
             let mut errors = Vec::new();
             for steps in [1, 2, 3, 6] {
                 let mut x = case.start.clone();
-                cg_row::<false>(&sys, &case.items, &case.values, &mut x, steps, &mut scratch);
+                cg_row(
+                    Scalar,
+                    &sys,
+                    &case.items,
+                    &case.values,
+                    &mut x,
+                    steps,
+                    &mut scratch,
+                );
                 let err = x
                     .iter()
                     .zip(&exact)
@@ -955,16 +818,20 @@ mod tests {
     #[test]
     fn cg_tracks_the_objective_it_reaches_and_never_raises_it() {
         for case in cases() {
-            let sys = System {
-                others: &case.others,
-                gram: &case.gram,
-                loss: case.loss,
-            };
+            let sys = case.system();
             let mut scratch = Scratch::new(case.start.len());
-            let before = objective::<false>(&sys, &case.items, &case.values, &case.start);
+            let before = objective(Scalar, &sys, &case.items, &case.values, &case.start);
             let mut x = case.start.clone();
-            let tracked = cg_row::<false>(&sys, &case.items, &case.values, &mut x, 2, &mut scratch);
-            let direct = objective::<false>(&sys, &case.items, &case.values, &x);
+            let tracked = cg_row(
+                Scalar,
+                &sys,
+                &case.items,
+                &case.values,
+                &mut x,
+                2,
+                &mut scratch,
+            );
+            let direct = objective(Scalar, &sys, &case.items, &case.values, &x);
             assert!(
                 (tracked - direct).abs() < 1e-4 * direct.abs().max(1.0),
                 "{:?}: tracked {tracked} vs direct {direct}",
@@ -979,68 +846,63 @@ mod tests {
     }
 
     #[test]
-    fn the_avx512_instantiation_agrees_with_the_portable_one() {
-        #[cfg(target_arch = "x86_64")]
-        if Isa::detect() == Isa::Avx512 {
-            // Plus a 64-float-row case: the register-resident path of `dot_axpy`.
-            let others = random_table(90, 64, 3);
-            let gram = gram(&others, 0.1);
-            let mut wide = vec![Case {
-                loss: Loss::Implicit { alpha: 1.0 },
-                reg: 0.1,
-                start: (0..64).map(|v| (v as f32 * 0.1).sin() * 0.1).collect(),
-                others,
-                gram,
-                items: vec![2, 9, 33, 50, 51, 88],
-                values: vec![1.0; 6],
-            }];
-            wide.extend(cases());
-            for case in wide {
-                let sys = System {
-                    others: &case.others,
-                    gram: &case.gram,
-                    loss: case.loss,
-                };
-                let data_ptr = [0, case.items.len()];
-                let data = Csr {
-                    ptr: &data_ptr,
-                    idx: &case.items,
-                    val: &case.values,
-                };
-                let stride = case.start.len();
-                let cols = case.others.cols();
-                let mut rows = case.start.clone();
-                let mut scratch = Scratch::new(stride);
-                let portable = solve_block::<false>(
-                    &sys,
-                    data,
-                    &mut rows,
-                    0,
-                    Method::Cg(3),
-                    None,
-                    &mut scratch,
-                );
-                let mut fast_rows = case.start.clone();
-                // SAFETY: AVX-512F, AVX2 and FMA were detected above.
-                let fast = unsafe {
-                    solve_block_avx512(
-                        &sys,
-                        data,
-                        &mut fast_rows,
-                        0,
-                        Method::Cg(3),
-                        None,
-                        &mut scratch,
-                    )
-                };
-                assert_eq!(portable.1, fast.1);
-                for c in 0..cols {
+    fn every_level_solves_rows_like_the_portable_code_and_tracks_the_direct_objective() {
+        // Plus a 64-float-row case: V4's register-resident `dot_axpy`.
+        let others = random_table(90, 64, 3);
+        let gram = gram(&others, 0.1);
+        let mut wide = vec![Case {
+            loss: Loss::Implicit { alpha: 1.0 },
+            reg: 0.1,
+            start: (0..64).map(|v| (v as f32 * 0.1).sin() * 0.1).collect(),
+            others,
+            gram,
+            items: vec![2, 9, 33, 50, 51, 88],
+            values: vec![1.0; 6],
+        }];
+        wide.extend(cases());
+        for case in wide {
+            let sys = case.system();
+            let data_ptr = [0, case.items.len()];
+            let data = Csr {
+                ptr: &data_ptr,
+                idx: &case.items,
+                val: &case.values,
+            };
+            let cols = case.others.cols();
+            let solve = |level: Level, method: Method| {
+                let mut table = RowTable::from_dense(1, cols, &case.start[..cols]);
+                let (f, n) = solve_rows_at(level, &sys, data, &mut table, method, None);
+                (f, n, table.row(0).to_vec())
+            };
+            let (f0, n0, portable) = solve(Level::Scalar, Method::Cg(3));
+            assert_eq!(n0, 1);
+            let skipped = each_level(|level| {
+                for method in [Method::Cg(3), Method::Cholesky] {
+                    let (f, n, rows) = solve(level, method);
+                    assert_eq!(n, 1, "{level:?}");
+                    // The reference: the objective computed directly from the definitions.
+                    let direct = objective(Scalar, &sys, &case.items, &case.values, &rows);
                     assert!(
-                        (rows[c] - fast_rows[c]).abs() < 1e-5,
-                        "{rows:?} vs {fast_rows:?}"
+                        (f - direct).abs() < 1e-4 * direct.abs().max(1.0),
+                        "{level:?} {method:?}: tracked {f} vs direct {direct}"
                     );
+                    if method != Method::Cg(3) {
+                        continue;
+                    }
+                    for c in 0..cols {
+                        assert!(
+                            (rows[c] - portable[c]).abs() < 1e-5,
+                            "{level:?}: {rows:?} vs {portable:?}"
+                        );
+                    }
+                    // V3 runs the portable primitives (compiled for AVX2): the same bits.
+                    if level.isa() == Isa::V3 {
+                        assert_eq!(f.to_bits(), f0.to_bits());
+                        assert_eq!(rows, portable);
+                    }
                 }
-            }
+            });
+            assert!(!skipped.contains(&Isa::Scalar));
         }
     }
 }

@@ -18,7 +18,7 @@ use super::hyperparams::{AlsParams, AlsValidParams};
 use super::model::AlsModel;
 use crate::error::Result;
 use crate::family::unsupported_version;
-use crate::model_file::{params_of, params_value};
+use crate::model_file::{check_loaded_clip, params_of, params_value, stored_rating_range};
 use crate::schema::{Dim, Schema, TensorDecl};
 
 /// The tensors of an ALS model file (explicit and implicit).
@@ -87,13 +87,10 @@ impl AlsModel {
         let ub = file.take::<f32>("user_bias", &[nu])?;
         let ib = file.take::<f32>("item_bias", &[ni])?;
         let mu = file.f32("global_mean", &[1])?[0];
-        let rating_range = match file.tensors.contains_key("rating_range") {
-            true => {
-                let r = file.f32("rating_range", &[2])?;
-                Some([r[0], r[1]])
-            }
-            false => None,
-        };
+        let rating_range = stored_rating_range(&file)?;
+        if !params.implicit {
+            check_loaded_clip(params.clip.range(rating_range))?;
+        }
         let mut model = AlsModel::from_parts(
             Arc::new(file.user_ids),
             Arc::new(file.item_ids),

@@ -12,6 +12,7 @@ use crate::engine::RowTable;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::linalg::{cholesky, dot, inverse_spd, solve_lower, solve_lower_transposed};
 use crate::engine::rng::{self, Rng};
+use crate::engine::simd::{Isa, Level, Simd, WithSimd};
 use crate::error::{ModelError, Result};
 use rustrec_core::{Fit, FitContext};
 use crate::mf::ensemble::{Member, merge};
@@ -93,11 +94,13 @@ impl<'a> BpmfSampler<'a> {
         (table(&self.users), table(&self.items))
     }
 
-    /// The mean squared error of the current sample on the training ratings.
+    /// The summed squared error of the current sample on the training ratings. Per-user sums
+    /// are computed in parallel and added in user order, so the figure (which the model file
+    /// keeps) does not depend on how the work was split between threads.
     fn train_loss_sum(&self) -> f64 {
         let k = self.params.0.factors;
         let t = self.train;
-        (0..t.n_users())
+        let per_user: Vec<f64> = (0..t.n_users())
             .into_par_iter()
             .map(|u| {
                 let pu = &self.users[u * k..(u + 1) * k];
@@ -111,7 +114,8 @@ impl<'a> BpmfSampler<'a> {
                     })
                     .sum::<f64>()
             })
-            .sum()
+            .collect();
+        per_user.iter().sum()
     }
 }
 
@@ -357,6 +361,8 @@ fn sample_rows(
         .map(|i| dot(&lambda[i * k..(i + 1) * k], mu))
         .collect();
     let (y32, stride) = padded_f32(y, k);
+    // The Gram triangle and the draw are written for at most AVX2 + FMA (8-lane blocks).
+    let level = Level::detect().at_most(Isa::V3);
     // Buffers reused across the rows a worker draws: the Gram triangle, P and b.
     let buffers = || {
         (
@@ -370,7 +376,7 @@ fn sample_rows(
         .try_for_each_init(buffers, |(gram, prec, b), (row, out)| {
             let entries = ratings.ptr[row]..ratings.ptr[row + 1];
             let others = &ratings.other[entries.clone()];
-            gram_lower(&y32, (k, stride), others, gram);
+            gram_lower(level, &y32, (k, stride), others, gram);
             prec.copy_from_slice(lambda);
             for a in 0..k {
                 for c in 0..=a {
@@ -385,7 +391,7 @@ fn sample_rows(
                 let yj = &y[j as usize * k..(j as usize + 1) * k];
                 b.iter_mut().zip(yj).for_each(|(bv, &v)| *bv += t * v);
             }
-            conditional_draw(prec, b, &mut row_rng(row), out)
+            conditional_draw(level, prec, b, &mut row_rng(row), out)
         })
 }
 
@@ -407,8 +413,9 @@ fn padded_f32(y: &[f64], k: usize) -> (Vec<f32>, usize) {
 /// floats from [`padded_f32`], `k` of them used), as `k` rows of `stride` floats: entry
 /// `(a, c)` for `c ≤ a` (the rest of each row is scratch). In `f32`, whole 8-lane blocks
 /// (row `a` up to the block holding the diagonal), four rows of `y` per pass (one load
-/// and store of the triangle per four terms).
-fn gram_lower(y: &[f32], shape: (usize, usize), rows: &[u32], g: &mut [f32]) {
+/// and store of the triangle per four terms); each entry adds its terms in the order of
+/// `rows`, with fused multiply-adds at V3.
+fn gram_lower(level: Level, y: &[f32], shape: (usize, usize), rows: &[u32], g: &mut [f32]) {
     let (k, stride) = shape;
     assert!(stride >= k && stride.is_multiple_of(LANES) && y.len().is_multiple_of(stride));
     assert!(rows.iter().all(|&j| (j as usize + 1) * stride <= y.len()));
@@ -418,71 +425,54 @@ fn gram_lower(y: &[f32], shape: (usize, usize), rows: &[u32], g: &mut [f32]) {
         "the triangle is k rows of stride floats"
     );
     g.fill(0.0);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA; the asserts above are the other requirements.
-        unsafe { gram_lower_avx2(g, y, shape, rows) };
-        return;
-    }
-    let vector = |j: u32| &y[j as usize * stride..(j as usize + 1) * stride];
-    for &j in rows {
-        let yj = vector(j);
-        for (a, grow) in g.chunks_exact_mut(stride).enumerate() {
-            let w = yj[a];
-            let width = (a / LANES + 1) * LANES;
-            for (p, &yc) in grow[..width].iter_mut().zip(&yj[..width]) {
-                *p += w * yc;
-            }
-        }
-    }
+    level.dispatch(GramLower { y, shape, rows, g });
 }
 
-/// [`gram_lower`] with AVX2 vectors: four rows of `y` per pass over the triangle.
-///
-/// # Safety
-/// The CPU must have AVX2 and FMA; `stride` is a multiple of 8 and `≥ k`, `g` holds
-/// `k × stride` floats and every `rows[t]` indexes a whole row of `y`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gram_lower_avx2(g: &mut [f32], y: &[f32], (k, stride): (usize, usize), rows: &[u32]) {
-    use std::arch::x86_64::*;
-    let base = y.as_ptr();
-    let at = |j: u32| base.wrapping_add(j as usize * stride);
-    let mut quads = rows.chunks_exact(4);
-    for q in quads.by_ref() {
-        let ys = [at(q[0]), at(q[1]), at(q[2]), at(q[3])];
-        for a in 0..k {
-            // SAFETY: a < k ≤ stride: inside each row of `y`.
-            let w = ys.map(|p| _mm256_set1_ps(unsafe { *p.add(a) }));
-            let grow = g.as_mut_ptr().wrapping_add(a * stride);
-            for b in (0..=a).step_by(LANES) {
-                // SAFETY: b + 8 ≤ (a / 8 + 1) · 8 ≤ stride: inside row `a` of `g` and
-                // inside each row of `y` (the caller's contract).
-                unsafe {
-                    let mut acc = _mm256_loadu_ps(grow.add(b));
-                    for t in 0..4 {
-                        acc = _mm256_fmadd_ps(w[t], _mm256_loadu_ps(ys[t].add(b)), acc);
-                    }
-                    _mm256_storeu_ps(grow.add(b), acc);
+/// [`gram_lower`]'s passes, compiled for each level.
+struct GramLower<'a> {
+    y: &'a [f32],
+    shape: (usize, usize),
+    rows: &'a [u32],
+    g: &'a mut [f32],
+}
+
+impl WithSimd for GramLower<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let GramLower { y, shape, rows, g } = self;
+        let (k, stride) = shape;
+        let row = |j: u32| {
+            y[j as usize * stride..(j as usize + 1) * stride]
+                .as_chunks::<LANES>()
+                .0
+        };
+        let mut quads = rows.chunks_exact(4);
+        for q in quads.by_ref() {
+            let ys = [row(q[0]), row(q[1]), row(q[2]), row(q[3])];
+            for (a, grow) in g.chunks_exact_mut(stride).enumerate().take(k) {
+                let w = ys.map(|yt| s.splat8(yt[a / LANES][a % LANES]));
+                let blocks = &mut grow.as_chunks_mut::<LANES>().0[..=a / LANES];
+                let terms = ys[0].iter().zip(ys[1]).zip(ys[2].iter().zip(ys[3]));
+                for (gb, ((y0, y1), (y2, y3))) in blocks.iter_mut().zip(terms) {
+                    let mut acc = s.load8(gb);
+                    acc = s.mul_add8(w[0], s.load8(y0), acc);
+                    acc = s.mul_add8(w[1], s.load8(y1), acc);
+                    acc = s.mul_add8(w[2], s.load8(y2), acc);
+                    acc = s.mul_add8(w[3], s.load8(y3), acc);
+                    s.store8(gb, acc);
                 }
             }
         }
-    }
-    for &j in quads.remainder() {
-        let yj = at(j);
-        for a in 0..k {
-            // SAFETY: as above.
-            let w = _mm256_set1_ps(unsafe { *yj.add(a) });
-            let grow = g.as_mut_ptr().wrapping_add(a * stride);
-            for b in (0..=a).step_by(LANES) {
-                // SAFETY: as above.
-                unsafe {
-                    let acc = _mm256_fmadd_ps(
-                        w,
-                        _mm256_loadu_ps(yj.add(b)),
-                        _mm256_loadu_ps(grow.add(b)),
-                    );
-                    _mm256_storeu_ps(grow.add(b), acc);
+        for &j in quads.remainder() {
+            let yj = row(j);
+            for (a, grow) in g.chunks_exact_mut(stride).enumerate().take(k) {
+                let w = s.splat8(yj[a / LANES][a % LANES]);
+                let blocks = &mut grow.as_chunks_mut::<LANES>().0[..=a / LANES];
+                for (gb, yb) in blocks.iter_mut().zip(yj) {
+                    let acc = s.mul_add8(w, s.load8(yb), s.load8(gb));
+                    s.store8(gb, acc);
                 }
             }
         }
@@ -490,38 +480,37 @@ unsafe fn gram_lower_avx2(g: &mut [f32], y: &[f32], (k, stride): (usize, usize),
 }
 
 /// A draw from `N(P⁻¹ b, P⁻¹)` into `out` (`k = out.len()` long): `P = L Lᵀ`, mean by
-/// two triangular solves, plus `L⁻ᵀ z`. `prec` and `b` are overwritten.
+/// two triangular solves, plus `L⁻ᵀ z`. `prec` and `b` are overwritten. Portable code,
+/// compiled for `level` (the factorisation and solves use its vectors; the results do not
+/// depend on it).
 pub(crate) fn conditional_draw(
+    level: Level,
     prec: &mut [f64],
     b: &mut [f64],
     r: &mut Rng,
     out: &mut [f64],
 ) -> Result<()> {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA, the only requirement.
-        return unsafe { conditional_draw_avx2(prec, b, r, out) };
+    level.dispatch(ConditionalDraw { prec, b, r, out })
+}
+
+/// [`conditional_draw`]'s arguments.
+struct ConditionalDraw<'a> {
+    prec: &'a mut [f64],
+    b: &'a mut [f64],
+    r: &'a mut Rng,
+    out: &'a mut [f64],
+}
+
+impl WithSimd for ConditionalDraw<'_> {
+    type Output = Result<()>;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> Result<()> {
+        conditional_draw_body(self.prec, self.b, self.r, self.out)
     }
-    conditional_draw_body(prec, b, r, out)
 }
 
-/// [`conditional_draw`] compiled for AVX2 and FMA (the factorisation and solves, inlined,
-/// use 4-lane vectors).
-///
-/// # Safety
-/// The CPU must have AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn conditional_draw_avx2(
-    prec: &mut [f64],
-    b: &mut [f64],
-    r: &mut Rng,
-    out: &mut [f64],
-) -> Result<()> {
-    conditional_draw_body(prec, b, r, out)
-}
-
-/// The body of [`conditional_draw`], inlined into each instruction-set version.
+/// The body of [`conditional_draw`], inlined into each level's version.
 #[inline(always)]
 fn conditional_draw_body(
     prec: &mut [f64],
@@ -553,6 +542,7 @@ fn diverged(what: &str) -> ModelError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::simd::each_level;
     use rustrec_data::{ItemIdx, UserIdx};
 
     use crate::bpmf::BpmfParams;
@@ -578,17 +568,23 @@ mod tests {
     }
 
     #[test]
-    fn the_conditional_draw_has_the_hand_computed_mean_and_covariance() {
+    fn the_conditional_draw_has_the_hand_computed_mean_and_covariance_at_every_level() {
         // P = [[4, 1], [1, 3]], b = (1, 2): P⁻¹ = [[3, −1], [−1, 4]] / 11, mean (1, 7) / 11.
-        let mut r = rng::stream(3, &[]);
-        let draws: Vec<Vec<f64>> = (0..40_000)
-            .map(|_| {
-                let (mut p, mut b) = (vec![4.0, 1.0, 1.0, 3.0], vec![1.0, 2.0]);
-                let mut out = vec![0.0; 2];
-                conditional_draw(&mut p, &mut b, &mut r, &mut out).unwrap();
-                out
-            })
-            .collect();
+        let draw = |level: Level| -> Vec<Vec<f64>> {
+            let mut r = rng::stream(3, &[]);
+            (0..40_000)
+                .map(|_| {
+                    let (mut p, mut b) = (vec![4.0, 1.0, 1.0, 3.0], vec![1.0, 2.0]);
+                    let mut out = vec![0.0; 2];
+                    conditional_draw(level, &mut p, &mut b, &mut r, &mut out).unwrap();
+                    out
+                })
+                .collect()
+        };
+        let draws = draw(Level::Scalar);
+        // Portable code compiled for each level: the same draws to the bit.
+        let skipped = each_level(|level| assert!(draw(level) == draws, "{level:?}"));
+        assert!(!skipped.contains(&Isa::Scalar));
         let (m, c) = moments(&draws);
         let (want_m, want_c) = (
             [1.0 / 11.0, 7.0 / 11.0],
@@ -628,7 +624,7 @@ mod tests {
     }
 
     #[test]
-    fn the_triangle_of_the_gram_matrix_matches_the_plain_sum() {
+    fn the_triangle_of_the_gram_matrix_matches_the_plain_sum_at_every_level() {
         let k = 11;
         let (y, stride) = padded_f32(
             &(0..7 * k)
@@ -639,19 +635,25 @@ mod tests {
         assert_eq!(stride, 16);
         // Rows with repeats, a number not a multiple of four.
         let rows = [0u32, 3, 6, 1, 3, 2, 5];
-        // A dirty buffer: the function clears it.
-        let mut g = vec![1.0f32; k * stride];
-        gram_lower(&y, (k, stride), &rows, &mut g);
-        for a in 0..k {
-            for c in 0..=a {
-                let want: f32 = rows
-                    .iter()
-                    .map(|&j| y[j as usize * stride + a] * y[j as usize * stride + c])
-                    .sum();
-                let got = g[a * stride + c];
-                assert!((got - want).abs() < 1e-5, "({a}, {c}): {got} vs {want}");
+        let skipped = each_level(|level| {
+            // A dirty buffer: the function clears it.
+            let mut g = vec![1.0f32; k * stride];
+            gram_lower(level, &y, (k, stride), &rows, &mut g);
+            for a in 0..k {
+                for c in 0..=a {
+                    let want: f32 = rows
+                        .iter()
+                        .map(|&j| y[j as usize * stride + a] * y[j as usize * stride + c])
+                        .sum();
+                    let got = g[a * stride + c];
+                    assert!(
+                        (got - want).abs() < 1e-5,
+                        "{level:?} ({a}, {c}): {got} vs {want}"
+                    );
+                }
             }
-        }
+        });
+        assert!(!skipped.contains(&Isa::Scalar));
     }
 
     /// A small random rating matrix.

@@ -29,11 +29,11 @@
 use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
+use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd};
 use crate::engine::table::LANES;
 
 use super::hyperparams::{Loss, PairSampling};
 use super::sampler::{BlockIndex, NegativeSampler};
-pub use crate::mf::kernel::Isa;
 
 /// `ln(1 + e^{−x})` and its derivative `−σ(−x)`: the BPR loss of a difference `x`.
 #[inline]
@@ -89,29 +89,11 @@ pub fn warp_weight(h: &Harmonic, n_items: usize, trials: usize) -> f32 {
     h.at(n_items.saturating_sub(1) / trials.max(1))
 }
 
-/// Dot product of two padded rows (whole [`LANES`] chunks).
+/// Dot product of two padded rows at the portable level ([`Simd::dot`] of [`Scalar`]: 16
+/// partial sums, then the tail), as scoring uses it.
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut h = [0.0f32; LANES / 2];
-    for l in 0..LANES / 2 {
-        h[l] = acc[l] + acc[l + LANES / 2];
-    }
-    let mut g = [0.0f32; LANES / 4];
-    for l in 0..LANES / 4 {
-        g[l] = h[l] + h[l + LANES / 4];
-    }
-    let tail = a.len() / LANES * LANES;
-    let mut rest = 0.0;
-    for k in tail..a.len() {
-        rest += a[k] * b[k];
-    }
-    (g[0] + g[2]) + (g[1] + g[3]) + rest
+    Scalar.dot(a, b)
 }
 
 /// Gradients of `ℓ` for the triple, given `d = ℓ'(x)`, without regularisation: writes
@@ -134,28 +116,37 @@ pub fn triple_gradient(
 }
 
 /// One plain-SGD step on a triple with loss derivative `d`: every row moves by
-/// `−lr·(gradient + λ·row)`, all from the old values.
+/// `−lr·(gradient + λ·row)`, all from the old values. Whole 16-float chunks with the
+/// level's vectors (fused multiply-adds at V3 and V4), then the rest one by one (rows of one
+/// factor are stored unpadded, stride 1).
 #[inline(always)]
-pub fn sgd_triple(p: &mut [f32], qi: &mut [f32], qj: &mut [f32], d: f32, lr: f32, reg: f32) {
+#[allow(clippy::too_many_arguments)]
+pub fn sgd_triple<S: Simd>(
+    s: S,
+    p: &mut [f32],
+    qi: &mut [f32],
+    qj: &mut [f32],
+    d: f32,
+    lr: f32,
+    reg: f32,
+) {
+    debug_assert!(qi.len() == p.len() && qj.len() == p.len());
     let (a, shrink) = (lr * d, 1.0 - lr * reg);
-    for ((pc, ic), jc) in p
-        .chunks_exact_mut(LANES)
-        .zip(qi.chunks_exact_mut(LANES))
-        .zip(qj.chunks_exact_mut(LANES))
-    {
-        for l in 0..LANES {
-            let (pf, qif, qjf) = (pc[l], ic[l], jc[l]);
-            pc[l] = shrink * pf - a * (qif - qjf);
-            ic[l] = shrink * qif - a * pf;
-            jc[l] = shrink * qjf + a * pf;
-        }
+    let (av, sv) = (s.splat(a), s.splat(shrink));
+    let (pc, pt) = p.as_chunks_mut::<LANES>();
+    let (ic, it) = qi.as_chunks_mut::<LANES>();
+    let (jc, jt) = qj.as_chunks_mut::<LANES>();
+    for ((pc, ic), jc) in pc.iter_mut().zip(ic).zip(jc) {
+        let (pv, iv, jv) = (s.load(pc), s.load(ic), s.load(jc));
+        s.store(pc, s.neg_mul_add(av, s.sub(iv, jv), s.mul(sv, pv)));
+        s.store(ic, s.neg_mul_add(av, pv, s.mul(sv, iv)));
+        s.store(jc, s.mul_add(av, pv, s.mul(sv, jv)));
     }
-    // Rows of one factor are stored unpadded (stride 1).
-    for f in p.len() / LANES * LANES..p.len() {
-        let (pf, qif, qjf) = (p[f], qi[f], qj[f]);
-        p[f] = shrink * pf - a * (qif - qjf);
-        qi[f] = shrink * qif - a * pf;
-        qj[f] = shrink * qjf + a * pf;
+    for ((p, qi), qj) in pt.iter_mut().zip(it).zip(jt) {
+        let (pf, qif, qjf) = (*p, *qi, *qj);
+        *p = shrink * pf - a * (qif - qjf);
+        *qi = shrink * qif - a * pf;
+        *qj = shrink * qjf + a * pf;
     }
 }
 
@@ -320,7 +311,7 @@ struct Scratch {
 
 /// Trains one block: `entries.len()` positives (each once, or drawn per user), negatives
 /// from `sampler` (the block's item bin) excluding `index.seen(user)`. Uses the best
-/// instruction set of the CPU for the fused SGD path.
+/// instruction-set level of the CPU for the fused paths.
 #[allow(clippy::too_many_arguments)]
 pub fn train_block(
     entries: &[Entry],
@@ -334,7 +325,7 @@ pub fn train_block(
     step_at: &dyn StepAt,
 ) -> BlockOutcome {
     train_block_with(
-        Isa::detect(),
+        Level::detect(),
         entries,
         index,
         sampler,
@@ -347,11 +338,11 @@ pub fn train_block(
     )
 }
 
-/// [`train_block`] with a chosen implementation (portable code when the CPU lacks the
-/// instructions or rows are not padded to 16 floats).
+/// [`train_block`] at a chosen instruction-set level (one of [`Level::available`]); the
+/// portable level when rows are not padded to 16 floats.
 #[allow(clippy::too_many_arguments)]
 pub fn train_block_with(
-    isa: Isa,
+    level: Level,
     entries: &[Entry],
     index: &BlockIndex,
     sampler: NegativeSampler<'_>,
@@ -362,366 +353,161 @@ pub fn train_block_with(
     c: &TripleConsts,
     step_at: &dyn StepAt,
 ) -> BlockOutcome {
-    #[cfg(target_arch = "x86_64")]
-    if c.stride.is_multiple_of(LANES) {
-        if isa == Isa::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above), the only target
-            // feature `train_block_avx512` enables.
-            return unsafe {
-                simd::train_block_avx512(
-                    entries, index, sampler, harmonic, rng, user, item, c, step_at,
-                )
-            };
-        }
-        if isa != Isa::Portable
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe {
-                simd::train_block_avx2(
-                    entries, index, sampler, harmonic, rng, user, item, c, step_at,
-                )
-            };
-        }
-    }
-    let _ = isa;
-    train_block_body(
-        entries, index, sampler, harmonic, rng, user, item, c, step_at, dot, sgd_triple,
-    )
+    let level = if c.stride.is_multiple_of(LANES) {
+        level
+    } else {
+        Level::Scalar
+    };
+    level.dispatch(TrainBlock(
+        entries, index, sampler, harmonic, rng, user, item, c, step_at,
+    ))
 }
 
-/// The block loop, with the dot product and the fused SGD step as parameters so that it
-/// is compiled once per instruction set.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn train_block_body(
-    entries: &[Entry],
-    index: &BlockIndex,
-    sampler: NegativeSampler<'_>,
-    harmonic: &Harmonic,
-    rng: &mut Rng,
-    user: &mut UserBin<'_>,
-    item: &mut ItemBin<'_>,
-    c: &TripleConsts,
-    step_at: &dyn StepAt,
-    dot: impl Fn(&[f32], &[f32]) -> f32,
-    sgd_triple: impl Fn(&mut [f32], &mut [f32], &mut [f32], f32, f32, f32),
-) -> BlockOutcome {
-    let n = entries.len();
-    let mut out = BlockOutcome::default();
-    if n == 0 || sampler.is_empty() {
-        return out;
-    }
-    let s = c.stride;
-    let walk = Walk::random(rng, n);
-    let mut pos = walk.start;
-    let fast = matches!(c.optimizer, Optimizer::Sgd | Optimizer::Adagrad { .. });
-    let mut scratch = Scratch {
-        gp: vec![0.0; if fast { 0 } else { s }],
-        gqi: vec![0.0; if fast { 0 } else { s }],
-        gqj: vec![0.0; if fast { 0 } else { s }],
-    };
-    let (mut lr, mut momentum) = step_at(0, n);
-    let active = index.active_users();
-    for k in 0..n {
-        if k % SCHEDULE_REFRESH == 0 && k > 0 {
-            (lr, momentum) = step_at(k, n);
+/// The block loop as a [`WithSimd`] kernel, compiled once per instruction-set level: dot
+/// products by [`Simd::dot_register`], the plain-SGD step by [`sgd_triple`], Adagrad's
+/// fused step (portable code the compiler vectorises) inlined alike. The fields are the
+/// arguments of [`train_block_with`] after the level, in order.
+struct TrainBlock<'a, 'r, 'u, 'i>(
+    &'a [Entry],
+    &'a BlockIndex,
+    NegativeSampler<'a>,
+    &'a Harmonic,
+    &'r mut Rng,
+    &'r mut UserBin<'u>,
+    &'r mut ItemBin<'i>,
+    &'a TripleConsts,
+    &'a dyn StepAt,
+);
+
+impl WithSimd for TrainBlock<'_, '_, '_, '_> {
+    type Output = BlockOutcome;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> BlockOutcome {
+        let TrainBlock(entries, index, sampler, harmonic, rng, user, item, c, step_at) = self;
+        let dot = |a: &[f32], b: &[f32]| simd.dot_register(a, b);
+        let n = entries.len();
+        let mut out = BlockOutcome::default();
+        if n == 0 || sampler.is_empty() {
+            return out;
         }
-        let (u, i) = match c.sampling {
-            PairSampling::PerInteraction => {
-                let e = entries[pos];
-                pos += walk.step;
-                if pos >= n {
-                    pos -= n;
-                }
-                (e.user, e.item)
-            }
-            PairSampling::PerUser => {
-                let u = active[rng::below(rng, active.len() as u32) as usize];
-                let seen = index.seen(u);
-                (u, seen[rng::below(rng, seen.len() as u32) as usize])
-            }
+        let s = c.stride;
+        // `train_block_with` runs the vector levels on whole 16-float rows only; stating it
+        // lets the compiler drop the tail loops of `dot_register` and `sgd_triple` there.
+        if S::ISA != Isa::Scalar {
+            assert!(s.is_multiple_of(LANES), "rows padded to 16 floats");
+        }
+        let walk = Walk::random(rng, n);
+        let mut pos = walk.start;
+        let fast = matches!(c.optimizer, Optimizer::Sgd | Optimizer::Adagrad { .. });
+        let mut scratch = Scratch {
+            gp: vec![0.0; if fast { 0 } else { s }],
+            gqi: vec![0.0; if fast { 0 } else { s }],
+            gqj: vec![0.0; if fast { 0 } else { s }],
         };
-        out.samples += 1;
-        let seen = index.seen(u);
-        let (ui, ii) = (u as usize, i as usize);
-        let found = match c.loss {
-            Loss::Bpr => sampler.draw(rng, seen).map(|j| {
-                let j = j as usize;
-                let p = &user.factors[ui * s..(ui + 1) * s];
-                let x = dot(p, &item.factors[ii * s..(ii + 1) * s])
-                    - dot(p, &item.factors[j * s..(j + 1) * s])
-                    + item.bias[ii]
-                    - item.bias[j];
-                let (l, d) = bpr_loss(x);
-                (j, l, d)
-            }),
-            Loss::Warp => {
-                let p = &user.factors[ui * s..(ui + 1) * s];
-                let x_ui = dot(p, &item.factors[ii * s..(ii + 1) * s]) + item.bias[ii];
-                let mut hit = None;
-                let mut none_left = false;
-                for trials in 1..=c.max_tries {
-                    let Some(j) = sampler.draw(rng, seen) else {
-                        none_left = true;
-                        break;
-                    };
+        let (mut lr, mut momentum) = step_at(0, n);
+        let active = index.active_users();
+        for k in 0..n {
+            if k % SCHEDULE_REFRESH == 0 && k > 0 {
+                (lr, momentum) = step_at(k, n);
+            }
+            let (u, i) = match c.sampling {
+                PairSampling::PerInteraction => {
+                    let e = entries[pos];
+                    pos += walk.step;
+                    if pos >= n {
+                        pos -= n;
+                    }
+                    (e.user, e.item)
+                }
+                PairSampling::PerUser => {
+                    let u = active[rng::below(rng, active.len() as u32) as usize];
+                    let seen = index.seen(u);
+                    (u, seen[rng::below(rng, seen.len() as u32) as usize])
+                }
+            };
+            out.samples += 1;
+            let seen = index.seen(u);
+            let (ui, ii) = (u as usize, i as usize);
+            let found = match c.loss {
+                Loss::Bpr => sampler.draw(rng, seen).map(|j| {
                     let j = j as usize;
-                    let x_uj = dot(p, &item.factors[j * s..(j + 1) * s]) + item.bias[j];
-                    if x_uj > x_ui - c.margin {
-                        let w = warp_weight(harmonic, c.n_items, trials);
-                        let (l, d) = warp_loss(x_ui - x_uj, c.margin, w);
-                        hit = Some((j, l, d));
-                        break;
+                    let p = &user.factors[ui * s..(ui + 1) * s];
+                    let x = dot(p, &item.factors[ii * s..(ii + 1) * s])
+                        - dot(p, &item.factors[j * s..(j + 1) * s])
+                        + item.bias[ii]
+                        - item.bias[j];
+                    let (l, d) = bpr_loss(x);
+                    (j, l, d)
+                }),
+                Loss::Warp => {
+                    let p = &user.factors[ui * s..(ui + 1) * s];
+                    let x_ui = dot(p, &item.factors[ii * s..(ii + 1) * s]) + item.bias[ii];
+                    let mut hit = None;
+                    let mut none_left = false;
+                    for trials in 1..=c.max_tries {
+                        let Some(j) = sampler.draw(rng, seen) else {
+                            none_left = true;
+                            break;
+                        };
+                        let j = j as usize;
+                        let x_uj = dot(p, &item.factors[j * s..(j + 1) * s]) + item.bias[j];
+                        if x_uj > x_ui - c.margin {
+                            let w = warp_weight(harmonic, c.n_items, trials);
+                            let (l, d) = warp_loss(x_ui - x_uj, c.margin, w);
+                            hit = Some((j, l, d));
+                            break;
+                        }
+                    }
+                    if none_left {
+                        None
+                    } else {
+                        // No violator within the budget: no update, zero loss.
+                        Some(hit.unwrap_or((usize::MAX, 0.0, 0.0)))
                     }
                 }
-                if none_left {
-                    None
-                } else {
-                    // No violator within the budget: no update, zero loss.
-                    Some(hit.unwrap_or((usize::MAX, 0.0, 0.0)))
+            };
+            let Some((j, l, d)) = found else {
+                out.skipped += 1;
+                continue;
+            };
+            out.loss += f64::from(l);
+            if j == usize::MAX || d == 0.0 {
+                continue;
+            }
+            out.updates += 1;
+            let p = &mut user.factors[ui * s..(ui + 1) * s];
+            let (qi, qj) = two_rows(item.factors, ii, j, s);
+            match c.optimizer {
+                Optimizer::Sgd => {
+                    sgd_triple(simd, p, qi, qj, d, lr, c.reg);
+                    if c.item_bias {
+                        item.bias[ii] -= lr * (d + c.reg_bias * item.bias[ii]);
+                        item.bias[j] -= lr * (-d + c.reg_bias * item.bias[j]);
+                    }
                 }
-            }
-        };
-        let Some((j, l, d)) = found else {
-            out.skipped += 1;
-            continue;
-        };
-        out.loss += f64::from(l);
-        if j == usize::MAX || d == 0.0 {
-            continue;
-        }
-        out.updates += 1;
-        let p = &mut user.factors[ui * s..(ui + 1) * s];
-        let (qi, qj) = two_rows(item.factors, ii, j, s);
-        match c.optimizer {
-            Optimizer::Sgd => {
-                sgd_triple(p, qi, qj, d, lr, c.reg);
-                if c.item_bias {
-                    item.bias[ii] -= lr * (d + c.reg_bias * item.bias[ii]);
-                    item.bias[j] -= lr * (-d + c.reg_bias * item.bias[j]);
+                Optimizer::Adagrad { eps } => {
+                    // Adagrad has one state slot: row r's sums are state[r·s..(r + 1)·s].
+                    let eps = eps as f32;
+                    let gp = &mut user.state[ui * s..(ui + 1) * s];
+                    let (gi, gj) = two_rows(item.state, ii, j, s);
+                    adagrad_triple((p, qi, qj), (gp, gi, gj), d, lr, c.reg, eps);
+                    if c.item_bias {
+                        let (b, g) = (&mut *item.bias, &mut *item.bias_state);
+                        adagrad_scalar(&mut b[ii], &mut g[ii], d, lr, c.reg_bias, eps);
+                        adagrad_scalar(&mut b[j], &mut g[j], -d, lr, c.reg_bias, eps);
+                    }
                 }
+                _ => generic_update(user, item, &mut scratch, c, (ui, ii, j), d, lr, momentum),
             }
-            Optimizer::Adagrad { eps } => {
-                // Adagrad has one state slot: row r's sums are state[r·s..(r + 1)·s].
-                let eps = eps as f32;
-                let gp = &mut user.state[ui * s..(ui + 1) * s];
-                let (gi, gj) = two_rows(item.state, ii, j, s);
-                adagrad_triple((p, qi, qj), (gp, gi, gj), d, lr, c.reg, eps);
-                if c.item_bias {
-                    let (b, g) = (&mut *item.bias, &mut *item.bias_state);
-                    adagrad_scalar(&mut b[ii], &mut g[ii], d, lr, c.reg_bias, eps);
-                    adagrad_scalar(&mut b[j], &mut g[j], -d, lr, c.reg_bias, eps);
-                }
-            }
-            _ => generic_update(user, item, &mut scratch, c, (ui, ii, j), d, lr, momentum),
         }
-    }
-    out
-}
-
-/// Explicit-SIMD versions of [`dot`] and [`sgd_triple`] for x86-64 (AVX-512F, and AVX2 +
-/// FMA), and the block loop compiled with them. Rows are padded to multiples of 16 floats.
-#[cfg(target_arch = "x86_64")]
-mod simd {
-    use std::arch::x86_64::*;
-
-    use super::*;
-
-    /// AVX-512 dot product of two rows of a multiple of 16 floats.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn dot_avx512(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len();
-        assert!(
-            b.len() == n && n.is_multiple_of(16),
-            "rows padded to 16 floats"
-        );
-        let mut acc = _mm512_setzero_ps();
-        let mut c = 0;
-        while c < n {
-            // SAFETY: c + 16 <= n = a.len() = b.len() (asserted above).
-            unsafe {
-                acc = _mm512_fmadd_ps(
-                    _mm512_loadu_ps(a.as_ptr().add(c)),
-                    _mm512_loadu_ps(b.as_ptr().add(c)),
-                    acc,
-                );
-            }
-            c += 16;
-        }
-        _mm512_reduce_add_ps(acc)
-    }
-
-    /// AVX-512 [`super::sgd_triple`].
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn sgd_triple_avx512(
-        p: &mut [f32],
-        qi: &mut [f32],
-        qj: &mut [f32],
-        d: f32,
-        lr: f32,
-        reg: f32,
-    ) {
-        let n = p.len();
-        assert!(
-            qi.len() == n && qj.len() == n && n.is_multiple_of(16),
-            "rows padded to 16 floats"
-        );
-        let a = _mm512_set1_ps(lr * d);
-        let shrink = _mm512_set1_ps(1.0 - lr * reg);
-        let (pp, ip, jp) = (p.as_mut_ptr(), qi.as_mut_ptr(), qj.as_mut_ptr());
-        let mut c = 0;
-        while c < n {
-            // SAFETY: c + 16 <= n for the three slices (asserted above); they are distinct
-            // `&mut` slices, so no store aliases another row.
-            unsafe {
-                let pv = _mm512_loadu_ps(pp.add(c));
-                let iv = _mm512_loadu_ps(ip.add(c));
-                let jv = _mm512_loadu_ps(jp.add(c));
-                let diff = _mm512_sub_ps(iv, jv);
-                _mm512_storeu_ps(
-                    pp.add(c),
-                    _mm512_fnmadd_ps(a, diff, _mm512_mul_ps(shrink, pv)),
-                );
-                _mm512_storeu_ps(
-                    ip.add(c),
-                    _mm512_fnmadd_ps(a, pv, _mm512_mul_ps(shrink, iv)),
-                );
-                _mm512_storeu_ps(jp.add(c), _mm512_fmadd_ps(a, pv, _mm512_mul_ps(shrink, jv)));
-            }
-            c += 16;
-        }
-    }
-
-    /// AVX2 + FMA dot product of two rows of a multiple of 8 floats.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    pub fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len();
-        assert!(
-            b.len() == n && n.is_multiple_of(8),
-            "rows padded to 8 floats"
-        );
-        let mut acc = _mm256_setzero_ps();
-        let mut c = 0;
-        while c < n {
-            // SAFETY: c + 8 <= n = a.len() = b.len() (asserted above).
-            unsafe {
-                acc = _mm256_fmadd_ps(
-                    _mm256_loadu_ps(a.as_ptr().add(c)),
-                    _mm256_loadu_ps(b.as_ptr().add(c)),
-                    acc,
-                );
-            }
-            c += 8;
-        }
-        let half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-        _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps(quarter, quarter, 1)))
-    }
-
-    /// AVX2 + FMA [`super::sgd_triple`].
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    pub fn sgd_triple_avx2(
-        p: &mut [f32],
-        qi: &mut [f32],
-        qj: &mut [f32],
-        d: f32,
-        lr: f32,
-        reg: f32,
-    ) {
-        let n = p.len();
-        assert!(
-            qi.len() == n && qj.len() == n && n.is_multiple_of(8),
-            "rows padded to 8 floats"
-        );
-        let a = _mm256_set1_ps(lr * d);
-        let shrink = _mm256_set1_ps(1.0 - lr * reg);
-        let (pp, ip, jp) = (p.as_mut_ptr(), qi.as_mut_ptr(), qj.as_mut_ptr());
-        let mut c = 0;
-        while c < n {
-            // SAFETY: c + 8 <= n for the three distinct slices (asserted above).
-            unsafe {
-                let pv = _mm256_loadu_ps(pp.add(c));
-                let iv = _mm256_loadu_ps(ip.add(c));
-                let jv = _mm256_loadu_ps(jp.add(c));
-                let diff = _mm256_sub_ps(iv, jv);
-                _mm256_storeu_ps(
-                    pp.add(c),
-                    _mm256_fnmadd_ps(a, diff, _mm256_mul_ps(shrink, pv)),
-                );
-                _mm256_storeu_ps(
-                    ip.add(c),
-                    _mm256_fnmadd_ps(a, pv, _mm256_mul_ps(shrink, iv)),
-                );
-                _mm256_storeu_ps(jp.add(c), _mm256_fmadd_ps(a, pv, _mm256_mul_ps(shrink, jv)));
-            }
-            c += 8;
-        }
-    }
-
-    #[target_feature(enable = "avx512f")]
-    #[allow(clippy::too_many_arguments)]
-    pub fn train_block_avx512(
-        entries: &[Entry],
-        index: &BlockIndex,
-        sampler: NegativeSampler<'_>,
-        harmonic: &Harmonic,
-        rng: &mut Rng,
-        user: &mut UserBin<'_>,
-        item: &mut ItemBin<'_>,
-        c: &TripleConsts,
-        step_at: &dyn StepAt,
-    ) -> BlockOutcome {
-        train_block_body(
-            entries,
-            index,
-            sampler,
-            harmonic,
-            rng,
-            user,
-            item,
-            c,
-            step_at,
-            |a, b| dot_avx512(a, b),
-            |p, i, j, d, lr, reg| sgd_triple_avx512(p, i, j, d, lr, reg),
-        )
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub fn train_block_avx2(
-        entries: &[Entry],
-        index: &BlockIndex,
-        sampler: NegativeSampler<'_>,
-        harmonic: &Harmonic,
-        rng: &mut Rng,
-        user: &mut UserBin<'_>,
-        item: &mut ItemBin<'_>,
-        c: &TripleConsts,
-        step_at: &dyn StepAt,
-    ) -> BlockOutcome {
-        train_block_body(
-            entries,
-            index,
-            sampler,
-            harmonic,
-            rng,
-            user,
-            item,
-            c,
-            step_at,
-            |a, b| dot_avx2(a, b),
-            |p, i, j, d, lr, reg| sgd_triple_avx2(p, i, j, d, lr, reg),
-        )
+        out
     }
 }
 
 /// The generic-optimizer update of a triple (rows `(u, i, j)`) with loss derivative `d`.
+/// Kept out of line: inlined into the block loop it takes registers from the fused paths.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn generic_update(
     user: &mut UserBin<'_>,
@@ -782,6 +568,7 @@ fn generic_update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::simd::each_level;
 
     /// The triple's loss in f64, straight from the definitions.
     fn loss64(loss: Loss, p: &[f32], qi: &[f32], qj: &[f32], bi: f32, bj: f32, w: f64) -> f64 {
@@ -897,33 +684,71 @@ mod tests {
         assert_eq!(warp_weight(&h, 5, 10), 0.0);
     }
 
-    #[test]
-    fn fused_sgd_equals_the_generic_path_with_sgd() {
-        let p0 = row(&[0.3, -0.2, 0.5, 0.1, 0.7]);
-        let qi0 = row(&[-0.4, 0.25, 0.6, -0.3, 0.0]);
-        let qj0 = row(&[0.2, 0.1, -0.5, 0.7, 0.3]);
-        let (d, lr, reg) = (-0.4f32, 0.1f32, 0.05f32);
-        let (mut p, mut qi, mut qj) = (p0.clone(), qi0.clone(), qj0.clone());
-        sgd_triple(&mut p, &mut qi, &mut qj, d, lr, reg);
-        let (mut gp, mut gi, mut gj) = (vec![0.0; 16], vec![0.0; 16], vec![0.0; 16]);
-        triple_gradient(&p0, &qi0, &qj0, d, &mut gp, &mut gi, &mut gj);
-        let step = StepSize {
-            lr,
-            weight_decay: reg,
-            momentum: None,
-        };
-        let (mut p2, mut qi2, mut qj2) = (p0.clone(), qi0.clone(), qj0.clone());
-        Optimizer::Sgd.step(&mut p2, &gp, &mut [], 1, step);
-        Optimizer::Sgd.step(&mut qi2, &gi, &mut [], 1, step);
-        Optimizer::Sgd.step(&mut qj2, &gj, &mut [], 1, step);
-        for f in 0..16 {
-            assert!((p[f] - p2[f]).abs() < 1e-6);
-            assert!((qi[f] - qi2[f]).abs() < 1e-6);
-            assert!((qj[f] - qj2[f]).abs() < 1e-6);
+    /// `sgd_triple` at `level` (dispatched, so compiled for it).
+    struct SgdTriple<'a> {
+        rows: (&'a mut [f32], &'a mut [f32], &'a mut [f32]),
+        d: f32,
+        lr: f32,
+        reg: f32,
+    }
+
+    impl WithSimd for SgdTriple<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) {
+            let (p, qi, qj) = self.rows;
+            sgd_triple(s, p, qi, qj, self.d, self.lr, self.reg);
         }
-        // Hand check of one coordinate: p₀ ← 0.3·(1 − 0.005) − 0.1·(−0.4)·(−0.4 − 0.2).
-        assert!((p[0] - (0.3 * 0.995 - 0.024)).abs() < 1e-6);
-        assert!(p[5..].iter().all(|&x| x == 0.0), "padding stays zero");
+    }
+
+    #[test]
+    fn fused_sgd_equals_the_generic_path_with_sgd_at_every_level() {
+        // Rows of 32 floats (two chunks) and of one factor (stride 1: the scalar tail).
+        let mut row32 = row(&[0.3, -0.2, 0.5, 0.1, 0.7]);
+        row32.extend(row(&[0.25, -0.6]));
+        let cases = [
+            (
+                row32,
+                [row(&[-0.4, 0.25, 0.6, -0.3, 0.0]), row(&[0.9, 0.3])].concat(),
+                [row(&[0.2, 0.1, -0.5, 0.7, 0.3]), row(&[-0.1, 0.4])].concat(),
+            ),
+            (vec![0.3], vec![-0.4], vec![0.2]),
+        ];
+        let (d, lr, reg) = (-0.4f32, 0.1f32, 0.05f32);
+        for (p0, qi0, qj0) in cases {
+            let n = p0.len();
+            let (mut gp, mut gi, mut gj) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            triple_gradient(&p0, &qi0, &qj0, d, &mut gp, &mut gi, &mut gj);
+            let step = StepSize {
+                lr,
+                weight_decay: reg,
+                momentum: None,
+            };
+            let (mut p2, mut qi2, mut qj2) = (p0.clone(), qi0.clone(), qj0.clone());
+            Optimizer::Sgd.step(&mut p2, &gp, &mut [], 1, step);
+            Optimizer::Sgd.step(&mut qi2, &gi, &mut [], 1, step);
+            Optimizer::Sgd.step(&mut qj2, &gj, &mut [], 1, step);
+            let skipped = each_level(|level| {
+                let (mut p, mut qi, mut qj) = (p0.clone(), qi0.clone(), qj0.clone());
+                level.dispatch(SgdTriple {
+                    rows: (&mut p, &mut qi, &mut qj),
+                    d,
+                    lr,
+                    reg,
+                });
+                for f in 0..n {
+                    assert!((p[f] - p2[f]).abs() < 1e-6, "{level:?}");
+                    assert!((qi[f] - qi2[f]).abs() < 1e-6, "{level:?}");
+                    assert!((qj[f] - qj2[f]).abs() < 1e-6, "{level:?}");
+                }
+                // Hand check of one coordinate: p₀ ← 0.3·(1 − 0.005) − 0.1·(−0.4)·(−0.4 − 0.2).
+                assert!((p[0] - (0.3 * 0.995 - 0.024)).abs() < 1e-6, "{level:?}");
+                if n > 1 {
+                    assert!(p[5..16].iter().all(|&x| x == 0.0), "padding stays zero");
+                }
+            });
+            assert!(!skipped.contains(&Isa::Scalar));
+        }
     }
 
     #[test]
@@ -1021,7 +846,7 @@ mod tests {
     }
 
     #[test]
-    fn every_instruction_set_trains_a_block_alike() {
+    fn every_level_trains_a_block_alike() {
         // 6 users × 20 items, k = 5 in rows of 16; BPR and WARP, plain SGD and Adagrad (fused paths).
         let entries: Vec<Entry> = (0..6u32)
             .flat_map(|u| {
@@ -1063,14 +888,14 @@ mod tests {
                 n_items: 20,
             };
             let slots = optimizer.slots();
-            let run = |isa: Isa| {
+            let run = |level: Level| {
                 let (mut p, mut q, mut b) = (init(6, 1), init(20, 2), vec![0.0f32; 20]);
                 let (mut ps, mut qs) =
                     (vec![1.0f32; 6 * 16 * slots], vec![1.0f32; 20 * 16 * slots]);
                 let mut bs = vec![1.0f32; 20 * slots];
                 let mut rng = rng::stream(4, &[]);
                 let out = train_block_with(
-                    isa,
+                    level,
                     &entries,
                     &index,
                     NegativeSampler::uniform(20),
@@ -1093,14 +918,21 @@ mod tests {
                 );
                 (out, p, q, b)
             };
-            let (o0, p0, q0, b0) = run(Isa::Portable);
+            let (o0, p0, q0, b0) = run(Level::Scalar);
             assert!(o0.updates > 0);
-            for isa in [Isa::Avx2, Isa::Avx512] {
-                let (o, p, q, b) = run(isa);
-                assert_eq!((o.samples, o.updates), (o0.samples, o0.updates), "{isa:?}");
+            let skipped = each_level(|level| {
+                if level == Level::Scalar {
+                    return;
+                }
+                let (o, p, q, b) = run(level);
+                assert_eq!(
+                    (o.samples, o.updates),
+                    (o0.samples, o0.updates),
+                    "{level:?}"
+                );
                 assert!(
                     (o.loss - o0.loss).abs() < 1e-3 * o0.loss.max(1.0),
-                    "{isa:?}"
+                    "{level:?}"
                 );
                 for (x, y) in p
                     .iter()
@@ -1110,10 +942,11 @@ mod tests {
                 {
                     assert!(
                         (x - y).abs() < 1e-4,
-                        "{isa:?} {loss:?} {optimizer:?}: {x} vs {y}"
+                        "{level:?} {loss:?} {optimizer:?}: {x} vs {y}"
                     );
                 }
-            }
+            });
+            assert!(!skipped.contains(&Isa::Scalar));
         }
     }
 }

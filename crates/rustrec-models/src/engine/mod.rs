@@ -13,6 +13,7 @@ pub mod memory;
 pub mod optimizer;
 pub mod rng;
 pub mod schedule;
+pub mod simd;
 pub mod table;
 
 pub use epochs::{EpochStats, Trainer, stop_when};

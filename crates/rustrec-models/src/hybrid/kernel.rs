@@ -34,7 +34,9 @@ pub fn ndcg_at(
         return 0.0;
     }
     let discount: Vec<f64> = (0..k).map(|r| 1.0 / ((r + 2) as f64).log2()).collect();
-    let total: f64 = users
+    // Per-user figures are collected in user order and added sequentially, so the sum (and
+    // every weight chosen by comparing sums) is the same for any thread count.
+    let per_user: Vec<f64> = users
         .par_iter()
         .map_init(
             || vec![0.0f32; n],
@@ -53,8 +55,8 @@ pub fn ndcg_at(
                 dcg / ideal
             },
         )
-        .sum();
-    total / users.len() as f64
+        .collect();
+    per_user.iter().sum::<f64>() / users.len() as f64
 }
 
 /// Coordinate ascent on the weights of `parts` from all ones: each sweep tries every value

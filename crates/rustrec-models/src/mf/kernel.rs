@@ -2,7 +2,10 @@
 //!
 //! * [`sgd_block`] — the fast path (plain SGD, one sample per update, identity output, no
 //!   dropout): one fused pass per sample over whole 16-float chunks of the padded rows,
-//!   compiled for AVX-512 or AVX2+FMA when the CPU has them (runtime detection).
+//!   written once over the [`simd`](crate::engine::simd) layer and compiled for the best
+//!   level of the CPU ([`sgd_block_with`] takes a chosen [`Level`]). LLVM neither fuses
+//!   `a · b + c` nor vectorises the dot product's reduction on its own, so the AVX2 and
+//!   AVX-512 levels run at about twice the speed of the portable one.
 //! * [`generic_block`] — every option: any optimizer, mini-batches, dropout, sigmoid output,
 //!   negative samples. It computes gradients with [`sample_gradient`], the function the
 //!   finite-difference tests check.
@@ -12,6 +15,7 @@
 use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
+use crate::engine::simd::{Level, Simd, WithSimd, prefetch};
 use crate::engine::table::LANES;
 
 use super::hyperparams::{Output, Reduction};
@@ -70,10 +74,14 @@ impl<F: Fn(usize, usize) -> f32 + Sync> LrAt for F {}
 /// Samples between two evaluations of the learning-rate schedule inside a block.
 pub const LR_REFRESH: usize = 256;
 
-/// One SGD step on padded rows `p`, `q` with prediction base `base = μ + b_u + b_i`;
-/// returns the error `r − r̂` computed before the update.
+/// One SGD step on padded rows `p`, `q` (whole 16-float chunks) with prediction base
+/// `base = μ + b_u + b_i`; returns the error `r − r̂` computed before the update. One pass
+/// for the dot product ([`Simd::dot`]: 16 partial sums, fused multiply-adds at V3 and V4,
+/// so those two give the same bits), one for the update of both rows from their old values.
 #[inline(always)]
-fn fused_step(
+#[allow(clippy::too_many_arguments)]
+fn fused_step<S: Simd>(
+    s: S,
     p: &mut [f32],
     q: &mut [f32],
     r: f32,
@@ -82,341 +90,108 @@ fn fused_step(
     reg_p: f32,
     reg_q: f32,
 ) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    for (pc, qc) in p.chunks_exact(LANES).zip(q.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            acc[l] += pc[l] * qc[l];
-        }
-    }
-    let e = r - (base + hsum(&acc));
-    let (a, shrink_p, shrink_q) = (lr * e, 1.0 - lr * reg_p, 1.0 - lr * reg_q);
-    for (pc, qc) in p.chunks_exact_mut(LANES).zip(q.chunks_exact_mut(LANES)) {
-        for l in 0..LANES {
-            let (pf, qf) = (pc[l], qc[l]);
-            pc[l] = shrink_p * pf + a * qf;
-            qc[l] = shrink_q * qf + a * pf;
-        }
+    let n = p.len();
+    assert!(
+        q.len() == n && n.is_multiple_of(LANES),
+        "rows must be padded to 16 floats"
+    );
+    let e = r - (base + s.dot(p, q));
+    let a = s.splat(lr * e);
+    let shrink_p = s.splat(1.0 - lr * reg_p);
+    let shrink_q = s.splat(1.0 - lr * reg_q);
+    let (pc, _) = p.as_chunks_mut::<LANES>();
+    let (qc, _) = q.as_chunks_mut::<LANES>();
+    for (pc, qc) in pc.iter_mut().zip(qc) {
+        let (pv, qv) = (s.load(pc), s.load(qc));
+        s.store(pc, s.mul_add(a, qv, s.mul(shrink_p, pv)));
+        s.store(qc, s.mul_add(a, pv, s.mul(shrink_q, qv)));
     }
     e
-}
-
-/// Pairwise (tree) sum of one register's worth of lanes: 4 dependent adds instead of 16.
-#[inline(always)]
-fn hsum(acc: &[f32; LANES]) -> f32 {
-    let mut h = [0.0f32; LANES / 2];
-    for l in 0..LANES / 2 {
-        h[l] = acc[l] + acc[l + LANES / 2];
-    }
-    let mut g = [0.0f32; LANES / 4];
-    for l in 0..LANES / 4 {
-        g[l] = h[l] + h[l + LANES / 4];
-    }
-    (g[0] + g[2]) + (g[1] + g[3])
 }
 
 /// Asks the CPU to bring the factor rows of the next sample into cache while the current
 /// one is computed (a hint only: it never faults and changes no result).
 #[inline(always)]
 fn prefetch_rows(p: &[f32], q: &[f32], stride: usize, next: Entry) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let (u, i) = (next.user as usize * stride, next.item as usize * stride);
-        if let (Some(pu), Some(qi)) = (p.get(u), q.get(i)) {
-            // SAFETY: SSE is part of the x86-64 baseline, and a prefetch is only a hint:
-            // it reads nothing architecturally and cannot fault; the pointers come from
-            // in-bounds slice elements anyway.
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>((pu as *const f32).cast());
-                _mm_prefetch::<_MM_HINT_T0>((qi as *const f32).cast());
-            }
-        }
+    let (u, i) = (next.user as usize * stride, next.item as usize * stride);
+    if let (Some(pu), Some(qi)) = (p.get(u), q.get(i)) {
+        prefetch(pu);
+        prefetch(qi);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (p, q, stride, next);
 }
 
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn sgd_block_body(
-    entries: &[Entry],
-    order: Order<'_>,
-    p: &mut [f32],
-    q: &mut [f32],
-    bu: &mut [f32],
-    bi: &mut [f32],
-    w: RegWeights<'_>,
-    c: SgdConsts,
-    lr_at: &dyn LrAt,
-    step: impl Fn(&mut [f32], &mut [f32], f32, f32, f32, f32, f32) -> f32,
-) -> f64 {
-    let s = c.stride;
-    let len = entries.len();
-    let (n, mut rng, walk) = match order {
-        Order::Walk(w) => (len, None, w),
-        Order::WithReplacement(rng, n) => (n, Some(rng), Walk { start: 0, step: 1 }),
-    };
-    let mut pos = walk.start;
-    let mut loss = 0.0f64;
-    let mut lr = lr_at(0, n);
-    for k in 0..n {
-        if k % LR_REFRESH == 0 && k > 0 {
-            lr = lr_at(k, n);
-        }
-        let e = match rng.as_mut() {
-            None => {
-                let e = entries[pos];
-                pos += walk.step;
-                if pos >= len {
-                    pos -= len;
-                }
-                prefetch_rows(p, q, s, entries[pos]);
-                e
-            }
-            Some(rng) => entries[rng::below(rng, len as u32) as usize],
+/// Plain SGD over one block, as a [`WithSimd`] kernel: the loop below is compiled once per
+/// instruction-set level, with [`fused_step`] inlined. The fields are the arguments of
+/// [`sgd_block_with`] after the level, in order.
+struct SgdBlock<'a, 'o>(
+    &'a [Entry],
+    Order<'o>,
+    &'a mut [f32],
+    &'a mut [f32],
+    &'a mut [f32],
+    &'a mut [f32],
+    RegWeights<'a>,
+    SgdConsts,
+    &'a dyn LrAt,
+);
+
+impl WithSimd for SgdBlock<'_, '_> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> f64 {
+        let SgdBlock(entries, order, p, q, bu, bi, w, c, lr_at) = self;
+        let s = c.stride;
+        let len = entries.len();
+        let (n, mut rng, walk) = match order {
+            Order::Walk(w) => (len, None, w),
+            Order::WithReplacement(rng, n) => (n, Some(rng), Walk { start: 0, step: 1 }),
         };
-        let (u, i) = (e.user as usize, e.item as usize);
-        let (wu, wi) = w.at(u, i);
-        let base = c.mu + bu[u] + bi[i];
-        let err = step(
-            &mut p[u * s..(u + 1) * s],
-            &mut q[i * s..(i + 1) * s],
-            e.value,
-            base,
-            lr,
-            c.reg * wu,
-            c.reg * wi,
-        );
-        if c.biases {
-            bu[u] += lr * (err - c.reg_bias * wu * bu[u]);
-            bi[i] += lr * (err - c.reg_bias * wi * bi[i]);
-        }
-        loss += f64::from(err * err);
-    }
-    loss
-}
-
-/// Explicit-SIMD versions of [`fused_step`] for x86-64 (AVX-512F, and AVX2 + FMA).
-///
-/// LLVM does not fuse `a * b + c` into FMA without fast-math and keeps the dot product's
-/// reduction scalar, so the portable body above runs at roughly half the speed of these.
-#[cfg(target_arch = "x86_64")]
-mod simd {
-    use std::arch::x86_64::*;
-
-    /// AVX-512 [`super::fused_step`]: `p.len() == q.len()`, a multiple of 16.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn fused_step_avx512(
-        p: &mut [f32],
-        q: &mut [f32],
-        r: f32,
-        base: f32,
-        lr: f32,
-        reg_p: f32,
-        reg_q: f32,
-    ) -> f32 {
-        let n = p.len();
-        assert!(
-            q.len() == n && n.is_multiple_of(16),
-            "rows must be padded to 16 floats"
-        );
-        let (pp, qp) = (p.as_mut_ptr(), q.as_mut_ptr());
-        let mut acc = _mm512_setzero_ps();
-        let mut c = 0;
-        while c < n {
-            // SAFETY: c + 16 <= n = p.len() = q.len() (asserted above), so both 16-float
-            // unaligned loads stay inside the slices.
-            unsafe {
-                acc = _mm512_fmadd_ps(_mm512_loadu_ps(pp.add(c)), _mm512_loadu_ps(qp.add(c)), acc);
+        let mut pos = walk.start;
+        let mut loss = 0.0f64;
+        let mut lr = lr_at(0, n);
+        for k in 0..n {
+            if k % LR_REFRESH == 0 && k > 0 {
+                lr = lr_at(k, n);
             }
-            c += 16;
-        }
-        let e = r - (base + _mm512_reduce_add_ps(acc));
-        let a = _mm512_set1_ps(lr * e);
-        let shrink_p = _mm512_set1_ps(1.0 - lr * reg_p);
-        let shrink_q = _mm512_set1_ps(1.0 - lr * reg_q);
-        let mut c = 0;
-        while c < n {
-            // SAFETY: as above, c + 16 <= n for both slices; p and q are distinct `&mut`
-            // slices, so the stores do not alias the other row.
-            unsafe {
-                let pv = _mm512_loadu_ps(pp.add(c));
-                let qv = _mm512_loadu_ps(qp.add(c));
-                _mm512_storeu_ps(
-                    pp.add(c),
-                    _mm512_fmadd_ps(a, qv, _mm512_mul_ps(shrink_p, pv)),
-                );
-                _mm512_storeu_ps(
-                    qp.add(c),
-                    _mm512_fmadd_ps(a, pv, _mm512_mul_ps(shrink_q, qv)),
-                );
+            let e = match rng.as_mut() {
+                None => {
+                    let e = entries[pos];
+                    pos += walk.step;
+                    if pos >= len {
+                        pos -= len;
+                    }
+                    prefetch_rows(p, q, s, entries[pos]);
+                    e
+                }
+                Some(rng) => entries[rng::below(rng, len as u32) as usize],
+            };
+            let (u, i) = (e.user as usize, e.item as usize);
+            let (wu, wi) = w.at(u, i);
+            let base = c.mu + bu[u] + bi[i];
+            let err = fused_step(
+                simd,
+                &mut p[u * s..(u + 1) * s],
+                &mut q[i * s..(i + 1) * s],
+                e.value,
+                base,
+                lr,
+                c.reg * wu,
+                c.reg * wi,
+            );
+            if c.biases {
+                bu[u] += lr * (err - c.reg_bias * wu * bu[u]);
+                bi[i] += lr * (err - c.reg_bias * wi * bi[i]);
             }
-            c += 16;
+            loss += f64::from(err * err);
         }
-        e
-    }
-
-    /// AVX2 + FMA [`super::fused_step`]: `p.len() == q.len()`, a multiple of 8.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    pub fn fused_step_avx2(
-        p: &mut [f32],
-        q: &mut [f32],
-        r: f32,
-        base: f32,
-        lr: f32,
-        reg_p: f32,
-        reg_q: f32,
-    ) -> f32 {
-        let n = p.len();
-        assert!(
-            q.len() == n && n.is_multiple_of(8),
-            "rows must be padded to 8 floats"
-        );
-        let (pp, qp) = (p.as_mut_ptr(), q.as_mut_ptr());
-        let mut acc0 = _mm256_setzero_ps();
-        let mut acc1 = _mm256_setzero_ps();
-        let mut c = 0;
-        while c + 16 <= n {
-            // SAFETY: c + 16 <= n = p.len() = q.len(), so the loads at c and c + 8 are in
-            // bounds.
-            unsafe {
-                acc0 =
-                    _mm256_fmadd_ps(_mm256_loadu_ps(pp.add(c)), _mm256_loadu_ps(qp.add(c)), acc0);
-                acc1 = _mm256_fmadd_ps(
-                    _mm256_loadu_ps(pp.add(c + 8)),
-                    _mm256_loadu_ps(qp.add(c + 8)),
-                    acc1,
-                );
-            }
-            c += 16;
-        }
-        while c < n {
-            // SAFETY: c + 8 <= n because n is a multiple of 8.
-            unsafe {
-                acc0 =
-                    _mm256_fmadd_ps(_mm256_loadu_ps(pp.add(c)), _mm256_loadu_ps(qp.add(c)), acc0);
-            }
-            c += 8;
-        }
-        let acc = _mm256_add_ps(acc0, acc1);
-        let half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-        let one = _mm_add_ss(quarter, _mm_shuffle_ps(quarter, quarter, 1));
-        let e = r - (base + _mm_cvtss_f32(one));
-        let a = _mm256_set1_ps(lr * e);
-        let shrink_p = _mm256_set1_ps(1.0 - lr * reg_p);
-        let shrink_q = _mm256_set1_ps(1.0 - lr * reg_q);
-        let mut c = 0;
-        while c < n {
-            // SAFETY: c + 8 <= n for both slices; p and q are distinct `&mut` slices.
-            unsafe {
-                let pv = _mm256_loadu_ps(pp.add(c));
-                let qv = _mm256_loadu_ps(qp.add(c));
-                _mm256_storeu_ps(
-                    pp.add(c),
-                    _mm256_fmadd_ps(a, qv, _mm256_mul_ps(shrink_p, pv)),
-                );
-                _mm256_storeu_ps(
-                    qp.add(c),
-                    _mm256_fmadd_ps(a, pv, _mm256_mul_ps(shrink_q, qv)),
-                );
-            }
-            c += 8;
-        }
-        e
+        loss
     }
 }
 
-/// Which implementation of the fused step a block uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Isa {
-    /// Portable Rust.
-    Portable,
-    /// AVX2 + FMA.
-    Avx2,
-    /// AVX-512F.
-    Avx512,
-}
-
-impl Isa {
-    /// The best implementation this CPU supports.
-    pub fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Isa::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                return Isa::Avx2;
-            }
-        }
-        Isa::Portable
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-fn sgd_block_avx512(
-    entries: &[Entry],
-    order: Order<'_>,
-    p: &mut [f32],
-    q: &mut [f32],
-    bu: &mut [f32],
-    bi: &mut [f32],
-    w: RegWeights<'_>,
-    c: SgdConsts,
-    lr_at: &dyn LrAt,
-) -> f64 {
-    sgd_block_body(
-        entries,
-        order,
-        p,
-        q,
-        bu,
-        bi,
-        w,
-        c,
-        lr_at,
-        |p, q, r, b, lr, rp, rq| simd::fused_step_avx512(p, q, r, b, lr, rp, rq),
-    )
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-fn sgd_block_avx2(
-    entries: &[Entry],
-    order: Order<'_>,
-    p: &mut [f32],
-    q: &mut [f32],
-    bu: &mut [f32],
-    bi: &mut [f32],
-    w: RegWeights<'_>,
-    c: SgdConsts,
-    lr_at: &dyn LrAt,
-) -> f64 {
-    sgd_block_body(
-        entries,
-        order,
-        p,
-        q,
-        bu,
-        bi,
-        w,
-        c,
-        lr_at,
-        |p, q, r, b, lr, rp, rq| simd::fused_step_avx2(p, q, r, b, lr, rp, rq),
-    )
-}
-
-/// Plain SGD over one block (the fast path). `p`/`q` are the block's user/item bins of
-/// the padded factor tables, `bu`/`bi` their biases, `w` the rows' regularisation
-/// multipliers. Returns the sum of squared errors.
+/// Plain SGD over one block (the fast path) at the best level of this CPU. `p`/`q` are the
+/// block's user/item bins of the padded factor tables, `bu`/`bi` their biases, `w` the
+/// rows' regularisation multipliers. Returns the sum of squared errors.
 #[allow(clippy::too_many_arguments)]
 pub fn sgd_block(
     entries: &[Entry],
@@ -429,14 +204,13 @@ pub fn sgd_block(
     c: SgdConsts,
     lr_at: &dyn LrAt,
 ) -> f64 {
-    sgd_block_with(Isa::detect(), entries, order, p, q, bu, bi, w, c, lr_at)
+    sgd_block_with(Level::detect(), entries, order, p, q, bu, bi, w, c, lr_at)
 }
 
-/// [`sgd_block`] with a chosen implementation (falls back to portable code when the CPU
-/// lacks the instructions).
+/// [`sgd_block`] at a chosen instruction-set level (one of [`Level::available`]).
 #[allow(clippy::too_many_arguments)]
 pub fn sgd_block_with(
-    isa: Isa,
+    level: Level,
     entries: &[Entry],
     order: Order<'_>,
     p: &mut [f32],
@@ -448,23 +222,7 @@ pub fn sgd_block_with(
     lr_at: &dyn LrAt,
 ) -> f64 {
     debug_assert_eq!(c.stride % LANES, 0);
-    #[cfg(target_arch = "x86_64")]
-    {
-        if isa == Isa::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above), the only target
-            // feature `sgd_block_avx512` enables.
-            return unsafe { sgd_block_avx512(entries, order, p, q, bu, bi, w, c, lr_at) };
-        }
-        if isa != Isa::Portable
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { sgd_block_avx2(entries, order, p, q, bu, bi, w, c, lr_at) };
-        }
-    }
-    let _ = isa;
-    sgd_block_body(entries, order, p, q, bu, bi, w, c, lr_at, fused_step)
+    level.dispatch(SgdBlock(entries, order, p, q, bu, bi, w, c, lr_at))
 }
 
 /// The textbook SGD loop on unpadded rows (`k` floats each), one sample after another:
@@ -820,6 +578,7 @@ pub fn generic_block(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::simd::{Isa, each_level};
 
     fn entries() -> Vec<Entry> {
         let mut v = Vec::new();
@@ -854,8 +613,7 @@ mod tests {
     const SEQUENTIAL: Walk = Walk { start: 0, step: 1 };
 
     #[test]
-    fn fast_kernel_agrees_with_the_textbook_loop_with_and_without_row_weights() {
-        let (k, stride) = (5, 16);
+    fn fast_kernel_agrees_with_the_textbook_loop_at_every_level_with_and_without_row_weights() {
         let es = entries();
         let (wu, wi) = ([0.5f32, 1.0, 2.0, 3.0, 0.25], [4.0f32, 0.3, 1.0, 1.5]);
         let weightings = [
@@ -865,73 +623,86 @@ mod tests {
                 item: &wi,
             },
         ];
-        let c = SgdConsts {
-            stride,
-            mu: 3.0,
-            reg: 0.05,
-            reg_bias: 0.02,
-            biases: true,
-        };
-        let mut finals = Vec::new();
-        let cases = weightings
-            .iter()
-            .flat_map(|&w| [Isa::Portable, Isa::Avx2, Isa::Avx512].map(move |isa| (w, isa)));
-        for (w, isa) in cases {
-            let (mut p_ref, mut q_ref) = (init(5, k, 1), init(4, k, 2));
-            let (mut bu_ref, mut bi_ref) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
-            let (mut p, mut q) = (pad(&p_ref, 5, k, stride), pad(&q_ref, 4, k, stride));
-            let (mut bu, mut bi) = (bu_ref.clone(), bi_ref.clone());
-            let loss_fast = sgd_block_with(
-                isa,
-                &es,
-                Order::Walk(SEQUENTIAL),
-                &mut p,
-                &mut q,
-                &mut bu,
-                &mut bi,
-                w,
-                c,
-                &|_, _| 0.01,
-            );
-            let loss_ref = reference_sgd(
-                &es,
-                k,
-                &mut p_ref,
-                &mut q_ref,
-                &mut bu_ref,
-                &mut bi_ref,
-                w,
-                c,
-                0.01,
-            );
-            assert!(
-                (loss_fast - loss_ref).abs() < 1e-4 * loss_ref,
-                "{loss_fast} vs {loss_ref}"
-            );
-            for r in 0..5 {
-                for f in 0..k {
-                    assert!((p[r * stride + f] - p_ref[r * k + f]).abs() < 1e-5);
+        // One 16-float chunk per row, and two (k = 21 in rows of 32).
+        for (k, stride) in [(5, 16), (21, 32)] {
+            let c = SgdConsts {
+                stride,
+                mu: 3.0,
+                reg: 0.05,
+                reg_bias: 0.02,
+                biases: true,
+            };
+            let mut portable = Vec::new();
+            for w in weightings {
+                let mut fused = Vec::new();
+                let skipped = each_level(|level| {
+                    let (mut p_ref, mut q_ref) = (init(5, k, 1), init(4, k, 2));
+                    let (mut bu_ref, mut bi_ref) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
+                    let (mut p, mut q) = (pad(&p_ref, 5, k, stride), pad(&q_ref, 4, k, stride));
+                    let (mut bu, mut bi) = (bu_ref.clone(), bi_ref.clone());
+                    let loss_fast = sgd_block_with(
+                        level,
+                        &es,
+                        Order::Walk(SEQUENTIAL),
+                        &mut p,
+                        &mut q,
+                        &mut bu,
+                        &mut bi,
+                        w,
+                        c,
+                        &|_, _| 0.01,
+                    );
+                    let loss_ref = reference_sgd(
+                        &es,
+                        k,
+                        &mut p_ref,
+                        &mut q_ref,
+                        &mut bu_ref,
+                        &mut bi_ref,
+                        w,
+                        c,
+                        0.01,
+                    );
+                    assert!(
+                        (loss_fast - loss_ref).abs() < 1e-4 * loss_ref,
+                        "{level:?}: {loss_fast} vs {loss_ref}"
+                    );
+                    for r in 0..5 {
+                        for f in 0..k {
+                            let (a, b) = (p[r * stride + f], p_ref[r * k + f]);
+                            assert!((a - b).abs() < 1e-5, "{level:?}: {a} vs {b}");
+                        }
+                        assert!(
+                            p[r * stride + k..(r + 1) * stride]
+                                .iter()
+                                .all(|&x| x == 0.0),
+                            "padding stays zero"
+                        );
+                    }
+                    for r in 0..4 {
+                        for f in 0..k {
+                            assert!((q[r * stride + f] - q_ref[r * k + f]).abs() < 1e-5);
+                        }
+                    }
+                    for (a, b) in bu.iter().zip(&bu_ref).chain(bi.iter().zip(&bi_ref)) {
+                        assert!((a - b).abs() < 1e-5);
+                    }
+                    if level == Level::Scalar {
+                        portable.push(p);
+                    } else {
+                        fused.push((loss_fast.to_bits(), p, q, bu, bi));
+                    }
+                });
+                assert!(!skipped.contains(&Isa::Scalar));
+                // AVX2 and AVX-512 take the same 16 partial sums with the same fused
+                // operations: the same bits.
+                for pair in fused.windows(2) {
+                    assert!(pair[0] == pair[1], "V3 and V4 differ (k = {k})");
                 }
-                assert!(
-                    p[r * stride + k..(r + 1) * stride]
-                        .iter()
-                        .all(|&x| x == 0.0),
-                    "padding stays zero"
-                );
             }
-            for r in 0..4 {
-                for f in 0..k {
-                    assert!((q[r * stride + f] - q_ref[r * k + f]).abs() < 1e-5);
-                }
-            }
-            for (a, b) in bu.iter().zip(&bu_ref).chain(bi.iter().zip(&bi_ref)) {
-                assert!((a - b).abs() < 1e-5);
-            }
-            finals.push(p);
+            // The weights change the result: user 3 is shrunk three times as hard.
+            assert!((portable[0][3 * stride] - portable[1][3 * stride]).abs() > 1e-5);
         }
-        // The weights change the result: user 3 is shrunk three times as hard (cases are
-        // three instruction sets per weighting).
-        assert!((finals[0][3 * stride] - finals[3][3 * stride]).abs() > 1e-5);
     }
 
     #[test]

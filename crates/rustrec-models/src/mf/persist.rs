@@ -18,7 +18,10 @@ use super::model::MfModel;
 use crate::engine::RowTable;
 use crate::error::Result;
 use crate::family::{Family, unsupported_version};
-use crate::model_file::{flags_of, flags_tensor as flags, params_of, params_value};
+use crate::model_file::{
+    check_loaded_clip, flags_of, flags_tensor as flags, params_of, params_value,
+    stored_rating_range,
+};
 use crate::schema::{Dim, Schema, TensorDecl};
 
 /// The tensors of an MF model file.
@@ -94,13 +97,8 @@ impl MfModel {
         let global_mean = file.f32("global_mean", &[1])?[0];
         let user_seen = flags_of(&file, "user_seen", nu)?;
         let item_seen = flags_of(&file, "item_seen", ni)?;
-        let rating_range = match file.tensors.contains_key("rating_range") {
-            true => {
-                let r = file.f32("rating_range", &[2])?;
-                Some([r[0], r[1]])
-            }
-            false => None,
-        };
+        let rating_range = stored_rating_range(&file)?;
+        check_loaded_clip(params.clip.range(rating_range))?;
         Ok(MfModel {
             users: std::sync::Arc::new(file.user_ids),
             items: std::sync::Arc::new(file.item_ids),

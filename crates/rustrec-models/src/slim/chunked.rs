@@ -32,6 +32,7 @@
 use rustrec_data::Interactions;
 
 use super::kernel::{Update, sign};
+use crate::engine::simd::{Level, prefetch};
 
 /// Items per chunk (the lanes of a 256-bit vector of `f32`).
 pub const CHUNK: usize = 8;
@@ -278,44 +279,43 @@ impl ChunkedProfiles {
         prefetch_lines(&self.ptr[u as usize..u as usize + 2]);
     }
 
-    /// One step for user `u` on the column `col` ([`step_portable`]), with AVX2 vectors
-    /// when `vector` (which must come from [`has_vector_step`]). Panics unless `col` has
-    /// `n_items` entries.
+    /// One step for user `u` on the column `col` ([`step_portable`]), with AVX2 vectors when
+    /// `level` proves AVX2 + FMA (V3 or V4). Panics unless `col` has `n_items` entries.
     #[inline]
-    pub fn step(&self, col: &mut [f32], u: u32, r: f32, up: &Update, vector: bool) -> f32 {
+    pub fn step(&self, col: &mut [f32], u: u32, r: f32, up: &Update, level: Level) -> f32 {
         assert_eq!(col.len(), self.n_items, "a column has one entry per item");
         let range = self.ptr[u as usize]..self.ptr[u as usize + 1];
         match &self.store {
             Store::Bytes(c) => {
                 let (s, k) = (&c.starts[range.clone()], &c.codes[range]);
-                self.step_in(col, s, k, r, up, vector)
+                self.step_in(col, s, k, r, up, level)
             }
             Store::Nibbles(c) => {
                 let (s, k) = (&c.starts[range.clone()], &c.codes[range]);
-                self.step_in(col, s, k, r, up, vector)
+                self.step_in(col, s, k, r, up, level)
             }
         }
     }
 
     /// [`Self::step`] on one user's chunks, stored in `starts` and `codes`.
     #[inline]
-    fn step_in<S: Start, C: simd::Lanes>(
+    fn step_in<S: Start, C: v3::Widen>(
         &self,
         col: &mut [f32],
         starts: &[S],
         codes: &[C],
         r: f32,
         up: &Update,
-        vector: bool,
+        level: Level,
     ) -> f32 {
         #[cfg(target_arch = "x86_64")]
-        if vector {
-            // SAFETY: `vector` is only true when `has_vector_step()` returned true, so the
-            // CPU has AVX2 and FMA; every chunk of `with_layout` starts at or below
-            // `n_items − 8`, and `n_items` is `col.len()` (asserted by `step`).
-            return unsafe { simd::step_avx2(col, starts, codes, self.scale, r, up) };
+        if let Some(t) = level.v3() {
+            // SAFETY: `t` (a V3 token) proves AVX2 and FMA, the features `v3::step`
+            // enables; every chunk of `with_layout` starts at or below `n_items − 8`, and
+            // `n_items` is `col.len()` (asserted by `step`).
+            return unsafe { v3::step(t, col, starts, codes, self.scale, r, up) };
         }
-        let _ = vector;
+        let _ = level;
         step_portable(col, starts, codes, self.scale, r, up)
     }
 }
@@ -326,19 +326,11 @@ pub const PREFETCH_LINES: usize = 16;
 /// Prefetches the cache lines of `s` (at most [`PREFETCH_LINES`]).
 #[inline]
 fn prefetch_lines<T>(s: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let bytes = std::mem::size_of_val(s);
-        let p = s.as_ptr().cast::<i8>();
-        for off in (0..bytes).step_by(64).take(PREFETCH_LINES) {
-            // SAFETY: `off < bytes`, so `p + off` lies inside the slice; a prefetch only
-            // hints the cache and never faults (SSE is part of x86-64).
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
-        }
+    let bytes = std::mem::size_of_val(s);
+    let p = s.as_ptr().cast::<u8>();
+    for off in (0..bytes).step_by(64).take(PREFETCH_LINES) {
+        prefetch(p.wrapping_add(off));
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = s;
 }
 
 /// Cuts the CSR profiles `(user_ptr, items, values)` into chunks of codes `value / scale`.
@@ -410,63 +402,60 @@ pub fn step_portable<S: Start, C: Codes>(
 
 /// Whether the vector step can run on this CPU (AVX2 and FMA).
 pub fn has_vector_step() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    Level::detect().v3().is_some()
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-mod simd {
+mod v3 {
     /// Codes the vector step can widen (every [`super::Codes`] off x86-64).
-    pub trait Lanes: super::Codes {}
-    impl<C: super::Codes> Lanes for C {}
+    pub trait Widen: super::Codes {}
+    impl<C: super::Codes> Widen for C {}
 }
 
+/// The AVX2 step: code for V3 only (16-lane AVX-512 chunks were measured slower, see the
+/// module docs), entered with a [`V3`] token.
 #[cfg(target_arch = "x86_64")]
-mod simd {
+mod v3 {
     use std::arch::x86_64::*;
 
     use super::{Codes, Start, Update};
+    use crate::engine::simd::V3;
 
     /// Codes the vector step can widen to eight 32-bit lanes.
-    pub trait Lanes: Codes {
-        /// The 8 codes as 32-bit integers.
-        ///
-        /// # Safety
-        /// The CPU must have AVX2.
-        unsafe fn lanes(self) -> __m256i;
+    pub trait Widen: Codes {
+        /// The 8 codes as 32-bit integers (`t` proves AVX2).
+        fn lanes(self, t: V3) -> __m256i;
     }
 
-    impl Lanes for u64 {
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        unsafe fn lanes(self) -> __m256i {
-            _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(self as i64))
+    impl Widen for u64 {
+        #[inline(always)]
+        fn lanes(self, _: V3) -> __m256i {
+            // SAFETY: the V3 token proves AVX2.
+            unsafe { _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(self as i64)) }
         }
     }
 
-    impl Lanes for u32 {
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        unsafe fn lanes(self) -> __m256i {
-            // Lane l holds bits 4l..4l + 4.
-            let shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
-            let all = _mm256_set1_epi32(self as i32);
-            _mm256_and_si256(_mm256_srlv_epi32(all, shifts), _mm256_set1_epi32(0xf))
+    impl Widen for u32 {
+        #[inline(always)]
+        fn lanes(self, _: V3) -> __m256i {
+            // SAFETY: the V3 token proves AVX2.
+            unsafe {
+                // Lane l holds bits 4l..4l + 4.
+                let shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+                let all = _mm256_set1_epi32(self as i32);
+                _mm256_and_si256(_mm256_srlv_epi32(all, shifts), _mm256_set1_epi32(0xf))
+            }
         }
     }
 
     /// AVX2 [`super::step_portable`]: sums `code · S` in four vectors, then scales once.
+    /// The token `t` proves AVX2 and FMA, the features this function is compiled for.
     ///
     /// # Safety
-    /// The CPU must have AVX2 and FMA, and every entry of `starts` must be `≤ col.len() − 8`.
+    /// Every entry of `starts` must be `≤ col.len() − 8`.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn step_avx2<S: Start, C: Lanes>(
+    pub unsafe fn step<S: Start, C: Widen>(
+        t: V3,
         col: &mut [f32],
         starts: &[S],
         codes: &[C],
@@ -483,8 +472,7 @@ mod simd {
         let mut k = 0;
         while k < quads {
             for (l, a) in acc.iter_mut().enumerate() {
-                // SAFETY: the caller guarantees AVX2.
-                let v = _mm256_cvtepi32_ps(unsafe { codes[k + l].lanes() });
+                let v = _mm256_cvtepi32_ps(codes[k + l].lanes(t));
                 // SAFETY: starts[k + l] + 8 <= col.len() (the caller's contract).
                 let x = unsafe { _mm256_loadu_ps(base.add(starts[k + l].index())) };
                 *a = _mm256_fmadd_ps(v, x, *a);
@@ -492,8 +480,7 @@ mod simd {
             k += 4;
         }
         for k in quads..n {
-            // SAFETY: the caller guarantees AVX2.
-            let v = _mm256_cvtepi32_ps(unsafe { codes[k].lanes() });
+            let v = _mm256_cvtepi32_ps(codes[k].lanes(t));
             // SAFETY: as above.
             let x = unsafe { _mm256_loadu_ps(base.add(starts[k].index())) };
             acc[0] = _mm256_fmadd_ps(v, x, acc[0]);
@@ -509,8 +496,7 @@ mod simd {
             // g, so they get x + 0, the same value (only a −0 may become +0).
             let gv = _mm256_set1_ps(g * scale);
             for (&s, &c) in starts.iter().zip(codes) {
-                // SAFETY: the caller guarantees AVX2.
-                let v = _mm256_cvtepi32_ps(unsafe { c.lanes() });
+                let v = _mm256_cvtepi32_ps(c.lanes(t));
                 // SAFETY: s + 8 <= col.len() (the caller's contract); `col` is borrowed
                 // mutably by this function.
                 unsafe {
@@ -529,8 +515,7 @@ mod simd {
         );
         let (zero, one) = (_mm256_setzero_ps(), _mm256_set1_ps(1.0));
         for (&s, &c) in starts.iter().zip(codes) {
-            // SAFETY: the caller guarantees AVX2.
-            let idx = unsafe { c.lanes() };
+            let idx = c.lanes(t);
             let v = _mm256_mul_ps(_mm256_cvtepi32_ps(idx), sv);
             let inside = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, _mm256_setzero_si256()));
             // SAFETY: as above.
@@ -562,6 +547,7 @@ mod simd {
 mod tests {
     use super::*;
     use crate::engine::rng::{self, below, stream};
+    use crate::engine::simd::{Isa, each_level};
 
     /// Random data with `levels` distinct rating values (`1, 1.5, 2, …`).
     fn random_data(users: u32, items: u32, density: f32, levels: u32, seed: u64) -> Interactions {
@@ -736,7 +722,7 @@ mod tests {
                     let mut got = random_column(53, u as u64);
                     let mut want = got.clone();
                     let row = x.row(rustrec_data::UserIdx(u));
-                    let e = p.step(&mut got, u, 4.0, &up, false);
+                    let e = p.step(&mut got, u, 4.0, &up, Level::Scalar);
                     let dot: f32 = row
                         .items
                         .iter()
@@ -765,32 +751,40 @@ mod tests {
     }
 
     #[test]
-    fn the_vector_step_matches_the_portable_step() {
-        if !has_vector_step() {
-            return;
-        }
-        for n in [53usize, 64, 8, 9, 17] {
-            let x = random_data(25, n as u32, 0.35, 10, n as u64);
-            for p in both_layouts(&x) {
-                for up in updates() {
-                    for u in 0..25u32 {
-                        // The column sits inside a larger buffer: the entries around it must
-                        // not change (the partial last chunk is masked).
-                        let mut buf = random_column(n + 32, 100 + u as u64);
-                        let mut want = buf.clone();
-                        let e = p.step(&mut buf[8..8 + n], u, 3.5, &up, true);
-                        let want_e = p.step(&mut want[8..8 + n], u, 3.5, &up, false);
-                        assert!((e - want_e).abs() < 1e-5, "n {n} {up:?} user {u}");
-                        for (j, (a, b)) in buf.iter().zip(&want).enumerate() {
-                            if j < 8 || j >= 8 + n {
-                                assert_eq!(a.to_bits(), b.to_bits(), "outside the column at {j}");
-                            } else {
-                                assert!((a - b).abs() < 1e-6, "n {n} {up:?} user {u} at {j}");
+    fn the_step_at_every_level_matches_the_portable_step() {
+        let skipped = each_level(|level| {
+            for n in [53usize, 64, 8, 9, 17] {
+                let x = random_data(25, n as u32, 0.35, 10, n as u64);
+                for p in both_layouts(&x) {
+                    for up in updates() {
+                        for u in 0..25u32 {
+                            // The column sits inside a larger buffer: the entries around it
+                            // must not change (the partial last chunk is masked).
+                            let mut buf = random_column(n + 32, 100 + u as u64);
+                            let mut want = buf.clone();
+                            let e = p.step(&mut buf[8..8 + n], u, 3.5, &up, level);
+                            let col = &mut want[8..8 + n];
+                            let want_e = p.step(col, u, 3.5, &up, Level::Scalar);
+                            assert!((e - want_e).abs() < 1e-5, "{level:?} n {n} {up:?} user {u}");
+                            for (j, (a, b)) in buf.iter().zip(&want).enumerate() {
+                                if j < 8 || j >= 8 + n {
+                                    assert_eq!(
+                                        a.to_bits(),
+                                        b.to_bits(),
+                                        "outside the column at {j}"
+                                    );
+                                } else {
+                                    assert!(
+                                        (a - b).abs() < 1e-6,
+                                        "{level:?} n {n} {up:?} user {u} at {j}"
+                                    );
+                                }
                             }
                         }
                     }
                 }
             }
-        }
+        });
+        assert!(!skipped.contains(&Isa::Scalar));
     }
 }

@@ -24,8 +24,9 @@
 //! stored interaction is still drawn with probability `1/nnz` per sample — a stratified
 //! version of the notebook's uniform draw with replacement.
 //!
-//! **Steps.** When the values sit on a grid (ratings) and the CPU has AVX2, a sample runs
-//! the chunked vector step of [`super::chunked`] (profiles as 8-item blocks of one-byte
+//! **Steps.** When the values sit on a grid (ratings) and the CPU has AVX2 + FMA (a V3 level,
+//! or V4, of the [`simd`](crate::engine::simd) layer), a sample runs the chunked vector step
+//! of [`super::chunked`] (profiles as 8-item blocks of one-byte
 //! codes); otherwise the sparse steps below, one scalar access per profile item.
 //!
 //! **Prefetch.** On data whose chunked profiles exceed L3 (ML-10M-shaped: ~40 MB) each
@@ -43,9 +44,10 @@
 
 use rustrec_data::Interactions;
 
-use super::chunked::{ChunkedProfiles, has_vector_step};
+use super::chunked::ChunkedProfiles;
 use super::relabel::RelabelledProfiles;
 use crate::engine::rng::{Rng, below};
+use crate::engine::simd::Level;
 
 /// The update rule of one sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -207,7 +209,7 @@ pub fn run_group(
         }
     }
     let plain = up.is_plain();
-    let vector = has_vector_step();
+    let level = Level::detect();
     let chunked = data.chunked.filter(|c| c.n_items() == n_items);
     // Checked once here (when the sparse steps run), this makes the unchecked column
     // accesses of `step_plain_unchecked` sound: every profile item indexes inside a column
@@ -229,7 +231,7 @@ pub fn run_group(
                 if let Some(&ahead) = ordered.get(next + AHEAD) {
                     c.prefetch(data.users[ahead as usize]);
                 }
-                c.step(col, u, r, up, vector)
+                c.step(col, u, r, up, level)
             } else {
                 let (items, values) = data.profile(u);
                 if unchecked {
