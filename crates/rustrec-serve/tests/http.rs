@@ -372,24 +372,36 @@ fn reload_refuses_a_broken_file_swaps_a_good_one_and_drops_no_request() {
 
     // Another model in the file: swapped in while clients keep asking; none fails.
     fit(&f.path("u.data"), ials_spec(3), &f.path("ials.st"));
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Each client asks until told to stop, and has answers before the reloads start (a
+    // regression: on a busy machine the reloads once finished before any client asked).
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let asking = std::sync::Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..3)
         .map(|_| {
-            let stop = stop.clone();
+            let (stop, asking) = (stop.clone(), asking.clone());
             std::thread::spawn(move || {
                 let mut statuses = Vec::new();
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                loop {
                     statuses.push(get(addr, "/v1/recommend/2?n=3").status);
+                    if statuses.len() == 1 {
+                        asking.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if stop.load(Ordering::SeqCst) {
+                        return statuses;
+                    }
                 }
-                statuses
             })
         })
         .collect();
+    while asking.load(Ordering::SeqCst) < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     for _ in 0..3 {
         let a = post(addr, "/v1/reload", "");
         assert_eq!(a.status, 200, "{}", a.text());
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    stop.store(true, Ordering::SeqCst);
     for c in clients {
         let statuses = c.join().unwrap();
         assert!(

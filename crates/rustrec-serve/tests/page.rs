@@ -1,6 +1,7 @@
 //! The page for people in a real browser: headless Chromium (Debian's `chromium`) opens
-//! `/?user=U` on a server for the fixture models, and the rendered page must show the
-//! user's recommendations with their titles. Without Chromium the test fails (it is part
+//! `/?user=U`, `/?q=TEXT` and `/?liked=I,J` on a server for the fixture models, and the
+//! rendered page must show the user's recommendations with their titles, the items found
+//! by title, and the recommendations for the liked items. Without Chromium the test fails (it is part
 //! of the suite, not optional): `apt-get install chromium` (CI's `.ci/run` does).
 
 mod common;
@@ -92,5 +93,36 @@ fn the_page_shows_a_users_recommendations_with_titles_in_chromium() {
         .to_string();
     let dom = dump_dom(&browser, &format!("http://{addr}/?user=5&model=mf"));
     assert!(dom.contains("(mf)") && dom.contains(&first), "{dom}");
+
+    // A new user: items found by title, then the recommendations for liked items.
+    let dom = dump_dom(&browser, &format!("http://{addr}/?q=number%2012"));
+    assert!(
+        dom.contains(&format!("Movie Number 12 (1992) ({})", item_id(12))),
+        "the search for a title found nothing:\n{dom}"
+    );
+    let (a, b) = (item_id(4), item_id(9));
+    let want = post(
+        addr,
+        "/v1/recommend",
+        &format!(r#"{{"history": {{"{a}": 1, "{b}": 1}}, "n": 10}}"#),
+    )
+    .json();
+    let dom = dump_dom(&browser, &format!("http://{addr}/?liked={a},{b}"));
+    assert!(
+        dom.contains("Recommendations for 2 liked item(s) (ials)"),
+        "{dom}"
+    );
+    // The liked items show with their titles, the recommendations with theirs.
+    assert!(dom.contains("Movie Number 4 (1994)") && dom.contains("Movie Number 9 (1999)"));
+    let titles: Vec<&str> = want["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 10);
+    for t in titles {
+        assert!(dom.contains(t), "title {t:?} not on the page:\n{dom}");
+    }
     server.stop().unwrap();
 }

@@ -31,7 +31,9 @@ P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print
 "$BIN" serve --model ials="$W/ials.st" --model mf="$W/mf.st" --addr "127.0.0.1:$P" >"$W/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$P/healthz" >/dev/null && break; sleep 0.1; done
-# Checks: not_a_server_error (no 5xx) and the conformance checks of the responses.
+# Checks: not_a_server_error (no 5xx) and the conformance checks of the responses. Run
+# from the temporary directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+cd "$W"
 "$venv/bin/schemathesis" run "http://127.0.0.1:$P/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
   --max-examples "$MAX_EXAMPLES" --seed 42 --workers 1 --exclude-path /v1/reload --max-time 120

@@ -13,6 +13,7 @@ pub mod memory;
 pub mod optimizer;
 pub mod rng;
 pub mod schedule;
+pub mod scoring;
 pub mod simd;
 pub mod table;
 
