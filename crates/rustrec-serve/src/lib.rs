@@ -14,8 +14,10 @@
 //!   fold-in, `rustrec::history` for histories, `rustrec::serving` for what the CLI's
 //!   `recommend` shares with the server; this crate parses, schedules and writes JSON.
 //! * **The request path.** A handler parses the query or body on the async reactor
-//!   (cheap), then runs the CPU work — scoring every item exactly, selecting the top N with
-//!   a bounded heap, writing the JSON — on a [`pool::CpuPool`] (a rayon pool of `--threads`
+//!   (cheap), then runs the CPU work — scoring every item exactly (the model's
+//!   `score_into`: for factor models `rustrec_models::engine::scoring`, four item rows at a
+//!   time on the SIMD layer at the best level the CPU has), selecting the top N with a
+//!   bounded heap ([`topn`]), writing the JSON — on a [`pool::CpuPool`] (a rayon pool of `--threads`
 //!   workers by default), so the reactor keeps accepting and writing while a request is
 //!   scored. Each worker reuses one score buffer and heap ([`answer`]), so a request
 //!   allocates little beyond its answer.

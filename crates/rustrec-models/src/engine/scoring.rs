@@ -8,7 +8,7 @@
 //!   at the same level (16 partial sums, the fixed tree, the tail), so a model's
 //!   `predict` ([`dot_best`]) and its `score_into` ([`dot_rows`]) give the same bits for
 //!   the same pair; a test checks it row by row at every level.
-//! * **Four rows at a time.** One row's dot product is a chain of dependent fused
+//! * **Four rows at a time** (at V3 and V4). One row's dot product is a chain of dependent fused
 //!   multiply-adds (four for 64 factors) and a reduction; four rows in flight share each
 //!   load of `x` and overlap their chains. Each row keeps its own accumulator and the same
 //!   order of operations, so interleaving changes no bits.
@@ -17,7 +17,7 @@
 //!
 //! `x` may be shorter than the rows (only its length is summed) but not longer.
 
-use super::simd::{Level, Simd, WithSimd};
+use super::simd::{Level, Scalar, Simd, WithSimd};
 use super::table::RowTable;
 
 /// `out[i] = x · rows.row(i)` for `i < out.len()` (at most `rows.rows()`), at the best
@@ -103,6 +103,15 @@ impl WithSimd for DotRows<'_> {
         let k = x.len();
         let (xc, xt) = x.as_chunks::<16>();
         let row = |i: usize| &rows.row(i)[..k];
+        // The portable level: row by row with its own `dot`, whose lane loops LLVM
+        // vectorises (over arrays of 16 its four interleaved rows spill and run slower
+        // than the loop the models had before). A constant test: `S` is known here.
+        if std::any::TypeId::of::<S>() == std::any::TypeId::of::<Scalar>() {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = s.dot(x, row(i));
+            }
+            return;
+        }
         let mut quads = out.chunks_exact_mut(4);
         let mut i = 0;
         for o in &mut quads {
