@@ -210,7 +210,58 @@ pub trait Hyperparams:
 ///     }
 /// }
 /// ```
+///
+/// A factor model trained by SGD opens its table with the common block,
+/// `sgd { factors: 40, epochs: 20, lr: 0.01, optimizer: Optimizer::Sgd, schedule:
+/// Schedule::Constant }` (its own defaults): the fields `factors`, `epochs`, `lr`,
+/// `optimizer` and `schedule` then have the same ranges, help and checks in every family
+/// that uses it, and `sgd()` returns them as an [`crate::engine::sgd::SgdSettings`].
 macro_rules! hyperparams {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            sgd {
+                factors: $factors:expr,
+                epochs: $epochs:expr,
+                lr: $lr:expr,
+                optimizer: $optimizer:expr,
+                schedule: $schedule:expr $(,)?
+            }
+            $($rest:tt)*
+        }
+    ) => {
+        $crate::params::hyperparams! {
+            $(#[$meta])*
+            pub struct $name {
+                factors: usize = $factors, $crate::params::Rule::int(1, 1024),
+                    "Number of latent factors k.";
+                epochs: usize = $epochs, $crate::params::Rule::at_least(1),
+                    "Passes over the training data.";
+                lr: f32 = $lr, $crate::params::Rule::Positive,
+                    "Base learning rate (see schedule).";
+                optimizer: $crate::engine::Optimizer = $optimizer,
+                    $crate::params::Rule::Own("sgd, momentum, adagrad, rmsprop, adam, adamw (constants optional)"),
+                    "Update rule.";
+                schedule: $crate::engine::Schedule = $schedule,
+                    $crate::params::Rule::Own("constant, step, exponential, one-cycle"),
+                    "Learning rate over time.";
+                $($rest)*
+            }
+        }
+
+        impl $name {
+            /// The common SGD block of the parameters.
+            pub fn sgd(&self) -> $crate::engine::sgd::SgdSettings {
+                $crate::engine::sgd::SgdSettings {
+                    factors: self.factors,
+                    epochs: self.epochs,
+                    lr: self.lr,
+                    optimizer: self.optimizer,
+                    schedule: self.schedule,
+                }
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {

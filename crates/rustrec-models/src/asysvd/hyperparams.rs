@@ -12,16 +12,13 @@ hyperparams! {
     /// batches of user profiles by minimising the mean squared error on the observed items and
     /// sampled unobserved items (target 0).
     pub struct AsySvdParams {
-        factors: usize = 64, Rule::int(1, 1024),
-            "Length k of the rows of V₁ and V₂.";
-        epochs: usize = 20, Rule::at_least(1),
-            "Passes over the users.";
-        lr: f32 = 0.002, Rule::Positive,
-            "Base learning rate.";
-        optimizer: Optimizer = Optimizer::adam(), Rule::Own("sgd, momentum, adagrad, rmsprop, adam, adamw (constants optional)"),
-            "Update rule.";
-        schedule: Schedule = Schedule::Constant, Rule::Own("constant, step, exponential, one-cycle"),
-            "Learning rate over time.";
+        sgd {
+            factors: 64,
+            epochs: 20,
+            lr: 0.002,
+            optimizer: Optimizer::adam(),
+            schedule: Schedule::Constant,
+        }
         reg: f32 = 0.0, Rule::NonNegative,
             "Weight decay on the rows a step touches (decoupled for AdamW).";
         batch_size: usize = 64, Rule::at_least(1),

@@ -15,6 +15,7 @@ use super::model::AsySvdModel;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng;
+use crate::engine::sgd::EpochClock;
 use crate::engine::table::RowTable;
 use crate::error::{ModelError, Result};
 use rustrec_core::{Fit, FitContext};
@@ -178,12 +179,13 @@ impl Trainer for AsySvdTrainer<'_> {
         let n_batches = order.len().div_ceil(p.batch_size).max(1);
         let mut stats = EpochStats::default();
         let profiles = &*self.profiles;
+        // One step per epoch; batch `b` of `n_batches` is its progress.
+        let clock = EpochClock::new(p.sgd(), epoch, 1);
         for (b, batch) in order.chunks(p.batch_size).enumerate() {
-            let t = (epoch as f64 + b as f64 / n_batches as f64) / p.epochs as f64;
             let size = StepSize {
-                lr: p.schedule.lr_at(f64::from(p.lr), t, p.epochs) as f32,
+                lr: clock.lr_at(0, b, n_batches),
                 weight_decay: p.reg,
-                momentum: p.schedule.momentum_at(t).map(|m| m as f32),
+                momentum: clock.momentum_at(0, b, n_batches),
             };
             stats.learning_rate = f64::from(size.lr);
             let work = &mut self.work[..batch.len()];

@@ -13,7 +13,8 @@
 //! [`crate::mf::MfModel`]: it is saved, loaded, evaluated and folded in as any MF model.
 
 mod family;
-mod gibbs;
+mod kernel;
+mod train;
 mod hyperparams;
 
 pub use family::Bpmf;

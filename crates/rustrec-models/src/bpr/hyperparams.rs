@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::grid::{DEFAULT_BINS, MAX_BINS};
+use crate::engine::sgd::Init;
 use crate::engine::{Optimizer, Schedule};
 use crate::error::Result;
-use crate::mf::Init;
-use crate::mf::{DEFAULT_BINS, MAX_BINS};
 use crate::params::{Hyperparams, Rule, hyperparams, self_checked};
 
 /// The pairwise loss a positive `(u, i)` and a negative `j` are trained with.
@@ -49,15 +49,14 @@ hyperparams! {
 /// precision@5 over `bins = 8`, at the price of training on one thread; BPR loses
 /// nothing with 8 bins.
     pub struct BprParams {
+        sgd {
+            factors: 20,
+            epochs: 20,
+            lr: 0.05,
+            optimizer: Optimizer::Sgd,
+            schedule: Schedule::Constant,
+        }
         loss: Loss = Loss::Bpr, Rule::Choice("bpr, warp"), "Pairwise loss.";
-        factors: usize = 20, Rule::int(1, 1024), "Number of latent factors k.";
-        epochs: usize = 20, Rule::at_least(1), "Passes over the positives.";
-        lr: f32 = 0.05, Rule::Positive, "Base learning rate.";
-        optimizer: Optimizer = Optimizer::Sgd,
-            Rule::Own("sgd, momentum, adagrad, rmsprop, adam, adamw (plain SGD and Adagrad take fused fast paths)"),
-            "Update rule.";
-        schedule: Schedule = Schedule::Constant,
-            Rule::Own("constant, step, exponential, one-cycle"), "Learning rate over time.";
         reg: f32 = 0.01, Rule::NonNegative, "λ on user and item factors (per update).";
         reg_bias: Option<f32> = None, Rule::NonNegative, "λ on item biases (none: the same as reg).";
         item_bias: bool = true, Rule::Flag, "Learn item biases b_i.";

@@ -29,6 +29,7 @@
 use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
+use crate::engine::sgd::SideBin;
 use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd};
 use crate::engine::table::LANES;
 
@@ -257,30 +258,6 @@ pub struct TripleConsts {
     pub n_items: usize,
 }
 
-/// The user side of a block: factor rows, optimizer state, update counts.
-pub struct UserBin<'a> {
-    /// Padded factor rows.
-    pub factors: &'a mut [f32],
-    /// Optimizer state (`slots × stride` per row).
-    pub state: &'a mut [f32],
-    /// Updates per row (Adam's `t`).
-    pub steps: &'a mut [u32],
-}
-
-/// The item side of a block: factor rows, biases, optimizer state, update counts.
-pub struct ItemBin<'a> {
-    /// Padded factor rows.
-    pub factors: &'a mut [f32],
-    /// Item biases.
-    pub bias: &'a mut [f32],
-    /// Optimizer state of the factor rows.
-    pub state: &'a mut [f32],
-    /// Optimizer state of the biases (`slots` per item).
-    pub bias_state: &'a mut [f32],
-    /// Updates per row.
-    pub steps: &'a mut [u32],
-}
-
 /// What a block did.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct BlockOutcome {
@@ -319,8 +296,8 @@ pub fn train_block(
     sampler: NegativeSampler<'_>,
     harmonic: &Harmonic,
     rng: &mut Rng,
-    user: &mut UserBin<'_>,
-    item: &mut ItemBin<'_>,
+    user: &mut SideBin<'_>,
+    item: &mut SideBin<'_>,
     c: &TripleConsts,
     step_at: &dyn StepAt,
 ) -> BlockOutcome {
@@ -348,8 +325,8 @@ pub fn train_block_with(
     sampler: NegativeSampler<'_>,
     harmonic: &Harmonic,
     rng: &mut Rng,
-    user: &mut UserBin<'_>,
-    item: &mut ItemBin<'_>,
+    user: &mut SideBin<'_>,
+    item: &mut SideBin<'_>,
     c: &TripleConsts,
     step_at: &dyn StepAt,
 ) -> BlockOutcome {
@@ -373,8 +350,8 @@ struct TrainBlock<'a, 'r, 'u, 'i>(
     NegativeSampler<'a>,
     &'a Harmonic,
     &'r mut Rng,
-    &'r mut UserBin<'u>,
-    &'r mut ItemBin<'i>,
+    &'r mut SideBin<'u>,
+    &'r mut SideBin<'i>,
     &'a TripleConsts,
     &'a dyn StepAt,
 );
@@ -489,8 +466,8 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
                 Optimizer::Adagrad { eps } => {
                     // Adagrad has one state slot: row r's sums are state[r·s..(r + 1)·s].
                     let eps = eps as f32;
-                    let gp = &mut user.state[ui * s..(ui + 1) * s];
-                    let (gi, gj) = two_rows(item.state, ii, j, s);
+                    let gp = &mut user.factor_state[ui * s..(ui + 1) * s];
+                    let (gi, gj) = two_rows(item.factor_state, ii, j, s);
                     adagrad_triple((p, qi, qj), (gp, gi, gj), d, lr, c.reg, eps);
                     if c.item_bias {
                         let (b, g) = (&mut *item.bias, &mut *item.bias_state);
@@ -510,8 +487,8 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn generic_update(
-    user: &mut UserBin<'_>,
-    item: &mut ItemBin<'_>,
+    user: &mut SideBin<'_>,
+    item: &mut SideBin<'_>,
     sc: &mut Scratch,
     c: &TripleConsts,
     (u, i, j): (usize, usize, usize),
@@ -536,7 +513,7 @@ fn generic_update(
     c.optimizer.step(
         &mut user.factors[u * s..(u + 1) * s],
         &sc.gp,
-        &mut user.state[u * slots * s..(u + 1) * slots * s],
+        &mut user.factor_state[u * slots * s..(u + 1) * slots * s],
         user.steps[u],
         step,
     );
@@ -546,7 +523,7 @@ fn generic_update(
         c.optimizer.step(
             &mut item.factors[row * s..(row + 1) * s],
             g,
-            &mut item.state[row * slots * s..(row + 1) * slots * s],
+            &mut item.factor_state[row * slots * s..(row + 1) * slots * s],
             t,
             step,
         );
@@ -901,17 +878,21 @@ mod tests {
                     NegativeSampler::uniform(20),
                     &h,
                     &mut rng,
-                    &mut UserBin {
+                    &mut SideBin {
                         factors: &mut p,
-                        state: &mut ps,
+                        bias: &mut [],
+                        factor_state: &mut ps,
+                        bias_state: &mut [],
                         steps: &mut [0; 6],
+                        reg_weight: &[],
                     },
-                    &mut ItemBin {
+                    &mut SideBin {
                         factors: &mut q,
                         bias: &mut b,
-                        state: &mut qs,
+                        factor_state: &mut qs,
                         bias_state: &mut bs,
                         steps: &mut [0; 20],
+                        reg_weight: &[],
                     },
                     &c,
                     &|_, _| (0.05, None),

@@ -34,6 +34,10 @@ pub const SCHEMA: Schema = Schema {
     ],
 };
 
+/// What version 1's unset `bins` (then a default that followed the thread count) becomes:
+/// the constant default that version 2 introduced, fixed here whatever `DEFAULT_BINS` becomes.
+const V1_UNSET_BINS: usize = 8;
+
 /// Brings a BPR file of schema version `from` to the current one.
 pub(crate) fn migrate(file: &mut ModelFile, from: u32) -> Result<()> {
     if from != 1 {
@@ -42,7 +46,7 @@ pub(crate) fn migrate(file: &mut ModelFile, from: u32) -> Result<()> {
     if let Some(params) = file.header.params.as_object_mut()
         && params.get("bins").is_some_and(|b| b.is_null())
     {
-        params.insert("bins".into(), crate::mf::DEFAULT_BINS.into());
+        params.insert("bins".into(), V1_UNSET_BINS.into());
     }
     Ok(())
 }

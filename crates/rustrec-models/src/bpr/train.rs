@@ -13,18 +13,17 @@ use std::time::Instant;
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
 use super::hyperparams::{BprParams, BprValidParams};
-use super::kernel::{self, Harmonic, ItemBin, TripleConsts, UserBin};
+use super::kernel::{self, Harmonic, TripleConsts};
 use super::model::BprModel;
 use super::sampler::{BlockIndex, NegativeSampler};
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::grid::Grid;
 use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
-use crate::engine::table::RowTable;
+use crate::engine::sgd::{EpochClock, SideTables, init_table};
 use crate::error::Result;
-use rustrec_core::{Fit, FitContext};
-use crate::mf::train::{init_table, split_by};
 use crate::model_file::seen_flags;
+use rustrec_core::{Fit, FitContext};
 
 impl Fit for BprValidParams {
     type Model = BprModel;
@@ -48,14 +47,10 @@ pub(crate) struct BprTrainer<'a> {
     /// Per item bin: prefix sums of the negative weights (empty when uniform).
     cdf: Vec<Vec<f64>>,
     harmonic: Harmonic,
-    p: RowTable,
-    q: RowTable,
-    bi: Vec<f32>,
-    p_state: Vec<f32>,
-    q_state: Vec<f32>,
-    bi_state: Vec<f32>,
-    u_steps: Vec<u32>,
-    i_steps: Vec<u32>,
+    /// User factors and optimizer state (no biases).
+    users: SideTables,
+    /// Item factors, biases and optimizer state.
+    items: SideTables,
     /// Positives skipped so far because their user had seen a whole item bin.
     pub(crate) skipped: u64,
 }
@@ -111,7 +106,6 @@ impl<'a> BprTrainer<'a> {
             Vec::new()
         };
         let slots = p.optimizer.slots();
-        let stride = p_orig.stride();
         // Adagrad's one slot is the squared-gradient sum; other optimizers start at zero.
         let acc0 = match p.optimizer {
             Optimizer::Adagrad { .. } => p.initial_accumulator,
@@ -124,14 +118,20 @@ impl<'a> BprTrainer<'a> {
             index,
             cdf,
             harmonic: Harmonic::new(ni),
-            p: p_orig.gather(&grid.user_order),
-            q: q_orig.gather(&grid.item_order),
-            bi: vec![0.0; ni],
-            p_state: vec![acc0; nu * slots * stride],
-            q_state: vec![acc0; ni * slots * stride],
-            bi_state: vec![acc0; ni * slots],
-            u_steps: vec![0; nu],
-            i_steps: vec![0; ni],
+            users: SideTables::new(
+                p_orig.gather(&grid.user_order),
+                false,
+                slots,
+                acc0,
+                Vec::new(),
+            ),
+            items: SideTables::new(
+                q_orig.gather(&grid.item_order),
+                true,
+                slots,
+                acc0,
+                Vec::new(),
+            ),
             skipped: 0,
             grid,
         }
@@ -144,15 +144,9 @@ impl Trainer for BprTrainer<'_> {
     fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
         let p: &BprParams = &self.params.0;
         let bins = self.grid.bins();
-        let epochs = p.epochs;
-        let (base_lr, schedule) = (f64::from(p.lr), p.schedule);
-        let progress = move |step: usize, k: usize, n: usize| -> f64 {
-            let within = if n == 0 { 0.0 } else { k as f64 / n as f64 };
-            (epoch as f64 + (step as f64 + within) / bins as f64) / epochs as f64
-        };
+        let clock = EpochClock::new(p.sgd(), epoch, bins);
         let seed = self.seed;
-        let stride = self.p.stride();
-        let slots = p.optimizer.slots();
+        let stride = self.users.factors.stride();
         let consts = TripleConsts {
             stride,
             loss: p.loss,
@@ -171,30 +165,8 @@ impl Trainer for BprTrainer<'_> {
             item_bounds,
             ..
         } = &mut self.grid;
-        let mut ub: Vec<UserBin<'_>> = split_by(self.p.as_mut_slice(), user_bounds, stride)
-            .into_iter()
-            .zip(split_by(&mut self.p_state, user_bounds, slots * stride))
-            .zip(split_by(&mut self.u_steps, user_bounds, 1))
-            .map(|((factors, state), steps)| UserBin {
-                factors,
-                state,
-                steps,
-            })
-            .collect();
-        let mut ib: Vec<ItemBin<'_>> = split_by(self.q.as_mut_slice(), item_bounds, stride)
-            .into_iter()
-            .zip(split_by(&mut self.bi, item_bounds, 1))
-            .zip(split_by(&mut self.q_state, item_bounds, slots * stride))
-            .zip(split_by(&mut self.bi_state, item_bounds, slots))
-            .zip(split_by(&mut self.i_steps, item_bounds, 1))
-            .map(|((((factors, bias), state), bias_state), steps)| ItemBin {
-                factors,
-                bias,
-                state,
-                bias_state,
-                steps,
-            })
-            .collect();
+        let mut ub = self.users.bins(user_bounds);
+        let mut ib = self.items.bins(item_bounds);
         let (index, cdf, harmonic) = (&self.index, &self.cdf, &self.harmonic);
         let results = blocks.run_epoch(seed, epoch, &mut ub, &mut ib, |id, us, is, entries| {
             let t0 = Instant::now();
@@ -204,10 +176,9 @@ impl Trainer for BprTrainer<'_> {
                 None => NegativeSampler::uniform(is.bias.len() as u32),
             };
             let step_at = |k: usize, n: usize| {
-                let t = progress(id.step, k, n);
                 (
-                    schedule.lr_at(base_lr, t, epochs) as f32,
-                    schedule.momentum_at(t).map(|m| m as f32),
+                    clock.lr_at(id.step, k, n),
+                    clock.momentum_at(id.step, k, n),
                 )
             };
             let out = kernel::train_block(
@@ -224,7 +195,7 @@ impl Trainer for BprTrainer<'_> {
             (out, t0.elapsed().as_secs_f64())
         });
         let mut stats = EpochStats {
-            learning_rate: schedule.lr_at(base_lr, (epoch + 1) as f64 / epochs as f64, epochs),
+            learning_rate: clock.end_lr(),
             ..Default::default()
         };
         for (out, seconds) in results {
@@ -243,9 +214,9 @@ impl Trainer for BprTrainer<'_> {
         BprModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
-            user_factors: self.p.gather(&g.user_pos),
-            item_factors: self.q.gather(&g.item_pos),
-            item_bias: g.item_pos.iter().map(|&p| self.bi[p as usize]).collect(),
+            user_factors: self.users.factors.gather(&g.user_pos),
+            item_factors: self.items.factors.gather(&g.item_pos),
+            item_bias: g.item_pos.iter().map(|&p| self.items.bias[p as usize]).collect(),
             params: self.params.clone(),
             user_seen,
             item_seen,

@@ -20,6 +20,14 @@ use rustrec_data::{Interactions, UserIdx};
 
 use super::rng::{self, Rng};
 
+/// Blocks per dimension of the parallel schedule when `bins` is not set: a constant, so
+/// that results never depend on the thread count. 8 × 8 blocks keep up to 8 threads busy
+/// and each block's rows in cache on MovieLens-sized data; raise `bins` for more threads.
+pub const DEFAULT_BINS: usize = 8;
+
+/// The most `bins`: 256 × 256 blocks (each block holds the schedule's bookkeeping).
+pub const MAX_BINS: usize = 256;
+
 /// One training entry with bin-local user and item positions.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C)]

@@ -4,7 +4,9 @@
 //!
 //! A model brings its parameter tables (user side, item side) and a per-block kernel; the
 //! engine cuts the data into blocks ([`grid::Grid`]), hands each block its disjoint slices of
-//! the tables on the rayon pool, and runs epochs ([`epochs::train`]).
+//! the tables on the rayon pool, and runs epochs ([`epochs::train`]). The SGD factor models
+//! share their parameter block, initialisation, per-side tables and learning-rate clock
+//! ([`sgd`]); every fast kernel dispatches through the SIMD layer ([`simd`]).
 
 pub mod epochs;
 pub mod grid;
@@ -14,6 +16,7 @@ pub mod optimizer;
 pub mod rng;
 pub mod schedule;
 pub mod scoring;
+pub mod sgd;
 pub mod simd;
 pub mod table;
 

@@ -6,7 +6,7 @@
 
 /// A learning-rate schedule. `lr` below is the optimizer's base learning rate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Schedule {
     /// `lr` throughout.
     #[default]
@@ -30,27 +30,50 @@ pub enum Schedule {
     /// warm-up, back up after.
     OneCycle {
         /// Fraction of training spent warming up (fastai 0.25, PyTorch 0.3).
+        #[serde(default = "one_cycle_pct_start")]
         pct_start: f64,
         /// Initial learning rate is `lr / div` (25 in both).
+        #[serde(default = "one_cycle_div")]
         div: f64,
         /// Final learning rate is `lr / (div · final_div)` (fastai 1e5, PyTorch 1e4).
+        #[serde(default = "one_cycle_final_div")]
         final_div: f64,
         /// Momentum at the ends of the cycle (0.95).
+        #[serde(default = "one_cycle_max_momentum")]
         max_momentum: f64,
         /// Momentum at the peak learning rate (0.85).
+        #[serde(default = "one_cycle_base_momentum")]
         base_momentum: f64,
     },
+}
+
+// fastai's `fit_one_cycle` defaults: what a config's `{ kind = "one-cycle" }` takes for
+// every constant it does not give.
+fn one_cycle_pct_start() -> f64 {
+    0.25
+}
+fn one_cycle_div() -> f64 {
+    25.0
+}
+fn one_cycle_final_div() -> f64 {
+    1e5
+}
+fn one_cycle_max_momentum() -> f64 {
+    0.95
+}
+fn one_cycle_base_momentum() -> f64 {
+    0.85
 }
 
 impl Schedule {
     /// fastai's `fit_one_cycle` defaults.
     pub fn one_cycle() -> Self {
         Schedule::OneCycle {
-            pct_start: 0.25,
-            div: 25.0,
-            final_div: 1e5,
-            max_momentum: 0.95,
-            base_momentum: 0.85,
+            pct_start: one_cycle_pct_start(),
+            div: one_cycle_div(),
+            final_div: one_cycle_final_div(),
+            max_momentum: one_cycle_max_momentum(),
+            base_momentum: one_cycle_base_momentum(),
         }
     }
 
@@ -184,6 +207,22 @@ fn cosine(a: f64, b: f64, x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_cycle_without_constants_takes_fastais_and_unknown_keys_are_refused() {
+        let s: Schedule = serde_json::from_str(r#"{"kind": "one-cycle"}"#).unwrap();
+        assert_eq!(s, Schedule::one_cycle());
+        let s: Schedule =
+            serde_json::from_str(r#"{"kind": "one-cycle", "pct_start": 0.3}"#).unwrap();
+        assert!(
+            matches!(s, Schedule::OneCycle { pct_start, div, .. } if pct_start == 0.3 && div == 25.0)
+        );
+        let e = serde_json::from_str::<Schedule>(r#"{"kind": "one-cycle", "pct": 0.3}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pct"), "{e}");
+        assert!(serde_json::from_str::<Schedule>(r#"{"kind": "step", "every": 2}"#).is_err());
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12 * b.abs().max(1.0)

@@ -3,40 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::grid::{DEFAULT_BINS, MAX_BINS};
+use crate::engine::sgd::Init;
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
-use crate::params::{Hyperparams, Rule, finite_range, hyperparams, positive, self_checked};
-
-/// How factor vectors are initialised (biases start at zero).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Init {
-    /// Normal(0, std) — Surprise uses std 0.1.
-    Normal {
-        /// Standard deviation.
-        std: f32,
-    },
-    /// Normal(0, std) truncated to ±2·std — fastai's `trunc_normal_` with std 0.01.
-    TruncatedNormal {
-        /// Standard deviation before truncation.
-        std: f32,
-    },
-    /// Uniform(−scale, scale).
-    Uniform {
-        /// Half-width.
-        scale: f32,
-    },
-}
-
-impl Init {
-    /// Checks the spread: `std` or `scale` finite and > 0 (named `init.std`, `init.scale`).
-    pub fn check(&self) -> Result<()> {
-        match *self {
-            Init::Normal { std } | Init::TruncatedNormal { std } => positive("init.std", std),
-            Init::Uniform { scale } => positive("init.scale", scale),
-        }
-    }
-}
+use crate::params::{Hyperparams, Rule, finite_range, hyperparams, self_checked};
 
 /// How the raw score `z = μ + b_u + b_i + p_u·q_i` becomes a prediction.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -157,22 +128,11 @@ impl Output {
 }
 
 self_checked!(
-    Optimizer => own,
-    Schedule => own,
-    Init => own,
     Output => own,
     Clip => own,
     Reduction => names,
     Sampling => names,
 );
-
-/// Blocks per dimension of the parallel schedule when `bins` is not set: a constant, so
-/// that results never depend on the thread count. 8 × 8 blocks keep up to 8 threads busy
-/// and each block's rows in cache on MovieLens-sized data; raise `bins` for more threads.
-pub const DEFAULT_BINS: usize = 8;
-
-/// The most `bins`: 256 × 256 blocks (each block holds the schedule's bookkeeping).
-pub const MAX_BINS: usize = 256;
 
 hyperparams! {
     /// Biased matrix factorization (Koren 2008): `r̂ = μ + b_u + b_i + p_u·q_i`, trained by
@@ -221,15 +181,13 @@ hyperparams! {
 /// Note on scale: the loss is half the squared error (as Koren, Surprise and LIBMF), so a
 /// learning rate `x` here is PyTorch's `x / 2` with `MSELoss` under plain SGD.
     pub struct MfParams {
-        factors: usize = 40, Rule::int(1, 1024), "Number of latent factors k (length of p_u, q_i).";
-        epochs: usize = 20, Rule::at_least(1), "Passes over the data.";
-        lr: f32 = 0.01, Rule::Positive, "Base learning rate.";
-        optimizer: Optimizer = Optimizer::Sgd,
-            Rule::Own("sgd, momentum, adagrad, rmsprop, adam, adamw (constants optional)"),
-            "Update rule.";
-        schedule: Schedule = Schedule::Constant,
-            Rule::Own("constant, step, exponential, one-cycle"),
-            "Learning rate over time.";
+        sgd {
+            factors: 40,
+            epochs: 20,
+            lr: 0.01,
+            optimizer: Optimizer::Sgd,
+            schedule: Schedule::Constant,
+        }
         reg: f32 = 0.05, Rule::NonNegative,
             "λ on factors (L2 / weight decay; decoupled for AdamW).";
         reg_bias: Option<f32> = None, Rule::NonNegative,

@@ -334,21 +334,7 @@ pub fn sample_gradient(
     (gz, pred)
 }
 
-/// One side's parameters within a block: factor rows, biases, optimizer state, step counts.
-pub struct SideBin<'a> {
-    /// Padded factor rows of the bin.
-    pub factors: &'a mut [f32],
-    /// Biases of the bin.
-    pub bias: &'a mut [f32],
-    /// Optimizer state of the factor rows (`slots × stride` per row).
-    pub factor_state: &'a mut [f32],
-    /// Optimizer state of the biases (`slots` per row).
-    pub bias_state: &'a mut [f32],
-    /// Updates applied to each row so far (Adam's `t`).
-    pub steps: &'a mut [u32],
-    /// Regularisation multiplier of each row (empty: 1 for every row); see [`RegWeights`].
-    pub reg_weight: &'a [f32],
-}
+pub use crate::engine::sgd::SideBin;
 
 /// Sparse gradient accumulator of one side for one mini-batch.
 struct BatchGrads {

@@ -13,9 +13,10 @@ mod persist;
 pub(crate) mod train;
 
 pub use ensemble::member_seed;
+pub use crate::engine::grid::{DEFAULT_BINS, MAX_BINS};
+pub use crate::engine::sgd::Init;
 pub use hyperparams::{
-    Clip, DEFAULT_BINS, Init, MAX_BINS, MAX_MEMBERS, MfParams, MfValidParams, Output, Reduction,
-    Sampling,
+    Clip, MAX_MEMBERS, MfParams, MfValidParams, Output, Reduction, Sampling,
 };
 pub use model::MfModel;
 pub use family::Mf;

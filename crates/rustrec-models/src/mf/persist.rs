@@ -47,6 +47,10 @@ pub const SCHEMA: Schema = Schema {
     ],
 };
 
+/// What version 1's unset `bins` (then a default that followed the thread count) becomes:
+/// the constant default that version 2 introduced, fixed here whatever `DEFAULT_BINS` becomes.
+const V1_UNSET_BINS: usize = 8;
+
 /// Brings an MF file of schema version `from` to version 2.
 pub(crate) fn migrate(file: &mut ModelFile, from: u32) -> Result<()> {
     if from != 1 {
@@ -57,7 +61,7 @@ pub(crate) fn migrate(file: &mut ModelFile, from: u32) -> Result<()> {
             params.insert("clip".into(), "none".into());
         }
         if params.get("bins").is_some_and(|b| b.is_null()) {
-            params.insert("bins".into(), super::DEFAULT_BINS.into());
+            params.insert("bins".into(), V1_UNSET_BINS.into());
         }
     }
     Ok(())

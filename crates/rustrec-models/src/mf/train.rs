@@ -3,21 +3,21 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use rand_distr::{Distribution, Normal, Uniform};
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
 use super::ensemble::{Ensemble, Member, member_seed};
-use super::hyperparams::{Init, MfParams, MfValidParams, Output, Sampling};
-use super::kernel::{self, GenericConsts, Order, RegWeights, SgdConsts, SideBin};
+use super::hyperparams::{MfParams, MfValidParams, Output, Sampling};
+use super::kernel::{self, GenericConsts, Order, RegWeights, SgdConsts};
 use super::model::MfModel;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::grid::{Grid, Walk};
 use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
+use crate::engine::sgd::{EpochClock, SideTables, init_table};
 use crate::engine::table::RowTable;
 use crate::error::Result;
-use rustrec_core::{Fit, FitContext};
 use crate::model_file::{rating_range, seen_flags};
+use rustrec_core::{Fit, FitContext};
 
 impl Fit for MfValidParams {
     type Model = MfModel;
@@ -46,20 +46,10 @@ pub(crate) struct MfTrainer<'a> {
     grid: Grid,
     seed: u64,
     mu: f32,
-    p: RowTable,
-    q: RowTable,
-    bu: Vec<f32>,
-    bi: Vec<f32>,
-    p_state: Vec<f32>,
-    q_state: Vec<f32>,
-    bu_state: Vec<f32>,
-    bi_state: Vec<f32>,
-    u_steps: Vec<u32>,
-    i_steps: Vec<u32>,
-    /// Regularisation multipliers of user rows in grid order (empty when `reg_exponent` = 1).
-    u_reg_weight: Vec<f32>,
-    /// Regularisation multipliers of item rows in grid order (empty when `reg_exponent` = 1).
-    i_reg_weight: Vec<f32>,
+    /// User factors, biases, optimizer state and regularisation weights (`reg_exponent`).
+    users: SideTables,
+    /// Item factors, biases, optimizer state and regularisation weights.
+    items: SideTables,
     /// Running average of the parameters over the last `average_last` epochs.
     average: Option<Average>,
     fast: bool,
@@ -114,49 +104,6 @@ fn reg_weights(counts: impl Fn(usize) -> usize, order: &[u32], alpha: f32) -> Ve
         .collect()
 }
 
-/// Draws initial factor values.
-pub(crate) fn init_table(
-    init: Init,
-    rows: usize,
-    k: usize,
-    active: impl Fn(usize) -> bool,
-    rng: &mut rng::Rng,
-) -> RowTable {
-    let mut t = RowTable::zeros(rows, k);
-    let mut draw: Box<dyn FnMut(&mut rng::Rng) -> f32> = match init {
-        Init::Normal { std } => {
-            let d = Normal::new(0.0, std).unwrap_or_else(|_| Normal::new(0.0, 0.1).expect("valid"));
-            Box::new(move |r| d.sample(r))
-        }
-        Init::TruncatedNormal { std } => {
-            let d = Normal::new(0.0, std).unwrap_or_else(|_| Normal::new(0.0, 0.1).expect("valid"));
-            Box::new(move |r| {
-                loop {
-                    let x: f32 = d.sample(r);
-                    if x.abs() <= 2.0 * std {
-                        break x;
-                    }
-                }
-            })
-        }
-        Init::Uniform { scale } => {
-            let d = Uniform::new_inclusive(-scale, scale).expect("scale checked > 0");
-            Box::new(move |r| d.sample(r))
-        }
-    };
-    for r in 0..rows {
-        // Draw for every row so that a row's values do not depend on which rows are active.
-        let row = t.row_mut(r);
-        for x in row.iter_mut().take(k) {
-            *x = draw(rng);
-        }
-        if !active(r) {
-            row.iter_mut().for_each(|x| *x = 0.0);
-        }
-    }
-    t
-}
-
 /// The raw score whose output is `value` (the logit for a sigmoid output), so that a
 /// model starts out predicting the training mean.
 fn raw_score_of(output: Output, value: f32) -> f32 {
@@ -167,29 +114,6 @@ fn raw_score_of(output: Output, value: f32) -> f32 {
             (s / (1.0 - s)).ln()
         }
     }
-}
-
-/// The regularisation multipliers of each bin (empty slices when there are none).
-fn weight_bins<'t>(weights: &'t [f32], bounds: &[usize]) -> Vec<&'t [f32]> {
-    bounds
-        .windows(2)
-        .map(|w| weights.get(w[0]..w[1]).unwrap_or(&[]))
-        .collect()
-}
-
-/// Cuts `data` into the row ranges of `bounds`, `width` values per row.
-pub(crate) fn split_by<'t, T>(
-    mut data: &'t mut [T],
-    bounds: &[usize],
-    width: usize,
-) -> Vec<&'t mut [T]> {
-    let mut out = Vec::with_capacity(bounds.len());
-    for w in bounds.windows(2) {
-        let (piece, rest) = data.split_at_mut((w[1] - w[0]) * width);
-        out.push(piece);
-        data = rest;
-    }
-    out
 }
 
 impl<'a> MfTrainer<'a> {
@@ -219,7 +143,6 @@ impl<'a> MfTrainer<'a> {
             &mut init_rng,
         );
         let slots = p.optimizer.slots();
-        let stride = p_orig.stride();
         let mu = if p.global_mean {
             raw_score_of(p.output, train.mean_value() as f32)
         } else {
@@ -249,22 +172,24 @@ impl<'a> MfTrainer<'a> {
         });
         MfTrainer {
             average,
-            u_reg_weight,
-            i_reg_weight,
             params,
             train,
             seed,
             mu,
-            p: p_orig.gather(&grid.user_order),
-            q: q_orig.gather(&grid.item_order),
-            bu: vec![0.0; nu],
-            bi: vec![0.0; ni],
-            p_state: vec![0.0; nu * slots * stride],
-            q_state: vec![0.0; ni * slots * stride],
-            bu_state: vec![0.0; nu * slots],
-            bi_state: vec![0.0; ni * slots],
-            u_steps: vec![0; nu],
-            i_steps: vec![0; ni],
+            users: SideTables::new(
+                p_orig.gather(&grid.user_order),
+                true,
+                slots,
+                0.0,
+                u_reg_weight,
+            ),
+            items: SideTables::new(
+                q_orig.gather(&grid.item_order),
+                true,
+                slots,
+                0.0,
+                i_reg_weight,
+            ),
             fast,
             grid,
         }
@@ -276,13 +201,7 @@ impl Trainer for MfTrainer<'_> {
 
     fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
         let p: &MfParams = &self.params.0;
-        let bins = self.grid.bins();
-        let epochs = p.epochs;
-        let (base_lr, schedule) = (f64::from(p.lr), p.schedule);
-        let progress = move |step: usize, k: usize, n: usize| -> f64 {
-            let within = if n == 0 { 0.0 } else { k as f64 / n as f64 };
-            (epoch as f64 + (step as f64 + within) / bins as f64) / epochs as f64
-        };
+        let clock = EpochClock::new(p.sgd(), epoch, self.grid.bins());
         let seed = self.seed;
         let sampling = p.sampling;
         let walk_of = move |rng: &mut rng::Rng, n: usize| match sampling {
@@ -290,7 +209,7 @@ impl Trainer for MfTrainer<'_> {
             Sampling::InOrder => Some(Walk { start: 0, step: 1 }),
             Sampling::WithReplacement => None,
         };
-        let stride = self.p.stride();
+        let stride = self.users.factors.stride();
         let Grid {
             blocks,
             user_order,
@@ -299,6 +218,8 @@ impl Trainer for MfTrainer<'_> {
             item_bounds,
             ..
         } = &mut self.grid;
+        let mut ub = self.users.bins(user_bounds);
+        let mut ib = self.items.bins(item_bounds);
         let results: Vec<(f64, u64, f64, f64)> = if self.fast {
             let consts = SgdConsts {
                 stride,
@@ -307,59 +228,38 @@ impl Trainer for MfTrainer<'_> {
                 reg_bias: p.reg_bias.unwrap_or(p.reg),
                 biases: p.biases,
             };
-            let uw = weight_bins(&self.u_reg_weight, user_bounds);
-            let iw = weight_bins(&self.i_reg_weight, item_bounds);
-            let mut ub: Vec<(&mut [f32], &mut [f32], &[f32])> =
-                split_by(self.p.as_mut_slice(), user_bounds, stride)
-                    .into_iter()
-                    .zip(split_by(&mut self.bu, user_bounds, 1))
-                    .zip(uw)
-                    .map(|((p, b), w)| (p, b, w))
-                    .collect();
-            let mut ib: Vec<(&mut [f32], &mut [f32], &[f32])> =
-                split_by(self.q.as_mut_slice(), item_bounds, stride)
-                    .into_iter()
-                    .zip(split_by(&mut self.bi, item_bounds, 1))
-                    .zip(iw)
-                    .map(|((q, b), w)| (q, b, w))
-                    .collect();
-            blocks.run_epoch(
-                seed,
-                epoch,
-                &mut ub,
-                &mut ib,
-                |id, (pu, bu, wu), (qi, bi, wi), entries| {
-                    let t0 = Instant::now();
-                    let mut rng = Grid::block_rng(seed, id);
-                    let n = entries.len();
-                    let order = match walk_of(&mut rng, n) {
-                        Some(w) => Order::Walk(w),
-                        None => Order::WithReplacement(&mut rng, n),
-                    };
-                    let t1 = Instant::now();
-                    let lr_at = |k: usize, n: usize| {
-                        schedule.lr_at(base_lr, progress(id.step, k, n), epochs) as f32
-                    };
-                    let loss = kernel::sgd_block(
-                        entries,
-                        order,
-                        pu,
-                        qi,
-                        bu,
-                        bi,
-                        RegWeights { user: wu, item: wi },
-                        consts,
-                        &lr_at,
-                    );
-                    let t2 = Instant::now();
-                    (
-                        loss,
-                        n as u64,
-                        (t1 - t0).as_secs_f64(),
-                        (t2 - t1).as_secs_f64(),
-                    )
-                },
-            )
+            blocks.run_epoch(seed, epoch, &mut ub, &mut ib, |id, u, i, entries| {
+                let t0 = Instant::now();
+                let mut rng = Grid::block_rng(seed, id);
+                let n = entries.len();
+                let order = match walk_of(&mut rng, n) {
+                    Some(w) => Order::Walk(w),
+                    None => Order::WithReplacement(&mut rng, n),
+                };
+                let t1 = Instant::now();
+                let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
+                let loss = kernel::sgd_block(
+                    entries,
+                    order,
+                    u.factors,
+                    i.factors,
+                    u.bias,
+                    i.bias,
+                    RegWeights {
+                        user: u.reg_weight,
+                        item: i.reg_weight,
+                    },
+                    consts,
+                    &lr_at,
+                );
+                let t2 = Instant::now();
+                (
+                    loss,
+                    n as u64,
+                    (t1 - t0).as_secs_f64(),
+                    (t2 - t1).as_secs_f64(),
+                )
+            })
         } else {
             let consts = GenericConsts {
                 stride,
@@ -374,47 +274,6 @@ impl Trainer for MfTrainer<'_> {
                 reduction: p.reduction,
                 negative_fraction: p.negative_fraction,
             };
-            let slots = p.optimizer.slots();
-            let mut ub: Vec<SideBin<'_>> = split_by(self.p.as_mut_slice(), user_bounds, stride)
-                .into_iter()
-                .zip(split_by(&mut self.bu, user_bounds, 1))
-                .zip(split_by(&mut self.p_state, user_bounds, slots * stride))
-                .zip(split_by(&mut self.bu_state, user_bounds, slots))
-                .zip(split_by(&mut self.u_steps, user_bounds, 1))
-                .zip(weight_bins(&self.u_reg_weight, user_bounds))
-                .map(
-                    |(((((factors, bias), factor_state), bias_state), steps), reg_weight)| {
-                        SideBin {
-                            factors,
-                            bias,
-                            factor_state,
-                            bias_state,
-                            steps,
-                            reg_weight,
-                        }
-                    },
-                )
-                .collect();
-            let mut ib: Vec<SideBin<'_>> = split_by(self.q.as_mut_slice(), item_bounds, stride)
-                .into_iter()
-                .zip(split_by(&mut self.bi, item_bounds, 1))
-                .zip(split_by(&mut self.q_state, item_bounds, slots * stride))
-                .zip(split_by(&mut self.bi_state, item_bounds, slots))
-                .zip(split_by(&mut self.i_steps, item_bounds, 1))
-                .zip(weight_bins(&self.i_reg_weight, item_bounds))
-                .map(
-                    |(((((factors, bias), factor_state), bias_state), steps), reg_weight)| {
-                        SideBin {
-                            factors,
-                            bias,
-                            factor_state,
-                            bias_state,
-                            steps,
-                            reg_weight,
-                        }
-                    },
-                )
-                .collect();
             let train = self.train;
             let (user_order, item_order) = (&*user_order, &*item_order);
             let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
@@ -423,14 +282,8 @@ impl Trainer for MfTrainer<'_> {
                 let mut rng = Grid::block_rng(seed, id);
                 let walk = walk_of(&mut rng, entries.len());
                 let t1 = Instant::now();
-                let lr_at = |k: usize, n: usize| {
-                    schedule.lr_at(base_lr, progress(id.step, k, n), epochs) as f32
-                };
-                let momentum_at = |k: usize, n: usize| {
-                    schedule
-                        .momentum_at(progress(id.step, k, n))
-                        .map(|m| m as f32)
-                };
+                let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
+                let momentum_at = |k: usize, n: usize| clock.momentum_at(id.step, k, n);
                 let is_seen = |lu: u32, li: u32| {
                     let u = user_order[user_bounds[id.user_bin] + lu as usize];
                     let i = item_order[item_bounds[id.item_bin] + li as usize];
@@ -457,7 +310,7 @@ impl Trainer for MfTrainer<'_> {
             })
         };
         let mut stats = EpochStats {
-            learning_rate: schedule.lr_at(base_lr, (epoch + 1) as f64 / epochs as f64, epochs),
+            learning_rate: clock.end_lr(),
             ..Default::default()
         };
         for (loss, n, s, u) in results {
@@ -466,10 +319,15 @@ impl Trainer for MfTrainer<'_> {
             stats.sampling_seconds += s;
             stats.update_seconds += u;
         }
-        if epoch + p.average_last >= epochs
+        if epoch + p.average_last >= p.epochs
             && let Some(avg) = self.average.as_mut()
         {
-            avg.add(&self.p, &self.q, &self.bu, &self.bi);
+            avg.add(
+                &self.users.factors,
+                &self.items.factors,
+                &self.users.bias,
+                &self.items.bias,
+            );
         }
         Ok(stats)
     }
@@ -495,7 +353,12 @@ impl MfTrainer<'_> {
     pub(crate) fn member(&self) -> Member<'_> {
         let (p, q, bu, bi) = match &self.average {
             Some(a) if a.count > 0 => (&a.p, &a.q, &a.bu, &a.bi),
-            _ => (&self.p, &self.q, &self.bu, &self.bi),
+            _ => (
+                &self.users.factors,
+                &self.items.factors,
+                &self.users.bias,
+                &self.items.bias,
+            ),
         };
         Member {
             p,
