@@ -128,8 +128,9 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// Threads for request work (the CPU pool).
     pub threads: usize,
-    /// Threads of the async runtime (accepting, reading, writing); default 1, which keeps
-    /// up with the CPU pool on small machines (see `bench/README.md`).
+    /// Threads of the async runtime (accepting, reading, writing); default 1: that work is
+    /// light next to scoring, and on small machines more threads only compete with the
+    /// CPU pool (`bench/README.md` has the pool measurements).
     pub io_threads: Option<usize>,
     /// Where the CPU work of a request runs.
     pub pool: PoolKind,
