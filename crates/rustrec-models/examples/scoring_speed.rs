@@ -55,7 +55,8 @@ fn main() {
         args.get(1).copied().unwrap_or(64),
     );
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-    let mut random = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-0.5..0.5)).collect() };
+    let mut random =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-0.5..0.5)).collect() };
     let rows = RowTable::from_dense(items, k, &random(items * k));
     let users = RowTable::from_dense(2000, k, &random(2000 * k));
     let mut want = vec![0.0f32; items];
@@ -78,7 +79,11 @@ fn main() {
             .zip(&out)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        assert!(worst < 1e-4, "{:?} disagrees with the plain loop by {worst}", level.isa());
+        assert!(
+            worst < 1e-4,
+            "{:?} disagrees with the plain loop by {worst}",
+            level.isa()
+        );
         println!(
             "  dot_rows at {:<14} {us:8.2}  ({:.1}× the plain loop)",
             level.isa().name(),

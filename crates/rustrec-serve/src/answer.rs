@@ -71,9 +71,11 @@ fn dense_into(
     }
     let items = dense_items(served.recommender().item_ids(), raw).map_err(|r| {
         ApiError::not_found(format!(
-            "{what}: item {} is not known to model {}",
+            "{what}: item {} is not known to model {}; give raw item ids of its training \
+             data ({} items; GET /v1/items?q=TEXT finds them)",
             escape_control(&r),
-            served.name
+            served.name,
+            served.recommender().n_items()
         ))
     })?;
     out.extend_from_slice(&items);
@@ -90,9 +92,11 @@ pub fn recommend_user(
     let model = served.recommender();
     let u = model.user_ids().get_text(user).ok_or_else(|| {
         ApiError::not_found(format!(
-            "user {} is not known to model {}",
+            "user {} is not known to model {}; give a raw user id of its training data ({} \
+             users), or a new user's history to POST /v1/recommend",
             escape_control(user),
-            served.name
+            served.name,
+            model.n_users()
         ))
     })?;
     with_scratch(|s| {
@@ -197,9 +201,11 @@ pub fn similar_items(
     let model = served.recommender();
     let i = model.item_ids().get_text(item).ok_or_else(|| {
         ApiError::not_found(format!(
-            "item {} is not known to model {}",
+            "item {} is not known to model {}; give a raw item id of its training data ({} \
+             items; GET /v1/items?q=TEXT finds them)",
             escape_control(item),
-            served.name
+            served.name,
+            model.n_items()
         ))
     })?;
     let similar = served.model().as_similar_items().ok_or_else(|| {

@@ -186,7 +186,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/recommend/999999".into(),
             None,
             404,
-            "user 999999",
+            "user 999999 is not known to model ials; give a raw user id",
         ),
         ("GET", "/v1/recommend/1?n=-1".into(), None, 400, "n must be"),
         (
@@ -233,7 +233,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/similar-items/999999".into(),
             None,
             404,
-            "item 999999",
+            "item 999999 is not known to model ials; give a raw item id",
         ),
         (
             "GET",
