@@ -9,9 +9,15 @@
 //! shares to answer requests with a saved model.
 #![warn(missing_docs)]
 
+pub mod compare;
+pub mod cv;
 pub mod experiment;
 pub mod history;
+pub mod lr_find;
+pub mod report;
 pub mod serving;
+pub mod stats;
+pub mod tune;
 
 pub use rustrec_data as data;
 pub use rustrec_eval as eval;

@@ -111,6 +111,10 @@ pub struct Args {
     /// Print where the time went (data, sampling, gradient and update, evaluation).
     #[arg(long)]
     pub profile: bool,
+    /// Write an HTML report (metrics, learning curves, per-user distributions, popularity
+    /// bias) to FILE.html.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 fn absolute(p: &Path) -> anyhow::Result<String> {
@@ -320,6 +324,22 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
         plot_learning_curve_tracked(path, &outcome.history, tracked.as_deref())?;
         say(&format!("learning curve drawn to {}", path.display()));
     }
+    if let Some(path) = &args.report {
+        let name = cfg
+            .name
+            .clone()
+            .unwrap_or_else(|| cfg.model.kind().to_string());
+        let page = super::report::model_report(
+            &format!("rustrec fit: {name}"),
+            &name,
+            &cfg,
+            &outcome,
+            &threads,
+        )?;
+        page.write(path)?;
+        say(&format!("report written to {}", path.display()));
+        report.set("report", path.to_string_lossy().into_owned());
+    }
     if args.profile {
         let p = &outcome.profile;
         let data = outcome
@@ -374,7 +394,11 @@ fn check_writable_outputs(args: &Args, cfg: &ExperimentConfig) -> anyhow::Result
     outputs.extend(args.out.as_deref().map(|p| ("--out", p)));
     outputs.extend(args.plot.as_deref().map(|p| ("--plot", p)));
     outputs.extend(args.export_npy.as_deref().map(|p| ("--export-npy", p)));
+    outputs.extend(args.report.as_deref().map(|p| ("--report", p)));
     check_outputs(&inputs, &outputs)?;
+    if let Some(p) = &args.report {
+        super::report::check_report_path(p)?;
+    }
     let dir_of = |p: &Path| match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -5,17 +5,22 @@ use clap::Subcommand;
 use crate::Globals;
 
 mod common;
+mod compare;
+mod cv;
 mod demo;
 pub mod describe;
 mod eval;
 mod fit;
+mod lr_find;
 mod models;
 mod predict;
 mod recommend;
+mod report;
 #[cfg(feature = "serve")]
 mod serve;
 mod split;
 mod synth;
+mod tune;
 
 /// The subcommands (clap parses one per run, so the size of the largest does not matter).
 #[allow(clippy::large_enum_variant)]
@@ -48,6 +53,15 @@ pub enum Command {
     /// rating counts, MovieLens-like activity, popularity and rating marginal), optionally
     /// with a seeded random train/test split.
     Synth(synth::Args),
+    /// Search hyperparameters on a validation split carved from the training data, then
+    /// refit the best configuration and score it on the test set once.
+    Tune(tune::Args),
+    /// Cross-validate a configuration: K folds, per-fold figures, mean and standard deviation.
+    Cv(cv::Args),
+    /// Compare configurations on one split, with paired significance tests and an HTML report.
+    Compare(compare::Args),
+    /// Learning-rate range test: the loss at growing learning rates, and a suggested rate.
+    LrFind(lr_find::Args),
 }
 
 /// Runs a subcommand.
@@ -64,5 +78,9 @@ pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, globals),
         Command::Split(args) => split::run(args, globals),
         Command::Synth(args) => synth::run(args, globals),
+        Command::Tune(args) => tune::run(args, globals),
+        Command::Cv(args) => cv::run(args, globals),
+        Command::Compare(args) => compare::run(args, globals),
+        Command::LrFind(args) => lr_find::run(args, globals),
     }
 }

@@ -14,4 +14,4 @@ pub use config::{
 };
 pub use data::{LoadedData, apply_split, load, resolve};
 pub use error::{ExperimentError, Result};
-pub use run::{Outcome, RunOptions, evaluate_into, run};
+pub use run::{Outcome, RunHooks, RunOptions, evaluate_into, run, run_with};

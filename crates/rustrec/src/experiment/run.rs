@@ -9,8 +9,8 @@ use rustrec_eval::{
     RankingConfig, SampledConfig, evaluate_ranking, evaluate_ratings_with_train, evaluate_sampled,
 };
 use rustrec_models::{
-    EarlyStopping, EpochReport, FitContext, Profile, Recommender, Task, Threads, TrainedModel,
-    Validation,
+    EarlyStopping, EpochCallback, EpochReport, FitContext, Profile, Recommender, Task, Threads,
+    TrainedModel, Validation,
 };
 use serde_json::{Map, Value, json};
 
@@ -27,6 +27,30 @@ pub struct RunOptions<'a> {
     /// The pool to train and evaluate on; `None`: a pool of the config's `train.threads`,
     /// built once for the run.
     pub threads: Option<&'a Threads>,
+}
+
+/// What a caller can add to a run beyond [`RunOptions`] (for [`run_with`]): what tuning,
+/// cross-validation and comparisons need. `RunHooks::default()` is what [`run`] uses.
+pub struct RunHooks<'a> {
+    /// Evaluate the model on the test set (default `true`). A tuning trial sets `false`: it
+    /// is scored on validation data carved from train, and the test set is not touched.
+    pub evaluate_test: bool,
+    /// Called after every epoch of the (first) fit, with its report (validation metrics
+    /// included); `ControlFlow::Break` stops training — how pruners stop a trial.
+    pub callbacks: Vec<EpochCallback<'a>>,
+    /// Train and test already loaded (one split shared by several runs, or a fold of a
+    /// cross-validation) instead of loading `cfg.data` and `cfg.split`.
+    pub data: Option<&'a LoadedData>,
+}
+
+impl Default for RunHooks<'_> {
+    fn default() -> Self {
+        RunHooks {
+            evaluate_test: true,
+            callbacks: Vec::new(),
+            data: None,
+        }
+    }
 }
 
 /// What an experiment produced.
@@ -90,6 +114,15 @@ fn number(v: f64) -> Value {
 /// Runs the experiment: loads data, fits (with validation and early stopping if asked),
 /// optionally refits on all training data, and evaluates on test.
 pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
+    run_with(cfg, opts, RunHooks::default())
+}
+
+/// [`run`] with [`RunHooks`]: epoch callbacks, preloaded data, or no test evaluation.
+pub fn run_with<'a>(
+    cfg: &ExperimentConfig,
+    opts: &RunOptions<'a>,
+    hooks: RunHooks<'a>,
+) -> Result<Outcome> {
     let mut spec = cfg.model.clone();
     if let Some(item_file) = &cfg.data.item_file {
         let path = super::data::resolve(opts.data_dir, item_file);
@@ -105,7 +138,10 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
             &own_threads
         }
     };
-    let mut data = load(&cfg.data, cfg.split.as_ref(), opts.data_dir, opts.progress)?;
+    let mut data = match hooks.data {
+        Some(d) => d.clone(),
+        None => load(&cfg.data, cfg.split.as_ref(), opts.data_dir, opts.progress)?,
+    };
     if cfg.eval.drop_cold {
         let mut s = split::Split::new(data.train.clone(), data.test.clone())?;
         drop_cold_test_rows(&mut s);
@@ -138,6 +174,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
     let cutoffs = cfg.eval.cutoffs.clone();
     let mut ctx = FitContext::new(cfg.train.seed, threads.clone());
     ctx.progress = opts.progress;
+    ctx.callbacks = hooks.callbacks;
     if let (Some(v), Some(s)) = (&cfg.validation, &carved) {
         figures.insert("validation_interactions".into(), json!(s.test.nnz()));
         ctx.early_stopping = Some(EarlyStopping {
@@ -209,19 +246,21 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions<'_>) -> Result<Outcome> {
         figures.insert("stopping".into(), json!(note));
     }
 
-    let eval_started = Instant::now();
-    threads.install(|| {
-        evaluate_into(
-            &mut figures,
-            &model,
-            &data.train,
-            &data.test,
-            task,
-            &cfg.eval,
-        )
-    })?;
-    let eval_seconds = eval_started.elapsed().as_secs_f64();
-    figures.insert("eval_seconds".into(), number(eval_seconds));
+    if hooks.evaluate_test {
+        let eval_started = Instant::now();
+        threads.install(|| {
+            evaluate_into(
+                &mut figures,
+                &model,
+                &data.train,
+                &data.test,
+                task,
+                &cfg.eval,
+            )
+        })?;
+        let eval_seconds = eval_started.elapsed().as_secs_f64();
+        figures.insert("eval_seconds".into(), number(eval_seconds));
+    }
     Ok(Outcome {
         model,
         data,

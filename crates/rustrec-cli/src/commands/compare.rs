@@ -1,0 +1,215 @@
+//! `rustrec compare`: several configurations on one split, one table, paired per-user
+//! significance tests against the best model (library: `rustrec::compare`).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use rustrec::compare::compare;
+use rustrec::experiment::{RunOptions, SplitConfig, load};
+use rustrec::models::Threads;
+
+use super::report::{check_paths, check_report_path, config_name, data_inputs, read_config};
+use crate::Globals;
+use crate::output::{Report, say};
+use crate::progress::Bars;
+
+/// Compare models: every config is trained on one split (the first config's data and
+/// split, or --split) and evaluated with per-user results; each model is tested against the
+/// best on every metric (Wilcoxon signed-rank and paired t, two-sided).
+///
+/// Example:
+///   rustrec compare --config examples/ml1m-ease.toml --config examples/ml1m-ials.toml \
+///     --config examples/ml1m-bpr.toml --data-dir ml-1m --report report.html
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Experiment configurations (TOML), one per model; give --config several times.
+    #[arg(long, required = true)]
+    pub config: Vec<PathBuf>,
+    /// Split of the first config's data instead of its own: holdout:FRACTION,
+    /// leave-k-out:K or temporal:FRACTION.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Seed of --split.
+    #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
+    pub split_seed: u64,
+    /// Write an HTML report here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Worker threads (default: the first config's train.threads).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Directory that the configs' relative data paths are resolved against.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The forms `--split` takes, for error messages.
+const SPLIT_FORMS: &str = "holdout:F or temporal:F with a test fraction F in (0, 1), or \
+                           leave-k-out:K with K ≥ 1 (such as holdout:0.2)";
+
+fn parse_split(spec: &str, seed: u64) -> anyhow::Result<SplitConfig> {
+    let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
+    let fraction = || -> anyhow::Result<f64> {
+        arg.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| *f > 0.0 && *f < 1.0)
+            .with_context(|| {
+                format!("--split {spec}: the test fraction {arg:?} is not a number in (0, 1); expected {SPLIT_FORMS}")
+            })
+    };
+    Ok(match kind {
+        "holdout" => SplitConfig::Holdout {
+            test_fraction: fraction()?,
+            seed,
+        },
+        "temporal" => SplitConfig::Temporal {
+            test_fraction: fraction()?,
+        },
+        "leave-k-out" => SplitConfig::LeaveKOut {
+            k: arg
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|k| *k >= 1)
+                .with_context(|| {
+                    format!(
+                        "--split {spec}: k {arg:?} is not an integer ≥ 1; expected {SPLIT_FORMS}"
+                    )
+                })?,
+            which: rustrec::data::split::LeaveOut::Random,
+            seed,
+        },
+        other => anyhow::bail!("--split {spec}: unknown split {other:?}; expected {SPLIT_FORMS}"),
+    })
+}
+
+/// Runs `rustrec compare`.
+pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let mut configs = Vec::new();
+    for path in &args.config {
+        let (_, cfg) = read_config(path, &[])?;
+        configs.push((config_name(&cfg, path), cfg));
+    }
+    let mut inputs = data_inputs(&configs[0].1, args.data_dir.as_deref());
+    for p in &args.config {
+        inputs.push(("--config".into(), p.clone()));
+    }
+    let outputs: Vec<(&str, &std::path::Path)> = args
+        .report
+        .as_deref()
+        .map(|p| ("--report", p))
+        .into_iter()
+        .collect();
+    check_paths(&inputs, &outputs)?;
+    if let Some(p) = &args.report {
+        check_report_path(p)?;
+    }
+    let first = &configs[0].1;
+    let split = match &args.split {
+        Some(s) => Some(parse_split(s, args.split_seed)?),
+        None => first.split.clone(),
+    };
+    if args.split.is_some() && first.data.train.is_some() {
+        anyhow::bail!(
+            "--split {}: a split applies to one rating file, and the first config ({}) has \
+             train and test files (data.train, data.test); give a config with data.ratings \
+             first, or leave out --split to use its split",
+            args.split.as_deref().unwrap_or_default(),
+            args.config[0].display()
+        );
+    }
+    let threads = Threads::new(args.threads.unwrap_or(first.train.threads))?;
+    let bars = Bars::new(globals.quiet);
+    let data = load(&first.data, split.as_ref(), args.data_dir.as_deref(), &bars)?;
+    let json = globals.json;
+    say!(
+        json,
+        "{} models on the split of {}: {} training and {} test interactions",
+        configs.len(),
+        configs[0].0,
+        data.train.nnz(),
+        data.test.nnz()
+    );
+    let opts = RunOptions {
+        data_dir: args.data_dir.as_deref(),
+        progress: &bars,
+        threads: Some(&threads),
+    };
+    let cmp = compare(&configs, &data, &opts, args.report.is_some(), &mut |e| {
+        let main: Vec<String> = e
+            .assessment
+            .metrics
+            .iter()
+            .filter(|(k, _)| matches!(k.as_str(), "rmse" | "mae" | "auc") || k.ends_with("@10"))
+            .filter(|(k, _)| {
+                !k.starts_with("coverage") && !k.starts_with("gini") && !k.starts_with("novelty")
+            })
+            .map(|(k, v)| format!("{k} {v:.4}"))
+            .collect();
+        let secs = e
+            .figures
+            .get("train_seconds")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        say!(
+            json,
+            "{} ({}): {}  trained in {secs:.2}s",
+            e.name,
+            e.kind,
+            main.join("  ")
+        );
+    })?;
+    // The table: one line per model, p-values of the Wilcoxon test against the best.
+    for name in ["rmse", "ndcg@10", "recall@10", "auc"] {
+        let Some(&b) = cmp.best.get(name) else {
+            continue;
+        };
+        let others: Vec<String> = cmp
+            .entries
+            .iter()
+            .zip(&cmp.tests)
+            .filter_map(|(e, t)| {
+                t.get(name).map(|p| {
+                    let t = rustrec::stats::format_p(p.wilcoxon);
+                    let eq = if t.starts_with('<') { "" } else { "= " };
+                    format!("{} p {eq}{t}", e.name)
+                })
+            })
+            .collect();
+        say!(
+            json,
+            "best {name}: {}{}{}",
+            cmp.entries[b].name,
+            if others.is_empty() {
+                ""
+            } else {
+                "; vs it (Wilcoxon): "
+            },
+            others.join(", ")
+        );
+    }
+    let mut report = Report::new();
+    if let serde_json::Value::Object(map) = cmp.to_json() {
+        for (k, v) in map {
+            report.set(&k, v);
+        }
+    }
+    if let Some(path) = &args.report {
+        let mut page = rustrec::report::Report::from_comparison("rustrec compare", &cmp);
+        page.notes.push(format!(
+            "Configurations: {}.",
+            args.config
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        page.write(path)?;
+        say!(json, "report written to {}", path.display());
+        report.set("report", path.to_string_lossy().into_owned());
+    }
+    report.finish(globals.json);
+    Ok(())
+}

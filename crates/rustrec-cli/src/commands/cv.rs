@@ -1,0 +1,115 @@
+//! `rustrec cv`: cross-validation of a configuration (library: `rustrec::cv`).
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+use rustrec::cv::{Folds, cross_validate};
+use rustrec::experiment::RunOptions;
+use rustrec::models::Threads;
+use serde_json::Value;
+
+use super::report::{check_paths, data_inputs, read_config};
+use crate::Globals;
+use crate::output::{Report, say};
+use crate::progress::Bars;
+
+/// Cross-validate a configuration: K seeded random folds of its data (its ratings file, or
+/// its train and test files together; every interaction in exactly one test fold), or given
+/// fold files; per-fold figures with their mean and standard deviation.
+///
+/// Examples:
+///   rustrec cv --config examples/ml100k-ua-mf-sgd.toml --data-dir ml-100k --folds 5
+///   rustrec cv --config examples/ml100k-ua-mf-sgd.toml --data-dir ml-100k \
+///     --folds 5 --folds-files 'u{}.base,u{}.test'
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Experiment configuration (TOML).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Number of folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Predefined folds: TRAIN,TEST file names with {} for the fold number 1..=K, such as
+    /// 'u{}.base,u{}.test' (relative to --data-dir).
+    #[arg(long)]
+    pub folds_files: Option<String>,
+    /// Seed of the random folds.
+    #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
+    pub seed: u64,
+    /// Worker threads (default: the config's train.threads).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Directory that the config's relative data paths are resolved against.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Override a config key, e.g. --set model.epochs=30.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Runs `rustrec cv`.
+pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let (_, cfg) = read_config(&args.config, &args.set)?;
+    check_paths(&data_inputs(&cfg, args.data_dir.as_deref()), &[])?;
+    let folds = match &args.folds_files {
+        Some(pattern) => Folds::Files {
+            pattern: pattern.clone(),
+            k: args.folds,
+        },
+        None => Folds::Random {
+            k: args.folds,
+            seed: args.seed,
+        },
+    };
+    let threads = Threads::new(args.threads.unwrap_or(cfg.train.threads))?;
+    let bars = Bars::new(globals.quiet);
+    let opts = RunOptions {
+        data_dir: args.data_dir.as_deref(),
+        progress: &bars,
+        threads: Some(&threads),
+    };
+    let json = globals.json;
+    let headline = |f: &serde_json::Map<String, Value>| -> String {
+        f.iter()
+            .filter(|(k, _)| matches!(k.as_str(), "rmse" | "mae" | "auc") || k.ends_with("@10"))
+            .filter(|(k, _)| !k.starts_with("validation_"))
+            .map(|(k, v)| format!("{k} {:.4}", v.as_f64().unwrap_or(f64::NAN)))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let cv = cross_validate(&cfg, &folds, &opts, &mut |f, outcome| {
+        say!(
+            json,
+            "fold {f}: {} train / {} test  {}",
+            outcome.data.train.nnz(),
+            outcome.data.test.nnz(),
+            headline(&outcome.figures)
+        );
+    })?;
+    let summary: Vec<String> = cv
+        .mean
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "rmse" | "mae" | "auc") || k.ends_with("@10"))
+        .filter(|(k, _)| !k.starts_with("validation_"))
+        .map(|(k, m)| {
+            let s = cv.std.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+            format!("{k} {:.4} ± {s:.4}", m.as_f64().unwrap_or(f64::NAN))
+        })
+        .collect();
+    say!(
+        json,
+        "mean ± std over {} folds: {}",
+        cv.folds.len(),
+        summary.join("  ")
+    );
+    let mut report = Report::new();
+    report.set("k", cv.folds.len());
+    report.set(
+        "folds",
+        Value::Array(cv.folds.iter().cloned().map(Value::Object).collect()),
+    );
+    report.set("mean", Value::Object(cv.mean));
+    report.set("std", Value::Object(cv.std));
+    report.finish(globals.json);
+    Ok(())
+}

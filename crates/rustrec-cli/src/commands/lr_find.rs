@@ -1,0 +1,118 @@
+//! `rustrec lr-find`: the learning-rate range test (library: `rustrec::lr_find`).
+
+use std::path::PathBuf;
+
+use clap::Args as ClapArgs;
+use rustrec::data::atomic::write_atomically;
+use rustrec::experiment::RunOptions;
+use rustrec::lr_find::{LrFindSettings, lr_find, plot_svg, to_json};
+use rustrec::models::Threads;
+
+use super::report::{check_dir, check_paths, data_inputs, read_config};
+use crate::Globals;
+use crate::output::{Report, say};
+use crate::progress::Bars;
+
+/// Learning-rate range test (fastai's lr_find, one short fit per rate): the loss at
+/// exponentially growing learning rates, smoothed, until it explodes; suggests the rate where
+/// the loss falls fastest. For models with an `lr` (mf, bpr, asysvd, slim-mse).
+///
+/// Example:
+///   rustrec lr-find --config examples/ml100k-ua-mf-sgd.toml --data-dir ml-100k --plot lr.svg
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Experiment configuration (TOML).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Draw the loss against the learning rate to this SVG file.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Smallest learning rate.
+    #[arg(long, default_value_t = 1e-6)]
+    pub start: f64,
+    /// Largest learning rate.
+    #[arg(long, default_value_t = 10.0)]
+    pub end: f64,
+    /// Learning rates tried (at most).
+    #[arg(long, default_value_t = 40)]
+    pub steps: usize,
+    /// Epochs trained at each rate.
+    #[arg(long, default_value_t = 1)]
+    pub epochs_per_step: usize,
+    /// Worker threads (default: the config's train.threads).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Directory that the config's relative data paths are resolved against.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Override a config key.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Runs `rustrec lr-find`.
+pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let (_, cfg) = read_config(&args.config, &args.set)?;
+    let mut inputs = data_inputs(&cfg, args.data_dir.as_deref());
+    inputs.push(("--config".into(), args.config.clone()));
+    let outputs: Vec<(&str, &std::path::Path)> = args
+        .plot
+        .as_deref()
+        .map(|p| ("--plot", p))
+        .into_iter()
+        .collect();
+    check_paths(&inputs, &outputs)?;
+    if let Some(p) = &args.plot {
+        check_dir(p, "--plot")?;
+        if p.extension().and_then(|e| e.to_str()) != Some("svg") {
+            anyhow::bail!(
+                "--plot {}: the plot is drawn as SVG; give a name ending in .svg",
+                p.display()
+            );
+        }
+    }
+    let settings = LrFindSettings {
+        start: args.start,
+        end: args.end,
+        steps: args.steps,
+        epochs_per_step: args.epochs_per_step,
+        ..LrFindSettings::default()
+    };
+    let threads = Threads::new(args.threads.unwrap_or(cfg.train.threads))?;
+    let bars = Bars::new(globals.quiet);
+    let opts = RunOptions {
+        data_dir: args.data_dir.as_deref(),
+        progress: &bars,
+        threads: Some(&threads),
+    };
+    let r = lr_find(&cfg, &settings, &opts)?;
+    let json = globals.json;
+    say!(
+        json,
+        "suggested learning rate {:.3e} (steepest fall of the smoothed loss); minimum at {:.3e} \
+         (÷10: {:.3e}); {} rates tried, {}",
+        r.suggested_lr,
+        r.min_loss_lr,
+        r.min_loss_lr_div10,
+        r.lrs.len(),
+        r.stopped
+    );
+    let mut report = Report::new();
+    if let serde_json::Value::Object(map) = to_json(&r) {
+        for (k, v) in map {
+            report.set(&k, v);
+        }
+    }
+    if let Some(path) = &args.plot {
+        let svg = plot_svg(&r);
+        write_atomically(path, |f| {
+            use std::io::Write;
+            f.write_all(svg.as_bytes())
+                .map_err(|e| anyhow::Error::from(rustrec::data::DataError::io(path, e)))
+        })?;
+        say!(json, "plot drawn to {}", path.display());
+        report.set("plot", path.to_string_lossy().into_owned());
+    }
+    report.finish(globals.json);
+    Ok(())
+}

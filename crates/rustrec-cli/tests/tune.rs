@@ -1,0 +1,486 @@
+//! End-to-end tests of `rustrec tune`, `cv`, `compare`, `lr-find` and `fit --report` on small
+//! generated data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn rustrec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rustrec"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1, "--json prints one line: {text}");
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A small rating pair `NAME.base` / `NAME.test` in `dir`.
+fn write_pair(dir: &Path, name: &str, seed: &str) {
+    let out = rustrec(&[
+        "synth",
+        "--like",
+        "ml-100k",
+        "--users",
+        "150",
+        "--items",
+        "120",
+        "--ratings",
+        "6000",
+        "--seed",
+        seed,
+        "--format",
+        "ml-tab",
+        "--out",
+        p(&dir.join(format!("{name}.base"))),
+        "--test-fraction",
+        "0.1",
+        "--test-out",
+        p(&dir.join(format!("{name}.test"))),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const MF: &str = r#"
+name = "small-mf"
+[data]
+train = "small.base"
+test = "small.test"
+[validation]
+fraction = 0.1
+patience = 2
+[model]
+kind = "mf"
+factors = 4
+epochs = 8
+init = { kind = "normal", std = 0.01 }
+[train]
+threads = 1
+"#;
+
+const SPACE: &str = r#"
+[model.factors]
+type = "int"
+low = 2
+high = 16
+log = true
+
+[model.lr]
+type = "float"
+low = 0.002
+high = 0.05
+log = true
+"#;
+
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    write_pair(dir.path(), "small", "3");
+    let cfg = dir.path().join("mf.toml");
+    std::fs::write(&cfg, MF).unwrap();
+    let space = dir.path().join("space.toml");
+    std::fs::write(&space, SPACE).unwrap();
+    (dir, cfg, space)
+}
+
+#[test]
+fn tune_logs_trials_writes_a_config_that_fits_and_resumes() {
+    let (dir, cfg, space) = setup();
+    let d = dir.path();
+    let (log, best, report) = (
+        d.join("trials.jsonl"),
+        d.join("best.toml"),
+        d.join("tune.html"),
+    );
+    let tune = |trials: &str, resume: bool| {
+        let mut a = vec![
+            "tune",
+            "--config",
+            p(&cfg),
+            "--data-dir",
+            p(d),
+            "--space",
+            p(&space),
+            "--trials",
+            trials,
+            "--sampler",
+            "tpe",
+            "--startup",
+            "2",
+            "--metric",
+            "rmse",
+            "--log",
+            p(&log),
+            "--out",
+            p(&best),
+            "--report",
+            p(&report),
+            "--seed",
+            "1",
+            "--json",
+            "-q",
+        ];
+        if resume {
+            a.push("--resume");
+        }
+        rustrec(&a)
+    };
+    let j = ok(&tune("4", false));
+    assert_eq!(j["trials"], 4);
+    assert!(j["best"]["model.factors"].as_i64().is_some(), "{j}");
+    let val = j["validation"]["rmse"].as_f64().unwrap();
+    assert!(val > 0.5 && val < 1.5, "{j}");
+    assert!(j["test"]["rmse"].as_f64().unwrap() > 0.5, "{j}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for (k, t) in lines.iter().enumerate() {
+        for key in ["number", "params", "value", "state", "epochs", "seconds"] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+        assert_eq!(t["number"], k);
+        assert_eq!(t["state"], "complete");
+    }
+    let best_value = lines
+        .iter()
+        .filter_map(|t| t["value"].as_f64())
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(val, best_value);
+    // best.toml is a configuration that fits, and gives the test figure tune reported.
+    let f = ok(&rustrec(&[
+        "fit",
+        "--config",
+        p(&best),
+        "--data-dir",
+        p(d),
+        "--json",
+        "-q",
+    ]));
+    assert_eq!(f["rmse"], j["test"]["rmse"]);
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.contains("Search history") && page.contains("Parameter importance"));
+    // A second search refuses to overwrite the log...
+    let again = tune("6", false);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
+    // ... and --resume adds only the missing trials.
+    let j = ok(&tune("6", true));
+    assert_eq!(j["trials"], 6);
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 6);
+}
+
+#[test]
+fn tune_with_a_pruner_and_parallel_trials_and_bad_spaces() {
+    let (dir, cfg, space) = setup();
+    let d = dir.path();
+    let j = ok(&rustrec(&[
+        "tune",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(&space),
+        "--trials",
+        "4",
+        "--sampler",
+        "random",
+        "--pruner",
+        "median:startup=1,warmup=1",
+        "--parallel",
+        "2",
+        "--threads",
+        "2",
+        "--seed",
+        "5",
+        "--json",
+        "-q",
+    ]));
+    assert_eq!(j["trials"], 4);
+    assert_eq!(
+        j["complete"].as_u64().unwrap()
+            + j["pruned"].as_u64().unwrap()
+            + j["failed"].as_u64().unwrap(),
+        4
+    );
+    let bad = d.join("bad.toml");
+    std::fs::write(&bad, "[model.factor]\ntype = \"int\"\nlow = 2\nhigh = 4").unwrap();
+    let out = rustrec(&[
+        "tune",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(&bad),
+        "-q",
+    ]);
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("model.factor") && e.contains("rustrec models mf"),
+        "{e}"
+    );
+    // The log may not be an input.
+    let out = rustrec(&[
+        "tune",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(&space),
+        "--log",
+        p(&cfg),
+        "-q",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("same file"));
+}
+
+#[test]
+fn cv_gives_folds_mean_and_std_from_random_folds_or_fold_files() {
+    let (dir, cfg, _) = setup();
+    let d = dir.path();
+    let j = ok(&rustrec(&[
+        "cv",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--folds",
+        "3",
+        "--json",
+        "-q",
+    ]));
+    let folds = j["folds"].as_array().unwrap();
+    assert_eq!(folds.len(), 3);
+    assert!(folds.iter().all(|f| f["rmse"].as_f64().is_some()));
+    let total: u64 = folds
+        .iter()
+        .map(|f| f["test_interactions"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 6000, "every interaction in one test fold");
+    assert!(j["mean"]["rmse"].as_f64().unwrap() > 0.0 && j["std"]["rmse"].as_f64().unwrap() >= 0.0);
+    write_pair(d, "s1", "1");
+    write_pair(d, "s2", "2");
+    let j = ok(&rustrec(&[
+        "cv",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--folds",
+        "2",
+        "--folds-files",
+        "s{}.base,s{}.test",
+        "--json",
+        "-q",
+    ]));
+    assert_eq!(j["folds"].as_array().unwrap().len(), 2);
+    assert_eq!(j["folds"][1]["fold"], 2);
+    let out = rustrec(&[
+        "cv",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--folds-files",
+        "s1.base,s1.test",
+        "-q",
+    ]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
+    let (dir, cfg, _) = setup();
+    let d = dir.path();
+    let implicit = |kind: &str, extra: &str| {
+        format!(
+            "[data]\ntrain = \"small.base\"\ntest = \"small.test\"\nimplicit_threshold = 3\n\
+             [model]\nkind = \"{kind}\"\n{extra}\n[train]\nthreads = 1\n[eval]\ncutoffs = [5, 10]\n"
+        )
+    };
+    let (a, b) = (d.join("pop.toml"), d.join("bpr.toml"));
+    std::fs::write(&a, implicit("top-pop", "")).unwrap();
+    std::fs::write(&b, implicit("bpr", "factors = 8\nepochs = 4")).unwrap();
+    let report = d.join("cmp.html");
+    let j = ok(&rustrec(&[
+        "compare",
+        "--config",
+        p(&a),
+        "--config",
+        p(&b),
+        "--data-dir",
+        p(d),
+        "--report",
+        p(&report),
+        "--json",
+        "-q",
+    ]));
+    let models = j["models"].as_array().unwrap();
+    assert_eq!(models.len(), 2);
+    assert_eq!(models[0]["name"], "pop");
+    assert!(
+        models
+            .iter()
+            .all(|m| m["metrics"]["ndcg@10"].as_f64().is_some())
+    );
+    let best = j["best"]["ndcg@10"].as_str().unwrap();
+    let other = models.iter().find(|m| m["name"] != best).unwrap();
+    let pv = other["p_value"]["ndcg@10"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&pv));
+    assert!(std::fs::read_to_string(&report).unwrap().contains("<svg"));
+    // lr-find on the MF config.
+    let plot = d.join("lr.svg");
+    let j = ok(&rustrec(&[
+        "lr-find",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--start",
+        "1e-4",
+        "--steps",
+        "14",
+        "--plot",
+        p(&plot),
+        "--json",
+        "-q",
+    ]));
+    let lr = j["suggested_lr"].as_f64().unwrap();
+    assert!(lr > 0.0 && lr < 10.0, "{j}");
+    assert_eq!(
+        j["lrs"].as_array().unwrap().len(),
+        j["losses"].as_array().unwrap().len()
+    );
+    assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
+    let out = rustrec(&["lr-find", "--config", p(&a), "--data-dir", p(d), "-q"]);
+    assert!(!out.status.success(), "top-pop has no learning rate");
+    // fit --report.
+    let page = d.join("fit.html");
+    let f = ok(&rustrec(&[
+        "fit",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--report",
+        p(&page),
+        "--json",
+        "-q",
+    ]));
+    assert!(f["report"].as_str().is_some());
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Learning curves") && html.contains("Popularity bias"));
+    let out = rustrec(&[
+        "fit",
+        "--config",
+        p(&cfg),
+        "--data-dir",
+        p(d),
+        "--report",
+        p(&d.join("x.pdf")),
+        "-q",
+    ]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn compare_on_a_split_of_its_own_and_bad_splits_named() {
+    let (dir, cfg, _) = setup();
+    let d = dir.path();
+    let out = rustrec(&[
+        "synth",
+        "--like",
+        "ml-100k",
+        "--users",
+        "150",
+        "--items",
+        "120",
+        "--ratings",
+        "6000",
+        "--seed",
+        "6",
+        "--format",
+        "ml-tab",
+        "--out",
+        p(&d.join("all.data")),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let implicit = |kind: &str, extra: &str| {
+        format!(
+            "[data]\nratings = \"all.data\"\nimplicit_threshold = 1\n\
+             [split]\nkind = \"holdout\"\ntest_fraction = 0.1\nseed = 1\n\
+             [model]\nkind = \"{kind}\"\n{extra}\n[train]\nthreads = 1\n[eval]\ncutoffs = [10]\n"
+        )
+    };
+    let (a, b) = (d.join("pop.toml"), d.join("bpr.toml"));
+    std::fs::write(&a, implicit("top-pop", "")).unwrap();
+    std::fs::write(&b, implicit("bpr", "factors = 8\nepochs = 3")).unwrap();
+    let compare = |split: Option<&str>, first: &Path| {
+        let mut args = vec!["compare", "--config", p(first), "--config", p(&b)];
+        if let Some(s) = split {
+            args.extend(["--split", s]);
+        }
+        args.extend(["--data-dir", p(d), "--json", "-q"]);
+        rustrec(&args)
+    };
+    let share = |j: &serde_json::Value| {
+        let train = j["train_interactions"].as_f64().unwrap();
+        let test = j["test_interactions"].as_f64().unwrap();
+        (train + test, test / (train + test))
+    };
+    let own = ok(&compare(None, &a));
+    let (total, f) = share(&own);
+    assert!((f - 0.1).abs() < 0.02, "the config's own split: {f}");
+    let other = ok(&compare(Some("holdout:0.3"), &a));
+    let (total_other, f) = share(&other);
+    assert!((f - 0.3).abs() < 0.02, "--split holdout:0.3 gave {f}");
+    assert_eq!(total, total_other, "the same data, split otherwise");
+    assert_eq!(other["models"].as_array().unwrap().len(), 2);
+    for (bad, says) in [
+        ("holdout:1.5", "(0, 1)"),
+        ("holdout", "(0, 1)"),
+        ("leave-k-out:0", "≥ 1"),
+        ("kfold:3", "unknown split"),
+    ] {
+        let out = compare(Some(bad), &a);
+        assert!(!out.status.success(), "--split {bad} was accepted");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains(&format!("--split {bad}")) && e.contains(says) && e.contains("holdout:F"),
+            "{e}"
+        );
+    }
+    // A first config with train and test files has no single file to split.
+    let out = compare(Some("holdout:0.2"), &cfg);
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("data.ratings") && e.contains("mf.toml"), "{e}");
+}

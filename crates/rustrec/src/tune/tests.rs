@@ -1,0 +1,369 @@
+//! Studies on small synthetic data: logging, reproducibility, resume, failures, pruning,
+//! parallel trials, models without epochs.
+
+use std::sync::Mutex;
+
+use rustrec_data::NoProgress;
+
+use super::*;
+use crate::experiment::ExperimentConfig;
+
+const BASE: &str = r#"
+[data]
+synthetic = { like = "ml-100k", seed = 3 }
+
+[split]
+kind = "holdout"
+test_fraction = 0.1
+seed = 1
+
+[validation]
+fraction = 0.1
+patience = 2
+
+[model]
+kind = "mf"
+factors = 8
+epochs = 6
+init = { kind = "normal", std = 0.01 }
+
+[train]
+seed = 5
+threads = 1
+"#;
+
+const SPACE: &str = r#"
+[model.factors]
+type = "int"
+low = 2
+high = 16
+log = true
+
+[model.lr]
+type = "float"
+low = 0.002
+high = 0.05
+log = true
+"#;
+
+fn study(base: &str, space: &str, settings: TuneSettings) -> Study {
+    Study::new(
+        toml::from_str(base).unwrap(),
+        SearchSpace::from_toml(space).unwrap(),
+        settings,
+        None,
+        &NoProgress,
+    )
+    .unwrap()
+}
+
+fn run(study: &Study, history: Vec<TrialRecord>) -> (Vec<TrialRecord>, Vec<usize>) {
+    let logged = Mutex::new(Vec::new());
+    let trials = study
+        .run(history, &|t| {
+            logged.lock().unwrap().push(t.number);
+            Ok(())
+        })
+        .unwrap();
+    (trials, logged.into_inner().unwrap())
+}
+
+fn tpe(trials: usize, seed: u64) -> TuneSettings {
+    TuneSettings {
+        trials,
+        sampler: Sampler::Tpe(TpeSettings {
+            startup: 3,
+            ..TpeSettings::default()
+        }),
+        seed,
+        ..TuneSettings::default()
+    }
+}
+
+#[test]
+fn a_study_logs_every_trial_and_tests_the_best_configuration_once() {
+    let s = study(BASE, SPACE, tpe(5, 1));
+    assert_eq!(s.objective().metric, "rmse");
+    assert_eq!(s.objective().direction, Direction::Minimize);
+    let (trials, logged) = run(&s, Vec::new());
+    assert_eq!(trials.len(), 5);
+    assert_eq!(logged.len(), 5);
+    for (k, t) in trials.iter().enumerate() {
+        assert_eq!(t.number, k);
+        assert_eq!(t.state, TrialState::Complete, "{t:?}");
+        let v = t.value.unwrap();
+        assert!(v > 0.5 && v < 1.5, "{v}");
+        assert!(t.epochs >= 1 && t.intermediate.len() == t.epochs);
+        s.space().check_params(&t.params).unwrap();
+    }
+    let best = s.best(&trials).unwrap();
+    assert!(
+        trials
+            .iter()
+            .all(|t| t.value.unwrap() >= best.value.unwrap())
+    );
+    let (table, cfg, outcome) = s.refit(&best.params, &NoProgress).unwrap();
+    assert_eq!(
+        table["model"]["factors"].as_integer(),
+        best.params["model.factors"].as_i64()
+    );
+    assert!(cfg.validation.as_ref().unwrap().refit);
+    let test = metric_figures(&outcome.figures);
+    assert!(test["rmse"].as_f64().unwrap() > 0.5, "{test:?}");
+    // The table is a configuration that reads back.
+    let text = toml::to_string(&table).unwrap();
+    assert_eq!(ExperimentConfig::from_toml(&text).unwrap(), cfg);
+}
+
+#[test]
+fn trials_do_not_evaluate_on_test_and_get_a_validation_when_the_base_has_none() {
+    let base = BASE.replace("[validation]\nfraction = 0.1\npatience = 2\n", "");
+    let s = study(&base, SPACE, tpe(2, 1));
+    let mut params = serde_json::Map::new();
+    params.insert("model.factors".into(), 4.into());
+    params.insert("model.lr".into(), serde_json::json!(0.01));
+    let cfg = s.trial_config(&params).unwrap();
+    let v = cfg.validation.as_ref().unwrap();
+    assert!(!v.restore_best && v.patience > 1_000_000 && !v.refit);
+    assert_eq!(v.metric.as_deref(), Some("rmse"));
+    let t = s.run_trial(0, params.clone(), &rustrec_models::Threads::single(), &[]);
+    assert_eq!(t.state, TrialState::Complete);
+    // No early stopping: every epoch ran, and the value is the last epoch's.
+    assert_eq!(t.epochs, 6);
+    assert_eq!(t.value, *t.intermediate.last().unwrap());
+    // The best configuration keeps the base's shape: no validation added.
+    assert!(!s.best_table(&params).unwrap().contains_key("validation"));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_trials_and_a_resumed_study_continues_them() {
+    let (a, _) = run(&study(BASE, SPACE, tpe(6, 7)), Vec::new());
+    let (b, _) = run(&study(BASE, SPACE, tpe(6, 7)), Vec::new());
+    let strip = |v: &[TrialRecord]| -> Vec<TrialRecord> {
+        v.iter()
+            .map(|t| TrialRecord {
+                seconds: 0.0,
+                ..t.clone()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+    let (first, _) = run(&study(BASE, SPACE, tpe(4, 7)), Vec::new());
+    let (resumed, logged) = run(&study(BASE, SPACE, tpe(6, 7)), first);
+    assert_eq!(logged, vec![4, 5], "only the new trials are run");
+    assert_eq!(strip(&resumed), strip(&a));
+    let (c, _) = run(&study(BASE, SPACE, tpe(6, 8)), Vec::new());
+    assert_ne!(strip(&c), strip(&a));
+}
+
+#[test]
+fn failed_trials_are_logged_and_the_search_goes_on() {
+    // Learning rates this large diverge.
+    let space = "[model.lr]\ntype = \"float\"\nlow = 0.01\nhigh = 500.0\nlog = true";
+    let settings = TuneSettings {
+        trials: 6,
+        sampler: Sampler::Random,
+        seed: 3,
+        ..TuneSettings::default()
+    };
+    let (trials, logged) = run(&study(BASE, space, settings), Vec::new());
+    assert_eq!(logged.len(), 6);
+    let failed: Vec<&TrialRecord> = trials
+        .iter()
+        .filter(|t| t.state == TrialState::Failed)
+        .collect();
+    assert!(!failed.is_empty(), "{trials:?}");
+    for t in &failed {
+        assert!(t.value.is_none());
+        assert!(t.params["model.lr"].as_f64().unwrap() > 0.5, "{t:?}");
+        let e = t.error.as_deref().unwrap();
+        assert!(e.contains("diverge"), "{e}");
+    }
+    assert!(trials.iter().any(|t| t.state == TrialState::Complete));
+}
+
+#[test]
+fn a_space_key_that_is_not_a_model_parameter_is_refused_by_name() {
+    let e = Study::new(
+        toml::from_str(BASE).unwrap(),
+        SearchSpace::from_toml("[model.factor]\ntype = \"int\"\nlow = 2\nhigh = 4").unwrap(),
+        tpe(2, 1),
+        None,
+        &NoProgress,
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        e.contains("model.factor") && e.contains("rustrec models mf"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_median_pruner_stops_poor_trials_early() {
+    let base = BASE
+        .replace("epochs = 6", "epochs = 12")
+        .replace("patience = 2", "patience = 50");
+    let space = "[model.lr]\ntype = \"float\"\nlow = 0.0002\nhigh = 0.05\nlog = true";
+    let settings = TuneSettings {
+        trials: 10,
+        sampler: Sampler::Random,
+        pruner: Pruner::Median {
+            startup_trials: 2,
+            warmup_epochs: 1,
+        },
+        seed: 4,
+        ..TuneSettings::default()
+    };
+    let (trials, _) = run(&study(&base, space, settings), Vec::new());
+    let pruned: Vec<&TrialRecord> = trials
+        .iter()
+        .filter(|t| t.state == TrialState::Pruned)
+        .collect();
+    assert!(pruned.len() >= 2, "{trials:#?}");
+    for t in pruned {
+        assert!(t.epochs < 12 && t.value.is_some());
+        assert_eq!(t.epochs, t.intermediate.len());
+    }
+}
+
+#[test]
+fn asha_stops_trials_only_at_its_rungs() {
+    let base = BASE
+        .replace("epochs = 6", "epochs = 10")
+        .replace("patience = 2", "patience = 50");
+    let space = "[model.lr]\ntype = \"float\"\nlow = 0.0002\nhigh = 0.05\nlog = true";
+    let settings = TuneSettings {
+        trials: 8,
+        sampler: Sampler::Random,
+        pruner: Pruner::Asha {
+            min_epochs: 1,
+            reduction_factor: 3,
+        },
+        seed: 4,
+        ..TuneSettings::default()
+    };
+    let (trials, _) = run(&study(&base, space, settings), Vec::new());
+    let pruned: Vec<&TrialRecord> = trials
+        .iter()
+        .filter(|t| t.state == TrialState::Pruned)
+        .collect();
+    assert!(pruned.len() >= 2, "{trials:#?}");
+    for t in &pruned {
+        // Rungs at 1, 3 and 9 epochs: a trial stops right after one of them.
+        assert!(matches!(t.epochs, 1 | 3 | 9), "{t:?}");
+        assert_eq!(t.epochs, t.intermediate.len());
+    }
+    // The first trial has nothing to compete with: it runs to the end.
+    assert_eq!(trials[0].state, TrialState::Complete);
+    assert_eq!(trials[0].epochs, 10);
+}
+
+#[test]
+fn parallel_trials_are_reproducible_and_share_the_thread_budget() {
+    let settings = TuneSettings {
+        parallel: 2,
+        threads: Some(2),
+        ..tpe(4, 9)
+    };
+    let (a, logged) = run(&study(BASE, SPACE, settings.clone()), Vec::new());
+    let (b, _) = run(&study(BASE, SPACE, settings), Vec::new());
+    assert_eq!(logged.len(), 4);
+    let params = |v: &[TrialRecord]| -> Vec<_> {
+        v.iter()
+            .map(|t| (t.number, t.params.clone(), t.value))
+            .collect()
+    };
+    assert_eq!(params(&a), params(&b));
+}
+
+#[test]
+fn models_without_epochs_are_scored_on_validation_after_the_fit() {
+    let base = r#"
+        [data]
+        synthetic = { like = "ml-100k", seed = 3 }
+        implicit_threshold = 4.0
+        [split]
+        kind = "holdout"
+        test_fraction = 0.2
+        [model]
+        kind = "ease"
+        [train]
+        threads = 1
+        [eval]
+        cutoffs = [10]
+    "#;
+    let space = "[model.lambda]\ntype = \"float\"\nlow = 10.0\nhigh = 1000.0\nlog = true";
+    let settings = TuneSettings {
+        trials: 2,
+        sampler: Sampler::Random,
+        ..TuneSettings::default()
+    };
+    let s = study(base, space, settings);
+    assert_eq!(s.objective().metric, "ndcg@10");
+    assert_eq!(s.objective().direction, Direction::Maximize);
+    let (trials, _) = run(&s, Vec::new());
+    for t in &trials {
+        assert_eq!(t.state, TrialState::Complete, "{t:?}");
+        let v = t.value.unwrap();
+        assert!(v > 0.0 && v <= 1.0, "{v}");
+    }
+    let best = s.best(&trials).unwrap();
+    let (table, _, outcome) = s.refit(&best.params, &NoProgress).unwrap();
+    assert!(!table.contains_key("validation"));
+    assert!(outcome.figures.contains_key("ndcg@10"));
+}
+
+#[test]
+fn the_best_configuration_is_tested_on_the_tuned_metric() {
+    let settings = TuneSettings {
+        metric: Some("ndcg@7".into()),
+        ..tpe(1, 1)
+    };
+    let s = study(BASE, SPACE, settings);
+    assert_eq!(s.objective().direction, Direction::Maximize);
+    let mut params = serde_json::Map::new();
+    params.insert("model.factors".into(), 4.into());
+    params.insert("model.lr".into(), serde_json::json!(0.01));
+    let table = s.best_table(&params).unwrap();
+    let cfg = ExperimentConfig::from_value(table).unwrap();
+    assert_eq!(cfg.eval.ranking, Some(true));
+    assert!(cfg.eval.cutoffs.contains(&7));
+    assert_eq!(cfg.validation.unwrap().metric.as_deref(), Some("ndcg@7"));
+}
+
+#[test]
+fn an_unknown_metric_is_refused_before_any_trial_with_the_valid_names() {
+    for bad in ["foo", "ndcg", "ndcg@0", "ndcg@x", "auc@10", "hr@10"] {
+        let settings = TuneSettings {
+            metric: Some(bad.into()),
+            ..tpe(1, 1)
+        };
+        let e = Study::new(
+            toml::from_str(BASE).unwrap(),
+            SearchSpace::from_toml(SPACE).unwrap(),
+            settings,
+            None,
+            &NoProgress,
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{bad} was accepted"))
+        .to_string();
+        assert!(
+            e.contains(&format!("{bad:?}")) && e.contains("--metric") && e.contains("hit_rate"),
+            "{e}"
+        );
+    }
+    for good in [
+        "rmse",
+        "mae",
+        "ndcg@10",
+        "recall_capped@20",
+        "auc",
+        "mrr",
+        "hit_rate@5",
+    ] {
+        super::study::check_metric(good).unwrap();
+    }
+}

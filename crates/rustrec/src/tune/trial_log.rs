@@ -1,0 +1,298 @@
+//! Trials and the trial log: one JSON line per finished trial.
+//!
+//! ```json
+//! {"number":0,"params":{"model.factors":42,"model.lr":0.0071},"value":0.9213,"state":"complete","epochs":31,"seconds":1.8,"intermediate":[1.02,0.97,...]}
+//! ```
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `number` | 0-based trial number (the sampler's seed stream depends on it) |
+//! | `params` | the value of every parameter of the space, by configuration key |
+//! | `value` | the objective on validation data (`null` for a failed trial); for a pruned trial, its best value before it was stopped |
+//! | `state` | `complete`, `pruned` or `failed` |
+//! | `epochs` | epochs trained (0 for a model that does not train in epochs) |
+//! | `seconds` | wall-clock time of the trial |
+//! | `intermediate` | the validation metric after each epoch (what the pruners compare) |
+//! | `error` | for a failed trial: why (divergence, a parameter out of range, ...) |
+//!
+//! The log is a journal, not a document: each line is appended (one `write` of the whole
+//! line, then flushed and synced) as its trial finishes, so that a search that is stopped
+//! keeps every finished trial and `--resume` continues from them. (It is the one output not
+//! written through [`rustrec_data::atomic`], whose whole-file replacement would have to
+//! rewrite the log after every trial.) A line cut short by a crash is the only damage an
+//! append can leave; [`TrialLog::resume`] drops it and says so.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rustrec_data::DataError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::experiment::{ExperimentError, Result};
+
+/// How a trial ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrialState {
+    /// Trained to the end (or to early stopping) and scored.
+    Complete,
+    /// Stopped by the pruner.
+    Pruned,
+    /// Failed: training diverged, or the parameters were refused.
+    Failed,
+}
+
+impl TrialState {
+    /// The name used in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrialState::Complete => "complete",
+            TrialState::Pruned => "pruned",
+            TrialState::Failed => "failed",
+        }
+    }
+}
+
+/// One finished trial (one line of the log).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrialRecord {
+    /// 0-based trial number.
+    pub number: usize,
+    /// The parameters, by configuration key.
+    pub params: Map<String, Value>,
+    /// The objective (validation metric); `None` for a failed trial.
+    pub value: Option<f64>,
+    /// How it ended.
+    pub state: TrialState,
+    /// Epochs trained.
+    pub epochs: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// The validation metric after each epoch (`None` where it was not a number).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intermediate: Vec<Option<f64>>,
+    /// Why a failed trial failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl TrialRecord {
+    /// The best intermediate value among the first `epochs` epochs.
+    pub fn best_until(&self, epochs: usize, minimize: bool) -> Option<f64> {
+        best_of(
+            self.intermediate.iter().take(epochs).flatten().copied(),
+            minimize,
+        )
+    }
+}
+
+/// The best of `values` (NaN ignored).
+pub fn best_of(values: impl Iterator<Item = f64>, minimize: bool) -> Option<f64> {
+    values
+        .filter(|v| !v.is_nan())
+        .fold(None, |best, v| match best {
+            None => Some(v),
+            Some(b) => Some(if (minimize && v < b) || (!minimize && v > b) {
+                v
+            } else {
+                b
+            }),
+        })
+}
+
+/// An open trial log that new trials are appended to.
+#[derive(Debug)]
+pub struct TrialLog {
+    path: PathBuf,
+    file: File,
+}
+
+fn io(path: &Path, e: std::io::Error) -> ExperimentError {
+    ExperimentError::Data(DataError::io(path, e))
+}
+
+impl TrialLog {
+    /// Starts a new log at `path`. An existing non-empty file is refused (give `resume` to
+    /// continue it), so that a search never overwrites another one's trials.
+    pub fn create(path: &Path) -> Result<Self> {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            return Err(ExperimentError::Config(format!(
+                "{}: the trial log exists; continue it with --resume, or give another file",
+                path.display()
+            )));
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| io(path, e))?;
+        Ok(TrialLog {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Opens the log at `path` to continue it (a missing file starts an empty one): the
+    /// trials it holds, sorted by number, and whether a line cut short by a crash was
+    /// dropped from its end.
+    pub fn resume(path: &Path) -> Result<(Self, Vec<TrialRecord>, bool)> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io(path, e)),
+        };
+        let (records, keep) = parse_log(path, &text)?;
+        let torn = keep < text.len();
+        if torn {
+            let f = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| io(path, e))?;
+            f.set_len(keep as u64).map_err(|e| io(path, e))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| io(path, e))?;
+        Ok((
+            TrialLog {
+                path: path.to_path_buf(),
+                file,
+            },
+            records,
+            torn,
+        ))
+    }
+
+    /// Appends one trial as a line, flushed and synced before returning.
+    pub fn append(&mut self, record: &TrialRecord) -> Result<()> {
+        let mut line = serde_json::to_string(record)
+            .map_err(|e| ExperimentError::Config(format!("trial {}: {e}", record.number)))?;
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.flush())
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| io(&self.path, e))
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Reads the trials of a log file (sorted by number).
+pub fn read_log(path: &Path) -> Result<Vec<TrialRecord>> {
+    let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    Ok(parse_log(path, &text)?.0)
+}
+
+/// The records of a log's text and the length of the text they come from (shorter than the
+/// text when its last line was cut short: no newline and not valid JSON).
+fn parse_log(path: &Path, text: &str) -> Result<(Vec<TrialRecord>, usize)> {
+    let mut records: Vec<TrialRecord> = Vec::new();
+    let mut offset = 0;
+    let mut keep = text.len();
+    for (k, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim();
+        if body.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<TrialRecord>(body) {
+            Ok(r) => records.push(r),
+            Err(_) if !line.ends_with('\n') && offset == text.len() => {
+                keep = start;
+            }
+            Err(e) => {
+                return Err(ExperimentError::Data(DataError::Parse {
+                    path: path.to_path_buf(),
+                    line: k as u64 + 1,
+                    message: format!("not a trial record: {e}"),
+                }));
+            }
+        }
+    }
+    records.sort_by_key(|r| r.number);
+    if let Some(w) = records.windows(2).find(|w| w[0].number == w[1].number) {
+        return Err(ExperimentError::Config(format!(
+            "{}: trial {} is logged twice",
+            path.display(),
+            w[0].number
+        )));
+    }
+    Ok((records, keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(number: usize, value: Option<f64>, state: TrialState) -> TrialRecord {
+        let mut params = Map::new();
+        params.insert("model.factors".into(), Value::from(8 + number));
+        TrialRecord {
+            number,
+            params,
+            value,
+            state,
+            epochs: 3,
+            seconds: 0.5,
+            intermediate: vec![Some(1.0), None, Some(0.9)],
+            error: None,
+        }
+    }
+
+    #[test]
+    fn appended_trials_read_back_and_a_torn_last_line_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trials.jsonl");
+        let mut log = TrialLog::create(&path).unwrap();
+        log.append(&record(0, Some(0.95), TrialState::Complete))
+            .unwrap();
+        log.append(&record(1, None, TrialState::Failed)).unwrap();
+        drop(log);
+        let e = TrialLog::create(&path).unwrap_err().to_string();
+        assert!(e.contains("--resume"), "{e}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        for key in ["number", "params", "value", "state", "epochs", "seconds"] {
+            assert!(first.get(key).is_some(), "{key}");
+        }
+        assert_eq!(first["state"], "complete");
+        assert_eq!(first["params"]["model.factors"], 8);
+        // A crash in the middle of a line.
+        std::fs::write(&path, format!("{text}{{\"number\": 2, \"par")).unwrap();
+        let (mut log, trials, torn) = TrialLog::resume(&path).unwrap();
+        assert!(torn);
+        assert_eq!(trials.len(), 2);
+        assert_eq!(trials[1].state, TrialState::Failed);
+        assert_eq!(trials[0].intermediate, vec![Some(1.0), None, Some(0.9)]);
+        log.append(&record(2, Some(0.9), TrialState::Pruned))
+            .unwrap();
+        assert_eq!(read_log(&path).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_damaged_line_in_the_middle_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        std::fs::write(&path, "{\"number\": 0}\n{}\n").unwrap();
+        let e = read_log(&path).unwrap_err().to_string();
+        assert!(e.contains(":1:") && e.contains("not a trial record"), "{e}");
+    }
+
+    #[test]
+    fn best_values_follow_the_direction() {
+        let r = record(0, None, TrialState::Pruned);
+        assert_eq!(r.best_until(3, true), Some(0.9));
+        assert_eq!(r.best_until(1, false), Some(1.0));
+        assert_eq!(r.best_until(0, true), None);
+    }
+}
