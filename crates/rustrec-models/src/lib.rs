@@ -18,6 +18,7 @@ pub mod params;
 pub mod profiles;
 pub mod registry;
 pub mod schema;
+pub mod similar;
 
 // The model families: one line per folder, with the families it declares. This is the
 // registry's list (`registry::FAMILIES`, in this order) and the only place a family is
@@ -42,3 +43,4 @@ pub use rustrec_core::{
     EarlyStopping, EpochCallback, EpochReport, Exclusion, Fit, FitContext, FoldIn, Metrics,
     Profile, Recommender, Task, Threads, Validation, rating, recommend, topn,
 };
+pub use similar::SimilarItems;

@@ -21,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{ModelError, Result};
 use crate::family::{DynFamily, DynParams, Family, Registered};
 use crate::knn::ContentFiles;
+use crate::similar::SimilarItems;
 
 /// Declares the family modules and the registry's list in one place (used once, in
 /// `lib.rs`): `families! { folder: [Family, ...], ... }`.
@@ -270,6 +271,12 @@ pub trait Model: Recommender + Debug + Any {
         None
     }
 
+    /// The model as a measure of item similarity, if its family has one
+    /// ([`crate::similar`]).
+    fn as_similar_items(&self) -> Option<&dyn SimilarItems> {
+        None
+    }
+
     /// The range of the training ratings, for rating models that know it (the bounds a
     /// new user's ratings must respect, and the default clipping range).
     fn rating_range(&self) -> Option<[f32; 2]> {
@@ -327,6 +334,12 @@ impl TrainedModel {
     /// The model as a [`FoldIn`] scorer of new users' histories, if its family has one.
     pub fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         self.0.as_fold_in()
+    }
+
+    /// The model as a measure of item similarity, if its family has one
+    /// ([`crate::similar`]).
+    pub fn as_similar_items(&self) -> Option<&dyn SimilarItems> {
+        self.0.as_similar_items()
     }
 
     /// The range of the training ratings, for rating models that know it.

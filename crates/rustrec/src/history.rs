@@ -178,9 +178,7 @@ pub fn parse_history(
     if text.trim().is_empty() {
         return Err(HistoryError::Empty(rules.rating_range));
     }
-    let mut out: Vec<(ItemIdx, f32)> = Vec::new();
-    // Position of each item's entry, to name both entries of a repeat.
-    let mut positions: Vec<(u32, usize)> = Vec::new();
+    let mut checked = Checked::new(items, rules);
     for (k, raw) in text.split(',').enumerate() {
         let position = k + 1;
         let entry = raw.trim();
@@ -208,7 +206,87 @@ pub fn parse_history(
                 )?),
                 None => None,
             };
-        let value = match (rules.rating_range, value) {
+        checked.push(position, entry, item, value)?;
+    }
+    Ok(checked.out)
+}
+
+/// A history given as (raw item id, value) entries rather than text — as a JSON object
+/// `{"50": 5, "172": 4}` holds it — checked by the same rules as [`parse_history`] (a
+/// `None` value is a bare `ITEM`). Ids are taken whole (they may hold `,` or `:`); a NaN
+/// value is refused as not a number.
+///
+/// ```
+/// use rustrec::data::IdMap;
+/// use rustrec::history::{HistoryRules, history_from_entries, parse_history};
+///
+/// let items = IdMap::from_ints([50, 172])?;
+/// let rules = HistoryRules::rating(1.0, 5.0);
+/// let h = history_from_entries([("50", Some(5.0)), ("172", Some(4.0))], &items, &rules)?;
+/// assert_eq!(h, parse_history("50:5,172:4", &items, &rules)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn history_from_entries<'a>(
+    entries: impl IntoIterator<Item = (&'a str, Option<f32>)>,
+    items: &IdMap,
+    rules: &HistoryRules,
+) -> Result<Vec<(ItemIdx, f32)>, HistoryError> {
+    let mut checked = Checked::new(items, rules);
+    for (k, (item, value)) in entries.into_iter().enumerate() {
+        let position = k + 1;
+        let entry = match value {
+            Some(v) => format!("{item}:{v}"),
+            None => item.to_string(),
+        };
+        if item.trim().is_empty() {
+            return Err(HistoryError::EmptyEntry {
+                position,
+                rating_range: rules.rating_range,
+            });
+        }
+        if value.is_some_and(f32::is_nan) {
+            return Err(HistoryError::NotANumber {
+                entry,
+                value: "NaN".into(),
+            });
+        }
+        checked.push(position, &entry, item.trim(), value)?;
+    }
+    if checked.out.is_empty() {
+        return Err(HistoryError::Empty(rules.rating_range));
+    }
+    Ok(checked.out)
+}
+
+/// The entries accepted so far, and the checks every entry passes whatever its syntax.
+struct Checked<'a> {
+    items: &'a IdMap,
+    rules: &'a HistoryRules,
+    out: Vec<(ItemIdx, f32)>,
+    /// Position of each item's entry, to name both entries of a repeat.
+    positions: Vec<(u32, usize)>,
+}
+
+impl<'a> Checked<'a> {
+    fn new(items: &'a IdMap, rules: &'a HistoryRules) -> Self {
+        Checked {
+            items,
+            rules,
+            out: Vec::new(),
+            positions: Vec::new(),
+        }
+    }
+
+    /// Checks entry number `position` (`entry` as written, its `item` id and `value`) and
+    /// keeps it.
+    fn push(
+        &mut self,
+        position: usize,
+        entry: &str,
+        item: &str,
+        value: Option<f32>,
+    ) -> Result<(), HistoryError> {
+        let value = match (self.rules.rating_range, value) {
             (Some((lo, hi)), None) => {
                 return Err(HistoryError::MissingRating {
                     entry: entry.to_string(),
@@ -233,22 +311,23 @@ pub fn parse_history(
             (_, Some(v)) => v,
             (None, None) => 1.0,
         };
-        let idx = items
+        let idx = self
+            .items
             .get_text(item)
             .ok_or_else(|| HistoryError::UnknownItem {
                 item: item.to_string(),
             })?;
-        if let Some(&(_, first)) = positions.iter().find(|(i, _)| *i == idx) {
+        if let Some(&(_, first)) = self.positions.iter().find(|(i, _)| *i == idx) {
             return Err(HistoryError::Repeated {
                 item: item.to_string(),
                 first,
                 second: position,
             });
         }
-        positions.push((idx, position));
-        out.push((ItemIdx(idx), value));
+        self.positions.push((idx, position));
+        self.out.push((ItemIdx(idx), value));
+        Ok(())
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -346,6 +425,55 @@ mod tests {
         ));
         assert!(matches!(err(" ", RANKING), HistoryError::Empty(None)));
         assert!(err("", RATING).to_string().contains("ITEM:RATING"));
+    }
+
+    #[test]
+    fn entries_follow_the_rules_of_the_text_form() {
+        let h = history_from_entries([("50", Some(5.0)), ("172", Some(1.0))], &items(), &RATING);
+        assert_eq!(
+            h.unwrap(),
+            parse_history("50:5,172:1", &items(), &RATING).unwrap()
+        );
+        let e = |entries: &[(&str, Option<f32>)], rules| {
+            history_from_entries(entries.iter().copied(), &items(), &rules).unwrap_err()
+        };
+        assert!(matches!(e(&[], RATING), HistoryError::Empty(_)));
+        assert!(matches!(
+            e(&[("50", None)], RATING),
+            HistoryError::MissingRating { .. }
+        ));
+        assert!(matches!(
+            e(&[("50", Some(9.0))], RATING),
+            HistoryError::RatingOutOfRange { .. }
+        ));
+        assert!(matches!(
+            e(&[("50", Some(f32::NAN))], RANKING),
+            HistoryError::NotANumber { .. }
+        ));
+        assert!(matches!(
+            e(&[("50", Some(-1.0))], RANKING),
+            HistoryError::BadWeight { .. }
+        ));
+        assert!(matches!(
+            e(&[("99", Some(1.0))], RANKING),
+            HistoryError::UnknownItem { .. }
+        ));
+        assert!(matches!(
+            e(&[(" ", Some(1.0))], RANKING),
+            HistoryError::EmptyEntry { .. }
+        ));
+        assert!(matches!(
+            e(&[("50", None), ("50", Some(2.0))], RANKING),
+            HistoryError::Repeated {
+                first: 1,
+                second: 2,
+                ..
+            }
+        ));
+        assert_eq!(
+            history_from_entries([("50", None), ("7", Some(2.0))], &items(), &RANKING).unwrap(),
+            [(ItemIdx(0), 1.0), (ItemIdx(3), 2.0)]
+        );
     }
 
     proptest! {

@@ -5,7 +5,8 @@
 //! [`io`] (the model file format), [`models`] (models and the training engine) and
 //! [`eval`] (metrics and evaluation protocols) — and adds [`experiment`], which runs a whole
 //! experiment (data → split → fit → evaluate) from a TOML configuration, as
-//! `rustrec fit --config` does.
+//! `rustrec fit --config` does, and [`serving`], what every front end (CLI, HTTP server)
+//! shares to answer requests with a saved model.
 #![warn(missing_docs)]
 
 pub mod compare;
@@ -14,6 +15,7 @@ pub mod experiment;
 pub mod history;
 pub mod lr_find;
 pub mod report;
+pub mod serving;
 pub mod stats;
 pub mod tune;
 

@@ -16,6 +16,8 @@ mod models;
 mod predict;
 mod recommend;
 mod report;
+#[cfg(feature = "serve")]
+mod serve;
 mod split;
 mod synth;
 mod tune;
@@ -41,6 +43,10 @@ pub enum Command {
     Predict(predict::Args),
     /// Recommend the top-N items of a saved model for a user, or for every user to a file.
     Recommend(recommend::Args),
+    /// Serve saved models over HTTP: recommendations, fold-in, similar items, predictions,
+    /// reload, metrics, an OpenAPI document and a page for people.
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
     /// Split a rating file into train and test (and validation) files.
     Split(split::Args),
     /// Write a synthetic rating file shaped like a MovieLens release (exact user, item and
@@ -68,6 +74,8 @@ pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
         Command::Models(args) => models::run(args, globals),
         Command::Predict(args) => predict::run(args, globals),
         Command::Recommend(args) => recommend::run(args, globals),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args, globals),
         Command::Split(args) => split::run(args, globals),
         Command::Synth(args) => synth::run(args, globals),
         Command::Tune(args) => tune::run(args, globals),

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::atomic::AtomicFile;
-use rustrec::data::content::{ItemTitles, check_item_file, read_movies};
+use rustrec::data::content::read_movies;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::values::{parse_count, parse_element};
 use rustrec::data::{DataError, ItemIdx, Progress, UserIdx, escape_control};
-use rustrec::history::{HistoryRules, parse_history};
-use rustrec::io::Header;
+use rustrec::history::parse_history;
 use rustrec::models::recommend::{DEFAULT_BLOCK, recommend_all};
-use rustrec::models::{Exclusion, LoadedModel, Recommender, Task, TrainedModel};
+use rustrec::models::{Exclusion, Recommender, TrainedModel};
+use rustrec::serving;
 use serde_json::{Value, json};
 
 use super::common::{load_model, seen_items};
@@ -88,63 +88,12 @@ fn allow_id(text: &str) -> Result<String, String> {
 /// The dense indices of raw item ids given to `flag`, sorted and deduplicated; an unknown
 /// item is an error naming the flag and the item.
 fn dense_items(model: &dyn Recommender, flag: &str, raw: &[String]) -> anyhow::Result<Vec<u32>> {
-    let mut out = Vec::with_capacity(raw.len());
-    for r in raw {
-        out.push(model.item_ids().get_text(r).with_context(|| {
-            format!(
-                "{flag}: item {} is not known to the model",
-                escape_control(r)
-            )
-        })?);
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
-/// What a `--history` entry must be for this model: the model says whether it rates or
-/// ranks, and rating models stored the range of their training ratings (files written
-/// before it was kept accept any finite rating).
-fn history_rules(loaded: &LoadedModel) -> HistoryRules {
-    match loaded.model.task() {
-        Task::Ranking => HistoryRules::ranking(),
-        Task::Rating => {
-            let [lo, hi] = loaded.model.rating_range().unwrap_or([-f32::MAX, f32::MAX]);
-            HistoryRules::rating(lo, hi)
-        }
-    }
-}
-
-/// The `--format` name of the model's training ratings, when known.
-///
-/// `fit` writes `training.data_format`; for models saved before it did, the name of the
-/// training file in the saved config is a guess (`u.data`, `*.base` → `ml-tab`; `*.dat` →
-/// `ml-dat`; `ratings.csv` → `ml-csv`).
-fn training_data_format(header: &Header) -> Option<String> {
-    let training = &header.training;
-    if let Some(f) = training.get("data_format").and_then(Value::as_str) {
-        return Some(f.to_string());
-    }
-    let data = training.get("config")?.get("data")?;
-    if let Some(f) = data.get("format").and_then(Value::as_str)
-        && f != "auto"
-    {
-        return Some(f.to_string());
-    }
-    let file = ["train", "ratings"]
-        .iter()
-        .find_map(|k| data.get(k).and_then(Value::as_str))?;
-    let path = Path::new(file);
-    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match (name.as_str(), ext.as_deref()) {
-        ("u.data", _) | (_, Some("base")) => Some("ml-tab".into()),
-        (_, Some("dat")) => Some("ml-dat".into()),
-        ("ratings.csv", _) => Some("ml-csv".into()),
-        _ => None,
-    }
+    serving::dense_items(model.item_ids(), raw).map_err(|r| {
+        anyhow::anyhow!(
+            "{flag}: item {} is not known to the model",
+            escape_control(&r)
+        )
+    })
 }
 
 /// Runs `rustrec recommend`.
@@ -173,10 +122,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let titles = match &args.item_file {
         Some(path) => {
             let movies = read_movies(path)?;
-            let format = training_data_format(&loaded.header);
-            check_item_file(path, &movies, model.item_ids(), format.as_deref())
-                .context("--item-file")?;
-            Some(ItemTitles::from_movies(&movies, model.item_ids()))
+            Some(serving::item_titles(path, &movies, &loaded).context("--item-file")?)
         }
         None => None,
     };
@@ -212,8 +158,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
                 model.kind()
             )
         })?;
-        let history =
-            parse_history(text, model.item_ids(), &history_rules(&loaded)).context("--history")?;
+        let history = parse_history(text, model.item_ids(), &serving::history_rules(&loaded))
+            .context("--history")?;
         let mut scores = vec![0.0f32; model.n_items()];
         fold_in.score_profile(&history, &mut scores);
         let rated: Vec<u32> = history.iter().map(|(i, _)| i.0).collect();

@@ -15,6 +15,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 use super::hyperparams::AlsValidParams;
 use super::kernel::{self, Loss, Scratch, System};
 use crate::engine::RowTable;
+use crate::engine::scoring::{dot_best, dot_rows};
 use crate::family::Family;
 use crate::registry::Model;
 use rustrec_core::{FoldIn, Recommender, Task};
@@ -245,7 +246,7 @@ impl Recommender for AlsModel {
 
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         let z = self.global_mean
-            + kernel_dot(
+            + dot_best(
                 self.user_rows.row(user.index()),
                 self.item_rows.row(item.index()),
             );
@@ -269,6 +270,10 @@ impl Model for AlsModel {
         AlsModel::to_model_file(self)
     }
 
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
+    }
+
     fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         Some(self)
     }
@@ -280,24 +285,10 @@ impl Model for AlsModel {
     }
 }
 
-/// Dot product of two padded rows in 16 lanes (vectorised without FMA, so it stays fast
-/// in code compiled for the baseline CPU).
-#[inline]
-fn kernel_dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let whole = a.len().min(b.len()) / 16 * 16;
-    for (x, y) in a[..whole].chunks_exact(16).zip(b[..whole].chunks_exact(16)) {
-        for l in 0..16 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let tail: f32 = a[whole..].iter().zip(&b[whole..]).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
 fn score_row(m: &AlsModel, x: &[f32], out: &mut [f32]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = m.global_mean + kernel_dot(x, m.item_rows.row(i));
+    dot_rows(x, &m.item_rows, out);
+    for o in out.iter_mut() {
+        *o += m.global_mean;
     }
     if let Some([lo, hi]) = m.clip_range() {
         out.iter_mut().for_each(|o| *o = o.clamp(lo, hi));
@@ -344,5 +335,12 @@ impl FoldIn for AlsModel {
             kernel::cholesky_row::<false>(&sys, &items, &values, &mut x, &mut scratch);
         }
         score_row(self, &x, out);
+    }
+}
+
+impl crate::similar::SimilarItems for AlsModel {
+    /// Cosine of the item factor vectors `y_i` (without the bias columns).
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        crate::similar::cosine_into(&self.item_rows, self.factors(), item, out);
     }
 }

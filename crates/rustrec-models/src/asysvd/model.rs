@@ -126,6 +126,10 @@ impl crate::registry::Model for AsySvdModel {
         AsySvdModel::to_model_file(self)
     }
 
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
+    }
+
     fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         Some(self)
     }
@@ -141,5 +145,13 @@ impl FoldIn for AsySvdModel {
             .count();
         let rep = self.representation(history.iter().map(|&(i, v)| (i.0, v)), known);
         self.scores_of(&rep, out);
+    }
+}
+
+impl crate::similar::SimilarItems for AsySvdModel {
+    /// Cosine of the item factor vectors `q_i` (the ones user representations are scored
+    /// against).
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        crate::similar::cosine_into(&self.v2, self.v2.cols(), item, out);
     }
 }

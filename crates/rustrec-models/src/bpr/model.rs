@@ -7,6 +7,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 use super::hyperparams::BprValidParams;
 use super::kernel::dot;
 use crate::engine::RowTable;
+use crate::engine::scoring::{dot_best, dot_rows};
 use rustrec_core::Recommender;
 
 /// A trained BPR-MF or WARP-MF model: `score(u, i) = p_u·q_i + b_i`.
@@ -102,19 +103,16 @@ impl Recommender for BprModel {
 
     fn score_into(&self, user: UserIdx, out: &mut [f32]) {
         let p = self.user_factors.row(user.index());
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = self.item_bias[i] + dot(p, self.item_factors.row(i));
+        dot_rows(p, &self.item_factors, out);
+        for (o, &b) in out.iter_mut().zip(&self.item_bias) {
+            *o += b;
         }
     }
 
     #[inline]
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         let i = item.index();
-        self.item_bias[i]
-            + dot(
-                self.user_factors.row(user.index()),
-                self.item_factors.row(i),
-            )
+        self.item_bias[i] + dot_best(self.user_factors.row(user.index()), self.item_factors.row(i))
     }
 }
 
@@ -125,6 +123,10 @@ impl crate::registry::Model for BprModel {
 
     fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
         BprModel::to_model_file(self)
+    }
+
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
     }
 
     fn as_fold_in(&self) -> Option<&dyn rustrec_core::FoldIn> {
@@ -182,8 +184,16 @@ impl rustrec_core::FoldIn for BprModel {
                 }
             }
         }
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = dot(&p, self.item_factors.row(i)) + self.item_bias[i];
+        dot_rows(&p, &self.item_factors, out);
+        for (o, &b) in out.iter_mut().zip(&self.item_bias) {
+            *o += b;
         }
+    }
+}
+
+impl crate::similar::SimilarItems for BprModel {
+    /// Cosine of the item factor vectors.
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        crate::similar::cosine_into(&self.item_factors, self.factors(), item, out);
     }
 }

@@ -112,6 +112,10 @@ impl crate::registry::Model for EaseModel {
         EaseModel::to_model_file(self)
     }
 
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
+    }
+
     fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         Some(self)
     }
@@ -120,5 +124,12 @@ impl crate::registry::Model for EaseModel {
 impl FoldIn for EaseModel {
     fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
         self.accumulate(history.iter().map(|&(i, v)| (i.0, v)), out);
+    }
+}
+
+impl crate::similar::SimilarItems for EaseModel {
+    /// The weights `B[item, ·]`: what `item` in a profile adds to each item's score.
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        out.copy_from_slice(self.weights_row(item));
     }
 }

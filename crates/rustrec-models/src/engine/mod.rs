@@ -15,6 +15,7 @@ pub mod memory;
 pub mod optimizer;
 pub mod rng;
 pub mod schedule;
+pub mod scoring;
 pub mod sgd;
 pub mod simd;
 pub mod table;

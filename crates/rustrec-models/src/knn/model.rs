@@ -125,6 +125,10 @@ impl crate::registry::Model for ItemItemModel {
         ItemItemModel::to_model_file(self)
     }
 
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
+    }
+
     fn as_fold_in(&self) -> Option<&dyn rustrec_core::FoldIn> {
         Some(self)
     }
@@ -137,6 +141,22 @@ impl rustrec_core::FoldIn for ItemItemModel {
         out.iter_mut().for_each(|o| *o = 0.0);
         let (items, values): (Vec<u32>, Vec<f32>) = history.iter().map(|&(i, v)| (i.0, v)).unzip();
         self.sim.accumulate(&items, &values, out);
+    }
+}
+
+impl crate::similar::SimilarItems for ItemItemModel {
+    /// The stored similarities `S[item, ·]`; items without one get `−∞`.
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        out.fill(f32::NEG_INFINITY);
+        if item.index() >= self.sim.n_items() {
+            return;
+        }
+        let (items, values) = self.sim.row(item.0);
+        for (&j, &s) in items.iter().zip(values) {
+            if let Some(o) = out.get_mut(j as usize) {
+                *o = s;
+            }
+        }
     }
 }
 

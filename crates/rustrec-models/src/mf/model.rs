@@ -6,6 +6,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 
 use super::hyperparams::{MfValidParams, Output};
 use crate::engine::RowTable;
+use crate::engine::scoring::{dot_best, dot_rows};
 use crate::family::Family;
 use crate::registry::Model;
 use rustrec_core::Task;
@@ -127,21 +128,11 @@ pub(crate) fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 
-/// Dot product of two padded rows.
+/// Dot product of two padded rows: the SIMD layer's sum at the best level, the same bits as
+/// an entry of [`dot_rows`] (so `predict` agrees with `score_into`).
 #[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks = a.len() / 8 * 8;
-    for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut s: f32 = acc.iter().sum();
-    for k in chunks..a.len() {
-        s += a[k] * b[k];
-    }
-    s
+    dot_best(a, b)
 }
 
 impl Recommender for MfModel {
@@ -161,8 +152,9 @@ impl Recommender for MfModel {
         let u = user.index();
         let p = self.user_factors.row(u);
         let base = self.global_mean + self.user_bias[u];
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = self.output(base + self.item_bias[i] + dot(p, self.item_factors.row(i)));
+        dot_rows(p, &self.item_factors, out);
+        for (o, &b) in out.iter_mut().zip(&self.item_bias) {
+            *o = self.output(base + b + *o);
         }
     }
 
@@ -208,6 +200,10 @@ impl Model for MfModel {
 
     fn to_model_file(&self) -> crate::Result<rustrec_io::ModelFile> {
         MfModel::to_model_file(self)
+    }
+
+    fn as_similar_items(&self) -> Option<&dyn crate::similar::SimilarItems> {
+        Some(self)
     }
 
     fn as_fold_in(&self) -> Option<&dyn FoldIn> {
@@ -259,8 +255,16 @@ impl FoldIn for MfModel {
             }
         }
         let base = self.global_mean + bu;
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = self.output(base + self.item_bias[i] + dot(&p, self.item_factors.row(i)));
+        dot_rows(&p, &self.item_factors, out);
+        for (o, &b) in out.iter_mut().zip(&self.item_bias) {
+            *o = self.output(base + b + *o);
         }
+    }
+}
+
+impl crate::similar::SimilarItems for MfModel {
+    /// Cosine of the item factor vectors (a merged ensemble: of all its members' factors).
+    fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
+        crate::similar::cosine_into(&self.item_factors, self.factors(), item, out);
     }
 }

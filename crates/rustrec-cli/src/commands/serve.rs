@@ -1,0 +1,96 @@
+//! `rustrec serve`: answer recommendation requests over HTTP (the `rustrec-serve` crate).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use rustrec_serve::{Limits, ModelSource, PoolKind, ServeConfig};
+
+use crate::Globals;
+
+/// Serve saved models over HTTP: recommendations for known users, for new users' histories
+/// (fold-in), similar items and predictions, as JSON in the shapes of `--json`; a page for
+/// people at /, metrics at /metrics, the API at /openapi.json. POST /v1/reload or SIGHUP
+/// re-reads the model files; SIGTERM or Ctrl-C finishes the requests in flight and exits.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// A model file to serve, `NAME=PATH` or `PATH` (named after the file); repeat for
+    /// several models. The first is the default; requests pick another with ?model=NAME.
+    #[arg(long = "model", required = true, value_name = "[NAME=]PATH")]
+    pub models: Vec<String>,
+    /// Movie titles: u.item, movies.dat or movies.csv of the models' data (a model whose
+    /// data it does not belong to is served without titles).
+    #[arg(long)]
+    pub item_file: Option<PathBuf>,
+    /// Address to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Threads that score requests (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Where requests are scored: a rayon pool of --threads workers, tokio's blocking
+    /// pool, or inline on the async workers (for comparison).
+    #[arg(long, default_value = "rayon", value_parser = ["rayon", "blocking", "inline"])]
+    pub pool: String,
+    /// Threads of the async runtime that accept, read and write requests (default 1).
+    #[arg(long)]
+    pub io_threads: Option<usize>,
+    /// Largest n a request may ask for.
+    #[arg(long, default_value_t = Limits::default().max_n)]
+    pub max_n: usize,
+    /// Most entries in a new user's history (and in allow/block lists).
+    #[arg(long, default_value_t = Limits::default().max_history)]
+    pub max_history: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_body_bytes)]
+    pub max_body: usize,
+    /// Longest a request may take, waiting included, in seconds (then 503).
+    #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64())]
+    pub timeout: f64,
+    /// Requests worked on at once (more wait their turn).
+    #[arg(long, default_value_t = Limits::default().max_in_flight)]
+    pub max_in_flight: usize,
+}
+
+/// Runs `rustrec serve`.
+pub fn run(args: Args, _globals: Globals) -> anyhow::Result<()> {
+    // The server handles SIGINT and SIGTERM itself (drain, then exit); it writes no file.
+    rustrec::data::atomic::disable_signal_cleanup();
+    let models = args
+        .models
+        .iter()
+        .map(|m| ModelSource::parse(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        anyhow::bail!(
+            "--timeout must be a number of seconds > 0, found {}",
+            args.timeout
+        );
+    }
+    let mut config = ServeConfig::new(models);
+    config.item_file = args.item_file;
+    config.addr = args.addr;
+    if let Some(t) = args.threads {
+        config.threads = t;
+    }
+    config.pool = args.pool.parse::<PoolKind>()?;
+    config.io_threads = args.io_threads;
+    config.limits = Limits {
+        max_n: args.max_n,
+        max_history: args.max_history,
+        max_pairs: Limits::default().max_pairs,
+        max_body_bytes: args.max_body,
+        request_timeout: Duration::from_secs_f64(args.timeout),
+        max_in_flight: args.max_in_flight,
+    };
+    let names: Vec<String> = config.models.iter().map(|m| m.name.clone()).collect();
+    rustrec_serve::run(config, |addr| {
+        eprintln!(
+            "serving {} on http://{addr} (page: http://{addr}/, API: http://{addr}/openapi.json)",
+            names.join(", ")
+        );
+    })
+    .context("rustrec serve")
+}

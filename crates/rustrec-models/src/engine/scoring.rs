@@ -1,0 +1,256 @@
+//! Scoring every item against one vector — `out[i] = x · y_i` over a [`RowTable`] of item
+//! rows — the floor of a factor model's `score_into` (the CLI's `recommend`, `rustrec
+//! serve`, full-ranking evaluation), on the [`simd`](super::simd) layer.
+//!
+//! # Design
+//!
+//! * **The same sum as [`Simd::dot`].** Each entry is summed exactly as `Simd::dot(x, y_i)`
+//!   at the same level (16 partial sums, the fixed tree, the tail), so a model's
+//!   `predict` ([`dot_best`]) and its `score_into` ([`dot_rows`]) give the same bits for
+//!   the same pair; a test checks it row by row at every level.
+//! * **Four rows at a time** (at V3 and V4). One row's dot product is a chain of dependent fused
+//!   multiply-adds (four for 64 factors) and a reduction; four rows in flight share each
+//!   load of `x` and overlap their chains. Each row keeps its own accumulator and the same
+//!   order of operations, so interleaving changes no bits.
+//! * **The best level, detected per call.** [`Level::detect`] is a cached CPU-feature
+//!   check; [`dot_rows_at`] runs at a given level (for the tests).
+//!
+//! `x` may be shorter than the rows (only its length is summed) but not longer.
+
+use super::simd::{Level, Scalar, Simd, WithSimd};
+use super::table::RowTable;
+
+/// `out[i] = x · rows.row(i)` for `i < out.len()` (at most `rows.rows()`), at the best
+/// level this CPU runs.
+///
+/// ```
+/// use rustrec_models::engine::{RowTable, scoring::dot_rows};
+/// let rows = RowTable::from_dense(3, 2, &[1.0, 0.0, 0.0, 1.0, 2.0, 3.0]);
+/// let mut out = [0.0f32; 3];
+/// dot_rows(&[4.0, 5.0], &rows, &mut out);
+/// assert_eq!(out, [4.0, 5.0, 23.0]);
+/// ```
+#[inline]
+pub fn dot_rows(x: &[f32], rows: &RowTable, out: &mut [f32]) {
+    dot_rows_at(Level::detect(), x, rows, out);
+}
+
+/// [`dot_rows`] at `level`.
+///
+/// # Panics
+/// If `x` is longer than the stored rows ([`RowTable::stride`]).
+#[inline]
+pub fn dot_rows_at(level: Level, x: &[f32], rows: &RowTable, out: &mut [f32]) {
+    assert!(
+        x.len() <= rows.stride(),
+        "dot_rows: a vector of {} floats against rows of {}",
+        x.len(),
+        rows.stride()
+    );
+    let n = out.len().min(rows.rows());
+    level.dispatch(DotRows {
+        x,
+        rows,
+        out: &mut out[..n],
+    });
+}
+
+/// `x · y` summed as [`dot_rows`] sums each entry, at the best level this CPU runs (for a
+/// model's `predict`, so that it agrees with its `score_into` bit for bit).
+#[inline]
+pub fn dot_best(x: &[f32], y: &[f32]) -> f32 {
+    Level::detect().dispatch(Dot { x, y })
+}
+
+/// The readable reference: each entry a plain sum in `f64` (the tests compare with it).
+pub fn dot_rows_reference(x: &[f32], rows: &RowTable, out: &mut [f32]) {
+    for (i, o) in out.iter_mut().enumerate().take(rows.rows()) {
+        let sum: f64 = x
+            .iter()
+            .zip(rows.row(i))
+            .map(|(&a, &b)| f64::from(a) * f64::from(b))
+            .sum();
+        *o = sum as f32;
+    }
+}
+
+struct Dot<'a> {
+    x: &'a [f32],
+    y: &'a [f32],
+}
+
+impl WithSimd for Dot<'_> {
+    type Output = f32;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) -> f32 {
+        s.dot(self.x, self.y)
+    }
+}
+
+struct DotRows<'a> {
+    x: &'a [f32],
+    rows: &'a RowTable,
+    out: &'a mut [f32],
+}
+
+impl WithSimd for DotRows<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let DotRows { x, rows, out } = self;
+        let k = x.len();
+        let (xc, xt) = x.as_chunks::<16>();
+        let row = |i: usize| &rows.row(i)[..k];
+        // The portable level: row by row with its own `dot`, whose lane loops LLVM
+        // vectorises (over arrays of 16 its four interleaved rows spill and run slower
+        // than the loop the models had before). A constant test: `S` is known here.
+        if std::any::TypeId::of::<S>() == std::any::TypeId::of::<Scalar>() {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = s.dot(x, row(i));
+            }
+            return;
+        }
+        let mut quads = out.chunks_exact_mut(4);
+        let mut i = 0;
+        for o in &mut quads {
+            let (r0, r1, r2, r3) = (row(i), row(i + 1), row(i + 2), row(i + 3));
+            let (c0, _) = r0.as_chunks::<16>();
+            let (c1, _) = r1.as_chunks::<16>();
+            let (c2, _) = r2.as_chunks::<16>();
+            let (c3, _) = r3.as_chunks::<16>();
+            // Four named accumulators (not an array the compiler might keep in memory);
+            // each row's operations in `Simd::dot`'s order.
+            let (mut a0, mut a1, mut a2, mut a3) =
+                (s.splat(0.0), s.splat(0.0), s.splat(0.0), s.splat(0.0));
+            for (j, xj) in xc.iter().enumerate() {
+                let xv = s.load(xj);
+                a0 = s.mul_add(xv, s.load(&c0[j]), a0);
+                a1 = s.mul_add(xv, s.load(&c1[j]), a1);
+                a2 = s.mul_add(xv, s.load(&c2[j]), a2);
+                a3 = s.mul_add(xv, s.load(&c3[j]), a3);
+            }
+            o[0] = finish(s, a0, xt, r0);
+            o[1] = finish(s, a1, xt, r1);
+            o[2] = finish(s, a2, xt, r2);
+            o[3] = finish(s, a3, xt, r3);
+            i += 4;
+        }
+        for o in quads.into_remainder() {
+            *o = s.dot(x, row(i));
+            i += 1;
+        }
+    }
+}
+
+/// The end of `Simd::dot` for one row: reduce the partial sums, then add the tail (the
+/// floats past the last whole 16) when there is one.
+#[inline(always)]
+fn finish<S: Simd>(s: S, acc: S::F32x16, xt: &[f32], row: &[f32]) -> f32 {
+    let sum = s.reduce_sum(acc);
+    if xt.is_empty() {
+        return sum;
+    }
+    let mut tail = 0.0f32;
+    for (a, b) in xt.iter().zip(&row[row.len() - xt.len()..]) {
+        tail += a * b;
+    }
+    sum + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::simd::each_level;
+    use super::*;
+
+    /// `rows × cols` values in ±0.5, none exactly zero.
+    fn table(rows: usize, cols: usize, salt: usize) -> (RowTable, Vec<f32>) {
+        let v: Vec<f32> = (0..rows * cols)
+            .map(|k| (((k * 37 + salt * 11) % 101) as f32 - 50.5) / 101.0)
+            .collect();
+        (RowTable::from_dense(rows, cols, &v), v)
+    }
+
+    struct RowByRow<'a> {
+        x: &'a [f32],
+        rows: &'a RowTable,
+    }
+
+    impl WithSimd for RowByRow<'_> {
+        type Output = Vec<f32>;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) -> Vec<f32> {
+            (0..self.rows.rows())
+                .map(|i| s.dot(self.x, &self.rows.row(i)[..self.x.len()]))
+                .collect()
+        }
+    }
+
+    #[test]
+    fn every_level_sums_each_row_as_simd_dot_does_and_near_the_plain_sum() {
+        for (n_rows, cols) in [(0, 8), (1, 64), (3, 16), (4, 64), (9, 64), (13, 20), (7, 3)] {
+            let (rows, _) = table(n_rows, cols, 1);
+            let (xt, _) = table(1, cols, 2);
+            for len in [cols, rows.stride()] {
+                let x = &xt.row(0)[..len];
+                let mut want = vec![0.0; n_rows];
+                dot_rows_reference(x, &rows, &mut want);
+                let mut per_level = Vec::new();
+                let skipped = each_level(|level| {
+                    let mut got = vec![f32::NAN; n_rows];
+                    dot_rows_at(level, x, &rows, &mut got);
+                    let one_by_one = level.dispatch(RowByRow { x, rows: &rows });
+                    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&one_by_one), "{level:?} {n_rows}×{cols}");
+                    for (g, w) in got.iter().zip(&want) {
+                        assert!(
+                            (g - w).abs() < 1e-5,
+                            "{level:?} {n_rows}×{cols}: {g} vs {w}"
+                        );
+                    }
+                    per_level.push((level, got));
+                });
+                assert_eq!(per_level.len() + skipped.len(), 3);
+                // V3 and V4 fuse the same operations in the same order: the same bits.
+                let fused: Vec<_> = per_level
+                    .iter()
+                    .filter(|(l, _)| *l != Level::Scalar)
+                    .collect();
+                for pair in fused.windows(2) {
+                    assert_eq!(pair[0].1, pair[1].1, "{n_rows}×{cols}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dot_best_is_an_entry_of_dot_rows() {
+        let (rows, _) = table(11, 64, 3);
+        let (xt, _) = table(1, 64, 4);
+        let mut out = vec![0.0; 11];
+        dot_rows(xt.row(0), &rows, &mut out);
+        for (i, o) in out.iter().enumerate() {
+            assert_eq!(
+                o.to_bits(),
+                dot_best(xt.row(0), rows.row(i)).to_bits(),
+                "row {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_output_scores_only_its_rows_and_a_long_one_stops_at_the_table() {
+        let (rows, _) = table(6, 16, 5);
+        let (xt, _) = table(1, 16, 6);
+        let mut all = vec![0.0; 6];
+        dot_rows(xt.row(0), &rows, &mut all);
+        let mut short = vec![0.0; 5];
+        dot_rows(xt.row(0), &rows, &mut short);
+        assert_eq!(short, all[..5]);
+        let mut long = vec![-1.0; 8];
+        dot_rows(xt.row(0), &rows, &mut long);
+        assert_eq!(long[..6], all[..]);
+        assert_eq!(long[6..], [-1.0, -1.0]);
+    }
+}

@@ -1,0 +1,403 @@
+//! The work of each request, run on the CPU pool: look the user or item up, score every
+//! item, select the best, and write the JSON answer — in the shapes the CLI prints with
+//! `--json` (`docs/json.md`), so that one parser reads both.
+//!
+//! Each thread keeps one [`Scratch`] (a score buffer as long as the largest catalogue, the
+//! selection heap, id lists) for every request it runs, so a request allocates only its
+//! answer. Ids are written straight from the model's id map and titles from the model's
+//! title table, without copies.
+
+use std::cell::RefCell;
+
+use rustrec::data::{IdMap, ItemIdx, UserIdx, escape_control};
+use rustrec::history::history_from_entries;
+use rustrec::serving::dense_items;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::catalog::{Catalog, Served};
+use crate::error::ApiError;
+use crate::request::{FoldInRequest, PredictRequest, RecommendParams, SimilarParams};
+use crate::topn::{Filter, select};
+
+/// A thread's buffers, reused by every request it runs.
+#[derive(Default)]
+pub struct Scratch {
+    scores: Vec<f32>,
+    heap: Vec<(u32, f32)>,
+    allow: Vec<u32>,
+    block: Vec<u32>,
+    rated: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers.
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// The score buffer sized for `n` items (grown once, then reused).
+fn scores(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
+    if buf.len() < n {
+        buf.resize(n, 0.0);
+    }
+    &mut buf[..n]
+}
+
+/// The model a request names (`?model=`), or the default one.
+pub fn pick<'a>(catalog: &'a Catalog, name: Option<&str>) -> Result<&'a Served, ApiError> {
+    catalog.get(name).map(|m| m.as_ref()).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "model {} is not served (models: {})",
+            escape_control(name.unwrap_or_default()),
+            catalog.names()
+        ))
+    })
+}
+
+/// Raw ids of a list parameter (`allow`, `block`) as sorted dense indices into `out`.
+fn dense_into(
+    served: &Served,
+    what: &str,
+    raw: &[String],
+    out: &mut Vec<u32>,
+) -> Result<(), ApiError> {
+    out.clear();
+    if raw.is_empty() {
+        return Ok(());
+    }
+    let items = dense_items(served.recommender().item_ids(), raw).map_err(|r| {
+        ApiError::not_found(format!(
+            "{what}: item {} is not known to model {}; give raw item ids of its training \
+             data ({} items; GET /v1/items?q=TEXT finds them)",
+            escape_control(&r),
+            served.name,
+            served.recommender().n_items()
+        ))
+    })?;
+    out.extend_from_slice(&items);
+    Ok(())
+}
+
+/// `GET /v1/recommend/{user}`.
+pub fn recommend_user(
+    catalog: &Catalog,
+    user: &str,
+    p: &RecommendParams,
+) -> Result<Vec<u8>, ApiError> {
+    let served = pick(catalog, p.model.as_deref())?;
+    let model = served.recommender();
+    let u = model.user_ids().get_text(user).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "user {} is not known to model {}; give a raw user id of its training data ({} \
+             users), or a new user's history to POST /v1/recommend",
+            escape_control(user),
+            served.name,
+            model.n_users()
+        ))
+    })?;
+    with_scratch(|s| {
+        dense_into(
+            served,
+            "allow",
+            p.allow.as_deref().unwrap_or_default(),
+            &mut s.allow,
+        )?;
+        dense_into(served, "block", &p.block, &mut s.block)?;
+        let seen: &[u32] = match (&served.loaded.seen, p.exclude_seen) {
+            (Some(seen), true) if (u as usize) < seen.n_users() => seen.row(UserIdx(u)).items,
+            _ => &[],
+        };
+        let buf = scores(&mut s.scores, model.n_items());
+        model.score_into(UserIdx(u), buf);
+        let filter = Filter {
+            seen,
+            allow: p.allow.as_ref().map(|_| s.allow.as_slice()),
+            block: &s.block,
+            skip_neg_infinity: false,
+        };
+        select(buf, p.n, &filter, &mut s.heap);
+        Ok(to_json(&UserAnswer {
+            user,
+            model: &served.name,
+            recommendations: Items {
+                served,
+                list: &s.heap,
+            },
+        }))
+    })
+}
+
+/// `POST /v1/recommend`: a new user's history, scored by fold-in.
+pub fn recommend_history(
+    catalog: &Catalog,
+    model_name: Option<&str>,
+    req: &FoldInRequest,
+) -> Result<Vec<u8>, ApiError> {
+    let served = pick(catalog, model_name)?;
+    let model = served.recommender();
+    let fold_in = served.model().as_fold_in().ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "model {} (a `{}` model) cannot score a new user's history",
+            served.name,
+            model.kind()
+        ))
+    })?;
+    let history = history_from_entries(
+        req.history.iter().map(|(i, v)| (i.as_str(), *v)),
+        model.item_ids(),
+        &served.rules,
+    )
+    .map_err(|e| {
+        let status = match e {
+            rustrec::history::HistoryError::UnknownItem { .. } => ApiError::not_found,
+            _ => ApiError::bad_request,
+        };
+        status(format!("history: {e}"))
+    })?;
+    with_scratch(|s| {
+        dense_into(
+            served,
+            "allow",
+            req.allow.as_deref().unwrap_or_default(),
+            &mut s.allow,
+        )?;
+        dense_into(served, "block", &req.block, &mut s.block)?;
+        s.rated.clear();
+        if req.exclude_seen {
+            s.rated.extend(history.iter().map(|(i, _)| i.0));
+            s.rated.sort_unstable();
+        }
+        let buf = scores(&mut s.scores, model.n_items());
+        fold_in.score_profile(&history, buf);
+        let filter = Filter {
+            seen: &s.rated,
+            allow: req.allow.as_ref().map(|_| s.allow.as_slice()),
+            block: &s.block,
+            skip_neg_infinity: false,
+        };
+        select(buf, req.n, &filter, &mut s.heap);
+        Ok(to_json(&HistoryAnswer {
+            history_items: history.len(),
+            model: &served.name,
+            recommendations: Items {
+                served,
+                list: &s.heap,
+            },
+        }))
+    })
+}
+
+/// `GET /v1/similar-items/{item}`.
+pub fn similar_items(
+    catalog: &Catalog,
+    item: &str,
+    p: &SimilarParams,
+) -> Result<Vec<u8>, ApiError> {
+    let served = pick(catalog, p.model.as_deref())?;
+    let model = served.recommender();
+    let i = model.item_ids().get_text(item).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "item {} is not known to model {}; give a raw item id of its training data ({} \
+             items; GET /v1/items?q=TEXT finds them)",
+            escape_control(item),
+            served.name,
+            model.n_items()
+        ))
+    })?;
+    let similar = served.model().as_similar_items().ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "model {} (a `{}` model) has no measure of item similarity",
+            served.name,
+            model.kind()
+        ))
+    })?;
+    with_scratch(|s| {
+        let buf = scores(&mut s.scores, model.n_items());
+        similar.similarities_into(ItemIdx(i), buf);
+        let itself = [i];
+        let filter = Filter {
+            seen: &itself,
+            allow: None,
+            block: &[],
+            skip_neg_infinity: true,
+        };
+        select(buf, p.n, &filter, &mut s.heap);
+        Ok(to_json(&SimilarAnswer {
+            item,
+            model: &served.name,
+            similar: Items {
+                served,
+                list: &s.heap,
+            },
+        }))
+    })
+}
+
+/// `POST /v1/predict`.
+pub fn predict(
+    catalog: &Catalog,
+    model_name: Option<&str>,
+    req: &PredictRequest,
+) -> Result<Vec<u8>, ApiError> {
+    let served = pick(catalog, model_name)?;
+    let model = served.recommender();
+    let predictions: Vec<Prediction<'_>> = req
+        .pairs
+        .iter()
+        .map(|(u, i)| {
+            let (value, known_user, known_item) = model.predict_raw(u, i);
+            Prediction {
+                user: u,
+                item: i,
+                prediction: f64::from(value),
+                known_user,
+                known_item,
+            }
+        })
+        .collect();
+    Ok(to_json(&PredictAnswer {
+        model: &served.name,
+        prediction: (predictions.len() == 1).then(|| predictions[0].prediction),
+        predictions: &predictions,
+    }))
+}
+
+/// Serialises an answer (the types here cannot fail to serialise).
+fn to_json(value: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    // Writing to a Vec does not fail, and the answers hold only strings, numbers and
+    // booleans.
+    let _ = serde_json::to_writer(&mut out, value);
+    out
+}
+
+/// A raw id of an id map, written as a JSON string without a copy.
+struct Id<'a>(&'a IdMap, u32);
+
+impl Serialize for Id<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let k = self.1 as usize;
+        if let Some(ints) = self.0.int_ids() {
+            s.collect_str(&ints[k])
+        } else if let Some(strs) = self.0.str_ids() {
+            s.serialize_str(&strs[k])
+        } else {
+            s.collect_str(&self.0.raw(self.1))
+        }
+    }
+}
+
+/// A list of `{"item", "score", "title"}` (the CLI's `recommendations` entries).
+struct Items<'a> {
+    served: &'a Served,
+    list: &'a [(u32, f32)],
+}
+
+impl Serialize for Items<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let items = self.served.recommender().item_ids();
+        let mut seq = s.serialize_seq(Some(self.list.len()))?;
+        for &(i, score) in self.list {
+            seq.serialize_element(&Entry {
+                item: Id(items, i),
+                score,
+                title: self.served.title(i),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+struct Entry<'a> {
+    item: Id<'a>,
+    score: f32,
+    title: &'a str,
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("item", &self.item)?;
+        // As the CLI writes it: the f32 widened to f64 (NaN becomes null).
+        m.serialize_entry("score", &f64::from(self.score))?;
+        m.serialize_entry("title", self.title)?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct UserAnswer<'a> {
+    user: &'a str,
+    model: &'a str,
+    recommendations: Items<'a>,
+}
+
+#[derive(Serialize)]
+struct HistoryAnswer<'a> {
+    history_items: usize,
+    model: &'a str,
+    recommendations: Items<'a>,
+}
+
+#[derive(Serialize)]
+struct SimilarAnswer<'a> {
+    item: &'a str,
+    model: &'a str,
+    similar: Items<'a>,
+}
+
+#[derive(Serialize)]
+struct Prediction<'a> {
+    user: &'a str,
+    item: &'a str,
+    prediction: f64,
+    known_user: bool,
+    known_item: bool,
+}
+
+#[derive(Serialize)]
+struct PredictAnswer<'a> {
+    model: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prediction: Option<f64>,
+    predictions: &'a [Prediction<'a>],
+}
+
+/// `GET /v1/items?q=TEXT`: up to `limit` items whose id is `TEXT` or whose title holds it
+/// (case-insensitive), the id match first, then in catalogue order — the page's search.
+pub fn search_items(
+    catalog: &Catalog,
+    model_name: Option<&str>,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
+    let served = pick(catalog, model_name)?;
+    let ids = served.recommender().item_ids();
+    let needle = text.trim().to_lowercase();
+    let mut found: Vec<u32> = Vec::with_capacity(limit);
+    if let Some(i) = ids.get_text(text.trim()) {
+        found.push(i);
+    }
+    if !needle.is_empty() {
+        for i in 0..ids.len() as u32 {
+            if found.len() >= limit {
+                break;
+            }
+            if !found.contains(&i) && served.title(i).to_lowercase().contains(&needle) {
+                found.push(i);
+            }
+        }
+    }
+    found.truncate(limit);
+    let list: Vec<serde_json::Value> = found
+        .iter()
+        .map(|&i| serde_json::json!({"item": ids.raw(i).to_string(), "title": served.title(i)}))
+        .collect();
+    Ok(to_json(
+        &serde_json::json!({"model": served.name, "items": list}),
+    ))
+}

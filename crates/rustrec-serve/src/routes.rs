@@ -1,0 +1,374 @@
+//! The routes ([`ROUTES`], the one list the router, the metrics and the OpenAPI test
+//! follow), their handlers, and the middleware every request passes: a bound on requests
+//! worked on at once, a time limit, and the metrics.
+//!
+//! Handlers only parse (query, path, body: cheap, on the reactor) and hand the rest to the
+//! CPU pool with the catalogue current when the request arrived.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::answer;
+use crate::error::ApiError;
+use crate::request::{FoldInRequest, PredictRequest, Query};
+use crate::state::AppState;
+
+/// One route: method, path template (axum syntax, as in the OpenAPI document) and what it
+/// does.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path template, `{param}` for a path parameter.
+    pub path: &'static str,
+    /// One line on what it answers.
+    pub summary: &'static str,
+}
+
+/// Every route of the server.
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: "/v1/recommend/{user}",
+        summary: "Top-N items for a known user",
+    },
+    Route {
+        method: "POST",
+        path: "/v1/recommend",
+        summary: "Top-N items for a new user's history (fold-in)",
+    },
+    Route {
+        method: "GET",
+        path: "/v1/similar-items/{item}",
+        summary: "The items most similar to an item",
+    },
+    Route {
+        method: "POST",
+        path: "/v1/predict",
+        summary: "Predictions for (user, item) pairs",
+    },
+    Route {
+        method: "GET",
+        path: "/v1/models",
+        summary: "The models served",
+    },
+    Route {
+        method: "GET",
+        path: "/v1/items",
+        summary: "Items whose title or id matches a text",
+    },
+    Route {
+        method: "POST",
+        path: "/v1/reload",
+        summary: "Re-read every model file and swap them in atomically",
+    },
+    Route {
+        method: "GET",
+        path: "/healthz",
+        summary: "Liveness: 200 once the models are loaded",
+    },
+    Route {
+        method: "GET",
+        path: "/metrics",
+        summary: "Prometheus metrics",
+    },
+    Route {
+        method: "GET",
+        path: "/openapi.json",
+        summary: "This API's OpenAPI 3 document",
+    },
+    Route {
+        method: "GET",
+        path: "/",
+        summary: "The page for people",
+    },
+];
+
+/// The index in [`ROUTES`] of a matched route.
+fn route_index(method: &Method, path: &str) -> Option<usize> {
+    ROUTES
+        .iter()
+        .position(|r| r.path == path && r.method == method.as_str())
+}
+
+/// The router of the whole server over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.config.limits.max_body_bytes;
+    let mut r = Router::new();
+    for route in ROUTES {
+        let method_router = match (route.method, route.path) {
+            ("GET", "/v1/recommend/{user}") => get(recommend_user),
+            ("POST", "/v1/recommend") => post(recommend_history),
+            ("GET", "/v1/similar-items/{item}") => get(similar_items),
+            ("POST", "/v1/predict") => post(predict),
+            ("GET", "/v1/models") => get(models),
+            ("GET", "/v1/items") => get(items),
+            ("POST", "/v1/reload") => post(reload),
+            ("GET", "/healthz") => get(healthz),
+            ("GET", "/metrics") => get(metrics),
+            ("GET", "/openapi.json") => get(openapi),
+            ("GET", "/") => get(page),
+            // Every entry of ROUTES has its arm above (the route test sends each one).
+            _ => continue,
+        };
+        r = r.route(route.path, method_router);
+    }
+    r.fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Every request: wait for a slot (at most `max_in_flight` at once), answer within the
+/// time limit (else 503), count it.
+async fn guard(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|p| route_index(req.method(), p.as_str()));
+    let limit = app.config.limits.request_timeout;
+    let work = async {
+        let _permit = app.in_flight.acquire().await;
+        next.run(req).await
+    };
+    let response = match tokio::time::timeout(limit, work).await {
+        Ok(r) => r,
+        Err(_) => {
+            let mut r = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the request took longer than this server's limit of {:.1} s; the server \
+                     is busy, try again",
+                    limit.as_secs_f64()
+                ),
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
+    };
+    app.metrics
+        .record(route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// A JSON answer.
+fn json_response(body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The answer of a pool job.
+fn answered(r: Result<Result<Vec<u8>, ApiError>, ApiError>) -> Response {
+    match r.and_then(|inner| inner) {
+        Ok(body) => json_response(body),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn path_param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    p.map(|Path(s)| s)
+        .map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
+}
+
+fn body_bytes(b: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    b.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than this server's limit of {limit} bytes"),
+            )
+        } else {
+            ApiError::new(
+                e.status(),
+                format!("cannot read the body: {}", e.body_text()),
+            )
+        }
+    })
+}
+
+async fn recommend_user(
+    State(app): State<Arc<AppState>>,
+    user: Result<Path<String>, PathRejection>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let user = path_param(user)?;
+    let params = Query::parse(q.as_deref())?.recommend(&app.config.limits)?;
+    let catalog = app.catalog.load_full();
+    Ok(answered(
+        app.pool
+            .run(move || answer::recommend_user(&catalog, &user, &params))
+            .await,
+    ))
+}
+
+async fn recommend_history(
+    State(app): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let limits = &app.config.limits;
+    let model = Query::parse(q.as_deref())?.model()?;
+    let body = body_bytes(body, limits.max_body_bytes)?;
+    let req = FoldInRequest::parse(&body, limits)?;
+    let catalog = app.catalog.load_full();
+    Ok(answered(
+        app.pool
+            .run(move || answer::recommend_history(&catalog, model.as_deref(), &req))
+            .await,
+    ))
+}
+
+async fn similar_items(
+    State(app): State<Arc<AppState>>,
+    item: Result<Path<String>, PathRejection>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let item = path_param(item)?;
+    let params = Query::parse(q.as_deref())?.similar(&app.config.limits)?;
+    let catalog = app.catalog.load_full();
+    Ok(answered(
+        app.pool
+            .run(move || answer::similar_items(&catalog, &item, &params))
+            .await,
+    ))
+}
+
+async fn predict(
+    State(app): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let limits = &app.config.limits;
+    let model = Query::parse(q.as_deref())?.model()?;
+    let body = body_bytes(body, limits.max_body_bytes)?;
+    let req = PredictRequest::parse(&body, limits)?;
+    let catalog = app.catalog.load_full();
+    Ok(answered(
+        app.pool
+            .run(move || answer::predict(&catalog, model.as_deref(), &req))
+            .await,
+    ))
+}
+
+async fn models(State(app): State<Arc<AppState>>) -> Response {
+    let catalog = app.catalog.load();
+    let list: Vec<serde_json::Value> = catalog
+        .models
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let r = m.recommender();
+            json!({
+                "name": m.name,
+                "path": m.path.to_string_lossy(),
+                "kind": r.kind(),
+                "task": m.task_name(),
+                "default": k == 0,
+                "users": r.n_users(),
+                "items": r.n_items(),
+                "fold_in": m.model().as_fold_in().is_some(),
+                "similar_items": m.model().as_similar_items().is_some(),
+                "rating_range": m.rules.rating_range.map(|(lo, hi)| [lo, hi]),
+                "titles": m.titles.is_some(),
+                "titles_note": m.titles_note,
+            })
+        })
+        .collect();
+    json_response(
+        json!({
+            "models": list,
+            "loaded_seconds_ago": catalog.loaded_at.elapsed().as_secs_f64(),
+        })
+        .to_string()
+        .into_bytes(),
+    )
+}
+
+async fn items(
+    State(app): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let query = Query::parse(q.as_deref())?;
+    let text = query.get("q")?.unwrap_or_default().to_string();
+    let limit = query.n(&app.config.limits)?;
+    let model = query.model()?;
+    let catalog = app.catalog.load_full();
+    Ok(answered(
+        app.pool
+            .run(move || answer::search_items(&catalog, model.as_deref(), &text, limit))
+            .await,
+    ))
+}
+
+async fn reload(State(app): State<Arc<AppState>>) -> Response {
+    match app.reload().await {
+        Ok(v) => json_response(v.to_string().into_bytes()),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn healthz(State(app): State<Arc<AppState>>) -> Response {
+    let n = app.catalog.load().models.len();
+    json_response(
+        json!({"status": "ok", "models": n})
+            .to_string()
+            .into_bytes(),
+    )
+}
+
+async fn metrics(State(app): State<Arc<AppState>>) -> Response {
+    let text = app.metrics.render(&app.catalog.load());
+    let mut r = Response::new(Body::from(text));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
+}
+
+async fn openapi(State(app): State<Arc<AppState>>) -> Response {
+    json_response(
+        crate::openapi::document(&app.config.limits)
+            .to_string()
+            .into_bytes(),
+    )
+}
+
+async fn page() -> Html<&'static str> {
+    Html(crate::page::HTML)
+}
+
+async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "no route for {method} {}; the routes are in /openapi.json",
+        rustrec::data::escape_control(uri.path())
+    ))
+}
+
+async fn wrong_method(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{method} is not allowed on {}; the routes are in /openapi.json",
+            rustrec::data::escape_control(uri.path())
+        ),
+    )
+}
