@@ -201,7 +201,7 @@ pub trait Hyperparams:
 /// [`Rule`] and help. Generates the struct (serde, every field defaulted, unknown fields
 /// refused), `Default`, a builder setter per field and [`Hyperparams`].
 ///
-/// ```ignore
+/// ```text
 /// hyperparams! {
 ///     /// Docs of the struct.
 ///     pub struct EaseParams {
