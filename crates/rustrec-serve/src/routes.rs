@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::answer;
+use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::request::{FoldInRequest, PredictRequest, Query};
 use crate::state::AppState;
@@ -176,6 +177,16 @@ fn json_response(body: Vec<u8>) -> Response {
 }
 
 /// The answer of a pool job.
+/// Runs `answer` on the CPU pool against the models being served now (a reload swaps them
+/// for later requests only) and makes its JSON, or its error, the response.
+async fn on_pool<F>(app: &AppState, answer: F) -> Response
+where
+    F: FnOnce(&Catalog) -> Result<Vec<u8>, ApiError> + Send + 'static,
+{
+    let catalog = app.catalog.load_full();
+    answered(app.pool.run(move || answer(&catalog)).await)
+}
+
 fn answered(r: Result<Result<Vec<u8>, ApiError>, ApiError>) -> Response {
     match r.and_then(|inner| inner) {
         Ok(body) => json_response(body),
@@ -211,12 +222,10 @@ async fn recommend_user(
 ) -> Result<Response, ApiError> {
     let user = path_param(user)?;
     let params = Query::parse(q.as_deref())?.recommend(&app.config.limits)?;
-    let catalog = app.catalog.load_full();
-    Ok(answered(
-        app.pool
-            .run(move || answer::recommend_user(&catalog, &user, &params))
-            .await,
-    ))
+    Ok(on_pool(&app, move |catalog| {
+        answer::recommend_user(catalog, &user, &params)
+    })
+    .await)
 }
 
 async fn recommend_history(
@@ -228,12 +237,10 @@ async fn recommend_history(
     let model = Query::parse(q.as_deref())?.model()?;
     let body = body_bytes(body, limits.max_body_bytes)?;
     let req = FoldInRequest::parse(&body, limits)?;
-    let catalog = app.catalog.load_full();
-    Ok(answered(
-        app.pool
-            .run(move || answer::recommend_history(&catalog, model.as_deref(), &req))
-            .await,
-    ))
+    Ok(on_pool(&app, move |catalog| {
+        answer::recommend_history(catalog, model.as_deref(), &req)
+    })
+    .await)
 }
 
 async fn similar_items(
@@ -243,12 +250,10 @@ async fn similar_items(
 ) -> Result<Response, ApiError> {
     let item = path_param(item)?;
     let params = Query::parse(q.as_deref())?.similar(&app.config.limits)?;
-    let catalog = app.catalog.load_full();
-    Ok(answered(
-        app.pool
-            .run(move || answer::similar_items(&catalog, &item, &params))
-            .await,
-    ))
+    Ok(on_pool(&app, move |catalog| {
+        answer::similar_items(catalog, &item, &params)
+    })
+    .await)
 }
 
 async fn predict(
@@ -260,12 +265,10 @@ async fn predict(
     let model = Query::parse(q.as_deref())?.model()?;
     let body = body_bytes(body, limits.max_body_bytes)?;
     let req = PredictRequest::parse(&body, limits)?;
-    let catalog = app.catalog.load_full();
-    Ok(answered(
-        app.pool
-            .run(move || answer::predict(&catalog, model.as_deref(), &req))
-            .await,
-    ))
+    Ok(on_pool(&app, move |catalog| {
+        answer::predict(catalog, model.as_deref(), &req)
+    })
+    .await)
 }
 
 async fn models(State(app): State<Arc<AppState>>) -> Response {
@@ -310,12 +313,10 @@ async fn items(
     let text = query.get("q")?.unwrap_or_default().to_string();
     let limit = query.n(&app.config.limits)?;
     let model = query.model()?;
-    let catalog = app.catalog.load_full();
-    Ok(answered(
-        app.pool
-            .run(move || answer::search_items(&catalog, model.as_deref(), &text, limit))
-            .await,
-    ))
+    Ok(on_pool(&app, move |catalog| {
+        answer::search_items(catalog, model.as_deref(), &text, limit)
+    })
+    .await)
 }
 
 async fn reload(State(app): State<Arc<AppState>>) -> Response {
