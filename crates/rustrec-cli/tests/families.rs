@@ -3,34 +3,9 @@
 //! for one seed on any thread count, and the `.npy` export's manifest.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn rustrec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rustrec"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// The one JSON object on standard output of a successful run.
-fn ok(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON object ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{json_of, p, rustrec};
 
 /// A small ML-100K-shaped train/test pair and an item file for its items.
 fn data(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
@@ -80,7 +55,7 @@ fn data(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 
 #[test]
 fn models_lists_every_kind_with_its_task_inputs_and_parameter_table() {
-    let d = ok(&rustrec(&["models", "--json"]));
+    let d = json_of(&rustrec(&["models", "--json"]));
     let models = d["models"].as_array().unwrap();
     assert!(models.len() >= 12, "{} kinds", models.len());
     let mf = models.iter().find(|m| m["kind"] == "mf").unwrap();
@@ -104,7 +79,7 @@ fn models_lists_every_kind_with_its_task_inputs_and_parameter_table() {
     let ials = models.iter().find(|m| m["kind"] == "ials").unwrap();
     assert_eq!(ials["task"], "ranking");
     // One kind, and an unknown one named with the list of kinds.
-    let one = ok(&rustrec(&["models", "bpr", "--json"]));
+    let one = json_of(&rustrec(&["models", "bpr", "--json"]));
     assert_eq!(one["models"].as_array().unwrap().len(), 1);
     let bad = rustrec(&["models", "svd++"]);
     assert!(!bad.status.success());
@@ -119,7 +94,7 @@ fn eval_of_an_ials_model_reports_ranking_metrics_not_rmse() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test, _) = data(dir.path());
     let model = dir.path().join("ials.safetensors");
-    ok(&rustrec(&[
+    json_of(&rustrec(&[
         "fit",
         "--train",
         p(&train),
@@ -134,7 +109,7 @@ fn eval_of_an_ials_model_reports_ranking_metrics_not_rmse() {
         "--json",
         "-q",
     ]));
-    let e = ok(&rustrec(&[
+    let e = json_of(&rustrec(&[
         "eval",
         "--model",
         p(&model),
@@ -146,7 +121,7 @@ fn eval_of_an_ials_model_reports_ranking_metrics_not_rmse() {
     assert!(e.get("ndcg@10").is_some(), "{e}");
     assert!(e.get("rmse").is_none(), "{e}");
     let als = dir.path().join("als.safetensors");
-    ok(&rustrec(&[
+    json_of(&rustrec(&[
         "fit",
         "--train",
         p(&train),
@@ -161,7 +136,7 @@ fn eval_of_an_ials_model_reports_ranking_metrics_not_rmse() {
         "--json",
         "-q",
     ]));
-    let e = ok(&rustrec(&[
+    let e = json_of(&rustrec(&[
         "eval",
         "--model",
         p(&als),
@@ -177,7 +152,7 @@ fn eval_of_an_ials_model_reports_ranking_metrics_not_rmse() {
 fn every_kind_trains_with_its_defaults_saves_evaluates_and_folds_in() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test, items) = data(dir.path());
-    let list = ok(&rustrec(&["models", "--json"]));
+    let list = json_of(&rustrec(&["models", "--json"]));
     for m in list["models"].as_array().unwrap() {
         let kind = m["kind"].as_str().unwrap();
         let model = dir.path().join(format!("{kind}.safetensors"));
@@ -201,9 +176,9 @@ fn every_kind_trains_with_its_defaults_saves_evaluates_and_folds_in() {
         {
             args.extend(["--item-file", p(&items)]);
         }
-        let fit = ok(&rustrec(&args));
+        let fit = json_of(&rustrec(&args));
         assert_eq!(fit["model"], kind);
-        let e = ok(&rustrec(&[
+        let e = json_of(&rustrec(&[
             "eval",
             "--model",
             p(&model),
@@ -217,7 +192,7 @@ fn every_kind_trains_with_its_defaults_saves_evaluates_and_folds_in() {
         } else {
             "1,2"
         };
-        let r = ok(&rustrec(&[
+        let r = json_of(&rustrec(&[
             "recommend",
             "--model",
             p(&model),
@@ -243,7 +218,7 @@ fn one_seed_gives_the_same_model_bytes_on_any_thread_count() {
         let mut files = Vec::new();
         for (run, threads) in ["1", "3", "3"].iter().enumerate() {
             let out = dir.path().join(format!("{kind}-{run}.safetensors"));
-            ok(&rustrec(
+            json_of(&rustrec(
                 &[
                     "fit",
                     "--train",
@@ -287,7 +262,7 @@ fn the_npy_export_has_the_id_maps_and_a_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test, _) = data(dir.path());
     let npy = dir.path().join("npy");
-    ok(&rustrec(&[
+    json_of(&rustrec(&[
         "fit",
         "--train",
         p(&train),

@@ -1,30 +1,9 @@
 //! End-to-end tests of `rustrec demo`, `fit`, `eval`, `predict` and `recommend`.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn rustrec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rustrec"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let last = text.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"))
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{last_json, p, rustrec};
 
 /// Writes a u.data-like train/test pair from a synthetic ML-100K-shaped set.
 fn write_pair(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -62,7 +41,7 @@ fn write_pair(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 
 #[test]
 fn demo_beats_the_global_mean_baseline() {
-    let f = ok(&rustrec(&["demo", "--threads", "2", "--json", "-q"]));
+    let f = last_json(&rustrec(&["demo", "--threads", "2", "--json", "-q"]));
     let rmse = f["rmse"].as_f64().unwrap();
     let baseline = f["baseline_rmse"].as_f64().unwrap();
     assert!(rmse < 0.8 * baseline, "rmse {rmse} vs baseline {baseline}");
@@ -76,7 +55,7 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
     let model = dir.path().join("m.safetensors");
     let plot = dir.path().join("curve.svg");
     let npy = dir.path().join("npy");
-    let f = ok(&rustrec(&[
+    let f = last_json(&rustrec(&[
         "fit",
         "--train",
         p(&train),
@@ -109,7 +88,7 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
     assert_eq!(&w[..6], b"\x93NUMPY");
 
     // eval on the same test file gives the same RMSE as fit reported.
-    let e = ok(&rustrec(&[
+    let e = last_json(&rustrec(&[
         "eval",
         "--model",
         p(&model),
@@ -122,7 +101,7 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
     // predict: a known pair, and an unknown item that falls back to the user's bias.
     let first = std::fs::read_to_string(&train).unwrap();
     let user = first.split('\t').next().unwrap().to_string();
-    let out = ok(&rustrec(&[
+    let out = last_json(&rustrec(&[
         "predict",
         "--model",
         p(&model),
@@ -142,7 +121,7 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
         .filter(|l| l.split('\t').next() == Some(user.as_str()))
         .map(|l| l.split('\t').nth(1).unwrap().to_string())
         .collect();
-    let r = ok(&rustrec(&[
+    let r = last_json(&rustrec(&[
         "recommend",
         "--model",
         p(&model),
@@ -165,7 +144,7 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
     );
 
     // recommend --history folds in a new user without retraining, leaving out the history.
-    let h = ok(&rustrec(&[
+    let h = last_json(&rustrec(&[
         "recommend",
         "--model",
         p(&model),
@@ -187,7 +166,7 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
 
     // recommend --all writes every user's list.
     let all = dir.path().join("all.csv");
-    ok(&rustrec(&[
+    last_json(&rustrec(&[
         "recommend",
         "--model",
         p(&model),
@@ -212,7 +191,7 @@ fn a_config_file_runs_and_options_override_its_keys() {
         "[data]\ntrain = \"small.base\"\ntest = \"small.test\"\n[model]\nkind = \"mf\"\nfactors = 4\nepochs = 3\n[train]\nthreads = 1\n",
     )
     .unwrap();
-    let f = ok(&rustrec(&[
+    let f = last_json(&rustrec(&[
         "fit",
         "--config",
         p(&cfg),
@@ -222,7 +201,7 @@ fn a_config_file_runs_and_options_override_its_keys() {
         "-q",
     ]));
     assert_eq!(f["epochs_run"], 3);
-    let f = ok(&rustrec(&[
+    let f = last_json(&rustrec(&[
         "fit",
         "--config",
         p(&cfg),
@@ -237,7 +216,7 @@ fn a_config_file_runs_and_options_override_its_keys() {
     ]));
     assert_eq!(f["epochs_run"], 5);
     // Data given as options replaces the config's data.
-    let f = ok(&rustrec(&[
+    let f = last_json(&rustrec(&[
         "fit",
         "--config",
         p(&cfg),
@@ -256,7 +235,7 @@ fn a_config_file_runs_and_options_override_its_keys() {
 fn a_leave_k_out_validation_holds_out_k_per_user_with_more_than_k() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test) = write_pair(dir.path());
-    let f = ok(&rustrec(&[
+    let f = last_json(&rustrec(&[
         "fit",
         "--train",
         p(&train),

@@ -5,18 +5,10 @@
 //! console log (`--enable-logging=stderr`) is checked too.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn rustrec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rustrec"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{p, rustrec, synth_small};
 
 fn chromium() -> &'static str {
     for name in ["chromium", "chromium-browser"] {
@@ -78,33 +70,7 @@ fn the_compare_report_renders_in_headless_chromium_without_errors() {
     let browser = chromium();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = rustrec(&[
-        "synth",
-        "--like",
-        "ml-100k",
-        "--users",
-        "150",
-        "--items",
-        "120",
-        "--ratings",
-        "6000",
-        "--seed",
-        "4",
-        "--format",
-        "ml-tab",
-        "--out",
-        p(&d.join("r.base")),
-        "--test-fraction",
-        "0.2",
-        "--test-out",
-        p(&d.join("r.test")),
-        "-q",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    synth_small(&d.join("r.base"), "4", Some((&d.join("r.test"), "0.2")));
     let cfg = |name: &str, kind: &str, extra: &str| {
         let path = d.join(format!("{name}.toml"));
         std::fs::write(
@@ -210,33 +176,7 @@ fn the_tune_and_fit_reports_render_in_headless_chromium_without_errors() {
     chromium();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = rustrec(&[
-        "synth",
-        "--like",
-        "ml-100k",
-        "--users",
-        "150",
-        "--items",
-        "120",
-        "--ratings",
-        "6000",
-        "--seed",
-        "5",
-        "--format",
-        "ml-tab",
-        "--out",
-        p(&d.join("r.base")),
-        "--test-fraction",
-        "0.1",
-        "--test-out",
-        p(&d.join("r.test")),
-        "-q",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    synth_small(&d.join("r.base"), "5", Some((&d.join("r.test"), "0.1")));
     let cfg = d.join("mf.toml");
     std::fs::write(
         &cfg,

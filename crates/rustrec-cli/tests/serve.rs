@@ -10,42 +10,21 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
+
+mod common;
+use common::{last_json, p, rustrec};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-fn rustrec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rustrec"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// The last line of a successful command's standard output, as JSON.
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let last = text.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("last line is not JSON ({e}): {text}"))
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// Writes a synthetic rating file and fits an implicit-ALS model (`factors` factors) and
 /// an MF model on it.
 fn fit_models(dir: &Path, factors: usize) {
     let data = dir.join("u.data");
     if !data.exists() {
-        json_of(&rustrec(&[
+        last_json(&rustrec(&[
             "synth",
             "--users",
             "120",
@@ -68,7 +47,7 @@ fn fit_models(dir: &Path, factors: usize) {
         ]));
     }
     fit_ials(dir, factors, &dir.join("ials.st"));
-    json_of(&rustrec(&[
+    last_json(&rustrec(&[
         "fit",
         "--train",
         p(&data),
@@ -88,7 +67,7 @@ fn fit_models(dir: &Path, factors: usize) {
 }
 
 fn fit_ials(dir: &Path, factors: usize, out: &Path) {
-    json_of(&rustrec(&[
+    last_json(&rustrec(&[
         "fit",
         "--train",
         p(&dir.join("u.data")),
@@ -258,7 +237,7 @@ fn the_server_answers_as_the_cli_does() {
         );
         assert_eq!(status, 200, "{got}");
         assert_eq!(got["model"], "ials");
-        let want = json_of(&rustrec(&[
+        let want = last_json(&rustrec(&[
             "recommend",
             "--model",
             p(&ials),
@@ -279,7 +258,7 @@ fn the_server_answers_as_the_cli_does() {
         Some(r#"{"history": {"3": 1, "10": 2, "25": 1}, "n": 6}"#),
     );
     assert_eq!(status, 200, "{got}");
-    let want = json_of(&rustrec(&[
+    let want = last_json(&rustrec(&[
         "recommend",
         "--model",
         p(&ials),
@@ -300,7 +279,7 @@ fn the_server_answers_as_the_cli_does() {
     );
     assert_eq!(status, 200, "{got}");
     assert_eq!(got["model"], "mf");
-    let want = json_of(&rustrec(&[
+    let want = last_json(&rustrec(&[
         "predict",
         "--model",
         p(&mf),
@@ -340,7 +319,7 @@ fn sighup_rereads_the_files_and_keeps_the_old_models_when_one_is_broken() {
     let (status, after) = http(server.addr, "GET", "/v1/recommend/2?n=5", None);
     assert_eq!(status, 200);
     assert_ne!(after, before);
-    let want = json_of(&rustrec(&[
+    let want = last_json(&rustrec(&[
         "recommend",
         "--model",
         p(&ials),

@@ -2,59 +2,16 @@
 //! generated data.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn rustrec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rustrec"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().count(), 1, "--json prints one line: {text}");
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod common;
+use common::{json_of, p, rustrec, synth_small};
 
 /// A small rating pair `NAME.base` / `NAME.test` in `dir`.
 fn write_pair(dir: &Path, name: &str, seed: &str) {
-    let out = rustrec(&[
-        "synth",
-        "--like",
-        "ml-100k",
-        "--users",
-        "150",
-        "--items",
-        "120",
-        "--ratings",
-        "6000",
-        "--seed",
+    synth_small(
+        &dir.join(format!("{name}.base")),
         seed,
-        "--format",
-        "ml-tab",
-        "--out",
-        p(&dir.join(format!("{name}.base"))),
-        "--test-fraction",
-        "0.1",
-        "--test-out",
-        p(&dir.join(format!("{name}.test"))),
-        "-q",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        Some((&dir.join(format!("{name}.test")), "0.1")),
     );
 }
 
@@ -141,7 +98,7 @@ fn tune_logs_trials_writes_a_config_that_fits_and_resumes() {
         }
         rustrec(&a)
     };
-    let j = ok(&tune("4", false));
+    let j = json_of(&tune("4", false));
     assert_eq!(j["trials"], 4);
     assert!(j["best"]["model.factors"].as_i64().is_some(), "{j}");
     let val = j["validation"]["rmse"].as_f64().unwrap();
@@ -166,7 +123,7 @@ fn tune_logs_trials_writes_a_config_that_fits_and_resumes() {
         .fold(f64::INFINITY, f64::min);
     assert_eq!(val, best_value);
     // best.toml is a configuration that fits, and gives the test figure tune reported.
-    let f = ok(&rustrec(&[
+    let f = json_of(&rustrec(&[
         "fit",
         "--config",
         p(&best),
@@ -183,7 +140,7 @@ fn tune_logs_trials_writes_a_config_that_fits_and_resumes() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
     // ... and --resume adds only the missing trials.
-    let j = ok(&tune("6", true));
+    let j = json_of(&tune("6", true));
     assert_eq!(j["trials"], 6);
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 6);
 }
@@ -192,7 +149,7 @@ fn tune_logs_trials_writes_a_config_that_fits_and_resumes() {
 fn tune_with_a_pruner_and_parallel_trials_and_bad_spaces() {
     let (dir, cfg, space) = setup();
     let d = dir.path();
-    let j = ok(&rustrec(&[
+    let j = json_of(&rustrec(&[
         "tune",
         "--config",
         p(&cfg),
@@ -261,7 +218,7 @@ fn tune_with_a_pruner_and_parallel_trials_and_bad_spaces() {
 fn cv_gives_folds_mean_and_std_from_random_folds_or_fold_files() {
     let (dir, cfg, _) = setup();
     let d = dir.path();
-    let j = ok(&rustrec(&[
+    let j = json_of(&rustrec(&[
         "cv",
         "--config",
         p(&cfg),
@@ -283,7 +240,7 @@ fn cv_gives_folds_mean_and_std_from_random_folds_or_fold_files() {
     assert!(j["mean"]["rmse"].as_f64().unwrap() > 0.0 && j["std"]["rmse"].as_f64().unwrap() >= 0.0);
     write_pair(d, "s1", "1");
     write_pair(d, "s2", "2");
-    let j = ok(&rustrec(&[
+    let j = json_of(&rustrec(&[
         "cv",
         "--config",
         p(&cfg),
@@ -325,7 +282,7 @@ fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
     std::fs::write(&a, implicit("top-pop", "")).unwrap();
     std::fs::write(&b, implicit("bpr", "factors = 8\nepochs = 4")).unwrap();
     let report = d.join("cmp.html");
-    let j = ok(&rustrec(&[
+    let j = json_of(&rustrec(&[
         "compare",
         "--config",
         p(&a),
@@ -353,7 +310,7 @@ fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
     assert!(std::fs::read_to_string(&report).unwrap().contains("<svg"));
     // lr-find on the MF config.
     let plot = d.join("lr.svg");
-    let j = ok(&rustrec(&[
+    let j = json_of(&rustrec(&[
         "lr-find",
         "--config",
         p(&cfg),
@@ -379,7 +336,7 @@ fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
     assert!(!out.status.success(), "top-pop has no learning rate");
     // fit --report.
     let page = d.join("fit.html");
-    let f = ok(&rustrec(&[
+    let f = json_of(&rustrec(&[
         "fit",
         "--config",
         p(&cfg),
@@ -410,29 +367,7 @@ fn compare_tests_models_on_one_split_and_lr_find_suggests_a_rate() {
 fn compare_on_a_split_of_its_own_and_bad_splits_named() {
     let (dir, cfg, _) = setup();
     let d = dir.path();
-    let out = rustrec(&[
-        "synth",
-        "--like",
-        "ml-100k",
-        "--users",
-        "150",
-        "--items",
-        "120",
-        "--ratings",
-        "6000",
-        "--seed",
-        "6",
-        "--format",
-        "ml-tab",
-        "--out",
-        p(&d.join("all.data")),
-        "-q",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    synth_small(&d.join("all.data"), "6", None);
     let implicit = |kind: &str, extra: &str| {
         format!(
             "[data]\nratings = \"all.data\"\nimplicit_threshold = 1\n\
@@ -456,10 +391,10 @@ fn compare_on_a_split_of_its_own_and_bad_splits_named() {
         let test = j["test_interactions"].as_f64().unwrap();
         (train + test, test / (train + test))
     };
-    let own = ok(&compare(None, &a));
+    let own = json_of(&compare(None, &a));
     let (total, f) = share(&own);
     assert!((f - 0.1).abs() < 0.02, "the config's own split: {f}");
-    let other = ok(&compare(Some("holdout:0.3"), &a));
+    let other = json_of(&compare(Some("holdout:0.3"), &a));
     let (total_other, f) = share(&other);
     assert!((f - 0.3).abs() < 0.02, "--split holdout:0.3 gave {f}");
     assert_eq!(total, total_other, "the same data, split otherwise");
