@@ -12,6 +12,7 @@
 
 pub mod engine;
 mod error;
+pub mod factors;
 pub mod family;
 mod model_file;
 pub mod params;
@@ -37,6 +38,7 @@ registry::declare_families! {
 }
 
 pub use error::{ModelError, Result};
+pub use factors::FactorTables;
 pub use family::{DynFamily, Family, Input, ParamInfo};
 pub use registry::{LoadedModel, Model, ModelSpec, TrainedModel};
 pub use rustrec_core::{

@@ -19,6 +19,7 @@ use rustrec_io::{ModelFile, Tensor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{ModelError, Result};
+use crate::factors::FactorTables;
 use crate::family::{DynFamily, DynParams, Family, Registered};
 use crate::knn::ContentFiles;
 use crate::similar::SimilarItems;
@@ -277,6 +278,11 @@ pub trait Model: Recommender + Debug + Any {
         None
     }
 
+    /// The model's factor tables, if its family is a factorization ([`crate::factors`]).
+    fn as_factor_tables(&self) -> Option<&dyn FactorTables> {
+        None
+    }
+
     /// The range of the training ratings, for rating models that know it (the bounds a
     /// new user's ratings must respect, and the default clipping range).
     fn rating_range(&self) -> Option<[f32; 2]> {
@@ -340,6 +346,11 @@ impl TrainedModel {
     /// ([`crate::similar`]).
     pub fn as_similar_items(&self) -> Option<&dyn SimilarItems> {
         self.0.as_similar_items()
+    }
+
+    /// The model's factor tables, if its family is a factorization ([`crate::factors`]).
+    pub fn as_factor_tables(&self) -> Option<&dyn FactorTables> {
+        self.0.as_factor_tables()
     }
 
     /// The range of the training ratings, for rating models that know it.

@@ -24,12 +24,9 @@ use pyo3::types::PyDict;
 use rayon::prelude::*;
 use rustrec::data::{IdMap, Interactions, ItemIdx, UserIdx};
 use rustrec::models::als::AlsModel;
-use rustrec::models::asysvd::AsySvdModel;
-use rustrec::models::bpr::BprModel;
 use rustrec::models::ease::EaseModel;
 use rustrec::models::engine::RowTable;
 use rustrec::models::knn::ItemItemModel;
-use rustrec::models::mf::MfModel;
 use rustrec::models::topn::top_n;
 use rustrec::models::{
     EpochReport, FitContext, ModelSpec, Recommender, Task, Threads, TrainedModel,
@@ -66,35 +63,12 @@ struct Factors {
 }
 
 fn factors_of(model: &TrainedModel) -> Option<Factors> {
-    if let Some(m) = model.downcast_ref::<MfModel>() {
-        return Some(Factors {
-            users: Some(m.user_factors()),
-            items: m.item_factors(),
-            k: m.factors(),
-        });
-    }
-    if let Some(m) = model.downcast_ref::<BprModel>() {
-        return Some(Factors {
-            users: Some(m.user_factors()),
-            items: m.item_factors(),
-            k: m.factors(),
-        });
-    }
-    if let Some(m) = model.downcast_ref::<AlsModel>() {
-        return Some(Factors {
-            users: Some(m.user_factors()),
-            items: m.item_factors(),
-            k: m.factors(),
-        });
-    }
-    if let Some(m) = model.downcast_ref::<AsySvdModel>() {
-        return Some(Factors {
-            users: None,
-            items: m.item_factors(),
-            k: m.factors(),
-        });
-    }
-    None
+    let t = model.as_factor_tables()?;
+    Some(Factors {
+        users: t.user_factors(),
+        items: t.item_factors(),
+        k: t.k(),
+    })
 }
 
 /// A trained model held as the base object of numpy views of its factor tables: the
@@ -106,34 +80,9 @@ struct ModelRef(TrainedModel);
 /// The stored factor table of a factor model (users or items) and its number of factor
 /// columns (the leading columns of each padded row).
 fn factor_table(model: &TrainedModel, users: bool) -> Option<(&RowTable, usize)> {
-    if let Some(m) = model.downcast_ref::<MfModel>() {
-        let t = if users {
-            m.user_table()
-        } else {
-            m.item_table()
-        };
-        return Some((t, t.cols()));
-    }
-    if let Some(m) = model.downcast_ref::<BprModel>() {
-        let t = if users {
-            m.user_table()
-        } else {
-            m.item_table()
-        };
-        return Some((t, t.cols()));
-    }
-    if let Some(m) = model.downcast_ref::<AlsModel>() {
-        let t = if users {
-            m.user_table()
-        } else {
-            m.item_table()
-        };
-        return Some((t, m.factors()));
-    }
-    if let Some(m) = model.downcast_ref::<AsySvdModel>() {
-        return (!users).then(|| (m.item_table(), m.item_table().cols()));
-    }
-    None
+    let t = model.as_factor_tables()?;
+    let table = if users { t.user_rows()? } else { t.item_rows() };
+    Some((table, t.k()))
 }
 
 /// A read-only numpy view (rows × k, row stride the table's padded stride) of a factor
@@ -164,31 +113,6 @@ fn factor_view<'py>(
     let array = unsafe { PyArray2::borrow_from_array(&view, owner.clone().into_any()) };
     array.readwrite().make_nonwriteable();
     Ok(Some(array))
-}
-
-/// Item biases of the factor models that have them.
-fn item_biases_of(model: &TrainedModel) -> Option<Vec<f32>> {
-    if let Some(m) = model.downcast_ref::<MfModel>() {
-        return Some(m.item_biases().to_vec());
-    }
-    if let Some(m) = model.downcast_ref::<BprModel>() {
-        return Some(m.item_biases().to_vec());
-    }
-    if let Some(m) = model.downcast_ref::<AlsModel>() {
-        return Some(m.item_biases());
-    }
-    None
-}
-
-/// User biases of the factor models that have them.
-fn user_biases_of(model: &TrainedModel) -> Option<Vec<f32>> {
-    if let Some(m) = model.downcast_ref::<MfModel>() {
-        return Some(m.user_biases().to_vec());
-    }
-    if let Some(m) = model.downcast_ref::<AlsModel>() {
-        return Some(m.user_biases());
-    }
-    None
 }
 
 /// Top-N lists: item ids (int32, -1 where a list is short) and scores (float32), one row
@@ -667,12 +591,18 @@ impl Engine {
 
     /// Item biases, or `None`.
     fn item_biases<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f32>>> {
-        item_biases_of(&self.model).map(|b| PyArray1::from_vec(py, b))
+        self.model
+            .as_factor_tables()
+            .and_then(|t| t.item_bias())
+            .map(|b| PyArray1::from_vec(py, b))
     }
 
     /// User biases, or `None`.
     fn user_biases<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f32>>> {
-        user_biases_of(&self.model).map(|b| PyArray1::from_vec(py, b))
+        self.model
+            .as_factor_tables()
+            .and_then(|t| t.user_bias())
+            .map(|b| PyArray1::from_vec(py, b))
     }
 
     /// Whether the model scores a new user's history (fold-in).

@@ -283,6 +283,10 @@ impl Model for AlsModel {
             .then_some(self.rating_range)
             .flatten()
     }
+
+    fn as_factor_tables(&self) -> Option<&dyn crate::factors::FactorTables> {
+        Some(self)
+    }
 }
 
 fn score_row(m: &AlsModel, x: &[f32], out: &mut [f32]) {
@@ -342,5 +346,27 @@ impl crate::similar::SimilarItems for AlsModel {
     /// Cosine of the item factor vectors `y_i` (without the bias columns).
     fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
         crate::similar::cosine_into(&self.item_rows, self.factors(), item, out);
+    }
+}
+
+impl crate::factors::FactorTables for AlsModel {
+    fn k(&self) -> usize {
+        self.factors()
+    }
+
+    fn user_rows(&self) -> Option<&RowTable> {
+        Some(self.user_table())
+    }
+
+    fn item_rows(&self) -> &RowTable {
+        self.item_table()
+    }
+
+    fn user_bias(&self) -> Option<Vec<f32>> {
+        Some(self.user_biases())
+    }
+
+    fn item_bias(&self) -> Option<Vec<f32>> {
+        Some(self.item_biases())
     }
 }

@@ -133,6 +133,10 @@ impl crate::registry::Model for AsySvdModel {
     fn as_fold_in(&self) -> Option<&dyn FoldIn> {
         Some(self)
     }
+
+    fn as_factor_tables(&self) -> Option<&dyn crate::factors::FactorTables> {
+        Some(self)
+    }
 }
 
 impl FoldIn for AsySvdModel {
@@ -153,5 +157,27 @@ impl crate::similar::SimilarItems for AsySvdModel {
     /// against).
     fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
         crate::similar::cosine_into(&self.v2, self.v2.cols(), item, out);
+    }
+}
+
+impl crate::factors::FactorTables for AsySvdModel {
+    fn k(&self) -> usize {
+        self.factors()
+    }
+
+    fn user_rows(&self) -> Option<&RowTable> {
+        None
+    }
+
+    fn item_rows(&self) -> &RowTable {
+        self.item_table()
+    }
+
+    fn user_bias(&self) -> Option<Vec<f32>> {
+        None
+    }
+
+    fn item_bias(&self) -> Option<Vec<f32>> {
+        None
     }
 }

@@ -132,6 +132,10 @@ impl crate::registry::Model for BprModel {
     fn as_fold_in(&self) -> Option<&dyn rustrec_core::FoldIn> {
         Some(self)
     }
+
+    fn as_factor_tables(&self) -> Option<&dyn crate::factors::FactorTables> {
+        Some(self)
+    }
 }
 
 /// Passes over a new user's history when folding in.
@@ -195,5 +199,27 @@ impl crate::similar::SimilarItems for BprModel {
     /// Cosine of the item factor vectors.
     fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
         crate::similar::cosine_into(&self.item_factors, self.factors(), item, out);
+    }
+}
+
+impl crate::factors::FactorTables for BprModel {
+    fn k(&self) -> usize {
+        self.factors()
+    }
+
+    fn user_rows(&self) -> Option<&RowTable> {
+        Some(self.user_table())
+    }
+
+    fn item_rows(&self) -> &RowTable {
+        self.item_table()
+    }
+
+    fn user_bias(&self) -> Option<Vec<f32>> {
+        None
+    }
+
+    fn item_bias(&self) -> Option<Vec<f32>> {
+        Some(self.item_biases().to_vec())
     }
 }

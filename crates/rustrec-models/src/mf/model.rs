@@ -213,6 +213,10 @@ impl Model for MfModel {
     fn rating_range(&self) -> Option<[f32; 2]> {
         self.rating_range
     }
+
+    fn as_factor_tables(&self) -> Option<&dyn crate::factors::FactorTables> {
+        Some(self)
+    }
 }
 
 /// Passes over the history when folding a user in.
@@ -266,5 +270,27 @@ impl crate::similar::SimilarItems for MfModel {
     /// Cosine of the item factor vectors (a merged ensemble: of all its members' factors).
     fn similarities_into(&self, item: ItemIdx, out: &mut [f32]) {
         crate::similar::cosine_into(&self.item_factors, self.factors(), item, out);
+    }
+}
+
+impl crate::factors::FactorTables for MfModel {
+    fn k(&self) -> usize {
+        self.factors()
+    }
+
+    fn user_rows(&self) -> Option<&RowTable> {
+        Some(self.user_table())
+    }
+
+    fn item_rows(&self) -> &RowTable {
+        self.item_table()
+    }
+
+    fn user_bias(&self) -> Option<Vec<f32>> {
+        Some(self.user_biases().to_vec())
+    }
+
+    fn item_bias(&self) -> Option<Vec<f32>> {
+        Some(self.item_biases().to_vec())
     }
 }
