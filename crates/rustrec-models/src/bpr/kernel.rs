@@ -26,27 +26,52 @@
 //! generic path: [`triple_gradient`] into buffers, then [`Optimizer::step`] per row. The
 //! fused paths compute the same update as the generic one (tested).
 
+use crate::engine::exp::exp_nonpositive;
 use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
 use crate::engine::sgd::SideBin;
-use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd};
+use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd, prefetch, prefetch_slice};
 use crate::engine::table::LANES;
 
 use super::hyperparams::{Loss, PairSampling};
+use super::loss_sum::LossSum;
 use super::sampler::{BlockIndex, NegativeSampler};
 
 /// `ln(1 + e^{−x})` and its derivative `−σ(−x)`: the BPR loss of a difference `x`.
 #[inline]
 pub fn bpr_loss(x: f32) -> (f32, f32) {
-    // Stable for both signs with one exponential: with e = e^{−|x|},
-    // softplus(−x) = max(−x, 0) + ln(1 + e) and σ(−x) = e/(1 + e) (x ≥ 0) or 1/(1 + e).
-    let e = (-x.abs()).exp();
+    let t = bpr_terms(x);
     // ln(1 + e) rather than ln_1p(e): libm's log1pf costs several times logf, and the
     // absolute error for tiny e (below 1e-7) is irrelevant for a reported loss.
-    let loss = (-x).max(0.0) + (1.0 + e).ln();
-    let sig = if x >= 0.0 { e } else { 1.0 } / (1.0 + e);
-    (loss, -sig)
+    (t.hinge + t.one_plus_e.ln(), t.d)
+}
+
+/// The parts of the BPR loss of `x`: `ℓ = hinge + ln(one_plus_e)`, derivative `d`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BprTerms {
+    /// `max(−x, 0)`.
+    pub hinge: f32,
+    /// `1 + e^{−|x|}`, in [1, 2].
+    pub one_plus_e: f32,
+    /// `dℓ/dx = −σ(−x)`.
+    pub d: f32,
+}
+
+/// [`bpr_loss`] before its logarithm (the block loop sums the logarithms with one call,
+/// see [`LossSum`]).
+#[inline]
+pub fn bpr_terms(x: f32) -> BprTerms {
+    // Stable for both signs with one exponential: with e = e^{−|x|},
+    // softplus(−x) = max(−x, 0) + ln(1 + e) and σ(−x) = e/(1 + e) (x ≥ 0) or 1/(1 + e).
+    let e = exp_nonpositive(-x.abs());
+    let one_plus_e = 1.0 + e;
+    let sig = if x >= 0.0 { e } else { 1.0 } / one_plus_e;
+    BprTerms {
+        hinge: (-x).max(0.0),
+        one_plus_e,
+        d: -sig,
+    }
 }
 
 /// The weighted hinge `w · max(0, margin − x)` and its derivative in `x`.
@@ -279,6 +304,91 @@ impl<F: Fn(usize, usize) -> (f32, Option<f32>) + Sync> StepAt for F {}
 /// Samples between two evaluations of the schedule.
 pub const SCHEDULE_REFRESH: usize = 256;
 
+/// A sample's loss as the block loop gets it: a number, or BPR's terms before the
+/// logarithm ([`BprTerms`]).
+#[derive(Clone, Copy, Debug)]
+enum SampleLoss {
+    Value(f32),
+    Softplus(f32, f32),
+}
+
+/// The positives of a block in training order: a seeded walk over every entry
+/// ([`PairSampling::PerInteraction`]) or a user drawn among the block's users, then one of
+/// their positives ([`PairSampling::PerUser`]).
+struct Positives<'a> {
+    entries: &'a [Entry],
+    index: &'a BlockIndex,
+    sampling: PairSampling,
+    pos: usize,
+    step: usize,
+}
+
+impl<'a> Positives<'a> {
+    fn new(entries: &'a [Entry], index: &'a BlockIndex, sampling: PairSampling, rng: &mut Rng) -> Self {
+        let walk = Walk::random(rng, entries.len());
+        Positives {
+            entries,
+            index,
+            sampling,
+            pos: walk.start,
+            step: walk.step,
+        }
+    }
+
+    /// The next (bin-local user, bin-local item) positive. The walk also brings the entry
+    /// after the next into cache.
+    #[inline(always)]
+    fn next(&mut self, rng: &mut Rng) -> (u32, u32) {
+        match self.sampling {
+            PairSampling::PerInteraction => {
+                let n = self.entries.len();
+                let e = self.entries[self.pos];
+                self.pos = wrap_add(self.pos, self.step, n);
+                prefetch(self.entries.as_ptr().wrapping_add(wrap_add(self.pos, self.step, n)));
+                (e.user, e.item)
+            }
+            PairSampling::PerUser => {
+                let active = self.index.active_users();
+                let u = active[rng::below(rng, active.len() as u32) as usize];
+                let seen = self.index.seen(u);
+                (u, seen[rng::below(rng, seen.len() as u32) as usize])
+            }
+        }
+    }
+}
+
+/// `(a + b) mod n` for `a, b < n`.
+#[inline(always)]
+fn wrap_add(a: usize, b: usize, n: usize) -> usize {
+    if a + b >= n { a + b - n } else { a + b }
+}
+
+/// A whole BPR sample: the positive, then the negative (`None` when the user has seen
+/// every item of the bin).
+#[inline(always)]
+fn bpr_sample(
+    positives: &mut Positives<'_>,
+    sampler: NegativeSampler<'_>,
+    index: &BlockIndex,
+    rng: &mut Rng,
+) -> (u32, u32, Option<u32>) {
+    let (u, i) = positives.next(rng);
+    (u, i, sampler.draw(rng, index.row(u)))
+}
+
+/// Asks the CPU to bring the rows of a coming sample into cache (a hint only).
+#[inline(always)]
+fn prefetch_sample(user: &SideBin<'_>, item: &SideBin<'_>, s: usize, u: u32, i: u32, j: Option<u32>) {
+    let rows = |t: &[f32], r: u32| t.get(r as usize * s..(r as usize + 1) * s).map(prefetch_slice);
+    rows(user.factors, u);
+    rows(item.factors, i);
+    if let Some(j) = j {
+        rows(item.factors, j);
+        prefetch(item.bias.as_ptr().wrapping_add(j as usize));
+    }
+    prefetch(item.bias.as_ptr().wrapping_add(i as usize));
+}
+
 /// Scratch buffers of the generic path.
 struct Scratch {
     gp: Vec<f32>,
@@ -374,8 +484,7 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
         if S::ISA != Isa::Scalar {
             assert!(s.is_multiple_of(LANES), "rows padded to 16 floats");
         }
-        let walk = Walk::random(rng, n);
-        let mut pos = walk.start;
+        let mut positives = Positives::new(entries, index, c.sampling, rng);
         let fast = matches!(c.optimizer, Optimizer::Sgd | Optimizer::Adagrad { .. });
         let mut scratch = Scratch {
             gp: vec![0.0; if fast { 0 } else { s }],
@@ -383,39 +492,44 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
             gqj: vec![0.0; if fast { 0 } else { s }],
         };
         let (mut lr, mut momentum) = step_at(0, n);
-        let active = index.active_users();
+        let mut losses = LossSum::default();
+        // BPR draws each sample (positive, then negative) one sample ahead, so the three
+        // rows of the next sample are on their way into cache while this one is computed.
+        // The generator is consumed in the same order as without the look-ahead (a BPR
+        // sample's draws never depend on the model), so the results are the same bits.
+        // WARP's negatives depend on the scores: it draws them in turn.
+        let look_ahead = c.loss == Loss::Bpr;
+        let mut ahead = look_ahead.then(|| bpr_sample(&mut positives, sampler, index, rng));
         for k in 0..n {
             if k % SCHEDULE_REFRESH == 0 && k > 0 {
                 (lr, momentum) = step_at(k, n);
             }
-            let (u, i) = match c.sampling {
-                PairSampling::PerInteraction => {
-                    let e = entries[pos];
-                    pos += walk.step;
-                    if pos >= n {
-                        pos -= n;
+            let (u, i, drawn) = match ahead {
+                Some((u, i, j)) => {
+                    ahead = (k + 1 < n).then(|| bpr_sample(&mut positives, sampler, index, rng));
+                    if let Some((u, i, j)) = ahead {
+                        prefetch_sample(user, item, s, u, i, j);
                     }
-                    (e.user, e.item)
+                    (u, i, Some(j))
                 }
-                PairSampling::PerUser => {
-                    let u = active[rng::below(rng, active.len() as u32) as usize];
-                    let seen = index.seen(u);
-                    (u, seen[rng::below(rng, seen.len() as u32) as usize])
+                None => {
+                    let (u, i) = positives.next(rng);
+                    (u, i, None)
                 }
             };
             out.samples += 1;
-            let seen = index.seen(u);
+            let seen = index.row(u);
             let (ui, ii) = (u as usize, i as usize);
             let found = match c.loss {
-                Loss::Bpr => sampler.draw(rng, seen).map(|j| {
+                Loss::Bpr => drawn.flatten().map(|j| {
                     let j = j as usize;
                     let p = &user.factors[ui * s..(ui + 1) * s];
                     let x = dot(p, &item.factors[ii * s..(ii + 1) * s])
                         - dot(p, &item.factors[j * s..(j + 1) * s])
                         + item.bias[ii]
                         - item.bias[j];
-                    let (l, d) = bpr_loss(x);
-                    (j, l, d)
+                    let t = bpr_terms(x);
+                    (j, SampleLoss::Softplus(t.hinge, t.one_plus_e), t.d)
                 }),
                 Loss::Warp => {
                     let p = &user.factors[ui * s..(ui + 1) * s];
@@ -432,7 +546,7 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
                         if x_uj > x_ui - c.margin {
                             let w = warp_weight(harmonic, c.n_items, trials);
                             let (l, d) = warp_loss(x_ui - x_uj, c.margin, w);
-                            hit = Some((j, l, d));
+                            hit = Some((j, SampleLoss::Value(l), d));
                             break;
                         }
                     }
@@ -440,7 +554,7 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
                         None
                     } else {
                         // No violator within the budget: no update, zero loss.
-                        Some(hit.unwrap_or((usize::MAX, 0.0, 0.0)))
+                        Some(hit.unwrap_or((usize::MAX, SampleLoss::Value(0.0), 0.0)))
                     }
                 }
             };
@@ -448,7 +562,10 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
                 out.skipped += 1;
                 continue;
             };
-            out.loss += f64::from(l);
+            match l {
+                SampleLoss::Value(l) => losses.add(l),
+                SampleLoss::Softplus(hinge, one_plus_e) => losses.add_softplus(hinge, one_plus_e),
+            }
             if j == usize::MAX || d == 0.0 {
                 continue;
             }
@@ -478,6 +595,7 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
                 _ => generic_update(user, item, &mut scratch, c, (ui, ii, j), d, lr, momentum),
             }
         }
+        out.loss = losses.total();
         out
     }
 }
@@ -836,7 +954,7 @@ mod tests {
                     })
             })
             .collect();
-        let index = BlockIndex::new(&entries, 6);
+        let index = BlockIndex::new(&entries, 6, 20);
         let init = |rows: usize, salt: usize| -> Vec<f32> {
             let mut v = vec![0.0; rows * 16];
             for r in 0..rows {

@@ -8,12 +8,14 @@
 //!   block's item bin (exact, never a seen item).
 //! * [`kernel`] — losses, gradients, the per-block loop (fused SGD path and generic
 //!   optimizer path).
+//! * `loss_sum` — a block's loss total with one logarithm per block.
 //! * `train` — the [`crate::engine::Trainer`] over the grid; `model` — [`BprModel`];
 //!   `persist` — model files.
 
 mod family;
 mod hyperparams;
 pub mod kernel;
+mod loss_sum;
 mod model;
 mod persist;
 pub mod sampler;

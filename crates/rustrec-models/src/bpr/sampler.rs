@@ -10,8 +10,10 @@
 //! With the block grid, a block owns only the item rows of its item bin, so the negative
 //! `j` of a positive in block `(r, c)` is drawn among the items of bin `c` that the user
 //! has **not** interacted with in the training data. [`NegativeSampler::draw`] does
-//! rejection sampling — draw from the bin (uniformly or ∝ (count + 1)^α), accept if a
-//! binary search in the user's sorted seen list of the block misses — for at most
+//! rejection sampling — draw from the bin (uniformly or ∝ (count + 1)^α), accept if the
+//! user has not seen it ([`SeenRow::contains`]: one bit of the block's dense seen matrix
+//! when the block is dense enough for the matrix to take no more memory than its item
+//! lists, else a binary search in the user's sorted seen list) — for at most
 //! [`REJECTION_TRIES`] tries, then falls back to an exact draw from the unseen items: the
 //! `r`-th unseen item is found by walking the sorted seen list once (uniform case) or by
 //! walking the bin's weights skipping seen items (weighted case). Both branches sample the
@@ -43,11 +45,52 @@ pub struct BlockIndex {
     ptr: Vec<u32>,
     items: Vec<u32>,
     active: Vec<u32>,
+    /// The seen matrix as bits, `words` u64 per bin-local user, when it is at most twice
+    /// the size of `items` ([`DENSE_BITS_PER_ENTRY`]); `None` for sparser blocks.
+    dense: Option<SeenBits>,
+}
+
+/// Bits of the dense seen matrix allowed per positive: at 64 the matrix takes at most
+/// twice the memory of the u32 item lists it shadows (blocks at least 1/64 full use it;
+/// ML-1M's blocks are about 1/28 full, Netflix-sized sets about 1/85).
+pub const DENSE_BITS_PER_ENTRY: usize = 64;
+
+/// A block's seen (user, item) pairs as a dense bit matrix, one row of `words` u64 per
+/// bin-local user.
+#[derive(Clone, Debug, Default)]
+struct SeenBits {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+/// One user's seen items in a block: the sorted list (for the exact fallback and the
+/// per-user positive draw) and, for dense blocks, the same set as a row of bits.
+#[derive(Clone, Copy, Debug)]
+pub struct SeenRow<'a> {
+    /// The sorted bin-local item positions.
+    pub items: &'a [u32],
+    bits: Option<&'a [u64]>,
+}
+
+impl<'a> SeenRow<'a> {
+    /// A row given by its sorted list only (membership by binary search).
+    pub fn list(items: &'a [u32]) -> Self {
+        SeenRow { items, bits: None }
+    }
+
+    /// Whether item `j` (bin-local) is among the user's seen items.
+    #[inline]
+    pub fn contains(&self, j: u32) -> bool {
+        match self.bits {
+            Some(bits) => bits[(j / 64) as usize] >> (j % 64) & 1 == 1,
+            None => self.items.binary_search(&j).is_ok(),
+        }
+    }
 }
 
 impl BlockIndex {
     /// Indexes `entries` of a block whose user bin holds `n_users` users.
-    pub fn new(entries: &[Entry], n_users: usize) -> Self {
+    pub fn new(entries: &[Entry], n_users: usize, n_items: usize) -> Self {
         let mut ptr = vec![0u32; n_users + 1];
         for e in entries {
             ptr[e.user as usize + 1] += 1;
@@ -68,7 +111,45 @@ impl BlockIndex {
         let active = (0..n_users as u32)
             .filter(|&u| ptr[u as usize + 1] > ptr[u as usize])
             .collect();
-        BlockIndex { ptr, items, active }
+        let words = n_items.div_ceil(64);
+        let dense = (n_users * words * 64 <= DENSE_BITS_PER_ENTRY * entries.len()).then(|| {
+            let mut bits = vec![0u64; n_users * words];
+            for e in entries {
+                bits[e.user as usize * words + (e.item / 64) as usize] |= 1 << (e.item % 64);
+            }
+            SeenBits { words, bits }
+        });
+        BlockIndex {
+            ptr,
+            items,
+            active,
+            dense,
+        }
+    }
+
+    /// The seen items of bin-local `user` in both forms.
+    #[inline]
+    pub fn row(&self, user: u32) -> SeenRow<'_> {
+        let u = user as usize;
+        SeenRow {
+            items: self.seen(user),
+            bits: self
+                .dense
+                .as_ref()
+                .map(|d| &d.bits[u * d.words..(u + 1) * d.words]),
+        }
+    }
+
+    /// Whether the block keeps the dense bit matrix.
+    pub fn is_dense(&self) -> bool {
+        self.dense.is_some()
+    }
+
+    /// The same index without the bit matrix (tests compare both forms).
+    #[cfg(test)]
+    fn list_only(mut self) -> Self {
+        self.dense = None;
+        self
     }
 
     /// The sorted bin-local items `user` has in this block.
@@ -117,16 +198,17 @@ impl<'a> NegativeSampler<'a> {
         self.n == 0
     }
 
-    /// A bin-local item not in `seen` (sorted, strictly increasing, all `< n`), or `None`
-    /// when `seen` covers the whole bin.
+    /// A bin-local item not in `row` (its list sorted, strictly increasing, all `< n`), or
+    /// `None` when the row covers the whole bin.
     #[inline]
-    pub fn draw(&self, rng: &mut Rng, seen: &[u32]) -> Option<u32> {
+    pub fn draw(&self, rng: &mut Rng, row: SeenRow<'_>) -> Option<u32> {
+        let seen = row.items;
         if seen.len() >= self.n as usize {
             return None;
         }
         for _ in 0..REJECTION_TRIES {
             let j = self.propose(rng);
-            if seen.binary_search(&j).is_err() {
+            if !row.contains(j) {
                 return Some(j);
             }
         }
@@ -207,7 +289,7 @@ mod tests {
             item,
             value: 1.0,
         };
-        let idx = BlockIndex::new(&[e(2, 5), e(0, 3), e(2, 1), e(0, 0)], 4);
+        let idx = BlockIndex::new(&[e(2, 5), e(0, 3), e(2, 1), e(0, 0)], 4, 6);
         assert_eq!(idx.seen(0), &[0, 3]);
         assert_eq!(idx.seen(1), &[] as &[u32]);
         assert_eq!(idx.seen(2), &[1, 5]);
@@ -223,15 +305,15 @@ mod tests {
         for k in [0, 1, 25, n - 1] {
             let seen = all_but(k);
             for _ in 0..20 {
-                assert_eq!(NegativeSampler::uniform(n).draw(&mut rng, &seen), Some(k));
+                assert_eq!(NegativeSampler::uniform(n).draw(&mut rng, SeenRow::list(&seen)), Some(k));
                 assert_eq!(
-                    NegativeSampler::weighted(&cdf).draw(&mut rng, &seen),
+                    NegativeSampler::weighted(&cdf).draw(&mut rng, SeenRow::list(&seen)),
                     Some(k)
                 );
             }
         }
         let full: Vec<u32> = (0..n).collect();
-        assert_eq!(NegativeSampler::uniform(n).draw(&mut rng, &full), None);
+        assert_eq!(NegativeSampler::uniform(n).draw(&mut rng, SeenRow::list(&full)), None);
     }
 
     #[test]
@@ -242,7 +324,7 @@ mod tests {
         let mut rng = rng::stream(5, &[]);
         let draws = 30_000;
         for _ in 0..draws {
-            counts[NegativeSampler::uniform(10).draw(&mut rng, &seen).unwrap() as usize] += 1;
+            counts[NegativeSampler::uniform(10).draw(&mut rng, SeenRow::list(&seen)).unwrap() as usize] += 1;
         }
         for (k, &c) in counts.iter().enumerate() {
             if seen.contains(&(k as u32)) {
@@ -263,7 +345,7 @@ mod tests {
         let draws = 40_000;
         for _ in 0..draws {
             counts[NegativeSampler::weighted(&cdf)
-                .draw(&mut rng, &[2])
+                .draw(&mut rng, SeenRow::list(&[2]))
                 .unwrap() as usize] += 1;
         }
         let want = [1.0 / 7.0, 2.0 / 7.0, 0.0, 4.0 / 7.0];
@@ -300,7 +382,7 @@ mod tests {
             let mut rng = rng::stream(seed, &[]);
             let mut hit_unseen = vec![false; n as usize];
             for _ in 0..200 {
-                match sampler.draw(&mut rng, &seen) {
+                match sampler.draw(&mut rng, SeenRow::list(&seen)) {
                     Some(j) => {
                         prop_assert!(j < n);
                         prop_assert!(seen.binary_search(&j).is_err(), "seen item {} returned", j);
@@ -314,6 +396,40 @@ mod tests {
             if unseen.len() <= 2 {
                 for &j in &unseen {
                     prop_assert!(hit_unseen[j as usize], "unseen item {} never drawn", j);
+                }
+            }
+        }
+
+        /// The dense bit matrix and the sorted lists hold the same pairs, and draws through
+        /// either form are the same items from the same generator.
+        #[test]
+        fn dense_and_list_forms_agree(
+            n_users in 1usize..12,
+            n_items in 1usize..150,
+            pairs in prop::collection::vec((0usize..12, 0usize..150), 0..400),
+            seed in 0u64..1000,
+        ) {
+            let mut entries: Vec<Entry> = pairs
+                .iter()
+                .filter(|&&(u, i)| u < n_users && i < n_items)
+                .map(|&(u, i)| Entry { user: u as u32, item: i as u32, value: 1.0 })
+                .collect();
+            entries.sort_by_key(|e| (e.user, e.item));
+            entries.dedup_by_key(|e| (e.user, e.item));
+            let full = BlockIndex::new(&entries, n_users, n_items);
+            let dense = n_users * n_items.div_ceil(64) * 64 <= DENSE_BITS_PER_ENTRY * entries.len();
+            prop_assert_eq!(full.is_dense(), dense);
+            let list = full.clone().list_only();
+            let sampler = NegativeSampler::uniform(n_items as u32);
+            for u in 0..n_users as u32 {
+                for j in 0..n_items as u32 {
+                    let want = entries.iter().any(|e| e.user == u && e.item == j);
+                    prop_assert_eq!(full.row(u).contains(j), want);
+                    prop_assert_eq!(list.row(u).contains(j), want);
+                }
+                let (mut a, mut b) = (rng::stream(seed, &[u64::from(u)]), rng::stream(seed, &[u64::from(u)]));
+                for _ in 0..50 {
+                    prop_assert_eq!(sampler.draw(&mut a, full.row(u)), sampler.draw(&mut b, list.row(u)));
                 }
             }
         }

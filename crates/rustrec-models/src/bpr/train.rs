@@ -83,9 +83,10 @@ impl<'a> BprTrainer<'a> {
         let b = grid.bins();
         let index = (0..b * b)
             .map(|blk| {
-                let r = blk / b;
+                let (r, c) = (blk / b, blk % b);
                 let users = grid.user_bounds[r + 1] - grid.user_bounds[r];
-                BlockIndex::new(grid.block(r, blk % b), users)
+                let items = grid.item_bounds[c + 1] - grid.item_bounds[c];
+                BlockIndex::new(grid.block(r, c), users, items)
             })
             .collect();
         let cdf = if p.popularity_alpha > 0.0 {

@@ -9,6 +9,7 @@
 //! ([`sgd`]); every fast kernel dispatches through the SIMD layer ([`simd`]).
 
 pub mod epochs;
+pub mod exp;
 pub mod grid;
 pub mod linalg;
 pub mod memory;
