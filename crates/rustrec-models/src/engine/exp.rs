@@ -30,7 +30,7 @@ pub fn exp_nonpositive(x: f32) -> f32 {
         * r
         + 1.666_666_5e-1)
         * r
-        + 5.000_000_1e-1;
+        + 0.5;
     let e_r = poly * z + r + 1.0;
     // n ≥ −126 above UNDERFLOW, so 2^n is a normal number.
     e_r * f32::from_bits(((n + 127) as u32) << 23)
