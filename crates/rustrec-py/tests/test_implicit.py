@@ -132,3 +132,49 @@ def test_bpr_is_reproducible_whatever_the_thread_count(train_test):
     a.fit(train, show_progress=False)
     b.fit(train, show_progress=False)
     assert np.array_equal(a.item_factors, b.item_factors)
+
+
+def test_als_explain_and_recalculate_item_agree_with_implicit(train_test):
+    """explain, recalculate_item and similar_items(recalculate_item=True) give implicit's
+    answers on the same factors, and explain's contributions add up to the score of the
+    recalculated user."""
+    need_implicit()
+    train, _ = train_test
+    ours = AlternatingLeastSquares(factors=8, iterations=5, regularization=0.1, alpha=3.0, random_state=0)
+    ours.fit(train, show_progress=False)
+    theirs = ImplicitALS(factors=8, iterations=1, regularization=0.1, alpha=3.0, random_state=0, num_threads=1)
+    theirs.fit(train, show_progress=False)
+    theirs.user_factors = np.ascontiguousarray(ours.user_factors, dtype=np.float32)
+    theirs.item_factors = np.ascontiguousarray(ours.item_factors, dtype=np.float32)
+    theirs._XtX = theirs._YtY = None  # implicit caches the Gram matrices of its own factors
+
+    for u, i in [(0, 5), (17, 120), (399, 3)]:
+        total, top, weights = ours.explain(u, train, i, N=5)
+        t_total, t_top, _ = theirs.explain(u, train, i, N=5)
+        assert total == pytest.approx(t_total, rel=1e-4, abs=1e-6)
+        assert [j for j, _ in top] == [j for j, _ in t_top]
+        np.testing.assert_allclose([s for _, s in top], [s for _, s in t_top], rtol=1e-4, atol=1e-6)
+        # The contributions add up to the recalculated user's score of the item.
+        x = ours.recalculate_user(u, train[u])
+        assert total == pytest.approx(float(x @ ours.item_factors[i]), rel=1e-4, abs=1e-6)
+        # The factorisation can be handed back; the user's row alone works as well.
+        again, _, _ = ours.explain(u, train[u], i, user_weights=weights)
+        assert again == pytest.approx(total, rel=1e-12)
+
+    items = np.array([3, 50, 199])
+    item_users = train.T.tocsr()[items]
+    got = ours.recalculate_item(items, item_users)
+    want = theirs.recalculate_item(items, item_users)
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+    ids, scores = ours.similar_items(items, N=5, recalculate_item=True, item_users=item_users)
+    t_ids, t_scores = theirs.similar_items(items, N=5, recalculate_item=True, item_users=item_users)
+    assert ids.shape == (3, 5) and np.array_equal(ids, t_ids)
+    np.testing.assert_allclose(scores, t_scores, rtol=1e-3, atol=1e-4)
+    one, _ = ours.similar_items(50, N=5, recalculate_item=True, item_users=item_users[1])
+    assert np.array_equal(one, ids[1])
+    with pytest.raises(ValueError, match=r"item_users has shape"):
+        ours.recalculate_item(items, train[:3])
+    with pytest.raises(ValueError, match="needs item_users"):
+        ours.similar_items(3, recalculate_item=True)
+    with pytest.raises(ValueError, match="only with recalculate_item=True"):
+        ours.similar_items(3, item_users=item_users[:1])

@@ -230,25 +230,133 @@ class AlternatingLeastSquares(RecommenderBase):
         without storing them (implicit's ``recalculate_user``)."""
         users, scalar = index_array(userid, "userid")
         m = self._rows(user_items, len(users))
-        y = self.item_factors.astype(np.float64)
-        gram = y.T @ y + self.regularization * np.eye(y.shape[1])
-        out = np.zeros((len(users), y.shape[1]), dtype=np.float32)
-        for r in range(len(users)):
-            lo, hi = m.indptr[r], m.indptr[r + 1]
-            if lo == hi:
-                continue
-            yi = y[m.indices[lo:hi]]
-            w = m.data[lo:hi].astype(np.float64)  # c − 1
-            a = gram + (yi * w[:, None]).T @ yi
-            b = ((w + 1.0)[:, None] * yi).sum(axis=0)
-            out[r] = np.linalg.solve(a, b)
+        out = _least_squares_rows(self.item_factors, m, self.regularization)
         return out[0] if scalar else out
 
     def recalculate_item(self, itemid: Any, item_users: Any) -> np.ndarray:
-        raise NotImplementedError("recalculate_item: fold items in with partial_fit_items")
+        """The least-squares item factors of the given histories (``item_users``: items ×
+        users, one row per item asked for, one column per user of the model), without
+        storing them (implicit's ``recalculate_item``)."""
+        items, scalar = index_array(itemid, "itemid")
+        m = user_items_csr(item_users, "item_users")
+        n_users = self.user_factors.shape[0]
+        if m.shape != (len(items), n_users):
+            raise ValueError(
+                f"item_users has shape {m.shape}: expected ({len(items)}, {n_users}), one row "
+                "per item asked for and one column per user of the model"
+            )
+        out = _least_squares_rows(self.user_factors, self._confidence(m), self.regularization)
+        return out[0] if scalar else out
 
-    def explain(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("explain() is not available in rustrec.implicit")
+    def similar_items(  # type: ignore[override]
+        self,
+        itemid: Any,
+        N: int = 10,
+        recalculate_item: bool = False,
+        item_users: Any = None,
+        filter_items: Any = None,
+        items: Any = None,
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """implicit's ``similar_items``: cosine of the item factors; with
+        ``recalculate_item=True`` the items' factors are first solved from ``item_users``
+        (see ``recalculate_item``)."""
+        if not recalculate_item:
+            if item_users is not None:
+                raise ValueError("item_users is used only with recalculate_item=True")
+            return super().similar_items(itemid, N, filter_items=filter_items, items=items)
+        if item_users is None:
+            raise ValueError("recalculate_item=True needs item_users (items × users, one row per item)")
+        q, scalar = index_array(itemid, "itemid")
+        factors = self.recalculate_item(q, item_users)
+        ids, scores = _cosine_top_n(self.item_factors, factors, int(N), filter_items, items)
+        return (ids[0], scores[0]) if scalar else (ids, scores)
+
+    def explain(
+        self, userid: Any, user_items: Any, itemid: Any, user_weights: Any = None, N: int = 10
+    ) -> Tuple[float, list, Any]:
+        """Why the model scores ``itemid`` for ``userid`` (Hu, Koren & Volinsky 2008, §5;
+        implicit's ``explain``): the score as a sum of one contribution per item the user
+        liked, ``s_j = c_uj · y_iᵀ W_u y_j`` with ``W_u = (YᵀC_uY + λI)⁻¹``.
+
+        ``user_items`` is the users × items matrix (row ``userid`` is read) or that user's
+        row alone. Returns ``(total_score, [(itemid, contribution), ...] best first (at most
+        N), user_weights)``; pass ``user_weights`` back to explain more items of the same
+        user without refactoring ``W_u``."""
+        import scipy.linalg
+
+        u = int(userid)
+        m = user_items_csr(user_items, "user_items")
+        n_items = self.item_factors.shape[0]
+        if m.shape[1] != n_items or not (m.shape[0] == 1 or m.shape[0] > u):
+            raise ValueError(
+                f"user_items has shape {m.shape}: expected the users × items matrix (more than "
+                f"{u} rows) or the user's row alone (1 row), with {n_items} columns"
+            )
+        row = m[0] if m.shape[0] == 1 else m[u]
+        idx, val = row.indices, row.data.astype(np.float64) * self.alpha
+        y = self.item_factors.astype(np.float64)
+        if user_weights is None:
+            keep = val > 0
+            yi = y[idx[keep]]
+            a = y.T @ y + self.regularization * np.eye(y.shape[1])
+            a += (yi * (val[keep] - 1.0)[:, None]).T @ yi
+            user_weights = scipy.linalg.cho_factor(a)
+        weighted = scipy.linalg.cho_solve(user_weights, y[int(itemid)])
+        contributions = []
+        total = 0.0
+        for j, c in zip(idx, val):
+            if c < 0:
+                continue
+            score = float(weighted @ y[j]) * c
+            total += score
+            contributions.append((int(j), score))
+        contributions.sort(key=lambda t: -t[1])
+        return total, contributions[: int(N)], user_weights
+
+
+def _least_squares_rows(fixed: np.ndarray, m: sp.csr_matrix, reg: float) -> np.ndarray:
+    """Row ``r``'s factors ``(FᵀF + λI + Σ w f fᵀ)⁻¹ Σ (w + 1) f`` over its entries, with
+    ``m`` holding ``w = c − 1`` (implicit's least squares with confidence ``c``); rows
+    without entries stay zero."""
+    f = fixed.astype(np.float64)
+    gram = f.T @ f + reg * np.eye(f.shape[1])
+    out = np.zeros((m.shape[0], f.shape[1]), dtype=np.float32)
+    for r in range(m.shape[0]):
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        if lo == hi:
+            continue
+        fi = f[m.indices[lo:hi]]
+        w = m.data[lo:hi].astype(np.float64)
+        a = gram + (fi * w[:, None]).T @ fi
+        b = ((w + 1.0)[:, None] * fi).sum(axis=0)
+        out[r] = np.linalg.solve(a, b)
+    return out
+
+
+def _cosine_top_n(
+    factors: np.ndarray, queries: np.ndarray, n: int, filter_items: Any, items: Any
+) -> Tuple[np.ndarray, np.ndarray]:
+    """The ``n`` rows of ``factors`` with the largest cosine to each query row (2-D
+    results), among ``items`` or all rows but ``filter_items``."""
+    if items is not None and filter_items is not None:
+        raise ValueError("give items or filter_items, not both")
+    if n < 1:
+        raise ValueError(f"N must be at least 1, got {n}")
+    candidates = np.arange(factors.shape[0]) if items is None else index_array(items, "items")[0]
+    if filter_items is not None:
+        candidates = np.setdiff1d(candidates, index_array(filter_items, "filter_items")[0])
+    if candidates.size and (candidates.min() < 0 or candidates.max() >= factors.shape[0]):
+        raise ValueError(f"items must be item indices in [0, {factors.shape[0]})")
+    f = factors[candidates].astype(np.float64)
+    norms = np.linalg.norm(f, axis=1)
+    norms[norms == 0] = 1.0
+    q = np.atleast_2d(queries).astype(np.float64)
+    qn = np.linalg.norm(q, axis=1)
+    qn[qn == 0] = 1.0
+    scores = (q @ f.T) / norms[None, :] / qn[:, None]
+    k = min(n, candidates.size)
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return candidates[top], np.take_along_axis(scores, top, axis=1).astype(np.float32)
 
 
 class BayesianPersonalizedRanking(RecommenderBase):
