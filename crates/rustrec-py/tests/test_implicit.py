@@ -11,6 +11,7 @@ from rustrec.implicit import (
     BayesianPersonalizedRanking,
     BM25Recommender,
     CosineRecommender,
+    TFIDFRecommender,
 )
 
 try:
@@ -51,8 +52,8 @@ def test_constructor_arguments_and_use_gpu():
         AlternatingLeastSquares(use_gpu=True)
     with pytest.raises(ValueError, match="use_gpu=True"):
         BayesianPersonalizedRanking(use_gpu=True)
-    with pytest.raises(NotImplementedError, match="BM25"):
-        BM25Recommender()
+    BM25Recommender(K=10, K1=2.0, B=0.5)
+    TFIDFRecommender(K=10)
 
 
 def test_implicit_evaluation_runs_on_rustrec_models(train_test):
@@ -178,3 +179,31 @@ def test_als_explain_and_recalculate_item_agree_with_implicit(train_test):
         ours.similar_items(3, recalculate_item=True)
     with pytest.raises(ValueError, match="only with recalculate_item=True"):
         ours.similar_items(3, item_users=item_users[:1])
+
+
+@pytest.mark.parametrize("name", ["CosineRecommender", "TFIDFRecommender", "BM25Recommender"])
+def test_item_item_recommenders_score_as_implicits(train_test, name):
+    """With K covering every neighbour (no pruning, where the two libraries' rules differ)
+    the weighted item-item models give implicit's scores; values other than 1 exercise
+    the weightings."""
+    need_implicit()
+    import implicit.nearest_neighbours as nn
+
+    train, _ = train_test
+    counts = train.copy()
+    counts.data = 1.0 + (np.arange(counts.nnz) % 4).astype(np.float32)
+    kw = {"K1": 1.5, "B": 0.6} if name == "BM25Recommender" else {}
+    ours = {"CosineRecommender": CosineRecommender, "TFIDFRecommender": TFIDFRecommender,
+            "BM25Recommender": BM25Recommender}[name](K=1000, **kw)
+    theirs = getattr(nn, name)(K=1000, num_threads=1, **kw)
+    ours.fit(counts, show_progress=False)
+    theirs.fit(counts, show_progress=False)
+    users = np.arange(0, 400, 37)
+    ids, scores = ours.recommend(users, counts[users], N=10)
+    t_ids, t_scores = theirs.recommend(users, counts[users], N=10)
+    np.testing.assert_allclose(scores, t_scores, rtol=2e-4, atol=1e-5)
+    # Ids agree wherever the scores are not tied.
+    tied = np.isclose(scores[:, :-1], scores[:, 1:], rtol=1e-5)
+    clear = ~(np.pad(tied, ((0, 0), (0, 1))) | np.pad(tied, ((0, 0), (1, 0))))
+    assert np.array_equal(ids[clear], t_ids[clear])
+    assert clear.mean() > 0.5

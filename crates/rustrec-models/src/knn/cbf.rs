@@ -124,7 +124,7 @@ hyperparams! {
     /// fields of [`ContentFiles`] (tables of names, defaults and ranges there), in one flat
     /// table.
     pub struct ItemKnnCbfParams {
-        similarity: Similarity = Similarity::Cosine, Rule::Choice("cosine, adjusted-cosine, jaccard, asymmetric-cosine"),
+        similarity: Similarity = Similarity::Cosine, Rule::Choice("cosine, jaccard, asymmetric-cosine, dot"),
             "The measure.";
         neighbours: usize = 100, Rule::at_least(1),
             "k: neighbours kept per target item.";
@@ -163,6 +163,7 @@ impl ItemKnnCbfParams {
             neighbours: self.neighbours,
             shrink: self.shrink,
             alpha: self.alpha,
+            ..SimilarityParams::default()
         }
     }
 
@@ -184,13 +185,14 @@ impl ItemKnnCbfParams {
     /// Validates the parameters.
     pub fn check(&self) -> Result<ItemKnnCbfValidParams> {
         self.check_ranges()?;
+        self.similarity_params().check()?;
         self.content_files().check()?;
         if self.similarity == Similarity::AdjustedCosine {
             // Centring by feature mean is meaningless for indicator features.
             return Err(ModelError::invalid(
                 "similarity",
                 "adjusted-cosine",
-                "cosine, jaccard or asymmetric-cosine for content",
+                "cosine, jaccard, asymmetric-cosine or dot for content",
             ));
         }
         Ok(ItemKnnCbfValidParams(self.clone()))

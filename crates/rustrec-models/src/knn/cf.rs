@@ -9,6 +9,7 @@ use rustrec_data::Interactions;
 use super::matrix::SimilarityMatrix;
 use super::model::ItemItemModel;
 use super::similarity::{Similarity, SimilarityParams, SparseRows, item_similarity};
+use super::weighting::Weighting;
 use crate::error::{ModelError, Result};
 use crate::params::{Hyperparams, Rule, hyperparams};
 use rustrec_core::{Fit, FitContext};
@@ -20,7 +21,7 @@ hyperparams! {
     /// defaults and ranges). Values of the training data (ratings, or 1 for implicit feedback)
     /// are the vector entries and the profile weights `r_uj`.
     pub struct ItemKnnParams {
-        similarity: Similarity = Similarity::Cosine, Rule::Choice("cosine, adjusted-cosine, jaccard, asymmetric-cosine"),
+        similarity: Similarity = Similarity::Cosine, Rule::Choice("cosine, adjusted-cosine, jaccard, asymmetric-cosine, dot"),
             "The measure.";
         neighbours: usize = 100, Rule::at_least(1),
             "k: neighbours kept per target item.";
@@ -28,6 +29,12 @@ hyperparams! {
             "h, added to the denominator (damps similarities of rare items).";
         alpha: f32 = 0.5, Rule::Between(0.0, 1.0),
             "Exponent of the asymmetric cosine.";
+        weighting: Weighting = Weighting::None, Rule::Choice("none, tfidf, bm25"),
+            "Weighting of the item vectors before the similarity (TF-IDF: with cosine as implicit's TFIDFRecommender; BM25: with dot as its BM25Recommender).";
+        bm25_k1: f32 = 1.2, Rule::Positive,
+            "BM25's term-frequency saturation k1.";
+        bm25_b: f32 = 0.75, Rule::Between(0.0, 1.0),
+            "BM25's length normalisation b.";
     }
 }
 
@@ -39,6 +46,9 @@ impl From<&SimilarityParams> for ItemKnnParams {
             neighbours: s.neighbours,
             shrink: s.shrink,
             alpha: s.alpha,
+            weighting: s.weighting,
+            bm25_k1: s.bm25_k1,
+            bm25_b: s.bm25_b,
         }
     }
 }
@@ -51,6 +61,9 @@ impl ItemKnnParams {
             neighbours: self.neighbours,
             shrink: self.shrink,
             alpha: self.alpha,
+            weighting: self.weighting,
+            bm25_k1: self.bm25_k1,
+            bm25_b: self.bm25_b,
         }
     }
 }
@@ -63,6 +76,7 @@ impl ItemKnnParams {
     /// Validates the parameters.
     pub fn check(&self) -> Result<ItemKnnValidParams> {
         self.check_ranges()?;
+        self.similarity_params().check()?;
         Ok(ItemKnnValidParams(self.clone()))
     }
 }

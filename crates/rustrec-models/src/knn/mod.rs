@@ -10,6 +10,7 @@ mod matrix;
 mod model;
 mod persist;
 mod similarity;
+mod weighting;
 
 pub use cbf::{
     ContentFiles, Feature, ItemKnnCbfParams, ItemKnnCbfValidParams, concatenate,
@@ -21,3 +22,4 @@ pub use matrix::{SimilarityMatrix, keep_top_k};
 pub use model::ItemItemModel;
 pub use persist::SCHEMA;
 pub use similarity::{OwnedRows, Similarity, SimilarityParams, SparseRows, item_similarity};
+pub use weighting::{Bm25, Weighting};

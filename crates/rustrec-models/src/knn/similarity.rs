@@ -16,6 +16,9 @@
 //! | adjusted cosine | cosine of `x_ic − m_c`, `m_c` the mean of coordinate `c` (for CF: the user's mean rating, Sarwar et al. 2001) |
 //! | Jaccard | `|i ∩ j| / (#i + #j − |i ∩ j| + h)` (binary) |
 //! | asymmetric cosine | `x_i·x_j / (n_i^α n_j^(1−α) + h)` (Aiolli 2013; α = ½ is cosine) |
+//! | dot | `x_i·x_j` (no normalisation; `h` must be 0) |
+//!
+//! The vectors may first be weighted by TF-IDF or BM25 ([`super::weighting`]).
 //!
 //! The diagonal `S[i, i]` is never kept: an item is not its own neighbour.
 
@@ -23,6 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{SimilarityMatrix, keep_top_k};
+use super::weighting::{Bm25, Weighting, weighted};
 use crate::error::{ModelError, Result};
 
 /// The similarity measure between two item vectors.
@@ -37,16 +41,21 @@ pub enum Similarity {
     Jaccard,
     /// Asymmetric cosine with exponent `alpha` on the target's norm.
     AsymmetricCosine,
+    /// The plain dot product (implicit's BM25 recommender).
+    Dot,
 }
 
 /// How item–item similarities are computed and pruned.
 ///
 /// | Name | Default | Range | Purpose |
 /// |---|---|---|---|
-/// | `similarity` | cosine | cosine, adjusted-cosine, jaccard, asymmetric-cosine | the measure |
+/// | `similarity` | cosine | cosine, adjusted-cosine, jaccard, asymmetric-cosine, dot | the measure |
 /// | `neighbours` | 100 | ≥ 1 | `k`: neighbours kept per target item |
 /// | `shrink` | 10 | ≥ 0 | `h`, added to the denominator (damps similarities of rare items) |
 /// | `alpha` | 0.5 | [0, 1] | exponent of the asymmetric cosine |
+/// | `weighting` | none | none, tfidf, bm25 | weighting of the item vectors first |
+/// | `bm25_k1` | 1.2 | > 0 | BM25's term-frequency saturation `k₁` |
+/// | `bm25_b` | 0.75 | [0, 1] | BM25's length normalisation `b` |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimilarityParams {
@@ -58,6 +67,12 @@ pub struct SimilarityParams {
     pub shrink: f32,
     /// Asymmetric-cosine exponent α.
     pub alpha: f32,
+    /// Weighting of the item vectors.
+    pub weighting: Weighting,
+    /// BM25's `k₁`.
+    pub bm25_k1: f32,
+    /// BM25's `b`.
+    pub bm25_b: f32,
 }
 
 crate::params::self_checked!(Similarity => names);
@@ -69,6 +84,9 @@ impl Default for SimilarityParams {
             neighbours: 100,
             shrink: 10.0,
             alpha: 0.5,
+            weighting: Weighting::None,
+            bm25_k1: 1.2,
+            bm25_b: 0.75,
         }
     }
 }
@@ -88,6 +106,19 @@ impl SimilarityParams {
         }
         if !(0.0..=1.0).contains(&self.alpha) {
             return Err(ModelError::invalid("alpha", self.alpha, "in [0, 1]"));
+        }
+        if !(self.bm25_k1 > 0.0 && self.bm25_k1.is_finite()) {
+            return Err(ModelError::invalid("bm25_k1", self.bm25_k1, "a finite number > 0"));
+        }
+        if !(0.0..=1.0).contains(&self.bm25_b) {
+            return Err(ModelError::invalid("bm25_b", self.bm25_b, "in [0, 1]"));
+        }
+        if self.similarity == Similarity::Dot && self.shrink != 0.0 {
+            return Err(ModelError::invalid(
+                "shrink",
+                self.shrink,
+                "0 with similarity = \"dot\" (the shrink term belongs to the normalised measures)",
+            ));
         }
         Ok(())
     }
@@ -179,6 +210,17 @@ pub fn item_similarity(
     params: &SimilarityParams,
 ) -> SimilarityMatrix {
     let n_items = items.rows();
+    let bm25 = Bm25 {
+        k1: f64::from(params.bm25_k1),
+        b: f64::from(params.bm25_b),
+    };
+    if let Some((items_w, coords_w)) = weighted(params.weighting, bm25, items, coords) {
+        let p = SimilarityParams {
+            weighting: Weighting::None,
+            ..params.clone()
+        };
+        return item_similarity(items_w.view(), coords_w.view(), &p);
+    }
     if params.similarity == Similarity::AdjustedCosine {
         let (items_c, coords_c) = centred(items, coords);
         let p = SimilarityParams {
@@ -231,6 +273,7 @@ pub fn item_similarity(
                         Similarity::Cosine | Similarity::AdjustedCosine => (ni * nj).sqrt() + h,
                         Similarity::Jaccard => ni + nj - dot + h,
                         Similarity::AsymmetricCosine => ni.powf(alpha) * nj.powf(1.0 - alpha) + h,
+                        Similarity::Dot => 1.0,
                     };
                     if denom > 0.0 {
                         col.push((j, dot / denom));

@@ -103,7 +103,7 @@ impl<'a> SlimTrainer<'a> {
                         similarity: Similarity::Cosine,
                         neighbours: p.init_neighbours,
                         shrink: p.init_shrink,
-                        alpha: 0.5,
+                        ..SimilarityParams::default()
                     },
                 )
             });

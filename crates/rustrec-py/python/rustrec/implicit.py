@@ -35,9 +35,13 @@ trains slower and ranks worse on MovieLens (``BPR_POPULARITY_ALPHA`` below). Pos
 implicit samples interactions with replacement, rustrec visits each once per epoch in a
 seeded order. Training is reproducible for any ``num_threads`` (implicit's is not).
 
-``CosineRecommender``, ``BM25Recommender``, ``TFIDFRecommender`` → kind ``item-knn`` with
-similarity ``cosine`` and ``K`` neighbours (``neighbours``). BM25 and TF-IDF weighting are
-not in rustrec: those two classes raise ``NotImplementedError``.
+``CosineRecommender``, ``TFIDFRecommender``, ``BM25Recommender`` → kind ``item-knn`` with
+``K`` neighbours (``neighbours``), shrink 0 and: cosine; ``weighting="tfidf"`` with cosine;
+``weighting="bm25"`` (``K1`` → ``bm25_k1``, ``B`` → ``bm25_b``) with the plain ``dot``
+product — implicit's weightings and measures. One difference: implicit keeps the ``K``
+best neighbours of each *liked* item (the item itself among them), rustrec the ``K`` best
+of each *recommended* item (never itself), so the scores agree exactly only when ``K``
+covers every neighbour.
 
 ``use_gpu=True`` is an error (rustrec trains on the CPU).
 """
@@ -437,11 +441,15 @@ class ItemItemRecommender(RecommenderBase):
 
     _kind = "item-knn"
     _similarity = "cosine"
+    _weighting = "none"
 
     def __init__(self, K: int = 20, num_threads: int = 0, use_gpu: bool = False) -> None:
         _no_gpu(use_gpu)
         self.K = int(K)
-        super().__init__({"neighbours": self.K, "similarity": self._similarity, "shrink": 0.0}, num_threads, 0)
+        super().__init__(self._item_params(), num_threads, 0)
+
+    def _item_params(self) -> Dict[str, Any]:
+        return {"neighbours": self.K, "similarity": self._similarity, "shrink": 0.0, "weighting": self._weighting}
 
     def similar_users(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         raise NotImplementedError("similar_users is not supported by item-item models (as in implicit)")
@@ -452,20 +460,23 @@ class CosineRecommender(ItemItemRecommender):
 
 
 class BM25Recommender(ItemItemRecommender):
-    """implicit's ``BM25Recommender`` — not available: rustrec has no BM25 weighting."""
+    """implicit's ``BM25Recommender``: item vectors (their users' values) weighted by Okapi
+    BM25 with ``K1`` and ``B``, the plain dot product as similarity, ``K`` neighbours."""
+
+    _similarity = "dot"
+    _weighting = "bm25"
 
     def __init__(self, K: int = 20, K1: float = 1.2, B: float = 0.75, num_threads: int = 0, use_gpu: bool = False) -> None:
-        raise NotImplementedError(
-            "BM25Recommender is not in rustrec (no BM25 weighting); use CosineRecommender or "
-            "rustrec.ItemKNN with its similarity options"
-        )
+        self.K1 = float(K1)
+        self.B = float(B)
+        super().__init__(K, num_threads, use_gpu)
+
+    def _item_params(self) -> Dict[str, Any]:
+        return {**super()._item_params(), "bm25_k1": self.K1, "bm25_b": self.B}
 
 
 class TFIDFRecommender(ItemItemRecommender):
-    """implicit's ``TFIDFRecommender`` — not available: rustrec has no TF-IDF weighting."""
+    """implicit's ``TFIDFRecommender``: item vectors weighted by TF-IDF (``√x · idf``), the
+    cosine as similarity, ``K`` neighbours."""
 
-    def __init__(self, K: int = 20, num_threads: int = 0, use_gpu: bool = False) -> None:
-        raise NotImplementedError(
-            "TFIDFRecommender is not in rustrec (no TF-IDF weighting); use CosineRecommender or "
-            "rustrec.ItemKNN with its similarity options"
-        )
+    _weighting = "tfidf"
