@@ -1,13 +1,12 @@
 //! `rustrec cv`: cross-validation of a configuration (library: `rustrec::cv`).
 
-use std::path::PathBuf;
-
 use clap::Args as ClapArgs;
 use rustrec::cv::{Folds, cross_validate};
 use rustrec::experiment::RunOptions;
 use rustrec::models::Threads;
 use serde_json::Value;
 
+use super::experiment_args::ExperimentArgs;
 use super::report::{check_paths, data_inputs, read_config};
 use crate::Globals;
 use crate::output::{Report, say};
@@ -23,9 +22,9 @@ use crate::progress::Bars;
 ///     --folds 5 --folds-files 'u{}.base,u{}.test'
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// Experiment configuration (TOML).
-    #[arg(long)]
-    pub config: PathBuf,
+    /// The configuration, its data, overrides and threads.
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
     /// Number of folds.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
@@ -36,21 +35,12 @@ pub struct Args {
     /// Seed of the random folds.
     #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
     pub seed: u64,
-    /// Worker threads (default: the config's train.threads).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Directory that the config's relative data paths are resolved against.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Override a config key, e.g. --set model.epochs=30.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
 }
 
 /// Runs `rustrec cv`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
-    let (_, cfg) = read_config(&args.config, &args.set)?;
-    check_paths(&data_inputs(&cfg, args.data_dir.as_deref()), &[])?;
+    let (_, cfg) = read_config(&args.experiment.config, &args.experiment.set)?;
+    check_paths(&data_inputs(&cfg, args.experiment.data_dir.as_deref()), &[])?;
     let folds = match &args.folds_files {
         Some(pattern) => Folds::Files {
             pattern: pattern.clone(),
@@ -61,10 +51,10 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             seed: args.seed,
         },
     };
-    let threads = Threads::new(args.threads.unwrap_or(cfg.train.threads))?;
+    let threads = Threads::new(args.experiment.threads.unwrap_or(cfg.train.threads))?;
     let bars = Bars::new(globals.quiet);
     let opts = RunOptions {
-        data_dir: args.data_dir.as_deref(),
+        data_dir: args.experiment.data_dir.as_deref(),
         progress: &bars,
         threads: Some(&threads),
     };

@@ -8,6 +8,7 @@ use rustrec::experiment::RunOptions;
 use rustrec::lr_find::{LrFindSettings, lr_find, plot_svg, to_json};
 use rustrec::models::Threads;
 
+use super::experiment_args::ExperimentArgs;
 use super::report::{check_dir, check_paths, data_inputs, read_config};
 use crate::Globals;
 use crate::output::{Report, say};
@@ -21,9 +22,9 @@ use crate::progress::Bars;
 ///   rustrec lr-find --config examples/ml100k-ua-mf-sgd.toml --data-dir ml-100k --plot lr.svg
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// Experiment configuration (TOML).
-    #[arg(long)]
-    pub config: PathBuf,
+    /// The configuration, its data, overrides and threads.
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
     /// Draw the loss against the learning rate to this SVG file.
     #[arg(long)]
     pub plot: Option<PathBuf>,
@@ -39,22 +40,13 @@ pub struct Args {
     /// Epochs trained at each rate.
     #[arg(long, default_value_t = 1)]
     pub epochs_per_step: usize,
-    /// Worker threads (default: the config's train.threads).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Directory that the config's relative data paths are resolved against.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Override a config key.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
 }
 
 /// Runs `rustrec lr-find`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
-    let (_, cfg) = read_config(&args.config, &args.set)?;
-    let mut inputs = data_inputs(&cfg, args.data_dir.as_deref());
-    inputs.push(("--config".into(), args.config.clone()));
+    let (_, cfg) = read_config(&args.experiment.config, &args.experiment.set)?;
+    let mut inputs = data_inputs(&cfg, args.experiment.data_dir.as_deref());
+    inputs.push(("--config".into(), args.experiment.config.clone()));
     let outputs: Vec<(&str, &std::path::Path)> = args
         .plot
         .as_deref()
@@ -78,10 +70,10 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         epochs_per_step: args.epochs_per_step,
         ..LrFindSettings::default()
     };
-    let threads = Threads::new(args.threads.unwrap_or(cfg.train.threads))?;
+    let threads = Threads::new(args.experiment.threads.unwrap_or(cfg.train.threads))?;
     let bars = Bars::new(globals.quiet);
     let opts = RunOptions {
-        data_dir: args.data_dir.as_deref(),
+        data_dir: args.experiment.data_dir.as_deref(),
         progress: &bars,
         threads: Some(&threads),
     };

@@ -10,6 +10,7 @@ mod cv;
 mod demo;
 pub mod describe;
 mod eval;
+mod experiment_args;
 mod fit;
 mod lr_find;
 mod models;

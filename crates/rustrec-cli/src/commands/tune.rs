@@ -16,6 +16,7 @@ use rustrec::tune::{
 };
 use serde_json::{Value, json};
 
+use super::experiment_args::ExperimentArgs;
 use super::report::{
     check_dir, check_paths, check_report_path, config_name, data_inputs, model_report, read_table,
 };
@@ -33,9 +34,9 @@ use crate::progress::Bars;
 ///     --space examples/ml100k-mf-space.toml --trials 30 --log trials.jsonl --out best.toml
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// The base experiment configuration (TOML).
-    #[arg(long)]
-    pub config: PathBuf,
+    /// The configuration, its data, overrides and threads.
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
     /// The search space (TOML: one table per config key with type = "int" | "float" |
     /// "choice", low, high, log, values).
     #[arg(long)]
@@ -75,18 +76,9 @@ pub struct Args {
     /// Trials run at once; each gets max(1, threads / P) worker threads.
     #[arg(long, default_value_t = 1)]
     pub parallel: usize,
-    /// Thread budget (default: the config's train.threads; 0 = one per core).
-    #[arg(long)]
-    pub threads: Option<usize>,
     /// Seed of the sampler: the same seed gives the same trials.
     #[arg(long, default_value_t = 0, value_parser = super::common::seed_parser())]
     pub seed: u64,
-    /// Directory that the config's relative data paths are resolved against.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Override a key of the base config, e.g. --set model.epochs=100.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
 }
 
 fn params_text(t: &TrialRecord) -> String {
@@ -102,9 +94,9 @@ fn params_text(t: &TrialRecord) -> String {
 
 /// Runs `rustrec tune`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
-    let table = read_table(&args.config, &args.set)?;
+    let table = read_table(&args.experiment.config, &args.experiment.set)?;
     let cfg = rustrec::experiment::ExperimentConfig::from_value(table.clone())
-        .with_context(|| format!("{}", args.config.display()))?;
+        .with_context(|| format!("{}", args.experiment.config.display()))?;
     let space_text = std::fs::read_to_string(&args.space)
         .with_context(|| format!("cannot read search space {}", args.space.display()))?;
     let space =
@@ -115,8 +107,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if args.parallel == 0 {
         anyhow::bail!("--parallel 0: give at least 1");
     }
-    let mut inputs = data_inputs(&cfg, args.data_dir.as_deref());
-    inputs.push(("--config".into(), args.config.clone()));
+    let mut inputs = data_inputs(&cfg, args.experiment.data_dir.as_deref());
+    inputs.push(("--config".into(), args.experiment.config.clone()));
     inputs.push(("--space".into(), args.space.clone()));
     let mut outputs: Vec<(&str, &std::path::Path)> = Vec::new();
     outputs.extend(args.log.as_deref().map(|p| ("--log", p)));
@@ -148,7 +140,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .transpose()?,
         parallel: args.parallel,
         seed: args.seed,
-        threads: args.threads,
+        threads: args.experiment.threads,
     };
     // The log: new, or continued.
     let (log, history) = match (&args.log, args.resume) {
@@ -167,7 +159,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         (None, _) => (None, Vec::new()),
     };
     let bars = Bars::new(globals.quiet);
-    let study = Study::new(table, space, settings, args.data_dir.as_deref(), &bars)?;
+    let study = Study::new(
+        table,
+        space,
+        settings,
+        args.experiment.data_dir.as_deref(),
+        &bars,
+    )?;
     let objective = study.objective().clone();
     say!(
         globals.json,
@@ -264,9 +262,9 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.report {
         let threads = Threads::new(rustrec::tune::study::thread_budget(
-            args.threads.unwrap_or(best_cfg.train.threads),
+            args.experiment.threads.unwrap_or(best_cfg.train.threads),
         ))?;
-        let name = config_name(&best_cfg, &args.config);
+        let name = config_name(&best_cfg, &args.experiment.config);
         let mut page = model_report(
             &format!("rustrec tune: {name}"),
             &format!("{name} (best)"),
