@@ -24,9 +24,7 @@ use pyo3::types::PyDict;
 use rayon::prelude::*;
 use rustrec::data::{IdMap, Interactions, ItemIdx, UserIdx};
 use rustrec::models::als::AlsModel;
-use rustrec::models::ease::EaseModel;
 use rustrec::models::engine::RowTable;
-use rustrec::models::knn::ItemItemModel;
 use rustrec::models::topn::top_n;
 use rustrec::models::{
     EpochReport, FitContext, ModelSpec, Recommender, Task, Threads, TrainedModel,
@@ -827,33 +825,21 @@ impl Engine {
                 self.threads
                     .install(|| cosine_top(&table, f.k, &query, cols, &keep))
             })
-        } else if let Some(m) = self.model.downcast_ref::<ItemItemModel>() {
-            let s = m.similarity();
+        } else if let Some(sim) = self.model.as_similar_items() {
+            // Item-based models (ItemKNN, SLIM, EASE, hybrids): their learned similarities;
+            // items the model does not relate to the query (−∞) are left out.
             py.allow_threads(|| {
                 self.threads.install(|| {
                     query
                         .par_iter()
-                        .map(|&j| {
-                            let (idx, val) = s.row(j);
-                            let mut cand: Vec<(u32, f32)> = idx
-                                .iter()
-                                .zip(val)
-                                .filter(|&(&i, _)| keep(i))
-                                .map(|(&i, &v)| (i, v))
-                                .collect();
-                            cand.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                            cand.truncate(cols);
-                            cand
-                        })
-                        .collect()
-                })
-            })
-        } else if let Some(m) = self.model.downcast_ref::<EaseModel>() {
-            py.allow_threads(|| {
-                self.threads.install(|| {
-                    query
-                        .par_iter()
-                        .map(|&j| top_n(m.weights_row(ItemIdx(j)), cols, |i| i != j && keep(i)))
+                        .map_init(
+                            || vec![0f32; n_items],
+                            |scores, &j| {
+                                sim.similarities_into(ItemIdx(j), scores);
+                                let related = |i: u32| scores[i as usize] > f32::NEG_INFINITY;
+                                top_n(scores, cols, |i| i != j && keep(i) && related(i))
+                            },
+                        )
                         .collect()
                 })
             })
