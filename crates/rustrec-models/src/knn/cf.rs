@@ -113,6 +113,16 @@ impl Fit for ItemKnnValidParams {
                 "item-knn: the training data is empty".into(),
             ));
         }
+        if let (Weighting::Tfidf | Weighting::Bm25, Some((lowest, _))) =
+            (self.0.weighting, train.value_range())
+            && lowest < 0.0
+        {
+            return Err(ModelError::Data(format!(
+                "item-knn: weighting = \"{}\" needs values ≥ 0 (counts or ratings); the \
+                 training data holds values down to {lowest}",
+                if self.0.weighting == Weighting::Tfidf { "tfidf" } else { "bm25" }
+            )));
+        }
         let started = std::time::Instant::now();
         let sim = ctx
             .threads
@@ -176,5 +186,21 @@ mod tests {
         assert_eq!(p.similarity, Similarity::Jaccard);
         let bad = serde_json::from_str::<ItemKnnParams>(r#"{"neighbors": 50}"#);
         assert!(bad.unwrap_err().to_string().contains("neighbors"));
+    }
+
+    #[test]
+    fn weightings_refuse_negative_values_by_name() {
+        let train = Interactions::from_index_triplets(2, 2, &[(0, 0, 1.0), (0, 1, -2.0), (1, 1, 3.0)])
+            .unwrap();
+        for (w, name) in [(Weighting::Tfidf, "tfidf"), (Weighting::Bm25, "bm25")] {
+            let p = ItemKnnParams { weighting: w, ..Default::default() }.check().unwrap();
+            let err = p
+                .fit(&train, &mut FitContext::new(0, rustrec_core::Threads::single()))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name) && err.contains("-2"), "{err}");
+        }
+        let p = ItemKnnParams::default().check().unwrap();
+        assert!(p.fit(&train, &mut FitContext::new(0, rustrec_core::Threads::single())).is_ok());
     }
 }
