@@ -8,6 +8,7 @@ mod common;
 mod compare;
 mod cv;
 mod demo;
+mod dist;
 pub mod describe;
 mod eval;
 mod fit;

@@ -8,7 +8,9 @@
 //! share their parameter block, initialisation, per-side tables and learning-rate clock
 //! ([`sgd`]); every fast kernel dispatches through the SIMD layer ([`simd`]).
 
+pub mod checkpoint;
 pub mod epochs;
+pub mod exchange;
 pub mod grid;
 pub mod linalg;
 pub mod memory;
