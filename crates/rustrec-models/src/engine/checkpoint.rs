@@ -9,6 +9,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rustrec_core::EpochReport;
 use rustrec_core::cluster::Checkpointing;
 
 use crate::error::{ModelError, Result};
@@ -128,6 +129,64 @@ fn parse(path: &Path, bytes: &[u8], key: &str) -> Result<Saved> {
     Ok(Saved { epochs_done, state })
 }
 
+/// The epoch reports so far (they are part of the saved model's training record), encoded
+/// for a checkpoint.
+pub fn encode_history(history: &[EpochReport]) -> Vec<u8> {
+    let mut out = Vec::new();
+    codec::put_u64s(&mut out, &[history.len() as u64]);
+    for r in history {
+        codec::put_u64s(
+            &mut out,
+            &[
+                r.epoch as u64,
+                r.train_loss.to_bits(),
+                r.samples,
+                r.seconds.to_bits(),
+                r.samples_per_sec.to_bits(),
+                r.learning_rate.to_bits(),
+                r.validation.len() as u64,
+            ],
+        );
+        for (name, value) in &r.validation {
+            codec::put_u64s(&mut out, &[name.len() as u64, value.to_bits()]);
+            out.extend_from_slice(name.as_bytes());
+        }
+    }
+    out
+}
+
+/// Reads what [`encode_history`] wrote at the start of `bytes`; returns the reports and
+/// the number of bytes they took.
+pub fn decode_history(bytes: &[u8]) -> Result<(Vec<EpochReport>, usize)> {
+    let mut r = codec::Reader::new(bytes);
+    let mut n = [0u64];
+    r.u64s(&mut n)?;
+    let mut out = Vec::new();
+    for _ in 0..n[0] {
+        let mut w = [0u64; 7];
+        r.u64s(&mut w)?;
+        let mut validation = Vec::new();
+        for _ in 0..w[6] {
+            let mut m = [0u64; 2];
+            r.u64s(&mut m)?;
+            let name = r.bytes(m[0] as usize)?;
+            let name = String::from_utf8(name.to_vec())
+                .map_err(|_| ModelError::Data("state: a metric name is not UTF-8".into()))?;
+            validation.push((name, f64::from_bits(m[1])));
+        }
+        out.push(EpochReport {
+            epoch: w[0] as usize,
+            train_loss: f64::from_bits(w[1]),
+            samples: w[2],
+            seconds: f64::from_bits(w[3]),
+            samples_per_sec: f64::from_bits(w[4]),
+            learning_rate: f64::from_bits(w[5]),
+            validation,
+        });
+    }
+    Ok((out, r.position()))
+}
+
 /// Little-endian encoding of trainer state: f32/u32 slices appended with their length.
 pub mod codec {
     use crate::error::{ModelError, Result};
@@ -221,6 +280,21 @@ pub mod codec {
             Ok(())
         }
 
+        /// The next `n` raw bytes.
+        pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
+            let b = self
+                .bytes
+                .get(self.at..self.at + n)
+                .ok_or_else(|| ModelError::Data("state: truncated".into()))?;
+            self.at += n;
+            Ok(b)
+        }
+
+        /// Bytes read so far.
+        pub fn position(&self) -> usize {
+            self.at
+        }
+
         /// True when every byte was read.
         pub fn done(&self) -> bool {
             self.at == self.bytes.len()
@@ -282,6 +356,28 @@ mod tests {
         assert_eq!((f, u, w), ([1.5, -2.0], [7], [u64::MAX, 3]));
         let mut r = codec::Reader::new(&out);
         assert!(r.f32s(&mut [0.0; 3]).is_err());
+    }
+
+    #[test]
+    fn the_history_round_trips() {
+        let h = vec![EpochReport {
+            epoch: 3,
+            train_loss: 0.25,
+            validation: vec![("rmse".into(), 0.9)],
+            samples: 10,
+            seconds: 1.5,
+            samples_per_sec: 6.0,
+            learning_rate: 0.01,
+        }];
+        let mut bytes = encode_history(&h);
+        bytes.extend_from_slice(&[9, 9]);
+        let (back, used) = decode_history(&bytes).unwrap();
+        assert_eq!(used, bytes.len() - 2);
+        assert_eq!(back.len(), 1);
+        assert_eq!(
+            (back[0].epoch, back[0].train_loss, &back[0].validation),
+            (3, 0.25, &h[0].validation)
+        );
     }
 
     #[test]

@@ -160,7 +160,8 @@ pub fn train<T: Trainer>(
         if let Some(ck) = ctx.checkpoint.as_ref()
             && (epoch + 1) % ck.every.max(1) == 0
         {
-            let state = trainer.state().ok_or_else(not_resumable)?;
+            let mut state = checkpoint::encode_history(&ctx.history);
+            state.extend(trainer.state().ok_or_else(not_resumable)?);
             checkpoint::write(ck, epoch + 1, &state)?;
         }
         if stop {
@@ -275,6 +276,13 @@ fn resume<T: Trainer>(trainer: &mut T, epochs: usize, ctx: &mut FitContext<'_>) 
     if trainer.state().is_none() {
         return Err(not_resumable());
     }
+    if ctx.early_stopping.is_some() {
+        return Err(ModelError::Data(
+            "--checkpoint-dir: checkpoints do not keep early stopping's best model yet; \
+             train without validation.patience, or without checkpoints"
+                .into(),
+        ));
+    }
     let saved = if ck.resume { checkpoint::read(ck)? } else { None };
     let (done, print) = match &saved {
         Some(s) => (s.epochs_done, checkpoint::fnv1a(&s.state)),
@@ -303,7 +311,14 @@ fn resume<T: Trainer>(trainer: &mut T, epochs: usize, ctx: &mut FitContext<'_>) 
             saved.epochs_done
         )));
     }
-    trainer.restore(&saved.state).map_err(|e| {
+    let (history, used) = checkpoint::decode_history(&saved.state).map_err(|e| {
+        ModelError::Data(format!(
+            "checkpoint {}: {e}",
+            checkpoint::path_of(ck).display()
+        ))
+    })?;
+    ctx.history = history;
+    trainer.restore(&saved.state[used..]).map_err(|e| {
         ModelError::Data(format!(
             "checkpoint {}: {e}",
             checkpoint::path_of(ck).display()
