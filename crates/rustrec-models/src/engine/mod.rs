@@ -11,6 +11,8 @@
 pub mod checkpoint;
 pub mod epochs;
 pub mod exchange;
+#[cfg(test)]
+mod distributed_tests;
 pub mod grid;
 pub mod linalg;
 pub mod memory;
