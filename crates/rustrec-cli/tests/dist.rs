@@ -134,14 +134,20 @@ fn every_layout_writes_the_single_process_bytes() {
                 );
             }
             let got = std::fs::read(&out).unwrap();
-            assert!(got == want, "{kind} {n}x{w}: the model differs from one process's");
+            assert!(
+                got == want,
+                "{kind} {n}x{w}: the model differs from one process's"
+            );
             let report = common::json_of(&outs[0]);
             assert_eq!(report["processes"], n, "{report}");
             assert!(
                 report["bytes_sent_per_iteration"].as_u64().unwrap() > 0,
                 "{report}"
             );
-            assert!(report["seconds_per_iteration"].as_f64().is_some(), "{report}");
+            assert!(
+                report["seconds_per_iteration"].as_f64().is_some(),
+                "{report}"
+            );
             for o in &outs[1..] {
                 assert!(o.stdout.is_empty(), "only process 0 reports");
             }
@@ -191,7 +197,10 @@ fn a_killed_process_stops_the_others_with_an_error_naming_it() {
         let out = c.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!status.success(), "process {i} exited 0: {err}");
-        assert!(err.contains("lost connection to process 2"), "process {i}: {err}");
+        assert!(
+            err.contains("lost connection to process 2"),
+            "process {i}: {err}"
+        );
     }
 }
 
@@ -222,11 +231,19 @@ fn a_killed_checkpointed_cluster_resumes_to_the_uninterrupted_bytes() {
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     succeeded(&rustrec(&a));
     let mut with_ck = args.clone();
-    with_ck.extend(strings(&["--checkpoint-dir", p(&ck), "--checkpoint-every", "2"]));
+    with_ck.extend(strings(&[
+        "--checkpoint-dir",
+        p(&ck),
+        "--checkpoint-every",
+        "2",
+    ]));
     let hosts = hostfile(dir.path(), 2);
     let mut first = with_ck.clone();
     first.extend(strings(&["--out", p(&resumed)]));
-    let mut children = vec![spawn(&first, 2, 0, 1, &hosts), spawn(&with_ck, 2, 1, 1, &hosts)];
+    let mut children = vec![
+        spawn(&first, 2, 0, 1, &hosts),
+        spawn(&with_ck, 2, 1, 1, &hosts),
+    ];
     let file = ck.join("checkpoint.rrck");
     let started = Instant::now();
     while !file.exists() && started.elapsed() < Duration::from_secs(60) {
@@ -270,7 +287,10 @@ fn bad_cluster_flags_are_named() {
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("--processes 3") && err.contains("2 address"), "{err}");
+    assert!(
+        err.contains("--processes 3") && err.contains("2 address"),
+        "{err}"
+    );
     let out = rustrec(&["fit", "--synthetic", "ml-100k", "--processes", "2"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
@@ -286,5 +306,8 @@ fn bad_cluster_flags_are_named() {
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("item-knn") && err.contains("checkpoints"), "{err}");
+    assert!(
+        err.contains("item-knn") && err.contains("checkpoints"),
+        "{err}"
+    );
 }

@@ -16,11 +16,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustrec_core::cluster::Cluster;
-use timely::dataflow::channels::pact::Exchange;
-use timely::dataflow::operators::generic::operator::Operator;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::InputHandle;
+use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::Input;
+use timely::dataflow::operators::generic::operator::Operator;
 use timely::{CommunicationConfig, WorkerConfig};
 
 use crate::DistError;
@@ -88,6 +88,7 @@ pub struct TimelyCluster {
     guards: Mutex<Option<timely::communication::initialize::WorkerGuards<()>>>,
     bytes_sent: AtomicU64,
     rounds: AtomicU64,
+    wait_nanos: AtomicU64,
 }
 
 impl TimelyCluster {
@@ -123,16 +124,15 @@ impl TimelyCluster {
                 connect_timeout.as_secs()
             ),
         );
-        let guards = crate::quiet_stdout::to_stderr_while(|| timely::execute(config, move |worker| {
-            let index = worker.index();
-            let leader = index % workers == 0;
-            let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Message>>>::new();
-            let received: Rc<RefCell<Vec<Message>>> = Rc::new(RefCell::new(Vec::new()));
-            let sink = Rc::clone(&received);
-            worker.dataflow::<u64, _, _>(|scope| {
-                scope
-                    .input_from(&mut input)
-                    .sink(
+        let guards = crate::quiet_stdout::to_stderr_while(|| {
+            timely::execute(config, move |worker| {
+                let index = worker.index();
+                let leader = index % workers == 0;
+                let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Message>>>::new();
+                let received: Rc<RefCell<Vec<Message>>> = Rc::new(RefCell::new(Vec::new()));
+                let sink = Rc::clone(&received);
+                worker.dataflow::<u64, _, _>(|scope| {
+                    scope.input_from(&mut input).sink(
                         Exchange::new(|m: &Message| m.2),
                         "Gather",
                         move |(input, _frontier)| {
@@ -141,51 +141,55 @@ impl TimelyCluster {
                             });
                         },
                     );
-            });
-            if !leader {
-                drop(input);
-                while worker.step_or_park(None) {}
-                return;
-            }
-            let Some((requests, replies)) = leader_ends.lock().expect("not poisoned").take()
-            else {
-                return;
-            };
-            let mut round = 0u64;
-            while let Ok(mine) = requests.recv() {
-                for q in 0..processes {
-                    input.send((round, me as u64, (q * workers) as u64, mine.clone()));
+                });
+                if !leader {
+                    drop(input);
+                    while worker.step_or_park(None) {}
+                    return;
                 }
-                round += 1;
-                input.advance_to(round);
-                // Done when this leader holds a part of `round - 1` from every process.
-                let have = |r: &RefCell<Vec<Message>>| {
-                    r.borrow().iter().filter(|m| m.0 == round - 1).count()
+                let Some((requests, replies)) = leader_ends.lock().expect("not poisoned").take()
+                else {
+                    return;
                 };
-                while have(&received) < processes {
-                    worker.step_or_park(Some(Duration::from_millis(50)));
-                }
-                let mut parts: Vec<Option<Vec<u8>>> = vec![None; processes];
-                let mut rest = Vec::new();
-                for m in received.borrow_mut().drain(..) {
-                    if m.0 == round - 1 {
-                        parts[m.1 as usize] = Some(m.3);
-                    } else {
-                        rest.push(m);
+                let mut round = 0u64;
+                while let Ok(mine) = requests.recv() {
+                    for q in 0..processes {
+                        input.send((round, me as u64, (q * workers) as u64, mine.clone()));
+                    }
+                    round += 1;
+                    input.advance_to(round);
+                    // Done when this leader holds a part of `round - 1` from every process.
+                    let have = |r: &RefCell<Vec<Message>>| {
+                        r.borrow().iter().filter(|m| m.0 == round - 1).count()
+                    };
+                    while have(&received) < processes {
+                        worker.step_or_park(Some(Duration::from_millis(50)));
+                    }
+                    let mut parts: Vec<Option<Vec<u8>>> = vec![None; processes];
+                    let mut rest = Vec::new();
+                    for m in received.borrow_mut().drain(..) {
+                        if m.0 == round - 1 {
+                            parts[m.1 as usize] = Some(m.3);
+                        } else {
+                            rest.push(m);
+                        }
+                    }
+                    *received.borrow_mut() = rest;
+                    let all: Option<Vec<Vec<u8>>> = parts.into_iter().collect();
+                    let reply = all.ok_or_else(|| {
+                        format!(
+                            "round {}: a process sent twice and another not at all",
+                            round - 1
+                        )
+                    });
+                    if replies.send(reply).is_err() {
+                        break;
                     }
                 }
-                *received.borrow_mut() = rest;
-                let all: Option<Vec<Vec<u8>>> = parts.into_iter().collect();
-                let reply = all.ok_or_else(|| {
-                    format!("round {}: a process sent twice and another not at all", round - 1)
-                });
-                if replies.send(reply).is_err() {
-                    break;
-                }
-            }
-            drop(input);
-            while worker.step_or_park(Some(Duration::from_millis(50))) {}
-        }))
+                drop(input);
+                while worker.step_or_park(Some(Duration::from_millis(50))) {}
+            })
+        })
         .map_err(DistError::Start)?;
         watchdog.disarm();
         Ok(Arc::new(TimelyCluster {
@@ -196,6 +200,7 @@ impl TimelyCluster {
             guards: Mutex::new(Some(guards)),
             bytes_sent: AtomicU64::new(0),
             rounds: AtomicU64::new(0),
+            wait_nanos: AtomicU64::new(0),
         }))
     }
 
@@ -203,6 +208,12 @@ impl TimelyCluster {
     /// timely's headers).
     pub fn bytes_sent(&self) -> u64 {
         self.bytes_sent.load(Ordering::SeqCst)
+    }
+
+    /// Seconds spent in all-gathers so far: sending, receiving, and waiting for the
+    /// slowest process (the exchange's whole cost to this process).
+    pub fn exchange_seconds(&self) -> f64 {
+        self.wait_nanos.load(Ordering::SeqCst) as f64 * 1e-9
     }
 
     /// All-gathers done so far.
@@ -234,6 +245,7 @@ impl Cluster for TimelyCluster {
 
     fn all_gather(&self, mine: Vec<u8>) -> Result<Vec<Vec<u8>>, String> {
         let len = mine.len() as u64;
+        let started = std::time::Instant::now();
         {
             let requests = self.requests.lock().expect("not poisoned");
             let tx = requests
@@ -251,6 +263,8 @@ impl Cluster for TimelyCluster {
         self.bytes_sent
             .fetch_add(len * (self.processes as u64 - 1), Ordering::SeqCst);
         self.rounds.fetch_add(1, Ordering::SeqCst);
+        self.wait_nanos
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::SeqCst);
         Ok(reply)
     }
 }

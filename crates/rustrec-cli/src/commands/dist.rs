@@ -67,6 +67,18 @@ impl Started {
         }
     }
 
+    /// Seconds this process spent in exchanges (including waits for slower processes).
+    pub fn exchange_seconds(&self) -> f64 {
+        #[cfg(feature = "dist")]
+        {
+            self.timely.exchange_seconds()
+        }
+        #[cfg(not(feature = "dist"))]
+        {
+            0.0
+        }
+    }
+
     /// Waits for every process to finish its part, then stops the workers.
     pub fn finish(&self) -> anyhow::Result<()> {
         #[cfg(feature = "dist")]

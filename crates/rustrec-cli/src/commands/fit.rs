@@ -313,6 +313,10 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
         report.set("bytes_sent", c.bytes_sent());
         let epochs = outcome.history.len().max(1) as u64;
         report.set("bytes_sent_per_iteration", c.bytes_sent() / epochs);
+        report.set_f64(
+            "exchange_seconds_per_iteration",
+            c.exchange_seconds() / epochs as f64,
+        );
     }
     let say = |line: &str| human_line(globals.json, line);
     if cfg.data.skip_bad_rows {

@@ -141,7 +141,10 @@ fn a_stopped_checkpointed_fit_resumes_to_the_uninterrupted_model() {
     let mut ctx = FitContext::with_threads(11, 1).unwrap();
     ctx.checkpoint = Some(Checkpointing { resume: true, ..ck });
     let resumed = als_fit(&params, &mut ctx);
-    assert!(resumed == full, "the resumed fit differs from the uninterrupted one");
+    assert!(
+        resumed == full,
+        "the resumed fit differs from the uninterrupted one"
+    );
     let epochs: Vec<usize> = ctx.history.iter().map(|r| r.epoch).collect();
     assert_eq!(epochs, vec![1, 2, 3, 4, 5, 6]);
 }

@@ -261,8 +261,7 @@ pub fn stop_when<'a>(mut done: impl FnMut(&EpochReport) -> bool + Send + 'a) -> 
 
 fn not_resumable() -> ModelError {
     ModelError::Data(
-        "--checkpoint-dir: this model kind cannot be checkpointed (ALS, iALS and MF can)"
-            .into(),
+        "--checkpoint-dir: this model kind cannot be checkpointed (ALS, iALS and MF can)".into(),
     )
 }
 
@@ -283,7 +282,11 @@ fn resume<T: Trainer>(trainer: &mut T, epochs: usize, ctx: &mut FitContext<'_>) 
                 .into(),
         ));
     }
-    let saved = if ck.resume { checkpoint::read(ck)? } else { None };
+    let saved = if ck.resume {
+        checkpoint::read(ck)?
+    } else {
+        None
+    };
     let (done, print) = match &saved {
         Some(s) => (s.epochs_done, checkpoint::fnv1a(&s.state)),
         None => (0, 0),

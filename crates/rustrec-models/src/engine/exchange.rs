@@ -46,9 +46,9 @@ pub fn all_gather_rows(
     let mut all = Vec::new();
     for (q, part) in parts.iter().enumerate() {
         let rows = shares[q].clone();
-        let k = part
-            .get(..8)
-            .map_or(0, |h| u64::from_le_bytes(h.try_into().expect("8 bytes")) as usize);
+        let k = part.get(..8).map_or(0, |h| {
+            u64::from_le_bytes(h.try_into().expect("8 bytes")) as usize
+        });
         let head = 8 + 16 * k;
         if part.len() != head + rows.len() * cols * 4 {
             return Err(ModelError::Data(format!(
@@ -70,7 +70,9 @@ pub fn all_gather_rows(
         let mut words = part[head..].chunks_exact(4);
         for r in rows {
             for x in &mut table.row_mut(r)[..cols] {
-                *x = f32::from_le_bytes(words.next().expect("length checked").try_into().expect("4"));
+                *x = f32::from_le_bytes(
+                    words.next().expect("length checked").try_into().expect("4"),
+                );
             }
         }
     }
@@ -91,7 +93,11 @@ pub(crate) mod tests {
     impl ThreadCluster {
         /// `n` handles, one per simulated process.
         pub(crate) fn new(n: usize) -> Vec<ThreadCluster> {
-            let shared = Arc::new((Barrier::new(n), Mutex::new(vec![Vec::new(); n]), Barrier::new(n)));
+            let shared = Arc::new((
+                Barrier::new(n),
+                Mutex::new(vec![Vec::new(); n]),
+                Barrier::new(n),
+            ));
             (0..n)
                 .map(|me| ThreadCluster {
                     me,

@@ -9,10 +9,10 @@
 //! ([`sgd`]); every fast kernel dispatches through the SIMD layer ([`simd`]).
 
 pub mod checkpoint;
-pub mod epochs;
-pub mod exchange;
 #[cfg(test)]
 mod distributed_tests;
+pub mod epochs;
+pub mod exchange;
 pub mod grid;
 pub mod linalg;
 pub mod memory;
