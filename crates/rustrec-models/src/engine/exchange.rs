@@ -87,17 +87,25 @@ pub(crate) mod tests {
     /// An in-memory cluster of threads (for tests): `all_gather` meets at a barrier.
     pub(crate) struct ThreadCluster {
         me: usize,
-        shared: Arc<(Barrier, Mutex<Vec<Vec<u8>>>, Barrier)>,
+        shared: Arc<Meeting>,
+    }
+
+    /// What the simulated processes share: one slot each, and a barrier before and after
+    /// the slots are read.
+    struct Meeting {
+        before: Barrier,
+        slots: Mutex<Vec<Vec<u8>>>,
+        after: Barrier,
     }
 
     impl ThreadCluster {
         /// `n` handles, one per simulated process.
         pub(crate) fn new(n: usize) -> Vec<ThreadCluster> {
-            let shared = Arc::new((
-                Barrier::new(n),
-                Mutex::new(vec![Vec::new(); n]),
-                Barrier::new(n),
-            ));
+            let shared = Arc::new(Meeting {
+                before: Barrier::new(n),
+                slots: Mutex::new(vec![Vec::new(); n]),
+                after: Barrier::new(n),
+            });
             (0..n)
                 .map(|me| ThreadCluster {
                     me,
@@ -112,10 +120,14 @@ pub(crate) mod tests {
             self.me
         }
         fn processes(&self) -> usize {
-            self.shared.1.lock().unwrap().len()
+            self.shared.slots.lock().unwrap().len()
         }
         fn all_gather(&self, mine: Vec<u8>) -> std::result::Result<Vec<Vec<u8>>, String> {
-            let (before, slots, after) = &*self.shared;
+            let Meeting {
+                before,
+                slots,
+                after,
+            } = &*self.shared;
             slots.lock().unwrap()[self.me] = mine;
             before.wait();
             let all = slots.lock().unwrap().clone();
