@@ -126,6 +126,11 @@ pub struct FitContext<'a> {
     pub best_epoch: Option<usize>,
     /// Filled by the fit: time per phase.
     pub profile: Profile,
+    /// The processes that train this model together (`None`: this process alone). Only
+    /// families that say so in their docs (ALS, iALS, MF) use it; the others refuse it.
+    pub cluster: Option<crate::cluster::ClusterHandle>,
+    /// Checkpoints of the trainer's state (families with a resumable trainer).
+    pub checkpoint: Option<crate::cluster::Checkpointing>,
 }
 
 impl<'a> FitContext<'a> {
@@ -141,6 +146,8 @@ impl<'a> FitContext<'a> {
             history: Vec::new(),
             best_epoch: None,
             profile: Profile::default(),
+            cluster: None,
+            checkpoint: None,
         }
     }
 

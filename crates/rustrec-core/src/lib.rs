@@ -8,6 +8,7 @@
 //! models (and their numerical dependencies).
 #![warn(missing_docs)]
 
+pub mod cluster;
 mod error;
 mod fit;
 pub mod rating;

@@ -57,6 +57,9 @@ pub trait Family: Send + Sync + 'static {
     /// Whether it trains in epochs (or iterations), so that validation, early stopping and
     /// the refit apply.
     const ITERATIVE: bool;
+    /// Whether its trainer uses [`FitContext::cluster`](rustrec_core::FitContext) (several
+    /// processes train one model) and [`FitContext::checkpoint`](rustrec_core::FitContext).
+    const DISTRIBUTED: bool = false;
     /// Whether its trained model is an item × item model that a hybrid can mix.
     const ITEM_BASED: bool = false;
     /// The kind written in the files of the models it trains: its own, or another family's
@@ -237,6 +240,8 @@ pub trait DynFamily: Send + Sync {
     fn inputs(&self) -> &'static [Input];
     /// [`Family::ITERATIVE`].
     fn iterative(&self) -> bool;
+    /// [`Family::DISTRIBUTED`].
+    fn distributed(&self) -> bool;
     /// [`Family::ITEM_BASED`].
     fn item_based(&self) -> bool;
     /// [`Family::SAVED_AS`].
@@ -310,6 +315,10 @@ impl<F: Family> DynFamily for Registered<F> {
 
     fn iterative(&self) -> bool {
         F::ITERATIVE
+    }
+
+    fn distributed(&self) -> bool {
+        F::DISTRIBUTED
     }
 
     fn item_based(&self) -> bool {

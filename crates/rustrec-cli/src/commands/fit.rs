@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
-use rustrec::experiment::{ExperimentConfig, RunOptions, run, set_key, set_value};
+use rustrec::experiment::{ExperimentConfig, RunHooks, RunOptions, run_with, set_key, set_value};
 use rustrec::models::registry::family_or_error;
 use rustrec::models::{Task, Threads, TrainedModel};
 use serde_json::Value;
@@ -115,6 +115,9 @@ pub struct Args {
     /// bias) to FILE.html.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Several processes, checkpoints.
+    #[command(flatten)]
+    pub dist: super::dist::DistArgs,
 }
 
 fn absolute(p: &Path) -> anyhow::Result<String> {
@@ -272,21 +275,48 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     let cfg = build_config(&args)?;
     check_writable_outputs(&args, &cfg)?;
     let threads = Threads::new(cfg.train.threads).context("--threads / train.threads")?;
-    let bars = Bars::new(globals.quiet);
-    let outcome = run(
+    let checkpoint = super::dist::checkpointing(&args.dist, &cfg)?;
+    let cluster = super::dist::start(&args.dist)?;
+    let leader = cluster.as_ref().is_none_or(|c| c.process == 0);
+    let bars = Bars::new(globals.quiet || !leader);
+    let outcome = run_with(
         &cfg,
         &RunOptions {
             data_dir: args.data_dir.as_deref(),
             progress: &bars,
             threads: Some(&threads),
         },
+        RunHooks {
+            evaluate_test: leader,
+            cluster: cluster.as_ref().map(|c| c.handle.clone()),
+            checkpoint,
+            ..RunHooks::default()
+        },
     )?;
+    if let Some(c) = &cluster {
+        c.finish()?;
+        if !leader {
+            // Only process 0 writes the model and the report.
+            return Ok(());
+        }
+    }
     let mut report = Report::new();
     for (k, v) in &outcome.figures {
         report.set(k, v.clone());
     }
     if let Some(name) = &cfg.name {
         report.set("name", name.clone());
+    }
+    if let Some(c) = &cluster {
+        report.set("processes", c.processes);
+        report.set("workers", c.workers);
+        report.set("bytes_sent", c.bytes_sent());
+        let epochs = outcome.history.len().max(1) as u64;
+        report.set("bytes_sent_per_iteration", c.bytes_sent() / epochs);
+        report.set_f64(
+            "exchange_seconds_per_iteration",
+            c.exchange_seconds() / epochs as f64,
+        );
     }
     let say = |line: &str| human_line(globals.json, line);
     if cfg.data.skip_bad_rows {

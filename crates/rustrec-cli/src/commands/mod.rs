@@ -9,6 +9,7 @@ mod compare;
 mod cv;
 mod demo;
 pub mod describe;
+mod dist;
 mod eval;
 mod experiment_args;
 mod fit;

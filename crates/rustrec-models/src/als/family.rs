@@ -26,6 +26,7 @@ impl Family for Als {
         Cholesky or CG";
     const TASK: Task = Task::Rating;
     const ITERATIVE: bool = true;
+    const DISTRIBUTED: bool = true;
     const SCHEMA: Schema = persist::SCHEMA;
     type Params = AlsParams;
 
@@ -74,6 +75,7 @@ impl Family for Ials {
         least squares on implicit feedback, Cholesky or CG";
     const TASK: Task = Task::Ranking;
     const ITERATIVE: bool = true;
+    const DISTRIBUTED: bool = true;
     const SCHEMA: Schema = persist::SCHEMA;
     type Params = AlsParams;
 

@@ -11,15 +11,19 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use rand_distr::{Distribution, Normal};
+use rayon::prelude::*;
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
 use super::hyperparams::{AlsValidParams, Solver};
 use super::kernel::{self, Csr, Loss, Method, System};
 use super::model::{AlsModel, item_loss, row_cols, user_loss};
+use crate::engine::checkpoint::codec;
 use crate::engine::epochs::{self, EpochStats, Trainer};
+use crate::engine::exchange;
 use crate::engine::{RowTable, rng};
 use crate::model_file::rating_range;
 use crate::error::{ModelError, Result};
+use rustrec_core::cluster::{Cluster, ClusterHandle};
 use rustrec_core::{Fit, FitContext};
 
 impl Fit for AlsValidParams {
@@ -127,6 +131,7 @@ fn run(
             items,
             mu,
             only_users,
+            cluster: ctx.cluster.clone(),
         };
         ctx.profile.prepare += started.elapsed().as_secs_f64();
         epochs::train(&mut trainer, iterations, ctx)
@@ -181,6 +186,69 @@ struct AlsTrainer<'a> {
     items: RowTable,
     mu: f32,
     only_users: Option<Vec<bool>>,
+    /// The processes sharing the row solves (`None`: this process solves every row).
+    cluster: Option<ClusterHandle>,
+}
+
+/// Rows per chunk of a half-step: the objective of a half-step is summed chunk by chunk
+/// in chunk order, and a process's share is a run of whole chunks, so the reported loss
+/// has the same bits on any number of processes.
+const CHUNK: usize = 256;
+
+/// Solves the rows of `table` against `sys`, chunk by chunk ([`CHUNK`] rows, each through
+/// [`kernel::solve_rows`] on a table of those rows, the chunks in parallel): every chunk,
+/// or on a cluster only this process's run of chunks (balanced by entries), after which
+/// every process's rows are exchanged. Each row's solve depends only on its own data and
+/// `sys`, so the rows are bit for bit those of a single process. Returns the objective
+/// (chunk sums added in chunk order) and the number of rows solved.
+fn solve_side(
+    cluster: Option<&dyn Cluster>,
+    sys: &System<'_>,
+    data: Csr<'_>,
+    table: &mut RowTable,
+    method: Method,
+    only: Option<&[bool]>,
+) -> Result<(f64, u64)> {
+    let rows = table.rows();
+    let (me, procs) = cluster.map_or((0, 1), |c| (c.process(), c.processes()));
+    let chunk_ptr: Vec<usize> = (0..=rows.div_ceil(CHUNK))
+        .map(|c| data.ptr[(c * CHUNK).min(rows)])
+        .collect();
+    let chunk_shares = exchange::shares(&chunk_ptr, procs);
+    let row_of = |c: usize| (c * CHUNK).min(rows);
+    let shares: Vec<_> = chunk_shares
+        .iter()
+        .map(|cs| row_of(cs.start)..row_of(cs.end))
+        .collect();
+    let mine = shares[me].clone();
+    let (s, cols) = (table.stride(), table.cols());
+    let first_chunk = chunk_shares[me].start;
+    let partials: Vec<(f64, u64)> = table.as_mut_slice()[mine.start * s..mine.end * s]
+        .par_chunks_mut(CHUNK * s)
+        .enumerate()
+        .map(|(k, slab)| {
+            let lo = (first_chunk + k) * CHUNK;
+            let n = slab.len() / s;
+            let mut part = RowTable::zeros(n, cols);
+            part.as_mut_slice().copy_from_slice(slab);
+            let chunk_data = Csr {
+                ptr: &data.ptr[lo..=lo + n],
+                idx: data.idx,
+                val: data.val,
+            };
+            let chunk_only = only.map(|o| &o[lo..lo + n]);
+            let out = kernel::solve_rows(sys, chunk_data, &mut part, method, chunk_only);
+            slab.copy_from_slice(part.as_slice());
+            out
+        })
+        .collect();
+    let all = match cluster {
+        None => partials,
+        Some(c) => exchange::all_gather_rows(c, table, &shares, &partials)?,
+    };
+    Ok(all
+        .into_iter()
+        .fold((0.0, 0), |(f, n), (pf, pn)| (f + pf, n + pn)))
 }
 
 impl AlsTrainer<'_> {
@@ -256,13 +324,15 @@ impl Trainer for AlsTrainer<'_> {
             idx: data.item_indices(),
             val: data.values(),
         };
-        let (f_users, n_users) = kernel::solve_rows(
+        let cluster = self.cluster.as_deref();
+        let (f_users, n_users) = solve_side(
+            cluster,
             &sys,
             user_rows,
             &mut self.users,
             method,
             self.only_users.as_deref(),
-        );
+        )?;
         let i_loss = item_loss(self.params, self.mu);
         let reg_items = if self.params.0.implicit {
             implicit_regulariser(
@@ -286,7 +356,7 @@ impl Trainer for AlsTrainer<'_> {
             idx: data.user_indices(),
             val: data.col_values(),
         };
-        let (_, n_items) = kernel::solve_rows(&sys, item_rows, &mut self.items, method, None);
+        let (_, n_items) = solve_side(cluster, &sys, item_rows, &mut self.items, method, None)?;
         Ok(EpochStats {
             loss_sum: f_users + reg_items,
             samples: n_users + n_items,
@@ -294,6 +364,23 @@ impl Trainer for AlsTrainer<'_> {
             update_seconds: t0.elapsed().as_secs_f64(),
             learning_rate: 0.0,
         })
+    }
+
+    fn state(&self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        codec::put_f32s(&mut out, self.users.as_slice());
+        codec::put_f32s(&mut out, self.items.as_slice());
+        Some(out)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<()> {
+        let mut r = codec::Reader::new(state);
+        r.f32s(self.users.as_mut_slice())?;
+        r.f32s(self.items.as_mut_slice())?;
+        if !r.done() {
+            return Err(ModelError::Data("state: trailing bytes".into()));
+        }
+        Ok(())
     }
 
     fn snapshot(&self) -> AlsModel {

@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+use super::checkpoint;
 use crate::error::{ModelError, Result};
 use rustrec_core::Recommender;
 use rustrec_core::rating::rating_errors;
@@ -34,6 +35,19 @@ pub trait Trainer {
     /// The model as it is now.
     fn snapshot(&self) -> Self::Model;
 
+    /// The whole state that later epochs depend on (parameters, optimizer state), for
+    /// checkpoints; `None`: this trainer cannot be checkpointed.
+    fn state(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Restores a state written by [`Trainer::state`] of a trainer built the same way.
+    fn restore(&mut self, _state: &[u8]) -> Result<()> {
+        Err(ModelError::Data(
+            "this model cannot resume from a checkpoint".into(),
+        ))
+    }
+
     /// The largest mean training loss that is not divergence. A loss that stays finite
     /// but far above what predicting nothing costs (values of 1e20 with a huge learning
     /// rate) means the model is lost as surely as a NaN; trainers whose loss has a natural
@@ -53,9 +67,11 @@ pub fn train<T: Trainer>(
     let mut best: Option<(f64, usize, Option<T::Model>)> = None;
     let mut since_best = 0usize;
     let restore = ctx.early_stopping.is_some_and(|e| e.restore_best);
+    let first = resume(trainer, epochs, ctx)?;
     ctx.progress.start("training", Some(epochs as u64));
+    ctx.progress.advance(first as u64);
     let mut last_model = None;
-    for epoch in 0..epochs {
+    for epoch in first..epochs {
         let started = Instant::now();
         let stats = trainer.epoch(epoch)?;
         let seconds = started.elapsed().as_secs_f64();
@@ -141,6 +157,13 @@ pub fn train<T: Trainer>(
         }
         ctx.history.push(report);
         last_model = model;
+        if let Some(ck) = ctx.checkpoint.as_ref()
+            && (epoch + 1) % ck.every.max(1) == 0
+        {
+            let mut state = checkpoint::encode_history(&ctx.history);
+            state.extend(trainer.state().ok_or_else(not_resumable)?);
+            checkpoint::write(ck, epoch + 1, &state)?;
+        }
         if stop {
             break;
         }
@@ -234,4 +257,80 @@ pub fn stop_when<'a>(mut done: impl FnMut(&EpochReport) -> bool + Send + 'a) -> 
             ControlFlow::Continue(())
         }
     })
+}
+
+fn not_resumable() -> ModelError {
+    ModelError::Data(
+        "--checkpoint-dir: this model kind cannot be checkpointed (ALS, iALS and MF can)".into(),
+    )
+}
+
+/// With `--resume`, restores the trainer from the context's checkpoint and returns the
+/// number of epochs it holds (0 without one). On a cluster every process must hold the same
+/// checkpoint: they compare the epoch count and a fingerprint of the state.
+fn resume<T: Trainer>(trainer: &mut T, epochs: usize, ctx: &mut FitContext<'_>) -> Result<usize> {
+    let Some(ck) = ctx.checkpoint.as_ref() else {
+        return Ok(0);
+    };
+    if trainer.state().is_none() {
+        return Err(not_resumable());
+    }
+    if ctx.early_stopping.is_some() {
+        return Err(ModelError::Data(
+            "--checkpoint-dir: checkpoints do not keep early stopping's best model yet; \
+             train without validation.patience, or without checkpoints"
+                .into(),
+        ));
+    }
+    let saved = if ck.resume {
+        checkpoint::read(ck)?
+    } else {
+        None
+    };
+    let (done, print) = match &saved {
+        Some(s) => (s.epochs_done, checkpoint::fnv1a(&s.state)),
+        None => (0, 0),
+    };
+    if let Some(cluster) = ctx.cluster.as_ref() {
+        let mut mine = (done as u64).to_le_bytes().to_vec();
+        mine.extend_from_slice(&print.to_le_bytes());
+        let all = cluster.all_gather(mine.clone()).map_err(ModelError::Data)?;
+        if let Some(p) = all.iter().position(|o| *o != mine) {
+            return Err(ModelError::Data(format!(
+                "--resume: process {p} holds another checkpoint than process {} in {} \
+                 (give every process the same checkpoint file)",
+                cluster.process(),
+                ck.dir.display()
+            )));
+        }
+    }
+    let Some(saved) = saved else {
+        return Ok(0);
+    };
+    if saved.epochs_done > epochs {
+        return Err(ModelError::Data(format!(
+            "checkpoint {}: holds {} epochs, more than the {epochs} asked for",
+            checkpoint::path_of(ck).display(),
+            saved.epochs_done
+        )));
+    }
+    let (history, used) = checkpoint::decode_history(&saved.state).map_err(|e| {
+        ModelError::Data(format!(
+            "checkpoint {}: {e}",
+            checkpoint::path_of(ck).display()
+        ))
+    })?;
+    ctx.history = history;
+    trainer.restore(&saved.state[used..]).map_err(|e| {
+        ModelError::Data(format!(
+            "checkpoint {}: {e}",
+            checkpoint::path_of(ck).display()
+        ))
+    })?;
+    ctx.progress.message(&format!(
+        "resumed from {} after epoch {}",
+        checkpoint::path_of(ck).display(),
+        saved.epochs_done
+    ));
+    Ok(saved.epochs_done)
 }

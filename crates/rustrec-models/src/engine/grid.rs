@@ -255,16 +255,53 @@ impl Blocks {
         R: Send,
         F: Fn(BlockId, &mut U, &mut I, &mut Vec<Entry>) -> R + Sync,
     {
+        let all = self.run_epoch_shared(
+            seed,
+            epoch,
+            user_bins,
+            item_bins,
+            |_| true,
+            f,
+            |_, _, _, done: Vec<(usize, R)>| {
+                Ok::<_, std::convert::Infallible>(done.into_iter().map(|(_, r)| r).collect())
+            },
+        );
+        match all {
+            Ok(results) => results,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Blocks::run_epoch`] shared between processes: of each diagonal this process runs
+    /// only the blocks whose user bin `mine` accepts, then calls
+    /// `sync(diagonal, user_bins, item_bins, done)` with its results (`(user bin, result)`);
+    /// `sync` exchanges the bins it updated with the other processes (writing theirs into
+    /// `user_bins` / `item_bins`) and returns the results of every block of the diagonal in
+    /// user-bin order. The schedule (the order of diagonals, each block's random stream)
+    /// is the one of [`Blocks::run_epoch`], so every layout computes the same bits.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_epoch_shared<U, I, R, F, S, E>(
+        &mut self,
+        seed: u64,
+        epoch: usize,
+        user_bins: &mut [U],
+        item_bins: &mut [I],
+        mine: impl Fn(usize) -> bool,
+        f: F,
+        mut sync: S,
+    ) -> Result<Vec<R>, E>
+    where
+        U: Send,
+        I: Send,
+        R: Send,
+        F: Fn(BlockId, &mut U, &mut I, &mut Vec<Entry>) -> R + Sync,
+        S: FnMut(Diagonal, &mut [U], &mut [I], Vec<(usize, R)>) -> Result<Vec<R>, E>,
+    {
         let b = self.bins;
         assert_eq!(user_bins.len(), b, "one user bin value per bin");
         assert_eq!(item_bins.len(), b, "one item bin value per bin");
-        let mut shifts: Vec<usize> = (0..b).collect();
-        rng::shuffle(
-            &mut rng::stream(seed, &[0x7368_6966, epoch as u64]),
-            &mut shifts,
-        );
         let mut results = Vec::with_capacity(b * b);
-        for (step, &shift) in shifts.iter().enumerate() {
+        for (step, shift) in self.diagonals(seed, epoch).into_iter().enumerate() {
             let mut items: Vec<&mut I> = item_bins.iter_mut().collect();
             items.rotate_left(shift);
             let blocks: Vec<&mut Vec<Entry>> = self
@@ -279,8 +316,9 @@ impl Blocks {
                 .zip(items)
                 .zip(blocks)
                 .enumerate()
+                .filter(|(r, _)| mine(*r))
                 .collect();
-            let out: Vec<R> = jobs
+            let done: Vec<(usize, R)> = jobs
                 .into_par_iter()
                 .map(|(r, ((u, i), entries))| {
                     let id = BlockId {
@@ -289,13 +327,33 @@ impl Blocks {
                         epoch,
                         step,
                     };
-                    f(id, u, i, entries)
+                    (r, f(id, u, i, entries))
                 })
                 .collect();
-            results.extend(out);
+            let diagonal = Diagonal { step, shift };
+            results.extend(sync(diagonal, user_bins, item_bins, done)?);
         }
-        results
+        Ok(results)
     }
+
+    /// The shifts of the diagonals of `epoch`, in the order they run (seeded).
+    fn diagonals(&self, seed: u64, epoch: usize) -> Vec<usize> {
+        let mut shifts: Vec<usize> = (0..self.bins).collect();
+        rng::shuffle(
+            &mut rng::stream(seed, &[0x7368_6966, epoch as u64]),
+            &mut shifts,
+        );
+        shifts
+    }
+}
+
+/// One diagonal of an epoch: blocks `(r, (r + shift) mod bins)` for every user bin `r`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Diagonal {
+    /// Position of the diagonal within the epoch (0-based).
+    pub step: usize,
+    /// Its shift.
+    pub shift: usize,
 }
 
 #[cfg(test)]

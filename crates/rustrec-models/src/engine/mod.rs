@@ -8,7 +8,11 @@
 //! share their parameter block, initialisation, per-side tables and learning-rate clock
 //! ([`sgd`]); every fast kernel dispatches through the SIMD layer ([`simd`]).
 
+pub mod checkpoint;
+#[cfg(test)]
+mod distributed_tests;
 pub mod epochs;
+pub mod exchange;
 pub mod exp;
 pub mod grid;
 pub mod linalg;

@@ -22,6 +22,7 @@ impl Family for Mf {
         SGD/Adam/AdamW/..., one-cycle, dropout, sigmoid range, seed ensembles";
     const TASK: Task = Task::Rating;
     const ITERATIVE: bool = true;
+    const DISTRIBUTED: bool = true;
     const SCHEMA: Schema = persist::SCHEMA;
     type Params = MfParams;
 

@@ -10,13 +10,15 @@ use super::hyperparams::{MfParams, MfValidParams, Output, Sampling};
 use super::kernel::{self, GenericConsts, Order, RegWeights, SgdConsts};
 use super::model::MfModel;
 use crate::engine::epochs::{self, EpochStats, Trainer};
-use crate::engine::grid::{Grid, Walk};
+use crate::engine::checkpoint::codec;
+use crate::engine::grid::{Diagonal, Grid, Walk};
 use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
-use crate::engine::sgd::{EpochClock, SideTables, init_table};
+use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
 use crate::engine::table::RowTable;
 use crate::error::Result;
 use crate::model_file::{rating_range, seen_flags};
+use rustrec_core::cluster::{Cluster, ClusterHandle};
 use rustrec_core::{Fit, FitContext};
 
 impl Fit for MfValidParams {
@@ -26,9 +28,19 @@ impl Fit for MfValidParams {
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<MfModel> {
         let members = self.0.members;
         if members == 1 {
-            return epochs::fit_in_pool(train, ctx, self.0.epochs, |seed| {
-                MfTrainer::new(self, train, seed)
+            let cluster = ctx.cluster.clone();
+            return epochs::fit_in_pool(train, ctx, self.0.epochs, move |seed| {
+                let mut t = MfTrainer::new(self, train, seed);
+                t.cluster = cluster;
+                t
             });
+        }
+        if ctx.cluster.is_some() {
+            return Err(crate::ModelError::invalid(
+                "members",
+                members,
+                "1 on several processes (an ensemble trains on one process)",
+            ));
         }
         epochs::fit_in_pool(train, ctx, self.0.epochs, |seed| Ensemble {
             params: self,
@@ -53,6 +65,60 @@ pub(crate) struct MfTrainer<'a> {
     /// Running average of the parameters over the last `average_last` epochs.
     average: Option<Average>,
     fast: bool,
+    /// The processes sharing each diagonal's blocks (`None`: this process runs them all).
+    cluster: Option<ClusterHandle>,
+}
+
+/// What one block of an epoch reports: loss, samples, sampling and update seconds.
+type BlockResult = (f64, u64, f64, f64);
+
+/// After a diagonal on a cluster: sends the bins of the blocks this process ran (with
+/// their results) to every process and writes the other processes' bins into `ub` / `ib`;
+/// returns every block's result in user-bin order. Process `q` runs the blocks of user
+/// bins `r` with `r mod processes = q`.
+fn sync_diagonal(
+    cluster: Option<&dyn Cluster>,
+    d: Diagonal,
+    ub: &mut [SideBin<'_>],
+    ib: &mut [SideBin<'_>],
+    done: Vec<(usize, BlockResult)>,
+) -> Result<Vec<BlockResult>> {
+    let Some(c) = cluster else {
+        return Ok(done.into_iter().map(|(_, r)| r).collect());
+    };
+    let (me, procs, b) = (c.process(), c.processes(), ub.len());
+    let mut out = Vec::new();
+    let mut results = vec![None; b];
+    for &(r, res) in &done {
+        codec::put_u64s(&mut out, &[res.0.to_bits(), res.1, res.2.to_bits(), res.3.to_bits()]);
+        ub[r].encode(&mut out);
+        ib[(r + d.shift) % b].encode(&mut out);
+        results[r] = Some(res);
+    }
+    let parts = c.all_gather(out).map_err(crate::ModelError::Data)?;
+    for (q, part) in parts.iter().enumerate().filter(|&(q, _)| q != me) {
+        let mut rd = codec::Reader::new(part);
+        for r in (0..b).filter(|r| r % procs == q) {
+            let mut w = [0u64; 4];
+            rd.u64s(&mut w)?;
+            ub[r].decode(&mut rd)?;
+            ib[(r + d.shift) % b].decode(&mut rd)?;
+            results[r] = Some((f64::from_bits(w[0]), w[1], f64::from_bits(w[2]), f64::from_bits(w[3])));
+        }
+        if !rd.done() {
+            return Err(crate::ModelError::Data(format!(
+                "process {q} sent more than its blocks (do all processes run the same \
+                 configuration on the same data?)"
+            )));
+        }
+    }
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(r, x)| {
+            x.ok_or_else(|| crate::ModelError::Data(format!("no process ran user bin {r}")))
+        })
+        .collect()
 }
 
 /// The running mean of the parameters at the end of the epochs averaged so far (Polyak &
@@ -192,6 +258,7 @@ impl<'a> MfTrainer<'a> {
             ),
             fast,
             grid,
+            cluster: None,
         }
     }
 }
@@ -220,7 +287,16 @@ impl Trainer for MfTrainer<'_> {
         } = &mut self.grid;
         let mut ub = self.users.bins(user_bounds);
         let mut ib = self.items.bins(item_bounds);
-        let results: Vec<(f64, u64, f64, f64)> = if self.fast {
+        let cluster = self.cluster.as_deref();
+        let (me, procs) = cluster.map_or((0, 1), |c| (c.process(), c.processes()));
+        let mine = move |r: usize| r % procs == me;
+        let sync = |d: Diagonal,
+                    ub: &mut [SideBin<'_>],
+                    ib: &mut [SideBin<'_>],
+                    done: Vec<(usize, BlockResult)>| {
+            sync_diagonal(cluster, d, ub, ib, done)
+        };
+        let results: Vec<BlockResult> = if self.fast {
             let consts = SgdConsts {
                 stride,
                 mu: self.mu,
@@ -228,7 +304,7 @@ impl Trainer for MfTrainer<'_> {
                 reg_bias: p.reg_bias.unwrap_or(p.reg),
                 biases: p.biases,
             };
-            blocks.run_epoch(seed, epoch, &mut ub, &mut ib, |id, u, i, entries| {
+            blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, u, i, entries| {
                 let t0 = Instant::now();
                 let mut rng = Grid::block_rng(seed, id);
                 let n = entries.len();
@@ -259,7 +335,7 @@ impl Trainer for MfTrainer<'_> {
                     (t1 - t0).as_secs_f64(),
                     (t2 - t1).as_secs_f64(),
                 )
-            })
+            }, sync)?
         } else {
             let consts = GenericConsts {
                 stride,
@@ -277,7 +353,7 @@ impl Trainer for MfTrainer<'_> {
             let train = self.train;
             let (user_order, item_order) = (&*user_order, &*item_order);
             let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
-            blocks.run_epoch(seed, epoch, &mut ub, &mut ib, |id, us, is, entries| {
+            blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, us, is, entries| {
                 let t0 = Instant::now();
                 let mut rng = Grid::block_rng(seed, id);
                 let walk = walk_of(&mut rng, entries.len());
@@ -307,7 +383,7 @@ impl Trainer for MfTrainer<'_> {
                     (t1 - t0).as_secs_f64(),
                     (t2 - t1).as_secs_f64(),
                 )
-            })
+            }, sync)?
         };
         let mut stats = EpochStats {
             learning_rate: clock.end_lr(),
@@ -330,6 +406,39 @@ impl Trainer for MfTrainer<'_> {
             );
         }
         Ok(stats)
+    }
+
+    fn state(&self) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        self.users.encode(&mut out);
+        self.items.encode(&mut out);
+        if let Some(avg) = &self.average {
+            codec::put_u64s(&mut out, &[avg.count as u64]);
+            codec::put_f32s(&mut out, avg.p.as_slice());
+            codec::put_f32s(&mut out, avg.q.as_slice());
+            codec::put_f32s(&mut out, &avg.bu);
+            codec::put_f32s(&mut out, &avg.bi);
+        }
+        Some(out)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<()> {
+        let mut r = codec::Reader::new(state);
+        self.users.decode(&mut r)?;
+        self.items.decode(&mut r)?;
+        if let Some(avg) = self.average.as_mut() {
+            let mut count = [0u64];
+            r.u64s(&mut count)?;
+            avg.count = count[0] as usize;
+            r.f32s(avg.p.as_mut_slice())?;
+            r.f32s(avg.q.as_mut_slice())?;
+            r.f32s(&mut avg.bu)?;
+            r.f32s(&mut avg.bi)?;
+        }
+        if !r.done() {
+            return Err(crate::ModelError::Data("state: trailing bytes".into()));
+        }
+        Ok(())
     }
 
     fn snapshot(&self) -> MfModel {

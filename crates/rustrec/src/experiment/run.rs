@@ -41,6 +41,11 @@ pub struct RunHooks<'a> {
     /// Train and test already loaded (one split shared by several runs, or a fold of a
     /// cross-validation) instead of loading `cfg.data` and `cfg.split`.
     pub data: Option<&'a LoadedData>,
+    /// The processes that train the model together (families with
+    /// `DynFamily::distributed`; `None`: this process alone).
+    pub cluster: Option<rustrec_core::cluster::ClusterHandle>,
+    /// Checkpoints of the fit (same families).
+    pub checkpoint: Option<rustrec_core::cluster::Checkpointing>,
 }
 
 impl Default for RunHooks<'_> {
@@ -49,6 +54,8 @@ impl Default for RunHooks<'_> {
             evaluate_test: true,
             callbacks: Vec::new(),
             data: None,
+            cluster: None,
+            checkpoint: None,
         }
     }
 }
@@ -129,6 +136,14 @@ pub fn run_with<'a>(
         spec.set_item_file(&path.to_string_lossy());
     }
     spec.check()?;
+    if (hooks.cluster.is_some() || hooks.checkpoint.is_some()) && !spec.family().distributed() {
+        return Err(rustrec_models::ModelError::Data(format!(
+            "model kind {}: cannot train on several processes or keep checkpoints (als, ials \
+             and mf can)",
+            spec.kind()
+        ))
+        .into());
+    }
     let own_threads;
     let threads = match opts.threads {
         Some(t) => t,
@@ -175,6 +190,8 @@ pub fn run_with<'a>(
     let mut ctx = FitContext::new(cfg.train.seed, threads.clone());
     ctx.progress = opts.progress;
     ctx.callbacks = hooks.callbacks;
+    ctx.cluster = hooks.cluster;
+    ctx.checkpoint = hooks.checkpoint;
     if let (Some(v), Some(s)) = (&cfg.validation, &carved) {
         figures.insert("validation_interactions".into(), json!(s.test.nnz()));
         ctx.early_stopping = Some(EarlyStopping {

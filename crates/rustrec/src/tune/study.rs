@@ -530,6 +530,7 @@ impl Study {
             evaluate_test: false,
             callbacks: vec![callback],
             data: self.data.as_ref(),
+            ..RunHooks::default()
         };
         let outcome = run_with(&cfg, &opts, hooks)?;
         let epochs = outcome.history.len();

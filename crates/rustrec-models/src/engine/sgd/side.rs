@@ -2,7 +2,9 @@
 //! in the grid's row order, and the disjoint per-bin slices the block schedule hands to the
 //! kernels.
 
+use crate::engine::checkpoint::codec;
 use crate::engine::table::RowTable;
+use crate::error::Result;
 
 /// Every per-row table of one side, rows in the grid's (shuffled) order, so that a bin of
 /// the grid is a contiguous range of rows in each table.
@@ -38,7 +40,46 @@ pub struct SideBin<'a> {
     pub reg_weight: &'a [f32],
 }
 
+impl SideBin<'_> {
+    /// Appends every value this bin's updates change (factors, biases, optimizer state,
+    /// step counts) to `out`, for another process or a checkpoint.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        codec::put_f32s(out, self.factors);
+        codec::put_f32s(out, self.bias);
+        codec::put_f32s(out, self.factor_state);
+        codec::put_f32s(out, self.bias_state);
+        codec::put_u32s(out, self.steps);
+    }
+
+    /// Overwrites this bin with values written by [`SideBin::encode`].
+    pub fn decode(&mut self, r: &mut codec::Reader<'_>) -> Result<()> {
+        r.f32s(self.factors)?;
+        r.f32s(self.bias)?;
+        r.f32s(self.factor_state)?;
+        r.f32s(self.bias_state)?;
+        r.u32s(self.steps)
+    }
+}
+
 impl SideTables {
+    /// Appends every table that training changes (see [`SideBin::encode`]).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        codec::put_f32s(out, self.factors.as_slice());
+        codec::put_f32s(out, &self.bias);
+        codec::put_f32s(out, &self.factor_state);
+        codec::put_f32s(out, &self.bias_state);
+        codec::put_u32s(out, &self.steps);
+    }
+
+    /// Overwrites the tables with values written by [`SideTables::encode`].
+    pub fn decode(&mut self, r: &mut codec::Reader<'_>) -> Result<()> {
+        r.f32s(self.factors.as_mut_slice())?;
+        r.f32s(&mut self.bias)?;
+        r.f32s(&mut self.factor_state)?;
+        r.f32s(&mut self.bias_state)?;
+        r.u32s(&mut self.steps)
+    }
+
     /// The tables of a side whose factor rows start as `factors` (already in grid order):
     /// biases zero (none when `biases` is false), `slots` optimizer slots per value
     /// starting at `state0` (Adagrad's initial accumulator; 0 otherwise), no steps yet.

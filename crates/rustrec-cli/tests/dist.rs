@@ -1,0 +1,313 @@
+//! Several `rustrec fit` processes on loopback (ports chosen at run time) train one model:
+//! the file process 0 writes has the single-process bytes (iALS, explicit ALS, MF by DSGD)
+//! on 3 × 1 and 2 × 2 layouts; a killed process stops the others with an error naming it;
+//! a checkpointed cluster run that is killed resumes to the uninterrupted bytes.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{p, rustrec, succeeded, synth_small};
+
+/// A host file of `n` free loopback ports (bound to port 0, then released).
+fn hostfile(dir: &Path, n: usize) -> PathBuf {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let text: String = listeners
+        .iter()
+        .map(|l| format!("127.0.0.1:{}\n", l.local_addr().unwrap().port()))
+        .collect();
+    let path = dir.join(format!("hosts-{n}.txt"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Starts process `i` of `n` with `args`.
+fn spawn(args: &[String], n: usize, i: usize, w: usize, hosts: &Path) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rustrec"));
+    cmd.args(args).args([
+        "--processes",
+        &n.to_string(),
+        "--process",
+        &i.to_string(),
+        "--hostfile",
+        p(hosts),
+        "--workers",
+        &w.to_string(),
+    ]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.spawn().unwrap()
+}
+
+/// Runs `n` processes × `w` workers; process 0 also gets `first` (e.g. `--out F`).
+fn cluster(dir: &Path, n: usize, w: usize, args: &[String], first: &[String]) -> Vec<Output> {
+    let hosts = hostfile(dir, n);
+    let children: Vec<Child> = (0..n)
+        .map(|i| {
+            let mut a = args.to_vec();
+            if i == 0 {
+                a.extend_from_slice(first);
+            }
+            spawn(&a, n, i, w, &hosts)
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn every_layout_writes_the_single_process_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("r.data");
+    synth_small(&data, "5", None);
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "ials",
+            &[
+                "--set",
+                "model.iterations=4",
+                "--set",
+                "model.solver={kind=\"cg\",steps=3}",
+                "--implicit-threshold",
+                "1",
+            ],
+        ),
+        (
+            "als",
+            &[
+                "--set",
+                "model.iterations=4",
+                "--set",
+                "model.biases=true",
+                "--set",
+                "model.solver={kind=\"cholesky\"}",
+            ],
+        ),
+        ("mf", &["--epochs", "4", "--set", "model.bins=4"]),
+    ];
+    for (kind, extra) in cases {
+        let mut args = strings(&[
+            "fit",
+            "--ratings",
+            p(&data),
+            "--split",
+            "holdout:0.2",
+            "--model",
+            kind,
+            "--factors",
+            "8",
+            "--threads",
+            "2",
+            "-q",
+        ]);
+        args.extend(strings(extra));
+        let single = dir.path().join(format!("{kind}-single.st"));
+        let mut a = args.clone();
+        a.extend(strings(&["--out", p(&single)]));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        succeeded(&rustrec(&a));
+        let want = std::fs::read(&single).unwrap();
+        for (n, w) in [(3, 1), (2, 2)] {
+            let out = dir.path().join(format!("{kind}-{n}x{w}.st"));
+            let outs = cluster(
+                dir.path(),
+                n,
+                w,
+                &args,
+                &strings(&["--out", p(&out), "--json"]),
+            );
+            for (i, o) in outs.iter().enumerate() {
+                assert!(
+                    o.status.success(),
+                    "{kind} {n}x{w} process {i}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+            let got = std::fs::read(&out).unwrap();
+            assert!(
+                got == want,
+                "{kind} {n}x{w}: the model differs from one process's"
+            );
+            let report = common::json_of(&outs[0]);
+            assert_eq!(report["processes"], n, "{report}");
+            assert!(
+                report["bytes_sent_per_iteration"].as_u64().unwrap() > 0,
+                "{report}"
+            );
+            assert!(
+                report["seconds_per_iteration"].as_f64().is_some(),
+                "{report}"
+            );
+            for o in &outs[1..] {
+                assert!(o.stdout.is_empty(), "only process 0 reports");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_killed_process_stops_the_others_with_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("r.data");
+    synth_small(&data, "6", None);
+    let args = strings(&[
+        "fit",
+        "--ratings",
+        p(&data),
+        "--split",
+        "holdout:0.2",
+        "--model",
+        "ials",
+        "--factors",
+        "8",
+        "--set",
+        "model.iterations=100000000",
+        "--implicit-threshold",
+        "1",
+        "-q",
+    ]);
+    let hosts = hostfile(dir.path(), 3);
+    let mut children: Vec<Child> = (0..3).map(|i| spawn(&args, 3, i, 1, &hosts)).collect();
+    std::thread::sleep(Duration::from_secs(3));
+    let mut victim = children.pop().unwrap();
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let killed = Instant::now();
+    for (i, mut c) in children.into_iter().enumerate() {
+        let status = loop {
+            if let Some(s) = c.try_wait().unwrap() {
+                break s;
+            }
+            if killed.elapsed() > Duration::from_secs(30) {
+                c.kill().unwrap();
+                panic!("process {i} still runs 30 s after process 2 was killed");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let out = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!status.success(), "process {i} exited 0: {err}");
+        assert!(
+            err.contains("lost connection to process 2"),
+            "process {i}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_killed_checkpointed_cluster_resumes_to_the_uninterrupted_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("ck");
+    let full = dir.path().join("full.st");
+    let resumed = dir.path().join("resumed.st");
+    let args = strings(&[
+        "fit",
+        "--synthetic",
+        "ml-100k",
+        "--split",
+        "holdout:0.1",
+        "--model",
+        "als",
+        "--factors",
+        "16",
+        "--set",
+        "model.iterations=40",
+        "--threads",
+        "1",
+        "-q",
+    ]);
+    let mut a = args.clone();
+    a.extend(strings(&["--out", p(&full)]));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    succeeded(&rustrec(&a));
+    let mut with_ck = args.clone();
+    with_ck.extend(strings(&[
+        "--checkpoint-dir",
+        p(&ck),
+        "--checkpoint-every",
+        "2",
+    ]));
+    let hosts = hostfile(dir.path(), 2);
+    let mut first = with_ck.clone();
+    first.extend(strings(&["--out", p(&resumed)]));
+    let mut children = vec![
+        spawn(&first, 2, 0, 1, &hosts),
+        spawn(&with_ck, 2, 1, 1, &hosts),
+    ];
+    let file = ck.join("checkpoint.rrck");
+    let started = Instant::now();
+    while !file.exists() && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for c in &mut children {
+        let _ = c.kill();
+        c.wait().unwrap();
+    }
+    assert!(file.exists(), "no checkpoint was written");
+    assert!(
+        !resumed.exists(),
+        "the run finished before it could be interrupted (make it longer)"
+    );
+    let mut again = with_ck.clone();
+    again.push("--resume".into());
+    let outs = cluster(dir.path(), 2, 1, &again, &strings(&["--out", p(&resumed)]));
+    for o in &outs {
+        succeeded(o);
+    }
+    assert!(
+        std::fs::read(&resumed).unwrap() == std::fs::read(&full).unwrap(),
+        "the resumed model differs from the uninterrupted one"
+    );
+}
+
+#[test]
+fn bad_cluster_flags_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = hostfile(dir.path(), 2);
+    let out = rustrec(&[
+        "fit",
+        "--synthetic",
+        "ml-100k",
+        "--processes",
+        "3",
+        "--process",
+        "0",
+        "--hostfile",
+        p(&hosts),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("--processes 3") && err.contains("2 address"),
+        "{err}"
+    );
+    let out = rustrec(&["fit", "--synthetic", "ml-100k", "--processes", "2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("--hostfile"), "{err}");
+    let out = rustrec(&[
+        "fit",
+        "--synthetic",
+        "ml-100k",
+        "--model",
+        "item-knn",
+        "--checkpoint-dir",
+        p(&dir.path().join("ck")),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("item-knn") && err.contains("checkpoints"),
+        "{err}"
+    );
+}
