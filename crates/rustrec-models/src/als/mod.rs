@@ -26,11 +26,14 @@
 //! pair (so α = 1 on binary data gives confidence 1, i.e. observed and unobserved pairs
 //! weigh the same), where this module follows the paper's `1 + α·r`.
 
+mod exact;
 mod family;
+mod gathered;
 mod hyperparams;
 mod kernel;
 mod model;
 mod persist;
+mod row_gram;
 mod train;
 
 pub use hyperparams::{AlsParams, AlsValidParams, Solver};
