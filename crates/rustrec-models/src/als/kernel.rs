@@ -107,9 +107,12 @@ pub(crate) struct Scratch {
 
 /// The three vectors of a CG solve.
 pub(super) struct CgVecs {
-    r: Vec<f32>,
-    p: Vec<f32>,
-    ap: Vec<f32>,
+    /// The residual.
+    pub r: Vec<f32>,
+    /// The search direction.
+    pub p: Vec<f32>,
+    /// `A·p` (and, before the loop, the sum of the unit-weight rows).
+    pub ap: Vec<f32>,
 }
 
 impl Scratch {
@@ -188,7 +191,7 @@ impl Gathered {
 
 /// `out = G·v` for the symmetric `stride × stride` matrix `g` (rows of `v.len()`).
 #[inline(always)]
-fn symv<S: Simd>(s: S, g: &[f32], v: &[f32], out: &mut [f32]) {
+pub(super) fn symv<S: Simd>(s: S, g: &[f32], v: &[f32], out: &mut [f32]) {
     let n = v.len();
     out.iter_mut().for_each(|o| *o = 0.0);
     for (a, &va) in v.iter().enumerate() {
@@ -200,7 +203,7 @@ fn symv<S: Simd>(s: S, g: &[f32], v: &[f32], out: &mut [f32]) {
 
 /// `λ_u` of an explicit row with `n` ratings.
 #[inline(always)]
-fn ridge(reg: f32, weighted: bool, n: usize) -> f32 {
+pub(super) fn ridge(reg: f32, weighted: bool, n: usize) -> f32 {
     if weighted { reg * n as f32 } else { reg }
 }
 
