@@ -106,10 +106,10 @@ pub(crate) fn exact_row<S: Simd>(
             }
             if let Some(fc) = fixed {
                 // Move the fixed column (value 1) to the right-hand side, pin x[fc] = 1.
-                for r in 0..d {
+                for (r, br) in b.iter_mut().enumerate() {
                     let at = r.min(fc) * ds + r.max(fc);
                     if r != fc {
-                        b[r] -= a[at];
+                        *br -= a[at];
                     }
                     a[at] = 0.0;
                 }

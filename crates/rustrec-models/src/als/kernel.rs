@@ -263,7 +263,8 @@ pub(crate) fn objective_of<'r, S: Simd>(
 
 /// `steps` CG steps on one row from its current value; returns the objective after them.
 /// The readable reference: the other side's rows are read in place (the fast path,
-/// [`super::gathered`], copies them first and runs [`cg_row_of`] on the copy).
+/// [`super::gathered`], copies them first; the tests compare it with this).
+#[cfg_attr(not(test), expect(dead_code, reason = "the reference of the fast path's tests"))]
 #[inline(always)]
 pub(crate) fn cg_row<S: Simd>(
     simd: S,

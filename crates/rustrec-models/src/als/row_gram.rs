@@ -30,7 +30,7 @@ const COLS: usize = 3;
 /// module docs for the layout. `u` and `y` hold the same number of `s`-float rows.
 #[inline(always)]
 pub(crate) fn lower_gram<S: Simd>(simd: S, u: &[f32], y: &[f32], s: usize, d: usize, c: &mut [f32]) {
-    assert!(s % 16 == 0 && d <= s && c.len() >= s * s && u.len() == y.len() && y.len() % s.max(1) == 0);
+    assert!(s.is_multiple_of(16) && d <= s && c.len() >= s * s && u.len() == y.len() && y.len().is_multiple_of(s.max(1)));
     let mut a0 = 0;
     while a0 < d {
         let rows = match d - a0 {

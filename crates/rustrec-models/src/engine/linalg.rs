@@ -98,7 +98,7 @@ pub const UPPER_CHUNK: usize = 8;
 pub fn cholesky_upper(a: &mut [f64], k: usize, stride: usize) -> bool {
     const C: usize = UPPER_CHUNK;
     assert!(
-        stride >= k && stride % C == 0 && a.len() >= k * stride,
+        stride >= k && stride.is_multiple_of(C) && a.len() >= k * stride,
         "a k × stride matrix"
     );
     // Workspace to 0: left of the diagonal's chunk it is never touched; the rest stays finite.
