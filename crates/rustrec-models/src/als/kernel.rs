@@ -23,6 +23,14 @@
 //! `F(x₀)` comes from the per-entry dot products the initial residual needs anyway, and each
 //! CG step lowers `F` by exactly `α·rᵀr`.
 //!
+//! # Fast paths
+//!
+//! [`solve_rows`] runs the fast kernels, which first copy the row's other-side rows into one
+//! contiguous block: [`super::gathered`] (CG, register-resident passes, the same bits as
+//! [`cg_row`]) and [`super::exact`] (Cholesky: the matrix by the blocked Gram kernel of
+//! [`super::row_gram`], then [`crate::engine::linalg::cholesky_upper`]; agrees with
+//! [`cholesky_row_at`] to rounding). The functions here are the readable references.
+//!
 //! All loops run over whole padded rows in 16-float blocks (padding is zero), through the
 //! [`simd`](crate::engine::simd) primitives (`dot`, `axpy`, the fused `dot_axpy`);
 //! [`solve_rows`] and [`gram`] run at the best level of the CPU: AVX-512 primitives at V4,
