@@ -23,6 +23,14 @@
 //! `F(x₀)` comes from the per-entry dot products the initial residual needs anyway, and each
 //! CG step lowers `F` by exactly `α·rᵀr`.
 //!
+//! # Fast paths
+//!
+//! [`solve_rows`] runs the fast kernels, which first copy the row's other-side rows into one
+//! contiguous block: [`super::gathered`] (CG, register-resident passes, the same bits as
+//! [`cg_row`]) and [`super::exact`] (Cholesky: the matrix by the blocked Gram kernel of
+//! [`super::row_gram`], then [`crate::engine::linalg::cholesky_upper`]; agrees with
+//! [`cholesky_row_at`] to rounding). The functions here are the readable references.
+//!
 //! All loops run over whole padded rows in 16-float blocks (padding is zero), through the
 //! [`simd`](crate::engine::simd) primitives (`dot`, `axpy`, the fused `dot_axpy`);
 //! [`solve_rows`] and [`gram`] run at the best level of the CPU: AVX-512 primitives at V4,
@@ -30,6 +38,8 @@
 
 use rayon::prelude::*;
 
+use super::exact::exact_row;
+use super::gathered::cg_row_gathered;
 use crate::engine::RowTable;
 use crate::engine::linalg::cholesky_solve;
 use crate::engine::simd::{Level, Portable, Scalar, Simd, WithSimd};
@@ -87,31 +97,109 @@ pub(crate) enum Method {
     Cholesky,
 }
 
-/// Scratch memory of one worker: nothing is allocated per row.
+/// Scratch memory of one worker: nothing is allocated per row (the gathered block grows to
+/// the largest row a worker meets, then stays).
 pub(crate) struct Scratch {
-    r: Vec<f32>,
-    p: Vec<f32>,
-    ap: Vec<f32>,
+    cg: CgVecs,
     a: Vec<f64>,
     b: Vec<f64>,
+    /// The fast kernels' copy of a row's other-side rows ([`exact`](super::exact),
+    /// [`gathered`](super::gathered)).
+    pub(super) rows: Gathered,
+    /// The exact solve's weighted copy (implicit: `w_t y_t`).
+    pub(super) weighted: Gathered,
+    /// The exact solve's `s × s` f32 Gram block and its f32 right-hand side.
+    pub(super) c: Vec<f32>,
+    pub(super) bf: Vec<f32>,
+}
+
+/// The three vectors of a CG solve.
+pub(super) struct CgVecs {
+    /// The residual.
+    pub r: Vec<f32>,
+    /// The search direction.
+    pub p: Vec<f32>,
+    /// `A·p` (and, before the loop, the sum of the unit-weight rows).
+    pub ap: Vec<f32>,
 }
 
 impl Scratch {
     /// Scratch for rows of `stride` floats.
     pub fn new(stride: usize) -> Self {
         Scratch {
-            r: vec![0.0; stride],
-            p: vec![0.0; stride],
-            ap: vec![0.0; stride],
+            cg: CgVecs {
+                r: vec![0.0; stride],
+                p: vec![0.0; stride],
+                ap: vec![0.0; stride],
+            },
             a: vec![0.0; stride * stride],
             b: vec![0.0; stride],
+            rows: Gathered::new(stride),
+            weighted: Gathered::new(stride),
+            c: vec![0.0; stride * stride],
+            bf: vec![0.0; stride],
         }
+    }
+
+    /// The parts the exact solve uses, borrowed apart.
+    pub(super) fn exact_parts(&mut self) -> ExactParts<'_> {
+        ExactParts {
+            a: &mut self.a,
+            b: &mut self.b,
+            rows: &mut self.rows,
+            weighted: &mut self.weighted,
+            c: &mut self.c,
+            bf: &mut self.bf,
+            gx: &mut self.cg.r,
+        }
+    }
+
+    /// The gathered block and the CG vectors, borrowed apart.
+    pub(super) fn cg_parts(&mut self) -> (&mut Gathered, &mut CgVecs) {
+        (&mut self.rows, &mut self.cg)
+    }
+}
+
+/// [`Scratch`]'s parts for [`super::exact`].
+pub(super) struct ExactParts<'a> {
+    pub a: &'a mut Vec<f64>,
+    pub b: &'a mut Vec<f64>,
+    pub rows: &'a mut Gathered,
+    pub weighted: &'a mut Gathered,
+    pub c: &'a mut Vec<f32>,
+    pub bf: &'a mut Vec<f32>,
+    /// A vector of `stride` floats for the objective.
+    pub gx: &'a mut Vec<f32>,
+}
+
+/// A growable block of rows of `stride` floats, 64-byte aligned (a [`RowTable`]), into
+/// which a row's other-side rows are copied.
+pub(crate) struct Gathered {
+    table: RowTable,
+}
+
+impl Gathered {
+    fn new(stride: usize) -> Self {
+        Gathered {
+            table: RowTable::zeros(0, stride),
+        }
+    }
+
+    /// The first `n` rows, as one slice of `n × stride` floats (contents unspecified);
+    /// grows (doubling) when `n` exceeds the capacity.
+    pub(super) fn rows_mut(&mut self, n: usize) -> &mut [f32] {
+        if self.table.rows() < n {
+            let grown = n.max(2 * self.table.rows());
+            self.table = RowTable::zeros(grown, self.table.cols());
+        }
+        let s = self.table.stride();
+        &mut self.table.as_mut_slice()[..n * s]
     }
 }
 
 /// `out = G·v` for the symmetric `stride × stride` matrix `g` (rows of `v.len()`).
 #[inline(always)]
-fn symv<S: Simd>(s: S, g: &[f32], v: &[f32], out: &mut [f32]) {
+pub(super) fn symv<S: Simd>(s: S, g: &[f32], v: &[f32], out: &mut [f32]) {
     let n = v.len();
     out.iter_mut().for_each(|o| *o = 0.0);
     for (a, &va) in v.iter().enumerate() {
@@ -123,7 +211,7 @@ fn symv<S: Simd>(s: S, g: &[f32], v: &[f32], out: &mut [f32]) {
 
 /// `λ_u` of an explicit row with `n` ratings.
 #[inline(always)]
-fn ridge(reg: f32, weighted: bool, n: usize) -> f32 {
+pub(super) fn ridge(reg: f32, weighted: bool, n: usize) -> f32 {
     if weighted { reg * n as f32 } else { reg }
 }
 
@@ -136,14 +224,27 @@ pub(crate) fn objective<S: Simd>(
     values: &[f32],
     x: &[f32],
 ) -> f64 {
+    let mut gx = vec![0.0; x.len()];
+    objective_of(simd, sys, &|t| sys.others.row(items[t] as usize), values, x, &mut gx)
+}
+
+/// [`objective`] with the row's other-side rows given by `row(t)` (`t`-th rating) and a
+/// vector of `x.len()` floats to work in.
+#[inline(always)]
+pub(crate) fn objective_of<'r, S: Simd>(
+    simd: S,
+    sys: &System<'_>,
+    row: &impl Fn(usize) -> &'r [f32],
+    values: &[f32],
+    x: &[f32],
+    gx: &mut [f32],
+) -> f64 {
     match sys.loss {
         Loss::Implicit { alpha } => {
-            let s = x.len();
-            let mut gx = vec![0.0; s];
-            symv(simd, sys.gram, x, &mut gx);
-            let mut f = f64::from(simd.dot(x, &gx));
-            for (&i, &v) in items.iter().zip(values) {
-                let d = f64::from(simd.dot(sys.others.row(i as usize), x));
+            symv(simd, sys.gram, x, gx);
+            let mut f = f64::from(simd.dot(x, gx));
+            for (t, &v) in values.iter().enumerate() {
+                let d = f64::from(simd.dot(row(t), x));
                 let w = f64::from(alpha * v);
                 let c = 1.0 + w;
                 f += w * d * d - 2.0 * c * d + c;
@@ -157,18 +258,21 @@ pub(crate) fn objective<S: Simd>(
             fixed,
         } => {
             let mut f = 0.0f64;
-            for (&i, &v) in items.iter().zip(values) {
-                let e = f64::from(v - mu - simd.dot(sys.others.row(i as usize), x));
+            for (t, &v) in values.iter().enumerate() {
+                let e = f64::from(v - mu - simd.dot(row(t), x));
                 f += e * e;
             }
             let fixed_sq = fixed.map_or(0.0, |c| x[c] * x[c]);
-            let lam = ridge(reg, weighted, items.len());
+            let lam = ridge(reg, weighted, values.len());
             f + f64::from(lam) * f64::from(simd.dot(x, x) - fixed_sq)
         }
     }
 }
 
 /// `steps` CG steps on one row from its current value; returns the objective after them.
+/// The readable reference: the other side's rows are read in place (the fast path,
+/// [`super::gathered`], copies them first; the tests compare it with this).
+#[cfg_attr(not(test), expect(dead_code, reason = "the reference of the fast path's tests"))]
 #[inline(always)]
 pub(crate) fn cg_row<S: Simd>(
     simd: S,
@@ -179,8 +283,23 @@ pub(crate) fn cg_row<S: Simd>(
     steps: usize,
     scratch: &mut Scratch,
 ) -> f64 {
-    let Scratch { r, p, ap, .. } = scratch;
     let others = sys.others;
+    let row = |t: usize| others.row(items[t] as usize);
+    cg_row_of(simd, sys, &row, values, x, steps, &mut scratch.cg)
+}
+
+/// [`cg_row`] with the row's other-side rows given by `row(t)` (`t`-th rating).
+#[inline(always)]
+pub(crate) fn cg_row_of<'r, S: Simd>(
+    simd: S,
+    sys: &System<'_>,
+    row: &impl Fn(usize) -> &'r [f32],
+    values: &[f32],
+    x: &mut [f32],
+    steps: usize,
+    vecs: &mut CgVecs,
+) -> f64 {
+    let CgVecs { r, p, ap } = vecs;
     // Residual r = b − A x and the objective F(x) from the same dot products.
     let mut f;
     let (lam, fixed) = match sys.loss {
@@ -193,15 +312,15 @@ pub(crate) fn cg_row<S: Simd>(
             // come from one dot with that sum.
             ap.iter_mut().for_each(|v| *v = 0.0);
             let mut unit = 0u32;
-            for (&i, &v) in items.iter().zip(values) {
+            for (t, &v) in values.iter().enumerate() {
                 let w = alpha * v;
                 if w == 0.0 {
-                    simd.axpy(1.0, others.row(i as usize), ap);
+                    simd.axpy(1.0, row(t), ap);
                     unit += 1;
                     continue;
                 }
                 let c = 1.0 + w;
-                let d = simd.dot_axpy(others.row(i as usize), x, r, |d| c - w * d);
+                let d = simd.dot_axpy(row(t), x, r, |d| c - w * d);
                 f += f64::from(w * d * d - 2.0 * c * d + c);
             }
             if unit > 0 {
@@ -218,12 +337,12 @@ pub(crate) fn cg_row<S: Simd>(
         } => {
             r.iter_mut().for_each(|v| *v = 0.0);
             f = 0.0;
-            for (&i, &v) in items.iter().zip(values) {
-                let d = simd.dot_axpy(others.row(i as usize), x, r, |d| v - mu - d);
+            for (t, &v) in values.iter().enumerate() {
+                let d = simd.dot_axpy(row(t), x, r, |d| v - mu - d);
                 let e = v - mu - d;
                 f += f64::from(e * e);
             }
-            let lam = ridge(reg, weighted, items.len());
+            let lam = ridge(reg, weighted, values.len());
             simd.axpy(-lam, x, r);
             let fixed_sq = fixed.map_or(0.0, |c| x[c] * x[c]);
             f += f64::from(lam) * f64::from(simd.dot(x, x) - fixed_sq);
@@ -243,19 +362,19 @@ pub(crate) fn cg_row<S: Simd>(
         match sys.loss {
             Loss::Implicit { alpha } => {
                 symv(simd, sys.gram, p, ap);
-                for (&i, &v) in items.iter().zip(values) {
+                for (t, &v) in values.iter().enumerate() {
                     // A zero weight (confidence 1) adds nothing to A: skip its row. Binary
                     // data with α·r = 1 (implicit's `alpha = 1`) make every weight zero.
                     let w = alpha * v;
                     if w != 0.0 {
-                        simd.dot_axpy(others.row(i as usize), p, ap, |d| w * d);
+                        simd.dot_axpy(row(t), p, ap, |d| w * d);
                     }
                 }
             }
             Loss::Explicit { .. } => {
                 ap.iter_mut().zip(p.iter()).for_each(|(a, &q)| *a = lam * q);
-                for &i in items {
-                    simd.dot_axpy(others.row(i as usize), p, ap, |d| d);
+                for t in 0..values.len() {
+                    simd.dot_axpy(row(t), p, ap, |d| d);
                 }
                 if let Some(c) = fixed {
                     ap[c] = 0.0;
@@ -512,15 +631,19 @@ pub(crate) fn solve_rows_at(
     if s == 0 || table.rows() == 0 {
         return (0.0, 0);
     }
+    // One scratch per rayon task (reused across its blocks): the sums below are in block
+    // order whatever the split.
     let parts: Vec<(f64, u64)> = table
         .as_mut_slice()
         .par_chunks_mut(BLOCK * s)
         .enumerate()
-        .map(|(blk, rows)| {
-            let mut scratch = Scratch::new(s);
-            let block = SolveBlock(sys, data, rows, blk * BLOCK, method, only, &mut scratch);
-            run_at(level, block)
-        })
+        .map_init(
+            || Scratch::new(s),
+            |scratch, (blk, rows)| {
+                let block = SolveBlock(sys, data, rows, blk * BLOCK, method, only, scratch);
+                run_at(level, block)
+            },
+        )
         .collect();
     parts
         .into_iter()
@@ -546,7 +669,7 @@ impl WithSimd for SolveBlock<'_, '_> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> (f64, u64) {
         let SolveBlock(sys, data, rows, first, method, only, scratch) = self;
-        let s = scratch.r.len();
+        let s = scratch.cg.r.len();
         let (mut f, mut n) = (0.0, 0u64);
         for (k, x) in rows.chunks_exact_mut(s).enumerate() {
             let r = first + k;
@@ -560,8 +683,10 @@ impl WithSimd for SolveBlock<'_, '_> {
             }
             let (items, values) = (&data.idx[lo..hi], &data.val[lo..hi]);
             f += match method {
-                Method::Cg(steps) => cg_row(simd, sys, items, values, x, steps, scratch),
-                Method::Cholesky => cholesky_row_at(simd, sys, items, values, x, scratch),
+                Method::Cg(steps) => {
+                    cg_row_gathered(simd, sys, items, values, x, steps, scratch)
+                }
+                Method::Cholesky => exact_row(simd, sys, items, values, x, scratch),
             };
             n += 1;
         }
