@@ -28,10 +28,16 @@
 //! Files are read in large chunks (not whole into memory) and parsed on bytes by hand; see
 //! the module docs of the private `lines` and `numbers` modules for the details.
 
+mod chunked;
 mod format;
+mod interner;
+mod layout;
 mod lines;
 pub(crate) mod numbers;
 mod ratings;
+#[cfg(test)]
+mod reference;
+mod row;
 
 pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
 pub use lines::decode_text;
