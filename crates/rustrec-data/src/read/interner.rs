@@ -13,14 +13,14 @@ use crate::ids::{IdKind, IdMap};
 pub(super) const DIRECT_LIMIT: i64 = 1 << 22;
 
 /// A raw → dense id cache in front of an [`IdMap`] for small non-negative integer ids.
-pub(super) struct Interner<'m> {
+pub(crate) struct Interner<'m> {
     map: &'m mut IdMap,
     /// `direct[raw] = index + 1`, 0 when unknown.
     direct: Vec<u32>,
 }
 
 impl<'m> Interner<'m> {
-    pub(super) fn new(map: &'m mut IdMap) -> Self {
+    pub(crate) fn new(map: &'m mut IdMap) -> Self {
         let mut direct = Vec::new();
         if let Some(ids) = map.int_ids() {
             for (k, &raw) in ids.iter().enumerate() {
@@ -37,7 +37,7 @@ impl<'m> Interner<'m> {
     }
 
     #[inline]
-    pub(super) fn int(&mut self, raw: i64) -> u32 {
+    pub(crate) fn int(&mut self, raw: i64) -> u32 {
         if (0..DIRECT_LIMIT).contains(&raw) && self.map.kind() == IdKind::Int {
             let slot = raw as usize;
             if let Some(&k) = self.direct.get(slot)
@@ -57,12 +57,12 @@ impl<'m> Interner<'m> {
     }
 
     #[inline]
-    pub(super) fn text(&mut self, raw: &str) -> u32 {
+    pub(crate) fn text(&mut self, raw: &str) -> u32 {
         self.map.intern_str(raw)
     }
 
     /// The kind of the map interned into (it can turn from integer to string ids).
-    pub(super) fn kind(&self) -> IdKind {
+    pub(crate) fn kind(&self) -> IdKind {
         self.map.kind()
     }
 }

@@ -49,7 +49,11 @@ impl Layout {
             string_ids: false,
         };
         match format {
-            Format::Auto | Format::MlTab => ml("\t", "tab-separated", 4, Header::Forbidden),
+            // Parquet is not text: the reader hands it to the Parquet reader before asking
+            // for a layout, so its arm only has to be some layout.
+            Format::Auto | Format::MlTab | Format::Parquet => {
+                ml("\t", "tab-separated", 4, Header::Forbidden)
+            }
             Format::MlDat => ml("::", "'::'-separated", 3, Header::Forbidden),
             Format::MlCsv => ml(",", "comma-separated", 4, Header::Expect(&ML_CSV_HEADER)),
             Format::Delimited(spec) => Layout::delimited(spec),

@@ -40,9 +40,10 @@ mod reference;
 mod row;
 
 pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
+pub(crate) use interner::Interner;
 pub use lines::decode_text;
 pub(crate) use lines::open;
 pub use ratings::{
-    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, read_interactions, read_train_test,
-    read_triplets,
+    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, fresh_id_maps, read_interactions,
+    read_train_test, read_triplets,
 };

@@ -122,6 +122,9 @@ pub(crate) fn read_triplets_with(
         Format::Auto => detect_format(path)?,
         other => other.clone(),
     };
+    if format == Format::Parquet {
+        return read_parquet(path, options, users, items, progress);
+    }
     let layout = Layout::of(&format);
     let out = Triplets::new(
         path.display().to_string(),
@@ -162,12 +165,50 @@ pub(crate) fn read_triplets_with(
     Ok((out, report))
 }
 
-/// Fresh id maps for a format: string maps when the format has string ids.
-fn fresh_maps(options: &ReadOptions) -> (IdMap, IdMap) {
-    match &options.format {
+/// Fresh id maps for reading `path` with [`read_triplets`] (`options.format` resolved, not
+/// `Auto`): string maps when the format has string ids; for Parquet, the kind of each id
+/// column.
+pub fn fresh_id_maps(path: &Path, options: &ReadOptions) -> Result<(IdMap, IdMap)> {
+    Ok(match &options.format {
         Format::Delimited(spec) if spec.string_ids => (IdMap::new_str(), IdMap::new_str()),
-        _ => (IdMap::new_int(), IdMap::new_int()),
-    }
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            let (u, i) = crate::parquet::parquet_id_kinds(path)?;
+            (IdMap::new(u), IdMap::new(i))
+        }
+        _ => {
+            let _ = path;
+            (IdMap::new_int(), IdMap::new_int())
+        }
+    })
+}
+
+/// Reads a Parquet file (the `parquet` feature).
+#[cfg(feature = "parquet")]
+fn read_parquet(
+    path: &Path,
+    options: &ReadOptions,
+    users: &mut IdMap,
+    items: &mut IdMap,
+    progress: &dyn Progress,
+) -> Result<(Triplets, ReadReport)> {
+    crate::parquet::read_parquet(path, options, users, items, progress)
+}
+
+/// Without the `parquet` feature a Parquet file is an error that says how to read it.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(
+    path: &Path,
+    _: &ReadOptions,
+    _: &mut IdMap,
+    _: &mut IdMap,
+    _: &dyn Progress,
+) -> Result<(Triplets, ReadReport)> {
+    Err(DataError::Invalid(format!(
+        "{}: is a Parquet file, but this build has no Parquet support (build with the \
+         `parquet` feature, which the rustrec command line has by default)",
+        path.display()
+    )))
 }
 
 /// Reads a rating file into [`Interactions`] with its own id space. The report's `seconds`
@@ -180,7 +221,7 @@ pub fn read_interactions(
     let started = Instant::now();
     let path = path.as_ref();
     let options = resolve(path, options)?;
-    let (mut users, mut items) = fresh_maps(&options);
+    let (mut users, mut items) = fresh_id_maps(path, &options)?;
     let (triplets, mut report) = read_triplets(path, &options, &mut users, &mut items, progress)?;
     let x = triplets.build(Arc::new(users), Arc::new(items), options.duplicates)?;
     report.seconds = started.elapsed().as_secs_f64();
@@ -221,7 +262,7 @@ pub fn read_train_test(
 ) -> Result<TrainTest> {
     let train_options = resolve(train_path.as_ref(), options)?;
     let test_options = resolve(test_path.as_ref(), options)?;
-    let (mut users, mut items) = fresh_maps(&train_options);
+    let (mut users, mut items) = fresh_id_maps(train_path.as_ref(), &train_options)?;
     let (train, train_report) =
         read_triplets(train_path, &train_options, &mut users, &mut items, progress)?;
     let (test, test_report) =
