@@ -136,6 +136,9 @@ impl Triplets {
                 u32::MAX
             )));
         }
+        if let Some(x) = self.build_sorted(&users, &items)? {
+            return Ok(x);
+        }
         // Counting sort by user, stable: rows of one user keep input order.
         let mut user_ptr = vec![0usize; n_users + 1];
         for &u in &self.users {
@@ -244,6 +247,42 @@ impl Triplets {
             indptr.push(indices.len());
         }
         Interactions::from_csr(users, items, indptr, indices, values, stamps)
+    }
+}
+
+impl Triplets {
+    /// The matrix without a sort when the rows already come user by user with strictly
+    /// increasing items within a user (as `parquet::write_parquet` writes them): then there
+    /// is no duplicate either, and the columns are the CSR arrays. `None` when they do not.
+    fn build_sorted(&self, users: &Arc<IdMap>, items: &Arc<IdMap>) -> Result<Option<Interactions>> {
+        let n = self.len();
+        let in_order = |k: usize| {
+            self.users[k] < self.users[k + 1]
+                || (self.users[k] == self.users[k + 1] && self.items[k] < self.items[k + 1])
+        };
+        let sorted = (0..n.saturating_sub(1))
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .all(in_order);
+        if !sorted {
+            return Ok(None);
+        }
+        let mut indptr = vec![0usize; users.len() + 1];
+        for &u in &self.users {
+            indptr[u as usize + 1] += 1;
+        }
+        for u in 0..users.len() {
+            indptr[u + 1] += indptr[u];
+        }
+        Interactions::from_csr(
+            users.clone(),
+            items.clone(),
+            indptr,
+            self.items.clone(),
+            self.values.clone(),
+            self.timestamps.clone(),
+        )
+        .map(Some)
     }
 }
 

@@ -9,7 +9,7 @@ use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::fresh_id_maps;
 use rustrec::data::write::{OutputFormat, write_file};
-use rustrec::data::{DuplicatePolicy, Format, IdMap, ReadOptions, read_triplets};
+use rustrec::data::{DuplicatePolicy, Format, ReadOptions, read_triplets};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -33,8 +33,7 @@ pub struct Args {
     /// Skip (and count) malformed rows instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
-    /// For a text output: what to do with a repeated (user, item) pair (error, keep-last,
-    /// sum, mean). A Parquet output keeps every row as it is.
+    /// What to do with a repeated (user, item) pair: error, keep-last, sum or mean.
     #[arg(long, default_value = "error")]
     pub duplicates: String,
 }
@@ -114,12 +113,10 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let (mut users, mut items) = fresh_id_maps(&args.input, &options)?;
     let bars = Bars::new(globals.quiet);
     let (rows, read) = read_triplets(&args.input, &options, &mut users, &mut items, &bars)?;
+    let x = rows.build(Arc::new(users), Arc::new(items), options.duplicates)?;
     let bytes = match target {
-        Target::Parquet => write_parquet(&rows, &users, &items, &args.output)?,
-        Target::Text(format) => {
-            let x = rows.build(Arc::new(users), Arc::new(items), options.duplicates)?;
-            write_file(&x, format, &args.output)?
-        }
+        Target::Parquet => write_parquet(&x, &args.output)?,
+        Target::Text(format) => write_file(&x, format, &args.output)?,
     };
     let seconds = started.elapsed().as_secs_f64();
     say!(
@@ -147,24 +144,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
 }
 
 #[cfg(feature = "parquet")]
-fn write_parquet(
-    rows: &rustrec::data::Triplets,
-    users: &IdMap,
-    items: &IdMap,
-    output: &Path,
-) -> anyhow::Result<u64> {
-    Ok(rustrec::data::parquet::write_parquet(
-        rows, users, items, output,
-    )?)
+fn write_parquet(x: &rustrec::data::Interactions, output: &Path) -> anyhow::Result<u64> {
+    Ok(rustrec::data::parquet::write_parquet(x, output)?)
 }
 
 #[cfg(not(feature = "parquet"))]
-fn write_parquet(
-    _: &rustrec::data::Triplets,
-    _: &IdMap,
-    _: &IdMap,
-    output: &Path,
-) -> anyhow::Result<u64> {
+fn write_parquet(_: &rustrec::data::Interactions, output: &Path) -> anyhow::Result<u64> {
     bail!(
         "{}: this rustrec was built without Parquet support (the `parquet` feature, on by \
          default)",

@@ -19,9 +19,12 @@
 //! errors naming the file, the row (1-based) and the column, as are missing columns and
 //! columns of another type.
 //!
-//! [`write_parquet`] writes `user`, `item`, `rating` (float32) and, when the rows have them,
-//! `timestamp` (int64), in row groups of [`ROW_GROUP_ROWS`] rows, Snappy-compressed, through
-//! an atomic file. Id columns are int64 when the id map holds integers or strings that are
+//! [`write_parquet`] writes an [`crate::Interactions`] as `user`, `item`, `rating` (float32)
+//! and, when it has them, `timestamp` (int64), user by user, in row groups of
+//! [`ROW_GROUP_ROWS`] rows, Snappy-compressed, through an atomic file; the item ids' index
+//! order goes to the file's metadata ([`ITEM_ORDER_KEY`]), so that reading it interns items
+//! in the order the original file did, and the rows arrive already sorted (the matrix is
+//! then built without a sort). Id columns are int64 when the id map holds integers or strings that are
 //! all canonical decimal integers (`17`, not `017` or `+17`), else strings: raw ids read back
 //! exactly as they were.
 
@@ -29,7 +32,7 @@ mod read;
 mod write;
 
 pub use read::{parquet_id_kinds, read_parquet};
-pub use write::{ROW_GROUP_ROWS, write_parquet};
+pub use write::{ITEM_ORDER_KEY, ROW_GROUP_ROWS, write_parquet};
 
 /// Accepted names of the user column (compared ignoring case).
 pub(crate) const USER_NAMES: [&str; 3] = ["user", "user_id", "userid"];

@@ -16,7 +16,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
-use super::{ITEM_NAMES, RATING_NAMES, TIMESTAMP_NAMES, USER_NAMES};
+use super::{ITEM_NAMES, ITEM_ORDER_KEY, RATING_NAMES, TIMESTAMP_NAMES, USER_NAMES};
 use crate::error::{DataError, Result};
 use crate::ids::{IdKind, IdMap};
 use crate::progress::Progress;
@@ -329,6 +329,38 @@ pub fn read_parquet(
     }
     let mut users = crate::read::Interner::new(users);
     let mut items = crate::read::Interner::new(items);
+    // A file written by `write_parquet` lists its items in the order the original file
+    // first named them: interning them in that order first gives the same item indices.
+    let order = meta
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|e| e.key == ITEM_ORDER_KEY))
+        .and_then(|e| e.value.as_deref());
+    for token in order.into_iter().flat_map(|o| o.split(',')) {
+        if token.is_empty() {
+            continue;
+        }
+        let id = token.replace("%2C", ",").replace("%25", "%");
+        if c.item_text {
+            items.text(&id);
+        } else {
+            match id.parse::<i64>() {
+                Ok(v) if v >= 0 => {
+                    items.int(v);
+                }
+                _ => {
+                    return Err(invalid(
+                        path,
+                        format!(
+                            "the metadata {ITEM_ORDER_KEY} names item \"{id}\", not an \
+                             integer id like those of its item column"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     let (mut row_no, mut skipped, mut first_skipped) = (0u64, 0u64, Vec::new());
     progress.start("reading", Some(total_rows as u64));
 
@@ -360,6 +392,19 @@ pub fn read_parquet(
                 let n = batch.num_rows();
                 let (ua, ia, ra) = (batch.column(bu), batch.column(bi), batch.column(br));
                 let ta = bt.map(|k| batch.column(k));
+                if fast_batch(
+                    &batch,
+                    (bu, bi, br, bt),
+                    options.rating_scale,
+                    &mut users,
+                    &mut items,
+                    &mut out,
+                    row_no,
+                ) {
+                    row_no += n as u64;
+                    progress.advance(n as u64);
+                    continue;
+                }
                 let (uv, iv, rv) = (values(ua), values(ia), values(ra));
                 let tv = ta.map(|a| values(a.as_ref()));
                 for r in 0..n {
@@ -450,4 +495,59 @@ pub fn read_parquet(
         seconds: started.elapsed().as_secs_f64(),
     };
     Ok((out, report))
+}
+
+/// The common batch, read without per-row checks: int64 ids, float32 ratings and int64
+/// timestamps (or none), no nulls, every id ≥ 0 and every rating finite and in scale (checked
+/// in bulk first). Returns false, having done nothing, for any other batch: the row-by-row
+/// path then reads it and names what is wrong. `rows_before` is the rows read before it.
+fn fast_batch(
+    batch: &RecordBatch,
+    (bu, bi, br, bt): (usize, usize, usize, Option<usize>),
+    scale: Option<(f32, f32)>,
+    users: &mut crate::read::Interner<'_>,
+    items: &mut crate::read::Interner<'_>,
+    out: &mut Triplets,
+    rows_before: u64,
+) -> bool {
+    let (ua, ia, ra) = (batch.column(bu), batch.column(bi), batch.column(br));
+    let ta = bt.map(|k| batch.column(k));
+    let plain = |a: &dyn Array, t: DataType| a.data_type() == &t && a.null_count() == 0;
+    if !(plain(ua.as_ref(), DataType::Int64)
+        && plain(ia.as_ref(), DataType::Int64)
+        && plain(ra.as_ref(), DataType::Float32)
+        && ta.is_none_or(|a| plain(a.as_ref(), DataType::Int64)))
+    {
+        return false;
+    }
+    let us = ua.as_primitive::<Int64Type>().values();
+    let is = ia.as_primitive::<Int64Type>().values();
+    let rs = ra.as_primitive::<Float32Type>().values();
+    let (lo, hi) = scale.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+    if !(us.iter().all(|&v| v >= 0)
+        && is.iter().all(|&v| v >= 0)
+        && rs.iter().all(|&v| v.is_finite() && v >= lo && v <= hi))
+    {
+        return false;
+    }
+    // Rows come user by user from `write_parquet`: the last user's index is kept.
+    let mut last = (-1i64, 0u32);
+    out.users.extend(us.iter().map(|&u| {
+        if u != last.0 {
+            last = (u, users.int(u));
+        }
+        last.1
+    }));
+    out.items.extend(is.iter().map(|&i| items.int(i)));
+    out.values.extend_from_slice(rs);
+    if let Some(ts) = &mut out.timestamps {
+        match ta {
+            Some(a) => ts.extend_from_slice(a.as_primitive::<Int64Type>().values()),
+            None => ts.extend(std::iter::repeat_n(0, rs.len())),
+        }
+    }
+    if let Some(lines) = &mut out.lines {
+        lines.extend(rows_before + 1..=rows_before + rs.len() as u64);
+    }
+    true
 }

@@ -8,10 +8,7 @@ use arrow_schema::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 
 use super::*;
-use crate::{
-    DataError, Format, IdKind, IdMap, NoProgress, ReadOptions, detect_format, read_interactions,
-    read_triplets,
-};
+use crate::{DataError, Format, IdKind, NoProgress, ReadOptions, detect_format, read_interactions};
 
 /// Writes a Parquet file with the given columns (no nulls unless the array has them).
 fn write_columns(path: &Path, columns: Vec<(&str, ArrayRef)>) {
@@ -30,15 +27,11 @@ fn write_columns(path: &Path, columns: Vec<(&str, ArrayRef)>) {
     w.close().unwrap();
 }
 
-/// Text → Triplets → Parquet: the path of the Parquet file.
+/// Text → Interactions → Parquet: the path of the Parquet file.
 fn convert(text_path: &Path, options: &ReadOptions) -> PathBuf {
-    let (mut u, mut i) = match &options.format {
-        Format::Delimited(spec) if spec.string_ids => (IdMap::new_str(), IdMap::new_str()),
-        _ => (IdMap::new_int(), IdMap::new_int()),
-    };
-    let (t, _) = read_triplets(text_path, options, &mut u, &mut i, &NoProgress).unwrap();
+    let (x, _) = read_interactions(text_path, options, &NoProgress).unwrap();
     let out = text_path.with_extension("parquet");
-    let bytes = write_parquet(&t, &u, &i, &out).unwrap();
+    let bytes = write_parquet(&x, &out).unwrap();
     assert_eq!(bytes, std::fs::metadata(&out).unwrap().len());
     out
 }
@@ -91,30 +84,52 @@ fn string_ids_round_trip_exactly_and_canonical_integers_become_integers() {
     assert_eq!(x.user_ids().int_ids().unwrap(), &[12, 5]);
 }
 
+/// Several row groups, users and items in scrambled first-appearance order, ids with a
+/// comma and a percent sign: the same matrix, the same id maps, as from the text.
 #[test]
-fn many_row_groups_keep_the_row_order() {
+fn many_row_groups_give_the_same_matrix_and_id_order() {
     let dir = tempfile::tempdir().unwrap();
     let tsv = dir.path().join("big.tsv");
     let n = ROW_GROUP_ROWS * 2 + 123;
     let mut text = String::with_capacity(n * 12);
     for k in 0..n {
-        // Users in a scrambled order, so that first appearance matters.
         text.push_str(&format!(
             "{}\t{}\t{}\n",
             (k * 7919) % 5003,
-            k % 97,
+            (k * 31) % 97,
             1 + k % 5
         ));
     }
     std::fs::write(&tsv, text).unwrap();
-    let options = ReadOptions::default();
+    let options = ReadOptions::new("tsv".parse().unwrap());
+    let mut options = options;
+    options.duplicates = crate::DuplicatePolicy::KeepLast;
     let pq = convert(&tsv, &options);
-    let (mut u1, mut i1) = (IdMap::new_int(), IdMap::new_int());
-    let (a, _) = read_triplets(&tsv, &options, &mut u1, &mut i1, &NoProgress).unwrap();
-    let (mut u2, mut i2) = (IdMap::new_int(), IdMap::new_int());
-    let (b, _) = read_triplets(&pq, &options, &mut u2, &mut i2, &NoProgress).unwrap();
-    assert_eq!((a.users, a.items, a.values), (b.users, b.items, b.values));
-    assert_eq!((u1, i1), (u2, i2));
+    let (a, _) = read_interactions(&tsv, &options, &NoProgress).unwrap();
+    let auto = ReadOptions {
+        format: Format::Auto,
+        ..options.clone()
+    };
+    let (b, _) = read_interactions(&pq, &auto, &NoProgress).unwrap();
+    assert_eq!(a.user_ids(), b.user_ids());
+    assert_eq!(a.item_ids(), b.item_ids());
+    assert_eq!(a.user_ptr(), b.user_ptr());
+    assert_eq!(a.item_indices(), b.item_indices());
+    assert_eq!(a.values(), b.values());
+
+    // String ids holding the metadata's separators round-trip too.
+    let csv = dir.path().join("odd.csv");
+    std::fs::write(&csv, "user;item;rating\nu1;b,1;1\nu2;a%2C;2\nu1;a%2C;3\n").unwrap();
+    let mut spec = crate::DelimitedSpec::new(";");
+    spec.has_header = true;
+    spec.string_ids = true;
+    let options = ReadOptions::new(Format::Delimited(spec));
+    let pq = convert(&csv, &options);
+    let (a, _) = read_interactions(&csv, &options, &NoProgress).unwrap();
+    let (b, _) = read_interactions(&pq, &ReadOptions::default(), &NoProgress).unwrap();
+    assert_eq!(b.item_ids().to_strings(), ["b,1", "a%2C"]);
+    assert_eq!(a.item_ids(), b.item_ids());
+    assert_eq!(a.item_indices(), b.item_indices());
 }
 
 #[test]

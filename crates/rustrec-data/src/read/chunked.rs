@@ -25,6 +25,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -80,18 +81,36 @@ struct Context<'a> {
     with_timestamps: bool,
     string_ids: bool,
     pool: &'a TablePool,
+    /// Emptied row columns of merged chunks, reused by later chunks (fresh allocations of
+    /// this size would be new pages to fault in, chunk after chunk).
+    columns: &'a Mutex<Vec<Columns>>,
 }
+
+/// The row columns of a chunk.
+type Columns = (Vec<u32>, Vec<u32>, Vec<f32>, Vec<i64>);
 
 impl<'t> ChunkOut<'t> {
     fn new(ctx: &Context<'_>, bytes: usize) -> Self {
         let rows = bytes / 16 + 1;
+        let (mut users, mut items, mut values, mut timestamps) = ctx
+            .columns
+            .lock()
+            .ok()
+            .and_then(|mut c| c.pop())
+            .unwrap_or_default();
+        users.reserve(rows);
+        items.reserve(rows);
+        values.reserve(rows);
+        if ctx.with_timestamps {
+            timestamps.reserve(rows);
+        }
         ChunkOut {
             lines: 0,
             blank: 0,
-            users: Vec::with_capacity(rows),
-            items: Vec::with_capacity(rows),
-            values: Vec::with_capacity(rows),
-            timestamps: Vec::with_capacity(if ctx.with_timestamps { rows } else { 0 }),
+            users,
+            items,
+            values,
+            timestamps,
             row_lines: None,
             local_users: LocalIds::new(ctx.string_ids, ctx.pool.take()),
             local_items: LocalIds::new(ctx.string_ids, ctx.pool.take()),
@@ -228,6 +247,7 @@ fn cut(text: &[u8], target: usize) -> Vec<&[u8]> {
 /// The file-wide state the chunks are merged into.
 struct Merger<'p, 'm> {
     path: &'p Path,
+    columns: &'p Mutex<Vec<Columns>>,
     out: Triplets,
     users: Interner<'m>,
     items: Interner<'m>,
@@ -278,6 +298,15 @@ impl Merger<'_, '_> {
         self.out.values.extend_from_slice(&chunk.values);
         if let Some(ts) = &mut self.out.timestamps {
             ts.extend_from_slice(&chunk.timestamps);
+        }
+        let (mut users, mut items, mut values, mut timestamps) =
+            (chunk.users, chunk.items, chunk.values, chunk.timestamps);
+        users.clear();
+        items.clear();
+        values.clear();
+        timestamps.clear();
+        if let Ok(mut spare) = self.columns.lock() {
+            spare.push((users, items, values, timestamps));
         }
         Ok(())
     }
@@ -352,16 +381,19 @@ pub(super) fn read_chunked(
     progress: &dyn Progress,
 ) -> Result<(Triplets, Counts)> {
     let pool = TablePool::default();
+    let columns = Mutex::new(Vec::new());
     let ctx = Context {
         skip_bad_rows,
         keep_lines,
         with_timestamps: out.timestamps.is_some(),
         string_ids: rules.layout.string_ids,
         pool: &pool,
+        columns: &columns,
     };
     out.lines = None;
     let mut merger = Merger {
         path,
+        columns: &columns,
         out,
         users,
         items,

@@ -40,6 +40,7 @@ mod reference;
 mod row;
 
 pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
+#[cfg(feature = "parquet")]
 pub(crate) use interner::Interner;
 pub use lines::decode_text;
 pub(crate) use lines::open;

@@ -74,6 +74,20 @@ impl<'a> RowRules<'a> {
         line_no: Option<u64>,
         line: &'l [u8],
     ) -> std::result::Result<Row<'l>, String> {
+        if self.header_seen
+            && let Some(row) = self.fast(line)
+        {
+            return Ok(row);
+        }
+        self.general(line_no, line)
+    }
+
+    /// [`Self::parse`] without the fast path.
+    fn general<'l>(
+        &mut self,
+        line_no: Option<u64>,
+        line: &'l [u8],
+    ) -> std::result::Result<Row<'l>, String> {
         let layout = self.layout;
         if !self.header_seen {
             self.header_seen = true;
@@ -184,6 +198,66 @@ impl<'a> RowRules<'a> {
         })
     }
 
+    /// The fast path of the common rows: `user<d>item<d>rating[<d>timestamp]` (columns 0 to
+    /// 2 or 3, the delimiter one or two bytes) made of plain digits and a short decimal
+    /// rating, with the field count the rules expect and a rating in scale. It accepts only
+    /// lines whose fields the general path would parse to exactly the same values (the same
+    /// digit loops, the same `mantissa / 10^k` for the rating); on anything else it returns
+    /// `None` and the general path decides, with its error messages.
+    #[inline]
+    fn fast<'l>(&self, line: &[u8]) -> Option<Row<'l>> {
+        let layout = self.layout;
+        if layout.string_ids
+            || layout.user != 0
+            || layout.item != 1
+            || layout.rating != Some(2)
+            || !matches!(layout.timestamp, None | Some(3))
+            || !(1..=2).contains(&layout.delim.len())
+        {
+            return None;
+        }
+        let expected = if layout.same_count {
+            self.first_count?.0
+        } else if layout.timestamp.is_some() {
+            4
+        } else {
+            3
+        };
+        let d = layout.delim.as_slice();
+        let (user, p) = digits(line, 0)?;
+        let p = after_delim(line, p, d)?;
+        let (item, p) = digits(line, p)?;
+        let p = after_delim(line, p, d)?;
+        let (value, p) = short_decimal(line, p)?;
+        let (fields, timestamp) = if p == line.len() {
+            (3, None)
+        } else {
+            let p = after_delim(line, p, d)?;
+            let (t, p) = digits(line, p)?;
+            if p != line.len() {
+                return None;
+            }
+            (4, Some(t))
+        };
+        if fields != expected || fields < layout.min_fields || fields > layout.max_fields {
+            return None;
+        }
+        if let Some((lo, hi)) = self.scale
+            && (value < lo || value > hi)
+        {
+            return None;
+        }
+        Some(Row::Data {
+            ids: Ids::Int(user, item),
+            value,
+            timestamp: if layout.timestamp.is_some() {
+                timestamp
+            } else {
+                None
+            },
+        })
+    }
+
     fn check_header(&self, line: &[u8], names: &[&str]) -> std::result::Result<(), String> {
         let mut ranges = Vec::new();
         split(line, &self.layout.delim, &mut ranges);
@@ -215,5 +289,141 @@ impl<'a> RowRules<'a> {
             names.join(&*String::from_utf8_lossy(&self.layout.delim)),
             shown(line)
         ))
+    }
+}
+
+/// 1 to 18 ASCII digits from `p` (no sign, no space: at most 18 digits cannot overflow an
+/// `i64`), and where they stop.
+#[inline]
+fn digits(line: &[u8], p: usize) -> Option<(i64, usize)> {
+    let mut v: i64 = 0;
+    let mut q = p;
+    while q < line.len() {
+        let d = line[q].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v.wrapping_mul(10).wrapping_add(i64::from(d));
+        q += 1;
+    }
+    (q > p && q - p <= 18).then_some((v, q))
+}
+
+/// The position after the delimiter `d` at `p`.
+#[inline]
+fn after_delim(line: &[u8], p: usize, d: &[u8]) -> Option<usize> {
+    // Byte comparisons: `starts_with` on slices this short costs a `memcmp` call.
+    match *d {
+        [a] => (line.get(p) == Some(&a)).then_some(p + 1),
+        [a, b] => (line.get(p) == Some(&a) && line.get(p + 1) == Some(&b)).then_some(p + 2),
+        _ => None,
+    }
+}
+
+/// `digits[.digits]` from `p` with 1 to 7 digits in all and at least one after a point: the
+/// value as [`crate::read::numbers`] computes it (an exact mantissa below 2^24 divided by an
+/// exact power of ten, one rounding), and where it stops.
+#[inline]
+fn short_decimal(line: &[u8], p: usize) -> Option<(f32, usize)> {
+    const POW10: [f32; 8] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
+    let (mut mantissa, mut n, mut q) = (0u32, 0usize, p);
+    while q < line.len() && line[q].is_ascii_digit() {
+        mantissa = mantissa
+            .wrapping_mul(10)
+            .wrapping_add(u32::from(line[q] - b'0'));
+        n += 1;
+        q += 1;
+    }
+    if n == 0 {
+        return None;
+    }
+    let mut frac = 0;
+    if q < line.len() && line[q] == b'.' {
+        q += 1;
+        while q < line.len() && line[q].is_ascii_digit() {
+            mantissa = mantissa
+                .wrapping_mul(10)
+                .wrapping_add(u32::from(line[q] - b'0'));
+            n += 1;
+            frac += 1;
+            q += 1;
+        }
+        if frac == 0 {
+            return None;
+        }
+    }
+    (n <= 7).then(|| (mantissa as f32 / POW10[frac], q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::format::Format;
+    use proptest::prelude::*;
+
+    /// The fast path and the general path give the same row (or the fast path declines).
+    fn same(format: &Format, first: &str, line: &str) {
+        let layout = Layout::of(format);
+        let mut rules = RowRules::new(&layout, Some((0.5, 5.0)));
+        rules.parse(Some(1), first.as_bytes()).unwrap();
+        if let Some(Row::Data {
+            ids: Ids::Int(u, i),
+            value,
+            timestamp,
+        }) = rules.fast(line.as_bytes())
+        {
+            let general = rules.clone().general(Some(2), line.as_bytes());
+            match general {
+                Ok(Row::Data {
+                    ids: Ids::Int(gu, gi),
+                    value: gv,
+                    timestamp: gt,
+                }) => {
+                    assert_eq!((u, i, timestamp), (gu, gi, gt), "{line:?}");
+                    assert_eq!(value.to_bits(), gv.to_bits(), "{line:?}");
+                }
+                other => panic!("{line:?}: fast path accepted, general gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_declines_what_it_does_not_know() {
+        let layout = Layout::of(&Format::MlDat);
+        let mut rules = RowRules::new(&layout, None);
+        rules.parse(Some(1), b"1::2::3::4").unwrap();
+        for line in [
+            "1::2::3",
+            "1::2::3::4::5",
+            " 1::2::3::4",
+            "1::2::3.::4",
+            "1::2::-3::4",
+            "1::2::3e1::4",
+            "1::2::12345678::4",
+            "1:2::3::4",
+            "1::2::3::-4",
+            "+1::2::3::4",
+            "1234567890123456789::2::3::4",
+        ] {
+            assert!(rules.fast(line.as_bytes()).is_none(), "{line}");
+        }
+        assert!(rules.fast(b"1::2::3.5::4").is_some());
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_general_one(
+            u in "[0-9]{1,19}", i in "[0-9]{1,3}", r in "[0-9]{0,8}(\\.[0-9]{0,8})?",
+            t in proptest::option::of("[0-9]{1,19}"),
+        ) {
+            let dat = match &t {
+                Some(t) => format!("{u}::{i}::{r}::{t}"),
+                None => format!("{u}::{i}::{r}"),
+            };
+            let first = if t.is_some() { "1::2::3::4" } else { "1::2::3" };
+            same(&Format::MlDat, first, &dat);
+            let tsv = dat.replace("::", "\t");
+            same(&Format::MlTab, "1\t2\t3\t4", &tsv);
+        }
     }
 }
