@@ -113,7 +113,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let (mut users, mut items) = fresh_id_maps(&args.input, &options)?;
     let bars = Bars::new(globals.quiet);
     let (rows, read) = read_triplets(&args.input, &options, &mut users, &mut items, &bars)?;
-    let x = rows.build(Arc::new(users), Arc::new(items), options.duplicates)?;
+    let n_rows = rows.len();
+    let x = rows.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
     let bytes = match target {
         Target::Parquet => write_parquet(&x, &args.output)?,
         Target::Text(format) => write_file(&x, format, &args.output)?,
@@ -124,7 +125,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         "converted {} ({}, {} rows) to {} ({}, {} bytes) in {seconds:.2} s",
         args.input.display(),
         read.format,
-        rows.len(),
+        n_rows,
         args.output.display(),
         target.name(),
         bytes
@@ -135,7 +136,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .set("format", read.format.to_string())
         .set("out", args.output.display().to_string())
         .set("to", target.name())
-        .set("rows", rows.len())
+        .set("rows", n_rows)
         .set("skipped", read.skipped)
         .set("bytes", bytes)
         .set_f64("seconds", seconds);

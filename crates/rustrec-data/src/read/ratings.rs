@@ -223,7 +223,7 @@ pub fn read_interactions(
     let options = resolve(path, options)?;
     let (mut users, mut items) = fresh_id_maps(path, &options)?;
     let (triplets, mut report) = read_triplets(path, &options, &mut users, &mut items, progress)?;
-    let x = triplets.build(Arc::new(users), Arc::new(items), options.duplicates)?;
+    let x = triplets.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok((x, report))
 }
@@ -269,8 +269,8 @@ pub fn read_train_test(
         read_triplets(test_path, &test_options, &mut users, &mut items, progress)?;
     let (users, items) = (Arc::new(users), Arc::new(items));
     Ok(TrainTest {
-        train: train.build(users.clone(), items.clone(), options.duplicates)?,
-        test: test.build(users, items, options.duplicates)?,
+        train: train.into_interactions(users.clone(), items.clone(), options.duplicates)?,
+        test: test.into_interactions(users, items, options.duplicates)?,
         train_report,
         test_report,
     })
