@@ -116,7 +116,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let n_rows = rows.len();
     let x = rows.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
     let bytes = match target {
-        Target::Parquet => write_parquet(&x, &args.output)?,
+        Target::Parquet => {
+            let source = read
+                .source_format
+                .clone()
+                .unwrap_or_else(|| read.format.to_string());
+            write_parquet(&x, &source, &args.output)?
+        }
         Target::Text(format) => write_file(&x, format, &args.output)?,
     };
     let seconds = started.elapsed().as_secs_f64();
@@ -145,12 +151,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
 }
 
 #[cfg(feature = "parquet")]
-fn write_parquet(x: &rustrec::data::Interactions, output: &Path) -> anyhow::Result<u64> {
-    Ok(rustrec::data::parquet::write_parquet(x, output)?)
+fn write_parquet(
+    x: &rustrec::data::Interactions,
+    source: &str,
+    output: &Path,
+) -> anyhow::Result<u64> {
+    Ok(rustrec::data::parquet::write_parquet(
+        x,
+        Some(source),
+        output,
+    )?)
 }
 
 #[cfg(not(feature = "parquet"))]
-fn write_parquet(_: &rustrec::data::Interactions, output: &Path) -> anyhow::Result<u64> {
+fn write_parquet(_: &rustrec::data::Interactions, _: &str, output: &Path) -> anyhow::Result<u64> {
     bail!(
         "{}: this rustrec was built without Parquet support (the `parquet` feature, on by \
          default)",

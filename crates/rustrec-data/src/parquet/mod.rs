@@ -32,7 +32,7 @@ mod read;
 mod write;
 
 pub use read::{parquet_id_kinds, read_parquet};
-pub use write::{ITEM_ORDER_KEY, ROW_GROUP_ROWS, write_parquet};
+pub use write::{ITEM_ORDER_KEY, ROW_GROUP_ROWS, SOURCE_FORMAT_KEY, write_parquet};
 
 /// Accepted names of the user column (compared ignoring case).
 pub(crate) const USER_NAMES: [&str; 3] = ["user", "user_id", "userid"];

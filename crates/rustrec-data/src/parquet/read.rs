@@ -16,12 +16,23 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
-use super::{ITEM_NAMES, ITEM_ORDER_KEY, RATING_NAMES, TIMESTAMP_NAMES, USER_NAMES};
+use super::{
+    ITEM_NAMES, ITEM_ORDER_KEY, RATING_NAMES, SOURCE_FORMAT_KEY, TIMESTAMP_NAMES, USER_NAMES,
+};
 use crate::error::{DataError, Result};
 use crate::ids::{IdKind, IdMap};
 use crate::progress::Progress;
 use crate::read::{Format, KEPT_SKIPPED, ReadOptions, ReadReport};
 use crate::triplets::{DuplicatePolicy, Triplets};
+
+/// The value of a key-value metadata entry of the file.
+fn metadata_value<'m>(meta: &'m ArrowReaderMetadata, key: &str) -> Option<&'m str> {
+    meta.metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|e| e.key == key))
+        .and_then(|e| e.value.as_deref())
+}
 
 /// Where the rating columns are in the file's schema, and whether the ids are strings.
 #[derive(Debug)]
@@ -331,12 +342,7 @@ pub fn read_parquet(
     let mut items = crate::read::Interner::new(items);
     // A file written by `write_parquet` lists its items in the order the original file
     // first named them: interning them in that order first gives the same item indices.
-    let order = meta
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .and_then(|kv| kv.iter().find(|e| e.key == ITEM_ORDER_KEY))
-        .and_then(|e| e.value.as_deref());
+    let order = metadata_value(&meta, ITEM_ORDER_KEY);
     for token in order.into_iter().flat_map(|o| o.split(',')) {
         if token.is_empty() {
             continue;
@@ -494,6 +500,7 @@ pub fn read_parquet(
         skipped,
         first_skipped,
         seconds: started.elapsed().as_secs_f64(),
+        source_format: metadata_value(&meta, SOURCE_FORMAT_KEY).map(str::to_string),
     };
     Ok((out, report))
 }

@@ -31,7 +31,7 @@ fn write_columns(path: &Path, columns: Vec<(&str, ArrayRef)>) {
 fn convert(text_path: &Path, options: &ReadOptions) -> PathBuf {
     let (x, _) = read_interactions(text_path, options, &NoProgress).unwrap();
     let out = text_path.with_extension("parquet");
-    let bytes = write_parquet(&x, &out).unwrap();
+    let bytes = write_parquet(&x, Some("ml-dat"), &out).unwrap();
     assert_eq!(bytes, std::fs::metadata(&out).unwrap().len());
     out
 }
@@ -52,6 +52,7 @@ fn text_converted_to_parquet_reads_back_as_the_same_interactions() {
     let (a, _) = read_interactions(&dat, &options, &NoProgress).unwrap();
     let (b, report) = read_interactions(&pq, &options, &NoProgress).unwrap();
     assert_eq!(report.format, Format::Parquet);
+    assert_eq!(report.source_format.as_deref(), Some("ml-dat"));
     assert_eq!((report.lines, report.rows), (5, 5));
     assert_eq!(a.user_ids(), b.user_ids());
     assert_eq!(a.item_ids(), b.item_ids());

@@ -74,6 +74,10 @@ impl IdColumn {
 /// user.
 pub const ITEM_ORDER_KEY: &str = "rustrec.item_order";
 
+/// The key-value metadata entry naming the format the data was converted from (`ml-dat`,
+/// …), reported by the reader as [`crate::ReadReport::source_format`].
+pub const SOURCE_FORMAT_KEY: &str = "rustrec.source_format";
+
 /// The text of an id in the [`ITEM_ORDER_KEY`] list.
 pub(crate) fn encode_id(id: &str) -> String {
     id.replace('%', "%25").replace(',', "%2C")
@@ -84,8 +88,13 @@ pub(crate) fn encode_id(id: &str) -> String {
 /// columns `user`, `item`, `rating` and, when `x` has timestamps, `timestamp`; the item ids'
 /// index order goes to the [`ITEM_ORDER_KEY`] metadata. Read back into fresh id maps, the
 /// file gives the same `Interactions` (same indices, same order) as the file `x` was read
-/// from, and the reader skips the sort. Returns the bytes written.
-pub fn write_parquet(x: &Interactions, path: impl AsRef<Path>) -> Result<u64> {
+/// from, and the reader skips the sort. `source_format` (the format `x` was read from, if
+/// any) goes to the [`SOURCE_FORMAT_KEY`] metadata. Returns the bytes written.
+pub fn write_parquet(
+    x: &Interactions,
+    source_format: Option<&str>,
+    path: impl AsRef<Path>,
+) -> Result<u64> {
     let path = path.as_ref();
     let (user_ids, item_ids) = (IdColumn::of(x.user_ids()), IdColumn::of(x.item_ids()));
     let mut fields = vec![
@@ -111,10 +120,15 @@ pub fn write_parquet(x: &Interactions, path: impl AsRef<Path>) -> Result<u64> {
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_size(ROW_GROUP_ROWS)
-        .set_key_value_metadata(Some(vec![KeyValue::new(
-            ITEM_ORDER_KEY.to_string(),
-            order.join(","),
-        )]))
+        .set_key_value_metadata(Some(
+            [
+                Some(KeyValue::new(ITEM_ORDER_KEY.to_string(), order.join(","))),
+                source_format.map(|f| KeyValue::new(SOURCE_FORMAT_KEY.to_string(), f.to_string())),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ))
         .build();
     let failed = |e: parquet::errors::ParquetError| {
         DataError::Invalid(format!("{}: writing Parquet: {e}", path.display()))

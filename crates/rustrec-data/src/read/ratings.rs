@@ -74,6 +74,10 @@ pub struct ReadReport {
     pub first_skipped: Vec<(u64, String)>,
     /// Wall-clock seconds spent reading and parsing.
     pub seconds: f64,
+    /// The format the data was converted from, when the file records it (a Parquet file
+    /// written by `rustrec convert`): what a model trained on it records as its data format,
+    /// so that it is the same as from the original file.
+    pub source_format: Option<String>,
 }
 
 impl ReadReport {
@@ -161,6 +165,7 @@ pub(crate) fn read_triplets_with(
         skipped: counts.skipped,
         first_skipped: counts.first_skipped,
         seconds: started.elapsed().as_secs_f64(),
+        source_format: None,
     };
     Ok((out, report))
 }
