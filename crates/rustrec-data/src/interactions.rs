@@ -447,6 +447,84 @@ impl Interactions {
     }
 }
 
+/// The CSC arrays (column offsets, user of each entry, value of each entry) of valid CSR
+/// arrays (rows strictly increasing, items below `n_items`), in parallel: the items are cut
+/// into ranges of about equal entry counts, and each range's task walks every row, finding
+/// its part of the (sorted) row by binary search, and fills its own contiguous slice of the
+/// CSC arrays in user order. The result does not depend on the ranges (nor on the threads).
+fn transpose(
+    n_users: usize,
+    n_items: usize,
+    indptr: &[usize],
+    indices: &[u32],
+    values: &[f32],
+) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+    let counts = indices
+        .par_chunks(1 << 18)
+        .fold(
+            || vec![0usize; n_items],
+            |mut c, chunk| {
+                for &i in chunk {
+                    c[i as usize] += 1;
+                }
+                c
+            },
+        )
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .unwrap_or_else(|| vec![0; n_items]);
+    let mut item_ptr = Vec::with_capacity(n_items + 1);
+    item_ptr.push(0usize);
+    for c in &counts {
+        item_ptr.push(item_ptr[item_ptr.len() - 1] + c);
+    }
+    let nnz = indices.len();
+    let mut user_indices = vec![0u32; nnz];
+    let mut col_values = vec![0f32; nnz];
+    // Item ranges [lo, hi) of about nnz / parts entries each.
+    let parts = (4 * rayon::current_num_threads()).clamp(1, n_items.max(1));
+    let mut bounds = vec![0usize];
+    for p in 1..parts {
+        let target = nnz * p / parts;
+        let i = item_ptr.partition_point(|&x| x < target).min(n_items);
+        if i > bounds[bounds.len() - 1] {
+            bounds.push(i);
+        }
+    }
+    bounds.push(n_items);
+    // Split the CSC arrays at the ranges' first entries.
+    let mut slices = Vec::with_capacity(bounds.len() - 1);
+    let (mut users_rest, mut values_rest) = (&mut user_indices[..], &mut col_values[..]);
+    for w in bounds.windows(2) {
+        let len = item_ptr[w[1]] - item_ptr[w[0]];
+        let (u, ur) = users_rest.split_at_mut(len);
+        let (v, vr) = values_rest.split_at_mut(len);
+        slices.push((w[0], w[1], u, v));
+        users_rest = ur;
+        values_rest = vr;
+    }
+    slices
+        .into_par_iter()
+        .for_each(|(lo, hi, out_users, out_values)| {
+            let base = item_ptr[lo];
+            let mut next: Vec<usize> = item_ptr[lo..hi].iter().map(|&p| p - base).collect();
+            for u in 0..n_users {
+                let row = &indices[indptr[u]..indptr[u + 1]];
+                let start = row.partition_point(|&i| (i as usize) < lo);
+                let end = start + row[start..].partition_point(|&i| (i as usize) < hi);
+                for k in start..end {
+                    let slot = &mut next[row[k] as usize - lo];
+                    out_users[*slot] = u as u32;
+                    out_values[*slot] = values[indptr[u] + k];
+                    *slot += 1;
+                }
+            }
+        });
+    (item_ptr, user_indices, col_values)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -567,82 +645,4 @@ mod tests {
         assert_eq!(y.nnz(), x.nnz());
         assert_eq!(y.user_degree(UserIdx(3)), 0);
     }
-}
-
-/// The CSC arrays (column offsets, user of each entry, value of each entry) of valid CSR
-/// arrays (rows strictly increasing, items below `n_items`), in parallel: the items are cut
-/// into ranges of about equal entry counts, and each range's task walks every row, finding
-/// its part of the (sorted) row by binary search, and fills its own contiguous slice of the
-/// CSC arrays in user order. The result does not depend on the ranges (nor on the threads).
-fn transpose(
-    n_users: usize,
-    n_items: usize,
-    indptr: &[usize],
-    indices: &[u32],
-    values: &[f32],
-) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
-    let counts = indices
-        .par_chunks(1 << 18)
-        .fold(
-            || vec![0usize; n_items],
-            |mut c, chunk| {
-                for &i in chunk {
-                    c[i as usize] += 1;
-                }
-                c
-            },
-        )
-        .reduce_with(|mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
-        })
-        .unwrap_or_else(|| vec![0; n_items]);
-    let mut item_ptr = Vec::with_capacity(n_items + 1);
-    item_ptr.push(0usize);
-    for c in &counts {
-        item_ptr.push(item_ptr[item_ptr.len() - 1] + c);
-    }
-    let nnz = indices.len();
-    let mut user_indices = vec![0u32; nnz];
-    let mut col_values = vec![0f32; nnz];
-    // Item ranges [lo, hi) of about nnz / parts entries each.
-    let parts = (4 * rayon::current_num_threads()).clamp(1, n_items.max(1));
-    let mut bounds = vec![0usize];
-    for p in 1..parts {
-        let target = nnz * p / parts;
-        let i = item_ptr.partition_point(|&x| x < target).min(n_items);
-        if i > bounds[bounds.len() - 1] {
-            bounds.push(i);
-        }
-    }
-    bounds.push(n_items);
-    // Split the CSC arrays at the ranges' first entries.
-    let mut slices = Vec::with_capacity(bounds.len() - 1);
-    let (mut users_rest, mut values_rest) = (&mut user_indices[..], &mut col_values[..]);
-    for w in bounds.windows(2) {
-        let len = item_ptr[w[1]] - item_ptr[w[0]];
-        let (u, ur) = users_rest.split_at_mut(len);
-        let (v, vr) = values_rest.split_at_mut(len);
-        slices.push((w[0], w[1], u, v));
-        users_rest = ur;
-        values_rest = vr;
-    }
-    slices
-        .into_par_iter()
-        .for_each(|(lo, hi, out_users, out_values)| {
-            let base = item_ptr[lo];
-            let mut next: Vec<usize> = item_ptr[lo..hi].iter().map(|&p| p - base).collect();
-            for u in 0..n_users {
-                let row = &indices[indptr[u]..indptr[u + 1]];
-                let start = row.partition_point(|&i| (i as usize) < lo);
-                let end = start + row[start..].partition_point(|&i| (i as usize) < hi);
-                for k in start..end {
-                    let slot = &mut next[row[k] as usize - lo];
-                    out_users[*slot] = u as u32;
-                    out_values[*slot] = values[indptr[u] + k];
-                    *slot += 1;
-                }
-            }
-        });
-    (item_ptr, user_indices, col_values)
 }

@@ -216,8 +216,10 @@ fn bad_values_are_errors_naming_the_row_and_column_or_skipped() {
         msg.contains("bad.parquet: row 2: column \"user\" is null"),
         "{msg}"
     );
-    let mut options = ReadOptions::default();
-    options.skip_bad_rows = true;
+    let options = ReadOptions {
+        skip_bad_rows: true,
+        ..ReadOptions::default()
+    };
     let (x, report) = read_interactions(&path, &options, &NoProgress).unwrap();
     assert_eq!((x.nnz(), report.skipped), (1, 3));
     assert_eq!(report.first_skipped[1].0, 3);
