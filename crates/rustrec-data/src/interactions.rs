@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::error::{DataError, Result};
 use crate::ids::{IdMap, ItemIdx, UserIdx};
 
@@ -119,15 +121,16 @@ impl Interactions {
                 indices.len()
             ));
         }
-        for u in 0..n_users {
+        // The first bad row in user order, found in parallel, is the one reported.
+        let row_error = |u: usize| -> Option<String> {
             if indptr[u] > indptr[u + 1] {
-                return bad(format!("indptr decreases at user {u}"));
+                return Some(format!("indptr decreases at user {u}"));
             }
             // The last offset equals `indices.len()`, but one before it may still be beyond
             // it when a later one decreases (`[0, 5, 2]`): checked before slicing (a stored
             // `seen_indptr` of a damaged model file panicked here; found by fuzzing).
             if indptr[u + 1] > indices.len() {
-                return bad(format!(
+                return Some(format!(
                     "indptr[{}] = {} is beyond the {} entries",
                     u + 1,
                     indptr[u + 1],
@@ -136,30 +139,22 @@ impl Interactions {
             }
             let row = &indices[indptr[u]..indptr[u + 1]];
             if row.windows(2).any(|w| w[0] >= w[1]) {
-                return bad(format!("row {u} is not strictly increasing"));
+                return Some(format!("row {u} is not strictly increasing"));
             }
             if row.last().is_some_and(|&i| i as usize >= n_items) {
-                return bad(format!("row {u} has an item index >= {n_items}"));
+                return Some(format!("row {u} has an item index >= {n_items}"));
             }
+            None
+        };
+        if let Some(u) = (0..n_users)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .find_first(|&u| row_error(u).is_some())
+        {
+            return bad(row_error(u).unwrap_or_default());
         }
-        let mut item_ptr = vec![0usize; n_items + 1];
-        for &i in &indices {
-            item_ptr[i as usize + 1] += 1;
-        }
-        for i in 0..n_items {
-            item_ptr[i + 1] += item_ptr[i];
-        }
-        let mut next = item_ptr.clone();
-        let mut user_indices = vec![0u32; indices.len()];
-        let mut col_values = vec![0f32; indices.len()];
-        for u in 0..n_users {
-            for k in indptr[u]..indptr[u + 1] {
-                let slot = &mut next[indices[k] as usize];
-                user_indices[*slot] = u as u32;
-                col_values[*slot] = values[k];
-                *slot += 1;
-            }
-        }
+        let (item_ptr, user_indices, col_values) =
+            transpose(n_users, n_items, &indptr, &indices, &values);
         Ok(Interactions {
             users,
             items,
@@ -452,8 +447,133 @@ impl Interactions {
     }
 }
 
+/// The CSC arrays (column offsets, user of each entry, value of each entry) of valid CSR
+/// arrays (rows strictly increasing, items below `n_items`), in parallel: the items are cut
+/// into ranges of about equal entry counts, and each range's task walks every row, finding
+/// its part of the (sorted) row by binary search, and fills its own contiguous slice of the
+/// CSC arrays in user order. The result does not depend on the ranges (nor on the threads).
+fn transpose(
+    n_users: usize,
+    n_items: usize,
+    indptr: &[usize],
+    indices: &[u32],
+    values: &[f32],
+) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+    let counts = indices
+        .par_chunks(1 << 18)
+        .fold(
+            || vec![0usize; n_items],
+            |mut c, chunk| {
+                for &i in chunk {
+                    c[i as usize] += 1;
+                }
+                c
+            },
+        )
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .unwrap_or_else(|| vec![0; n_items]);
+    let mut item_ptr = Vec::with_capacity(n_items + 1);
+    item_ptr.push(0usize);
+    for c in &counts {
+        item_ptr.push(item_ptr[item_ptr.len() - 1] + c);
+    }
+    let nnz = indices.len();
+    let mut user_indices = vec![0u32; nnz];
+    let mut col_values = vec![0f32; nnz];
+    // Item ranges [lo, hi) of about nnz / parts entries each.
+    let parts = (4 * rayon::current_num_threads()).clamp(1, n_items.max(1));
+    let mut bounds = vec![0usize];
+    for p in 1..parts {
+        let target = nnz * p / parts;
+        let i = item_ptr.partition_point(|&x| x < target).min(n_items);
+        if i > bounds[bounds.len() - 1] {
+            bounds.push(i);
+        }
+    }
+    bounds.push(n_items);
+    // Split the CSC arrays at the ranges' first entries.
+    let mut slices = Vec::with_capacity(bounds.len() - 1);
+    let (mut users_rest, mut values_rest) = (&mut user_indices[..], &mut col_values[..]);
+    for w in bounds.windows(2) {
+        let len = item_ptr[w[1]] - item_ptr[w[0]];
+        let (u, ur) = users_rest.split_at_mut(len);
+        let (v, vr) = values_rest.split_at_mut(len);
+        slices.push((w[0], w[1], u, v));
+        users_rest = ur;
+        values_rest = vr;
+    }
+    slices
+        .into_par_iter()
+        .for_each(|(lo, hi, out_users, out_values)| {
+            let base = item_ptr[lo];
+            let mut next: Vec<usize> = item_ptr[lo..hi].iter().map(|&p| p - base).collect();
+            for u in 0..n_users {
+                let row = &indices[indptr[u]..indptr[u + 1]];
+                let start = row.partition_point(|&i| (i as usize) < lo);
+                let end = start + row[start..].partition_point(|&i| (i as usize) < hi);
+                for k in start..end {
+                    let slot = &mut next[row[k] as usize - lo];
+                    out_users[*slot] = u as u32;
+                    out_values[*slot] = values[indptr[u] + k];
+                    *slot += 1;
+                }
+            }
+        });
+    (item_ptr, user_indices, col_values)
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// The readable transpose: every entry dropped in its column, user after user.
+    fn naive_transpose(
+        n_items: usize,
+        indptr: &[usize],
+        indices: &[u32],
+        values: &[f32],
+    ) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+        let mut cols: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_items];
+        for u in 0..indptr.len() - 1 {
+            for k in indptr[u]..indptr[u + 1] {
+                cols[indices[k] as usize].push((u as u32, values[k]));
+            }
+        }
+        let mut ptr = vec![0];
+        let (mut us, mut vs) = (Vec::new(), Vec::new());
+        for c in cols {
+            for (u, v) in c {
+                us.push(u);
+                vs.push(v);
+            }
+            ptr.push(us.len());
+        }
+        (ptr, us, vs)
+    }
+
+    proptest! {
+        #[test]
+        fn the_parallel_transpose_equals_the_naive_one(
+            rows in proptest::collection::vec(proptest::collection::btree_set(0u32..40, 0..12), 0..30),
+            n_items in 40usize..45,
+            threads in 1usize..4,
+        ) {
+            let mut indptr = vec![0];
+            let mut indices = Vec::new();
+            for row in &rows {
+                indices.extend(row.iter().copied());
+                indptr.push(indices.len());
+            }
+            let values: Vec<f32> = (0..indices.len()).map(|k| k as f32 * 0.5).collect();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool.install(|| transpose(rows.len(), n_items, &indptr, &indices, &values));
+            prop_assert_eq!(got, naive_transpose(n_items, &indptr, &indices, &values));
+        }
+    }
+
     use super::*;
 
     fn small() -> Interactions {

@@ -41,6 +41,8 @@ mod escape;
 mod ids;
 mod interactions;
 mod kcore;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod paths;
 mod progress;
 pub mod read;

@@ -136,6 +136,9 @@ impl Triplets {
                 u32::MAX
             )));
         }
+        if self.is_sorted() {
+            return self.clone().into_sorted(users, items);
+        }
         // Counting sort by user, stable: rows of one user keep input order.
         let mut user_ptr = vec![0usize; n_users + 1];
         for &u in &self.users {
@@ -161,6 +164,7 @@ impl Triplets {
                     *key = (u64::from(self.items[k]) << 32) | k as u64;
                 }
             });
+        drop(order); // freed before the CSR arrays are allocated: a lower peak
         let rows: Vec<&mut [u64]> = split_rows(&mut keys, &user_ptr);
         rows.into_par_iter().for_each(|row| row.sort_unstable());
 
@@ -243,7 +247,65 @@ impl Triplets {
             }
             indptr.push(indices.len());
         }
+        drop(keys); // freed before `from_csr` allocates the CSC arrays
         Interactions::from_csr(users, items, indptr, indices, values, stamps)
+    }
+}
+
+impl Triplets {
+    /// [`Triplets::build`] consuming the rows: rows that are already sorted (see
+    /// [`Triplets::is_sorted`]) become the matrix's arrays without a copy.
+    pub fn into_interactions(
+        self,
+        users: Arc<IdMap>,
+        items: Arc<IdMap>,
+        policy: DuplicatePolicy,
+    ) -> Result<Interactions> {
+        if self.is_sorted() && self.indices_fit(&users, &items) {
+            self.into_sorted(users, items)
+        } else {
+            self.build(users, items, policy)
+        }
+    }
+
+    /// Whether the rows come user by user with strictly increasing items within a user (as
+    /// `parquet::write_parquet` writes them): then they hold no duplicate and are already
+    /// the CSR arrays.
+    pub fn is_sorted(&self) -> bool {
+        let in_order = |k: usize| {
+            self.users[k] < self.users[k + 1]
+                || (self.users[k] == self.users[k + 1] && self.items[k] < self.items[k + 1])
+        };
+        (0..self.len().saturating_sub(1))
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .all(in_order)
+    }
+
+    fn indices_fit(&self, users: &IdMap, items: &IdMap) -> bool {
+        self.users
+            .last()
+            .is_none_or(|&u| (u as usize) < users.len())
+            && self.items.par_iter().all(|&i| (i as usize) < items.len())
+    }
+
+    /// The matrix of sorted rows (the caller checked [`Triplets::is_sorted`]).
+    fn into_sorted(self, users: Arc<IdMap>, items: Arc<IdMap>) -> Result<Interactions> {
+        let mut indptr = vec![0usize; users.len() + 1];
+        for &u in &self.users {
+            indptr[u as usize + 1] += 1;
+        }
+        for u in 0..users.len() {
+            indptr[u + 1] += indptr[u];
+        }
+        Interactions::from_csr(
+            users,
+            items,
+            indptr,
+            self.items,
+            self.values,
+            self.timestamps,
+        )
     }
 }
 

@@ -21,7 +21,7 @@ use crate::progress::Bars;
 /// evaluate its ranking, and show a user's recommendations.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// Shape of the synthetic data: ml-100k, ml-1m, ml-10m or ml-20m.
+    /// Shape of the synthetic data: ml-100k, ml-1m, ml-10m, ml-20m or netflix.
     #[arg(long, default_value = "ml-100k")]
     pub like: String,
     /// Seed of the data, the split and training.

@@ -40,7 +40,7 @@ pub struct Args {
     /// Predefined test file (overrides data.test).
     #[arg(long)]
     pub test: Option<PathBuf>,
-    /// Built-in synthetic data shaped like ml-100k, ml-1m, ml-10m or ml-20m.
+    /// Built-in synthetic data shaped like ml-100k, ml-1m, ml-10m, ml-20m or netflix.
     #[arg(long)]
     pub synthetic: Option<String>,
     /// Item file (u.item, movies.dat, movies.csv) for models that use item content

@@ -6,6 +6,7 @@ use crate::Globals;
 
 mod common;
 mod compare;
+mod convert;
 mod cv;
 mod demo;
 pub mod describe;
@@ -34,6 +35,9 @@ pub enum Command {
     /// Read a rating file and print its statistics (users, items, density, per-user and
     /// per-item counts, Gini index of item popularity).
     Describe(describe::Args),
+    /// Rewrite a rating file in another format: between the text formats and Parquet
+    /// (user, item, rating and timestamp columns; raw ids kept exactly).
+    Convert(convert::Args),
     /// Train a model (MF, ...) from a TOML experiment config and/or options, evaluate it on
     /// test, and optionally save it, plot its learning curve and profile it.
     Fit(fit::Args),
@@ -71,6 +75,7 @@ pub fn run(command: Command, globals: Globals) -> anyhow::Result<()> {
     match command {
         Command::Demo(args) => demo::run_demo(args, globals),
         Command::Describe(args) => describe::run(args, globals),
+        Command::Convert(args) => convert::run(args, globals),
         Command::Fit(args) => fit::run_fit(args, globals),
         Command::Eval(args) => eval::run(args, globals),
         Command::Models(args) => models::run(args, globals),

@@ -17,7 +17,8 @@ use crate::progress::Bars;
 /// Arguments of `rustrec synth`.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
-    /// Copy the shape of this MovieLens release: ml-100k, ml-1m, ml-10m or ml-20m.
+    /// Copy the shape of this data set: ml-100k, ml-1m, ml-10m, ml-20m (MovieLens) or netflix
+    /// (the Netflix Prize training set: 480,189 users, 17,770 items, 100,480,507 ratings 1-5).
     #[arg(long, default_value = "ml-100k", value_parser = parse::<Preset>)]
     like: Preset,
     /// Number of users (overrides the preset).

@@ -28,6 +28,9 @@ pub enum Format {
     MlCsv,
     /// Any delimited log (CSV, TSV, …) described by a [`DelimitedSpec`].
     Delimited(DelimitedSpec),
+    /// Apache Parquet with user, item, rating (and timestamp) columns: see the `parquet`
+    /// module (the `parquet` feature; without it, reading one is an error that says so).
+    Parquet,
 }
 
 /// A generic delimited rating (or implicit-feedback) log.
@@ -123,6 +126,7 @@ impl fmt::Display for Format {
             Format::MlTab => f.write_str("ml-tab"),
             Format::MlDat => f.write_str("ml-dat"),
             Format::MlCsv => f.write_str("ml-csv"),
+            Format::Parquet => f.write_str("parquet"),
             Format::Delimited(spec) => {
                 let name = match spec.delimiter.as_slice() {
                     b"," => "csv".to_string(),
@@ -137,7 +141,8 @@ impl fmt::Display for Format {
 
 impl std::str::FromStr for Format {
     type Err = DataError;
-    /// `auto`, `ml-tab`, `ml-dat`, `ml-csv`, `csv` (comma, header) or `tsv` (tab, no header).
+    /// `auto`, `ml-tab`, `ml-dat`, `ml-csv`, `csv` (comma, header), `tsv` (tab, no header) or
+    /// `parquet`.
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "auto" => Ok(Format::Auto),
@@ -146,16 +151,20 @@ impl std::str::FromStr for Format {
             "ml-csv" | "ml-20m" | "ml-25m" => Ok(Format::MlCsv),
             "csv" => Ok(Format::Delimited(DelimitedSpec::csv())),
             "tsv" => Ok(Format::Delimited(DelimitedSpec::tsv())),
+            "parquet" => Ok(Format::Parquet),
             other => Err(DataError::invalid_parameter(
                 "format",
                 other,
-                "one of auto, ml-tab, ml-dat, ml-csv, csv, tsv",
+                "one of auto, ml-tab, ml-dat, ml-csv, csv, tsv, parquet",
             )),
         }
     }
 }
 
 /// Tells the format of a rating file, from its name and its first lines.
+///
+/// A file that starts with the Parquet magic bytes `PAR1`, or is named `*.parquet`, is
+/// [`Format::Parquet`].
 ///
 /// The names of the MovieLens files themselves decide: `u.data` is [`Format::MlTab`],
 /// `ratings.csv` is [`Format::MlCsv`] (a file of that name that does not parse is reported
@@ -198,6 +207,9 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(DataError::io(path, e)),
         }
+    }
+    if head[..filled].starts_with(b"PAR1") || ext == "parquet" {
+        return Ok(Format::Parquet);
     }
     let head = head[..filled]
         .strip_prefix(b"\xEF\xBB\xBF")
@@ -250,7 +262,7 @@ fn agrees(format: &Format, first: &[u8]) -> bool {
                     .zip(ML_CSV_HEADER)
                     .all(|(n, h)| n.eq_ignore_ascii_case(h))
         }
-        Format::Auto | Format::Delimited(_) => true,
+        Format::Auto | Format::Delimited(_) | Format::Parquet => true,
     }
 }
 

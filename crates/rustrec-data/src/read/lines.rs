@@ -1,4 +1,5 @@
-//! Streaming line splitting over large chunks read with [`std::io::Read`].
+//! Opening data files, decoding their text, and (for the reference reader) streaming line
+//! splitting over large chunks read with [`std::io::Read`].
 //!
 //! The file is read in chunks of [`CHUNK`] bytes into one reusable buffer; complete lines are
 //! found with `memchr` and handed to a callback as byte slices (without the `\n` and without a
@@ -7,13 +8,16 @@
 //! line without a newline is a line like any other. Nothing is allocated per line.
 
 use std::fs::File;
+#[cfg(test)]
 use std::io::Read;
 use std::path::Path;
 
 use crate::error::{DataError, Result};
+#[cfg(test)]
 use crate::progress::Progress;
 
 /// Bytes read per `read` call.
+#[cfg(test)]
 pub(crate) const CHUNK: usize = 4 << 20;
 
 /// Opens `path` for reading, with errors that name the path and say what is wrong
@@ -37,6 +41,10 @@ pub(crate) fn open(path: &Path) -> Result<(File, u64)> {
 
 /// Calls `each(line_number, line)` for every line of `path` (1-based line numbers), reporting
 /// progress in bytes. Returns the number of lines. Stops at the first error `each` returns.
+///
+/// The readable sequential way through a file, kept for the reference reader the parallel
+/// one is tested against.
+#[cfg(test)]
 pub(crate) fn for_each_line(
     path: &Path,
     progress: &dyn Progress,
@@ -79,6 +87,7 @@ pub(crate) fn for_each_line(
 }
 
 /// Reads into `buf`, retrying on interruption.
+#[cfg(test)]
 fn read_some(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     loop {
         match file.read(buf) {

@@ -28,15 +28,23 @@
 //! Files are read in large chunks (not whole into memory) and parsed on bytes by hand; see
 //! the module docs of the private `lines` and `numbers` modules for the details.
 
+mod chunked;
 mod format;
+mod interner;
+mod layout;
 mod lines;
 pub(crate) mod numbers;
 mod ratings;
+#[cfg(test)]
+mod reference;
+mod row;
 
 pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
+#[cfg(feature = "parquet")]
+pub(crate) use interner::Interner;
 pub use lines::decode_text;
 pub(crate) use lines::open;
 pub use ratings::{
-    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, read_interactions, read_train_test,
-    read_triplets,
+    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, fresh_id_maps, read_interactions,
+    read_train_test, read_triplets,
 };

@@ -318,3 +318,42 @@ proptest::proptest! {
         proptest::prop_assert!(x.values().iter().all(|&v| p.scale.contains(v)));
     }
 }
+
+#[test]
+fn the_netflix_preset_asks_for_the_prize_set_counts_in_whole_stars() {
+    let p: SynthParams = SynthParams::like("netflix".parse::<Preset>().unwrap());
+    assert_eq!(
+        (p.users, p.items, p.ratings, p.min_per_user),
+        (480_189, 17_770, 100_480_507, 20)
+    );
+    assert_eq!(p.scale, RatingScale::OneToFive);
+    assert_eq!(Preset::Netflix.name(), "netflix");
+    assert!(p.check().is_ok());
+}
+
+/// The Netflix preset scaled down (users / 100, items / 10, ratings / 200): the counts are
+/// exact, the values whole stars 1-5 with a Netflix-like mean, every user has 20 ratings or
+/// more and the most active user has far more than the median one (a heavy tail).
+#[test]
+fn a_scaled_down_netflix_set_has_its_shape() {
+    let p = SynthParams {
+        users: 4_802,
+        items: 1_777,
+        ratings: 502_403,
+        ..SynthParams::like(Preset::Netflix)
+    };
+    let x = synthesize(&p, &NoProgress).unwrap();
+    assert_eq!((x.n_users(), x.n_items(), x.nnz()), (4_802, 1_777, 502_403));
+    assert!(
+        x.values()
+            .iter()
+            .all(|&v| v.fract() == 0.0 && (1.0..=5.0).contains(&v))
+    );
+    let mean = x.mean_value();
+    assert!((3.4..3.8).contains(&mean), "mean {mean}");
+    let mut d = degrees(&x);
+    d.sort_unstable();
+    assert_eq!(d[0], 20);
+    let (median, max) = (d[d.len() / 2], d[d.len() - 1]);
+    assert!(max > 10 * median, "median {median}, max {max}");
+}

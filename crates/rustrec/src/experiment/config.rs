@@ -92,7 +92,7 @@ pub struct DataConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyntheticConfig {
-    /// Preset shape: `ml-100k`, `ml-1m`, `ml-10m`, `ml-20m`.
+    /// Preset shape: `ml-100k`, `ml-1m`, `ml-10m`, `ml-20m`, `netflix`.
     pub like: String,
     /// Generator seed.
     #[serde(default = "default_seed")]

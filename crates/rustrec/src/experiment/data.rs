@@ -134,7 +134,12 @@ pub fn load(
         )?;
         lines = report.lines;
         skipped_rows = report.skipped;
-        format = Some(report.format.to_string());
+        format = Some(
+            report
+                .source_format
+                .clone()
+                .unwrap_or_else(|| report.format.to_string()),
+        );
         apply_split(&implicit(x), need_split()?)?
     } else if let Some(synth) = &cfg.synthetic {
         let preset: Preset = synth.like.parse()?;
@@ -163,7 +168,12 @@ pub fn load(
         )?;
         lines = pair.train_report.lines + pair.test_report.lines;
         skipped_rows = pair.train_report.skipped + pair.test_report.skipped;
-        format = Some(pair.train_report.format.to_string());
+        format = Some(
+            pair.train_report
+                .source_format
+                .clone()
+                .unwrap_or_else(|| pair.train_report.format.to_string()),
+        );
         Split::new(implicit(pair.train), implicit(pair.test))?
     };
     Ok(LoadedData {

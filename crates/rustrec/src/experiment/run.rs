@@ -83,11 +83,19 @@ impl Outcome {
     /// What a model file keeps of this run (its header's `training`): the configuration
     /// (without the thread count, which does not change the model), the data format, the
     /// epochs run and kept, and per epoch the loss, validation metrics, samples and learning
-    /// rate — no timings, so that one seed gives one file, byte for byte.
+    /// rate — no timings, so that one seed gives one file, byte for byte. Nor the paths of
+    /// the data files: the header's data fingerprint names the data, and the same data read
+    /// from another place, or from a Parquet copy (whose recorded source format is the data
+    /// format), gives the same file.
     pub fn training_record(&self, cfg: &ExperimentConfig) -> Value {
         let mut config = serde_json::to_value(cfg).unwrap_or(Value::Null);
         if let Some(train) = config.get_mut("train").and_then(Value::as_object_mut) {
             train.remove("threads");
+        }
+        if let Some(data) = config.get_mut("data").and_then(Value::as_object_mut) {
+            for path in ["ratings", "train", "test", "item_file"] {
+                data.remove(path);
+            }
         }
         let history: Vec<Value> = self
             .history

@@ -1,0 +1,173 @@
+//! `rustrec convert`: rewrite a rating file in another format (text formats and Parquet).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::bail;
+use clap::Args as ClapArgs;
+use rustrec::data::paths::check_outputs;
+use rustrec::data::read::fresh_id_maps;
+use rustrec::data::write::{OutputFormat, write_file};
+use rustrec::data::{DuplicatePolicy, Format, ReadOptions, read_triplets};
+
+use crate::Globals;
+use crate::output::{Report, say};
+use crate::progress::Bars;
+
+/// Arguments of `rustrec convert`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The rating file to read (any format `describe` reads, Parquet included).
+    pub input: PathBuf,
+    /// The file to write (replaced atomically; must not be the input).
+    pub output: PathBuf,
+    /// Format of the input: auto, ml-tab, ml-dat, ml-csv, csv, tsv or parquet.
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// Format of the output: parquet, ml-tab, ml-dat, ml-csv, tsv or csv. By default from the
+    /// output's name: *.parquet, *.dat (ml-dat), *.csv, *.tsv, u.data / *.data / *.base /
+    /// *.test (ml-tab).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Skip (and count) malformed rows instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// What to do with a repeated (user, item) pair: error, keep-last, sum or mean.
+    #[arg(long, default_value = "error")]
+    pub duplicates: String,
+}
+
+/// Where a conversion writes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Target {
+    Parquet,
+    Text(OutputFormat),
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Parquet => "parquet",
+            Target::Text(f) => f.name(),
+        }
+    }
+
+    /// The target named by `--to`, else by the output's name.
+    fn of(to: Option<&str>, output: &Path) -> anyhow::Result<Target> {
+        if let Some(to) = to {
+            return Ok(match to {
+                "parquet" => Target::Parquet,
+                other => Target::Text(other.parse::<OutputFormat>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "--to {other}: expected one of parquet, ml-tab, ml-dat, ml-csv, tsv, csv"
+                    )
+                })?),
+            });
+        }
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let ext = output
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        Ok(match ext.as_str() {
+            "parquet" | "pq" => Target::Parquet,
+            "dat" => Target::Text(OutputFormat::MlDat),
+            "csv" => Target::Text(OutputFormat::Csv),
+            "tsv" => Target::Text(OutputFormat::Tsv),
+            "data" | "base" | "test" => Target::Text(OutputFormat::MlTab),
+            _ if name == "u.data" => Target::Text(OutputFormat::MlTab),
+            _ => bail!(
+                "cannot tell the output format from the name {}; give --to (parquet, ml-tab, \
+                 ml-dat, ml-csv, tsv or csv)",
+                output.display()
+            ),
+        })
+    }
+}
+
+/// Runs `rustrec convert`.
+pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let target = Target::of(args.to.as_deref(), &args.output)?;
+    check_outputs(
+        &[("IN", args.input.as_path())],
+        &[("OUT", args.output.as_path())],
+    )?;
+    let options = ReadOptions {
+        format: args.format.parse::<Format>()?,
+        skip_bad_rows: args.skip_bad_rows,
+        rating_scale: None,
+        duplicates: args.duplicates.parse::<DuplicatePolicy>()?,
+    };
+    let options = ReadOptions {
+        format: match options.format {
+            Format::Auto => rustrec::data::detect_format(&args.input)?,
+            other => other,
+        },
+        ..options
+    };
+    let (mut users, mut items) = fresh_id_maps(&args.input, &options)?;
+    let bars = Bars::new(globals.quiet);
+    let (rows, read) = read_triplets(&args.input, &options, &mut users, &mut items, &bars)?;
+    let n_rows = rows.len();
+    let x = rows.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
+    let bytes = match target {
+        Target::Parquet => {
+            let source = read
+                .source_format
+                .clone()
+                .unwrap_or_else(|| read.format.to_string());
+            write_parquet(&x, &source, &args.output)?
+        }
+        Target::Text(format) => write_file(&x, format, &args.output)?,
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    say!(
+        globals.json,
+        "converted {} ({}, {} rows) to {} ({}, {} bytes) in {seconds:.2} s",
+        args.input.display(),
+        read.format,
+        n_rows,
+        args.output.display(),
+        target.name(),
+        bytes
+    );
+    let mut report = Report::new();
+    report
+        .set("file", args.input.display().to_string())
+        .set("format", read.format.to_string())
+        .set("out", args.output.display().to_string())
+        .set("to", target.name())
+        .set("rows", n_rows)
+        .set("skipped", read.skipped)
+        .set("bytes", bytes)
+        .set_f64("seconds", seconds);
+    report.finish(globals.json);
+    Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn write_parquet(
+    x: &rustrec::data::Interactions,
+    source: &str,
+    output: &Path,
+) -> anyhow::Result<u64> {
+    Ok(rustrec::data::parquet::write_parquet(
+        x,
+        Some(source),
+        output,
+    )?)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet(_: &rustrec::data::Interactions, _: &str, output: &Path) -> anyhow::Result<u64> {
+    bail!(
+        "{}: this rustrec was built without Parquet support (the `parquet` feature, on by \
+         default)",
+        output.display()
+    )
+}

@@ -1,0 +1,561 @@
+//! Reading a Parquet rating file into [`Triplets`] (see the [module docs](super)).
+
+use std::fs::File;
+use std::path::Path;
+use std::time::Instant;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{DataType, Schema, TimeUnit};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use rayon::prelude::*;
+
+use super::{
+    ITEM_NAMES, ITEM_ORDER_KEY, RATING_NAMES, SOURCE_FORMAT_KEY, TIMESTAMP_NAMES, USER_NAMES,
+};
+use crate::error::{DataError, Result};
+use crate::ids::{IdKind, IdMap};
+use crate::progress::Progress;
+use crate::read::{Format, KEPT_SKIPPED, ReadOptions, ReadReport};
+use crate::triplets::{DuplicatePolicy, Triplets};
+
+/// The value of a key-value metadata entry of the file.
+fn metadata_value<'m>(meta: &'m ArrowReaderMetadata, key: &str) -> Option<&'m str> {
+    meta.metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|e| e.key == key))
+        .and_then(|e| e.value.as_deref())
+}
+
+/// Where the rating columns are in the file's schema, and whether the ids are strings.
+#[derive(Debug)]
+struct Columns {
+    user: usize,
+    item: usize,
+    rating: usize,
+    timestamp: Option<usize>,
+    user_text: bool,
+    item_text: bool,
+}
+
+/// An error about the file as a whole.
+fn invalid(path: &Path, message: impl std::fmt::Display) -> DataError {
+    DataError::Invalid(format!("{}: {message}", path.display()))
+}
+
+/// Opens `path` and reads its footer.
+fn open_metadata(path: &Path) -> Result<ArrowReaderMetadata> {
+    let (file, _) = crate::read::open(path)?;
+    ArrowReaderMetadata::load(&file, Default::default())
+        .map_err(|e| invalid(path, format!("not a readable Parquet file ({e})")))
+}
+
+fn is_int(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+    )
+}
+
+fn is_text(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// Finds the rating columns and checks their types.
+fn columns(path: &Path, schema: &Schema) -> Result<Columns> {
+    let fields = schema.fields();
+    let find = |names: &[&str]| {
+        fields.iter().position(|f| {
+            names
+                .iter()
+                .any(|n| f.name().trim().eq_ignore_ascii_case(n))
+        })
+    };
+    let found = || {
+        fields
+            .iter()
+            .map(|f| format!("{} ({})", f.name(), f.data_type()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let require = |names: &[&str], what: &str| {
+        find(names).ok_or_else(|| {
+            invalid(
+                path,
+                format!(
+                    "no {what} column (the file has {}); name it {}",
+                    found(),
+                    names.join(", ")
+                ),
+            )
+        })
+    };
+    let user = require(&USER_NAMES, "user")?;
+    let item = require(&ITEM_NAMES, "item")?;
+    let rating = require(&RATING_NAMES, "rating")?;
+    let timestamp = find(&TIMESTAMP_NAMES);
+    let wrong = |k: usize, expected: &str| {
+        invalid(
+            path,
+            format!(
+                "column \"{}\" has type {}; expected {expected}",
+                fields[k].name(),
+                fields[k].data_type()
+            ),
+        )
+    };
+    let id_text = |k: usize| {
+        let t = fields[k].data_type();
+        if is_int(t) {
+            Ok(false)
+        } else if is_text(t) {
+            Ok(true)
+        } else {
+            Err(wrong(k, "integers or strings (ids)"))
+        }
+    };
+    let (user_text, item_text) = (id_text(user)?, id_text(item)?);
+    let t = fields[rating].data_type();
+    if !(is_int(t) || matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)) {
+        return Err(wrong(rating, "numbers (integer or float ratings)"));
+    }
+    if let Some(k) = timestamp {
+        let t = fields[k].data_type();
+        if !(is_int(t) || matches!(t, DataType::Timestamp(..))) {
+            return Err(wrong(k, "integers or timestamps"));
+        }
+    }
+    Ok(Columns {
+        user,
+        item,
+        rating,
+        timestamp,
+        user_text,
+        item_text,
+    })
+}
+
+/// The kinds of the user and item ids of a Parquet rating file (integer or string columns),
+/// for choosing fresh id maps.
+pub fn parquet_id_kinds(path: impl AsRef<Path>) -> Result<(IdKind, IdKind)> {
+    let path = path.as_ref();
+    let meta = open_metadata(path)?;
+    let c = columns(path, meta.schema())?;
+    let kind = |text| if text { IdKind::Str } else { IdKind::Int };
+    Ok((kind(c.user_text), kind(c.item_text)))
+}
+
+/// A column of one batch as the reader needs it.
+enum Values<'a> {
+    /// Integers (`u64` values above `i64::MAX` become `None`, "too large").
+    Int(Vec<Option<i64>>),
+    /// Strings.
+    Text(Vec<&'a str>),
+    /// Floats (ratings).
+    Float(Vec<f32>),
+}
+
+/// The values of `array` (an integer, float, timestamp or string column) and its nulls.
+fn values(array: &dyn Array) -> Values<'_> {
+    macro_rules! ints {
+        ($t:ty) => {
+            Values::Int(
+                array
+                    .as_primitive::<$t>()
+                    .values()
+                    .iter()
+                    .map(|&v| i64::try_from(v).ok())
+                    .collect(),
+            )
+        };
+    }
+    macro_rules! seconds {
+        ($t:ty, $per:expr) => {
+            Values::Int(
+                array
+                    .as_primitive::<$t>()
+                    .values()
+                    .iter()
+                    .map(|&v| Some(v.div_euclid($per)))
+                    .collect(),
+            )
+        };
+    }
+    match array.data_type() {
+        DataType::Int8 => ints!(Int8Type),
+        DataType::Int16 => ints!(Int16Type),
+        DataType::Int32 => ints!(Int32Type),
+        DataType::Int64 => Values::Int(
+            array
+                .as_primitive::<Int64Type>()
+                .values()
+                .iter()
+                .map(|&v| Some(v))
+                .collect(),
+        ),
+        DataType::UInt8 => ints!(UInt8Type),
+        DataType::UInt16 => ints!(UInt16Type),
+        DataType::UInt32 => ints!(UInt32Type),
+        DataType::UInt64 => ints!(UInt64Type),
+        DataType::Timestamp(TimeUnit::Second, _) => seconds!(TimestampSecondType, 1),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            seconds!(TimestampMillisecondType, 1_000)
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            seconds!(TimestampMicrosecondType, 1_000_000)
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            seconds!(TimestampNanosecondType, 1_000_000_000)
+        }
+        DataType::Float16 => Values::Float(
+            array
+                .as_primitive::<Float16Type>()
+                .values()
+                .iter()
+                .map(|v| v.to_f32())
+                .collect(),
+        ),
+        DataType::Float32 => Values::Float(array.as_primitive::<Float32Type>().values().to_vec()),
+        DataType::Float64 => Values::Float(
+            array
+                .as_primitive::<Float64Type>()
+                .values()
+                .iter()
+                .map(|&v| v as f32)
+                .collect(),
+        ),
+        DataType::Utf8 => Values::Text(
+            array
+                .as_string::<i32>()
+                .iter()
+                .map(|s| s.unwrap_or(""))
+                .collect(),
+        ),
+        DataType::LargeUtf8 => Values::Text(
+            array
+                .as_string::<i64>()
+                .iter()
+                .map(|s| s.unwrap_or(""))
+                .collect(),
+        ),
+        DataType::Utf8View => Values::Text(
+            array
+                .as_string_view()
+                .iter()
+                .map(|s| s.unwrap_or(""))
+                .collect(),
+        ),
+        // The types were checked against the schema before any batch was read.
+        _ => Values::Int(Vec::new()),
+    }
+}
+
+/// A row's id, checked but not interned.
+enum Id<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// The id in row `r` of an id column, or why it is not one.
+fn id_at<'a>(
+    name: &str,
+    array: &dyn Array,
+    v: &Values<'a>,
+    r: usize,
+) -> std::result::Result<Id<'a>, String> {
+    if array.is_null(r) {
+        return Err(format!("column \"{name}\" is null"));
+    }
+    match v {
+        Values::Int(ints) => match ints.get(r).copied().flatten() {
+            Some(id) if id >= 0 => Ok(Id::Int(id)),
+            Some(id) => Err(format!(
+                "column \"{name}\" holds {id}, negative; ids must be ≥ 0"
+            )),
+            None => Err(format!(
+                "column \"{name}\" holds a value too large for an id"
+            )),
+        },
+        Values::Text(texts) => match texts.get(r) {
+            Some(s) if !s.is_empty() => Ok(Id::Text(s)),
+            _ => Err(format!("column \"{name}\" is empty")),
+        },
+        Values::Float(_) => Err(format!("column \"{name}\" is not an id column")),
+    }
+}
+
+/// Reads a Parquet rating file into `Triplets` whose indices come from (and extend) `users`
+/// and `items`, like [`crate::read_triplets`] does for text files. The report counts rows
+/// as lines; errors name the file, the 1-based row and the column.
+pub fn read_parquet(
+    path: impl AsRef<Path>,
+    options: &ReadOptions,
+    users: &mut IdMap,
+    items: &mut IdMap,
+    progress: &dyn Progress,
+) -> Result<(Triplets, ReadReport)> {
+    let path = path.as_ref();
+    let started = Instant::now();
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| DataError::io(path, e))?
+        .len();
+    let meta = open_metadata(path)?;
+    let c = columns(path, meta.schema())?;
+    let names: Vec<String> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let mut roots = vec![c.user, c.item, c.rating];
+    roots.extend(c.timestamp);
+    let mask = ProjectionMask::roots(meta.parquet_schema(), roots.clone());
+    // Positions of the columns in a projected batch (projection keeps schema order).
+    let mut sorted = roots.clone();
+    sorted.sort_unstable();
+    let at = |k: usize| sorted.iter().position(|&s| s == k).unwrap_or(0);
+    let (bu, bi, br, bt) = (at(c.user), at(c.item), at(c.rating), c.timestamp.map(at));
+
+    let total_rows = meta.metadata().file_metadata().num_rows().max(0) as usize;
+    let mut out = Triplets::new(path.display().to_string(), c.timestamp.is_some(), false);
+    out.users.reserve_exact(total_rows);
+    out.items.reserve_exact(total_rows);
+    out.values.reserve_exact(total_rows);
+    if let Some(ts) = &mut out.timestamps {
+        ts.reserve_exact(total_rows);
+    }
+    let mut users = crate::read::Interner::new(users);
+    let mut items = crate::read::Interner::new(items);
+    // A file written by `write_parquet` lists its items in the order the original file
+    // first named them: interning them in that order first gives the same item indices.
+    let order = metadata_value(&meta, ITEM_ORDER_KEY);
+    for token in order.into_iter().flat_map(|o| o.split(',')) {
+        if token.is_empty() {
+            continue;
+        }
+        let id = token.replace("%2C", ",").replace("%25", "%");
+        if c.item_text {
+            items.text(&id);
+        } else {
+            match id.parse::<i64>() {
+                Ok(v) if v >= 0 => {
+                    items.int(v);
+                }
+                _ => {
+                    return Err(invalid(
+                        path,
+                        format!(
+                            "the metadata {ITEM_ORDER_KEY} names item \"{id}\", not an \
+                             integer id like those of its item column"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let (mut row_no, mut skipped, mut first_skipped) = (0u64, 0u64, Vec::new());
+    progress.start("reading", Some(total_rows as u64));
+
+    let groups: Vec<usize> = (0..meta.metadata().num_row_groups()).collect();
+    let window = 2 * rayon::current_num_threads().max(1);
+    for window in groups.chunks(window) {
+        // Row groups of a window are decoded in parallel, each through its own file handle
+        // (handles cloned from one file would share one offset), then merged in order.
+        let decoded: Vec<Result<Vec<RecordBatch>>> = window
+            .par_iter()
+            .map(|&g| {
+                let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+                // Batches of 64 Ki rows: buffers the allocator reuses, rather than fresh
+                // pages for each row group.
+                ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                    .with_projection(mask.clone())
+                    .with_row_groups(vec![g])
+                    .with_batch_size(1 << 16)
+                    .build()
+                    .and_then(|reader| {
+                        reader
+                            .collect::<std::result::Result<Vec<_>, _>>()
+                            .map_err(Into::into)
+                    })
+                    .map_err(|e| invalid(path, format!("row group {g}: {e}")))
+            })
+            .collect();
+        for group in decoded {
+            for batch in group? {
+                let n = batch.num_rows();
+                let (ua, ia, ra) = (batch.column(bu), batch.column(bi), batch.column(br));
+                let ta = bt.map(|k| batch.column(k));
+                if fast_batch(
+                    &batch,
+                    (bu, bi, br, bt),
+                    options.rating_scale,
+                    &mut users,
+                    &mut items,
+                    &mut out,
+                    row_no,
+                ) {
+                    row_no += n as u64;
+                    progress.advance(n as u64);
+                    continue;
+                }
+                let (uv, iv, rv) = (values(ua), values(ia), values(ra));
+                let tv = ta.map(|a| values(a.as_ref()));
+                for r in 0..n {
+                    row_no += 1;
+                    let row = (|| {
+                        let u = id_at(&names[c.user], ua.as_ref(), &uv, r)?;
+                        let i = id_at(&names[c.item], ia.as_ref(), &iv, r)?;
+                        let rating_name = &names[c.rating];
+                        if ra.is_null(r) {
+                            return Err(format!("column \"{rating_name}\" is null"));
+                        }
+                        let v = match &rv {
+                            Values::Float(f) => f[r],
+                            Values::Int(ints) => ints[r].map_or(f32::INFINITY, |x| x as f32),
+                            Values::Text(_) => f32::NAN,
+                        };
+                        if !v.is_finite() {
+                            return Err(format!(
+                                "column \"{rating_name}\" holds {v}, not a finite number"
+                            ));
+                        }
+                        if let Some((lo, hi)) = options.rating_scale
+                            && (v < lo || v > hi)
+                        {
+                            return Err(format!(
+                                "column \"{rating_name}\" holds {v}, outside the rating scale [{lo}, {hi}]"
+                            ));
+                        }
+                        let t = match (&tv, ta) {
+                            (Some(Values::Int(ts)), Some(a)) => {
+                                if a.is_null(r) {
+                                    let name = c.timestamp.map_or("timestamp", |k| &names[k]);
+                                    return Err(format!("column \"{name}\" is null"));
+                                }
+                                ts[r].unwrap_or(i64::MAX)
+                            }
+                            _ => 0,
+                        };
+                        Ok((u, i, v, t))
+                    })();
+                    match row {
+                        Ok((u, i, v, t)) => {
+                            let u = match u {
+                                Id::Int(x) => users.int(x),
+                                Id::Text(s) => users.text(s),
+                            };
+                            let i = match i {
+                                Id::Int(x) => items.int(x),
+                                Id::Text(s) => items.text(s),
+                            };
+                            if out.lines.is_none() && row_no != out.len() as u64 + 1 {
+                                // Rows stop being rows 1, 2, 3, … (a skipped row).
+                                out.lines = Some((1..=out.len() as u64).collect());
+                            }
+                            out.push(u, i, v, Some(t), row_no);
+                        }
+                        Err(message) if options.skip_bad_rows => {
+                            skipped += 1;
+                            if first_skipped.len() < KEPT_SKIPPED {
+                                first_skipped.push((row_no, message));
+                            }
+                        }
+                        Err(message) => {
+                            return Err(invalid(path, format!("row {row_no}: {message}")));
+                        }
+                    }
+                }
+                progress.advance(n as u64);
+            }
+        }
+    }
+    progress.finish();
+    if out.is_empty() {
+        return Err(DataError::Empty { path: path.into() });
+    }
+    if options.duplicates != DuplicatePolicy::Error {
+        out.lines = None;
+    }
+    let report = ReadReport {
+        path: path.into(),
+        format: Format::Parquet,
+        bytes,
+        lines: row_no,
+        rows: out.len() as u64,
+        blank_lines: 0,
+        skipped,
+        first_skipped,
+        seconds: started.elapsed().as_secs_f64(),
+        source_format: metadata_value(&meta, SOURCE_FORMAT_KEY).map(str::to_string),
+    };
+    Ok((out, report))
+}
+
+/// The common batch, read without per-row checks: int64 ids, float32 ratings and int64
+/// timestamps (or none), no nulls, every id ≥ 0 and every rating finite and in scale (checked
+/// in bulk first). Returns false, having done nothing, for any other batch: the row-by-row
+/// path then reads it and names what is wrong. `rows_before` is the rows read before it.
+fn fast_batch(
+    batch: &RecordBatch,
+    (bu, bi, br, bt): (usize, usize, usize, Option<usize>),
+    scale: Option<(f32, f32)>,
+    users: &mut crate::read::Interner<'_>,
+    items: &mut crate::read::Interner<'_>,
+    out: &mut Triplets,
+    rows_before: u64,
+) -> bool {
+    let (ua, ia, ra) = (batch.column(bu), batch.column(bi), batch.column(br));
+    let ta = bt.map(|k| batch.column(k));
+    let plain = |a: &dyn Array, t: DataType| a.data_type() == &t && a.null_count() == 0;
+    if !(plain(ua.as_ref(), DataType::Int64)
+        && plain(ia.as_ref(), DataType::Int64)
+        && plain(ra.as_ref(), DataType::Float32)
+        && ta.is_none_or(|a| plain(a.as_ref(), DataType::Int64)))
+    {
+        return false;
+    }
+    let us = ua.as_primitive::<Int64Type>().values();
+    let is = ia.as_primitive::<Int64Type>().values();
+    let rs = ra.as_primitive::<Float32Type>().values();
+    let (lo, hi) = scale.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+    if !(us.iter().all(|&v| v >= 0)
+        && is.iter().all(|&v| v >= 0)
+        && rs.iter().all(|&v| v.is_finite() && v >= lo && v <= hi))
+    {
+        return false;
+    }
+    // Rows come user by user from `write_parquet`: the last user's index is kept.
+    let mut last = (-1i64, 0u32);
+    out.users.extend(us.iter().map(|&u| {
+        if u != last.0 {
+            last = (u, users.int(u));
+        }
+        last.1
+    }));
+    out.items.extend(is.iter().map(|&i| items.int(i)));
+    out.values.extend_from_slice(rs);
+    if let Some(ts) = &mut out.timestamps {
+        match ta {
+            Some(a) => ts.extend_from_slice(a.as_primitive::<Int64Type>().values()),
+            None => ts.extend(std::iter::repeat_n(0, rs.len())),
+        }
+    }
+    if let Some(lines) = &mut out.lines {
+        lines.extend(rows_before + 1..=rows_before + rs.len() as u64);
+    }
+    true
+}
