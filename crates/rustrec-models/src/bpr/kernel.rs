@@ -26,12 +26,11 @@
 //! generic path: [`triple_gradient`] into buffers, then [`Optimizer::step`] per row. The
 //! fused paths compute the same update as the generic one (tested).
 
-use crate::engine::exp::exp_nonpositive;
 use crate::engine::grid::{Entry, Walk};
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
 use crate::engine::sgd::SideBin;
-use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd, prefetch, prefetch_slice};
+use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd, prefetch};
 use crate::engine::table::LANES;
 
 use super::hyperparams::{Loss, PairSampling};
@@ -64,7 +63,7 @@ pub struct BprTerms {
 pub fn bpr_terms(x: f32) -> BprTerms {
     // Stable for both signs with one exponential: with e = e^{−|x|},
     // softplus(−x) = max(−x, 0) + ln(1 + e) and σ(−x) = e/(1 + e) (x ≥ 0) or 1/(1 + e).
-    let e = exp_nonpositive(-x.abs());
+    let e = (-x.abs()).exp();
     let one_plus_e = 1.0 + e;
     let sig = if x >= 0.0 { e } else { 1.0 } / one_plus_e;
     BprTerms {
@@ -363,32 +362,6 @@ fn wrap_add(a: usize, b: usize, n: usize) -> usize {
     if a + b >= n { a + b - n } else { a + b }
 }
 
-/// A whole BPR sample: the positive, then the negative (`None` when the user has seen
-/// every item of the bin).
-#[inline(always)]
-fn bpr_sample(
-    positives: &mut Positives<'_>,
-    sampler: NegativeSampler<'_>,
-    index: &BlockIndex,
-    rng: &mut Rng,
-) -> (u32, u32, Option<u32>) {
-    let (u, i) = positives.next(rng);
-    (u, i, sampler.draw(rng, index.row(u)))
-}
-
-/// Asks the CPU to bring the rows of a coming sample into cache (a hint only).
-#[inline(always)]
-fn prefetch_sample(user: &SideBin<'_>, item: &SideBin<'_>, s: usize, u: u32, i: u32, j: Option<u32>) {
-    let rows = |t: &[f32], r: u32| t.get(r as usize * s..(r as usize + 1) * s).map(prefetch_slice);
-    rows(user.factors, u);
-    rows(item.factors, i);
-    if let Some(j) = j {
-        rows(item.factors, j);
-        prefetch(item.bias.as_ptr().wrapping_add(j as usize));
-    }
-    prefetch(item.bias.as_ptr().wrapping_add(i as usize));
-}
-
 /// Scratch buffers of the generic path.
 struct Scratch {
     gp: Vec<f32>,
@@ -493,35 +466,16 @@ impl WithSimd for TrainBlock<'_, '_, '_, '_> {
         };
         let (mut lr, mut momentum) = step_at(0, n);
         let mut losses = LossSum::default();
-        // BPR draws each sample (positive, then negative) one sample ahead, so the three
-        // rows of the next sample are on their way into cache while this one is computed.
-        // The generator is consumed in the same order as without the look-ahead (a BPR
-        // sample's draws never depend on the model), so the results are the same bits.
-        // WARP's negatives depend on the scores: it draws them in turn.
-        let look_ahead = c.loss == Loss::Bpr;
-        let mut ahead = look_ahead.then(|| bpr_sample(&mut positives, sampler, index, rng));
         for k in 0..n {
             if k % SCHEDULE_REFRESH == 0 && k > 0 {
                 (lr, momentum) = step_at(k, n);
             }
-            let (u, i, drawn) = match ahead {
-                Some((u, i, j)) => {
-                    ahead = (k + 1 < n).then(|| bpr_sample(&mut positives, sampler, index, rng));
-                    if let Some((u, i, j)) = ahead {
-                        prefetch_sample(user, item, s, u, i, j);
-                    }
-                    (u, i, Some(j))
-                }
-                None => {
-                    let (u, i) = positives.next(rng);
-                    (u, i, None)
-                }
-            };
+            let (u, i) = positives.next(rng);
             out.samples += 1;
             let seen = index.row(u);
             let (ui, ii) = (u as usize, i as usize);
             let found = match c.loss {
-                Loss::Bpr => drawn.flatten().map(|j| {
+                Loss::Bpr => sampler.draw(rng, seen).map(|j| {
                     let j = j as usize;
                     let p = &user.factors[ui * s..(ui + 1) * s];
                     let x = dot(p, &item.factors[ii * s..(ii + 1) * s])

@@ -13,7 +13,6 @@ pub mod checkpoint;
 mod distributed_tests;
 pub mod epochs;
 pub mod exchange;
-pub mod exp;
 pub mod grid;
 pub mod linalg;
 pub mod memory;

@@ -58,7 +58,7 @@ mod with_simd;
 
 pub use lanes::Lanes;
 pub use level::{Isa, Level, each_level};
-pub use prefetch::{prefetch, prefetch_slice};
+pub use prefetch::prefetch;
 pub use primitives::{Simd, dot_axpy_64};
 pub use token::{Scalar, V3, V4};
 pub use with_simd::{Portable, WithSimd};

@@ -15,17 +15,3 @@ pub fn prefetch<T>(p: *const T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
 }
-
-/// Bytes of a cache line on the CPUs we target.
-pub const CACHE_LINE: usize = 64;
-
-/// [`prefetch`] for every cache line of `row` (a factor row spans several lines: 64
-/// floats are four).
-#[inline(always)]
-pub fn prefetch_slice<T>(row: &[T]) {
-    let bytes = std::mem::size_of_val(row);
-    let start = row.as_ptr().cast::<u8>();
-    for off in (0..bytes).step_by(CACHE_LINE) {
-        prefetch(start.wrapping_add(off));
-    }
-}
