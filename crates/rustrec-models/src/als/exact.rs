@@ -11,12 +11,10 @@
 //! ML-1M at k = 40 (d = 42) the Gram part dominates.
 
 use super::kernel::{self, Loss, Scratch, System};
+use super::gathered::gather_one;
 use super::row_gram::lower_gram;
 use crate::engine::linalg::{self, UPPER_CHUNK};
-use crate::engine::simd::{Simd, prefetch};
-
-/// How many ratings ahead the gather prefetches.
-const AHEAD: usize = 8;
+use crate::engine::simd::Simd;
 
 /// Solves one row exactly (as [`kernel::cholesky_row_at`]: f64 Cholesky; a system that is
 /// not positive definite — possible only with λ = 0 — leaves the row unchanged); returns the
@@ -40,17 +38,7 @@ pub(crate) fn exact_row<S: Simd>(
     let bf = &mut parts.bf[..s];
     bf.fill(0.0);
     // Gather the rows and sum the right-hand side b = Σ t_t y_t in f32.
-    let gather = |y: &mut [f32], t: usize| {
-        if let Some(&ahead) = items.get(t + AHEAD) {
-            let r = others.row(ahead as usize);
-            for line in r.chunks(16) {
-                prefetch(line.as_ptr());
-            }
-        }
-        let src = others.row(items[t] as usize);
-        y[t * s..(t + 1) * s].copy_from_slice(src);
-        src
-    };
+    let gather = |y: &mut [f32], t: usize| gather_one(others, items, s, y, t);
     let (u, implicit): (&[f32], bool) = match sys.loss {
         Loss::Implicit { alpha } => {
             let u = parts.weighted.rows_mut(n);

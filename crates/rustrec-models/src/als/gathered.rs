@@ -15,6 +15,7 @@
 //! [`kernel::cg_row`] at every level (tested below).
 
 use super::kernel::{self, CgVecs, Loss, Scratch, System, ridge, symv};
+use crate::engine::RowTable;
 use crate::engine::simd::{Isa, Simd, prefetch};
 
 /// How many ratings ahead the gather prefetches.
@@ -229,21 +230,36 @@ fn cg_block<S: Simd, const N: usize>(
 /// Copies `others.row(items[t])` to `y[t·s..]` for every `t`, prefetching [`AHEAD`] rows
 /// ahead.
 #[inline(always)]
-pub(crate) fn gather(others: &crate::engine::RowTable, items: &[u32], s: usize, y: &mut [f32]) {
-    for (t, (&i, out)) in items.iter().zip(y.chunks_exact_mut(s)).enumerate() {
-        if let Some(&ahead) = items.get(t + AHEAD) {
-            for line in others.row(ahead as usize).chunks(16) {
-                prefetch(line.as_ptr());
-            }
-        }
-        out.copy_from_slice(others.row(i as usize));
+pub(crate) fn gather(others: &RowTable, items: &[u32], s: usize, y: &mut [f32]) {
+    for t in 0..items.len() {
+        gather_one(others, items, s, y, t);
     }
+}
+
+/// Step `t` of [`gather`]: prefetches row `items[t + AHEAD]`, copies `others.row(items[t])`
+/// to `y[t·s..(t + 1)·s]` and returns the source row (callers that also use the row as they
+/// gather, like the exact solve's right-hand side).
+#[inline(always)]
+pub(crate) fn gather_one<'a>(
+    others: &'a RowTable,
+    items: &[u32],
+    s: usize,
+    y: &mut [f32],
+    t: usize,
+) -> &'a [f32] {
+    if let Some(&ahead) = items.get(t + AHEAD) {
+        for line in others.row(ahead as usize).chunks(16) {
+            prefetch(line.as_ptr());
+        }
+    }
+    let src = others.row(items[t] as usize);
+    y[t * s..(t + 1) * s].copy_from_slice(src);
+    src
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::RowTable;
     use crate::engine::simd::{Isa, WithSimd, each_level};
 
     struct Both<'a> {
