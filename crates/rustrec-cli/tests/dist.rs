@@ -159,6 +159,7 @@ fn every_layout_writes_the_single_process_bytes() {
 fn a_killed_process_stops_the_others_with_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("r.data");
+    let ck = dir.path().join("ck");
     synth_small(&data, "6", None);
     let args = strings(&[
         "fit",
@@ -174,11 +175,26 @@ fn a_killed_process_stops_the_others_with_an_error_naming_it() {
         "model.iterations=100000000",
         "--implicit-threshold",
         "1",
+        "--checkpoint-dir",
+        p(&ck),
+        "--checkpoint-every",
+        "1",
         "-q",
     ]);
     let hosts = hostfile(dir.path(), 3);
     let mut children: Vec<Child> = (0..3).map(|i| spawn(&args, 3, i, 1, &hosts)).collect();
-    std::thread::sleep(Duration::from_secs(3));
+    // A checkpoint means every process is connected and an epoch has been gathered.
+    let file = ck.join("checkpoint.rrck");
+    let started = Instant::now();
+    while !file.exists() {
+        if started.elapsed() > Duration::from_secs(120) {
+            for c in &mut children {
+                let _ = c.kill();
+            }
+            panic!("no epoch finished within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut victim = children.pop().unwrap();
     victim.kill().unwrap();
     victim.wait().unwrap();
