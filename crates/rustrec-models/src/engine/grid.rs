@@ -192,6 +192,34 @@ impl Grid {
         }
     }
 
+    /// A grid of the contiguous index ranges `user_bounds` × `item_bounds` (training
+    /// positions are the data's indices) whose blocks hold no entries: for layouts whose
+    /// kernels read the training data themselves ([`super::row_grid`]). The schedule is
+    /// that of every grid.
+    pub fn of_ranges(user_bounds: Vec<usize>, item_bounds: Vec<usize>) -> Self {
+        let bins = user_bounds.len() - 1;
+        assert_eq!(
+            item_bounds.len(),
+            bins + 1,
+            "as many item ranges as user ranges"
+        );
+        let identity = |n: usize| (0..n as u32).collect::<Vec<u32>>();
+        let (nu, ni) = (user_bounds[bins], item_bounds[bins]);
+        Grid {
+            bins,
+            user_order: identity(nu),
+            item_order: identity(ni),
+            user_pos: identity(nu),
+            item_pos: identity(ni),
+            user_bounds,
+            item_bounds,
+            blocks: Blocks {
+                bins,
+                blocks: vec![Vec::new(); bins * bins],
+            },
+        }
+    }
+
     /// Number of bins per dimension.
     pub fn bins(&self) -> usize {
         self.bins

@@ -18,6 +18,7 @@ pub mod linalg;
 pub mod memory;
 pub mod optimizer;
 pub mod rng;
+pub mod row_grid;
 pub mod schedule;
 pub mod scoring;
 pub mod sgd;

@@ -41,6 +41,25 @@ pub enum Sampling {
     InOrder,
 }
 
+/// How the training ratings are laid out for the parallel block schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// `rows` for plain shuffled SGD on at least [`ROWS_LAYOUT_MIN_RATINGS`] training
+    /// ratings (where the factor tables outgrow the caches), `shuffled` otherwise.
+    Auto,
+    /// Users and items shuffled into bins, every rating copied into its block, blocks
+    /// walked in a random order of ratings (the most random order; 12 bytes a rating).
+    Shuffled,
+    /// Contiguous, count-balanced user and item ranges; blocks read the training matrix in
+    /// place, user by user in a random order of users, each user's ratings in item order
+    /// (cache-friendly, no copy; plain SGD with `sampling = shuffled` only).
+    Rows,
+}
+
+/// Training ratings from which `layout = auto` chooses `rows`.
+pub const ROWS_LAYOUT_MIN_RATINGS: usize = 20_000_000;
+
 /// How a mini-batch's loss is reduced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -132,6 +151,7 @@ self_checked!(
     Clip => own,
     Reduction => names,
     Sampling => names,
+    Layout => names,
 );
 
 hyperparams! {
@@ -207,6 +227,8 @@ hyperparams! {
             Rule::Choice("shuffled, with-replacement, in-order"), "Sample order.";
         negative_fraction: f32 = 0.0, Rule::Fraction,
             "Share of samples that are unseen items with target 0.";
+        layout: Layout = Layout::Auto, Rule::Choice("auto, shuffled, rows"),
+            "Block layout: rows reads the data in place, user by user (fast at scale).";
         bins: usize = DEFAULT_BINS, Rule::int(1, MAX_BINS),
             "Blocks per dimension of the parallel schedule (results do not depend on threads).";
         reg_exponent: f32 = 1.0, Rule::Between(0.0, 2.0),
@@ -235,9 +257,44 @@ impl MfValidParams {
 }
 
 impl MfParams {
+    /// Whether training takes the fast kernel: plain SGD, one sample per update, identity
+    /// output, no dropout, no negative samples.
+    pub fn plain_sgd(&self) -> bool {
+        matches!(self.optimizer, Optimizer::Sgd)
+            && self.batch_size == 1
+            && self.dropout == 0.0
+            && self.output == Output::Identity
+            && self.negative_fraction == 0.0
+    }
+
+    /// The layout training uses on `ratings` training ratings (`auto` resolved).
+    pub fn layout_for(&self, ratings: usize) -> Layout {
+        match self.layout {
+            Layout::Auto
+                if self.plain_sgd()
+                    && self.sampling == Sampling::Shuffled
+                    && ratings >= ROWS_LAYOUT_MIN_RATINGS =>
+            {
+                Layout::Rows
+            }
+            Layout::Auto => Layout::Shuffled,
+            other => other,
+        }
+    }
+
     /// Validates every parameter, naming the first one out of range.
     pub fn check(&self) -> Result<MfValidParams> {
         self.check_ranges()?;
+        if self.layout == Layout::Rows && !(self.plain_sgd() && self.sampling == Sampling::Shuffled)
+        {
+            return Err(ModelError::invalid(
+                "layout",
+                "rows",
+                "auto or shuffled unless training is plain SGD with sampling = shuffled \
+                 (optimizer = sgd, batch_size = 1, dropout = 0, output = identity, \
+                 negative_fraction = 0)",
+            ));
+        }
         if self.average_last > self.epochs {
             return Err(ModelError::invalid(
                 "average_last",
@@ -300,6 +357,16 @@ mod tests {
             ),
             (MfParams::default().average_last(21), "average_last = 21"),
             (MfParams::default().members(0), "members = 0"),
+            (
+                MfParams::default().layout(Layout::Rows).batch_size(8),
+                "layout = rows: auto or shuffled unless",
+            ),
+            (
+                MfParams::default()
+                    .layout(Layout::Rows)
+                    .sampling(Sampling::InOrder),
+                "layout = rows",
+            ),
             (MfParams::default().members(65), "members = 65"),
             (
                 MfParams::default().optimizer(Optimizer::Momentum {
@@ -318,6 +385,22 @@ mod tests {
             assert!(msg.contains(want), "{msg:?} should contain {want:?}");
         }
         assert!(MfParams::default().check().is_ok());
+        assert!(MfParams::default().layout(Layout::Rows).check().is_ok());
+    }
+
+    #[test]
+    fn auto_layout_picks_rows_only_for_plain_shuffled_sgd_at_scale() {
+        let p = MfParams::default();
+        assert_eq!(p.layout_for(ROWS_LAYOUT_MIN_RATINGS - 1), Layout::Shuffled);
+        assert_eq!(p.layout_for(ROWS_LAYOUT_MIN_RATINGS), Layout::Rows);
+        let batched = MfParams::default().batch_size(4);
+        assert_eq!(batched.layout_for(usize::MAX), Layout::Shuffled);
+        let in_order = MfParams::default().sampling(Sampling::InOrder);
+        assert_eq!(in_order.layout_for(usize::MAX), Layout::Shuffled);
+        let forced = MfParams::default().layout(Layout::Shuffled);
+        assert_eq!(forced.layout_for(usize::MAX), Layout::Shuffled);
+        let rows = MfParams::default().layout(Layout::Rows);
+        assert_eq!(rows.layout_for(10), Layout::Rows);
     }
 
     #[test]

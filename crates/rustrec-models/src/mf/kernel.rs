@@ -80,7 +80,7 @@ pub const LR_REFRESH: usize = 256;
 /// so those two give the same bits), one for the update of both rows from their old values.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn fused_step<S: Simd>(
+pub(super) fn fused_step<S: Simd>(
     s: S,
     p: &mut [f32],
     q: &mut [f32],

@@ -8,6 +8,7 @@ pub(crate) mod ensemble;
 mod family;
 mod hyperparams;
 pub mod kernel;
+pub mod rows_kernel;
 mod model;
 mod persist;
 pub(crate) mod train;
@@ -16,7 +17,8 @@ pub use ensemble::member_seed;
 pub use crate::engine::grid::{DEFAULT_BINS, MAX_BINS};
 pub use crate::engine::sgd::Init;
 pub use hyperparams::{
-    Clip, MAX_MEMBERS, MfParams, MfValidParams, Output, Reduction, Sampling,
+    Clip, Layout, MAX_MEMBERS, MfParams, MfValidParams, Output, ROWS_LAYOUT_MIN_RATINGS,
+    Reduction, Sampling,
 };
 pub use model::MfModel;
 pub use family::Mf;

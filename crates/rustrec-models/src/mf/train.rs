@@ -6,14 +6,15 @@ use std::time::Instant;
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
 use super::ensemble::{Ensemble, Member, member_seed};
-use super::hyperparams::{MfParams, MfValidParams, Output, Sampling};
+use super::hyperparams::{Layout, MfParams, MfValidParams, Output, Sampling};
 use super::kernel::{self, GenericConsts, Order, RegWeights, SgdConsts};
+use super::rows_kernel::{self, RowsBlock};
 use super::model::MfModel;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::checkpoint::codec;
 use crate::engine::grid::{Diagonal, Grid, Walk};
-use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
+use crate::engine::row_grid::{self, RowSegments};
 use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
 use crate::engine::table::RowTable;
 use crate::error::Result;
@@ -56,6 +57,9 @@ pub(crate) struct MfTrainer<'a> {
     params: &'a MfValidParams,
     train: &'a Interactions,
     grid: Grid,
+    /// The row segments of the blocks under `layout = rows` (the grid then holds no
+    /// entries).
+    segments: Option<RowSegments>,
     seed: u64,
     mu: f32,
     /// User factors, biases, optimizer state and regularisation weights (`reg_exponent`).
@@ -191,7 +195,16 @@ impl<'a> MfTrainer<'a> {
     ) -> Self {
         let p = &params.0;
         let bins = p.bins;
-        let grid = Grid::with_entry_order(train, bins, seed, p.sampling != Sampling::InOrder);
+        let (grid, segments) = match p.layout_for(train.nnz()) {
+            Layout::Rows => {
+                let (g, s) = row_grid::row_ranges(train, bins);
+                (g, Some(s))
+            }
+            Layout::Shuffled | Layout::Auto => (
+                Grid::with_entry_order(train, bins, seed, p.sampling != Sampling::InOrder),
+                None,
+            ),
+        };
         let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);
         let p_orig = init_table(
@@ -214,11 +227,7 @@ impl<'a> MfTrainer<'a> {
         } else {
             0.0
         };
-        let fast = matches!(p.optimizer, Optimizer::Sgd)
-            && p.batch_size == 1
-            && p.dropout == 0.0
-            && p.output == Output::Identity
-            && p.negative_fraction == 0.0;
+        let fast = p.plain_sgd();
         let u_reg_weight = reg_weights(
             |u| train.user_degree(UserIdx(u as u32)),
             &grid.user_order,
@@ -258,6 +267,7 @@ impl<'a> MfTrainer<'a> {
             ),
             fast,
             grid,
+            segments,
             cluster: None,
         }
     }
@@ -296,7 +306,57 @@ impl Trainer for MfTrainer<'_> {
                     done: Vec<(usize, BlockResult)>| {
             sync_diagonal(cluster, d, ub, ib, done)
         };
-        let results: Vec<BlockResult> = if self.fast {
+        let results: Vec<BlockResult> = if let Some(segments) = &self.segments {
+            let consts = SgdConsts {
+                stride,
+                mu: self.mu,
+                reg: p.reg,
+                reg_bias: p.reg_bias.unwrap_or(p.reg),
+                biases: p.biases,
+            };
+            let train = self.train;
+            let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
+            blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, u, i, _| {
+                let t0 = Instant::now();
+                let (r, c) = (id.user_bin, id.item_bin);
+                let (first_user, n_users) = (user_bounds[r], user_bounds[r + 1] - user_bounds[r]);
+                let walk = Walk::random(&mut Grid::block_rng(seed, id), n_users);
+                let block = RowsBlock {
+                    user_ptr: train.user_ptr(),
+                    items: train.item_indices(),
+                    values: train.values(),
+                    segments,
+                    first_user,
+                    n_users,
+                    item_range: c,
+                    item_lo: item_bounds[c] as u32,
+                    len: segments.block_len(r, c),
+                };
+                let t1 = Instant::now();
+                let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
+                let loss = rows_kernel::sgd_rows_block(
+                    block,
+                    walk,
+                    u.factors,
+                    i.factors,
+                    u.bias,
+                    i.bias,
+                    RegWeights {
+                        user: u.reg_weight,
+                        item: i.reg_weight,
+                    },
+                    consts,
+                    &lr_at,
+                );
+                let t2 = Instant::now();
+                (
+                    loss,
+                    block.len as u64,
+                    (t1 - t0).as_secs_f64(),
+                    (t2 - t1).as_secs_f64(),
+                )
+            }, sync)?
+        } else if self.fast {
             let consts = SgdConsts {
                 stride,
                 mu: self.mu,
