@@ -86,7 +86,7 @@ impl WithSimd for SgdRows<'_> {
             let seg = b.segments.segment(b.user_ptr, b.first_user + u, b.item_range);
             let p_u = &mut p[u * s..(u + 1) * s];
             for (&item, &r) in b.items[seg.clone()].iter().zip(&b.values[seg]) {
-                if k % LR_REFRESH == 0 && k > 0 {
+                if k.is_multiple_of(LR_REFRESH) && k > 0 {
                     lr = lr_at(k, n);
                 }
                 let i = (item - b.item_lo) as usize;
