@@ -1,6 +1,6 @@
 //! [`Interactions`]: the user × item matrix that models train on.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -68,7 +68,9 @@ impl Col<'_> {
 /// * Values are `f32` (ratings, counts, or 1 for implicit feedback); timestamps (`i64`,
 ///   seconds) are optional and follow the CSR order.
 ///
-/// Rows and columns are borrowed slices: nothing is copied on access.
+/// Rows and columns are borrowed slices: nothing is copied on access. The by-item copy
+/// (CSC) is built on the first access to a column and kept: models that only walk rows
+/// (MF, BPR) never pay its memory (8 bytes an interaction).
 #[derive(Clone, Debug)]
 pub struct Interactions {
     users: Arc<IdMap>,
@@ -77,6 +79,15 @@ pub struct Interactions {
     item_indices: Vec<u32>,
     values: Vec<f32>,
     timestamps: Option<Vec<i64>>,
+    /// Interactions of each item.
+    item_counts: Vec<usize>,
+    /// The by-item copy, built on first use.
+    csc: OnceLock<Csc>,
+}
+
+/// The matrix stored by item.
+#[derive(Clone, Debug)]
+struct Csc {
     item_ptr: Vec<usize>,
     user_indices: Vec<u32>,
     col_values: Vec<f32>,
@@ -153,8 +164,7 @@ impl Interactions {
         {
             return bad(row_error(u).unwrap_or_default());
         }
-        let (item_ptr, user_indices, col_values) =
-            transpose(n_users, n_items, &indptr, &indices, &values);
+        let item_counts = count_items(n_items, &indices);
         Ok(Interactions {
             users,
             items,
@@ -162,9 +172,8 @@ impl Interactions {
             item_indices: indices,
             values,
             timestamps,
-            item_ptr,
-            user_indices,
-            col_values,
+            item_counts,
+            csc: OnceLock::new(),
         })
     }
 
@@ -186,6 +195,24 @@ impl Interactions {
         )
     }
 
+    /// The by-item copy, built on the first call.
+    fn csc(&self) -> &Csc {
+        self.csc.get_or_init(|| {
+            let (item_ptr, user_indices, col_values) = transpose(
+                self.n_users(),
+                self.n_items(),
+                &self.user_ptr,
+                &self.item_indices,
+                &self.values,
+            );
+            Csc {
+                item_ptr,
+                user_indices,
+                col_values,
+            }
+        })
+    }
+
     /// Number of users in the id space (some may have no interactions here).
     #[inline]
     pub fn n_users(&self) -> usize {
@@ -195,7 +222,7 @@ impl Interactions {
     /// Number of items in the id space (some may have no interactions here).
     #[inline]
     pub fn n_items(&self) -> usize {
-        self.item_ptr.len() - 1
+        self.item_counts.len()
     }
 
     /// Number of stored interactions.
@@ -239,10 +266,11 @@ impl Interactions {
     /// One item's interactions.
     #[inline]
     pub fn col(&self, item: ItemIdx) -> Col<'_> {
-        let (a, b) = (self.item_ptr[item.index()], self.item_ptr[item.index() + 1]);
+        let csc = self.csc();
+        let (a, b) = (csc.item_ptr[item.index()], csc.item_ptr[item.index() + 1]);
         Col {
-            users: &self.user_indices[a..b],
-            values: &self.col_values[a..b],
+            users: &csc.user_indices[a..b],
+            values: &csc.col_values[a..b],
         }
     }
 
@@ -255,7 +283,7 @@ impl Interactions {
     /// Number of interactions of `item`.
     #[inline]
     pub fn item_degree(&self, item: ItemIdx) -> usize {
-        self.item_ptr[item.index() + 1] - self.item_ptr[item.index()]
+        self.item_counts[item.index()]
     }
 
     /// The value stored for (user, item), if any.
@@ -292,17 +320,17 @@ impl Interactions {
 
     /// CSC column offsets (`n_items + 1` entries).
     pub fn item_ptr(&self) -> &[usize] {
-        &self.item_ptr
+        &self.csc().item_ptr
     }
 
     /// CSC user indices, column after column.
     pub fn user_indices(&self) -> &[u32] {
-        &self.user_indices
+        &self.csc().user_indices
     }
 
     /// CSC values, column after column.
     pub fn col_values(&self) -> &[f32] {
-        &self.col_values
+        &self.csc().col_values
     }
 
     /// The user of every CSR entry (the COO row array), computed on demand.
@@ -452,14 +480,9 @@ impl Interactions {
 /// into ranges of about equal entry counts, and each range's task walks every row, finding
 /// its part of the (sorted) row by binary search, and fills its own contiguous slice of the
 /// CSC arrays in user order. The result does not depend on the ranges (nor on the threads).
-fn transpose(
-    n_users: usize,
-    n_items: usize,
-    indptr: &[usize],
-    indices: &[u32],
-    values: &[f32],
-) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
-    let counts = indices
+/// Interactions per item of the CSR item indices `indices` (in parallel).
+fn count_items(n_items: usize, indices: &[u32]) -> Vec<usize> {
+    indices
         .par_chunks(1 << 18)
         .fold(
             || vec![0usize; n_items],
@@ -474,7 +497,17 @@ fn transpose(
             a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
             a
         })
-        .unwrap_or_else(|| vec![0; n_items]);
+        .unwrap_or_else(|| vec![0; n_items])
+}
+
+fn transpose(
+    n_users: usize,
+    n_items: usize,
+    indptr: &[usize],
+    indices: &[u32],
+    values: &[f32],
+) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+    let counts = count_items(n_items, indices);
     let mut item_ptr = Vec::with_capacity(n_items + 1);
     item_ptr.push(0usize);
     for c in &counts {

@@ -50,6 +50,7 @@ pub mod split;
 pub mod stats;
 pub mod synth;
 mod triplets;
+mod triplets_in_place;
 pub mod values;
 pub mod write;
 

@@ -254,17 +254,22 @@ impl Triplets {
 
 impl Triplets {
     /// [`Triplets::build`] consuming the rows: rows that are already sorted (see
-    /// [`Triplets::is_sorted`]) become the matrix's arrays without a copy.
+    /// [`Triplets::is_sorted`]) become the matrix's arrays without a copy; others are
+    /// sorted in place (`triplets_in_place`), with a peak of about the rows' own size.
     pub fn into_interactions(
         self,
         users: Arc<IdMap>,
         items: Arc<IdMap>,
         policy: DuplicatePolicy,
     ) -> Result<Interactions> {
-        if self.is_sorted() && self.indices_fit(&users, &items) {
+        if !self.indices_fit(&users, &items) || self.len() > u32::MAX as usize {
+            // `build` names the row that does not fit.
+            return self.build(users, items, policy);
+        }
+        if self.is_sorted() {
             self.into_sorted(users, items)
         } else {
-            self.build(users, items, policy)
+            crate::triplets_in_place::into_interactions_in_place(self, users, items, policy)
         }
     }
 
@@ -283,9 +288,7 @@ impl Triplets {
     }
 
     fn indices_fit(&self, users: &IdMap, items: &IdMap) -> bool {
-        self.users
-            .last()
-            .is_none_or(|&u| (u as usize) < users.len())
+        self.users.par_iter().all(|&u| (u as usize) < users.len())
             && self.items.par_iter().all(|&i| (i as usize) < items.len())
     }
 
