@@ -50,7 +50,7 @@ pub(crate) struct Plan {
 impl Default for Plan {
     fn default() -> Self {
         Plan {
-            batch: 32 << 20,
+            batch: 8 << 20,
             chunk: 1 << 20,
         }
     }
@@ -457,8 +457,12 @@ pub(super) fn read_chunked(
             t.users.reserve_exact(more);
             t.items.reserve_exact(more);
             t.values.reserve_exact(more);
+            crate::huge_pages::advise(&mut t.users);
+            crate::huge_pages::advise(&mut t.items);
+            crate::huge_pages::advise(&mut t.values);
             if let Some(ts) = &mut t.timestamps {
                 ts.reserve_exact(more);
+                crate::huge_pages::advise(ts);
             }
         }
         for chunk in chunks {
