@@ -102,7 +102,11 @@ struct Backwards<'a> {
 impl<'a> Backwards<'a> {
     fn new(users: &'a Users, n: usize) -> Self {
         match users {
-            Users::Rows(_) => Backwards { users, next: n, left: 0 },
+            Users::Rows(_) => Backwards {
+                users,
+                next: n,
+                left: 0,
+            },
             Users::Runs(runs) => Backwards {
                 users,
                 next: runs.len(),
