@@ -77,6 +77,22 @@ pub trait Recommender: Send + Sync {
     /// higher means more recommended.
     fn score_into(&self, user: UserIdx, out: &mut [f32]);
 
+    /// The scores of several users at once: `out` holds `users.len()` rows of `n_items()`
+    /// scores, row `r` exactly what [`Recommender::score_into`] writes for `users[r]`.
+    /// Factor models override it to score the users against cache-sized tiles of the item
+    /// table (full-ranking evaluation of many users); the default scores them one by one.
+    fn score_users_into(&self, users: &[UserIdx], out: &mut [f32]) {
+        let n = self.n_items();
+        assert_eq!(
+            out.len(),
+            users.len() * n,
+            "one row of n_items scores per user"
+        );
+        for (&u, row) in users.iter().zip(out.chunks_exact_mut(n.max(1))) {
+            self.score_into(u, row);
+        }
+    }
+
     /// The score (for rating models, the predicted rating) of one (user, item) pair.
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         let mut scores = vec![0.0; self.n_items()];

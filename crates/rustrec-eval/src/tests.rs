@@ -865,3 +865,70 @@ proptest! {
         }
     }
 }
+
+/// A table model that only scores users in blocks: its one-user `score_into` panics, so a
+/// full ranking that falls back to it (or scores a skipped user) fails.
+struct BlockOnly(ScoreTable);
+
+impl rustrec_core::Recommender for BlockOnly {
+    fn kind(&self) -> &'static str {
+        "block-only"
+    }
+    fn user_ids(&self) -> &std::sync::Arc<rustrec_data::IdMap> {
+        self.0.user_ids()
+    }
+    fn item_ids(&self) -> &std::sync::Arc<rustrec_data::IdMap> {
+        self.0.item_ids()
+    }
+    fn score_into(&self, user: UserIdx, _out: &mut [f32]) {
+        panic!("user {} scored alone", user.0);
+    }
+    fn score_users_into(&self, users: &[UserIdx], out: &mut [f32]) {
+        let n = self.n_items();
+        for (&u, row) in users.iter().zip(out.chunks_exact_mut(n)) {
+            row.copy_from_slice(self.0.row(u.index()));
+        }
+    }
+}
+
+#[test]
+fn full_ranking_scores_blocks_of_users_and_reads_each_users_own_row() {
+    // 150 users (three blocks), 30 items; every third user has no test item (skipped).
+    let (n_users, n_items) = (150usize, 30usize);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let scores: Vec<f32> = (0..n_users * n_items)
+        .map(|k| ((k * 7919) % 1013) as f32 / 1013.0)
+        .collect();
+    let mut train_rows = Vec::new();
+    let mut test_rows = Vec::new();
+    for u in 0..n_users as u32 {
+        let mut items: Vec<u32> = (0..n_items as u32).collect();
+        items.shuffle(&mut rng);
+        train_rows.extend(items[..5].iter().map(|&i| (u, i, 1.0)));
+        if u % 3 != 0 {
+            test_rows.extend(items[5..8].iter().map(|&i| (u, i, 1.0)));
+        }
+    }
+    let train = Interactions::from_index_triplets(n_users, n_items, &train_rows).unwrap();
+    let test = Interactions::from_index_triplets(n_users, n_items, &test_rows).unwrap();
+    let cfg = RankingConfig {
+        per_user: true,
+        ..RankingConfig::with_cutoffs(&[5, 10])
+    };
+    let one_by_one = evaluate_ranking(
+        &ScoreTable::new(n_users, n_items, scores.clone()),
+        &train,
+        &test,
+        &cfg,
+    )
+    .unwrap();
+    let blocked = evaluate_ranking(
+        &BlockOnly(ScoreTable::new(n_users, n_items, scores)),
+        &train,
+        &test,
+        &cfg,
+    )
+    .unwrap();
+    assert_eq!(one_by_one.users_evaluated, 100);
+    assert_eq!(format!("{one_by_one:?}"), format!("{blocked:?}"));
+}

@@ -469,6 +469,10 @@ impl Recommender for TrainedModel {
         self.0.score_into(user, out)
     }
 
+    fn score_users_into(&self, users: &[UserIdx], out: &mut [f32]) {
+        self.0.score_users_into(users, out)
+    }
+
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         self.0.predict(user, item)
     }

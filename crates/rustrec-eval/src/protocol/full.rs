@@ -162,9 +162,18 @@ const FREE: u8 = 0;
 const SEEN: u8 = 1;
 const RELEVANT: u8 = 2;
 
+/// Most floats of a worker's block of scores (64 MiB): users of a block beyond it are
+/// scored one by one.
+const BLOCK_SCORE_FLOATS: usize = 16 << 20;
+
 /// One worker's reusable buffers.
 struct Workspace {
     scores: Vec<f32>,
+    /// Scores of the block's users that need them, `n_items` per user, in block order
+    /// ([`score_block`]); `block_next` is the next of `block_users` to be evaluated.
+    block: Vec<f32>,
+    block_users: Vec<UserIdx>,
+    block_next: usize,
     mark: Vec<u8>,
     /// Candidate scores mapped by `auc::key` (AUC by sweeps).
     keys: Vec<f32>,
@@ -180,6 +189,9 @@ impl Workspace {
     fn new(n_items: usize, n_cutoffs: usize) -> Self {
         Workspace {
             scores: vec![0.0; n_items],
+            block: Vec::new(),
+            block_users: Vec::new(),
+            block_next: 0,
             mark: vec![FREE; n_items],
             keys: Vec::with_capacity(n_items),
             candidates: Vec::new(),
@@ -243,6 +255,7 @@ pub fn evaluate_ranking(
         plan.slots.len(),
         cfg.per_user,
         || Workspace::new(n_items, plan.cutoffs.len()),
+        |ws, users| score_block(&ctx, ws, users),
         |ws, u, out| evaluate_user(&ctx, ws, u, out),
     );
     totals.require_some()?;
@@ -293,16 +306,47 @@ pub fn evaluate_ranking(
     })
 }
 
-fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> Outcome {
+/// Why user `u` is not evaluated (no relevant test item, or no training data when that is
+/// required), or `None` when it is.
+fn skipped(ctx: &Ctx<'_>, u: u32) -> Option<Outcome> {
     let test_items = row_items(ctx.test, u);
     let train_items = row_items(ctx.train, u);
     let overlap = count_common(test_items, train_items);
     if test_items.len() == overlap && (ctx.cfg.exclude_seen || test_items.is_empty()) {
-        return Outcome::NoTest { overlap };
+        return Some(Outcome::NoTest { overlap });
     }
     if ctx.cfg.require_train && train_items.is_empty() {
-        return Outcome::NoTrain;
+        return Some(Outcome::NoTrain);
     }
+    None
+}
+
+/// Scores the evaluated users of a block together ([`Recommender::score_users_into`]: the
+/// same scores as one by one, with the item table read once per block).
+fn score_block(ctx: &Ctx<'_>, ws: &mut Workspace, users: &[u32]) {
+    let n = ctx.model.n_items().max(1);
+    let room = (BLOCK_SCORE_FLOATS / n).max(1);
+    ws.block_users.clear();
+    ws.block_users.extend(
+        users
+            .iter()
+            .filter(|&&u| skipped(ctx, u).is_none())
+            .take(room)
+            .map(|&u| UserIdx(u)),
+    );
+    ws.block_next = 0;
+    ws.block
+        .resize(ws.block_users.len() * ctx.model.n_items(), 0.0);
+    ctx.model.score_users_into(&ws.block_users, &mut ws.block);
+}
+
+fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> Outcome {
+    if let Some(outcome) = skipped(ctx, u) {
+        return outcome;
+    }
+    let test_items = row_items(ctx.test, u);
+    let train_items = row_items(ctx.train, u);
+    let overlap = count_common(test_items, train_items);
     let seen: &[u32] = if ctx.cfg.exclude_seen {
         train_items
     } else {
@@ -320,9 +364,17 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
         }
     }
 
-    ctx.model.score_into(UserIdx(u), &mut ws.scores);
+    let n = ctx.model.n_items();
+    let pre_scored = ws.block_users.get(ws.block_next) == Some(&UserIdx(u));
+    let scores: &[f32] = if pre_scored {
+        let r = ws.block_next;
+        ws.block_next += 1;
+        &ws.block[r * n..(r + 1) * n]
+    } else {
+        ctx.model.score_into(UserIdx(u), &mut ws.scores);
+        &ws.scores
+    };
     let plan = ctx.plan;
-    let scores = &ws.scores;
 
     // The best relevant item, for MRR: the reciprocal rank counts the candidates ordered
     // before it (higher score, or equal score and lower index; NaN scores last).

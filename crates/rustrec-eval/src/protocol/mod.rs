@@ -143,12 +143,14 @@ pub(crate) fn select_users(
 }
 
 /// Runs `eval` on every user in parallel blocks and sums the per-user values (`n_slots` of
-/// them; NaN = undefined for that user) in user order.
+/// them; NaN = undefined for that user) in user order. `prepare` sees each block's users
+/// before they are evaluated (to score them together).
 pub(crate) fn run<W>(
     users: &[u32],
     n_slots: usize,
     keep_rows: bool,
     init: impl Fn() -> W + Sync + Send,
+    prepare: impl Fn(&mut W, &[u32]) + Sync + Send,
     eval: impl Fn(&mut W, u32, &mut [f64]) -> Outcome + Sync + Send,
 ) -> Totals {
     let blocks: Vec<Totals> = users
@@ -156,6 +158,7 @@ pub(crate) fn run<W>(
         .map_init(
             || (init(), vec![0.0; n_slots]),
             |(ws, values), chunk| {
+                prepare(ws, chunk);
                 let mut t = Totals::new(n_slots);
                 for &u in chunk {
                     match eval(ws, u, values) {

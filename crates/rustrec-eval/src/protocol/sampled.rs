@@ -200,6 +200,7 @@ pub fn evaluate_sampled(
             negatives: Vec::with_capacity(cfg.n_negatives),
             sums: vec![0.0; n_slots],
         },
+        |_, _| {},
         |ws, u, out| {
             let test_items = row_items(test, u);
             let train_items = row_items(train, u);

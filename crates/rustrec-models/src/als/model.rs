@@ -15,7 +15,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 use super::hyperparams::AlsValidParams;
 use super::kernel::{self, Loss, Scratch, System};
 use crate::engine::RowTable;
-use crate::engine::scoring::{dot_best, dot_rows};
+use crate::engine::scoring::{dot_best, dot_rows, dot_rows_many};
 use crate::family::Family;
 use crate::registry::Model;
 use rustrec_core::{FoldIn, Recommender, Task};
@@ -244,6 +244,17 @@ impl Recommender for AlsModel {
         score_row(self, self.user_rows.row(user.index()), out);
     }
 
+    fn score_users_into(&self, users: &[UserIdx], out: &mut [f32]) {
+        let xs: Vec<&[f32]> = users
+            .iter()
+            .map(|u| self.user_rows.row(u.index()))
+            .collect();
+        dot_rows_many(&xs, &self.item_rows, out);
+        for row in out.chunks_exact_mut(self.item_rows.rows().max(1)) {
+            finish_scores(self, row);
+        }
+    }
+
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         let z = self.global_mean
             + dot_best(
@@ -291,6 +302,11 @@ impl Model for AlsModel {
 
 fn score_row(m: &AlsModel, x: &[f32], out: &mut [f32]) {
     dot_rows(x, &m.item_rows, out);
+    finish_scores(m, out);
+}
+
+/// Adds the global mean to the dot products `out` and clips them (for a rating model).
+fn finish_scores(m: &AlsModel, out: &mut [f32]) {
     for o in out.iter_mut() {
         *o += m.global_mean;
     }

@@ -7,7 +7,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 use super::hyperparams::BprValidParams;
 use super::kernel::dot;
 use crate::engine::RowTable;
-use crate::engine::scoring::{dot_best, dot_rows};
+use crate::engine::scoring::{dot_best, dot_rows, dot_rows_many};
 use rustrec_core::Recommender;
 
 /// A trained BPR-MF or WARP-MF model: `score(u, i) = p_u·q_i + b_i`.
@@ -106,6 +106,19 @@ impl Recommender for BprModel {
         dot_rows(p, &self.item_factors, out);
         for (o, &b) in out.iter_mut().zip(&self.item_bias) {
             *o += b;
+        }
+    }
+
+    fn score_users_into(&self, users: &[UserIdx], out: &mut [f32]) {
+        let xs: Vec<&[f32]> = users
+            .iter()
+            .map(|u| self.user_factors.row(u.index()))
+            .collect();
+        dot_rows_many(&xs, &self.item_factors, out);
+        for row in out.chunks_exact_mut(self.item_factors.rows().max(1)) {
+            for (o, &b) in row.iter_mut().zip(&self.item_bias) {
+                *o += b;
+            }
         }
     }
 

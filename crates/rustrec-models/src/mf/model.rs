@@ -6,7 +6,7 @@ use rustrec_data::{IdMap, ItemIdx, UserIdx};
 
 use super::hyperparams::{MfValidParams, Output};
 use crate::engine::RowTable;
-use crate::engine::scoring::{dot_best, dot_rows};
+use crate::engine::scoring::{dot_best, dot_rows, dot_rows_many};
 use crate::family::Family;
 use crate::registry::Model;
 use rustrec_core::Task;
@@ -155,6 +155,21 @@ impl Recommender for MfModel {
         dot_rows(p, &self.item_factors, out);
         for (o, &b) in out.iter_mut().zip(&self.item_bias) {
             *o = self.output(base + b + *o);
+        }
+    }
+
+    fn score_users_into(&self, users: &[UserIdx], out: &mut [f32]) {
+        let xs: Vec<&[f32]> = users
+            .iter()
+            .map(|u| self.user_factors.row(u.index()))
+            .collect();
+        dot_rows_many(&xs, &self.item_factors, out);
+        let rows = out.chunks_exact_mut(self.item_factors.rows().max(1));
+        for (row, u) in rows.zip(users) {
+            let base = self.global_mean + self.user_bias[u.index()];
+            for (o, &b) in row.iter_mut().zip(&self.item_bias) {
+                *o = self.output(base + b + *o);
+            }
         }
     }
 
