@@ -38,7 +38,6 @@ pub mod atomic;
 pub mod content;
 mod error;
 mod escape;
-mod huge_pages;
 mod ids;
 mod interactions;
 mod kcore;

@@ -335,12 +335,8 @@ pub fn read_parquet(
     out.users.reserve_exact(total_rows);
     out.items.reserve_exact(total_rows);
     out.values.reserve_exact(total_rows);
-    crate::huge_pages::advise(&mut out.users);
-    crate::huge_pages::advise(&mut out.items);
-    crate::huge_pages::advise(&mut out.values);
     if let Some(ts) = &mut out.timestamps {
         ts.reserve_exact(total_rows);
-        crate::huge_pages::advise(ts);
     }
     let mut users = crate::read::Interner::new(users);
     let mut items = crate::read::Interner::new(items);

@@ -457,12 +457,8 @@ pub(super) fn read_chunked(
             t.users.reserve_exact(more);
             t.items.reserve_exact(more);
             t.values.reserve_exact(more);
-            crate::huge_pages::advise(&mut t.users);
-            crate::huge_pages::advise(&mut t.items);
-            crate::huge_pages::advise(&mut t.values);
             if let Some(ts) = &mut t.timestamps {
                 ts.reserve_exact(more);
-                crate::huge_pages::advise(ts);
             }
         }
         for chunk in chunks {
