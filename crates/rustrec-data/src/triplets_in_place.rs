@@ -164,22 +164,24 @@ fn sort_and_merge_row(
     if sorted {
         return Ok(n);
     }
-    let mut order: Vec<(u32, u32)> = items
+    // (item, position) as one integer: sorting it orders by item, ties by input order.
+    let mut order: Vec<u64> = items
         .iter()
         .enumerate()
-        .map(|(k, &i)| (i, k as u32))
+        .map(|(k, &i)| (u64::from(i) << 32) | k as u64)
         .collect();
     order.sort_unstable();
+    let item_at = |x: usize| (order[x] >> 32) as u32;
+    let pos = |x: usize| (order[x] & 0xFFFF_FFFF) as usize;
     let old_values = values.to_vec();
     let mut out = 0;
     let mut j = 0;
     while j < n {
-        let item = order[j].0;
+        let item = item_at(j);
         let mut end = j + 1;
-        while end < n && order[end].0 == item {
+        while end < n && item_at(end) == item {
             end += 1;
         }
-        let pos = |x: usize| order[x].1 as usize;
         let value = if end - j == 1 {
             old_values[pos(j)]
         } else {

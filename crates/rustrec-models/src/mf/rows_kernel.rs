@@ -85,9 +85,17 @@ impl WithSimd for SgdRows<'_> {
             prefetch_user(&b, p, s, local);
             let seg = b.segments.segment(b.user_ptr, b.first_user + u, b.item_range);
             let p_u = &mut p[u * s..(u + 1) * s];
-            for (&item, &r) in b.items[seg.clone()].iter().zip(&b.values[seg]) {
+            let items = &b.items[seg.clone()];
+            for (j, (&item, &r)) in items.iter().zip(&b.values[seg]).enumerate() {
                 if k.is_multiple_of(LR_REFRESH) && k > 0 {
                     lr = lr_at(k, n);
+                }
+                // The next rating's item row, from the second-level cache into the first.
+                if let Some(&next) = items.get(j + 1) {
+                    let at = (next - b.item_lo) as usize * s;
+                    for line in q[at..at + s].chunks(16) {
+                        prefetch(line.as_ptr());
+                    }
                 }
                 let i = (item - b.item_lo) as usize;
                 let (wu, wi) = w.at(u, i);
