@@ -38,6 +38,7 @@ pub mod atomic;
 pub mod content;
 mod error;
 mod escape;
+mod huge_pages;
 mod ids;
 mod interactions;
 mod kcore;

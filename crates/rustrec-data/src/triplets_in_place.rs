@@ -253,6 +253,8 @@ pub(crate) fn into_interactions_in_place(
     // grow as the columns shrink.
     let mut csr_items = vec![0u32; n];
     let mut csr_values = vec![0f32; n];
+    crate::huge_pages::advise_zeroed(&mut csr_items);
+    crate::huge_pages::advise_zeroed(&mut csr_values);
     let mut csr_stamps = stamp_col.as_ref().map(|_| vec![0i64; n]);
     let mut next: Vec<usize> = ptr[1..].to_vec();
     let mut len = n;
