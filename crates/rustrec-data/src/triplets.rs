@@ -165,7 +165,7 @@ impl Triplets {
                 }
             });
         drop(order); // freed before the CSR arrays are allocated: a lower peak
-        let rows: Vec<&mut [u64]> = split_rows(&mut keys, &user_ptr);
+        let rows: Vec<&mut [u64]> = crate::triplets_in_place::split_rows(&mut keys, &user_ptr);
         rows.into_par_iter().for_each(|row| row.sort_unstable());
 
         // Merge duplicates and write the CSR arrays.
@@ -310,17 +310,6 @@ impl Triplets {
             self.timestamps,
         )
     }
-}
-
-/// Splits `keys` into the rows delimited by `ptr`.
-fn split_rows<'a>(mut keys: &'a mut [u64], ptr: &[usize]) -> Vec<&'a mut [u64]> {
-    let mut rows = Vec::with_capacity(ptr.len().saturating_sub(1));
-    for w in ptr.windows(2) {
-        let (row, rest) = keys.split_at_mut(w[1] - w[0]);
-        rows.push(row);
-        keys = rest;
-    }
-    rows
 }
 
 #[cfg(test)]

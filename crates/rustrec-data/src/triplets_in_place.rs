@@ -142,7 +142,7 @@ fn release_tail<T>(v: &mut Vec<T>, len: usize) {
 }
 
 /// Splits `data` into the rows delimited by `ptr`.
-fn split_rows<'a, T>(mut data: &'a mut [T], ptr: &[usize]) -> Vec<&'a mut [T]> {
+pub(crate) fn split_rows<'a, T>(mut data: &'a mut [T], ptr: &[usize]) -> Vec<&'a mut [T]> {
     let mut rows = Vec::with_capacity(ptr.len().saturating_sub(1));
     for w in ptr.windows(2) {
         let (row, rest) = data.split_at_mut(w[1] - w[0]);

@@ -306,14 +306,15 @@ impl Trainer for MfTrainer<'_> {
                     done: Vec<(usize, BlockResult)>| {
             sync_diagonal(cluster, d, ub, ib, done)
         };
+        // The fast kernels' constants (plain SGD).
+        let consts = SgdConsts {
+            stride,
+            mu: self.mu,
+            reg: p.reg,
+            reg_bias: p.reg_bias.unwrap_or(p.reg),
+            biases: p.biases,
+        };
         let results: Vec<BlockResult> = if let Some(segments) = &self.segments {
-            let consts = SgdConsts {
-                stride,
-                mu: self.mu,
-                reg: p.reg,
-                reg_bias: p.reg_bias.unwrap_or(p.reg),
-                biases: p.biases,
-            };
             let train = self.train;
             let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
             blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, u, i, _| {
@@ -357,13 +358,6 @@ impl Trainer for MfTrainer<'_> {
                 )
             }, sync)?
         } else if self.fast {
-            let consts = SgdConsts {
-                stride,
-                mu: self.mu,
-                reg: p.reg,
-                reg_bias: p.reg_bias.unwrap_or(p.reg),
-                biases: p.biases,
-            };
             blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, u, i, entries| {
                 let t0 = Instant::now();
                 let mut rng = Grid::block_rng(seed, id);
