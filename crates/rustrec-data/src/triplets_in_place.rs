@@ -152,11 +152,13 @@ pub(crate) fn split_rows<'a, T>(mut data: &'a mut [T], ptr: &[usize]) -> Vec<&'a
     rows
 }
 
-/// Sorts one row by item (ties in input order), merges its duplicates by `policy`, and
-/// returns its new length; the merged row is at the front of the slices.
+/// Sorts one row by item (ties in input order), merges its duplicates by `policy` (a
+/// merged duplicate keeps the last timestamp), and returns its new length; the merged row
+/// is at the front of the slices.
 fn sort_and_merge_row(
     items: &mut [u32],
     values: &mut [f32],
+    mut stamps: Option<&mut [i64]>,
     policy: DuplicatePolicy,
 ) -> std::result::Result<usize, RowProblem> {
     let n = items.len();
@@ -174,6 +176,7 @@ fn sort_and_merge_row(
     let item_at = |x: usize| (order[x] >> 32) as u32;
     let pos = |x: usize| (order[x] & 0xFFFF_FFFF) as usize;
     let old_values = values.to_vec();
+    let old_stamps = stamps.as_deref().map(<[i64]>::to_vec);
     let mut out = 0;
     let mut j = 0;
     while j < n {
@@ -215,6 +218,9 @@ fn sort_and_merge_row(
         };
         items[out] = item;
         values[out] = value;
+        if let (Some(out_stamps), Some(old)) = (stamps.as_deref_mut(), &old_stamps) {
+            out_stamps[out] = old[pos(end - 1)];
+        }
         out += 1;
         j = end;
     }
@@ -292,7 +298,7 @@ pub(crate) fn into_interactions_in_place(
             .zip(value_rows)
             .zip(stamp_rows)
             .with_min_len(256)
-            .map(|((i, v), s)| sort_row_with_stamps(i, v, s, policy))
+            .map(|((i, v), s)| sort_and_merge_row(i, v, s, policy))
             .collect()
     };
     let line_of = |user: usize, pos: usize| -> u64 {
@@ -350,43 +356,6 @@ pub(crate) fn into_interactions_in_place(
         release_tail(s, write);
     }
     Interactions::from_csr(users, items, indptr, csr_items, csr_values, csr_stamps)
-}
-
-/// [`sort_and_merge_row`] with the row's timestamps moved along (the last one of a merged
-/// duplicate kept).
-fn sort_row_with_stamps(
-    items: &mut [u32],
-    values: &mut [f32],
-    stamps: Option<&mut [i64]>,
-    policy: DuplicatePolicy,
-) -> std::result::Result<usize, RowProblem> {
-    let Some(stamps) = stamps else {
-        return sort_and_merge_row(items, values, policy);
-    };
-    if items.windows(2).all(|w| w[0] < w[1]) {
-        return Ok(items.len());
-    }
-    // The order the merge will take, computed once more for the timestamps: the last
-    // (in input order) timestamp of each run of one item.
-    let mut order: Vec<(u32, u32)> = items
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| (i, k as u32))
-        .collect();
-    order.sort_unstable();
-    let old: Vec<i64> = stamps.to_vec();
-    let mut out = 0;
-    let mut j = 0;
-    while j < order.len() {
-        let mut end = j + 1;
-        while end < order.len() && order[end].0 == order[j].0 {
-            end += 1;
-        }
-        stamps[out] = old[order[end - 1].1 as usize];
-        out += 1;
-        j = end;
-    }
-    sort_and_merge_row(items, values, policy)
 }
 
 #[cfg(test)]
