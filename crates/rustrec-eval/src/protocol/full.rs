@@ -306,19 +306,19 @@ pub fn evaluate_ranking(
     })
 }
 
-/// Why user `u` is not evaluated (no relevant test item, or no training data when that is
-/// required), or `None` when it is.
-fn skipped(ctx: &Ctx<'_>, u: u32) -> Option<Outcome> {
+/// The test items of user `u` that are also training items when `u` is evaluated, or why it
+/// is not (no relevant test item, or no training data when that is required).
+fn overlap_if_evaluated(ctx: &Ctx<'_>, u: u32) -> std::result::Result<usize, Outcome> {
     let test_items = row_items(ctx.test, u);
     let train_items = row_items(ctx.train, u);
     let overlap = count_common(test_items, train_items);
     if test_items.len() == overlap && (ctx.cfg.exclude_seen || test_items.is_empty()) {
-        return Some(Outcome::NoTest { overlap });
+        return Err(Outcome::NoTest { overlap });
     }
     if ctx.cfg.require_train && train_items.is_empty() {
-        return Some(Outcome::NoTrain);
+        return Err(Outcome::NoTrain);
     }
-    None
+    Ok(overlap)
 }
 
 /// Scores the evaluated users of a block together ([`Recommender::score_users_into`]: the
@@ -330,7 +330,7 @@ fn score_block(ctx: &Ctx<'_>, ws: &mut Workspace, users: &[u32]) {
     ws.block_users.extend(
         users
             .iter()
-            .filter(|&&u| skipped(ctx, u).is_none())
+            .filter(|&&u| overlap_if_evaluated(ctx, u).is_ok())
             .take(room)
             .map(|&u| UserIdx(u)),
     );
@@ -341,12 +341,12 @@ fn score_block(ctx: &Ctx<'_>, ws: &mut Workspace, users: &[u32]) {
 }
 
 fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> Outcome {
-    if let Some(outcome) = skipped(ctx, u) {
-        return outcome;
-    }
+    let overlap = match overlap_if_evaluated(ctx, u) {
+        Ok(overlap) => overlap,
+        Err(outcome) => return outcome,
+    };
     let test_items = row_items(ctx.test, u);
     let train_items = row_items(ctx.train, u);
-    let overlap = count_common(test_items, train_items);
     let seen: &[u32] = if ctx.cfg.exclude_seen {
         train_items
     } else {
