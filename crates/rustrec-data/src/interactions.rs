@@ -356,10 +356,18 @@ impl Interactions {
 
     /// Smallest and largest stored value (`None` when empty).
     pub fn value_range(&self) -> Option<(f32, f32)> {
-        self.values.iter().fold(None, |acc, &v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        })
+        // min and max do not depend on the order: the parallel fold gives the serial result.
+        let lo = self
+            .values
+            .par_iter()
+            .copied()
+            .reduce(|| f32::INFINITY, f32::min);
+        let hi = self
+            .values
+            .par_iter()
+            .copied()
+            .reduce(|| f32::NEG_INFINITY, f32::max);
+        (!self.values.is_empty()).then_some((lo, hi))
     }
 
     /// Mean of the stored values (0 when empty).

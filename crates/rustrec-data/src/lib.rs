@@ -45,6 +45,8 @@ mod kcore;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod paths;
+#[cfg(feature = "parquet")]
+mod prefault;
 mod progress;
 pub mod read;
 pub mod split;

@@ -9,6 +9,8 @@
 //! `(n − 1)/n` when one item has every interaction; the higher, the more concentrated the
 //! interactions are on few (popular) items.
 
+use rayon::prelude::*;
+
 use crate::ids::{ItemIdx, UserIdx};
 use crate::interactions::Interactions;
 
@@ -62,8 +64,8 @@ pub fn describe(x: &Interactions) -> DatasetStats {
     let (value_min, value_max) = x.value_range().unwrap_or((0.0, 0.0));
     let avg = |total: usize, n: usize| if n == 0 { 0.0 } else { total as f64 / n as f64 };
     let time_range = x.timestamps().and_then(|t| {
-        let lo = t.iter().min()?;
-        let hi = t.iter().max()?;
+        let lo = t.par_iter().min()?;
+        let hi = t.par_iter().max()?;
         Some((*lo, *hi))
     });
     DatasetStats {

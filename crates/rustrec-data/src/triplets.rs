@@ -294,13 +294,13 @@ impl Triplets {
 
     /// The matrix of sorted rows (the caller checked [`Triplets::is_sorted`]).
     fn into_sorted(self, users: Arc<IdMap>, items: Arc<IdMap>) -> Result<Interactions> {
-        let mut indptr = vec![0usize; users.len() + 1];
-        for &u in &self.users {
-            indptr[u as usize + 1] += 1;
-        }
-        for u in 0..users.len() {
-            indptr[u + 1] += indptr[u];
-        }
+        // Users are non-decreasing: user `u`'s row starts where the users below it end.
+        let rows = &self.users;
+        let indptr: Vec<usize> = (0..users.len() + 1)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .map(|u| rows.partition_point(|&x| (x as usize) < u))
+            .collect();
         Interactions::from_csr(
             users,
             items,

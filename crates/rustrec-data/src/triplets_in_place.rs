@@ -227,34 +227,17 @@ fn sort_and_merge_row(
     Ok(out)
 }
 
-/// [`Triplets::into_interactions`] for rows that are not already sorted: the same result
-/// as [`Triplets::build`] with a peak of about the rows' own size (see the module notes).
-/// The caller has checked that every index fits the maps.
-pub(crate) fn into_interactions_in_place(
-    t: Triplets,
-    users: Arc<IdMap>,
-    items: Arc<IdMap>,
-    policy: DuplicatePolicy,
-) -> Result<Interactions> {
-    let Triplets {
-        source,
-        users: user_col,
-        items: mut item_col,
-        values: mut value_col,
-        timestamps: mut stamp_col,
-        lines,
-    } = t;
-    let n_users = users.len();
-    let n = user_col.len();
-    let mut ptr = vec![0usize; n_users + 1];
-    for &u in &user_col {
-        ptr[u as usize + 1] += 1;
-    }
-    for u in 0..n_users {
-        ptr[u + 1] += ptr[u];
-    }
-    let user_col = Users::compress(user_col);
-    // 1. Scatter by user, from the end, releasing the columns' tails as we go.
+/// Step 1 of the module notes: the rows scattered into CSR order by user (a stable
+/// counting sort over `ptr`, from the last row to the first), releasing the columns' tails
+/// as they are consumed.
+fn scatter_by_user(
+    ptr: &[usize],
+    user_col: &Users,
+    mut item_col: Vec<u32>,
+    mut value_col: Vec<f32>,
+    mut stamp_col: Option<Vec<i64>>,
+) -> (Vec<u32>, Vec<f32>, Option<Vec<i64>>) {
+    let n = item_col.len();
     // Zeroed allocations are fresh pages, resident only once written: the CSR arrays
     // grow as the columns shrink.
     let mut csr_items = vec![0u32; n];
@@ -264,7 +247,7 @@ pub(crate) fn into_interactions_in_place(
     let mut csr_stamps = stamp_col.as_ref().map(|_| vec![0i64; n]);
     let mut next: Vec<usize> = ptr[1..].to_vec();
     let mut len = n;
-    let mut backwards = Backwards::new(&user_col, n);
+    let mut backwards = Backwards::new(user_col, n);
     while len > 0 {
         let start = len.saturating_sub(SLICE_ROWS);
         for k in (start..len).rev() {
@@ -284,7 +267,47 @@ pub(crate) fn into_interactions_in_place(
         }
         len = start;
     }
-    drop(next);
+    (csr_items, csr_values, csr_stamps)
+}
+
+/// [`Triplets::into_interactions`] for rows that are not already sorted: the same result
+/// as [`Triplets::build`] with a peak of about the rows' own size (see the module notes).
+/// The caller has checked that every index fits the maps.
+pub(crate) fn into_interactions_in_place(
+    t: Triplets,
+    users: Arc<IdMap>,
+    items: Arc<IdMap>,
+    policy: DuplicatePolicy,
+) -> Result<Interactions> {
+    let Triplets {
+        source,
+        users: user_col,
+        items: item_col,
+        values: value_col,
+        timestamps: stamp_col,
+        lines,
+    } = t;
+    let n_users = users.len();
+    let mut ptr = vec![0usize; n_users + 1];
+    for &u in &user_col {
+        ptr[u as usize + 1] += 1;
+    }
+    for u in 0..n_users {
+        ptr[u + 1] += ptr[u];
+    }
+    // Rows grouped by user in index order (a file sorted by user: first appearance numbers
+    // the users in that order) are already in CSR order: the stable counting sort would
+    // move nothing, so the columns become the CSR arrays as they are.
+    let in_csr_order = user_col
+        .par_windows(2)
+        .with_min_len(1 << 16)
+        .all(|w| w[0] <= w[1]);
+    let user_col = Users::compress(user_col);
+    let (mut csr_items, mut csr_values, mut csr_stamps) = if in_csr_order {
+        (item_col, value_col, stamp_col)
+    } else {
+        scatter_by_user(&ptr, &user_col, item_col, value_col, stamp_col)
+    };
     // 2. Sort each row by item and merge its duplicates.
     let outcomes: Vec<std::result::Result<usize, RowProblem>> = {
         let item_rows = split_rows(&mut csr_items, &ptr);

@@ -12,8 +12,10 @@
 //! | rating | `rating`, `value`, `score` | any integer or float type |
 //! | timestamp (optional) | `timestamp`, `time`, `ts` | any integer type, or a timestamp (read as seconds) |
 //!
-//! Only these columns are read (column projection), one row group after another in windows
-//! that rayon decodes in parallel; rows keep the file's order, so ids are interned in order
+//! Only these columns are read (column projection). The usual file (integer ids, float
+//! ratings, no nulls) has its row groups decoded in parallel straight into the final columns
+//! (`parallel.rs`); any other is read row group after row group, in windows that rayon
+//! decodes in parallel, row by row. Rows keep the file's order, so ids are interned in order
 //! of first appearance exactly as from the same rows in a text file, and the `Interactions`
 //! (and a model fitted on them) are the same. Nulls, negative ids and non-finite ratings are
 //! errors naming the file, the row (1-based) and the column, as are missing columns and
@@ -21,13 +23,16 @@
 //!
 //! [`write_parquet`] writes an [`crate::Interactions`] as `user`, `item`, `rating` (float32)
 //! and, when it has them, `timestamp` (int64), user by user, in row groups of
-//! [`ROW_GROUP_ROWS`] rows, Snappy-compressed, through an atomic file; the item ids' index
+//! [`ROW_GROUP_ROWS`] rows, Snappy-compressed except the timestamps (stored plain: they
+//! shrink by a third at most and were most of the decompression a read paid for), through
+//! an atomic file; the item ids' index
 //! order goes to the file's metadata ([`ITEM_ORDER_KEY`]), so that reading it interns items
 //! in the order the original file did, and the rows arrive already sorted (the matrix is
 //! then built without a sort). Id columns are int64 when the id map holds integers or strings that are
 //! all canonical decimal integers (`17`, not `017` or `+17`), else strings: raw ids read back
 //! exactly as they were.
 
+mod parallel;
 mod read;
 mod write;
 

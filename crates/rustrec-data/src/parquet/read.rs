@@ -16,6 +16,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
+use super::parallel::{PlainRead, Positions, read_plain};
 use super::{
     ITEM_NAMES, ITEM_ORDER_KEY, RATING_NAMES, SOURCE_FORMAT_KEY, TIMESTAMP_NAMES, USER_NAMES,
 };
@@ -332,12 +333,6 @@ pub fn read_parquet(
 
     let total_rows = meta.metadata().file_metadata().num_rows().max(0) as usize;
     let mut out = Triplets::new(path.display().to_string(), c.timestamp.is_some(), false);
-    out.users.reserve_exact(total_rows);
-    out.items.reserve_exact(total_rows);
-    out.values.reserve_exact(total_rows);
-    if let Some(ts) = &mut out.timestamps {
-        ts.reserve_exact(total_rows);
-    }
     let mut users = crate::read::Interner::new(users);
     let mut items = crate::read::Interner::new(items);
     // A file written by `write_parquet` lists its items in the order the original file
@@ -369,8 +364,30 @@ pub fn read_parquet(
     }
     let (mut row_no, mut skipped, mut first_skipped) = (0u64, 0u64, Vec::new());
     progress.start("reading", Some(total_rows as u64));
-
-    let groups: Vec<usize> = (0..meta.metadata().num_row_groups()).collect();
+    let plain = PlainRead {
+        path,
+        meta: &meta,
+        mask: &mask,
+        at: Positions {
+            user: bu,
+            item: bi,
+            rating: br,
+            timestamp: bt,
+        },
+        scale: options.rating_scale,
+    };
+    let groups: Vec<usize> = if read_plain(&plain, &mut users, &mut items, &mut out, progress) {
+        row_no = out.len() as u64;
+        Vec::new()
+    } else {
+        out.users.reserve_exact(total_rows);
+        out.items.reserve_exact(total_rows);
+        out.values.reserve_exact(total_rows);
+        if let Some(ts) = &mut out.timestamps {
+            ts.reserve_exact(total_rows);
+        }
+        (0..meta.metadata().num_row_groups()).collect()
+    };
     let window = 2 * rayon::current_num_threads().max(1);
     for window in groups.chunks(window) {
         // Row groups of a window are decoded in parallel, each through its own file handle

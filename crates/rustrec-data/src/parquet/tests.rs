@@ -244,3 +244,74 @@ fn a_file_that_is_not_parquet_inside_is_a_clear_error() {
         "{msg}"
     );
 }
+
+/// Int32 ids and float64 ratings (as pandas writes them) in many small row groups, ids
+/// first appearing in later groups: the parallel read gives the text file's matrix and id
+/// order; with one null in the last group the file is read row by row, naming the row.
+#[test]
+fn plain_files_of_other_types_read_in_parallel_as_the_text_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 5000usize;
+    let users: Vec<i32> = (0..n)
+        .map(|k| ((k * 7919) % 1009 + k / 50) as i32)
+        .collect();
+    let items: Vec<i64> = (0..n)
+        .map(|k| ((k * 31) % 97 + k / 1000 * 1000) as i64)
+        .collect();
+    let ratings: Vec<f64> = (0..n).map(|k| 0.5 + (k % 10) as f64 / 2.0).collect();
+    let tsv = dir.path().join("same.tsv");
+    let text: String = (0..n)
+        .map(|k| format!("{}\t{}\t{}\n", users[k], items[k], ratings[k]))
+        .collect();
+    std::fs::write(&tsv, text).unwrap();
+    let write = |path: &Path, last_user: Option<i32>| {
+        let mut users: Vec<Option<i32>> = users.iter().copied().map(Some).collect();
+        users[n - 1] = last_user;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("userId", arrow_schema::DataType::Int32, true),
+            Field::new("movieId", arrow_schema::DataType::Int64, false),
+            Field::new("rating", arrow_schema::DataType::Float64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int32Array::from(users)) as ArrayRef,
+                Arc::new(Int64Array::from(items.clone())),
+                Arc::new(arrow_array::Float64Array::from(ratings.clone())),
+            ],
+        )
+        .unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_size(700)
+            .build();
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = ArrowWriter::try_new(file, schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    };
+    let mut options = ReadOptions::new("tsv".parse().unwrap());
+    options.duplicates = crate::DuplicatePolicy::KeepLast;
+    let (want, _) = read_interactions(&tsv, &options, &NoProgress).unwrap();
+    let auto = ReadOptions {
+        format: Format::Auto,
+        ..options.clone()
+    };
+    let pq = dir.path().join("plain.parquet");
+    write(&pq, Some(users[n - 1]));
+    let (got, report) = read_interactions(&pq, &auto, &NoProgress).unwrap();
+    assert_eq!(report.lines, n as u64);
+    assert_eq!(got.user_ids(), want.user_ids());
+    assert_eq!(got.item_ids(), want.item_ids());
+    assert_eq!(got.user_ptr(), want.user_ptr());
+    assert_eq!(got.item_indices(), want.item_indices());
+    assert_eq!(got.values(), want.values());
+
+    let bad = dir.path().join("null.parquet");
+    write(&bad, None);
+    let err = read_interactions(&bad, &auto, &NoProgress).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("null.parquet: row {n}: column \"userId\" is null")),
+        "{err}"
+    );
+}

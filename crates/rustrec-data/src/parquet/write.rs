@@ -9,6 +9,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use crate::atomic::AtomicFile;
 use crate::error::{DataError, Result};
@@ -119,6 +120,8 @@ pub fn write_parquet(
         .collect();
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
+        .set_column_compression(ColumnPath::from("timestamp"), Compression::UNCOMPRESSED)
+        .set_column_dictionary_enabled(ColumnPath::from("timestamp"), false)
         .set_max_row_group_size(ROW_GROUP_ROWS)
         .set_key_value_metadata(Some(
             [

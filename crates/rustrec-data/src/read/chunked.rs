@@ -16,16 +16,21 @@
 //!    its rows are remapped into the final [`Triplets`]. Line numbers become global by adding
 //!    the lines of the chunks before; the first error in file order is the one reported.
 //!
+//! The merging is sequential but does not hold up the parsing: for each batch a scoped
+//! thread first reads the next batch into a second buffer, then merges the batch's chunks in
+//! order as rayon finishes them (a chunk parsed early waits for the ones before it).
+//!
 //! So the result (rows, ids, their order, errors, skipped-row messages, report) is the one a
 //! sequential read gives, whatever the chunk size and thread count (tested against the
-//! readable sequential reader in `reference.rs`). Memory: one batch of text, the chunks'
-//! parsed rows of that batch, and the final columns, reserved once from the first batch's
+//! readable sequential reader in `reference.rs`). Memory: two batches of text, the chunks'
+//! parsed rows of one batch, and the final columns, reserved once from the first chunk's
 //! rows per byte.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use rayon::prelude::*;
 
@@ -58,6 +63,8 @@ impl Default for Plan {
 
 /// What parsing a run of lines gave. Line numbers are 1-based within the run.
 struct ChunkOut<'t> {
+    /// Bytes of text parsed.
+    bytes: usize,
     lines: u64,
     blank: u64,
     users: Vec<u32>,
@@ -105,6 +112,7 @@ impl<'t> ChunkOut<'t> {
             timestamps.reserve(rows);
         }
         ChunkOut {
+            bytes,
             lines: 0,
             blank: 0,
             users,
@@ -342,6 +350,21 @@ fn extend_mapped(out: &mut Vec<u32>, rows: &[u32], remap: &Remap) {
     }
 }
 
+/// Reserves room in `out` for the whole file's rows, estimated from the first parsed chunk's
+/// rows per byte, so that the columns are not regrown (and copied) while reading a large
+/// file of `len` bytes.
+fn reserve_for_file(out: &mut Triplets, first: &ChunkOut<'_>, len: u64) {
+    let per_byte = first.users.len() as f64 / first.bytes.max(1) as f64;
+    let rows = (per_byte * len as f64 * 1.02) as usize + 16;
+    let more = rows.saturating_sub(out.len());
+    out.users.reserve_exact(more);
+    out.items.reserve_exact(more);
+    out.values.reserve_exact(more);
+    if let Some(ts) = &mut out.timestamps {
+        ts.reserve_exact(more);
+    }
+}
+
 /// Reads into `buf` until it is full or the file ends; returns the bytes read.
 fn fill(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -404,71 +427,101 @@ pub(super) fn read_chunked(
         keep_lines,
     };
     progress.start("reading", Some(len));
-    let mut buf = vec![0u8; plan.batch.max(1)];
-    let (mut carried, mut read_bytes, mut reserved) = (0usize, 0u64, false);
+    // Two buffers: while rayon parses the chunks of one, a scoped thread reads the next
+    // batch into the other and merges the parsed chunks in order as they come.
+    let mut cur = vec![0u8; plan.batch.max(1)];
+    let mut next = vec![0u8; plan.batch.max(1)];
+    let n = fill(&mut file, &mut cur).map_err(|e| DataError::io(path, e))?;
+    progress.advance(n as u64);
+    let (mut filled, mut eof) = (n, n < cur.len());
+    let mut reserved = false;
     loop {
-        let n = fill(&mut file, &mut buf[carried..]).map_err(|e| DataError::io(path, e))?;
-        progress.advance(n as u64);
-        read_bytes += n as u64;
-        let filled = carried + n;
-        let eof = filled < buf.len();
         let usable = if eof {
             filled
         } else {
-            match memchr::memrchr(b'\n', &buf[..filled]) {
+            match memchr::memrchr(b'\n', &cur[..filled]) {
                 Some(p) => p + 1,
                 None => {
-                    // One line longer than the batch: grow it.
-                    carried = filled;
-                    buf.resize(buf.len() * 2, 0);
+                    // One line longer than the batch: grow it and read on.
+                    cur.resize(cur.len() * 2, 0);
+                    let n =
+                        fill(&mut file, &mut cur[filled..]).map_err(|e| DataError::io(path, e))?;
+                    progress.advance(n as u64);
+                    eof = filled + n < cur.len();
+                    filled += n;
                     continue;
                 }
             }
         };
-        let text = &buf[..usable];
+        if next.len() < cur.len() {
+            next.resize(cur.len(), 0);
+        }
+        let (text, tail) = cur[..filled].split_at(usable);
         let mut consumed = 0;
         if !rules.settled() {
-            let (prologue, used) = parse_prologue(&ctx, rules, text, merger.lines + 1);
+            let (mut prologue, used) = parse_prologue(&ctx, rules, text, merger.lines + 1);
             consumed = used;
-            let mut prologue = prologue;
             prologue.local_users.release(&pool);
             prologue.local_items.release(&pool);
             merger.merge(prologue)?;
         }
         let settled: &RowRules<'_> = rules;
-        let chunks: Vec<ChunkOut<'_>> = cut(&text[consumed..], plan.chunk)
-            .into_par_iter()
-            .map(|piece| {
-                let mut c = parse_chunk(&ctx, settled, piece);
-                c.local_users.release(&pool);
-                c.local_items.release(&pool);
-                c
-            })
-            .collect();
-        if !reserved && !chunks.is_empty() {
-            // Room for the whole file's rows, estimated from this batch's rows per byte, so
-            // that the columns are not regrown (and copied) while reading a large file.
-            reserved = true;
-            let rows: usize = chunks.iter().map(|c| c.users.len()).sum();
-            let per_byte = rows as f64 / usable.max(1) as f64;
-            let more =
-                (per_byte * (len.saturating_sub(read_bytes)) as f64 * 1.02) as usize + rows + 16;
-            let t = &mut merger.out;
-            t.users.reserve_exact(more);
-            t.items.reserve_exact(more);
-            t.values.reserve_exact(more);
-            if let Some(ts) = &mut t.timestamps {
-                ts.reserve_exact(more);
-            }
-        }
-        for chunk in chunks {
-            merger.merge(chunk)?;
-        }
+        let pieces = cut(&text[consumed..], plan.chunk);
+        let count = pieces.len();
+        let stop = AtomicBool::new(false);
+        let (sender, receiver) = mpsc::channel::<(usize, ChunkOut<'_>)>();
+        let merged: Result<usize> = std::thread::scope(|scope| {
+            let merging = scope.spawn(|| -> Result<usize> {
+                // The next batch starts with this one's unfinished line.
+                let mut next_filled = 0;
+                if !eof {
+                    next[..tail.len()].copy_from_slice(tail);
+                    let n = fill(&mut file, &mut next[tail.len()..])
+                        .map_err(|e| DataError::io(path, e))?;
+                    progress.advance(n as u64);
+                    next_filled = tail.len() + n;
+                }
+                let mut waiting: Vec<Option<ChunkOut<'_>>> = (0..count).map(|_| None).collect();
+                let mut want = 0;
+                for (k, chunk) in receiver {
+                    waiting[k] = Some(chunk);
+                    while let Some(chunk) = waiting.get_mut(want).and_then(Option::take) {
+                        if !reserved {
+                            reserved = true;
+                            reserve_for_file(&mut merger.out, &chunk, len);
+                        }
+                        merger
+                            .merge(chunk)
+                            .inspect_err(|_| stop.store(true, Ordering::Relaxed))?;
+                        want += 1;
+                    }
+                }
+                Ok(next_filled)
+            });
+            pieces
+                .into_par_iter()
+                .enumerate()
+                .for_each_with(sender, |sender, (k, piece)| {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let mut chunk = parse_chunk(&ctx, settled, piece);
+                    chunk.local_users.release(&pool);
+                    chunk.local_items.release(&pool);
+                    // The merger has stopped only after an error, which is then returned.
+                    let _ = sender.send((k, chunk));
+                });
+            merging
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        let next_filled = merged?;
         if eof {
             break;
         }
-        buf.copy_within(usable..filled, 0);
-        carried = filled - usable;
+        eof = next_filled < next.len();
+        filled = next_filled;
+        std::mem::swap(&mut cur, &mut next);
     }
     progress.finish();
     Ok((

@@ -69,7 +69,7 @@ impl<'m> Interner<'m> {
 
 /// The ids of one chunk, numbered by first appearance in the chunk.
 #[derive(Debug)]
-pub(super) enum LocalIds<'t> {
+pub(crate) enum LocalIds<'t> {
     /// Integer ids: `direct[raw] = local + 1` (0 = unseen) for raw ids below
     /// [`DIRECT_LIMIT`], a hash map above.
     Int {
@@ -87,7 +87,7 @@ pub(super) enum LocalIds<'t> {
 impl<'t> LocalIds<'t> {
     /// Empty local ids of the given kind; integer ids use `table` (all zeros, from
     /// [`TablePool::take`]) as their direct table.
-    pub(super) fn new(text: bool, table: Vec<u32>) -> Self {
+    pub(crate) fn new(text: bool, table: Vec<u32>) -> Self {
         if text {
             LocalIds::Text {
                 raw: Vec::new(),
@@ -103,18 +103,27 @@ impl<'t> LocalIds<'t> {
     }
 
     /// The local index of integer id `id`, adding it if new. Only on `Int` local ids.
-    #[inline]
-    pub(super) fn int(&mut self, id: i64) -> u32 {
+    #[inline(always)]
+    pub(crate) fn int(&mut self, id: i64) -> u32 {
+        if let LocalIds::Int { direct, .. } = self
+            && (0..DIRECT_LIMIT).contains(&id)
+            && let Some(&k) = direct.get(id as usize)
+            && k != 0
+        {
+            return k - 1;
+        }
+        self.add_int(id)
+    }
+
+    /// [`Self::int`] for an id not in the direct table: a new small id, or a large one.
+    #[cold]
+    #[inline(never)]
+    fn add_int(&mut self, id: i64) -> u32 {
         let LocalIds::Int { raw, direct, large } = self else {
             unreachable!("integer id on string local ids")
         };
         if (0..DIRECT_LIMIT).contains(&id) {
             let slot = id as usize;
-            if let Some(&k) = direct.get(slot)
-                && k != 0
-            {
-                return k - 1;
-            }
             let k = raw.len() as u32;
             raw.push(id);
             if slot >= direct.len() {
@@ -146,7 +155,7 @@ impl<'t> LocalIds<'t> {
 
     /// Frees the lookup tables, keeping the ids in first-appearance order; the direct table
     /// goes back to `pool`, zeroed again (only its used slots are touched).
-    pub(super) fn release(&mut self, pool: &TablePool) {
+    pub(crate) fn release(&mut self, pool: &TablePool) {
         match self {
             LocalIds::Int { raw, direct, large } => {
                 let mut table = std::mem::take(direct);
@@ -163,7 +172,7 @@ impl<'t> LocalIds<'t> {
     }
 
     /// Interns every id into `global` in first-appearance order: the local → global table.
-    pub(super) fn intern_into(&self, global: &mut Interner<'_>) -> Vec<u32> {
+    pub(crate) fn intern_into(&self, global: &mut Interner<'_>) -> Vec<u32> {
         match self {
             LocalIds::Int { raw, .. } => raw.iter().map(|&id| global.int(id)).collect(),
             LocalIds::Text { raw, .. } => raw.iter().map(|id| global.text(id)).collect(),
@@ -182,13 +191,13 @@ impl<'t> LocalIds<'t> {
 /// Direct tables (all zeros) for the chunks' [`LocalIds`], reused from chunk to chunk so that
 /// a chunk does not pay for allocating and zeroing a table as large as its largest id.
 #[derive(Debug, Default)]
-pub(super) struct TablePool {
+pub(crate) struct TablePool {
     tables: std::sync::Mutex<Vec<Vec<u32>>>,
 }
 
 impl TablePool {
     /// A zeroed table (empty when the pool has none).
-    pub(super) fn take(&self) -> Vec<u32> {
+    pub(crate) fn take(&self) -> Vec<u32> {
         self.tables
             .lock()
             .map(|mut t| t.pop().unwrap_or_default())
@@ -196,7 +205,7 @@ impl TablePool {
     }
 
     /// Returns a zeroed table.
-    pub(super) fn give(&self, table: Vec<u32>) {
+    pub(crate) fn give(&self, table: Vec<u32>) {
         if let Ok(mut t) = self.tables.lock() {
             t.push(table);
         }

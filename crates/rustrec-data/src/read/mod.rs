@@ -41,7 +41,7 @@ mod row;
 
 pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
 #[cfg(feature = "parquet")]
-pub(crate) use interner::Interner;
+pub(crate) use interner::{Interner, LocalIds, TablePool};
 pub use lines::decode_text;
 pub(crate) use lines::open;
 pub use ratings::{
