@@ -357,16 +357,17 @@ impl Interactions {
     /// Smallest and largest stored value (`None` when empty).
     pub fn value_range(&self) -> Option<(f32, f32)> {
         // min and max do not depend on the order: the parallel fold gives the serial result.
-        let lo = self
+        let (lo, hi) = self
             .values
             .par_iter()
-            .copied()
-            .reduce(|| f32::INFINITY, f32::min);
-        let hi = self
-            .values
-            .par_iter()
-            .copied()
-            .reduce(|| f32::NEG_INFINITY, f32::max);
+            .fold(
+                || (f32::INFINITY, f32::NEG_INFINITY),
+                |(lo, hi), &v| (lo.min(v), hi.max(v)),
+            )
+            .reduce(
+                || (f32::INFINITY, f32::NEG_INFINITY),
+                |a, b| (a.0.min(b.0), a.1.max(b.1)),
+            );
         (!self.values.is_empty()).then_some((lo, hi))
     }
 

@@ -63,10 +63,13 @@ pub fn describe(x: &Interactions) -> DatasetStats {
         .collect();
     let (value_min, value_max) = x.value_range().unwrap_or((0.0, 0.0));
     let avg = |total: usize, n: usize| if n == 0 { 0.0 } else { total as f64 / n as f64 };
-    let time_range = x.timestamps().and_then(|t| {
-        let lo = t.par_iter().min()?;
-        let hi = t.par_iter().max()?;
-        Some((*lo, *hi))
+    let time_range = x.timestamps().filter(|t| !t.is_empty()).map(|t| {
+        t.par_iter()
+            .fold(
+                || (i64::MAX, i64::MIN),
+                |(lo, hi), &s| (lo.min(s), hi.max(s)),
+            )
+            .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)))
     });
     DatasetStats {
         users: x.n_users(),

@@ -32,6 +32,7 @@
 //! all canonical decimal integers (`17`, not `017` or `+17`), else strings: raw ids read back
 //! exactly as they were.
 
+mod group_bytes;
 mod parallel;
 mod read;
 mod write;

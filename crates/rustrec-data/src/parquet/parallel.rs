@@ -6,8 +6,8 @@
 //! nulls: then no row can be an error or be skipped, and the rows of row group `g` are the
 //! rows `offset[g]..offset[g + 1]` of the result. The read goes in three steps:
 //!
-//! 1. **Row groups in parallel.** Each group is decoded (its own file handle) batch by batch
-//!    into its slice of the columns; its ids get group-local indices in order of first
+//! 1. **Row groups in parallel.** Each group's columns are read at once ([`GroupBytes`]) and
+//!    decoded batch by batch into its slice of the result's columns; its ids get group-local indices in order of first
 //!    appearance within the group ([`LocalIds`]).
 //! 2. **Ids in group order.** Each group's local ids are interned into the file's maps in
 //!    their local order — their order of first appearance in the whole file.
@@ -28,6 +28,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
+use super::group_bytes::{BufferPool, GroupBytes};
 use crate::prefault::prefault;
 use crate::progress::Progress;
 use crate::read::{Interner, LocalIds, TablePool};
@@ -90,6 +91,7 @@ pub(super) fn read_plain(
         *ts = vec![0; n];
     }
     let pool = TablePool::default();
+    let buffers = BufferPool::default();
     let decoded: Option<Vec<(LocalIds<'static>, LocalIds<'static>)>> = {
         let user_rows = split_rows(&mut out.users, &offsets);
         let item_rows = split_rows(&mut out.items, &offsets);
@@ -111,7 +113,7 @@ pub(super) fn read_plain(
                     values,
                     stamps,
                 };
-                read_group(read, g, rows, &pool, progress)
+                read_group(read, g, rows, &pool, &buffers, progress)
             })
             .collect()
     };
@@ -148,13 +150,19 @@ fn read_group(
     g: usize,
     rows: GroupRows<'_>,
     pool: &TablePool,
+    buffers: &BufferPool,
     progress: &dyn Progress,
 ) -> Option<(LocalIds<'static>, LocalIds<'static>)> {
     let file = File::open(read.path).ok()?;
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, read.meta.clone())
+    let group = read.meta.metadata().row_groups().get(g)?;
+    let span = GroupBytes::read(&file, group, read.mask, buffers).ok()?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(span, read.meta.clone())
         .with_projection(read.mask.clone())
         .with_row_groups(vec![g])
-        .with_batch_size(1 << 16)
+        // Batches of 4 Ki rows: arrow's buffers stay small enough for the allocator to reuse
+        // rather than map fresh pages for each batch (57 k page faults for the 10M-row file
+        // against 70 k with 64 Ki rows; the result's own columns take 51 k).
+        .with_batch_size(1 << 12)
         .build()
         .ok()?;
     let mut local_users = LocalIds::new(false, pool.take());
