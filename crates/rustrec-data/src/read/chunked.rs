@@ -55,7 +55,7 @@ pub(crate) struct Plan {
 impl Default for Plan {
     fn default() -> Self {
         Plan {
-            batch: 8 << 20,
+            batch: 4 << 20,
             chunk: 1 << 20,
         }
     }
@@ -429,8 +429,11 @@ pub(super) fn read_chunked(
     progress.start("reading", Some(len));
     // Two buffers: while rayon parses the chunks of one, a scoped thread reads the next
     // batch into the other and merges the parsed chunks in order as they come.
-    let mut cur = vec![0u8; plan.batch.max(1)];
-    let mut next = vec![0u8; plan.batch.max(1)];
+    // No larger than the file (plus the byte that shows its end); the second buffer only
+    // once the file turns out longer than one batch.
+    let first = usize::try_from(len.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut cur = vec![0u8; plan.batch.clamp(1, first)];
+    let mut next = Vec::new();
     let n = fill(&mut file, &mut cur).map_err(|e| DataError::io(path, e))?;
     progress.advance(n as u64);
     let (mut filled, mut eof) = (n, n < cur.len());
@@ -453,7 +456,7 @@ pub(super) fn read_chunked(
                 }
             }
         };
-        if next.len() < cur.len() {
+        if !eof && next.len() < cur.len() {
             next.resize(cur.len(), 0);
         }
         let (text, tail) = cur[..filled].split_at(usable);
