@@ -137,7 +137,7 @@ impl Triplets {
             )));
         }
         if self.is_sorted() {
-            return self.clone().into_sorted(users, items);
+            return Ok(self.clone().into_sorted(users, items));
         }
         // Counting sort by user, stable: rows of one user keep input order.
         let mut user_ptr = vec![0usize; n_users + 1];
@@ -262,12 +262,13 @@ impl Triplets {
         items: Arc<IdMap>,
         policy: DuplicatePolicy,
     ) -> Result<Interactions> {
-        if !self.indices_fit(&users, &items) || self.len() > u32::MAX as usize {
+        let (fit, sorted) = self.fit_and_sorted(&users, &items);
+        if !fit || self.len() > u32::MAX as usize {
             // `build` names the row that does not fit.
             return self.build(users, items, policy);
         }
-        if self.is_sorted() {
-            self.into_sorted(users, items)
+        if sorted {
+            Ok(self.into_sorted(users, items))
         } else {
             crate::triplets_in_place::into_interactions_in_place(self, users, items, policy)
         }
@@ -287,13 +288,26 @@ impl Triplets {
             .all(in_order)
     }
 
-    fn indices_fit(&self, users: &IdMap, items: &IdMap) -> bool {
-        self.users.par_iter().all(|&u| (u as usize) < users.len())
-            && self.items.par_iter().all(|&i| (i as usize) < items.len())
+    /// In one pass: whether every index fits its map, and whether the rows are sorted
+    /// ([`Self::is_sorted`]).
+    fn fit_and_sorted(&self, users: &IdMap, items: &IdMap) -> (bool, bool) {
+        let (nu, ni, n) = (users.len(), items.len(), self.len());
+        (0..n)
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .map(|k| {
+                let (u, i) = (self.users[k], self.items[k]);
+                let fit = (u as usize) < nu && (i as usize) < ni;
+                let sorted = k + 1 == n
+                    || u < self.users[k + 1]
+                    || (u == self.users[k + 1] && i < self.items[k + 1]);
+                (fit, sorted)
+            })
+            .reduce(|| (true, true), |a, b| (a.0 && b.0, a.1 && b.1))
     }
 
-    /// The matrix of sorted rows (the caller checked [`Triplets::is_sorted`]).
-    fn into_sorted(self, users: Arc<IdMap>, items: Arc<IdMap>) -> Result<Interactions> {
+    /// The matrix of sorted rows whose indices fit their maps (the caller checked both).
+    fn into_sorted(self, users: Arc<IdMap>, items: Arc<IdMap>) -> Interactions {
         // Users are non-decreasing: user `u`'s row starts where the users below it end.
         let rows = &self.users;
         let indptr: Vec<usize> = (0..users.len() + 1)
@@ -301,7 +315,7 @@ impl Triplets {
             .with_min_len(1 << 10)
             .map(|u| rows.partition_point(|&x| (x as usize) < u))
             .collect();
-        Interactions::from_csr(
+        Interactions::from_valid_csr(
             users,
             items,
             indptr,
