@@ -291,16 +291,20 @@ impl Triplets {
     /// In one pass: whether every index fits its map, and whether the rows are sorted
     /// ([`Self::is_sorted`]).
     fn fit_and_sorted(&self, users: &IdMap, items: &IdMap) -> (bool, bool) {
+        const BLOCK: usize = 1 << 16;
         let (nu, ni, n) = (users.len(), items.len(), self.len());
-        (0..n)
+        // Blocks of rows, each checked by branch-free folds; a block's last row is compared
+        // with the next block's first.
+        (0..n.div_ceil(BLOCK))
             .into_par_iter()
-            .with_min_len(1 << 16)
-            .map(|k| {
-                let (u, i) = (self.users[k], self.items[k]);
-                let fit = (u as usize) < nu && (i as usize) < ni;
-                let sorted = k + 1 == n
-                    || u < self.users[k + 1]
-                    || (u == self.users[k + 1] && i < self.items[k + 1]);
+            .map(|b| {
+                let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK + 1).min(n));
+                let (us, is) = (&self.users[lo..hi], &self.items[lo..hi]);
+                let fit = us.iter().fold(true, |a, &u| a & ((u as usize) < nu))
+                    & is.iter().fold(true, |a, &i| a & ((i as usize) < ni));
+                let sorted = us.windows(2).zip(is.windows(2)).fold(true, |a, (u, i)| {
+                    a & ((u[0] < u[1]) | ((u[0] == u[1]) & (i[0] < i[1])))
+                });
                 (fit, sorted)
             })
             .reduce(|| (true, true), |a, b| (a.0 && b.0, a.1 && b.1))
@@ -332,6 +336,25 @@ mod tests {
 
     fn maps(nu: usize, ni: usize) -> (Arc<IdMap>, Arc<IdMap>) {
         (Arc::new(IdMap::identity(nu)), Arc::new(IdMap::identity(ni)))
+    }
+
+    #[test]
+    fn order_and_fit_are_checked_across_block_boundaries() {
+        // Sorted rows, user k / 10, item k % 10, over three blocks of the parallel check.
+        let n = 2 * (1 << 16) + 5;
+        let sorted: Vec<(u32, u32, f32)> = (0..n)
+            .map(|k| ((k / 10) as u32, (k % 10) as u32, 1.0))
+            .collect();
+        let (u, i) = maps(n / 10 + 1, 10);
+        assert_eq!(triplets(&sorted).fit_and_sorted(&u, &i), (true, true));
+        // Out of order exactly where the first block meets the second.
+        let mut swapped = sorted.clone();
+        swapped.swap((1 << 16) - 1, 1 << 16);
+        assert_eq!(triplets(&swapped).fit_and_sorted(&u, &i), (true, false));
+        // An item index beyond the map on the very last row.
+        let mut beyond = sorted.clone();
+        beyond[n - 1].1 = 10;
+        assert!(!triplets(&beyond).fit_and_sorted(&u, &i).0);
     }
 
     fn triplets(rows: &[(u32, u32, f32)]) -> Triplets {

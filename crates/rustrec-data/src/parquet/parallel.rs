@@ -248,25 +248,29 @@ fn ids(array: &dyn Array, local: &mut LocalIds<'static>, out: &mut [u32]) -> boo
         return false;
     }
     match array.data_type() {
-        DataType::Int64 => {
-            let v = array.as_primitive::<Int64Type>().values();
-            if v.iter().any(|&x| x < 0) {
-                return false;
-            }
-            out.iter_mut()
-                .zip(v.iter())
-                .for_each(|(o, &x)| *o = local.int(x));
+        DataType::Int64 => intern_run_aware(array.as_primitive::<Int64Type>().values(), local, out),
+        DataType::Int32 => intern_run_aware(array.as_primitive::<Int32Type>().values(), local, out),
+        _ => false,
+    }
+}
+
+/// Local indices of non-negative integer ids (false, with `out` unspecified, for a negative
+/// one); a run of one id (a user's rows) is looked up once.
+fn intern_run_aware<T: Copy + Into<i64>>(
+    ids: &[T],
+    local: &mut LocalIds<'static>,
+    out: &mut [u32],
+) -> bool {
+    if ids.iter().fold(false, |neg, &x| neg | (x.into() < 0)) {
+        return false;
+    }
+    let mut last = (-1i64, 0u32);
+    for (o, &x) in out.iter_mut().zip(ids) {
+        let x: i64 = x.into();
+        if x != last.0 {
+            last = (x, local.int(x));
         }
-        DataType::Int32 => {
-            let v = array.as_primitive::<Int32Type>().values();
-            if v.iter().any(|&x| x < 0) {
-                return false;
-            }
-            out.iter_mut()
-                .zip(v.iter())
-                .for_each(|(o, &x)| *o = local.int(i64::from(x)));
-        }
-        _ => return false,
+        *o = last.1;
     }
     true
 }
