@@ -38,20 +38,29 @@ pub fn key(score: f32) -> f32 {
 /// Up to this many relevant items, [`auc_by_sweeps`] is faster than [`AucCounter`].
 pub const SWEEP_LIMIT: usize = 64;
 
-/// The AUC of relevant scores `positives` among `candidates`, where `candidates` holds
-/// the scores of *all* candidates, the relevant ones included; all scores already mapped
-/// by [`key`]. `None` when there is no relevant or no other candidate.
-pub fn auc_by_sweeps(positives: &[f32], candidates: &[f32]) -> Option<f64> {
+/// The AUC of relevant scores `positives` among the candidates: the scores `scores[i]`
+/// (raw, NaN allowed) whose `mark[i]` is not `excluded`, the relevant ones included;
+/// `positives` already mapped by [`key`]. `None` when there is no relevant or no other
+/// candidate. Every sweep reads the scores in place, branch-free.
+pub fn auc_by_sweeps(positives: &[f32], scores: &[f32], mark: &[u8], excluded: u8) -> Option<f64> {
     let m = positives.len();
-    let n_neg = candidates.len().checked_sub(m)?;
+    let candidates = mark.iter().fold(0u32, |c, &x| c + u32::from(x != excluded)) as usize;
+    let n_neg = candidates.checked_sub(m)?;
     if m == 0 || n_neg == 0 {
         return None;
     }
     let mut twice_wins: u64 = 0;
     for &p in positives {
-        let (below, tied) = candidates.iter().fold((0u32, 0u32), |(b, t), &s| {
-            (b + u32::from(s < p), t + u32::from(s == p))
-        });
+        let (below, tied) = scores
+            .iter()
+            .zip(mark)
+            .fold((0u32, 0u32), |(b, t), (&s, &x)| {
+                let (s, keep) = (key(s), x != excluded);
+                (
+                    b + u32::from(keep & (s < p)),
+                    t + u32::from(keep & (s == p)),
+                )
+            });
         twice_wins += 2 * u64::from(below) + u64::from(tied);
     }
     // Comparisons among relevant items (self included) add up to m²/2: twice that is m².
@@ -165,9 +174,22 @@ mod tests {
             let n: Vec<f32> = n.into_iter().map(|x| f32::from(x) * 0.5).collect();
             let got = auc(&p, &n);
             let want = pairwise(&p, &n);
-            let all: Vec<f32> = n.iter().chain(&p).map(|&s| key(s)).collect();
+            // The candidates among excluded scores (mark 1), which must not count.
+            let mut scores = Vec::new();
+            let mut mark = Vec::new();
+            for (k, &s) in n.iter().chain(&p).enumerate() {
+                scores.push(s);
+                mark.push(0u8);
+                if k % 3 == 0 {
+                    scores.push(if k % 2 == 0 { f32::NAN } else { s });
+                    mark.push(1);
+                }
+            }
             let pk: Vec<f32> = p.iter().map(|&s| key(s)).collect();
-            prop_assert_eq!(auc_by_sweeps(&pk, &all).map(f64::to_bits), got.map(f64::to_bits));
+            prop_assert_eq!(
+                auc_by_sweeps(&pk, &scores, &mark, 1).map(f64::to_bits),
+                got.map(f64::to_bits)
+            );
             prop_assert_eq!(got.is_some(), want.is_some());
             if let (Some(a), Some(b)) = (got, want) {
                 prop_assert!((a - b).abs() < 1e-12);

@@ -11,15 +11,14 @@
 //!
 //! ## Cost per user (n items, m relevant, K = max cutoff)
 //! * scoring: the model's `score_into`, O(n · factors) for a factor model — the floor;
-//! * one sweep over the items, skipping the seen ones by a per-item mark (set and
-//!   cleared through the user's rows only), that feeds a streaming top-K selector
-//!   ([`super::top_k`]: sorted insertion, one comparison for most candidates) and the AUC
-//!   inputs;
+//! * the seen items are skipped by a per-item mark (set and cleared through the user's rows
+//!   only); each figure then comes from its own pass over the scores in place:
+//! * top-K: a streaming selector ([`super::top_k`]: sorted insertion; once it is full, a
+//!   block of 64 items without a score above the K-th is skipped by one branch-free check);
 //! * AUC: m branch-free sweeps over the candidate scores when m ≤ 64, else binary searches
 //!   against the sorted relevant scores — O(n · min(m, log m)) either way, no full sort
 //!   (see [`crate::metrics::auc`]);
-//! * MRR: the same sweep counts, branch-free, the candidates ranked before the best
-//!   relevant item;
+//! * MRR: one branch-free pass counts the candidates ranked before the best relevant item;
 //! * the rest is O(K) per user.
 //!
 //! This matches `implicit_metrics` of `/work/shared/acceptance/peers/common.py` (AUC with
@@ -37,7 +36,7 @@ use super::top_k::TopK;
 use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};
 use crate::error::{EvalError, Result};
 use crate::id_space::check_in_model_space;
-use crate::metrics::auc::{AucCounter, SWEEP_LIMIT, auc_by_sweeps, key, prepare_positives};
+use crate::metrics::auc::{AucCounter, SWEEP_LIMIT, auc_by_sweeps, prepare_positives};
 use crate::metrics::average_precision::average_precision;
 use crate::metrics::diversity::{ItemPopularity, coverage, gini};
 use crate::metrics::ndcg::ndcg;
@@ -175,10 +174,6 @@ struct Workspace {
     block_users: Vec<UserIdx>,
     block_next: usize,
     mark: Vec<u8>,
-    /// Candidate scores mapped by `auc::key` (AUC by sweeps).
-    keys: Vec<f32>,
-    /// Candidates `(item, score)` (AUC by binary searches, many relevant items).
-    candidates: Vec<(u32, f32)>,
     positives: Vec<f32>,
     top: TopK,
     relevant: Vec<bool>,
@@ -193,8 +188,6 @@ impl Workspace {
             block_users: Vec::new(),
             block_next: 0,
             mark: vec![FREE; n_items],
-            keys: Vec::with_capacity(n_items),
-            candidates: Vec::new(),
             positives: Vec::new(),
             top: TopK::default(),
             relevant: Vec::new(),
@@ -386,30 +379,25 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
     let (best_item, best_score) = best.unwrap_or((0, f32::NAN));
     let count_before = plan.want_mrr && !best_score.is_nan();
 
-    // One sweep over the candidates: the top-max(k) list, the AUC inputs, the MRR count.
-    let auc_sweeps = plan.want_auc && n_relevant <= SWEEP_LIMIT;
-    let auc_counter = plan.want_auc && !auc_sweeps;
+    // Each figure from its own pass over the scores, read in place: the top-max(k) list
+    // (blocks without a score above the k-th skipped whole), the AUC counts and the MRR
+    // count (branch-free, vectorised).
     ws.top.reset(plan.kmax);
-    ws.keys.clear();
-    ws.candidates.clear();
-    let mut before = 0usize;
-    for (i, (&s, &m)) in scores.iter().zip(mark.iter()).enumerate() {
-        if m == SEEN {
-            continue;
-        }
-        if plan.kmax > 0 {
-            ws.top.offer(i as u32, s);
-        }
-        if auc_sweeps {
-            ws.keys.push(key(s));
-        } else if auc_counter && m != RELEVANT {
-            ws.candidates.push((i as u32, s));
-        }
-        if count_before {
-            before +=
-                usize::from((s > best_score) | ((s == best_score) & ((i as u32) < best_item)));
-        }
+    if plan.kmax > 0 {
+        ws.top.offer_row(scores, mark, SEEN);
     }
+    let before = if count_before {
+        scores
+            .iter()
+            .zip(mark.iter())
+            .enumerate()
+            .fold(0u32, |n, (i, (&s, &m))| {
+                let ahead = (s > best_score) | ((s == best_score) & ((i as u32) < best_item));
+                n + u32::from((m != SEEN) & ahead)
+            }) as usize
+    } else {
+        0
+    };
     let mut auc = f64::NAN;
     if plan.want_auc {
         ws.positives.clear();
@@ -420,12 +408,14 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
                 .map(|&i| scores[i as usize]),
         );
         prepare_positives(&mut ws.positives);
-        auc = if auc_sweeps {
-            auc_by_sweeps(&ws.positives, &ws.keys)
+        auc = if n_relevant <= SWEEP_LIMIT {
+            auc_by_sweeps(&ws.positives, scores, mark, SEEN)
         } else {
             let mut counter = AucCounter::new(&ws.positives);
-            for &(_, s) in &ws.candidates {
-                counter.add_negative(s);
+            for (&s, &m) in scores.iter().zip(mark.iter()) {
+                if m == FREE {
+                    counter.add_negative(s);
+                }
             }
             counter.finish()
         }

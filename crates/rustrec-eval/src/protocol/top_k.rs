@@ -54,6 +54,39 @@ impl TopK {
         self.items.insert(at, c);
     }
 
+    /// Offers every item `i` of `scores` whose `mark[i]` is not `excluded`, in item order
+    /// (after nothing, or only lower items, was offered). Once the list is full, a block of
+    /// items is first checked, branch-free, for a score above the worst kept one: only such
+    /// a score can enter (an item offered later loses a tie, and NaN ranks last), so most
+    /// blocks are skipped whole. The result is that of offering the items one by one.
+    pub fn offer_row(&mut self, scores: &[f32], mark: &[u8], excluded: u8) {
+        const BLOCK: usize = 64;
+        for (b, (block, marks)) in scores.chunks(BLOCK).zip(mark.chunks(BLOCK)).enumerate() {
+            if let Some(worst) = self.worst_kept()
+                && !block
+                    .iter()
+                    .zip(marks)
+                    .fold(false, |any, (&s, &m)| any | ((s > worst) & (m != excluded)))
+            {
+                continue;
+            }
+            for (j, (&s, &m)) in block.iter().zip(marks).enumerate() {
+                if m != excluded {
+                    self.offer((b * BLOCK + j) as u32, s);
+                }
+            }
+        }
+    }
+
+    /// The score a later candidate must beat to enter: the worst kept one, once `k` are
+    /// kept by sorted insertion and it is a number (`None` otherwise).
+    fn worst_kept(&self) -> Option<f32> {
+        if self.k > INSERTION_LIMIT || self.items.len() < self.k {
+            return None;
+        }
+        self.items.last().map(|w| w.1).filter(|w| !w.is_nan())
+    }
+
     /// The best `min(k, offered)` candidates, best first.
     pub fn finish(&mut self) -> &[(u32, f32)] {
         if self.k > INSERTION_LIMIT {
@@ -89,6 +122,31 @@ mod tests {
             }
             let got: Vec<(u32, u32)> = t.finish().iter().map(|&(i, s)| (i, s.to_bits())).collect();
             let want: Vec<(u32, u32)> = top_n(&scores, k, |_| true).iter().map(|&(i, s)| (i, s.to_bits())).collect();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn a_row_offered_at_once_equals_topn_of_its_unmarked_items(
+            scores in prop::collection::vec(-6i8..6, 0..400),
+            marks in prop::collection::vec(0u8..3, 400),
+            k in 0usize..200,
+            nans in prop::collection::vec(0usize..400, 0..4),
+        ) {
+            let mut scores: Vec<f32> = scores.into_iter().map(f32::from).collect();
+            for &at in &nans {
+                if at < scores.len() {
+                    scores[at] = f32::NAN;
+                }
+            }
+            let mark = &marks[..scores.len()];
+            let mut t = TopK::default();
+            t.reset(k);
+            t.offer_row(&scores, mark, 1);
+            let got: Vec<(u32, u32)> = t.finish().iter().map(|&(i, s)| (i, s.to_bits())).collect();
+            let want: Vec<(u32, u32)> = top_n(&scores, k, |i| mark[i as usize] != 1)
+                .iter()
+                .map(|&(i, s)| (i, s.to_bits()))
+                .collect();
             prop_assert_eq!(got, want);
         }
     }
