@@ -372,44 +372,42 @@ impl Interactions {
 
     /// Smallest and largest stored value (`None` when empty).
     pub fn value_range(&self) -> Option<(f32, f32)> {
-        // min and max do not depend on the order: the parallel fold gives the serial result.
-        let (lo, hi) = self
-            .values
-            .par_iter()
-            .fold(
-                || (f32::INFINITY, f32::NEG_INFINITY),
-                |(lo, hi), &v| (lo.min(v), hi.max(v)),
-            )
-            .reduce(
-                || (f32::INFINITY, f32::NEG_INFINITY),
-                |a, b| (a.0.min(b.0), a.1.max(b.1)),
-            );
-        (!self.values.is_empty()).then_some((lo, hi))
+        self.value_summary().map(|s| (s.min, s.max))
     }
 
     /// Mean of the stored values (0 when empty).
     pub fn mean_value(&self) -> f64 {
+        self.value_summary().map_or(0.0, |s| s.mean)
+    }
+
+    /// Smallest, largest and mean stored value in one parallel pass (`None` when empty).
+    /// Fixed blocks are summed in parallel and their sums added in order, so the mean has
+    /// the same bits on any thread count; min and max do not depend on the order.
+    pub fn value_summary(&self) -> Option<ValueSummary> {
         if self.values.is_empty() {
-            return 0.0;
+            return None;
         }
-        // Fixed blocks summed in parallel, their sums added in order: the same bits on any
-        // thread count (and four running sums a block, not one long chain of additions).
-        let block_sums: Vec<f64> = self
+        let blocks: Vec<(f32, f32, f64)> = self
             .values
             .par_chunks(1 << 16)
             .map(|block| {
-                let mut lanes = [0f64; 4];
-                let quads = block.chunks_exact(4);
-                let rest: f64 = quads.remainder().iter().map(|&v| f64::from(v)).sum();
-                for q in quads {
-                    for (lane, &v) in lanes.iter_mut().zip(q) {
-                        *lane += f64::from(v);
-                    }
-                }
-                (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+                let (lo, hi) = block
+                    .iter()
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                        (lo.min(v), hi.max(v))
+                    });
+                (lo, hi, block_sum(block))
             })
             .collect();
-        block_sums.iter().sum::<f64>() / self.values.len() as f64
+        let (mut min, mut max, mut sum) = (f32::INFINITY, f32::NEG_INFINITY, 0f64);
+        for &(lo, hi, s) in &blocks {
+            (min, max, sum) = (min.min(lo), max.max(hi), sum + s);
+        }
+        Some(ValueSummary {
+            min,
+            max,
+            mean: sum / self.values.len() as f64,
+        })
     }
 
     /// Fraction of the user × item matrix that is stored.
@@ -515,6 +513,30 @@ impl Interactions {
         }
         h.digest()
     }
+}
+
+/// The smallest, largest and mean stored value ([`Interactions::value_summary`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ValueSummary {
+    /// Smallest value.
+    pub min: f32,
+    /// Largest value.
+    pub max: f32,
+    /// Mean value.
+    pub mean: f64,
+}
+
+/// The sum of `block` in `f64`, in four running sums (not one long chain of additions).
+fn block_sum(block: &[f32]) -> f64 {
+    let mut lanes = [0f64; 4];
+    let quads = block.chunks_exact(4);
+    let rest: f64 = quads.remainder().iter().map(|&v| f64::from(v)).sum();
+    for q in quads {
+        for (lane, &v) in lanes.iter_mut().zip(q) {
+            *lane += f64::from(v);
+        }
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }
 
 /// The CSC arrays (column offsets, user of each entry, value of each entry) of valid CSR

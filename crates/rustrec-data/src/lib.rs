@@ -60,7 +60,7 @@ pub mod write;
 pub use error::{DataError, Result};
 pub use escape::{Escaped, escape_control};
 pub use ids::{IdKind, IdMap, ItemIdx, RawId, UserIdx};
-pub use interactions::{Col, Interactions, Row};
+pub use interactions::{Col, Interactions, Row, ValueSummary};
 pub use kcore::{KCoreReport, kcore};
 pub use progress::{NoProgress, Progress};
 pub use read::{

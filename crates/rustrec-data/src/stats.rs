@@ -61,7 +61,8 @@ pub fn describe(x: &Interactions) -> DatasetStats {
     let item_counts: Vec<usize> = (0..x.n_items())
         .map(|i| x.item_degree(ItemIdx(i as u32)))
         .collect();
-    let (value_min, value_max) = x.value_range().unwrap_or((0.0, 0.0));
+    let values = x.value_summary();
+    let (value_min, value_max) = values.map_or((0.0, 0.0), |v| (v.min, v.max));
     let avg = |total: usize, n: usize| if n == 0 { 0.0 } else { total as f64 / n as f64 };
     let time_range = x.timestamps().filter(|t| !t.is_empty()).map(|t| {
         t.par_iter()
@@ -77,7 +78,7 @@ pub fn describe(x: &Interactions) -> DatasetStats {
         interactions: x.nnz(),
         value_min,
         value_max,
-        value_mean: x.mean_value(),
+        value_mean: values.map_or(0.0, |v| v.mean),
         density: x.density(),
         per_user_min: user_counts.iter().copied().min().unwrap_or(0),
         per_user_avg: avg(x.nnz(), x.n_users()),
