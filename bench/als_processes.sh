@@ -30,7 +30,7 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
 for n in $layouts; do
   threads=$(( total_threads / n )); [ "$threads" -ge 1 ] || threads=1
   if [ "$n" = 1 ]; then
-    "$bin" "${common[@]}" --threads "$threads" --out "$work/m1.st" --json -q >"$work/r1.json"
+    "$bin" "${common[@]}" --threads "$threads" --out "$work/m1.st" --json -q >"$work/r1.json" 2>"$work/e1.log"
     continue
   fi
   : >"$work/hosts.txt"
