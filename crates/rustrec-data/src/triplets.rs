@@ -278,21 +278,19 @@ impl Triplets {
     /// `parquet::write_parquet` writes them): then they hold no duplicate and are already
     /// the CSR arrays.
     pub fn is_sorted(&self) -> bool {
-        let in_order = |k: usize| {
-            self.users[k] < self.users[k + 1]
-                || (self.users[k] == self.users[k + 1] && self.items[k] < self.items[k + 1])
-        };
-        (0..self.len().saturating_sub(1))
-            .into_par_iter()
-            .with_min_len(1 << 16)
-            .all(in_order)
+        self.fit_and_sorted_within(usize::MAX, usize::MAX).1
     }
 
     /// In one pass: whether every index fits its map, and whether the rows are sorted
     /// ([`Self::is_sorted`]).
     fn fit_and_sorted(&self, users: &IdMap, items: &IdMap) -> (bool, bool) {
+        self.fit_and_sorted_within(users.len(), items.len())
+    }
+
+    /// [`Self::fit_and_sorted`] against maps of `nu` users and `ni` items.
+    fn fit_and_sorted_within(&self, nu: usize, ni: usize) -> (bool, bool) {
         const BLOCK: usize = 1 << 16;
-        let (nu, ni, n) = (users.len(), items.len(), self.len());
+        let n = self.len();
         // Blocks of rows, each checked by branch-free folds; a block's last row is compared
         // with the next block's first.
         (0..n.div_ceil(BLOCK))

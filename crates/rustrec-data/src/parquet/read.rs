@@ -416,19 +416,6 @@ pub fn read_parquet(
                 let n = batch.num_rows();
                 let (ua, ia, ra) = (batch.column(bu), batch.column(bi), batch.column(br));
                 let ta = bt.map(|k| batch.column(k));
-                if fast_batch(
-                    &batch,
-                    (bu, bi, br, bt),
-                    options.rating_scale,
-                    &mut users,
-                    &mut items,
-                    &mut out,
-                    row_no,
-                ) {
-                    row_no += n as u64;
-                    progress.advance(n as u64);
-                    continue;
-                }
                 let (uv, iv, rv) = (values(ua), values(ia), values(ra));
                 let tv = ta.map(|a| values(a.as_ref()));
                 for r in 0..n {
@@ -520,59 +507,4 @@ pub fn read_parquet(
         source_format: metadata_value(&meta, SOURCE_FORMAT_KEY).map(str::to_string),
     };
     Ok((out, report))
-}
-
-/// The common batch, read without per-row checks: int64 ids, float32 ratings and int64
-/// timestamps (or none), no nulls, every id ≥ 0 and every rating finite and in scale (checked
-/// in bulk first). Returns false, having done nothing, for any other batch: the row-by-row
-/// path then reads it and names what is wrong. `rows_before` is the rows read before it.
-fn fast_batch(
-    batch: &RecordBatch,
-    (bu, bi, br, bt): (usize, usize, usize, Option<usize>),
-    scale: Option<(f32, f32)>,
-    users: &mut crate::read::Interner<'_>,
-    items: &mut crate::read::Interner<'_>,
-    out: &mut Triplets,
-    rows_before: u64,
-) -> bool {
-    let (ua, ia, ra) = (batch.column(bu), batch.column(bi), batch.column(br));
-    let ta = bt.map(|k| batch.column(k));
-    let plain = |a: &dyn Array, t: DataType| a.data_type() == &t && a.null_count() == 0;
-    if !(plain(ua.as_ref(), DataType::Int64)
-        && plain(ia.as_ref(), DataType::Int64)
-        && plain(ra.as_ref(), DataType::Float32)
-        && ta.is_none_or(|a| plain(a.as_ref(), DataType::Int64)))
-    {
-        return false;
-    }
-    let us = ua.as_primitive::<Int64Type>().values();
-    let is = ia.as_primitive::<Int64Type>().values();
-    let rs = ra.as_primitive::<Float32Type>().values();
-    let (lo, hi) = scale.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
-    if !(us.iter().all(|&v| v >= 0)
-        && is.iter().all(|&v| v >= 0)
-        && rs.iter().all(|&v| v.is_finite() && v >= lo && v <= hi))
-    {
-        return false;
-    }
-    // Rows come user by user from `write_parquet`: the last user's index is kept.
-    let mut last = (-1i64, 0u32);
-    out.users.extend(us.iter().map(|&u| {
-        if u != last.0 {
-            last = (u, users.int(u));
-        }
-        last.1
-    }));
-    out.items.extend(is.iter().map(|&i| items.int(i)));
-    out.values.extend_from_slice(rs);
-    if let Some(ts) = &mut out.timestamps {
-        match ta {
-            Some(a) => ts.extend_from_slice(a.as_primitive::<Int64Type>().values()),
-            None => ts.extend(std::iter::repeat_n(0, rs.len())),
-        }
-    }
-    if let Some(lines) = &mut out.lines {
-        lines.extend(rows_before + 1..=rows_before + rs.len() as u64);
-    }
-    true
 }
