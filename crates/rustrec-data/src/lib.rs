@@ -64,8 +64,8 @@ pub use interactions::{Col, Interactions, Row, ValueSummary};
 pub use kcore::{KCoreReport, kcore};
 pub use progress::{NoProgress, Progress};
 pub use read::{
-    DelimitedSpec, Format, ReadOptions, ReadReport, TrainTest, detect_format, read_interactions,
-    read_train_test, read_triplets,
+    DelimitedSpec, Format, ReadOptions, ReadReport, TimestampUse, TrainTest, detect_format,
+    read_interactions, read_train_test, read_triplets,
 };
 pub use stats::{DatasetStats, describe};
 pub use triplets::{DuplicatePolicy, Triplets};

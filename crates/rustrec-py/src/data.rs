@@ -256,6 +256,7 @@ fn read_options(
         skip_bad_rows,
         rating_scale: None,
         duplicates: duplicates.parse().map_err(data_error)?,
+        ..ReadOptions::default()
     })
 }
 

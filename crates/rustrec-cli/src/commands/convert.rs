@@ -102,6 +102,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         skip_bad_rows: args.skip_bad_rows,
         rating_scale: None,
         duplicates: args.duplicates.parse::<DuplicatePolicy>()?,
+        ..ReadOptions::default()
     };
     let options = ReadOptions {
         format: match options.format {

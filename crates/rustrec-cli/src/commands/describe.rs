@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args as ClapArgs;
 use rustrec::data::content::{ItemContent, ItemTitles, read_movies, read_tags};
 use rustrec::data::{
-    DelimitedSpec, DuplicatePolicy, Format, ReadOptions, describe, escape_control,
+    DelimitedSpec, DuplicatePolicy, Format, ReadOptions, TimestampUse, describe, escape_control,
     read_interactions,
 };
 
@@ -101,6 +101,8 @@ impl Args {
             skip_bad_rows: self.skip_bad_rows,
             rating_scale: self.rating_scale,
             duplicates: self.duplicates.parse::<DuplicatePolicy>()?,
+            // The statistics need the timestamps' range only.
+            timestamps: TimestampUse::RangeOnly,
         })
     }
 }
@@ -170,7 +172,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         stats.per_item_max
     );
     say!(json, "gini (items)  {:.3}", stats.gini);
-    if let Some((lo, hi)) = stats.time_range {
+    if let Some((lo, hi)) = read.time_range.or(stats.time_range) {
         say!(json, "timestamps    {lo} to {hi}");
     }
 

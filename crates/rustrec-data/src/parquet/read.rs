@@ -14,6 +14,7 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Schema, TimeUnit};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+use parquet::file::statistics::Statistics;
 use rayon::prelude::*;
 
 use super::parallel::{PlainRead, Positions, read_plain};
@@ -23,7 +24,7 @@ use super::{
 use crate::error::{DataError, Result};
 use crate::ids::{IdKind, IdMap};
 use crate::progress::Progress;
-use crate::read::{Format, KEPT_SKIPPED, ReadOptions, ReadReport};
+use crate::read::{Format, KEPT_SKIPPED, ReadOptions, ReadReport, TimestampUse};
 use crate::triplets::{DuplicatePolicy, Triplets};
 
 /// The value of a key-value metadata entry of the file.
@@ -74,6 +75,37 @@ fn is_int(t: &DataType) -> bool {
 
 fn is_text(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// The position of root column `k` in a batch projected on `roots` (projection keeps the
+/// schema's order).
+fn position(roots: &[usize], k: usize) -> usize {
+    roots.iter().filter(|&&r| r < k).count()
+}
+
+/// The smallest and largest value of root column `root` when it is an int64 column without
+/// nulls whose every row group records exact bounds in its statistics; `None` otherwise.
+fn exact_int64_range(meta: &ArrowReaderMetadata, root: usize) -> Option<(i64, i64)> {
+    if meta.schema().fields().get(root)?.data_type() != &DataType::Int64 {
+        return None;
+    }
+    let schema = meta.parquet_schema();
+    let leaf = (0..schema.num_columns()).find(|&l| schema.get_column_root_idx(l) == root)?;
+    let mut range: Option<(i64, i64)> = None;
+    for group in meta.metadata().row_groups() {
+        if group.num_rows() == 0 {
+            continue;
+        }
+        let Some(Statistics::Int64(s)) = group.column(leaf).statistics() else {
+            return None;
+        };
+        if s.null_count_opt() != Some(0) || !s.min_is_exact() || !s.max_is_exact() {
+            return None;
+        }
+        let (lo, hi) = (*s.min_opt()?, *s.max_opt()?);
+        range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+    }
+    range
 }
 
 /// Finds the rating columns and checks their types.
@@ -325,14 +357,26 @@ pub fn read_parquet(
     let mut roots = vec![c.user, c.item, c.rating];
     roots.extend(c.timestamp);
     let mask = ProjectionMask::roots(meta.parquet_schema(), roots.clone());
-    // Positions of the columns in a projected batch (projection keeps schema order).
-    let mut sorted = roots.clone();
-    sorted.sort_unstable();
-    let at = |k: usize| sorted.iter().position(|&s| s == k).unwrap_or(0);
+    let at = |k: usize| position(&roots, k);
     let (bu, bi, br, bt) = (at(c.user), at(c.item), at(c.rating), c.timestamp.map(at));
+    // Only the range of the timestamps wanted, and every row group records it exactly: the
+    // parallel read leaves the column out.
+    let known_range = match options.timestamps {
+        TimestampUse::RangeOnly => c.timestamp.and_then(|k| exact_int64_range(&meta, k)),
+        TimestampUse::Keep => None,
+    };
+    let plain_roots = match known_range {
+        Some(_) => vec![c.user, c.item, c.rating],
+        None => roots.clone(),
+    };
+    let plain_mask = ProjectionMask::roots(meta.parquet_schema(), plain_roots.clone());
 
     let total_rows = meta.metadata().file_metadata().num_rows().max(0) as usize;
-    let mut out = Triplets::new(path.display().to_string(), c.timestamp.is_some(), false);
+    let mut out = Triplets::new(
+        path.display().to_string(),
+        c.timestamp.is_some() && known_range.is_none(),
+        false,
+    );
     let mut users = crate::read::Interner::new(users);
     let mut items = crate::read::Interner::new(items);
     // A file written by `write_parquet` lists its items in the order the original file
@@ -367,19 +411,28 @@ pub fn read_parquet(
     let plain = PlainRead {
         path,
         meta: &meta,
-        mask: &mask,
+        mask: &plain_mask,
         at: Positions {
-            user: bu,
-            item: bi,
-            rating: br,
-            timestamp: bt,
+            user: position(&plain_roots, c.user),
+            item: position(&plain_roots, c.item),
+            rating: position(&plain_roots, c.rating),
+            timestamp: c
+                .timestamp
+                .filter(|_| known_range.is_none())
+                .map(|k| position(&plain_roots, k)),
         },
         scale: options.rating_scale,
     };
+    let mut time_range = None;
     let groups: Vec<usize> = if read_plain(&plain, &mut users, &mut items, &mut out, progress) {
         row_no = out.len() as u64;
+        time_range = known_range;
         Vec::new()
     } else {
+        // Row by row, timestamps included: only the rows kept count towards their range.
+        if c.timestamp.is_some() {
+            out.timestamps.get_or_insert_with(Vec::new);
+        }
         out.users.reserve_exact(total_rows);
         out.items.reserve_exact(total_rows);
         out.values.reserve_exact(total_rows);
@@ -494,6 +547,14 @@ pub fn read_parquet(
     if options.duplicates != DuplicatePolicy::Error {
         out.lines = None;
     }
+    if options.timestamps == TimestampUse::RangeOnly
+        && let Some(ts) = out.timestamps.take()
+    {
+        time_range = ts
+            .par_iter()
+            .map(|&t| (t, t))
+            .reduce_with(|(a, b), (c, d)| (a.min(c), b.max(d)));
+    }
     let report = ReadReport {
         path: path.into(),
         format: Format::Parquet,
@@ -505,6 +566,7 @@ pub fn read_parquet(
         first_skipped,
         seconds: started.elapsed().as_secs_f64(),
         source_format: metadata_value(&meta, SOURCE_FORMAT_KEY).map(str::to_string),
+        time_range,
     };
     Ok((out, report))
 }

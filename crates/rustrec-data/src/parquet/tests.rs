@@ -315,3 +315,83 @@ fn plain_files_of_other_types_read_in_parallel_as_the_text_reads() {
         "{err}"
     );
 }
+
+/// Timestamps read as a range only: the rows of the full read without their timestamps, and
+/// the range of the kept rows' timestamps — from the row groups' statistics, from the decoded
+/// column when the file has none, and from the kept rows only when bad rows are skipped.
+#[test]
+fn a_range_only_read_gives_the_rows_and_the_range_of_their_timestamps() {
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3000usize;
+    let users: Vec<i64> = (0..n).map(|k| ((k * 7919) % 101) as i64).collect();
+    let items: Vec<i64> = (0..n).map(|k| ((k * 31) % 97) as i64).collect();
+    let ratings: Vec<f32> = (0..n).map(|k| (1 + k % 5) as f32).collect();
+    let stamps: Vec<i64> = (0..n).map(|k| 1_000 + ((k * 37) % 2003) as i64).collect();
+    let write = |path: &Path, statistics: EnabledStatistics, first_user: i64, first_stamp: i64| {
+        let mut users = users.clone();
+        let mut stamps = stamps.clone();
+        users[0] = first_user;
+        stamps[0] = first_stamp;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("user", arrow_schema::DataType::Int64, false),
+            Field::new("item", arrow_schema::DataType::Int64, false),
+            Field::new("rating", arrow_schema::DataType::Float32, false),
+            Field::new("timestamp", arrow_schema::DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from(users)) as ArrayRef,
+                Arc::new(Int64Array::from(items.clone())),
+                Arc::new(Float32Array::from(ratings.clone())),
+                Arc::new(Int64Array::from(stamps)),
+            ],
+        )
+        .unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_size(700)
+            .set_statistics_enabled(statistics)
+            .build();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, Some(props))
+            .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    };
+    let keep = ReadOptions {
+        duplicates: crate::DuplicatePolicy::KeepLast,
+        skip_bad_rows: true,
+        ..ReadOptions::default()
+    };
+    let range_only = ReadOptions {
+        timestamps: crate::TimestampUse::RangeOnly,
+        ..keep.clone()
+    };
+    let cases = [
+        ("stats.parquet", EnabledStatistics::Chunk, 7, 1_000_000),
+        ("nostats.parquet", EnabledStatistics::None, 7, -5),
+        // A negative id: the file is read row by row and its first row skipped, so its
+        // timestamp (the file's largest, in the statistics) is not in the range.
+        ("skipped.parquet", EnabledStatistics::Chunk, -1, 9_999_999),
+    ];
+    for (name, statistics, first_user, first_stamp) in cases {
+        let path = dir.path().join(name);
+        write(&path, statistics, first_user, first_stamp);
+        let (full, full_report) = read_interactions(&path, &keep, &NoProgress).unwrap();
+        let (ranged, report) = read_interactions(&path, &range_only, &NoProgress).unwrap();
+        let ts = full
+            .timestamps()
+            .expect("the full read keeps the timestamps");
+        let want = (*ts.iter().min().unwrap(), *ts.iter().max().unwrap());
+        assert_eq!(report.time_range, Some(want), "{name}");
+        assert_eq!(full_report.time_range, None, "{name}");
+        assert_eq!(ranged.timestamps(), None, "{name}");
+        assert_eq!(ranged.fingerprint(), full.fingerprint(), "{name}");
+        assert_eq!(report.skipped, full_report.skipped, "{name}");
+    }
+    // The skipped row's timestamp is the largest of the file but not of the range.
+    let (_, report) =
+        read_interactions(dir.path().join("skipped.parquet"), &range_only, &NoProgress).unwrap();
+    assert_eq!(report.skipped, 1);
+    assert!(report.time_range.unwrap().1 < 9_999_999);
+}

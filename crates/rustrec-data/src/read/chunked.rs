@@ -39,7 +39,7 @@ use crate::ids::IdKind;
 use crate::progress::Progress;
 use crate::read::interner::{Interner, LocalIds, TablePool};
 use crate::read::lines::trim_cr;
-use crate::read::ratings::KEPT_SKIPPED;
+use crate::read::ratings::{KEPT_SKIPPED, TimestampUse};
 use crate::read::row::{Ids, Row, RowRules};
 use crate::triplets::Triplets;
 
@@ -71,6 +71,8 @@ struct ChunkOut<'t> {
     items: Vec<u32>,
     values: Vec<f32>,
     timestamps: Vec<i64>,
+    /// The smallest and largest timestamp, when only the range is kept.
+    time_range: Option<(i64, i64)>,
     /// The line of each row, once a row was not line `rows + 1` (only when lines are kept).
     row_lines: Option<Vec<u32>>,
     local_users: LocalIds<'t>,
@@ -85,7 +87,10 @@ struct ChunkOut<'t> {
 struct Context<'a> {
     skip_bad_rows: bool,
     keep_lines: bool,
+    /// A timestamp per row is kept.
     with_timestamps: bool,
+    /// Only the timestamps' range is kept.
+    time_range_only: bool,
     string_ids: bool,
     pool: &'a TablePool,
     /// Emptied row columns of merged chunks, reused by later chunks (fresh allocations of
@@ -119,6 +124,7 @@ impl<'t> ChunkOut<'t> {
             items,
             values,
             timestamps,
+            time_range: None,
             row_lines: None,
             local_users: LocalIds::new(ctx.string_ids, ctx.pool.take()),
             local_items: LocalIds::new(ctx.string_ids, ctx.pool.take()),
@@ -167,6 +173,8 @@ impl<'t> ChunkOut<'t> {
                 self.values.push(value);
                 if ctx.with_timestamps {
                     self.timestamps.push(timestamp.unwrap_or(0));
+                } else if ctx.time_range_only {
+                    self.time_range = widen(self.time_range, timestamp.unwrap_or(0));
                 }
                 true
             }
@@ -264,6 +272,7 @@ struct Merger<'p, 'm> {
     skipped: u64,
     first_skipped: Vec<(u64, String)>,
     keep_lines: bool,
+    time_range: Option<(i64, i64)>,
 }
 
 impl Merger<'_, '_> {
@@ -307,6 +316,9 @@ impl Merger<'_, '_> {
         if let Some(ts) = &mut self.out.timestamps {
             ts.extend_from_slice(&chunk.timestamps);
         }
+        if let Some((lo, hi)) = chunk.time_range {
+            self.time_range = widen(widen(self.time_range, lo), hi);
+        }
         let (mut users, mut items, mut values, mut timestamps) =
             (chunk.users, chunk.items, chunk.values, chunk.timestamps);
         users.clear();
@@ -318,6 +330,11 @@ impl Merger<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// `range` widened to hold `t`.
+fn widen(range: Option<(i64, i64)>, t: i64) -> Option<(i64, i64)> {
+    Some(range.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))))
 }
 
 /// How a chunk's local ids map to the file's: one entry per local id, or `None` when each
@@ -385,6 +402,8 @@ pub(super) struct Counts {
     pub(super) blank: u64,
     pub(super) skipped: u64,
     pub(super) first_skipped: Vec<(u64, String)>,
+    /// The timestamps' range, when only it was kept.
+    pub(super) time_range: Option<(i64, i64)>,
 }
 
 /// Reads the rows of `file` (of `len` bytes) into `out` with `rules`, interning ids into
@@ -400,15 +419,21 @@ pub(super) fn read_chunked(
     items: Interner<'_>,
     skip_bad_rows: bool,
     keep_lines: bool,
+    timestamps: TimestampUse,
     plan: Plan,
     progress: &dyn Progress,
 ) -> Result<(Triplets, Counts)> {
+    let time_range_only = timestamps == TimestampUse::RangeOnly && out.timestamps.is_some();
+    if time_range_only {
+        out.timestamps = None;
+    }
     let pool = TablePool::default();
     let columns = Mutex::new(Vec::new());
     let ctx = Context {
         skip_bad_rows,
         keep_lines,
         with_timestamps: out.timestamps.is_some(),
+        time_range_only,
         string_ids: rules.layout.string_ids,
         pool: &pool,
         columns: &columns,
@@ -425,6 +450,7 @@ pub(super) fn read_chunked(
         skipped: 0,
         first_skipped: Vec::new(),
         keep_lines,
+        time_range: None,
     };
     progress.start("reading", Some(len));
     // Two buffers: while rayon parses the chunks of one, a scoped thread reads the next
@@ -534,6 +560,7 @@ pub(super) fn read_chunked(
             blank: merger.blank,
             skipped: merger.skipped,
             first_skipped: merger.first_skipped,
+            time_range: merger.time_range,
         },
     ))
 }

@@ -45,6 +45,6 @@ pub(crate) use interner::{Interner, LocalIds, TablePool};
 pub use lines::decode_text;
 pub(crate) use lines::open;
 pub use ratings::{
-    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, fresh_id_maps, read_interactions,
-    read_train_test, read_triplets,
+    KEPT_SKIPPED, ReadOptions, ReadReport, TimestampUse, TrainTest, fresh_id_maps,
+    read_interactions, read_train_test, read_triplets,
 };

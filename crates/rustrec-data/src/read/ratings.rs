@@ -41,6 +41,20 @@ pub struct ReadOptions {
     pub rating_scale: Option<(f32, f32)>,
     /// What to do with a repeated (user, item) pair.
     pub duplicates: DuplicatePolicy,
+    /// Whether the timestamps are kept, one per row, or only their range is reported.
+    pub timestamps: TimestampUse,
+}
+
+/// What a read does with a timestamp column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimestampUse {
+    /// Keep a timestamp per row (time-based splits need them).
+    #[default]
+    Keep,
+    /// Keep only their smallest and largest value ([`ReadReport::time_range`]); the rows get
+    /// no timestamps. Text timestamps are still parsed and checked; a Parquet column whose
+    /// row groups all record exact bounds is not decoded at all.
+    RangeOnly,
 }
 
 impl ReadOptions {
@@ -78,6 +92,10 @@ pub struct ReadReport {
     /// written by `rustrec convert`): what a model trained on it records as its data format,
     /// so that it is the same as from the original file.
     pub source_format: Option<String>,
+    /// The smallest and largest timestamp of the rows kept, when the file has timestamps and
+    /// they were read with [`TimestampUse::RangeOnly`] (otherwise `None`: the rows carry
+    /// them).
+    pub time_range: Option<(i64, i64)>,
 }
 
 impl ReadReport {
@@ -136,7 +154,7 @@ pub(crate) fn read_triplets_with(
         false,
     );
     let mut rules = RowRules::new(&layout, options.rating_scale);
-    let (mut out, counts) = read_chunked(
+    let (mut out, mut counts) = read_chunked(
         path,
         file,
         bytes,
@@ -146,6 +164,7 @@ pub(crate) fn read_triplets_with(
         Interner::new(items),
         options.skip_bad_rows,
         options.duplicates == DuplicatePolicy::Error,
+        options.timestamps,
         plan,
         progress,
     )?;
@@ -154,6 +173,7 @@ pub(crate) fn read_triplets_with(
     }
     if rules.first_count.is_some_and(|(n, _)| n < 4) && layout.same_count {
         out.timestamps = None; // a ratings.dat without timestamps
+        counts.time_range = None;
     }
     let report = ReadReport {
         path: path.into(),
@@ -166,6 +186,7 @@ pub(crate) fn read_triplets_with(
         first_skipped: counts.first_skipped,
         seconds: started.elapsed().as_secs_f64(),
         source_format: None,
+        time_range: counts.time_range,
     };
     Ok((out, report))
 }

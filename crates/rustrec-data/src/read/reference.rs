@@ -84,7 +84,7 @@ mod tests {
     use super::*;
     use crate::read::chunked::Plan;
     use crate::read::format::DelimitedSpec;
-    use crate::read::ratings::read_triplets_with;
+    use crate::read::ratings::{TimestampUse, read_triplets_with};
     use proptest::prelude::*;
 
     /// Reads `bytes` as `name` with both readers (the parallel one with `plan` on `threads`
@@ -120,6 +120,30 @@ mod tests {
                     "{ctx}"
                 );
                 assert_eq!(report.first_skipped, first, "{ctx}");
+                assert_eq!(report.time_range, None, "{ctx}");
+                // Only the range of the timestamps: the same rows, the range of the kept
+                // rows' timestamps, no column.
+                let ranged = ReadOptions {
+                    timestamps: TimestampUse::RangeOnly,
+                    ..options.clone()
+                };
+                let (mut u, mut i) = fresh(options);
+                let (r, report) = pool
+                    .install(|| {
+                        read_triplets_with(&path, &ranged, &mut u, &mut i, &NoProgress, plan)
+                    })
+                    .unwrap();
+                assert_eq!(
+                    (&r.users, &r.items, &r.values),
+                    (&t.users, &t.items, &t.values),
+                    "{ctx}"
+                );
+                assert_eq!(r.timestamps, None, "{ctx}");
+                let want_range = t
+                    .timestamps
+                    .as_ref()
+                    .map(|ts| (*ts.iter().min().unwrap(), *ts.iter().max().unwrap()));
+                assert_eq!(report.time_range, want_range, "{ctx}");
             }
             (Ok((t, ..)), Err(e)) => {
                 // The only difference allowed: the reference does not refuse an empty file.
@@ -190,6 +214,8 @@ mod tests {
             .collect();
         all_agree("s.dat", &many_bad, &skip);
         all_agree("t.dat", "1::2\nx::1::1\n1::2::3\n4::5::6::7\n", &skip);
+        // A skipped row's timestamp is outside the range of the kept rows'.
+        all_agree("u.dat", "1::2::9::999999\n1::3::4::5\n2::3::3::6\n", &skip);
         let mut spec = DelimitedSpec::csv();
         spec.string_ids = true;
         let strs = ReadOptions::new(Format::Delimited(spec));

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rustrec_data::read::{Format, ReadOptions, read_interactions, read_train_test};
+use rustrec_data::read::{Format, ReadOptions, TimestampUse, read_interactions, read_train_test};
 use rustrec_data::split::{self, Split, SplitReport};
 use rustrec_data::synth::{Preset, SynthParams, synthesize};
 use rustrec_data::{Interactions, Progress};
@@ -66,7 +66,10 @@ pub fn existing(dir: Option<&Path>, key: &str, path: &Path) -> Result<PathBuf> {
     )))
 }
 
-fn read_options(cfg: &DataConfig) -> Result<ReadOptions> {
+/// The read options of `cfg`: timestamps are kept only when `split` orders by time (nothing
+/// else in an experiment uses them), which spares their memory and, for a Parquet file,
+/// their decoding.
+fn read_options(cfg: &DataConfig, split: Option<&SplitConfig>) -> Result<ReadOptions> {
     let format = match cfg.format.as_deref() {
         None => Format::Auto,
         Some(text) => text.parse::<Format>()?,
@@ -76,6 +79,14 @@ fn read_options(cfg: &DataConfig) -> Result<ReadOptions> {
         skip_bad_rows: cfg.skip_bad_rows,
         rating_scale: cfg.rating_scale.map(|[lo, hi]| (lo, hi)),
         duplicates: cfg.duplicates,
+        timestamps: match split {
+            Some(SplitConfig::Temporal { .. })
+            | Some(SplitConfig::LeaveKOut {
+                which: split::LeaveOut::Latest,
+                ..
+            }) => TimestampUse::Keep,
+            _ => TimestampUse::RangeOnly,
+        },
     })
 }
 
@@ -99,7 +110,7 @@ pub fn load(
     progress: &dyn Progress,
 ) -> Result<LoadedData> {
     let started = Instant::now();
-    let options = read_options(cfg)?;
+    let options = read_options(cfg, split_cfg)?;
     let implicit = |x: Interactions| match cfg.implicit_threshold {
         Some(t) => x.to_implicit(t),
         None => x,
