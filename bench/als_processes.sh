@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Explicit ALS on 1, 2 and 4 processes (loopback, 1 timely worker each): seconds per
-# iteration, bytes sent per iteration by process 0, exchange seconds per iteration, RMSE, and
+# iteration, bytes sent per iteration by process 0, exchange seconds per iteration, the seconds
+# spent loading the data (each process parses its share of the text) and the bytes that sent,
+# RMSE, and
 # whether every layout wrote the single-process model file byte for byte.
 # Usage: bench/als_processes.sh TRAIN TEST
 #   e.g. the Netflix-shaped set of `rustrec synth --like netflix --format tsv --no-timestamps
@@ -55,11 +57,14 @@ for n in layouts:
     rows.append({"processes": int(n), "seconds_per_iteration": r["seconds_per_iteration"],
                  "bytes_sent_per_iteration": r.get("bytes_sent_per_iteration", 0),
                  "exchange_seconds_per_iteration": r.get("exchange_seconds_per_iteration", 0.0),
+                 "data_seconds": r["data_seconds"],
+                 "data_bytes_sent": r.get("data_bytes_sent", 0),
                  "rmse": r["rmse"], "same_model_as_1_process": same})
-print("| processes | s/iteration | bytes sent / iteration (process 0) | exchange s/iteration | RMSE | model = 1 process |")
-print("|---|---|---|---|---|---|")
+print("| processes | s/iteration | bytes sent / iteration (process 0) | exchange s/iteration | data s (bytes sent reading by shares) | RMSE | model = 1 process |")
+print("|---|---|---|---|---|---|---|")
 for x in rows:
     print(f"| {x['processes']} | {x['seconds_per_iteration']:.2f} | {x['bytes_sent_per_iteration']:,} "
-          f"| {x['exchange_seconds_per_iteration']:.2f} | {x['rmse']:.4f} | {'yes' if x['same_model_as_1_process'] else 'NO'} |")
+          f"| {x['exchange_seconds_per_iteration']:.2f} | {x['data_seconds']:.2f} ({x['data_bytes_sent']:,}) "
+          f"| {x['rmse']:.4f} | {'yes' if x['same_model_as_1_process'] else 'NO'} |")
 print(json.dumps({"layouts": rows}))
 PY

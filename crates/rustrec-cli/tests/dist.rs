@@ -327,3 +327,75 @@ fn bad_cluster_flags_are_named() {
         "{err}"
     );
 }
+
+/// Each process parses only its share of a train/test pair: the model is the one process's,
+/// and a bad line in the last share stops every process with the error one process gives,
+/// naming the line as numbered in the whole file.
+#[test]
+fn shared_reads_give_the_single_process_model_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = (dir.path().join("r.train"), dir.path().join("r.test"));
+    synth_small(&train, "9", Some((&test, "0.1")));
+    let args = |train: &Path| {
+        strings(&[
+            "fit",
+            "--train",
+            p(train),
+            "--test",
+            p(&test),
+            "--model",
+            "als",
+            "--factors",
+            "6",
+            "--set",
+            "model.iterations=3",
+            "--threads",
+            "1",
+            "-q",
+        ])
+    };
+    let single = dir.path().join("single.st");
+    let mut a = args(&train);
+    a.extend(strings(&["--out", p(&single)]));
+    succeeded(&rustrec(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    let out = dir.path().join("three.st");
+    let outs = cluster(
+        dir.path(),
+        3,
+        1,
+        &args(&train),
+        &strings(&["--out", p(&out)]),
+    );
+    for (i, o) in outs.iter().enumerate() {
+        assert!(
+            o.status.success(),
+            "process {i}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(&single).unwrap());
+
+    // A bad rating on the file's last line, which the last process reads.
+    let bad = dir.path().join("bad.train");
+    let mut text = std::fs::read_to_string(&train).unwrap();
+    let lines = text.lines().count();
+    text.push_str("1\t2\tfive\t3\n");
+    std::fs::write(&bad, text).unwrap();
+    let one = rustrec(&args(&bad).iter().map(String::as_str).collect::<Vec<_>>());
+    let want = format!(
+        "bad.train:{}: rating field \"five\" is not a number",
+        lines + 1
+    );
+    assert!(
+        String::from_utf8_lossy(&one.stderr).contains(&want),
+        "{one:?}"
+    );
+    let outs = cluster(dir.path(), 3, 1, &args(&bad), &[]);
+    for (i, o) in outs.iter().enumerate() {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(&want),
+            "process {i}: {err}"
+        );
+    }
+}

@@ -64,8 +64,9 @@ pub use interactions::{Col, Interactions, Row, ValueSummary};
 pub use kcore::{KCoreReport, kcore};
 pub use progress::{NoProgress, Progress};
 pub use read::{
-    DelimitedSpec, Format, ReadOptions, ReadReport, TimestampUse, TrainTest, detect_format,
-    read_interactions, read_train_test, read_triplets,
+    DelimitedSpec, Exchange, Format, ReadOptions, ReadReport, TimestampUse, TrainTest,
+    detect_format, read_interactions, read_interactions_shared, read_train_test,
+    read_train_test_shared, read_triplets,
 };
 pub use stats::{DatasetStats, describe};
 pub use triplets::{DuplicatePolicy, Triplets};

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustrec_core::cluster::Cluster;
+use serde_bytes::ByteBuf;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::InputHandle;
 use timely::dataflow::channels::pact::Exchange;
@@ -76,8 +77,9 @@ impl ClusterSpec {
     }
 }
 
-/// A round's message: (round, sending process, destination worker, bytes).
-type Message = (u64, u64, u64, Vec<u8>);
+/// A round's message: (round, sending process, destination worker, bytes). The bytes are
+/// a `ByteBuf` so that they are serialized as one block, not byte by byte.
+type Message = (u64, u64, u64, ByteBuf);
 
 /// A process of a timely cluster (see the module docs).
 pub struct TimelyCluster {
@@ -154,7 +156,8 @@ impl TimelyCluster {
                 let mut round = 0u64;
                 while let Ok(mine) = requests.recv() {
                     for q in 0..processes {
-                        input.send((round, me as u64, (q * workers) as u64, mine.clone()));
+                        let bytes = ByteBuf::from(mine.clone());
+                        input.send((round, me as u64, (q * workers) as u64, bytes));
                     }
                     round += 1;
                     input.advance_to(round);
@@ -169,7 +172,7 @@ impl TimelyCluster {
                     let mut rest = Vec::new();
                     for m in received.borrow_mut().drain(..) {
                         if m.0 == round - 1 {
-                            parts[m.1 as usize] = Some(m.3);
+                            parts[m.1 as usize] = Some(m.3.into_vec());
                         } else {
                             rest.push(m);
                         }

@@ -311,11 +311,18 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
         report.set("processes", c.processes);
         report.set("workers", c.workers);
         report.set("bytes_sent", c.bytes_sent());
+        // Per iteration: the training's exchanges, without the shared read of the data.
+        let figure = |key: &str| outcome.figures.get(key).and_then(|v| v.as_f64());
+        let data_bytes = figure("data_bytes_sent").unwrap_or(0.0) as u64;
+        let data_seconds = figure("data_exchange_seconds").unwrap_or(0.0);
         let epochs = outcome.history.len().max(1) as u64;
-        report.set("bytes_sent_per_iteration", c.bytes_sent() / epochs);
+        report.set(
+            "bytes_sent_per_iteration",
+            c.bytes_sent().saturating_sub(data_bytes) / epochs,
+        );
         report.set_f64(
             "exchange_seconds_per_iteration",
-            c.exchange_seconds() / epochs as f64,
+            (c.exchange_seconds() - data_seconds).max(0.0) / epochs as f64,
         );
     }
     let say = |line: &str| human_line(globals.json, line);

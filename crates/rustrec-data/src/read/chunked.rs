@@ -243,6 +243,54 @@ fn parse_prologue<'t>(
     (out, start)
 }
 
+/// Brings `rules` to the state a read of the whole file is in when it reaches byte `start`
+/// (a line start): the prologue run over the lines before it, stopping as soon as the rules
+/// are settled (normally after the first data row). Rows and errors are dropped: the share
+/// of the file holding those lines reports them. Returns how many lines come before `start`
+/// when the rules are still not settled there (the lines before hold no data row), for the
+/// share to number its own prologue from; `None` when they are settled.
+pub(super) fn settle_before(
+    file: &File,
+    start: u64,
+    rules: &mut RowRules<'_>,
+    skip_bad_rows: bool,
+) -> std::io::Result<Option<u64>> {
+    use std::os::unix::fs::FileExt;
+    let pool = TablePool::default();
+    let columns = Mutex::new(Vec::new());
+    let ctx = Context {
+        skip_bad_rows,
+        keep_lines: false,
+        with_timestamps: false,
+        time_range_only: false,
+        string_ids: rules.layout.string_ids,
+        pool: &pool,
+        columns: &columns,
+    };
+    let mut text = Vec::new();
+    let (mut at, mut lines) = (0u64, 0u64);
+    while at < start && !rules.settled() {
+        let step = (start - at).min(1 << 20) as usize;
+        let old = text.len();
+        text.resize(old + step, 0);
+        file.read_exact_at(&mut text[old..], at)?;
+        at += step as u64;
+        // `start` is a line start: the text before it ends with a whole line.
+        let usable = if at == start {
+            text.len()
+        } else {
+            memchr::memrchr(b'\n', &text).map_or(0, |p| p + 1)
+        };
+        let (out, used) = parse_prologue(&ctx, rules, &text[..usable], lines + 1);
+        if out.error.is_some() {
+            break;
+        }
+        lines += out.lines;
+        text.drain(..used);
+    }
+    Ok((!rules.settled()).then_some(lines))
+}
+
 /// Cuts `text` after line ends into pieces of about `target` bytes.
 fn cut(text: &[u8], target: usize) -> Vec<&[u8]> {
     let mut pieces = Vec::with_capacity(text.len() / target.max(1) + 1);
@@ -383,7 +431,7 @@ fn reserve_for_file(out: &mut Triplets, first: &ChunkOut<'_>, len: u64) {
 }
 
 /// Reads into `buf` until it is full or the file ends; returns the bytes read.
-fn fill(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn fill(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..]) {
@@ -411,7 +459,7 @@ pub(super) struct Counts {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_chunked(
     path: &Path,
-    mut file: File,
+    mut file: impl Read + Send,
     len: u64,
     rules: &mut RowRules<'_>,
     mut out: Triplets,
@@ -420,6 +468,7 @@ pub(super) fn read_chunked(
     skip_bad_rows: bool,
     keep_lines: bool,
     timestamps: TimestampUse,
+    first_line: u64,
     plan: Plan,
     progress: &dyn Progress,
 ) -> Result<(Triplets, Counts)> {
@@ -488,7 +537,7 @@ pub(super) fn read_chunked(
         let (text, tail) = cur[..filled].split_at(usable);
         let mut consumed = 0;
         if !rules.settled() {
-            let (mut prologue, used) = parse_prologue(&ctx, rules, text, merger.lines + 1);
+            let (mut prologue, used) = parse_prologue(&ctx, rules, text, first_line + merger.lines);
             consumed = used;
             prologue.local_users.release(&pool);
             prologue.local_items.release(&pool);

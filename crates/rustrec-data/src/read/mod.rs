@@ -30,6 +30,7 @@
 
 mod chunked;
 mod format;
+mod gather;
 mod interner;
 mod layout;
 mod lines;
@@ -38,8 +39,10 @@ mod ratings;
 #[cfg(test)]
 mod reference;
 mod row;
+mod share;
 
 pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
+pub use gather::{Exchange, ROUND_ROWS, read_interactions_shared, read_train_test_shared};
 #[cfg(feature = "parquet")]
 pub(crate) use interner::{Interner, LocalIds, TablePool};
 pub use lines::decode_text;
@@ -48,3 +51,4 @@ pub use ratings::{
     KEPT_SKIPPED, ReadOptions, ReadReport, TimestampUse, TrainTest, fresh_id_maps,
     read_interactions, read_train_test, read_triplets,
 };
+pub use share::{read_triplets_share, share_bounds};

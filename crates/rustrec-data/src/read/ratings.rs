@@ -165,6 +165,7 @@ pub(crate) fn read_triplets_with(
         options.skip_bad_rows,
         options.duplicates == DuplicatePolicy::Error,
         options.timestamps,
+        1,
         plan,
         progress,
     )?;

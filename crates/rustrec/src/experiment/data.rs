@@ -1,9 +1,14 @@
 //! Loading an experiment's data: files or synthetic data, implicit view, split.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use rustrec_data::read::{Format, ReadOptions, TimestampUse, read_interactions, read_train_test};
+use rustrec_core::cluster::Cluster;
+use rustrec_data::read::{
+    Exchange, Format, ReadOptions, TimestampUse, read_interactions, read_interactions_shared,
+    read_train_test, read_train_test_shared,
+};
 use rustrec_data::split::{self, Split, SplitReport};
 use rustrec_data::synth::{Preset, SynthParams, synthesize};
 use rustrec_data::{Interactions, Progress};
@@ -109,6 +114,68 @@ pub fn load(
     data_dir: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<LoadedData> {
+    load_with(cfg, split_cfg, data_dir, progress, None)
+}
+
+/// The processes of a cluster as the exchange of a shared read, counting what it sends.
+pub struct ClusterExchange<'c> {
+    cluster: &'c dyn Cluster,
+    bytes_sent: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl<'c> ClusterExchange<'c> {
+    /// An exchange over `cluster`.
+    pub fn new(cluster: &'c dyn Cluster) -> Self {
+        ClusterExchange {
+            cluster,
+            bytes_sent: AtomicU64::new(0),
+            nanos: AtomicU64::new(0),
+        }
+    }
+
+    /// Bytes this process has sent to the others through this exchange.
+    pub fn bytes_sent(&self) -> u64 {
+        self.bytes_sent.load(Ordering::Relaxed)
+    }
+
+    /// Seconds spent in its exchanges (waits for slower processes included).
+    pub fn seconds(&self) -> f64 {
+        self.nanos.load(Ordering::Relaxed) as f64 * 1e-9
+    }
+}
+
+impl Exchange for ClusterExchange<'_> {
+    fn process(&self) -> usize {
+        self.cluster.process()
+    }
+
+    fn processes(&self) -> usize {
+        self.cluster.processes()
+    }
+
+    fn all_gather(&self, mine: Vec<u8>) -> std::result::Result<Vec<Vec<u8>>, String> {
+        let started = Instant::now();
+        let others = self.cluster.processes().saturating_sub(1) as u64;
+        self.bytes_sent
+            .fetch_add(mine.len() as u64 * others, Ordering::Relaxed);
+        let all = self.cluster.all_gather(mine);
+        self.nanos
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        all
+    }
+}
+
+/// [`load`]; with an `exchange` (the processes of a cluster) each process parses only its
+/// share of each text file and every process gets the whole data
+/// ([`read_interactions_shared`]).
+pub fn load_with(
+    cfg: &DataConfig,
+    split_cfg: Option<&SplitConfig>,
+    data_dir: Option<&Path>,
+    progress: &dyn Progress,
+    exchange: Option<&dyn Exchange>,
+) -> Result<LoadedData> {
     let started = Instant::now();
     let options = read_options(cfg, split_cfg)?;
     let implicit = |x: Interactions| match cfg.implicit_threshold {
@@ -138,11 +205,11 @@ pub fn load(
     }
     let (mut lines, mut skipped_rows, mut format) = (0, 0, None);
     let split = if let Some(path) = &cfg.ratings {
-        let (x, report) = read_interactions(
-            existing(data_dir, "data.ratings", path)?,
-            &options,
-            progress,
-        )?;
+        let path = existing(data_dir, "data.ratings", path)?;
+        let (x, report) = match exchange {
+            Some(ex) => read_interactions_shared(path, &options, ex, progress)?,
+            None => read_interactions(path, &options, progress)?,
+        };
         lines = report.lines;
         skipped_rows = report.skipped;
         format = Some(
@@ -171,12 +238,14 @@ pub fn load(
                 "a [split] section does not apply to predefined train/test files".into(),
             ));
         }
-        let pair = read_train_test(
+        let (train, test) = (
             existing(data_dir, "data.train", train)?,
             existing(data_dir, "data.test", test)?,
-            &options,
-            progress,
-        )?;
+        );
+        let pair = match exchange {
+            Some(ex) => read_train_test_shared(train, test, &options, ex, progress)?,
+            None => read_train_test(train, test, &options, progress)?,
+        };
         lines = pair.train_report.lines + pair.test_report.lines;
         skipped_rows = pair.train_report.skipped + pair.test_report.skipped;
         format = Some(

@@ -12,6 +12,6 @@ pub use config::{
     DataConfig, EvalConfig, ExperimentConfig, SplitConfig, SyntheticConfig, TrainConfig,
     ValidationConfig, set_key, set_value,
 };
-pub use data::{LoadedData, apply_split, load, resolve};
+pub use data::{ClusterExchange, LoadedData, apply_split, load, load_with, resolve};
 pub use error::{ExperimentError, Result};
 pub use run::{Outcome, RunHooks, RunOptions, evaluate_into, run, run_with};

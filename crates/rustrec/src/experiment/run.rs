@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use rustrec_data::split::{self, drop_cold_test_rows};
-use rustrec_data::{Interactions, Progress};
+use rustrec_data::{Exchange, Interactions, Progress};
 use rustrec_eval::{
     RankingConfig, SampledConfig, evaluate_ranking, evaluate_ratings_with_train, evaluate_sampled,
 };
@@ -15,7 +15,7 @@ use rustrec_models::{
 use serde_json::{Map, Value, json};
 
 use super::config::{EvalConfig, ExperimentConfig};
-use super::data::{LoadedData, load};
+use super::data::{ClusterExchange, LoadedData, load_with};
 use super::error::{ExperimentError, Result};
 
 /// Settings of a run that are not part of the experiment itself.
@@ -161,9 +161,17 @@ pub fn run_with<'a>(
             &own_threads
         }
     };
+    // On a cluster each process parses only its share of the files.
+    let exchange = hooks.cluster.as_deref().map(ClusterExchange::new);
     let mut data = match hooks.data {
         Some(d) => d.clone(),
-        None => load(&cfg.data, cfg.split.as_ref(), opts.data_dir, opts.progress)?,
+        None => load_with(
+            &cfg.data,
+            cfg.split.as_ref(),
+            opts.data_dir,
+            opts.progress,
+            exchange.as_ref().map(|e| e as &dyn Exchange),
+        )?,
     };
     if cfg.eval.drop_cold {
         let mut s = split::Split::new(data.train.clone(), data.test.clone())?;
@@ -179,6 +187,12 @@ pub fn run_with<'a>(
     figures.insert("train_interactions".into(), json!(data.train.nnz()));
     figures.insert("test_interactions".into(), json!(data.test.nnz()));
     figures.insert("cold_test_users".into(), json!(data.report.cold_test_users));
+    if let Some(ex) = &exchange {
+        // What reading the data by shares cost this process (the training's exchanges are
+        // reported apart from it).
+        figures.insert("data_bytes_sent".into(), json!(ex.bytes_sent()));
+        figures.insert("data_exchange_seconds".into(), json!(ex.seconds()));
+    }
     figures.insert("cold_test_items".into(), json!(data.report.cold_test_items));
     figures.insert("data_seconds".into(), number(data.seconds));
     if cfg.data.skip_bad_rows {
