@@ -19,6 +19,7 @@
 use rustrec_data::{Interactions, UserIdx};
 
 use super::grid::Grid;
+use super::simd::prefetch;
 
 /// Contiguous index ranges over `counts.len()` rows, `bins` of them, each holding about
 /// `1/bins` of the total count: boundary `b` is the first row whose preceding rows hold at
@@ -95,6 +96,17 @@ impl RowSegments {
         let start = user_ptr[u];
         let cuts = &self.cuts[u * (self.bins + 1)..];
         start + cuts[c] as usize..start + cuts[c + 1] as usize
+    }
+
+    /// Asks the CPU for the table entries [`Self::segment`] reads for user `u`, range `c`
+    /// (a hint only: it reads nothing itself, so a miss does not hold up the caller).
+    #[inline(always)]
+    pub fn prefetch_segment(&self, user_ptr: &[usize], u: usize, c: usize) {
+        if let (Some(start), Some(cut)) = (user_ptr.get(u), self.cuts.get(u * (self.bins + 1) + c))
+        {
+            prefetch(start);
+            prefetch(cut);
+        }
     }
 }
 

@@ -47,7 +47,7 @@ struct SgdRows<'a>(
     &'a dyn LrAt,
 );
 
-/// Asks for user `u`'s factor row (every cache line of it) and the start of its segment.
+/// Asks for user `u`'s factor row and its segment's items and values (every cache line).
 #[inline(always)]
 fn prefetch_user(b: &RowsBlock<'_>, p: &[f32], stride: usize, local: usize) {
     let row = &p[local * stride..(local + 1) * stride];
@@ -57,9 +57,16 @@ fn prefetch_user(b: &RowsBlock<'_>, p: &[f32], stride: usize, local: usize) {
     let seg = b
         .segments
         .segment(b.user_ptr, b.first_user + local, b.item_range);
-    if let (Some(i), Some(v)) = (b.items.get(seg.start), b.values.get(seg.start)) {
-        prefetch(i);
-        prefetch(v);
+    // Every cache line of the segment's items and values (a segment spans a few).
+    if let (Some(items), Some(values)) = (b.items.get(seg.clone()), b.values.get(seg)) {
+        for (i, v) in items.chunks(16).zip(values.chunks(16)) {
+            prefetch(i.as_ptr());
+            prefetch(v.as_ptr());
+        }
+        if let (Some(i), Some(v)) = (items.last(), values.last()) {
+            prefetch(i);
+            prefetch(v);
+        }
     }
 }
 
@@ -83,6 +90,15 @@ impl WithSimd for SgdRows<'_> {
                 local -= n_users;
             }
             prefetch_user(&b, p, s, local);
+            // The segment table entries of the user after next: reading them for the next
+            // user's prefetch above then hits the cache instead of stalling the pipeline.
+            let after = if local + walk.step >= n_users {
+                local + walk.step - n_users
+            } else {
+                local + walk.step
+            };
+            b.segments
+                .prefetch_segment(b.user_ptr, b.first_user + after, b.item_range);
             let seg = b.segments.segment(b.user_ptr, b.first_user + u, b.item_range);
             let p_u = &mut p[u * s..(u + 1) * s];
             let items = &b.items[seg.clone()];
