@@ -44,6 +44,7 @@ pub fn run(data: &[u8]) {
             2 => DuplicatePolicy::Sum,
             _ => DuplicatePolicy::Mean,
         },
+        ..ReadOptions::default()
     };
 
     // Explicit formats, under a name that suggests nothing.

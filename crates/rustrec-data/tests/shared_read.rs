@@ -267,3 +267,99 @@ fn each_share_holds_the_lines_that_start_in_its_byte_range() {
         }
     }
 }
+
+/// A Parquet file is shared out by row groups: the processes together read what one
+/// process reads (ids in the same order, the source format the file records, the
+/// timestamps or their range), and a bad row in a late row group is named by its row in
+/// the whole file.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_parquet_file_shared_by_row_groups_is_the_whole_file() {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+    use rustrec_data::parquet::SOURCE_FORMAT_KEY;
+
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 5000usize;
+    // Users and items first seen in late row groups; the null user (when asked) in the last.
+    let write = |path: &Path, null_at: Option<usize>| {
+        let users: Vec<Option<i64>> = (0..rows)
+            .map(|k| (Some(k) != null_at).then_some(((k * 7919) % 613 + k / 400) as i64))
+            .collect();
+        let items: Vec<i64> = (0..rows)
+            .map(|k| ((k * 31) % 211 + k / 900) as i64)
+            .collect();
+        let ratings: Vec<f32> = (0..rows).map(|k| (1 + k % 5) as f32).collect();
+        let stamps: Vec<i64> = (0..rows)
+            .map(|k| 900_000 + ((k * 104_729) % 77_777) as i64)
+            .collect();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("user", DataType::Int64, true),
+            Field::new("item", DataType::Int64, false),
+            Field::new("rating", DataType::Float32, false),
+            Field::new("timestamp", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from(users)) as ArrayRef,
+                Arc::new(Int64Array::from(items)),
+                Arc::new(Float32Array::from(ratings)),
+                Arc::new(Int64Array::from(stamps)),
+            ],
+        )
+        .unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_size(450)
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                SOURCE_FORMAT_KEY.to_string(),
+                "ml-dat".to_string(),
+            )]))
+            .build();
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = ArrowWriter::try_new(file, schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    };
+    let pq = dir.path().join("r.parquet");
+    write(&pq, None);
+    let auto = ReadOptions {
+        duplicates: DuplicatePolicy::KeepLast,
+        ..ReadOptions::default()
+    };
+    for timestamps in [TimestampUse::Keep, TimestampUse::RangeOnly] {
+        let options = ReadOptions {
+            timestamps,
+            ..auto.clone()
+        };
+        let (want, want_report) = read_interactions(&pq, &options, &NoProgress).unwrap();
+        assert_eq!(want_report.source_format.as_deref(), Some("ml-dat"));
+        for n in [2, 3, 5] {
+            let ctx = format!("parquet on {n} processes, {timestamps:?}");
+            for (got, report) in on_processes(n, |ex| {
+                read_interactions_shared(&pq, &options, ex, &NoProgress).unwrap()
+            }) {
+                same_data(&want, &got, &ctx);
+                same_report(&want_report, &report, &ctx);
+                assert_eq!(report.source_format, want_report.source_format, "{ctx}");
+            }
+        }
+    }
+    let bad = dir.path().join("bad.parquet");
+    write(&bad, Some(rows - 3));
+    let want = read_interactions(&bad, &auto, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(want.contains(&format!("row {}", rows - 2)), "{want}");
+    for got in on_processes(3, |ex| {
+        read_interactions_shared(&bad, &auto, ex, &NoProgress)
+    }) {
+        assert_eq!(got.unwrap_err().to_string(), want);
+    }
+}

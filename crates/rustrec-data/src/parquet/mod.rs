@@ -37,7 +37,7 @@ mod parallel;
 mod read;
 mod write;
 
-pub use read::{parquet_id_kinds, read_parquet};
+pub use read::{parquet_id_kinds, read_parquet, read_parquet_share};
 pub use write::{ITEM_ORDER_KEY, ROW_GROUP_ROWS, SOURCE_FORMAT_KEY, write_parquet};
 
 /// Accepted names of the user column (compared ignoring case).

@@ -18,6 +18,7 @@
 //! was interned; the caller then reads it row by row, which names what is wrong.
 
 use std::fs::File;
+use std::ops::Range;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
@@ -52,6 +53,8 @@ pub(super) struct PlainRead<'a> {
     pub(super) at: Positions,
     /// The allowed rating range (`None`: any finite rating).
     pub(super) scale: Option<(f32, f32)>,
+    /// The row groups to read (all of them, or a process's share).
+    pub(super) groups: Range<usize>,
 }
 
 /// One row group's slices of the result's columns.
@@ -73,7 +76,7 @@ pub(super) fn read_plain(
     out: &mut Triplets,
     progress: &dyn Progress,
 ) -> bool {
-    let groups = read.meta.metadata().row_groups();
+    let groups = &read.meta.metadata().row_groups()[read.groups.clone()];
     let mut offsets = Vec::with_capacity(groups.len() + 1);
     offsets.push(0usize);
     for g in groups {
@@ -113,7 +116,7 @@ pub(super) fn read_plain(
                     values,
                     stamps,
                 };
-                read_group(read, g, rows, &pool, &buffers, progress)
+                read_group(read, read.groups.start + g, rows, &pool, &buffers, progress)
             })
             .collect()
     };

@@ -1,6 +1,7 @@
 //! Reading a Parquet rating file into [`Triplets`] (see the [module docs](super)).
 
 use std::fs::File;
+use std::ops::Range;
 use std::path::Path;
 use std::time::Instant;
 
@@ -85,14 +86,18 @@ fn position(roots: &[usize], k: usize) -> usize {
 
 /// The smallest and largest value of root column `root` when it is an int64 column without
 /// nulls whose every row group records exact bounds in its statistics; `None` otherwise.
-fn exact_int64_range(meta: &ArrowReaderMetadata, root: usize) -> Option<(i64, i64)> {
+fn exact_int64_range(
+    meta: &ArrowReaderMetadata,
+    root: usize,
+    groups: Range<usize>,
+) -> Option<(i64, i64)> {
     if meta.schema().fields().get(root)?.data_type() != &DataType::Int64 {
         return None;
     }
     let schema = meta.parquet_schema();
     let leaf = (0..schema.num_columns()).find(|&l| schema.get_column_root_idx(l) == root)?;
     let mut range: Option<(i64, i64)> = None;
-    for group in meta.metadata().row_groups() {
+    for group in &meta.metadata().row_groups()[groups] {
         if group.num_rows() == 0 {
             continue;
         }
@@ -341,7 +346,42 @@ pub fn read_parquet(
     items: &mut IdMap,
     progress: &dyn Progress,
 ) -> Result<(Triplets, ReadReport)> {
-    let path = path.as_ref();
+    read_parquet_groups(path.as_ref(), options, None, users, items, progress)
+}
+
+/// Share `index` of `count` of a Parquet rating file, for a read by several processes: the
+/// row groups `index · G / count .. (index + 1) · G / count` of its `G`, read as
+/// [`read_parquet`] reads them, except that line (row) numbers in the rows and the report
+/// count from the share's first row, and a share without rows is not an error. An error
+/// names the row as the whole file numbers it.
+pub fn read_parquet_share(
+    path: impl AsRef<Path>,
+    options: &ReadOptions,
+    index: usize,
+    count: usize,
+    users: &mut IdMap,
+    items: &mut IdMap,
+    progress: &dyn Progress,
+) -> Result<(Triplets, ReadReport)> {
+    read_parquet_groups(
+        path.as_ref(),
+        options,
+        Some((index, count)),
+        users,
+        items,
+        progress,
+    )
+}
+
+/// [`read_parquet`] of the whole file (`share` `None`) or of share `(index, count)`.
+fn read_parquet_groups(
+    path: &Path,
+    options: &ReadOptions,
+    share: Option<(usize, usize)>,
+    users: &mut IdMap,
+    items: &mut IdMap,
+    progress: &dyn Progress,
+) -> Result<(Triplets, ReadReport)> {
     let started = Instant::now();
     let bytes = std::fs::metadata(path)
         .map_err(|e| DataError::io(path, e))?
@@ -361,8 +401,38 @@ pub fn read_parquet(
     let (bu, bi, br, bt) = (at(c.user), at(c.item), at(c.rating), c.timestamp.map(at));
     // Only the range of the timestamps wanted, and every row group records it exactly: the
     // parallel read leaves the column out.
+    let n_groups = meta.metadata().num_row_groups();
+    let groups = match share {
+        Some((index, count)) => {
+            let bound = |k: usize| (k.min(count) * n_groups) / count.max(1);
+            bound(index)..bound(index + 1)
+        }
+        None => 0..n_groups,
+    };
+    let group_rows = |g: usize| meta.metadata().row_group(g).num_rows().max(0) as u64;
+    // The file's rows before the first group read, for naming a row in an error.
+    let rows_before: u64 = (0..groups.start).map(group_rows).sum();
+    // A share's bytes: from its first group's first page (the file's start for the first
+    // share) to the next share's (the file's end for the last): the shares' add up to the
+    // file's size.
+    let group_start = |g: usize| {
+        if g == 0 {
+            0
+        } else if g >= n_groups {
+            bytes
+        } else {
+            let group = meta.metadata().row_group(g);
+            (0..group.num_columns())
+                .map(|k| group.column(k).byte_range().0)
+                .min()
+                .unwrap_or(bytes)
+        }
+    };
+    let share_bytes = group_start(groups.end).saturating_sub(group_start(groups.start));
     let known_range = match options.timestamps {
-        TimestampUse::RangeOnly => c.timestamp.and_then(|k| exact_int64_range(&meta, k)),
+        TimestampUse::RangeOnly => c
+            .timestamp
+            .and_then(|k| exact_int64_range(&meta, k, groups.clone())),
         TimestampUse::Keep => None,
     };
     let plain_roots = match known_range {
@@ -371,7 +441,7 @@ pub fn read_parquet(
     };
     let plain_mask = ProjectionMask::roots(meta.parquet_schema(), plain_roots.clone());
 
-    let total_rows = meta.metadata().file_metadata().num_rows().max(0) as usize;
+    let total_rows = groups.clone().map(group_rows).sum::<u64>() as usize;
     let mut out = Triplets::new(
         path.display().to_string(),
         c.timestamp.is_some() && known_range.is_none(),
@@ -422,6 +492,7 @@ pub fn read_parquet(
                 .map(|k| position(&plain_roots, k)),
         },
         scale: options.rating_scale,
+        groups: groups.clone(),
     };
     let mut time_range = None;
     let groups: Vec<usize> = if read_plain(&plain, &mut users, &mut items, &mut out, progress) {
@@ -439,7 +510,7 @@ pub fn read_parquet(
         if let Some(ts) = &mut out.timestamps {
             ts.reserve_exact(total_rows);
         }
-        (0..meta.metadata().num_row_groups()).collect()
+        groups.clone().collect()
     };
     let window = 2 * rayon::current_num_threads().max(1);
     for window in groups.chunks(window) {
@@ -532,7 +603,8 @@ pub fn read_parquet(
                             }
                         }
                         Err(message) => {
-                            return Err(invalid(path, format!("row {row_no}: {message}")));
+                            let row = rows_before + row_no;
+                            return Err(invalid(path, format!("row {row}: {message}")));
                         }
                     }
                 }
@@ -541,7 +613,7 @@ pub fn read_parquet(
         }
     }
     progress.finish();
-    if out.is_empty() {
+    if out.is_empty() && share.is_none() {
         return Err(DataError::Empty { path: path.into() });
     }
     if options.duplicates != DuplicatePolicy::Error {
@@ -558,7 +630,7 @@ pub fn read_parquet(
     let report = ReadReport {
         path: path.into(),
         format: Format::Parquet,
-        bytes,
+        bytes: share_bytes,
         lines: row_no,
         rows: out.len() as u64,
         blank_lines: 0,

@@ -16,7 +16,7 @@
 //!
 //! The result equals [`crate::read_interactions`] (rows, ids, their order, errors,
 //! skipped-row messages, report counts) for any number of processes, as the tests check.
-//! A Parquet file is read whole by every process (its row groups are not shared out).
+//! A Parquet file is shared out by row groups rather than bytes (`super::share`).
 //! Memory: a process ends with the whole file's rows, as a single read does, and holds its
 //! own share's rows and one round of encoded rows besides.
 
@@ -140,7 +140,7 @@ fn read_triplets_shared_in(
     progress: &dyn Progress,
     round_rows: usize,
 ) -> Result<(Triplets, ReadReport)> {
-    if options.format == Format::Parquet || exchange.processes() <= 1 {
+    if exchange.processes() <= 1 {
         return read_triplets(path, options, users, items, progress);
     }
     let started = Instant::now();
@@ -229,6 +229,7 @@ fn read_triplets_shared_in(
             }
         }
         report.bytes += r.bytes;
+        report.source_format = report.source_format.take().or(r.source_format.clone());
         report.lines += r.lines;
         report.blank_lines += r.blank_lines;
         report.skipped += r.skipped;
@@ -470,6 +471,13 @@ impl Summary {
                     e.u64(*line);
                     e.str(why);
                 }
+                match &report.source_format {
+                    Some(f) => {
+                        e.u8(1);
+                        e.str(f);
+                    }
+                    None => e.u8(0),
+                }
                 match report.time_range {
                     Some((lo, hi)) => {
                         e.u8(1);
@@ -507,6 +515,10 @@ impl Summary {
                 for _ in 0..kept {
                     first_skipped.push((d.u64()?, d.str()?));
                 }
+                let source_format = match d.u8()? {
+                    0 => None,
+                    _ => Some(d.str()?),
+                };
                 let time_range = match d.u8()? {
                     0 => None,
                     _ => Some((d.u64()? as i64, d.u64()? as i64)),
@@ -525,7 +537,7 @@ impl Summary {
                         skipped,
                         first_skipped,
                         seconds: 0.0,
-                        source_format: None,
+                        source_format,
                         time_range,
                     },
                     explicit_lines,

@@ -4,6 +4,9 @@
 //! * [`read_triplets`] streams one file into [`crate::Triplets`] over caller-provided id maps
 //!   (several files can share an id space); [`read_interactions`] and [`read_train_test`]
 //!   build [`crate::Interactions`] directly.
+//! * [`read_interactions_shared`] and [`read_train_test_shared`] give the same result with the
+//!   file read by several processes together, each parsing only its share (byte ranges of a
+//!   text file, row groups of a Parquet file) and exchanging them through an [`Exchange`].
 //! * [`Format`] names a layout; [`detect_format`] tells it from the file name and first line.
 //! * Errors name file, line, field and value (`u.data:3: rating field "five" is not a
 //!   number`); nothing is skipped silently (see [`ReadOptions::skip_bad_rows`]).

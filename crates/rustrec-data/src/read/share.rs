@@ -27,6 +27,34 @@ use crate::read::ratings::{ReadOptions, ReadReport};
 use crate::read::row::RowRules;
 use crate::triplets::{DuplicatePolicy, Triplets};
 
+/// Share `index` of `count` of a Parquet file (the `parquet` feature).
+#[cfg(feature = "parquet")]
+fn read_parquet_share(
+    path: &Path,
+    options: &ReadOptions,
+    index: usize,
+    count: usize,
+    users: &mut IdMap,
+    items: &mut IdMap,
+    progress: &dyn Progress,
+) -> Result<(Triplets, ReadReport)> {
+    crate::parquet::read_parquet_share(path, options, index, count, users, items, progress)
+}
+
+/// Without the `parquet` feature a Parquet file cannot be read.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet_share(
+    path: &Path,
+    options: &ReadOptions,
+    _index: usize,
+    _count: usize,
+    users: &mut IdMap,
+    items: &mut IdMap,
+    progress: &dyn Progress,
+) -> Result<(Triplets, ReadReport)> {
+    crate::read::read_triplets(path, options, users, items, progress)
+}
+
 /// The byte range `start..end` of the lines that start in share `index` of `count` of a
 /// file of `len` bytes.
 pub fn share_bounds(
@@ -65,10 +93,11 @@ fn line_start_from(file: &File, len: u64, k: usize, count: usize) -> std::io::Re
     Ok(len)
 }
 
-/// Reads share `index` of `count` of a text rating file into `Triplets` over `users` and
-/// `items` (fresh maps: the indices are share-local). Unlike a whole read, a share with no
-/// rows is not an error (the whole file may still have some); line numbers in the rows,
-/// the report and a parse error count from the share's first line.
+/// Reads share `index` of `count` of a rating file into `Triplets` over `users` and `items`
+/// (fresh maps: the indices are share-local). Unlike a whole read, a share with no rows is
+/// not an error (the whole file may still have some); line numbers in the rows, the report
+/// and a parse error count from the share's first line. A Parquet file is shared out by
+/// row groups instead of bytes (its errors name the row as the whole file numbers it).
 pub fn read_triplets_share(
     path: impl AsRef<Path>,
     options: &ReadOptions,
@@ -86,10 +115,7 @@ pub fn read_triplets_share(
         other => other.clone(),
     };
     if format == Format::Parquet {
-        return Err(DataError::Invalid(format!(
-            "{}: a Parquet file is read whole, not by byte ranges",
-            path.display()
-        )));
+        return read_parquet_share(path, options, index, count, users, items, progress);
     }
     let layout = Layout::of(&format);
     let mut rules = RowRules::new(&layout, options.rating_scale);
