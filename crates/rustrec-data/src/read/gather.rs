@@ -28,9 +28,10 @@ use crate::error::{DataError, Result};
 use crate::ids::{IdKind, IdMap};
 use crate::interactions::Interactions;
 use crate::progress::Progress;
-use crate::read::format::{Format, detect_format};
+use crate::read::format::Format;
 use crate::read::ratings::{
-    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, fresh_id_maps, read_triplets,
+    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, fresh_id_maps, read_pair_with, read_triplets,
+    resolve,
 };
 use crate::read::share::read_triplets_share;
 use crate::triplets::{DuplicatePolicy, Triplets};
@@ -61,7 +62,7 @@ pub fn read_interactions_shared(
 ) -> Result<(Interactions, ReadReport)> {
     let path = path.as_ref();
     let started = Instant::now();
-    let options = resolved(path, options)?;
+    let options = resolve(path, options)?;
     let (mut users, mut items) = fresh_id_maps(path, &options)?;
     let (rows, mut report) =
         read_triplets_shared(path, &options, exchange, &mut users, &mut items, progress)?;
@@ -79,42 +80,14 @@ pub fn read_train_test_shared(
     exchange: &dyn Exchange,
     progress: &dyn Progress,
 ) -> Result<TrainTest> {
-    let (train_path, test_path) = (train_path.as_ref(), test_path.as_ref());
-    let train_options = resolved(train_path, options)?;
-    let test_options = resolved(test_path, options)?;
-    let (mut users, mut items) = fresh_id_maps(train_path, &train_options)?;
-    let (train, train_report) = read_triplets_shared(
-        train_path,
-        &train_options,
-        exchange,
-        &mut users,
-        &mut items,
-        progress,
-    )?;
-    let (test, test_report) = read_triplets_shared(
-        test_path,
-        &test_options,
-        exchange,
-        &mut users,
-        &mut items,
-        progress,
-    )?;
-    let (users, items) = (Arc::new(users), Arc::new(items));
-    Ok(TrainTest {
-        train: train.into_interactions(users.clone(), items.clone(), options.duplicates)?,
-        test: test.into_interactions(users, items, options.duplicates)?,
-        train_report,
-        test_report,
-    })
-}
-
-/// `options` with `Auto` replaced by the detected format.
-fn resolved(path: &Path, options: &ReadOptions) -> Result<ReadOptions> {
-    let mut options = options.clone();
-    if options.format == Format::Auto {
-        options.format = detect_format(path)?;
-    }
-    Ok(options)
+    read_pair_with(
+        train_path.as_ref(),
+        test_path.as_ref(),
+        options,
+        |path, options, users, items| {
+            read_triplets_shared(path, options, exchange, users, items, progress)
+        },
+    )
 }
 
 /// [`crate::read_triplets`] of the whole file from the shares of every process, interning

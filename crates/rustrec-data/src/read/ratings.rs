@@ -148,48 +148,87 @@ pub(crate) fn read_triplets_with(
         return read_parquet(path, options, users, items, progress);
     }
     let layout = Layout::of(&format);
-    let out = Triplets::new(
-        path.display().to_string(),
-        layout.timestamp.is_some(),
-        false,
-    );
     let mut rules = RowRules::new(&layout, options.rating_scale);
-    let (mut out, mut counts) = read_chunked(
+    let text = TextRead {
         path,
-        file,
-        bytes,
-        &mut rules,
-        out,
-        Interner::new(users),
-        Interner::new(items),
-        options.skip_bad_rows,
-        options.duplicates == DuplicatePolicy::Error,
-        options.timestamps,
-        1,
+        options,
+        format,
+        started,
+        first_line: 1,
         plan,
-        progress,
-    )?;
+    };
+    let (out, report) = text.read(&mut rules, file, bytes, users, items, progress)?;
     if out.is_empty() {
         return Err(DataError::Empty { path: path.into() });
     }
-    if rules.first_count.is_some_and(|(n, _)| n < 4) && layout.same_count {
-        out.timestamps = None; // a ratings.dat without timestamps
-        counts.time_range = None;
-    }
-    let report = ReadReport {
-        path: path.into(),
-        format,
-        bytes,
-        lines: counts.lines,
-        rows: out.len() as u64,
-        blank_lines: counts.blank,
-        skipped: counts.skipped,
-        first_skipped: counts.first_skipped,
-        seconds: started.elapsed().as_secs_f64(),
-        source_format: None,
-        time_range: counts.time_range,
-    };
     Ok((out, report))
+}
+
+/// A read of text rows: the whole file, or a process's share of it (`super::share`).
+pub(super) struct TextRead<'a> {
+    pub(super) path: &'a Path,
+    pub(super) options: &'a ReadOptions,
+    /// The format (resolved, not `Auto`).
+    pub(super) format: Format,
+    pub(super) started: Instant,
+    /// The file line number of the text's first line, used while the rules are unsettled.
+    pub(super) first_line: u64,
+    pub(super) plan: Plan,
+}
+
+impl TextRead<'_> {
+    /// Reads the `len` bytes of `text` with `rules` (as the layout of the format made them,
+    /// settled or not) into rows over `users` / `items`, and the report (an empty result is
+    /// the caller's to judge).
+    pub(super) fn read(
+        self,
+        rules: &mut RowRules<'_>,
+        text: impl std::io::Read + Send,
+        len: u64,
+        users: &mut IdMap,
+        items: &mut IdMap,
+        progress: &dyn Progress,
+    ) -> Result<(Triplets, ReadReport)> {
+        let layout = rules.layout;
+        let out = Triplets::new(
+            self.path.display().to_string(),
+            layout.timestamp.is_some(),
+            false,
+        );
+        let (mut out, mut counts) = read_chunked(
+            self.path,
+            text,
+            len,
+            rules,
+            out,
+            Interner::new(users),
+            Interner::new(items),
+            self.options.skip_bad_rows,
+            self.options.duplicates == DuplicatePolicy::Error,
+            self.options.timestamps,
+            self.first_line,
+            self.plan,
+            progress,
+        )?;
+        if rules.first_count.is_some_and(|(n, _)| n < 4) && layout.same_count {
+            out.timestamps = None; // a ratings.dat without timestamps
+            counts.time_range = None;
+        }
+        let report = ReadReport {
+            path: self.path.into(),
+            format: self.format,
+            bytes: len,
+            lines: counts.lines,
+            rows: out.len() as u64,
+            blank_lines: counts.blank,
+            skipped: counts.skipped,
+            first_skipped: counts.first_skipped,
+            seconds: self.started.elapsed().as_secs_f64(),
+            source_format: None,
+            time_range: counts.time_range,
+        };
+        Ok((out, report))
+    }
 }
 
 /// Fresh id maps for reading `path` with [`read_triplets`] (`options.format` resolved, not
@@ -256,7 +295,7 @@ pub fn read_interactions(
 }
 
 /// Options with `Auto` replaced by the detected format.
-fn resolve(path: &Path, options: &ReadOptions) -> Result<ReadOptions> {
+pub(super) fn resolve(path: &Path, options: &ReadOptions) -> Result<ReadOptions> {
     let mut options = options.clone();
     if options.format == Format::Auto {
         options.format = detect_format(path)?;
@@ -287,13 +326,26 @@ pub fn read_train_test(
     options: &ReadOptions,
     progress: &dyn Progress,
 ) -> Result<TrainTest> {
-    let train_options = resolve(train_path.as_ref(), options)?;
-    let test_options = resolve(test_path.as_ref(), options)?;
-    let (mut users, mut items) = fresh_id_maps(train_path.as_ref(), &train_options)?;
-    let (train, train_report) =
-        read_triplets(train_path, &train_options, &mut users, &mut items, progress)?;
-    let (test, test_report) =
-        read_triplets(test_path, &test_options, &mut users, &mut items, progress)?;
+    read_pair_with(
+        train_path.as_ref(),
+        test_path.as_ref(),
+        options,
+        |path, options, users, items| read_triplets(path, options, users, items, progress),
+    )
+}
+
+/// [`read_train_test`] with each file read by `read`.
+pub(super) fn read_pair_with(
+    train_path: &Path,
+    test_path: &Path,
+    options: &ReadOptions,
+    mut read: impl FnMut(&Path, &ReadOptions, &mut IdMap, &mut IdMap) -> Result<(Triplets, ReadReport)>,
+) -> Result<TrainTest> {
+    let train_options = resolve(train_path, options)?;
+    let test_options = resolve(test_path, options)?;
+    let (mut users, mut items) = fresh_id_maps(train_path, &train_options)?;
+    let (train, train_report) = read(train_path, &train_options, &mut users, &mut items)?;
+    let (test, test_report) = read(test_path, &test_options, &mut users, &mut items)?;
     let (users, items) = (Arc::new(users), Arc::new(items));
     Ok(TrainTest {
         train: train.into_interactions(users.clone(), items.clone(), options.duplicates)?,

@@ -18,14 +18,13 @@ use std::time::Instant;
 use crate::error::{DataError, Result};
 use crate::ids::IdMap;
 use crate::progress::Progress;
-use crate::read::chunked::{Plan, read_chunked, settle_before};
+use crate::read::chunked::{Plan, settle_before};
 use crate::read::format::{Format, detect_format};
-use crate::read::interner::Interner;
 use crate::read::layout::Layout;
 use crate::read::lines::open;
-use crate::read::ratings::{ReadOptions, ReadReport};
+use crate::read::ratings::{ReadOptions, ReadReport, TextRead};
 use crate::read::row::RowRules;
-use crate::triplets::{DuplicatePolicy, Triplets};
+use crate::triplets::Triplets;
 
 /// Share `index` of `count` of a Parquet file (the `parquet` feature).
 #[cfg(feature = "parquet")]
@@ -129,44 +128,23 @@ pub fn read_triplets_share(
     };
     file.seek(SeekFrom::Start(start))
         .map_err(|e| DataError::io(path, e))?;
-    let out = Triplets::new(
-        path.display().to_string(),
-        layout.timestamp.is_some(),
-        false,
-    );
-    let (mut out, mut counts) = read_chunked(
+    let text = TextRead {
         path,
-        std::io::Read::take(file, end - start),
-        end - start,
-        &mut rules,
-        out,
-        Interner::new(users),
-        Interner::new(items),
-        options.skip_bad_rows,
-        options.duplicates == DuplicatePolicy::Error,
-        options.timestamps,
+        options,
+        format,
+        started,
         // Only a share whose earlier lines left the rules unsettled parses a prologue: its
         // messages then number lines as the whole read does.
-        lines_before.map_or(1, |n| n + 1),
-        Plan::default(),
+        first_line: lines_before.map_or(1, |n| n + 1),
+        plan: Plan::default(),
+    };
+    let (out, report) = text.read(
+        &mut rules,
+        std::io::Read::take(file, end - start),
+        end - start,
+        users,
+        items,
         progress,
     )?;
-    if rules.first_count.is_some_and(|(n, _)| n < 4) && layout.same_count {
-        out.timestamps = None; // a ratings.dat without timestamps
-        counts.time_range = None;
-    }
-    let report = ReadReport {
-        path: path.into(),
-        format,
-        bytes: end - start,
-        lines: counts.lines,
-        rows: out.len() as u64,
-        blank_lines: counts.blank,
-        skipped: counts.skipped,
-        first_skipped: counts.first_skipped,
-        seconds: started.elapsed().as_secs_f64(),
-        source_format: None,
-        time_range: counts.time_range,
-    };
     Ok((out, report))
 }
