@@ -363,3 +363,37 @@ fn a_parquet_file_shared_by_row_groups_is_the_whole_file() {
         assert_eq!(got.unwrap_err().to_string(), want);
     }
 }
+
+/// Processes on machines with different copies of the data stop with an error naming the
+/// process that sees another file, instead of putting together shares of two files.
+#[test]
+fn a_process_that_sees_another_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (same, longer, edited) = (
+        dir.path().join("a.dat"),
+        dir.path().join("b.dat"),
+        dir.path().join("c.dat"),
+    );
+    let text = ratings_dat(2000);
+    std::fs::write(&same, &text).unwrap();
+    std::fs::write(&longer, format!("{text}1::2::3::4\n")).unwrap();
+    std::fs::write(&edited, text.replacen("::1::", "::2::", 1)).unwrap();
+    let options = ReadOptions {
+        format: Format::MlDat,
+        duplicates: DuplicatePolicy::KeepLast,
+        ..ReadOptions::default()
+    };
+    for (other, what) in [(&longer, "bytes against"), (&edited, "other first bytes")] {
+        let results = on_processes(3, |ex| {
+            let path = if ex.process() == 2 { other } else { &same };
+            read_interactions_shared(path, &options, ex, &NoProgress)
+        });
+        for got in results {
+            let err = got.unwrap_err().to_string();
+            assert!(
+                err.contains("process 2 sees another file than process 0") && err.contains(what),
+                "{err}"
+            );
+        }
+    }
+}

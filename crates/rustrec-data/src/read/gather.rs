@@ -149,13 +149,51 @@ fn read_triplets_shared_in(
         }
         Err(other) => (Summary::Failed(other.to_string()), Triplets::default()),
     };
-    let summaries: Vec<Summary> = exchange
-        .all_gather(summary.encode())
-        .map_err(lost)?
-        .iter()
-        .map(|bytes| Summary::decode(bytes))
-        .collect::<Option<_>>()
-        .ok_or_else(|| lost("a process sent a summary that does not decode".into()))?;
+    // Each summary goes with what the process saw of the file: shares of copies that differ
+    // (machines with other versions of the data) would not make one file.
+    let mut message = Encoder::default();
+    match file_identity(path) {
+        Some((len, head)) => {
+            message.u8(1);
+            message.u64(len);
+            message.u64(head);
+        }
+        None => message.u8(0),
+    }
+    message.0.extend_from_slice(&summary.encode());
+    let parts = exchange.all_gather(message.0).map_err(lost)?;
+    let mut identities = Vec::with_capacity(parts.len());
+    let mut summaries = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let mut d = Decoder::new(part);
+        let identity = match d.u8() {
+            Some(0) => None,
+            Some(_) => d.u64().zip(d.u64()),
+            None => None,
+        };
+        let summary = Summary::decode(&part[d.at..])
+            .ok_or_else(|| lost("a process sent a summary that does not decode".into()))?;
+        identities.push(identity);
+        summaries.push(summary);
+    }
+    if let Some(Some((len0, head0))) = identities.first().copied() {
+        for (q, identity) in identities.iter().enumerate().skip(1) {
+            if let Some((len, head)) = *identity
+                && (len, head) != (len0, head0)
+            {
+                return Err(DataError::Invalid(format!(
+                    "{}: process {q} sees another file than process 0 ({len} bytes against \
+                     {len0}{}): every process must read the same data",
+                    path.display(),
+                    if len == len0 {
+                        ", other first bytes"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
+    }
     let mut lines_before = 0u64;
     let mut reads = Vec::with_capacity(summaries.len());
     for summary in summaries {
@@ -213,6 +251,17 @@ fn read_triplets_shared_in(
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok((out, report))
+}
+
+/// The file's length and a hash of its first 64 KiB; `None` when it cannot be read (the
+/// share's read then reports why).
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut head = Vec::with_capacity(64 << 10);
+    file.take(64 << 10).read_to_end(&mut head).ok()?;
+    Some((len, xxhash_rust::xxh3::xxh3_64(&head)))
 }
 
 /// What one process's share gave, as every process learns it.
