@@ -266,3 +266,34 @@ pub fn load_with(
         format,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustrec_data::split::LeaveOut;
+
+    /// Timestamps are kept exactly when the split orders by time.
+    #[test]
+    fn timestamps_are_kept_only_for_splits_by_time() {
+        let cfg = DataConfig::default();
+        let keeps = |split: Option<SplitConfig>| {
+            read_options(&cfg, split.as_ref()).unwrap().timestamps == TimestampUse::Keep
+        };
+        assert!(keeps(Some(SplitConfig::Temporal { test_fraction: 0.1 })));
+        assert!(keeps(Some(SplitConfig::LeaveKOut {
+            k: 1,
+            which: LeaveOut::Latest,
+            seed: 0
+        })));
+        assert!(!keeps(Some(SplitConfig::LeaveKOut {
+            k: 1,
+            which: LeaveOut::Random,
+            seed: 0
+        })));
+        assert!(!keeps(Some(SplitConfig::Holdout {
+            test_fraction: 0.1,
+            seed: 0
+        })));
+        assert!(!keeps(None));
+    }
+}
