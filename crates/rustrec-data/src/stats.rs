@@ -53,6 +53,19 @@ pub struct DatasetStats {
     pub time_range: Option<(i64, i64)>,
 }
 
+/// The smallest and largest of `stamps` (`None` when empty), in one parallel pass.
+pub(crate) fn time_range(stamps: &[i64]) -> Option<(i64, i64)> {
+    (!stamps.is_empty()).then(|| {
+        stamps
+            .par_iter()
+            .fold(
+                || (i64::MAX, i64::MIN),
+                |(lo, hi), &s| (lo.min(s), hi.max(s)),
+            )
+            .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)))
+    })
+}
+
 /// Computes the statistics of `x`.
 pub fn describe(x: &Interactions) -> DatasetStats {
     let user_counts: Vec<usize> = (0..x.n_users())
@@ -64,14 +77,7 @@ pub fn describe(x: &Interactions) -> DatasetStats {
     let values = x.value_summary();
     let (value_min, value_max) = values.map_or((0.0, 0.0), |v| (v.min, v.max));
     let avg = |total: usize, n: usize| if n == 0 { 0.0 } else { total as f64 / n as f64 };
-    let time_range = x.timestamps().filter(|t| !t.is_empty()).map(|t| {
-        t.par_iter()
-            .fold(
-                || (i64::MAX, i64::MIN),
-                |(lo, hi), &s| (lo.min(s), hi.max(s)),
-            )
-            .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)))
-    });
+    let time_range = x.timestamps().and_then(time_range);
     DatasetStats {
         users: x.n_users(),
         items: x.n_items(),

@@ -37,7 +37,8 @@ mod parallel;
 mod read;
 mod write;
 
-pub use read::{parquet_id_kinds, read_parquet, read_parquet_share};
+pub(crate) use read::read_parquet_groups;
+pub use read::{parquet_id_kinds, read_parquet};
 pub use write::{ITEM_ORDER_KEY, ROW_GROUP_ROWS, SOURCE_FORMAT_KEY, write_parquet};
 
 /// Accepted names of the user column (compared ignoring case).

@@ -349,32 +349,12 @@ pub fn read_parquet(
     read_parquet_groups(path.as_ref(), options, None, users, items, progress)
 }
 
-/// Share `index` of `count` of a Parquet rating file, for a read by several processes: the
-/// row groups `index · G / count .. (index + 1) · G / count` of its `G`, read as
-/// [`read_parquet`] reads them, except that line (row) numbers in the rows and the report
-/// count from the share's first row, and a share without rows is not an error. An error
-/// names the row as the whole file numbers it.
-pub fn read_parquet_share(
-    path: impl AsRef<Path>,
-    options: &ReadOptions,
-    index: usize,
-    count: usize,
-    users: &mut IdMap,
-    items: &mut IdMap,
-    progress: &dyn Progress,
-) -> Result<(Triplets, ReadReport)> {
-    read_parquet_groups(
-        path.as_ref(),
-        options,
-        Some((index, count)),
-        users,
-        items,
-        progress,
-    )
-}
-
-/// [`read_parquet`] of the whole file (`share` `None`) or of share `(index, count)`.
-fn read_parquet_groups(
+/// [`read_parquet`] of the whole file (`share` `None`) or of share `(index, count)`, for a
+/// read by several processes: the row groups `index · G / count .. (index + 1) · G / count`
+/// of its `G`, read as [`read_parquet`] reads them, except that line (row) numbers in the
+/// rows and the report count from the share's first row, and a share without rows is not
+/// an error. An error names the row as the whole file numbers it.
+pub(crate) fn read_parquet_groups(
     path: &Path,
     options: &ReadOptions,
     share: Option<(usize, usize)>,
@@ -622,10 +602,7 @@ fn read_parquet_groups(
     if options.timestamps == TimestampUse::RangeOnly
         && let Some(ts) = out.timestamps.take()
     {
-        time_range = ts
-            .par_iter()
-            .map(|&t| (t, t))
-            .reduce_with(|(a, b), (c, d)| (a.min(c), b.max(d)));
+        time_range = crate::stats::time_range(&ts);
     }
     let report = ReadReport {
         path: path.into(),

@@ -21,7 +21,6 @@
 //! own share's rows and one round of encoded rows besides.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::{DataError, Result};
@@ -30,8 +29,8 @@ use crate::interactions::Interactions;
 use crate::progress::Progress;
 use crate::read::format::Format;
 use crate::read::ratings::{
-    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, fresh_id_maps, read_pair_with, read_triplets,
-    resolve,
+    KEPT_SKIPPED, ReadOptions, ReadReport, TrainTest, fresh_id_maps, read_one_with, read_pair_with,
+    read_triplets,
 };
 use crate::read::share::read_triplets_share;
 use crate::triplets::{DuplicatePolicy, Triplets};
@@ -60,15 +59,9 @@ pub fn read_interactions_shared(
     exchange: &dyn Exchange,
     progress: &dyn Progress,
 ) -> Result<(Interactions, ReadReport)> {
-    let path = path.as_ref();
-    let started = Instant::now();
-    let options = resolve(path, options)?;
-    let (mut users, mut items) = fresh_id_maps(path, &options)?;
-    let (rows, mut report) =
-        read_triplets_shared(path, &options, exchange, &mut users, &mut items, progress)?;
-    let x = rows.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok((x, report))
+    read_one_with(path.as_ref(), options, |path, options, users, items| {
+        read_triplets_shared(path, options, exchange, users, items, progress, ROUND_ROWS)
+    })
 }
 
 /// [`crate::read_train_test`] with each file read by the processes of `exchange`
@@ -85,26 +78,15 @@ pub fn read_train_test_shared(
         test_path.as_ref(),
         options,
         |path, options, users, items| {
-            read_triplets_shared(path, options, exchange, users, items, progress)
+            read_triplets_shared(path, options, exchange, users, items, progress, ROUND_ROWS)
         },
     )
 }
 
 /// [`crate::read_triplets`] of the whole file from the shares of every process, interning
-/// into `users` / `items` (see the module docs).
+/// into `users` / `items` (see the module docs), exchanging at most `round_rows` rows a
+/// process per round.
 fn read_triplets_shared(
-    path: &Path,
-    options: &ReadOptions,
-    exchange: &dyn Exchange,
-    users: &mut IdMap,
-    items: &mut IdMap,
-    progress: &dyn Progress,
-) -> Result<(Triplets, ReadReport)> {
-    read_triplets_shared_in(path, options, exchange, users, items, progress, ROUND_ROWS)
-}
-
-/// [`read_triplets_shared`] exchanging at most `round_rows` rows a process per round.
-fn read_triplets_shared_in(
     path: &Path,
     options: &ReadOptions,
     exchange: &dyn Exchange,
@@ -739,7 +721,7 @@ mod tests {
                     scope.spawn(move || {
                         let (mut gu, mut gi) = (IdMap::new_int(), IdMap::new_int());
                         let member = Member(hub, p);
-                        let (got, _) = read_triplets_shared_in(
+                        let (got, _) = read_triplets_shared(
                             path,
                             options,
                             &member,

@@ -145,7 +145,7 @@ pub(crate) fn read_triplets_with(
         other => other.clone(),
     };
     if format == Format::Parquet {
-        return read_parquet(path, options, users, items, progress);
+        return read_parquet(path, options, None, users, items, progress);
     }
     let layout = Layout::of(&format);
     let mut rules = RowRules::new(&layout, options.rating_scale);
@@ -249,23 +249,26 @@ pub fn fresh_id_maps(path: &Path, options: &ReadOptions) -> Result<(IdMap, IdMap
     })
 }
 
-/// Reads a Parquet file (the `parquet` feature).
+/// Reads a Parquet file, whole (`share` `None`) or share `(index, count)` of its row
+/// groups (the `parquet` feature).
 #[cfg(feature = "parquet")]
-fn read_parquet(
+pub(super) fn read_parquet(
     path: &Path,
     options: &ReadOptions,
+    share: Option<(usize, usize)>,
     users: &mut IdMap,
     items: &mut IdMap,
     progress: &dyn Progress,
 ) -> Result<(Triplets, ReadReport)> {
-    crate::parquet::read_parquet(path, options, users, items, progress)
+    crate::parquet::read_parquet_groups(path, options, share, users, items, progress)
 }
 
 /// Without the `parquet` feature a Parquet file is an error that says how to read it.
 #[cfg(not(feature = "parquet"))]
-fn read_parquet(
+pub(super) fn read_parquet(
     path: &Path,
     _: &ReadOptions,
+    _: Option<(usize, usize)>,
     _: &mut IdMap,
     _: &mut IdMap,
     _: &dyn Progress,
@@ -284,11 +287,21 @@ pub fn read_interactions(
     options: &ReadOptions,
     progress: &dyn Progress,
 ) -> Result<(Interactions, ReadReport)> {
+    read_one_with(path.as_ref(), options, |path, options, users, items| {
+        read_triplets(path, options, users, items, progress)
+    })
+}
+
+/// [`read_interactions`] with the file read by `read`.
+pub(super) fn read_one_with(
+    path: &Path,
+    options: &ReadOptions,
+    read: impl FnOnce(&Path, &ReadOptions, &mut IdMap, &mut IdMap) -> Result<(Triplets, ReadReport)>,
+) -> Result<(Interactions, ReadReport)> {
     let started = Instant::now();
-    let path = path.as_ref();
     let options = resolve(path, options)?;
     let (mut users, mut items) = fresh_id_maps(path, &options)?;
-    let (triplets, mut report) = read_triplets(path, &options, &mut users, &mut items, progress)?;
+    let (triplets, mut report) = read(path, &options, &mut users, &mut items)?;
     let x = triplets.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok((x, report))

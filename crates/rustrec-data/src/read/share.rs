@@ -22,37 +22,9 @@ use crate::read::chunked::{Plan, settle_before};
 use crate::read::format::{Format, detect_format};
 use crate::read::layout::Layout;
 use crate::read::lines::open;
-use crate::read::ratings::{ReadOptions, ReadReport, TextRead};
+use crate::read::ratings::{ReadOptions, ReadReport, TextRead, read_parquet};
 use crate::read::row::RowRules;
 use crate::triplets::Triplets;
-
-/// Share `index` of `count` of a Parquet file (the `parquet` feature).
-#[cfg(feature = "parquet")]
-fn read_parquet_share(
-    path: &Path,
-    options: &ReadOptions,
-    index: usize,
-    count: usize,
-    users: &mut IdMap,
-    items: &mut IdMap,
-    progress: &dyn Progress,
-) -> Result<(Triplets, ReadReport)> {
-    crate::parquet::read_parquet_share(path, options, index, count, users, items, progress)
-}
-
-/// Without the `parquet` feature a Parquet file cannot be read.
-#[cfg(not(feature = "parquet"))]
-fn read_parquet_share(
-    path: &Path,
-    options: &ReadOptions,
-    _index: usize,
-    _count: usize,
-    users: &mut IdMap,
-    items: &mut IdMap,
-    progress: &dyn Progress,
-) -> Result<(Triplets, ReadReport)> {
-    crate::read::read_triplets(path, options, users, items, progress)
-}
 
 /// The byte range `start..end` of the lines that start in share `index` of `count` of a
 /// file of `len` bytes.
@@ -114,7 +86,7 @@ pub fn read_triplets_share(
         other => other.clone(),
     };
     if format == Format::Parquet {
-        return read_parquet_share(path, options, index, count, users, items, progress);
+        return read_parquet(path, options, Some((index, count)), users, items, progress);
     }
     let layout = Layout::of(&format);
     let mut rules = RowRules::new(&layout, options.rating_scale);
