@@ -13,7 +13,7 @@
 # grid/shuffle and all epochs), then `mf-predict -e 0 TEST MODEL`. The training log goes
 # to stderr; the last stdout line is one JSON object:
 # {"system":"libmf","train_seconds","updates_per_sec" (= epochs * n_train / train_seconds),
-#  "rmse","k","epochs","threads","l2",...}
+#  "peak_mb" (mf-train's peak resident memory, GNU time), "rmse","k","epochs","threads","l2",...}
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -48,8 +48,9 @@ n_train=$(awk 'NF >= 3 { n++ } END { print n + 0 }' "$train")
 n_test=$(awk 'NF >= 3 { n++ } END { print n + 0 }' "$test")
 
 t0=$(date +%s.%N)
-"$LIBMF_DIR/mf-train" "${args[@]}" "$train" "$tmp/model" >&2
+/usr/bin/time -f "%M" -o "$tmp/peak_kb" "$LIBMF_DIR/mf-train" "${args[@]}" "$train" "$tmp/model" >&2
 t1=$(date +%s.%N)
+peak_kb=$(tail -1 "$tmp/peak_kb")
 "$LIBMF_DIR/mf-predict" -e 0 "$test" "$tmp/model" "$tmp/pred" > "$tmp/predict.out"
 cat "$tmp/predict.out" >&2
 rmse=$(sed -n 's/^RMSE = *//p' "$tmp/predict.out" | tail -1)
@@ -60,8 +61,8 @@ case "$l2" in
   *) l2_json=$l2 ;;
 esac
 awk -v t0="$t0" -v t1="$t1" -v n="$n_train" -v nt="$n_test" -v e="$epochs" -v k="$k" \
-    -v s="$threads" -v l2="$l2_json" -v rmse="${rmse:-null}" -v dir="$LIBMF_DIR" 'BEGIN {
+    -v s="$threads" -v l2="$l2_json" -v rmse="${rmse:-null}" -v dir="$LIBMF_DIR" -v peak="$peak_kb" 'BEGIN {
   secs = t1 - t0
-  printf "{\"system\":\"libmf\",\"train_seconds\":%.3f,\"updates_per_sec\":%.0f,\"rmse\":%s,", secs, e * n / secs, rmse
+  printf "{\"system\":\"libmf\",\"train_seconds\":%.3f,\"updates_per_sec\":%.0f,\"peak_mb\":%.1f,\"rmse\":%s,", secs, e * n / secs, peak / 1024, rmse
   printf "\"k\":%d,\"epochs\":%d,\"threads\":%d,\"l2\":%s,\"n_train\":%d,\"n_test\":%d,\"libmf_dir\":\"%s\"}\n", k, e, s, l2, n, nt, dir
 }'
