@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rustrec_data::{IdMap, Interactions, ItemIdx, Triplets, UserIdx};
 use rustrec_models::engine::{Optimizer, Schedule};
-use rustrec_models::mf::{MfModel, MfParams, Output, Sampling, member_seed};
+use rustrec_models::mf::{Layout, MfModel, MfParams, Output, Sampling, member_seed};
 use rustrec_models::rating::rating_errors;
 use rustrec_models::{
     EarlyStopping, Fit, FitContext, FoldIn, ModelError, Recommender, TrainedModel, Validation,
@@ -494,4 +494,31 @@ fn an_ensemble_early_stops_on_the_merged_model_and_saves_as_plain_mf() {
     };
     assert!(!hi.is_empty() && !lo.is_empty());
     assert!(mean(&hi) > mean(&lo), "{} vs {}", mean(&hi), mean(&lo));
+}
+
+#[test]
+fn the_final_model_equals_the_last_epochs_snapshot() {
+    // Without validation the trainer's tables are moved into the final model (and put in
+    // id order in place); with validation each epoch's model is a copy. Both must be the
+    // same model, with and without iterate averaging, in both layouts.
+    let (train, test) = planted(60, 40, 0.1, 4);
+    for (average_last, layout) in [
+        (0, Layout::Shuffled),
+        (2, Layout::Shuffled),
+        (0, Layout::Rows),
+        (2, Layout::Rows),
+    ] {
+        let params = MfParams::default()
+            .factors(5)
+            .epochs(4)
+            .average_last(average_last)
+            .layout(layout);
+        let moved = fit(&params, &train, 3, 2);
+        let mut ctx = FitContext::with_threads(3, 2).unwrap();
+        ctx.validation = Some(Validation::Ratings(&test));
+        let copied = params.check().unwrap().fit(&train, &mut ctx).unwrap();
+        assert_eq!(ctx.history.len(), 4);
+        assert!(moved == copied, "average_last {average_last}, {layout:?}");
+        assert!(moved.user_factors().iter().any(|&v| v != 0.0));
+    }
 }

@@ -195,3 +195,22 @@ fn a_ranking_metric_drives_early_stopping_and_restores_the_best_epoch() {
     assert_eq!(model.item_factors(), epoch3.item_factors());
     assert_eq!(model.item_biases(), epoch3.item_biases());
 }
+
+#[test]
+fn the_final_model_equals_the_last_epochs_snapshot() {
+    // Without validation the trainer's tables are moved into the final model (and put in
+    // id order in place); with validation each epoch's model is a copy.
+    let (train, test) = planted();
+    let params = BprParams::default().factors(6).epochs(3).bins(3);
+    let moved = fit(&params, &train, 9, 2);
+    let mut ctx = FitContext::with_threads(9, 2).unwrap();
+    ctx.validation = Some(rustrec_core::Validation::Custom {
+        evaluate: Box::new(|m: &dyn Recommender| vec![("auc".to_string(), auc(m, &train, &test))]),
+        metric: "auc".into(),
+        higher_is_better: true,
+    });
+    let copied = params.check().unwrap().fit(&train, &mut ctx).unwrap();
+    assert_eq!(ctx.history.len(), 3);
+    assert!(moved == copied);
+    assert!(moved.user_factors().iter().any(|&v| v != 0.0));
+}

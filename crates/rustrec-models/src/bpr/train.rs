@@ -21,6 +21,7 @@ use crate::engine::grid::Grid;
 use crate::engine::optimizer::Optimizer;
 use crate::engine::rng;
 use crate::engine::sgd::{EpochClock, SideTables, init_table};
+use crate::engine::table::{RowTable, gather_values};
 use crate::error::Result;
 use crate::model_file::seen_flags;
 use rustrec_core::{Fit, FitContext};
@@ -120,14 +121,14 @@ impl<'a> BprTrainer<'a> {
             cdf,
             harmonic: Harmonic::new(ni),
             users: SideTables::new(
-                p_orig.gather(&grid.user_order),
+                p_orig.into_gathered(&grid.user_order),
                 false,
                 slots,
                 acc0,
                 Vec::new(),
             ),
             items: SideTables::new(
-                q_orig.gather(&grid.item_order),
+                q_orig.into_gathered(&grid.item_order),
                 true,
                 slots,
                 acc0,
@@ -210,14 +211,36 @@ impl Trainer for BprTrainer<'_> {
 
     fn snapshot(&self) -> BprModel {
         let g = &self.grid;
+        self.model_from(
+            self.users.factors.gather(&g.user_pos),
+            self.items.factors.gather(&g.item_pos),
+        )
+    }
+
+    /// [`Self::snapshot`]'s model, the factor tables moved out of the trainer and put in
+    /// id order in place.
+    fn take_model(&mut self) -> BprModel {
+        let k = self.users.factors.cols();
+        let p = std::mem::replace(&mut self.users.factors, RowTable::zeros(0, k));
+        let q = std::mem::replace(&mut self.items.factors, RowTable::zeros(0, k));
+        let g = &self.grid;
+        self.model_from(p.into_gathered(&g.user_pos), q.into_gathered(&g.item_pos))
+    }
+}
+
+impl BprTrainer<'_> {
+    /// The model of this trainer's data (ids, seen rows, item biases in id order) with the
+    /// given factor tables, rows in id order.
+    fn model_from(&self, user_factors: RowTable, item_factors: RowTable) -> BprModel {
+        let g = &self.grid;
         let train = self.train;
         let (user_seen, item_seen) = seen_flags(train);
         BprModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
-            user_factors: self.users.factors.gather(&g.user_pos),
-            item_factors: self.items.factors.gather(&g.item_pos),
-            item_bias: g.item_pos.iter().map(|&p| self.items.bias[p as usize]).collect(),
+            user_factors,
+            item_factors,
+            item_bias: gather_values(&self.items.bias, &g.item_pos),
             params: self.params.clone(),
             user_seen,
             item_seen,

@@ -35,6 +35,13 @@ pub trait Trainer {
     /// The model as it is now.
     fn snapshot(&self) -> Self::Model;
 
+    /// The final model, when training is over and the trainer is not used again:
+    /// [`Self::snapshot`] unless the trainer can move its tables into the model instead of
+    /// copying them (a copy doubles the parameters' memory at the end of training).
+    fn take_model(&mut self) -> Self::Model {
+        self.snapshot()
+    }
+
     /// The whole state that later epochs depend on (parameters, optimizer state), for
     /// checkpoints; `None`: this trainer cannot be checkpointed.
     fn state(&self) -> Option<Vec<u8>> {
@@ -174,7 +181,7 @@ pub fn train<T: Trainer>(
         return Ok(model);
     }
     ctx.best_epoch = ctx.history.last().map(|r| r.epoch);
-    Ok(last_model.unwrap_or_else(|| trainer.snapshot()))
+    Ok(last_model.unwrap_or_else(|| trainer.take_model()))
 }
 
 /// The common body of an SGD model's `fit`: refuses empty data, makes the trainer inside

@@ -2,6 +2,12 @@
 //! each row padded to a multiple of [`LANES`] floats and aligned to 64 bytes, so that the
 //! SGD kernels work on whole SIMD registers and every row starts a cache line.
 
+/// `values[pos[r]]` for every `r`: a column (biases) in the order `pos` gives, as
+/// [`RowTable::gather`] does for rows.
+pub fn gather_values(values: &[f32], pos: &[u32]) -> Vec<f32> {
+    pos.iter().map(|&p| values[p as usize]).collect()
+}
+
 /// Floats per SIMD block (one 512-bit register, one 64-byte cache line).
 pub const LANES: usize = 16;
 
@@ -137,6 +143,41 @@ impl RowTable {
         }
         out
     }
+
+    /// [`Self::gather`] by a permutation of the rows, in place (no second table): row `r`
+    /// becomes row `perm[r]`, moving rows along the permutation's cycles.
+    ///
+    /// # Panics
+    /// If `perm` is not a permutation of `0..rows`.
+    pub fn into_gathered(mut self, perm: &[u32]) -> Self {
+        assert_eq!(perm.len(), self.rows, "a permutation of every row");
+        let stride = self.stride;
+        let mut done = vec![false; self.rows];
+        let mut first = vec![0f32; stride];
+        for start in 0..self.rows {
+            if done[start] {
+                continue;
+            }
+            first.copy_from_slice(self.row_mut(start));
+            let mut r = start;
+            loop {
+                done[r] = true;
+                let src = perm[r] as usize;
+                if src == start {
+                    self.row_mut(r).copy_from_slice(&first);
+                    break;
+                }
+                assert!(!done[src], "row {src} appears twice in the permutation");
+                let base = self.start;
+                self.data.copy_within(
+                    base + src * stride..base + (src + 1) * stride,
+                    base + r * stride,
+                );
+                r = src;
+            }
+        }
+        self
+    }
 }
 
 #[cfg(test)]
@@ -164,8 +205,46 @@ mod tests {
     }
 
     #[test]
+    fn gathering_in_place_equals_gathering_into_a_copy() {
+        let (rows, cols) = (97, 20);
+        let values: Vec<f32> = (0..rows * cols).map(|v| v as f32 * 0.5).collect();
+        let t = RowTable::from_dense(rows, cols, &values);
+        // Permutations with one long cycle, many short ones, and the identity.
+        let perms: Vec<Vec<u32>> = vec![
+            (0..rows as u32)
+                .map(|r| (r * 13 + 5) % rows as u32)
+                .collect(),
+            (0..rows as u32)
+                .map(|r| r ^ 1)
+                .map(|r| r.min(rows as u32 - 1))
+                .collect(),
+            (0..rows as u32).collect(),
+        ];
+        for perm in perms {
+            let mut sorted = perm.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                (0..rows as u32).collect::<Vec<_>>(),
+                "a permutation"
+            );
+            let got = t.clone().into_gathered(&perm);
+            assert_eq!(got, t.gather(&perm));
+            assert_eq!(
+                got.row(3)[..cols],
+                values[perm[3] as usize * cols..][..cols]
+            );
+        }
+    }
+
+    #[test]
     fn gather_permutes_rows() {
         let t = RowTable::from_dense(3, 1, &[10.0, 20.0, 30.0]);
         assert_eq!(t.gather(&[2, 0, 1]).to_dense(), vec![30.0, 10.0, 20.0]);
+        assert_eq!(t.clone().into_gathered(&[2, 0, 1]), t.gather(&[2, 0, 1]));
+        assert_eq!(
+            gather_values(&[10.0, 20.0, 30.0], &[2, 0, 1]),
+            vec![30.0, 10.0, 20.0]
+        );
     }
 }

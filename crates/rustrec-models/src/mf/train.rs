@@ -16,7 +16,7 @@ use crate::engine::grid::{Diagonal, Grid, Walk};
 use crate::engine::rng;
 use crate::engine::row_grid::{self, RowSegments};
 use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
-use crate::engine::table::RowTable;
+use crate::engine::table::{RowTable, gather_values};
 use crate::error::Result;
 use crate::model_file::{rating_range, seen_flags};
 use rustrec_core::cluster::{Cluster, ClusterHandle};
@@ -252,14 +252,14 @@ impl<'a> MfTrainer<'a> {
             seed,
             mu,
             users: SideTables::new(
-                p_orig.gather(&grid.user_order),
+                p_orig.into_gathered(&grid.user_order),
                 true,
                 slots,
                 0.0,
                 u_reg_weight,
             ),
             items: SideTables::new(
-                q_orig.gather(&grid.item_order),
+                q_orig.into_gathered(&grid.item_order),
                 true,
                 slots,
                 0.0,
@@ -497,16 +497,32 @@ impl Trainer for MfTrainer<'_> {
 
     fn snapshot(&self) -> MfModel {
         let g = &self.grid;
-        let gather =
-            |v: &[f32], pos: &[u32]| pos.iter().map(|&p| v[p as usize]).collect::<Vec<_>>();
         let m = self.member();
         self.model_from(
             m.p.gather(&g.user_pos),
             m.q.gather(&g.item_pos),
-            gather(m.bu, &g.user_pos),
-            gather(m.bi, &g.item_pos),
+            gather_values(m.bu, &g.user_pos),
+            gather_values(m.bi, &g.item_pos),
             self.params,
         )
+    }
+
+    /// [`Self::snapshot`]'s model, its factor tables moved out of the trainer and put in id
+    /// order in place.
+    fn take_model(&mut self) -> MfModel {
+        let k = self.params.0.factors;
+        let take = |t: &mut SideTables| {
+            let factors = std::mem::replace(&mut t.factors, RowTable::zeros(0, k));
+            (factors, std::mem::take(&mut t.bias))
+        };
+        let ((p, bu), (q, bi)) = match self.average.take() {
+            Some(a) if a.count > 0 => ((a.p, a.bu), (a.q, a.bi)),
+            _ => (take(&mut self.users), take(&mut self.items)),
+        };
+        let g = &self.grid;
+        let (bu, bi) = (gather_values(&bu, &g.user_pos), gather_values(&bi, &g.item_pos));
+        let (p, q) = (p.into_gathered(&g.user_pos), q.into_gathered(&g.item_pos));
+        self.model_from(p, q, bu, bi, self.params)
     }
 }
 
