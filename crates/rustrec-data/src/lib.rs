@@ -54,6 +54,7 @@ pub mod stats;
 pub mod synth;
 mod triplets;
 mod triplets_in_place;
+mod user_column;
 pub mod values;
 pub mod write;
 
@@ -70,3 +71,4 @@ pub use read::{
 };
 pub use stats::{DatasetStats, describe};
 pub use triplets::{DuplicatePolicy, Triplets};
+pub use user_column::UserColumn;

@@ -66,6 +66,14 @@ pub(crate) fn time_range(stamps: &[i64]) -> Option<(i64, i64)> {
     })
 }
 
+/// The smallest range holding both ranges (`None`: no value yet).
+pub(crate) fn merge_ranges(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
+    match (a, b) {
+        (Some((lo, hi)), Some((l, h))) => Some((lo.min(l), hi.max(h))),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Computes the statistics of `x`.
 pub fn describe(x: &Interactions) -> DatasetStats {
     let user_counts: Vec<usize> = (0..x.n_users())
@@ -120,6 +128,15 @@ pub fn gini(counts: &[usize]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_ranges_hold_both_and_none_is_no_value() {
+        assert_eq!(merge_ranges(None, None), None);
+        assert_eq!(merge_ranges(Some((3, 5)), None), Some((3, 5)));
+        assert_eq!(merge_ranges(None, Some((-2, 0))), Some((-2, 0)));
+        assert_eq!(merge_ranges(Some((3, 5)), Some((-2, 4))), Some((-2, 5)));
+        assert_eq!(merge_ranges(Some((3, 5)), Some((4, 9))), Some((3, 9)));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::error::{DataError, Result};
 use crate::ids::IdMap;
 use crate::interactions::Interactions;
+use crate::user_column::UserColumn;
 
 /// What to do when the same (user, item) pair appears more than once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -49,8 +50,8 @@ impl std::str::FromStr for DuplicatePolicy {
 pub struct Triplets {
     /// Where the rows come from (a file path or a description), for error messages.
     pub source: String,
-    /// Dense user index of each row.
-    pub users: Vec<u32>,
+    /// Dense user index of each row (kept as runs while rows come grouped by user).
+    pub users: UserColumn,
     /// Dense item index of each row.
     pub items: Vec<u32>,
     /// Value (rating, count, or 1 for implicit feedback) of each row.
@@ -101,6 +102,27 @@ impl Triplets {
         self.lines.as_ref().map_or(k as u64 + 1, |l| l[k])
     }
 
+    /// The rows whose user index is below `n_users` and item index below `n_items` (those
+    /// a model trained on that many knows), with their source lines, and how many rows were
+    /// left out.
+    pub fn known_to(&self, n_users: usize, n_items: usize) -> (Triplets, usize) {
+        let mut known = Triplets::new(self.source.clone(), false, true);
+        let mut unknown = 0;
+        for (k, (u, (&i, &v))) in self
+            .users
+            .iter()
+            .zip(self.items.iter().zip(&self.values))
+            .enumerate()
+        {
+            if (u as usize) < n_users && (i as usize) < n_items {
+                known.push(u, i, v, None, self.line_of(k));
+            } else {
+                unknown += 1;
+            }
+        }
+        (known, unknown)
+    }
+
     /// Sorts the rows into [`Interactions`] over the given id maps.
     ///
     /// Every index must be below the maps' lengths. Duplicated (user, item) pairs are
@@ -113,12 +135,12 @@ impl Triplets {
     ) -> Result<Interactions> {
         let n_users = users.len();
         let n_items = items.len();
-        if let Some(k) = self.users.iter().position(|&u| u as usize >= n_users) {
+        if let Some(k) = self.users.iter().position(|u| u as usize >= n_users) {
             return Err(DataError::Invalid(format!(
                 "{}: row {} has user index {} but the user id map holds {n_users} ids",
                 self.source,
                 self.line_of(k),
-                self.users[k]
+                self.users.get(k)
             )));
         }
         if let Some(k) = self.items.iter().position(|&i| i as usize >= n_items) {
@@ -141,15 +163,15 @@ impl Triplets {
         }
         // Counting sort by user, stable: rows of one user keep input order.
         let mut user_ptr = vec![0usize; n_users + 1];
-        for &u in &self.users {
-            user_ptr[u as usize + 1] += 1;
+        for (u, rows) in self.users.runs() {
+            user_ptr[u as usize + 1] += rows.len();
         }
         for u in 0..n_users {
             user_ptr[u + 1] += user_ptr[u];
         }
         let mut next = user_ptr.clone();
         let mut order = vec![0u32; self.len()];
-        for (k, &u) in self.users.iter().enumerate() {
+        for (k, u) in self.users.iter().enumerate() {
             order[next[u as usize]] = k as u32;
             next[u as usize] += 1;
         }
@@ -297,7 +319,7 @@ impl Triplets {
             .into_par_iter()
             .map(|b| {
                 let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK + 1).min(n));
-                let (us, is) = (&self.users[lo..hi], &self.items[lo..hi]);
+                let (us, is) = (self.users.range(lo..hi), &self.items[lo..hi]);
                 let fit = us.iter().fold(true, |a, &u| a & ((u as usize) < nu))
                     & is.iter().fold(true, |a, &i| a & ((i as usize) < ni));
                 let sorted = us.windows(2).zip(is.windows(2)).fold(true, |a, (u, i)| {
@@ -310,13 +332,7 @@ impl Triplets {
 
     /// The matrix of sorted rows whose indices fit their maps (the caller checked both).
     fn into_sorted(self, users: Arc<IdMap>, items: Arc<IdMap>) -> Interactions {
-        // Users are non-decreasing: user `u`'s row starts where the users below it end.
-        let rows = &self.users;
-        let indptr: Vec<usize> = (0..users.len() + 1)
-            .into_par_iter()
-            .with_min_len(1 << 10)
-            .map(|u| rows.partition_point(|&x| (x as usize) < u))
-            .collect();
+        let indptr = self.users.sorted_row_starts(users.len());
         Interactions::from_valid_csr(
             users,
             items,
@@ -371,6 +387,24 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("lines 10 and 12"), "{msg}");
         assert!(msg.contains("user 0, item 1"), "{msg}");
+    }
+
+    #[test]
+    fn rows_known_to_a_model_keep_their_lines_and_count_the_rest() {
+        // Rows at lines 10, 11, 12, 13: the row of user 5 (line 11) and of item 4 (line 13)
+        // are unknown to a model of 2 users and 3 items; a duplicate after them must still
+        // name the file's lines.
+        let t = triplets(&[(0, 1, 1.0), (5, 2, 2.0), (0, 1, 3.0), (1, 4, 1.0)]);
+        let (known, unknown) = t.known_to(2, 3);
+        assert_eq!(unknown, 2);
+        assert_eq!(known.len(), 2);
+        assert_eq!((known.line_of(0), known.line_of(1)), (10, 12));
+        let (u, i) = maps(2, 3);
+        let msg = known
+            .build(u, i, DuplicatePolicy::Error)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("lines 10 and 12"), "{msg}");
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //!    duplicates merged by the policy, in parallel; rows are then compacted in place.
 //!
 //! The user column is kept to the end, only to name the lines of a refused duplicate; when
-//! rows come grouped by user (the usual file) it is first cut down to runs of one user. The
+//! rows come grouped by user (the usual file) it is runs of one user already (a
+//! [`UserColumn`] as read) or is first cut down to them. The
 //! result (and every error) is that of [`Triplets::build`], which the tests check.
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use crate::error::{DataError, Result};
 use crate::ids::IdMap;
 use crate::interactions::Interactions;
 use crate::triplets::{DuplicatePolicy, Triplets};
+use crate::user_column::UserColumn;
 
 /// Rows scattered between two releases of the columns' tails.
 const SLICE_ROWS: usize = 1 << 20;
@@ -37,102 +39,6 @@ struct RowProblem {
     second: usize,
     /// `Some(sum)` for a sum that left the range of `f32`, `None` for a refused duplicate.
     sum: Option<(f32, usize)>,
-}
-
-/// The user of every row: the column as read, or runs of rows of one user when the rows
-/// come grouped (4 MB instead of 400 for Netflix-sized data).
-enum Users {
-    Rows(Vec<u32>),
-    /// `(user, rows)` in input order.
-    Runs(Vec<(u32, u32)>),
-}
-
-impl Users {
-    /// Runs when there are at most an eighth as many as rows (the column is then freed).
-    fn compress(col: Vec<u32>) -> Users {
-        let runs = 1 + col.windows(2).filter(|w| w[0] != w[1]).count();
-        if col.is_empty() || runs > col.len() / 8 {
-            return Users::Rows(col);
-        }
-        let mut out: Vec<(u32, u32)> = Vec::with_capacity(runs);
-        for &u in &col {
-            match out.last_mut() {
-                Some((last, n)) if *last == u && *n < u32::MAX => *n += 1,
-                _ => out.push((u, 1)),
-            }
-        }
-        Users::Runs(out)
-    }
-
-    /// The input row of the `pos`-th row (0-based, input order) of `user`.
-    fn row_of(&self, user: u32, pos: usize) -> usize {
-        match self {
-            Users::Rows(col) => col
-                .iter()
-                .enumerate()
-                .filter(|&(_, &u)| u == user)
-                .nth(pos)
-                .map_or(0, |(k, _)| k),
-            Users::Runs(runs) => {
-                let (mut k, mut left) = (0usize, pos);
-                for &(u, n) in runs {
-                    if u == user {
-                        if left < n as usize {
-                            return k + left;
-                        }
-                        left -= n as usize;
-                    }
-                    k += n as usize;
-                }
-                0
-            }
-        }
-    }
-}
-
-/// Walks the users of the rows from the last row to the first.
-struct Backwards<'a> {
-    users: &'a Users,
-    /// Rows not yet visited (`Rows`), or runs not yet finished (`Runs`).
-    next: usize,
-    /// Rows left in the current run (`Runs`).
-    left: u32,
-}
-
-impl<'a> Backwards<'a> {
-    fn new(users: &'a Users, n: usize) -> Self {
-        match users {
-            Users::Rows(_) => Backwards {
-                users,
-                next: n,
-                left: 0,
-            },
-            Users::Runs(runs) => Backwards {
-                users,
-                next: runs.len(),
-                left: 0,
-            },
-        }
-    }
-
-    /// The user of the row before the last one returned.
-    #[inline]
-    fn user(&mut self) -> u32 {
-        match self.users {
-            Users::Rows(col) => {
-                self.next -= 1;
-                col[self.next]
-            }
-            Users::Runs(runs) => {
-                while self.left == 0 {
-                    self.next -= 1;
-                    self.left = runs[self.next].1;
-                }
-                self.left -= 1;
-                runs[self.next].0
-            }
-        }
-    }
 }
 
 /// Cuts `v` down to `len` entries and gives the rest back to the allocator.
@@ -232,7 +138,7 @@ fn sort_and_merge_row(
 /// as they are consumed.
 fn scatter_by_user(
     ptr: &[usize],
-    user_col: &Users,
+    user_col: &UserColumn,
     mut item_col: Vec<u32>,
     mut value_col: Vec<f32>,
     mut stamp_col: Option<Vec<i64>>,
@@ -247,11 +153,11 @@ fn scatter_by_user(
     let mut csr_stamps = stamp_col.as_ref().map(|_| vec![0i64; n]);
     let mut next: Vec<usize> = ptr[1..].to_vec();
     let mut len = n;
-    let mut backwards = Backwards::new(user_col, n);
+    let mut backwards = user_col.iter().rev();
     while len > 0 {
         let start = len.saturating_sub(SLICE_ROWS);
         for k in (start..len).rev() {
-            let u = backwards.user() as usize;
+            let u = backwards.next().expect("a user per row") as usize;
             next[u] -= 1;
             let at = next[u];
             csr_items[at] = item_col[k];
@@ -289,8 +195,8 @@ pub(crate) fn into_interactions_in_place(
     } = t;
     let n_users = users.len();
     let mut ptr = vec![0usize; n_users + 1];
-    for &u in &user_col {
-        ptr[u as usize + 1] += 1;
+    for (u, rows) in user_col.runs() {
+        ptr[u as usize + 1] += rows.len();
     }
     for u in 0..n_users {
         ptr[u + 1] += ptr[u];
@@ -298,11 +204,8 @@ pub(crate) fn into_interactions_in_place(
     // Rows grouped by user in index order (a file sorted by user: first appearance numbers
     // the users in that order) are already in CSR order: the stable counting sort would
     // move nothing, so the columns become the CSR arrays as they are.
-    let in_csr_order = user_col
-        .par_windows(2)
-        .with_min_len(1 << 16)
-        .all(|w| w[0] <= w[1]);
-    let user_col = Users::compress(user_col);
+    let in_csr_order = user_col.is_non_decreasing();
+    let user_col = user_col.compress();
     let (mut csr_items, mut csr_values, mut csr_stamps) = if in_csr_order {
         (item_col, value_col, stamp_col)
     } else {
@@ -325,7 +228,7 @@ pub(crate) fn into_interactions_in_place(
             .collect()
     };
     let line_of = |user: usize, pos: usize| -> u64 {
-        let k = user_col.row_of(user as u32, pos);
+        let k = user_col.row_of(user as u32, pos).unwrap_or(0);
         lines.as_ref().map_or(k as u64 + 1, |l| l[k])
     };
     if let Some((u, p)) = outcomes
@@ -444,35 +347,22 @@ mod tests {
             ].map(move |p| (r, p))) {
                 let (u, i) = maps(7, 9);
                 let want = triplets(rows, stamps, lines).build(u.clone(), i.clone(), policy);
-                let got = into_interactions_in_place(triplets(rows, stamps, lines), u, i, policy);
-                match (want, got) {
-                    (Ok(a), Ok(b)) => same(&a, &b),
-                    (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
-                    (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+                let want = want.map_err(|e| e.to_string());
+                // The user column as pushed (runs, these being short) and as one index a
+                // row (as the Parquet and shared readers give it).
+                let as_runs = triplets(rows, stamps, lines);
+                let mut as_rows = triplets(rows, stamps, lines);
+                as_rows.users = UserColumn::from(as_rows.users.clone().into_vec());
+                for t in [as_runs, as_rows] {
+                    let got = into_interactions_in_place(t, u.clone(), i.clone(), policy);
+                    match (&want, got) {
+                        (Ok(a), Ok(b)) => same(a, &b),
+                        (Err(a), Err(b)) => prop_assert_eq!(a, &b.to_string()),
+                        (a, b) => prop_assert!(false, "{:?} vs {:?}", a.as_ref().map(|_| ()), b.map(|_| ())),
+                    }
                 }
             }
         }
-    }
-
-    #[test]
-    fn grouped_rows_become_runs_that_name_the_same_rows() {
-        // Runs 3×10, 0×10, 3×6, 1×14: four runs for 40 rows.
-        let col: Vec<u32> = [(3u32, 10usize), (0, 10), (3, 6), (1, 14)]
-            .iter()
-            .flat_map(|&(u, n)| std::iter::repeat_n(u, n))
-            .collect();
-        let rows = Users::Rows(col.clone());
-        let runs = Users::compress(col.clone());
-        assert!(matches!(&runs, Users::Runs(r) if r.len() == 4));
-        for (user, count) in [(3u32, 16usize), (0, 10), (1, 14)] {
-            for pos in 0..count {
-                assert_eq!(runs.row_of(user, pos), rows.row_of(user, pos));
-            }
-        }
-        let mut b = Backwards::new(&runs, col.len());
-        let back: Vec<u32> = (0..col.len()).map(|_| b.user()).collect();
-        assert!(back.iter().rev().eq(col.iter()));
-        assert!(matches!(Users::compress(vec![1, 2, 1, 2]), Users::Rows(_)));
     }
 
     #[test]

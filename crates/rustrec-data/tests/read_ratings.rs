@@ -311,7 +311,7 @@ fn several_files_share_one_id_space() {
     let (ta, _) = read_triplets(&a, &options, &mut users, &mut items, &NoProgress).unwrap();
     let (tb, _) = read_triplets(&b, &options, &mut users, &mut items, &NoProgress).unwrap();
     assert_eq!(
-        (ta.users.clone(), tb.users.clone()),
+        (ta.users.clone().into_vec(), tb.users.clone().into_vec()),
         (vec![0, 1], vec![1, 2])
     );
     assert_eq!(tb.items, vec![2, 0]);

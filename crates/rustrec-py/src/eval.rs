@@ -42,16 +42,7 @@ fn in_model_space(
             let mut i: IdMap = (**items).clone();
             let (rows, _) =
                 read_triplets(path, &options, &mut u, &mut i, &NoProgress).map_err(data_error)?;
-            let mut known = Triplets::new(rows.source.clone(), false, false);
-            let mut unknown = 0;
-            for k in 0..rows.len() {
-                let (a, b, v) = (rows.users[k], rows.items[k], rows.values[k]);
-                if a < nu && b < ni {
-                    known.push(a, b, v, None, rows.line_of(k));
-                } else {
-                    unknown += 1;
-                }
-            }
+            let (known, unknown) = rows.known_to(nu as usize, ni as usize);
             let x = known
                 .build(Arc::clone(users), Arc::clone(items), DuplicatePolicy::Error)
                 .map_err(data_error)?;

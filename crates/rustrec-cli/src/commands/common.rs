@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use rustrec::data::read::{Format, ReadOptions, read_triplets};
-use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
+use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress};
 use rustrec::models::{LoadedModel, Recommender, TrainedModel};
 
 /// Loads a model file, naming it in errors.
@@ -37,17 +37,7 @@ pub fn read_in_model_space(
     let mut users: IdMap = (**model.user_ids()).clone();
     let mut items: IdMap = (**model.item_ids()).clone();
     let (rows, _) = read_triplets(path, &options, &mut users, &mut items, &NoProgress)?;
-    let (nu, ni) = (model.n_users() as u32, model.n_items() as u32);
-    let mut known = Triplets::new(rows.source.clone(), false, false);
-    let mut unknown_rows = 0;
-    for k in 0..rows.len() {
-        let (u, i, v) = (rows.users[k], rows.items[k], rows.values[k]);
-        if u < nu && i < ni {
-            known.push(u, i, v, None, rows.line_of(k));
-        } else {
-            unknown_rows += 1;
-        }
-    }
+    let (known, unknown_rows) = rows.known_to(model.n_users(), model.n_items());
     let data = known.build(
         Arc::clone(model.user_ids()),
         Arc::clone(model.item_ids()),

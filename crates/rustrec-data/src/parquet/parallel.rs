@@ -35,6 +35,7 @@ use crate::progress::Progress;
 use crate::read::{Interner, LocalIds, TablePool};
 use crate::triplets::Triplets;
 use crate::triplets_in_place::split_rows;
+use crate::user_column::UserColumn;
 
 /// Where the columns of the rating table are in a projected batch.
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +88,7 @@ pub(super) fn read_plain(
     }
     let n = offsets[groups.len()];
     // Zeroed allocations: their pages are faulted in by the thread that writes them.
-    out.users = vec![0; n];
+    out.users = UserColumn::from(vec![0; n]);
     out.items = vec![0; n];
     out.values = vec![0.0; n];
     if let Some(ts) = &mut out.timestamps {
@@ -96,7 +97,7 @@ pub(super) fn read_plain(
     let pool = TablePool::default();
     let buffers = BufferPool::default();
     let decoded: Option<Vec<(LocalIds<'static>, LocalIds<'static>)>> = {
-        let user_rows = split_rows(&mut out.users, &offsets);
+        let user_rows = split_rows(out.users.rows_mut(), &offsets);
         let item_rows = split_rows(&mut out.items, &offsets);
         let value_rows = split_rows(&mut out.values, &offsets);
         let stamp_rows: Vec<Option<&mut [i64]>> = match &mut out.timestamps {
@@ -121,7 +122,7 @@ pub(super) fn read_plain(
             .collect()
     };
     let Some(locals) = decoded else {
-        out.users = Vec::new();
+        out.users = UserColumn::default();
         out.items = Vec::new();
         out.values = Vec::new();
         if let Some(ts) = &mut out.timestamps {
@@ -133,7 +134,7 @@ pub(super) fn read_plain(
         .iter()
         .map(|(u, i)| (u.intern_into(users), i.intern_into(items)))
         .collect();
-    let user_rows = split_rows(&mut out.users, &offsets);
+    let user_rows = split_rows(out.users.rows_mut(), &offsets);
     let item_rows = split_rows(&mut out.items, &offsets);
     user_rows
         .into_par_iter()

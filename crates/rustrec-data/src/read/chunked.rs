@@ -41,6 +41,7 @@ use crate::read::interner::{Interner, LocalIds, TablePool};
 use crate::read::lines::trim_cr;
 use crate::read::ratings::{KEPT_SKIPPED, TimestampUse};
 use crate::read::row::{Ids, Row, RowRules};
+use crate::stats::merge_ranges;
 use crate::triplets::Triplets;
 
 /// How a file is cut for parallel parsing. Any plan gives the same result.
@@ -174,7 +175,8 @@ impl<'t> ChunkOut<'t> {
                 if ctx.with_timestamps {
                     self.timestamps.push(timestamp.unwrap_or(0));
                 } else if ctx.time_range_only {
-                    self.time_range = widen(self.time_range, timestamp.unwrap_or(0));
+                    let t = timestamp.unwrap_or(0);
+                    self.time_range = merge_ranges(self.time_range, Some((t, t)));
                 }
                 true
             }
@@ -364,9 +366,7 @@ impl Merger<'_, '_> {
         if let Some(ts) = &mut self.out.timestamps {
             ts.extend_from_slice(&chunk.timestamps);
         }
-        if let Some((lo, hi)) = chunk.time_range {
-            self.time_range = widen(widen(self.time_range, lo), hi);
-        }
+        self.time_range = merge_ranges(self.time_range, chunk.time_range);
         let (mut users, mut items, mut values, mut timestamps) =
             (chunk.users, chunk.items, chunk.values, chunk.timestamps);
         users.clear();
@@ -378,11 +378,6 @@ impl Merger<'_, '_> {
         }
         Ok(())
     }
-}
-
-/// `range` widened to hold `t`.
-fn widen(range: Option<(i64, i64)>, t: i64) -> Option<(i64, i64)> {
-    Some(range.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))))
 }
 
 /// How a chunk's local ids map to the file's: one entry per local id, or `None` when each
@@ -408,10 +403,10 @@ enum Remap {
 }
 
 /// Appends the global indices of `rows` (local indices) to `out`.
-fn extend_mapped(out: &mut Vec<u32>, rows: &[u32], remap: &Remap) {
+fn extend_mapped(out: &mut impl Extend<u32>, rows: &[u32], remap: &Remap) {
     match remap {
         Remap::Table(table) => out.extend(rows.iter().map(|&k| table[k as usize])),
-        Remap::Rows(global) => out.extend_from_slice(global),
+        Remap::Rows(global) => out.extend(global.iter().copied()),
     }
 }
 

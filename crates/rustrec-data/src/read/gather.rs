@@ -33,7 +33,9 @@ use crate::read::ratings::{
     read_triplets,
 };
 use crate::read::share::read_triplets_share;
+use crate::stats::merge_ranges;
 use crate::triplets::{DuplicatePolicy, Triplets};
+use crate::user_column::UserColumn;
 
 /// The most rows a process sends in one exchange (12 to 28 bytes each).
 pub const ROUND_ROWS: usize = 1 << 22;
@@ -59,9 +61,7 @@ pub fn read_interactions_shared(
     exchange: &dyn Exchange,
     progress: &dyn Progress,
 ) -> Result<(Interactions, ReadReport)> {
-    read_one_with(path.as_ref(), options, |path, options, users, items| {
-        read_triplets_shared(path, options, exchange, users, items, progress, ROUND_ROWS)
-    })
+    read_one_with(path.as_ref(), options, shared_reader(exchange, progress))
 }
 
 /// [`crate::read_train_test`] with each file read by the processes of `exchange`
@@ -77,10 +77,20 @@ pub fn read_train_test_shared(
         train_path.as_ref(),
         test_path.as_ref(),
         options,
-        |path, options, users, items| {
-            read_triplets_shared(path, options, exchange, users, items, progress, ROUND_ROWS)
-        },
+        shared_reader(exchange, progress),
     )
+}
+
+/// The reader of one file that [`read_one_with`] / [`read_pair_with`] call: the shared read
+/// by the processes of `exchange`, in rounds of [`ROUND_ROWS`].
+fn shared_reader<'a>(
+    exchange: &'a dyn Exchange,
+    progress: &'a dyn Progress,
+) -> impl FnMut(&Path, &ReadOptions, &mut IdMap, &mut IdMap) -> Result<(Triplets, ReadReport)> + 'a
+{
+    move |path, options, users, items| {
+        read_triplets_shared(path, options, exchange, users, items, progress, ROUND_ROWS)
+    }
 }
 
 /// [`crate::read_triplets`] of the whole file from the shares of every process, interning
@@ -158,24 +168,7 @@ fn read_triplets_shared(
         identities.push(identity);
         summaries.push(summary);
     }
-    if let Some(Some((len0, head0))) = identities.first().copied() {
-        for (q, identity) in identities.iter().enumerate().skip(1) {
-            if let Some((len, head)) = *identity
-                && (len, head) != (len0, head0)
-            {
-                return Err(DataError::Invalid(format!(
-                    "{}: process {q} sees another file than process 0 ({len} bytes against \
-                     {len0}{}): every process must read the same data",
-                    path.display(),
-                    if len == len0 {
-                        ", other first bytes"
-                    } else {
-                        ""
-                    }
-                )));
-            }
-        }
-    }
+    same_file(path, &identities)?;
     let mut lines_before = 0u64;
     let mut reads = Vec::with_capacity(summaries.len());
     for summary in summaries {
@@ -199,12 +192,43 @@ fn read_triplets_shared(
     if out.is_empty() {
         return Err(DataError::Empty { path: path.into() });
     }
+    let mut report = merged_report(path, options, &reads);
+    report.rows = out.len() as u64;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok((out, report))
+}
+
+/// An error naming the first process whose file (length, hash of its first bytes) differs
+/// from process 0's; processes that could not read theirs are left to their share's error.
+fn same_file(path: &Path, identities: &[Option<(u64, u64)>]) -> Result<()> {
+    let Some(Some((len0, head0))) = identities.first().copied() else {
+        return Ok(());
+    };
+    let differs = |&(_, id): &(usize, &Option<(u64, u64)>)| id.is_some_and(|x| x != (len0, head0));
+    let Some((q, &Some((len, _)))) = identities.iter().enumerate().skip(1).find(differs) else {
+        return Ok(());
+    };
+    Err(DataError::Invalid(format!(
+        "{}: process {q} sees another file than process 0 ({len} bytes against {len0}{}): \
+         every process must read the same data",
+        path.display(),
+        if len == len0 {
+            ", other first bytes"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// The report of the whole file from its shares' reports (counts summed, skipped rows'
+/// line numbers made the file's); `rows` and `seconds` are left to the caller.
+fn merged_report(path: &Path, options: &ReadOptions, reads: &[ShareRead]) -> ReadReport {
     let mut report = ReadReport {
         path: path.into(),
         format: options.format.clone(),
         bytes: 0,
         lines: 0,
-        rows: out.len() as u64,
+        rows: 0,
         blank_lines: 0,
         skipped: 0,
         first_skipped: Vec::new(),
@@ -212,7 +236,7 @@ fn read_triplets_shared(
         source_format: None,
         time_range: None,
     };
-    for read in &reads {
+    for read in reads {
         let r = &read.report;
         for (line, why) in &r.first_skipped {
             if report.first_skipped.len() < KEPT_SKIPPED {
@@ -226,13 +250,9 @@ fn read_triplets_shared(
         report.lines += r.lines;
         report.blank_lines += r.blank_lines;
         report.skipped += r.skipped;
-        report.time_range = match (report.time_range, r.time_range) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-            (a, b) => a.or(b),
-        };
+        report.time_range = merge_ranges(report.time_range, r.time_range);
     }
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok((out, report))
+    report
 }
 
 /// The file's length and a hash of its first 64 KiB; `None` when it cannot be read (the
@@ -311,7 +331,7 @@ fn gather_rows(
         .map(|r| (intern_all(&r.users, users), intern_all(&r.items, items)))
         .collect();
     let mut out = Triplets::new(path.display().to_string(), false, false);
-    out.users = vec![0; total];
+    let mut user_rows = vec![0; total];
     out.items = vec![0; total];
     out.values = vec![0.0; total];
     out.timestamps = timestamps.then(|| vec![0; total]);
@@ -344,7 +364,7 @@ fn gather_rows(
             let rows = block(read.report.rows as usize);
             let at = first_row[q] + rows.start..first_row[q] + rows.end;
             let place = Place {
-                users: &mut out.users[at.clone()],
+                users: &mut user_rows[at.clone()],
                 items: &mut out.items[at.clone()],
                 values: &mut out.values[at.clone()],
                 timestamps: out.timestamps.as_mut().map(|t| &mut t[at.clone()]),
@@ -355,6 +375,7 @@ fn gather_rows(
                 .ok_or_else(|| format!("process {q} sent rows that do not decode"))?;
         }
     }
+    out.users = UserColumn::from(user_rows);
     Ok(out)
 }
 
@@ -381,7 +402,12 @@ fn intern_all(local: &IdMap, global: &mut IdMap) -> Vec<u32> {
 fn encode_rows(own: &Triplets, rows: std::ops::Range<usize>) -> Vec<u8> {
     let wide = usize::from(own.timestamps.is_some()) + usize::from(own.lines.is_some());
     let mut out = Vec::with_capacity(rows.len() * (12 + 8 * wide));
-    out.extend(own.users[rows.clone()].iter().flat_map(|v| v.to_le_bytes()));
+    out.extend(
+        own.users
+            .range(rows.clone())
+            .iter()
+            .flat_map(|v| v.to_le_bytes()),
+    );
     out.extend(own.items[rows.clone()].iter().flat_map(|v| v.to_le_bytes()));
     out.extend(
         own.values[rows.clone()]
