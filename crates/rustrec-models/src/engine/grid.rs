@@ -155,8 +155,17 @@ impl Grid {
         let mut blocks: Vec<Vec<Entry>> = (0..bins)
             .into_par_iter()
             .flat_map_iter(|r| {
-                let mut row_blocks: Vec<Vec<Entry>> = vec![Vec::new(); bins];
                 let bin_users = &user_order[user_bounds[r]..user_bounds[r + 1]];
+                // Each block is allocated at its exact size (a pass to count first): grown
+                // by doubling, the blocks would hold up to twice the data's memory.
+                let mut sizes = vec![0usize; bins];
+                for &user in bin_users {
+                    for &i in train.row(UserIdx(user)).items {
+                        sizes[item_bin[item_pos[i as usize] as usize] as usize] += 1;
+                    }
+                }
+                let mut row_blocks: Vec<Vec<Entry>> =
+                    sizes.into_iter().map(Vec::with_capacity).collect();
                 for (local_user, &user) in bin_users.iter().enumerate() {
                     let (user, local_user) = (UserIdx(user), local_user as u32);
                     let row = train.row(user);
@@ -433,6 +442,14 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), x.nnz());
+    }
+
+    #[test]
+    fn every_block_is_allocated_at_its_exact_size() {
+        let g = Grid::new(&data(), 3, 9);
+        for blk in &g.blocks.blocks {
+            assert_eq!(blk.capacity(), blk.len(), "no room left over in a block");
+        }
     }
 
     #[test]
