@@ -162,13 +162,7 @@ impl Triplets {
             return Ok(self.clone().into_sorted(users, items));
         }
         // Counting sort by user, stable: rows of one user keep input order.
-        let mut user_ptr = vec![0usize; n_users + 1];
-        for (u, rows) in self.users.runs() {
-            user_ptr[u as usize + 1] += rows.len();
-        }
-        for u in 0..n_users {
-            user_ptr[u + 1] += user_ptr[u];
-        }
+        let user_ptr = self.users.row_starts(n_users);
         let mut next = user_ptr.clone();
         let mut order = vec![0u32; self.len()];
         for (k, u) in self.users.iter().enumerate() {

@@ -194,13 +194,7 @@ pub(crate) fn into_interactions_in_place(
         lines,
     } = t;
     let n_users = users.len();
-    let mut ptr = vec![0usize; n_users + 1];
-    for (u, rows) in user_col.runs() {
-        ptr[u as usize + 1] += rows.len();
-    }
-    for u in 0..n_users {
-        ptr[u + 1] += ptr[u];
-    }
+    let ptr = user_col.row_starts(n_users);
     // Rows grouped by user in index order (a file sorted by user: first appearance numbers
     // the users in that order) are already in CSR order: the stable counting sort would
     // move nothing, so the columns become the CSR arrays as they are.

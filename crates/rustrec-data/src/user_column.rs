@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 /// Rows read before runs may give way to one index a row (below this a column is small
@@ -198,8 +199,22 @@ impl UserColumn {
         }
     }
 
-    /// For a non-decreasing column over `n_users` users: where each user's rows start,
-    /// and the row count at the end (`n_users + 1` entries, the CSR row pointers).
+    /// Where each user's rows start once the rows are sorted by user (stably), and the row
+    /// count at the end: the CSR row pointers over `n_users` users (`n_users + 1` entries),
+    /// counted run by run. Every user must be below `n_users`.
+    pub fn row_starts(&self, n_users: usize) -> Vec<usize> {
+        let mut starts = vec![0usize; n_users + 1];
+        for (u, rows) in self.runs() {
+            starts[u as usize + 1] += rows.len();
+        }
+        for u in 0..n_users {
+            starts[u + 1] += starts[u];
+        }
+        starts
+    }
+
+    /// [`Self::row_starts`] of a non-decreasing column: found by binary searches, in
+    /// parallel, when the column holds one index a row.
     pub fn sorted_row_starts(&self, n_users: usize) -> Vec<usize> {
         match &self.form {
             Form::Rows(rows) => (0..n_users + 1)
@@ -207,16 +222,7 @@ impl UserColumn {
                 .with_min_len(1 << 10)
                 .map(|u| rows.partition_point(|&x| (x as usize) < u))
                 .collect(),
-            Form::Runs { .. } => {
-                let mut starts = vec![0usize; n_users + 1];
-                for (u, rows) in self.runs() {
-                    starts[u as usize + 1] += rows.len();
-                }
-                for u in 0..n_users {
-                    starts[u + 1] += starts[u];
-                }
-                starts
-            }
+            Form::Runs { .. } => self.row_starts(n_users),
         }
     }
 
@@ -289,43 +295,6 @@ fn append_to_runs(users: &mut Vec<u32>, ends: &mut Vec<usize>, u: u32) {
     }
 }
 
-/// One of two iterators over the same items (the two forms of a column).
-enum Either<L, R> {
-    Left(L),
-    Right(R),
-}
-
-impl<T, L: Iterator<Item = T>, R: Iterator<Item = T>> Iterator for Either<L, R> {
-    type Item = T;
-
-    #[inline]
-    fn next(&mut self) -> Option<T> {
-        match self {
-            Either::Left(it) => it.next(),
-            Either::Right(it) => it.next(),
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            Either::Left(it) => it.size_hint(),
-            Either::Right(it) => it.size_hint(),
-        }
-    }
-}
-
-impl<T, L: DoubleEndedIterator<Item = T>, R: DoubleEndedIterator<Item = T>> DoubleEndedIterator
-    for Either<L, R>
-{
-    #[inline]
-    fn next_back(&mut self) -> Option<T> {
-        match self {
-            Either::Left(it) => it.next_back(),
-            Either::Right(it) => it.next_back(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,6 +334,13 @@ mod tests {
                 UserColumn::from(rows.to_vec()).sorted_row_starts(n_users)
             );
         }
+        let n_users = rows.iter().max().map_or(0, |&u| u as usize + 1);
+        let starts = col.row_starts(n_users);
+        for u in 0..n_users {
+            let count = rows.iter().filter(|&&x| x as usize == u).count();
+            assert_eq!(starts[u + 1] - starts[u], count, "rows of user {u}");
+        }
+        assert_eq!((starts[0], starts[n_users]), (0, rows.len()));
     }
 
     #[test]

@@ -220,9 +220,7 @@ impl Trainer for BprTrainer<'_> {
     /// [`Self::snapshot`]'s model, the factor tables moved out of the trainer and put in
     /// id order in place.
     fn take_model(&mut self) -> BprModel {
-        let k = self.users.factors.cols();
-        let p = std::mem::replace(&mut self.users.factors, RowTable::zeros(0, k));
-        let q = std::mem::replace(&mut self.items.factors, RowTable::zeros(0, k));
+        let (p, q) = (self.users.take_factors(), self.items.take_factors());
         let g = &self.grid;
         self.model_from(p.into_gathered(&g.user_pos), q.into_gathered(&g.item_pos))
     }

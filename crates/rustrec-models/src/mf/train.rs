@@ -510,11 +510,7 @@ impl Trainer for MfTrainer<'_> {
     /// [`Self::snapshot`]'s model, its factor tables moved out of the trainer and put in id
     /// order in place.
     fn take_model(&mut self) -> MfModel {
-        let k = self.params.0.factors;
-        let take = |t: &mut SideTables| {
-            let factors = std::mem::replace(&mut t.factors, RowTable::zeros(0, k));
-            (factors, std::mem::take(&mut t.bias))
-        };
+        let take = |t: &mut SideTables| (t.take_factors(), std::mem::take(&mut t.bias));
         let ((p, bu), (q, bi)) = match self.average.take() {
             Some(a) if a.count > 0 => ((a.p, a.bu), (a.q, a.bi)),
             _ => (take(&mut self.users), take(&mut self.items)),

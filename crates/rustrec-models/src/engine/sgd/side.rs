@@ -62,6 +62,13 @@ impl SideBin<'_> {
 }
 
 impl SideTables {
+    /// Moves the factor table out (for the final model), leaving an empty one: the side is
+    /// not trained after this.
+    pub fn take_factors(&mut self) -> RowTable {
+        let cols = self.factors.cols();
+        std::mem::replace(&mut self.factors, RowTable::zeros(0, cols))
+    }
+
     /// Appends every table that training changes (see [`SideBin::encode`]).
     pub fn encode(&self, out: &mut Vec<u8>) {
         codec::put_f32s(out, self.factors.as_slice());
