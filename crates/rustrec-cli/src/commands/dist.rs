@@ -3,7 +3,6 @@
 //! K --resume`), and the cluster they start (`rustrec-dist`, timely dataflow over TCP).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args as ClapArgs;
 use rustrec::experiment::ExperimentConfig;
@@ -51,7 +50,7 @@ pub struct Started {
     /// Workers per process.
     pub workers: usize,
     #[cfg(feature = "dist")]
-    timely: Arc<rustrec_dist::TimelyCluster>,
+    timely: std::sync::Arc<rustrec_dist::TimelyCluster>,
 }
 
 impl Started {
