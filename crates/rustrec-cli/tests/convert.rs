@@ -102,3 +102,136 @@ fn synth_like_netflix_writes_whole_stars() {
         "half stars in a Netflix-shaped file"
     );
 }
+
+/// Whether `path` holds a Parquet file (its magic bytes at both ends).
+fn is_parquet(path: &std::path::Path) -> bool {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.len() >= 8 && bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1")
+}
+
+#[test]
+fn split_and_synth_write_parquet_for_parquet_names_and_text_for_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = (dir.path().join("s.parquet"), dir.path().join("s_test.tsv"));
+    let made = json_of(&rustrec(&[
+        "synth",
+        "--users",
+        "60",
+        "--items",
+        "40",
+        "--ratings",
+        "900",
+        "--min-per-user",
+        "5",
+        "--test-fraction",
+        "0.2",
+        "--out",
+        p(&train),
+        "--test-out",
+        p(&test),
+        "--json",
+        "-q",
+    ]));
+    assert_eq!(
+        (&made["format"], &made["test_format"]),
+        (&"parquet".into(), &"ml-tab".into())
+    );
+    assert!(is_parquet(&train) && !is_parquet(&test));
+    let back = json_of(&rustrec(&["describe", p(&train), "--json", "-q"]));
+    assert_eq!(back["format"], "parquet");
+    assert_eq!(back["interactions"], made["train_interactions"]);
+
+    let (a, b) = (dir.path().join("a.pq"), dir.path().join("b.csv"));
+    succeeded(&rustrec(&[
+        "split",
+        p(&train),
+        "--train-out",
+        p(&a),
+        "--test-out",
+        p(&b),
+        "-q",
+    ]));
+    assert!(is_parquet(&a), "a *.pq name gets Parquet");
+    let b_text = std::fs::read_to_string(&b).unwrap();
+    assert!(
+        b_text.lines().next().unwrap().contains('\t'),
+        "other names keep tsv: {b_text:.40}"
+    );
+    let (a_rows, b_rows) = (
+        json_of(&rustrec(&["describe", p(&a), "--json", "-q"]))["interactions"].clone(),
+        json_of(&rustrec(&["describe", p(&b), "--json", "-q"]))["interactions"].clone(),
+    );
+    assert_eq!(
+        a_rows.as_u64().unwrap() + b_rows.as_u64().unwrap(),
+        back["interactions"].as_u64().unwrap(),
+        "the split keeps every row"
+    );
+}
+
+#[test]
+fn a_text_layout_for_a_parquet_name_is_refused_naming_the_flag_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("r.tsv");
+    succeeded(&rustrec(&[
+        "synth",
+        "--users",
+        "30",
+        "--items",
+        "20",
+        "--ratings",
+        "300",
+        "--min-per-user",
+        "5",
+        "--format",
+        "tsv",
+        "--out",
+        p(&src),
+        "-q",
+    ]));
+    let out = dir.path().join("out.parquet");
+    let other = dir.path().join("other.tsv");
+    let cases: [Vec<&str>; 3] = [
+        vec!["synth", "--format", "ml-dat", "--out", p(&out)],
+        vec![
+            "split",
+            p(&src),
+            "--out-format",
+            "tsv",
+            "--train-out",
+            p(&other),
+            "--test-out",
+            p(&out),
+        ],
+        vec!["convert", p(&src), p(&out), "--to", "csv"],
+    ];
+    for (args, (flag, value)) in cases.iter().zip([
+        ("--format", "ml-dat"),
+        ("--out-format", "tsv"),
+        ("--to", "csv"),
+    ]) {
+        let run = rustrec(args);
+        assert!(!run.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            err.contains(flag) && err.contains(value) && err.contains("out.parquet"),
+            "{args:?}: {err}"
+        );
+        assert!(!out.exists() && !other.exists(), "{args:?} wrote a file");
+    }
+    // An unknown format names the flag and the choices.
+    let run = rustrec(&[
+        "split",
+        p(&src),
+        "--out-format",
+        "xlsx",
+        "--train-out",
+        p(&other),
+        "--test-out",
+        p(&out),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && err.contains("--out-format") && err.contains("parquet, ml-tab"),
+        "{err}"
+    );
+}

@@ -38,6 +38,7 @@ pub mod atomic;
 pub mod content;
 mod error;
 mod escape;
+mod file_format;
 mod huge_pages;
 mod ids;
 mod interactions;

@@ -29,6 +29,7 @@ use rayon::prelude::*;
 
 use crate::atomic::{AtomicFile, commit_all};
 use crate::error::{DataError, Result};
+pub use crate::file_format::FileFormat;
 use crate::ids::IdMap;
 use crate::interactions::Interactions;
 
@@ -91,32 +92,53 @@ impl std::str::FromStr for OutputFormat {
     }
 }
 
-/// Writes `x` to `path` in `format`, atomically ([`crate::atomic`]): `path` is replaced
-/// whole or, on any error, left as it was. Returns the bytes written.
-pub fn write_file(x: &Interactions, format: OutputFormat, path: impl AsRef<Path>) -> Result<u64> {
+/// Writes `x` to `path` in `format` (a text layout, or Parquet), atomically
+/// ([`crate::atomic`]): `path` is replaced whole or, on any error, left as it was. Returns
+/// the bytes written.
+pub fn write_file(
+    x: &Interactions,
+    format: impl Into<FileFormat>,
+    path: impl AsRef<Path>,
+) -> Result<u64> {
     let path = path.as_ref();
-    write_files(&[(x, format, path)]).map(|bytes| bytes[0])
+    write_files(&[(x, format.into(), path)]).map(|bytes| bytes[0])
 }
 
 /// Writes several files together (a train and a test file): each goes to a temporary file,
 /// and only when all of them are written are they renamed into place
 /// ([`crate::atomic::commit_all`]). If writing any of them fails, none of the paths is
 /// replaced. Returns the bytes written to each file.
-pub fn write_files(files: &[(&Interactions, OutputFormat, &Path)]) -> Result<Vec<u64>> {
+pub fn write_files(files: &[(&Interactions, FileFormat, &Path)]) -> Result<Vec<u64>> {
     let mut pending = Vec::with_capacity(files.len());
     let mut bytes = Vec::with_capacity(files.len());
     for &(x, format, path) in files {
         let mut out = AtomicFile::create(path)?;
-        bytes.push(
-            write_interactions(x, format, &mut out).map_err(|e| match e {
-                WriteError::Io(e) => DataError::io(path, e),
-                WriteError::Data(e) => e,
-            })?,
-        );
+        bytes.push(match format {
+            FileFormat::Text(layout) => {
+                write_interactions(x, layout, &mut out).map_err(|e| match e {
+                    WriteError::Io(e) => DataError::io(path, e),
+                    WriteError::Data(e) => e,
+                })?
+            }
+            FileFormat::Parquet => write_parquet_into(x, &mut out)?,
+        });
         pending.push(out);
     }
     commit_all(pending)?;
     Ok(bytes)
+}
+
+#[cfg(feature = "parquet")]
+fn write_parquet_into(x: &Interactions, out: &mut AtomicFile) -> Result<u64> {
+    crate::parquet::write_parquet_into(x, None, out)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet_into(_: &Interactions, out: &mut AtomicFile) -> Result<u64> {
+    Err(DataError::Invalid(format!(
+        "{}: this build cannot write Parquet (the `parquet` feature, on by default, is off)",
+        out.path().display()
+    )))
 }
 
 /// Why [`write_interactions`] failed: the writer, or data the format cannot hold.
@@ -441,26 +463,34 @@ mod tests {
         assert_eq!(std::fs::metadata(&good).unwrap().len(), n);
     }
 
-    #[test]
-    fn a_failed_second_file_replaces_neither() {
-        let dir = tempfile::tempdir().unwrap();
-        let (train, test) = (dir.path().join("a.train"), dir.path().join("a.test"));
-        std::fs::write(&train, "old train").unwrap();
-        std::fs::write(&test, "old test").unwrap();
-        // String ids cannot be written as ml-dat: the second file fails.
+    /// One rating (2) of user "alice" for item "x": string ids, which ml-dat cannot hold.
+    fn string_ids() -> Interactions {
         let users = Arc::new(IdMap::from_strs(["alice"]).unwrap());
         let items = Arc::new(IdMap::from_strs(["x"]).unwrap());
         let mut t = Triplets::new("s", false, false);
         t.push(0, 0, 2.0, None, 0);
-        let strings = t.build(users, items, DuplicatePolicy::Error).unwrap();
+        t.build(users, items, DuplicatePolicy::Error).unwrap()
+    }
+
+    /// Writes a train file (`first`, named `train_name`) and a test file together: when the
+    /// test file fails (string ids in ml-dat) neither old file is replaced and no temporary
+    /// is left; when both succeed, both are replaced.
+    fn check_replaced_together_or_not_at_all(train_name: &str, first: FileFormat) {
+        let dir = tempfile::tempdir().unwrap();
+        let (train, test) = (dir.path().join(train_name), dir.path().join("a.test"));
+        std::fs::write(&train, "old train").unwrap();
+        std::fs::write(&test, "old test").unwrap();
+        let strings = string_ids();
+        let x = tiny(true);
+        let (train, test) = (train.as_path(), test.as_path());
         let err = write_files(&[
-            (&tiny(true), OutputFormat::MlDat, &train),
-            (&strings, OutputFormat::MlDat, &test),
+            (&x, first, train),
+            (&strings, OutputFormat::MlDat.into(), test),
         ])
         .unwrap_err();
         assert!(err.to_string().contains("integer user ids"), "{err}");
-        assert_eq!(std::fs::read_to_string(&train).unwrap(), "old train");
-        assert_eq!(std::fs::read_to_string(&test).unwrap(), "old test");
+        assert_eq!(std::fs::read_to_string(train).unwrap(), "old train");
+        assert_eq!(std::fs::read_to_string(test).unwrap(), "old test");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             2,
@@ -468,11 +498,25 @@ mod tests {
         );
 
         let bytes = write_files(&[
-            (&tiny(true), OutputFormat::Tsv, &train),
-            (&strings, OutputFormat::Tsv, &test),
+            (&x, first, train),
+            (&strings, OutputFormat::Tsv.into(), test),
         ])
         .unwrap();
-        assert_eq!(std::fs::metadata(&train).unwrap().len(), bytes[0]);
-        assert_eq!(std::fs::read_to_string(&test).unwrap(), "alice\tx\t2\n");
+        let written = std::fs::read(train).unwrap();
+        assert_eq!(written.len() as u64, bytes[0]);
+        let parquet = written.starts_with(b"PAR1") && written.ends_with(b"PAR1");
+        assert_eq!(parquet, first == FileFormat::Parquet, "{first:?}");
+        assert_eq!(std::fs::read_to_string(test).unwrap(), "alice\tx\t2\n");
+    }
+
+    #[test]
+    fn a_failed_second_file_replaces_neither() {
+        check_replaced_together_or_not_at_all("a.train", OutputFormat::Tsv.into());
+    }
+
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn a_parquet_and_a_text_file_are_replaced_together_or_not_at_all() {
+        check_replaced_together_or_not_at_all("a.parquet", FileFormat::Parquet);
     }
 }

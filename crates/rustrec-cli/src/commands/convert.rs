@@ -8,7 +8,7 @@ use anyhow::bail;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::fresh_id_maps;
-use rustrec::data::write::{OutputFormat, write_file};
+use rustrec::data::write::{FileFormat, OutputFormat, write_file};
 use rustrec::data::{DuplicatePolicy, Format, ReadOptions, read_triplets};
 
 use crate::Globals;
@@ -39,60 +39,33 @@ pub struct Args {
 }
 
 /// Where a conversion writes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Target {
-    Parquet,
-    Text(OutputFormat),
-}
-
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Parquet => "parquet",
-            Target::Text(f) => f.name(),
-        }
-    }
-
-    /// The target named by `--to`, else by the output's name.
-    fn of(to: Option<&str>, output: &Path) -> anyhow::Result<Target> {
-        if let Some(to) = to {
-            return Ok(match to {
-                "parquet" => Target::Parquet,
-                other => Target::Text(other.parse::<OutputFormat>().map_err(|_| {
-                    anyhow::anyhow!(
-                        "--to {other}: expected one of parquet, ml-tab, ml-dat, ml-csv, tsv, csv"
-                    )
-                })?),
-            });
-        }
-        let name = output
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        let ext = output
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        Ok(match ext.as_str() {
-            "parquet" | "pq" => Target::Parquet,
-            "dat" => Target::Text(OutputFormat::MlDat),
-            "csv" => Target::Text(OutputFormat::Csv),
-            "tsv" => Target::Text(OutputFormat::Tsv),
-            "data" | "base" | "test" => Target::Text(OutputFormat::MlTab),
-            _ if name == "u.data" => Target::Text(OutputFormat::MlTab),
-            _ => bail!(
-                "cannot tell the output format from the name {}; give --to (parquet, ml-tab, \
-                 ml-dat, ml-csv, tsv or csv)",
-                output.display()
-            ),
-        })
+/// The format to write `output` in: `--to` when given (a text layout is refused for a
+/// Parquet name), else the one its name asks for.
+fn target(to: Option<&str>, output: &Path) -> anyhow::Result<FileFormat> {
+    let given = to
+        .map(|to| FileFormat::parse_flag("--to", to))
+        .transpose()?;
+    match (given, FileFormat::from_name(output)) {
+        (None, Some(named)) => Ok(named),
+        (None, None) => bail!(
+            "cannot tell the output format from the name {}; give --to (parquet, ml-tab, \
+             ml-dat, ml-csv, tsv or csv)",
+            output.display()
+        ),
+        // The default layout is not used: a format was given.
+        (Some(_), _) => Ok(FileFormat::for_output(
+            "--to",
+            given,
+            OutputFormat::Tsv,
+            output,
+        )?),
     }
 }
 
 /// Runs `rustrec convert`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let started = Instant::now();
-    let target = Target::of(args.to.as_deref(), &args.output)?;
+    let target = target(args.to.as_deref(), &args.output)?;
     check_outputs(
         &[("IN", args.input.as_path())],
         &[("OUT", args.output.as_path())],
@@ -117,14 +90,14 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let n_rows = rows.len();
     let x = rows.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
     let bytes = match target {
-        Target::Parquet => {
+        FileFormat::Parquet => {
             let source = read
                 .source_format
                 .clone()
                 .unwrap_or_else(|| read.format.to_string());
             write_parquet(&x, &source, &args.output)?
         }
-        Target::Text(format) => write_file(&x, format, &args.output)?,
+        text => write_file(&x, text, &args.output)?,
     };
     let seconds = started.elapsed().as_secs_f64();
     say!(

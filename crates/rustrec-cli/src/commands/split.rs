@@ -1,12 +1,12 @@
 //! `rustrec split`: split a rating file into train and test files.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::{Format, ReadOptions, read_interactions};
 use rustrec::data::split::{self, LeaveOut};
-use rustrec::data::write::{OutputFormat, write_files};
+use rustrec::data::write::{FileFormat, OutputFormat, write_files};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -41,9 +41,10 @@ pub struct Args {
     /// Also carve this fraction of train into a validation file (--validation-out).
     #[arg(long, requires = "validation_out")]
     pub validation: Option<f64>,
-    /// Output format: ml-tab, ml-dat, ml-csv, tsv, csv.
-    #[arg(long, default_value = "tsv")]
-    pub out_format: String,
+    /// Output format: ml-tab, ml-dat, ml-csv, tsv, csv or parquet [default: parquet for an
+    /// output named *.parquet or *.pq, else tsv].
+    #[arg(long)]
+    pub out_format: Option<String>,
     /// Training file to write.
     #[arg(long)]
     pub train_out: PathBuf,
@@ -71,7 +72,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     check_outputs(&[("FILE", args.file.as_path())], &outputs)?;
     let bars = Bars::new(globals.quiet);
     let format: Format = args.format.parse()?;
-    let out_format: OutputFormat = args.out_format.parse()?;
+    let given = (args.out_format.as_deref())
+        .map(|f| FileFormat::parse_flag("--out-format", f))
+        .transpose()?;
+    let format_of =
+        |path: &Path| FileFormat::for_output("--out-format", given, OutputFormat::Tsv, path);
+    let (train_format, test_format) = (format_of(&args.train_out)?, format_of(&args.test_out)?);
+    let validation_format = args.validation_out.as_deref().map(format_of).transpose()?;
     let (x, read) = read_interactions(&args.file, &ReadOptions::new(format), &bars)?;
     let s = match args.kind.as_str() {
         "holdout" => split::holdout(&x, args.test_fraction, args.seed)?,
@@ -90,11 +97,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         None => (s.train.clone(), None),
     };
     let mut files = vec![
-        (&train, out_format, args.train_out.as_path()),
-        (&s.test, out_format, args.test_out.as_path()),
+        (&train, train_format, args.train_out.as_path()),
+        (&s.test, test_format, args.test_out.as_path()),
     ];
-    if let (Some(v), Some(path)) = (&validation, &args.validation_out) {
-        files.push((v, out_format, path.as_path()));
+    if let (Some(v), Some(path), Some(format)) =
+        (&validation, &args.validation_out, validation_format)
+    {
+        files.push((v, format, path.as_path()));
     }
     write_files(&files)?;
     let r = &s.report;

@@ -1,6 +1,6 @@
 //! `rustrec synth`: write a synthetic MovieLens-shaped rating file (and optionally a split).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -8,7 +8,7 @@ use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::split::holdout;
 use rustrec::data::synth::{Preset, RatingScale, SynthParams, item_gini, synthesize};
-use rustrec::data::write::{OutputFormat, write_file, write_files};
+use rustrec::data::write::{FileFormat, OutputFormat, write_file, write_files};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -42,9 +42,10 @@ pub struct Args {
     /// Leave out the timestamp column's values (ml-tab and ml-csv then write 0).
     #[arg(long)]
     no_timestamps: bool,
-    /// Output layout: ml-tab (u.data), ml-dat (ratings.dat), ml-csv (ratings.csv), tsv, csv.
-    #[arg(long, default_value = "ml-tab", value_parser = parse::<OutputFormat>)]
-    format: OutputFormat,
+    /// Output layout: ml-tab (u.data), ml-dat (ratings.dat), ml-csv (ratings.csv), tsv, csv
+    /// or parquet [default: parquet for an output named *.parquet or *.pq, else ml-tab].
+    #[arg(long)]
+    format: Option<String>,
     /// Where to write the ratings (the training part when --test-fraction is given).
     #[arg(long)]
     out: PathBuf,
@@ -83,6 +84,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let mut outputs = vec![("--out", args.out.as_path())];
     outputs.extend(args.test_out.as_deref().map(|p| ("--test-out", p)));
     check_outputs(&[], &outputs)?;
+    let given = (args.format.as_deref())
+        .map(|f| FileFormat::parse_flag("--format", f))
+        .transpose()?;
+    let format_of =
+        |path: &Path| FileFormat::for_output("--format", given, OutputFormat::MlTab, path);
+    let format = format_of(&args.out)?;
+    let test_format = args.test_out.as_deref().map(format_of).transpose()?;
 
     let bars = Bars::new(globals.quiet);
     let start = Instant::now();
@@ -111,43 +119,45 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .set_f64("density", data.density())
         .set_f64("rating_mean", data.mean_value())
         .set_f64("generate_seconds", generate_seconds)
-        .set("format", args.format.name())
+        .set("format", format.name())
         .set("out", args.out.display().to_string());
 
     let write_start = Instant::now();
     let mut bytes = 0;
-    match (args.test_fraction, &args.test_out) {
-        (Some(fraction), Some(test_out)) => {
+    match (args.test_fraction, &args.test_out, test_format) {
+        (Some(fraction), Some(test_out), Some(test_format)) => {
             let split = holdout(&data, fraction, params.seed).context("splitting")?;
             let written = write_files(&[
-                (&split.train, args.format, args.out.as_path()),
-                (&split.test, args.format, test_out.as_path()),
+                (&split.train, format, args.out.as_path()),
+                (&split.test, test_format, test_out.as_path()),
             ])?;
             bytes += written.iter().sum::<u64>();
             say!(
                 globals.json,
-                "wrote {} training ratings to {} and {} test ratings to {} ({})",
+                "wrote {} training ratings to {} ({}) and {} test ratings to {} ({})",
                 split.train.nnz(),
                 args.out.display(),
+                format.name(),
                 split.test.nnz(),
                 test_out.display(),
-                args.format.name()
+                test_format.name()
             );
             report
                 .set("train_interactions", split.train.nnz())
                 .set("test_interactions", split.test.nnz())
                 .set("cold_test_users", split.report.cold_test_users)
                 .set("cold_test_items", split.report.cold_test_items)
-                .set("test_out", test_out.display().to_string());
+                .set("test_out", test_out.display().to_string())
+                .set("test_format", test_format.name());
         }
         _ => {
-            bytes += write_file(&data, args.format, &args.out)?;
+            bytes += write_file(&data, format, &args.out)?;
             say!(
                 globals.json,
                 "wrote {} ratings to {} ({})",
                 data.nnz(),
                 args.out.display(),
-                args.format.name()
+                format.name()
             );
         }
     }

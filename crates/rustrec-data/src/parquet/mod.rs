@@ -39,7 +39,9 @@ mod write;
 
 pub(crate) use read::read_parquet_groups;
 pub use read::{parquet_id_kinds, read_parquet};
-pub use write::{ITEM_ORDER_KEY, ROW_GROUP_ROWS, SOURCE_FORMAT_KEY, write_parquet};
+pub use write::{
+    ITEM_ORDER_KEY, ROW_GROUP_ROWS, SOURCE_FORMAT_KEY, write_parquet, write_parquet_into,
+};
 
 /// Accepted names of the user column (compared ignoring case).
 pub(crate) const USER_NAMES: [&str; 3] = ["user", "user_id", "userid"];

@@ -96,7 +96,21 @@ pub fn write_parquet(
     source_format: Option<&str>,
     path: impl AsRef<Path>,
 ) -> Result<u64> {
-    let path = path.as_ref();
+    let mut out = AtomicFile::create(path)?;
+    let bytes = write_parquet_into(x, source_format, &mut out)?;
+    out.commit()?;
+    Ok(bytes)
+}
+
+/// [`write_parquet`] into a temporary file not yet committed (so that a train and a test
+/// file can be replaced together, [`crate::write::write_files`]). Returns the bytes written.
+pub fn write_parquet_into(
+    x: &Interactions,
+    source_format: Option<&str>,
+    out: &mut AtomicFile,
+) -> Result<u64> {
+    let path = out.path().to_path_buf();
+    let path = path.as_path();
     let (user_ids, item_ids) = (IdColumn::of(x.user_ids()), IdColumn::of(x.item_ids()));
     let mut fields = vec![
         Field::new("user", user_ids.data_type(), false),
@@ -142,8 +156,8 @@ pub fn write_parquet(
     for u in 0..x.n_users() {
         row_users.extend(std::iter::repeat_n(u as u32, ptr[u + 1] - ptr[u]));
     }
-    let mut out = AtomicFile::create(path)?;
-    let mut writer = ArrowWriter::try_new(&mut out, schema.clone(), Some(props)).map_err(failed)?;
+    let mut writer =
+        ArrowWriter::try_new(&mut *out, schema.clone(), Some(props)).map_err(failed)?;
     let mut start = 0;
     while start < x.nnz() {
         let end = (start + ROW_GROUP_ROWS).min(x.nnz());
@@ -166,6 +180,5 @@ pub fn write_parquet(
         .metadata()
         .map_err(|e| DataError::io(path, e))?
         .len();
-    out.commit()?;
     Ok(bytes)
 }
