@@ -59,8 +59,16 @@ fn main() -> ExitCode {
     match commands::run(cli.command, globals) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // Messages may quote data files: their control characters are shown escaped.
-            eprintln!("error: {}", rustrec::data::escape_control(&one_line(&err)));
+            // Messages may quote data files: their control characters are shown escaped,
+            // line by line (a message of several lines, such as a TOML error with its
+            // excerpt of the file, keeps its line breaks).
+            let text = one_line(&err);
+            let lines: Vec<_> = text
+                .trim_end()
+                .lines()
+                .map(rustrec::data::escape_control)
+                .collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::FAILURE
         }
     }

@@ -684,6 +684,16 @@ fn control_characters_from_a_data_file_never_reach_the_terminal_raw() {
 }
 
 #[test]
+fn a_toml_error_keeps_its_excerpt_on_lines_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[model]\nkind = \"mf\"\nfactors = \n").unwrap();
+    let err = fails(&rustrec(&["fit", "--config", p(&config)]));
+    assert!(err.contains("line 3") && err.contains("\n3 | factors ="), "{err}");
+    assert!(!err.contains("\\n"), "no escaped line breaks: {err}");
+}
+
+#[test]
 fn a_failed_split_leaves_both_old_outputs() {
     let f = small();
     let dir = f.dir.path();

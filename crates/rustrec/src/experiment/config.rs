@@ -237,10 +237,32 @@ impl ExperimentConfig {
         Self::from_value(toml::from_str(text).map_err(|e| ExperimentError::Config(e.to_string()))?)
     }
 
-    /// Builds a configuration from a TOML value tree (after overrides).
+    /// Builds a configuration from a TOML value tree (after overrides). A non-finite number
+    /// (TOML's `nan`, `inf`) is refused naming its key: no setting takes one.
     pub fn from_value(value: toml::Table) -> Result<Self> {
+        refuse_non_finite(&value, "")?;
         Self::deserialize(value).map_err(|e| ExperimentError::Config(e.to_string()))
     }
+}
+
+/// The first non-finite float in `table` (keys below `prefix`), as an error naming its key.
+fn refuse_non_finite(table: &toml::Table, prefix: &str) -> Result<()> {
+    fn check(value: &toml::Value, key: &str) -> Result<()> {
+        match value {
+            toml::Value::Float(f) if !f.is_finite() => Err(ExperimentError::Config(format!(
+                "{key} = {f}: expected a finite number"
+            ))),
+            toml::Value::Table(t) => refuse_non_finite(t, key),
+            toml::Value::Array(items) => {
+                (items.iter().enumerate()).try_for_each(|(i, v)| check(v, &format!("{key}[{i}]")))
+            }
+            _ => Ok(()),
+        }
+    }
+    table.iter().try_for_each(|(k, v)| match prefix {
+        "" => check(v, k),
+        _ => check(v, &format!("{prefix}.{k}")),
+    })
 }
 
 /// Sets `key` (a dotted path such as `model.factors`) in a TOML table to `value`, parsed as
@@ -302,6 +324,25 @@ pub fn set_value(table: &mut toml::Table, key: &str, value: toml::Value) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_finite_numbers_are_refused_naming_their_key() {
+        for (text, want) in [
+            ("[model]\nkind = \"mf\"\nlr = nan", "model.lr = NaN"),
+            ("[model]\nkind = \"mf\"\nreg = -inf", "model.reg = -inf"),
+            ("[eval]\ncutoffs = [10]\nx = [1.0, inf]", "eval.x[1] = inf"),
+        ] {
+            let err = ExperimentConfig::from_toml(text).unwrap_err().to_string();
+            assert!(
+                err.contains(want) && err.contains("finite"),
+                "{text}: {err}"
+            );
+        }
+        let mut t: toml::Table = toml::from_str("[model]\nkind = \"mf\"").unwrap();
+        set_key(&mut t, "model.lr", "nan").unwrap();
+        let err = ExperimentConfig::from_value(t).unwrap_err().to_string();
+        assert!(err.contains("model.lr = NaN"), "{err}");
+    }
 
     #[test]
     fn a_full_config_parses_and_unknown_keys_are_refused() {
