@@ -689,7 +689,10 @@ fn a_toml_error_keeps_its_excerpt_on_lines_of_its_own() {
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "[model]\nkind = \"mf\"\nfactors = \n").unwrap();
     let err = fails(&rustrec(&["fit", "--config", p(&config)]));
-    assert!(err.contains("line 3") && err.contains("\n3 | factors ="), "{err}");
+    assert!(
+        err.contains("line 3") && err.contains("\n3 | factors ="),
+        "{err}"
+    );
     assert!(!err.contains("\\n"), "no escaped line breaks: {err}");
 }
 

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::bail;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::fresh_id_maps;
@@ -38,27 +37,27 @@ pub struct Args {
     pub duplicates: String,
 }
 
-/// Where a conversion writes.
-/// The format to write `output` in: `--to` when given (a text layout is refused for a
-/// Parquet name), else the one its name asks for.
+/// Where a conversion writes: the format `--to` names (a text layout is refused for a
+/// Parquet name), else the one the output's name asks for.
 fn target(to: Option<&str>, output: &Path) -> anyhow::Result<FileFormat> {
     let given = to
         .map(|to| FileFormat::parse_flag("--to", to))
         .transpose()?;
-    match (given, FileFormat::from_name(output)) {
-        (None, Some(named)) => Ok(named),
-        (None, None) => bail!(
-            "cannot tell the output format from the name {}; give --to (parquet, ml-tab, \
-             ml-dat, ml-csv, tsv or csv)",
-            output.display()
-        ),
+    match given {
         // The default layout is not used: a format was given.
-        (Some(_), _) => Ok(FileFormat::for_output(
+        Some(_) => Ok(FileFormat::for_output(
             "--to",
             given,
             OutputFormat::Tsv,
             output,
         )?),
+        None => FileFormat::from_name(output).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot tell the output format from the name {}; give --to (parquet, ml-tab, \
+                 ml-dat, ml-csv, tsv or csv)",
+                output.display()
+            )
+        }),
     }
 }
 
@@ -139,7 +138,7 @@ fn write_parquet(
 
 #[cfg(not(feature = "parquet"))]
 fn write_parquet(_: &rustrec::data::Interactions, _: &str, output: &Path) -> anyhow::Result<u64> {
-    bail!(
+    anyhow::bail!(
         "{}: this rustrec was built without Parquet support (the `parquet` feature, on by \
          default)",
         output.display()
