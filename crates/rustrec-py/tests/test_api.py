@@ -352,17 +352,24 @@ def test_ctrl_c_stops_training_at_the_end_of_an_epoch():
     import os
     import signal
 
-    big = sp.random(2000, 500, density=0.05, format="csr", dtype=np.float32, random_state=4)
-    big.data[:] = 1
-    epochs = []
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    started = time.perf_counter()
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        rustrec.BPR(factors=16, epochs=100_000).fit(big, callback=lambda e, f: epochs.append(e))
-    timer.join()
-    assert time.perf_counter() - started < 30
-    assert 0 < len(epochs) < 100_000
+    # Python turns SIGINT into KeyboardInterrupt only when its handler is installed, which it
+    # skips when the parent process ignores SIGINT (as a non-interactive shell does for a job
+    # it starts in the background): install it for this test, whoever started the suite.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        big = sp.random(2000, 500, density=0.05, format="csr", dtype=np.float32, random_state=4)
+        big.data[:] = 1
+        epochs = []
+        timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+        started = time.perf_counter()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            rustrec.BPR(factors=16, epochs=100_000).fit(big, callback=lambda e, f: epochs.append(e))
+        timer.join()
+        assert time.perf_counter() - started < 30
+        assert 0 < len(epochs) < 100_000
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _overlap(a, b):
