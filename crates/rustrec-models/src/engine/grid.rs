@@ -18,6 +18,7 @@
 use rayon::prelude::*;
 use rustrec_data::{Interactions, UserIdx};
 
+use super::packed::{EntryPacking, PackedBlocks};
 use super::rng::{self, Rng};
 
 /// Blocks per dimension of the parallel schedule when `bins` is not set: a constant, so
@@ -87,9 +88,10 @@ pub struct BlockId {
     pub step: usize,
 }
 
-/// A random partition of users and items into bins, and the training entries per block.
+/// A random partition of users and items into bins, and the training entries per block,
+/// stored as `T` ([`Entry`], or packed words: [`Grid::with_packed_entries`]).
 #[derive(Clone, Debug)]
-pub struct Grid {
+pub struct Grid<T = Entry> {
     bins: usize,
     /// `user_order[pos]` = the original user at training position `pos`.
     pub user_order: Vec<u32>,
@@ -104,14 +106,14 @@ pub struct Grid {
     /// Column-range boundaries in training positions (`bins + 1` entries).
     pub item_bounds: Vec<usize>,
     /// The entries of every block.
-    pub blocks: Blocks,
+    pub blocks: Blocks<T>,
 }
 
 /// The entries of the `bins × bins` blocks, block `(r, c)` at `r · bins + c`.
 #[derive(Clone, Debug)]
-pub struct Blocks {
+pub struct Blocks<T = Entry> {
     bins: usize,
-    blocks: Vec<Vec<Entry>>,
+    blocks: Vec<Vec<T>>,
 }
 
 impl Grid {
@@ -129,6 +131,39 @@ impl Grid {
         seed: u64,
         shuffle_entries: bool,
     ) -> Self {
+        Grid::build(train, bins, seed, shuffle_entries, |e| e)
+    }
+
+    /// As [`Grid::with_entry_order`], the entries packed into 32-bit words
+    /// ([`EntryPacking`]): a grid whose blocks hold no entries, and the packed blocks. The
+    /// packed blocks hold the same entries in the same order, so a kernel reading them
+    /// computes the same bits. `None` when the data does not fit the packing.
+    pub fn with_packed_entries(
+        train: &Interactions,
+        bins: usize,
+        seed: u64,
+        shuffle_entries: bool,
+    ) -> Option<(Self, PackedBlocks)> {
+        let bins = bins.max(1);
+        let widest = |n: usize| (0..bins).map(|b| (b + 1) * n / bins - b * n / bins).max();
+        let packing = EntryPacking::for_grid(
+            train.values(),
+            widest(train.n_users()).unwrap_or(0),
+            widest(train.n_items()).unwrap_or(0),
+        )?;
+        let grid = Grid::build(train, bins, seed, shuffle_entries, |e| packing.encode(e));
+        let (grid, blocks) = grid.split_entries();
+        Some((grid, PackedBlocks { blocks, packing }))
+    }
+
+    /// The grid of `train` with each entry stored as `encode(entry)`.
+    fn build<T: Send>(
+        train: &Interactions,
+        bins: usize,
+        seed: u64,
+        shuffle_entries: bool,
+        encode: impl Fn(Entry) -> T + Sync,
+    ) -> Grid<T> {
         let bins = bins.max(1);
         let (nu, ni) = (train.n_users(), train.n_items());
         let mut rng = rng::stream(seed, &[0x6772_6964]);
@@ -152,7 +187,7 @@ impl Grid {
         let item_bounds = bounds(ni);
         let bin_of = |bounds: &[usize], pos: usize| bounds.partition_point(|&b| b <= pos) - 1;
         let item_bin: Vec<u32> = (0..ni).map(|p| bin_of(&item_bounds, p) as u32).collect();
-        let mut blocks: Vec<Vec<Entry>> = (0..bins)
+        let mut blocks: Vec<Vec<T>> = (0..bins)
             .into_par_iter()
             .flat_map_iter(|r| {
                 let bin_users = &user_order[user_bounds[r]..user_bounds[r + 1]];
@@ -164,7 +199,7 @@ impl Grid {
                         sizes[item_bin[item_pos[i as usize] as usize] as usize] += 1;
                     }
                 }
-                let mut row_blocks: Vec<Vec<Entry>> =
+                let mut row_blocks: Vec<Vec<T>> =
                     sizes.into_iter().map(Vec::with_capacity).collect();
                 for (local_user, &user) in bin_users.iter().enumerate() {
                     let (user, local_user) = (UserIdx(user), local_user as u32);
@@ -172,11 +207,11 @@ impl Grid {
                     for (&i, &v) in row.items.iter().zip(row.values) {
                         let ip = item_pos[i as usize] as usize;
                         let c = item_bin[ip] as usize;
-                        row_blocks[c].push(Entry {
+                        row_blocks[c].push(encode(Entry {
                             user: local_user,
                             item: (ip - item_bounds[c]) as u32,
                             value: v,
-                        });
+                        }));
                     }
                 }
                 row_blocks
@@ -229,13 +264,28 @@ impl Grid {
         }
     }
 
+    /// The seeded random stream of one block in one epoch.
+    pub fn block_rng(seed: u64, id: BlockId) -> Rng {
+        rng::stream(
+            seed,
+            &[
+                0x626c_6f63,
+                id.epoch as u64,
+                id.user_bin as u64,
+                id.item_bin as u64,
+            ],
+        )
+    }
+}
+
+impl<T> Grid<T> {
     /// Number of bins per dimension.
     pub fn bins(&self) -> usize {
         self.bins
     }
 
     /// Entries of block (user bin `r`, item bin `c`).
-    pub fn block(&self, r: usize, c: usize) -> &[Entry] {
+    pub fn block(&self, r: usize, c: usize) -> &[T] {
         &self.blocks.blocks[r * self.bins + c]
     }
 
@@ -256,21 +306,28 @@ impl Grid {
         self.item_order[self.item_bounds[c] + local as usize]
     }
 
-    /// The seeded random stream of one block in one epoch.
-    pub fn block_rng(seed: u64, id: BlockId) -> Rng {
-        rng::stream(
-            seed,
-            &[
-                0x626c_6f63,
-                id.epoch as u64,
-                id.user_bin as u64,
-                id.item_bin as u64,
-            ],
-        )
+    /// This grid's partition with blocks that hold no entries, and its blocks.
+    fn split_entries(self) -> (Grid, Blocks<T>) {
+        let bins = self.bins;
+        let empty = Blocks {
+            bins,
+            blocks: (0..bins * bins).map(|_| Vec::new()).collect(),
+        };
+        let partition = Grid {
+            bins,
+            user_order: self.user_order,
+            item_order: self.item_order,
+            user_pos: self.user_pos,
+            item_pos: self.item_pos,
+            user_bounds: self.user_bounds,
+            item_bounds: self.item_bounds,
+            blocks: empty,
+        };
+        (partition, self.blocks)
     }
 }
 
-impl Blocks {
+impl<T: Send> Blocks<T> {
     /// Runs one epoch: for each diagonal (in a seeded random order), calls
     /// `f(id, &mut user_bins[r], &mut item_bins[c], &mut entries)` for its blocks in
     /// parallel. Returns the results in a fixed order (diagonal by diagonal, then by user
@@ -290,7 +347,7 @@ impl Blocks {
         U: Send,
         I: Send,
         R: Send,
-        F: Fn(BlockId, &mut U, &mut I, &mut Vec<Entry>) -> R + Sync,
+        F: Fn(BlockId, &mut U, &mut I, &mut Vec<T>) -> R + Sync,
     {
         let all = self.run_epoch_shared(
             seed,
@@ -331,7 +388,7 @@ impl Blocks {
         U: Send,
         I: Send,
         R: Send,
-        F: Fn(BlockId, &mut U, &mut I, &mut Vec<Entry>) -> R + Sync,
+        F: Fn(BlockId, &mut U, &mut I, &mut Vec<T>) -> R + Sync,
         S: FnMut(Diagonal, &mut [U], &mut [I], Vec<(usize, R)>) -> Result<Vec<R>, E>,
     {
         let b = self.bins;
@@ -341,7 +398,7 @@ impl Blocks {
         for (step, shift) in self.diagonals(seed, epoch).into_iter().enumerate() {
             let mut items: Vec<&mut I> = item_bins.iter_mut().collect();
             items.rotate_left(shift);
-            let blocks: Vec<&mut Vec<Entry>> = self
+            let blocks: Vec<&mut Vec<T>> = self
                 .blocks
                 .iter_mut()
                 .enumerate()
@@ -442,6 +499,39 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), x.nnz());
+    }
+
+    #[test]
+    fn packed_blocks_hold_the_entries_of_the_grid_in_the_same_order() {
+        let x = data();
+        for shuffle in [true, false] {
+            let wide = Grid::with_entry_order(&x, 3, 9, shuffle);
+            let (grid, packed) = Grid::with_packed_entries(&x, 3, 9, shuffle).unwrap();
+            assert_eq!(grid.user_order, wide.user_order);
+            assert_eq!(grid.item_order, wide.item_order);
+            assert_eq!(
+                (grid.user_bounds.clone(), grid.item_bounds.clone()),
+                (wide.user_bounds.clone(), wide.item_bounds.clone())
+            );
+            assert_eq!(grid.nnz(), 0, "the partition holds no entries");
+            let mut total = 0;
+            for k in 0..9 {
+                let words = &packed.blocks.blocks[k];
+                let decoded: Vec<Entry> = words.iter().map(|&w| packed.packing.decode(w)).collect();
+                assert_eq!(decoded, wide.blocks.blocks[k], "block {k}");
+                total += words.len();
+            }
+            assert_eq!(total, x.nnz());
+        }
+    }
+
+    #[test]
+    fn data_with_too_many_distinct_values_is_not_packed() {
+        let rows: Vec<(u32, u32, f32)> = (0..300u32)
+            .map(|k| (k / 13, k % 13, k as f32 / 7.0))
+            .collect();
+        let x = Interactions::from_index_triplets(24, 13, &rows).unwrap();
+        assert!(Grid::with_packed_entries(&x, 2, 1, true).is_none());
     }
 
     #[test]

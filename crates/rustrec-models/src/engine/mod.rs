@@ -17,6 +17,7 @@ pub mod grid;
 pub mod linalg;
 pub mod memory;
 pub mod optimizer;
+pub mod packed;
 pub mod rng;
 pub mod row_grid;
 pub mod schedule;

@@ -1,7 +1,7 @@
 //! The rows layout of the block schedule: SGD reads the training matrix in place.
 //!
 //! [`super::grid::Grid::new`] shuffles users and items into bins and copies every rating
-//! into its block (12 bytes each), in a random order that sends every sample to a random
+//! into its block (4 or 12 bytes each), in a random order that sends every sample to a random
 //! factor row. Once the factor tables outgrow the caches (Netflix-sized data) that copy
 //! costs memory and the random rows cost most of the time. This layout instead cuts users
 //! and items into **contiguous** index ranges holding about the same number of ratings, so

@@ -49,7 +49,9 @@ pub enum Layout {
     /// ratings (where the factor tables outgrow the caches), `shuffled` otherwise.
     Auto,
     /// Users and items shuffled into bins, every rating copied into its block, blocks
-    /// walked in a random order of ratings (the most random order; 12 bytes a rating).
+    /// walked in a random order of ratings (the most random order; 4 bytes a rating for
+    /// plain SGD when a block's positions and the value table fit 32 bits, as with
+    /// MovieLens-shaped data: [`crate::engine::packed`]; 12 bytes otherwise).
     Shuffled,
     /// Contiguous, count-balanced user and item ranges; blocks read the training matrix in
     /// place, user by user in a random order of users, each user's ratings in item order

@@ -13,6 +13,7 @@
 //!   tested to agree with it.
 
 use crate::engine::grid::{Entry, Walk};
+use crate::engine::packed::EntryRead;
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
 use crate::engine::simd::{Level, Simd, WithSimd, prefetch};
@@ -123,8 +124,8 @@ fn prefetch_rows(p: &[f32], q: &[f32], stride: usize, next: Entry) {
 /// Plain SGD over one block, as a [`WithSimd`] kernel: the loop below is compiled once per
 /// instruction-set level, with [`fused_step`] inlined. The fields are the arguments of
 /// [`sgd_block_with`] after the level, in order.
-struct SgdBlock<'a, 'o>(
-    &'a [Entry],
+struct SgdBlock<'a, 'o, E>(
+    E,
     Order<'o>,
     &'a mut [f32],
     &'a mut [f32],
@@ -135,7 +136,7 @@ struct SgdBlock<'a, 'o>(
     &'a dyn LrAt,
 );
 
-impl WithSimd for SgdBlock<'_, '_> {
+impl<E: EntryRead> WithSimd for SgdBlock<'_, '_, E> {
     type Output = f64;
 
     #[inline(always)]
@@ -156,15 +157,15 @@ impl WithSimd for SgdBlock<'_, '_> {
             }
             let e = match rng.as_mut() {
                 None => {
-                    let e = entries[pos];
+                    let e = entries.at(pos);
                     pos += walk.step;
                     if pos >= len {
                         pos -= len;
                     }
-                    prefetch_rows(p, q, s, entries[pos]);
+                    prefetch_rows(p, q, s, entries.at(pos));
                     e
                 }
-                Some(rng) => entries[rng::below(rng, len as u32) as usize],
+                Some(rng) => entries.at(rng::below(rng, len as u32) as usize),
             };
             let (u, i) = (e.user as usize, e.item as usize);
             let (wu, wi) = w.at(u, i);
@@ -191,10 +192,11 @@ impl WithSimd for SgdBlock<'_, '_> {
 
 /// Plain SGD over one block (the fast path) at the best level of this CPU. `p`/`q` are the
 /// block's user/item bins of the padded factor tables, `bu`/`bi` their biases, `w` the
-/// rows' regularisation multipliers. Returns the sum of squared errors.
+/// rows' regularisation multipliers. Returns the sum of squared errors. `entries` are
+/// 12-byte [`Entry`]s or packed words ([`crate::engine::packed::PackedBlock`]).
 #[allow(clippy::too_many_arguments)]
-pub fn sgd_block(
-    entries: &[Entry],
+pub fn sgd_block<E: EntryRead>(
+    entries: E,
     order: Order<'_>,
     p: &mut [f32],
     q: &mut [f32],
@@ -209,9 +211,9 @@ pub fn sgd_block(
 
 /// [`sgd_block`] at a chosen instruction-set level (one of [`Level::available`]).
 #[allow(clippy::too_many_arguments)]
-pub fn sgd_block_with(
+pub fn sgd_block_with<E: EntryRead>(
     level: Level,
-    entries: &[Entry],
+    entries: E,
     order: Order<'_>,
     p: &mut [f32],
     q: &mut [f32],
@@ -628,7 +630,7 @@ mod tests {
                     let (mut bu, mut bi) = (bu_ref.clone(), bi_ref.clone());
                     let loss_fast = sgd_block_with(
                         level,
-                        &es,
+                        &es[..],
                         Order::Walk(SEQUENTIAL),
                         &mut p,
                         &mut q,
@@ -692,6 +694,57 @@ mod tests {
     }
 
     #[test]
+    fn packed_entries_train_the_same_bits_as_twelve_byte_entries_at_every_level() {
+        use crate::engine::packed::{EntryPacking, PackedBlock};
+        let es = entries();
+        let values: Vec<f32> = es.iter().map(|e| e.value).collect();
+        let packing = EntryPacking::for_grid(&values, 5, 4).unwrap();
+        let words: Vec<u32> = es.iter().map(|&e| packing.encode(e)).collect();
+        let packed = PackedBlock {
+            words: &words,
+            packing: &packing,
+        };
+        let (k, stride) = (21, 32);
+        let c = SgdConsts {
+            stride,
+            mu: 3.0,
+            reg: 0.05,
+            reg_bias: 0.02,
+            biases: true,
+        };
+        let skipped = each_level(|level| {
+            let run = |packed_words: bool, with_replacement: bool| {
+                let (mut p, mut q) = (pad(&init(5, k, 1), 5, k, stride), pad(&init(4, k, 2), 4, k, stride));
+                let (mut bu, mut bi) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
+                let mut rng = rng::stream(7, &[]);
+                let order = if with_replacement {
+                    Order::WithReplacement(&mut rng, 40)
+                } else {
+                    Order::Walk(Walk { start: 3, step: 5 })
+                };
+                let lr = |_: usize, _: usize| 0.02;
+                let (p_, q_, bu_, bi_) = (&mut p, &mut q, &mut bu, &mut bi);
+                let w = RegWeights::default();
+                let loss = if packed_words {
+                    sgd_block_with(level, packed, order, p_, q_, bu_, bi_, w, c, &lr)
+                } else {
+                    sgd_block_with(level, &es[..], order, p_, q_, bu_, bi_, w, c, &lr)
+                };
+                (loss.to_bits(), p, q, bu, bi)
+            };
+            for with_replacement in [false, true] {
+                let wide = run(false, with_replacement);
+                assert!(wide.0 != 0, "the block trained");
+                assert!(
+                    run(true, with_replacement) == wide,
+                    "{level:?}, with replacement {with_replacement}: packed entries differ"
+                );
+            }
+        });
+        assert!(!skipped.contains(&Isa::Scalar));
+    }
+
+    #[test]
     fn one_hand_computed_weighted_step() {
         // One rating, k = 1 (padded to 16): p = 0.5, q = 0.4, b_u = b_i = 0, μ = 3, r = 4.
         // e = 4 − (3 + 0.2) = 0.8; lr = 0.1, λ = 0.5, weights 2 (user) and 0.5 (item):
@@ -720,7 +773,7 @@ mod tests {
             item: &[0.5],
         };
         let loss = sgd_block(
-            &es,
+            &es[..],
             Order::Walk(SEQUENTIAL),
             &mut p,
             &mut q,
@@ -759,7 +812,7 @@ mod tests {
             item: &wi,
         };
         sgd_block(
-            &es,
+            &es[..],
             Order::Walk(SEQUENTIAL),
             &mut p,
             &mut q,

@@ -266,7 +266,7 @@ mod tests {
             );
             let l2 = sgd_block_with(
                 level,
-                &visit,
+                &visit[..],
                 Order::Walk(Walk { start: 0, step: 1 }),
                 &mut p2,
                 &mut q2,

@@ -12,7 +12,8 @@ use super::rows_kernel::{self, RowsBlock};
 use super::model::MfModel;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::checkpoint::codec;
-use crate::engine::grid::{Diagonal, Grid, Walk};
+use crate::engine::grid::{BlockId, Diagonal, Grid, Walk};
+use crate::engine::packed::{EntryRead, PackedBlock, PackedBlocks};
 use crate::engine::rng;
 use crate::engine::row_grid::{self, RowSegments};
 use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
@@ -60,6 +61,9 @@ pub(crate) struct MfTrainer<'a> {
     /// The row segments of the blocks under `layout = rows` (the grid then holds no
     /// entries).
     segments: Option<RowSegments>,
+    /// The blocks' entries packed into 32-bit words, for the fast path when the data fits
+    /// (the grid then holds no entries).
+    packed: Option<PackedBlocks>,
     seed: u64,
     mu: f32,
     /// User factors, biases, optimizer state and regularisation weights (`reg_exponent`).
@@ -123,6 +127,61 @@ fn sync_diagonal(
             x.ok_or_else(|| crate::ModelError::Data(format!("no process ran user bin {r}")))
         })
         .collect()
+}
+
+/// The order of a block's samples under `sampling`: a walk over its `n` entries, or `None`
+/// for draws with replacement.
+fn walk_of(sampling: Sampling, rng: &mut rng::Rng, n: usize) -> Option<Walk> {
+    match sampling {
+        Sampling::Shuffled => Some(Walk::random(rng, n)),
+        Sampling::InOrder => Some(Walk { start: 0, step: 1 }),
+        Sampling::WithReplacement => None,
+    }
+}
+
+/// One block of the fast path (plain SGD): `entries` in the order the block's own random
+/// stream gives, with the learning rate of `clock`.
+#[allow(clippy::too_many_arguments)]
+fn fast_block<E: EntryRead>(
+    entries: E,
+    id: BlockId,
+    u: &mut SideBin<'_>,
+    i: &mut SideBin<'_>,
+    seed: u64,
+    sampling: Sampling,
+    clock: &EpochClock,
+    consts: SgdConsts,
+) -> BlockResult {
+    let t0 = Instant::now();
+    let mut rng = Grid::block_rng(seed, id);
+    let n = entries.len();
+    let order = match walk_of(sampling, &mut rng, n) {
+        Some(w) => Order::Walk(w),
+        None => Order::WithReplacement(&mut rng, n),
+    };
+    let t1 = Instant::now();
+    let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
+    let loss = kernel::sgd_block(
+        entries,
+        order,
+        u.factors,
+        i.factors,
+        u.bias,
+        i.bias,
+        RegWeights {
+            user: u.reg_weight,
+            item: i.reg_weight,
+        },
+        consts,
+        &lr_at,
+    );
+    let t2 = Instant::now();
+    (
+        loss,
+        n as u64,
+        (t1 - t0).as_secs_f64(),
+        (t2 - t1).as_secs_f64(),
+    )
 }
 
 /// The running mean of the parameters at the end of the epochs averaged so far (Polyak &
@@ -195,15 +254,20 @@ impl<'a> MfTrainer<'a> {
     ) -> Self {
         let p = &params.0;
         let bins = p.bins;
-        let (grid, segments) = match p.layout_for(train.nnz()) {
+        let shuffle = p.sampling != Sampling::InOrder;
+        let fast = p.plain_sgd();
+        let (grid, segments, packed) = match p.layout_for(train.nnz()) {
             Layout::Rows => {
                 let (g, s) = row_grid::row_ranges(train, bins);
-                (g, Some(s))
+                (g, Some(s), None)
             }
-            Layout::Shuffled | Layout::Auto => (
-                Grid::with_entry_order(train, bins, seed, p.sampling != Sampling::InOrder),
-                None,
-            ),
+            Layout::Shuffled | Layout::Auto => {
+                // Only the fast kernel reads packed entries.
+                match fast.then(|| Grid::with_packed_entries(train, bins, seed, shuffle)) {
+                    Some(Some((g, packed))) => (g, None, Some(packed)),
+                    _ => (Grid::with_entry_order(train, bins, seed, shuffle), None, None),
+                }
+            }
         };
         let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);
@@ -227,7 +291,6 @@ impl<'a> MfTrainer<'a> {
         } else {
             0.0
         };
-        let fast = p.plain_sgd();
         let u_reg_weight = reg_weights(
             |u| train.user_degree(UserIdx(u as u32)),
             &grid.user_order,
@@ -268,6 +331,7 @@ impl<'a> MfTrainer<'a> {
             fast,
             grid,
             segments,
+            packed,
             cluster: None,
         }
     }
@@ -281,11 +345,6 @@ impl Trainer for MfTrainer<'_> {
         let clock = EpochClock::new(p.sgd(), epoch, self.grid.bins());
         let seed = self.seed;
         let sampling = p.sampling;
-        let walk_of = move |rng: &mut rng::Rng, n: usize| match sampling {
-            Sampling::Shuffled => Some(Walk::random(rng, n)),
-            Sampling::InOrder => Some(Walk { start: 0, step: 1 }),
-            Sampling::WithReplacement => None,
-        };
         let stride = self.users.factors.stride();
         let Grid {
             blocks,
@@ -358,38 +417,33 @@ impl Trainer for MfTrainer<'_> {
                 )
             }, sync)?
         } else if self.fast {
-            blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, u, i, entries| {
-                let t0 = Instant::now();
-                let mut rng = Grid::block_rng(seed, id);
-                let n = entries.len();
-                let order = match walk_of(&mut rng, n) {
-                    Some(w) => Order::Walk(w),
-                    None => Order::WithReplacement(&mut rng, n),
-                };
-                let t1 = Instant::now();
-                let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
-                let loss = kernel::sgd_block(
-                    entries,
-                    order,
-                    u.factors,
-                    i.factors,
-                    u.bias,
-                    i.bias,
-                    RegWeights {
-                        user: u.reg_weight,
-                        item: i.reg_weight,
+            // One generic function per storage of the entries (a closure cannot be generic).
+            let clock = &clock;
+            match &mut self.packed {
+                Some(PackedBlocks { blocks, packing }) => blocks.run_epoch_shared(
+                    seed,
+                    epoch,
+                    &mut ub,
+                    &mut ib,
+                    mine,
+                    |id, u, i, words| {
+                        let entries = PackedBlock { words, packing };
+                        fast_block(entries, id, u, i, seed, sampling, clock, consts)
                     },
-                    consts,
-                    &lr_at,
-                );
-                let t2 = Instant::now();
-                (
-                    loss,
-                    n as u64,
-                    (t1 - t0).as_secs_f64(),
-                    (t2 - t1).as_secs_f64(),
-                )
-            }, sync)?
+                    sync,
+                )?,
+                None => blocks.run_epoch_shared(
+                    seed,
+                    epoch,
+                    &mut ub,
+                    &mut ib,
+                    mine,
+                    |id, u, i, entries| {
+                        fast_block(&entries[..], id, u, i, seed, sampling, clock, consts)
+                    },
+                    sync,
+                )?,
+            }
         } else {
             let consts = GenericConsts {
                 stride,
@@ -410,7 +464,7 @@ impl Trainer for MfTrainer<'_> {
             blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, us, is, entries| {
                 let t0 = Instant::now();
                 let mut rng = Grid::block_rng(seed, id);
-                let walk = walk_of(&mut rng, entries.len());
+                let walk = walk_of(sampling, &mut rng, entries.len());
                 let t1 = Instant::now();
                 let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
                 let momentum_at = |k: usize, n: usize| clock.momentum_at(id.step, k, n);
@@ -575,7 +629,56 @@ impl MfTrainer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::reg_weights;
+    use super::*;
+    use crate::mf::hyperparams::MfParams;
+
+    /// 40 users × 30 items, about half rated, with `levels` distinct values.
+    fn ratings(levels: u32) -> Interactions {
+        let rows: Vec<(u32, u32, f32)> = (0..40u32)
+            .flat_map(|u| {
+                (0..30u32)
+                    .filter(move |i| (u * 7 + i * 3) % 5 < 3)
+                    .map(move |i| (u, i, 1.0 + ((u * 31 + i * 17) % levels) as f32 / 2.0))
+            })
+            .collect();
+        Interactions::from_index_triplets(40, 30, &rows).unwrap()
+    }
+
+    fn trained(mut t: MfTrainer<'_>) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        for epoch in 0..3 {
+            t.epoch(epoch).unwrap();
+        }
+        let m = t.take_model();
+        (
+            m.user_table().as_slice().to_vec(),
+            m.item_table().as_slice().to_vec(),
+            m.user_bias.clone(),
+        )
+    }
+
+    #[test]
+    fn the_fast_path_packs_entries_when_they_fit_and_trains_the_same_bits_as_twelve_byte_ones() {
+        let x = ratings(9);
+        let params = MfParams::default().factors(8).bins(3).check().unwrap();
+        let packed = MfTrainer::new(&params, &x, 5);
+        assert!(packed.packed.is_some(), "9 values and small bins fit 32 bits");
+        assert_eq!(packed.grid.nnz(), 0);
+        let mut wide = MfTrainer::new(&params, &x, 5);
+        wide.grid = Grid::with_entry_order(&x, 3, 5, true);
+        wide.packed = None;
+        assert_eq!(trained(packed), trained(wide));
+    }
+
+    #[test]
+    fn data_with_more_values_than_a_packing_holds_trains_on_twelve_byte_entries() {
+        let x = ratings(300);
+        let params = MfParams::default().factors(8).bins(3).check().unwrap();
+        let t = MfTrainer::new(&params, &x, 5);
+        assert!(t.packed.is_none());
+        assert_eq!(t.grid.nnz(), x.nnz());
+        let (p, _, _) = trained(t);
+        assert!(p.iter().all(|v| v.is_finite()));
+    }
 
     #[test]
     fn reg_weights_follow_the_count_power_normalised_at_the_mean() {
