@@ -56,8 +56,8 @@ pub(crate) struct Plan {
 impl Default for Plan {
     fn default() -> Self {
         Plan {
-            batch: 4 << 20,
-            chunk: 1 << 20,
+            batch: 2 << 20,
+            chunk: 512 << 10,
         }
     }
 }
