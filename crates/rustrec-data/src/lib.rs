@@ -67,7 +67,7 @@ pub use kcore::{KCoreReport, kcore};
 pub use progress::{NoProgress, Progress};
 pub use read::{
     DelimitedSpec, Exchange, Format, ReadOptions, ReadReport, TimestampUse, TrainTest,
-    detect_format, read_interactions, read_interactions_shared, read_train_test,
+    detect_format, read_in_id_space, read_interactions, read_interactions_shared, read_train_test,
     read_train_test_shared, read_triplets,
 };
 pub use stats::{DatasetStats, describe};

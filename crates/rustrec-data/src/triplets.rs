@@ -103,11 +103,27 @@ impl Triplets {
     }
 
     /// The rows whose user index is below `n_users` and item index below `n_items` (those
-    /// a model trained on that many knows), with their source lines, and how many rows were
-    /// left out.
-    pub fn known_to(&self, n_users: usize, n_items: usize) -> (Triplets, usize) {
+    /// a model trained on that many knows), with their source lines and without
+    /// timestamps, and how many rows were left out. When every row is known (the usual
+    /// case: the file the model was trained on) the rows are kept as they are, not copied.
+    pub fn into_known(mut self, n_users: usize, n_items: usize) -> (Triplets, usize) {
+        let known = |u: u32, i: u32| (u as usize) < n_users && (i as usize) < n_items;
+        let unknown = self
+            .users
+            .iter()
+            .zip(&self.items)
+            .filter(|&(u, &i)| !known(u, i))
+            .count();
+        if unknown == 0 {
+            self.timestamps = None;
+            return (self, 0);
+        }
+        (self.known_copy(n_users, n_items), unknown)
+    }
+
+    /// A copy of the rows known to a model of `n_users` × `n_items`, with their lines.
+    fn known_copy(&self, n_users: usize, n_items: usize) -> Triplets {
         let mut known = Triplets::new(self.source.clone(), false, true);
-        let mut unknown = 0;
         for (k, (u, (&i, &v))) in self
             .users
             .iter()
@@ -116,11 +132,9 @@ impl Triplets {
         {
             if (u as usize) < n_users && (i as usize) < n_items {
                 known.push(u, i, v, None, self.line_of(k));
-            } else {
-                unknown += 1;
             }
         }
-        (known, unknown)
+        known
     }
 
     /// Sorts the rows into [`Interactions`] over the given id maps.
@@ -389,7 +403,7 @@ mod tests {
         // are unknown to a model of 2 users and 3 items; a duplicate after them must still
         // name the file's lines.
         let t = triplets(&[(0, 1, 1.0), (5, 2, 2.0), (0, 1, 3.0), (1, 4, 1.0)]);
-        let (known, unknown) = t.known_to(2, 3);
+        let (known, unknown) = t.into_known(2, 3);
         assert_eq!(unknown, 2);
         assert_eq!(known.len(), 2);
         assert_eq!((known.line_of(0), known.line_of(1)), (10, 12));
@@ -399,6 +413,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("lines 10 and 12"), "{msg}");
+    }
+
+    #[test]
+    fn rows_all_known_to_a_model_are_kept_without_a_copy() {
+        let mut t = triplets(&[(0, 1, 1.0), (1, 2, 2.0), (0, 0, 3.0)]);
+        t.timestamps = Some(vec![5, 6, 7]);
+        let items_at = t.items.as_ptr();
+        let (known, unknown) = t.into_known(2, 3);
+        assert_eq!(unknown, 0);
+        assert_eq!(
+            known.items.as_ptr(),
+            items_at,
+            "the same column, not a copy"
+        );
+        assert_eq!(known.items, [1, 2, 0]);
+        assert_eq!(known.timestamps, None);
+        assert_eq!((known.line_of(0), known.line_of(2)), (10, 12));
+        let (u, i) = maps(2, 3);
+        let x = known
+            .into_interactions(u, i, DuplicatePolicy::Error)
+            .unwrap();
+        assert_eq!(x.nnz(), 3);
     }
 
     #[test]

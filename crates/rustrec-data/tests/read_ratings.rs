@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use rustrec_data::{
     DataError, DelimitedSpec, DuplicatePolicy, Format, IdMap, ItemIdx, NoProgress, ReadOptions,
-    UserIdx, read_interactions, read_train_test, read_triplets,
+    UserIdx, read_in_id_space, read_interactions, read_train_test, read_triplets,
 };
 
 /// Writes `content` to `name` in a fresh temporary folder.
@@ -457,4 +457,43 @@ fn public_types_are_send_and_sync() {
     check::<rustrec_data::content::ItemContent>();
     check::<rustrec_data::content::ItemTitles>();
     check::<rustrec_data::content::UserAttributes>();
+}
+
+#[test]
+fn a_file_read_into_a_models_id_space_leaves_out_and_counts_unknown_rows() {
+    // A model's id space: users 1, 2 and items 10, 20 (dense 0, 1 in that order).
+    let (mut users, mut items) = (IdMap::new_int(), IdMap::new_int());
+    for u in [1, 2] {
+        users.intern_int(u);
+    }
+    for i in [10, 20] {
+        items.intern_int(i);
+    }
+    let (users, items) = (std::sync::Arc::new(users), std::sync::Arc::new(items));
+    let read = |content: &[u8]| {
+        let (_dir, path) = fixture("test.tsv", content);
+        read_in_id_space(&path, &auto(), &users, &items, &NoProgress)
+    };
+
+    // Every row known: all kept, in the model's dense indices.
+    let (x, unknown) = read(b"2\t20\t4\n1\t10\t3\n2\t10\t5\n").unwrap();
+    assert_eq!(unknown, 0);
+    assert_eq!((x.n_users(), x.n_items(), x.nnz()), (2, 2, 3));
+    assert_eq!(x.get(UserIdx(1), ItemIdx(1)), Some(4.0));
+    assert_eq!(x.get(UserIdx(0), ItemIdx(0)), Some(3.0));
+
+    // A new user (3) and a new item (30): their rows are counted and left out.
+    let (x, unknown) = read(b"3\t10\t1\n1\t30\t2\n1\t20\t5\n").unwrap();
+    assert_eq!(unknown, 2);
+    assert_eq!((x.n_users(), x.n_items(), x.nnz()), (2, 2, 1));
+    assert_eq!(x.get(UserIdx(0), ItemIdx(1)), Some(5.0));
+
+    // A duplicate is named by its file lines, with or without unknown rows before it.
+    for content in [
+        &b"1\t10\t3\n2\t20\t4\n1\t10\t5\n"[..],
+        b"1\t10\t3\n9\t9\t9\n1\t10\t5\n",
+    ] {
+        let msg = read(content).unwrap_err().to_string();
+        assert!(msg.contains("lines 1 and 3"), "{msg}");
+    }
 }

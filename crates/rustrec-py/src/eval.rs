@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rustrec::data::read::{Format, ReadOptions, read_triplets};
-use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
+use rustrec::data::read::{Format, ReadOptions, read_in_id_space};
+use rustrec::data::{DuplicatePolicy, Interactions, NoProgress, Triplets};
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
 use rustrec::models::{Recommender, Task};
 use serde_json::{Map, Value};
@@ -33,20 +33,11 @@ fn in_model_space(
 ) -> PyResult<(Interactions, usize)> {
     let users = model.user_ids();
     let items = model.item_ids();
-    let (nu, ni) = (users.len() as u32, items.len() as u32);
     match test {
         TestData::Path(path) => {
             let format: Format = format.unwrap_or("auto").parse().map_err(data_error)?;
             let options = ReadOptions::new(format);
-            let mut u: IdMap = (**users).clone();
-            let mut i: IdMap = (**items).clone();
-            let (rows, _) =
-                read_triplets(path, &options, &mut u, &mut i, &NoProgress).map_err(data_error)?;
-            let (known, unknown) = rows.known_to(nu as usize, ni as usize);
-            let x = known
-                .build(Arc::clone(users), Arc::clone(items), DuplicatePolicy::Error)
-                .map_err(data_error)?;
-            Ok((x, unknown))
+            read_in_id_space(path, &options, users, items, &NoProgress).map_err(data_error)
         }
         TestData::Data(d) => {
             let x = &d.x;

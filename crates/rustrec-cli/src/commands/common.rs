@@ -1,11 +1,10 @@
 //! Pieces shared by the commands that use a saved model.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context;
-use rustrec::data::read::{Format, ReadOptions, read_triplets};
-use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress};
+use rustrec::data::read::{Format, ReadOptions, read_in_id_space};
+use rustrec::data::{Interactions, NoProgress};
 use rustrec::models::{LoadedModel, Recommender, TrainedModel};
 
 /// Loads a model file, naming it in errors.
@@ -34,14 +33,12 @@ pub fn read_in_model_space(
         None => Format::Auto,
     };
     let options = ReadOptions::new(format);
-    let mut users: IdMap = (**model.user_ids()).clone();
-    let mut items: IdMap = (**model.item_ids()).clone();
-    let (rows, _) = read_triplets(path, &options, &mut users, &mut items, &NoProgress)?;
-    let (known, unknown_rows) = rows.known_to(model.n_users(), model.n_items());
-    let data = known.build(
-        Arc::clone(model.user_ids()),
-        Arc::clone(model.item_ids()),
-        DuplicatePolicy::Error,
+    let (data, unknown_rows) = read_in_id_space(
+        path,
+        &options,
+        model.user_ids(),
+        model.item_ids(),
+        &NoProgress,
     )?;
     let data = match implicit_threshold {
         Some(t) => data.to_implicit(t),

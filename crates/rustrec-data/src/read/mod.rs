@@ -52,6 +52,6 @@ pub use lines::decode_text;
 pub(crate) use lines::open;
 pub use ratings::{
     KEPT_SKIPPED, ReadOptions, ReadReport, TimestampUse, TrainTest, fresh_id_maps,
-    read_interactions, read_train_test, read_triplets,
+    read_in_id_space, read_interactions, read_train_test, read_triplets,
 };
 pub use share::{read_triplets_share, share_bounds};

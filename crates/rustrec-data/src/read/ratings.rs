@@ -292,6 +292,26 @@ pub fn read_interactions(
     })
 }
 
+/// Reads a rating file into the id space `users` × `items` (a trained model's): the rows
+/// whose user and item are in it, as [`Interactions`] over those maps, and how many rows
+/// were left out because their user or item is not. Duplicates are an error naming both
+/// lines. When every row is known (the file the model was trained on) the rows become the
+/// matrix in place, without a copy.
+pub fn read_in_id_space(
+    path: impl AsRef<Path>,
+    options: &ReadOptions,
+    users: &Arc<IdMap>,
+    items: &Arc<IdMap>,
+    progress: &dyn Progress,
+) -> Result<(Interactions, usize)> {
+    let (mut all_users, mut all_items) = (IdMap::clone(users), IdMap::clone(items));
+    let (rows, _) = read_triplets(path, options, &mut all_users, &mut all_items, progress)?;
+    let (known, unknown) = rows.into_known(users.len(), items.len());
+    let x =
+        known.into_interactions(Arc::clone(users), Arc::clone(items), DuplicatePolicy::Error)?;
+    Ok((x, unknown))
+}
+
 /// [`read_interactions`] with the file read by `read`.
 pub(super) fn read_one_with(
     path: &Path,
