@@ -59,22 +59,58 @@ impl FileFormat {
             _ => return None,
         })
     }
+}
 
-    /// The format to write `path` in for a command whose format flag `flag` was given as
-    /// `given` (or not given: then Parquet for a Parquet name, else `default`). A text layout
-    /// given for a Parquet name is an error that names the flag, the value and the file.
-    pub fn for_output(
+/// A command's format flag for the rating files it writes (`split --out-format`, `synth
+/// --format`, `convert --to`): parsed once, then asked for the format of each output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputChoice {
+    flag: &'static str,
+    given: Option<FileFormat>,
+    default: Option<OutputFormat>,
+}
+
+impl OutputChoice {
+    /// The flag `flag` given as `value` (or not given); `default` is the text layout of an
+    /// output whose name is not a Parquet name when the flag is not given (`None`: the
+    /// name must tell the format, as [`FileFormat::from_name`]). An unknown value is an
+    /// error naming the flag, the value and the formats.
+    pub fn parse(
         flag: &'static str,
-        given: Option<FileFormat>,
-        default: OutputFormat,
-        path: &Path,
-    ) -> Result<FileFormat> {
-        let parquet_name = FileFormat::from_name(path) == Some(FileFormat::Parquet);
-        match given {
-            None if parquet_name => Ok(FileFormat::Parquet),
-            None => Ok(FileFormat::Text(default)),
-            Some(FileFormat::Text(f)) if parquet_name => Err(DataError::invalid_parameter(
-                flag,
+        value: Option<&str>,
+        default: Option<OutputFormat>,
+    ) -> Result<Self> {
+        let given = value.map(|v| FileFormat::parse_flag(flag, v)).transpose()?;
+        Ok(OutputChoice {
+            flag,
+            given,
+            default,
+        })
+    }
+
+    /// The format to write `path` in: the flag's when given, else Parquet for a Parquet
+    /// name, else the default (or the name's format). A text layout given for a Parquet
+    /// name is an error that names the flag, the value and the file; so is a name that
+    /// does not tell the format when there is no default.
+    pub fn for_path(&self, path: &Path) -> Result<FileFormat> {
+        let by_name = FileFormat::from_name(path);
+        let parquet_name = by_name == Some(FileFormat::Parquet);
+        match (self.given, self.default) {
+            (None, _) if parquet_name => Ok(FileFormat::Parquet),
+            (None, Some(layout)) => Ok(FileFormat::Text(layout)),
+            (None, None) => by_name.ok_or_else(|| {
+                DataError::invalid_parameter(
+                    self.flag,
+                    "(not given)",
+                    format!(
+                        "one of {NAMES}: the name {} does not tell the format (it is told by \
+                         .parquet, .pq, .dat, .data, .base, .test, .csv or .tsv)",
+                        path.display()
+                    ),
+                )
+            }),
+            (Some(FileFormat::Text(f)), _) if parquet_name => Err(DataError::invalid_parameter(
+                self.flag,
                 f.name(),
                 format!(
                     "parquet for {} (a *.parquet or *.pq file holds Parquet), or an output \
@@ -82,7 +118,7 @@ impl FileFormat {
                     path.display()
                 ),
             )),
-            Some(f) => Ok(f),
+            (Some(f), _) => Ok(f),
         }
     }
 }
@@ -131,21 +167,15 @@ mod tests {
 
     #[test]
     fn a_parquet_name_gets_parquet_unless_a_text_layout_is_given_which_is_refused() {
-        let tsv = OutputFormat::Tsv;
+        let tsv = Some(OutputFormat::Tsv);
         let pq = Path::new("out.parquet");
+        let choice = |value| OutputChoice::parse("--f", value, tsv).unwrap();
+        assert_eq!(choice(None).for_path(pq).unwrap(), FileFormat::Parquet);
         assert_eq!(
-            FileFormat::for_output("--f", None, tsv, pq).unwrap(),
+            choice(Some("parquet")).for_path(pq).unwrap(),
             FileFormat::Parquet
         );
-        let given = Some(FileFormat::Parquet);
-        assert_eq!(
-            FileFormat::for_output("--f", given, tsv, pq).unwrap(),
-            FileFormat::Parquet
-        );
-        let err =
-            FileFormat::for_output("--f", Some(FileFormat::Text(OutputFormat::MlDat)), tsv, pq)
-                .unwrap_err()
-                .to_string();
+        let err = choice(Some("ml-dat")).for_path(pq).unwrap_err().to_string();
         assert!(
             err.contains("--f") && err.contains("ml-dat") && err.contains("out.parquet"),
             "{err}"
@@ -153,12 +183,43 @@ mod tests {
         // Other names: the default, or what was given (a name never overrides a flag).
         let txt = Path::new("out.csv");
         assert_eq!(
-            FileFormat::for_output("--f", None, tsv, txt).unwrap(),
-            FileFormat::Text(tsv)
+            choice(None).for_path(txt).unwrap(),
+            FileFormat::Text(OutputFormat::Tsv)
         );
         assert_eq!(
-            FileFormat::for_output("--f", given, tsv, txt).unwrap(),
+            choice(Some("parquet")).for_path(txt).unwrap(),
             FileFormat::Parquet
+        );
+        // An unknown value names the flag and the formats.
+        let err = OutputChoice::parse("--f", Some("xlsx"), tsv)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--f") && err.contains("xlsx") && err.contains(NAMES),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn without_a_default_the_name_tells_the_format_or_the_error_names_the_flag_and_file() {
+        let choice = OutputChoice::parse("--to", None, None).unwrap();
+        assert_eq!(
+            choice.for_path(Path::new("r.dat")).unwrap(),
+            FileFormat::Text(OutputFormat::MlDat)
+        );
+        assert_eq!(
+            choice.for_path(Path::new("r.pq")).unwrap(),
+            FileFormat::Parquet
+        );
+        let err = choice
+            .for_path(Path::new("ratings.out"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--to") && err.contains("ratings.out"), "{err}");
+        let given = OutputChoice::parse("--to", Some("csv"), None).unwrap();
+        assert_eq!(
+            given.for_path(Path::new("ratings.out")).unwrap(),
+            FileFormat::Text(OutputFormat::Csv)
         );
     }
 

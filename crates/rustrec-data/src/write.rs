@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 use crate::atomic::{AtomicFile, commit_all};
 use crate::error::{DataError, Result};
-pub use crate::file_format::FileFormat;
+pub use crate::file_format::{FileFormat, OutputChoice};
 use crate::ids::IdMap;
 use crate::interactions::Interactions;
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::fresh_id_maps;
-use rustrec::data::write::{FileFormat, OutputFormat, write_file};
+use rustrec::data::write::{FileFormat, OutputChoice, write_file};
 use rustrec::data::{DuplicatePolicy, Format, ReadOptions, read_triplets};
 
 use crate::Globals;
@@ -37,34 +37,11 @@ pub struct Args {
     pub duplicates: String,
 }
 
-/// Where a conversion writes: the format `--to` names (a text layout is refused for a
-/// Parquet name), else the one the output's name asks for.
-fn target(to: Option<&str>, output: &Path) -> anyhow::Result<FileFormat> {
-    let given = to
-        .map(|to| FileFormat::parse_flag("--to", to))
-        .transpose()?;
-    match given {
-        // The default layout is not used: a format was given.
-        Some(_) => Ok(FileFormat::for_output(
-            "--to",
-            given,
-            OutputFormat::Tsv,
-            output,
-        )?),
-        None => FileFormat::from_name(output).ok_or_else(|| {
-            anyhow::anyhow!(
-                "cannot tell the output format from the name {}; give --to (parquet, ml-tab, \
-                 ml-dat, ml-csv, tsv or csv)",
-                output.display()
-            )
-        }),
-    }
-}
-
 /// Runs `rustrec convert`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let started = Instant::now();
-    let target = target(args.to.as_deref(), &args.output)?;
+    // With no --to the output's name tells the format.
+    let target = OutputChoice::parse("--to", args.to.as_deref(), None)?.for_path(&args.output)?;
     check_outputs(
         &[("IN", args.input.as_path())],
         &[("OUT", args.output.as_path())],

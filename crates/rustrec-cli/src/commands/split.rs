@@ -6,7 +6,7 @@ use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::{Format, ReadOptions, read_interactions};
 use rustrec::data::split::{self, LeaveOut};
-use rustrec::data::write::{FileFormat, OutputFormat, write_files};
+use rustrec::data::write::{OutputChoice, OutputFormat, write_files};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -72,11 +72,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     check_outputs(&[("FILE", args.file.as_path())], &outputs)?;
     let bars = Bars::new(globals.quiet);
     let format: Format = args.format.parse()?;
-    let given = (args.out_format.as_deref())
-        .map(|f| FileFormat::parse_flag("--out-format", f))
-        .transpose()?;
-    let format_of =
-        |path: &Path| FileFormat::for_output("--out-format", given, OutputFormat::Tsv, path);
+    let choice = OutputChoice::parse(
+        "--out-format",
+        args.out_format.as_deref(),
+        Some(OutputFormat::Tsv),
+    )?;
+    let format_of = |path: &Path| choice.for_path(path);
     let (train_format, test_format) = (format_of(&args.train_out)?, format_of(&args.test_out)?);
     let validation_format = args.validation_out.as_deref().map(format_of).transpose()?;
     let (x, read) = read_interactions(&args.file, &ReadOptions::new(format), &bars)?;

@@ -8,7 +8,7 @@ use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::split::holdout;
 use rustrec::data::synth::{Preset, RatingScale, SynthParams, item_gini, synthesize};
-use rustrec::data::write::{FileFormat, OutputFormat, write_file, write_files};
+use rustrec::data::write::{OutputChoice, OutputFormat, write_file, write_files};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -84,11 +84,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let mut outputs = vec![("--out", args.out.as_path())];
     outputs.extend(args.test_out.as_deref().map(|p| ("--test-out", p)));
     check_outputs(&[], &outputs)?;
-    let given = (args.format.as_deref())
-        .map(|f| FileFormat::parse_flag("--format", f))
-        .transpose()?;
-    let format_of =
-        |path: &Path| FileFormat::for_output("--format", given, OutputFormat::MlTab, path);
+    let choice = OutputChoice::parse(
+        "--format",
+        args.format.as_deref(),
+        Some(OutputFormat::MlTab),
+    )?;
+    let format_of = |path: &Path| choice.for_path(path);
     let format = format_of(&args.out)?;
     let test_format = args.test_out.as_deref().map(format_of).transpose()?;
 
