@@ -1,7 +1,9 @@
 //! What every rustrec layer shares, and nothing more: the [`Recommender`] trait (what a
 //! trained model can do), the [`Fit`] trait with its [`FitContext`] (seed, one explicit
 //! thread pool, validation, early stopping, callbacks, history), the [`Task`] of a model,
-//! top-N selection ([`topn`], [`recommend`]) and rating errors ([`rating`]).
+//! top-N selection ([`topn`], [`recommend`]), rating errors ([`rating`]) and the SIMD layer
+//! every fast kernel dispatches through ([`simd`]: the models' kernels and evaluation's
+//! per-user passes).
 //!
 //! Like linfa's root crate, this crate holds no algorithm: the models crate implements the
 //! traits and the evaluation crate consumes them, so evaluation does not depend on the
@@ -14,6 +16,7 @@ mod fit;
 pub mod rating;
 pub mod recommend;
 mod recommender;
+pub mod simd;
 mod task;
 mod threads;
 pub mod topn;

@@ -23,8 +23,10 @@ pub mod row_grid;
 pub mod schedule;
 pub mod scoring;
 pub mod sgd;
-pub mod simd;
 pub mod table;
+
+/// The SIMD layer, shared with evaluation from `rustrec-core` (see its docs).
+pub use rustrec_core::simd;
 
 pub use epochs::{EpochStats, Trainer, stop_when};
 pub use optimizer::{Optimizer, StepSize};

@@ -9,13 +9,13 @@
 //! A token cannot be forged outside this module:
 //!
 //! ```compile_fail,E0451
-//! let forged = rustrec_models::engine::simd::V3 { _private: () };
+//! let forged = rustrec_core::simd::V3 { _private: () };
 //! ```
 //!
 //! while asking the CPU always compiles (and gives `None` where the CPU lacks AVX2 or FMA):
 //!
 //! ```
-//! let maybe: Option<rustrec_models::engine::simd::V3> = rustrec_models::engine::simd::V3::try_new();
+//! let maybe: Option<rustrec_core::simd::V3> = rustrec_core::simd::V3::try_new();
 //! # let _ = maybe;
 //! ```
 
