@@ -42,6 +42,7 @@ pub const SWEEP_LIMIT: usize = 64;
 /// (raw, NaN allowed) whose `mark[i]` is not `excluded`, the relevant ones included;
 /// `positives` already mapped by [`key`]. `None` when there is no relevant or no other
 /// candidate. Every sweep reads the scores in place, branch-free.
+#[inline(always)]
 pub fn auc_by_sweeps(positives: &[f32], scores: &[f32], mark: &[u8], excluded: u8) -> Option<f64> {
     let m = positives.len();
     let candidates = mark.iter().fold(0u32, |c, &x| c + u32::from(x != excluded)) as usize;

@@ -29,6 +29,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use rustrec_core::Recommender;
+use rustrec_core::simd::{Level, Simd, WithSimd};
 use rustrec_core::topn::better;
 use rustrec_data::{Interactions, UserIdx};
 
@@ -220,6 +221,18 @@ pub fn evaluate_ranking(
     test: &Interactions,
     cfg: &RankingConfig,
 ) -> Result<RankingMetrics> {
+    evaluate_ranking_at(Level::detect(), model, train, test, cfg)
+}
+
+/// [`evaluate_ranking`] with the per-user passes compiled for `level` (one of
+/// [`Level::available`]): every level gives the same figures.
+fn evaluate_ranking_at(
+    level: Level,
+    model: &dyn Recommender,
+    train: &Interactions,
+    test: &Interactions,
+    cfg: &RankingConfig,
+) -> Result<RankingMetrics> {
     check_in_model_space(model, train, "train")?;
     check_in_model_space(model, test, "test")?;
     let plan = Plan::new(cfg)?;
@@ -249,7 +262,14 @@ pub fn evaluate_ranking(
         cfg.per_user,
         || Workspace::new(n_items, plan.cutoffs.len()),
         |ws, users| score_block(&ctx, ws, users),
-        |ws, u, out| evaluate_user(&ctx, ws, u, out),
+        |ws, u, out| {
+            level.dispatch(UserEvaluation {
+                ctx: &ctx,
+                ws,
+                u,
+                out,
+            })
+        },
     );
     totals.require_some()?;
 
@@ -333,6 +353,27 @@ fn score_block(ctx: &Ctx<'_>, ws: &mut Workspace, users: &[u32]) {
     ctx.model.score_users_into(&ws.block_users, &mut ws.block);
 }
 
+/// One user's evaluation as a SIMD kernel: [`evaluate_user`] inlined into a function
+/// compiled for the dispatching level, so that its passes over the scores (the top-k block
+/// check, the AUC sweeps, the MRR count: comparisons and counts, exact at any width)
+/// vectorise at that level's width.
+struct UserEvaluation<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    ws: &'a mut Workspace,
+    u: u32,
+    out: &'a mut [f64],
+}
+
+impl WithSimd for UserEvaluation<'_, '_> {
+    type Output = Outcome;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> Outcome {
+        evaluate_user(self.ctx, self.ws, self.u, self.out)
+    }
+}
+
+#[inline(always)]
 fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> Outcome {
     let overlap = match overlap_if_evaluated(ctx, u) {
         Ok(overlap) => overlap,
@@ -482,5 +523,75 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
     Outcome::Evaluated {
         n_relevant,
         overlap,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustrec_core::simd::{Isa, each_level};
+
+    use super::*;
+    use crate::test_support::ScoreTable;
+
+    #[test]
+    fn every_simd_level_gives_the_same_figures() {
+        // 30 users × 300 items (several 64-item blocks of the top-k check), scores with
+        // ties and NaNs; user 0 has more relevant items than the AUC sweeps take.
+        let (nu, ni) = (30u32, 300u32);
+        let scores: Vec<f32> = (0..nu * ni)
+            .map(|k| {
+                if k % 97 == 5 {
+                    f32::NAN
+                } else {
+                    ((k * 7919) % 23) as f32 / 4.0
+                }
+            })
+            .collect();
+        let model = ScoreTable::new(nu as usize, ni as usize, scores);
+        let pairs = |keep: &dyn Fn(u32, u32) -> bool| -> Vec<(u32, u32, f32)> {
+            (0..nu)
+                .flat_map(|u| (0..ni).map(move |i| (u, i)))
+                .filter(|&(u, i)| keep(u, i))
+                .map(|(u, i)| (u, i, 1.0))
+                .collect()
+        };
+        let in_train = |u: u32, i: u32| (u * 13 + i * 7) % 11 == 0;
+        let train = Interactions::from_index_triplets(
+            nu as usize,
+            ni as usize,
+            &pairs(&|u, i| in_train(u, i)),
+        )
+        .unwrap();
+        let in_test = |u: u32, i: u32| {
+            !in_train(u, i)
+                && if u == 0 {
+                    i % 3 == 1
+                } else {
+                    (u * 5 + i * 3) % 17 == 0
+                }
+        };
+        let test = Interactions::from_index_triplets(
+            nu as usize,
+            ni as usize,
+            &pairs(&|u, i| in_test(u, i)),
+        )
+        .unwrap();
+        assert!(test.user_degree(UserIdx(0)) > SWEEP_LIMIT);
+        let cfg = RankingConfig::with_cutoffs(&[1, 5, 20]);
+        let mut figures = Vec::new();
+        let skipped = each_level(|level| {
+            let m = evaluate_ranking_at(level, &model, &train, &test, &cfg).unwrap();
+            assert_eq!(m.users_evaluated, nu as usize);
+            figures.push(format!("{:?}", m.values));
+        });
+        assert!(!skipped.contains(&Isa::Scalar));
+        assert!(
+            figures[0].contains("auc") && !figures[0].contains("NaN"),
+            "{}",
+            figures[0]
+        );
+        for f in &figures[1..] {
+            assert_eq!(f, &figures[0], "a level gives other figures");
+        }
     }
 }

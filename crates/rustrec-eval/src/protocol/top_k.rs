@@ -59,6 +59,7 @@ impl TopK {
     /// items is first checked, branch-free, for a score above the worst kept one: only such
     /// a score can enter (an item offered later loses a tie, and NaN ranks last), so most
     /// blocks are skipped whole. The result is that of offering the items one by one.
+    #[inline(always)]
     pub fn offer_row(&mut self, scores: &[f32], mark: &[u8], excluded: u8) {
         const BLOCK: usize = 64;
         for (b, (block, marks)) in scores.chunks(BLOCK).zip(mark.chunks(BLOCK)).enumerate() {
