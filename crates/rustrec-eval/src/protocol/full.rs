@@ -555,7 +555,7 @@ mod tests {
                 .map(|(u, i)| (u, i, 1.0))
                 .collect()
         };
-        let in_train = |u: u32, i: u32| (u * 13 + i * 7) % 11 == 0;
+        let in_train = |u: u32, i: u32| (u * 13 + i * 7).is_multiple_of(11);
         let train = Interactions::from_index_triplets(
             nu as usize,
             ni as usize,
@@ -567,7 +567,7 @@ mod tests {
                 && if u == 0 {
                     i % 3 == 1
                 } else {
-                    (u * 5 + i * 3) % 17 == 0
+                    (u * 5 + i * 3).is_multiple_of(17)
                 }
         };
         let test = Interactions::from_index_triplets(
