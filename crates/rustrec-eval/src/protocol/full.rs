@@ -21,6 +21,10 @@
 //! * MRR: one branch-free pass counts the candidates ranked before the best relevant item;
 //! * the rest is O(K) per user.
 //!
+//! A user's evaluation is dispatched through the SIMD layer (`rustrec_core::simd`): its
+//! passes are compiled for the CPU's best level, so the branch-free ones run 8 or 16 lanes
+//! wide. They only compare and count, so every level gives the same figures.
+//!
 //! This matches `implicit_metrics` of `/work/shared/acceptance/peers/common.py` (AUC with
 //! ties ½ averaged over users, precision@k with denominator k and stable index tie-break,
 //! users with ≥ 1 test item counted) when `require_train` is off or every test user has
