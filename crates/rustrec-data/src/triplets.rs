@@ -118,23 +118,23 @@ impl Triplets {
             self.timestamps = None;
             return (self, 0);
         }
-        (self.known_copy(n_users, n_items), unknown)
+        (self.known_copy(known), unknown)
     }
 
-    /// A copy of the rows known to a model of `n_users` × `n_items`, with their lines.
-    fn known_copy(&self, n_users: usize, n_items: usize) -> Triplets {
-        let mut known = Triplets::new(self.source.clone(), false, true);
+    /// A copy of the rows whose (user, item) `known` accepts, with their lines.
+    fn known_copy(&self, known: impl Fn(u32, u32) -> bool) -> Triplets {
+        let mut copy = Triplets::new(self.source.clone(), false, true);
         for (k, (u, (&i, &v))) in self
             .users
             .iter()
             .zip(self.items.iter().zip(&self.values))
             .enumerate()
         {
-            if (u as usize) < n_users && (i as usize) < n_items {
-                known.push(u, i, v, None, self.line_of(k));
+            if known(u, i) {
+                copy.push(u, i, v, None, self.line_of(k));
             }
         }
-        known
+        copy
     }
 
     /// Sorts the rows into [`Interactions`] over the given id maps.

@@ -305,7 +305,12 @@ pub fn read_in_id_space(
     progress: &dyn Progress,
 ) -> Result<(Interactions, usize)> {
     let (mut all_users, mut all_items) = (IdMap::clone(users), IdMap::clone(items));
-    let (rows, _) = read_triplets(path, options, &mut all_users, &mut all_items, progress)?;
+    // The matrix gets no timestamps: only their range is kept while reading.
+    let options = ReadOptions {
+        timestamps: TimestampUse::RangeOnly,
+        ..options.clone()
+    };
+    let (rows, _) = read_triplets(path, &options, &mut all_users, &mut all_items, progress)?;
     let (known, unknown) = rows.into_known(users.len(), items.len());
     let x =
         known.into_interactions(Arc::clone(users), Arc::clone(items), DuplicatePolicy::Error)?;
