@@ -2,6 +2,7 @@
 //!
 //! No algorithm lives here; anything a library user would also want is in a library crate.
 
+mod arenas;
 mod commands;
 mod output;
 mod plot;
@@ -51,6 +52,7 @@ fn one_line(err: &anyhow::Error) -> String {
 }
 
 fn main() -> ExitCode {
+    arenas::one_arena_per_core();
     let cli = Cli::parse();
     let globals = Globals {
         json: cli.json,

@@ -39,6 +39,7 @@ pub mod content;
 mod error;
 mod escape;
 mod file_format;
+mod freed_memory;
 mod huge_pages;
 mod ids;
 mod interactions;

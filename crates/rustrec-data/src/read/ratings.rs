@@ -210,6 +210,8 @@ impl TextRead<'_> {
             self.plan,
             progress,
         )?;
+        // The workers' chunk columns and id tables are freed by now.
+        crate::freed_memory::release_freed_memory();
         if rules.first_count.is_some_and(|(n, _)| n < 4) && layout.same_count {
             out.timestamps = None; // a ratings.dat without timestamps
             counts.time_range = None;
