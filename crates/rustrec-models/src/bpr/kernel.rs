@@ -26,11 +26,12 @@
 //! generic path: [`triple_gradient`] into buffers, then [`Optimizer::step`] per row. The
 //! fused paths compute the same update as the generic one (tested).
 
-use crate::engine::grid::{Entry, Walk};
+use crate::engine::grid::Walk;
+use crate::engine::packed::EntryRead;
 use crate::engine::optimizer::{Optimizer, StepSize};
 use crate::engine::rng::{self, Rng};
 use crate::engine::sgd::SideBin;
-use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd, prefetch};
+use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd};
 use crate::engine::table::LANES;
 
 use super::hyperparams::{Loss, PairSampling};
@@ -333,16 +334,16 @@ enum SampleLoss {
 /// The positives of a block in training order: a seeded walk over every entry
 /// ([`PairSampling::PerInteraction`]) or a user drawn among the block's users, then one of
 /// their positives ([`PairSampling::PerUser`]).
-struct Positives<'a> {
-    entries: &'a [Entry],
+struct Positives<'a, E> {
+    entries: E,
     index: &'a BlockIndex,
     sampling: PairSampling,
     pos: usize,
     step: usize,
 }
 
-impl<'a> Positives<'a> {
-    fn new(entries: &'a [Entry], index: &'a BlockIndex, sampling: PairSampling, rng: &mut Rng) -> Self {
+impl<'a, E: EntryRead> Positives<'a, E> {
+    fn new(entries: E, index: &'a BlockIndex, sampling: PairSampling, rng: &mut Rng) -> Self {
         let walk = Walk::random(rng, entries.len());
         Positives {
             entries,
@@ -360,10 +361,10 @@ impl<'a> Positives<'a> {
         match self.sampling {
             PairSampling::PerInteraction => {
                 let n = self.entries.len();
-                let e = self.entries[self.pos];
+                let positive = self.entries.position(self.pos);
                 self.pos = wrap_add(self.pos, self.step, n);
-                prefetch(self.entries.as_ptr().wrapping_add(wrap_add(self.pos, self.step, n)));
-                (e.user, e.item)
+                self.entries.prefetch(wrap_add(self.pos, self.step, n));
+                positive
             }
             PairSampling::PerUser => {
                 let active = self.index.active_users();
@@ -393,7 +394,7 @@ struct Scratch {
 /// instruction-set level of the CPU for the fused paths.
 #[allow(clippy::too_many_arguments)]
 pub fn train_block(
-    entries: &[Entry],
+    entries: impl EntryRead,
     index: &BlockIndex,
     sampler: NegativeSampler<'_>,
     harmonic: &Harmonic,
@@ -422,7 +423,7 @@ pub fn train_block(
 #[allow(clippy::too_many_arguments)]
 pub fn train_block_with(
     level: Level,
-    entries: &[Entry],
+    entries: impl EntryRead,
     index: &BlockIndex,
     sampler: NegativeSampler<'_>,
     harmonic: &Harmonic,
@@ -446,8 +447,8 @@ pub fn train_block_with(
 /// products by [`Simd::dot_register`], the plain-SGD step by [`sgd_triple`], Adagrad's
 /// fused step (portable code the compiler vectorises) inlined alike. The fields are the
 /// arguments of [`train_block_with`] after the level, in order.
-struct TrainBlock<'a, 'r, 'u, 'i>(
-    &'a [Entry],
+struct TrainBlock<'a, 'r, 'u, 'i, E>(
+    E,
     &'a BlockIndex,
     NegativeSampler<'a>,
     &'a Harmonic,
@@ -458,7 +459,7 @@ struct TrainBlock<'a, 'r, 'u, 'i>(
     &'a dyn StepAt,
 );
 
-impl WithSimd for TrainBlock<'_, '_, '_, '_> {
+impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
     type Output = BlockOutcome;
 
     #[inline(always)]
@@ -639,6 +640,7 @@ fn generic_update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::grid::Entry;
     use crate::engine::simd::each_level;
 
     /// The triple's loss in f64, straight from the definitions.
@@ -958,7 +960,7 @@ mod tests {
                     })
             })
             .collect();
-        let index = BlockIndex::new(&entries, 6, 20);
+        let index = BlockIndex::new(&entries[..], 6, 20);
         let init = |rows: usize, salt: usize| -> Vec<f32> {
             let mut v = vec![0.0; rows * 16];
             for r in 0..rows {
@@ -995,7 +997,7 @@ mod tests {
                 let mut rng = rng::stream(4, &[]);
                 let out = train_block_with(
                     level,
-                    &entries,
+                    &entries[..],
                     &index,
                     NegativeSampler::uniform(20),
                     &h,

@@ -33,7 +33,7 @@
 //! probability whenever the user has a positive in its bin. With `bins = 1` the draw is
 //! the textbook global one.
 
-use crate::engine::grid::Entry;
+use crate::engine::packed::EntryRead;
 use crate::engine::rng::{self, Rng};
 
 /// Rejection tries before the exact fallback.
@@ -90,9 +90,10 @@ impl<'a> SeenRow<'a> {
 
 impl BlockIndex {
     /// Indexes `entries` of a block whose user bin holds `n_users` users.
-    pub fn new(entries: &[Entry], n_users: usize, n_items: usize) -> Self {
+    pub fn new(entries: impl EntryRead, n_users: usize, n_items: usize) -> Self {
+        let all = || (0..entries.len()).map(|k| entries.at(k));
         let mut ptr = vec![0u32; n_users + 1];
-        for e in entries {
+        for e in all() {
             ptr[e.user as usize + 1] += 1;
         }
         for u in 0..n_users {
@@ -100,7 +101,7 @@ impl BlockIndex {
         }
         let mut fill = ptr.clone();
         let mut items = vec![0u32; entries.len()];
-        for e in entries {
+        for e in all() {
             let at = &mut fill[e.user as usize];
             items[*at as usize] = e.item;
             *at += 1;
@@ -114,7 +115,7 @@ impl BlockIndex {
         let words = n_items.div_ceil(64);
         let dense = (n_users * words * 64 <= DENSE_BITS_PER_ENTRY * entries.len()).then(|| {
             let mut bits = vec![0u64; n_users * words];
-            for e in entries {
+            for e in all() {
                 bits[e.user as usize * words + (e.item / 64) as usize] |= 1 << (e.item % 64);
             }
             SeenBits { words, bits }
@@ -272,6 +273,7 @@ fn weighted_unseen(cdf: &[f64], seen: &[u32], u: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::grid::Entry;
     use proptest::prelude::*;
 
     #[test]
@@ -289,7 +291,7 @@ mod tests {
             item,
             value: 1.0,
         };
-        let idx = BlockIndex::new(&[e(2, 5), e(0, 3), e(2, 1), e(0, 0)], 4, 6);
+        let idx = BlockIndex::new(&[e(2, 5), e(0, 3), e(2, 1), e(0, 0)][..], 4, 6);
         assert_eq!(idx.seen(0), &[0, 3]);
         assert_eq!(idx.seen(1), &[] as &[u32]);
         assert_eq!(idx.seen(2), &[1, 5]);
@@ -416,7 +418,7 @@ mod tests {
                 .collect();
             entries.sort_by_key(|e| (e.user, e.item));
             entries.dedup_by_key(|e| (e.user, e.item));
-            let full = BlockIndex::new(&entries, n_users, n_items);
+            let full = BlockIndex::new(&entries[..], n_users, n_items);
             let dense = n_users * n_items.div_ceil(64) * 64 <= DENSE_BITS_PER_ENTRY * entries.len();
             prop_assert_eq!(full.is_dense(), dense);
             let list = full.clone().list_only();

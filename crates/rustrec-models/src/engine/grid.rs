@@ -286,7 +286,7 @@ impl<T> Grid<T> {
 
     /// Entries of block (user bin `r`, item bin `c`).
     pub fn block(&self, r: usize, c: usize) -> &[T] {
-        &self.blocks.blocks[r * self.bins + c]
+        self.blocks.block(r, c)
     }
 
     /// Total number of entries.
@@ -324,6 +324,13 @@ impl<T> Grid<T> {
             blocks: empty,
         };
         (partition, self.blocks)
+    }
+}
+
+impl<T> Blocks<T> {
+    /// Entries of block (user bin `r`, item bin `c`).
+    pub fn block(&self, r: usize, c: usize) -> &[T] {
+        &self.blocks[r * self.bins + c]
     }
 }
 

@@ -17,6 +17,7 @@
 //! 12-byte entries.
 
 use super::grid::{Blocks, Entry};
+use super::simd::prefetch;
 
 /// The most bits a value code may take: tables of up to 256 distinct values.
 pub const MAX_VALUE_BITS: u32 = 8;
@@ -32,6 +33,11 @@ pub trait EntryRead: Copy + Send + Sync {
     }
     /// Entry `k` (`k < len`).
     fn at(&self, k: usize) -> Entry;
+    /// The (user, item) positions of entry `k` (`k < len`), for kernels that do not read
+    /// the value.
+    fn position(&self, k: usize) -> (u32, u32);
+    /// Asks the CPU to bring entry `k` into cache (a hint; any `k` is allowed).
+    fn prefetch(&self, k: usize);
 }
 
 impl EntryRead for &[Entry] {
@@ -43,6 +49,16 @@ impl EntryRead for &[Entry] {
     #[inline(always)]
     fn at(&self, k: usize) -> Entry {
         self[k]
+    }
+
+    #[inline(always)]
+    fn position(&self, k: usize) -> (u32, u32) {
+        (self[k].user, self[k].item)
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, k: usize) {
+        prefetch(self.as_ptr().wrapping_add(k));
     }
 }
 
@@ -132,15 +148,22 @@ impl EntryPacking {
         (e.user << shift) | (e.item << self.value_bits) | code
     }
 
+    /// The (user, item) positions of a packed entry.
+    #[inline(always)]
+    pub fn position(&self, word: u32) -> (u32, u32) {
+        let shift = self.item_bits + self.value_bits;
+        let item_mask = (1u32 << self.item_bits) - 1;
+        (word >> shift, (word >> self.value_bits) & item_mask)
+    }
+
     /// The entry of `word`.
     #[inline(always)]
     pub fn decode(&self, word: u32) -> Entry {
-        let shift = self.item_bits + self.value_bits;
-        let item_mask = (1u32 << self.item_bits) - 1;
+        let (user, item) = self.position(word);
         let value_mask = (1u32 << self.value_bits) - 1;
         Entry {
-            user: word >> shift,
-            item: (word >> self.value_bits) & item_mask,
+            user,
+            item,
             value: self.values[(word & value_mask & 0xff) as usize],
         }
     }
@@ -154,6 +177,16 @@ pub struct PackedBlocks {
     pub blocks: Blocks<u32>,
     /// How they are packed.
     pub packing: EntryPacking,
+}
+
+impl PackedBlocks {
+    /// Block (user bin `r`, item bin `c`) with the packing to read it.
+    pub fn block(&self, r: usize, c: usize) -> PackedBlock<'_> {
+        PackedBlock {
+            words: self.blocks.block(r, c),
+            packing: &self.packing,
+        }
+    }
 }
 
 /// One block of packed entries with its packing: what kernels read.
@@ -175,6 +208,16 @@ impl EntryRead for PackedBlock<'_> {
     fn at(&self, k: usize) -> Entry {
         self.packing.decode(self.words[k])
     }
+
+    #[inline(always)]
+    fn position(&self, k: usize) -> (u32, u32) {
+        self.packing.position(self.words[k])
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, k: usize) {
+        prefetch(self.words.as_ptr().wrapping_add(k));
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +235,7 @@ mod tests {
                 for &value in &values {
                     let e = Entry { user, item, value };
                     let back = p.decode(p.encode(e));
+                    assert_eq!(p.position(p.encode(e)), (user, item));
                     assert_eq!(back.user, user);
                     assert_eq!(back.item, item);
                     assert_eq!(
