@@ -11,7 +11,7 @@
 //!
 //! Around that type: [`split`] (seeded holdout, leave-k-out and temporal splits with
 //! cold-start counts), [`kcore`] (k-core filtering), [`synth`] (MovieLens-shaped synthetic
-//! data from a planted model) and [`write`] (rating files in the MovieLens and generic
+//! data from a planted model) and [`write`](mod@write) (rating files in the MovieLens and generic
 //! layouts).
 //!
 //! For every command that writes files: [`atomic`] (a file is replaced whole or not at all,

@@ -98,8 +98,8 @@ impl UserColumn {
     }
 
     /// Appends a row of user `u`. A column of runs turns into one index a row once it has
-    /// read [`MIN_ROWS_BEFORE_ROWS`] rows and holds more than one run per
-    /// [`ROWS_PER_RUN`] rows.
+    /// read `MIN_ROWS_BEFORE_ROWS` rows and holds more than one run per
+    /// `ROWS_PER_RUN` rows.
     #[inline]
     pub fn push(&mut self, u: u32) {
         match &mut self.form {
@@ -251,7 +251,7 @@ impl UserColumn {
         }
     }
 
-    /// Turns one index a row into runs when there are at most one per [`ROWS_PER_RUN`]
+    /// Turns one index a row into runs when there are at most one per `ROWS_PER_RUN`
     /// rows (its memory is then given back); otherwise keeps it.
     pub fn compress(self) -> Self {
         let Form::Rows(rows) = &self.form else {

@@ -1,6 +1,6 @@
 //! Hyperparameter tables and the checks that read them.
 //!
-//! Every family declares its parameters once, with [`hyperparams!`]: name, type, default,
+//! Every family declares its parameters once, with `hyperparams!`: name, type, default,
 //! allowed range ([`Rule`]) and a one-line help. From that one declaration come the
 //! parameter struct (with serde and builder setters), its `Default`, the table that
 //! `rustrec models` prints ([`Hyperparams::table`]) and the range checks
@@ -185,7 +185,7 @@ pub struct ParamRow {
     pub help: &'static str,
 }
 
-/// A family's parameter set: declared with [`hyperparams!`], read from configs and model
+/// A family's parameter set: declared with `hyperparams!`, read from configs and model
 /// files, described by its table.
 pub trait Hyperparams:
     Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static

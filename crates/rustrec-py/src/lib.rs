@@ -4,13 +4,13 @@
 //! (scipy matrices, numpy arrays, pandas frames), the model classes generated from the
 //! registry, and the `rustrec.implicit` drop-in. This crate is the engine room it calls:
 //!
-//! * [`data::Dataset`]: an [`Interactions`](rustrec::data::Interactions) behind an `Arc`,
+//! * `data::Dataset`: an [`Interactions`](rustrec::data::Interactions) behind an `Arc`,
 //!   built from CSR arrays, raw-id triplets or any file the CLI reads; the CLI's splits.
-//! * [`engine::Engine`]: a trained model of any kind ([`TrainedModel`](rustrec::models::TrainedModel)),
+//! * `engine::Engine`: a trained model of any kind ([`TrainedModel`](rustrec::models::TrainedModel)),
 //!   its training interactions, its own thread pool and its per-epoch history; fit,
 //!   batched top-N, similar items and users, predictions, fold-in, partial fits,
 //!   save and load in the CLI's model files.
-//! * [`eval::evaluate`]: the figures of `rustrec eval --json`.
+//! * `eval::evaluate`: the figures of `rustrec eval --json`.
 //!
 //! Every long call (training, batch scoring, evaluation, reading) releases the GIL and runs
 //! on the model's own [`Threads`](rustrec::models::Threads) pool; nothing here uses BLAS.

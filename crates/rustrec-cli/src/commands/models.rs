@@ -10,7 +10,7 @@ use crate::Globals;
 use crate::output::{Report, human_line};
 
 /// List the model kinds with their task (rating or ranking), inputs and hyperparameters
-/// (name, default, allowed values, purpose) — the keys of a config's [model] table and of
+/// (name, default, allowed values, purpose) — the keys of a config's `[model]` table and of
 /// `fit --set model.NAME=VALUE`.
 #[derive(Debug, ClapArgs)]
 pub struct Args {

@@ -25,7 +25,7 @@ use crate::output::{Report, say};
 use crate::progress::Bars;
 
 /// Search hyperparameters: trials of a base config over a search space, each scored on a
-/// validation split carved from the training data (the config's [validation], or 10 % of
+/// validation split carved from the training data (the config's `[validation]`, or 10 % of
 /// train), logged as they finish; then the best config is refitted on all training data and
 /// scored on the test set once.
 ///

@@ -59,7 +59,7 @@ pub struct BprTerms {
 }
 
 /// [`bpr_loss`] before its logarithm (the block loop sums the logarithms with one call,
-/// see [`LossSum`]).
+/// see `LossSum`).
 #[inline]
 pub fn bpr_terms(x: f32) -> BprTerms {
     // Stable for both signs with one exponential: with e = e^{−|x|},

@@ -157,7 +157,7 @@ pub struct ChunkedProfiles {
 
 impl ChunkedProfiles {
     /// Chunks the CSR profiles of `x`; `None` when its values are not all multiples
-    /// `1…255` of one step (see [`value_grid`]) or when it has fewer than 8 items.
+    /// `1…255` of one step (see `value_grid`) or when it has fewer than 8 items.
     ///
     /// Item `j` belongs to the chunk starting at `8 ⌊j / 8⌋`, except that the last chunk
     /// starts at `n_items − 8` so that no chunk reaches past the column: it then overlaps

@@ -3,7 +3,7 @@
 //!
 //! **Layout.** `S` is stored transposed and dense: row `i` of the table is the column
 //! `S[·, i]`, with `S[j, i]` at position `label[j]` (items by descending popularity, see
-//! [`super::relabel`]). One sample `(u, i, r)` reads and writes `S[j, i]` for `j ∈ I(u)` — all in row
+//! `super::relabel`). One sample `(u, i, r)` reads and writes `S[j, i]` for `j ∈ I(u)` — all in row
 //! `i`, one contiguous `4 · n_items` bytes (14.8 KB for ML-1M, in L1), where the
 //! row-major `S[j, i]` of the Cython kernel touches one cache line per profile item.
 //! Because a sample touches only its target's column, samples of different targets

@@ -17,7 +17,7 @@
 //!    (quartiles, whiskers at 1.5 IQR, the mean as a diamond).
 //! 5. For `tune`: the **search history** (each trial's validation value by trial number —
 //!    complete, pruned, failed — and the best so far), each parameter against the value,
-//!    and **parameter importance** ([`crate::tune::importance`]: the share of the
+//!    and **parameter importance** ([`crate::tune::importance()`]: the share of the
 //!    objective's variance explained by the parameter's binned values, η²).
 
 pub mod svg;

@@ -13,7 +13,7 @@
 //! | [`pruners`] | the median stopping rule and asynchronous successive halving, from per-epoch validation values |
 //! | [`trial_log`] | trial records and the append-only JSON Lines log that `--resume` continues |
 //! | [`study`] | trials, parallel batches, the best configuration, its refit and test |
-//! | [`importance`] | parameter importance (variance explained by binned values) |
+//! | [`importance`](mod@importance) | parameter importance (variance explained by binned values) |
 //!
 //! ```no_run
 //! use rustrec::tune::{SearchSpace, Study, TuneSettings, Sampler, Pruner};
