@@ -7,8 +7,9 @@
 //!
 //! Each pass over the block ([`pass`]) keeps the vector it multiplies (`x` or `p`) and the
 //! vector it accumulates into (`r` or `A·p`) in registers for the whole row — rows up to
-//! 64 floats — where the reference's per-rating `dot_axpy` stores the accumulator and loads
-//! it back for the next rating (a store-to-load round trip on the loop's critical path).
+//! 64 floats with AVX-512, up to 48 below it — where the reference's per-rating `dot_axpy`
+//! stores the accumulator and loads it back for the next rating (a store-to-load round trip
+//! on the loop's critical path).
 //!
 //! The arithmetic is [`kernel::cg_row_of`]'s, operation for operation, in the same order
 //! (each level's dot product: [`dot_chunks`]): the result is bit-identical to the reference
@@ -39,7 +40,13 @@ pub(crate) fn cg_row_gathered<S: Simd>(
     let y = rows.rows_mut(items.len());
     gather(others, items, s, y);
     let y: &[f32] = y;
-    match s / 16 {
+    // Below V4 a register pass over rows of 64 floats needs 24 of AVX2's 16 vector registers
+    // (the accumulator, the multiplied vector, the rating's row) and spills: there the
+    // reference's per-rating `dot_axpy` is faster (ML-1M iALS k 64 on an AVX2 machine: 0.086
+    // vs 0.133 s/iteration; at k 32 and 48 the register pass still wins). The same bits.
+    let blocks = s / 16;
+    let register_pass = S::ISA == Isa::V4 || blocks < 4;
+    match if register_pass { blocks } else { 0 } {
         1 => cg_block::<S, 1>(simd, sys, y, values, x, steps, vecs),
         2 => cg_block::<S, 2>(simd, sys, y, values, x, steps, vecs),
         3 => cg_block::<S, 3>(simd, sys, y, values, x, steps, vecs),
@@ -269,15 +276,28 @@ mod tests {
         start: &'a [f32],
     }
 
+    /// The solve by `cg_row_gathered`, by the reference, and, on rows of 64 floats, by the
+    /// register pass of 4 blocks called directly (`cg_row_gathered` takes it at V4 only).
+    type Solves = ((Vec<f32>, f64), (Vec<f32>, f64), Option<(Vec<f32>, f64)>);
+
     impl WithSimd for Both<'_> {
-        type Output = ((Vec<f32>, f64), (Vec<f32>, f64));
+        type Output = Solves;
         fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
             let mut scratch = Scratch::new(self.start.len());
             let mut fast = self.start.to_vec();
             let f_fast = cg_row_gathered(simd, self.sys, self.items, self.values, &mut fast, 3, &mut scratch);
             let mut reference = self.start.to_vec();
             let f_ref = kernel::cg_row(simd, self.sys, self.items, self.values, &mut reference, 3, &mut scratch);
-            ((fast, f_fast), (reference, f_ref))
+            let s = self.start.len();
+            let forced = (s == 64).then(|| {
+                let mut x = self.start.to_vec();
+                let (rows, vecs) = scratch.cg_parts();
+                let y = rows.rows_mut(self.items.len());
+                gather(self.sys.others, self.items, s, y);
+                let f = cg_block::<S, 4>(simd, self.sys, y, self.values, &mut x, 3, vecs);
+                (x, f)
+            });
+            ((fast, f_fast), (reference, f_ref), forced)
         }
     }
 
@@ -306,9 +326,14 @@ mod tests {
             for (loss, g) in losses {
                 let sys = System { others: &others, gram: g, loss };
                 let skipped = each_level(|level| {
-                    let ((fast, f_fast), (reference, f_ref)) = level.dispatch(Both { sys: &sys, items: &items, values: &values, start: &start });
+                    let ((fast, f_fast), (reference, f_ref), forced) = level.dispatch(Both { sys: &sys, items: &items, values: &values, start: &start });
                     assert_eq!(fast, reference, "d {d} {loss:?} {level:?}");
                     assert_eq!(f_fast.to_bits(), f_ref.to_bits(), "d {d} {loss:?} {level:?}");
+                    assert_eq!(forced.is_some(), d == 64);
+                    if let Some((x, f)) = forced {
+                        assert_eq!(x, reference, "register pass, d {d} {loss:?} {level:?}");
+                        assert_eq!(f.to_bits(), f_ref.to_bits(), "register pass, d {d} {loss:?} {level:?}");
+                    }
                     assert_ne!(fast, start, "the solve moved the row");
                 });
                 assert!(!skipped.contains(&Isa::Scalar));
