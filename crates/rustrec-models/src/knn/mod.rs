@@ -3,6 +3,7 @@
 //! shares — the sparse item × item [`SimilarityMatrix`], the similarity computation
 //! ([`item_similarity`]) and the trained form [`ItemItemModel`] with its model file.
 
+mod best_k;
 mod cbf;
 mod cf;
 mod family;
@@ -12,6 +13,7 @@ mod persist;
 mod similarity;
 mod weighting;
 
+pub use best_k::BestK;
 pub use cbf::{
     ContentFiles, Feature, ItemKnnCbfParams, ItemKnnCbfValidParams, concatenate,
     content_similarity,

@@ -25,7 +25,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::matrix::{SimilarityMatrix, keep_top_k};
+use super::best_k::BestK;
+use super::matrix::SimilarityMatrix;
 use super::weighting::{Bm25, Weighting, weighted};
 use crate::error::{ModelError, Result};
 
@@ -305,7 +306,7 @@ fn item_similarity_in(
                         }
                     }
                 }
-                let mut col: Vec<(u32, f32)> = Vec::new();
+                let mut col = BestK::new(params.neighbours);
                 let mut visit = |j: usize, acc: &mut [f32]| {
                     let dot = std::mem::take(&mut acc[j]);
                     if j != i
@@ -325,8 +326,7 @@ fn item_similarity_in(
                     }
                     touched.clear();
                 }
-                keep_top_k(&mut col, params.neighbours);
-                col
+                col.finish()
             },
         )
         .collect();
