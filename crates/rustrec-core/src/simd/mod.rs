@@ -61,4 +61,4 @@ pub use level::{Isa, Level, each_level};
 pub use prefetch::prefetch;
 pub use primitives::{Simd, dot_axpy_64};
 pub use token::{Scalar, V3, V4};
-pub use with_simd::{Portable, WithSimd};
+pub use with_simd::WithSimd;

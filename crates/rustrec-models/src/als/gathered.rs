@@ -7,7 +7,7 @@
 //!
 //! Each pass over the block ([`pass`]) keeps the vector it multiplies (`x` or `p`) and the
 //! vector it accumulates into (`r` or `A·p`) in registers for the whole row — rows up to
-//! 64 floats with AVX-512, up to 48 below it — where the reference's per-rating `dot_axpy`
+//! 64 floats with AVX-512, up to 32 below it — where the reference's per-rating `dot_axpy`
 //! stores the accumulator and loads it back for the next rating (a store-to-load round trip
 //! on the loop's critical path).
 //!
@@ -40,12 +40,13 @@ pub(crate) fn cg_row_gathered<S: Simd>(
     let y = rows.rows_mut(items.len());
     gather(others, items, s, y);
     let y: &[f32] = y;
-    // Below V4 a register pass over rows of 64 floats needs 24 of AVX2's 16 vector registers
-    // (the accumulator, the multiplied vector, the rating's row) and spills: there the
-    // reference's per-rating `dot_axpy` is faster (ML-1M iALS k 64 on an AVX2 machine: 0.086
-    // vs 0.133 s/iteration; at k 32 and 48 the register pass still wins). The same bits.
+    // Below V4 a register pass over rows of 48 or 64 floats needs 18 or 24 of AVX2's 16
+    // vector registers (the accumulator, the multiplied vector, the rating's row) and
+    // spills: there the reference's per-rating `dot_axpy` is faster (ML-1M iALS on an AVX2
+    // machine, k 64: 0.054 against 0.085 s/iteration; k 48: 0.049 against 0.16; at k 32 the
+    // register pass wins, 0.025 against 0.040). The same bits either way.
     let blocks = s / 16;
-    let register_pass = S::ISA == Isa::V4 || blocks < 4;
+    let register_pass = S::ISA == Isa::V4 || blocks <= 2;
     match if register_pass { blocks } else { 0 } {
         1 => cg_block::<S, 1>(simd, sys, y, values, x, steps, vecs),
         2 => cg_block::<S, 2>(simd, sys, y, values, x, steps, vecs),

@@ -24,16 +24,16 @@
 //!
 //! The row solves read a gathered, contiguous copy of the row's other-side rows
 //! (`gathered.rs`, `exact.rs`): CG passes keep their accumulator in registers (rows up to 64
-//! floats with AVX-512, up to 48 below it: on an AVX2 machine a register pass over 64 floats
-//! spills, and the per-rating kernel is 1.5× faster there); the exact
+//! floats with AVX-512, up to 32 below it: on an AVX2 machine a register pass over more
+//! spills, and the per-rating kernel is faster there); the exact
 //! (Cholesky) solve forms its matrix with a register-blocked Gram kernel (`row_gram.rs`) and
 //! factors it right-looking in f64. Measured under heavy load on the 2-core machine (CPU time
 //! of 10 iterations / 2 threads): explicit ALS on ML-1M, k = 40 with biases, Cholesky:
 //! 0.053 s per iteration against 0.355 s for the per-rating rank-1 kernel; iALS k = 64 on the
 //! Netflix-shaped set (`bench/ials_vs_implicit.sh`): about 0.19× implicit's CPU time per
 //! iteration (0.69× before). On an AMD EPYC with AVX2 only, as whole acceptance runs
-//! (`../shared/acceptance/als.sh`, `scale.sh`): ML-1M 0.082 s against implicit's 0.123 s per
-//! iteration, Netflix-shaped 11.6 s against 23.8 s (0.49×).
+//! (`../shared/acceptance/als.sh`, `scale.sh`): ML-1M 0.054 s against implicit's 0.123 s per
+//! iteration, Netflix-shaped 8.7 s against 23.8 s (0.37×).
 //!
 //! Note on `implicit` (benfred): its version 0.7 uses confidence `α·r` for an observed
 //! pair (so α = 1 on binary data gives confidence 1, i.e. observed and unobserved pairs
