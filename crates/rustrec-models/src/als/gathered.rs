@@ -43,15 +43,14 @@ pub(crate) fn cg_row_gathered<S: Simd>(
     // Below V4 a register pass over rows of 48 or 64 floats needs 18 or 24 of AVX2's 16
     // vector registers (the accumulator, the multiplied vector, the rating's row) and
     // spills: there the reference's per-rating `dot_axpy` is faster (ML-1M iALS on an AVX2
-    // machine, k 64: 0.054 against 0.085 s/iteration; k 48: 0.049 against 0.16; at k 32 the
-    // register pass wins, 0.025 against 0.040). The same bits either way.
-    let blocks = s / 16;
-    let register_pass = S::ISA == Isa::V4 || blocks <= 2;
-    match if register_pass { blocks } else { 0 } {
+    // machine: k 64 0.054 against 0.19 s/iteration, k 48 0.049 against 0.16; at k 32 the
+    // register pass runs 0.025). The same bits either way.
+    let register_blocks = if S::ISA == Isa::V4 { 4 } else { 2 };
+    match s / 16 {
         1 => cg_block::<S, 1>(simd, sys, y, values, x, steps, vecs),
         2 => cg_block::<S, 2>(simd, sys, y, values, x, steps, vecs),
-        3 => cg_block::<S, 3>(simd, sys, y, values, x, steps, vecs),
-        4 => cg_block::<S, 4>(simd, sys, y, values, x, steps, vecs),
+        3 if register_blocks >= 3 => cg_block::<S, 3>(simd, sys, y, values, x, steps, vecs),
+        4 if register_blocks >= 4 => cg_block::<S, 4>(simd, sys, y, values, x, steps, vecs),
         _ => {
             let row = |t: usize| &y[t * s..(t + 1) * s];
             kernel::cg_row_of(simd, sys, &row, values, x, steps, vecs)
