@@ -11,30 +11,41 @@
 //! columns `0..=a` and up to the end of that column's 16-float block (the rest of the block
 //! past the diagonal holds the mirrored entries; nothing else is touched).
 //!
-//! Rows of `C` are taken 8 at a time (then 4, 2, 1 for the last `d mod 8`); for each row
-//! block, the 16-float column blocks it needs (up to its last row: the lower triangle) are
-//! taken 3 at a time. For a block of `R` rows and `J` column blocks, `R × J` vector
-//! accumulators (≤ 24) stay in registers over all `n` ratings: per rating, `J` loads of
-//! `y_t`, `R` broadcasts of `u_t`'s entries and `R·J` fused multiply-adds. Each entry of `C`
-//! is one multiply-add chain over `t = 0, 1, …, n−1` in order: the result depends only on
-//! the row's data, never on the thread or the block a row is solved in.
+//! Rows of `C` are taken `R` at a time (then 4, 2, 1 for the rest); for each row block,
+//! the 16-float column blocks it needs (up to its last row: the lower triangle) are taken
+//! `J` at a time, the shape fitting the level's registers ([`block_shape`]: 8 × 3 at
+//! AVX-512, 6 × 1 below). The `R × J` vector accumulators stay in registers over all `n`
+//! ratings: per rating, `J` loads of `y_t`, `R` broadcasts of `u_t`'s entries and `R·J`
+//! fused multiply-adds. Each entry of `C` is one multiply-add chain over `t = 0, 1, …, n−1`
+//! in order: the result depends only on the row's data, never on the thread, the level's
+//! block shape or the block a row is solved in.
 
-use crate::engine::simd::Simd;
+use crate::engine::simd::{Isa, Simd};
 
-/// Rows of `C` per register block (the last `d mod 8` rows: 4, 2, 1).
-const ROWS: usize = 8;
-/// 16-float column blocks per register block.
-const COLS: usize = 3;
+/// The register block's shape at a level: rows of `C` per block (the last rows of a
+/// shape run in blocks of 4, 2, 1) and 16-float column blocks per block.
+///
+/// AVX-512 has 32 vector registers of 16 floats: 8 × 3 accumulators, 3 loads of `y_t` and a
+/// broadcast fit. Below it a 16-float vector is two (AVX2) or more registers, of 16 in all:
+/// 8 × 3 accumulators would be 48 registers and spill on every rating, so blocks there are
+/// ROWS_BELOW_V4 rows × one column block (2·ROWS_BELOW_V4 + 3 registers).
+fn block_shape<S: Simd>() -> (usize, usize) {
+    if S::ISA == Isa::V4 { (8, 3) } else { (ROWS_BELOW_V4, 1) }
+}
+
+/// Rows of `C` per register block below AVX-512.
+const ROWS_BELOW_V4: usize = 6;
 
 /// Writes the lower triangle of `C = Σ_t u_t y_tᵀ` (rows `0..d`) into `c` (`s × s`); see the
 /// module docs for the layout. `u` and `y` hold the same number of `s`-float rows.
 #[inline(always)]
 pub(crate) fn lower_gram<S: Simd>(simd: S, u: &[f32], y: &[f32], s: usize, d: usize, c: &mut [f32]) {
     assert!(s.is_multiple_of(16) && d <= s && c.len() >= s * s && u.len() == y.len() && y.len().is_multiple_of(s.max(1)));
+    let (max_rows, max_cols) = block_shape::<S>();
     let mut a0 = 0;
     while a0 < d {
         let rows = match d - a0 {
-            r if r >= 8 => ROWS,
+            r if r >= max_rows => max_rows,
             r if r >= 4 => 4,
             r if r >= 2 => 2,
             _ => 1,
@@ -43,12 +54,13 @@ pub(crate) fn lower_gram<S: Simd>(simd: S, u: &[f32], y: &[f32], s: usize, d: us
         let need = (a0 + rows).div_ceil(16);
         let mut j0 = 0;
         while j0 < need {
-            let cols = (need - j0).min(COLS);
+            let cols = (need - j0).min(max_cols);
             let at = Block { a0, j0, s };
             match (rows, cols) {
                 (8, 1) => at.run::<S, 8, 1>(simd, u, y, c),
                 (8, 2) => at.run::<S, 8, 2>(simd, u, y, c),
                 (8, _) => at.run::<S, 8, 3>(simd, u, y, c),
+                (ROWS_BELOW_V4, _) => at.run::<S, ROWS_BELOW_V4, 1>(simd, u, y, c),
                 (4, 1) => at.run::<S, 4, 1>(simd, u, y, c),
                 (4, 2) => at.run::<S, 4, 2>(simd, u, y, c),
                 (4, _) => at.run::<S, 4, 3>(simd, u, y, c),
@@ -105,7 +117,7 @@ impl Block {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::simd::{Isa, Scalar, WithSimd, each_level};
+    use crate::engine::simd::{Scalar, WithSimd, each_level};
 
     /// The reference: each entry as its own sum over the ratings, in f64, with the sum of
     /// the products' magnitudes (for the error bound).
