@@ -45,6 +45,12 @@ pub trait Lanes: Copy + Send + Sync + 'static {
     /// The sum of the lanes by a fixed tree: `h_l = v_l + v_{l+8}`, `g_l = h_l + h_{l+4}`,
     /// then `(g_0 + g_2) + (g_1 + g_3)`.
     fn reduce_sum(self, v: Self::F32x16) -> f32;
+    /// The sums of four vectors, each by [`Lanes::reduce_sum`]'s tree (the same bits); V3
+    /// sums the four side by side in shuffled registers instead of one after another.
+    #[inline(always)]
+    fn reduce_sum4(self, v: [Self::F32x16; 4]) -> [f32; 4] {
+        v.map(|x| self.reduce_sum(x))
+    }
 
     /// Every lane `x` (8 lanes).
     fn splat8(self, x: f32) -> Self::F32x8;
@@ -162,6 +168,42 @@ mod x86 {
         }
     }
 
+    /// [`reduce8`] of four vectors side by side: each step of its tree (lanes `l` and
+    /// `l + 4`, then `l` and `l + 2`, then 0 and 1) as one shuffle and one add for all four,
+    /// every addition with the operands in `reduce8`'s order, so each sum has its bits.
+    ///
+    /// # Safety
+    /// The CPU must have AVX.
+    #[inline(always)]
+    unsafe fn reduce8_four(h: [__m256; 4]) -> [f32; 4] {
+        // SAFETY: the caller guarantees AVX (the rest is SSE, part of x86-64); the store
+        // writes the 4 floats of `out`.
+        unsafe {
+            // Lanes l + (l + 4): [rows 0 | 1] and [rows 2 | 3], four lanes a row.
+            let low01 = _mm256_permute2f128_ps::<0x20>(h[0], h[1]);
+            let high01 = _mm256_permute2f128_ps::<0x31>(h[0], h[1]);
+            let low23 = _mm256_permute2f128_ps::<0x20>(h[2], h[3]);
+            let high23 = _mm256_permute2f128_ps::<0x31>(h[2], h[3]);
+            let half01 = _mm256_add_ps(low01, high01);
+            let half23 = _mm256_add_ps(low23, high23);
+            // Lanes l + (l + 2): per 128-bit half [row 0 or 1: 2 lanes, row 2 or 3: 2 lanes].
+            let first = _mm256_shuffle_ps::<0b01_00_01_00>(half01, half23);
+            let second = _mm256_shuffle_ps::<0b11_10_11_10>(half01, half23);
+            let quarter = _mm256_add_ps(first, second);
+            // Lanes 0 + 1: [r0, r2, r0, r2 | r1, r3, r1, r3].
+            let even = _mm256_shuffle_ps::<0b10_00_10_00>(quarter, quarter);
+            let odd = _mm256_shuffle_ps::<0b11_01_11_01>(quarter, quarter);
+            let sums = _mm256_add_ps(even, odd);
+            let in_order = _mm_unpacklo_ps(
+                _mm256_castps256_ps128(sums),
+                _mm256_extractf128_ps::<1>(sums),
+            );
+            let mut out = [0.0f32; 4];
+            _mm_storeu_ps(out.as_mut_ptr(), in_order);
+            out
+        }
+    }
+
     // Each `unsafe` below calls AVX, AVX2 or FMA intrinsics, which need only the CPU
     // features the token (`self`, a `V3` or a `V4`) proves; loads and stores address arrays
     // of exactly the floats they move.
@@ -230,6 +272,11 @@ mod x86 {
         fn reduce_sum(self, v: [__m256; 2]) -> f32 {
             // SAFETY: `self` proves AVX.
             self.reduce_sum8(unsafe { _mm256_add_ps(v[0], v[1]) })
+        }
+        #[inline(always)]
+        fn reduce_sum4(self, v: [[__m256; 2]; 4]) -> [f32; 4] {
+            // SAFETY: `self` proves AVX.
+            unsafe { reduce8_four(v.map(|x| _mm256_add_ps(x[0], x[1]))) }
         }
 
         #[inline(always)]

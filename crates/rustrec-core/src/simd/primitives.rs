@@ -195,7 +195,7 @@ impl Simd for V4 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Level, WithSimd, each_level};
+    use super::super::{Isa, Level, WithSimd, each_level};
     use super::*;
 
     /// `n` floats in ±0.5, none exactly zero.
@@ -279,6 +279,54 @@ mod tests {
                 assert_eq!(pair[0].3, pair[1].3, "axpy, n {n}");
             }
         }
+    }
+
+    /// Four vectors' lane sums by `reduce_sum4` and one by one by `reduce_sum`.
+    struct FourSums<'a>(&'a [[f32; 16]; 4]);
+
+    impl WithSimd for FourSums<'_> {
+        type Output = ([f32; 4], [f32; 4]);
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, s: S) -> ([f32; 4], [f32; 4]) {
+            let v = self.0.map(|lanes| s.load(&lanes));
+            (s.reduce_sum4(v), v.map(|x| s.reduce_sum(x)))
+        }
+    }
+
+    #[test]
+    fn four_sums_side_by_side_have_the_bits_of_four_single_sums() {
+        // Lanes of mixed magnitudes and signs (so that the tree's order shows in the
+        // rounding), rows that differ, and rows with ±0, ±∞ and a NaN.
+        let mut cases: Vec<[[f32; 16]; 4]> = (0..50)
+            .map(|c| {
+                std::array::from_fn(|r| {
+                    std::array::from_fn(|l| {
+                        let k = c * 64 + r * 16 + l;
+                        let v = ((k * 7919 % 1009) as f32 - 504.5) / 97.0;
+                        v * 10f32.powi((k % 7) as i32 - 3)
+                    })
+                })
+            })
+            .collect();
+        let mut special = cases[0];
+        special[0][3] = f32::INFINITY;
+        special[1] = [-0.0; 16];
+        special[2][9] = f32::NEG_INFINITY;
+        special[3][0] = f32::NAN;
+        cases.push(special);
+        let skipped = each_level(|level| {
+            for (c, rows) in cases.iter().enumerate() {
+                let (four, one_by_one) = level.dispatch(FourSums(rows));
+                for r in 0..4 {
+                    let (a, b) = (four[r], one_by_one[r]);
+                    assert!(
+                        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                        "{level:?} case {c} row {r}: {a} vs {b}"
+                    );
+                }
+            }
+        });
+        assert!(!skipped.contains(&Isa::Scalar));
     }
 
     #[test]

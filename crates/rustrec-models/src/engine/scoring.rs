@@ -11,7 +11,9 @@
 //! * **Four rows at a time** (at V3 and V4). One row's dot product is a chain of dependent fused
 //!   multiply-adds (four for 64 factors) and a reduction; four rows in flight share each
 //!   load of `x` and overlap their chains. Each row keeps its own accumulator and the same
-//!   order of operations, so interleaving changes no bits.
+//!   order of operations, so interleaving changes no bits. Their four reductions run side
+//!   by side ([`Lanes::reduce_sum4`](super::simd::Lanes::reduce_sum4): at V3 a shuffle and
+//!   an add per step of the tree for all four, not four horizontal sums), with the same bits.
 //! * **The best level, detected per call.** [`Level::detect`] is a cached CPU-feature
 //!   check; [`dot_rows_at`] runs at a given level (for the tests).
 //!
@@ -178,10 +180,15 @@ impl WithSimd for DotRows<'_> {
                 a2 = s.mul_add(xv, s.load(&c2[j]), a2);
                 a3 = s.mul_add(xv, s.load(&c3[j]), a3);
             }
-            o[0] = finish(s, a0, xt, r0);
-            o[1] = finish(s, a1, xt, r1);
-            o[2] = finish(s, a2, xt, r2);
-            o[3] = finish(s, a3, xt, r3);
+            if xt.is_empty() {
+                // No tail: the four reductions side by side (the same bits).
+                o.copy_from_slice(&s.reduce_sum4([a0, a1, a2, a3]));
+            } else {
+                o[0] = finish(s, a0, xt, r0);
+                o[1] = finish(s, a1, xt, r1);
+                o[2] = finish(s, a2, xt, r2);
+                o[3] = finish(s, a3, xt, r3);
+            }
             i += 4;
         }
         for o in quads.into_remainder() {
