@@ -484,6 +484,9 @@ impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
             gqi: vec![0.0; if fast { 0 } else { s }],
             gqj: vec![0.0; if fast { 0 } else { s }],
         };
+        if c.loss == Loss::Bpr && c.optimizer == Optimizer::Sgd {
+            return bpr_sgd_block(simd, &mut positives, index, sampler, rng, user, item, c, step_at, n);
+        }
         let (mut lr, mut momentum) = step_at(0, n);
         let mut losses = LossSum::default();
         for k in 0..n {
@@ -575,6 +578,99 @@ impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
         out.loss = losses.total();
         out
     }
+}
+
+/// BPR with plain SGD (the common case), one sample ahead: its draws never read the
+/// factors, so the next triple is drawn before this one's update (the same random calls in
+/// the same order), and when it shares no row with this one — the update then changes
+/// nothing it reads — its score is computed before the update too, overlapping this
+/// sample's exponential and update. Otherwise it is scored after the update, as in turn.
+/// Either way every score reads exactly the values the one-by-one loop reads: the same bits.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn bpr_sgd_block<S: Simd, E: EntryRead>(
+    simd: S,
+    positives: &mut Positives<'_, E>,
+    index: &BlockIndex,
+    sampler: NegativeSampler<'_>,
+    rng: &mut Rng,
+    user: &mut SideBin<'_>,
+    item: &mut SideBin<'_>,
+    c: &TripleConsts,
+    step_at: &dyn StepAt,
+    n: usize,
+) -> BlockOutcome {
+    type Triple = (usize, usize, usize);
+    /// `x̂_ui − x̂_uj` from the tables as they are (a function, not a closure: closures
+    /// are not inlined into the level's compiled kernel, whose intrinsics then become calls).
+    #[inline(always)]
+    fn score<S: Simd>(simd: S, s: usize, user: &SideBin<'_>, item: &SideBin<'_>, (u, i, j): Triple) -> f32 {
+        score_difference(
+            simd,
+            &user.factors[u * s..(u + 1) * s],
+            &item.factors[i * s..(i + 1) * s],
+            &item.factors[j * s..(j + 1) * s],
+        ) + item.bias[i]
+            - item.bias[j]
+    }
+    let s = c.stride;
+    /// The next positive and a negative for it (`None`: the user has seen the whole bin).
+    #[inline(always)]
+    fn draw<E: EntryRead>(
+        positives: &mut Positives<'_, E>,
+        index: &BlockIndex,
+        sampler: NegativeSampler<'_>,
+        rng: &mut Rng,
+    ) -> Option<Triple> {
+        let (u, i) = positives.next(rng);
+        let j = sampler.draw(rng, index.row(u))?;
+        Some((u as usize, i as usize, j as usize))
+    }
+    let disjoint = |a: Triple, b: Triple| a.0 != b.0 && a.1 != b.1 && a.1 != b.2 && a.2 != b.1 && a.2 != b.2;
+    let mut out = BlockOutcome::default();
+    let mut losses = LossSum::default();
+    let (mut lr, _) = step_at(0, n);
+    let mut next = draw(positives, index, sampler, rng);
+    // The next triple's score when already computed (valid for the tables as they will be
+    // when its turn comes).
+    let mut next_score: Option<f32> = None;
+    for k in 0..n {
+        if k % SCHEDULE_REFRESH == 0 && k > 0 {
+            (lr, _) = step_at(k, n);
+        }
+        out.samples += 1;
+        let (current, current_score) = (next, next_score);
+        if k + 1 < n {
+            next = draw(positives, index, sampler, rng);
+            next_score = match (current, next) {
+                (Some(a), Some(b)) if disjoint(a, b) => Some(score(simd, s, user, item, b)),
+                _ => None,
+            };
+        }
+        let Some((u, i, j)) = current else {
+            out.skipped += 1;
+            continue;
+        };
+        let x = match current_score {
+            Some(x) => x,
+            None => score(simd, s, user, item, (u, i, j)),
+        };
+        let t = bpr_terms(x);
+        losses.add_softplus(t.hinge, t.one_plus_e);
+        if t.d == 0.0 {
+            continue;
+        }
+        out.updates += 1;
+        let p = &mut user.factors[u * s..(u + 1) * s];
+        let (qi, qj) = two_rows(item.factors, i, j, s);
+        sgd_triple(simd, p, qi, qj, t.d, lr, c.reg);
+        if c.item_bias {
+            item.bias[i] -= lr * (t.d + c.reg_bias * item.bias[i]);
+            item.bias[j] -= lr * (-t.d + c.reg_bias * item.bias[j]);
+        }
+    }
+    out.loss = losses.total();
+    out
 }
 
 /// The generic-optimizer update of a triple (rows `(u, i, j)`) with loss derivative `d`.
@@ -944,6 +1040,130 @@ mod tests {
         assert_eq!((a[0], b[0]), (8.0, 0.0));
         let (a, b) = two_rows(&mut t, 1, 2, 4);
         assert_eq!((a[0], b[0]), (4.0, 8.0));
+    }
+
+    /// The one-by-one BPR + SGD loop, as written before the one-sample-ahead kernel: each
+    /// triple drawn, scored and applied in turn. Returns the loss, samples, skipped, updates.
+    struct OneByOne<'a> {
+        entries: &'a [Entry],
+        index: &'a BlockIndex,
+        sampler: NegativeSampler<'a>,
+        rng: &'a mut Rng,
+        p: &'a mut [f32],
+        q: &'a mut [f32],
+        b: &'a mut [f32],
+        c: &'a TripleConsts,
+    }
+
+    impl WithSimd for OneByOne<'_> {
+        type Output = BlockOutcome;
+        fn with_simd<S: Simd>(self, simd: S) -> BlockOutcome {
+            let OneByOne { entries, index, sampler, rng, p, q, b, c } = self;
+            let s = c.stride;
+            let mut positives = Positives::new(entries, index, c.sampling, rng);
+            let (mut out, mut losses) = (BlockOutcome::default(), LossSum::default());
+            for _ in 0..entries.len() {
+                let (u, i) = positives.next(rng);
+                out.samples += 1;
+                let Some(j) = sampler.draw(rng, index.row(u)) else {
+                    out.skipped += 1;
+                    continue;
+                };
+                let (u, i, j) = (u as usize, i as usize, j as usize);
+                let x = score_difference(simd, &p[u * s..(u + 1) * s], &q[i * s..(i + 1) * s], &q[j * s..(j + 1) * s]) + b[i] - b[j];
+                let t = bpr_terms(x);
+                losses.add_softplus(t.hinge, t.one_plus_e);
+                if t.d == 0.0 {
+                    continue;
+                }
+                out.updates += 1;
+                let (qi, qj) = two_rows(q, i, j, s);
+                sgd_triple(simd, &mut p[u * s..(u + 1) * s], qi, qj, t.d, 0.05, c.reg);
+                b[i] -= 0.05 * (t.d + c.reg_bias * b[i]);
+                b[j] -= 0.05 * (-t.d + c.reg_bias * b[j]);
+            }
+            out.loss = losses.total();
+            out
+        }
+    }
+
+    /// The one-sample-ahead BPR + SGD kernel gives the one-by-one loop's bits at every
+    /// level: on a tiny block, where consecutive triples often share a row (scored after the
+    /// update), and on a larger one, where they mostly do not (scored before it); uniform
+    /// and weighted negatives; the random stream left in the same state.
+    #[test]
+    fn bpr_one_sample_ahead_is_the_one_by_one_loop_bit_for_bit() {
+        for (users, items) in [(12u32, 6u32), (60, 200)] {
+            let entries: Vec<Entry> = (0..users)
+                .flat_map(|u| {
+                    (0..items)
+                        .filter(move |i| (u * 7 + i * 3) % 4 == 0)
+                        .map(move |i| Entry { user: u, item: i, value: 1.0 })
+                })
+                .collect();
+            let (nu, ni) = (users as usize, items as usize);
+            let index = BlockIndex::new(&entries[..], nu, ni);
+            let cdf: Vec<f64> = (0..=ni).map(|k| (k * k) as f64 + k as f64).collect();
+            let init = |rows: usize, salt: usize| -> Vec<f32> {
+                (0..rows * 16)
+                    .map(|k| if k % 16 < 5 { (((k + salt) * 37 % 17) as f32 - 8.0) / 40.0 } else { 0.0 })
+                    .collect()
+            };
+            let c = TripleConsts {
+                stride: 16,
+                loss: Loss::Bpr,
+                sampling: PairSampling::PerInteraction,
+                reg: 0.01,
+                reg_bias: 0.02,
+                item_bias: true,
+                optimizer: Optimizer::Sgd,
+                max_tries: 1,
+                margin: 1.0,
+                n_items: ni,
+            };
+            let h = Harmonic::new(ni);
+            for weighted in [false, true] {
+                let sampler = if weighted { NegativeSampler::weighted(&cdf) } else { NegativeSampler::uniform(items) };
+                let skipped = each_level(|level| {
+                    let (mut p, mut q, mut b) = (init(nu, 1), init(ni, 2), vec![0.1f32; ni]);
+                    let mut rng = rng::stream(9, &[]);
+                    let out = train_block_with(
+                        level,
+                        &entries[..],
+                        &index,
+                        sampler,
+                        &h,
+                        &mut rng,
+                        &mut SideBin { factors: &mut p, bias: &mut [], factor_state: &mut [], bias_state: &mut [], steps: &mut vec![0; nu], reg_weight: &[] },
+                        &mut SideBin { factors: &mut q, bias: &mut b, factor_state: &mut [], bias_state: &mut [], steps: &mut vec![0; ni], reg_weight: &[] },
+                        &c,
+                        &|_, _| (0.05, None),
+                    );
+                    let (mut p0, mut q0, mut b0) = (init(nu, 1), init(ni, 2), vec![0.1f32; ni]);
+                    let mut rng0 = rng::stream(9, &[]);
+                    let want = level.dispatch(OneByOne {
+                        entries: &entries,
+                        index: &index,
+                        sampler,
+                        rng: &mut rng0,
+                        p: &mut p0,
+                        q: &mut q0,
+                        b: &mut b0,
+                        c: &c,
+                    });
+                    let what = format!("{users}×{items} weighted {weighted} {level:?}");
+                    assert!(2 * want.updates > entries.len() as u64, "{what}: the block trains");
+                    assert_eq!(out, want, "{what}");
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&p), bits(&p0), "{what}: users");
+                    assert_eq!(bits(&q), bits(&q0), "{what}: items");
+                    assert_eq!(bits(&b), bits(&b0), "{what}: biases");
+                    use rand::RngCore;
+                    assert_eq!(rng.next_u64(), rng0.next_u64(), "{what}: the random stream");
+                });
+                assert!(!skipped.contains(&Isa::Scalar));
+            }
+        }
     }
 
     #[test]
