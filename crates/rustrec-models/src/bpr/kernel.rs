@@ -478,15 +478,15 @@ impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
             assert!(s.is_multiple_of(LANES), "rows padded to 16 floats");
         }
         let mut positives = Positives::new(entries, index, c.sampling, rng);
+        if c.loss == Loss::Bpr && c.optimizer == Optimizer::Sgd {
+            return bpr_sgd_block(simd, &mut positives, index, sampler, rng, user, item, c, step_at, n);
+        }
         let fast = matches!(c.optimizer, Optimizer::Sgd | Optimizer::Adagrad { .. });
         let mut scratch = Scratch {
             gp: vec![0.0; if fast { 0 } else { s }],
             gqi: vec![0.0; if fast { 0 } else { s }],
             gqj: vec![0.0; if fast { 0 } else { s }],
         };
-        if c.loss == Loss::Bpr && c.optimizer == Optimizer::Sgd {
-            return bpr_sgd_block(simd, &mut positives, index, sampler, rng, user, item, c, step_at, n);
-        }
         let (mut lr, mut momentum) = step_at(0, n);
         let mut losses = LossSum::default();
         for k in 0..n {
@@ -500,15 +500,7 @@ impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
             let found = match c.loss {
                 Loss::Bpr => sampler.draw(rng, seen).map(|j| {
                     let j = j as usize;
-                    let p = &user.factors[ui * s..(ui + 1) * s];
-                    let x = score_difference(
-                        simd,
-                        p,
-                        &item.factors[ii * s..(ii + 1) * s],
-                        &item.factors[j * s..(j + 1) * s],
-                    ) + item.bias[ii]
-                        - item.bias[j];
-                    let t = bpr_terms(x);
+                    let t = bpr_terms(bpr_score(simd, s, user, item, (ui, ii, j)));
                     (j, SampleLoss::Softplus(t.hinge, t.one_plus_e), t.d)
                 }),
                 Loss::Warp => {
@@ -556,8 +548,7 @@ impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
                 Optimizer::Sgd => {
                     sgd_triple(simd, p, qi, qj, d, lr, c.reg);
                     if c.item_bias {
-                        item.bias[ii] -= lr * (d + c.reg_bias * item.bias[ii]);
-                        item.bias[j] -= lr * (-d + c.reg_bias * item.bias[j]);
+                        sgd_item_biases(item.bias, (ii, j), d, lr, c.reg_bias);
                     }
                 }
                 Optimizer::Adagrad { eps } => {
@@ -580,6 +571,31 @@ impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
     }
 }
 
+/// A triple of table rows: (bin-local user, positive item, negative item).
+type Triple = (usize, usize, usize);
+
+/// `x̂_ui − x̂_uj` of a triple from the tables as they are (rows of `s` floats). A function,
+/// not a closure: closures are not inlined into the level's compiled kernel, whose
+/// intrinsics then become calls.
+#[inline(always)]
+fn bpr_score<S: Simd>(simd: S, s: usize, user: &SideBin<'_>, item: &SideBin<'_>, (u, i, j): Triple) -> f32 {
+    score_difference(
+        simd,
+        &user.factors[u * s..(u + 1) * s],
+        &item.factors[i * s..(i + 1) * s],
+        &item.factors[j * s..(j + 1) * s],
+    ) + item.bias[i]
+        - item.bias[j]
+}
+
+/// The plain-SGD step of the positive's and the negative's biases `(i, j)` for loss
+/// derivative `d` (their gradients are `d` and `−d`).
+#[inline(always)]
+fn sgd_item_biases(bias: &mut [f32], (i, j): (usize, usize), d: f32, lr: f32, reg: f32) {
+    bias[i] -= lr * (d + reg * bias[i]);
+    bias[j] -= lr * (-d + reg * bias[j]);
+}
+
 /// BPR with plain SGD (the common case), one sample ahead: its draws never read the
 /// factors, so the next triple is drawn before this one's update (the same random calls in
 /// the same order), and when it shares no row with this one — the update then changes
@@ -600,20 +616,6 @@ fn bpr_sgd_block<S: Simd, E: EntryRead>(
     step_at: &dyn StepAt,
     n: usize,
 ) -> BlockOutcome {
-    type Triple = (usize, usize, usize);
-    /// `x̂_ui − x̂_uj` from the tables as they are (a function, not a closure: closures
-    /// are not inlined into the level's compiled kernel, whose intrinsics then become calls).
-    #[inline(always)]
-    fn score<S: Simd>(simd: S, s: usize, user: &SideBin<'_>, item: &SideBin<'_>, (u, i, j): Triple) -> f32 {
-        score_difference(
-            simd,
-            &user.factors[u * s..(u + 1) * s],
-            &item.factors[i * s..(i + 1) * s],
-            &item.factors[j * s..(j + 1) * s],
-        ) + item.bias[i]
-            - item.bias[j]
-    }
-    let s = c.stride;
     /// The next positive and a negative for it (`None`: the user has seen the whole bin).
     #[inline(always)]
     fn draw<E: EntryRead>(
@@ -626,6 +628,7 @@ fn bpr_sgd_block<S: Simd, E: EntryRead>(
         let j = sampler.draw(rng, index.row(u))?;
         Some((u as usize, i as usize, j as usize))
     }
+    let s = c.stride;
     let disjoint = |a: Triple, b: Triple| a.0 != b.0 && a.1 != b.1 && a.1 != b.2 && a.2 != b.1 && a.2 != b.2;
     let mut out = BlockOutcome::default();
     let mut losses = LossSum::default();
@@ -643,7 +646,7 @@ fn bpr_sgd_block<S: Simd, E: EntryRead>(
         if k + 1 < n {
             next = draw(positives, index, sampler, rng);
             next_score = match (current, next) {
-                (Some(a), Some(b)) if disjoint(a, b) => Some(score(simd, s, user, item, b)),
+                (Some(a), Some(b)) if disjoint(a, b) => Some(bpr_score(simd, s, user, item, b)),
                 _ => None,
             };
         }
@@ -653,7 +656,7 @@ fn bpr_sgd_block<S: Simd, E: EntryRead>(
         };
         let x = match current_score {
             Some(x) => x,
-            None => score(simd, s, user, item, (u, i, j)),
+            None => bpr_score(simd, s, user, item, (u, i, j)),
         };
         let t = bpr_terms(x);
         losses.add_softplus(t.hinge, t.one_plus_e);
@@ -665,8 +668,7 @@ fn bpr_sgd_block<S: Simd, E: EntryRead>(
         let (qi, qj) = two_rows(item.factors, i, j, s);
         sgd_triple(simd, p, qi, qj, t.d, lr, c.reg);
         if c.item_bias {
-            item.bias[i] -= lr * (t.d + c.reg_bias * item.bias[i]);
-            item.bias[j] -= lr * (-t.d + c.reg_bias * item.bias[j]);
+            sgd_item_biases(item.bias, (i, j), t.d, lr, c.reg_bias);
         }
     }
     out.loss = losses.total();
