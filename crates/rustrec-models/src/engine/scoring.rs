@@ -14,6 +14,12 @@
 //!   order of operations, so interleaving changes no bits. Their four reductions run side
 //!   by side ([`Lanes::reduce_sum4`](super::simd::Lanes::reduce_sum4): at V3 a shuffle and
 //!   an add per step of the tree for all four, not four horizontal sums), with the same bits.
+//! * **Two users at a time** ([`dot_rows_many`], when the factor count is a multiple of
+//!   16). Scoring a block of users, two vectors against two rows form a two-by-two block
+//!   of accumulators: per 16 floats four loads feed four multiply-adds, where four rows
+//!   of one vector take five. Again each entry keeps its accumulator, its order of
+//!   operations and the side-by-side reduction: the same bits. The 480k-user evaluation
+//!   of a 17,770-item catalogue at 64 factors went from 18.1–18.2 s to 14.4–14.5 s.
 //! * **The best level, detected per call.** [`Level::detect`] is a cached CPU-feature
 //!   check; [`dot_rows_at`] runs at a given level (for the tests).
 //!
@@ -67,7 +73,15 @@ pub const ITEM_TILE: usize = 512;
 /// tile of [`ITEM_TILE`] rows at a time for all vectors, so that each tile is read from
 /// memory once per call instead of once per vector.
 pub fn dot_rows_many(xs: &[&[f32]], rows: &RowTable, out: &mut [f32]) {
-    let level = Level::detect();
+    dot_rows_many_at(Level::detect(), xs, rows, out);
+}
+
+/// [`dot_rows_many`] at `level`.
+///
+/// # Panics
+/// If `out` is not one row of `rows.rows()` scores per vector, or a vector is longer than
+/// the stored rows.
+pub fn dot_rows_many_at(level: Level, xs: &[&[f32]], rows: &RowTable, out: &mut [f32]) {
     let n = rows.rows();
     assert_eq!(
         out.len(),
@@ -85,13 +99,28 @@ pub fn dot_rows_many(xs: &[&[f32]], rows: &RowTable, out: &mut [f32]) {
     let mut first = 0;
     while first < n {
         let end = (first + ITEM_TILE).min(n);
-        for (x, row_out) in xs.iter().zip(out.chunks_exact_mut(n)) {
-            level.dispatch(DotRows {
-                x,
-                rows,
-                first,
-                out: &mut row_out[first..end],
-            });
+        let mut vectors = xs.iter().zip(out.chunks_exact_mut(n)).peekable();
+        while let Some((x, out_x)) = vectors.next() {
+            // Two vectors of one length, whole chunks of 16 floats, scored together (not at
+            // the portable level, which scores row by row; with a tail, the tail's scalar
+            // sums outweigh the loads saved: 4% slower at 40 factors).
+            let pair = level != Level::Scalar
+                && x.len() % 16 == 0
+                && vectors.peek().is_some_and(|(y, _)| y.len() == x.len());
+            match vectors.next_if(|_| pair) {
+                Some((y, out_y)) => level.dispatch(DotRowsPair {
+                    x: [x, y],
+                    rows,
+                    first,
+                    out: [&mut out_x[first..end], &mut out_y[first..end]],
+                }),
+                None => level.dispatch(DotRows {
+                    x,
+                    rows,
+                    first,
+                    out: &mut out_x[first..end],
+                }),
+            }
         }
         first = end;
     }
@@ -198,6 +227,68 @@ impl WithSimd for DotRows<'_> {
     }
 }
 
+/// `out[v][j] = x[v] · rows.row(first + j)` for two vectors of one length, a multiple of 16
+/// (no tail): [`DotRows`] for both at once, two rows at a time. Its two-by-two block of accumulators needs two loads
+/// of each vector and two of each row per 16 floats for four multiply-adds (four rows of one
+/// vector need five loads), and each entry keeps its own accumulator and [`DotRows`]' order
+/// of operations: the same bits.
+struct DotRowsPair<'a> {
+    x: [&'a [f32]; 2],
+    rows: &'a RowTable,
+    first: usize,
+    out: [&'a mut [f32]; 2],
+}
+
+impl WithSimd for DotRowsPair<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let DotRowsPair {
+            x: [x0, x1],
+            rows,
+            first,
+            out: [out0, out1],
+        } = self;
+        let k = x0.len();
+        let (x0c, _) = x0.as_chunks::<16>();
+        let (x1c, _) = x1.as_chunks::<16>();
+        debug_assert!(k % 16 == 0 && x1.len() == k, "two vectors of whole chunks");
+        let row = |i: usize| &rows.row(first + i)[..k];
+        let mut pairs0 = out0.chunks_exact_mut(2);
+        let mut pairs1 = out1.chunks_exact_mut(2);
+        let mut i = 0;
+        for (o0, o1) in (&mut pairs0).zip(&mut pairs1) {
+            let (c0, _) = row(i).as_chunks::<16>();
+            let (c1, _) = row(i + 1).as_chunks::<16>();
+            // `a{v}{r}`: vector v against row i + r.
+            let (mut a00, mut a01, mut a10, mut a11) =
+                (s.splat(0.0), s.splat(0.0), s.splat(0.0), s.splat(0.0));
+            for j in 0..x0c.len() {
+                let (y0, y1) = (s.load(&c0[j]), s.load(&c1[j]));
+                let v0 = s.load(&x0c[j]);
+                a00 = s.mul_add(v0, y0, a00);
+                a01 = s.mul_add(v0, y1, a01);
+                let v1 = s.load(&x1c[j]);
+                a10 = s.mul_add(v1, y0, a10);
+                a11 = s.mul_add(v1, y1, a11);
+            }
+            let [s00, s01, s10, s11] = s.reduce_sum4([a00, a01, a10, a11]);
+            o0.copy_from_slice(&[s00, s01]);
+            o1.copy_from_slice(&[s10, s11]);
+            i += 2;
+        }
+        for (o0, o1) in pairs0
+            .into_remainder()
+            .iter_mut()
+            .zip(pairs1.into_remainder())
+        {
+            *o0 = s.dot(x0, row(i));
+            *o1 = s.dot(x1, row(i));
+        }
+    }
+}
+
 /// The end of `Simd::dot` for one row: reduce the partial sums, then add the tail (the
 /// floats past the last whole 16) when there is one.
 #[inline(always)]
@@ -220,25 +311,30 @@ mod tests {
 
     #[test]
     fn many_vectors_in_tiles_give_dot_rows_bits_for_each() {
-        // More rows than two tiles and a partial one; a width with a tail and one without.
-        for cols in [21usize, 64] {
+        // More rows than two tiles and a partial one, an odd count (a row left over by the
+        // two-row steps of a pair); widths with a tail (never paired) and without; five
+        // vectors, so that one is scored alone, and, at 64, a shorter one between two pairs
+        // (vectors of different lengths are not paired).
+        for (cols, lens) in [(21, [21; 5]), (64, [64; 5]), (64, [64, 64, 48, 64, 64])] {
             let n = 2 * ITEM_TILE + 77;
             let (rows, _) = table(n, cols, 3);
             let (users, _) = table(5, cols, 8);
-            let xs: Vec<&[f32]> = (0..5).map(|u| &users.row(u)[..cols]).collect();
-            let mut many = vec![f32::NAN; 5 * n];
-            dot_rows_many(&xs, &rows, &mut many);
-            for (u, x) in xs.iter().enumerate() {
-                let mut one = vec![0.0f32; n];
-                dot_rows(x, &rows, &mut one);
-                let got = &many[u * n..(u + 1) * n];
-                assert!(
-                    got.iter()
-                        .zip(&one)
-                        .all(|(a, b)| a.to_bits() == b.to_bits()),
-                    "cols {cols}, vector {u}"
-                );
-            }
+            let xs: Vec<&[f32]> = (0..5).map(|u| &users.row(u)[..lens[u]]).collect();
+            each_level(|level| {
+                let mut many = vec![f32::NAN; 5 * n];
+                dot_rows_many_at(level, &xs, &rows, &mut many);
+                for (u, x) in xs.iter().enumerate() {
+                    let mut one = vec![0.0f32; n];
+                    dot_rows_at(level, x, &rows, &mut one);
+                    let got = &many[u * n..(u + 1) * n];
+                    assert!(
+                        got.iter()
+                            .zip(&one)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "{level:?}, cols {cols}, lengths {lens:?}, vector {u}"
+                    );
+                }
+            });
         }
     }
 
