@@ -228,10 +228,10 @@ impl WithSimd for DotRows<'_> {
 }
 
 /// `out[v][j] = x[v] · rows.row(first + j)` for two vectors of one length, a multiple of 16
-/// (no tail): [`DotRows`] for both at once, two rows at a time. Its two-by-two block of accumulators needs two loads
-/// of each vector and two of each row per 16 floats for four multiply-adds (four rows of one
-/// vector need five loads), and each entry keeps its own accumulator and [`DotRows`]' order
-/// of operations: the same bits.
+/// (no tail): [`DotRows`] for both at once, two rows at a time. Per 16 floats its
+/// two-by-two block of accumulators loads each vector and each row once (four loads) for
+/// four multiply-adds, where [`DotRows`]' four rows of one vector take five loads. Each
+/// entry keeps its own accumulator and [`DotRows`]' order of operations: the same bits.
 struct DotRowsPair<'a> {
     x: [&'a [f32]; 2],
     rows: &'a RowTable,
