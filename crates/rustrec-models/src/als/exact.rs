@@ -10,8 +10,8 @@
 //! `n·d²/2` multiply-adds in 16-lane registers, and `d³/6` in `f64` for the factor — for
 //! ML-1M at k = 40 (d = 42) the Gram part dominates.
 
-use super::kernel::{self, Loss, Scratch, System};
 use super::gathered::gather_one;
+use super::kernel::{self, Loss, Scratch, System};
 use super::row_gram::lower_gram;
 use crate::engine::linalg::{self, UPPER_CHUNK};
 use crate::engine::simd::Simd;
@@ -146,9 +146,23 @@ mod tests {
         fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
             let mut scratch = Scratch::new(self.start.len());
             let mut fast = self.start.to_vec();
-            let f_fast = exact_row(simd, self.sys, self.items, self.values, &mut fast, &mut scratch);
+            let f_fast = exact_row(
+                simd,
+                self.sys,
+                self.items,
+                self.values,
+                &mut fast,
+                &mut scratch,
+            );
             let mut reference = self.start.to_vec();
-            let f_ref = kernel::cholesky_row_at(simd, self.sys, self.items, self.values, &mut reference, &mut scratch);
+            let f_ref = kernel::cholesky_row_at(
+                simd,
+                self.sys,
+                self.items,
+                self.values,
+                &mut reference,
+                &mut scratch,
+            );
             ((fast, f_fast), (reference, f_ref))
         }
     }
@@ -177,16 +191,32 @@ mod tests {
             }
             let gram = kernel::gram(&others, 0.1);
             for n in [1usize, 7, 150, 1000] {
-                let items: Vec<u32> = (0..n as u32).map(|t| (t * 7) % others_rows as u32).collect();
-                let items: Vec<u32> = if n == 1000 { (0..1000).collect() } else { items };
+                let items: Vec<u32> = (0..n as u32)
+                    .map(|t| (t * 7) % others_rows as u32)
+                    .collect();
+                let items: Vec<u32> = if n == 1000 {
+                    (0..1000).collect()
+                } else {
+                    items
+                };
                 let values: Vec<f32> = (0..n).map(|t| 1.0 + (t % 5) as f32).collect();
                 let mut start = vec![0.0f32; others.stride()];
                 for (c, v) in start.iter_mut().take(d).enumerate() {
                     *v = (c as f32 * 0.7).sin() * 0.1;
                 }
                 let losses = [
-                    Loss::Explicit { mu: 3.0, reg: 0.05, weighted: true, fixed: bias.then_some(d - 1) },
-                    Loss::Explicit { mu: 3.0, reg: 0.5, weighted: false, fixed: bias.then_some(d - 1) },
+                    Loss::Explicit {
+                        mu: 3.0,
+                        reg: 0.05,
+                        weighted: true,
+                        fixed: bias.then_some(d - 1),
+                    },
+                    Loss::Explicit {
+                        mu: 3.0,
+                        reg: 0.5,
+                        weighted: false,
+                        fixed: bias.then_some(d - 1),
+                    },
                     Loss::Implicit { alpha: 2.0 },
                 ];
                 for loss in losses {
@@ -196,11 +226,20 @@ mod tests {
                     let empty = Vec::new();
                     let sys = System {
                         others: &others,
-                        gram: if matches!(loss, Loss::Implicit { .. }) { &gram } else { &empty },
+                        gram: if matches!(loss, Loss::Implicit { .. }) {
+                            &gram
+                        } else {
+                            &empty
+                        },
                         loss,
                     };
                     let skipped = each_level(|level| {
-                        let ((fast, f_fast), (reference, f_ref)) = level.dispatch(Both { sys: &sys, items: &items, values: &values, start: &start });
+                        let ((fast, f_fast), (reference, f_ref)) = level.dispatch(Both {
+                            sys: &sys,
+                            items: &items,
+                            values: &values,
+                            start: &start,
+                        });
                         let scale = reference.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
                         for c in 0..others.stride() {
                             assert!(
@@ -210,7 +249,10 @@ mod tests {
                                 reference[c]
                             );
                         }
-                        if let Loss::Explicit { fixed: Some(fc), .. } = loss {
+                        if let Loss::Explicit {
+                            fixed: Some(fc), ..
+                        } = loss
+                        {
                             assert_eq!(fast[fc], 1.0, "the constant column stays 1");
                         }
                         assert!(fast[d..].iter().all(|&v| v == 0.0), "padding stays 0");
@@ -218,11 +260,17 @@ mod tests {
                         // c_t·(1 − d_t)² and xᵀGx, which cancel), each from an f32 dot
                         // product: its rounding is relative to Σ_t c_t (explicit: to
                         // Σ_t (r_t − μ)²), not to F.
-                        let terms: f64 = values.iter().map(|&v| match loss {
-                            Loss::Implicit { alpha } => f64::from(1.0 + alpha * v),
-                            Loss::Explicit { mu, .. } => f64::from((v - mu) * (v - mu)),
-                        }).sum();
-                        assert!((f_fast - f_ref).abs() <= 1e-6 * terms + 1e-5 * f_ref.abs(), "d {d} n {n} {loss:?}: objective {f_fast} vs {f_ref}");
+                        let terms: f64 = values
+                            .iter()
+                            .map(|&v| match loss {
+                                Loss::Implicit { alpha } => f64::from(1.0 + alpha * v),
+                                Loss::Explicit { mu, .. } => f64::from((v - mu) * (v - mu)),
+                            })
+                            .sum();
+                        assert!(
+                            (f_fast - f_ref).abs() <= 1e-6 * terms + 1e-5 * f_ref.abs(),
+                            "d {d} n {n} {loss:?}: objective {f_fast} vs {f_ref}"
+                        );
                     });
                     assert!(!skipped.contains(&Isa::Scalar));
                 }

@@ -111,6 +111,9 @@ impl Family for Ials {
     }
 
     fn load(file: ModelFile) -> Result<TrainedModel> {
-        Ok(TrainedModel::new(AlsModel::from_model_file(file, Some(true))?))
+        Ok(TrainedModel::new(AlsModel::from_model_file(
+            file,
+            Some(true),
+        )?))
     }
 }

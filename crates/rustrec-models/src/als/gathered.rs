@@ -181,11 +181,18 @@ fn cg_block<S: Simd, const N: usize>(
         } => {
             r.iter_mut().for_each(|v| *v = 0.0);
             f = 0.0;
-            pass::<S, N>(simd, block, x, r, |_| true, |t, d| {
-                let e = values[t] - mu - d;
-                f += f64::from(e * e);
-                e
-            });
+            pass::<S, N>(
+                simd,
+                block,
+                x,
+                r,
+                |_| true,
+                |t, d| {
+                    let e = values[t] - mu - d;
+                    f += f64::from(e * e);
+                    e
+                },
+            );
             let lam = ridge(reg, weighted, values.len());
             simd.axpy(-lam, x, r);
             let fixed_sq = fixed.map_or(0.0, |c| x[c] * x[c]);
@@ -285,9 +292,25 @@ mod tests {
         fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
             let mut scratch = Scratch::new(self.start.len());
             let mut fast = self.start.to_vec();
-            let f_fast = cg_row_gathered(simd, self.sys, self.items, self.values, &mut fast, 3, &mut scratch);
+            let f_fast = cg_row_gathered(
+                simd,
+                self.sys,
+                self.items,
+                self.values,
+                &mut fast,
+                3,
+                &mut scratch,
+            );
             let mut reference = self.start.to_vec();
-            let f_ref = kernel::cg_row(simd, self.sys, self.items, self.values, &mut reference, 3, &mut scratch);
+            let f_ref = kernel::cg_row(
+                simd,
+                self.sys,
+                self.items,
+                self.values,
+                &mut reference,
+                3,
+                &mut scratch,
+            );
             let s = self.start.len();
             let forced = (s == 64).then(|| {
                 let mut x = self.start.to_vec();
@@ -307,13 +330,17 @@ mod tests {
         // dot) and of 5 (the general path).
         for d in [10usize, 40, 48, 64, 70] {
             let n_others = 300usize;
-            let vals: Vec<f32> = (0..n_others * d).map(|i| (i as f32 * 0.37).sin() * 0.3).collect();
+            let vals: Vec<f32> = (0..n_others * d)
+                .map(|i| (i as f32 * 0.37).sin() * 0.3)
+                .collect();
             let others = RowTable::from_dense(n_others, d, &vals);
             let gram = kernel::gram(&others, 0.1);
             let empty = Vec::new();
             // Rows in a scattered order, repeated rows, some of zero weight (the implicit
             // solve's unit-confidence shortcut); an explicit loss with a fixed column.
-            let items: Vec<u32> = (0..120u32).map(|t| (t * 97 + 11) % n_others as u32).collect();
+            let items: Vec<u32> = (0..120u32)
+                .map(|t| (t * 97 + 11) % n_others as u32)
+                .collect();
             let values: Vec<f32> = (0..120).map(|t| (t % 4) as f32).collect();
             let mut start = vec![0.0; others.stride()];
             for (c, v) in start.iter_mut().take(d).enumerate() {
@@ -321,18 +348,43 @@ mod tests {
             }
             let losses = [
                 (Loss::Implicit { alpha: 1.5 }, &gram),
-                (Loss::Explicit { mu: 1.5, reg: 0.05, weighted: true, fixed: Some(d - 1) }, &empty),
+                (
+                    Loss::Explicit {
+                        mu: 1.5,
+                        reg: 0.05,
+                        weighted: true,
+                        fixed: Some(d - 1),
+                    },
+                    &empty,
+                ),
             ];
             for (loss, g) in losses {
-                let sys = System { others: &others, gram: g, loss };
+                let sys = System {
+                    others: &others,
+                    gram: g,
+                    loss,
+                };
                 let skipped = each_level(|level| {
-                    let ((fast, f_fast), (reference, f_ref), forced) = level.dispatch(Both { sys: &sys, items: &items, values: &values, start: &start });
+                    let ((fast, f_fast), (reference, f_ref), forced) = level.dispatch(Both {
+                        sys: &sys,
+                        items: &items,
+                        values: &values,
+                        start: &start,
+                    });
                     assert_eq!(fast, reference, "d {d} {loss:?} {level:?}");
-                    assert_eq!(f_fast.to_bits(), f_ref.to_bits(), "d {d} {loss:?} {level:?}");
+                    assert_eq!(
+                        f_fast.to_bits(),
+                        f_ref.to_bits(),
+                        "d {d} {loss:?} {level:?}"
+                    );
                     assert_eq!(forced.is_some(), d == 64);
                     if let Some((x, f)) = forced {
                         assert_eq!(x, reference, "register pass, d {d} {loss:?} {level:?}");
-                        assert_eq!(f.to_bits(), f_ref.to_bits(), "register pass, d {d} {loss:?} {level:?}");
+                        assert_eq!(
+                            f.to_bits(),
+                            f_ref.to_bits(),
+                            "register pass, d {d} {loss:?} {level:?}"
+                        );
                     }
                     assert_ne!(fast, start, "the solve moved the row");
                 });

@@ -225,7 +225,14 @@ pub(crate) fn objective<S: Simd>(
     x: &[f32],
 ) -> f64 {
     let mut gx = vec![0.0; x.len()];
-    objective_of(simd, sys, &|t| sys.others.row(items[t] as usize), values, x, &mut gx)
+    objective_of(
+        simd,
+        sys,
+        &|t| sys.others.row(items[t] as usize),
+        values,
+        x,
+        &mut gx,
+    )
 }
 
 /// [`objective`] with the row's other-side rows given by `row(t)` (`t`-th rating) and a
@@ -272,7 +279,10 @@ pub(crate) fn objective_of<'r, S: Simd>(
 /// `steps` CG steps on one row from its current value; returns the objective after them.
 /// The readable reference: the other side's rows are read in place (the fast path,
 /// [`super::gathered`], copies them first; the tests compare it with this).
-#[cfg_attr(not(test), expect(dead_code, reason = "the reference of the fast path's tests"))]
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "the reference of the fast path's tests")
+)]
 #[inline(always)]
 pub(crate) fn cg_row<S: Simd>(
     simd: S,
@@ -545,13 +555,11 @@ pub(crate) fn gram(table: &RowTable, reg: f32) -> Vec<f32> {
         .map(|blk| {
             let mut g = vec![0.0f32; s * s];
             let rows = blk * BLOCK..((blk + 1) * BLOCK).min(rows);
-            level.dispatch(
-                GramBlock {
-                    table,
-                    rows,
-                    g: &mut g,
-                },
-            );
+            level.dispatch(GramBlock {
+                table,
+                rows,
+                g: &mut g,
+            });
             g
         })
         .collect();
@@ -671,9 +679,7 @@ impl WithSimd for SolveBlock<'_, '_> {
             }
             let (items, values) = (&data.idx[lo..hi], &data.val[lo..hi]);
             f += match method {
-                Method::Cg(steps) => {
-                    cg_row_gathered(simd, sys, items, values, x, steps, scratch)
-                }
+                Method::Cg(steps) => cg_row_gathered(simd, sys, items, values, x, steps, scratch),
                 Method::Cholesky => exact_row(simd, sys, items, values, x, scratch),
             };
             n += 1;

@@ -29,10 +29,8 @@ pub const SCHEMA: Schema = Schema {
             .about("user factor vectors, one row per user in user_ids order"),
         TensorDecl::new("item_factors", DType::F32, &[Dim::Items, Dim::Named("k")])
             .about("item factor vectors, one row per item in item_ids order"),
-        TensorDecl::new("user_bias", DType::F32, &[Dim::Users])
-            .about("user biases b_u"),
-        TensorDecl::new("item_bias", DType::F32, &[Dim::Items])
-            .about("item biases b_i"),
+        TensorDecl::new("user_bias", DType::F32, &[Dim::Users]).about("user biases b_u"),
+        TensorDecl::new("item_bias", DType::F32, &[Dim::Items]).about("item biases b_i"),
         TensorDecl::new("global_mean", DType::F32, &[Dim::Fixed(1)])
             .about("the global mean μ (raw-score space)"),
         TensorDecl::optional("rating_range", DType::F32, &[Dim::Fixed(2)])
@@ -111,8 +109,8 @@ mod tests {
 
     use super::*;
     use crate::als::hyperparams::AlsParams;
-    use rustrec_core::Recommender;
     use crate::registry::TrainedModel;
+    use rustrec_core::Recommender;
 
     /// A hand-made explicit model with biases: 2 users × 3 items, k = 2, raw ids 10, 20
     /// and 100, 200, 300.
@@ -211,5 +209,4 @@ mod tests {
             }
         }
     }
-
 }

@@ -30,7 +30,11 @@ use crate::engine::simd::{Isa, Simd};
 /// 8 × 3 accumulators would be 48 registers and spill on every rating, so blocks there are
 /// ROWS_BELOW_V4 rows × one column block (2·ROWS_BELOW_V4 + 3 registers).
 fn block_shape<S: Simd>() -> (usize, usize) {
-    if S::ISA == Isa::V4 { (8, 3) } else { (ROWS_BELOW_V4, 1) }
+    if S::ISA == Isa::V4 {
+        (8, 3)
+    } else {
+        (ROWS_BELOW_V4, 1)
+    }
 }
 
 /// Rows of `C` per register block below AVX-512.
@@ -39,8 +43,21 @@ const ROWS_BELOW_V4: usize = 6;
 /// Writes the lower triangle of `C = Σ_t u_t y_tᵀ` (rows `0..d`) into `c` (`s × s`); see the
 /// module docs for the layout. `u` and `y` hold the same number of `s`-float rows.
 #[inline(always)]
-pub(crate) fn lower_gram<S: Simd>(simd: S, u: &[f32], y: &[f32], s: usize, d: usize, c: &mut [f32]) {
-    assert!(s.is_multiple_of(16) && d <= s && c.len() >= s * s && u.len() == y.len() && y.len().is_multiple_of(s.max(1)));
+pub(crate) fn lower_gram<S: Simd>(
+    simd: S,
+    u: &[f32],
+    y: &[f32],
+    s: usize,
+    d: usize,
+    c: &mut [f32],
+) {
+    assert!(
+        s.is_multiple_of(16)
+            && d <= s
+            && c.len() >= s * s
+            && u.len() == y.len()
+            && y.len().is_multiple_of(s.max(1))
+    );
     let (max_rows, max_cols) = block_shape::<S>();
     let mut a0 = 0;
     while a0 < d {
@@ -87,7 +104,13 @@ struct Block {
 
 impl Block {
     #[inline(always)]
-    fn run<S: Simd, const R: usize, const J: usize>(self, simd: S, u: &[f32], y: &[f32], c: &mut [f32]) {
+    fn run<S: Simd, const R: usize, const J: usize>(
+        self,
+        simd: S,
+        u: &[f32],
+        y: &[f32],
+        c: &mut [f32],
+    ) {
         let Block { a0, j0, s } = self;
         let mut acc = [[simd.splat(0.0); J]; R];
         for (ut, yt) in u.chunks_exact(s).zip(y.chunks_exact(s)) {
@@ -137,7 +160,13 @@ mod tests {
     /// `n` pseudo-random rows of `s` floats, zero past column `d`.
     fn rows(n: usize, s: usize, d: usize, salt: usize) -> Vec<f32> {
         (0..n * s)
-            .map(|i| if i % s < d { ((i * 7919 + salt) as f32 * 0.013).sin() } else { 0.0 })
+            .map(|i| {
+                if i % s < d {
+                    ((i * 7919 + salt) as f32 * 0.013).sin()
+                } else {
+                    0.0
+                }
+            })
             .collect()
     }
 
@@ -161,7 +190,11 @@ mod tests {
             for n in [0usize, 1, 37] {
                 let y = rows(n, s, d, 1);
                 // Weighted rows for the asymmetric case; `u = y` is the symmetric one.
-                let w: Vec<f32> = y.iter().enumerate().map(|(i, v)| v * (1.0 + (i / s) as f32 * 0.1)).collect();
+                let w: Vec<f32> = y
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v * (1.0 + (i / s) as f32 * 0.1))
+                    .collect();
                 for u in [&y, &w] {
                     let (want, magnitude) = naive(u, &y, s, d);
                     let portable = Gram(u, &y, s, d).with_simd(Scalar);
@@ -174,13 +207,22 @@ mod tests {
                                 // n·2⁻²⁴ times the sum of the products' magnitudes
                                 // (the standard bound γ_n, to first order).
                                 let tol = (n as f64 + 1.0) * 2f64.powi(-24) * magnitude[a * s + b];
-                                assert!((f64::from(g) - e).abs() <= tol, "s {s} d {d} n {n} {level:?}: C[{a}][{b}] {g} vs {e}");
+                                assert!(
+                                    (f64::from(g) - e).abs() <= tol,
+                                    "s {s} d {d} n {n} {level:?}: C[{a}][{b}] {g} vs {e}"
+                                );
                             }
                         }
                         // Rows past d are never written.
-                        assert!(got[d * s..].iter().all(|v| v.is_nan()), "s {s} d {d}: rows past d written");
+                        assert!(
+                            got[d * s..].iter().all(|v| v.is_nan()),
+                            "s {s} d {d}: rows past d written"
+                        );
                         if level.isa() == Isa::Scalar {
-                            assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), portable.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+                            assert_eq!(
+                                got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                                portable.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                            );
                         }
                     });
                     assert!(!skipped.contains(&Isa::Scalar));

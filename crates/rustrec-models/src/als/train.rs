@@ -21,8 +21,8 @@ use crate::engine::checkpoint::codec;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::exchange;
 use crate::engine::{RowTable, rng};
-use crate::model_file::rating_range;
 use crate::error::{ModelError, Result};
+use crate::model_file::rating_range;
 use rustrec_core::cluster::{Cluster, ClusterHandle};
 use rustrec_core::{Fit, FitContext};
 

@@ -9,7 +9,7 @@ use super::hyperparams::AsySvdParams;
 use super::model::AsySvdModel;
 use super::persist;
 use crate::error::Result;
-use crate::family::{Family};
+use crate::family::Family;
 use crate::registry::TrainedModel;
 use crate::schema::Schema;
 

@@ -34,7 +34,6 @@ hyperparams! {
     }
 }
 
-
 /// [`AsySvdParams`] that passed [`AsySvdParams::check`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AsySvdValidParams(pub(crate) AsySvdParams);

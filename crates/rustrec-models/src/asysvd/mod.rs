@@ -40,7 +40,7 @@ mod model;
 mod persist;
 mod train;
 
+pub use family::AsySvd;
 pub use hyperparams::{AsySvdParams, AsySvdValidParams};
 pub use model::AsySvdModel;
-pub use family::AsySvd;
 pub use persist::SCHEMA;

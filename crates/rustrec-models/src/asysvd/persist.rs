@@ -73,8 +73,8 @@ mod tests {
     use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 
     use super::*;
-    use rustrec_core::{FoldIn, Recommender};
     use crate::registry::TrainedModel;
+    use rustrec_core::{FoldIn, Recommender};
 
     /// A hand-made model: 2 users × 3 items (raw ids 10, 20 and 100, 200, 300), k = 2,
     /// user 10 holding items 100 and 300, user 20 holding item 200; unnormalised, implicit.
@@ -173,5 +173,4 @@ mod tests {
         fold_in.score_profile(&[(ItemIdx(1), 1.0)], &mut out);
         assert_eq!(out, EXPECTED[1]);
     }
-
 }

@@ -18,8 +18,8 @@ use crate::engine::rng;
 use crate::engine::sgd::EpochClock;
 use crate::engine::table::RowTable;
 use crate::error::{ModelError, Result};
-use rustrec_core::{Fit, FitContext};
 use crate::profiles::UserProfiles;
+use rustrec_core::{Fit, FitContext};
 
 /// Stream purposes (the first coordinate of [`rng::stream`]).
 const INIT: u64 = 0x696e_6974;
@@ -165,7 +165,11 @@ impl Trainer for AsySvdTrainer<'_> {
         let mean_square = if self.params.0.implicit || values.is_empty() {
             1.0
         } else {
-            values.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / values.len() as f64
+            values
+                .iter()
+                .map(|&v| f64::from(v) * f64::from(v))
+                .sum::<f64>()
+                / values.len() as f64
         };
         1e3 * mean_square
     }

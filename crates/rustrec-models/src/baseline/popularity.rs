@@ -7,10 +7,10 @@ use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use rustrec_io::{DType, Header, ModelFile, Tensor};
 
 use super::TopPop;
+use crate::error::Result;
 use crate::family::Family;
 use crate::params::hyperparams;
 use crate::schema::{Dim, Schema, TensorDecl};
-use crate::error::Result;
 use rustrec_core::{Fit, FitContext};
 use rustrec_core::{FoldIn, Recommender};
 
@@ -23,7 +23,8 @@ hyperparams! {
 /// were first written).
 pub const SCHEMA: Schema = Schema {
     version: 1,
-    tensors: &[TensorDecl::new("popularity", DType::F32, &[Dim::Items]).about("training interactions of each item")],
+    tensors: &[TensorDecl::new("popularity", DType::F32, &[Dim::Items])
+        .about("training interactions of each item")],
 };
 
 /// Items scored by their training popularity (number of interactions).
@@ -110,8 +111,8 @@ impl FoldIn for TopPopModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustrec_core::Exclusion;
     use crate::registry::TrainedModel;
+    use rustrec_core::Exclusion;
 
     fn data() -> Interactions {
         // Item 2 has 3 users, item 0 has 2, item 1 has 1, item 3 none.
@@ -133,7 +134,9 @@ mod tests {
     #[test]
     fn ranks_by_training_popularity_and_excludes_seen_items() {
         let x = data();
-        let m = TopPopParams {}.fit(&x, &mut FitContext::with_threads(42, 1).unwrap()).unwrap();
+        let m = TopPopParams {}
+            .fit(&x, &mut FitContext::with_threads(42, 1).unwrap())
+            .unwrap();
         assert_eq!(m.popularity(), &[2.0, 1.0, 3.0, 0.0]);
         let recs: Vec<u32> = m
             .recommend(UserIdx(2), 4, &Exclusion::seen(&x))
@@ -146,7 +149,9 @@ mod tests {
     #[test]
     fn save_and_load_round_trip() {
         let x = data();
-        let m = TopPopParams {}.fit(&x, &mut FitContext::with_threads(42, 1).unwrap()).unwrap();
+        let m = TopPopParams {}
+            .fit(&x, &mut FitContext::with_threads(42, 1).unwrap())
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pop.safetensors");
         TrainedModel::new(m.clone())

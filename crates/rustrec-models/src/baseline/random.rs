@@ -8,10 +8,10 @@ use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 use rustrec_io::{DType, Header, ModelFile, Tensor};
 
 use super::Random;
+use crate::error::Result;
 use crate::family::Family;
 use crate::params::hyperparams;
 use crate::schema::{Dim, Schema, TensorDecl};
-use crate::error::Result;
 use rustrec_core::{Fit, FitContext};
 use rustrec_core::{FoldIn, Recommender};
 
@@ -24,7 +24,8 @@ hyperparams! {
 /// were first written).
 pub const SCHEMA: Schema = Schema {
     version: 1,
-    tensors: &[TensorDecl::new("seed", DType::U32, &[Dim::Fixed(2)]).about("the seed of the random scores (low, high 32 bits)")],
+    tensors: &[TensorDecl::new("seed", DType::U32, &[Dim::Fixed(2)])
+        .about("the seed of the random scores (low, high 32 bits)")],
 };
 
 /// Uniform random scores in `[0, 1)`, a pure function of (seed, user, item).
@@ -128,7 +129,9 @@ impl FoldIn for RandomModel {
     fn score_profile(&self, history: &[(ItemIdx, f32)], out: &mut [f32]) {
         let key = history
             .iter()
-            .fold(mix(self.seed ^ 0x6e65_7775), |h, (i, _)| mix(h ^ u64::from(i.0)))
+            .fold(mix(self.seed ^ 0x6e65_7775), |h, (i, _)| {
+                mix(h ^ u64::from(i.0))
+            })
             .rotate_left(32);
         for (i, o) in out.iter_mut().enumerate() {
             *o = self.score(key, i as u32);

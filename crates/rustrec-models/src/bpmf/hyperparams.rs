@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::error::{ModelError, Result};
-use crate::mf::MAX_MEMBERS;
 use crate::mf::Clip;
+use crate::mf::MAX_MEMBERS;
 use crate::params::{Hyperparams, Rule, at_least_one, hyperparams};
 
 hyperparams! {

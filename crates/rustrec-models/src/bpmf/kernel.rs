@@ -30,7 +30,13 @@ pub(super) fn padded_f32(y: &[f64], k: usize) -> (Vec<f32>, usize) {
 /// (row `a` up to the block holding the diagonal), four rows of `y` per pass (one load
 /// and store of the triangle per four terms); each entry adds its terms in the order of
 /// `rows`, with fused multiply-adds at V3.
-pub(super) fn gram_lower(level: Level, y: &[f32], shape: (usize, usize), rows: &[u32], g: &mut [f32]) {
+pub(super) fn gram_lower(
+    level: Level,
+    y: &[f32],
+    shape: (usize, usize),
+    rows: &[u32],
+    g: &mut [f32],
+) {
     let (k, stride) = shape;
     assert!(stride >= k && stride.is_multiple_of(LANES) && y.len().is_multiple_of(stride));
     assert!(rows.iter().all(|&j| (j as usize + 1) * stride <= y.len()));

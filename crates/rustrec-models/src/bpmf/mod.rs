@@ -13,9 +13,9 @@
 //! [`crate::mf::MfModel`]: it is saved, loaded, evaluated and folded in as any MF model.
 
 mod family;
+mod hyperparams;
 mod kernel;
 mod train;
-mod hyperparams;
 
 pub use family::Bpmf;
 pub use hyperparams::{BpmfParams, BpmfValidParams};

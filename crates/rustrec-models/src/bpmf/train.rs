@@ -16,10 +16,10 @@ use crate::engine::linalg::{cholesky, dot, inverse_spd, solve_lower_transposed};
 use crate::engine::rng::{self, Rng};
 use crate::engine::simd::{Isa, Level};
 use crate::error::Result;
-use rustrec_core::{Fit, FitContext};
 use crate::mf::ensemble::{Member, merge};
 use crate::mf::{MfModel, MfParams};
 use crate::model_file::{rating_range, seen_flags};
+use rustrec_core::{Fit, FitContext};
 
 /// Purpose coordinate of the sampler's random streams.
 const STREAM: u64 = 0x6270_6d66;

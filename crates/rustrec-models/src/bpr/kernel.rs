@@ -27,8 +27,8 @@
 //! fused paths compute the same update as the generic one (tested).
 
 use crate::engine::grid::Walk;
-use crate::engine::packed::EntryRead;
 use crate::engine::optimizer::{Optimizer, StepSize};
+use crate::engine::packed::EntryRead;
 use crate::engine::rng::{self, Rng};
 use crate::engine::sgd::SideBin;
 use crate::engine::simd::{Isa, Level, Scalar, Simd, WithSimd};
@@ -479,7 +479,18 @@ impl<E: EntryRead> WithSimd for TrainBlock<'_, '_, '_, '_, E> {
         }
         let mut positives = Positives::new(entries, index, c.sampling, rng);
         if c.loss == Loss::Bpr && c.optimizer == Optimizer::Sgd {
-            return bpr_sgd_block(simd, &mut positives, index, sampler, rng, user, item, c, step_at, n);
+            return bpr_sgd_block(
+                simd,
+                &mut positives,
+                index,
+                sampler,
+                rng,
+                user,
+                item,
+                c,
+                step_at,
+                n,
+            );
         }
         let fast = matches!(c.optimizer, Optimizer::Sgd | Optimizer::Adagrad { .. });
         let mut scratch = Scratch {
@@ -578,7 +589,13 @@ type Triple = (usize, usize, usize);
 /// not a closure: closures are not inlined into the level's compiled kernel, whose
 /// intrinsics then become calls.
 #[inline(always)]
-fn bpr_score<S: Simd>(simd: S, s: usize, user: &SideBin<'_>, item: &SideBin<'_>, (u, i, j): Triple) -> f32 {
+fn bpr_score<S: Simd>(
+    simd: S,
+    s: usize,
+    user: &SideBin<'_>,
+    item: &SideBin<'_>,
+    (u, i, j): Triple,
+) -> f32 {
     score_difference(
         simd,
         &user.factors[u * s..(u + 1) * s],
@@ -629,7 +646,8 @@ fn bpr_sgd_block<S: Simd, E: EntryRead>(
         Some((u as usize, i as usize, j as usize))
     }
     let s = c.stride;
-    let disjoint = |a: Triple, b: Triple| a.0 != b.0 && a.1 != b.1 && a.1 != b.2 && a.2 != b.1 && a.2 != b.2;
+    let disjoint =
+        |a: Triple, b: Triple| a.0 != b.0 && a.1 != b.1 && a.1 != b.2 && a.2 != b.1 && a.2 != b.2;
     let mut out = BlockOutcome::default();
     let mut losses = LossSum::default();
     let (mut lr, _) = step_at(0, n);
@@ -936,7 +954,9 @@ mod tests {
     fn score_difference_equals_the_two_dot_products_at_every_level() {
         // 37 floats: two whole chunks and a tail of 5.
         let v = |salt: usize| -> Vec<f32> {
-            (0..37).map(|f| (((f * 7 + salt) % 13) as f32 - 6.0) / 8.0).collect()
+            (0..37)
+                .map(|f| (((f * 7 + salt) % 13) as f32 - 6.0) / 8.0)
+                .collect()
         };
         let (p, qi, qj) = (v(1), v(4), v(9));
         let want: f64 = (0..37)
@@ -945,7 +965,10 @@ mod tests {
         assert!((f64::from(dot(&p, &qi) - dot(&p, &qj)) - want).abs() < 1e-5);
         let skipped = each_level(|level| {
             let got = level.dispatch(ScoreDifference(&p, &qi, &qj));
-            assert!((f64::from(got) - want).abs() < 1e-5, "{level:?}: {got} vs {want}");
+            assert!(
+                (f64::from(got) - want).abs() < 1e-5,
+                "{level:?}: {got} vs {want}"
+            );
         });
         assert!(!skipped.contains(&Isa::Scalar));
     }
@@ -1060,7 +1083,16 @@ mod tests {
     impl WithSimd for OneByOne<'_> {
         type Output = BlockOutcome;
         fn with_simd<S: Simd>(self, simd: S) -> BlockOutcome {
-            let OneByOne { entries, index, sampler, rng, p, q, b, c } = self;
+            let OneByOne {
+                entries,
+                index,
+                sampler,
+                rng,
+                p,
+                q,
+                b,
+                c,
+            } = self;
             let s = c.stride;
             let mut positives = Positives::new(entries, index, c.sampling, rng);
             let (mut out, mut losses) = (BlockOutcome::default(), LossSum::default());
@@ -1072,7 +1104,13 @@ mod tests {
                     continue;
                 };
                 let (u, i, j) = (u as usize, i as usize, j as usize);
-                let x = score_difference(simd, &p[u * s..(u + 1) * s], &q[i * s..(i + 1) * s], &q[j * s..(j + 1) * s]) + b[i] - b[j];
+                let x = score_difference(
+                    simd,
+                    &p[u * s..(u + 1) * s],
+                    &q[i * s..(i + 1) * s],
+                    &q[j * s..(j + 1) * s],
+                ) + b[i]
+                    - b[j];
                 let t = bpr_terms(x);
                 losses.add_softplus(t.hinge, t.one_plus_e);
                 if t.d == 0.0 {
@@ -1100,7 +1138,11 @@ mod tests {
                 .flat_map(|u| {
                     (0..items)
                         .filter(move |i| (u * 7 + i * 3) % 4 == 0)
-                        .map(move |i| Entry { user: u, item: i, value: 1.0 })
+                        .map(move |i| Entry {
+                            user: u,
+                            item: i,
+                            value: 1.0,
+                        })
                 })
                 .collect();
             let (nu, ni) = (users as usize, items as usize);
@@ -1108,7 +1150,13 @@ mod tests {
             let cdf: Vec<f64> = (0..=ni).map(|k| (k * k) as f64 + k as f64).collect();
             let init = |rows: usize, salt: usize| -> Vec<f32> {
                 (0..rows * 16)
-                    .map(|k| if k % 16 < 5 { (((k + salt) * 37 % 17) as f32 - 8.0) / 40.0 } else { 0.0 })
+                    .map(|k| {
+                        if k % 16 < 5 {
+                            (((k + salt) * 37 % 17) as f32 - 8.0) / 40.0
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect()
             };
             let c = TripleConsts {
@@ -1125,7 +1173,11 @@ mod tests {
             };
             let h = Harmonic::new(ni);
             for weighted in [false, true] {
-                let sampler = if weighted { NegativeSampler::weighted(&cdf) } else { NegativeSampler::uniform(items) };
+                let sampler = if weighted {
+                    NegativeSampler::weighted(&cdf)
+                } else {
+                    NegativeSampler::uniform(items)
+                };
                 let skipped = each_level(|level| {
                     let (mut p, mut q, mut b) = (init(nu, 1), init(ni, 2), vec![0.1f32; ni]);
                     let mut rng = rng::stream(9, &[]);
@@ -1136,8 +1188,22 @@ mod tests {
                         sampler,
                         &h,
                         &mut rng,
-                        &mut SideBin { factors: &mut p, bias: &mut [], factor_state: &mut [], bias_state: &mut [], steps: &mut vec![0; nu], reg_weight: &[] },
-                        &mut SideBin { factors: &mut q, bias: &mut b, factor_state: &mut [], bias_state: &mut [], steps: &mut vec![0; ni], reg_weight: &[] },
+                        &mut SideBin {
+                            factors: &mut p,
+                            bias: &mut [],
+                            factor_state: &mut [],
+                            bias_state: &mut [],
+                            steps: &mut vec![0; nu],
+                            reg_weight: &[],
+                        },
+                        &mut SideBin {
+                            factors: &mut q,
+                            bias: &mut b,
+                            factor_state: &mut [],
+                            bias_state: &mut [],
+                            steps: &mut vec![0; ni],
+                            reg_weight: &[],
+                        },
                         &c,
                         &|_, _| (0.05, None),
                     );
@@ -1154,7 +1220,10 @@ mod tests {
                         c: &c,
                     });
                     let what = format!("{users}×{items} weighted {weighted} {level:?}");
-                    assert!(2 * want.updates > entries.len() as u64, "{what}: the block trains");
+                    assert!(
+                        2 * want.updates > entries.len() as u64,
+                        "{what}: the block trains"
+                    );
                     assert_eq!(out, want, "{what}");
                     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&p), bits(&p0), "{what}: users");

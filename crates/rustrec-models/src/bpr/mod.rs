@@ -21,9 +21,9 @@ mod persist;
 pub mod sampler;
 pub(crate) mod train;
 
+pub use family::Bpr;
 pub use hyperparams::{BprParams, BprValidParams, Loss, PairSampling};
 pub use model::BprModel;
-pub use family::Bpr;
 pub use persist::SCHEMA;
 
 #[cfg(test)]

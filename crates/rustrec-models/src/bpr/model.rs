@@ -125,7 +125,11 @@ impl Recommender for BprModel {
     #[inline]
     fn predict(&self, user: UserIdx, item: ItemIdx) -> f32 {
         let i = item.index();
-        self.item_bias[i] + dot_best(self.user_factors.row(user.index()), self.item_factors.row(i))
+        self.item_bias[i]
+            + dot_best(
+                self.user_factors.row(user.index()),
+                self.item_factors.row(i),
+            )
     }
 }
 

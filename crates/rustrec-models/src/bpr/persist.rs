@@ -25,8 +25,7 @@ pub const SCHEMA: Schema = Schema {
             .about("user factor vectors, one row per user in user_ids order"),
         TensorDecl::new("item_factors", DType::F32, &[Dim::Items, Dim::Named("k")])
             .about("item factor vectors, one row per item in item_ids order"),
-        TensorDecl::new("item_bias", DType::F32, &[Dim::Items])
-            .about("item biases b_i"),
+        TensorDecl::new("item_bias", DType::F32, &[Dim::Items]).about("item biases b_i"),
         TensorDecl::new("user_seen", DType::U32, &[Dim::Users])
             .about("1 for users with training data, 0 for cold rows"),
         TensorDecl::new("item_seen", DType::U32, &[Dim::Items])
@@ -99,8 +98,8 @@ mod tests {
 
     use super::*;
     use crate::bpr::Loss;
-    use rustrec_core::Recommender;
     use crate::registry::TrainedModel;
+    use rustrec_core::Recommender;
 
     /// A hand-made model: 2 users × 3 items, k = 2, raw ids 10, 20 and 100, 200, 300.
     fn hand_made() -> BprModel {
@@ -181,5 +180,4 @@ mod tests {
         assert_eq!(m.params().params().loss, Loss::Warp);
         assert!(!m.knows_item(ItemIdx(2)));
     }
-
 }

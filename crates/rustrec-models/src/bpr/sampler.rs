@@ -307,7 +307,10 @@ mod tests {
         for k in [0, 1, 25, n - 1] {
             let seen = all_but(k);
             for _ in 0..20 {
-                assert_eq!(NegativeSampler::uniform(n).draw(&mut rng, SeenRow::list(&seen)), Some(k));
+                assert_eq!(
+                    NegativeSampler::uniform(n).draw(&mut rng, SeenRow::list(&seen)),
+                    Some(k)
+                );
                 assert_eq!(
                     NegativeSampler::weighted(&cdf).draw(&mut rng, SeenRow::list(&seen)),
                     Some(k)
@@ -315,7 +318,10 @@ mod tests {
             }
         }
         let full: Vec<u32> = (0..n).collect();
-        assert_eq!(NegativeSampler::uniform(n).draw(&mut rng, SeenRow::list(&full)), None);
+        assert_eq!(
+            NegativeSampler::uniform(n).draw(&mut rng, SeenRow::list(&full)),
+            None
+        );
     }
 
     #[test]
@@ -326,7 +332,9 @@ mod tests {
         let mut rng = rng::stream(5, &[]);
         let draws = 30_000;
         for _ in 0..draws {
-            counts[NegativeSampler::uniform(10).draw(&mut rng, SeenRow::list(&seen)).unwrap() as usize] += 1;
+            counts[NegativeSampler::uniform(10)
+                .draw(&mut rng, SeenRow::list(&seen))
+                .unwrap() as usize] += 1;
         }
         for (k, &c) in counts.iter().enumerate() {
             if seen.contains(&(k as u32)) {

@@ -4,8 +4,8 @@ use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
 use super::*;
 use crate::engine::Optimizer;
-use rustrec_core::{Fit, FitContext};
 use rustrec_core::Recommender;
+use rustrec_core::{Fit, FitContext};
 
 /// Planted structure: 4 groups of 20 users and 25 items; a user interacts with an item of
 /// its own group with probability 0.4, with any other item with probability 0.02. Up to
@@ -159,11 +159,7 @@ fn training_data_without_interactions_is_refused() {
 #[test]
 fn a_ranking_metric_drives_early_stopping_and_restores_the_best_epoch() {
     let (train, test) = planted();
-    let params = BprParams::default()
-        .factors(8)
-        .epochs(30)
-        .lr(0.1)
-        .bins(2);
+    let params = BprParams::default().factors(8).epochs(30).lr(0.1).bins(2);
     let valid = params.check().unwrap();
     let calls = std::sync::atomic::AtomicUsize::new(0);
     // A validation "metric" that peaks at epoch 3: early stopping (patience 2) must stop at

@@ -23,8 +23,8 @@ use super::model::BprModel;
 use super::sampler::{BlockIndex, NegativeSampler};
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::grid::{BlockId, Grid};
-use crate::engine::packed::{EntryRead, PackedBlock, PackedBlocks};
 use crate::engine::optimizer::Optimizer;
+use crate::engine::packed::{EntryRead, PackedBlock, PackedBlocks};
 use crate::engine::rng;
 use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
 use crate::engine::table::{RowTable, gather_values};
@@ -67,11 +67,7 @@ pub(crate) struct BprTrainer<'a> {
 }
 
 impl<'a> BprTrainer<'a> {
-    pub(crate) fn new(
-        params: &'a BprValidParams,
-        train: &'a Interactions,
-        seed: u64,
-    ) -> Self {
+    pub(crate) fn new(params: &'a BprValidParams, train: &'a Interactions, seed: u64) -> Self {
         let p = &params.0;
         let bins = p.bins;
         let (grid, packed) = match Grid::with_packed_entries(train, bins, seed, true) {
@@ -264,12 +260,8 @@ impl EpochBlocks<'_> {
             None => NegativeSampler::uniform(items.bias.len() as u32),
         };
         let clock = self.clock;
-        let step_at = |k: usize, n: usize| {
-            (
-                clock.lr_at(id.step, k, n),
-                clock.momentum_at(id.step, k, n),
-            )
-        };
+        let step_at =
+            |k: usize, n: usize| (clock.lr_at(id.step, k, n), clock.momentum_at(id.step, k, n));
         let out = kernel::train_block(
             entries,
             &self.index[id.user_bin * self.bins + id.item_bin],
@@ -343,7 +335,10 @@ mod tests {
             let params = BprParams::default().factors(8).bins(3).loss(loss);
             let valid = params.check().unwrap();
             let packed = BprTrainer::new(&valid, &x, 5);
-            assert!(packed.packed.is_some(), "3 values and small bins fit 32 bits");
+            assert!(
+                packed.packed.is_some(),
+                "3 values and small bins fit 32 bits"
+            );
             assert_eq!(packed.grid.nnz(), 0);
             let mut wide = BprTrainer::new(&valid, &x, 5);
             wide.grid = Grid::new(&x, 3, 5);

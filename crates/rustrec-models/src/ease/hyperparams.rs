@@ -22,7 +22,6 @@ hyperparams! {
     }
 }
 
-
 /// [`EaseParams`] that passed [`EaseParams::check`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EaseValidParams(pub(crate) EaseParams);

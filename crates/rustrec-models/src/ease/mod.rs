@@ -36,7 +36,7 @@ mod model;
 mod persist;
 mod train;
 
+pub use family::Ease;
 pub use hyperparams::{EaseParams, EaseValidParams};
 pub use model::EaseModel;
-pub use family::Ease;
 pub use persist::SCHEMA;

@@ -66,8 +66,8 @@ mod tests {
     use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 
     use super::*;
-    use rustrec_core::{FoldIn, Recommender};
     use crate::registry::TrainedModel;
+    use rustrec_core::{FoldIn, Recommender};
 
     /// A hand-made model: 2 users × 3 items (raw ids 10, 20 and 100, 200, 300), with
     /// user 10 holding items 100 (value 4) and 300 (value 2), user 20 holding item 200.
@@ -166,5 +166,4 @@ mod tests {
         }
         assert_eq!(model.item_ids().get_text("300"), Some(2));
     }
-
 }

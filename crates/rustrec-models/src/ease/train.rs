@@ -90,4 +90,3 @@ impl Trainer for Solver<'_> {
         }
     }
 }
-

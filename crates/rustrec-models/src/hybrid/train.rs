@@ -117,4 +117,3 @@ impl Fit for HybridValidParams {
         self.fit_with_content(train, &[], ctx)
     }
 }
-

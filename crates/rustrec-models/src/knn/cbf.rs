@@ -24,10 +24,9 @@ use super::matrix::SimilarityMatrix;
 use super::model::ItemItemModel;
 use super::similarity::{OwnedRows, Similarity, SimilarityParams, item_similarity};
 use crate::error::{ModelError, Result};
+use crate::model_file::params_value;
 use crate::params::{Hyperparams, Rule, hyperparams};
 use rustrec_core::FitContext;
-use crate::model_file::params_value;
-
 
 /// A family of content features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,7 +139,6 @@ hyperparams! {
             "Feature families to use.";
     }
 }
-
 
 impl ItemKnnCbfParams {
     /// Parameters from a similarity and a content description.
@@ -268,7 +266,12 @@ impl ItemKnnCbfValidParams {
         })?;
         ctx.profile.update += started.elapsed().as_secs_f64();
         let params = params_value(&self.0)?;
-        Ok(ItemItemModel::new(<super::ItemKnnCbf as crate::family::Family>::KIND, params, train, sim))
+        Ok(ItemItemModel::new(
+            <super::ItemKnnCbf as crate::family::Family>::KIND,
+            params,
+            train,
+            sim,
+        ))
     }
 }
 
@@ -306,7 +309,11 @@ mod tests {
         let m = p
             .check()
             .unwrap()
-            .fit_with_content(&train, &content, &mut FitContext::with_threads(1, 1).unwrap())
+            .fit_with_content(
+                &train,
+                &content,
+                &mut FitContext::with_threads(1, 1).unwrap(),
+            )
             .unwrap();
         // cos(0, 2) = 2 / (√2 √2) = 1; item 1 shares nothing.
         assert!((m.predict(UserIdx(0), ItemIdx(2)) - 1.0).abs() < 1e-6);

@@ -11,10 +11,9 @@ use super::model::ItemItemModel;
 use super::similarity::{Similarity, SimilarityParams, SparseRows, item_similarity};
 use super::weighting::Weighting;
 use crate::error::{ModelError, Result};
+use crate::model_file::params_value;
 use crate::params::{Hyperparams, Rule, hyperparams};
 use rustrec_core::{Fit, FitContext};
-use crate::model_file::params_value;
-
 
 hyperparams! {
     /// ItemKNN-CF parameters: the fields of [`SimilarityParams`] (see its table of names,
@@ -37,7 +36,6 @@ hyperparams! {
             "BM25's length normalisation b.";
     }
 }
-
 
 impl From<&SimilarityParams> for ItemKnnParams {
     fn from(s: &SimilarityParams) -> Self {
@@ -120,7 +118,11 @@ impl Fit for ItemKnnValidParams {
             return Err(ModelError::Data(format!(
                 "item-knn: weighting = \"{}\" needs values ≥ 0 (counts or ratings); the \
                  training data holds values down to {lowest}",
-                if self.0.weighting == Weighting::Tfidf { "tfidf" } else { "bm25" }
+                if self.0.weighting == Weighting::Tfidf {
+                    "tfidf"
+                } else {
+                    "bm25"
+                }
             )));
         }
         let started = std::time::Instant::now();
@@ -129,7 +131,12 @@ impl Fit for ItemKnnValidParams {
             .install(|| cf_similarity(train, &self.0.similarity_params()));
         ctx.profile.update += started.elapsed().as_secs_f64();
         let params = params_value(&self.0)?;
-        Ok(ItemItemModel::new(<super::ItemKnn as crate::family::Family>::KIND, params, train, sim))
+        Ok(ItemItemModel::new(
+            <super::ItemKnn as crate::family::Family>::KIND,
+            params,
+            train,
+            sim,
+        ))
     }
 }
 
@@ -190,17 +197,32 @@ mod tests {
 
     #[test]
     fn weightings_refuse_negative_values_by_name() {
-        let train = Interactions::from_index_triplets(2, 2, &[(0, 0, 1.0), (0, 1, -2.0), (1, 1, 3.0)])
-            .unwrap();
+        let train =
+            Interactions::from_index_triplets(2, 2, &[(0, 0, 1.0), (0, 1, -2.0), (1, 1, 3.0)])
+                .unwrap();
         for (w, name) in [(Weighting::Tfidf, "tfidf"), (Weighting::Bm25, "bm25")] {
-            let p = ItemKnnParams { weighting: w, ..Default::default() }.check().unwrap();
+            let p = ItemKnnParams {
+                weighting: w,
+                ..Default::default()
+            }
+            .check()
+            .unwrap();
             let err = p
-                .fit(&train, &mut FitContext::new(0, rustrec_core::Threads::single()))
+                .fit(
+                    &train,
+                    &mut FitContext::new(0, rustrec_core::Threads::single()),
+                )
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(name) && err.contains("-2"), "{err}");
         }
         let p = ItemKnnParams::default().check().unwrap();
-        assert!(p.fit(&train, &mut FitContext::new(0, rustrec_core::Threads::single())).is_ok());
+        assert!(
+            p.fit(
+                &train,
+                &mut FitContext::new(0, rustrec_core::Threads::single())
+            )
+            .is_ok()
+        );
     }
 }

@@ -15,8 +15,7 @@ mod weighting;
 
 pub use best_k::BestK;
 pub use cbf::{
-    ContentFiles, Feature, ItemKnnCbfParams, ItemKnnCbfValidParams, concatenate,
-    content_similarity,
+    ContentFiles, Feature, ItemKnnCbfParams, ItemKnnCbfValidParams, concatenate, content_similarity,
 };
 pub use cf::{ItemKnnParams, ItemKnnValidParams, cf_similarity};
 pub use family::{ItemKnn, ItemKnnCbf};

@@ -103,8 +103,8 @@ mod tests {
     use rustrec_data::{ItemIdx, UserIdx};
 
     use super::*;
-    use rustrec_core::Recommender;
     use crate::registry::TrainedModel;
+    use rustrec_core::Recommender;
 
     /// 2 users × 3 items (raw ids 0..): u0 = {i0: 2, i1: 1}, u1 = {i2: 1};
     /// S[0, 2] = 0.5, S[1, 0] = −1, S[2, 1] = 3.
@@ -168,5 +168,4 @@ mod tests {
             }
         }
     }
-
 }

@@ -109,7 +109,11 @@ impl SimilarityParams {
             return Err(ModelError::invalid("alpha", self.alpha, "in [0, 1]"));
         }
         if !(self.bm25_k1 > 0.0 && self.bm25_k1.is_finite()) {
-            return Err(ModelError::invalid("bm25_k1", self.bm25_k1, "a finite number > 0"));
+            return Err(ModelError::invalid(
+                "bm25_k1",
+                self.bm25_k1,
+                "a finite number > 0",
+            ));
         }
         if !(0.0..=1.0).contains(&self.bm25_b) {
             return Err(ModelError::invalid("bm25_b", self.bm25_b, "in [0, 1]"));
@@ -505,7 +509,11 @@ mod tests {
             }
             indptr.push(indices.len());
         }
-        let items = OwnedRows { indptr, indices, values };
+        let items = OwnedRows {
+            indptr,
+            indices,
+            values,
+        };
         let coords = OwnedRows::transpose(items.view(), n_users);
         for similarity in [
             Similarity::Cosine,
@@ -519,13 +527,20 @@ mod tests {
                     similarity,
                     weighting,
                     neighbours: 7,
-                    shrink: if similarity == Similarity::Dot { 0.0 } else { 1.5 },
+                    shrink: if similarity == Similarity::Dot {
+                        0.0
+                    } else {
+                        1.5
+                    },
                     ..SimilarityParams::default()
                 };
                 let a = item_similarity_in(items.view(), coords.view(), &p, Some(true));
                 let b = item_similarity_in(items.view(), coords.view(), &p, Some(false));
                 let c = item_similarity(items.view(), coords.view(), &p);
-                assert!(a.n_items() == n_items && a.nnz() > 0, "{similarity:?} {weighting:?}");
+                assert!(
+                    a.n_items() == n_items && a.nnz() > 0,
+                    "{similarity:?} {weighting:?}"
+                );
                 for m in [&b, &c] {
                     for r in 0..n_items as u32 {
                         assert_eq!(a.row(r), m.row(r), "{similarity:?} {weighting:?} row {r}");

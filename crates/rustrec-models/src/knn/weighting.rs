@@ -137,7 +137,10 @@ mod tests {
         assert!((f64::from(iw.values[3]) - 2.0 * idf(3.0)).abs() < 1e-6);
         // i0's value for u1 is 2: √2 · idf(u1), u1 held by one item.
         assert!((f64::from(iw.values[1]) - 2f64.sqrt() * idf(1.0)).abs() < 1e-6);
-        assert_eq!(cw.values[3], iw.values[1], "the transposed view holds the same weights");
+        assert_eq!(
+            cw.values[3], iw.values[1],
+            "the transposed view holds the same weights"
+        );
 
         let (iw, cw) = weighted(Weighting::Bm25, BM25, items.view(), coords.view()).unwrap();
         // Lengths 3, 1, 6; mean 10/3. i2, u2 (x = 1): norm = 0.25 + 0.75 · 6/(10/3).

@@ -13,8 +13,8 @@
 //!   tested to agree with it.
 
 use crate::engine::grid::{Entry, Walk};
-use crate::engine::packed::EntryRead;
 use crate::engine::optimizer::{Optimizer, StepSize};
+use crate::engine::packed::EntryRead;
 use crate::engine::rng::{self, Rng};
 use crate::engine::simd::{Level, Simd, WithSimd, prefetch};
 use crate::engine::table::LANES;
@@ -714,7 +714,10 @@ mod tests {
         };
         let skipped = each_level(|level| {
             let run = |packed_words: bool, with_replacement: bool| {
-                let (mut p, mut q) = (pad(&init(5, k, 1), 5, k, stride), pad(&init(4, k, 2), 4, k, stride));
+                let (mut p, mut q) = (
+                    pad(&init(5, k, 1), 5, k, stride),
+                    pad(&init(4, k, 2), 4, k, stride),
+                );
                 let (mut bu, mut bi) = (vec![0.1f32; 5], vec![-0.2f32; 4]);
                 let mut rng = rng::stream(7, &[]);
                 let order = if with_replacement {

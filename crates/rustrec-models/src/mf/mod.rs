@@ -8,18 +8,18 @@ pub(crate) mod ensemble;
 mod family;
 mod hyperparams;
 pub mod kernel;
-pub mod rows_kernel;
 mod model;
 mod persist;
+pub mod rows_kernel;
 pub(crate) mod train;
 
-pub use ensemble::member_seed;
 pub use crate::engine::grid::{DEFAULT_BINS, MAX_BINS};
 pub use crate::engine::sgd::Init;
+pub use ensemble::member_seed;
+pub use family::Mf;
 pub use hyperparams::{
-    Clip, Layout, MAX_MEMBERS, MfParams, MfValidParams, Output, ROWS_LAYOUT_MIN_RATINGS,
-    Reduction, Sampling,
+    Clip, Layout, MAX_MEMBERS, MfParams, MfValidParams, Output, ROWS_LAYOUT_MIN_RATINGS, Reduction,
+    Sampling,
 };
 pub use model::MfModel;
-pub use family::Mf;
 pub use persist::SCHEMA;

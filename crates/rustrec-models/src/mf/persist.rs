@@ -32,10 +32,8 @@ pub const SCHEMA: Schema = Schema {
             .about("user factor vectors, one row per user in user_ids order"),
         TensorDecl::new("item_factors", DType::F32, &[Dim::Items, Dim::Named("k")])
             .about("item factor vectors, one row per item in item_ids order"),
-        TensorDecl::new("user_bias", DType::F32, &[Dim::Users])
-            .about("user biases b_u"),
-        TensorDecl::new("item_bias", DType::F32, &[Dim::Items])
-            .about("item biases b_i"),
+        TensorDecl::new("user_bias", DType::F32, &[Dim::Users]).about("user biases b_u"),
+        TensorDecl::new("item_bias", DType::F32, &[Dim::Items]).about("item biases b_i"),
         TensorDecl::new("global_mean", DType::F32, &[Dim::Fixed(1)])
             .about("the global mean μ (raw-score space)"),
         TensorDecl::new("user_seen", DType::U32, &[Dim::Users])
@@ -128,8 +126,8 @@ mod tests {
     use rustrec_data::{IdMap, ItemIdx, UserIdx};
 
     use super::*;
-    use rustrec_core::Recommender;
     use crate::registry::TrainedModel;
+    use rustrec_core::Recommender;
 
     fn model_users() -> Arc<IdMap> {
         Arc::new(IdMap::from_ints([10, 20]).unwrap())
@@ -238,8 +236,10 @@ mod tests {
     /// the current version's fixture: older ones are what older builds wrote).
     #[test]
     fn mf_current_fixture_loads_with_clipped_predictions() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("tests/fixtures/mf-clip-v{}.safetensors", SCHEMA.version));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+            "tests/fixtures/mf-clip-v{}.safetensors",
+            SCHEMA.version
+        ));
         if std::env::var_os("RUSTREC_REGEN_FIXTURES").is_some() && !path.exists() {
             TrainedModel::new(hand_made())
                 .save(&path, &train(), serde_json::json!({"fixture": true}))

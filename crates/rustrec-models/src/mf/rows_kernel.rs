@@ -99,7 +99,9 @@ impl WithSimd for SgdRows<'_> {
             };
             b.segments
                 .prefetch_segment(b.user_ptr, b.first_user + after, b.item_range);
-            let seg = b.segments.segment(b.user_ptr, b.first_user + u, b.item_range);
+            let seg = b
+                .segments
+                .segment(b.user_ptr, b.first_user + u, b.item_range);
             let p_u = &mut p[u * s..(u + 1) * s];
             let items = &b.items[seg.clone()];
             for (j, (&item, &r)) in items.iter().zip(&b.values[seg]).enumerate() {
@@ -179,8 +181,8 @@ pub fn sgd_rows_block_with(
 mod tests {
     use super::*;
     use crate::engine::grid::Entry;
-    use crate::engine::row_grid::row_ranges;
     use crate::engine::rng;
+    use crate::engine::row_grid::row_ranges;
     use crate::engine::simd::each_level;
     use crate::mf::kernel::{Order, sgd_block_with};
     use rustrec_data::Interactions;
@@ -277,7 +279,10 @@ mod tests {
                 &lr_at,
             );
             assert_eq!(l1.to_bits(), l2.to_bits(), "{level:?}");
-            assert!(p1 == p2 && q1 == q2 && bu1 == bu2 && bi1 == bi2, "{level:?}");
+            assert!(
+                p1 == p2 && q1 == q2 && bu1 == bu2 && bi1 == bi2,
+                "{level:?}"
+            );
             assert!(p1 != init(nu, 1), "the kernel trained");
         });
     }

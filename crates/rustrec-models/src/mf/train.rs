@@ -8,10 +8,10 @@ use rustrec_data::{Interactions, ItemIdx, UserIdx};
 use super::ensemble::{Ensemble, Member, member_seed};
 use super::hyperparams::{Layout, MfParams, MfValidParams, Output, Sampling};
 use super::kernel::{self, GenericConsts, Order, RegWeights, SgdConsts};
-use super::rows_kernel::{self, RowsBlock};
 use super::model::MfModel;
-use crate::engine::epochs::{self, EpochStats, Trainer};
+use super::rows_kernel::{self, RowsBlock};
 use crate::engine::checkpoint::codec;
+use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::grid::{BlockId, Diagonal, Grid, Walk};
 use crate::engine::packed::{EntryRead, PackedBlock, PackedBlocks};
 use crate::engine::rng;
@@ -98,7 +98,10 @@ fn sync_diagonal(
     let mut out = Vec::new();
     let mut results = vec![None; b];
     for &(r, res) in &done {
-        codec::put_u64s(&mut out, &[res.0.to_bits(), res.1, res.2.to_bits(), res.3.to_bits()]);
+        codec::put_u64s(
+            &mut out,
+            &[res.0.to_bits(), res.1, res.2.to_bits(), res.3.to_bits()],
+        );
         ub[r].encode(&mut out);
         ib[(r + d.shift) % b].encode(&mut out);
         results[r] = Some(res);
@@ -111,7 +114,12 @@ fn sync_diagonal(
             rd.u64s(&mut w)?;
             ub[r].decode(&mut rd)?;
             ib[(r + d.shift) % b].decode(&mut rd)?;
-            results[r] = Some((f64::from_bits(w[0]), w[1], f64::from_bits(w[2]), f64::from_bits(w[3])));
+            results[r] = Some((
+                f64::from_bits(w[0]),
+                w[1],
+                f64::from_bits(w[2]),
+                f64::from_bits(w[3]),
+            ));
         }
         if !rd.done() {
             return Err(crate::ModelError::Data(format!(
@@ -247,11 +255,7 @@ fn raw_score_of(output: Output, value: f32) -> f32 {
 
 impl<'a> MfTrainer<'a> {
     /// A fresh trainer: factors drawn from `seed`'s init stream, biases zero.
-    pub(crate) fn new(
-        params: &'a MfValidParams,
-        train: &'a Interactions,
-        seed: u64,
-    ) -> Self {
+    pub(crate) fn new(params: &'a MfValidParams, train: &'a Interactions, seed: u64) -> Self {
         let p = &params.0;
         let bins = p.bins;
         let shuffle = p.sampling != Sampling::InOrder;
@@ -265,7 +269,11 @@ impl<'a> MfTrainer<'a> {
                 // Only the fast kernel reads packed entries.
                 match fast.then(|| Grid::with_packed_entries(train, bins, seed, shuffle)) {
                     Some(Some((g, packed))) => (g, None, Some(packed)),
-                    _ => (Grid::with_entry_order(train, bins, seed, shuffle), None, None),
+                    _ => (
+                        Grid::with_entry_order(train, bins, seed, shuffle),
+                        None,
+                        None,
+                    ),
                 }
             }
         };
@@ -376,46 +384,55 @@ impl Trainer for MfTrainer<'_> {
         let results: Vec<BlockResult> = if let Some(segments) = &self.segments {
             let train = self.train;
             let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
-            blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, u, i, _| {
-                let t0 = Instant::now();
-                let (r, c) = (id.user_bin, id.item_bin);
-                let (first_user, n_users) = (user_bounds[r], user_bounds[r + 1] - user_bounds[r]);
-                let walk = Walk::random(&mut Grid::block_rng(seed, id), n_users);
-                let block = RowsBlock {
-                    user_ptr: train.user_ptr(),
-                    items: train.item_indices(),
-                    values: train.values(),
-                    segments,
-                    first_user,
-                    n_users,
-                    item_range: c,
-                    item_lo: item_bounds[c] as u32,
-                    len: segments.block_len(r, c),
-                };
-                let t1 = Instant::now();
-                let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
-                let loss = rows_kernel::sgd_rows_block(
-                    block,
-                    walk,
-                    u.factors,
-                    i.factors,
-                    u.bias,
-                    i.bias,
-                    RegWeights {
-                        user: u.reg_weight,
-                        item: i.reg_weight,
-                    },
-                    consts,
-                    &lr_at,
-                );
-                let t2 = Instant::now();
-                (
-                    loss,
-                    block.len as u64,
-                    (t1 - t0).as_secs_f64(),
-                    (t2 - t1).as_secs_f64(),
-                )
-            }, sync)?
+            blocks.run_epoch_shared(
+                seed,
+                epoch,
+                &mut ub,
+                &mut ib,
+                mine,
+                |id, u, i, _| {
+                    let t0 = Instant::now();
+                    let (r, c) = (id.user_bin, id.item_bin);
+                    let (first_user, n_users) =
+                        (user_bounds[r], user_bounds[r + 1] - user_bounds[r]);
+                    let walk = Walk::random(&mut Grid::block_rng(seed, id), n_users);
+                    let block = RowsBlock {
+                        user_ptr: train.user_ptr(),
+                        items: train.item_indices(),
+                        values: train.values(),
+                        segments,
+                        first_user,
+                        n_users,
+                        item_range: c,
+                        item_lo: item_bounds[c] as u32,
+                        len: segments.block_len(r, c),
+                    };
+                    let t1 = Instant::now();
+                    let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
+                    let loss = rows_kernel::sgd_rows_block(
+                        block,
+                        walk,
+                        u.factors,
+                        i.factors,
+                        u.bias,
+                        i.bias,
+                        RegWeights {
+                            user: u.reg_weight,
+                            item: i.reg_weight,
+                        },
+                        consts,
+                        &lr_at,
+                    );
+                    let t2 = Instant::now();
+                    (
+                        loss,
+                        block.len as u64,
+                        (t1 - t0).as_secs_f64(),
+                        (t2 - t1).as_secs_f64(),
+                    )
+                },
+                sync,
+            )?
         } else if self.fast {
             // One generic function per storage of the entries (a closure cannot be generic).
             let clock = &clock;
@@ -461,37 +478,45 @@ impl Trainer for MfTrainer<'_> {
             let train = self.train;
             let (user_order, item_order) = (&*user_order, &*item_order);
             let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
-            blocks.run_epoch_shared(seed, epoch, &mut ub, &mut ib, mine, |id, us, is, entries| {
-                let t0 = Instant::now();
-                let mut rng = Grid::block_rng(seed, id);
-                let walk = walk_of(sampling, &mut rng, entries.len());
-                let t1 = Instant::now();
-                let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
-                let momentum_at = |k: usize, n: usize| clock.momentum_at(id.step, k, n);
-                let is_seen = |lu: u32, li: u32| {
-                    let u = user_order[user_bounds[id.user_bin] + lu as usize];
-                    let i = item_order[item_bounds[id.item_bin] + li as usize];
-                    train.contains(UserIdx(u), ItemIdx(i))
-                };
-                let out = kernel::generic_block(
-                    entries,
-                    walk,
-                    &mut rng,
-                    us,
-                    is,
-                    &consts,
-                    &lr_at,
-                    &momentum_at,
-                    &is_seen,
-                );
-                let t2 = Instant::now();
-                (
-                    out.loss,
-                    out.samples,
-                    (t1 - t0).as_secs_f64(),
-                    (t2 - t1).as_secs_f64(),
-                )
-            }, sync)?
+            blocks.run_epoch_shared(
+                seed,
+                epoch,
+                &mut ub,
+                &mut ib,
+                mine,
+                |id, us, is, entries| {
+                    let t0 = Instant::now();
+                    let mut rng = Grid::block_rng(seed, id);
+                    let walk = walk_of(sampling, &mut rng, entries.len());
+                    let t1 = Instant::now();
+                    let lr_at = |k: usize, n: usize| clock.lr_at(id.step, k, n);
+                    let momentum_at = |k: usize, n: usize| clock.momentum_at(id.step, k, n);
+                    let is_seen = |lu: u32, li: u32| {
+                        let u = user_order[user_bounds[id.user_bin] + lu as usize];
+                        let i = item_order[item_bounds[id.item_bin] + li as usize];
+                        train.contains(UserIdx(u), ItemIdx(i))
+                    };
+                    let out = kernel::generic_block(
+                        entries,
+                        walk,
+                        &mut rng,
+                        us,
+                        is,
+                        &consts,
+                        &lr_at,
+                        &momentum_at,
+                        &is_seen,
+                    );
+                    let t2 = Instant::now();
+                    (
+                        out.loss,
+                        out.samples,
+                        (t1 - t0).as_secs_f64(),
+                        (t2 - t1).as_secs_f64(),
+                    )
+                },
+                sync,
+            )?
         };
         let mut stats = EpochStats {
             learning_rate: clock.end_lr(),
@@ -570,7 +595,10 @@ impl Trainer for MfTrainer<'_> {
             _ => (take(&mut self.users), take(&mut self.items)),
         };
         let g = &self.grid;
-        let (bu, bi) = (gather_values(&bu, &g.user_pos), gather_values(&bi, &g.item_pos));
+        let (bu, bi) = (
+            gather_values(&bu, &g.user_pos),
+            gather_values(&bi, &g.item_pos),
+        );
         let (p, q) = (p.into_gathered(&g.user_pos), q.into_gathered(&g.item_pos));
         self.model_from(p, q, bu, bi, self.params)
     }
@@ -661,7 +689,10 @@ mod tests {
         let x = ratings(9);
         let params = MfParams::default().factors(8).bins(3).check().unwrap();
         let packed = MfTrainer::new(&params, &x, 5);
-        assert!(packed.packed.is_some(), "9 values and small bins fit 32 bits");
+        assert!(
+            packed.packed.is_some(),
+            "9 values and small bins fit 32 bits"
+        );
         assert_eq!(packed.grid.nnz(), 0);
         let mut wide = MfTrainer::new(&params, &x, 5);
         wide.grid = Grid::with_entry_order(&x, 3, 5, true);

@@ -786,10 +786,18 @@ mod tests {
     fn the_step_at_every_level_matches_the_portable_step() {
         let skipped = each_level(|level| {
             // 6 levels give codes 2..=7 (the permute's decoding), 10 give codes up to 11.
-            for (n, levels) in [53usize, 64, 8, 9, 17].into_iter().flat_map(|n| [(n, 6), (n, 10)]) {
+            for (n, levels) in [53usize, 64, 8, 9, 17]
+                .into_iter()
+                .flat_map(|n| [(n, 6), (n, 10)])
+            {
                 let x = random_data(25, n as u32, 0.35, levels, n as u64);
                 for p in both_layouts(&x) {
-                    assert_eq!(p.max_code() <= 7, levels == 6, "n {n}: codes up to {}", p.max_code());
+                    assert_eq!(
+                        p.max_code() <= 7,
+                        levels == 6,
+                        "n {n}: codes up to {}",
+                        p.max_code()
+                    );
                     for up in updates() {
                         for u in 0..25u32 {
                             // The column sits inside a larger buffer: the entries around it

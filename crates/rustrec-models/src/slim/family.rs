@@ -6,9 +6,9 @@ use rustrec_data::content::ItemContent;
 use rustrec_io::ModelFile;
 
 use super::hyperparams::SlimMseParams;
-use crate::knn::ItemItemModel;
 use crate::error::Result;
-use crate::family::{Family};
+use crate::family::Family;
+use crate::knn::ItemItemModel;
 use crate::registry::TrainedModel;
 use crate::schema::Schema;
 
@@ -17,7 +17,8 @@ pub struct SlimMse;
 
 impl Family for SlimMse {
     const KIND: &'static str = "slim-mse";
-    const ABOUT: &'static str = "SLIM with squared loss trained by SGD (Ning & Karypis 2011; the course notebook)";
+    const ABOUT: &'static str =
+        "SLIM with squared loss trained by SGD (Ning & Karypis 2011; the course notebook)";
     const TASK: Task = Task::Ranking;
     const ITERATIVE: bool = true;
     const ITEM_BASED: bool = true;
@@ -51,6 +52,9 @@ impl Family for SlimMse {
     }
 
     fn load(file: ModelFile) -> Result<TrainedModel> {
-        Ok(TrainedModel::new(ItemItemModel::from_model_file(file, Self::KIND)?))
+        Ok(TrainedModel::new(ItemItemModel::from_model_file(
+            file,
+            Self::KIND,
+        )?))
     }
 }

@@ -65,7 +65,6 @@ hyperparams! {
     }
 }
 
-
 /// Checked [`SlimMseParams`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlimMseValidParams(pub(crate) SlimMseParams);

@@ -11,6 +11,6 @@ pub mod kernel;
 mod relabel;
 mod train;
 
-pub use hyperparams::{DEFAULT_GROUPS, MAX_GROUPS, SlimInit, SlimMseParams, SlimMseValidParams};
 pub use family::SlimMse;
+pub use hyperparams::{DEFAULT_GROUPS, MAX_GROUPS, SlimInit, SlimMseParams, SlimMseValidParams};
 pub use train::{SlimTrainer, item_groups};

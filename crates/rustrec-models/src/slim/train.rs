@@ -11,13 +11,12 @@ use super::relabel::RelabelledProfiles;
 use crate::engine::epochs::{self, EpochStats, Trainer};
 use crate::engine::table::LANES;
 use crate::engine::{RowTable, rng};
-use rustrec_core::Threads;
 use crate::error::{ModelError, Result};
-use rustrec_core::{Fit, FitContext};
 use crate::knn::{
     ItemItemModel, Similarity, SimilarityMatrix, SimilarityParams, cf_similarity, keep_top_k,
 };
-
+use rustrec_core::Threads;
+use rustrec_core::{Fit, FitContext};
 
 /// Purpose coordinate of SLIM's random streams.
 const STREAM: u64 = 0x5d1e;
@@ -396,7 +395,9 @@ mod tests {
             .exclude_diagonal(false)
             .check()
             .unwrap();
-        let copy = p.fit(&x, &mut FitContext::with_threads(3, 2).unwrap()).unwrap();
+        let copy = p
+            .fit(&x, &mut FitContext::with_threads(3, 2).unwrap())
+            .unwrap();
         let diag: f32 = (0..30).map(|i| copy.similarity().get(i, i)).sum::<f32>() / 30.0;
         let off: f32 = (0..30)
             .flat_map(|i| (0..30).filter(move |&j| j != i).map(move |j| (i, j)))
@@ -414,7 +415,10 @@ mod tests {
             .epochs(2)
             .check()
             .unwrap();
-        let fit = |seed, threads| p.fit(&x, &mut FitContext::with_threads(seed, threads).unwrap()).unwrap();
+        let fit = |seed, threads| {
+            p.fit(&x, &mut FitContext::with_threads(seed, threads).unwrap())
+                .unwrap()
+        };
         assert_eq!(fit(5, 2).similarity(), fit(5, 2).similarity());
         assert_eq!(fit(5, 1).similarity(), fit(5, 3).similarity());
         assert_ne!(fit(5, 2).similarity(), fit(6, 2).similarity());
@@ -429,7 +433,9 @@ mod tests {
             .top_k(3)
             .check()
             .unwrap();
-        let m = p.fit(&x, &mut FitContext::with_threads(1, 1).unwrap()).unwrap();
+        let m = p
+            .fit(&x, &mut FitContext::with_threads(1, 1).unwrap())
+            .unwrap();
         for col in m.similarity().to_columns() {
             assert!(col.len() <= 3);
         }
