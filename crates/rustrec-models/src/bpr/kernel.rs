@@ -265,7 +265,7 @@ fn adagrad_scalar(x: &mut f32, acc: &mut f32, g: f32, lr: f32, reg: f32, eps: f3
 }
 
 /// Two distinct rows `i != j` of a padded table, mutable.
-#[inline]
+#[inline(always)]
 pub fn two_rows(t: &mut [f32], i: usize, j: usize, s: usize) -> (&mut [f32], &mut [f32]) {
     debug_assert_ne!(i, j);
     if i < j {

@@ -200,11 +200,11 @@ impl<'a> NegativeSampler<'a> {
     }
 
     /// A bin-local item not in `row` (its list sorted, strictly increasing, all `< n`), or
-    /// `None` when the row covers the whole bin.
-    #[inline]
+    /// `None` when the row covers the whole bin. Inlined into the block loops (it runs once
+    /// a sample); the rare exact fallback stays out of line.
+    #[inline(always)]
     pub fn draw(&self, rng: &mut Rng, row: SeenRow<'_>) -> Option<u32> {
-        let seen = row.items;
-        if seen.len() >= self.n as usize {
+        if row.items.len() >= self.n as usize {
             return None;
         }
         for _ in 0..REJECTION_TRIES {
@@ -213,10 +213,18 @@ impl<'a> NegativeSampler<'a> {
                 return Some(j);
             }
         }
-        Some(match self.cdf {
+        Some(self.exact_unseen(rng, row.items))
+    }
+
+    /// The exact draw after [`REJECTION_TRIES`] rejections: uniform (or ∝ weight) over the
+    /// bin's items not in `seen`, which holds fewer than `n` items.
+    #[cold]
+    #[inline(never)]
+    fn exact_unseen(&self, rng: &mut Rng, seen: &[u32]) -> u32 {
+        match self.cdf {
             None => nth_unseen(rng::below(rng, self.n - seen.len() as u32), seen),
             Some(cdf) => weighted_unseen(cdf, seen, f64::from(rng::unit_f32(rng))),
-        })
+        }
     }
 
     #[inline]
