@@ -11,7 +11,7 @@ use rustrec_data::Interactions;
 
 use super::exchange::tests::ThreadCluster;
 use crate::als::{AlsParams, Solver};
-use crate::mf::MfParams;
+use crate::mf::{Layout, MfParams};
 
 /// 60 users × 45 items, about a third of the pairs rated 1–5.
 fn data() -> Interactions {
@@ -87,25 +87,29 @@ fn als_and_ials_on_three_processes_equal_one_process_bit_for_bit() {
 
 #[test]
 fn mf_on_three_processes_equals_one_process_bit_for_bit() {
-    let params = MfParams::default()
-        .factors(5)
-        .epochs(3)
-        .bins(4)
-        .check()
-        .unwrap();
-    let fit = |ctx: &mut FitContext<'_>| {
-        let m = params.fit(&data(), ctx).unwrap();
-        let losses: Vec<u64> = ctx.history.iter().map(|r| r.train_loss.to_bits()).collect();
-        (
-            bits(m.user_factors.as_slice()),
-            bits(m.item_factors.as_slice()),
-            bits(&m.user_bias),
-            losses,
-        )
-    };
-    let one = fit(&mut FitContext::with_threads(11, 2).unwrap());
-    for got in on_processes(3, fit) {
-        assert!(got == one, "a process differs from one process");
+    // Both layouts: `auto` picks `rows` for larger data, so clusters train with either.
+    for layout in [Layout::Shuffled, Layout::Rows] {
+        let params = MfParams::default()
+            .factors(5)
+            .epochs(3)
+            .bins(4)
+            .layout(layout)
+            .check()
+            .unwrap();
+        let fit = |ctx: &mut FitContext<'_>| {
+            let m = params.fit(&data(), ctx).unwrap();
+            let losses: Vec<u64> = ctx.history.iter().map(|r| r.train_loss.to_bits()).collect();
+            (
+                bits(m.user_factors.as_slice()),
+                bits(m.item_factors.as_slice()),
+                bits(&m.user_bias),
+                losses,
+            )
+        };
+        let one = fit(&mut FitContext::with_threads(11, 2).unwrap());
+        for got in on_processes(3, fit) {
+            assert!(got == one, "{layout:?}: a process differs from one process");
+        }
     }
 }
 
