@@ -17,7 +17,9 @@ Memory (`--memory`): a scipy CSR of the ML-10M-shaped synthetic set
 (`rustrec.synthetic("ml-10m", seed=1)`, 69,878 × 10,681, 10,000,054 ones; NOT MovieLens
 data), each fit in its own process: the peak RSS of the process during `fit` above its RSS
 just before (VmHWM reset through /proc/self/clear_refs, then VmHWM − VmRSS; Linux), with `--iterations` iterations (peak memory does not grow
-with the iteration count). The CSR is made in a temporary directory and removed.
+with the iteration count), and what stays resident once `fit` has returned (the model
+and whatever the allocator kept), also above the RSS before. The CSR is made in a temporary
+directory and removed.
 
 The last stdout line is one JSON object.
 """
@@ -112,8 +114,10 @@ def memory_child(lib, algo, iterations, csr_path):
         model.fit(m, show_progress=False)
         secs = time.perf_counter() - t
     peak = status_kb("VmHWM") * 1024
+    after = status_kb("VmRSS") * 1024
     csr_bytes = m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-    print(json.dumps({"fit_peak_over_start_mb": round((peak - before) / 2**20), "csr_mb": round(csr_bytes / 2**20),
+    print(json.dumps({"fit_peak_over_start_mb": round((peak - before) / 2**20),
+                      "after_fit_over_start_mb": round((after - before) / 2**20), "csr_mb": round(csr_bytes / 2**20),
                       "fit_s": round(secs, 2), "iterations": iterations}))
 
 

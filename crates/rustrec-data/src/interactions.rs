@@ -211,6 +211,18 @@ impl Interactions {
         )
     }
 
+    /// Whether the by-item copy (CSC) is currently built.
+    pub fn has_columns(&self) -> bool {
+        self.csc.get().is_some()
+    }
+
+    /// Drops the by-item copy (CSC), if built, and gives its memory (8 bytes an interaction)
+    /// back: for a matrix kept after a model that walked its columns has trained. The next
+    /// column access builds the same copy again.
+    pub fn release_columns(&mut self) {
+        self.csc.take();
+    }
+
     /// The by-item copy, built on the first call.
     fn csc(&self) -> &Csc {
         self.csc.get_or_init(|| {
@@ -735,6 +747,26 @@ mod tests {
         assert_eq!(x.get(UserIdx(2), ItemIdx(2)), None);
         let from_csc: usize = (0..4).map(|i| x.item_degree(ItemIdx(i))).sum();
         assert_eq!(from_csc, x.nnz());
+    }
+
+    #[test]
+    fn released_columns_are_built_again_the_same() {
+        let mut x = small();
+        assert!(!x.has_columns());
+        let before: Vec<(Vec<u32>, Vec<f32>)> = (0..4)
+            .map(|i| {
+                let c = x.col(ItemIdx(i));
+                (c.users.to_vec(), c.values.to_vec())
+            })
+            .collect();
+        assert!(x.has_columns());
+        x.release_columns();
+        assert!(!x.has_columns());
+        for (i, (users, values)) in before.iter().enumerate() {
+            let c = x.col(ItemIdx(i as u32));
+            assert_eq!((c.users, c.values), (&users[..], &values[..]));
+        }
+        assert!(x.has_columns());
     }
 
     #[test]

@@ -450,6 +450,7 @@ impl Engine {
         spec.check().map_err(model_error)?;
         let threads = Threads::new(threads).map_err(value_error)?;
         let (model, history) = fit_spec(py, &spec, &train.x, seed, &threads, on_epoch, item_dir)?;
+        crate::trim::give_back_free_memory();
         Ok(Engine {
             users: Arc::clone(model.user_ids()),
             model,
@@ -494,6 +495,27 @@ impl Engine {
     /// stored so that a loaded model filters seen items by itself).
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.allow_threads(|| self.save_to(&path))
+    }
+
+    /// Drops the by-item copy of the stored training matrix, which models that walk columns
+    /// (ALS, iALS, item-KNN, SLIM, EASE, BPMF) build while training, when this model is the
+    /// matrix's only holder (no `Dataset` refers to it). Returns whether a copy was dropped.
+    /// Its 8 bytes an interaction are given back; it is built again if ever needed.
+    fn release_training_columns(&mut self) -> bool {
+        match self.seen.as_mut().and_then(Arc::get_mut) {
+            Some(x) if x.has_columns() => {
+                x.release_columns();
+                crate::trim::give_back_free_memory();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the stored training matrix holds its by-item copy.
+    #[getter]
+    fn holds_training_columns(&self) -> bool {
+        self.seen.as_ref().is_some_and(|x| x.has_columns())
     }
 
     /// The model's kind as written in its files.

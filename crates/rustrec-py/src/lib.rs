@@ -23,6 +23,7 @@ mod data;
 mod engine;
 mod error;
 mod eval;
+mod trim;
 
 /// The registry as `rustrec models --json` prints it: `{"models": [{kind, about, task,
 /// inputs, iterative, saved_as, schema_version, params: [{name, default, range, help}]}]}`.

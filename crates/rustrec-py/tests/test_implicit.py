@@ -74,6 +74,40 @@ def test_implicit_evaluation_runs_on_rustrec_models(train_test):
         assert implicit_evaluation.precision_at_k(model, train, test, K=10, show_progress=False) == pytest.approx(got["precision"])
 
 
+def test_models_keep_the_matrix_but_not_its_by_item_copy(train_test):
+    """ALS and item-KNN walk the matrix by item while training, which builds a by-item copy
+    of it. The model keeps the matrix (to filter what users liked) but gives that copy back
+    once it is the matrix's only holder; nothing it answers changes."""
+    import json
+
+    from rustrec import _rustrec
+    from rustrec._data import Dataset
+    from rustrec._convert import user_items_csr
+
+    train, _ = train_test
+    users = np.arange(20)
+    for make in (lambda: AlternatingLeastSquares(factors=8, iterations=3, random_state=0),
+                 lambda: CosineRecommender(K=10)):
+        model = make()
+        model.fit(train, show_progress=False)
+        name = type(model).__name__
+        assert not model._engine.holds_training_columns, name
+        # The same fit on a matrix the caller still holds: the copy stays until it is alone.
+        data = Dataset.from_csr(model._prepare_matrix(user_items_csr(train)))
+        model._engine = _rustrec.Engine.fit(model._kind, json.dumps(model.params), data._d,
+                                            model.seed, model.threads, None, None)
+        model._cache = {}
+        assert model._engine.holds_training_columns, name
+        before = model.recommend(users, None, N=10)
+        assert not model._engine.release_training_columns(), name
+        del data
+        assert model._engine.release_training_columns(), name
+        assert not model._engine.holds_training_columns, name
+        after = model.recommend(users, None, N=10)
+        for a, b in zip(before, after):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_als_solves_implicits_problem(train_test):
     """The same objective as implicit's ALS (confidence alpha·r): with Cholesky solves and
     enough iterations both reach nearly the same ranking quality."""

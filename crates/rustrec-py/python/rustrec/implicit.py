@@ -123,6 +123,10 @@ class RecommenderBase(Recommender):
             on_epoch if callback is not None else None,
             None,
         )
+        # The model now holds the only reference to the matrix (kept to filter what users
+        # liked): the by-item copy ALS and item-KNN built while training can go.
+        del data
+        self._engine.release_training_columns()
         self._cache = {}
 
     def recommend(  # type: ignore[override]
