@@ -195,6 +195,17 @@ def test_similar_items_and_users(positives):
         knn.similar_users(0)
 
 
+def test_a_fitted_model_keeps_no_by_item_copy_of_a_matrix_only_it_holds(positives):
+    """iALS walks the matrix by item while training (a by-item copy of it); the model
+    keeps the matrix, and the copy only while the caller's Dataset shares it."""
+    m = rustrec.IALS(factors=4, iterations=2, seed=1).fit(positives)
+    assert not m._engine.holds_training_columns
+    data = rustrec.Dataset.from_csr(positives)
+    kept = rustrec.IALS(factors=4, iterations=2, seed=1).fit(data)
+    assert kept._engine.holds_training_columns
+    np.testing.assert_array_equal(m.recommend(0, None, N=5)[0], kept.recommend(0, None, N=5)[0])
+
+
 def test_factors_and_ids_attributes(positives):
     m = rustrec.BPR(factors=6, epochs=2).fit(positives)
     assert m.user_factors.shape == (positives.shape[0], 6)

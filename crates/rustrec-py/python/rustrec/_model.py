@@ -273,6 +273,11 @@ class Recommender:
         columns = dict(user_col=user_col, item_col=item_col, rating_col=rating_col, timestamp_col=timestamp_col)
         data = self._dataset(user_items, items, ratings, columns)
         self._fit_dataset(data, show_progress, callback, item_dir)
+        # A Dataset made here is now held by the model alone: the by-item copy of the
+        # matrix that some models build while training can go (refused while the caller
+        # holds the Dataset).
+        del data
+        self._engine.release_training_columns()
         return self
 
     def _fit_dataset(self, data: Dataset, show_progress: bool, callback: Any, item_dir: Any) -> None:
