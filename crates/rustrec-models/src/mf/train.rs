@@ -80,6 +80,18 @@ pub(crate) struct MfTrainer<'a> {
 /// What one block of an epoch reports: loss, samples, sampling and update seconds.
 type BlockResult = (f64, u64, f64, f64);
 
+/// The [`BlockResult`] of a block that started at `t0`, had its order drawn by `t1` and
+/// ends now.
+fn block_result(loss: f64, samples: u64, t0: Instant, t1: Instant) -> BlockResult {
+    let t2 = Instant::now();
+    (
+        loss,
+        samples,
+        (t1 - t0).as_secs_f64(),
+        (t2 - t1).as_secs_f64(),
+    )
+}
+
 /// After a diagonal on a cluster: sends the bins of the blocks this process ran (with
 /// their results) to every process and writes the other processes' bins into `ub` / `ib`;
 /// returns every block's result in user-bin order. Process `q` runs the blocks of user
@@ -183,13 +195,7 @@ fn fast_block<E: EntryRead>(
         consts,
         &lr_at,
     );
-    let t2 = Instant::now();
-    (
-        loss,
-        n as u64,
-        (t1 - t0).as_secs_f64(),
-        (t2 - t1).as_secs_f64(),
-    )
+    block_result(loss, n as u64, t0, t1)
 }
 
 /// The running mean of the parameters at the end of the epochs averaged so far (Polyak &
@@ -423,13 +429,7 @@ impl Trainer for MfTrainer<'_> {
                         consts,
                         &lr_at,
                     );
-                    let t2 = Instant::now();
-                    (
-                        loss,
-                        block.len as u64,
-                        (t1 - t0).as_secs_f64(),
-                        (t2 - t1).as_secs_f64(),
-                    )
+                    block_result(loss, block.len as u64, t0, t1)
                 },
                 sync,
             )?
@@ -507,13 +507,7 @@ impl Trainer for MfTrainer<'_> {
                         &momentum_at,
                         &is_seen,
                     );
-                    let t2 = Instant::now();
-                    (
-                        out.loss,
-                        out.samples,
-                        (t1 - t0).as_secs_f64(),
-                        (t2 - t1).as_secs_f64(),
-                    )
+                    block_result(out.loss, out.samples, t0, t1)
                 },
                 sync,
             )?
