@@ -49,7 +49,7 @@ mod persist;
 mod row_gram;
 mod train;
 
-pub use family::{Als, Ials};
+pub use family::{Als, AlsFamily, Ials};
 pub use hyperparams::{AlsParams, AlsValidParams, Solver};
 pub use model::AlsModel;
 pub use persist::SCHEMA;
