@@ -315,3 +315,215 @@ fn bad_settings_fail_with_one_clear_line_naming_the_parameter() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
 }
+
+/// `--export-npy` writes files named after the model's tensors into its directory: none of
+/// them may be an input or another output, and a refused run writes nothing.
+#[test]
+fn the_npy_export_refuses_to_overwrite_an_input_or_another_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = write_pair(dir.path());
+    let npy = dir.path().join("npy");
+    std::fs::create_dir(&npy).unwrap();
+    // The training file stored under the name of a factor matrix the export writes.
+    let hidden = npy.join("user_factors.npy");
+    std::fs::copy(&train, &hidden).unwrap();
+    let before = std::fs::read(&hidden).unwrap();
+    let fit = |train: &Path, extra: &[&str]| {
+        let mut a = vec![
+            "fit",
+            "--train",
+            p(train),
+            "--test",
+            p(&test),
+            "--epochs",
+            "2",
+            "--export-npy",
+            p(&npy),
+            "-q",
+        ];
+        a.extend_from_slice(extra);
+        rustrec(&a)
+    };
+    let out = fit(&hidden, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("data.train")
+            && err.contains("--export-npy")
+            && err.contains("user_factors.npy"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&hidden).unwrap(),
+        before,
+        "the input was changed"
+    );
+    assert!(!npy.join("manifest.json").exists());
+
+    // The model file under the name of the export's id list.
+    let model = npy.join("item_ids.npy");
+    let out = fit(&train, &["--out", p(&model)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("--out") && err.contains("--export-npy") && err.contains("item_ids.npy"),
+        "{err}"
+    );
+    assert!(!model.exists());
+
+    // Elsewhere in the directory, both are written.
+    let model = npy.join("m.safetensors");
+    let out = fit(&train, &["--out", p(&model)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(model.exists() && npy.join("item_ids.npy").exists());
+}
+
+/// `eval --per-user-out` writes one line per evaluated user; for a rating model it needs
+/// `--ranking` (it is refused, not dropped), and a name that is neither `.csv` nor `.jsonl`
+/// is refused rather than guessed.
+#[test]
+fn eval_writes_per_user_results_or_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = write_pair(dir.path());
+    let model = dir.path().join("m.safetensors");
+    let out = rustrec(&[
+        "fit",
+        "--train",
+        p(&train),
+        "--test",
+        p(&test),
+        "--epochs",
+        "2",
+        "--out",
+        p(&model),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eval = |per_user: &Path, extra: &[&str]| {
+        let mut a = vec![
+            "eval",
+            "--model",
+            p(&model),
+            "--test",
+            p(&test),
+            "--per-user-out",
+            p(per_user),
+            "--json",
+        ];
+        a.extend_from_slice(extra);
+        rustrec(&a)
+    };
+    let csv = dir.path().join("per_user.csv");
+    let out = eval(&csv, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--ranking"), "{err}");
+    assert!(!csv.exists());
+
+    let txt = dir.path().join("per_user.txt");
+    let out = eval(&txt, &["--ranking"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("per_user.txt") && err.contains(".jsonl"),
+        "{err}"
+    );
+    assert!(!txt.exists());
+
+    let f = last_json(&eval(&csv, &["--ranking"]));
+    let users = f["users_evaluated"].as_u64().unwrap();
+    assert!(users > 0);
+    let lines = std::fs::read_to_string(&csv).unwrap().lines().count() as u64;
+    assert_eq!(lines, users + 1, "a header and one line per evaluated user");
+}
+
+/// `--epochs` sets each kind's own count of rounds (`iterations` for ALS), and is refused,
+/// naming the flag, for a kind that does not train in rounds or that would train a
+/// different count.
+#[test]
+fn epochs_sets_the_rounds_of_every_iterative_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = write_pair(dir.path());
+    let fit = |extra: &[&str]| {
+        let mut a = vec![
+            "fit",
+            "--train",
+            p(&train),
+            "--test",
+            p(&test),
+            "--json",
+            "-q",
+        ];
+        a.extend_from_slice(extra);
+        rustrec(&a)
+    };
+    for kind in ["als", "ials", "mf"] {
+        let f = last_json(&fit(&["--model", kind, "--epochs", "2", "--factors", "4"]));
+        assert_eq!(f["epochs_run"], 2, "{kind}: {f}");
+    }
+    let refused = |extra: &[&str], want: &[&str]| {
+        let out = fit(extra);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra:?}: {err}");
+        for w in want {
+            assert!(err.contains(w), "{extra:?}: {err}");
+        }
+    };
+    refused(
+        &["--model", "ease", "--epochs", "2"],
+        &["--epochs 2", "ease"],
+    );
+    // BPMF keeps at least one sample past its burn-in of 100 sweeps.
+    refused(
+        &["--model", "bpmf", "--epochs", "2"],
+        &["--epochs 2", "101"],
+    );
+    refused(
+        &[
+            "--model",
+            "als",
+            "--epochs",
+            "2",
+            "--set",
+            "model.iterations=3",
+        ],
+        &["--epochs 2", "model.iterations=3"],
+    );
+}
+
+/// `fit` checks an item file against the training ratings as `recommend` does: a
+/// `movies.dat` (ML-1M / ML-10M) does not describe `u.data`-format (ML-100K) ratings.
+#[test]
+fn fit_refuses_the_item_file_of_another_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = write_pair(dir.path());
+    let movies = dir.path().join("movies.dat");
+    let lines: String = (1..=150)
+        .map(|i| format!("{i}::Movie {i} (1995)::Comedy\n"))
+        .collect();
+    std::fs::write(&movies, lines).unwrap();
+    let out = rustrec(&[
+        "fit",
+        "--train",
+        p(&train),
+        "--test",
+        p(&test),
+        "--model",
+        "item-knn-cbf",
+        "--item-file",
+        p(&movies),
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("movies.dat") && err.contains("u.item"),
+        "{err}"
+    );
+}

@@ -18,16 +18,16 @@ pub enum ModelError {
     },
     /// The loss became NaN or infinite.
     #[error(
-        "training diverged at epoch {epoch}: the loss is {loss}; try a lower learning rate \
-         (now {learning_rate}) or stronger regularisation"
+        "training diverged at epoch {epoch}: the loss is {loss}; {advice}",
+        advice = divergence_advice(*learning_rate)
     )]
     Diverged {
         /// 1-based epoch.
         epoch: usize,
         /// The non-finite loss.
         loss: f64,
-        /// The learning rate in use.
-        learning_rate: f64,
+        /// The learning rate in use; `None` for models solved without one (ALS, BPMF).
+        learning_rate: Option<f64>,
     },
     /// The data does not suit the model (empty, wrong id space, ...).
     #[error("{0}")]
@@ -44,6 +44,20 @@ pub enum ModelError {
     /// A callback asked to stop with an error.
     #[error("stopped by a callback: {0}")]
     Callback(String),
+}
+
+/// What to try after a divergence: a lower learning rate where there is one, otherwise a
+/// look at the values that can overflow (a solver without a step size diverges only on
+/// extreme parameters or data).
+fn divergence_advice(learning_rate: Option<f64>) -> String {
+    match learning_rate {
+        Some(lr) => {
+            format!("try a lower learning rate (now {lr}) or stronger regularisation")
+        }
+        None => "look for extreme values among the parameters (such as reg or alpha) and the \
+                 ratings"
+            .to_string(),
+    }
 }
 
 impl ModelError {

@@ -67,6 +67,28 @@ pub fn family_or_error(kind: &str) -> Result<&'static dyn DynFamily> {
     })
 }
 
+/// Lets a parameter that is a table with a `kind` (an optimizer, a schedule, an output, an
+/// initialisation: `{ kind = "adam", beta1 = 0.8 }`) be given by its kind's name alone, as
+/// `rustrec models` lists the values: `optimizer = "adam"` is `{ kind = "adam" }`, with
+/// the kind's defaults.
+fn name_only_variants(
+    family: &dyn DynFamily,
+    map: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    for param in family.params() {
+        let tagged = param
+            .default
+            .as_object()
+            .is_some_and(|d| d.contains_key("kind"));
+        if let Some(value) = map.get_mut(param.name)
+            && tagged
+            && value.is_string()
+        {
+            *value = serde_json::json!({ "kind": value.take() });
+        }
+    }
+}
+
 /// The parameters of a model of any kind, as a config's `[model]` table holds them
 /// (`kind = "mf"` and the family's parameters).
 pub struct ModelSpec {
@@ -117,6 +139,7 @@ impl ModelSpec {
             }
         };
         let family = family_or_error(&kind)?;
+        name_only_variants(family, &mut map);
         let params = family.parse(serde_json::Value::Object(map))?;
         Ok(ModelSpec { family, params })
     }
@@ -183,11 +206,23 @@ impl ModelSpec {
 
     /// Reads the item content the model needs from `data_dir`, over the item id map of the
     /// training data: one list of [`ItemContent`] matrices per entry of
-    /// [`ModelSpec::content_files`].
+    /// [`ModelSpec::content_files`]. A movie file that does not describe the training items
+    /// is refused; [`ModelSpec::load_content_for`] also checks its release.
     pub fn load_content(&self, data_dir: &Path, items: &IdMap) -> Result<Vec<Vec<ItemContent>>> {
+        self.load_content_for(data_dir, items, None)
+    }
+
+    /// [`ModelSpec::load_content`] for training ratings read in `ratings_format` (`ml-tab`,
+    /// `ml-dat`, ...): a movie file of another MovieLens release is refused, naming both.
+    pub fn load_content_for(
+        &self,
+        data_dir: &Path,
+        items: &IdMap,
+        ratings_format: Option<&str>,
+    ) -> Result<Vec<Vec<ItemContent>>> {
         self.content_files()
             .iter()
-            .map(|f| f.load(data_dir, items))
+            .map(|f| f.load(data_dir, items, ratings_format))
             .collect()
     }
 
@@ -483,5 +518,38 @@ impl Recommender for TrainedModel {
 
     fn recommend(&self, user: UserIdx, n: usize, exclude: &Exclusion<'_>) -> Vec<(ItemIdx, f32)> {
         self.0.recommend(user, n, exclude)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A tagged parameter given by its kind's name alone is that kind with its defaults;
+    /// a bad name is refused with the list of kinds.
+    #[test]
+    fn a_tagged_parameter_can_be_given_by_name() {
+        let spec = |v: serde_json::Value| ModelSpec::from_json(v).map(|s| s.to_json());
+        let named = spec(json!({"kind": "mf", "optimizer": "adam", "schedule": "constant"}));
+        let tabled = spec(
+            json!({"kind": "mf", "optimizer": {"kind": "adam"}, "schedule": {"kind": "constant"}}),
+        );
+        let named = named.unwrap();
+        assert_eq!(named, tabled.unwrap());
+        assert_ne!(
+            named,
+            spec(json!({"kind": "mf"})).unwrap(),
+            "adam is not the default"
+        );
+        let err = spec(json!({"kind": "mf", "optimizer": "one-cycle"}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("one-cycle") && err.contains("adam"), "{err}");
+        // A plain string parameter is left alone.
+        let err = spec(json!({"kind": "mf", "layout": "diagonal"}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("diagonal"), "{err}");
     }
 }

@@ -368,3 +368,29 @@ fn early_stopping_on_a_custom_validation_metric_restores_the_best_iteration() {
     assert_eq!(model.user_factors(), three.user_factors());
     assert_eq!(model.item_factors(), three.item_factors());
 }
+
+/// A divergence of ALS (here from an absurd λ) stops training with advice that fits a
+/// solver without a learning rate.
+#[test]
+fn an_als_divergence_does_not_speak_of_a_learning_rate() {
+    let (train, _, _) = planted(30, 20, 4);
+    let err = AlsParams::default()
+        .factors(4)
+        .iterations(3)
+        .reg(1e30)
+        .check()
+        .unwrap()
+        .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
+        .unwrap_err();
+    let message = err.to_string();
+    match &err {
+        rustrec_models::ModelError::Diverged { learning_rate, .. } => {
+            assert_eq!(*learning_rate, None, "{message}")
+        }
+        other => panic!("expected divergence, got {other}"),
+    }
+    assert!(
+        !message.contains("learning rate") && message.contains("reg"),
+        "{message}"
+    );
+}

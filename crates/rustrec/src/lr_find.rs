@@ -87,16 +87,39 @@ pub fn lr_find(
     opts: &RunOptions<'_>,
 ) -> Result<LrFindResult> {
     let bad = |m: String| ExperimentError::Config(m);
-    if !(settings.start > 0.0 && settings.end > settings.start && settings.steps >= 3) {
+    // The rates are the models' 32-bit learning rates: each end must be one.
+    let rate_range = f64::from(f32::MIN_POSITIVE)..=f64::from(f32::MAX);
+    for (name, rate) in [("start", settings.start), ("end", settings.end)] {
+        if !rate_range.contains(&rate) {
+            return Err(bad(format!(
+                "lr-find: {name} = {rate:e}: expected a learning rate from {:e} to {:e}",
+                rate_range.start(),
+                rate_range.end()
+            )));
+        }
+    }
+    if settings.end <= settings.start {
         return Err(bad(format!(
-            "lr-find: need 0 < start < end and at least 3 steps (start {}, end {}, steps {})",
-            settings.start, settings.end, settings.steps
+            "lr-find: end = {} must be larger than start = {}",
+            settings.end, settings.start
         )));
     }
-    if !(0.0..1.0).contains(&settings.beta) || settings.epochs_per_step == 0 {
+    if settings.steps < 3 {
+        return Err(bad(format!(
+            "lr-find: steps = {}: expected at least 3",
+            settings.steps
+        )));
+    }
+    if settings.epochs_per_step == 0 {
         return Err(bad(
-            "lr-find: beta must be in [0, 1) and epochs per step ≥ 1".into(),
+            "lr-find: epochs_per_step = 0: expected at least 1".into()
         ));
+    }
+    if !(0.0..1.0).contains(&settings.beta) {
+        return Err(bad(format!(
+            "lr-find: beta = {}: expected a smoothing factor in [0, 1)",
+            settings.beta
+        )));
     }
     let family = cfg.model.family();
     let names: Vec<&str> = family.params().iter().map(|p| p.name).collect();
@@ -273,6 +296,42 @@ mod tests {
         let (steep, min) = suggest(&lrs, &s);
         assert_eq!(min, lrs[1]);
         assert_eq!(steep, lrs[0]);
+    }
+
+    /// Bad settings are refused naming the setting and the value, before any data is read
+    /// (the data path here does not exist).
+    #[test]
+    fn bad_settings_name_the_setting_and_its_value() {
+        let cfg = ExperimentConfig::from_toml(
+            "[data]\ntrain = \"/nonexistent/a\"\ntest = \"/nonexistent/b\"\n[model]\nkind = \"mf\"",
+        )
+        .unwrap();
+        let opts = RunOptions {
+            data_dir: None,
+            progress: &NoProgress,
+            threads: None,
+        };
+        let with = |change: fn(&mut LrFindSettings)| {
+            let mut s = LrFindSettings::default();
+            change(&mut s);
+            lr_find(&cfg, &s, &opts).unwrap_err().to_string()
+        };
+        let err = with(|s| s.end = f64::INFINITY);
+        assert!(err.contains("end = inf"), "{err}");
+        let err = with(|s| s.start = 1e-50);
+        assert!(err.contains("start = 1e-50"), "{err}");
+        let err = with(|s| (s.start, s.end) = (1.0, 0.5));
+        assert!(
+            err.contains("end = 0.5") && err.contains("start = 1"),
+            "{err}"
+        );
+        let err = with(|s| s.epochs_per_step = 0);
+        assert!(
+            err.contains("epochs_per_step = 0") && !err.contains("beta"),
+            "{err}"
+        );
+        let err = with(|s| s.steps = 2);
+        assert!(err.contains("steps = 2"), "{err}");
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         ];
         inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
         check_outputs(&inputs, &[("--per-user-out", out.as_path())])?;
+        per_user_format(out)?;
     }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
@@ -85,6 +86,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     // The model says what it is for (an iALS file ranks, an explicit ALS file rates).
     let task = model.task();
     report.set("task", task.name());
+    if task == Task::Rating && !args.ranking && args.per_user_out.is_some() {
+        anyhow::bail!(
+            "--per-user-out: per-user results are ranking results, and this {} model rates; \
+             add --ranking to rank with it (or leave out --per-user-out)",
+            model.kind()
+        );
+    }
     if task == Task::Rating {
         let train = seen
             .clone()
@@ -121,15 +129,34 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         }
         report.set("users_evaluated", m.users_evaluated);
         if let (Some(path), Some(per_user)) = (&args.per_user_out, &m.per_user) {
-            let csv = path.extension().is_some_and(|e| e == "csv");
-            if csv {
-                per_user.save_csv(path)
-            } else {
-                per_user.save_jsonl(path)
+            match per_user_format(path)? {
+                PerUserFormat::Csv => per_user.save_csv(path),
+                PerUserFormat::JsonLines => per_user.save_jsonl(path),
             }
             .with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
     report.finish(globals.json);
     Ok(())
+}
+
+/// The two files `--per-user-out` writes.
+enum PerUserFormat {
+    Csv,
+    JsonLines,
+}
+
+/// The format of `--per-user-out PATH`, told by its extension (`.csv`, `.jsonl`); any other
+/// name is refused rather than guessed.
+fn per_user_format(path: &std::path::Path) -> anyhow::Result<PerUserFormat> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => Ok(PerUserFormat::Csv),
+        Some("jsonl") => Ok(PerUserFormat::JsonLines),
+        other => anyhow::bail!(
+            "--per-user-out {}: unknown extension {:?}; the per-user results are written as \
+             .csv or .jsonl",
+            path.display(),
+            other.unwrap_or("")
+        ),
+    }
 }

@@ -66,7 +66,8 @@ pub struct Args {
     /// Latent factors.
     #[arg(long)]
     pub factors: Option<usize>,
-    /// Epochs (or iterations).
+    /// Training rounds: the kind's `epochs` (mf, bpr, ...) or `iterations` (als, ials,
+    /// bpmf); refused for kinds that train in one pass (ease, item-knn, ...).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Learning rate.
@@ -211,9 +212,6 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
     if let Some(k) = args.factors {
         set("model.factors", toml::Value::Integer(k as i64))?;
     }
-    if let Some(e) = args.epochs {
-        set("model.epochs", toml::Value::Integer(e as i64))?;
-    }
     if let Some(lr) = args.lr {
         set("model.lr", toml::Value::Float(lr))?;
     }
@@ -267,7 +265,51 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
     if !has_kind {
         set_value(&mut table, "model.kind", s("mf".into()))?;
     }
-    Ok(ExperimentConfig::from_value(table)?)
+    let mut cfg = ExperimentConfig::from_value(table)?;
+    if let Some(epochs) = args.epochs {
+        cfg.model = with_epochs_flag(&cfg.model, epochs, &args.set)?;
+    }
+    Ok(cfg)
+}
+
+/// `--epochs N` for the model's kind: the family's own epoch or iteration count (`epochs`
+/// of mf and bpr, `iterations` of als and ials, ...). Refused for a kind that does not
+/// train in rounds, and next to a `--set` of that count (which of the two would count is
+/// not for us to guess).
+fn with_epochs_flag(
+    model: &rustrec::models::ModelSpec,
+    epochs: usize,
+    sets: &[String],
+) -> anyhow::Result<rustrec::models::ModelSpec> {
+    let kind = model.kind();
+    if model.epochs().is_none() {
+        anyhow::bail!(
+            "--epochs {epochs}: a {kind} model does not train in epochs or iterations \
+             (`rustrec models {kind}` lists its parameters)"
+        );
+    }
+    let round_keys = ["model.epochs", "model.iterations"];
+    if let Some(kv) = sets.iter().find(|kv| {
+        kv.split_once('=')
+            .is_some_and(|(k, _)| round_keys.contains(&k.trim()))
+    }) {
+        anyhow::bail!(
+            "--epochs {epochs} and --set {kv} both set the {kind} model's rounds; give one"
+        );
+    }
+    if epochs == 0 {
+        anyhow::bail!("--epochs 0: a model trains for at least 1 epoch (or iteration)");
+    }
+    let model = model.with_epochs(epochs);
+    if let Some(other) = model.epochs().filter(|&n| n != epochs) {
+        // BPMF keeps at least one sample past its burn-in.
+        anyhow::bail!(
+            "--epochs {epochs}: a {kind} model with these parameters trains at least {other} \
+             rounds (`rustrec models {kind}` says which parameter sets the least)"
+        );
+    }
+    model.check()?;
+    Ok(model)
 }
 
 /// Runs `rustrec fit`.
@@ -346,7 +388,7 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
         report.set("out", path.to_string_lossy().into_owned());
     }
     if let Some(dir) = &args.export_npy {
-        export_npy(&outcome.model, dir)?;
+        export_npy(&outcome.model, dir, &written_paths(&args, &cfg))?;
         say(&format!("factor matrices written to {}", dir.display()));
     }
     if let Some(path) = &args.plot {
@@ -406,33 +448,22 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
 /// input or another output, `--out`'s directory exists and takes files, `--plot` has a
 /// known extension, `--export-npy` is (or can become) a directory.
 fn check_writable_outputs(args: &Args, cfg: &ExperimentConfig) -> anyhow::Result<()> {
-    // No output may be an input or another output (compared as canonical paths).
-    let data_dir = args.data_dir.as_deref();
-    let resolved: Vec<(String, PathBuf)> = [
-        ("data.ratings", &cfg.data.ratings),
-        ("data.train", &cfg.data.train),
-        ("data.test", &cfg.data.test),
-        ("data.item_file", &cfg.data.item_file),
-    ]
-    .into_iter()
-    .filter_map(|(key, p)| {
-        p.as_ref()
-            .map(|p| (key.to_string(), rustrec::experiment::resolve(data_dir, p)))
-    })
-    .collect();
-    let mut inputs: Vec<(&str, &Path)> = resolved
-        .iter()
-        .map(|(k, p)| (k.as_str(), p.as_path()))
-        .collect();
-    if let Some(c) = &args.config {
-        inputs.push(("--config", c));
-    }
-    let mut outputs: Vec<(&str, &Path)> = Vec::new();
-    outputs.extend(args.out.as_deref().map(|p| ("--out", p)));
-    outputs.extend(args.plot.as_deref().map(|p| ("--plot", p)));
-    outputs.extend(args.export_npy.as_deref().map(|p| ("--export-npy", p)));
-    outputs.extend(args.report.as_deref().map(|p| ("--report", p)));
-    check_outputs(&inputs, &outputs)?;
+    // No output may be an input or another output (compared as canonical paths); the
+    // `.npy` export is checked file by file, over every name the model's kind can write.
+    let files = written_paths(args, cfg);
+    let mut outputs = files.named_outputs();
+    let npy_names = match &args.export_npy {
+        Some(dir) => {
+            let schema = family_or_error(cfg.model.kind())?.schema();
+            npy_file_names(schema.tensors.iter().map(|t| t.name))
+                .into_iter()
+                .map(|name| dir.join(name))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    outputs.extend(npy_names.iter().map(|p| ("--export-npy", p.as_path())));
+    check_outputs(&files.named_inputs(), &outputs)?;
     if let Some(p) = &args.report {
         super::report::check_report_path(p)?;
     }
@@ -494,6 +525,71 @@ fn check_writable_outputs(args: &Args, cfg: &ExperimentConfig) -> anyhow::Result
     Ok(())
 }
 
+/// The files a `fit` run reads and the single files it writes, each with the flag or
+/// config key that names it.
+struct WrittenPaths {
+    inputs: Vec<(String, PathBuf)>,
+    outputs: Vec<(&'static str, PathBuf)>,
+}
+
+impl WrittenPaths {
+    fn named_inputs(&self) -> Vec<(&str, &Path)> {
+        self.inputs
+            .iter()
+            .map(|(k, p)| (k.as_str(), p.as_path()))
+            .collect()
+    }
+
+    fn named_outputs(&self) -> Vec<(&str, &Path)> {
+        self.outputs
+            .iter()
+            .map(|(k, p)| (*k, p.as_path()))
+            .collect()
+    }
+}
+
+/// The inputs (data files as resolved against `--data-dir`, the config) and the single-file
+/// outputs (`--out`, `--plot`, `--report`) of a run.
+fn written_paths(args: &Args, cfg: &ExperimentConfig) -> WrittenPaths {
+    let data_dir = args.data_dir.as_deref();
+    let mut inputs: Vec<(String, PathBuf)> = [
+        ("data.ratings", &cfg.data.ratings),
+        ("data.train", &cfg.data.train),
+        ("data.test", &cfg.data.test),
+        ("data.item_file", &cfg.data.item_file),
+    ]
+    .into_iter()
+    .filter_map(|(key, p)| {
+        p.as_ref()
+            .map(|p| (key.to_string(), rustrec::experiment::resolve(data_dir, p)))
+    })
+    .collect();
+    if let Some(c) = &args.config {
+        inputs.push(("--config".into(), c.clone()));
+    }
+    let outputs = [
+        ("--out", &args.out),
+        ("--plot", &args.plot),
+        ("--report", &args.report),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.clone().map(|p| (flag, p)))
+    .collect();
+    WrittenPaths { inputs, outputs }
+}
+
+/// The names of the files `--export-npy` writes for a model with these tensors (whichever
+/// of the `.npy` and `.json` id lists the ids call for, and the manifest).
+fn npy_file_names<'a>(tensors: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = tensors.into_iter().map(|t| format!("{t}.npy")).collect();
+    for side in ["user", "item"] {
+        names.push(format!("{side}_ids.npy"));
+        names.push(format!("{side}_ids.json"));
+    }
+    names.push("manifest.json".into());
+    names
+}
+
 /// One human-readable line of the main figures.
 fn summary(f: &serde_json::Map<String, Value>) -> String {
     let mut parts = Vec::new();
@@ -527,9 +623,20 @@ fn summary(f: &serde_json::Map<String, Value>) -> String {
 /// `.npy` file named after it (the notebooks' `get_W` / `get_H`), the raw ids of the rows
 /// (`user_ids.npy`/`item_ids.npy` for integer ids, `.json` lists for string ids), and
 /// `manifest.json`, which says what each array holds.
-fn export_npy(model: &TrainedModel, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+///
+/// Nothing is written when one of these files would be a file in `protect` (the run's
+/// inputs and other outputs): the check before training covered the tensors the kind
+/// declares, this one covers the ones the model holds.
+fn export_npy(model: &TrainedModel, dir: &Path, protect: &WrittenPaths) -> anyhow::Result<()> {
     let file = model.to_model_file()?;
+    let files: Vec<PathBuf> = npy_file_names(file.tensors.keys().map(String::as_str))
+        .into_iter()
+        .map(|name| dir.join(name))
+        .collect();
+    let mut outputs = protect.named_outputs();
+    outputs.extend(files.iter().map(|p| ("--export-npy", p.as_path())));
+    check_outputs(&protect.named_inputs(), &outputs)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let schema = family_or_error(&file.header.kind)?.schema();
     let mut arrays = serde_json::Map::new();
     for (name, tensor) in &file.tensors {

@@ -22,7 +22,7 @@ pub struct EpochStats {
     pub sampling_seconds: f64,
     /// Seconds spent in gradient and update (summed over threads).
     pub update_seconds: f64,
-    /// Learning rate at the end of the epoch.
+    /// Learning rate at the end of the epoch (0 for a solver without one).
     pub learning_rate: f64,
 }
 
@@ -99,7 +99,8 @@ pub fn train<T: Trainer>(
             return Err(ModelError::Diverged {
                 epoch: epoch + 1,
                 loss: train_loss,
-                learning_rate: stats.learning_rate,
+                // Solvers without a step size (ALS, EASE, BPMF) report 0.
+                learning_rate: (stats.learning_rate > 0.0).then_some(stats.learning_rate),
             });
         }
         let eval_started = Instant::now();

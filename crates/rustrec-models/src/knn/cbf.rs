@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use rustrec_data::content::{ItemContent, read_movies, read_tags};
+use rustrec_data::content::{ItemContent, check_item_file, read_movies, read_tags};
 use rustrec_data::{IdMap, Interactions};
 
 use super::matrix::SimilarityMatrix;
@@ -91,15 +91,25 @@ impl ContentFiles {
     }
 
     /// Reads the files from `data_dir` and builds one [`ItemContent`] per feature family
-    /// over `items` (the training data's item id map).
-    pub fn load(&self, data_dir: &Path, items: &IdMap) -> Result<Vec<ItemContent>> {
+    /// over `items` (the training data's item id map). The movie file must belong to the
+    /// training data ([`check_item_file`]: the release that goes with `ratings_format`, the
+    /// format the ratings were read in when known, and the share of `items` it describes).
+    pub fn load(
+        &self,
+        data_dir: &Path,
+        items: &IdMap,
+        ratings_format: Option<&str>,
+    ) -> Result<Vec<ItemContent>> {
         self.check()?;
         let needs_movies = self
             .features
             .iter()
             .any(|f| matches!(f, Feature::Genres | Feature::Years));
         let movies = if needs_movies {
-            read_movies(data_dir.join(&self.item_file))?
+            let path = data_dir.join(&self.item_file);
+            let movies = read_movies(&path)?;
+            check_item_file(&path, &movies, items, ratings_format)?;
+            movies
         } else {
             Vec::new()
         };

@@ -245,12 +245,20 @@ impl ExperimentConfig {
     }
 }
 
-/// The first non-finite float in `table` (keys below `prefix`), as an error naming its key.
+/// The first float in `table` (keys below `prefix`) that is not finite or that a 32-bit
+/// float, which the models compute in, cannot hold (it would turn into infinity or 0), as
+/// an error naming its key.
 fn refuse_non_finite(table: &toml::Table, prefix: &str) -> Result<()> {
     fn check(value: &toml::Value, key: &str) -> Result<()> {
         match value {
             toml::Value::Float(f) if !f.is_finite() => Err(ExperimentError::Config(format!(
                 "{key} = {f}: expected a finite number"
+            ))),
+            toml::Value::Float(f) if !fits_f32(*f) => Err(ExperimentError::Config(format!(
+                "{key} = {f:e}: outside the range of the models' 32-bit numbers; give 0 or a \
+                 magnitude from {:e} to {:e}",
+                f32::MIN_POSITIVE,
+                f32::MAX
             ))),
             toml::Value::Table(t) => refuse_non_finite(t, key),
             toml::Value::Array(items) => {
@@ -263,6 +271,11 @@ fn refuse_non_finite(table: &toml::Table, prefix: &str) -> Result<()> {
         "" => check(v, k),
         _ => check(v, &format!("{prefix}.{k}")),
     })
+}
+
+/// Whether `f` keeps its meaning as an `f32`: 0, or a normal 32-bit magnitude.
+fn fits_f32(f: f64) -> bool {
+    f == 0.0 || (f64::from(f32::MIN_POSITIVE)..=f64::from(f32::MAX)).contains(&f.abs())
 }
 
 /// Sets `key` (a dotted path such as `model.factors`) in a TOML table to `value`, parsed as
@@ -342,6 +355,26 @@ mod tests {
         set_key(&mut t, "model.lr", "nan").unwrap();
         let err = ExperimentConfig::from_value(t).unwrap_err().to_string();
         assert!(err.contains("model.lr = NaN"), "{err}");
+    }
+
+    /// A number a 32-bit float turns into 0 or infinity is refused as given, not trained
+    /// with as 0 (or reported as `lr = 0`).
+    #[test]
+    fn numbers_outside_the_f32_range_are_refused_as_given() {
+        for (text, want) in [
+            ("[model]\nkind = \"mf\"\nlr = 1e-50", "model.lr = 1e-50"),
+            ("[model]\nkind = \"mf\"\nreg = -1e39", "model.reg = -1e39"),
+        ] {
+            let err = ExperimentConfig::from_toml(text).unwrap_err().to_string();
+            assert!(
+                err.contains(want) && err.contains("32-bit"),
+                "{text}: {err}"
+            );
+        }
+        for fine in ["lr = 0.0", "lr = 1e-30", "reg = 3e38"] {
+            let text = format!("[model]\nkind = \"mf\"\n{fine}");
+            assert!(ExperimentConfig::from_toml(&text).is_ok(), "{fine}");
+        }
     }
 
     #[test]

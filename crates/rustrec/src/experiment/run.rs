@@ -231,7 +231,8 @@ pub fn run_with<'a>(
     }
     // Item content (ItemKNN-CBF, hybrids): read once over the training item ids.
     let content_dir = super::data::resolve(opts.data_dir, Path::new("."));
-    let content = spec.load_content(&content_dir, data.train.item_ids())?;
+    let content =
+        spec.load_content_for(&content_dir, data.train.item_ids(), data.format.as_deref())?;
     let started = Instant::now();
     let mut model = spec.fit_with_content(fit_train, &content, &mut ctx)?;
     let mut train_seconds = started.elapsed().as_secs_f64();
