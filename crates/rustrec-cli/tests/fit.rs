@@ -526,4 +526,21 @@ fn fit_refuses_the_item_file_of_another_release() {
         err.contains("movies.dat") && err.contains("u.item"),
         "{err}"
     );
+
+    // A kind that reads no item content does not take an item file silently.
+    let out = rustrec(&[
+        "fit",
+        "--train",
+        p(&train),
+        "--test",
+        p(&test),
+        "--item-file",
+        p(&movies),
+        "--epochs",
+        "1",
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("--item-file") && err.contains("mf"), "{err}");
 }

@@ -140,6 +140,14 @@ pub fn run_with<'a>(
 ) -> Result<Outcome> {
     let mut spec = cfg.model.clone();
     if let Some(item_file) = &cfg.data.item_file {
+        if spec.content_files().is_empty() {
+            return Err(ExperimentError::Config(format!(
+                "data.item_file (--item-file) = {}: a {} model uses no item content; leave it \
+                 out, or train a kind that reads it (item-knn-cbf, hybrid)",
+                item_file.display(),
+                spec.kind()
+            )));
+        }
         let path = super::data::resolve(opts.data_dir, item_file);
         spec.set_item_file(&path.to_string_lossy());
     }
