@@ -544,3 +544,45 @@ fn fit_refuses_the_item_file_of_another_release() {
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("--item-file") && err.contains("mf"), "{err}");
 }
+
+/// Flags that only mean something next to another are refused alone (clap names both)
+/// rather than ignored.
+#[test]
+fn flags_that_need_another_are_refused_alone() {
+    for (args, partner) in [
+        (
+            &["compare", "--config", "a.toml", "--split-seed", "3"][..],
+            "--split",
+        ),
+        (
+            &[
+                "fit",
+                "--train",
+                "a",
+                "--test",
+                "b",
+                "--connect-timeout",
+                "5",
+            ][..],
+            "--processes",
+        ),
+        (
+            &[
+                "recommend",
+                "--model",
+                "m",
+                "--user",
+                "1",
+                "--train",
+                "t",
+                "--include-seen",
+            ][..],
+            "--train",
+        ),
+    ] {
+        let out = rustrec(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(err.contains(partner), "{args:?}: {err}");
+    }
+}

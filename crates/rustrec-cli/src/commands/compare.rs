@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long)]
     pub split: Option<String>,
     /// Seed of --split.
-    #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
+    #[arg(long, default_value_t = 42, requires = "split", value_parser = super::common::seed_parser())]
     pub split_seed: u64,
     /// Write an HTML report here.
     #[arg(long)]

@@ -25,7 +25,7 @@ pub struct DistArgs {
     #[arg(long)]
     pub workers: Option<usize>,
     /// Seconds to wait for every process of the host file to connect (default 120).
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 120, requires = "processes")]
     pub connect_timeout: u64,
     /// Write the trainer's state to DIR/checkpoint.rrck (atomically) every
     /// --checkpoint-every epochs (ALS, iALS, MF).

@@ -54,7 +54,7 @@ pub struct Args {
     #[arg(long)]
     pub train: Option<PathBuf>,
     /// Do not leave out the user's training items.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "train")]
     pub include_seen: bool,
     /// Never recommend these raw item ids: `--block 1,2,3` or `--block 1 2 3`.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = block_id)]
