@@ -441,6 +441,17 @@ fn eval_writes_per_user_results_or_says_why_not() {
     assert!(users > 0);
     let lines = std::fs::read_to_string(&csv).unwrap().lines().count() as u64;
     assert_eq!(lines, users + 1, "a header and one line per evaluated user");
+
+    // recommend --all names its file the same way, and a missing directory is named.
+    for (out, want) in [
+        (dir.path().join("all.txt"), ".jsonl"),
+        (dir.path().join("no").join("all.csv"), "does not exist"),
+    ] {
+        let run = rustrec(&["recommend", "--model", p(&model), "--all", "--out", p(&out)]);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success() && err.contains(want), "{err}");
+        assert!(!out.exists());
+    }
 }
 
 /// `--epochs` sets each kind's own count of rounds (`iterations` for ALS), and is refused,

@@ -66,3 +66,29 @@ pub fn seen_items(
 pub fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
     clap::value_parser!(u64).range(..=i64::MAX as u64)
 }
+
+/// The two line-oriented files a table of results is written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinesFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON object a line.
+    JsonLines,
+}
+
+/// The format of the output `path` given to `flag`, told by its extension: `.csv`, or
+/// `.jsonl` (`.json` too, read as JSON Lines); any other name is refused rather than
+/// guessed. Also refuses a path whose directory does not exist.
+pub fn lines_format(path: &Path, flag: &str) -> anyhow::Result<LinesFormat> {
+    super::report::check_dir(path, flag)?;
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => Ok(LinesFormat::Csv),
+        Some("jsonl" | "json") => Ok(LinesFormat::JsonLines),
+        other => anyhow::bail!(
+            "{flag} {}: unknown extension {:?}; the file is written as .csv or .jsonl (JSON \
+             Lines)",
+            path.display(),
+            other.unwrap_or("")
+        ),
+    }
+}

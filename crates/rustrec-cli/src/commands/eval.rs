@@ -8,7 +8,7 @@ use rustrec::data::paths::check_outputs;
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
 use rustrec::models::{Recommender, Task};
 
-use super::common::{load_model, read_in_model_space, seen_items};
+use super::common::{LinesFormat, lines_format, load_model, read_in_model_space, seen_items};
 use crate::Globals;
 use crate::output::{Report, human_line};
 
@@ -61,7 +61,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         ];
         inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
         check_outputs(&inputs, &[("--per-user-out", out.as_path())])?;
-        per_user_format(out)?;
+        lines_format(out, "--per-user-out")?;
     }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
@@ -129,34 +129,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         }
         report.set("users_evaluated", m.users_evaluated);
         if let (Some(path), Some(per_user)) = (&args.per_user_out, &m.per_user) {
-            match per_user_format(path)? {
-                PerUserFormat::Csv => per_user.save_csv(path),
-                PerUserFormat::JsonLines => per_user.save_jsonl(path),
+            match lines_format(path, "--per-user-out")? {
+                LinesFormat::Csv => per_user.save_csv(path),
+                LinesFormat::JsonLines => per_user.save_jsonl(path),
             }
             .with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
     report.finish(globals.json);
     Ok(())
-}
-
-/// The two files `--per-user-out` writes.
-enum PerUserFormat {
-    Csv,
-    JsonLines,
-}
-
-/// The format of `--per-user-out PATH`, told by its extension (`.csv`, `.jsonl`); any other
-/// name is refused rather than guessed.
-fn per_user_format(path: &std::path::Path) -> anyhow::Result<PerUserFormat> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("csv") => Ok(PerUserFormat::Csv),
-        Some("jsonl") => Ok(PerUserFormat::JsonLines),
-        other => anyhow::bail!(
-            "--per-user-out {}: unknown extension {:?}; the per-user results are written as \
-             .csv or .jsonl",
-            path.display(),
-            other.unwrap_or("")
-        ),
-    }
 }

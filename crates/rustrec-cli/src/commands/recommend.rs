@@ -16,7 +16,7 @@ use rustrec::models::{Exclusion, Recommender, TrainedModel};
 use rustrec::serving;
 use serde_json::{Value, json};
 
-use super::common::{load_model, seen_items};
+use super::common::{LinesFormat, lines_format, load_model, seen_items};
 use crate::Globals;
 use crate::output::{Report, say};
 use crate::progress::Bars;
@@ -105,6 +105,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
         inputs.extend(args.item_file.as_deref().map(|p| ("--item-file", p)));
         check_outputs(&inputs, &[("--out", out)])?;
+        lines_format(out, "--out")?;
     }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
@@ -224,10 +225,8 @@ fn write_all(
     path: &Path,
     progress: &dyn Progress,
 ) -> anyhow::Result<()> {
+    let jsonl = lines_format(path, "--out")? == LinesFormat::JsonLines;
     let mut w = AtomicFile::create(path)?;
-    let jsonl = path
-        .extension()
-        .is_some_and(|e| e == "jsonl" || e == "json");
     let cannot = || format!("cannot write {}", path.display());
     if !jsonl {
         writeln!(w, "user,rank,item,score").with_context(cannot)?;
