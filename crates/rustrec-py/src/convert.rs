@@ -101,6 +101,9 @@ impl CsrArrays {
             idx.push(i as u32);
         }
         for r in 0..ptr.len() - 1 {
+            for k in ptr[r]..ptr[r + 1] {
+                check_finite(data[k], what, || format!("row {r}, column {}", idx[k]))?;
+            }
             if idx[ptr[r]..ptr[r + 1]].windows(2).any(|w| w[0] >= w[1]) {
                 return Err(PyValueError::new_err(format!(
                     "{what}: row {r} has unsorted or repeated column indices \
@@ -131,6 +134,64 @@ impl CsrArrays {
         Interactions::from_csr(users, items, self.indptr, self.indices, self.data, None)
             .map_err(data_error)
     }
+}
+
+/// Refuses a value that is not a finite number (NaN, ±inf): a `ValueError` naming the
+/// argument `what`, the position (`at`, such as `row 3, column 7`) and the value. Every
+/// value that reaches a model passes here: NaN would be counted as an interaction by the
+/// models that only look at which entries exist, and make the others diverge.
+pub fn check_finite(v: f32, what: &str, at: impl FnOnce() -> String) -> PyResult<()> {
+    if v.is_finite() {
+        return Ok(());
+    }
+    // As Python writes it (`nan`; Rust writes `NaN`).
+    let shown = if v.is_nan() {
+        "nan".into()
+    } else {
+        v.to_string()
+    };
+    Err(PyValueError::new_err(format!(
+        "{what}: {} has the value {shown}; values must be finite numbers (not NaN or ±inf)",
+        at()
+    )))
+}
+
+/// Index spaces made from integer indices (`fit(users, items, ratings)` with integer
+/// arrays, new indices in `partial_fit_users` / `partial_fit_items`) are dense: the
+/// largest index `m` makes `m + 1` users or items, every one of them allocated. An index
+/// space may hold at most `max(INDEX_SLOTS_FLOOR, INDEX_SLOTS_PER_INTERACTION ×
+/// interactions)` slots, and never more than `u32::MAX`; anything larger is refused before
+/// anything is allocated: it is the mark of raw ids passed as indices.
+pub const INDEX_SLOTS_FLOOR: u64 = 1 << 20;
+
+/// See [`INDEX_SLOTS_FLOOR`].
+pub const INDEX_SLOTS_PER_INTERACTION: u64 = 16;
+
+/// The largest index space `interactions` interactions may span (see [`INDEX_SLOTS_FLOOR`]).
+pub fn max_index_space(interactions: usize) -> u64 {
+    INDEX_SLOTS_FLOOR
+        .max((interactions as u64).saturating_mul(INDEX_SLOTS_PER_INTERACTION))
+        .min(u64::from(u32::MAX))
+}
+
+/// Refuses an index space whose largest index `largest` is out of proportion with the
+/// `interactions` it holds (see [`INDEX_SLOTS_FLOOR`]): a `ValueError` naming the argument
+/// `what`, the largest index and the largest one allowed.
+pub fn check_index_space(what: &str, largest: u64, interactions: usize) -> PyResult<()> {
+    let limit = max_index_space(interactions);
+    if largest < limit {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!(
+        "{what}: the largest index is {largest}, which would make {} index slots for \
+         {interactions} interactions; integer indices are dense (0..n-1, every slot allocated) \
+         and may reach at most {} here (max({INDEX_SLOTS_FLOOR}, \
+         {INDEX_SLOTS_PER_INTERACTION} × interactions), below 2^32). Number the ids densely \
+         (np.unique(ids, return_inverse=True)), or pass raw ids as a pandas DataFrame or \
+         rustrec.Dataset.from_triplets, which number them in order of first appearance",
+        u128::from(largest) + 1,
+        limit - 1
+    )))
 }
 
 /// Sorted, deduplicated item indices below `n` (`what` names the argument).

@@ -12,7 +12,7 @@ use rustrec::data::split::{self as splits, LeaveOut};
 use rustrec::data::synth::{Preset, SynthParams, synthesize};
 use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
 
-use crate::convert::{CsrArrays, RawIds, id_map, ids_to_py};
+use crate::convert::{self, CsrArrays, RawIds, check_finite, id_map, ids_to_py};
 use crate::error::{data_error, value_error};
 
 /// A user × item interaction matrix with the raw ids of its users and items.
@@ -33,9 +33,11 @@ impl Dataset {
 
 #[pymethods]
 impl Dataset {
-    /// A dataset from CSR arrays (users × items) with optional raw ids in index order.
+    /// A dataset from CSR arrays (users × items) with optional raw ids in index order;
+    /// `what` names the matrix in errors.
     #[staticmethod]
-    #[pyo3(signature = (indptr, indices, data, n_items, user_ids=None, item_ids=None))]
+    #[pyo3(signature = (indptr, indices, data, n_items, user_ids=None, item_ids=None, what="user_items"))]
+    #[allow(clippy::too_many_arguments)]
     fn from_csr(
         py: Python<'_>,
         indptr: PyReadonlyArray1<'_, i64>,
@@ -44,8 +46,11 @@ impl Dataset {
         n_items: usize,
         user_ids: Option<RawIds<'_>>,
         item_ids: Option<RawIds<'_>>,
+        what: &str,
     ) -> PyResult<Dataset> {
-        let csr = CsrArrays::new(&indptr, &indices, &data, n_items, "user_items")?;
+        check_dimension(what, "columns (items)", n_items)?;
+        check_dimension(what, "rows (users)", indptr.len()?.saturating_sub(1))?;
+        let csr = CsrArrays::new(&indptr, &indices, &data, n_items, what)?;
         let users = Arc::new(id_map(user_ids, csr.rows(), "users")?);
         let items = Arc::new(id_map(item_ids, n_items, "items")?);
         let x = py.allow_threads(|| csr.into_interactions(users, items))?;
@@ -55,15 +60,17 @@ impl Dataset {
     /// A dataset from parallel arrays of raw user ids, raw item ids, values and optional
     /// timestamps (a pandas frame's columns). Ids are numbered in order of first
     /// appearance, as the file readers do; a repeated (user, item) pair is an error
-    /// unless `duplicates` is `"sum"` or `"mean"`.
+    /// unless `duplicates` is `"sum"` or `"mean"`. `what` names the values in errors (a
+    /// frame's rating column).
     #[staticmethod]
-    #[pyo3(signature = (users, items, values, timestamps=None, duplicates="error"))]
+    #[pyo3(signature = (users, items, values, timestamps=None, duplicates="error", what="values"))]
     fn from_triplets(
         users: RawIds<'_>,
         items: RawIds<'_>,
         values: PyReadonlyArray1<'_, f32>,
         timestamps: Option<PyReadonlyArray1<'_, i64>>,
         duplicates: &str,
+        what: &str,
     ) -> PyResult<Dataset> {
         let policy: DuplicatePolicy = duplicates.parse().map_err(data_error)?;
         let values = values.as_array();
@@ -81,6 +88,7 @@ impl Dataset {
         }
         let mut t = Triplets::new("data frame", stamps.is_some(), true);
         for k in 0..n {
+            check_finite(values[k], what, || format!("row {k}"))?;
             t.push(
                 u[k],
                 i[k],
@@ -163,6 +171,15 @@ impl Dataset {
         self.x.timestamps().map(|t| PyArray1::from_slice(py, t))
     }
 
+    /// The first negative value in CSR order as `(row, column, value)` (user index, item
+    /// index), or `None`: implicit feedback must be ≥ 0.
+    fn first_negative(&self) -> Option<(usize, u32, f32)> {
+        let x = &self.x;
+        let k = x.values().iter().position(|&v| v < 0.0)?;
+        let row = x.user_ptr().partition_point(|&p| p <= k) - 1;
+        Some((row, x.item_indices()[k], x.values()[k]))
+    }
+
     /// The implicit-feedback view: values ≥ `threshold` become 1, the others are dropped
     /// (the id space is kept).
     fn to_implicit(&self, threshold: f32) -> Dataset {
@@ -187,6 +204,25 @@ impl Dataset {
             }
         )
     }
+}
+
+/// Refuses a matrix dimension past the `u32` index range (`what` names the matrix).
+fn check_dimension(what: &str, dimension: &str, n: usize) -> PyResult<()> {
+    if n <= u32::MAX as usize {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!(
+        "{what}: {n} {dimension}; at most {} are supported",
+        u32::MAX
+    )))
+}
+
+/// Refuses integer indices that would make an index space out of proportion with the data
+/// (`largest`: the largest index of `what`; see `convert::INDEX_SLOTS_FLOOR`), before the
+/// caller allocates it.
+#[pyfunction]
+pub fn check_index_space(what: &str, largest: i64, interactions: usize) -> PyResult<()> {
+    convert::check_index_space(what, largest.max(0) as u64, interactions)
 }
 
 /// Interns raw ids in order of first appearance: the map and each entry's index.

@@ -14,12 +14,13 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use numpy::ndarray::{ArrayView2, ShapeBuilder};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::{PyIndexError, PyKeyboardInterrupt, PyNotImplementedError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 use rustrec::data::{IdMap, Interactions, ItemIdx, UserIdx};
@@ -30,13 +31,24 @@ use rustrec::models::{
     EpochReport, FitContext, ModelSpec, Recommender, Task, Threads, TrainedModel,
 };
 
-use crate::convert::{CsrArrays, ids_to_py, index_set};
+use crate::convert::{CsrArrays, check_index_space, ids_to_py, index_set};
 use crate::data::Dataset;
 use crate::error::{model_error, value_error};
 
 /// A trained model with its training data, thread pool and history.
-#[pyclass(module = "rustrec._rustrec")]
+///
+/// The state sits behind a mutex, so calls on one model from several Python threads
+/// serialise (a call waits for the one running) instead of failing on pyo3's borrow
+/// flags. The lock is always taken through [`Engine::lock`], which waits without the GIL:
+/// a call holding the lock may release the GIL (every long call does) and take it back
+/// while another thread waits, so neither can block the other forever.
+#[pyclass(frozen, module = "rustrec._rustrec")]
 pub struct Engine {
+    state: Mutex<State>,
+}
+
+/// What an [`Engine`] holds.
+pub(crate) struct State {
     model: TrainedModel,
     /// The training interactions in the model's id space, when known.
     seen: Option<Arc<Interactions>>,
@@ -51,6 +63,23 @@ pub struct Engine {
     spec: Option<ModelSpec>,
     /// The `training` record of the file it was loaded from.
     training: serde_json::Value,
+}
+
+impl Engine {
+    fn new(state: State) -> Self {
+        Engine {
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The model's state, once no other call holds it: the wait happens without the GIL
+    /// (pyo3's `lock_py_attached`). A call that panicked (a bug) leaves the state as it
+    /// was before its first change, so a poisoned lock is taken over.
+    pub(crate) fn lock(&self, py: Python<'_>) -> MutexGuard<'_, State> {
+        self.state
+            .lock_py_attached(py)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// The factor matrices of a factor model: users (when it has user vectors), items, k.
@@ -289,7 +318,7 @@ fn fit_spec(
     }
 }
 
-impl Engine {
+impl State {
     fn n_users(&self) -> usize {
         self.users.len()
     }
@@ -314,6 +343,11 @@ impl Engine {
                     Err(PyIndexError::new_err(format!(
                         "user index {u} outside 0..{n} (the model's users; fold new users in \
                          with partial_fit_users or recalculate_user=True)"
+                    )))
+                } else if u > i64::from(u32::MAX) {
+                    Err(PyIndexError::new_err(format!(
+                        "user index {u} outside 0..={} (the largest index a model holds)",
+                        u32::MAX
                     )))
                 } else {
                     Ok(u as u32)
@@ -351,7 +385,7 @@ impl Engine {
         self.model.score_into(UserIdx(u), out);
     }
 
-    fn save_to(&self, path: &Path) -> PyResult<()> {
+    fn save_to(&self, path: &Path, python: Option<serde_json::Value>) -> PyResult<()> {
         let train = match &self.seen {
             Some(s) if s.n_users() == self.model.n_users() => Interactions::clone(s),
             _ => Interactions::from_csr(
@@ -364,11 +398,14 @@ impl Engine {
             )
             .map_err(value_error)?,
         };
-        let training = if self.spec.is_some() {
+        let mut training = if self.spec.is_some() {
             training_record(self.spec.as_ref(), self.seed, &self.history)
         } else {
             self.training.clone()
         };
+        if let (Some(record), Some(python)) = (training.as_object_mut(), python) {
+            record.insert("python".into(), python);
+        }
         self.model.save(path, &train, training).map_err(model_error)
     }
 
@@ -380,6 +417,9 @@ impl Engine {
         })?;
         let old_n = self.n_users();
         let max = userids.iter().copied().max().map_or(0, |m| m as usize + 1);
+        if max > old_n {
+            check_index_space("userids", max as u64 - 1, seen.nnz() + rows.indices.len())?;
+        }
         let new_n = old_n.max(max);
         let mut users = (*self.users).clone();
         for k in old_n..new_n {
@@ -451,7 +491,7 @@ impl Engine {
         let threads = Threads::new(threads).map_err(value_error)?;
         let (model, history) = fit_spec(py, &spec, &train.x, seed, &threads, on_epoch, item_dir)?;
         crate::trim::give_back_free_memory();
-        Ok(Engine {
+        Ok(Engine::new(State {
             users: Arc::clone(model.user_ids()),
             model,
             seen: Some(Arc::clone(&train.x)),
@@ -461,7 +501,7 @@ impl Engine {
             folded: HashMap::new(),
             spec: Some(spec),
             training: serde_json::Value::Null,
-        })
+        }))
     }
 
     /// Reads a model file of any kind (as `rustrec fit --out` writes them).
@@ -478,7 +518,7 @@ impl Engine {
             .pointer("/config/train/seed")
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0);
-        Ok(Engine {
+        Ok(Engine::new(State {
             users: Arc::clone(loaded.model.user_ids()),
             model: loaded.model,
             seen: loaded.seen.map(Arc::new),
@@ -488,21 +528,32 @@ impl Engine {
             folded: HashMap::new(),
             spec: None,
             training: loaded.header.training,
-        })
+        }))
     }
 
     /// Writes the model file (the CLI's format; the training interactions' item lists are
-    /// stored so that a loaded model filters seen items by itself).
-    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        py.allow_threads(|| self.save_to(&path))
+    /// stored so that a loaded model filters seen items by itself). `python` (JSON) is kept
+    /// in the file's `training` record under `python`: how the Python class that saved the
+    /// model was built (read back by `training`).
+    #[pyo3(signature = (path, python=None))]
+    fn save(&self, py: Python<'_>, path: PathBuf, python: Option<&str>) -> PyResult<()> {
+        let python: Option<serde_json::Value> = python
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(value_error)?;
+        let guard = self.lock(py);
+        let s = &*guard;
+        py.allow_threads(|| s.save_to(&path, python))
     }
 
     /// Drops the by-item copy of the stored training matrix, which models that walk columns
     /// (ALS, iALS, item-KNN, SLIM, EASE, BPMF) build while training, when this model is the
     /// matrix's only holder (no `Dataset` refers to it). Returns whether a copy was dropped.
     /// Its 8 bytes an interaction are given back; it is built again if ever needed.
-    fn release_training_columns(&mut self) -> bool {
-        match self.seen.as_mut().and_then(Arc::get_mut) {
+    fn release_training_columns(&self, py: Python<'_>) -> bool {
+        let mut guard = self.lock(py);
+        let s = &mut *guard;
+        match s.seen.as_mut().and_then(Arc::get_mut) {
             Some(x) if x.has_columns() => {
                 x.release_columns();
                 crate::trim::give_back_free_memory();
@@ -514,84 +565,101 @@ impl Engine {
 
     /// Whether the stored training matrix holds its by-item copy.
     #[getter]
-    fn holds_training_columns(&self) -> bool {
-        self.seen.as_ref().is_some_and(|x| x.has_columns())
+    fn holds_training_columns(&self, py: Python<'_>) -> bool {
+        self.lock(py).seen.as_ref().is_some_and(|x| x.has_columns())
     }
 
     /// The model's kind as written in its files.
     #[getter]
-    fn kind(&self) -> &'static str {
-        self.model.kind()
+    fn kind(&self, py: Python<'_>) -> &'static str {
+        self.lock(py).model.kind()
     }
 
     /// `rating` or `ranking`.
     #[getter]
-    fn task(&self) -> &'static str {
-        self.model.task().name()
+    fn task(&self, py: Python<'_>) -> &'static str {
+        self.lock(py).model.task().name()
     }
 
     /// Number of users (trained and folded in).
     #[getter(n_users)]
-    fn py_n_users(&self) -> usize {
-        self.n_users()
+    fn py_n_users(&self, py: Python<'_>) -> usize {
+        self.lock(py).n_users()
     }
 
     /// Number of items.
     #[getter(n_items)]
-    fn py_n_items(&self) -> usize {
-        self.n_items()
+    fn py_n_items(&self, py: Python<'_>) -> usize {
+        self.lock(py).n_items()
     }
 
     /// Worker threads of the model's pool.
     #[getter]
-    fn threads(&self) -> usize {
-        self.threads.count()
+    fn threads(&self, py: Python<'_>) -> usize {
+        self.lock(py).threads.count()
     }
 
     /// Raw user ids in index order.
     #[getter]
     fn user_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        ids_to_py(py, &self.users)
+        let guard = self.lock(py);
+        let s = &*guard;
+        ids_to_py(py, &s.users)
     }
 
     /// Raw item ids in index order.
     #[getter]
     fn item_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        ids_to_py(py, self.model.item_ids())
+        let guard = self.lock(py);
+        let s = &*guard;
+        ids_to_py(py, s.model.item_ids())
     }
 
-    /// The parameters as JSON (`kind` first): the fitted ones, or those in the file.
+    /// The parameters as JSON (`kind` first): the fitted ones, or those in the file, with
+    /// the values the kind sets itself (`implicit` of ALS and iALS) as the model uses them.
     #[getter]
-    fn params(&self) -> PyResult<String> {
-        match &self.spec {
-            Some(s) => Ok(s.to_json().to_string()),
+    fn params(&self, py: Python<'_>) -> PyResult<String> {
+        let guard = self.lock(py);
+        let s = &*guard;
+        let mut p = match &s.spec {
+            Some(spec) => spec.to_json(),
             None => {
-                let file = self.model.to_model_file().map_err(model_error)?;
+                let file = s.model.to_model_file().map_err(model_error)?;
                 let mut p = file.header.params.clone();
                 if let Some(m) = p.as_object_mut() {
                     m.insert("kind".into(), file.header.kind.clone().into());
                 }
-                Ok(p.to_string())
+                p
             }
+        };
+        if let Some(m) = p.as_object_mut() {
+            m.extend(crate::fixed_params(s.model.kind()));
         }
+        Ok(p.to_string())
     }
 
     /// The `training` record of the file the model was loaded from (JSON).
     #[getter]
-    fn training(&self) -> String {
-        self.training.to_string()
+    fn training(&self, py: Python<'_>) -> String {
+        self.lock(py).training.to_string()
     }
 
     /// One dict per epoch: `epoch`, `train_loss`, `samples`, `seconds`,
     /// `samples_per_sec`, `learning_rate` (and `validation_*`).
     #[getter]
     fn history<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        self.history.iter().map(|r| report_dict(py, r)).collect()
+        self.lock(py)
+            .history
+            .iter()
+            .map(|r| report_dict(py, r))
+            .collect()
     }
 
     /// The stored training interactions, if any.
-    fn train_data(&self) -> Option<Dataset> {
-        self.seen.as_ref().map(|s| Dataset {
+    fn train_data(&self, py: Python<'_>) -> Option<Dataset> {
+        let guard = self.lock(py);
+        let s = &*guard;
+        s.seen.as_ref().map(|s| Dataset {
             x: Arc::clone(s),
             format: "model".into(),
         })
@@ -600,18 +668,24 @@ impl Engine {
     /// User factors (n_users × k), or `None` for models without user vectors: a
     /// read-only view of the model's table, no copy (rows keep the table's padded stride).
     fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
-        factor_view(py, &self.model, true)
+        let guard = self.lock(py);
+        let s = &*guard;
+        factor_view(py, &s.model, true)
     }
 
     /// Item factors (n_items × k), or `None` for models without item vectors: a
     /// read-only view, as `user_factors`.
     fn item_factors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
-        factor_view(py, &self.model, false)
+        let guard = self.lock(py);
+        let s = &*guard;
+        factor_view(py, &s.model, false)
     }
 
     /// Item biases, or `None`.
     fn item_biases<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f32>>> {
-        self.model
+        let guard = self.lock(py);
+        let s = &*guard;
+        s.model
             .as_factor_tables()
             .and_then(|t| t.item_bias())
             .map(|b| PyArray1::from_vec(py, b))
@@ -619,7 +693,9 @@ impl Engine {
 
     /// User biases, or `None`.
     fn user_biases<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f32>>> {
-        self.model
+        let guard = self.lock(py);
+        let s = &*guard;
+        s.model
             .as_factor_tables()
             .and_then(|t| t.user_bias())
             .map(|b| PyArray1::from_vec(py, b))
@@ -627,14 +703,14 @@ impl Engine {
 
     /// Whether the model scores a new user's history (fold-in).
     #[getter]
-    fn has_fold_in(&self) -> bool {
-        self.model.as_fold_in().is_some()
+    fn has_fold_in(&self, py: Python<'_>) -> bool {
+        self.lock(py).model.as_fold_in().is_some()
     }
 
     /// Whether the model is an ALS model (incremental `partial_fit`).
     #[getter]
-    fn is_als(&self) -> bool {
-        self.model.downcast_ref::<AlsModel>().is_some()
+    fn is_als(&self, py: Python<'_>) -> bool {
+        self.lock(py).model.downcast_ref::<AlsModel>().is_some()
     }
 
     /// Top-`n` items for each user of `users`.
@@ -658,8 +734,10 @@ impl Engine {
         block: Option<PyReadonlyArray1<'_, i64>>,
         allow: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<TopN<'py>> {
-        let n_items = self.n_items();
-        let users = self.user_indices(&users, recalculate)?;
+        let guard = self.lock(py);
+        let s = &*guard;
+        let n_items = s.n_items();
+        let users = s.user_indices(&users, recalculate)?;
         let rows = match (rows_indptr, rows_indices, rows_data) {
             (Some(p), Some(i), Some(d)) => {
                 let r = CsrArrays::new(&p, &i, &d, n_items, "user_items")?;
@@ -676,8 +754,8 @@ impl Engine {
             }
             _ => None,
         };
-        if recalculate && self.model.as_fold_in().is_none() {
-            return Err(self.fold_in_error("recalculate_user=True"));
+        if recalculate && s.model.as_fold_in().is_none() {
+            return Err(s.fold_in_error("recalculate_user=True"));
         }
         if recalculate && rows.is_none() {
             return Err(PyValueError::new_err(
@@ -688,7 +766,7 @@ impl Engine {
         let allow = index_set(allow, n_items, "items")?;
         let exclusion = match seen {
             0 => Seen::None,
-            1 => match &self.seen {
+            1 => match &s.seen {
                 Some(s) => Seen::Stored(s),
                 None => {
                     return Err(PyValueError::new_err(
@@ -705,7 +783,7 @@ impl Engine {
         };
         let cols = n.min(allow.as_ref().map_or(n_items, Vec::len));
         let lists: Vec<Vec<(u32, f32)>> = py.allow_threads(|| {
-            self.threads.install(|| {
+            s.threads.install(|| {
                 users
                     .par_iter()
                     .enumerate()
@@ -717,7 +795,7 @@ impl Engine {
                             } else {
                                 None
                             };
-                            self.score_user(u, row, buf);
+                            s.score_user(u, row, buf);
                             let seen_row: &[u32] = match &exclusion {
                                 Seen::None => &[],
                                 Seen::Stored(s) if (u as usize) < s.n_users() => {
@@ -749,23 +827,25 @@ impl Engine {
         rows_indices: Option<PyReadonlyArray1<'_, i32>>,
         rows_data: Option<PyReadonlyArray1<'_, f32>>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let n_items = self.n_items();
+        let guard = self.lock(py);
+        let s = &*guard;
+        let n_items = s.n_items();
         let rows = match (rows_indptr, rows_indices, rows_data) {
             (Some(p), Some(i), Some(d)) => Some(CsrArrays::new(&p, &i, &d, n_items, "user_items")?),
             _ => None,
         };
-        let users = self.user_indices(&users, rows.is_some())?;
-        if rows.is_some() && self.model.as_fold_in().is_none() {
-            return Err(self.fold_in_error("scoring histories"));
+        let users = s.user_indices(&users, rows.is_some())?;
+        if rows.is_some() && s.model.as_fold_in().is_none() {
+            return Err(s.fold_in_error("scoring histories"));
         }
         let mut out = vec![0.0f32; users.len() * n_items];
         py.allow_threads(|| {
-            self.threads.install(|| {
+            s.threads.install(|| {
                 out.par_chunks_mut(n_items.max(1))
                     .zip(users.par_iter().enumerate())
                     .for_each(|(buf, (b, &u))| {
                         let row = rows.as_ref().map(|r| r.row(b));
-                        self.score_user(u, row, buf);
+                        s.score_user(u, row, buf);
                     })
             })
         });
@@ -779,8 +859,10 @@ impl Engine {
         users: PyReadonlyArray1<'_, i64>,
         items: PyReadonlyArray1<'_, i64>,
     ) -> PyResult<Bound<'py, PyArray1<f32>>> {
-        let users = self.user_indices(&users, false)?;
-        let n_items = self.n_items() as i64;
+        let guard = self.lock(py);
+        let s = &*guard;
+        let users = s.user_indices(&users, false)?;
+        let n_items = s.n_items() as i64;
         let items: Vec<u32> = items
             .as_array()
             .iter()
@@ -802,17 +884,17 @@ impl Engine {
             )));
         }
         let out: Vec<f32> = py.allow_threads(|| {
-            self.threads.install(|| {
+            s.threads.install(|| {
                 users
                     .par_iter()
                     .zip(items.par_iter())
                     .map(|(&u, &i)| {
-                        if self.folded.contains_key(&u) {
-                            let mut buf = vec![0.0; self.n_items()];
-                            self.score_user(u, None, &mut buf);
+                        if s.folded.contains_key(&u) {
+                            let mut buf = vec![0.0; s.n_items()];
+                            s.score_user(u, None, &mut buf);
                             buf[i as usize]
                         } else {
-                            self.model.predict(UserIdx(u), ItemIdx(i))
+                            s.model.predict(UserIdx(u), ItemIdx(i))
                         }
                     })
                     .collect()
@@ -832,7 +914,9 @@ impl Engine {
         block: Option<PyReadonlyArray1<'_, i64>>,
         allow: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<TopN<'py>> {
-        let n_items = self.n_items();
+        let guard = self.lock(py);
+        let s = &*guard;
+        let n_items = s.n_items();
         let query = index_set_ordered(&items, n_items, "itemid")?;
         let block = index_set(block, n_items, "filter_items")?.unwrap_or_default();
         let allow = index_set(allow, n_items, "items")?;
@@ -841,17 +925,17 @@ impl Engine {
             block.binary_search(&i).is_err()
                 && allow.as_ref().is_none_or(|a| a.binary_search(&i).is_ok())
         };
-        let lists: Vec<Vec<(u32, f32)>> = if let Some(f) = factors_of(&self.model) {
+        let lists: Vec<Vec<(u32, f32)>> = if let Some(f) = factors_of(&s.model) {
             let table = normalised(&f.items, f.k);
             py.allow_threads(|| {
-                self.threads
+                s.threads
                     .install(|| cosine_top(&table, f.k, &query, cols, &keep))
             })
-        } else if let Some(sim) = self.model.as_similar_items() {
+        } else if let Some(sim) = s.model.as_similar_items() {
             // Item-based models (ItemKNN, SLIM, EASE, hybrids): their learned similarities;
             // items the model does not relate to the query (−∞) are left out.
             py.allow_threads(|| {
-                self.threads.install(|| {
+                s.threads.install(|| {
                     query
                         .par_iter()
                         .map_init(
@@ -869,7 +953,7 @@ impl Engine {
             return Err(PyNotImplementedError::new_err(format!(
                 "similar_items: model kind `{}` has neither item vectors nor item similarities \
                  (factor models and item-based models have them)",
-                self.model.kind()
+                s.model.kind()
             )));
         };
         results(py, lists, cols)
@@ -885,14 +969,16 @@ impl Engine {
         block: Option<PyReadonlyArray1<'_, i64>>,
         allow: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<TopN<'py>> {
+        let guard = self.lock(py);
+        let s = &*guard;
         let Some(Factors {
             users: Some(uf), k, ..
-        }) = factors_of(&self.model)
+        }) = factors_of(&s.model)
         else {
             return Err(PyNotImplementedError::new_err(format!(
                 "similar_users: model kind `{}` has no user vectors (MF, BPR and ALS models \
                  have them)",
-                self.model.kind()
+                s.model.kind()
             )));
         };
         let n_users = uf.len() / k.max(1);
@@ -906,7 +992,7 @@ impl Engine {
         };
         let table = normalised(&uf, k);
         let lists = py.allow_threads(|| {
-            self.threads
+            s.threads
                 .install(|| cosine_top(&table, k, &query, cols, &keep))
         });
         results(py, lists, cols)
@@ -918,7 +1004,7 @@ impl Engine {
     /// those users from them. New indices grow the model.
     #[pyo3(signature = (userids, indptr, indices, data, iterations=1))]
     fn partial_fit_users(
-        &mut self,
+        &self,
         py: Python<'_>,
         userids: PyReadonlyArray1<'_, i64>,
         indptr: PyReadonlyArray1<'_, i64>,
@@ -926,8 +1012,10 @@ impl Engine {
         data: PyReadonlyArray1<'_, f32>,
         iterations: usize,
     ) -> PyResult<()> {
-        let n_items = self.n_items();
-        let userids = self.user_indices(&userids, true)?;
+        let mut guard = self.lock(py);
+        let s = &mut *guard;
+        let n_items = s.n_items();
+        let userids = s.user_indices(&userids, true)?;
         let rows = CsrArrays::new(&indptr, &indices, &data, n_items, "user_items")?;
         if rows.rows() != userids.len() {
             return Err(PyValueError::new_err(format!(
@@ -937,12 +1025,12 @@ impl Engine {
                 userids.len()
             )));
         }
-        let merged = self.merged_users(&userids, &rows)?;
-        if let Some(als) = self.model.downcast_ref::<AlsModel>() {
+        let merged = s.merged_users(&userids, &rows)?;
+        if let Some(als) = s.model.downcast_ref::<AlsModel>() {
             let touched: Vec<UserIdx> = userids.iter().map(|&u| UserIdx(u)).collect();
             let als = als.clone();
-            let threads = self.threads.clone();
-            let seed = self.seed;
+            let threads = s.threads.clone();
+            let seed = s.seed;
             let (model, history) = py
                 .allow_threads(|| {
                     let mut ctx = FitContext::new(seed, threads);
@@ -950,21 +1038,21 @@ impl Engine {
                     Ok::<_, rustrec::models::ModelError>((m, ctx.history))
                 })
                 .map_err(model_error)?;
-            self.model = TrainedModel::new(model);
-            self.history.extend(history);
-            self.users = Arc::clone(self.model.user_ids());
+            s.model = TrainedModel::new(model);
+            s.history.extend(history);
+            s.users = Arc::clone(s.model.user_ids());
         } else {
-            if self.model.as_fold_in().is_none() {
-                return Err(self.fold_in_error("partial_fit_users"));
+            if s.model.as_fold_in().is_none() {
+                return Err(s.fold_in_error("partial_fit_users"));
             }
             for (r, &u) in userids.iter().enumerate() {
                 let (i, v) = rows.row(r);
                 let h = i.iter().zip(v).map(|(&i, &v)| (ItemIdx(i), v)).collect();
-                self.folded.insert(u, h);
+                s.folded.insert(u, h);
             }
-            self.users = Arc::clone(merged.user_ids());
+            s.users = Arc::clone(merged.user_ids());
         }
-        self.seen = Some(Arc::new(merged));
+        s.seen = Some(Arc::new(merged));
         Ok(())
     }
 
@@ -973,7 +1061,7 @@ impl Engine {
     /// `iterations` iterations.
     #[pyo3(signature = (itemids, indptr, indices, data, iterations=1))]
     fn partial_fit_items(
-        &mut self,
+        &self,
         py: Python<'_>,
         itemids: PyReadonlyArray1<'_, i64>,
         indptr: PyReadonlyArray1<'_, i64>,
@@ -981,22 +1069,24 @@ impl Engine {
         data: PyReadonlyArray1<'_, f32>,
         iterations: usize,
     ) -> PyResult<()> {
-        let Some(als) = self.model.downcast_ref::<AlsModel>() else {
+        let mut guard = self.lock(py);
+        let s = &mut *guard;
+        let Some(als) = s.model.downcast_ref::<AlsModel>() else {
             return Err(PyNotImplementedError::new_err(format!(
                 "partial_fit_items: only ALS models (kinds als, ials) re-solve items \
                  incrementally; model kind `{}` needs a refit",
-                self.model.kind()
+                s.model.kind()
             )));
         };
-        if !self.folded.is_empty() {
+        if !s.folded.is_empty() {
             return Err(PyValueError::new_err(
                 "partial_fit_items after fold-in users",
             ));
         }
-        let seen = self.seen.as_ref().ok_or_else(|| {
+        let seen = s.seen.as_ref().ok_or_else(|| {
             PyValueError::new_err("partial_fit_items needs the training interactions, which this model does not store")
         })?;
-        let n_users = self.n_users();
+        let n_users = s.n_users();
         let rows = CsrArrays::new(&indptr, &indices, &data, n_users, "item_users")?;
         let ids: Vec<i64> = itemids.as_array().to_vec();
         if rows.rows() != ids.len() {
@@ -1007,7 +1097,7 @@ impl Engine {
                 ids.len()
             )));
         }
-        let old_items = self.n_items();
+        let old_items = s.n_items();
         let mut items = (**seen.item_ids()).clone();
         let mut given: HashMap<u32, usize> = HashMap::new();
         for (r, &i) in ids.iter().enumerate() {
@@ -1016,7 +1106,11 @@ impl Engine {
             }
             given.insert(i as u32, r);
         }
-        let new_items = old_items.max(ids.iter().map(|&i| i as usize + 1).max().unwrap_or(0));
+        let largest = ids.iter().copied().max().unwrap_or(-1);
+        if largest >= old_items as i64 {
+            check_index_space("itemids", largest as u64, seen.nnz() + rows.indices.len())?;
+        }
+        let new_items = old_items.max((largest + 1) as usize);
         for k in old_items..new_items {
             if items.get_int(k as i64).is_some() {
                 return Err(PyValueError::new_err(format!(
@@ -1069,8 +1163,8 @@ impl Engine {
             .map(UserIdx)
             .collect();
         let als = als.clone();
-        let threads = self.threads.clone();
-        let seed = self.seed;
+        let threads = s.threads.clone();
+        let seed = s.seed;
         let (model, history) = py
             .allow_threads(|| {
                 let mut ctx = FitContext::new(seed, threads);
@@ -1078,20 +1172,20 @@ impl Engine {
                 Ok::<_, rustrec::models::ModelError>((m, ctx.history))
             })
             .map_err(model_error)?;
-        self.model = TrainedModel::new(model);
-        self.history.extend(history);
-        self.seen = Some(Arc::new(merged));
+        s.model = TrainedModel::new(model);
+        s.history.extend(history);
+        s.seen = Some(Arc::new(merged));
         Ok(())
     }
 
     /// Whether the model predicts ratings (`rating`) or ranks items (`ranking`).
-    fn is_rating(&self) -> bool {
-        self.model.task() == Task::Rating
+    fn is_rating(&self, py: Python<'_>) -> bool {
+        self.lock(py).model.task() == Task::Rating
     }
 
     /// The rating range of a rating model, or `None`.
-    fn rating_range(&self) -> Option<(f32, f32)> {
-        self.model.rating_range().map(|[a, b]| (a, b))
+    fn rating_range(&self, py: Python<'_>) -> Option<(f32, f32)> {
+        self.lock(py).model.rating_range().map(|[a, b]| (a, b))
     }
 
     /// Raises `KeyboardInterrupt` (for tests of the interrupt path).
@@ -1101,7 +1195,7 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl State {
     /// The model for [`crate::eval`].
     pub(crate) fn model(&self) -> &TrainedModel {
         &self.model

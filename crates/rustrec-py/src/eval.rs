@@ -98,7 +98,9 @@ pub fn evaluate(
             "cutoffs: {bad} is not a cutoff; give whole numbers ≥ 1, such as (5, 10, 20)"
         )));
     }
-    let m = model.model();
+    let guard = model.lock(py);
+    let state = &*guard;
+    let m = state.model();
     let (test, unknown) = in_model_space(m, &test, format)?;
     let test = match implicit_threshold {
         Some(t) => test.to_implicit(t),
@@ -109,9 +111,9 @@ pub fn evaluate(
             let (x, _) = in_model_space(m, &TestData::Data(t), None)?;
             Some(x)
         }
-        None => model.seen().map(|s| Interactions::clone(s)),
+        None => state.seen().map(|s| Interactions::clone(s)),
     };
-    let pool = model.pool().clone();
+    let pool = state.pool().clone();
     let mut report = Map::new();
     report.insert("model".into(), m.kind().into());
     report.insert("test_interactions".into(), test.nnz().into());

@@ -25,8 +25,41 @@ mod error;
 mod eval;
 mod trim;
 
-/// The registry as `rustrec models --json` prints it: `{"models": [{kind, about, task,
-/// inputs, iterative, saved_as, schema_version, params: [{name, default, range, help}]}]}`.
+/// Parameters a kind sets itself, whatever value is given: `implicit` of the ALS families
+/// (`als` trains on ratings, `ials` on implicit feedback). The Python classes refuse a
+/// contradicting value and report these.
+pub(crate) fn fixed_params(kind: &str) -> serde_json::Map<String, serde_json::Value> {
+    use rustrec::models::Family;
+    use rustrec::models::als::{Als, Ials};
+    let mut out = serde_json::Map::new();
+    for (family_kind, implicit) in [(Als::KIND, false), (Ials::KIND, true)] {
+        if kind == family_kind {
+            out.insert("implicit".into(), implicit.into());
+        }
+    }
+    out
+}
+
+/// A kind's parameter table as JSON, with the default of each parameter the kind fixes
+/// replaced by the value it uses.
+fn params_with_fixed_defaults(
+    params: Vec<rustrec::models::ParamInfo>,
+    fixed: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
+    let mut table = serde_json::to_value(params).unwrap_or_default();
+    for row in table.as_array_mut().into_iter().flatten() {
+        let name = row.get("name").and_then(serde_json::Value::as_str);
+        if let Some(value) = name.and_then(|n| fixed.get(n)).cloned() {
+            row["default"] = value;
+        }
+    }
+    table
+}
+
+/// The registry as `rustrec models --json` prints it, with the parameters each kind fixes:
+/// `{"models": [{kind, about, task, inputs, iterative, saved_as, schema_version, params:
+/// [{name, default, range, help}], fixed: {name: value}}]}` (a fixed parameter's default is
+/// the value the kind uses).
 #[pyfunction]
 fn registry_json() -> String {
     use rustrec::models::registry::families;
@@ -42,7 +75,8 @@ fn registry_json() -> String {
                 "item_based": f.item_based(),
                 "saved_as": f.saved_as(),
                 "schema_version": f.schema().version,
-                "params": f.params(),
+                "params": params_with_fixed_defaults(f.params(), &fixed_params(f.kind())),
+                "fixed": fixed_params(f.kind()),
             })
         })
         .collect();
@@ -59,6 +93,7 @@ fn _rustrec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registry_json, m)?)?;
     m.add_class::<data::Dataset>()?;
     m.add_class::<engine::Engine>()?;
+    m.add_function(wrap_pyfunction!(data::check_index_space, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_ratings, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_train_test, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;

@@ -15,7 +15,7 @@ PathLike = Union[str, os.PathLike[str]]
 
 class Dataset:
     @classmethod
-    def from_csr(cls, user_items: Any, user_ids: Any = ..., item_ids: Any = ...) -> Dataset: ...
+    def from_csr(cls, user_items: Any, user_ids: Any = ..., item_ids: Any = ..., what: str = ...) -> Dataset: ...
     @classmethod
     def from_frame(
         cls, frame: Any, user_col: str = ..., item_col: str = ..., rating_col: Optional[str] = ...,

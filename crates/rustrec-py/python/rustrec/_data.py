@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _rustrec
-from ._convert import csr_arrays, ids_array, is_frame, raw_ids, user_items_csr
+from ._convert import MAX_SEED, csr_arrays, ids_array, is_frame, raw_ids, user_items_csr, whole_number
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -31,9 +31,12 @@ class Dataset:
 
     # -- construction ------------------------------------------------------------------
     @classmethod
-    def from_csr(cls, user_items: Any, user_ids: Any = None, item_ids: Any = None) -> "Dataset":
-        """From a scipy CSR matrix (users × items), with optional raw ids in index order."""
-        m = user_items_csr(user_items)
+    def from_csr(
+        cls, user_items: Any, user_ids: Any = None, item_ids: Any = None, what: str = "user_items"
+    ) -> "Dataset":
+        """From a scipy CSR matrix (users × items), with optional raw ids in index order.
+        Values must be finite; ``what`` names the matrix in errors."""
+        m = user_items_csr(user_items, what)
         indptr, indices, data = csr_arrays(m)
         return cls(
             _rustrec.Dataset.from_csr(
@@ -41,8 +44,9 @@ class Dataset:
                 indices,
                 data,
                 m.shape[1],
-                None if user_ids is None else raw_ids(user_ids),
-                None if item_ids is None else raw_ids(item_ids),
+                None if user_ids is None else raw_ids(user_ids, "user_ids"),
+                None if item_ids is None else raw_ids(item_ids, "item_ids"),
+                what,
             )
         )
 
@@ -57,17 +61,21 @@ class Dataset:
         duplicates: str = "error",
     ) -> "Dataset":
         """From a pandas DataFrame of raw ids (columns ``user``, ``item``, ``rating``, or
-        named by the arguments; without a rating column every row counts 1)."""
+        named by the arguments; without a rating column every row counts 1).
+
+        Integer ids stay integers; a missing id (None, NaN, ``pd.NA``) or a rating that is
+        not a finite number is refused, naming the column and the row (its position)."""
         for col in (user_col, item_col):
             if col not in frame.columns:
                 raise KeyError(
                     f"the data frame has no column {col!r} (columns: {list(frame.columns)}); "
                     "name the columns with user_col=, item_col=, rating_col="
                 )
-        users = frame[user_col].to_numpy()
-        items = frame[item_col].to_numpy()
+        users = raw_ids(frame[user_col].to_numpy(), f"column {user_col!r}")
+        items = raw_ids(frame[item_col].to_numpy(), f"column {item_col!r}")
+        values_name = f"column {rating_col!r}"
         if rating_col is not None and rating_col in frame.columns:
-            values = frame[rating_col].to_numpy(dtype=np.float32)
+            values = frame[rating_col].to_numpy(dtype=np.float32, na_value=np.nan)
         elif rating_col is not None and rating_col != "rating":
             raise KeyError(f"the data frame has no column {rating_col!r}")
         else:
@@ -75,7 +83,7 @@ class Dataset:
         stamps = None
         if timestamp_col is not None:
             stamps = np.ascontiguousarray(frame[timestamp_col].to_numpy(), dtype=np.int64)
-        return cls.from_triplets(users, items, values, stamps, duplicates)
+        return cls._triplets(users, items, values, stamps, duplicates, values_name)
 
     @classmethod
     def from_triplets(
@@ -86,14 +94,22 @@ class Dataset:
         timestamps: Any = None,
         duplicates: str = "error",
     ) -> "Dataset":
-        """From parallel arrays of raw user ids, raw item ids and values."""
+        """From parallel arrays of raw user ids, raw item ids and values (finite numbers;
+        a missing id is refused, integer ids stay integers)."""
+        return cls._triplets(raw_ids(users, "users"), raw_ids(items, "items"), values, timestamps, duplicates, "values")
+
+    @classmethod
+    def _triplets(
+        cls, users: Any, items: Any, values: Any, timestamps: Any, duplicates: str, what: str
+    ) -> "Dataset":
+        """From raw ids already converted by ``raw_ids``; ``what`` names the values."""
         n = len(users)
         if len(items) != n:
             raise ValueError(f"{n} users and {len(items)} items: give arrays of one length")
         vals = np.ones(n, np.float32) if values is None else np.ascontiguousarray(values, dtype=np.float32)
         if vals.shape != (n,):
-            raise ValueError(f"values has shape {vals.shape}: expected ({n},)")
-        return cls(_rustrec.Dataset.from_triplets(raw_ids(users), raw_ids(items), vals, timestamps, duplicates))
+            raise ValueError(f"{what} has shape {vals.shape}: expected ({n},)")
+        return cls(_rustrec.Dataset.from_triplets(users, items, vals, timestamps, duplicates, what))
 
     # -- views -------------------------------------------------------------------------
     @property
@@ -211,6 +227,7 @@ def read_train_test(
 
 def holdout(data: Dataset, test_fraction: float = 0.1, seed: int = 42) -> Tuple[Dataset, Dataset]:
     """``rustrec split --kind holdout``: a random fraction of all interactions to test."""
+    seed = whole_number(seed, "seed", 0, MAX_SEED)
     a, b = _rustrec.split(_native(data), "holdout", test_fraction=test_fraction, seed=seed)
     return Dataset(a), Dataset(b)
 
@@ -218,6 +235,8 @@ def holdout(data: Dataset, test_fraction: float = 0.1, seed: int = 42) -> Tuple[
 def leave_k_out(data: Dataset, k: int = 1, which: str = "random", seed: int = 42) -> Tuple[Dataset, Dataset]:
     """``rustrec split --kind leave-k-out``: ``k`` interactions of every user with more
     than ``k`` to test, chosen at random or the latest (``which="latest"``)."""
+    k = whole_number(k, "k", 1)
+    seed = whole_number(seed, "seed", 0, MAX_SEED)
     a, b = _rustrec.split(_native(data), "leave-k-out", k=k, which=which, seed=seed)
     return Dataset(a), Dataset(b)
 
@@ -237,7 +256,9 @@ def synthetic(
     seed: Optional[int] = None,
 ) -> Dataset:
     """MovieLens-shaped synthetic ratings from a planted model (``rustrec synth``)."""
-    return Dataset(_rustrec.synthetic(like, users, items, ratings, seed))
+    sizes = {name: None if v is None else whole_number(v, name, 1) for name, v in (("users", users), ("items", items), ("ratings", ratings))}
+    seed = None if seed is None else whole_number(seed, "seed", 0, MAX_SEED)
+    return Dataset(_rustrec.synthetic(like, sizes["users"], sizes["items"], sizes["ratings"], seed))
 
 
 def evaluate(
@@ -276,7 +297,7 @@ def evaluate(
         engine,
         native_test,
         native_train,
-        [int(k) for k in cutoffs],
+        [whole_number(k, f"cutoffs[{n}]", 1) for n, k in enumerate(cutoffs)],
         ranking,
         implicit_threshold,
         format,

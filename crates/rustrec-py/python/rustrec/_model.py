@@ -18,12 +18,16 @@ import scipy.sparse as sp
 
 from . import _rustrec
 from ._convert import (
+    MAX_SEED,
     csr_arrays,
     ids_array,
     index_array,
     is_frame,
+    negative_feedback,
     optional_indices,
+    refuse_negative,
     user_items_csr,
+    whole_number,
 )
 from ._data import Dataset
 
@@ -72,20 +76,72 @@ def py_to_param(name: str) -> str:
     return name
 
 
-def _seed_of(random_state: Any) -> int:
-    """A seed from implicit-style ``random_state``: an int, a numpy RandomState or
-    Generator (one draw), or None (a fresh random seed)."""
+def _seed_of(random_state: Any, what: str = "random_state") -> int:
+    """A seed from implicit-style ``random_state``: an int in [0, 2^64 − 1], a numpy
+    RandomState or Generator (one draw), or None (a fresh random seed). ``what`` names
+    the argument in errors (``seed`` or ``random_state``)."""
     if random_state is None:
         return int(np.random.default_rng().integers(0, 2**63 - 1))
-    if isinstance(random_state, (int, np.integer)):
-        if random_state < 0:
-            raise ValueError(f"seed = {random_state}: expected an integer ≥ 0")
-        return int(random_state)
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(0, 2**31 - 1))
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**63 - 1))
-    raise TypeError(f"random_state: expected an int, a numpy RandomState/Generator or None, got {type(random_state).__name__}")
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, (bool, np.bool_)):
+        return whole_number(random_state, what, 0, MAX_SEED)
+    raise TypeError(
+        f"{what} = {random_state!r}: expected a whole number in [0, {MAX_SEED}], a numpy "
+        f"RandomState/Generator or None, got {type(random_state).__name__}"
+    )
+
+
+def _check_param(name: str, value: Any, row: Dict[str, Any]) -> None:
+    """Checks the type of a parameter value against its registry row before it goes to
+    the engine as JSON: a bool for a flag, a whole number for an integer parameter (not a
+    float or string, which would be truncated or misread), a finite number for a real one.
+    Ranges are checked by the engine, which names the parameter too."""
+    default, valid, py_name = row["default"], row["range"], param_to_py(name)
+    is_bool = isinstance(value, (bool, np.bool_))
+    if isinstance(default, bool):
+        ok = is_bool
+    elif isinstance(default, int):
+        ok = isinstance(value, (int, np.integer)) and not is_bool
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not is_bool
+        if ok and not np.isfinite(value):
+            raise ValueError(f"{py_name} = {value!r}: expected {valid}")
+    else:
+        return
+    if not ok:
+        raise TypeError(f"{py_name} = {value!r}: expected {valid}, got {type(value).__name__}")
+
+
+def _check_fixed(cls_name: str, info: Dict[str, Any], params: Dict[str, Any]) -> None:
+    """Refuses a value of a parameter the kind sets itself (``implicit`` of ALS and IALS)
+    that contradicts it."""
+    for name, used in info.get("fixed", {}).items():
+        if name in params and params[name] != used:
+            raise ValueError(
+                f"{cls_name}({param_to_py(name)}={params[name]!r}): model kind `{info['kind']}` "
+                f"always trains with {param_to_py(name)} = {used!r}; leave it out"
+            )
+
+
+def _params_json(kind: str, params: Dict[str, Any]) -> str:
+    """The parameters as the engine's JSON, each checked by :func:`_check_param` (so a NaN
+    is named, not a JSON parse error)."""
+    rows = {p["name"]: p for p in registry_info(kind)["params"]}
+    for name, value in params.items():
+        if name in rows:
+            _check_param(name, value, rows[name])
+    return json.dumps(params, allow_nan=False)
+
+
+def registry_info(kind: str) -> Dict[str, Any]:
+    """The registry entry of a model kind."""
+    for info in registry():
+        if info["kind"] == kind:
+            return info
+    raise ValueError(f"unknown model kind {kind!r}")
 
 
 def _param_value(value: Any, default: Any) -> Any:
@@ -158,9 +214,14 @@ class Recommender:
             raise TypeError("give threads or num_threads, not both")
         if seed is not None and random_state is not None:
             raise TypeError("give seed or random_state, not both")
-        self.threads = int(threads if threads is not None else (num_threads or 0))
+        self.threads = whole_number(threads if threads is not None else (num_threads or 0), "threads" if threads is not None else "num_threads")
+        seed_name = "seed" if seed is not None or random_state is None else "random_state"
         self.seed = seed if seed is not None else (random_state if random_state is not None else 0)
+        if self.seed is not None and not isinstance(self.seed, (np.random.RandomState, np.random.Generator)):
+            _seed_of(self.seed, seed_name)
         self.params: Dict[str, Any] = {k: _param_value(v, self._defaults.get(k)) for k, v in params.items()}
+        _check_fixed(type(self).__name__, self._info, self.params)
+        _params_json(self._kind, self.params)
         self._engine: Any = None
         self._cache: Dict[str, Any] = {}
 
@@ -211,13 +272,7 @@ class Recommender:
                     "give three 1-D arrays of one length"
                 )
             if np.issubdtype(users.dtype, np.integer) and np.issubdtype(its.dtype, np.integer):
-                if users.size and (users.min() < 0 or its.min() < 0):
-                    raise ValueError("fit(users, items, ratings): indices must be ≥ 0")
-                shape = (int(users.max()) + 1 if users.size else 0, int(its.max()) + 1 if its.size else 0)
-                m = sp.csr_matrix((vals, (users, its)), shape=shape)
-                if m.nnz != len(users):
-                    raise ValueError("fit(users, items, ratings): a (user, item) pair is repeated")
-                return Dataset.from_csr(m)
+                return _dataset_of_indices(users, its, vals)
             return Dataset.from_triplets(users, its, vals)
         return Dataset.from_csr(self._prepare_matrix(user_items_csr(user_items)))
 
@@ -264,7 +319,14 @@ class Recommender:
         warning, CSC is refused), a pandas DataFrame of raw ids (columns ``user``, ``item``,
         ``rating`` or as named by ``user_col``/``item_col``/``rating_col``), a
         :class:`Dataset`, or — with ``items`` and ``ratings`` — an array of user indices
-        (integers) or raw ids. ``callback(epoch, figures)`` runs after every epoch of
+        (integers) or raw ids. Integer arrays are dense indices: users ``0..max(users)``
+        and items likewise, every index a row or column of the model, so an index space far
+        larger than the data is refused (more than ``max(2**20, 16 × interactions)`` slots,
+        or past ``2**32``: the mark of raw ids given as indices; pass those as a DataFrame
+        or ``Dataset.from_triplets``, which number them in order of first appearance).
+        Values must be finite numbers, and ≥ 0 for models of implicit feedback (those whose
+        ``implicit`` parameter is true: IALS, EASE and AsySVD by default); a missing id in
+        a frame is an error. ``callback(epoch, figures)`` runs after every epoch of
         iterative models (``figures``: ``train_loss``, ``samples``, ``seconds``, ...);
         returning ``False`` stops training. ``item_dir``: the directory the item file of a
         content-based model (``item_file=``) is read from (default: the working directory).
@@ -272,6 +334,9 @@ class Recommender:
         """
         columns = dict(user_col=user_col, item_col=item_col, rating_col=rating_col, timestamp_col=timestamp_col)
         data = self._dataset(user_items, items, ratings, columns)
+        if self._implicit_feedback():
+            what = "ratings" if items is not None else f"column {rating_col!r}" if is_frame(user_items) else "user_items"
+            _refuse_negative_entries(data, what)
         self._fit_dataset(data, show_progress, callback, item_dir)
         # A Dataset made here is now held by the model alone: the by-item copy of the
         # matrix that some models build while training can go (refused while the caller
@@ -280,8 +345,13 @@ class Recommender:
         self._engine.release_training_columns()
         return self
 
+    def _implicit_feedback(self) -> bool:
+        """Whether the model reads values as implicit feedback (its ``implicit`` parameter
+        as used: IALS always, EASE and AsySVD by default), so that they must be ≥ 0."""
+        return self.get_params().get("implicit") is True
+
     def _fit_dataset(self, data: Dataset, show_progress: bool, callback: Any, item_dir: Any) -> None:
-        params = json.dumps(self.params)
+        params = _params_json(self._kind, self.params)
         engine = _rustrec.Engine.fit(
             self._kind,
             params,
@@ -297,7 +367,7 @@ class Recommender:
     # -- recommendations -----------------------------------------------------------------
     def _rows(self, user_items: Any, n_rows: int, what: str = "user_items") -> sp.csr_matrix:
         m = user_items_csr(user_items, what)
-        m = self._prepare_query(m)
+        m = self._prepare_query(m, what)
         n_items = self._fitted().n_items
         if m.shape[0] != n_rows or m.shape[1] != n_items:
             hint = ""
@@ -311,8 +381,11 @@ class Recommender:
             )
         return m
 
-    def _prepare_query(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        """Hook for the implicit-compatible classes (value transforms of histories)."""
+    def _prepare_query(self, m: sp.csr_matrix, what: str = "user_items") -> sp.csr_matrix:
+        """Histories given to a fitted model: implicit feedback must be ≥ 0 (a hook for
+        the implicit-compatible classes' value transforms too)."""
+        if self._implicit_feedback():
+            refuse_negative(m, what)
         return m
 
     def recommend(
@@ -350,11 +423,10 @@ class Recommender:
             seen = 1
         else:
             seen = 2
-        if int(N) < 0:
-            raise ValueError(f"N = {N}: expected a count ≥ 0")
+        N = whole_number(N, "N", 0)
         ids, scores = engine.recommend(
             users,
-            int(N),
+            N,
             seen,
             *(rows if rows is not None else (None, None, None)),
             recalculate=bool(recalculate_user),
@@ -405,7 +477,7 @@ class Recommender:
             raise ValueError("give items or filter_items, not both")
         q, scalar = index_array(itemid, "itemid")
         ids, scores = self._fitted().similar_items(
-            q, int(N), optional_indices(filter_items, "filter_items"), optional_indices(items, "items")
+            q, whole_number(N, "N", 0), optional_indices(filter_items, "filter_items"), optional_indices(items, "items")
         )
         return (ids[0], scores[0]) if scalar else (ids, scores)
 
@@ -416,7 +488,7 @@ class Recommender:
             raise ValueError("give users or filter_users, not both")
         q, scalar = index_array(userid, "userid")
         ids, scores = self._fitted().similar_users(
-            q, int(N), optional_indices(filter_users, "filter_users"), optional_indices(users, "users")
+            q, whole_number(N, "N", 0), optional_indices(filter_users, "filter_users"), optional_indices(users, "users")
         )
         return (ids[0], scores[0]) if scalar else (ids, scores)
 
@@ -431,7 +503,8 @@ class Recommender:
     # -- incremental -------------------------------------------------------------------
     def partial_fit_users(self, userids: Any, user_items: Any, iterations: int = 1) -> "Recommender":
         """Folds in new or changed users: ``user_items`` has one row per entry of
-        ``userids`` (indices; indices past the last user grow the model).
+        ``userids`` (indices; indices past the last user grow the model, within the
+        limit ``fit`` sets for integer indices).
 
         ALS and iALS re-solve these users and every item (``iterations`` ALS iterations on
         all stored interactions with these rows replaced), so the result stays close to a
@@ -441,12 +514,13 @@ class Recommender:
         """
         engine = self._fitted()
         ids, _ = index_array(userids, "userids")
+        iterations = whole_number(iterations, "iterations", 1)
         m = self._prepare_query(user_items_csr(user_items, "user_items"))
         if m.shape[0] != len(ids) or m.shape[1] != engine.n_items:
             raise ValueError(
                 f"user_items has shape {m.shape}: expected ({len(ids)}, {engine.n_items}), one row per user id"
             )
-        engine.partial_fit_users(ids, *csr_arrays(m), iterations=int(iterations))
+        engine.partial_fit_users(ids, *csr_arrays(m), iterations=iterations)
         self._cache = {}
         return self
 
@@ -455,12 +529,13 @@ class Recommender:
         users per entry of ``itemids``; those items and their users are re-solved."""
         engine = self._fitted()
         ids, _ = index_array(itemids, "itemids")
-        m = self._prepare_query(user_items_csr(item_users, "item_users"))
+        iterations = whole_number(iterations, "iterations", 1)
+        m = self._prepare_query(user_items_csr(item_users, "item_users"), "item_users")
         if m.shape[0] != len(ids) or m.shape[1] != engine.n_users:
             raise ValueError(
                 f"item_users has shape {m.shape}: expected ({len(ids)}, {engine.n_users}), one row per item id"
             )
-        engine.partial_fit_items(ids, *csr_arrays(m), iterations=int(iterations))
+        engine.partial_fit_items(ids, *csr_arrays(m), iterations=iterations)
         self._cache = {}
         return self
 
@@ -558,6 +633,37 @@ class Recommender:
         return self._state()
 
 
+def _dataset_of_indices(users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> Dataset:
+    """The Dataset of ``fit(users, items, ratings)`` with integer arrays: dense indices
+    (users ``0..max(users)``, items likewise). An index space far larger than the data (raw
+    ids passed as indices) is refused before anything is allocated; see
+    ``rustrec.Dataset.from_triplets`` for raw ids."""
+    if users.size and (users.min() < 0 or items.min() < 0):
+        what, a = ("users", users) if users.min() < 0 else ("items", items)
+        k = int(np.argmin(a))
+        raise ValueError(f"{what}: row {k} has the index {a[k]}; indices must be ≥ 0")
+    shape = []
+    for what, a in (("users", users), ("items", items)):
+        largest = int(a.max()) if a.size else -1
+        _rustrec.check_index_space(what, largest, len(a))
+        shape.append(largest + 1)
+    m = sp.csr_matrix((ratings, (users, items)), shape=tuple(shape))
+    if m.nnz != len(users):
+        raise ValueError("fit(users, items, ratings): a (user, item) pair is repeated")
+    return Dataset.from_csr(m, what="ratings")
+
+
+def _refuse_negative_entries(data: Dataset, what: str) -> None:
+    """Refuses a negative value in training data of implicit feedback, naming ``what``,
+    the user and item (raw id and index) and the value."""
+    bad = data._d.first_negative()
+    if bad is not None:
+        row, col, value = bad
+        user, item = data.user_ids[row : row + 1].tolist()[0], data.item_ids[col : col + 1].tolist()[0]
+        where = f"user {user!r} (row {row}), item {item!r} (column {col})"
+        raise negative_feedback(what, where, value)
+
+
 def _readonly(a: Optional[np.ndarray]) -> Optional[np.ndarray]:
     if a is not None:
         a.flags.writeable = False
@@ -608,6 +714,7 @@ def make_class(info: Dict[str, Any]) -> Type[Recommender]:
     """The class of one registry entry: keyword arguments, defaults and docstring from its
     parameter table."""
     names = tuple(p["name"] for p in info["params"])
+    # (A parameter the kind fixes has that value as its default: see registry_json.)
     defaults = {p["name"]: p["default"] for p in info["params"]}
     name = class_name(info["kind"])
     cls = type(
@@ -640,8 +747,9 @@ def load(path: Any, threads: int = 0) -> Recommender:
     p = os.fspath(path)
     if not os.path.exists(p):
         raise FileNotFoundError(f"no such model file: {p!r}")
-    engine = _rustrec.Engine.load(p, int(threads))
+    threads = whole_number(threads, "threads")
+    engine = _rustrec.Engine.load(p, threads)
     from . import _classes_by_kind
 
     cls = _classes_by_kind().get(engine.kind, Recommender)
-    return _from_engine(cls, engine, {"threads": int(threads)})
+    return _from_engine(cls, engine, {"threads": threads})

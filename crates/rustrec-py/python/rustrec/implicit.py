@@ -43,11 +43,15 @@ best neighbours of each *liked* item (the item itself among them), rustrec the `
 of each *recommended* item (never itself), so the scores agree exactly only when ``K``
 covers every neighbour.
 
-``use_gpu=True`` is an error (rustrec trains on the CPU).
+``use_gpu=True`` is an error (rustrec trains on the CPU). ``save`` writes rustrec's model
+file with the class and its constructor arguments; ``load`` on a class reads only files its
+own ``save`` wrote (another kind, another class, or a file of ``rustrec fit`` is refused,
+naming what the file holds: read those with ``rustrec.load``).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -56,8 +60,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _rustrec
-from ._convert import csr_arrays, index_array, user_items_csr
-from ._model import Recommender, _from_engine, _seed_of
+from ._convert import index_array, refuse_negative, user_items_csr, whole_number
+from ._model import Recommender, _params_json, _seed_of
 
 __all__ = [
     "RecommenderBase",
@@ -73,6 +77,15 @@ __all__ = [
 
 class ModelFitError(Exception):
     """implicit's error for a fit that produced NaN factors."""
+
+
+def _finite(value: Any, what: str) -> float:
+    """A real-valued constructor argument: a finite number (not a bool or a string)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} = {value!r}: expected a finite number, got {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{what} = {value!r}: expected a finite number")
+    return float(value)
 
 
 def _no_gpu(use_gpu: bool) -> None:
@@ -94,7 +107,7 @@ class RecommenderBase(Recommender):
 
     def __init__(self, params: Dict[str, Any], num_threads: int, random_state: Any) -> None:
         self.params = params
-        self.threads = int(num_threads or 0)
+        self.threads = whole_number(num_threads or 0, "num_threads")
         self.seed = _seed_of(random_state)
         self.num_threads = self.threads
         self.random_state = random_state
@@ -116,7 +129,7 @@ class RecommenderBase(Recommender):
 
         self._engine = _rustrec.Engine.fit(
             self._kind,
-            json.dumps(self.params),
+            _params_json(self._kind, self.params),
             data._d,
             self.seed,
             self.threads,
@@ -153,15 +166,57 @@ class RecommenderBase(Recommender):
 
     def save(self, file: Any) -> None:  # type: ignore[override]
         """Writes the model in rustrec's model file format (a ``.npz`` name is kept as
-        given; the file is safetensors either way)."""
-        super().save(file)
+        given; the file is safetensors either way), with the class and its constructor
+        arguments, from which ``load`` rebuilds the same object."""
+        record = {"class": type(self).__name__, "init": self._init_args()}
+        self._fitted().save(os.fspath(file), json.dumps(record))
+
+    def _init_args(self) -> Dict[str, Any]:
+        """The constructor arguments of this model, as JSON values (a ``random_state`` that
+        is a numpy generator is saved as None: a refit after ``load`` draws a fresh seed)."""
+        out: Dict[str, Any] = {}
+        for name in inspect.signature(type(self).__init__).parameters:
+            if name == "self" or not hasattr(self, name):
+                continue
+            value = getattr(self, name)
+            if isinstance(value, np.dtype):
+                value = value.name
+            elif isinstance(value, np.generic):
+                value = value.item()
+            elif name == "random_state" and not isinstance(value, (int, type(None))):
+                value = None
+            out[name] = value
+        return out
 
     @classmethod
     def load(cls, fileobj_or_path: Any) -> "RecommenderBase":
-        """Reads a model written by ``save`` (or by ``rustrec fit --out``)."""
+        """Reads a model written by this class's ``save``: the same class, constructor
+        arguments (``alpha``, ``factors``, ``regularization``, ...) and factors. A file
+        of another model kind or class, or one written by ``rustrec fit --out`` or
+        ``rustrec.Recommender.save`` (which has no implicit-style arguments), is refused:
+        read those with ``rustrec.load``."""
         p = os.fspath(fileobj_or_path)
+        if not os.path.exists(p):
+            raise FileNotFoundError(f"no such model file: {p!r}")
         engine = _rustrec.Engine.load(p, 0)
-        return _from_engine(cls, engine, {"extra": {"num_threads": 0, "random_state": None}})  # type: ignore[return-value]
+        if engine.kind != cls._kind:
+            raise ValueError(
+                f"{p!r} holds a model of kind `{engine.kind}`; {cls.__name__}.load reads files "
+                f"of kind `{cls._kind or '(none: use a model class)'}` written by "
+                f"{cls.__name__}.save (read this one with rustrec.load)"
+            )
+        record = json.loads(engine.training or "null") or {}
+        saved = record.get("python") if isinstance(record, dict) else None
+        written_by = saved.get("class") if isinstance(saved, dict) else None
+        if written_by != cls.__name__:
+            raise ValueError(
+                f"{p!r} was written by {written_by + '.save' if written_by else 'rustrec fit or rustrec.Recommender.save'}, "
+                f"not by {cls.__name__}.save, so it has no {cls.__name__} arguments; read it "
+                "with rustrec.load, or with the class that wrote it"
+            )
+        obj = cls(**saved["init"])
+        obj._engine = engine
+        return obj
 
     def _state(self) -> Dict[str, Any]:
         s = super()._state()
@@ -191,13 +246,13 @@ class AlternatingLeastSquares(RecommenderBase):
         use_gpu: bool = False,
     ) -> None:
         _no_gpu(use_gpu)
-        self.factors = int(factors)
-        self.regularization = float(regularization)
-        self.alpha = float(alpha)
+        self.factors = whole_number(factors, "factors", 1)
+        self.regularization = _finite(regularization, "regularization")
+        self.alpha = _finite(alpha, "alpha")
         self.dtype = np.dtype(dtype)
         self.use_native = use_native
         self.use_cg = bool(use_cg)
-        self.iterations = int(iterations)
+        self.iterations = whole_number(iterations, "iterations", 1)
         self.calculate_training_loss = calculate_training_loss
         self.cg_steps = 3
         super().__init__(self._rustrec_params(), num_threads, random_state)
@@ -215,12 +270,10 @@ class AlternatingLeastSquares(RecommenderBase):
         self.params = self._rustrec_params()
         super().fit(user_items, show_progress, callback)
 
-    def _confidence(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        if m.nnz and m.data.min() < 0:
-            raise ValueError(
-                "negative values (implicit's 'disliked' entries) are not supported by "
-                "rustrec's iALS; drop them or use 0"
-            )
+    def _confidence(self, m: sp.csr_matrix, what: str = "user_items") -> sp.csr_matrix:
+        """implicit's confidence ``alpha·r`` as rustrec's values ``alpha·r − 1`` (see the
+        module docs); negative values (implicit's 'disliked' entries) are refused."""
+        refuse_negative(m, what)
         # New values, shared structure: only the data array is copied.
         data = m.data.astype(np.float32, copy=True)
         data *= np.float32(self.alpha)
@@ -230,8 +283,8 @@ class AlternatingLeastSquares(RecommenderBase):
     def _prepare_matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
         return self._confidence(m)
 
-    def _prepare_query(self, m: sp.csr_matrix) -> sp.csr_matrix:
-        return self._confidence(m)
+    def _prepare_query(self, m: sp.csr_matrix, what: str = "user_items") -> sp.csr_matrix:
+        return self._confidence(m, what)
 
     def recalculate_user(self, userid: Any, user_items: Any) -> np.ndarray:
         """The least-squares user factors of the given histories (one row per user),
@@ -253,7 +306,7 @@ class AlternatingLeastSquares(RecommenderBase):
                 f"item_users has shape {m.shape}: expected ({len(items)}, {n_users}), one row "
                 "per item asked for and one column per user of the model"
             )
-        out = _least_squares_rows(self.user_factors, self._confidence(m), self.regularization)
+        out = _least_squares_rows(self.user_factors, self._confidence(m, "item_users"), self.regularization)
         return out[0] if scalar else out
 
     def similar_items(  # type: ignore[override]
@@ -386,11 +439,11 @@ class BayesianPersonalizedRanking(RecommenderBase):
         use_gpu: bool = False,
     ) -> None:
         _no_gpu(use_gpu)
-        self.factors = int(factors)
-        self.learning_rate = float(learning_rate)
-        self.regularization = float(regularization)
+        self.factors = whole_number(factors, "factors", 1)
+        self.learning_rate = _finite(learning_rate, "learning_rate")
+        self.regularization = _finite(regularization, "regularization")
         self.dtype = np.dtype(dtype)
-        self.iterations = int(iterations)
+        self.iterations = whole_number(iterations, "iterations", 1)
         self.verify_negative_samples = verify_negative_samples
         super().__init__(self._rustrec_params(), num_threads, random_state)
 
@@ -449,7 +502,7 @@ class ItemItemRecommender(RecommenderBase):
 
     def __init__(self, K: int = 20, num_threads: int = 0, use_gpu: bool = False) -> None:
         _no_gpu(use_gpu)
-        self.K = int(K)
+        self.K = whole_number(K, "K", 1)
         super().__init__(self._item_params(), num_threads, 0)
 
     def _item_params(self) -> Dict[str, Any]:
@@ -471,8 +524,8 @@ class BM25Recommender(ItemItemRecommender):
     _weighting = "bm25"
 
     def __init__(self, K: int = 20, K1: float = 1.2, B: float = 0.75, num_threads: int = 0, use_gpu: bool = False) -> None:
-        self.K1 = float(K1)
-        self.B = float(B)
+        self.K1 = _finite(K1, "K1")
+        self.B = _finite(B, "B")
         super().__init__(K, num_threads, use_gpu)
 
     def _item_params(self) -> Dict[str, Any]:

@@ -1,0 +1,268 @@
+"""Regression tests for bad input, one per bug found: every error names the argument, the
+value (and the row/column where there is one) and what is valid; nothing is silently
+dropped, coerced or guessed; nothing aborts the process."""
+
+import threading
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import rustrec
+from rustrec.implicit import (
+    AlternatingLeastSquares,
+    BayesianPersonalizedRanking,
+    BM25Recommender,
+    CosineRecommender,
+)
+
+pd = pytest.importorskip("pandas")
+
+
+def _matrix(values):
+    """A 3 × 4 CSR matrix with entries (0, 0), (1, 2), (2, 3) holding `values`."""
+    return sp.csr_matrix((np.asarray(values, np.float32), ([0, 1, 2], [0, 2, 3])), shape=(3, 4))
+
+
+# -- 1. integer ids far larger than the data ---------------------------------------------
+
+
+def test_integer_ids_far_beyond_the_data_are_refused_before_allocating(positives):
+    with pytest.raises(ValueError, match=r"users: the largest index is 100000000.*at most 1048575"):
+        rustrec.TopPop().fit(np.array([0, 10**8]), np.array([0, 1]), np.array([1.0, 1.0]))
+    with pytest.raises(ValueError, match=r"items: the largest index is 4294967296"):
+        rustrec.TopPop().fit(np.array([0, 1]), np.array([0, 2**32]), np.array([1.0, 1.0]))
+    with pytest.raises(ValueError, match=r"users: row 1 has the index -3; indices must be ≥ 0"):
+        rustrec.TopPop().fit(np.array([0, -3]), np.array([0, 1]), np.array([1.0, 1.0]))
+    # Gaps within the allowance stay indices: users 0..5, items 0..1.
+    m = rustrec.TopPop().fit(np.array([0, 5]), np.array([0, 1]), np.array([1.0, 1.0]))
+    assert (m.n_users, m.n_items) == (6, 2)
+    for model in (rustrec.BPR(factors=4, epochs=1), rustrec.IALS(factors=4, iterations=1)):
+        model.fit(positives)
+        with pytest.raises(ValueError, match=r"userids: the largest index is 100000000"):
+            model.partial_fit_users([10**8], positives[[0]])
+        assert model.n_users == positives.shape[0]
+    als = rustrec.IALS(factors=4, iterations=1).fit(positives)
+    with pytest.raises(ValueError, match=r"itemids: the largest index is 100000000"):
+        als.partial_fit_items([10**8], positives.T.tocsr()[[0]])
+    with pytest.raises(IndexError, match=r"user index 4294967296 outside 0..=4294967295"):
+        als.recommend(2**32, positives[[0]], recalculate_user=True)
+
+
+# -- 2. one model used from several threads ----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["ials", "bpr"])
+def test_one_model_serves_several_threads_at_once(kind, positives):
+    model = rustrec.model_class(kind)(factors=8, **{"iterations" if kind == "ials" else "epochs": 2}, seed=1)
+    model.fit(positives)
+    users = np.arange(50)
+    errors = []
+    start = threading.Barrier(2)
+
+    def refit():
+        start.wait()
+        try:
+            for k in range(15):
+                model.partial_fit_users([k], positives[[k]])
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    def serve():
+        start.wait()
+        try:
+            for _ in range(60):
+                ids, _ = model.recommend(users, positives[users], N=5)
+                assert ids.shape == (50, 5)
+                model.similar_items(0, N=3)
+                assert model.n_users == positives.shape[0]
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=refit), threading.Thread(target=serve)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+# -- 3. rustrec.implicit load ------------------------------------------------------------
+
+
+def test_implicit_load_restores_the_arguments_and_refuses_other_kinds(positives, tmp_path):
+    als = AlternatingLeastSquares(factors=8, regularization=0.05, alpha=2.0, iterations=3, random_state=4)
+    als.fit(positives, show_progress=False)
+    als.save(tmp_path / "a.npz")
+    again = AlternatingLeastSquares.load(tmp_path / "a.npz")
+    assert type(again) is AlternatingLeastSquares
+    assert (again.factors, again.regularization, again.alpha, again.iterations) == (8, 0.05, 2.0, 3)
+    ids, scores = als.recommend(0, positives[0], N=3, recalculate_user=True)
+    ids2, scores2 = again.recommend(0, positives[0], N=3, recalculate_user=True)
+    assert np.array_equal(ids, ids2) and np.allclose(scores, scores2)
+    np.testing.assert_allclose(again.recalculate_user(0, positives[0]), als.recalculate_user(0, positives[0]))
+    assert again.explain(0, positives, int(ids[0]))[0] == pytest.approx(als.explain(0, positives, int(ids[0]))[0])
+
+    bpr = BayesianPersonalizedRanking(factors=4, iterations=1)
+    bpr.fit(positives, show_progress=False)
+    bpr.save(tmp_path / "b.npz")
+    with pytest.raises(ValueError, match=r"b\.npz' holds a model of kind `bpr`; AlternatingLeastSquares\.load reads files of kind `ials`"):
+        AlternatingLeastSquares.load(tmp_path / "b.npz")
+    with pytest.raises(ValueError, match=r"kind `ials`; BayesianPersonalizedRanking\.load reads files of kind `bpr`"):
+        BayesianPersonalizedRanking.load(tmp_path / "a.npz")
+    cos = CosineRecommender(K=5)
+    cos.fit(positives, show_progress=False)
+    cos.save(tmp_path / "c.npz")
+    with pytest.raises(ValueError, match=r"written by CosineRecommender\.save, not by BM25Recommender\.save"):
+        BM25Recommender.load(tmp_path / "c.npz")
+    assert CosineRecommender.load(tmp_path / "c.npz").K == 5
+    rustrec.IALS(factors=4, iterations=1).fit(positives).save(tmp_path / "native.safetensors")
+    with pytest.raises(ValueError, match=r"written by rustrec fit or rustrec\.Recommender\.save, not by AlternatingLeastSquares\.save"):
+        AlternatingLeastSquares.load(tmp_path / "native.safetensors")
+
+
+# -- 4. NaN, ±inf and negative values ----------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("kind", ["bpr", "top-pop", "item-knn", "ease", "mf", "ials"])
+def test_non_finite_values_are_refused_naming_argument_position_and_value(kind, bad):
+    cls = rustrec.model_class(kind)
+    shown = {"nan": "nan", "inf": "inf", "-inf": "-inf"}[str(bad)]
+    with pytest.raises(ValueError, match=rf"user_items: row 1, column 2 has the value {shown}; values must be finite"):
+        cls().fit(_matrix([1.0, bad, 1.0]))
+    with pytest.raises(ValueError, match=rf"ratings: row 1, column 2 has the value {shown}"):
+        cls().fit(np.array([0, 1, 2]), np.array([0, 2, 3]), np.array([1.0, bad, 1.0]))
+    frame = pd.DataFrame({"user": ["a", "b", "c"], "item": ["x", "y", "z"], "rating": [1.0, 1.0, bad]})
+    with pytest.raises(ValueError, match=rf"column 'rating': row 2 has the value {shown}"):
+        cls().fit(frame)
+
+
+def test_nullable_ratings_and_histories_with_nan_are_refused(positives):
+    frame = pd.DataFrame({"user": [1, 2], "item": [3, 4], "score": pd.array([1.0, None], dtype="Float64")})
+    with pytest.raises(ValueError, match=r"column 'score': row 1 has the value nan"):
+        rustrec.Dataset.from_frame(frame, rating_col="score")
+    model = rustrec.BPR(factors=4, epochs=1).fit(positives)
+    history = positives[[0]].copy()
+    history.data[0] = np.nan
+    with pytest.raises(ValueError, match=r"user_items: row 0, column \d+ has the value nan"):
+        model.recommend(0, history, recalculate_user=True)
+    with pytest.raises(ValueError, match=r"user_items: row 0, column \d+ has the value nan"):
+        model.partial_fit_users([0], history)
+
+
+def test_negative_implicit_feedback_is_refused_as_by_the_implicit_drop_in(positives):
+    negative = _matrix([1.0, -2.0, 1.0])
+    for model in (rustrec.IALS(factors=4, iterations=1), rustrec.EASE()):
+        with pytest.raises(ValueError, match=r"user_items: user 1 \(row 1\), item 2 \(column 2\) has the value -2\.0; implicit feedback must be ≥ 0"):
+            model.fit(negative)
+    with pytest.raises(ValueError, match=r"user_items: row 1, column 2 has the value -2\.0; implicit feedback must be ≥ 0"):
+        AlternatingLeastSquares(factors=4, iterations=1).fit(negative, show_progress=False)
+    ials = rustrec.IALS(factors=4, iterations=1).fit(positives)
+    history = positives[[0]].copy()
+    history.data[0] = -1.0
+    with pytest.raises(ValueError, match=r"user_items: row 0, column \d+ has the value -1\.0; implicit feedback"):
+        ials.recommend(0, history, recalculate_user=True)
+    # Ratings may be negative for rating models, and EASE(implicit=False) takes them as given.
+    assert rustrec.ALS(factors=4, iterations=1).fit(negative).n_users == 3
+    assert rustrec.EASE(implicit=False).fit(negative).n_users == 3
+
+
+# -- 5. ids in data frames ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "users",
+    [["a", None, "c"], [1.0, np.nan, 3.0], pd.array([1, None, 3], dtype="Int64"), ["a", pd.NA, "c"]],
+    ids=["None", "NaN", "Int64-NA", "pd.NA"],
+)
+def test_missing_ids_in_a_frame_are_refused_naming_column_and_row(users):
+    frame = pd.DataFrame({"user": users, "item": [10, 11, 12], "rating": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"column 'user': row 1 has a missing id"):
+        rustrec.Dataset.from_frame(frame)
+    with pytest.raises(ValueError, match=r"column 'user': row 1 has a missing id"):
+        rustrec.BPR().fit(frame)
+
+
+def test_integer_ids_in_a_frame_stay_integers():
+    frame = pd.DataFrame(
+        {
+            "user": pd.array([7, 9, 7], dtype="Int64"),
+            "item": np.array([1.0, 2.0, 3.0]),
+            "rating": [1.0, 2.0, 3.0],
+        }
+    )
+    d = rustrec.Dataset.from_frame(frame)
+    assert d.user_ids.dtype == np.int64 and d.user_ids.tolist() == [7, 9]
+    assert d.item_ids.dtype == np.int64 and d.item_ids.tolist() == [1, 2, 3]
+    with pytest.raises(TypeError, match=r"column 'item': row 1 has the id 2\.5; ids are integers or strings"):
+        rustrec.Dataset.from_frame(frame.assign(item=[1.0, 2.5, 3.0]))
+
+
+# -- 6. implicit of ALS and IALS ---------------------------------------------------------
+
+
+def test_the_implicit_flag_of_als_and_ials_is_what_they_train_with(positives):
+    with pytest.raises(ValueError, match=r"IALS\(implicit=False\): model kind `ials` always trains with implicit = True"):
+        rustrec.IALS(implicit=False)
+    with pytest.raises(ValueError, match=r"ALS\(implicit=True\): model kind `als` always trains with implicit = False"):
+        rustrec.ALS(implicit=True)
+    assert rustrec.IALS().get_params()["implicit"] is True
+    assert rustrec.ALS().get_params()["implicit"] is False
+    assert rustrec.IALS(implicit=True, factors=4, iterations=1).fit(positives).get_params()["implicit"] is True
+    assert rustrec.IALS(factors=4, iterations=1).fit(positives).get_params()["implicit"] is True
+    assert rustrec.ALS(factors=4, iterations=1).fit(positives).get_params()["implicit"] is False
+    als = AlternatingLeastSquares(factors=4, iterations=1)
+    als.fit(positives, show_progress=False)
+    assert als.get_params()["implicit"] is True
+
+
+# -- 7. integer and real arguments -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted(positives):
+    return rustrec.BPR(factors=4, epochs=1, seed=1).fit(positives)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda m, d: m.similar_items(0, N=-5), ValueError, r"N = -5: expected a whole number ≥ 0"),
+        (lambda m, d: m.similar_users(0, N=-1), ValueError, r"N = -1: expected a whole number ≥ 0"),
+        (lambda m, d: m.recommend(0, N=2.7), TypeError, r"N = 2\.7: expected a whole number ≥ 0, got float"),
+        (lambda m, d: m.recommend(0, N="3"), TypeError, r"N = '3': expected a whole number ≥ 0, got str"),
+        (lambda m, d: m.recommend(0, N=True), TypeError, r"N = True: expected a whole number ≥ 0, got bool"),
+        (lambda m, d: m.partial_fit_users([0], d.to_csr()[[0]], iterations=-1), ValueError, r"iterations = -1: expected a whole number ≥ 1"),
+        (lambda m, d: rustrec.holdout(d, 0.1, seed=-1), ValueError, r"seed = -1: expected a whole number in \[0, 18446744073709551615\]"),
+        (lambda m, d: rustrec.leave_k_out(d, -1), ValueError, r"k = -1: expected a whole number ≥ 1"),
+        (lambda m, d: rustrec.synthetic(users=-2), ValueError, r"users = -2: expected a whole number ≥ 1"),
+        (lambda m, d: rustrec.evaluate(m, None, d, cutoffs=[5, -1]), ValueError, r"cutoffs\[1\] = -1: expected a whole number ≥ 1"),
+        (lambda m, d: rustrec.BPR(threads=-1), ValueError, r"threads = -1: expected a whole number ≥ 0"),
+        (lambda m, d: rustrec.BPR(num_threads=-1), ValueError, r"num_threads = -1: expected a whole number ≥ 0"),
+        (lambda m, d: rustrec.BPR(threads=1.5), TypeError, r"threads = 1\.5: expected a whole number ≥ 0, got float"),
+        (lambda m, d: rustrec.BPR(threads="2"), TypeError, r"threads = '2': expected a whole number ≥ 0, got str"),
+        (lambda m, d: rustrec.load("model.safetensors", threads=-1), ValueError, r"threads = -1: expected a whole number ≥ 0"),
+        (lambda m, d: rustrec.BPR(seed=2**64), ValueError, r"seed = 18446744073709551616: expected a whole number in \[0, 18446744073709551615\]"),
+        (lambda m, d: rustrec.BPR(seed=1.5), TypeError, r"seed = 1\.5: expected a whole number in \[0, 18446744073709551615\]"),
+        (lambda m, d: rustrec.BPR(random_state="x"), TypeError, r"random_state = 'x': expected a whole number"),
+        (lambda m, d: rustrec.BPR(lr=float("nan")), ValueError, r"lr = nan: expected a finite number > 0"),
+        (lambda m, d: rustrec.BPR(factors=2.7), TypeError, r"factors = 2\.7: expected an integer in 1\.\.=1024, got float"),
+        (lambda m, d: rustrec.EASE(implicit=1), TypeError, r"implicit = 1: expected true or false, got int"),
+        (lambda m, d: BayesianPersonalizedRanking(learning_rate=float("inf")), ValueError, r"learning_rate = inf: expected a finite number"),
+        (lambda m, d: AlternatingLeastSquares(factors=2.5), TypeError, r"factors = 2\.5: expected a whole number ≥ 1, got float"),
+        (lambda m, d: AlternatingLeastSquares(num_threads=-2), ValueError, r"num_threads = -2: expected a whole number ≥ 0"),
+    ],
+)
+def test_bad_integer_and_real_arguments_are_named_with_their_range(fitted, ratings, tmp_path, monkeypatch, call, error, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    with pytest.raises(error, match=message):
+        call(fitted, ratings)
+
+
+def test_valid_integers_of_any_integer_type_are_taken(fitted):
+    ids, _ = fitted.recommend(0, N=np.int64(3))
+    assert ids.shape == (3,)
+    assert fitted.similar_items(0, N=np.uint8(2))[0].shape == (2,)
+    assert rustrec.BPR(seed=2**64 - 1, threads=np.int32(1)).seed == 2**64 - 1
