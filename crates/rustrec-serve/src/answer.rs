@@ -10,14 +10,14 @@
 use std::cell::RefCell;
 
 use rustrec::data::{IdMap, ItemIdx, UserIdx, escape_control};
-use rustrec::history::history_from_entries;
+use rustrec::history::{HistoryError, history_from_entries};
 use rustrec::serving::dense_items;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
 use crate::catalog::{Catalog, Served};
 use crate::error::ApiError;
-use crate::request::{FoldInRequest, PredictRequest, RecommendParams, SimilarParams};
+use crate::request::{FoldInRequest, HistoryEntry, PredictRequest, RecommendParams, SimilarParams};
 use crate::topn::{Filter, select};
 
 /// A thread's buffers, reused by every request it runs.
@@ -69,17 +69,90 @@ fn dense_into(
     if raw.is_empty() {
         return Ok(());
     }
-    let items = dense_items(served.recommender().item_ids(), raw).map_err(|r| {
-        ApiError::not_found(format!(
-            "{what}: item {} is not known to model {}; give raw item ids of its training \
-             data ({} items; GET /v1/items?q=TEXT finds them)",
-            escape_control(&r),
-            served.name,
-            served.recommender().n_items()
-        ))
-    })?;
+    let items = dense_items(served.recommender().item_ids(), raw)
+        .map_err(|r| unknown_item(served, what, &r))?;
     out.extend_from_slice(&items);
     Ok(())
+}
+
+/// 404: item `raw` of field `what` is not one of the model's.
+fn unknown_item(served: &Served, what: &str, raw: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "{what}: item {} is not known to model {}; give raw item ids of its training data \
+         ({} items; GET /v1/items?q=TEXT finds them)",
+        escape_control(raw),
+        served.name,
+        served.recommender().n_items()
+    ))
+}
+
+/// A JSON history as the model's item indices and values, checked by the rules the CLI's
+/// `--history` follows ([`rustrec::history`]) but refused in the words of the JSON body
+/// (`{"history": {"ITEM": RATING}}`, not `ITEM:RATING`), naming the value as sent. Each
+/// entry is checked on its own first, so that an error names its entry; then the whole
+/// (emptiness, repeats).
+fn fold_in_history(
+    served: &Served,
+    entries: &[HistoryEntry],
+) -> Result<Vec<(ItemIdx, f32)>, ApiError> {
+    let (items, rules) = (served.recommender().item_ids(), &served.rules);
+    for (k, entry) in entries.iter().enumerate() {
+        if let Err(e) = history_from_entries([entry.as_pair()], items, rules) {
+            return Err(entry_error(served, k + 1, entry, e));
+        }
+    }
+    history_from_entries(entries.iter().map(HistoryEntry::as_pair), items, rules).map_err(|e| {
+        ApiError::bad_request(match e {
+            HistoryError::Empty(rating_range) => empty_history(served, rating_range),
+            other => format!("history: {other}"),
+        })
+    })
+}
+
+/// What to give instead of an empty history, in the words of the JSON body.
+fn empty_history(served: &Served, rating_range: Option<(f32, f32)>) -> String {
+    match rating_range {
+        Some((lo, hi)) => format!(
+            "history is empty; model {} predicts ratings: give {{\"history\": {{\"ITEM\": \
+             RATING, ...}}}} with RATING from {lo} to {hi}",
+            served.name
+        ),
+        None => "history is empty; give {\"history\": {\"ITEM\": WEIGHT, ...}} with weights \
+                 > 0 (null: 1), or {\"history\": [\"ITEM\", ...]}"
+            .to_string(),
+    }
+}
+
+/// Why entry number `position` of a JSON history was refused, in the JSON's words.
+fn entry_error(
+    served: &Served,
+    position: usize,
+    entry: &HistoryEntry,
+    e: HistoryError,
+) -> ApiError {
+    let item = escape_control(&entry.item);
+    let sent = escape_control(entry.value.as_ref().map_or("null", |v| v.sent.as_str()));
+    ApiError::bad_request(match e {
+        HistoryError::UnknownItem { .. } => return unknown_item(served, "history", &entry.item),
+        HistoryError::EmptyEntry { .. } => {
+            format!("history: entry {position} has a blank item id \"{item}\"")
+        }
+        HistoryError::MissingRating { lo, hi, .. } => format!(
+            "history: item \"{item}\" has no rating (null, or an id of a list), but model {} \
+             predicts ratings: give {{\"history\": {{\"{item}\": RATING, ...}}}} with RATING \
+             from {lo} to {hi}",
+            served.name
+        ),
+        HistoryError::RatingOutOfRange { lo, hi, .. } => format!(
+            "history: item \"{item}\" = {sent} is outside the rating range of model {}, \
+             [{lo}, {hi}]",
+            served.name
+        ),
+        HistoryError::BadWeight { .. } => {
+            format!("history: item \"{item}\" = {sent}: a weight must be > 0 (or null for 1)")
+        }
+        other => format!("history: {other}"),
+    })
 }
 
 /// `GET /v1/recommend/{user}`.
@@ -146,18 +219,7 @@ pub fn recommend_history(
             model.kind()
         ))
     })?;
-    let history = history_from_entries(
-        req.history.iter().map(|(i, v)| (i.as_str(), *v)),
-        model.item_ids(),
-        &served.rules,
-    )
-    .map_err(|e| {
-        let status = match e {
-            rustrec::history::HistoryError::UnknownItem { .. } => ApiError::not_found,
-            _ => ApiError::bad_request,
-        };
-        status(format!("history: {e}"))
-    })?;
+    let history = fold_in_history(served, &req.history)?;
     with_scratch(|s| {
         dense_into(
             served,
@@ -378,7 +440,8 @@ pub fn search_items(
     let served = pick(catalog, model_name)?;
     let ids = served.recommender().item_ids();
     let needle = text.trim().to_lowercase();
-    let mut found: Vec<u32> = Vec::with_capacity(limit);
+    // `limit` may be as large as the server's --max-n; never more than the items are found.
+    let mut found: Vec<u32> = Vec::with_capacity(limit.min(ids.len()));
     if let Some(i) = ids.get_text(text.trim()) {
         found.push(i);
     }

@@ -25,7 +25,10 @@
 //!   an `ArcSwap`: a request takes the current catalogue with one atomic load and keeps it
 //!   until it answers; `POST /v1/reload` and SIGHUP load every file first and swap only if
 //!   all loaded (else the old catalogue keeps serving and the error is returned).
-//! * **Bad requests** get a 4xx with `{"error": "..."}` naming the problem; limits
+//! * **Bad requests** get a 4xx with `{"error": "..."}` naming the problem; nothing sent
+//!   is ignored or guessed at (a query parameter a route does not take — [`routes::Route`]
+//!   lists them —, an unknown body field, a `null` for a value, a number a 32-bit float
+//!   cannot hold: each is refused by name). Limits
 //!   ([`config::Limits`]) bound `n`, histories, pairs, the body (413), the time of a
 //!   request (503) and the requests worked on at once. A panic in a request's work is
 //!   caught and answered with a 500; the server lives on.

@@ -62,7 +62,7 @@ impl Default for Metrics {
 /// The label of endpoint slot `k`.
 fn endpoint_label(k: usize) -> String {
     match ROUTES.get(k) {
-        Some(r) => format!("{} {}", r.method, r.path),
+        Some(r) => r.name(),
         None => "unmatched".to_string(),
     }
 }

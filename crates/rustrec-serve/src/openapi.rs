@@ -1,6 +1,7 @@
 //! The OpenAPI 3 document of the server (`GET /openapi.json`), written out by hand next to
-//! [`crate::routes::ROUTES`]; a test checks that its paths and methods are exactly the
-//! routes, and that every route answers as documented.
+//! [`crate::routes::ROUTES`]; tests check that its paths and methods are exactly the
+//! routes, that each operation's query parameters are exactly those its route takes
+//! ([`crate::routes::Route::query`]), and that every route answers as documented.
 
 use serde_json::{Value, json};
 
@@ -33,8 +34,16 @@ fn n_param(limits: &Limits) -> Value {
     json!({
         "name": "n", "in": "query", "required": false,
         "description": "Items in the answer.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": limits.max_n, "default": 10}
+        "schema": {"type": "integer", "minimum": 1, "maximum": limits.max_n, "default": limits.default_n()}
     })
+}
+
+/// The answer to a method a path does not take (any path of the document): not an
+/// operation's response, so described once, in `components.responses`.
+fn method_not_allowed() -> Value {
+    let mut r = error_response("A method the path does not take");
+    r["headers"] = json!({"Allow": {"description": "The methods the path takes", "schema": {"type": "string"}}});
+    r
 }
 
 fn busy() -> Value {
@@ -43,7 +52,12 @@ fn busy() -> Value {
 
 /// The operation of one route.
 fn operation(method: &str, path: &str, limits: &Limits) -> Value {
+    // Every route refuses a query parameter it does not take (400), and answers 503 when
+    // busy.
     let common_errors = |mut responses: serde_json::Map<String, Value>| {
+        responses
+            .entry("400")
+            .or_insert_with(|| error_response("An unknown query parameter"));
         responses.insert("503".into(), busy());
         Value::Object(responses)
     };
@@ -64,7 +78,7 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
             ],
             "responses": common_errors(map(json!({
                 "200": ok("The user's top-N items, best first", "UserRecommendations"),
-                "400": error_response("A bad parameter"),
+                "400": error_response("A bad or unknown parameter"),
                 "404": error_response("An unknown user, item or model")
             })))
         }),
@@ -74,7 +88,7 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HistoryRequest"}}}},
             "responses": common_errors(map(json!({
                 "200": ok("The top-N items for the history, best first", "HistoryRecommendations"),
-                "400": error_response("Malformed JSON, a bad value, or a model without fold-in"),
+                "400": error_response("Malformed JSON, an unknown field or query parameter, a bad or null value, or a model without fold-in"),
                 "404": error_response("An unknown item or model"),
                 "413": error_response("A body over the server's limit")
             })))
@@ -88,7 +102,7 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
             ],
             "responses": common_errors(map(json!({
                 "200": ok("The most similar items, most similar first", "SimilarItems"),
-                "400": error_response("A bad parameter, or a model without a similarity measure"),
+                "400": error_response("A bad or unknown parameter, or a model without a similarity measure"),
                 "404": error_response("An unknown item or model")
             })))
         }),
@@ -98,7 +112,7 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictRequest"}}}},
             "responses": common_errors(map(json!({
                 "200": ok("One prediction per pair, in order", "Predictions"),
-                "400": error_response("Malformed JSON or a bad value"),
+                "400": error_response("Malformed JSON, an unknown field or query parameter, or a bad value"),
                 "404": error_response("An unknown model"),
                 "413": error_response("A body over the server's limit")
             })))
@@ -116,7 +130,7 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
             ],
             "responses": common_errors(map(json!({
                 "200": ok("Matching items", "Items"),
-                "400": error_response("A bad parameter"),
+                "400": error_response("A bad or unknown parameter"),
                 "404": error_response("An unknown model")
             })))
         }),
@@ -141,6 +155,14 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
         }),
         ("GET", "/") => json!({
             "operationId": "page",
+            "description": "The page reads its parameters in the browser, to fill its form and ask at once.",
+            "parameters": [
+                {"name": "model", "in": "query", "required": false, "description": "The model to select.", "schema": {"type": "string"}},
+                {"name": "n", "in": "query", "required": false, "description": "Items to ask for.", "schema": {"type": "string"}},
+                {"name": "user", "in": "query", "required": false, "description": "A raw user id to recommend for.", "schema": {"type": "string"}},
+                {"name": "q", "in": "query", "required": false, "description": "A title search.", "schema": {"type": "string"}},
+                {"name": "liked", "in": "query", "required": false, "description": "Raw item ids (comma-separated) of a new user's history.", "schema": {"type": "string"}}
+            ],
             "responses": common_errors(map(json!({"200": {"description": "An HTML page to try the models", "content": {"text/html": {"schema": {"type": "string"}}}}})))
         }),
         _ => json!({"responses": {"default": {"description": "undocumented"}}}),
@@ -188,13 +210,13 @@ fn schemas(limits: &Limits) -> Value {
             "type": "object", "required": ["history"], "additionalProperties": false,
             "properties": {
                 "history": {
-                    "description": "Raw item id → rating (rating models: within the model's rating range) or weight (ranking models: > 0; null or a list of ids: weight 1), in the order given",
+                    "description": "Raw item id → rating (rating models: within the model's rating range) or weight (ranking models: > 0; null or a list of ids: weight 1), in the order given. Values are taken as 32-bit floats: a value beyond ±3.4028235e38, or a nonzero one that would round to 0, is refused",
                     "oneOf": [
                         {"type": "object", "minProperties": 1, "maxProperties": limits.max_history, "additionalProperties": {"type": "number", "nullable": true}},
                         {"type": "array", "minItems": 1, "maxItems": limits.max_history, "items": id}
                     ]
                 },
-                "n": {"type": "integer", "minimum": 1, "maximum": limits.max_n, "default": 10},
+                "n": {"type": "integer", "minimum": 1, "maximum": limits.max_n, "default": limits.default_n()},
                 "exclude_seen": {"type": "boolean", "default": true, "description": "Leave out the history's items"},
                 "allow": {"type": "array", "maxItems": limits.max_history, "items": id},
                 "block": {"type": "array", "maxItems": limits.max_history, "items": id}
@@ -290,9 +312,55 @@ pub fn document(limits: &Limits) -> Value {
         "info": {
             "title": "rustrec serve",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Recommendations, fold-in for new users, similar items and predictions of saved rustrec models. Answers have the shapes of the CLI's --json output (docs/json.md); errors are {\"error\": \"...\"} with a 4xx status (unknown user, item or model: 404; bad parameter or body: 400; body over the limit: 413)."
+            "description": "Recommendations, fold-in for new users, similar items and predictions of saved rustrec models. Answers have the shapes of the CLI's --json output (docs/json.md); errors are {\"error\": \"...\"} with a 4xx status (unknown user, item or model: 404; bad parameter or body: 400; body over the limit: 413; a method a path does not take: 405, with an Allow header naming the methods it takes — components.responses.MethodNotAllowed). Nothing sent is ignored: a query parameter an operation does not list, a body field its schema does not list, and null for a field that is not nullable (leave it out for its default) are each refused with a 400 naming them."
         },
         "paths": paths,
-        "components": {"schemas": schemas(limits)}
+        "components": {
+            "schemas": schemas(limits),
+            "responses": {"MethodNotAllowed": method_not_allowed()}
+        }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: unknown query parameters were ignored; each route now takes exactly
+    /// the parameters it documents, and refuses others with a documented 400.
+    #[test]
+    fn each_operation_documents_exactly_the_query_parameters_its_route_takes() {
+        let doc = document(&Limits::default());
+        for r in ROUTES {
+            let op = &doc["paths"][r.path][r.method.to_ascii_lowercase()];
+            let mut documented: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "query")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut taken = r.query.to_vec();
+            documented.sort_unstable();
+            taken.sort_unstable();
+            assert_eq!(documented, taken, "{}", r.name());
+            assert!(op["responses"].get("400").is_some(), "{}", r.name());
+        }
+    }
+
+    #[test]
+    fn the_documented_default_n_is_within_the_limit() {
+        let limits = Limits {
+            max_n: 4,
+            ..Limits::default()
+        };
+        let doc = document(&limits);
+        let n = &doc["components"]["schemas"]["HistoryRequest"]["properties"]["n"];
+        assert_eq!(
+            (n["default"].as_u64(), n["maximum"].as_u64()),
+            (Some(4), Some(4))
+        );
+    }
 }

@@ -23,11 +23,12 @@ pub enum CpuPool {
 }
 
 impl CpuPool {
-    /// A pool of `kind` with `threads` workers (rayon; tokio's blocking pool sizes itself).
+    /// A pool of `kind` with `threads` workers (rayon; tokio's blocking pool sizes itself),
+    /// `threads` ≥ 1 as [`crate::ServeConfig::worker_threads`] gives it.
     pub fn new(kind: PoolKind, threads: usize) -> std::io::Result<Self> {
         match kind {
             PoolKind::Rayon => rayon::ThreadPoolBuilder::new()
-                .num_threads(threads.max(1))
+                .num_threads(threads)
                 .thread_name(|k| format!("rustrec-serve-{k}"))
                 .build()
                 .map(CpuPool::Rayon)

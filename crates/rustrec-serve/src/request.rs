@@ -1,12 +1,16 @@
 //! Requests as the handlers receive them — query strings and JSON bodies — checked into
 //! typed parameters, every problem a 400 naming the parameter and the value (an unknown
-//! id is a 404, found later against the model).
+//! id is a 404, found later against the model). Nothing is dropped or guessed: a query
+//! parameter a route does not take, a body field it does not know, a `null` where a value
+//! belongs and a number the models' 32-bit floats cannot hold are each refused.
 
 use std::fmt;
 
 use rustrec::data::escape_control;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Number;
+use serde_json::value::RawValue;
 
 use crate::config::Limits;
 use crate::error::ApiError;
@@ -49,6 +53,25 @@ impl Query {
         Ok(Query(pairs))
     }
 
+    /// Refuses any parameter not in `allowed`, the parameters of `route` (`GET /path`):
+    /// a misspelt one (`N=2`, `exclude-seen=false`) would otherwise be ignored.
+    pub fn only(&self, allowed: &[&str], route: &str) -> Result<(), ApiError> {
+        let Some((key, value)) = self.0.iter().find(|(k, _)| !allowed.contains(&k.as_str())) else {
+            return Ok(());
+        };
+        let valid = if allowed.is_empty() {
+            format!("{route} takes no query parameters")
+        } else {
+            format!("the parameters of {route} are {}", allowed.join(", "))
+        };
+        Err(ApiError::bad_request(format!(
+            "unknown query parameter \"{}\" (given as \"{}={}\"); {valid}",
+            escape_control(key),
+            escape_control(key),
+            escape_control(value)
+        )))
+    }
+
     /// The value of `key`; a key given twice is an error (which one counts?).
     pub fn get(&self, key: &str) -> Result<Option<&str>, ApiError> {
         let mut found = None;
@@ -68,7 +91,7 @@ impl Query {
     /// `n`: a whole number from 1 to the limit.
     pub fn n(&self, limits: &Limits) -> Result<usize, ApiError> {
         match self.get("n")? {
-            None => Ok(DEFAULT_N.min(limits.max_n)),
+            None => Ok(limits.default_n()),
             Some(text) => check_n(text.trim().parse::<i128>().ok(), text, limits),
         }
     }
@@ -159,11 +182,61 @@ fn check_list_len(key: &str, len: usize, limits: &Limits) -> Result<(), ApiError
     Ok(())
 }
 
+/// One entry of a new user's history, as sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryEntry {
+    /// The raw item id.
+    pub item: String,
+    /// Its rating or weight; `None` for a bare item (`null`, or an id of a list).
+    pub value: Option<HistoryValue>,
+}
+
+impl HistoryEntry {
+    /// `(item, value)`, as [`rustrec::history::history_from_entries`] takes an entry.
+    pub fn as_pair(&self) -> (&str, Option<f32>) {
+        (&self.item, self.value.as_ref().map(|v| v.value))
+    }
+}
+
+/// A rating or weight of a history: the JSON number as sent, and the 32-bit float the
+/// models take, read from the text (correctly rounded) and checked to hold it: no overflow
+/// to infinity, no underflow of a nonzero to 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryValue {
+    /// The JSON text, for messages (`1e300`, `1e-50`: not what a float makes of it).
+    pub sent: String,
+    /// As the models take it.
+    pub value: f32,
+}
+
+impl HistoryValue {
+    /// The JSON number `sent` as a 32-bit float, or a 400 naming `item` and the value if
+    /// it does not fit.
+    fn new(item: &str, sent: String) -> Result<Self, ApiError> {
+        // JSON's number syntax is a subset of what `str::parse` reads; it gives ±inf above
+        // the range and ±0 below it.
+        let value = sent.parse::<f32>().unwrap_or(f32::NAN);
+        let mantissa = sent.split(['e', 'E']).next().unwrap_or_default();
+        let nonzero = mantissa.bytes().any(|b| matches!(b, b'1'..=b'9'));
+        if value.is_finite() && (value != 0.0 || !nonzero) {
+            return Ok(HistoryValue { sent, value });
+        }
+        Err(ApiError::bad_request(format!(
+            "history: item \"{}\" = {} does not fit the models' 32-bit floats; give a \
+             number of magnitude at most {:e} and, unless 0, at least {:e}",
+            escape_control(item),
+            escape_control(&sent),
+            f32::MAX,
+            f32::from_bits(1)
+        )))
+    }
+}
+
 /// The body of `POST /v1/recommend`, checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FoldInRequest {
-    /// (raw item id, value) in the order given; `None` for a bare item.
-    pub history: Vec<(String, Option<f32>)>,
+    /// The entries in the order given.
+    pub history: Vec<HistoryEntry>,
     /// Items in the answer.
     pub n: usize,
     /// Leave out the history's items (default true).
@@ -181,18 +254,40 @@ pub struct PredictRequest {
     pub pairs: Vec<(String, String)>,
 }
 
+/// A `POST /v1/recommend` body as parsed; an optional field is `None` when left out,
+/// `Some(None)` when `null` (refused: the document does not allow it).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FoldInBody {
     history: History,
-    #[serde(default)]
-    n: Option<serde_json::Number>,
-    #[serde(default)]
-    exclude_seen: Option<bool>,
-    #[serde(default)]
-    allow: Option<Vec<IdText>>,
-    #[serde(default)]
-    block: Option<Vec<IdText>>,
+    #[serde(default, deserialize_with = "present")]
+    n: Option<Option<Number>>,
+    #[serde(default, deserialize_with = "present")]
+    exclude_seen: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    allow: Option<Option<Vec<IdText>>>,
+    #[serde(default, deserialize_with = "present")]
+    block: Option<Option<Vec<IdText>>>,
+}
+
+/// An optional field that was given: `Some(None)` for `null` (a left-out field takes the
+/// `default`, `None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The value of optional field `key`: a `null` is refused (`expected`: what to give
+/// instead), not taken as the default.
+fn not_null<T>(key: &str, field: Option<Option<T>>, expected: &str) -> Result<Option<T>, ApiError> {
+    match field {
+        Some(None) => Err(ApiError::bad_request(format!(
+            "{key} is null; give {expected}, or leave {key} out"
+        ))),
+        Some(value) => Ok(value),
+        None => Ok(None),
+    }
 }
 
 #[derive(Deserialize)]
@@ -222,8 +317,16 @@ impl FoldInRequest {
                 limits.max_history
             )));
         }
-        let n = match &b.n {
-            None => DEFAULT_N.min(limits.max_n),
+        let n = match not_null(
+            "n",
+            b.n,
+            &format!(
+                "a whole number from 1 to {} (default {})",
+                limits.max_n,
+                limits.default_n()
+            ),
+        )? {
+            None => limits.default_n(),
             Some(num) => check_n(
                 num.as_i64()
                     .map(i128::from)
@@ -232,19 +335,34 @@ impl FoldInRequest {
                 limits,
             )?,
         };
-        let ids = |key: &str, v: Option<Vec<IdText>>| -> Result<Option<Vec<String>>, ApiError> {
-            match v {
-                None => Ok(None),
-                Some(list) => {
-                    check_list_len(key, list.len(), limits)?;
-                    Ok(Some(list.into_iter().map(|i| i.0).collect()))
+        let ids =
+            |key: &str, v: Option<Option<Vec<IdText>>>| -> Result<Option<Vec<String>>, ApiError> {
+                match not_null(key, v, "a list of item ids")? {
+                    None => Ok(None),
+                    Some(list) => {
+                        check_list_len(key, list.len(), limits)?;
+                        Ok(Some(list.into_iter().map(|i| i.0).collect()))
+                    }
                 }
-            }
-        };
+            };
+        let history = b
+            .history
+            .0
+            .into_iter()
+            .map(|(item, sent)| {
+                let value = sent.map(|v| HistoryValue::new(&item, v)).transpose()?;
+                Ok(HistoryEntry { item, value })
+            })
+            .collect::<Result<_, ApiError>>()?;
         Ok(FoldInRequest {
-            history: b.history.0,
+            history,
             n,
-            exclude_seen: b.exclude_seen.unwrap_or(true),
+            exclude_seen: not_null(
+                "exclude_seen",
+                b.exclude_seen,
+                "true or false (default true)",
+            )?
+            .unwrap_or(true),
             allow: ids("allow", b.allow)?,
             block: ids("block", b.block)?.unwrap_or_default(),
         })
@@ -300,8 +418,9 @@ impl<'de> Deserialize<'de> for IdText {
 
 /// A history: `{"ITEM": VALUE, ...}` in the order written (fold-in by SGD depends on it;
 /// a repeated item is kept, for the history rules to refuse by name), `VALUE` a number or
-/// `null` (a bare item); or `["ITEM", ...]`, bare items.
-struct History(Vec<(String, Option<f32>)>);
+/// `null` (a bare item); or `["ITEM", ...]`, bare items. Numbers are kept as their JSON
+/// text ([`HistoryValue::new`] reads them).
+struct History(Vec<(String, Option<String>)>);
 
 impl<'de> Deserialize<'de> for History {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -317,8 +436,26 @@ impl<'de> Deserialize<'de> for History {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<History, A::Error> {
                 let mut out = Vec::new();
                 while let Some(item) = map.next_key::<String>()? {
-                    let value: Value = map.next_value()?;
-                    out.push((item, value.0));
+                    let raw: Box<RawValue> = map.next_value()?;
+                    let text = raw.get();
+                    let value = match text.as_bytes().first() {
+                        _ if text == "null" => None,
+                        Some(b'-' | b'0'..=b'9') => Some(text.to_string()),
+                        first => {
+                            let found = match first {
+                                Some(b'"') => "a string",
+                                Some(b't' | b'f') => "a boolean",
+                                Some(b'{') => "an object",
+                                _ => "a list",
+                            };
+                            return Err(de::Error::custom(format!(
+                                "history: item \"{}\" holds {found}; expected a number (a \
+                                 rating, or a weight > 0) or null",
+                                escape_control(&item)
+                            )));
+                        }
+                    };
+                    out.push((item, value));
                 }
                 Ok(History(out))
             }
@@ -328,37 +465,6 @@ impl<'de> Deserialize<'de> for History {
                     out.push((item.0, None));
                 }
                 Ok(History(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A history value: a number, or `null` for a bare item.
-struct Value(Option<f32>);
-
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Value;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number (a rating, or a weight > 0) or null")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-                Ok(Value(Some(v as f32)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-                Ok(Value(Some(v as f32)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-                Ok(Value(Some(v as f32)))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-                Ok(Value(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-                Ok(Value(None))
             }
         }
         d.deserialize_any(V)
@@ -414,8 +520,14 @@ mod tests {
             &limits(),
         )
         .unwrap();
+        let pairs = |r: &FoldInRequest| -> Vec<(String, Option<f32>)> {
+            r.history
+                .iter()
+                .map(|e| (e.item.clone(), e.as_pair().1))
+                .collect()
+        };
         assert_eq!(
-            r.history,
+            pairs(&r),
             [
                 ("50".into(), Some(5.0)),
                 ("172".into(), Some(4.5)),
@@ -424,7 +536,7 @@ mod tests {
         );
         assert_eq!(r.n, 3);
         let r = FoldInRequest::parse(br#"{"history": ["50", 172]}"#, &limits()).unwrap();
-        assert_eq!(r.history, [("50".into(), None), ("172".into(), None)]);
+        assert_eq!(pairs(&r), [("50".into(), None), ("172".into(), None)]);
         assert_eq!(r.n, 10);
         for bad in [
             &br#"{"history": "#[..],
@@ -438,6 +550,112 @@ mod tests {
             let e = FoldInRequest::parse(bad, &limits()).unwrap_err();
             assert_eq!(e.status, 400, "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    /// Regression: `?N=2`, `?exclude-seen=false` and `?bogus=1` were ignored (answered as
+    /// if not given).
+    #[test]
+    fn unknown_query_parameters_are_refused_naming_the_valid_ones() {
+        let allowed = ["n", "exclude_seen", "model"];
+        let route = "GET /v1/recommend/{user}";
+        assert!(
+            Query::parse(Some("n=2&exclude_seen=false"))
+                .unwrap()
+                .only(&allowed, route)
+                .is_ok()
+        );
+        for (query, key, given) in [
+            ("N=2", "\"N\"", "\"N=2\""),
+            (
+                "n=2&exclude-seen=false",
+                "\"exclude-seen\"",
+                "\"exclude-seen=false\"",
+            ),
+            ("n=3&bogus=1", "\"bogus\"", "\"bogus=1\""),
+        ] {
+            let e = Query::parse(Some(query))
+                .unwrap()
+                .only(&allowed, route)
+                .unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(
+                e.message.contains(key)
+                    && e.message.contains(given)
+                    && e.message.contains(route)
+                    && e.message.contains("n, exclude_seen, model"),
+                "{query}: {}",
+                e.message
+            );
+        }
+        let e = Query::parse(Some("x=1"))
+            .unwrap()
+            .only(&[], "GET /healthz")
+            .unwrap_err();
+        assert!(
+            e.message.contains("GET /healthz takes no query parameters"),
+            "{}",
+            e.message
+        );
+    }
+
+    /// Regression: `{"50": 1e300}` became a rating `inf`, and `{"50": 1e-50}` a weight 0,
+    /// each then refused in words of the converted value, not the one sent.
+    #[test]
+    fn history_values_a_32_bit_float_cannot_hold_are_refused_as_sent() {
+        for (body, sent) in [
+            (r#"{"history": {"50": 1e300}}"#, "= 1e300 "),
+            (r#"{"history": {"50": -1e300}}"#, "= -1e300 "),
+            (r#"{"history": {"50": 1e-50}}"#, "= 1e-50 "),
+            (r#"{"history": {"50": -1e-50}}"#, "= -1e-50 "),
+        ] {
+            let e = FoldInRequest::parse(body.as_bytes(), &limits()).unwrap_err();
+            assert_eq!(e.status, 400, "{body}");
+            assert!(
+                e.message.contains("item \"50\"")
+                    && e.message.contains(sent)
+                    && e.message.contains("3.4028235e38")
+                    && e.message.contains("1e-45"),
+                "{body}: {}",
+                e.message
+            );
+        }
+        // The largest and smallest that fit, and 0 (for the model's rules to judge).
+        let r = FoldInRequest::parse(
+            br#"{"history": {"1": 3.4028235e38, "2": 1e-45, "3": 0, "4": 16777217}}"#,
+            &limits(),
+        )
+        .unwrap();
+        let values: Vec<f32> = r.history.iter().filter_map(|e| e.as_pair().1).collect();
+        assert_eq!(values, [f32::MAX, f32::from_bits(1), 0.0, 16_777_216.0]);
+        assert_eq!(r.history[3].value.as_ref().unwrap().sent, "16777217");
+    }
+
+    /// Regression: `"n": null` and `"exclude_seen": null` were taken as the defaults; the
+    /// document does not make them nullable.
+    #[test]
+    fn null_fields_are_refused_by_name() {
+        for (field, expected) in [
+            ("n", "a whole number from 1 to 1000 (default 10)"),
+            ("exclude_seen", "true or false"),
+            ("allow", "a list of item ids"),
+            ("block", "a list of item ids"),
+        ] {
+            let body = format!(r#"{{"history": {{"50": 1}}, "{field}": null}}"#);
+            let e = FoldInRequest::parse(body.as_bytes(), &limits()).unwrap_err();
+            assert_eq!(e.status, 400, "{body}");
+            assert!(
+                e.message.contains(&format!("{field} is null"))
+                    && e.message.contains(expected)
+                    && e.message.contains(&format!("leave {field} out")),
+                "{body}: {}",
+                e.message
+            );
+        }
+        let r = FoldInRequest::parse(br#"{"history": {"50": 1}}"#, &limits()).unwrap();
+        assert_eq!(
+            (r.n, r.exclude_seen, r.allow, r.block),
+            (10, true, None, vec![])
+        );
     }
 
     #[test]

@@ -24,16 +24,26 @@ use crate::error::ApiError;
 use crate::request::{FoldInRequest, PredictRequest, Query};
 use crate::state::AppState;
 
-/// One route: method, path template (axum syntax, as in the OpenAPI document) and what it
-/// does.
+/// One route: method, path template (axum syntax, as in the OpenAPI document), its query
+/// parameters and what it does.
 #[derive(Clone, Copy, Debug)]
 pub struct Route {
     /// `GET` or `POST`.
     pub method: &'static str,
     /// The path template, `{param}` for a path parameter.
     pub path: &'static str,
+    /// The query parameters it takes (those the OpenAPI document lists); any other is
+    /// refused with a 400 naming it, rather than ignored.
+    pub query: &'static [&'static str],
     /// One line on what it answers.
     pub summary: &'static str,
+}
+
+impl Route {
+    /// `METHOD /path/{template}`, as errors and metrics name the route.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
 }
 
 /// Every route of the server.
@@ -41,56 +51,67 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "GET",
         path: "/v1/recommend/{user}",
+        query: &["n", "exclude_seen", "allow", "block", "model"],
         summary: "Top-N items for a known user",
     },
     Route {
         method: "POST",
         path: "/v1/recommend",
+        query: &["model"],
         summary: "Top-N items for a new user's history (fold-in)",
     },
     Route {
         method: "GET",
         path: "/v1/similar-items/{item}",
+        query: &["n", "model"],
         summary: "The items most similar to an item",
     },
     Route {
         method: "POST",
         path: "/v1/predict",
+        query: &["model"],
         summary: "Predictions for (user, item) pairs",
     },
     Route {
         method: "GET",
         path: "/v1/models",
+        query: &[],
         summary: "The models served",
     },
     Route {
         method: "GET",
         path: "/v1/items",
+        query: &["q", "n", "model"],
         summary: "Items whose title or id matches a text",
     },
     Route {
         method: "POST",
         path: "/v1/reload",
+        query: &[],
         summary: "Re-read every model file and swap them in atomically",
     },
     Route {
         method: "GET",
         path: "/healthz",
+        query: &[],
         summary: "Liveness: 200 once the models are loaded",
     },
     Route {
         method: "GET",
         path: "/metrics",
+        query: &[],
         summary: "Prometheus metrics",
     },
     Route {
         method: "GET",
         path: "/openapi.json",
+        query: &[],
         summary: "This API's OpenAPI 3 document",
     },
     Route {
         method: "GET",
         path: "/",
+        query: &["model", "n", "user", "q", "liked"],
         summary: "The page for people",
     },
 ];
@@ -126,6 +147,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     r.fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn(known_query))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
@@ -164,6 +186,25 @@ async fn guard(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Re
     app.metrics
         .record(route, response.status().as_u16(), started.elapsed());
     response
+}
+
+/// Every request to a route: a query string it can parse, holding only the parameters
+/// the route takes ([`Route::query`]), else a 400 naming the first one it does not take —
+/// a misspelt `N=2` or `exclude-seen=false` would otherwise be ignored and answered as if
+/// it had not been given.
+async fn known_query(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|p| route_index(req.method(), p.as_str()));
+    if let Some(route) = route.map(|k| &ROUTES[k]) {
+        let checked =
+            Query::parse(req.uri().query()).and_then(|q| q.only(route.query, &route.name()));
+        if let Err(e) = checked {
+            return e.into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// A JSON answer.

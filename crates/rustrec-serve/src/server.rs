@@ -23,9 +23,11 @@ impl Server {
     /// tokio runtime.
     pub async fn bind(config: ServeConfig) -> Result<Self, ServeError> {
         config.check()?;
-        let pool = CpuPool::new(config.pool, config.threads).map_err(|source| ServeError::Io {
-            context: "cannot start the worker pool".into(),
-            source,
+        let pool = CpuPool::new(config.pool, config.worker_threads()).map_err(|source| {
+            ServeError::Io {
+                context: "cannot start the worker pool".into(),
+                source,
+            }
         })?;
         let load_config = config.clone();
         let catalog = tokio::task::spawn_blocking(move || Catalog::load(&load_config))
@@ -122,12 +124,14 @@ impl Server {
     }
 }
 
-/// Runs a server for `config` on a runtime of `config.threads` workers until SIGTERM or
+/// Runs a server for `config` on a runtime of `config.io_threads` workers until SIGTERM or
 /// SIGINT: what `rustrec serve` does. `on_ready` is called once the models are loaded and
-/// the address is bound (the server answers `/healthz` from then on).
+/// the address is bound (the server answers `/healthz` from then on). The configuration is
+/// checked before any thread starts.
 pub fn run(config: ServeConfig, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    config.check()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.io_threads.unwrap_or(1).max(1))
+        .worker_threads(config.runtime_threads())
         .thread_name("rustrec-serve-io")
         .enable_all()
         .build()
@@ -152,12 +156,13 @@ pub struct Running {
 }
 
 impl Running {
-    /// Loads the models, binds `config.addr` (port 0: a free port) and answers on a
-    /// background thread; returns once the server answers.
+    /// Checks `config`, loads the models, binds `config.addr` (port 0: a free port) and
+    /// answers on a background thread; returns once the server answers.
     pub fn start(config: ServeConfig) -> Result<Self, ServeError> {
+        config.check()?;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let threads = config.io_threads.unwrap_or(1).max(1);
+        let threads = config.runtime_threads();
         let thread = std::thread::Builder::new()
             .name("rustrec-serve".into())
             .spawn(move || {

@@ -30,11 +30,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a loaded catalogue.
+    /// State over a loaded catalogue, for a checked `config` ([`ServeConfig::check`]:
+    /// `max_in_flight` within the semaphore's range).
     pub fn new(catalog: Catalog, config: ServeConfig, pool: CpuPool) -> Self {
         AppState {
             catalog: ArcSwap::from_pointee(catalog),
-            in_flight: tokio::sync::Semaphore::new(config.limits.max_in_flight.max(1)),
+            in_flight: tokio::sync::Semaphore::new(config.limits.max_in_flight),
             config,
             pool,
             metrics: Metrics::default(),

@@ -282,7 +282,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/recommend?model=mf".into(),
             Some(r#"{"history": ["100"]}"#),
             400,
-            "ITEM:RATING",
+            "RATING from 1 to 5",
         ),
         (
             "POST",
@@ -348,6 +348,268 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
         assert!(v.to_string().contains(needle), "{method} {path}: {msg}");
     }
     assert_eq!(get(addr, "/healthz").status, 200);
+    server.stop().unwrap();
+}
+
+/// `(status, error message)` of a request.
+fn refusal(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    let a = send(addr, method, path, body.map(str::as_bytes));
+    let v = a.json();
+    let msg = v["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{method} {path}: no error in {v}"))
+        .to_string();
+    (a.status, msg)
+}
+
+/// Regression: unknown query parameters were ignored (`?N=2` answered 10 items,
+/// `?exclude-seen=false` still left the seen items out, `?bogus=1` answered 200), while
+/// unknown body fields were refused. Every route now refuses them, naming the parameter,
+/// the value and the parameters it takes.
+#[test]
+fn unknown_query_parameters_are_refused_naming_the_ones_the_route_takes() {
+    let f = fixture();
+    let server = start(&f);
+    let addr = server.addr();
+    let history = Some(r#"{"history": {"100": 1}}"#);
+    let cases: [(&str, &str, Option<&str>, &str, &str); 9] = [
+        (
+            "GET",
+            "/v1/recommend/1?N=2",
+            None,
+            "\"N=2\"",
+            "n, exclude_seen, allow, block, model",
+        ),
+        (
+            "GET",
+            "/v1/recommend/1?n=2&exclude-seen=false",
+            None,
+            "\"exclude-seen=false\"",
+            "n, exclude_seen, allow, block, model",
+        ),
+        (
+            "GET",
+            "/v1/recommend/1?n=3&bogus=1",
+            None,
+            "\"bogus=1\"",
+            "GET /v1/recommend/{user}",
+        ),
+        (
+            "POST",
+            "/v1/recommend?n=3",
+            history,
+            "\"n=3\"",
+            "POST /v1/recommend are model",
+        ),
+        (
+            "GET",
+            "/v1/similar-items/100?N=3",
+            None,
+            "\"N=3\"",
+            "are n, model",
+        ),
+        (
+            "POST",
+            "/v1/predict?model=mf&x=1",
+            Some(r#"{"pairs": [["1", "100"]]}"#),
+            "\"x=1\"",
+            "are model",
+        ),
+        (
+            "GET",
+            "/v1/items?query=x",
+            None,
+            "\"query=x\"",
+            "are q, n, model",
+        ),
+        (
+            "GET",
+            "/v1/models?model=mf",
+            None,
+            "\"model=mf\"",
+            "GET /v1/models takes no query parameters",
+        ),
+        (
+            "GET",
+            "/healthz?verbose=1",
+            None,
+            "\"verbose=1\"",
+            "GET /healthz takes no query parameters",
+        ),
+    ];
+    for (method, path, body, given, valid) in cases {
+        let (status, msg) = refusal(addr, method, path, body);
+        assert_eq!(status, 400, "{method} {path}: {msg}");
+        assert!(
+            msg.contains("unknown query parameter") && msg.contains(given) && msg.contains(valid),
+            "{method} {path}: {msg}"
+        );
+    }
+    // What the routes take still works, the page's parameters included.
+    for path in [
+        "/v1/recommend/1?n=2&exclude_seen=false&model=mf",
+        "/?user=1&n=3",
+        "/v1/items?q=x&n=2",
+    ] {
+        assert_eq!(get(addr, path).status, 200, "{path}");
+    }
+    let m = get(addr, "/metrics").text();
+    assert!(
+        m.contains("rustrec_requests_total{endpoint=\"GET /healthz\",status=\"400\"} 1"),
+        "{m}"
+    );
+    server.stop().unwrap();
+}
+
+/// Regression: `{"50": 1e300}` was refused as "rating inf", `{"50": 1e-50}` on an iALS model
+/// as "weight 0 must be > 0" (the 32-bit float of the value, not the value), and the
+/// messages of the JSON endpoint described the CLI's `ITEM:RATING` syntax.
+#[test]
+fn history_errors_name_the_value_as_sent_in_the_words_of_the_json() {
+    let f = fixture();
+    let server = start(&f);
+    let addr = server.addr();
+    let cases: [(&str, &str, u16, &[&str]); 10] = [
+        (
+            "ials",
+            r#"{"history": {"100": 1e300}}"#,
+            400,
+            &["item \"100\" = 1e300 does not fit", "3.4028235e38"],
+        ),
+        (
+            "mf",
+            r#"{"history": {"100": 1e300}}"#,
+            400,
+            &["item \"100\" = 1e300 does not fit"],
+        ),
+        (
+            "ials",
+            r#"{"history": {"100": 1e-50}}"#,
+            400,
+            &["item \"100\" = 1e-50 does not fit", "1e-45"],
+        ),
+        (
+            "ials",
+            r#"{"history": {"100": 1E-50}}"#,
+            400,
+            &["= 1E-50 does not fit"],
+        ),
+        (
+            "ials",
+            r#"{"history": {"100": -2.50}}"#,
+            400,
+            &["item \"100\" = -2.50: a weight must be > 0"],
+        ),
+        (
+            "mf",
+            r#"{"history": {"100": 123456789.123}}"#,
+            400,
+            &["item \"100\" = 123456789.123 is outside the rating range of model mf, [1, 5]"],
+        ),
+        (
+            "mf",
+            r#"{"history": {"100": null}}"#,
+            400,
+            &[
+                "item \"100\" has no rating",
+                "{\"history\": {\"100\": RATING, ...}}",
+                "RATING from 1 to 5",
+            ],
+        ),
+        (
+            "mf",
+            r#"{"history": {}}"#,
+            400,
+            &[
+                "history is empty; model mf predicts ratings",
+                "{\"history\": {\"ITEM\": RATING, ...}}",
+            ],
+        ),
+        (
+            "ials",
+            r#"{"history": []}"#,
+            400,
+            &["history is empty", "{\"history\": [\"ITEM\", ...]}"],
+        ),
+        (
+            "ials",
+            r#"{"history": {"100": 1, " ": 1}}"#,
+            400,
+            &["entry 2 has a blank item id \" \""],
+        ),
+    ];
+    for (model, body, status, needles) in cases {
+        let (got, msg) = refusal(
+            addr,
+            "POST",
+            &format!("/v1/recommend?model={model}"),
+            Some(body),
+        );
+        assert_eq!(got, status, "{model} {body}: {msg}");
+        for needle in needles {
+            assert!(
+                msg.contains(needle),
+                "{model} {body}: {needle:?} not in {msg}"
+            );
+        }
+        for cli in [
+            "ITEM:RATING",
+            "ITEM:WEIGHT",
+            "separated by commas",
+            "50:5",
+            "172:",
+        ] {
+            assert!(!msg.contains(cli), "{model} {body}: CLI syntax in {msg}");
+        }
+    }
+    let (status, msg) = refusal(
+        addr,
+        "POST",
+        "/v1/recommend",
+        Some(r#"{"history": {"5": 1}}"#),
+    );
+    assert_eq!(status, 404, "{msg}");
+    assert!(
+        msg.contains("history: item 5 is not known to model ials"),
+        "{msg}"
+    );
+    // The largest and smallest values that fit are taken (and judged by the model's rules).
+    let v = post(
+        addr,
+        "/v1/recommend",
+        r#"{"history": {"100": 3.4028235e38, "103": 1e-45}, "n": 2}"#,
+    );
+    assert_eq!(v.status, 200, "{}", v.text());
+    server.stop().unwrap();
+}
+
+/// Regression: `"n": null` and `"exclude_seen": null` were taken as their defaults; the
+/// OpenAPI document does not make them nullable, so they are refused by name.
+#[test]
+fn null_fields_of_a_history_request_are_refused_by_name() {
+    let f = fixture();
+    let server = start(&f);
+    let addr = server.addr();
+    for field in ["n", "exclude_seen", "allow", "block"] {
+        let body = format!(r#"{{"history": {{"100": 1}}, "{field}": null}}"#);
+        let (status, msg) = refusal(addr, "POST", "/v1/recommend", Some(&body));
+        assert_eq!(status, 400, "{body}: {msg}");
+        assert!(
+            msg.contains(&format!("{field} is null"))
+                && msg.contains(&format!("leave {field} out")),
+            "{body}: {msg}"
+        );
+    }
+    let doc = get(addr, "/openapi.json").json();
+    for field in ["n", "exclude_seen", "allow", "block"] {
+        let schema = &doc["components"]["schemas"]["HistoryRequest"]["properties"][field];
+        assert!(schema.get("nullable").is_none(), "{field}: {schema}");
+    }
     server.stop().unwrap();
 }
 
@@ -474,6 +736,13 @@ fn the_openapi_document_is_true_to_the_routes_and_metrics_count_them() {
             assert!(doc["components"]["schemas"].get(name).is_some(), "{name}");
         }
     }
+    // A method a path does not take: 405 with an Allow header, as documented once.
+    let a = send(addr, "DELETE", "/v1/models", None);
+    assert_eq!(a.status, 405, "{}", a.text());
+    assert_eq!(a.header("allow"), Some("GET,HEAD"));
+    let documented = &doc["components"]["responses"]["MethodNotAllowed"];
+    assert!(documented["headers"].get("Allow").is_some(), "{documented}");
+    assert!(doc["info"]["description"].as_str().unwrap().contains("405"));
     let m = get(addr, "/metrics").text();
     for needle in [
         "rustrec_requests_total{endpoint=\"GET /v1/recommend/{user}\",status=\"200\"} 1",

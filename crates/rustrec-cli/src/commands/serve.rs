@@ -27,29 +27,30 @@ pub struct Args {
     /// Address to listen on (port 0: any free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// Threads that score requests (default: one per core).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Threads that score requests (0 = one per core, the default; at most 256).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
     /// Where requests are scored: a rayon pool of --threads workers, tokio's blocking
     /// pool, or inline on the async workers (for comparison).
     #[arg(long, default_value = "rayon", value_parser = ["rayon", "blocking", "inline"])]
     pub pool: String,
-    /// Threads of the async runtime that accept, read and write requests (default 1).
+    /// Threads of the async runtime that accept, read and write requests (1 to 256,
+    /// default 1).
     #[arg(long)]
     pub io_threads: Option<usize>,
-    /// Largest n a request may ask for.
+    /// Largest n a request may ask for (≥ 1).
     #[arg(long, default_value_t = Limits::default().max_n)]
     pub max_n: usize,
-    /// Most entries in a new user's history (and in allow/block lists).
+    /// Most entries in a new user's history (and in allow/block lists; ≥ 1).
     #[arg(long, default_value_t = Limits::default().max_history)]
     pub max_history: usize,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes (≥ 1).
     #[arg(long, default_value_t = Limits::default().max_body_bytes)]
     pub max_body: usize,
-    /// Longest a request may take, waiting included, in seconds (then 503).
+    /// Longest a request may take, waiting included, in seconds > 0 (then 503).
     #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64())]
     pub timeout: f64,
-    /// Requests worked on at once (more wait their turn).
+    /// Requests worked on at once (≥ 1; more wait their turn).
     #[arg(long, default_value_t = Limits::default().max_in_flight)]
     pub max_in_flight: usize,
 }
@@ -63,18 +64,20 @@ pub fn run(args: Args, _globals: Globals) -> anyhow::Result<()> {
         .iter()
         .map(|m| ModelSource::parse(m))
         .collect::<Result<Vec<_>, _>>()?;
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        anyhow::bail!(
-            "--timeout must be a number of seconds > 0, found {}",
-            args.timeout
-        );
-    }
+    let request_timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--timeout {:?}: give a number of seconds > 0 (at least 1e-9, at most {})",
+                args.timeout,
+                Duration::MAX.as_secs()
+            )
+        })?;
     let mut config = ServeConfig::new(models);
     config.item_file = args.item_file;
     config.addr = args.addr;
-    if let Some(t) = args.threads {
-        config.threads = t;
-    }
+    config.threads = args.threads;
     config.pool = args.pool.parse::<PoolKind>()?;
     config.io_threads = args.io_threads;
     config.limits = Limits {
@@ -82,7 +85,7 @@ pub fn run(args: Args, _globals: Globals) -> anyhow::Result<()> {
         max_history: args.max_history,
         max_pairs: Limits::default().max_pairs,
         max_body_bytes: args.max_body,
-        request_timeout: Duration::from_secs_f64(args.timeout),
+        request_timeout,
         max_in_flight: args.max_in_flight,
     };
     let names: Vec<String> = config.models.iter().map(|m| m.name.clone()).collect();
