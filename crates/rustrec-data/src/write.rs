@@ -11,8 +11,11 @@
 //! | [`OutputFormat::Tsv`] | `user\titem\trating[\ttimestamp]` | none |
 //! | [`OutputFormat::Csv`] | `user,item,rating[,timestamp]` | `user,item,rating[,timestamp]` |
 //!
-//! The MovieLens tab and csv layouts always have a timestamp column: data without
-//! timestamps writes 0 there. The MovieLens layouts need integer ids; the generic ones take
+//! The MovieLens tab and csv layouts have a timestamp column on every line (their readers
+//! require four fields): data without timestamps is refused there ([`check_timestamps`])
+//! rather than given invented times, and ml-dat, tsv and csv write it in three columns,
+//! which their readers take back as data without timestamps. The MovieLens layouts need
+//! integer ids; the generic ones take
 //! string ids too, as long as no id holds the separator or a line break. Ratings are
 //! printed minimally (`4`, `3.5`, `0.25`): whole and half values by a fast path, others
 //! with the shortest text that reads back to the same `f32`.
@@ -72,6 +75,31 @@ impl OutputFormat {
     fn is_movielens(self) -> bool {
         matches!(self, Self::MlTab | Self::MlDat | Self::MlCsv)
     }
+
+    /// Whether every line of this layout holds a timestamp: ml-tab (`u.data`) and ml-csv
+    /// (`ratings.csv`), whose readers require four fields. ml-dat takes three or four.
+    pub fn needs_timestamps(self) -> bool {
+        matches!(self, Self::MlTab | Self::MlCsv)
+    }
+}
+
+/// Refuses to write data without timestamps (`has_timestamps` false) in a layout whose
+/// lines all hold one ([`OutputFormat::needs_timestamps`]): a 0 written there would read
+/// back as a real time, and a temporal split would then cut on invented times. `output`
+/// says what is being written (a path, or a flag and a path) and starts the message, which
+/// names the layout and the formats that take data without timestamps.
+pub fn check_timestamps(format: FileFormat, has_timestamps: bool, output: &str) -> Result<()> {
+    match format {
+        FileFormat::Text(layout) if layout.needs_timestamps() && !has_timestamps => {
+            Err(DataError::Invalid(format!(
+                "{output}: the {} layout has a timestamp on every line, and this data has no \
+                 timestamps (writing 0 would invent them); write tsv, csv, ml-dat (three \
+                 columns) or parquet instead, which hold data without timestamps",
+                layout.name()
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 impl std::str::FromStr for OutputFormat {
@@ -108,7 +136,17 @@ pub fn write_file(
 /// and only when all of them are written are they renamed into place
 /// ([`crate::atomic::commit_all`]). If writing any of them fails, none of the paths is
 /// replaced. Returns the bytes written to each file.
+///
+/// Data without timestamps is refused in a layout that needs them ([`check_timestamps`]),
+/// before any file is touched.
 pub fn write_files(files: &[(&Interactions, FileFormat, &Path)]) -> Result<Vec<u64>> {
+    for &(x, format, path) in files {
+        check_timestamps(
+            format,
+            x.timestamps().is_some(),
+            &path.display().to_string(),
+        )?;
+    }
     let mut pending = Vec::with_capacity(files.len());
     let mut bytes = Vec::with_capacity(files.len());
     for &(x, format, path) in files {
@@ -154,18 +192,20 @@ pub enum WriteError {
 }
 
 /// Writes `x` to `out` in `format` and returns the number of bytes written. `out` should be
-/// buffered or large writes are slow; [`write_file`] does that.
+/// buffered or large writes are slow; [`write_file`] does that. Data without timestamps in
+/// a layout that needs them is an error ([`check_timestamps`]).
 pub fn write_interactions(
     x: &Interactions,
     format: OutputFormat,
     out: &mut impl Write,
 ) -> std::result::Result<u64, WriteError> {
+    let time_column = x.timestamps().is_some();
+    check_timestamps(format.into(), time_column, "the output")?;
     let users = IdTexts::new(x.user_ids(), format, "user")?;
     let items = IdTexts::new(x.item_ids(), format, "item")?;
-    let with_time = x.timestamps().is_some();
-    let time_column = with_time || matches!(format, OutputFormat::MlTab | OutputFormat::MlCsv);
     let mut written = 0u64;
     let header: &[u8] = match (format, time_column) {
+        // Without timestamps ml-csv was refused above.
         (OutputFormat::MlCsv, _) => b"userId,movieId,rating,timestamp\n",
         (OutputFormat::Csv, true) => b"user,item,rating,timestamp\n",
         (OutputFormat::Csv, false) => b"user,item,rating\n",
@@ -193,7 +233,6 @@ pub fn write_interactions(
         users: &users,
         items: &items,
         sep: format.separator(),
-        time_column,
     };
     for batch in ranges.chunks(BATCH) {
         let texts: Vec<Vec<u8>> = batch
@@ -264,11 +303,10 @@ struct LineWriter<'a> {
     users: &'a IdTexts,
     items: &'a IdTexts,
     sep: &'static [u8],
-    time_column: bool,
 }
 
 impl LineWriter<'_> {
-    /// The lines of users `a..b`.
+    /// The lines of users `a..b`, with a timestamp column when the data has timestamps.
     fn format_users(&self, a: usize, b: usize) -> Vec<u8> {
         let ptr = self.x.user_ptr();
         let (items, values, stamps) = (self.x.item_indices(), self.x.values(), self.x.timestamps());
@@ -281,9 +319,9 @@ impl LineWriter<'_> {
                 buf.extend_from_slice(self.items.get(items[k] as usize));
                 buf.extend_from_slice(self.sep);
                 push_value(&mut buf, values[k]);
-                if self.time_column {
+                if let Some(t) = stamps {
                     buf.extend_from_slice(self.sep);
-                    push_int(&mut buf, stamps.map_or(0, |t| t[k]));
+                    push_int(&mut buf, t[k]);
                 }
                 buf.push(b'\n');
             }
@@ -379,10 +417,6 @@ mod tests {
         assert_eq!(
             text(&y, OutputFormat::MlDat),
             "196::242::3\n196::51::3.5\n22::377::1\n22::51::0.25\n"
-        );
-        assert_eq!(
-            text(&y, OutputFormat::MlTab),
-            "196\t242\t3\t0\n196\t51\t3.5\t0\n22\t377\t1\t0\n22\t51\t0.25\t0\n"
         );
         assert_eq!(
             text(&y, OutputFormat::Tsv),
@@ -507,6 +541,70 @@ mod tests {
         let parquet = written.starts_with(b"PAR1") && written.ends_with(b"PAR1");
         assert_eq!(parquet, first == FileFormat::Parquet, "{first:?}");
         assert_eq!(std::fs::read_to_string(test).unwrap(), "alice\tx\t2\n");
+    }
+
+    /// Regression: data without timestamps written as ml-tab or ml-csv got a timestamp of 0
+    /// on every line, which read back as real times. Now those layouts refuse it, naming the
+    /// output and the layouts that fit, and write nothing; every layout that takes it reads
+    /// back the same entries, with timestamps exactly when the data had them.
+    #[test]
+    fn data_without_timestamps_is_refused_where_lines_need_one_and_reads_back_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        for layout in [OutputFormat::MlTab, OutputFormat::MlCsv] {
+            let path = dir.path().join(format!("r.{}", layout.name()));
+            let msg = write_file(&tiny(false), layout, &path)
+                .unwrap_err()
+                .to_string();
+            for part in [p(&path), layout.name(), "no timestamps", "tsv, csv, ml-dat"] {
+                assert!(msg.contains(part), "{part:?} missing from: {msg}");
+            }
+            assert!(!path.exists(), "nothing written for {}", layout.name());
+            let msg = write_interactions(&tiny(false), layout, &mut Vec::new())
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains("the output"), "{msg}");
+        }
+        let formats = [
+            OutputFormat::MlTab,
+            OutputFormat::MlDat,
+            OutputFormat::MlCsv,
+            OutputFormat::Tsv,
+            OutputFormat::Csv,
+        ];
+        for with_time in [true, false] {
+            let x = tiny(with_time);
+            for layout in formats {
+                if layout.needs_timestamps() && !with_time {
+                    continue;
+                }
+                let path = dir.path().join(format!("{with_time}.{}", layout.name()));
+                write_file(&x, layout, &path).unwrap();
+                // Read as a user would, the format told from the content.
+                let options = crate::ReadOptions::new(crate::Format::Auto);
+                let (y, _) =
+                    crate::read_interactions(&path, &options, &crate::progress::NoProgress)
+                        .unwrap();
+                // (user, item, rating, timestamp) in raw ids, sorted.
+                let entries = |x: &Interactions| {
+                    let mut e: Vec<_> = x
+                        .iter()
+                        .enumerate()
+                        .map(|(k, (u, i, v))| {
+                            let (u, i) = (x.user_ids().raw(u.0), x.item_ids().raw(i.0));
+                            let t = x.timestamps().map(|t| t[k]);
+                            (u.to_string(), i.to_string(), v.to_bits(), t)
+                        })
+                        .collect();
+                    e.sort();
+                    e
+                };
+                assert_eq!(entries(&y), entries(&x), "{}", layout.name());
+            }
+        }
+    }
+
+    fn p(path: &Path) -> &str {
+        path.to_str().unwrap()
     }
 
     #[test]

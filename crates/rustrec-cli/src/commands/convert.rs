@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::fresh_id_maps;
-use rustrec::data::write::{FileFormat, OutputChoice, write_file};
+use rustrec::data::write::{FileFormat, OutputChoice, check_timestamps, write_file};
 use rustrec::data::{DuplicatePolicy, Format, ReadOptions, read_triplets};
 
 use crate::Globals;
@@ -65,6 +65,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let (rows, read) = read_triplets(&args.input, &options, &mut users, &mut items, &bars)?;
     let n_rows = rows.len();
     let x = rows.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
+    let (out, layout) = (args.output.display(), target.name());
+    let output = match args.to {
+        Some(_) => format!("OUT {out} (--to {layout})"),
+        None => format!("OUT {out} ({layout} by its name; --to sets another format)"),
+    };
+    check_timestamps(target, x.timestamps().is_some(), &output)?;
     let bytes = match target {
         FileFormat::Parquet => {
             let source = read
@@ -93,7 +99,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .set("out", args.output.display().to_string())
         .set("to", target.name())
         .set("rows", n_rows)
-        .set("skipped", read.skipped)
+        .set("skipped_rows", read.skipped)
         .set("bytes", bytes)
         .set_f64("seconds", seconds);
     report.finish(globals.json);

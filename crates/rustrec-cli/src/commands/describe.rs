@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Args as ClapArgs;
 use rustrec::data::content::{ItemContent, ItemTitles, read_movies, read_tags};
 use rustrec::data::{
@@ -91,7 +91,7 @@ impl Args {
                 spec.has_header = false;
             }
             if let Some(columns) = &self.columns {
-                spec = spec.with_columns(columns)?;
+                spec = spec.with_columns(columns).context("--columns")?;
             }
             spec.string_ids |= self.string_ids;
             format = Format::Delimited(spec);

@@ -44,28 +44,31 @@ fn item_id(text: &str) -> Result<String, String> {
 /// Pairs published to the progress bar at a time.
 const PROGRESS_STEP: usize = 4096;
 
-/// The `user item` pairs of a pairs file; a file without any pair is an error naming it.
+/// The `user item` pairs of a pairs file, read like a rating file: a leading UTF-8 byte
+/// order mark is skipped, not taken into the first user id. A line with one field, or with
+/// more than two, is an error naming the file and line; so is a file without any pair.
 fn read_pairs(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = rustrec::data::read::decode_text(&bytes);
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = rustrec::data::read::decode_text(bytes);
     let mut pairs = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let fields: Vec<&str> = line
             .split(['\t', ' ', ',', ':'])
             .filter(|f| !f.is_empty())
             .collect();
-        if fields.is_empty() {
-            continue;
-        }
-        if fields.len() < 2 {
-            anyhow::bail!(
-                "{}:{}: expected `user item`, found \"{}\"",
+        match fields[..] {
+            [] => {}
+            [user, item] => pairs.push((user.to_string(), item.to_string())),
+            _ => anyhow::bail!(
+                "{}:{}: expected `user item` (two fields), found {} field{} in \"{}\"",
                 path.display(),
                 n + 1,
+                fields.len(),
+                if fields.len() == 1 { "" } else { "s" },
                 escape_control(line)
-            );
+            ),
         }
-        pairs.push((fields[0].to_string(), fields[1].to_string()));
     }
     if pairs.is_empty() {
         anyhow::bail!(

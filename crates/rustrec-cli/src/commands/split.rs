@@ -1,12 +1,14 @@
 //! `rustrec split`: split a rating file into train and test files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use anyhow::bail;
 use clap::Args as ClapArgs;
+use rustrec::data::Interactions;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::{Format, ReadOptions, read_interactions};
-use rustrec::data::split::{self, LeaveOut};
-use rustrec::data::write::{OutputChoice, OutputFormat, write_files};
+use rustrec::data::split::{self, LeaveOut, Split};
+use rustrec::data::write::{OutputChoice, OutputFormat, check_timestamps, write_files};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -26,15 +28,17 @@ pub struct Args {
     /// Split kind: holdout, leave-k-out, temporal.
     #[arg(long, default_value = "holdout")]
     pub kind: String,
-    /// Fraction of interactions in test (holdout, temporal).
-    #[arg(long, default_value_t = 0.2)]
-    pub test_fraction: f64,
-    /// Interactions per user in test (leave-k-out); users with ≤ k stay whole in train.
-    #[arg(long, default_value_t = 1)]
-    pub k: usize,
-    /// Which interactions leave-k-out takes: random or latest (needs timestamps).
-    #[arg(long, default_value = "random")]
-    pub which: String,
+    /// Fraction of interactions in test (holdout, temporal) [default: 0.2].
+    #[arg(long)]
+    pub test_fraction: Option<f64>,
+    /// Interactions per user in test (leave-k-out); users with ≤ k stay whole in train
+    /// [default: 1].
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Which interactions leave-k-out takes: random or latest (needs timestamps)
+    /// [default: random].
+    #[arg(long)]
+    pub which: Option<String>,
     /// Seed.
     #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
     pub seed: u64,
@@ -52,8 +56,112 @@ pub struct Args {
     #[arg(long)]
     pub test_out: PathBuf,
     /// Validation file to write (with --validation).
-    #[arg(long)]
+    #[arg(long, requires = "validation")]
     pub validation_out: Option<PathBuf>,
+}
+
+/// The split the flags ask for.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// A random holdout of this fraction.
+    Holdout(f64),
+    /// `k` interactions per user.
+    LeaveKOut(usize, LeaveOut),
+    /// The latest fraction of the interactions.
+    Temporal(f64),
+}
+
+impl Kind {
+    /// The kind of `--kind` with its flags, checked before the file is read: a flag the kind
+    /// does not use is an error naming both flags instead of being ignored.
+    fn of(args: &Args) -> anyhow::Result<Kind> {
+        let kind = args.kind.as_str();
+        // `flag`, used by the kinds `used_by`, was `given` to `kind`, which takes `takes`.
+        let refuse = |flag: &str, given: bool, takes: &str, used_by: &str| {
+            if given {
+                bail!(
+                    "{flag} does not apply to --kind {kind}, which would ignore it ({kind} takes \
+                     {takes}); leave {flag} out, or give --kind {used_by}"
+                );
+            }
+            anyhow::Ok(())
+        };
+        let fraction = args.test_fraction.unwrap_or(0.2);
+        match kind {
+            "holdout" | "temporal" => {
+                refuse("--k", args.k.is_some(), "--test-fraction", "leave-k-out")?;
+                refuse(
+                    "--which",
+                    args.which.is_some(),
+                    "--test-fraction",
+                    "leave-k-out",
+                )?;
+                Ok(if kind == "holdout" {
+                    Kind::Holdout(fraction)
+                } else {
+                    Kind::Temporal(fraction)
+                })
+            }
+            "leave-k-out" => {
+                refuse(
+                    "--test-fraction",
+                    args.test_fraction.is_some(),
+                    "--k and --which",
+                    "holdout or temporal",
+                )?;
+                let which = args.which.as_deref().unwrap_or("random").parse()?;
+                Ok(Kind::LeaveKOut(args.k.unwrap_or(1), which))
+            }
+            other => bail!("--kind {other}: expected holdout, leave-k-out or temporal"),
+        }
+    }
+
+    /// Splits `x`; a split that leaves train or test empty is an error naming the flag and
+    /// value that emptied it.
+    fn split(self, x: &Interactions, seed: u64) -> anyhow::Result<Split> {
+        let (s, fraction) = match self {
+            Kind::Holdout(f) => (split::holdout(x, f, seed)?, f),
+            Kind::Temporal(f) => (split::temporal(x, f)?, f),
+            Kind::LeaveKOut(k, which) => {
+                let s = split::leave_k_out(x, k, which, seed)?;
+                if s.test.nnz() == 0 {
+                    let ptr = x.user_ptr();
+                    let most = ptr.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+                    bail!(
+                        "--k {k} leaves --test-out empty: users with k or fewer interactions \
+                         stay whole in train, and the most active user has {most}; give a \
+                         --k below {most} (nothing was written)"
+                    );
+                }
+                return Ok(s);
+            }
+        };
+        check_fraction_parts(&s, "--test-fraction", fraction, "--train-out", "--test-out")?;
+        Ok(s)
+    }
+}
+
+/// Refuses a fraction split `s` with an empty part (`fit` and `eval` reject a file without
+/// rows, so writing one would only move the error): the message names `flag`, its value
+/// `fraction` and the output flag (`train_out` or `test_out`) of the empty part.
+pub(super) fn check_fraction_parts(
+    s: &Split,
+    flag: &str,
+    fraction: f64,
+    train_out: &str,
+    test_out: &str,
+) -> anyhow::Result<()> {
+    let (held, total) = (s.test.nnz(), s.train.nnz() + s.test.nnz());
+    let empty = match held {
+        0 => test_out,
+        h if h == total => train_out,
+        _ => return Ok(()),
+    };
+    bail!(
+        "{flag} {fraction} holds out {held} of the {total} interactions (round({total} × \
+         {fraction})), which leaves {empty} empty; give a fraction that puts at least one \
+         interaction in each part (nothing was written)"
+    )
 }
 
 /// Runs `rustrec split`.
@@ -62,14 +170,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         ("--train-out", args.train_out.as_path()),
         ("--test-out", args.test_out.as_path()),
     ];
-    if args.validation.is_some() {
-        outputs.extend(
-            args.validation_out
-                .as_deref()
-                .map(|p| ("--validation-out", p)),
-        );
-    }
+    outputs.extend(
+        args.validation_out
+            .as_deref()
+            .map(|p| ("--validation-out", p)),
+    );
     check_outputs(&[("FILE", args.file.as_path())], &outputs)?;
+    let kind = Kind::of(&args)?;
     let bars = Bars::new(globals.quiet);
     let format: Format = args.format.parse()?;
     let choice = OutputChoice::parse(
@@ -77,35 +184,32 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         args.out_format.as_deref(),
         Some(OutputFormat::Tsv),
     )?;
-    let format_of = |path: &Path| choice.for_path(path);
-    let (train_format, test_format) = (format_of(&args.train_out)?, format_of(&args.test_out)?);
-    let validation_format = args.validation_out.as_deref().map(format_of).transpose()?;
+    let formats = outputs
+        .iter()
+        .map(|&(_, path)| choice.for_path(path))
+        .collect::<Result<Vec<_>, _>>()?;
     let (x, read) = read_interactions(&args.file, &ReadOptions::new(format), &bars)?;
-    let s = match args.kind.as_str() {
-        "holdout" => split::holdout(&x, args.test_fraction, args.seed)?,
-        "leave-k-out" => {
-            let which: LeaveOut = args.which.parse()?;
-            split::leave_k_out(&x, args.k, which, args.seed)?
-        }
-        "temporal" => split::temporal(&x, args.test_fraction)?,
-        other => anyhow::bail!("--kind {other}: expected holdout, leave-k-out or temporal"),
-    };
+    for (&(flag, path), &format) in outputs.iter().zip(&formats) {
+        let output = format!("{flag} {} (--out-format {})", path.display(), format.name());
+        check_timestamps(format, x.timestamps().is_some(), &output)?;
+    }
+    let s = kind.split(&x, args.seed)?;
     let (train, validation) = match args.validation {
         Some(f) => {
             let v = split::validation_split(&s.train, f, args.seed)?;
+            check_fraction_parts(&v, "--validation", f, "--train-out", "--validation-out")?;
             (v.train, Some(v.test))
         }
         None => (s.train.clone(), None),
     };
-    let mut files = vec![
-        (&train, train_format, args.train_out.as_path()),
-        (&s.test, test_format, args.test_out.as_path()),
-    ];
-    if let (Some(v), Some(path), Some(format)) =
-        (&validation, &args.validation_out, validation_format)
-    {
-        files.push((v, format, path.as_path()));
-    }
+    let mut parts = vec![&train, &s.test];
+    parts.extend(validation.as_ref());
+    let files: Vec<_> = parts
+        .into_iter()
+        .zip(formats)
+        .zip(&outputs)
+        .map(|((x, format), &(_, path))| (x, format, path))
+        .collect();
     write_files(&files)?;
     let r = &s.report;
     say!(

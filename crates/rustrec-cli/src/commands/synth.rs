@@ -1,6 +1,6 @@
 //! `rustrec synth`: write a synthetic MovieLens-shaped rating file (and optionally a split).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -8,8 +8,9 @@ use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::split::holdout;
 use rustrec::data::synth::{Preset, RatingScale, SynthParams, item_gini, synthesize};
-use rustrec::data::write::{OutputChoice, OutputFormat, write_file, write_files};
+use rustrec::data::write::{OutputChoice, OutputFormat, check_timestamps, write_file, write_files};
 
+use super::split::check_fraction_parts;
 use crate::Globals;
 use crate::output::{Report, say};
 use crate::progress::Bars;
@@ -39,7 +40,9 @@ pub struct Args {
     /// Random seed: the same seed and sizes give the same file.
     #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
     seed: u64,
-    /// Leave out the timestamp column's values (ml-tab and ml-csv then write 0).
+    /// Leave out the timestamp column (the users, items and ratings stay those of the same
+    /// seed with timestamps). ml-tab and ml-csv need timestamps: use ml-dat, tsv, csv or
+    /// parquet.
     #[arg(long)]
     no_timestamps: bool,
     /// Output layout: ml-tab (u.data), ml-dat (ratings.dat), ml-csv (ratings.csv), tsv, csv
@@ -89,9 +92,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         args.format.as_deref(),
         Some(OutputFormat::MlTab),
     )?;
-    let format_of = |path: &Path| choice.for_path(path);
-    let format = format_of(&args.out)?;
-    let test_format = args.test_out.as_deref().map(format_of).transpose()?;
+    let formats = outputs
+        .iter()
+        .map(|&(_, path)| choice.for_path(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (&(flag, path), &format) in outputs.iter().zip(&formats) {
+        let layout = format.name();
+        let chosen = match args.format {
+            Some(_) => format!("--format {layout}"),
+            None => format!("{layout}, the default of --format"),
+        };
+        let output = format!("{flag} {} ({chosen}) with --no-timestamps", path.display());
+        check_timestamps(format, params.timestamps, &output)?;
+    }
+    let (format, test_format) = (formats[0], formats.get(1).copied());
 
     let bars = Bars::new(globals.quiet);
     let start = Instant::now();
@@ -128,6 +142,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     match (args.test_fraction, &args.test_out, test_format) {
         (Some(fraction), Some(test_out), Some(test_format)) => {
             let split = holdout(&data, fraction, params.seed).context("splitting")?;
+            check_fraction_parts(&split, "--test-fraction", fraction, "--out", "--test-out")?;
             let written = write_files(&[
                 (&split.train, format, args.out.as_path()),
                 (&split.test, test_format, test_out.as_path()),

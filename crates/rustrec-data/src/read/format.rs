@@ -83,18 +83,24 @@ impl DelimitedSpec {
     }
 
     /// Sets the columns from names in order, e.g. `["user", "item", "rating", "timestamp"]`;
-    /// `-` or `_` skips a column. `user` and `item` are required.
+    /// `-` or `_` skips a column. `user` and `item` are required, and each of user, item,
+    /// rating (or `value`) and timestamp (or `time`) may be named once: a second one is an
+    /// error, not a column that silently replaces the first.
     pub fn with_columns<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self> {
-        let (mut user, mut item) = (None, None);
-        self.rating_col = None;
-        self.timestamp_col = None;
+        let joined = names
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(",");
+        let (mut user, mut item, mut rating, mut timestamp) = (None, None, None, None);
         for (k, name) in names.iter().enumerate() {
-            match name.as_ref().trim() {
-                "user" => user = Some(k),
-                "item" => item = Some(k),
-                "rating" | "value" => self.rating_col = Some(k),
-                "timestamp" | "time" => self.timestamp_col = Some(k),
-                "-" | "_" | "" => {}
+            let name = name.as_ref().trim();
+            let slot = match name {
+                "user" => &mut user,
+                "item" => &mut item,
+                "rating" | "value" => &mut rating,
+                "timestamp" | "time" => &mut timestamp,
+                "-" | "_" | "" => continue,
                 other => {
                     return Err(DataError::invalid_parameter(
                         "columns",
@@ -102,13 +108,24 @@ impl DelimitedSpec {
                         "column names user, item, rating, timestamp or - to skip one",
                     ));
                 }
+            };
+            if let Some(first) = *slot {
+                return Err(DataError::invalid_parameter(
+                    "columns",
+                    &joined,
+                    format!(
+                        "duplicate column `{name}` (columns {} and {}): name each \
+                         of user, item, rating and timestamp at most once, and - for a column \
+                         to skip",
+                        first + 1,
+                        k + 1
+                    ),
+                ));
             }
+            *slot = Some(k);
         }
-        let joined = names
-            .iter()
-            .map(AsRef::as_ref)
-            .collect::<Vec<_>>()
-            .join(",");
+        self.rating_col = rating;
+        self.timestamp_col = timestamp;
         self.user_col = user.ok_or_else(|| {
             DataError::invalid_parameter("columns", &joined, "a list naming a user column")
         })?;
@@ -417,5 +434,43 @@ mod tests {
                 .with_columns(&["user", "item", "colour"])
                 .is_err()
         );
+    }
+
+    /// Regression: `--columns user,user,item,rating` was accepted, the second `user` taking
+    /// the rating's place and misreading every row. Every repeated name (aliases included)
+    /// is refused, naming the name, both positions and the list.
+    #[test]
+    fn a_column_named_twice_is_refused() {
+        for (names, dup, at) in [
+            (
+                &["user", "user", "item", "rating"][..],
+                "user",
+                "columns 1 and 2",
+            ),
+            (&["user", "item", "item"][..], "item", "columns 2 and 3"),
+            (
+                &["user", "item", "rating", "value"][..],
+                "value",
+                "columns 3 and 4",
+            ),
+            (
+                &["time", "user", "item", "timestamp"][..],
+                "timestamp",
+                "columns 1 and 4",
+            ),
+        ] {
+            let err = DelimitedSpec::csv()
+                .with_columns(names)
+                .unwrap_err()
+                .to_string();
+            let want = format!("duplicate column `{dup}` ({at})");
+            assert!(err.contains(&want), "{want:?} missing from: {err}");
+            assert!(err.contains(&names.join(",")), "{err}");
+        }
+        let spec = DelimitedSpec::csv()
+            .with_columns(&["user", "-", "item", "_", "rating"])
+            .unwrap();
+        assert_eq!((spec.user_col, spec.item_col), (0, 2));
+        assert_eq!((spec.rating_col, spec.timestamp_col), (Some(4), None));
     }
 }

@@ -272,8 +272,10 @@ impl Context<'_> {
                 if let Some(latent) = b.latent.as_deref_mut() {
                     latent[j] = noisy;
                 }
+                // Drawn with or without timestamps, so that leaving them out leaves the
+                // generator where it was and the later ratings unchanged.
+                let t = start + rng.random::<f64>() * length;
                 if let Some(stamps) = b.stamps.as_deref_mut() {
-                    let t = start + rng.random::<f64>() * length;
                     stamps[j] = p.first_timestamp + t as i64;
                 }
             }

@@ -45,6 +45,24 @@ fn the_same_seed_gives_the_same_data_and_another_seed_other_data() {
     assert_ne!(a.fingerprint(), c.fingerprint());
 }
 
+/// Regression: `--no-timestamps` skipped the timestamp draws, which shifted the generator
+/// and changed every later rating of a user. The same seed must give the same users, items
+/// and ratings with or without timestamps.
+#[test]
+fn leaving_out_timestamps_keeps_the_users_items_and_ratings() {
+    let with = synthesize(&small(7), &NoProgress).unwrap();
+    let without = SynthParams {
+        timestamps: false,
+        ..small(7)
+    };
+    let without = synthesize(&without, &NoProgress).unwrap();
+    assert!(with.timestamps().is_some() && without.timestamps().is_none());
+    assert_eq!(with.user_ptr(), without.user_ptr());
+    assert_eq!(with.item_indices(), without.item_indices());
+    assert_eq!(with.values(), without.values());
+    assert_eq!(with.fingerprint(), without.fingerprint());
+}
+
 #[test]
 fn the_data_does_not_depend_on_the_thread_count() {
     let run = |threads: usize| {
