@@ -142,6 +142,22 @@ fn fit_saves_a_model_that_eval_predict_and_recommend_use() {
         items.iter().all(|i| !seen.contains(i)),
         "a seen item was recommended"
     );
+    // Allowing only a seen item leaves nothing, and says so.
+    let none = rustrec(&[
+        "recommend",
+        "--model",
+        p(&model),
+        "--user",
+        &user,
+        "--allow",
+        &seen[0],
+    ]);
+    assert!(none.status.success());
+    let said = String::from_utf8_lossy(&none.stdout);
+    assert!(
+        said.contains("no items to recommend") && said.contains("--allow"),
+        "{said}"
+    );
 
     // recommend --history folds in a new user without retraining, leaving out the history.
     let h = last_json(&rustrec(&[
@@ -596,4 +612,22 @@ fn flags_that_need_another_are_refused_alone() {
         assert!(!out.status.success(), "{args:?}: {err}");
         assert!(err.contains(partner), "{args:?}: {err}");
     }
+}
+
+/// An unknown shape stops the demo before it prints anything.
+#[test]
+fn the_demo_checks_its_shape_before_printing() {
+    let out = rustrec(&["demo", "--like", "ml-5m"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("--like") && err.contains("ml-5m") && err.contains("ml-1m"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!err.contains("== rustrec demo"), "{err}");
 }

@@ -34,6 +34,10 @@ pub struct Args {
 
 /// Runs `rustrec demo`.
 pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
+    // Checked before the first line is printed.
+    args.like
+        .parse::<rustrec::data::synth::Preset>()
+        .map_err(|e| anyhow::anyhow!("--like: {e}"))?;
     let bars = Bars::new(globals.quiet);
     let threads = Threads::new(args.threads)?;
     let cfg = ExperimentConfig {

@@ -49,7 +49,7 @@ const PROGRESS_STEP: usize = 4096;
 /// more than two, is an error naming the file and line; so is a file without any pair.
 fn read_pairs(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let bytes = rustrec::data::read::without_byte_order_mark(&bytes);
     let text = rustrec::data::read::decode_text(bytes);
     let mut pairs = Vec::new();
     for (n, line) in text.lines().enumerate() {

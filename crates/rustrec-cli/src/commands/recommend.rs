@@ -187,6 +187,14 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .enumerate()
             .map(|(rank, &(i, score))| show(rank, i, score))
             .collect();
+        if items.is_empty() {
+            say!(
+                json,
+                "no items to recommend to user {}: every item is left out (the user's \
+                 training items, --allow, --block)",
+                escape_control(raw)
+            );
+        }
         report.set("user", raw.clone());
         report.set("recommendations", Value::Array(items));
     } else if args.all {

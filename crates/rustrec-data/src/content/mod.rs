@@ -43,7 +43,7 @@ pub use users::{UserAttributes, read_u_user};
 fn read_text(path: &Path) -> Result<String> {
     crate::read::open(path)?;
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = crate::read::without_byte_order_mark(&bytes);
     if text.is_empty() {
         return Err(DataError::Empty { path: path.into() });
     }

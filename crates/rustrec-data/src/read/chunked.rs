@@ -236,7 +236,7 @@ fn parse_prologue<'t>(
         let mut line = trim_cr(&text[start..end]);
         if global == 1 {
             // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first field.
-            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+            line = super::lines::without_byte_order_mark(line);
         }
         out.line(ctx, rules, local, Some(global), line);
         start = (end + 1).min(text.len());

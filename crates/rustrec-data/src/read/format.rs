@@ -228,9 +228,7 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
     if head[..filled].starts_with(b"PAR1") || ext == "parquet" {
         return Ok(Format::Parquet);
     }
-    let head = head[..filled]
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&head[..filled]);
+    let head = super::lines::without_byte_order_mark(&head[..filled]);
     let mut lines = head
         .split(|&b| b == b'\n')
         .map(trim_cr)

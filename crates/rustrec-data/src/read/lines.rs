@@ -20,6 +20,12 @@ use crate::progress::Progress;
 #[cfg(test)]
 pub(crate) const CHUNK: usize = 4 << 20;
 
+/// `text` without the UTF-8 byte-order mark that spreadsheet programs put first: left in,
+/// it would be part of a header or of the first id. Every reader of text files skips it.
+pub fn without_byte_order_mark(text: &[u8]) -> &[u8] {
+    text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
+}
+
 /// Opens `path` for reading, with errors that name the path and say what is wrong
 /// (missing, a directory, not readable). Returns the file and its length in bytes.
 pub(crate) fn open(path: &Path) -> Result<(File, u64)> {

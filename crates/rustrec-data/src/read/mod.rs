@@ -48,8 +48,8 @@ pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
 pub use gather::{Exchange, ROUND_ROWS, read_interactions_shared, read_train_test_shared};
 #[cfg(feature = "parquet")]
 pub(crate) use interner::{Interner, LocalIds, TablePool};
-pub use lines::decode_text;
 pub(crate) use lines::open;
+pub use lines::{decode_text, without_byte_order_mark};
 pub use ratings::{
     KEPT_SKIPPED, ReadOptions, ReadReport, TimestampUse, TrainTest, fresh_id_maps,
     read_in_id_space, read_interactions, read_train_test, read_triplets,

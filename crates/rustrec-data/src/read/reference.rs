@@ -40,7 +40,7 @@ pub(super) fn read_reference(
     let (mut blank, mut skipped, mut first_skipped) = (0u64, 0u64, Vec::new());
     let lines = for_each_line(path, &NoProgress, "reading", |line_no, mut line| {
         if line_no == 1 {
-            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+            line = super::lines::without_byte_order_mark(line);
         }
         if line.is_empty() {
             blank += 1;
