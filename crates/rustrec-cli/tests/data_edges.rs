@@ -157,9 +157,9 @@ fn a_split_that_leaves_a_part_empty_is_refused_and_writes_nothing() {
     let err = split(&["--validation", "0.001", "--validation-out", p(&valid)]);
     holds_all(&err, &["--validation 0.001", "--validation-out"]);
 
-    // synth: the same for its holdout.
+    // synth: the same for its holdout, refused before it reports what it generated.
     let (out, test_out) = (d.join("s.tsv"), d.join("t.tsv"));
-    let err = failure(&rustrec(&[
+    let synth = rustrec(&[
         "synth",
         "--users",
         "30",
@@ -175,10 +175,16 @@ fn a_split_that_leaves_a_part_empty_is_refused_and_writes_nothing() {
         p(&out),
         "--test-out",
         p(&test_out),
-    ]));
+    ]);
+    let err = failure(&synth);
     holds_all(
         &err,
         &["--test-fraction 0.0001", "0 of the 600", "--test-out"],
+    );
+    assert!(
+        synth.stdout.is_empty(),
+        "printed before the refusal: {}",
+        String::from_utf8_lossy(&synth.stdout)
     );
     assert!(!out.exists() && !test_out.exists());
 }

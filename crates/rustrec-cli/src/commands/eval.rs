@@ -54,15 +54,19 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     {
         anyhow::bail!("--implicit-threshold {t}: expected a finite number, such as 4");
     }
-    if let Some(out) = &args.per_user_out {
-        let mut inputs = vec![
-            ("--model", args.model.as_path()),
-            ("--test", args.test.as_path()),
-        ];
-        inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
-        check_outputs(&inputs, &[("--per-user-out", out.as_path())])?;
-        lines_format(out, "--per-user-out")?;
-    }
+    // The per-user file and its format, checked before the model is loaded.
+    let per_user_out = match &args.per_user_out {
+        Some(out) => {
+            let mut inputs = vec![
+                ("--model", args.model.as_path()),
+                ("--test", args.test.as_path()),
+            ];
+            inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
+            check_outputs(&inputs, &[("--per-user-out", out.as_path())])?;
+            Some((out, lines_format(out, "--per-user-out")?))
+        }
+        None => None,
+    };
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let test = read_in_model_space(
@@ -128,8 +132,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             report.set_f64(n, *v);
         }
         report.set("users_evaluated", m.users_evaluated);
-        if let (Some(path), Some(per_user)) = (&args.per_user_out, &m.per_user) {
-            match lines_format(path, "--per-user-out")? {
+        if let (Some((path, format)), Some(per_user)) = (per_user_out, &m.per_user) {
+            match format {
                 LinesFormat::Csv => per_user.save_csv(path),
                 LinesFormat::JsonLines => per_user.save_jsonl(path),
             }

@@ -99,14 +99,17 @@ fn dense_items(model: &dyn Recommender, flag: &str, raw: &[String]) -> anyhow::R
 /// Runs `rustrec recommend`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let json = globals.json;
-    if args.all {
+    // The file of `--all` and its format, checked before the model is loaded.
+    let all_out = if args.all {
         let out = args.out.as_deref().context("--all needs --out FILE")?;
         let mut inputs = vec![("--model", args.model.as_path())];
         inputs.extend(args.train.as_deref().map(|p| ("--train", p)));
         inputs.extend(args.item_file.as_deref().map(|p| ("--item-file", p)));
         check_outputs(&inputs, &[("--out", out)])?;
-        lines_format(out, "--out")?;
-    }
+        Some((out, lines_format(out, "--out")?))
+    } else {
+        None
+    };
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let seen = if args.include_seen {
@@ -197,12 +200,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         }
         report.set("user", raw.clone());
         report.set("recommendations", Value::Array(items));
-    } else if args.all {
-        let path = args.out.as_deref().context("--all needs --out FILE")?;
+    } else if let Some((path, format)) = all_out {
         let users: Vec<UserIdx> = (0..model.n_users() as u32).map(UserIdx).collect();
         let started = std::time::Instant::now();
         let bars = Bars::new(globals.quiet);
-        write_all(model, &users, args.n, &exclusion, path, &bars)?;
+        write_all(model, &users, args.n, &exclusion, (path, format), &bars)?;
         let secs = started.elapsed().as_secs_f64();
         say!(
             json,
@@ -222,18 +224,18 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes every user's top `n` to `path` (CSV, or JSON Lines for `.jsonl` / `.json`),
-/// atomically: the file appears whole when done, and an error or Ctrl-C leaves the previous
-/// file and no temporary file.
+/// Writes every user's top `n` to `path` in `format` (CSV, or JSON Lines), atomically: the
+/// file appears whole when done, and an error or Ctrl-C leaves the previous file and no
+/// temporary file.
 fn write_all(
     model: &TrainedModel,
     users: &[UserIdx],
     n: usize,
     exclusion: &Exclusion<'_>,
-    path: &Path,
+    (path, format): (&Path, LinesFormat),
     progress: &dyn Progress,
 ) -> anyhow::Result<()> {
-    let jsonl = lines_format(path, "--out")? == LinesFormat::JsonLines;
+    let jsonl = format == LinesFormat::JsonLines;
     let mut w = AtomicFile::create(path)?;
     let cannot = || format!("cannot write {}", path.display());
     if !jsonl {

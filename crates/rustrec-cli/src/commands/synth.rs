@@ -111,6 +111,15 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let start = Instant::now();
     let data = synthesize(&params, &bars).context("generating synthetic data")?;
     let generate_seconds = start.elapsed().as_secs_f64();
+    // The split, when asked for, is drawn and checked before anything is printed.
+    let split = match (args.test_fraction, &args.test_out, test_format) {
+        (Some(fraction), Some(test_out), Some(test_format)) => {
+            let split = holdout(&data, fraction, params.seed).context("splitting")?;
+            check_fraction_parts(&split, "--test-fraction", fraction, "--out", "--test-out")?;
+            Some((split, test_out, test_format))
+        }
+        _ => None,
+    };
     let gini = item_gini(&data);
     say!(
         globals.json,
@@ -139,10 +148,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
 
     let write_start = Instant::now();
     let mut bytes = 0;
-    match (args.test_fraction, &args.test_out, test_format) {
-        (Some(fraction), Some(test_out), Some(test_format)) => {
-            let split = holdout(&data, fraction, params.seed).context("splitting")?;
-            check_fraction_parts(&split, "--test-fraction", fraction, "--out", "--test-out")?;
+    match split {
+        Some((split, test_out, test_format)) => {
             let written = write_files(&[
                 (&split.train, format, args.out.as_path()),
                 (&split.test, test_format, test_out.as_path()),
@@ -166,7 +173,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
                 .set("test_out", test_out.display().to_string())
                 .set("test_format", test_format.name());
         }
-        _ => {
+        None => {
             bytes += write_file(&data, format, &args.out)?;
             say!(
                 globals.json,
