@@ -42,14 +42,38 @@ pub struct SimilarParams {
     pub model: Option<String>,
 }
 
+/// One key or value of a query string (`+` a space, percent escapes decoded), or a 400
+/// naming the `pair` when the bytes are not UTF-8.
+fn decode_component(text: &str, pair: &str) -> Result<String, ApiError> {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|decoded| decoded.into_owned())
+        .map_err(|_| {
+            ApiError::bad_request(format!(
+                "the query parameter \"{}\" is not UTF-8 text once its percent escapes are \
+                 decoded; encode the text as UTF-8 before escaping it",
+                escape_control(pair)
+            ))
+        })
+}
+
 /// A query string's `key=value` pairs, percent-decoded.
 pub struct Query(Vec<(String, String)>);
 
 impl Query {
-    /// Parses a raw query string (none: empty).
+    /// Parses a raw query string (none: empty): `key=value` pairs separated by `&`, `+`
+    /// for a space, percent escapes decoded. A key or value whose escapes do not decode to
+    /// UTF-8 text is refused, naming it: replaced by U+FFFD it would search for, or name,
+    /// something else.
     pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
-            .map_err(|e| ApiError::bad_request(format!("the query string is malformed: {e}")))?;
+        let mut pairs = Vec::new();
+        for part in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            let key = decode_component(key, part)?;
+            let value = decode_component(value, part)?;
+            pairs.push((key, value));
+        }
         Ok(Query(pairs))
     }
 
@@ -213,12 +237,8 @@ impl HistoryValue {
     /// The JSON number `sent` as a 32-bit float, or a 400 naming `item` and the value if
     /// it does not fit.
     fn new(item: &str, sent: String) -> Result<Self, ApiError> {
-        // JSON's number syntax is a subset of what `str::parse` reads; it gives ±inf above
-        // the range and ±0 below it.
-        let value = sent.parse::<f32>().unwrap_or(f32::NAN);
-        let mantissa = sent.split(['e', 'E']).next().unwrap_or_default();
-        let nonzero = mantissa.bytes().any(|b| matches!(b, b'1'..=b'9'));
-        if value.is_finite() && (value != 0.0 || !nonzero) {
+        // JSON's number syntax is a subset of what `str::parse` reads.
+        if let Some(value) = rustrec::history::f32_as_sent(&sent) {
             return Ok(HistoryValue { sent, value });
         }
         Err(ApiError::bad_request(format!(
@@ -549,6 +569,25 @@ mod tests {
         ] {
             let e = FoldInRequest::parse(bad, &limits()).unwrap_err();
             assert_eq!(e.status, 400, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    /// Regression: `?q=%FF` was decoded to U+FFFD and answered with an empty list.
+    #[test]
+    fn query_text_must_decode_to_utf8() {
+        let q = Query::parse(Some("q=Toy+Story%20%C3%A9&n=2&flag")).unwrap();
+        assert_eq!(q.get("q").unwrap(), Some("Toy Story é"));
+        assert_eq!(q.get("n").unwrap(), Some("2"));
+        assert_eq!(q.get("flag").unwrap(), Some(""));
+        assert!(Query::parse(Some("&&")).unwrap().0.is_empty());
+        for bad in ["q=%FF", "q=abc%C3", "%FE=1"] {
+            let e = Query::parse(Some(bad)).map(|_| ()).unwrap_err();
+            assert_eq!(e.status, 400, "{bad}");
+            assert!(
+                e.message.contains(bad) && e.message.contains("UTF-8"),
+                "{}",
+                e.message
+            );
         }
     }
 

@@ -450,6 +450,12 @@ fn unknown_query_parameters_are_refused_naming_the_ones_the_route_takes() {
             "{method} {path}: {msg}"
         );
     }
+    // Escapes that do not decode to UTF-8 text are refused, not searched for as U+FFFD.
+    for path in ["/v1/items?q=%FF&n=2", "/v1/recommend/1?n=2&%FE=1"] {
+        let (status, msg) = refusal(addr, "GET", path, None);
+        assert_eq!(status, 400, "{path}: {msg}");
+        assert!(msg.contains("not UTF-8"), "{path}: {msg}");
+    }
     // What the routes take still works, the page's parameters included.
     for path in [
         "/v1/recommend/1?n=2&exclude_seen=false&model=mf",

@@ -95,6 +95,21 @@ pub enum HistoryError {
         /// The value text.
         value: String,
     },
+    /// A number a 32-bit float cannot hold (`1e50`, `1e-50`, `inf`).
+    #[error(
+        "entry \"{}\": {} does not fit the models' 32-bit floats; give a number of magnitude \
+         at most {:e} and, unless 0, at least {:e}",
+        Escaped(entry),
+        Escaped(value),
+        f32::MAX,
+        f32::from_bits(1)
+    )]
+    DoesNotFit {
+        /// The entry.
+        entry: String,
+        /// The value text.
+        value: String,
+    },
     /// A rating outside the model's range.
     #[error(
         "entry \"{}\": rating {value} is outside the model's rating range [{lo}, {hi}]",
@@ -196,19 +211,46 @@ pub fn parse_history(
                 entry: entry.to_string(),
             });
         }
-        let value =
-            match value {
-                Some(v) => Some(v.parse::<f32>().ok().filter(|x| !x.is_nan()).ok_or_else(
-                    || HistoryError::NotANumber {
-                        entry: entry.to_string(),
-                        value: v.to_string(),
-                    },
-                )?),
-                None => None,
-            };
+        let value = match value {
+            Some(v) if v.parse::<f32>().is_ok_and(|x| !x.is_nan()) => {
+                Some(f32_as_sent(v).ok_or_else(|| HistoryError::DoesNotFit {
+                    entry: entry.to_string(),
+                    value: v.to_string(),
+                })?)
+            }
+            Some(v) => {
+                return Err(HistoryError::NotANumber {
+                    entry: entry.to_string(),
+                    value: v.to_string(),
+                });
+            }
+            None => None,
+        };
         checked.push(position, entry, item, value)?;
     }
     Ok(checked.out)
+}
+
+/// The decimal number `text` as the 32-bit float the models take (correctly rounded), or
+/// `None` when a float does not hold it as sent: not a number, infinite, beyond
+/// [`f32::MAX`] (which would become infinite), or a nonzero below the smallest subnormal
+/// (which would become 0). The one rule for history values, on the command line and in
+/// the server's JSON.
+///
+/// ```
+/// use rustrec::history::f32_as_sent;
+///
+/// assert_eq!(f32_as_sent("4.5"), Some(4.5));
+/// assert_eq!(f32_as_sent("0e-50"), Some(0.0));
+/// assert_eq!(f32_as_sent("1e-50"), None); // would be 0
+/// assert_eq!(f32_as_sent("1e39"), None); // would be infinite
+/// ```
+pub fn f32_as_sent(text: &str) -> Option<f32> {
+    let value = text.parse::<f32>().ok()?;
+    // `str::parse` gives ±inf above the range and ±0 below it.
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    let nonzero = mantissa.bytes().any(|b| matches!(b, b'1'..=b'9'));
+    (value.is_finite() && (value != 0.0 || !nonzero)).then_some(value)
 }
 
 /// A history given as (raw item id, value) entries rather than text — as a JSON object
@@ -366,7 +408,7 @@ mod tests {
         ));
         assert!(matches!(
             err("50:inf", RATING),
-            HistoryError::RatingOutOfRange { .. }
+            HistoryError::DoesNotFit { .. }
         ));
         assert!(matches!(
             err("50:nan", RATING),
@@ -383,12 +425,43 @@ mod tests {
     fn a_ranking_model_takes_bare_items_and_positive_weights() {
         let h = parse_history("50,172:2.5", &items(), &RANKING).unwrap();
         assert_eq!(h, [(ItemIdx(0), 1.0), (ItemIdx(1), 2.5)]);
-        for bad in ["50:0", "50:-1", "50:inf"] {
+        for bad in ["50:0", "50:-1", "50:-0"] {
             assert!(
                 matches!(err(bad, RANKING), HistoryError::BadWeight { .. }),
                 "{bad}"
             );
         }
+    }
+
+    /// Values a 32-bit float cannot hold are refused as written, not as the 0 or the
+    /// infinity a float would make of them (the server's JSON takes the same rule).
+    #[test]
+    fn values_beyond_a_float_are_refused_as_given() {
+        for (text, value) in [
+            ("50:1e-50", "1e-50"),
+            ("50:1e39", "1e39"),
+            ("50:-inf", "-inf"),
+        ] {
+            for rules in [RATING, RANKING] {
+                let e = err(text, rules);
+                assert_eq!(
+                    e,
+                    HistoryError::DoesNotFit {
+                        entry: text.into(),
+                        value: value.into()
+                    }
+                );
+                assert!(
+                    e.to_string().contains(&format!("{value} does not fit")),
+                    "{e}"
+                );
+            }
+        }
+        // The smallest subnormal and the largest float are taken.
+        let h = parse_history("50:1e-45,172:3.4028235e38", &items(), &RANKING).unwrap();
+        assert_eq!(h, [(ItemIdx(0), f32::from_bits(1)), (ItemIdx(1), f32::MAX)]);
+        assert_eq!(f32_as_sent("0.000e-99"), Some(0.0));
+        assert_eq!(f32_as_sent("x"), None);
     }
 
     /// Regression (issue 12): `50:5:3` was reported as "item 50:5 is not known".
