@@ -249,6 +249,17 @@ impl ModelSpec {
                 content.len()
             )));
         }
+        if train.nnz() == 0 {
+            // Every kind would otherwise answer with something: the popularity of nothing,
+            // a global mean of 0.
+            return Err(ModelError::Data(format!(
+                "model kind `{}`: the training data holds no interactions ({} users, {} \
+                 items); give at least one",
+                self.kind(),
+                train.n_users(),
+                train.n_items()
+            )));
+        }
         self.family.fit(self.params.as_ref(), train, content, ctx)
     }
 }
@@ -525,6 +536,33 @@ impl Recommender for TrainedModel {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::sync::Arc;
+
+    /// Regression: a top-popularity model fitted on no interactions and recommended
+    /// nothing in particular. Every kind refuses, naming itself.
+    #[test]
+    fn every_kind_refuses_training_data_without_interactions() {
+        let ids = |n: i64| Arc::new(rustrec_data::IdMap::from_ints(0..n).unwrap());
+        let empty =
+            Interactions::from_csr(ids(3), ids(4), vec![0; 4], Vec::new(), Vec::new(), None)
+                .unwrap();
+        for family in families() {
+            let spec = ModelSpec::new(family.kind()).unwrap();
+            let content: Vec<Vec<ItemContent>> =
+                spec.content_files().iter().map(|_| Vec::new()).collect();
+            let mut ctx = FitContext::new(0, rustrec_core::Threads::single());
+            let err = match spec.fit_with_content(&empty, &content, &mut ctx) {
+                Ok(_) => panic!("{} trained on no interactions", family.kind()),
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                err.contains("no interactions")
+                    && err.contains(&format!("`{}`", family.kind()))
+                    && err.contains("3 users, 4 items"),
+                "{err}"
+            );
+        }
+    }
 
     /// A tagged parameter given by its kind's name alone is that kind with its defaults;
     /// a bad name is refused with the list of kinds.

@@ -199,6 +199,16 @@ def test_integer_ids_in_a_frame_stay_integers():
         rustrec.Dataset.from_frame(frame.assign(item=[1.0, 2.5, 3.0]))
 
 
+def test_data_without_interactions_is_refused_by_every_model():
+    frame = pd.DataFrame({"user": pd.Series([], dtype="int64"), "item": pd.Series([], dtype="int64"),
+                          "rating": pd.Series([], dtype="float64")})
+    for model in (rustrec.TopPop(), rustrec.BPR(factors=4, epochs=1), rustrec.MF(factors=4, epochs=1)):
+        with pytest.raises(ValueError, match=r"the training data holds no interactions"):
+            model.fit(frame)
+    with pytest.raises(ValueError, match=r"`top-pop`: the training data holds no interactions \(3 users, 4 items\)"):
+        rustrec.TopPop().fit(sp.csr_matrix((3, 4), dtype=np.float32))
+
+
 # -- 6. implicit of ALS and IALS ---------------------------------------------------------
 
 
