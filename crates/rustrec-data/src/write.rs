@@ -16,7 +16,9 @@
 //! rather than given invented times, and ml-dat, tsv and csv write it in three columns,
 //! which their readers take back as data without timestamps. The MovieLens layouts need
 //! integer ids; the generic ones take
-//! string ids too, as long as no id holds the separator or a line break. Ratings are
+//! string ids too: an id holding the separator is written in CSV quotes (`"Godfather, The
+//! (1972)"`), as their readers take it back; an id with a line break, one starting with a
+//! quote, and one holding both the separator and a quote are refused. Ratings are
 //! printed minimally (`4`, `3.5`, `0.25`): whole and half values by a fast path, others
 //! with the shortest text that reads back to the same `f32`.
 //!
@@ -274,17 +276,29 @@ impl IdTexts {
             let sep = format.separator();
             for s in strs {
                 let b = s.as_bytes();
-                if b.contains(&b'\n')
-                    || b.contains(&b'\r')
-                    || b.windows(sep.len()).any(|w| w == sep)
-                {
-                    return Err(DataError::Invalid(format!(
-                        "{what} id {s:?} holds the separator or a line break and cannot be \
-                         written as {}",
+                let refuse = |why: &str| {
+                    Err(DataError::Invalid(format!(
+                        "{what} id {s:?} {why} and cannot be written as {}",
                         format.name()
-                    )));
+                    )))
+                };
+                if b.contains(&b'\n') || b.contains(&b'\r') {
+                    return refuse("holds a line break");
                 }
-                bytes.extend_from_slice(b);
+                if b.windows(sep.len()).any(|w| w == sep) {
+                    // Quoted, as the readers of these formats read CSV quotes; a quote
+                    // inside would have to be doubled, which the readers refuse.
+                    if b.contains(&b'"') {
+                        return refuse("holds both the separator and a quote");
+                    }
+                    bytes.push(b'"');
+                    bytes.extend_from_slice(b);
+                    bytes.push(b'"');
+                } else if s.trim_start_matches(' ').starts_with('"') {
+                    return refuse("starts with a quote, which readers take for a quoted field");
+                } else {
+                    bytes.extend_from_slice(b);
+                }
                 ends.push(bytes.len());
             }
         }
@@ -460,11 +474,45 @@ mod tests {
         t.push(1, 0, 1.0, None, 0);
         let x = t.build(users, items, DuplicatePolicy::Error).unwrap();
         assert_eq!(text(&x, OutputFormat::Tsv), "alice\tx\t2\nbo,b\tx\t1\n");
+        // The separator in an id: CSV quotes.
+        assert_eq!(
+            text(&x, OutputFormat::Csv),
+            "user,item,rating\nalice,x,2\n\"bo,b\",x,1\n"
+        );
         let mut sink = Vec::new();
-        let err = write_interactions(&x, OutputFormat::Csv, &mut sink).unwrap_err();
-        assert!(err.to_string().contains("\"bo,b\""), "{err}");
         let err = write_interactions(&x, OutputFormat::MlDat, &mut sink).unwrap_err();
         assert!(err.to_string().contains("integer user ids"), "{err}");
+    }
+
+    /// Ids the readers could not take back as written are refused, naming the id.
+    #[test]
+    fn ids_that_would_read_back_otherwise_are_refused() {
+        for (id, why) in [
+            ("a\nb", "line break"),
+            ("\"quoted", "starts with a quote"),
+            ("say \"hi\", bob", "both the separator and a quote"),
+        ] {
+            let users = Arc::new(IdMap::from_strs([id]).unwrap());
+            let items = Arc::new(IdMap::from_strs(["x"]).unwrap());
+            let mut t = Triplets::new("s", false, false);
+            t.push(0, 0, 2.0, None, 0);
+            let x = t.build(users, items, DuplicatePolicy::Error).unwrap();
+            let err = write_interactions(&x, OutputFormat::Csv, &mut Vec::new()).unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("{id:?}")) && err.to_string().contains(why),
+                "{err}"
+            );
+        }
+        // A quote inside an id without the separator is an ordinary character.
+        let users = Arc::new(IdMap::from_strs(["12\" pizza"]).unwrap());
+        let items = Arc::new(IdMap::from_strs(["x"]).unwrap());
+        let mut t = Triplets::new("s", false, false);
+        t.push(0, 0, 2.0, None, 0);
+        let x = t.build(users, items, DuplicatePolicy::Error).unwrap();
+        assert_eq!(
+            text(&x, OutputFormat::Csv),
+            "user,item,rating\n12\" pizza,x,2\n"
+        );
     }
 
     #[test]

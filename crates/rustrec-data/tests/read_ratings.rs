@@ -497,3 +497,106 @@ fn a_file_read_into_a_models_id_space_leaves_out_and_counts_unknown_rows() {
         assert!(msg.contains("lines 1 and 3"), "{msg}");
     }
 }
+
+/// Regression: `"u1","i1",4` kept the quotes in the ids (`"u1"` was a user no other tool
+/// knew), and `"u2","i,2",3` was split inside the quotes ("rating field "2"" is not a
+/// number"). Quoted fields read as CSV quotes them, in every delimited format.
+#[test]
+fn quoted_csv_fields_read_as_their_unquoted_text() {
+    let plain = read(
+        "ratings.csv",
+        b"userId,movieId,rating,timestamp\n1,2,3.5,9\n1,3,4.0,10\n7,2,1,11\n",
+        &auto(),
+    )
+    .unwrap();
+    let quoted = read(
+        "ratings.csv",
+        b"\"userId\",\"movieId\",\"rating\",\"timestamp\"\n\"1\",\"2\",\"3.5\",\"9\"\n1,\"3\",4.0,10\n\"7\",2,\"1\",11\n",
+        &auto(),
+    )
+    .unwrap();
+    let same = |f: fn(&rustrec_data::Interactions) -> Vec<String>| {
+        assert_eq!(f(&plain), f(&quoted));
+    };
+    same(|x| {
+        (0..x.n_users() as u32)
+            .map(|u| x.user_ids().raw(u).to_string())
+            .collect()
+    });
+    same(|x| {
+        (0..x.n_items() as u32)
+            .map(|i| x.item_ids().raw(i).to_string())
+            .collect()
+    });
+    same(|x| {
+        vec![format!(
+            "{:?} {:?} {:?} {:?}",
+            x.user_ptr(),
+            x.item_indices(),
+            x.values(),
+            x.timestamps()
+        )]
+    });
+    assert!(
+        quoted.user_ids().get_int(7).is_some(),
+        "integer ids stay integers"
+    );
+
+    let x = read(
+        "log.csv",
+        b"user,item,rating\n\"u1\",\"Godfather, The (1972)\",4\nu2,\"Toy Story (1995)\",3.5\nu2,\"Godfather, The (1972)\",2\n",
+        &auto(),
+    )
+    .unwrap();
+    assert_eq!((x.n_users(), x.n_items(), x.nnz()), (2, 2, 3));
+    let godfather = x.item_ids().get_text("Godfather, The (1972)").unwrap();
+    let u1 = x.user_ids().get_text("u1").unwrap();
+    assert_eq!(x.get(UserIdx(u1), ItemIdx(godfather)), Some(4.0));
+    assert_eq!(x.user_ids().get_text("\"u1\""), None);
+
+    // Written back as csv (the id with a comma in quotes), the file reads to the same ids.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("again.csv");
+    rustrec_data::write::write_file(&x, rustrec_data::write::OutputFormat::Csv, &out).unwrap();
+    let again = read_interactions(&out, &auto(), &NoProgress).unwrap().0;
+    let ids = |x: &rustrec_data::Interactions| -> Vec<String> {
+        (0..x.n_items() as u32)
+            .map(|i| x.item_ids().raw(i).to_string())
+            .collect()
+    };
+    assert_eq!(ids(&again), ids(&x));
+    assert_eq!(again.values(), x.values());
+}
+
+#[test]
+fn quotes_that_cannot_be_read_are_refused_naming_line_and_field() {
+    let msg = error(
+        "log.csv",
+        b"user,item,rating\nu1,i1,4\nu2,\"i2,3\n",
+        &auto(),
+    );
+    assert!(
+        msg.contains("log.csv:3") && msg.contains("field 2 opens a quote"),
+        "{msg}"
+    );
+    let msg = error(
+        "log.csv",
+        b"user,item,rating\n\"a \"\"b\"\"\",i1,4\n",
+        &auto(),
+    );
+    assert!(
+        msg.contains("log.csv:2") && msg.contains("field 1 holds a doubled quote"),
+        "{msg}"
+    );
+    let msg = error("log.csv", b"user,item,rating\nu1,\"i1\"x,4\n", &auto());
+    assert!(
+        msg.contains("log.csv:2") && msg.contains("text after its closing quote"),
+        "{msg}"
+    );
+    // The MovieLens layouts have no quoting: a quote there is part of the field.
+    let msg = error("u.data", b"\"1\"\t2\t3\t4\n", &auto());
+    assert!(
+        msg.contains("u.data:1") && msg.contains("\"\"1\"\""),
+        "{msg}"
+    );
+}

@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::error::{DataError, Result};
+use crate::read::layout::{split, split_quoted};
 use crate::read::lines::{open, shown, trim_cr};
 use crate::read::numbers::parse_id;
 
@@ -267,8 +268,8 @@ fn agrees(format: &Format, first: &[u8]) -> bool {
         }
         Format::MlDat => memchr::memmem::find(first, b"::").is_some(),
         Format::MlCsv => {
-            let names: Vec<String> = first
-                .split(|&b| b == b',')
+            let names: Vec<String> = sniffed_fields(first, b',')
+                .into_iter()
                 .map(|f| shown(f).trim().to_string())
                 .collect();
             names.len() == ML_CSV_HEADER.len()
@@ -281,6 +282,17 @@ fn agrees(format: &Format, first: &[u8]) -> bool {
     }
 }
 
+/// The fields of `line` split at `delim`, quoted ones without their quotes, as the
+/// delimited layouts read them (a line their splitter refuses is split plainly here: the
+/// reader then says what is wrong with it).
+fn sniffed_fields(line: &[u8], delim: u8) -> Vec<&[u8]> {
+    let mut ranges = Vec::new();
+    if split_quoted(line, delim, &mut ranges).is_err() {
+        split(line, &[delim], &mut ranges);
+    }
+    ranges.iter().map(|&(a, b)| &line[a..b]).collect()
+}
+
 /// The format suggested by a first line (and the second, when the first is a header).
 fn sniff(first: &[u8], second: Option<&[u8]>) -> Option<Format> {
     if memchr::memmem::find(first, b"::").is_some() {
@@ -289,7 +301,7 @@ fn sniff(first: &[u8], second: Option<&[u8]>) -> Option<Format> {
     let delim: &[u8] = [b"\t" as &[u8], b";", b","]
         .into_iter()
         .find(|d| first.contains(&d[0]))?;
-    let fields: Vec<&[u8]> = first.split(|&b| b == delim[0]).collect();
+    let fields = sniffed_fields(first, delim[0]);
     if delim == b"," {
         let names: Vec<String> = fields.iter().map(|f| shown(f).trim().to_string()).collect();
         if names == ML_CSV_HEADER {
@@ -307,7 +319,7 @@ fn sniff(first: &[u8], second: Option<&[u8]>) -> Option<Format> {
         return Some(Format::MlTab);
     }
     let data: Vec<&[u8]> = if has_header {
-        second?.split(|&b| b == delim[0]).collect()
+        sniffed_fields(second?, delim[0])
     } else {
         fields
     };

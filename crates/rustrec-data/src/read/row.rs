@@ -6,7 +6,7 @@
 //! ([`RowRules::settled`]) every later line parses independently of the others, which is what
 //! lets the reader parse chunks of a file in parallel.
 
-use crate::read::layout::{Header, Layout, split};
+use crate::read::layout::{Header, Layout};
 use crate::read::lines::shown;
 use crate::read::numbers::{parse_f32, parse_i64, parse_id};
 
@@ -99,7 +99,7 @@ impl<'a> RowRules<'a> {
                 Header::Forbidden => {}
             }
         }
-        split(line, &layout.delim, &mut self.fields);
+        layout.split_line(line, &mut self.fields)?;
         let n = self.fields.len();
         if n < layout.min_fields || n > layout.max_fields {
             let hint = if n == 1 {
@@ -260,7 +260,7 @@ impl<'a> RowRules<'a> {
 
     fn check_header(&self, line: &[u8], names: &[&str]) -> std::result::Result<(), String> {
         let mut ranges = Vec::new();
-        split(line, &self.layout.delim, &mut ranges);
+        self.layout.split_line(line, &mut ranges)?;
         let found: Vec<String> = ranges
             .iter()
             .map(|&(a, b)| shown(&line[a..b]).trim().to_string())
