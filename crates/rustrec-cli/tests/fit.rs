@@ -281,6 +281,45 @@ fn a_leave_k_out_validation_holds_out_k_per_user_with_more_than_k() {
     );
 }
 
+/// Regression: `validation.metric = "mae"` (or a misspelt name such as "RMSE") computed
+/// ranking figures and never stopped early; "ndcg@0" watched NaN and kept epoch 1.
+#[test]
+fn the_validation_metric_is_checked_and_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = write_pair(dir.path());
+    let fit = |metric: &str| {
+        rustrec(&[
+            "fit",
+            "--train",
+            p(&train),
+            "--test",
+            p(&test),
+            "--factors",
+            "4",
+            "--epochs",
+            "30",
+            "--set",
+            &format!("validation.metric=\"{metric}\""),
+            "--json",
+            "-q",
+        ])
+    };
+    let f = last_json(&fit("mae"));
+    let mae = f["validation_mae"].as_f64().unwrap();
+    let rmse = f["validation_rmse"].as_f64().unwrap();
+    assert!(mae > 0.0 && mae <= rmse, "{f}");
+    assert!(f.get("validation_ndcg@10").is_none(), "{f}");
+    for bad in ["RMSE", "ndcg@0", "foo"] {
+        let out = fit(bad);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad} accepted");
+        assert!(
+            err.contains(&format!("metric \"{bad}\"")) && err.contains("validation.metric"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn bad_settings_fail_with_one_clear_line_naming_the_parameter() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@
 mod config;
 mod data;
 mod error;
+mod metric;
 mod run;
 
 pub use config::{
@@ -14,4 +15,5 @@ pub use config::{
 };
 pub use data::{ClusterExchange, LoadedData, apply_split, load, load_with, resolve};
 pub use error::{ExperimentError, Result};
+pub use metric::{check_metric, is_rating_metric};
 pub use run::{Outcome, RunHooks, RunOptions, evaluate_into, run, run_with};

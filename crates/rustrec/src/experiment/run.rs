@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use super::config::{EvalConfig, ExperimentConfig};
 use super::data::{ClusterExchange, LoadedData, load_with};
 use super::error::{ExperimentError, Result};
+use super::metric::{check_metric, is_rating_metric};
 
 /// Settings of a run that are not part of the experiment itself.
 pub struct RunOptions<'a> {
@@ -152,6 +153,9 @@ pub fn run_with<'a>(
         spec.set_item_file(&path.to_string_lossy());
     }
     spec.check()?;
+    if let Some(metric) = cfg.validation.as_ref().and_then(|v| v.metric.as_deref()) {
+        check_metric(metric)?;
+    }
     if (hooks.cluster.is_some() || hooks.checkpoint.is_some()) && !spec.family().distributed() {
         return Err(rustrec_models::ModelError::Data(format!(
             "model kind {}: cannot train on several processes or keep checkpoints (als, ials \
@@ -351,6 +355,19 @@ fn validation_for<'a>(
 ) -> Result<Validation<'a>> {
     match (task, metric) {
         (Task::Rating, None | Some("rmse")) => Ok(Validation::Ratings(valid)),
+        // The other rating errors, and any of them for a ranking model (as `tune` tunes it).
+        (_, Some(metric)) if is_rating_metric(metric) => Ok(Validation::Custom {
+            evaluate: Box::new(move |model: &dyn Recommender| {
+                let e = rustrec_core::rating::rating_errors(model, valid);
+                vec![
+                    ("rmse".to_string(), e.rmse),
+                    ("mae".to_string(), e.mae),
+                    ("mse".to_string(), e.mse),
+                ]
+            }),
+            metric: metric.to_string(),
+            higher_is_better: false,
+        }),
         (_, metric) => {
             let metric = metric.unwrap_or("ndcg@10").to_string();
             let mut cuts = cutoffs.to_vec();
@@ -360,7 +377,6 @@ fn validation_for<'a>(
             cuts.sort_unstable();
             cuts.dedup();
             let cfg = RankingConfig::with_cutoffs(&cuts);
-            let higher = !matches!(metric.as_str(), "rmse" | "mae" | "mse");
             let name = metric.clone();
             Ok(Validation::Custom {
                 evaluate: Box::new(move |model: &dyn Recommender| {
@@ -369,7 +385,7 @@ fn validation_for<'a>(
                         .unwrap_or_else(|_| vec![(name.clone(), f64::NAN)])
                 }),
                 metric,
-                higher_is_better: higher,
+                higher_is_better: true,
             })
         }
     }

@@ -50,7 +50,7 @@ use super::space::{SearchSpace, json_to_toml};
 use super::trial_log::{TrialRecord, TrialState};
 use crate::experiment::{
     ExperimentConfig, ExperimentError, LoadedData, Outcome, Result, RunHooks, RunOptions,
-    evaluate_into, load, run_with, set_value,
+    check_metric, evaluate_into, is_rating_metric, load, run_with, set_value,
 };
 
 /// How a study searches.
@@ -118,45 +118,6 @@ pub struct Study {
 
 fn config_error(msg: String) -> ExperimentError {
     ExperimentError::Config(msg)
-}
-
-/// Whether `metric` is a rating error (evaluated on ratings, not rankings).
-pub fn is_rating_metric(metric: &str) -> bool {
-    matches!(metric, "rmse" | "mae" | "mse")
-}
-
-/// Checks that `metric` is a figure a validation run computes: a rating error (`rmse`,
-/// `mae`, `mse`), `mrr`, `auc`, or a ranking metric at a cutoff (`ndcg@10`), spelled as the
-/// reports spell it.
-pub fn check_metric(metric: &str) -> Result<()> {
-    if is_rating_metric(metric) {
-        return Ok(());
-    }
-    let (name, cutoff) = match metric.split_once('@') {
-        Some((n, k)) => (n, Some(k)),
-        None => (metric, None),
-    };
-    let known = rustrec_eval::Metric::ALL
-        .into_iter()
-        .find(|m| m.name() == name);
-    let ok = match (known, cutoff) {
-        (Some(m), Some(k)) => m.has_cutoff() && k.parse::<usize>().is_ok_and(|k| k >= 1),
-        (Some(m), None) => !m.has_cutoff(),
-        (None, _) => false,
-    };
-    if ok {
-        return Ok(());
-    }
-    let at: Vec<&str> = rustrec_eval::Metric::ALL
-        .iter()
-        .filter(|m| m.has_cutoff())
-        .map(|m| m.name())
-        .collect();
-    Err(config_error(format!(
-        "metric {metric:?} (--metric, or the config's validation.metric): expected rmse, mae, \
-         mse, mrr, auc, or NAME@K with K ≥ 1 and NAME one of {} (such as ndcg@10)",
-        at.join(", ")
-    )))
 }
 
 /// The thread budget `threads` means (0: one per core).

@@ -364,6 +364,6 @@ fn an_unknown_metric_is_refused_before_any_trial_with_the_valid_names() {
         "mrr",
         "hit_rate@5",
     ] {
-        super::study::check_metric(good).unwrap();
+        crate::experiment::check_metric(good).unwrap();
     }
 }
