@@ -122,9 +122,12 @@ fn small() -> Fixture {
     fixture("120", "80", "3000")
 }
 
+/// Ctrl-C (SIGINT), a closed terminal (SIGHUP, a regression: it left a partial temporary
+/// file) and SIGUSR1 each leave the old file and no temporary file, with the shell's exit
+/// status 128 + the signal number.
 #[cfg(unix)]
 #[test]
-fn recommend_all_interrupted_by_sigint_leaves_the_old_file_and_no_temporary() {
+fn recommend_all_interrupted_by_a_signal_leaves_the_old_file_and_no_temporary() {
     let f = fixture("3000", "1500", "150000");
     let out = f.dir.path().join("recs.csv");
     ok(&rustrec(&[
@@ -138,49 +141,60 @@ fn recommend_all_interrupted_by_sigint_leaves_the_old_file_and_no_temporary() {
         p(&out),
         "-q",
     ]));
-    let old = std::fs::read(&out).unwrap();
-    let mut child = Command::new(bin())
-        .args(["recommend", "--model", p(&f.model), "--all", "-n", "1000"])
-        .args(["--out", p(&out), "-q"])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the temporary file exists and is being written, then interrupt.
-    let started = Instant::now();
-    loop {
-        if !temporaries(f.dir.path()).is_empty() {
-            break;
+    let mut old = std::fs::read(&out).unwrap();
+    for (signal, status_code) in [("INT", 130), ("HUP", 129), ("USR1", 138)] {
+        let mut child = Command::new(bin())
+            .args(["recommend", "--model", p(&f.model), "--all", "-n", "1000"])
+            .args(["--out", p(&out), "-q"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the temporary file exists and is being written, then interrupt.
+        let started = Instant::now();
+        loop {
+            if !temporaries(f.dir.path()).is_empty() {
+                break;
+            }
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "recommend --all ended before its temporary file was seen"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no temporary file"
+            );
+            std::thread::sleep(Duration::from_millis(2));
         }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "recommend --all ended before its temporary file was seen"
+        std::thread::sleep(Duration::from_millis(30));
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        if status.success() {
+            // Finished between the check and the signal: then the file must be complete.
+            let text = std::fs::read_to_string(&out).unwrap();
+            assert_eq!(text.lines().count(), 1 + 3000 * 1000);
+            old = text.into_bytes();
+            continue;
+        }
+        assert_eq!(
+            status.code(),
+            Some(status_code),
+            "SIG{signal}: exit status {status:?}"
         );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no temporary file"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    std::thread::sleep(Duration::from_millis(30));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    if status.success() {
-        // Finished between the check and the signal: then the file must be complete.
-        let text = std::fs::read_to_string(&out).unwrap();
-        assert_eq!(text.lines().count(), 1 + 3000 * 1000);
-    } else {
-        assert_eq!(status.code(), Some(130), "exit status {status:?}");
         assert_eq!(
             std::fs::read(&out).unwrap(),
             old,
-            "the old file was replaced"
+            "SIG{signal}: the old file was replaced"
+        );
+        assert_eq!(
+            temporaries(f.dir.path()),
+            Vec::<String>::new(),
+            "SIG{signal}"
         );
     }
-    assert_eq!(temporaries(f.dir.path()), Vec::<String>::new());
 }
 
 #[test]

@@ -13,11 +13,13 @@
 //!
 //! A temporary file is removed
 //! * when the write fails or the [`AtomicFile`] is dropped without a commit,
-//! * and when the process gets SIGINT or SIGTERM: every live temporary path is kept in a
-//!   process-wide registry, and the first [`AtomicFile::create`] installs a handler (a
-//!   thread of the `signal-hook` crate) that removes the registered files and exits with
-//!   status 130 (SIGINT) or 143 (SIGTERM), the shell's codes for those signals. A program
-//!   that embeds rustrec and handles these signals itself calls
+//! * and when the process gets a signal whose default action ends it without a core dump
+//!   ([`CLEANUP_SIGNALS`]: Ctrl-C's SIGINT, SIGTERM, the SIGHUP of a closed terminal,
+//!   SIGALRM, SIGUSR1, SIGUSR2): every live temporary path is kept in a process-wide
+//!   registry, and the first [`AtomicFile::create`] installs a handler (a thread of the
+//!   `signal-hook` crate) that removes the registered files and exits with status 128 + the
+//!   signal number (130 for SIGINT, 143 for SIGTERM), the shell's codes for those signals.
+//!   A program that embeds rustrec and handles these signals itself calls
 //!   [`disable_signal_cleanup`] before its first write.
 //!
 //! Creating a temporary file and registering it, and renaming it and unregistering it, are
@@ -72,15 +74,23 @@ fn live() -> MutexGuard<'static, Vec<PathBuf>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Keeps [`AtomicFile::create`] from installing the SIGINT/SIGTERM handler, for programs
+/// The signals after which no temporary file is left: those whose default action ends the
+/// process without a core dump (SIGQUIT and the like keep theirs, for debugging).
+#[cfg(unix)]
+pub const CLEANUP_SIGNALS: [i32; 6] = {
+    use signal_hook::consts::{SIGALRM, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+    [SIGHUP, SIGINT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2]
+};
+
+/// Keeps [`AtomicFile::create`] from installing the signal handler, for programs
 /// that handle these signals themselves. Call it before the first write; a handler already
 /// installed stays.
 pub fn disable_signal_cleanup() {
     SIGNALS_DISABLED.store(true, Ordering::SeqCst);
 }
 
-/// Installs, once per process, the handler that removes the live temporary files on SIGINT
-/// or SIGTERM and exits with 128 + the signal number. [`AtomicFile::create`] calls it; call
+/// Installs, once per process, the handler that removes the live temporary files on one of
+/// the [`CLEANUP_SIGNALS`] and exits with 128 + the signal number. [`AtomicFile::create`] calls it; call
 /// it earlier to have the handler in place from the start. Does nothing after
 /// [`disable_signal_cleanup`], and nothing on platforms without POSIX signals.
 pub fn install_signal_cleanup() {
@@ -93,14 +103,13 @@ pub fn install_signal_cleanup() {
 
 #[cfg(unix)]
 mod signals {
-    use signal_hook::consts::{SIGINT, SIGTERM};
     use signal_hook::iterator::Signals;
 
-    /// Starts the thread that waits for SIGINT and SIGTERM. If the handler cannot be
-    /// registered the signals keep their default action (the process dies, and a temporary
-    /// file may stay behind, as without this module).
+    /// Starts the thread that waits for the [`super::CLEANUP_SIGNALS`]. If the handler
+    /// cannot be registered the signals keep their default action (the process dies, and a
+    /// temporary file may stay behind, as without this module).
     pub(super) fn install() {
-        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM]) else {
+        let Ok(mut signals) = Signals::new(super::CLEANUP_SIGNALS) else {
             return;
         };
         // If the thread cannot start, the closure (and with it `signals`, whose drop

@@ -14,7 +14,7 @@ use crate::error::{IoError, Result};
 
 /// Writes `path` atomically with [`rustrec_data::atomic::AtomicFile`]. `write` receives the
 /// temporary file's path and an open handle on it; whatever it writes (through either)
-/// becomes the content of `path` on success. On error, on drop and on SIGINT/SIGTERM the
+/// becomes the content of `path` on success. On error, on drop and on Ctrl-C, SIGTERM or SIGHUP the
 /// temporary file is removed and `path` stays as it was. Writing through a symbolic link
 /// writes its target; an existing file keeps its permissions.
 pub(crate) fn write_atomically(

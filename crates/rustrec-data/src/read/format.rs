@@ -244,9 +244,11 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
         if name == "u.data" || name == "ratings.csv" || agrees(&guess, first) {
             return Ok(guess);
         }
-        return Ok(sniff(first, lines.next()).unwrap_or(guess));
+        let sniffed = sniff(first, lines.next()).map_err(|why| DataError::parse(path, 1, why))?;
+        return Ok(sniffed.unwrap_or(guess));
     }
-    sniff(first, lines.next()).ok_or_else(|| {
+    let sniffed = sniff(first, lines.next()).map_err(|why| DataError::parse(path, 1, why))?;
+    sniffed.ok_or_else(|| {
         DataError::parse(
             path,
             1,
@@ -293,45 +295,186 @@ fn sniffed_fields(line: &[u8], delim: u8) -> Vec<&[u8]> {
     ranges.iter().map(|&(a, b)| &line[a..b]).collect()
 }
 
-/// The format suggested by a first line (and the second, when the first is a header).
-fn sniff(first: &[u8], second: Option<&[u8]>) -> Option<Format> {
+/// The format suggested by a first line (and the second, when the first is a header):
+/// `Ok(None)` when it suggests none, an error (the message) when it could be read two ways.
+///
+/// A first line whose fields all hold letters (and whose first two are not both integers)
+/// is a header if it names columns ([`column_role`]: `user`, `itemId`, `rating`, ...) or if
+/// the second line holds a number where it holds a name. Its names then place the columns
+/// ([`header_columns`]). Without either sign the line could be a header or a row of
+/// string ids (`alice,matrix`), and which one is not guessed.
+fn sniff(first: &[u8], second: Option<&[u8]>) -> std::result::Result<Option<Format>, String> {
     if memchr::memmem::find(first, b"::").is_some() {
-        return Some(Format::MlDat);
+        return Ok(Some(Format::MlDat));
     }
-    let delim: &[u8] = [b"\t" as &[u8], b";", b","]
+    let Some(delim) = [b"\t" as &[u8], b";", b","]
         .into_iter()
-        .find(|d| first.contains(&d[0]))?;
+        .find(|d| first.contains(&d[0]))
+    else {
+        return Ok(None);
+    };
     let fields = sniffed_fields(first, delim[0]);
     if delim == b"," {
         let names: Vec<String> = fields.iter().map(|f| shown(f).trim().to_string()).collect();
         if names == ML_CSV_HEADER {
-            return Some(Format::MlCsv);
+            return Ok(Some(Format::MlCsv));
         }
     }
     let is_int = |f: &[u8]| parse_id(f.trim_ascii()).is_ok();
-    let has_header = !fields.iter().take(2).all(|f| is_int(f))
+    let second_fields = second.map(|l| sniffed_fields(l, delim[0]));
+    let looks_like_names = !fields.iter().take(2).all(|f| is_int(f))
         && fields.iter().all(|f| f.iter().any(u8::is_ascii_alphabetic));
+    let names_columns = fields.iter().any(|f| column_role(f).is_some());
+    let number_under_a_name = second_fields.as_ref().is_some_and(|data| {
+        fields.iter().zip(data).any(|(name, value)| {
+            !is_int(name)
+                && std::str::from_utf8(value.trim_ascii()).is_ok_and(|v| v.parse::<f64>().is_ok())
+        })
+    });
+    if looks_like_names && !names_columns && !number_under_a_name {
+        return Err(format!(
+            "line 1 \"{}\" could be a header or a row of string ids: none of its fields names \
+             a column and no number follows under them; start the file with a header line \
+             naming its columns (user, item, rating, timestamp, in the file's order), or give \
+             the format explicitly (describe --format csv --header or --no-header)",
+            shown(first)
+        ));
+    }
+    let has_header = looks_like_names;
     if delim == b"\t"
         && !has_header
         && fields.len() == 4
         && fields.iter().all(|f| is_int(f) || f.contains(&b'.'))
     {
-        return Some(Format::MlTab);
+        return Ok(Some(Format::MlTab));
     }
     let data: Vec<&[u8]> = if has_header {
-        sniffed_fields(second?, delim[0])
+        match second_fields {
+            Some(d) => d,
+            None => return Ok(None),
+        }
     } else {
-        fields
+        fields.clone()
     };
     if data.len() < 2 {
-        return None;
+        return Ok(None);
     }
-    let mut spec = DelimitedSpec::new(std::str::from_utf8(delim).ok()?);
+    let Ok(delimiter) = std::str::from_utf8(delim) else {
+        return Ok(None);
+    };
+    let mut spec = DelimitedSpec::new(delimiter);
     spec.has_header = has_header;
     spec.rating_col = (data.len() > 2).then_some(2);
     spec.timestamp_col = (data.len() > 3).then_some(3);
-    spec.string_ids = !(is_int(data[0]) && is_int(data[1]));
-    Some(Format::Delimited(spec))
+    if has_header {
+        header_columns(&fields, &mut spec)
+            .map_err(|why| format!("line 1 \"{}\": {why}", shown(first)))?;
+    }
+    let id = |k: usize| data.get(k).is_none_or(|f| is_int(f));
+    spec.string_ids = !(id(spec.user_col) && id(spec.item_col));
+    Ok(Some(Format::Delimited(spec)))
+}
+
+/// What a header name says a column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ColumnRole {
+    User,
+    Item,
+    Rating,
+    Timestamp,
+}
+
+impl ColumnRole {
+    /// The role's name, as `--columns` spells it.
+    fn name(self) -> &'static str {
+        match self {
+            ColumnRole::User => "user",
+            ColumnRole::Item => "item",
+            ColumnRole::Rating => "rating",
+            ColumnRole::Timestamp => "timestamp",
+        }
+    }
+}
+
+/// The role of a column named `name` in a header (case, `_`, `-` and spaces aside): `user`,
+/// `userId`, `uid`, `customer_id`, ...; `item`, `movieId`, `product`, ...; `rating`,
+/// `score`, `count`, `plays`, ...; `timestamp`, `time`, `ts`.
+fn column_role(name: &[u8]) -> Option<ColumnRole> {
+    let key: String = String::from_utf8_lossy(name)
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
+    match key.as_str() {
+        "user" | "userid" | "uid" | "customer" | "customerid" => Some(ColumnRole::User),
+        "item" | "itemid" | "iid" | "movie" | "movieid" | "product" | "productid" => {
+            Some(ColumnRole::Item)
+        }
+        "rating" | "score" | "value" | "count" | "plays" | "weight" | "stars" => {
+            Some(ColumnRole::Rating)
+        }
+        "timestamp" | "time" | "ts" | "unixtime" => Some(ColumnRole::Timestamp),
+        _ => None,
+    }
+}
+
+/// Places the columns of `spec` (set by position: user, item, rating, timestamp) after the
+/// header `names`. Names in the positions' own order (or unknown names) keep the positions.
+/// Known names in another order place their columns by name, provided every column is
+/// named, user and item among them, and no role twice; anything else is an error saying
+/// what does not fit (a column would be misread).
+fn header_columns(names: &[&[u8]], spec: &mut DelimitedSpec) -> std::result::Result<(), String> {
+    let roles: Vec<Option<ColumnRole>> = names.iter().map(|n| column_role(n)).collect();
+    let positional = |k: usize| match k {
+        0 => Some(ColumnRole::User),
+        1 => Some(ColumnRole::Item),
+        2 if spec.rating_col.is_some() => Some(ColumnRole::Rating),
+        3 if spec.timestamp_col.is_some() => Some(ColumnRole::Timestamp),
+        _ => None,
+    };
+    if roles
+        .iter()
+        .enumerate()
+        .all(|(k, role)| role.is_none() || *role == positional(k))
+    {
+        return Ok(());
+    }
+    let place = |wanted: ColumnRole| {
+        let mut at = roles
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| **r == Some(wanted));
+        match (at.next(), at.next()) {
+            (Some((k, _)), None) => Ok(Some(k)),
+            (None, _) => Ok(None),
+            (Some((a, _)), Some((b, _))) => Err(format!(
+                "columns {} and {} both name the {} column; name each once",
+                a + 1,
+                b + 1,
+                wanted.name()
+            )),
+        }
+    };
+    let (user, item) = (place(ColumnRole::User)?, place(ColumnRole::Item)?);
+    let unnamed = roles.iter().position(Option::is_none);
+    match (user, item, unnamed) {
+        (Some(user), Some(item), None) => {
+            spec.user_col = user;
+            spec.item_col = item;
+            spec.rating_col = place(ColumnRole::Rating)?;
+            spec.timestamp_col = place(ColumnRole::Timestamp)?;
+            Ok(())
+        }
+        _ => Err(format!(
+            "its names place columns away from the order user, item, rating, timestamp, and \
+             not every column has a name rustrec knows ({}); name every column (user, item, \
+             rating, timestamp) or put them in that order",
+            unnamed.map_or_else(
+                || "user and item are both needed".to_string(),
+                |k| format!("column {} is \"{}\"", k + 1, shown(names[k]))
+            )
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -423,6 +566,98 @@ mod tests {
             detect("x.txt", "\n\n"),
             Err(DataError::Empty { .. })
         ));
+    }
+
+    fn delimited(name: &str, content: &str) -> DelimitedSpec {
+        match detect(name, content).unwrap() {
+            Format::Delimited(spec) => spec,
+            other => panic!("{content:?}: {other:?}"),
+        }
+    }
+
+    /// Regression: `alice,matrix` as the first line was taken for a header and the row
+    /// dropped silently. A line of names that names no column and has no number under it
+    /// is refused; one that names columns, or has numbers under it, is a header.
+    #[test]
+    fn a_first_line_of_names_is_a_header_only_with_a_sign_of_one() {
+        let e = detect("clicks.csv", "alice,matrix\nbob,alien\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("clicks.csv:1") && e.contains("\"alice,matrix\" could be a header"),
+            "{e}"
+        );
+        assert!(detect("one.csv", "alice,matrix\n").is_err());
+        let spec = delimited("clicks.csv", "user,item\nalice,matrix\n");
+        assert!(spec.has_header && spec.string_ids);
+        let spec = delimited("log.csv", "who,what,stars\nalice,matrix,4.5\n");
+        assert!(spec.has_header && spec.string_ids);
+        assert_eq!(spec.rating_col, Some(2));
+        // A data row of string ids followed by a number stays a row.
+        let spec = delimited("log.csv", "alice,matrix,4\nbob,alien,3\n");
+        assert!(!spec.has_header && spec.string_ids);
+    }
+
+    /// Regression: `item,user,rating` was read by position, users as items.
+    #[test]
+    fn header_names_place_the_columns() {
+        let spec = delimited("log.csv", "item,user,rating\n10,1,5\n");
+        assert_eq!(
+            (
+                spec.user_col,
+                spec.item_col,
+                spec.rating_col,
+                spec.timestamp_col
+            ),
+            (1, 0, Some(2), None)
+        );
+        let spec = delimited("log.csv", "user_id,Movie-Id,ts\n1,2,100\n");
+        assert_eq!(
+            (
+                spec.user_col,
+                spec.item_col,
+                spec.rating_col,
+                spec.timestamp_col
+            ),
+            (0, 1, None, Some(2))
+        );
+        let spec = delimited("log.tsv", "Timestamp\tScore\tItemId\tUserId\n9\t4\t2\t1\n");
+        assert_eq!(
+            (
+                spec.user_col,
+                spec.item_col,
+                spec.rating_col,
+                spec.timestamp_col
+            ),
+            (3, 2, Some(1), Some(0))
+        );
+        assert!(!spec.string_ids);
+        // Unknown names in the positional order keep the positions.
+        let spec = delimited("log.csv", "uid,mid,stars,when\n1,2,4,9\n");
+        assert_eq!(
+            (
+                spec.user_col,
+                spec.item_col,
+                spec.rating_col,
+                spec.timestamp_col
+            ),
+            (0, 1, Some(2), Some(3))
+        );
+        // Out of order with a column of an unknown name, or a role twice: refused.
+        let e = detect("log.csv", "item,user,colour\n1,2,3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("log.csv:1") && e.contains("column 3 is \"colour\""),
+            "{e}"
+        );
+        let e = detect("log.csv", "item,user,rating,score\n1,2,3,4\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("columns 3 and 4 both name the rating column"),
+            "{e}"
+        );
     }
 
     #[test]
