@@ -670,3 +670,46 @@ fn the_demo_checks_its_shape_before_printing() {
     );
     assert!(!err.contains("== rustrec demo"), "{err}");
 }
+
+/// Regression: `eval` of a model trained with `--implicit-threshold 4` counted every test
+/// row as a positive (fit scored 5469 rows, eval 9430), and `eval --implicit-threshold` on
+/// a model trained on ratings reported its RMSE against 1s.
+#[test]
+fn eval_takes_the_training_threshold_and_refuses_rating_errors_against_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = write_pair(dir.path());
+    let (bpr, mf) = (dir.path().join("bpr.st"), dir.path().join("mf.st"));
+    let fit = |extra: &[&str], out: &Path| {
+        let mut args = vec!["fit", "--train", p(&train), "--test", p(&test)];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--epochs", "3", "--out", p(out), "--json", "-q"]);
+        last_json(&rustrec(&args))
+    };
+    let fitted = fit(&["--model", "bpr", "--implicit-threshold", "4"], &bpr);
+    fit(&["--model", "mf"], &mf);
+    let eval = |model: &Path, extra: &[&str]| {
+        let mut args = vec!["eval", "--model", p(model), "--test", p(&test)];
+        args.extend_from_slice(extra);
+        args.push("--json");
+        rustrec(&args)
+    };
+    let out = eval(&bpr, &[]);
+    let e = last_json(&out);
+    assert_eq!(e["test_interactions"], fitted["test_interactions"]);
+    assert_eq!(e["ndcg@10"], fitted["ndcg@10"]);
+    assert_eq!(e["implicit_threshold"], 4.0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("implicit_threshold = 4"));
+
+    let out = eval(&mf, &["--implicit-threshold", "4"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("--implicit-threshold 4") && err.contains("--ranking"),
+        "{err}"
+    );
+    let e = last_json(&eval(&mf, &["--implicit-threshold", "4", "--ranking"]));
+    assert!(
+        e.get("rmse").is_none() && e["ndcg@10"].as_f64().is_some(),
+        "{e}"
+    );
+}

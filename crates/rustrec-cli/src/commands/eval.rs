@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
-use rustrec::models::{Recommender, Task};
+use rustrec::models::{LoadedModel, Recommender, Task};
 
 use super::common::{LinesFormat, lines_format, load_model, read_in_model_space, seen_items};
 use crate::Globals;
@@ -30,7 +30,8 @@ pub struct Args {
     /// File format of --test/--train: auto, ml-tab, ml-dat, ml-csv, csv, tsv.
     #[arg(long)]
     pub format: Option<String>,
-    /// Treat test values ≥ this as positives and drop the others.
+    /// Treat test values ≥ this as positives and drop the others (default: the threshold
+    /// the model was trained with, if any).
     #[arg(long)]
     pub implicit_threshold: Option<f32>,
     /// Compute ranking metrics (default for ranking models).
@@ -69,12 +70,31 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     };
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
-    let test = read_in_model_space(
-        model,
-        &args.test,
-        args.format.as_deref(),
-        args.implicit_threshold,
-    )?;
+    let task = model.task();
+    let trained_threshold = trained_implicit_threshold(&loaded);
+    let threshold = args.implicit_threshold.or(trained_threshold);
+    // A rating model trained on ratings, scored against the 1s a threshold leaves: its
+    // rating errors would mean nothing.
+    let rating_errors_apply = threshold.is_none() || trained_threshold.is_some();
+    if let Some(t) = args.implicit_threshold
+        && task == Task::Rating
+        && !rating_errors_apply
+        && !args.ranking
+    {
+        anyhow::bail!(
+            "--implicit-threshold {t}: the test ratings become 1s, and this {} model was \
+             trained on ratings, so its RMSE against them would mean nothing; add --ranking \
+             for ranking metrics (rating errors are then left out)",
+            model.kind()
+        );
+    }
+    if let (None, Some(t)) = (args.implicit_threshold, trained_threshold) {
+        eprintln!(
+            "note: the model was trained with implicit_threshold = {t}: test values ≥ {t} are \
+             its positives and the others are left out (--implicit-threshold chooses another)"
+        );
+    }
+    let test = read_in_model_space(model, &args.test, args.format.as_deref(), threshold)?;
     let seen = seen_items(&loaded, args.train.as_deref(), args.format.as_deref())?;
     let mut report = Report::new();
     report.set("model", model.kind());
@@ -88,8 +108,10 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         );
     }
     // The model says what it is for (an iALS file ranks, an explicit ALS file rates).
-    let task = model.task();
     report.set("task", task.name());
+    if let Some(t) = threshold {
+        report.set_f64("implicit_threshold", f64::from(t));
+    }
     if task == Task::Rating && !args.ranking && args.per_user_out.is_some() {
         anyhow::bail!(
             "--per-user-out: per-user results are ranking results, and this {} model rates; \
@@ -97,7 +119,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             model.kind()
         );
     }
-    if task == Task::Rating {
+    if task == Task::Rating && rating_errors_apply {
         let train = seen
             .clone()
             .unwrap_or_else(|| test.data.filter(|_, _, _, _| false));
@@ -142,4 +164,15 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     report.finish(globals.json);
     Ok(())
+}
+
+/// The implicit threshold a `rustrec fit` run trained the model with
+/// (`data.implicit_threshold` of the configuration kept in the file's header), if any.
+fn trained_implicit_threshold(loaded: &LoadedModel) -> Option<f32> {
+    let t = loaded
+        .header
+        .training
+        .pointer("/config/data/implicit_threshold")?
+        .as_f64()?;
+    Some(t as f32)
 }
