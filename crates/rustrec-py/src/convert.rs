@@ -194,6 +194,28 @@ pub fn check_index_space(what: &str, largest: u64, interactions: usize) -> PyRes
     )))
 }
 
+/// Refuses a users × items matrix whose shape is out of proportion with the `nnz`
+/// entries it stores (see [`INDEX_SLOTS_FLOOR`]): every row is a user and every column an
+/// item of the model, each allocated, so a shape such as `(1000, 10**8)` would take
+/// gigabytes (or abort the process) for a handful of entries. The `ValueError` names the
+/// argument `what`, the shape, the dimension and the largest one allowed.
+pub fn check_matrix_shape(what: &str, rows: usize, cols: usize, nnz: usize) -> PyResult<()> {
+    let limit = max_index_space(nnz);
+    for (n, dimension) in [(rows, "rows (users)"), (cols, "columns (items)")] {
+        if n as u64 > limit {
+            return Err(PyValueError::new_err(format!(
+                "{what}: a matrix of shape ({rows}, {cols}) with {nnz} stored entries has {n} \
+                 {dimension}; every row and column is a user or item slot of the model \
+                 (each allocated), and at most {limit} are allowed here (max({INDEX_SLOTS_FLOOR}, \
+                 {INDEX_SLOTS_PER_INTERACTION} × stored entries), below 2^32). Drop the empty \
+                 rows and columns (number the ids densely), or pass raw ids as a pandas \
+                 DataFrame or rustrec.Dataset.from_triplets"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Sorted, deduplicated item indices below `n` (`what` names the argument).
 pub fn index_set(
     a: Option<PyReadonlyArray1<'_, i64>>,

@@ -34,9 +34,11 @@ impl Dataset {
 #[pymethods]
 impl Dataset {
     /// A dataset from CSR arrays (users × items) with optional raw ids in index order;
-    /// `what` names the matrix in errors.
+    /// `what` names the matrix in errors. A shape out of proportion with the stored
+    /// entries is refused (`convert::check_matrix_shape`) unless `check_shape` is false
+    /// (a matrix shaped like a model that already exists, such as a test set).
     #[staticmethod]
-    #[pyo3(signature = (indptr, indices, data, n_items, user_ids=None, item_ids=None, what="user_items"))]
+    #[pyo3(signature = (indptr, indices, data, n_items, user_ids=None, item_ids=None, what="user_items", check_shape=true))]
     #[allow(clippy::too_many_arguments)]
     fn from_csr(
         py: Python<'_>,
@@ -47,9 +49,14 @@ impl Dataset {
         user_ids: Option<RawIds<'_>>,
         item_ids: Option<RawIds<'_>>,
         what: &str,
+        check_shape: bool,
     ) -> PyResult<Dataset> {
+        let n_users = indptr.len()?.saturating_sub(1);
         check_dimension(what, "columns (items)", n_items)?;
-        check_dimension(what, "rows (users)", indptr.len()?.saturating_sub(1))?;
+        check_dimension(what, "rows (users)", n_users)?;
+        if check_shape {
+            convert::check_matrix_shape(what, n_users, n_items, indices.len()?)?;
+        }
         let csr = CsrArrays::new(&indptr, &indices, &data, n_items, what)?;
         let users = Arc::new(id_map(user_ids, csr.rows(), "users")?);
         let items = Arc::new(id_map(item_ids, n_items, "items")?);
@@ -181,9 +188,24 @@ impl Dataset {
     }
 
     /// The implicit-feedback view: values ≥ `threshold` become 1, the others are dropped
-    /// (the id space is kept).
-    fn to_implicit(&self, threshold: f32) -> Dataset {
-        Dataset::new(self.x.to_implicit(threshold), self.format.clone())
+    /// (the id space is kept). A threshold that is not a finite number is refused: NaN
+    /// would drop every interaction.
+    fn to_implicit(&self, threshold: f32) -> PyResult<Dataset> {
+        if !threshold.is_finite() {
+            let shown = if threshold.is_nan() {
+                "nan".into()
+            } else {
+                threshold.to_string()
+            };
+            return Err(PyValueError::new_err(format!(
+                "threshold = {shown}: expected a finite number (values ≥ threshold become 1, \
+                 the others are dropped)"
+            )));
+        }
+        Ok(Dataset::new(
+            self.x.to_implicit(threshold),
+            self.format.clone(),
+        ))
     }
 
     /// Whether `other` shares this dataset's id space.
@@ -223,6 +245,14 @@ fn check_dimension(what: &str, dimension: &str, n: usize) -> PyResult<()> {
 #[pyfunction]
 pub fn check_index_space(what: &str, largest: i64, interactions: usize) -> PyResult<()> {
     convert::check_index_space(what, largest.max(0) as u64, interactions)
+}
+
+/// Refuses a users × items matrix of shape `(rows, cols)` out of proportion with its
+/// `nnz` stored entries (`what` names the argument; see `convert::check_matrix_shape`),
+/// before the caller converts it.
+#[pyfunction]
+pub fn check_matrix_shape(what: &str, rows: usize, cols: usize, nnz: usize) -> PyResult<()> {
+    convert::check_matrix_shape(what, rows, cols, nnz)
 }
 
 /// Interns raw ids in order of first appearance: the map and each entry's index.

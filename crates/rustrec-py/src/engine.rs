@@ -4,7 +4,8 @@
 //! filtering what users have seen, for saving, and as the base of partial fits), one
 //! [`Threads`] pool, the per-epoch history, and the users folded in after training
 //! (`partial_fit_users` on models without an incremental solver: their scores come from
-//! the model's fold-in of the stored history).
+//! the model's fold-in of the stored history; see [`crate::fold_ins`], which also says how
+//! they are saved).
 //!
 //! Batch calls (`recommend`, `similar_*`, `predict`) release the GIL and run on the pool;
 //! results never depend on the thread count.
@@ -34,6 +35,7 @@ use rustrec::models::{
 use crate::convert::{CsrArrays, check_index_space, ids_to_py, index_set};
 use crate::data::Dataset;
 use crate::error::{model_error, value_error};
+use crate::fold_ins::{self, FoldIns, History};
 
 /// A trained model with its training data, thread pool and history.
 ///
@@ -57,8 +59,9 @@ pub(crate) struct State {
     history: Vec<EpochReport>,
     /// The user id map: the model's, grown by folded-in users.
     users: Arc<IdMap>,
-    /// Folded-in users (dense index → history), scored by the model's fold-in.
-    folded: HashMap<u32, Vec<(ItemIdx, f32)>>,
+    /// Folded-in users (dense index → history), scored by the model's fold-in: every
+    /// user past the trained ones is among them ([`crate::fold_ins`]).
+    folded: FoldIns,
     /// The parameters the model was fitted with (`None` for loaded models).
     spec: Option<ModelSpec>,
     /// The `training` record of the file it was loaded from.
@@ -376,7 +379,7 @@ impl State {
             }
             return;
         }
-        if let Some(h) = self.folded.get(&u) {
+        if let Some(h) = self.folded.get(u) {
             if let Some(f) = self.model.as_fold_in() {
                 f.score_profile(h, out);
             }
@@ -385,28 +388,48 @@ impl State {
         self.model.score_into(UserIdx(u), out);
     }
 
+    /// Writes the model file: the trained model, the seen lists of its own users, and the
+    /// folded-in users in the `training` record ([`crate::fold_ins`]).
     fn save_to(&self, path: &Path, python: Option<serde_json::Value>) -> PyResult<()> {
-        let train = match &self.seen {
-            Some(s) if s.n_users() == self.model.n_users() => Interactions::clone(s),
+        let train = self.trained_users_seen()?;
+        let mut training = if self.spec.is_some() {
+            training_record(self.spec.as_ref(), self.seed, &self.history)
+        } else {
+            self.training.clone()
+        };
+        if let Some(record) = training.as_object_mut() {
+            record.remove(fold_ins::RECORD_KEY);
+            if !self.folded.is_empty() {
+                record.insert(
+                    fold_ins::RECORD_KEY.into(),
+                    self.folded.to_record(self.n_users()),
+                );
+            }
+            if let Some(python) = python {
+                record.insert("python".into(), python);
+            }
+        }
+        self.model.save(path, &train, training).map_err(model_error)
+    }
+
+    /// The seen lists of the trained model's users (the first rows of the stored
+    /// interactions when users were folded in past them), or empty lists when the model
+    /// stores no interactions.
+    fn trained_users_seen(&self) -> PyResult<Interactions> {
+        let users = Arc::clone(self.model.user_ids());
+        match &self.seen {
+            Some(s) if s.n_users() == users.len() => Ok(Interactions::clone(s)),
+            Some(s) if s.n_users() > users.len() => fold_ins::leading_rows(s, users),
             _ => Interactions::from_csr(
-                Arc::clone(self.model.user_ids()),
+                users,
                 Arc::clone(self.model.item_ids()),
                 vec![0; self.model.n_users() + 1],
                 Vec::new(),
                 Vec::new(),
                 None,
             )
-            .map_err(value_error)?,
-        };
-        let mut training = if self.spec.is_some() {
-            training_record(self.spec.as_ref(), self.seed, &self.history)
-        } else {
-            self.training.clone()
-        };
-        if let (Some(record), Some(python)) = (training.as_object_mut(), python) {
-            record.insert("python".into(), python);
+            .map_err(value_error),
         }
-        self.model.save(path, &train, training).map_err(model_error)
     }
 
     /// The interactions with the rows of `userids` replaced by `rows` (growing the user
@@ -420,48 +443,31 @@ impl State {
         if max > old_n {
             check_index_space("userids", max as u64 - 1, seen.nnz() + rows.indices.len())?;
         }
-        let new_n = old_n.max(max);
-        let mut users = (*self.users).clone();
-        for k in old_n..new_n {
-            let raw = k as i64;
-            let taken = users.get_int(raw).is_some();
-            if taken {
-                return Err(PyValueError::new_err(format!(
-                    "partial_fit_users: new user index {k} would get the raw id {k}, which \
-                     another user already has; this model's users have raw ids (see user_ids)"
-                )));
-            }
-            users.intern_int(raw);
-        }
-        let mut given: HashMap<u32, usize> = HashMap::new();
-        for (r, &u) in userids.iter().enumerate() {
-            given.insert(u, r);
-        }
-        let mut indptr = Vec::with_capacity(new_n + 1);
-        indptr.push(0usize);
-        let mut indices = Vec::new();
-        let mut data = Vec::new();
-        for u in 0..new_n {
-            if let Some(&r) = given.get(&(u as u32)) {
+        let users = Arc::new(fold_ins::grown_users(&self.users, old_n.max(max))?);
+        let given: HashMap<u32, usize> = userids.iter().enumerate().map(|(r, &u)| (u, r)).collect();
+        fold_ins::rows_replaced(seen, users, |u, items, values| match given.get(&u) {
+            Some(&r) => {
                 let (i, v) = rows.row(r);
-                indices.extend_from_slice(i);
-                data.extend_from_slice(v);
-            } else if u < seen.n_users() {
-                let row = seen.row(UserIdx(u as u32));
-                indices.extend_from_slice(row.items);
-                data.extend_from_slice(row.values);
+                items.extend_from_slice(i);
+                values.extend_from_slice(v);
+                true
             }
-            indptr.push(indices.len());
+            None => false,
+        })
+    }
+
+    /// Remembers the users of a partial fit of a model without an incremental solver:
+    /// each of `userids` with its row of `rows`, and every user of the grown id space
+    /// past `old_n` that was not given with an empty history ([`crate::fold_ins`]).
+    fn fold_in(&mut self, userids: &[u32], rows: &CsrArrays, old_n: usize, new_n: usize) {
+        for u in old_n as u32..new_n as u32 {
+            self.folded.insert(u, History::new());
         }
-        Interactions::from_csr(
-            Arc::new(users),
-            Arc::clone(seen.item_ids()),
-            indptr,
-            indices,
-            data,
-            None,
-        )
-        .map_err(value_error)
+        for (r, &u) in userids.iter().enumerate() {
+            let (i, v) = rows.row(r);
+            let history = i.iter().zip(v).map(|(&i, &v)| (ItemIdx(i), v)).collect();
+            self.folded.insert(u, history);
+        }
     }
 }
 
@@ -498,7 +504,7 @@ impl Engine {
             threads,
             seed,
             history,
-            folded: HashMap::new(),
+            folded: FoldIns::default(),
             spec: Some(spec),
             training: serde_json::Value::Null,
         }))
@@ -518,14 +524,36 @@ impl Engine {
             .pointer("/config/train/seed")
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0);
+        let model_users = loaded.model.n_users();
+        let mut users = Arc::clone(loaded.model.user_ids());
+        let mut seen = loaded.seen;
+        let mut folded = FoldIns::default();
+        let restored =
+            FoldIns::from_record(&loaded.header.training, model_users, loaded.model.n_items())?;
+        if let Some((n_users, fold_ins)) = restored {
+            let stored = seen.as_ref().ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "{}: the file holds users folded in by partial_fit_users but not the \
+                     trained users' seen lists they extend",
+                    path.display()
+                ))
+            })?;
+            users = Arc::new(fold_ins::grown_users(&users, n_users)?);
+            seen = Some(fold_ins::seen_with_fold_ins(
+                stored,
+                Arc::clone(&users),
+                &fold_ins,
+            )?);
+            folded = fold_ins;
+        }
         Ok(Engine::new(State {
-            users: Arc::clone(loaded.model.user_ids()),
+            users,
             model: loaded.model,
-            seen: loaded.seen.map(Arc::new),
+            seen: seen.map(Arc::new),
             threads,
             seed,
             history: Vec::new(),
-            folded: HashMap::new(),
+            folded,
             spec: None,
             training: loaded.header.training,
         }))
@@ -591,6 +619,13 @@ impl Engine {
     #[getter(n_items)]
     fn py_n_items(&self, py: Python<'_>) -> usize {
         self.lock(py).n_items()
+    }
+
+    /// The seed the model was trained with (for a loaded model, the one its file
+    /// records; 0 when the file records none).
+    #[getter]
+    fn seed(&self, py: Python<'_>) -> u64 {
+        self.lock(py).seed
     }
 
     /// Worker threads of the model's pool.
@@ -889,7 +924,7 @@ impl Engine {
                     .par_iter()
                     .zip(items.par_iter())
                     .map(|(&u, &i)| {
-                        if s.folded.contains_key(&u) {
+                        if s.folded.contains(u) {
                             let mut buf = vec![0.0; s.n_items()];
                             s.score_user(u, None, &mut buf);
                             buf[i as usize]
@@ -1045,11 +1080,8 @@ impl Engine {
             if s.model.as_fold_in().is_none() {
                 return Err(s.fold_in_error("partial_fit_users"));
             }
-            for (r, &u) in userids.iter().enumerate() {
-                let (i, v) = rows.row(r);
-                let h = i.iter().zip(v).map(|(&i, &v)| (ItemIdx(i), v)).collect();
-                s.folded.insert(u, h);
-            }
+            let old_n = s.n_users();
+            s.fold_in(&userids, &rows, old_n, merged.n_users());
             s.users = Arc::clone(merged.user_ids());
         }
         s.seen = Some(Arc::new(merged));
@@ -1209,6 +1241,12 @@ impl State {
     /// The model's pool.
     pub(crate) fn pool(&self) -> &Threads {
         &self.threads
+    }
+
+    /// The `training` record of the file the model was loaded from (null for a model
+    /// fitted here).
+    pub(crate) fn training(&self) -> &serde_json::Value {
+        &self.training
     }
 }
 

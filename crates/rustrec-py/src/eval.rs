@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use rustrec::data::read::{Format, ReadOptions, read_in_id_space};
 use rustrec::data::{DuplicatePolicy, Interactions, NoProgress, Triplets};
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
+use rustrec::experiment::trained_implicit_threshold;
 use rustrec::models::{Recommender, Task};
 use serde_json::{Map, Value};
 
@@ -101,8 +102,26 @@ pub fn evaluate(
     let guard = model.lock(py);
     let state = &*guard;
     let m = state.model();
+    let task = m.task();
+    // As `rustrec eval`: the threshold the model was trained with applies unless another
+    // is given; a model trained on ratings has no rating errors against a threshold's 1s.
+    let trained_threshold = trained_implicit_threshold(state.training());
+    let threshold = implicit_threshold.or(trained_threshold);
+    let rating_errors_apply = threshold.is_none() || trained_threshold.is_some();
+    if let Some(t) = implicit_threshold
+        && task == Task::Rating
+        && !rating_errors_apply
+        && !ranking
+    {
+        return Err(PyValueError::new_err(format!(
+            "implicit_threshold={t}: the test ratings become 1s, and this {} model was \
+             trained on ratings, so its RMSE against them would mean nothing; pass \
+             ranking=True for ranking metrics (rating errors are then left out)",
+            m.kind()
+        )));
+    }
     let (test, unknown) = in_model_space(m, &test, format)?;
-    let test = match implicit_threshold {
+    let test = match threshold {
         Some(t) => test.to_implicit(t),
         None => test,
     };
@@ -118,12 +137,14 @@ pub fn evaluate(
     report.insert("model".into(), m.kind().into());
     report.insert("test_interactions".into(), test.nnz().into());
     report.insert("unknown_test_rows".into(), unknown.into());
-    let task = m.task();
     report.insert("task".into(), task.name().into());
+    if let Some(t) = threshold {
+        report.insert("implicit_threshold".into(), num(f64::from(t)));
+    }
     let figures = py.allow_threads(|| {
         pool.install(|| {
             let mut out = Map::new();
-            if task == Task::Rating {
+            if task == Task::Rating && rating_errors_apply {
                 let tr = train
                     .clone()
                     .unwrap_or_else(|| test.filter(|_, _, _, _| false));

@@ -23,6 +23,7 @@ mod data;
 mod engine;
 mod error;
 mod eval;
+mod fold_ins;
 mod trim;
 
 /// Parameters a kind sets itself, whatever value is given: `implicit` of the ALS families
@@ -94,6 +95,7 @@ fn _rustrec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<data::Dataset>()?;
     m.add_class::<engine::Engine>()?;
     m.add_function(wrap_pyfunction!(data::check_index_space, m)?)?;
+    m.add_function(wrap_pyfunction!(data::check_matrix_shape, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_ratings, m)?)?;
     m.add_function(wrap_pyfunction!(data::read_train_test, m)?)?;
     m.add_function(wrap_pyfunction!(data::split, m)?)?;

@@ -69,8 +69,8 @@ def test_a_python_model_is_read_by_the_cli_with_the_same_figures(cli, files, tmp
     path = tmp_path / "py.st"
     m.save(path)
     cli_eval = run_json(cli, "eval", "--model", path, "--test", test, "--implicit-threshold", "4")
-    py_eval = rustrec.evaluate(m, None, te.to_implicit(4.0))
-    assert py_eval == cli_eval
+    py_eval = rustrec.evaluate(m, None, te, implicit_threshold=4.0)
+    assert py_eval == cli_eval and py_eval["implicit_threshold"] == 4.0
     raw_user = str(m.user_ids[2])
     want = run_json(cli, "recommend", "--model", path, "--user", raw_user, "-n", "5")
     ids, _ = m.recommend(2, N=5)

@@ -276,3 +276,167 @@ def test_valid_integers_of_any_integer_type_are_taken(fitted):
     assert ids.shape == (3,)
     assert fitted.similar_items(0, N=np.uint8(2))[0].shape == (2,)
     assert rustrec.BPR(seed=2**64 - 1, threads=np.int32(1)).seed == 2**64 - 1
+
+
+# -- 8. matrices whose shape is out of proportion with their entries ---------------------
+
+
+def test_a_csr_matrix_with_a_huge_column_or_row_count_is_refused_naming_argument_and_shape(positives):
+    wide = sp.csr_matrix((np.ones(3, np.float32), ([0, 1, 2], [0, 5, 9])), shape=(1000, 10**8))
+    tall = sp.csr_matrix((np.ones(3, np.float32), ([0, 5, 9], [0, 1, 2])), shape=(10**8, 20))
+    columns = r"user_items: a matrix of shape \(1000, 100000000\) with 3 stored entries has 100000000 columns \(items\).*at most 1048576"
+    rows = r"user_items: a matrix of shape \(100000000, 20\) with 3 stored entries has 100000000 rows \(users\)"
+    with pytest.raises(ValueError, match=columns):
+        rustrec.Dataset.from_csr(wide)
+    with pytest.raises(ValueError, match=rows):
+        rustrec.Dataset.from_csr(tall)
+    with pytest.raises(ValueError, match=columns):
+        rustrec.TopPop().fit(wide)
+    with pytest.raises(ValueError, match=columns):
+        BayesianPersonalizedRanking(factors=4, iterations=1).fit(wide)
+    with pytest.raises(ValueError, match=columns):
+        AlternatingLeastSquares(factors=4, iterations=1).fit(wide)
+    with pytest.raises(ValueError, match=r"ratings: a matrix of shape \(1000, 100000000\)"):
+        rustrec.Dataset.from_csr(wide.tocoo(), what="ratings")
+    # The native constructor refuses it too.
+    with pytest.raises(ValueError, match=r"user_items: a matrix of shape \(1000, 100000000\)"):
+        rustrec._rustrec.Dataset.from_csr(wide.indptr.astype(np.int64), wide.indices, wide.data, 10**8)
+    # Shapes within the allowance (max(2**20, 16 × entries)) stay as they are.
+    assert rustrec.Dataset.from_csr(sp.csr_matrix((5, 2**20), dtype=np.float32)).shape == (5, 2**20)
+    # A test matrix shaped like a fitted model is not training data: evaluate takes it.
+    model = rustrec.TopPop().fit(positives)
+    test = sp.csr_matrix((np.ones(1, np.float32), ([0], [1])), shape=positives.shape)
+    assert "precision@5" in rustrec.evaluate(model, None, test, cutoffs=[5])
+
+
+# -- 9. similar items and users of the implicit BPR drop-in ------------------------------
+
+
+def test_implicit_bpr_similar_items_and_users_equal_implicits(positives):
+    """implicit 0.7.3 ranks by the cosine over its factors *with* the bias / ones column,
+    which the drop-in exposes as item_factors / user_factors."""
+    from implicit.bpr import BayesianPersonalizedRanking as ImplicitBPR
+
+    ours = BayesianPersonalizedRanking(factors=8, iterations=3, random_state=0)
+    ours.fit(positives, show_progress=False)
+    theirs = ImplicitBPR(factors=8, iterations=1, random_state=0, num_threads=1)
+    theirs.fit(positives, show_progress=False)
+    theirs.user_factors = np.ascontiguousarray(ours.user_factors)
+    theirs.item_factors = np.ascontiguousarray(ours.item_factors)
+    theirs._user_norms = theirs._item_norms = None
+    items, users = np.array([0, 7, 42, 149]), np.array([0, 3, 150, 299])
+    for q, call, t_call in ((items, ours.similar_items, theirs.similar_items), (users, ours.similar_users, theirs.similar_users)):
+        ids, scores = call(q, N=6)
+        t_ids, t_scores = t_call(q, N=6)
+        assert ids.shape == (4, 6)
+        np.testing.assert_array_equal(ids, t_ids)
+        np.testing.assert_allclose(scores, t_scores, rtol=1e-6)
+        one, one_scores = call(int(q[1]), N=6)
+        t_one, t_one_scores = t_call(int(q[1]), N=6)
+        np.testing.assert_array_equal(one, t_one)
+        np.testing.assert_allclose(one_scores, t_one_scores, rtol=1e-6)
+    allowed = np.arange(20, 60)
+    np.testing.assert_array_equal(ours.similar_items(7, N=5, items=allowed)[0], theirs.similar_items(7, N=5, items=allowed)[0])
+    np.testing.assert_array_equal(
+        ours.similar_items(7, N=5, filter_items=[7, 8])[0], theirs.similar_items(7, N=5, filter_items=[7, 8])[0]
+    )
+    with pytest.raises(IndexError, match=r"itemid: index 150 outside 0..150"):
+        ours.similar_items(150)
+
+
+# -- 10. ids and timestamps of data frames and triplets ----------------------------------
+
+
+def test_uint64_ids_past_int64_are_refused_not_wrapped():
+    users = np.array([7, 2**63 + 5], dtype=np.uint64)
+    message = r"users: row 1 has the id 9223372036854775813, outside \[-2\*\*63, 2\*\*63 - 1\]"
+    with pytest.raises(ValueError, match=message):
+        rustrec.Dataset.from_triplets(users, np.array([1, 2]))
+    frame = pd.DataFrame({"user": [1, 2], "item": users, "rating": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"column 'item': row 1 has the id 9223372036854775813, outside"):
+        rustrec.Dataset.from_frame(frame)
+    big = rustrec.Dataset.from_triplets(np.array([2**63 - 1, 3], dtype=np.uint64), np.array([1, 2]))
+    assert big.user_ids.tolist() == [2**63 - 1, 3]
+
+
+def test_mixed_integer_and_string_ids_are_refused_naming_the_first_row_of_the_other_type():
+    frame = pd.DataFrame({"user": [1, 2, "1"], "item": [10, 11, 12], "rating": [1.0, 2.0, 3.0]})
+    message = r"column 'user': row 2 has the id '1' \(str\) but row 0 has 1 \(int\); the ids of one column are all integers or all strings"
+    with pytest.raises(TypeError, match=message):
+        rustrec.Dataset.from_frame(frame)
+    with pytest.raises(TypeError, match=r"users: row 1 has the id 1 \(int\) but row 0 has 'a' \(str\)"):
+        rustrec.Dataset.from_triplets(np.array(["a", 1], dtype=object), np.array([1, 2]))
+    with pytest.raises(TypeError, match=r"items: row 1 has the id True of type bool; ids are integers or strings"):
+        rustrec.Dataset.from_triplets(np.array([1, 2]), np.array([3, True], dtype=object))
+    # One type per column is fine: integers (with whole floats), or strings.
+    assert rustrec.Dataset.from_triplets(np.array([1, 2.0], dtype=object), np.array(["a", "b"])).n_users == 2
+
+
+def test_float_timestamps_are_refused_unless_whole_numbers():
+    frame = pd.DataFrame({"user": [1, 2, 3], "item": [1, 2, 3], "rating": [1.0, 1.0, 1.0], "ts": [5.0, 1.7, np.nan]})
+    with pytest.raises(ValueError, match=r"column 'ts': row 1 has the timestamp 1\.7; timestamps are whole numbers"):
+        rustrec.Dataset.from_frame(frame, timestamp_col="ts")
+    with pytest.raises(ValueError, match=r"column 'ts': row 2 has a missing timestamp \(nan\)"):
+        rustrec.Dataset.from_frame(frame.assign(ts=[5.0, 6.0, np.nan]), timestamp_col="ts")
+    with pytest.raises(ValueError, match=r"column 'ts': row 0 has a missing timestamp \(NaT\)"):
+        rustrec.Dataset.from_frame(frame.assign(ts=pd.to_datetime([None, "2020-01-01", "2020-01-02"])), timestamp_col="ts")
+    with pytest.raises(ValueError, match=r"timestamps: row 1 has the timestamp 1e\+19; timestamps are whole numbers"):
+        rustrec.Dataset.from_triplets([1, 2], [1, 2], timestamps=np.array([1.0, 1e19]))
+    whole = rustrec.Dataset.from_frame(frame.assign(ts=[5.0, 6.0, 7.0]), timestamp_col="ts")
+    assert whole._d.timestamps().tolist() == [5, 6, 7]
+
+
+def test_huge_float_ids_are_refused_naming_column_row_value_and_range():
+    frame = pd.DataFrame({"user": [1e19, 2.0], "item": [1, 2], "rating": [1.0, 1.0]})
+    message = r"column 'user': row 0 has the id 10000000000000000000, outside \[-2\*\*63, 2\*\*63 - 1\] = \[-9223372036854775808, 9223372036854775807\]"
+    with pytest.raises(ValueError, match=message):
+        rustrec.Dataset.from_frame(frame)
+    with pytest.raises(ValueError, match=r"users: row 1 has the id 18446744073709551616, outside"):
+        rustrec.Dataset.from_triplets(np.array([1, 2**64], dtype=object), np.array([1, 2]))
+
+
+# -- 11. thresholds -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("threshold", [float("nan"), float("inf"), -np.inf])
+def test_a_threshold_that_is_not_finite_is_refused(ratings, threshold):
+    with pytest.raises(ValueError, match=rf"threshold = {threshold!r}: expected a finite number"):
+        ratings.to_implicit(threshold)
+    with pytest.raises(ValueError, match=r"threshold = .*: expected a finite number"):
+        ratings._d.to_implicit(threshold)
+    with pytest.raises(TypeError, match=r"threshold = '4': expected a finite number, got str"):
+        ratings.to_implicit("4")
+
+
+# -- 12. implicit's train_test_split -----------------------------------------------------
+
+
+@pytest.mark.parametrize("random_state", [0, 3, 12345, None])
+@pytest.mark.parametrize("ratio", [0.8, 0.5, 0.25])
+def test_train_test_split_is_implicits(positives, random_state, ratio):
+    import implicit.evaluation
+
+    from rustrec import evaluation
+
+    counts = positives.copy()
+    counts.data = 1.0 + (np.arange(counts.nnz) % 3).astype(np.float32)
+    if random_state is None:
+        # Generators are used as given: equal generators give equal splits.
+        ours = evaluation.train_test_split(counts, ratio, np.random.default_rng(9))
+        theirs = implicit.evaluation.train_test_split(counts, ratio, np.random.default_rng(9))
+    else:
+        ours = evaluation.train_test_split(counts, ratio, random_state=random_state)
+        theirs = implicit.evaluation.train_test_split(counts, ratio, random_state=random_state)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape and (a != b).nnz == 0
+        assert a.dtype == b.dtype
+
+
+def test_rating_errors_against_a_thresholds_ones_are_refused(split):
+    train, test = split
+    m = rustrec.MF(factors=4, epochs=2, seed=1).fit(train)
+    with pytest.raises(ValueError, match=r"implicit_threshold=4: the test ratings become 1s.*ranking=True"):
+        rustrec.evaluate(m, None, test, implicit_threshold=4.0)
+    figures = rustrec.evaluate(m, train, test, implicit_threshold=4.0, ranking=True)
+    assert "rmse" not in figures and figures["ndcg@10"] is not None
+    assert figures["implicit_threshold"] == 4.0

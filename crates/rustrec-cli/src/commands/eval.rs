@@ -6,7 +6,8 @@ use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
-use rustrec::models::{LoadedModel, Recommender, Task};
+use rustrec::experiment::trained_implicit_threshold;
+use rustrec::models::{Recommender, Task};
 
 use super::common::{LinesFormat, lines_format, load_model, read_in_model_space, seen_items};
 use crate::Globals;
@@ -71,7 +72,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let task = model.task();
-    let trained_threshold = trained_implicit_threshold(&loaded);
+    let trained_threshold = trained_implicit_threshold(&loaded.header.training);
     let threshold = args.implicit_threshold.or(trained_threshold);
     // A rating model trained on ratings, scored against the 1s a threshold leaves: its
     // rating errors would mean nothing.
@@ -164,15 +165,4 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     report.finish(globals.json);
     Ok(())
-}
-
-/// The implicit threshold a `rustrec fit` run trained the model with
-/// (`data.implicit_threshold` of the configuration kept in the file's header), if any.
-fn trained_implicit_threshold(loaded: &LoadedModel) -> Option<f32> {
-    let t = loaded
-        .header
-        .training
-        .pointer("/config/data/implicit_threshold")?
-        .as_f64()?;
-    Some(t as f32)
 }

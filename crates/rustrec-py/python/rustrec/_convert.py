@@ -4,10 +4,12 @@ pandas frames into the CSR arrays the engine takes."""
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 import scipy.sparse as sp
+
+from . import _rustrec
 
 
 def is_frame(x: Any) -> bool:
@@ -52,6 +54,18 @@ def user_items_csr(m: Any, what: str = "user_items", copy_ok: bool = True) -> sp
     return m
 
 
+def training_matrix(m: Any, what: str = "user_items") -> sp.csr_matrix:
+    """A users × items matrix to train on (or to build a Dataset from) as canonical CSR
+    (:func:`user_items_csr`), its shape checked first: every row is a user and every
+    column an item of the model, each allocated, so a shape out of proportion with the
+    stored entries (more than ``max(2**20, 16 × entries)`` rows or columns, the limit
+    ``fit(users, items)`` sets for integer indices) is refused, naming ``what`` and the
+    shape."""
+    if sp.issparse(m):
+        _rustrec.check_matrix_shape(what, int(m.shape[0]), int(m.shape[1]), int(m.nnz))
+    return user_items_csr(m, what)
+
+
 def csr_arrays(m: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(indptr int64, indices int32, data float32)`` of a canonical CSR matrix, without a
     copy where the dtypes already match."""
@@ -83,47 +97,168 @@ def optional_indices(x: Any, what: str) -> Optional[np.ndarray]:
     return a
 
 
+#: The range of integer ids and timestamps (stored as signed 64-bit integers).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+_INT64_RANGE = f"[-2**63, 2**63 - 1] = [{INT64_MIN}, {INT64_MAX}]"
+
+
 def raw_ids(a: Any, what: str = "ids") -> Any:
     """Raw ids for the engine: an int64 array for integer ids, else a list of str.
 
     A missing id (``None``, NaN, pandas' ``NA``) is refused, naming ``what`` and the row.
     Integer ids stay integers: whole floats (a column that pandas made float) become
     int64, and an object array of Python integers too; other numbers are refused rather
-    than turned into text such as ``"1.5"``."""
+    than turned into text such as ``"1.5"``, and so is an integer outside the int64 range
+    (a ``uint64`` id ≥ 2**63 would wrap to a negative one). The ids of one array are all
+    numbers or all strings: a mix (``[1, "1"]``, which would merge) is refused, naming the
+    first row of the other type."""
     arr = np.asarray(a)
-    if arr.size == 0 or np.issubdtype(arr.dtype, np.integer):
+    if arr.size == 0:
         return np.ascontiguousarray(arr, dtype=np.int64)
+    if np.issubdtype(arr.dtype, np.integer):
+        return _int64_of_integers(arr, what, "id")
     if arr.dtype == object or np.issubdtype(arr.dtype, np.floating):
         _refuse_missing(arr, what)
     if np.issubdtype(arr.dtype, np.floating):
         return _whole_floats(arr, what)
     values = arr.tolist()
-    if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values):
-        return np.asarray(values, dtype=np.int64)
-    if any(isinstance(v, (float, np.floating)) for v in values):
+    kinds = [_id_kind(v) for v in values]
+    _refuse_mixed_kinds(values, kinds, what)
+    if kinds[0] == "str":
+        return [str(v) for v in values]
+    if "float" in kinds:
         return _whole_floats(np.asarray(values, dtype=object), what)
-    return [str(v) for v in values]
+    return _int64_of_integers(np.asarray(values, dtype=object), what, "id")
+
+
+def _id_kind(v: Any) -> str:
+    """``"int"``, ``"float"``, ``"str"`` or ``"other"``: the type of one raw id."""
+    if isinstance(v, (bool, np.bool_)):
+        return "other"
+    if isinstance(v, (int, np.integer)):
+        return "int"
+    if isinstance(v, (float, np.floating)):
+        return "float"
+    return "str" if isinstance(v, str) else "other"
+
+
+def _refuse_mixed_kinds(values: List[Any], kinds: List[str], what: str) -> None:
+    """Refuses ids that are not all numbers or all strings (or of another type, such as a
+    bool or bytes, which would be turned into text), naming the first row of the other
+    type."""
+    first = "number" if kinds[0] in ("int", "float") else kinds[0]
+    for k, kind in enumerate(kinds):
+        group = "number" if kind in ("int", "float") else kind
+        if group == "other":
+            raise TypeError(
+                f"{what}: row {k} has the id {values[k]!r} of type {type(values[k]).__name__}; "
+                "ids are integers or strings"
+            )
+        if group != first:
+            raise TypeError(
+                f"{what}: row {k} has the id {values[k]!r} ({type(values[k]).__name__}) but row 0 "
+                f"has {values[0]!r} ({type(values[0]).__name__}); the ids of one column are all "
+                "integers or all strings (mixed, 1 and '1' would be one id): convert them to one "
+                "type first, e.g. column.astype(str)"
+            )
+
+
+def _int64_of_integers(arr: np.ndarray, what: str, name: str) -> np.ndarray:
+    """Integers (an integer or object array) as int64; one outside the int64 range is
+    refused, naming ``what``, the row and the value (``name``: ``id`` or ``timestamp``)."""
+    if arr.dtype != object and np.can_cast(arr.dtype, np.int64):
+        return np.ascontiguousarray(arr, dtype=np.int64)
+    if arr.dtype.kind == "u":
+        past = np.flatnonzero(arr > np.uint64(INT64_MAX))
+        rows = [int(past[0])] if past.size else []
+    else:
+        rows = [k for k, v in enumerate(arr.tolist()) if not INT64_MIN <= int(v) <= INT64_MAX][:1]
+    if rows:
+        k = rows[0]
+        raise ValueError(
+            f"{what}: row {k} has the {name} {int(arr[k])}, outside {_INT64_RANGE}, the range of "
+            f"{name}s (stored as signed 64-bit integers)"
+            + ("; pass such ids as strings (ids.astype(str))" if name == "id" else "")
+        )
+    return np.ascontiguousarray(arr.astype(np.int64))
 
 
 def _refuse_missing(arr: np.ndarray, what: str) -> None:
     """Refuses a missing id (None, NaN, pandas' NA or NaT), naming ``what`` and the row."""
     for k, v in enumerate(arr.tolist()):
-        if v is None or (isinstance(v, float) and v != v) or type(v).__name__ in ("NAType", "NaTType"):
+        if _is_missing(v):
             raise ValueError(
                 f"{what}: row {k} has a missing id ({v!r}); every interaction needs an id "
                 "(drop or fill the missing ones first, e.g. frame.dropna(subset=[...]))"
             )
 
 
+def _is_missing(v: Any) -> bool:
+    """Whether ``v`` is a missing value: None, NaN, pandas' NA or NaT."""
+    return v is None or (isinstance(v, float) and v != v) or type(v).__name__ in ("NAType", "NaTType")
+
+
 def _whole_floats(arr: np.ndarray, what: str) -> np.ndarray:
-    """Numeric ids that are whole numbers as int64; any other value is refused."""
+    """Numeric ids that are whole numbers within the int64 range as int64; any other
+    value is refused."""
     for k, v in enumerate(arr.tolist()):
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not float(v).is_integer():
             raise TypeError(
                 f"{what}: row {k} has the id {v!r}; ids are integers or strings (a column of "
                 "numbers must hold whole numbers)"
             )
-    return np.asarray([int(v) for v in arr.tolist()], dtype=np.int64)
+    return _int64_of_integers(np.asarray([int(v) for v in arr.tolist()], dtype=object), what, "id")
+
+
+def timestamps_array(a: Any, what: str = "timestamps") -> np.ndarray:
+    """Timestamps as int64: integers, whole floats (a column that pandas made float) or
+    datetimes (nanoseconds since the epoch, as numpy stores them). A missing timestamp
+    (NaN, None, NaT) or one that is not a whole number within the int64 range is refused,
+    naming ``what``, the row and the value: nothing is truncated or turned into a sentinel."""
+    arr = np.asarray(a)
+    if arr.ndim != 1:
+        raise ValueError(f"{what}: expected a 1-D array of timestamps, got shape {arr.shape}")
+    if arr.dtype.kind in "mM":
+        missing = np.flatnonzero(np.isnat(arr))
+        if missing.size:
+            raise ValueError(f"{what}: row {int(missing[0])} has a missing timestamp (NaT); every interaction needs one")
+        return np.ascontiguousarray(arr.astype(np.int64))
+    if np.issubdtype(arr.dtype, np.integer):
+        return _int64_of_integers(arr, what, "timestamp")
+    if np.issubdtype(arr.dtype, np.floating):
+        return _float_timestamps(arr, what)
+    if arr.dtype != object:
+        raise TypeError(f"{what}: expected integer timestamps, got dtype {arr.dtype}")
+    for k, v in enumerate(arr.tolist()):
+        _check_timestamp(v, k, what)
+    return _int64_of_integers(np.asarray([int(v) for v in arr.tolist()], dtype=object), what, "timestamp")
+
+
+def _float_timestamps(arr: np.ndarray, what: str) -> np.ndarray:
+    """Float timestamps that are all whole numbers within the int64 range as int64; the
+    first other one is refused (:func:`_check_timestamp`)."""
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(arr) & (arr == np.floor(arr)) & (arr >= -(2.0**63)) & (arr < 2.0**63)
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        k = int(bad[0])
+        _check_timestamp(arr[k].item(), k, what)
+    return np.ascontiguousarray(arr.astype(np.int64))
+
+
+def _check_timestamp(v: Any, k: int, what: str) -> None:
+    """Refuses timestamp ``v`` of row ``k`` unless it is a whole number within the int64
+    range, naming ``what``, the row and the value."""
+    if _is_missing(v):
+        raise ValueError(f"{what}: row {k} has a missing timestamp ({v!r}); every interaction needs one")
+    numeric = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    whole = numeric and (isinstance(v, (int, np.integer)) or (np.isfinite(v) and float(v).is_integer()))
+    if not whole or not -(2**63) <= int(v) < 2**63:
+        raise ValueError(
+            f"{what}: row {k} has the timestamp {v!r}; timestamps are whole numbers (integers, "
+            f"or floats such as 5.0) in {_INT64_RANGE}"
+        )
 
 
 def whole_number(value: Any, what: str, low: int = 0, high: Optional[int] = None) -> int:

@@ -11,7 +11,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _rustrec
-from ._convert import MAX_SEED, csr_arrays, ids_array, is_frame, raw_ids, user_items_csr, whole_number
+from ._convert import (
+    MAX_SEED,
+    csr_arrays,
+    ids_array,
+    is_frame,
+    raw_ids,
+    timestamps_array,
+    training_matrix,
+    user_items_csr,
+    whole_number,
+)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -35,8 +45,11 @@ class Dataset:
         cls, user_items: Any, user_ids: Any = None, item_ids: Any = None, what: str = "user_items"
     ) -> "Dataset":
         """From a scipy CSR matrix (users × items), with optional raw ids in index order.
-        Values must be finite; ``what`` names the matrix in errors."""
-        m = user_items_csr(user_items, what)
+        Values must be finite; ``what`` names the matrix in errors. Every row is a user and
+        every column an item, so a shape out of proportion with the stored entries (more
+        than ``max(2**20, 16 × entries)`` rows or columns) is refused, as ``fit(users,
+        items)`` refuses such integer indices."""
+        m = training_matrix(user_items, what)
         indptr, indices, data = csr_arrays(m)
         return cls(
             _rustrec.Dataset.from_csr(
@@ -63,8 +76,10 @@ class Dataset:
         """From a pandas DataFrame of raw ids (columns ``user``, ``item``, ``rating``, or
         named by the arguments; without a rating column every row counts 1).
 
-        Integer ids stay integers; a missing id (None, NaN, ``pd.NA``) or a rating that is
-        not a finite number is refused, naming the column and the row (its position)."""
+        Integer ids stay integers; a missing id (None, NaN, ``pd.NA``), a column mixing
+        numbers and strings, a rating that is not a finite number, or a timestamp that is
+        missing or not a whole number is refused, naming the column and the row (its
+        position)."""
         for col in (user_col, item_col):
             if col not in frame.columns:
                 raise KeyError(
@@ -82,7 +97,7 @@ class Dataset:
             values = np.ones(len(frame), dtype=np.float32)
         stamps = None
         if timestamp_col is not None:
-            stamps = np.ascontiguousarray(frame[timestamp_col].to_numpy(), dtype=np.int64)
+            stamps = timestamps_array(frame[timestamp_col].to_numpy(), f"column {timestamp_col!r}")
         return cls._triplets(users, items, values, stamps, duplicates, values_name)
 
     @classmethod
@@ -95,8 +110,10 @@ class Dataset:
         duplicates: str = "error",
     ) -> "Dataset":
         """From parallel arrays of raw user ids, raw item ids and values (finite numbers;
-        a missing id is refused, integer ids stay integers)."""
-        return cls._triplets(raw_ids(users, "users"), raw_ids(items, "items"), values, timestamps, duplicates, "values")
+        a missing id is refused, integer ids stay integers) and optional timestamps (whole
+        numbers)."""
+        stamps = None if timestamps is None else timestamps_array(timestamps, "timestamps")
+        return cls._triplets(raw_ids(users, "users"), raw_ids(items, "items"), values, stamps, duplicates, "values")
 
     @classmethod
     def _triplets(
@@ -170,7 +187,15 @@ class Dataset:
         return pd.DataFrame(cols)
 
     def to_implicit(self, threshold: float) -> "Dataset":
-        """Values ≥ ``threshold`` become 1, the others are dropped (same id space)."""
+        """Values ≥ ``threshold`` become 1, the others are dropped (same id space).
+        ``threshold`` must be a finite number (NaN would drop every interaction)."""
+        if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+            raise TypeError(f"threshold = {threshold!r}: expected a finite number, got {type(threshold).__name__}")
+        if not np.isfinite(threshold):
+            raise ValueError(
+                f"threshold = {threshold!r}: expected a finite number (values ≥ threshold become 1, "
+                "the others are dropped)"
+            )
         return Dataset(self._d.to_implicit(float(threshold)))
 
     def __len__(self) -> int:
@@ -278,6 +303,11 @@ def evaluate(
     training interactions stored in the model. Rating models give ``rmse``, ``mae``,
     ``mse``; ranking models (or ``ranking=True``) ``precision@K``, ``recall@K``, ``ndcg@K``,
     ``map@K``, ``mrr``, ``auc``, ... for each cutoff. Undefined figures are ``None``.
+    ``implicit_threshold`` keeps test values ≥ it as positives (1) and leaves out the
+    others; a model trained with a threshold (``rustrec fit --implicit-threshold``) is
+    evaluated with its own unless another is given, and the figures then hold
+    ``implicit_threshold``. A rating model trained on ratings has no rating errors against
+    a threshold's 1s: it needs ``ranking=True``.
     """
     engine = model._engine if hasattr(model, "_engine") else model
     native_test: Any
@@ -306,7 +336,8 @@ def evaluate(
 
 
 def _like_model(engine: Any, m: Any) -> Dataset:
-    """A CSR matrix in the model's index space as a Dataset over the model's raw ids."""
+    """A CSR matrix in the model's index space as a Dataset over the model's raw ids (its
+    shape is the model's, so it is not checked against its entries as training data is)."""
     csr = user_items_csr(m)
     if csr.shape != (engine.n_users, engine.n_items):
         raise ValueError(
@@ -318,7 +349,14 @@ def _like_model(engine: Any, m: Any) -> Dataset:
 
     return Dataset(
         _rustrec.Dataset.from_csr(
-            indptr, indices, data, csr.shape[1], _raw(ids_array(engine.user_ids)), _raw(ids_array(engine.item_ids))
+            indptr,
+            indices,
+            data,
+            csr.shape[1],
+            _raw(ids_array(engine.user_ids)),
+            _raw(ids_array(engine.item_ids)),
+            "user_items",
+            False,
         )
     )
 

@@ -26,6 +26,7 @@ from ._convert import (
     negative_feedback,
     optional_indices,
     refuse_negative,
+    training_matrix,
     user_items_csr,
     whole_number,
 )
@@ -274,7 +275,7 @@ class Recommender:
             if np.issubdtype(users.dtype, np.integer) and np.issubdtype(its.dtype, np.integer):
                 return _dataset_of_indices(users, its, vals)
             return Dataset.from_triplets(users, its, vals)
-        return Dataset.from_csr(self._prepare_matrix(user_items_csr(user_items)))
+        return Dataset.from_csr(self._prepare_matrix(training_matrix(user_items)))
 
     def _prepare_matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
         """Hook for the implicit-compatible classes (value transforms)."""
@@ -510,7 +511,10 @@ class Recommender:
         all stored interactions with these rows replaced), so the result stays close to a
         refit; every other model with a fold-in (MF, BPR, EASE, SLIM, ItemKNN, AsySVD,
         baselines) keeps the rows and scores those users from them by fold-in (their
-        ``user_factors`` rows are not updated).
+        ``user_factors`` rows are not updated). A new index past the next one leaves a gap:
+        the users in it are users with an empty history (scored by the fold-in of an
+        empty history; ALS gives them zero factors). ``save`` and pickling keep the
+        folded-in users, so a reloaded model scores and filters every user the same.
         """
         engine = self._fitted()
         ids, _ = index_array(userids, "userids")
@@ -679,7 +683,8 @@ def _from_engine(cls: Type[Recommender], engine: Any, state: Optional[Dict[str, 
         p.pop("kind", None)
         obj.params = p
     obj.threads = state.get("threads", engine.threads)
-    obj.seed = state.get("seed", 0)
+    # A loaded model keeps the seed its file records (a refit then trains the same model).
+    obj.seed = state.get("seed", engine.seed)
     obj._engine = engine
     obj._cache = {}
     extra = state.get("extra")
@@ -743,7 +748,9 @@ def make_class(info: Dict[str, Any]) -> Type[Recommender]:
 def load(path: Any, threads: int = 0) -> Recommender:
     """Reads a model file written by ``rustrec fit --out`` or by ``save()``, of any kind:
     an instance of the kind's class, fitted, with the training interactions the file
-    stores (so ``recommend(user, None)`` leaves out what each user has seen)."""
+    stores (so ``recommend(user, None)`` leaves out what each user has seen), the users
+    ``partial_fit_users`` folded in before saving, and the seed the file records (0 when
+    it records none). ``threads`` is the new pool's size (0 = one per core), not stored."""
     p = os.fspath(path)
     if not os.path.exists(p):
         raise FileNotFoundError(f"no such model file: {p!r}")

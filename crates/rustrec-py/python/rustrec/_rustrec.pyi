@@ -20,6 +20,7 @@ class Dataset:
         user_ids: Optional[Union[npt.NDArray[np.int64], List[str]]] = None,
         item_ids: Optional[Union[npt.NDArray[np.int64], List[str]]] = None,
         what: str = "user_items",
+        check_shape: bool = True,
     ) -> Dataset: ...
     @staticmethod
     def from_triplets(
@@ -63,6 +64,7 @@ class Engine:
     task: str
     n_users: int
     n_items: int
+    seed: int
     threads: int
     user_ids: Union[npt.NDArray[np.int64], List[str]]
     item_ids: Union[npt.NDArray[np.int64], List[str]]
@@ -126,6 +128,7 @@ def read_train_test(
     header: Optional[bool] = None, delimiter: Optional[str] = None, string_ids: bool = False,
 ) -> Tuple[Dataset, Dataset]: ...
 def check_index_space(what: str, largest: int, interactions: int) -> None: ...
+def check_matrix_shape(what: str, rows: int, cols: int, nnz: int) -> None: ...
 def split(data: Dataset, kind: str, test_fraction: float = 0.2, k: int = 1, which: str = "random", seed: int = 42) -> Tuple[Dataset, Dataset]: ...
 def synthetic(like: str = "ml-100k", users: Optional[int] = None, items: Optional[int] = None, ratings: Optional[int] = None, seed: Optional[int] = None) -> Dataset: ...
 def evaluate(

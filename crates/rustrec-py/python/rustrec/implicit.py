@@ -25,7 +25,8 @@ confidence |r|") are refused; ``dtype`` is always float32.
 ``BayesianPersonalizedRanking`` → kind ``bpr`` with ``loss="bpr"``: ``factors`` latent
 factors plus an item bias (implicit's extra column; ``user_factors`` / ``item_factors`` here
 carry that column too, ones for users and biases for items, so ``user_factors @
-item_factors.T`` are the scores), ``learning_rate`` → ``lr``, ``regularization`` → ``reg``,
+item_factors.T`` are the scores, and ``similar_items`` / ``similar_users`` rank by the
+cosine over them as implicit does), ``learning_rate`` → ``lr``, ``regularization`` → ``reg``,
 plain SGD, ``iterations`` → ``epochs``, factors from Uniform(−0.5/k, 0.5/k) as implicit.
 Negatives are drawn uniformly among the items the user has not interacted with
 (``verify_negative_samples=False`` cannot turn the check off). implicit 0.7.3 draws them
@@ -60,7 +61,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _rustrec
-from ._convert import index_array, refuse_negative, user_items_csr, whole_number
+from ._convert import index_array, refuse_negative, training_matrix, user_items_csr, whole_number
 from ._model import Recommender, _params_json, _seed_of
 
 __all__ = [
@@ -120,7 +121,7 @@ class RecommenderBase(Recommender):
         from ._data import Dataset
 
         # The engine copies what it needs; drop the transformed matrix before training.
-        data = Dataset.from_csr(self._prepare_matrix(user_items_csr(user_items)))
+        data = Dataset.from_csr(self._prepare_matrix(training_matrix(user_items)))
 
         def on_epoch(epoch: int, figures: Dict[str, Any]) -> Any:
             if callback is not None:
@@ -485,6 +486,74 @@ class BayesianPersonalizedRanking(RecommenderBase):
             return a
 
         return self._cached("implicit_item_factors", make)
+
+
+    def similar_items(  # type: ignore[override]
+        self,
+        itemid: Any,
+        N: int = 10,
+        recalculate_item: bool = False,
+        item_users: Any = None,
+        filter_items: Any = None,
+        items: Any = None,
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """implicit's ``similar_items``: the cosine over ``item_factors`` *with* the bias
+        column (implicit's layout), computed as implicit 0.7.3 computes it
+        (:func:`_implicit_cosine_top`). 1-D results for one item, 2-D for an array."""
+        if recalculate_item or item_users is not None:
+            raise NotImplementedError("similar_items(recalculate_item=True) is not supported by BayesianPersonalizedRanking (nor by implicit's)")
+        if items is not None and filter_items is not None:
+            raise ValueError("give items or filter_items, not both")
+        return _implicit_cosine_top(self.item_factors, itemid, N, filter_items, items, "itemid", ("filter_items", "items"))
+
+    def similar_users(  # type: ignore[override]
+        self, userid: Any, N: int = 10, filter_users: Any = None, users: Any = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """implicit's ``similar_users``: the cosine over ``user_factors`` with the column of
+        ones (implicit's layout), as implicit 0.7.3 computes it."""
+        if users is not None and filter_users is not None:
+            raise ValueError("give users or filter_users, not both")
+        return _implicit_cosine_top(self.user_factors, userid, N, filter_users, users, "userid", ("filter_users", "users"))
+
+
+def _implicit_cosine_top(
+    factors: np.ndarray, query: Any, N: Any, exclude: Any, allow: Any, what: str, names: Tuple[str, str]
+) -> Tuple[np.ndarray, np.ndarray]:
+    """The ``N`` rows of ``factors`` most similar to each query row (row indices), as
+    implicit 0.7.3's ``MatrixFactorizationBase.similar_items`` computes them in float32:
+    row norms (0 replaced by 1e-10), ``q · fᵀ / ‖f‖`` ranked, then divided by ``‖q‖``. Ties
+    go to the lower index. Candidates are ``allow`` (all rows when None) without
+    ``exclude``; rows past the candidates end in id -1, score -inf (rustrec's convention;
+    implicit would list the excluded rows there). 1-D results for one query, 2-D for an
+    array; ``names`` name ``exclude`` and ``allow`` in errors."""
+    n = factors.shape[0]
+    q, scalar = index_array(query, what)
+    N = whole_number(N, "N", 0)
+    for name, idx in ((what, q), *zip(names, (exclude, allow))):
+        a = np.empty(0, np.int64) if idx is None else index_array(idx, name)[0]
+        if a.size and (a.min() < 0 or a.max() >= n):
+            bad = a[(a < 0) | (a >= n)][0]
+            raise IndexError(f"{name}: index {bad} outside 0..{n}")
+    candidates = np.arange(n) if allow is None else np.unique(index_array(allow, names[1])[0])
+    cols = min(N, candidates.size)
+    norms = np.linalg.norm(factors, axis=-1)
+    norms[norms == 0] = 1e-10
+    banned = np.zeros(candidates.size, bool)
+    if exclude is not None:
+        banned = np.isin(candidates, index_array(exclude, names[0])[0])
+    ids = np.full((q.size, cols), -1, np.int32)
+    scores = np.full((q.size, cols), -np.inf, np.float32)
+    cand_factors, cand_norms = factors[candidates], norms[candidates]
+    for start in range(0, q.size, 256):
+        rows = q[start : start + 256]
+        s = factors[rows].dot(cand_factors.T) / cand_norms
+        s[:, banned] = -np.inf
+        top = np.argsort(-s, axis=1, kind="stable")[:, :cols]
+        best = np.take_along_axis(s, top, axis=1) / norms[rows][:, None]
+        keep = np.isfinite(best)
+        ids[start : start + 256] = np.where(keep, candidates[top], -1)
+        scores[start : start + 256] = np.where(keep, best, -np.inf)
+    return (ids[0], scores[0]) if scalar else (ids, scores)
 
 
 #: How the drop-in's BPR draws negatives: ∝ (count + 1)^α among the user's unseen items;

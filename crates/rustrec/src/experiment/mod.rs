@@ -16,4 +16,6 @@ pub use config::{
 pub use data::{ClusterExchange, LoadedData, apply_split, load, load_with, resolve};
 pub use error::{ExperimentError, Result};
 pub use metric::{check_metric, is_rating_metric};
-pub use run::{Outcome, RunHooks, RunOptions, evaluate_into, run, run_with};
+pub use run::{
+    Outcome, RunHooks, RunOptions, evaluate_into, run, run_with, trained_implicit_threshold,
+};
