@@ -214,6 +214,245 @@ fn tune_with_a_pruner_and_parallel_trials_and_bad_spaces() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("same file"));
 }
 
+/// `tune` on the small MF setup with extra arguments.
+fn tune_small(d: &Path, cfg: &Path, space: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "tune",
+        "--config",
+        p(cfg),
+        "--data-dir",
+        p(d),
+        "--space",
+        p(space),
+    ];
+    args.extend_from_slice(extra);
+    rustrec(&args)
+}
+
+/// Regression (float steps and the end of the grid): a float step skipped `high` and tried
+/// the value below it twice (`0.6` and `0.6000000000000001`); with fewer grid points than
+/// `--trials`, the command announced trials it never ran, without a word.
+#[test]
+fn tune_grid_tries_each_step_value_once_and_says_where_the_grid_ends() {
+    let (dir, cfg, _) = setup();
+    let d = dir.path();
+    let space = d.join("step.toml");
+    std::fs::write(
+        &space,
+        "[model.reg]\ntype = \"float\"\nlow = 0.1\nhigh = 0.7\nstep = 0.1\npoints = 7",
+    )
+    .unwrap();
+    let log = d.join("grid.jsonl");
+    let out = tune_small(
+        d,
+        &cfg,
+        &space,
+        &[
+            "--sampler",
+            "grid",
+            "--trials",
+            "10",
+            "--set",
+            "model.epochs=1",
+            "--log",
+            p(&log),
+            "--json",
+            "-q",
+        ],
+    );
+    let j = json_of(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "the grid has 7 point(s) (model.reg 7): the study stops there, at 7 of the 10 \
+             trials asked (--trials)"
+        ) && stderr.contains("0 trial(s) logged, 7 to run"),
+        "{stderr}"
+    );
+    assert_eq!(
+        (&j["trials"], &j["trials_run"], &j["grid_points"]),
+        (&7.into(), &7.into(), &7.into()),
+        "{j}"
+    );
+    let mut tried: Vec<f64> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["params"]["model.reg"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    tried.sort_by(f64::total_cmp);
+    assert_eq!(tried, vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
+}
+
+/// Regression: `test` also held validation figures (`validation_ndcg@10`, ...), as every
+/// figure with an `@` counted as a test metric.
+#[test]
+fn tune_json_test_holds_the_test_metrics_only() {
+    let (dir, _, _) = setup();
+    let d = dir.path();
+    let cfg = d.join("bpr.toml");
+    std::fs::write(
+        &cfg,
+        "[data]\ntrain = \"small.base\"\ntest = \"small.test\"\nimplicit_threshold = 3\n\
+         [validation]\nfraction = 0.1\npatience = 3\n\
+         [model]\nkind = \"bpr\"\nfactors = 8\nepochs = 3\n[train]\nthreads = 1\n\
+         [eval]\ncutoffs = [5, 10]\n",
+    )
+    .unwrap();
+    let space = d.join("bpr-space.toml");
+    std::fs::write(
+        &space,
+        "[model.lr]\ntype = \"float\"\nlow = 0.01\nhigh = 0.1\nlog = true",
+    )
+    .unwrap();
+    let j = json_of(&tune_small(
+        d,
+        &cfg,
+        &space,
+        &[
+            "--trials",
+            "2",
+            "--sampler",
+            "random",
+            "--metric",
+            "ndcg@10",
+            "--json",
+            "-q",
+        ],
+    ));
+    let test = j["test"].as_object().unwrap();
+    for key in ["ndcg@10", "precision@5", "auc", "mrr"] {
+        assert!(test[key].as_f64().is_some(), "{key} missing: {j}");
+    }
+    let validation: Vec<&String> = test.keys().filter(|k| k.contains("validation")).collect();
+    assert!(validation.is_empty(), "{validation:?} in test: {j}");
+    assert!(j["validation"]["ndcg@10"].as_f64().is_some(), "{j}");
+}
+
+/// Regression: `--resume` read logged values back one ulp off now and then, so a resumed
+/// search reported other figures (and its TPE sampler saw other values) than the same
+/// search run in one go.
+#[test]
+fn tune_resumed_from_its_log_reports_what_an_uninterrupted_search_reports() {
+    let (dir, cfg, space) = setup();
+    let d = dir.path();
+    let search = |log: &Path, trials: &str, resume: bool| {
+        let mut extra = vec![
+            "--trials",
+            trials,
+            "--sampler",
+            "tpe",
+            "--startup",
+            "2",
+            "--seed",
+            "4",
+            "--log",
+            p(log),
+            "--json",
+            "-q",
+        ];
+        if resume {
+            extra.push("--resume");
+        }
+        json_of(&tune_small(d, &cfg, &space, &extra))
+    };
+    let (whole, parts) = (d.join("whole.jsonl"), d.join("parts.jsonl"));
+    let uninterrupted = search(&whole, "5", false);
+    search(&parts, "3", false);
+    let resumed = search(&parts, "5", true);
+    assert_eq!(resumed["trials_run"], 2);
+    assert_eq!(uninterrupted["trials_run"], 5);
+    for key in [
+        "best",
+        "best_trial",
+        "validation",
+        "test",
+        "trials",
+        "complete",
+    ] {
+        assert_eq!(resumed[key], uninterrupted[key], "{key}");
+    }
+    // The logs agree but for the timings.
+    let lines = |path: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut t: serde_json::Value = serde_json::from_str(l).unwrap();
+                t.as_object_mut().unwrap().remove("seconds");
+                t
+            })
+            .collect()
+    };
+    assert_eq!(lines(&parts), lines(&whole));
+}
+
+/// Regressions: `values` on an int parameter was ignored, a repeated pruner setting taken
+/// silently, and a trial that ran all its epochs counted as pruned.
+#[test]
+fn tune_refuses_keys_a_parameter_does_not_take_and_repeated_pruner_settings() {
+    let (dir, cfg, space) = setup();
+    let d = dir.path();
+    let bad = d.join("values.toml");
+    std::fs::write(
+        &bad,
+        "[model.factors]\ntype = \"int\"\nlow = 2\nhigh = 8\nvalues = [2, 4, 8]",
+    )
+    .unwrap();
+    let out = tune_small(d, &cfg, &bad, &["-q"]);
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("values.toml")
+            && e.contains("[model.factors] type = \"int\" does not take \"values\"")
+            && e.contains("its keys: type, low, high, log, step, points"),
+        "{e}"
+    );
+    let out = tune_small(
+        d,
+        &cfg,
+        &space,
+        &["--pruner", "median:startup=2,startup=3", "-q"],
+    );
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("pruner median:startup=2,startup=3: startup is given twice"),
+        "{e}"
+    );
+    // Three epochs, two of warm-up: the pruner could only speak after the last epoch.
+    let j = json_of(&tune_small(
+        d,
+        &cfg,
+        &space,
+        &[
+            "--trials",
+            "5",
+            "--sampler",
+            "random",
+            "--seed",
+            "2",
+            "--set",
+            "model.epochs=3",
+            "--set",
+            "validation.patience=10",
+            "--pruner",
+            "median:startup=1,warmup=2",
+            "--json",
+            "-q",
+        ],
+    ));
+    assert_eq!(
+        (&j["complete"], &j["pruned"]),
+        (&5.into(), &0.into()),
+        "{j}"
+    );
+    assert_eq!(j["epochs"], 15, "{j}");
+}
+
 #[test]
 fn cv_gives_folds_mean_and_std_from_random_folds_or_fold_files() {
     let (dir, cfg, _) = setup();

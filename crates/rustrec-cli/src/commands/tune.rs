@@ -37,8 +37,8 @@ pub struct Args {
     /// The configuration, its data, overrides and threads.
     #[command(flatten)]
     pub experiment: ExperimentArgs,
-    /// The search space (TOML: one table per config key with type = "int" | "float" |
-    /// "choice", low, high, log, values).
+    /// The search space (TOML: one table per config key with type = "int" | "float" and
+    /// low, high, log, step, points, or type = "choice" and values).
     #[arg(long)]
     pub space: PathBuf,
     /// Total number of trials (with --resume, including the logged ones).
@@ -167,6 +167,25 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         &bars,
     )?;
     let objective = study.objective().clone();
+    let logged = history.len();
+    // The grid sampler ends with its grid: say so, rather than promise trials it cannot run.
+    let grid_points = study.settings().sampler.capacity(study.space())?;
+    if let Some(points) = grid_points.filter(|g| *g < args.trials) {
+        say!(
+            globals.json,
+            "the grid has {points} point(s) ({}): the study stops there, at {points} of the {} \
+             trials asked (--trials)",
+            study
+                .space()
+                .params
+                .iter()
+                .map(|p| format!("{} {}", p.name, p.grid().len()))
+                .collect::<Vec<_>>()
+                .join(" × "),
+            args.trials
+        );
+    }
+    let planned = grid_points.map_or(args.trials, |g| g.min(args.trials));
     say!(
         globals.json,
         "tuning validation {} ({}) over {} with {} (pruner {}): {} trial(s) logged, {} to run, {} at a time",
@@ -181,8 +200,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .join(", "),
         study.settings().sampler.name(),
         study.settings().pruner.name(),
-        history.len(),
-        args.trials.saturating_sub(history.len()),
+        logged,
+        planned.saturating_sub(logged),
         args.parallel
     );
     let log = Mutex::new(log);
@@ -312,6 +331,10 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         report.set("log", p.to_string_lossy().into_owned());
     }
     report.set("trials", trials.len());
+    report.set("trials_run", trials.len().saturating_sub(logged));
+    if let Some(points) = grid_points {
+        report.set("grid_points", points);
+    }
     report.finish(globals.json);
     Ok(())
 }

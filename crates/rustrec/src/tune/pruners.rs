@@ -3,7 +3,8 @@
 //! A trial's run calls the pruner after every epoch (through the fit's epoch callbacks,
 //! [`crate::experiment::RunHooks::callbacks`]) with the trial's validation values so far and
 //! the trials that had finished when it started; `true` stops the trial, which is logged as
-//! `pruned` with its best value so far.
+//! `pruned` with its best value so far. It is not asked after a trial's last epoch: a
+//! trial that ran all its epochs is complete ([`super::study`]).
 //!
 //! * [`Pruner::Median`] (Optuna's `MedianPruner`; the "median stopping rule" of Google
 //!   Vizier, Golovin et al. 2017): after `startup_trials` complete trials and `warmup_epochs`
@@ -74,8 +75,16 @@ impl Pruner {
                 )));
             }
         };
+        let mut given: Vec<&str> = Vec::new();
         for kv in rest.split(',').filter(|s| !s.is_empty()) {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            if given.contains(&k.trim()) {
+                return Err(ExperimentError::Config(format!(
+                    "pruner {text}: {} is given twice; give each setting once",
+                    k.trim()
+                )));
+            }
+            given.push(k.trim());
             let n: usize = v.trim().parse().map_err(|_| {
                 ExperimentError::Config(format!("pruner {text}: {kv}: expected KEY=INTEGER"))
             })?;
@@ -290,5 +299,22 @@ mod tests {
         );
         assert!(Pruner::parse("asha:eta=1").is_err());
         assert!(Pruner::parse("hyperband").is_err());
+    }
+
+    /// Regression: a repeated setting was taken silently (the last one won).
+    #[test]
+    fn a_setting_given_twice_is_refused_by_name() {
+        for text in ["median:startup=2,startup=3", "asha:min=1,eta=3,min=2"] {
+            let e = Pruner::parse(text).unwrap_err().to_string();
+            let key = if text.starts_with("median") {
+                "startup"
+            } else {
+                "min"
+            };
+            assert!(
+                e.contains(&format!("pruner {text}: {key} is given twice")),
+                "{e}"
+            );
+        }
     }
 }

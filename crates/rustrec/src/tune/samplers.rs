@@ -109,6 +109,15 @@ impl Sampler {
         }
     }
 
+    /// How many trials the sampler can suggest over `space`: the number of grid points for
+    /// the grid (the search ends there), `None` (no end) for the others.
+    pub fn capacity(&self, space: &SearchSpace) -> Result<Option<usize>> {
+        match self {
+            Sampler::Grid => grid_size(&grids(space)).map(Some),
+            Sampler::Random | Sampler::Tpe(_) => Ok(None),
+        }
+    }
+
     /// The parameters of trial `number`, given the finished trials (any order); `None` when
     /// the sampler has nothing left (an exhausted grid).
     pub fn suggest(
@@ -162,13 +171,15 @@ pub fn random_params(space: &SearchSpace, rng: &mut impl Rng) -> Map<String, Val
 /// The most grid points a grid search takes.
 pub const MAX_GRID: usize = 1_000_000;
 
-fn grid_params(
-    space: &SearchSpace,
-    number: usize,
-    seed: u64,
-) -> Result<Option<Map<String, Value>>> {
-    let grids: Vec<Vec<Value>> = space.params.iter().map(|p| p.grid()).collect();
-    let total = grids
+/// Every parameter's grid values, in the order of the space.
+fn grids(space: &SearchSpace) -> Vec<Vec<Value>> {
+    space.params.iter().map(|p| p.grid()).collect()
+}
+
+/// The number of points of the grid (the product of the parameters'), refused above
+/// [`MAX_GRID`].
+fn grid_size(grids: &[Vec<Value>]) -> Result<usize> {
+    grids
         .iter()
         .try_fold(1usize, |acc, g| {
             acc.checked_mul(g.len()).filter(|t| *t <= MAX_GRID)
@@ -177,7 +188,16 @@ fn grid_params(
             ExperimentError::Config(format!(
                 "the grid has more than {MAX_GRID} points; lower `points` or use tpe or random"
             ))
-        })?;
+        })
+}
+
+fn grid_params(
+    space: &SearchSpace,
+    number: usize,
+    seed: u64,
+) -> Result<Option<Map<String, Value>>> {
+    let grids = grids(space);
+    let total = grid_size(&grids)?;
     if number >= total {
         return Ok(None);
     }
@@ -229,7 +249,7 @@ mod tests {
         SearchSpace::from_toml(
             "[model.factors]\ntype = \"int\"\nlow = 8\nhigh = 64\nlog = true\n\
              [model.lr]\ntype = \"float\"\nlow = 0.001\nhigh = 0.1\nlog = true\n\
-             [model.kind2]\ntype = \"choice\"\nvalues = [\"a\", \"b\", \"c\"]\npoints = 3",
+             [model.kind2]\ntype = \"choice\"\nvalues = [\"a\", \"b\", \"c\"]",
         )
         .unwrap()
     }
@@ -281,6 +301,58 @@ mod tests {
         assert!(
             Sampler::Grid
                 .suggest(&s, &[], total, 5, Direction::Minimize)
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(Sampler::Grid.capacity(&s).unwrap(), Some(total));
+        assert_eq!(Sampler::Random.capacity(&s).unwrap(), None);
+    }
+
+    /// Regression: with a float step, no sampler ever gave `high`, and each gave the value
+    /// below it twice over (`0.6` and `0.6000000000000001`).
+    #[test]
+    fn every_sampler_keeps_to_the_step_values_high_included() {
+        let s = SearchSpace::from_toml(
+            "[model.lr]\ntype = \"float\"\nlow = 0.1\nhigh = 0.7\nstep = 0.1\npoints = 7",
+        )
+        .unwrap();
+        let want = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+        let tpe = Sampler::Tpe(crate::tune::TpeSettings {
+            startup: 3,
+            ..Default::default()
+        });
+        for sampler in [Sampler::Grid, Sampler::Random, tpe] {
+            let mut history: Vec<TrialRecord> = Vec::new();
+            let trials = if sampler == Sampler::Grid { 7 } else { 60 };
+            for n in 0..trials {
+                let p = sampler
+                    .suggest(&s, &history, n, 3, Direction::Minimize)
+                    .unwrap()
+                    .unwrap();
+                let v = p["model.lr"].as_f64().unwrap();
+                assert!(want.contains(&v), "{} gave {v}", sampler.name());
+                history.push(TrialRecord {
+                    number: n,
+                    value: Some((v - 0.7).abs()),
+                    params: p,
+                    state: TrialState::Complete,
+                    epochs: 0,
+                    seconds: 0.0,
+                    intermediate: vec![],
+                    error: None,
+                });
+            }
+            let mut seen: Vec<f64> = history
+                .iter()
+                .map(|t| t.params["model.lr"].as_f64().unwrap())
+                .collect();
+            seen.sort_by(f64::total_cmp);
+            seen.dedup();
+            assert_eq!(seen, want, "{}", sampler.name());
+        }
+        assert!(
+            Sampler::Grid
+                .suggest(&s, &[], 7, 3, Direction::Minimize)
                 .unwrap()
                 .is_none()
         );

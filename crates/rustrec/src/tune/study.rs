@@ -14,7 +14,9 @@
 //! A trial's value is the validation metric of the epoch the run keeps; for a model that
 //! does not train in epochs (EASE, item-KNN), the trained model is evaluated on the
 //! validation set once. The pruner ([`super::pruners`]) watches the per-epoch values through
-//! the fit's epoch callbacks. A trial whose run fails — training diverged, the parameters
+//! the fit's epoch callbacks and may stop a trial that has epochs left; a trial that ran all
+//! its epochs (or a model that does not train in epochs) is complete, never pruned. A trial
+//! whose run fails — training diverged, the parameters
 //! were refused, a metric came out as NaN — is logged as `failed` and the search goes on.
 //!
 //! ## Refit and test
@@ -464,6 +466,10 @@ impl Study {
         let metric = self.objective.metric.clone();
         let direction = self.objective.direction;
         let pruner = &self.settings.pruner;
+        // A trial that has run its last epoch has nothing left to save: it is complete,
+        // whatever the pruner would say (and a model that does not train in epochs is
+        // never pruned).
+        let budget = cfg.model.epochs();
         let callback = Box::new(move |r: &EpochReport| {
             let v = r
                 .validation
@@ -475,7 +481,8 @@ impl Study {
                 return ControlFlow::Continue(());
             };
             vs.push(v);
-            if pruner.should_prune(&vs, others, direction) {
+            let last_epoch = budget.is_none_or(|b| vs.len() >= b);
+            if !last_epoch && pruner.should_prune(&vs, others, direction) {
                 pruned.store(true, Ordering::Relaxed);
                 ControlFlow::Break(())
             } else {
@@ -588,7 +595,9 @@ pub fn metric_figures(figures: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// Whether a figure's name is an evaluation metric (`rmse`, `ndcg@10`, `auc`, ...).
+/// Whether a figure's name is an evaluation metric as the reports spell it (`rmse`,
+/// `ndcg@10`, `auc`, ...; [`check_metric`]) — not a figure named after one, such as
+/// `validation_ndcg@10`.
 pub fn is_metric_name(name: &str) -> bool {
-    matches!(name, "rmse" | "mae" | "mse" | "mrr" | "auc") || name.contains('@')
+    check_metric(name).is_ok()
 }

@@ -367,3 +367,127 @@ fn an_unknown_metric_is_refused_before_any_trial_with_the_valid_names() {
         crate::experiment::check_metric(good).unwrap();
     }
 }
+
+/// Regression: every figure with an `@` counted as a test metric, so `tune --json`'s `test`
+/// held the validation figures `validation_ndcg@10`, `validation_precision@5`, ...
+#[test]
+fn test_figures_leave_out_the_validation_figures() {
+    let figures: serde_json::Map<String, serde_json::Value> = [
+        "rmse",
+        "ndcg@10",
+        "coverage@10",
+        "auc",
+        "mrr",
+        "validation_ndcg@10",
+        "validation_precision@5",
+        "validation_auc",
+        "validation_rmse",
+        "train_seconds",
+        "epochs_run",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), serde_json::json!(0.5)))
+    .collect();
+    let kept: Vec<String> = metric_figures(&figures).keys().cloned().collect();
+    assert_eq!(kept, vec!["auc", "coverage@10", "mrr", "ndcg@10", "rmse"]);
+}
+
+/// Regression: the median pruner marked a trial `pruned` when its value lost to the median
+/// at its last epoch, though it had trained all its epochs (and a model without epochs, such
+/// as EASE, at its one pass); such trials were left out of the complete ones.
+#[test]
+fn a_trial_that_ran_all_its_epochs_is_complete_not_pruned() {
+    // Three epochs, two of warm-up: the pruner's only say would be after the last epoch.
+    let base = BASE
+        .replace("epochs = 6", "epochs = 3")
+        .replace("patience = 2", "patience = 50");
+    let space = "[model.lr]\ntype = \"float\"\nlow = 0.0002\nhigh = 0.05\nlog = true";
+    let settings = TuneSettings {
+        trials: 8,
+        sampler: Sampler::Random,
+        pruner: Pruner::Median {
+            startup_trials: 1,
+            warmup_epochs: 2,
+        },
+        seed: 4,
+        ..TuneSettings::default()
+    };
+    let (trials, _) = run(&study(&base, space, settings), Vec::new());
+    let ends: Vec<(TrialState, usize)> = trials.iter().map(|t| (t.state, t.epochs)).collect();
+    assert_eq!(ends, vec![(TrialState::Complete, 3); 8], "{trials:#?}");
+    // EASE trains in one pass: nothing to prune, whatever the warm-up.
+    let median = Pruner::Median {
+        startup_trials: 1,
+        warmup_epochs: 0,
+    };
+    let ease = r#"
+        [data]
+        synthetic = { like = "ml-100k", seed = 3 }
+        implicit_threshold = 4.0
+        [split]
+        kind = "holdout"
+        test_fraction = 0.2
+        [model]
+        kind = "ease"
+        [train]
+        threads = 1
+    "#;
+    let space = "[model.lambda]\ntype = \"float\"\nlow = 1.0\nhigh = 10000.0\nlog = true";
+    let settings = TuneSettings {
+        trials: 5,
+        sampler: Sampler::Random,
+        pruner: median,
+        seed: 2,
+        ..TuneSettings::default()
+    };
+    let (trials, _) = run(&study(ease, space, settings), Vec::new());
+    let states: Vec<TrialState> = trials.iter().map(|t| t.state).collect();
+    assert_eq!(states, vec![TrialState::Complete; 5], "{trials:#?}");
+}
+
+/// Regression: `--resume` read the logged values back one ulp off now and then, so a resumed
+/// study reported other figures than the ones logged, and its sampler saw other values.
+#[test]
+fn a_study_resumed_from_its_log_matches_an_uninterrupted_one_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let logged_run = |path: &std::path::Path, trials: usize, resume: bool| {
+        let (log, history) = if resume {
+            let (log, history, torn) = TrialLog::resume(path).unwrap();
+            assert!(!torn);
+            (log, history)
+        } else {
+            (TrialLog::create(path).unwrap(), Vec::new())
+        };
+        let log = Mutex::new(log);
+        study(BASE, SPACE, tpe(trials, 7))
+            .run(history, &|t| log.lock().unwrap().append(t))
+            .unwrap()
+    };
+    let (whole, parts) = (
+        dir.path().join("whole.jsonl"),
+        dir.path().join("parts.jsonl"),
+    );
+    let uninterrupted = logged_run(&whole, 8, false);
+    logged_run(&parts, 5, false);
+    let resumed = logged_run(&parts, 8, true);
+    // Every figure, as bits (the seconds aside): values, intermediate values, parameters.
+    let bits = |trials: &[TrialRecord]| -> Vec<(usize, Vec<u64>, String)> {
+        trials
+            .iter()
+            .map(|t| {
+                let mut b: Vec<u64> = t.value.iter().map(|v| v.to_bits()).collect();
+                b.extend(t.intermediate.iter().flatten().map(|v| v.to_bits()));
+                b.extend(
+                    t.params
+                        .values()
+                        .filter_map(|v| v.as_f64())
+                        .map(f64::to_bits),
+                );
+                (t.number, b, t.state.name().to_string())
+            })
+            .collect()
+    };
+    assert_eq!(bits(&resumed), bits(&uninterrupted));
+    assert_eq!(bits(&read_log(&parts).unwrap()), bits(&uninterrupted));
+    assert_eq!(bits(&read_log(&whole).unwrap()), bits(&uninterrupted));
+}

@@ -21,6 +21,10 @@
 //! written through [`rustrec_data::atomic`], whose whole-file replacement would have to
 //! rewrite the log after every trial.) A line cut short by a crash is the only damage an
 //! append can leave; [`TrialLog::resume`] drops it and says so.
+//!
+//! Numbers read back bit for bit (serde_json's `float_roundtrip` parser; its default one
+//! may land one ulp off), so that a resumed study's sampler and report see the values the
+//! trials produced, as an uninterrupted study's do.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -286,6 +290,44 @@ mod tests {
         std::fs::write(&path, "{\"number\": 0}\n{}\n").unwrap();
         let e = read_log(&path).unwrap_err().to_string();
         assert!(e.contains(":1:") && e.contains("not a trial record"), "{e}");
+    }
+
+    /// Regression: values were read back through serde_json's fast float parser, which can
+    /// land one ulp off (`0.9326918000342875` came back as `0.9326918000342876`), so a resumed
+    /// study's sampler and report saw other values than the ones logged.
+    #[test]
+    fn logged_values_read_back_bit_for_bit() {
+        use rand::{Rng, SeedableRng};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        let mut log = TrialLog::create(&path).unwrap();
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut written = Vec::new();
+        for number in 0..500 {
+            let mut r = record(number, Some(0.9326918000342875), TrialState::Complete);
+            if number > 0 {
+                r.value = Some(rng.random::<f64>());
+            }
+            r.seconds = rng.random::<f64>() * 100.0;
+            r.intermediate = (0..4).map(|_| Some(rng.random::<f64>() * 2.0)).collect();
+            r.params
+                .insert("model.lr".into(), Value::from(rng.random::<f64>() * 0.1));
+            log.append(&r).unwrap();
+            written.push(r);
+        }
+        drop(log);
+        let read = read_log(&path).unwrap();
+        assert_eq!(read.len(), written.len());
+        let bits = |t: &TrialRecord| -> Vec<u64> {
+            let mut b = vec![t.value.unwrap().to_bits(), t.seconds.to_bits()];
+            b.extend(t.intermediate.iter().map(|v| v.unwrap().to_bits()));
+            b.push(t.params["model.lr"].as_f64().unwrap().to_bits());
+            b
+        };
+        assert_eq!(read[0].value, Some(0.9326918000342875));
+        for (r, w) in read.iter().zip(&written) {
+            assert_eq!(bits(r), bits(w), "trial {}", w.number);
+        }
     }
 
     #[test]
