@@ -268,7 +268,7 @@ fn agrees(format: &Format, first: &[u8]) -> bool {
             let fields: Vec<&[u8]> = first.split(|&b| b == b'\t').collect();
             fields.len() == 4 && !fields.iter().all(|f| f.iter().any(u8::is_ascii_alphabetic))
         }
-        Format::MlDat => memchr::memmem::find(first, b"::").is_some(),
+        Format::MlDat => looks_like_ml_dat(first),
         Format::MlCsv => {
             let names: Vec<String> = sniffed_fields(first, b',')
                 .into_iter()
@@ -282,6 +282,14 @@ fn agrees(format: &Format, first: &[u8]) -> bool {
         }
         Format::Auto | Format::Delimited(_) | Format::Parquet => true,
     }
+}
+
+/// Whether `line` reads as a ratings.dat line: fields separated by `::`, which hold no tab,
+/// comma or semicolon (in a line with one of those, `::` is part of an id:
+/// `a::b<TAB>item<TAB>4`).
+fn looks_like_ml_dat(line: &[u8]) -> bool {
+    !line.iter().any(|b| matches!(b, b'\t' | b';' | b','))
+        && memchr::memmem::find(line, b"::").is_some()
 }
 
 /// The fields of `line` split at `delim`, quoted ones without their quotes, as the
@@ -304,7 +312,7 @@ fn sniffed_fields(line: &[u8], delim: u8) -> Vec<&[u8]> {
 /// ([`header_columns`]). Without either sign the line could be a header or a row of
 /// string ids (`alice,matrix`), and which one is not guessed.
 fn sniff(first: &[u8], second: Option<&[u8]>) -> std::result::Result<Option<Format>, String> {
-    if memchr::memmem::find(first, b"::").is_some() {
+    if looks_like_ml_dat(first) {
         return Ok(Some(Format::MlDat));
     }
     let Some(delim) = [b"\t" as &[u8], b";", b","]
@@ -540,6 +548,27 @@ mod tests {
         assert_eq!(detect("u.data", "x1\t2\t3\t4\n").unwrap(), Format::MlTab);
         assert_eq!(detect("u.data", "1,2,3\n").unwrap(), Format::MlTab);
         assert_eq!(detect("ratings.csv", "1,2,3,4\n").unwrap(), Format::MlCsv);
+    }
+
+    /// Regression: a tab-separated log whose ids hold `::` was read as ratings.dat.
+    #[test]
+    fn a_double_colon_inside_the_ids_of_a_delimited_log_is_not_ml_dat() {
+        let spec = delimited("log.tsv", "ns::alice\tns::matrix\t4\n");
+        assert_eq!(spec.delimiter, b"\t");
+        assert!(spec.string_ids && !spec.has_header);
+        assert_eq!(spec.rating_col, Some(2));
+        let spec = delimited("log.csv", "user,item\na::b,c::d\n");
+        assert_eq!(spec.delimiter, b",");
+        assert!(spec.has_header);
+        // A `.dat` name does not make such a line ratings.dat either.
+        assert!(matches!(
+            detect("log.dat", "ns::a\tns::b\t4\n").unwrap(),
+            Format::Delimited(_)
+        ));
+        assert_eq!(
+            detect("ratings.dat", "1::2::5::9\n").unwrap(),
+            Format::MlDat
+        );
     }
 
     #[test]
