@@ -62,6 +62,27 @@ impl Default for Plan {
     }
 }
 
+impl Plan {
+    /// The smallest batch [`Plan::for_bytes`] cuts.
+    const MIN_BATCH: usize = 256 << 10;
+
+    /// The plan for a text of `len` bytes: batches of a sixteenth of the text, from 256 KiB
+    /// up to the default 2 MiB, and four chunks a batch. The two batches of text and one
+    /// batch's parsed rows the read holds then stay small beside the file's rows: reading
+    /// ML-1M's 10 MB training split held 15.2 MB of private memory with 2 MiB batches and
+    /// 10.1 MB with these (`rustrec describe` as a whole process: 21.2 MB, now 17.0 MB, in
+    /// the same time). From 32 MB of text on the plan is the default.
+    pub(crate) fn for_bytes(len: u64) -> Plan {
+        let default = Plan::default();
+        let sixteenth = usize::try_from(len / 16).unwrap_or(usize::MAX);
+        let batch = sixteenth.clamp(Self::MIN_BATCH, default.batch);
+        Plan {
+            batch,
+            chunk: batch / (default.batch / default.chunk),
+        }
+    }
+}
+
 /// What parsing a run of lines gave. Line numbers are 1-based within the run.
 struct ChunkOut<'t> {
     /// Bytes of text parsed.
@@ -607,4 +628,26 @@ pub(super) fn read_chunked(
             time_range: merger.time_range,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Plan;
+
+    #[test]
+    fn a_files_plan_cuts_sixteenths_within_the_batch_bounds_and_four_chunks_a_batch() {
+        let default = Plan::default();
+        for (len, batch) in [
+            (0u64, Plan::MIN_BATCH),
+            (1000, Plan::MIN_BATCH),
+            (10_397_860, 10_397_860 / 16),
+            (32 << 20, default.batch),
+            (u64::MAX, default.batch),
+        ] {
+            let plan = Plan::for_bytes(len);
+            assert_eq!(plan.batch, batch, "{len} bytes");
+            assert_eq!(plan.chunk, batch / 4, "{len} bytes");
+        }
+        assert_eq!(Plan::for_bytes(64 << 20).chunk, default.chunk);
+    }
 }

@@ -125,17 +125,18 @@ pub fn read_triplets(
     items: &mut IdMap,
     progress: &dyn Progress,
 ) -> Result<(Triplets, ReadReport)> {
-    read_triplets_with(path, options, users, items, progress, Plan::default())
+    read_triplets_with(path, options, users, items, progress, None)
 }
 
-/// [`read_triplets`] with the file cut as `plan` says (any plan gives the same result).
+/// [`read_triplets`] with the file cut as `plan` says, or as [`Plan::for_bytes`] its size
+/// when `None` (any plan gives the same result).
 pub(crate) fn read_triplets_with(
     path: impl AsRef<Path>,
     options: &ReadOptions,
     users: &mut IdMap,
     items: &mut IdMap,
     progress: &dyn Progress,
-    plan: Plan,
+    plan: Option<Plan>,
 ) -> Result<(Triplets, ReadReport)> {
     let path = path.as_ref();
     let started = Instant::now();
@@ -155,7 +156,7 @@ pub(crate) fn read_triplets_with(
         format,
         started,
         first_line: 1,
-        plan,
+        plan: plan.unwrap_or_else(|| Plan::for_bytes(bytes)),
     };
     let (out, report) = text.read(&mut rules, file, bytes, users, items, progress)?;
     if out.is_empty() {

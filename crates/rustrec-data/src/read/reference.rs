@@ -100,8 +100,9 @@ mod tests {
             .num_threads(threads)
             .build()
             .unwrap();
-        let got = pool
-            .install(|| read_triplets_with(&path, options, &mut pu, &mut pi, &NoProgress, plan));
+        let got = pool.install(|| {
+            read_triplets_with(&path, options, &mut pu, &mut pi, &NoProgress, Some(plan))
+        });
         let ctx = format!(
             "{name} {:?} plan {plan:?} threads {threads}",
             String::from_utf8_lossy(bytes)
@@ -130,7 +131,7 @@ mod tests {
                 let (mut u, mut i) = fresh(options);
                 let (r, report) = pool
                     .install(|| {
-                        read_triplets_with(&path, &ranged, &mut u, &mut i, &NoProgress, plan)
+                        read_triplets_with(&path, &ranged, &mut u, &mut i, &NoProgress, Some(plan))
                     })
                     .unwrap();
                 assert_eq!(
@@ -250,7 +251,8 @@ mod tests {
             let (want, ..) = read_reference(&path, &options, &mut ru, &mut ri).unwrap();
             let (mut pu, mut pi) = (IdMap::new_int(), IdMap::new_int());
             let (got, _) =
-                read_triplets_with(&path, &options, &mut pu, &mut pi, &NoProgress, plan).unwrap();
+                read_triplets_with(&path, &options, &mut pu, &mut pi, &NoProgress, Some(plan))
+                    .unwrap();
             assert_eq!((got.users, got.items), (want.users, want.items));
             assert_eq!((pu, pi), (ru, ri));
         }

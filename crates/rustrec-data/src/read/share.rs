@@ -108,7 +108,7 @@ pub fn read_triplets_share(
         // Only a share whose earlier lines left the rules unsettled parses a prologue: its
         // messages then number lines as the whole read does.
         first_line: lines_before.map_or(1, |n| n + 1),
-        plan: Plan::default(),
+        plan: Plan::for_bytes(end - start),
     };
     let (out, report) = text.read(
         &mut rules,
