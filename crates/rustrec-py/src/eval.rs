@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use rustrec::data::read::{Format, ReadOptions, read_in_id_space};
 use rustrec::data::{DuplicatePolicy, Interactions, NoProgress, Triplets};
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
-use rustrec::experiment::trained_implicit_threshold;
+use rustrec::experiment::TestThreshold;
 use rustrec::models::{Recommender, Task};
 use serde_json::{Map, Value};
 
@@ -105,14 +105,9 @@ pub fn evaluate(
     let task = m.task();
     // As `rustrec eval`: the threshold the model was trained with applies unless another
     // is given; a model trained on ratings has no rating errors against a threshold's 1s.
-    let trained_threshold = trained_implicit_threshold(state.training());
-    let threshold = implicit_threshold.or(trained_threshold);
-    let rating_errors_apply = threshold.is_none() || trained_threshold.is_some();
-    if let Some(t) = implicit_threshold
-        && task == Task::Rating
-        && !rating_errors_apply
-        && !ranking
-    {
+    let rule = TestThreshold::new(state.training(), implicit_threshold);
+    let (threshold, rating_errors_apply) = (rule.threshold, rule.rating_errors_apply);
+    if let Some(t) = rule.refused(implicit_threshold, task, ranking) {
         return Err(PyValueError::new_err(format!(
             "implicit_threshold={t}: the test ratings become 1s, and this {} model was \
              trained on ratings, so its RMSE against them would mean nothing; pass \

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
-use rustrec::experiment::trained_implicit_threshold;
+use rustrec::experiment::TestThreshold;
 use rustrec::models::{Recommender, Task};
 
 use super::common::{LinesFormat, lines_format, load_model, read_in_model_space, seen_items};
@@ -72,16 +72,9 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
     let task = model.task();
-    let trained_threshold = trained_implicit_threshold(&loaded.header.training);
-    let threshold = args.implicit_threshold.or(trained_threshold);
-    // A rating model trained on ratings, scored against the 1s a threshold leaves: its
-    // rating errors would mean nothing.
-    let rating_errors_apply = threshold.is_none() || trained_threshold.is_some();
-    if let Some(t) = args.implicit_threshold
-        && task == Task::Rating
-        && !rating_errors_apply
-        && !args.ranking
-    {
+    let rule = TestThreshold::new(&loaded.header.training, args.implicit_threshold);
+    let (threshold, rating_errors_apply) = (rule.threshold, rule.rating_errors_apply);
+    if let Some(t) = rule.refused(args.implicit_threshold, task, args.ranking) {
         anyhow::bail!(
             "--implicit-threshold {t}: the test ratings become 1s, and this {} model was \
              trained on ratings, so its RMSE against them would mean nothing; add --ranking \
@@ -89,7 +82,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             model.kind()
         );
     }
-    if let (None, Some(t)) = (args.implicit_threshold, trained_threshold) {
+    if let (None, Some(t)) = (args.implicit_threshold, rule.trained) {
         eprintln!(
             "note: the model was trained with implicit_threshold = {t}: test values ≥ {t} are \
              its positives and the others are left out (--implicit-threshold chooses another)"

@@ -8,6 +8,7 @@ mod data;
 mod error;
 mod metric;
 mod run;
+mod test_threshold;
 
 pub use config::{
     DataConfig, EvalConfig, ExperimentConfig, SplitConfig, SyntheticConfig, TrainConfig,
@@ -16,6 +17,5 @@ pub use config::{
 pub use data::{ClusterExchange, LoadedData, apply_split, load, load_with, resolve};
 pub use error::{ExperimentError, Result};
 pub use metric::{check_metric, is_rating_metric};
-pub use run::{
-    Outcome, RunHooks, RunOptions, evaluate_into, run, run_with, trained_implicit_threshold,
-};
+pub use run::{Outcome, RunHooks, RunOptions, evaluate_into, run, run_with};
+pub use test_threshold::{TestThreshold, trained_implicit_threshold};

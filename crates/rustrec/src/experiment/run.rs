@@ -80,16 +80,6 @@ pub struct Outcome {
     pub stopping: Option<String>,
 }
 
-/// The implicit threshold a model was trained with, from its file's `training` record
-/// ([`Outcome::training_record`]: `config.data.implicit_threshold`); `None` for a model
-/// trained on the values as they were, or a record without a configuration.
-pub fn trained_implicit_threshold(training: &Value) -> Option<f32> {
-    let t = training
-        .pointer("/config/data/implicit_threshold")?
-        .as_f64()?;
-    Some(t as f32)
-}
-
 impl Outcome {
     /// What a model file keeps of this run (its header's `training`): the configuration
     /// (without the thread count, which does not change the model), the data format, the
