@@ -144,16 +144,20 @@ pub fn check_finite(v: f32, what: &str, at: impl FnOnce() -> String) -> PyResult
     if v.is_finite() {
         return Ok(());
     }
-    // As Python writes it (`nan`; Rust writes `NaN`).
-    let shown = if v.is_nan() {
+    Err(PyValueError::new_err(format!(
+        "{what}: {} has the value {}; values must be finite numbers (not NaN or ±inf)",
+        at(),
+        as_python_writes(v)
+    )))
+}
+
+/// `v` as Python writes a float: `nan` for NaN (Rust writes `NaN`), `inf`, `-inf`, `0.5`.
+pub fn as_python_writes(v: f32) -> String {
+    if v.is_nan() {
         "nan".into()
     } else {
         v.to_string()
-    };
-    Err(PyValueError::new_err(format!(
-        "{what}: {} has the value {shown}; values must be finite numbers (not NaN or ±inf)",
-        at()
-    )))
+    }
 }
 
 /// Index spaces made from integer indices (`fit(users, items, ratings)` with integer

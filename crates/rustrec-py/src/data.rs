@@ -12,7 +12,7 @@ use rustrec::data::split::{self as splits, LeaveOut};
 use rustrec::data::synth::{Preset, SynthParams, synthesize};
 use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
 
-use crate::convert::{self, CsrArrays, RawIds, check_finite, id_map, ids_to_py};
+use crate::convert::{self, CsrArrays, RawIds, as_python_writes, check_finite, id_map, ids_to_py};
 use crate::error::{data_error, value_error};
 
 /// A user × item interaction matrix with the raw ids of its users and items.
@@ -192,14 +192,10 @@ impl Dataset {
     /// would drop every interaction.
     fn to_implicit(&self, threshold: f32) -> PyResult<Dataset> {
         if !threshold.is_finite() {
-            let shown = if threshold.is_nan() {
-                "nan".into()
-            } else {
-                threshold.to_string()
-            };
             return Err(PyValueError::new_err(format!(
-                "threshold = {shown}: expected a finite number (values ≥ threshold become 1, \
-                 the others are dropped)"
+                "threshold = {}: expected a finite number (values ≥ threshold become 1, \
+                 the others are dropped)",
+                as_python_writes(threshold)
             )));
         }
         Ok(Dataset::new(
