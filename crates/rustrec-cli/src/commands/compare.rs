@@ -6,17 +6,19 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::compare::compare;
-use rustrec::experiment::{RunOptions, SplitConfig, load};
+use rustrec::experiment::{ExperimentConfig, RunOptions, SplitConfig, load};
 use rustrec::models::Threads;
+use serde_json::Value;
 
 use super::report::{check_paths, check_report_path, config_name, data_inputs, read_config};
 use crate::Globals;
 use crate::output::{Report, say};
 use crate::progress::Bars;
 
-/// Compare models: every config is trained on one split (the first config's data and
-/// split, or --split) and evaluated with per-user results; each model is tested against the
-/// best on every metric (Wilcoxon signed-rank and paired t, two-sided).
+/// Compare models: every config is trained on one split and evaluated with per-user
+/// results; each model is tested against the best on every metric (Wilcoxon signed-rank and
+/// paired t, two-sided). The configs give the same [data] and [split] (--split replaces the
+/// split for all).
 ///
 /// Example:
 ///   rustrec compare --config examples/ml1m-ease.toml --config examples/ml1m-ials.toml \
@@ -85,6 +87,69 @@ fn parse_split(spec: &str, seed: u64) -> anyhow::Result<SplitConfig> {
     })
 }
 
+/// Refuses configs whose `[data]` differ, or whose `[split]` differ unless `--split` replaces
+/// them (`split_given`): every model is trained on the first config's data and split, so a
+/// later config's own would be silently ignored. The error names both files and the first
+/// key that differs.
+fn same_data(
+    configs: &[(String, ExperimentConfig)],
+    paths: &[PathBuf],
+    split_given: bool,
+) -> anyhow::Result<()> {
+    let first = &configs[0].1;
+    for ((_, cfg), path) in configs.iter().zip(paths).skip(1) {
+        let mut sections = vec![("data", json(&first.data)?, json(&cfg.data)?)];
+        if !split_given {
+            sections.push(("split", json(&first.split)?, json(&cfg.split)?));
+        }
+        for (section, a, b) in sections {
+            if let Some((key, a, b)) = first_difference(section, &a, &b) {
+                anyhow::bail!(
+                    "--config {}: {key} is {b}, and {a} in the first config ({}); compare trains \
+                     every model on one data set and split (the first config's), so the configs \
+                     must give the same [data]{}",
+                    path.display(),
+                    paths[0].display(),
+                    if split_given {
+                        ""
+                    } else {
+                        " and [split] (or give --split for all)"
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn json(value: &impl serde::Serialize) -> anyhow::Result<Value> {
+    Ok(serde_json::to_value(value)?)
+}
+
+/// The first key (in sorted order, as `data.implicit_threshold`) where `a` and `b` differ,
+/// with both values (`absent` for a key one lacks).
+fn first_difference(path: &str, a: &Value, b: &Value) -> Option<(String, String, String)> {
+    let shown = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => "absent".to_string(),
+        Some(v) => v.to_string(),
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                let key = format!("{path}.{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => first_difference(&key, u, v),
+                    (u, v) if shown(u) == shown(v) => None,
+                    (u, v) => Some((key, shown(u), shown(v))),
+                }
+            })
+        }
+        _ if a == b => None,
+        _ => Some((path.to_string(), shown(Some(a)), shown(Some(b)))),
+    }
+}
+
 /// Runs `rustrec compare`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let mut configs = Vec::new();
@@ -106,6 +171,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(p) = &args.report {
         check_report_path(p)?;
     }
+    same_data(&configs, &args.config, args.split.is_some())?;
     let first = &configs[0].1;
     let split = match &args.split {
         Some(s) => Some(parse_split(s, args.split_seed)?),
@@ -212,4 +278,72 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     report.finish(globals.json);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> (String, ExperimentConfig) {
+        let cfg: ExperimentConfig = toml::from_str(text).unwrap();
+        ("c".into(), cfg)
+    }
+
+    const BASE: &str = "[data]\nratings = \"r.dat\"\nimplicit_threshold = 1\n\
+                        [split]\nkind = \"holdout\"\ntest_fraction = 0.2\nseed = 42\n\
+                        [model]\nkind = \"ease\"\n";
+
+    fn paths(n: usize) -> Vec<PathBuf> {
+        (0..n)
+            .map(|k| PathBuf::from(format!("c{k}.toml")))
+            .collect()
+    }
+
+    #[test]
+    fn configs_with_the_same_data_and_split_are_compared_whatever_their_models() {
+        let other = BASE.replace("kind = \"ease\"", "kind = \"ials\"");
+        // 1 and 1.0 are the same threshold.
+        let other = other.replace("implicit_threshold = 1\n", "implicit_threshold = 1.0\n");
+        same_data(&[config(BASE), config(&other)], &paths(2), false).unwrap();
+    }
+
+    #[test]
+    fn a_later_config_with_other_data_is_refused_naming_the_file_and_the_key() {
+        let other = BASE.replace("implicit_threshold = 1\n", "implicit_threshold = 4\n");
+        let e = same_data(&[config(BASE), config(&other)], &paths(2), true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--config c1.toml"), "{e}");
+        assert!(e.contains("data.implicit_threshold is 4.0"), "{e}");
+        assert!(e.contains("and 1.0 in the first config (c0.toml)"), "{e}");
+        let other = BASE.replace("implicit_threshold = 1\n", "");
+        let e = same_data(&[config(BASE), config(&other)], &paths(2), true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("data.implicit_threshold is absent"), "{e}");
+        let other = BASE.replace("r.dat", "s.dat");
+        let e = same_data(
+            &[config(BASE), config(BASE), config(&other)],
+            &paths(3),
+            true,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("--config c2.toml: data.ratings is \"s.dat\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_later_config_with_another_split_is_refused_unless_split_replaces_them_all() {
+        let other = BASE.replace("seed = 42", "seed = 7");
+        let configs = [config(BASE), config(&other)];
+        let e = same_data(&configs, &paths(2), false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("split.seed is 7, and 42"), "{e}");
+        assert!(e.contains("or give --split for all"), "{e}");
+        same_data(&configs, &paths(2), true).unwrap();
+    }
 }
