@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 
 use rustrec::data::{IdMap, ItemIdx, UserIdx, escape_control};
-use rustrec::history::{HistoryError, history_from_entries};
+use rustrec::history::{HistoryError, history_from_entries, rating_range_words};
 use rustrec::serving::dense_items;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -51,7 +51,7 @@ fn scores(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
 pub fn pick<'a>(catalog: &'a Catalog, name: Option<&str>) -> Result<&'a Served, ApiError> {
     catalog.get(name).map(|m| m.as_ref()).ok_or_else(|| {
         ApiError::not_found(format!(
-            "model {} is not served (models: {})",
+            "model \"{}\" is not served (models: {})",
             escape_control(name.unwrap_or_default()),
             catalog.names()
         ))
@@ -78,8 +78,8 @@ fn dense_into(
 /// 404: item `raw` of field `what` is not one of the model's.
 fn unknown_item(served: &Served, what: &str, raw: &str) -> ApiError {
     ApiError::not_found(format!(
-        "{what}: item {} is not known to model {}; give raw item ids of its training data \
-         ({} items; GET /v1/items?q=TEXT finds them)",
+        "{what}: item \"{}\" is not known to model {}; give raw item ids of its training \
+         data ({} items; GET /v1/items?q=TEXT finds them)",
         escape_control(raw),
         served.name,
         served.recommender().n_items()
@@ -114,8 +114,9 @@ fn empty_history(served: &Served, rating_range: Option<(f32, f32)>) -> String {
     match rating_range {
         Some((lo, hi)) => format!(
             "history is empty; model {} predicts ratings: give {{\"history\": {{\"ITEM\": \
-             RATING, ...}}}} with RATING from {lo} to {hi}",
-            served.name
+             RATING, ...}}}} with RATING {}",
+            served.name,
+            rating_range_words(lo, hi)
         ),
         None => "history is empty; give {\"history\": {\"ITEM\": WEIGHT, ...}} with weights \
                  > 0 (null: 1), or {\"history\": [\"ITEM\", ...]}"
@@ -140,8 +141,9 @@ fn entry_error(
         HistoryError::MissingRating { lo, hi, .. } => format!(
             "history: item \"{item}\" has no rating (null, or an id of a list), but model {} \
              predicts ratings: give {{\"history\": {{\"{item}\": RATING, ...}}}} with RATING \
-             from {lo} to {hi}",
-            served.name
+             {}",
+            served.name,
+            rating_range_words(lo, hi)
         ),
         HistoryError::RatingOutOfRange { lo, hi, .. } => format!(
             "history: item \"{item}\" = {sent} is outside the rating range of model {}, \
@@ -165,8 +167,8 @@ pub fn recommend_user(
     let model = served.recommender();
     let u = model.user_ids().get_text(user).ok_or_else(|| {
         ApiError::not_found(format!(
-            "user {} is not known to model {}; give a raw user id of its training data ({} \
-             users), or a new user's history to POST /v1/recommend",
+            "user \"{}\" is not known to model {}; give a raw user id of its training data \
+             ({} users), or a new user's history to POST /v1/recommend",
             escape_control(user),
             served.name,
             model.n_users()
@@ -263,8 +265,8 @@ pub fn similar_items(
     let model = served.recommender();
     let i = model.item_ids().get_text(item).ok_or_else(|| {
         ApiError::not_found(format!(
-            "item {} is not known to model {}; give a raw item id of its training data ({} \
-             items; GET /v1/items?q=TEXT finds them)",
+            "item \"{}\" is not known to model {}; give a raw item id of its training data \
+             ({} items; GET /v1/items?q=TEXT finds them)",
             escape_control(item),
             served.name,
             model.n_items()

@@ -9,7 +9,6 @@ use std::fmt;
 use rustrec::data::escape_control;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Number;
 use serde_json::value::RawValue;
 
 use crate::config::Limits;
@@ -195,6 +194,19 @@ fn check_n(value: Option<i128>, text: &str, limits: &Limits) -> Result<usize, Ap
     }
 }
 
+/// `n` of a body, from its JSON text: a whole number written as one (`3`; not `3.0`, `1e2`
+/// or `"3"`) from 1 to the limit, refused naming the text as sent.
+fn body_n(text: &str, limits: &Limits) -> Result<usize, ApiError> {
+    match text.as_bytes().first() {
+        Some(b'-' | b'0'..=b'9') => check_n(text.parse::<i128>().ok(), text, limits),
+        _ => Err(ApiError::bad_request(format!(
+            "n must be a JSON number, a whole number from 1 to {}, found {}",
+            limits.max_n,
+            escape_control(text)
+        ))),
+    }
+}
+
 /// Id lists (`allow`, `block`) are bounded like histories.
 fn check_list_len(key: &str, len: usize, limits: &Limits) -> Result<(), ApiError> {
     if len > limits.max_history {
@@ -280,8 +292,10 @@ pub struct PredictRequest {
 #[serde(deny_unknown_fields)]
 struct FoldInBody {
     history: History,
+    /// Kept as its JSON text, so that a refusal names the value as sent (`1e2`, not
+    /// `100.0`; `"3"`, not serde's message).
     #[serde(default, deserialize_with = "present")]
-    n: Option<Option<Number>>,
+    n: Option<Option<Box<RawValue>>>,
     #[serde(default, deserialize_with = "present")]
     exclude_seen: Option<Option<bool>>,
     #[serde(default, deserialize_with = "present")]
@@ -347,13 +361,7 @@ impl FoldInRequest {
             ),
         )? {
             None => limits.default_n(),
-            Some(num) => check_n(
-                num.as_i64()
-                    .map(i128::from)
-                    .or_else(|| num.as_u64().map(i128::from)),
-                &num.to_string(),
-                limits,
-            )?,
+            Some(raw) => body_n(raw.get(), limits)?,
         };
         let ids =
             |key: &str, v: Option<Option<Vec<IdText>>>| -> Result<Option<Vec<String>>, ApiError> {
@@ -695,6 +703,37 @@ mod tests {
             (r.n, r.exclude_seen, r.allow, r.block),
             (10, true, None, vec![])
         );
+    }
+
+    /// Regression: a body's `"n": 1e2` was refused as `found "100.0"`,
+    /// `"n": 99999999999999999999999` as `found "1e+23"` (what a float made of them, not
+    /// what was sent) and `"n": "3"` in serde's words, without the valid range.
+    #[test]
+    fn body_n_is_refused_as_sent() {
+        for (n, said) in [
+            ("1e2", "found \"1e2\""),
+            ("2.0", "found \"2.0\""),
+            ("-0.5", "found \"-0.5\""),
+            ("0", "found \"0\""),
+            (
+                "99999999999999999999999",
+                "n = 99999999999999999999999 is above",
+            ),
+            ("\"3\"", "found \"3\""),
+            ("true", "found true"),
+            ("[3]", "found [3]"),
+        ] {
+            let body = format!(r#"{{"history": {{"50": 1}}, "n": {n}}}"#);
+            let e = FoldInRequest::parse(body.as_bytes(), &limits()).unwrap_err();
+            assert_eq!(e.status, 400, "{body}");
+            assert!(
+                e.message.contains(said) && e.message.contains("1000"),
+                "{body}: {}",
+                e.message
+            );
+        }
+        let r = FoldInRequest::parse(br#"{"history": {"50": 1}, "n": 1000}"#, &limits());
+        assert_eq!(r.unwrap().n, 1000);
     }
 
     #[test]

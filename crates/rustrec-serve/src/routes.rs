@@ -330,7 +330,10 @@ async fn models(State(app): State<Arc<AppState>>) -> Response {
                 "items": r.n_items(),
                 "fold_in": m.model().as_fold_in().is_some(),
                 "similar_items": m.model().as_similar_items().is_some(),
-                "rating_range": m.rules.rating_range.map(|(lo, hi)| [lo, hi]),
+                // The range stored in the file: `null` for a ranking model, and for a
+                // rating model saved before the range was kept (its history rules then
+                // accept any finite rating; the full f32 range is not a rating range).
+                "rating_range": m.model().rating_range(),
                 "titles": m.titles.is_some(),
                 "titles_note": m.titles_note,
             })

@@ -186,7 +186,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/recommend/999999".into(),
             None,
             404,
-            "user 999999 is not known to model ials; give a raw user id",
+            "user \\\"999999\\\" is not known to model ials; give a raw user id",
         ),
         ("GET", "/v1/recommend/1?n=-1".into(), None, 400, "n must be"),
         (
@@ -204,7 +204,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/recommend/1?model=nope".into(),
             None,
             404,
-            "model nope",
+            "model \\\"nope\\\" is not served",
         ),
         (
             "GET",
@@ -225,7 +225,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/recommend/1?block=77777".into(),
             None,
             404,
-            "block: item 77777",
+            "block: item \\\"77777\\\" is not known",
         ),
         ("GET", "/v1/recommend/1?n=%ff%fe".into(), None, 400, ""),
         (
@@ -233,7 +233,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/similar-items/999999".into(),
             None,
             404,
-            "item 999999 is not known to model ials; give a raw item id",
+            "item \\\"999999\\\" is not known to model ials; give a raw item id",
         ),
         (
             "GET",
@@ -289,7 +289,7 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
             "/v1/recommend".into(),
             Some(r#"{"history": {"5": 1}}"#),
             404,
-            "item 5",
+            "item \\\"5\\\" is not known",
         ),
         (
             "POST",
@@ -581,7 +581,7 @@ fn history_errors_name_the_value_as_sent_in_the_words_of_the_json() {
     );
     assert_eq!(status, 404, "{msg}");
     assert!(
-        msg.contains("history: item 5 is not known to model ials"),
+        msg.contains("history: item \"5\" is not known to model ials"),
         "{msg}"
     );
     // The largest and smallest values that fit are taken (and judged by the model's rules).
@@ -775,4 +775,101 @@ fn a_model_file_that_does_not_load_stops_the_start_with_its_name() {
         .unwrap()
         .to_string();
     assert!(e.contains("bad") && e.contains("bad.st"), "{e}");
+}
+
+/// Regression: an id or model name that is empty or all blanks was refused as `model  is
+/// not served` or `user   is not known`, naming nothing one could see; ids are quoted.
+#[test]
+fn unknown_ids_and_model_names_are_quoted_in_refusals() {
+    let f = fixture();
+    let server = start(&f);
+    let addr = server.addr();
+    for (path, body, status, needle) in [
+        (
+            "/v1/recommend/1?model=",
+            None,
+            404,
+            "model \"\" is not served (models: ials, mf)",
+        ),
+        (
+            "/v1/recommend/%20",
+            None,
+            404,
+            "user \" \" is not known to model ials",
+        ),
+        (
+            "/v1/similar-items/%20",
+            None,
+            404,
+            "item \" \" is not known to model ials",
+        ),
+        (
+            "/v1/recommend/1?allow=100,%20x",
+            None,
+            404,
+            "allow: item \"x\" is not known",
+        ),
+        (
+            "/v1/recommend",
+            Some(r#"{"history": {"x y": 1}}"#),
+            404,
+            "history: item \"x y\" is not known to model ials",
+        ),
+    ] {
+        let method = if body.is_some() { "POST" } else { "GET" };
+        let (got, msg) = refusal(addr, method, path, body);
+        assert_eq!(got, status, "{path}: {msg}");
+        assert!(msg.contains(needle), "{path}: {msg}");
+    }
+    server.stop().unwrap();
+}
+
+/// A rating model saved before the range of its training ratings was kept (the v1
+/// fixture of the models crate).
+fn rating_model_without_a_range() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rustrec-models/tests/fixtures/mf-v1.safetensors")
+}
+
+/// Regression: for a rating model saved without its rating range, `/v1/models` answered
+/// `"rating_range": [-3.4028234663852886e38, 3.4028234663852886e38]` (the history rules'
+/// stand-in for "any finite rating", not a range of the model), and history refusals asked
+/// for a RATING "from -340282350000000000000000000000000000000 to 3402823500...".
+#[test]
+fn a_rating_model_without_a_stored_range_says_so() {
+    let f = fixture();
+    let mut config = rustrec_serve::ServeConfig::new(vec![
+        rustrec_serve::ModelSource {
+            name: "old".into(),
+            path: rating_model_without_a_range(),
+        },
+        rustrec_serve::ModelSource {
+            name: "mf".into(),
+            path: f.path("mf.st"),
+        },
+    ]);
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    config.threads = 1;
+    let server = start_with(config);
+    let addr = server.addr();
+    let v = get(addr, "/v1/models").json();
+    let models = v["models"].as_array().unwrap();
+    assert_eq!(models[0]["task"], "rating", "{v}");
+    assert!(models[0]["rating_range"].is_null(), "{v}");
+    // A model that stores its range still shows it.
+    let range = models[1]["rating_range"].as_array().unwrap();
+    assert_eq!(range.len(), 2, "{v}");
+    assert!(
+        range[0].as_f64().unwrap() >= 1.0 && range[1].as_f64().unwrap() <= 5.0,
+        "{v}"
+    );
+    let (status, msg) = refusal(addr, "POST", "/v1/recommend", Some(r#"{"history": {}}"#));
+    assert_eq!(status, 400, "{msg}");
+    assert!(
+        msg.contains("model old predicts ratings")
+            && msg.contains("with RATING any finite number")
+            && !msg.contains("340282"),
+        "{msg}"
+    );
+    server.stop().unwrap();
 }

@@ -50,6 +50,23 @@ impl HistoryRules {
     pub fn ranking() -> Self {
         HistoryRules { rating_range: None }
     }
+
+    /// The rules of a rating model whose file does not store the range of its training
+    /// ratings (saved before it was kept): any finite rating.
+    pub fn any_finite_rating() -> Self {
+        HistoryRules::rating(-f32::MAX, f32::MAX)
+    }
+}
+
+/// The ratings a rating model takes, for messages: `from LO to HI`, or for
+/// [`HistoryRules::any_finite_rating`] words saying so (not two 39-digit numbers).
+pub fn rating_range_words(lo: f32, hi: f32) -> String {
+    if (lo, hi) == (-f32::MAX, f32::MAX) {
+        "any finite number (the model file does not store the range of its training ratings)"
+            .to_string()
+    } else {
+        format!("from {lo} to {hi}")
+    }
 }
 
 /// Why a history was refused. Every message quotes the entry (control characters
@@ -75,9 +92,9 @@ pub enum HistoryError {
     },
     /// A rating model's entry without a rating.
     #[error(
-        "entry \"{}\": this model predicts ratings and needs ITEM:RATING, with RATING from \
-         {lo} to {hi}",
-        Escaped(entry)
+        "entry \"{}\": this model predicts ratings and needs ITEM:RATING, with RATING {}",
+        Escaped(entry),
+        rating_range_words(*lo, *hi)
     )]
     MissingRating {
         /// The entry.
@@ -165,7 +182,8 @@ fn rules_of(rating_range: Option<(f32, f32)>) -> HistoryRules {
 fn expected(rules: HistoryRules) -> String {
     match rules.rating_range {
         Some((lo, hi)) => format!(
-            "ITEM:RATING entries (RATING from {lo} to {hi}) separated by commas, such as {}",
+            "ITEM:RATING entries (RATING {}) separated by commas, such as {}",
+            rating_range_words(lo, hi),
             example(Some((lo, hi)))
         ),
         None => format!(
@@ -178,6 +196,7 @@ fn expected(rules: HistoryRules) -> String {
 /// An example history.
 fn example(rating_range: Option<(f32, f32)>) -> String {
     match rating_range {
+        Some((lo, hi)) if (lo, hi) == (-f32::MAX, f32::MAX) => "50:4,172:3".to_string(),
         Some((_, hi)) => format!("50:{hi},172:{}", hi.max(1.0) - 1.0),
         None => "50,172:2".to_string(),
     }
@@ -419,6 +438,18 @@ mod tests {
             msg.contains("ITEM:RATING") && msg.contains("1 to 5"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn a_rating_model_without_a_stored_range_takes_any_finite_rating_and_says_so() {
+        let any = HistoryRules::any_finite_rating();
+        let h = parse_history("50:-1e30,172:7", &items(), &any).unwrap();
+        assert_eq!(h, [(ItemIdx(0), -1e30), (ItemIdx(1), 7.0)]);
+        for msg in [err("50", any).to_string(), err("", any).to_string()] {
+            assert!(msg.contains("RATING any finite number"), "{msg}");
+            assert!(!msg.contains("340282"), "{msg}");
+        }
+        assert!(err("", any).to_string().contains("such as 50:4,172:3"));
     }
 
     #[test]

@@ -18,10 +18,10 @@ use crate::history::HistoryRules;
 pub fn history_rules(loaded: &LoadedModel) -> HistoryRules {
     match loaded.model.task() {
         Task::Ranking => HistoryRules::ranking(),
-        Task::Rating => {
-            let [lo, hi] = loaded.model.rating_range().unwrap_or([-f32::MAX, f32::MAX]);
-            HistoryRules::rating(lo, hi)
-        }
+        Task::Rating => match loaded.model.rating_range() {
+            Some([lo, hi]) => HistoryRules::rating(lo, hi),
+            None => HistoryRules::any_finite_rating(),
+        },
     }
 }
 
