@@ -399,3 +399,50 @@ fn shared_reads_give_the_single_process_model_and_errors() {
         );
     }
 }
+
+/// Regressions: a host file naming one address twice made the process wait the whole
+/// --connect-timeout and blame a peer that "never started"; --connect-timeout 0 was taken
+/// and failed the start at once; a host file of the wrong length was not named.
+#[test]
+fn a_bad_host_file_or_timeout_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("dup.txt");
+    std::fs::write(&hosts, "127.0.0.1:1\n127.0.0.1:1\n").unwrap();
+    let fit = |hosts: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "fit",
+            "--synthetic",
+            "ml-100k",
+            "--split",
+            "holdout:0.1",
+            "--model",
+            "als",
+            "--processes",
+            "2",
+            "--process",
+            "0",
+            "--hostfile",
+            p(hosts),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let out = rustrec(&args);
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // A 1 s timeout keeps the test short when the duplicate is not caught.
+    let err = fit(&hosts, &["--connect-timeout", "1"]);
+    assert!(
+        err.contains("dup.txt:2") && err.contains("same address as line 1"),
+        "{err}"
+    );
+    let good = hostfile(dir.path(), 2);
+    let err = fit(&good, &["--connect-timeout", "0"]);
+    assert!(err.contains("--connect-timeout 0"), "{err}");
+    let short = hostfile(dir.path(), 1);
+    let err = fit(&short, &[]);
+    assert!(
+        err.contains("--processes 2") && err.contains(p(&short)),
+        "{err}"
+    );
+}

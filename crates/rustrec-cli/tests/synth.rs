@@ -151,5 +151,44 @@ fn synth_names_a_bad_parameter() {
         .unwrap();
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
-    assert!(err.contains("min_per_user = 20"), "{err}");
+    // The value came from the preset: the message names the flag and where the value is from.
+    assert!(
+        err.contains("--min-per-user (--like ml-100k's 20)") && err.contains("--items (5)"),
+        "{err}"
+    );
+}
+
+/// Regression: synth's errors named the library's fields (`invalid ratings = 3000`,
+/// `invalid test_fraction = 1.5`) instead of the flags, and --test-fraction was checked
+/// only after the whole data set had been generated.
+#[test]
+fn synth_errors_name_the_flag_and_come_before_generating() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.data");
+    let run = |args: &[&str]| {
+        let r = rustrec()
+            .args(["synth", "-q", "--out"])
+            .arg(&out)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!r.status.success());
+        assert!(!out.exists(), "nothing is written on an error");
+        (
+            String::from_utf8_lossy(&r.stdout).into_owned(),
+            String::from_utf8_lossy(&r.stderr).into_owned(),
+        )
+    };
+    let (_, err) = run(&["--users", "50", "--items", "40", "--ratings", "3000"]);
+    assert!(
+        err.contains("--ratings 3000") && err.contains("1000 ..= 2000"),
+        "{err}"
+    );
+    let (stdout, err) = run(&["--test-fraction", "1.5", "--test-out", "t.data"]);
+    assert!(err.contains("--test-fraction 1.5"), "{err}");
+    // Refused before generating: nothing was synthesized.
+    assert!(
+        !err.contains("synthesized") && !stdout.contains("synthesized"),
+        "{err}"
+    );
 }

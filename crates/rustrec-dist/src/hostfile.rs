@@ -16,6 +16,7 @@ pub fn read_hostfile(path: &Path) -> Result<Vec<String>, DistError> {
 /// [`read_hostfile`] on text (`name` names it in errors).
 pub fn parse_hosts(text: &str, name: &str) -> Result<Vec<String>, DistError> {
     let mut hosts = Vec::new();
+    let mut numbers = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -36,7 +37,17 @@ pub fn parse_hosts(text: &str, name: &str) -> Result<Vec<String>, DistError> {
             Ok(p) if p > 0 => {}
             _ => return Err(bad("the port is not a number in 1..=65535")),
         }
+        // Two processes cannot listen on one address: timely would retry until the
+        // connection timeout and then blame a process that never started.
+        if let Some(first) = hosts.iter().position(|h| h == line) {
+            return Err(bad(&format!(
+                "the same address as line {} (process {first}); every process needs its own \
+                 host:port",
+                numbers[first]
+            )));
+        }
         hosts.push(line.to_string());
+        numbers.push(n + 1);
     }
     Ok(hosts)
 }
@@ -54,5 +65,19 @@ mod tests {
         let e = parse_hosts("justahost\n", "h.txt").unwrap_err().to_string();
         assert!(e.contains("no port"), "{e}");
         assert!(parse_hosts("a:0\n", "h").is_err());
+    }
+
+    /// Regression: a host file naming one address twice made both processes wait the whole
+    /// --connect-timeout and then blame a peer that "never started".
+    #[test]
+    fn a_duplicate_address_is_refused_naming_both_lines() {
+        let e = parse_hosts("127.0.0.1:2101\n# c\n127.0.0.1:2101\n", "h.txt")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("h.txt:3") && e.contains("line 1") && e.contains("process 0"),
+            "{e}"
+        );
+        assert!(parse_hosts("127.0.0.1:2101\n127.0.0.1:2102\n", "h").is_ok());
     }
 }

@@ -137,6 +137,12 @@ pub fn start(args: &DistArgs) -> anyhow::Result<Option<Started>> {
              (and optionally --workers W)"
         );
     };
+    if args.connect_timeout == 0 {
+        anyhow::bail!(
+            "--connect-timeout 0: the processes would have no time to connect; give the \
+             seconds to wait for every process of the host file (≥ 1, default 120)"
+        );
+    }
     let workers = args.workers.unwrap_or(1);
     start_cluster(processes, process, hostfile, workers, args.connect_timeout)
 }
@@ -150,7 +156,8 @@ fn start_cluster(
     timeout: u64,
 ) -> anyhow::Result<Option<Started>> {
     let hosts = rustrec_dist::read_hostfile(hostfile)?;
-    let spec = rustrec_dist::ClusterSpec::new(hosts, processes, process, workers)?;
+    let spec = rustrec_dist::ClusterSpec::new(hosts, processes, process, workers)
+        .map_err(|e| anyhow::anyhow!("{e} (--hostfile {})", hostfile.display()))?;
     let timely =
         rustrec_dist::TimelyCluster::start(&spec, std::time::Duration::from_secs(timeout))?;
     let handle: ClusterHandle = timely.clone();

@@ -7,7 +7,7 @@ use clap::Args as ClapArgs;
 use rustrec::data::Interactions;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::{Format, ReadOptions, read_interactions};
-use rustrec::data::split::{self, LeaveOut, Split};
+use rustrec::data::split::{self, LeaveOut, Split, SplitReport};
 use rustrec::data::write::{OutputChoice, OutputFormat, check_timestamps, write_files};
 
 use crate::Globals;
@@ -87,6 +87,9 @@ impl Kind {
             anyhow::Ok(())
         };
         let fraction = args.test_fraction.unwrap_or(0.2);
+        if let Some(v) = args.validation {
+            check_flag_fraction("--validation", v)?;
+        }
         match kind {
             "holdout" | "temporal" => {
                 refuse("--k", args.k.is_some(), "--test-fraction", "leave-k-out")?;
@@ -96,6 +99,7 @@ impl Kind {
                     "--test-fraction",
                     "leave-k-out",
                 )?;
+                check_flag_fraction("--test-fraction", fraction)?;
                 Ok(if kind == "holdout" {
                     Kind::Holdout(fraction)
                 } else {
@@ -109,8 +113,15 @@ impl Kind {
                     "--k and --which",
                     "holdout or temporal",
                 )?;
-                let which = args.which.as_deref().unwrap_or("random").parse()?;
-                Ok(Kind::LeaveKOut(args.k.unwrap_or(1), which))
+                let which = args.which.as_deref().unwrap_or("random");
+                let which: LeaveOut = which
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--which {which}: expected random or latest"))?;
+                let k = args.k.unwrap_or(1);
+                if k == 0 {
+                    bail!("--k 0: expected at least 1 test interaction per user");
+                }
+                Ok(Kind::LeaveKOut(k, which))
             }
             other => bail!("--kind {other}: expected holdout, leave-k-out or temporal"),
         }
@@ -139,6 +150,15 @@ impl Kind {
         check_fraction_parts(&s, "--test-fraction", fraction, "--train-out", "--test-out")?;
         Ok(s)
     }
+}
+
+/// Refuses a fraction `value` of `flag` outside (0, 1), naming the flag (checked before the
+/// file is read).
+pub(super) fn check_flag_fraction(flag: &str, value: f64) -> anyhow::Result<()> {
+    if value > 0.0 && value < 1.0 {
+        return Ok(());
+    }
+    bail!("{flag} {value}: expected a fraction strictly between 0 and 1 (for example 0.2 for 20%)")
 }
 
 /// Refuses a fraction split `s` with an empty part (`fit` and `eval` reject a file without
@@ -211,7 +231,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .map(|((x, format), &(_, path))| (x, format, path))
         .collect();
     write_files(&files)?;
-    let r = &s.report;
+    // The cold counts are against the training file written, which --validation shrinks.
+    let report = match &validation {
+        Some(_) => SplitReport::compute(&train, &s.test),
+        None => s.report,
+    };
+    let r = &report;
     say!(
         globals.json,
         "{} lines read; train {} / test {}{} interactions; {} test users, {} cold test users, {} cold test items",

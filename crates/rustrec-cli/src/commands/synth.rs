@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use rustrec::data::DataError;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::split::holdout;
 use rustrec::data::synth::{Preset, RatingScale, SynthParams, item_gini, synthesize};
@@ -64,6 +65,38 @@ fn parse<T: std::str::FromStr<Err = rustrec::data::DataError>>(s: &str) -> Resul
     s.parse::<T>().map_err(|e| e.to_string())
 }
 
+/// The error of [`SynthParams::check`] in the words of the flags: `invalid ratings = 3000`
+/// becomes `--ratings 3000` (or, for a value the preset chose, `--ratings (ml-100k's
+/// 100000)`), with the allowed range in flag names.
+fn flag_error(e: DataError, args: &Args) -> anyhow::Error {
+    let DataError::InvalidParameter {
+        name,
+        value,
+        expected,
+    } = &e
+    else {
+        return e.into();
+    };
+    let (flag, given) = match *name {
+        "users" => ("--users", args.users.is_some()),
+        "items" => ("--items", args.items.is_some()),
+        "ratings" => ("--ratings", args.ratings.is_some()),
+        "min_per_user" => ("--min-per-user", args.min_per_user.is_some()),
+        _ => return e.into(),
+    };
+    let shown = if given {
+        value.clone()
+    } else {
+        format!("(--like {}'s {value})", args.like.name())
+    };
+    let expected = expected
+        .replace("min_per_user", "--min-per-user")
+        .replace("users ×", "--users ×")
+        .replace("× items", "× --items")
+        .replace("items (", "--items (");
+    anyhow::anyhow!("{flag} {shown}: expected {expected}")
+}
+
 /// Generates, optionally splits, and writes.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let mut params = SynthParams::like(args.like);
@@ -83,6 +116,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     if let Some(v) = args.scale {
         params.scale = v;
+    }
+    // Checked before anything is generated (a large preset takes a while), naming the flag.
+    params.check().map_err(|e| flag_error(e, &args))?;
+    if let Some(f) = args.test_fraction {
+        super::split::check_flag_fraction("--test-fraction", f)?;
     }
     let mut outputs = vec![("--out", args.out.as_path())];
     outputs.extend(args.test_out.as_deref().map(|p| ("--test-out", p)));
