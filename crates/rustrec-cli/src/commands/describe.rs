@@ -6,8 +6,8 @@ use anyhow::{Context, bail};
 use clap::Args as ClapArgs;
 use rustrec::data::content::{ItemContent, ItemTitles, read_movies, read_tags};
 use rustrec::data::{
-    DelimitedSpec, DuplicatePolicy, Format, ReadOptions, TimestampUse, describe, escape_control,
-    read_interactions,
+    DelimitedSpec, DuplicatePolicy, Format, ReadOptions, TimestampUse, describe, detect_format,
+    escape_control, read_interactions,
 };
 
 use crate::Globals;
@@ -60,6 +60,32 @@ pub struct Args {
 }
 
 impl Args {
+    /// The layout `--format auto` finds in the file, as a delimited spec that the csv/tsv
+    /// flags then change: its delimiter, header and columns stay unless a flag says
+    /// otherwise (a tab-separated `u.data` given `--delimiter tab` keeps its first row). When
+    /// the content does not tell, `--header` or `--no-header` settles it on a comma-separated
+    /// base; without either, the detection's error stands.
+    fn detected_spec(&self) -> anyhow::Result<DelimitedSpec> {
+        let with_timestamp = |spec: DelimitedSpec| DelimitedSpec {
+            timestamp_col: Some(3),
+            ..spec
+        };
+        Ok(match detect_format(&self.file) {
+            Ok(Format::Delimited(spec)) => spec,
+            Ok(Format::MlTab) => with_timestamp(DelimitedSpec::tsv()),
+            Ok(Format::MlDat) => with_timestamp(DelimitedSpec::new("::")),
+            Ok(Format::MlCsv) => with_timestamp(DelimitedSpec::csv()),
+            Ok(Format::Parquet) => bail!(
+                "{}: a Parquet file has named columns; --delimiter, --header, --no-header, \
+                 --columns and --string-ids apply to --format csv or tsv",
+                self.file.display()
+            ),
+            Ok(Format::Auto) => DelimitedSpec::csv(),
+            Err(_) if self.header || self.no_header => DelimitedSpec::csv(),
+            Err(e) => return Err(e.into()),
+        })
+    }
+
     /// The read options the flags describe.
     fn read_options(&self) -> anyhow::Result<ReadOptions> {
         let mut format: Format = self.format.parse()?;
@@ -71,7 +97,7 @@ impl Args {
         if custom {
             let mut spec = match format {
                 Format::Delimited(spec) => spec,
-                Format::Auto => DelimitedSpec::csv(),
+                Format::Auto => self.detected_spec()?,
                 other => bail!(
                     "--delimiter, --header, --no-header, --columns and --string-ids apply to \
                      --format csv or tsv, not {other}"

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use rustrec::data::read::{ColumnRole, column_role};
 use rustrec::data::values::parse_element;
 use rustrec::data::{DataError, Progress, escape_control};
 use rustrec::models::Recommender;
@@ -27,10 +28,11 @@ pub struct Args {
     #[arg(long, requires = "item")]
     pub user: Option<String>,
     /// Raw item id(s): `--item 50,172`, `--item 50 172` or `--item 50 --item 172`.
-    #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = item_id)]
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = item_id, requires = "user")]
     pub item: Vec<String>,
     /// A file of `user item` pairs, one per line (separated by tab, space, comma or ::).
-    #[arg(long, conflicts_with = "user")]
+    /// A first line naming the columns (`user,item`, `userId,movieId`, ...) is a header.
+    #[arg(long, conflicts_with_all = ["user", "item"])]
     pub pairs: Option<PathBuf>,
 }
 
@@ -44,21 +46,54 @@ fn item_id(text: &str) -> Result<String, String> {
 /// Pairs published to the progress bar at a time.
 const PROGRESS_STEP: usize = 4096;
 
+/// Whether a header field names the user column (`Some(true)`), the item column
+/// (`Some(false)`) or neither, by the names a rating file's header may use.
+fn header_role(field: &str) -> Option<bool> {
+    match column_role(field.as_bytes())? {
+        ColumnRole::User => Some(true),
+        ColumnRole::Item => Some(false),
+        ColumnRole::Rating | ColumnRole::Timestamp => None,
+    }
+}
+
 /// The `user item` pairs of a pairs file, read like a rating file: a leading UTF-8 byte
-/// order mark is skipped, not taken into the first user id. A line with one field, or with
-/// more than two, is an error naming the file and line; so is a file without any pair.
+/// order mark is skipped, not taken into the first user id. A first line that names the
+/// user and the item column (`user,item`, `userId,movieId`, also `item,user`, which swaps
+/// the columns) is a header, not a pair, and is said so on standard error. A line with one
+/// field, or with more than two, is an error naming the file and line; so is a file without
+/// any pair.
 fn read_pairs(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("--pairs {}: cannot read the file", path.display()))?;
     let bytes = rustrec::data::read::without_byte_order_mark(&bytes);
     let text = rustrec::data::read::decode_text(bytes);
     let mut pairs = Vec::new();
+    // Whether the columns are `item user` (after a header saying so).
+    let mut swapped = false;
+    let mut looked_for_header = false;
     for (n, line) in text.lines().enumerate() {
         let fields: Vec<&str> = line
             .split(['\t', ' ', ',', ':'])
             .filter(|f| !f.is_empty())
             .collect();
+        if !fields.is_empty()
+            && !std::mem::replace(&mut looked_for_header, true)
+            && let [a, b] = fields[..]
+            && let (Some(a_user), Some(b_user)) = (header_role(a), header_role(b))
+            && a_user != b_user
+        {
+            swapped = b_user;
+            eprintln!(
+                "note: {}:{}: \"{}\" names the columns: read as a header, not as a pair",
+                path.display(),
+                n + 1,
+                escape_control(line)
+            );
+            continue;
+        }
         match fields[..] {
             [] => {}
+            [user, item] if swapped => pairs.push((item.to_string(), user.to_string())),
             [user, item] => pairs.push((user.to_string(), item.to_string())),
             _ => anyhow::bail!(
                 "{}:{}: expected `user item` (two fields), found {} field{} in \"{}\"",

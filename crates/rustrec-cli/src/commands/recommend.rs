@@ -51,7 +51,8 @@ pub struct Args {
     #[arg(long)]
     pub item_file: Option<PathBuf>,
     /// Training file whose items are left out (default: those stored in the model file).
-    #[arg(long)]
+    /// Not with --history, whose own items are the ones left out.
+    #[arg(long, conflicts_with = "history")]
     pub train: Option<PathBuf>,
     /// Do not leave out the user's training items.
     #[arg(long, conflicts_with = "train")]
@@ -99,6 +100,14 @@ fn dense_items(model: &dyn Recommender, flag: &str, raw: &[String]) -> anyhow::R
 /// Runs `rustrec recommend`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let json = globals.json;
+    if let (Some(out), false) = (&args.out, args.all) {
+        anyhow::bail!(
+            "--out {}: only --all writes a file; give --all to write every user's top-{} \
+             there, or leave out --out to print one user's",
+            out.display(),
+            args.n
+        );
+    }
     // The file of `--all` and its format, checked before the model is loaded.
     let all_out = if args.all {
         let out = args.out.as_deref().context("--all needs --out FILE")?;
@@ -177,6 +186,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .enumerate()
             .map(|(rank, &(i, score))| show(rank, ItemIdx(i), score))
             .collect();
+        if items.is_empty() {
+            say!(
+                json,
+                "no items to recommend for this history: every item is left out (the \
+                 history's items, --allow, --block)"
+            );
+        }
         report.set("history_items", history.len());
         report.set("recommendations", Value::Array(items));
     } else if let Some(raw) = &args.user {
@@ -224,6 +240,16 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A raw id as one CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a
+/// comma, a quote or a line break, so that string ids such as `smith, john` stay one field.
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
 /// Writes every user's top `n` to `path` in `format` (CSV, or JSON Lines), atomically: the
 /// file appears whole when done, and an error or Ctrl-C leaves the previous file and no
 /// temporary file.
@@ -252,8 +278,11 @@ fn write_all(
                 .collect();
             writeln!(w, "{}", json!({"user": uid, "recommendations": items}))
         } else {
+            let user = csv_field(&uid);
             for (rank, (i, s)) in list.iter().enumerate() {
-                writeln!(w, "{uid},{},{},{s}", rank + 1, model.item_ids().raw(i.0))?;
+                let raw = model.item_ids().raw(i.0).to_string();
+                let item = csv_field(&raw);
+                writeln!(w, "{user},{},{item},{s}", rank + 1)?;
             }
             Ok(())
         }

@@ -385,10 +385,14 @@ fn sniff(first: &[u8], second: Option<&[u8]>) -> std::result::Result<Option<Form
 
 /// What a header name says a column holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ColumnRole {
+pub enum ColumnRole {
+    /// The user id column.
     User,
+    /// The item id column.
     Item,
+    /// The rating (or count, weight) column.
     Rating,
+    /// The timestamp column.
     Timestamp,
 }
 
@@ -407,7 +411,7 @@ impl ColumnRole {
 /// The role of a column named `name` in a header (case, `_`, `-` and spaces aside): `user`,
 /// `userId`, `uid`, `customer_id`, ...; `item`, `movieId`, `product`, ...; `rating`,
 /// `score`, `count`, `plays`, ...; `timestamp`, `time`, `ts`.
-fn column_role(name: &[u8]) -> Option<ColumnRole> {
+pub fn column_role(name: &[u8]) -> Option<ColumnRole> {
     let key: String = String::from_utf8_lossy(name)
         .chars()
         .filter(|c| !matches!(c, '_' | '-' | ' '))

@@ -44,7 +44,7 @@ mod reference;
 mod row;
 mod share;
 
-pub use format::{DelimitedSpec, Format, ML_CSV_HEADER, detect_format};
+pub use format::{ColumnRole, DelimitedSpec, Format, ML_CSV_HEADER, column_role, detect_format};
 pub use gather::{Exchange, ROUND_ROWS, read_interactions_shared, read_train_test_shared};
 #[cfg(feature = "parquet")]
 pub(crate) use interner::{Interner, LocalIds, TablePool};
