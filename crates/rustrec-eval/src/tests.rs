@@ -198,7 +198,8 @@ fn nan_scores_rank_last() {
         require_train: false,
         ..RankingConfig::with_cutoffs(&[2])
     };
-    // Relevant item 2 (NaN) ranks 4th; as a key −∞ it ties with item 0 only: AUC ½ / 3.
+    // Relevant item 2 (NaN) ranks 4th; below every number, it ties with the NaN item 0
+    // only: AUC ½ / 3.
     let test = Interactions::from_index_triplets(1, 4, &[(0, 2, 1.0)]).unwrap();
     let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
     assert_values(
@@ -212,6 +213,64 @@ fn nan_scores_rank_last() {
         &m,
         &[("mrr", 0.5), ("auc", 2.0 / 3.0), ("precision@2", 0.5)],
     );
+}
+
+/// Regression: AUC mapped NaN to −∞, so a NaN score tied with a −∞ score (½) although
+/// NaN ranks below every number — below −∞ too — in the top-k lists, in MRR and in the
+/// documentation. Both AUC paths (sweeps for few relevant items, binary searches for many)
+/// and the sampled protocol must count NaN below −∞.
+#[test]
+fn auc_ranks_nan_below_negative_infinity() {
+    let inf = f32::INFINITY;
+    let train = Interactions::from_index_triplets(1, 3, &[]).unwrap();
+    let cfg = RankingConfig {
+        require_train: false,
+        ..RankingConfig::with_cutoffs(&[1])
+    };
+    // scores [−∞, NaN, 0]: ranking 2, 0, 1.
+    let model = ScoreTable::new(1, 3, vec![-inf, f32::NAN, 0.0]);
+    // Relevant item 1 (NaN) ranks last: it beats neither −∞ nor 0 → AUC 0 / 2 = 0.
+    let test = Interactions::from_index_triplets(1, 3, &[(0, 1, 1.0)]).unwrap();
+    let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+    assert_values(&m, &[("mrr", 1.0 / 3.0), ("auc", 0.0)]);
+    // Relevant item 0 (−∞) ranks 2nd: it beats NaN, loses to 0 → AUC 1 / 2.
+    let test = Interactions::from_index_triplets(1, 3, &[(0, 0, 1.0)]).unwrap();
+    let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+    assert_values(&m, &[("mrr", 0.5), ("auc", 0.5)]);
+
+    // Many relevant items (the binary-search path): 70 relevant items, then a −∞ and
+    // a 0 negative. All relevant NaN → AUC 0; all relevant −∞ → each beats the NaN
+    // negative only → AUC 70 / (70 · 2) = ½.
+    let n_rel = 70;
+    assert!(n_rel > crate::metrics::auc::SWEEP_LIMIT);
+    let n = n_rel + 2;
+    let rows: Vec<(u32, u32, f32)> = (0..n_rel as u32).map(|i| (0, i, 1.0)).collect();
+    let test = Interactions::from_index_triplets(1, n, &rows).unwrap();
+    let train = Interactions::from_index_triplets(1, n, &[]).unwrap();
+    for (relevant, negative, want) in [(f32::NAN, -inf, 0.0), (-inf, f32::NAN, 0.5)] {
+        let mut scores = vec![relevant; n_rel];
+        scores.extend([negative, 0.0]);
+        let model = ScoreTable::new(1, n, scores);
+        let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+        assert_values(&m, &[("auc", want)]);
+    }
+
+    // The sampled protocol (every free item a negative): target 0 against NaN and 0.
+    let train = Interactions::from_index_triplets(1, 3, &[]).unwrap();
+    let test = Interactions::from_index_triplets(1, 3, &[(0, 0, 1.0)]).unwrap();
+    let cfg = SampledConfig {
+        cutoffs: vec![1],
+        require_train: false,
+        ..SampledConfig::new(10, 1)
+    };
+    // Target −∞: beats the NaN negative, loses to 0 → AUC ½, rank 2.
+    let model = ScoreTable::new(1, 3, vec![-inf, f32::NAN, 0.0]);
+    let m = evaluate_sampled(&model, &train, &test, &cfg).unwrap();
+    assert_values(&m, &[("sampled_auc", 0.5), ("sampled_mrr", 0.5)]);
+    // Target NaN: beats neither the −∞ nor the 0 negative → AUC 0, rank 3.
+    let model = ScoreTable::new(1, 3, vec![f32::NAN, -inf, 0.0]);
+    let m = evaluate_sampled(&model, &train, &test, &cfg).unwrap();
+    assert_values(&m, &[("sampled_auc", 0.0), ("sampled_mrr", 1.0 / 3.0)]);
 }
 
 #[test]

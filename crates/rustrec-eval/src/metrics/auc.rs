@@ -22,16 +22,32 @@
 //! Either way no sort of all candidate scores and no `|P|·|N|` pairwise loop. Counts are
 //! integers and halves, so both are exact in `f64` and agree bit for bit.
 //!
-//! NaN scores rank below every number and tie with each other (as they sort last in
-//! `topn::better`).
+//! NaN scores rank below every number, −∞ included, and tie with each other (as they sort
+//! last in `topn::better`), so the AUC agrees with the top-k lists and MRR; `−0` and `+0`
+//! tie. ([`ranks_below`], [`ties`], [`score_order`].)
 
-/// The comparison key of a score: NaN becomes −∞.
-#[inline]
-pub fn key(score: f32) -> f32 {
-    if score.is_nan() {
-        f32::NEG_INFINITY
-    } else {
-        score
+use std::cmp::Ordering;
+
+/// Whether score `s` ranks strictly below score `p`: a smaller number, or NaN against a
+/// number (−∞ included). Branch-free.
+#[inline(always)]
+pub fn ranks_below(s: f32, p: f32) -> bool {
+    (s < p) | (s.is_nan() & !p.is_nan())
+}
+
+/// Whether scores `s` and `p` tie: equal numbers (`−0 = +0`) or both NaN. Branch-free.
+#[inline(always)]
+pub fn ties(s: f32, p: f32) -> bool {
+    (s == p) | (s.is_nan() & p.is_nan())
+}
+
+/// The increasing order of scores for the AUC: NaN first (lowest), then numbers by value.
+pub fn score_order(a: &f32, b: &f32) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
     }
 }
 
@@ -40,7 +56,7 @@ pub const SWEEP_LIMIT: usize = 64;
 
 /// The AUC of relevant scores `positives` among the candidates: the scores `scores[i]`
 /// (raw, NaN allowed) whose `mark[i]` is not `excluded`, the relevant ones included;
-/// `positives` already mapped by [`key`]. `None` when there is no relevant or no other
+/// `positives` raw too, in any order. `None` when there is no relevant or no other
 /// candidate. Every sweep reads the scores in place, branch-free.
 #[inline(always)]
 pub fn auc_by_sweeps(positives: &[f32], scores: &[f32], mark: &[u8], excluded: u8) -> Option<f64> {
@@ -50,18 +66,28 @@ pub fn auc_by_sweeps(positives: &[f32], scores: &[f32], mark: &[u8], excluded: u
     if m == 0 || n_neg == 0 {
         return None;
     }
+    // NaN candidates rank below every number and tie with each other: counted once, so
+    // that each sweep for a numeric relevant score compares numbers only.
+    let nan = scores.iter().zip(mark).fold(0u32, |n, (&s, &x)| {
+        n + u32::from((x != excluded) & s.is_nan())
+    });
     let mut twice_wins: u64 = 0;
     for &p in positives {
-        let (below, tied) = scores
-            .iter()
-            .zip(mark)
-            .fold((0u32, 0u32), |(b, t), (&s, &x)| {
-                let (s, keep) = (key(s), x != excluded);
-                (
-                    b + u32::from(keep & (s < p)),
-                    t + u32::from(keep & (s == p)),
-                )
-            });
+        let (below, tied) = if p.is_nan() {
+            (0, nan)
+        } else {
+            let (below, tied) = scores
+                .iter()
+                .zip(mark)
+                .fold((0u32, 0u32), |(b, t), (&s, &x)| {
+                    let keep = x != excluded;
+                    (
+                        b + u32::from(keep & (s < p)),
+                        t + u32::from(keep & (s == p)),
+                    )
+                });
+            (below + nan, tied)
+        };
         twice_wins += 2 * u64::from(below) + u64::from(tied);
     }
     // Comparisons among relevant items (self included) add up to m²/2: twice that is m².
@@ -78,7 +104,8 @@ pub struct AucCounter<'a> {
 }
 
 impl<'a> AucCounter<'a> {
-    /// A counter over relevant scores already mapped by [`key`] and sorted increasingly.
+    /// A counter over relevant scores sorted increasingly by [`score_order`]
+    /// ([`prepare_positives`]).
     pub fn new(sorted_positives: &'a [f32]) -> Self {
         AucCounter {
             sorted_positives,
@@ -90,10 +117,9 @@ impl<'a> AucCounter<'a> {
     /// Adds one non-relevant candidate with score `s`.
     #[inline]
     pub fn add_negative(&mut self, s: f32) {
-        let s = key(s);
         let p = self.sorted_positives;
-        let at_most = p.partition_point(|&x| x <= s);
-        let below = p[..at_most].partition_point(|&x| x < s);
+        let at_most = p.partition_point(|&x| ranks_below(x, s) | ties(x, s));
+        let below = p[..at_most].partition_point(|&x| ranks_below(x, s));
         self.wins += (p.len() - at_most) as f64 + 0.5 * (at_most - below) as f64;
         self.negatives += 1;
     }
@@ -105,12 +131,9 @@ impl<'a> AucCounter<'a> {
     }
 }
 
-/// Sorts relevant scores for an [`AucCounter`]: maps them by [`key`], then sorts increasingly.
+/// Sorts relevant scores for an [`AucCounter`]: increasingly by [`score_order`] (NaN first).
 pub fn prepare_positives(scores: &mut [f32]) {
-    for s in scores.iter_mut() {
-        *s = key(*s);
-    }
-    scores.sort_unstable_by(f32::total_cmp);
+    scores.sort_unstable_by(score_order);
 }
 
 /// The AUC of relevant scores `positives` against non-relevant scores `negatives`.
@@ -130,18 +153,20 @@ mod tests {
 
     use super::*;
 
-    /// The definition, pair by pair.
+    /// The definition, pair by pair, with the ranking order written out: NaN below every
+    /// number (−∞ included), NaNs tied, numbers by value (`−0 = +0`).
     fn pairwise(p: &[f32], n: &[f32]) -> Option<f64> {
         if p.is_empty() || n.is_empty() {
             return None;
         }
+        let rank_key = |s: f32| if s.is_nan() { (0, 0.0) } else { (1, s) };
         let mut w = 0.0;
         for &a in p {
             for &b in n {
-                let (a, b) = (key(a), key(b));
-                w += if a > b {
+                let (a, b) = (rank_key(a), rank_key(b));
+                w += if a.0 > b.0 || (a.0 == b.0 && a.1 > b.1) {
                     1.0
-                } else if a == b {
+                } else if a.0 == b.0 && a.1 == b.1 {
                     0.5
                 } else {
                     0.0
@@ -149,6 +174,18 @@ mod tests {
             }
         }
         Some(w / (p.len() * n.len()) as f64)
+    }
+
+    /// Small integers as scores, with the special values: −4 → NaN, −3 → −∞, 3 → +∞,
+    /// 2 → −0 (ties +0).
+    fn score(x: i8) -> f32 {
+        match x {
+            -4 => f32::NAN,
+            -3 => f32::NEG_INFINITY,
+            3 => f32::INFINITY,
+            2 => -0.0,
+            x => f32::from(x) * 0.5,
+        }
     }
 
     #[test]
@@ -161,6 +198,11 @@ mod tests {
         // positive ranks 2.5 + 5 = 7.5; (7.5 − 2·3/2) / 6 = 0.75 ✓
         assert_eq!(auc(&[1.0], &[1.0, 1.0]), Some(0.5));
         assert_eq!(auc(&[f32::NAN], &[0.0]), Some(0.0));
+        // NaN ranks below −∞ too (as in `topn::better`): no tie between them.
+        assert_eq!(auc(&[f32::NAN], &[f32::NEG_INFINITY]), Some(0.0));
+        assert_eq!(auc(&[f32::NEG_INFINITY], &[f32::NAN]), Some(1.0));
+        assert_eq!(auc(&[f32::NAN], &[f32::NAN]), Some(0.5));
+        assert_eq!(auc(&[-0.0], &[0.0]), Some(0.5));
         assert_eq!(auc(&[], &[0.0]), None);
         assert_eq!(auc(&[1.0], &[]), None);
     }
@@ -171,8 +213,8 @@ mod tests {
             p in prop::collection::vec(-4i8..4, 0..80),
             n in prop::collection::vec(-4i8..4, 0..30),
         ) {
-            let p: Vec<f32> = p.into_iter().map(|x| f32::from(x) * 0.5).collect();
-            let n: Vec<f32> = n.into_iter().map(|x| f32::from(x) * 0.5).collect();
+            let p: Vec<f32> = p.into_iter().map(score).collect();
+            let n: Vec<f32> = n.into_iter().map(score).collect();
             let got = auc(&p, &n);
             let want = pairwise(&p, &n);
             // The candidates among excluded scores (mark 1), which must not count.
@@ -186,9 +228,8 @@ mod tests {
                     mark.push(1);
                 }
             }
-            let pk: Vec<f32> = p.iter().map(|&s| key(s)).collect();
             prop_assert_eq!(
-                auc_by_sweeps(&pk, &scores, &mark, 1).map(f64::to_bits),
+                auc_by_sweeps(&p, &scores, &mark, 1).map(f64::to_bits),
                 got.map(f64::to_bits)
             );
             prop_assert_eq!(got.is_some(), want.is_some());

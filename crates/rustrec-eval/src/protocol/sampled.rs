@@ -35,7 +35,7 @@ use rustrec_data::{Interactions, UserIdx};
 use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};
 use crate::error::{EvalError, Result};
 use crate::id_space::check_in_model_space;
-use crate::metrics::auc::key;
+use crate::metrics::auc::{ranks_below, ties};
 use crate::metrics::discount;
 use crate::report::RankingMetrics;
 
@@ -285,16 +285,15 @@ fn evaluate_user(
         // Rank t among them.
         let target = (t, ws.scores[t as usize]);
         let (mut before, mut below, mut tied) = (0usize, 0usize, 0usize);
-        let kt = key(target.1);
         for &i in &ws.negatives {
             let s = ws.scores[i as usize];
             if better(&(i, s), &target) == Ordering::Less {
                 before += 1;
             }
-            let ks = key(s);
-            if ks < kt {
+            // NaN below every number, −∞ included (the order of `better`).
+            if ranks_below(s, target.1) {
                 below += 1;
-            } else if ks == kt {
+            } else if ties(s, target.1) {
                 tied += 1;
             }
         }
