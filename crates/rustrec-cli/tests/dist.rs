@@ -446,3 +446,76 @@ fn a_bad_host_file_or_timeout_is_refused_naming_it() {
         "{err}"
     );
 }
+
+/// Waits for `child` at most `limit`, killing it (and failing) when it takes longer.
+fn wait_at_most(mut child: Child, limit: Duration, what: &str) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("{what} still ran after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Regression: processes started with other epochs waited for each other for ever (and
+/// another seed would have joined them into a wrong model); every process now refuses,
+/// naming the process and the setting that differ. A non-leader given --json prints one
+/// JSON object.
+#[test]
+fn processes_started_with_other_settings_refuse_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("r.data");
+    synth_small(&data, "5", None);
+    let args = |epochs: &str| {
+        strings(&[
+            "fit",
+            "--ratings",
+            p(&data),
+            "--split",
+            "holdout:0.2",
+            "--model",
+            "mf",
+            "--factors",
+            "4",
+            "--epochs",
+            epochs,
+            "-q",
+        ])
+    };
+    let hosts = hostfile(dir.path(), 2);
+    let children = [
+        spawn(&args("3"), 2, 0, 1, &hosts),
+        spawn(&args("5"), 2, 1, 1, &hosts),
+    ];
+    for (i, child) in children.into_iter().enumerate() {
+        let out = wait_at_most(child, Duration::from_secs(60), "a process");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "process {i} trained: {err}");
+        let other = 1 - i;
+        assert!(
+            err.contains(&format!(
+                "--process {i}: process {other} was started with other settings"
+            )) && err.contains("settings.model.epochs is"),
+            "process {i}: {err}"
+        );
+    }
+    // The same settings train; process 1 given --json prints one object.
+    let mut json = args("3");
+    json.push("--json".into());
+    let outs = cluster(dir.path(), 2, 1, &json, &[]);
+    for (i, o) in outs.iter().enumerate() {
+        assert!(
+            o.status.success(),
+            "process {i}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let second = common::json_of(&outs[1]);
+    assert_eq!(
+        (second["process"].as_u64(), second["processes"].as_u64()),
+        (Some(1), Some(2))
+    );
+}

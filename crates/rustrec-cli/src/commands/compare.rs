@@ -8,8 +8,8 @@ use clap::Args as ClapArgs;
 use rustrec::compare::compare;
 use rustrec::experiment::{ExperimentConfig, RunOptions, SplitConfig, load};
 use rustrec::models::Threads;
-use serde_json::Value;
 
+use super::json_difference::{first_difference, json};
 use super::report::{check_paths, check_report_path, config_name, data_inputs, read_config};
 use crate::Globals;
 use crate::output::{Report, say};
@@ -120,34 +120,6 @@ fn same_data(
         }
     }
     Ok(())
-}
-
-fn json(value: &impl serde::Serialize) -> anyhow::Result<Value> {
-    Ok(serde_json::to_value(value)?)
-}
-
-/// The first key (in sorted order, as `data.implicit_threshold`) where `a` and `b` differ,
-/// with both values (`absent` for a key one lacks).
-fn first_difference(path: &str, a: &Value, b: &Value) -> Option<(String, String, String)> {
-    let shown = |v: Option<&Value>| match v {
-        None | Some(Value::Null) => "absent".to_string(),
-        Some(v) => v.to_string(),
-    };
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter().find_map(|k| {
-                let key = format!("{path}.{k}");
-                match (x.get(k), y.get(k)) {
-                    (Some(u), Some(v)) => first_difference(&key, u, v),
-                    (u, v) if shown(u) == shown(v) => None,
-                    (u, v) => Some((key, shown(u), shown(v))),
-                }
-            })
-        }
-        _ if a == b => None,
-        _ => Some((path.to_string(), shown(Some(a)), shown(Some(b)))),
-    }
 }
 
 /// Runs `rustrec compare`.

@@ -2,11 +2,14 @@
 //! --hostfile FILE --workers W`) and checkpoints (`--checkpoint-dir DIR --checkpoint-every
 //! K --resume`), and the cluster they start (`rustrec-dist`, timely dataflow over TCP).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use rustrec::experiment::ExperimentConfig;
 use rustrec_core::cluster::{Checkpointing, ClusterHandle};
+use serde_json::Value;
+
+use super::json_difference::{first_difference, json};
 
 /// Distributed training and checkpoints.
 #[derive(Debug, ClapArgs)]
@@ -118,6 +121,57 @@ pub fn checkpointing(
         resume: args.resume,
         key,
     }))
+}
+
+/// What decides the trained bits, as this process was started: the configuration's data
+/// (each data file by its size: processes on other machines may name one file by other
+/// paths), split, validation, model and seed. Threads and outputs do not count.
+fn settings(cfg: &ExperimentConfig, data_dir: Option<&Path>) -> anyhow::Result<Value> {
+    let mut data = json(&cfg.data)?;
+    if let Value::Object(map) = &mut data {
+        for key in ["ratings", "train", "test", "item_file"] {
+            if let Some(Value::String(path)) = map.get(key) {
+                let file = rustrec::experiment::resolve(data_dir, Path::new(path));
+                let size = std::fs::metadata(&file).map(|m| m.len()).ok();
+                map.insert(key.into(), serde_json::json!({ "bytes": size }));
+            }
+        }
+    }
+    Ok(serde_json::json!({
+        "data": data,
+        "split": json(&cfg.split)?,
+        "validation": json(&cfg.validation)?,
+        "model": json(&cfg.model)?,
+        "seed": cfg.train.seed,
+    }))
+}
+
+/// Refuses to train when the processes of `cluster` were started with settings that
+/// change the model ([`settings`]): each would train its share of another model, and they
+/// would wait for each other for ever or join into a wrong one. Every process says which
+/// process differs, the first key that differs and both values.
+pub fn check_same_settings(
+    cluster: &Started,
+    cfg: &ExperimentConfig,
+    data_dir: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mine = settings(cfg, data_dir)?;
+    let all = cluster
+        .handle
+        .all_gather(serde_json::to_vec(&mine)?)
+        .map_err(anyhow::Error::msg)?;
+    for (process, theirs) in all.iter().enumerate() {
+        let theirs: Value = serde_json::from_slice(theirs)?;
+        if let Some((key, here, there)) = first_difference("settings", &mine, &theirs) {
+            anyhow::bail!(
+                "--process {}: process {process} was started with other settings: {key} is \
+                 {there} there and {here} here; start every process with the same config, data \
+                 and flags (only --process, threads and outputs may differ)",
+                cluster.process
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Starts the cluster of the flags; `None` for one process.

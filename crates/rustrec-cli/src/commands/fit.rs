@@ -319,6 +319,9 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     let threads = Threads::new(cfg.train.threads).context("--threads / train.threads")?;
     let checkpoint = super::dist::checkpointing(&args.dist, &cfg)?;
     let cluster = super::dist::start(&args.dist)?;
+    if let Some(c) = &cluster {
+        super::dist::check_same_settings(c, &cfg, args.data_dir.as_deref())?;
+    }
     let leader = cluster.as_ref().is_none_or(|c| c.process == 0);
     let bars = Bars::new(globals.quiet || !leader);
     let outcome = run_with(
@@ -338,7 +341,13 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(c) = &cluster {
         c.finish()?;
         if !leader {
-            // Only process 0 writes the model and the report.
+            // Only process 0 writes the model and the report; --json still gets one object.
+            if globals.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "process": c.process, "processes": c.processes })
+                );
+            }
             return Ok(());
         }
     }

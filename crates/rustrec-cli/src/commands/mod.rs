@@ -14,6 +14,7 @@ mod dist;
 mod eval;
 mod experiment_args;
 mod fit;
+mod json_difference;
 mod lr_find;
 mod models;
 mod predict;
