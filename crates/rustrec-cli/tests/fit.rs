@@ -713,3 +713,64 @@ fn eval_takes_the_training_threshold_and_refuses_rating_errors_against_ones() {
         "{e}"
     );
 }
+
+/// A leaky test file shows in the figures: `eval` reports the users skipped for having no
+/// relevant test item left and the test rows already among the user's training items,
+/// beside `users_evaluated` (only `users_evaluated` was reported); `fit` reports them too.
+#[test]
+fn ranking_figures_count_the_skipped_users_and_the_leaked_test_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("t.tsv");
+    let (clean, leaky) = (dir.path().join("v.tsv"), dir.path().join("leaky.tsv"));
+    // Users 1-3 rated items 10-13 (user 2 not 12, user 3 not 13), user 4 items 14-16.
+    let mut rows = String::from("4\t14\t3\n4\t15\t4\n4\t16\t5\n");
+    for u in 1..=3 {
+        for i in 10..=13 {
+            if (u, i) != (3, 13) && (u, i) != (2, 12) {
+                rows.push_str(&format!("{u}\t{i}\t{}\n", 1 + (u + i) % 5));
+            }
+        }
+    }
+    std::fs::write(&train, rows).unwrap();
+    std::fs::write(&clean, "2\t12\t5\n3\t13\t4\n").unwrap();
+    // User 1's only test row repeats a training row, user 2 has one such row beside a new
+    // item, user 3 one new item.
+    std::fs::write(&leaky, "1\t10\t5\n2\t11\t4\n2\t12\t5\n3\t13\t4\n").unwrap();
+    let model = dir.path().join("m.st");
+    let fitted = last_json(&rustrec(&[
+        "fit",
+        "--train",
+        p(&train),
+        "--test",
+        p(&clean),
+        "--model",
+        "top-pop",
+        "--out",
+        p(&model),
+        "--json",
+        "-q",
+    ]));
+    let evaluated = last_json(&rustrec(&[
+        "eval",
+        "--model",
+        p(&model),
+        "--test",
+        p(&leaky),
+        "--train",
+        p(&train),
+        "--json",
+    ]));
+    let counts = |f: &serde_json::Value| {
+        [
+            "users_evaluated",
+            "users_skipped_no_test",
+            "users_skipped_no_train",
+            "test_items_in_train",
+            "auc_users",
+        ]
+        .map(|k| f[k].as_u64())
+    };
+    // Users 1 and 4 have no test row; in the leaky file user 1's only one is seen.
+    assert_eq!(counts(&fitted), [2, 2, 0, 0, 2].map(Some), "{fitted}");
+    assert_eq!(counts(&evaluated), [2, 2, 0, 2, 2].map(Some), "{evaluated}");
+}

@@ -48,6 +48,19 @@ impl RankingMetrics {
         self.values.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
     }
 
+    /// The user and item counts behind the values, by their `--json` keys: users evaluated,
+    /// users skipped (no relevant test item; no training interaction), users AUC averages
+    /// over, and test interactions already among the user's training items (a leaky split).
+    pub fn counts(&self) -> [(&'static str, usize); 5] {
+        [
+            ("users_evaluated", self.users_evaluated),
+            ("users_skipped_no_test", self.users_skipped_no_test),
+            ("users_skipped_no_train", self.users_skipped_no_train),
+            ("auc_users", self.auc_users),
+            ("test_items_in_train", self.test_items_in_train),
+        ]
+    }
+
     /// The values as named metrics (for early stopping's `Validation::Custom`).
     pub fn as_metrics(&self) -> Metrics {
         self.values.clone()

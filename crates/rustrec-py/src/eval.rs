@@ -160,7 +160,9 @@ pub fn evaluate(
                 for (n, v) in &r.values {
                     out.insert(n.clone(), num(*v));
                 }
-                out.insert("users_evaluated".into(), r.users_evaluated.into());
+                for (key, count) in r.counts() {
+                    out.insert(key.into(), count.into());
+                }
             }
             Ok::<_, PyErr>(out)
         })

@@ -147,7 +147,9 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         for (n, v) in &m.values {
             report.set_f64(n, *v);
         }
-        report.set("users_evaluated", m.users_evaluated);
+        for (key, count) in m.counts() {
+            report.set(key, count);
+        }
         if let (Some((path, format)), Some(per_user)) = (per_user_out, &m.per_user) {
             match format {
                 LinesFormat::Csv => per_user.save_csv(path),

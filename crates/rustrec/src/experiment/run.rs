@@ -437,7 +437,9 @@ pub fn evaluate_into(
         for (name, value) in &m.values {
             figures.insert(name.clone(), number(*value));
         }
-        figures.insert("users_evaluated".into(), json!(m.users_evaluated));
+        for (key, count) in m.counts() {
+            figures.insert(key.into(), json!(count));
+        }
     }
     Ok(())
 }
