@@ -143,7 +143,6 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(p) = &args.report {
         check_report_path(p)?;
     }
-    same_data(&configs, &args.config, args.split.is_some())?;
     let first = &configs[0].1;
     let split = match &args.split {
         Some(s) => Some(parse_split(s, args.split_seed)?),
@@ -158,6 +157,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             args.config[0].display()
         );
     }
+    same_data(&configs, &args.config, args.split.is_some())?;
     let threads = Threads::new(args.threads.unwrap_or(first.train.threads))?;
     let bars = Bars::new(globals.quiet);
     let data = load(&first.data, split.as_ref(), args.data_dir.as_deref(), &bars)?;
