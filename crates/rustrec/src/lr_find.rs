@@ -61,6 +61,86 @@ impl Default for LrFindSettings {
     }
 }
 
+/// A refused setting of the range test: its name (a field of [`LrFindSettings`]), its value
+/// as given, and what is valid. A front end names the setting its own way (`rustrec lr-find`
+/// as the flag `--epochs-per-step`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadSetting {
+    /// The field: `start`, `end`, `steps`, `epochs_per_step`, `beta`.
+    pub name: &'static str,
+    /// The value given.
+    pub value: String,
+    /// What is valid.
+    pub expected: String,
+}
+
+impl std::fmt::Display for BadSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}: {}", self.name, self.value, self.expected)
+    }
+}
+
+impl LrFindSettings {
+    /// Checks every setting; the first bad one is named with its value and valid range.
+    /// The rates must be the models' 32-bit learning rates, whose limits are printed as
+    /// 32-bit numbers (`1.1754944e-38`), as the configuration's checks print them.
+    pub fn check(&self) -> std::result::Result<(), BadSetting> {
+        let refuse = |name: &'static str, value: String, expected: String| {
+            Err(BadSetting {
+                name,
+                value,
+                expected,
+            })
+        };
+        let rate_range = f64::from(f32::MIN_POSITIVE)..=f64::from(f32::MAX);
+        for (name, rate) in [("start", self.start), ("end", self.end)] {
+            if !rate_range.contains(&rate) {
+                return refuse(
+                    name,
+                    format!("{rate:?}"),
+                    format!(
+                        "expected a learning rate from {:e} to {:e}",
+                        f32::MIN_POSITIVE,
+                        f32::MAX
+                    ),
+                );
+            }
+        }
+        if self.end <= self.start {
+            return refuse(
+                "end",
+                format!("{:?}", self.end),
+                format!("must be larger than start = {:?}", self.start),
+            );
+        }
+        if self.steps < 3 {
+            return refuse(
+                "steps",
+                self.steps.to_string(),
+                "expected at least 3".into(),
+            );
+        }
+        if self.epochs_per_step == 0 {
+            return refuse("epochs_per_step", "0".into(), "expected at least 1".into());
+        }
+        if !(0.0..1.0).contains(&self.beta) {
+            return refuse(
+                "beta",
+                format!("{:?}", self.beta),
+                "expected a smoothing factor in [0, 1)".into(),
+            );
+        }
+        if !(self.explode > 1.0 && self.explode.is_finite()) {
+            return refuse(
+                "explode",
+                format!("{:?}", self.explode),
+                "expected a finite multiple larger than 1".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// What the range test found.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LrFindResult {
@@ -87,40 +167,7 @@ pub fn lr_find(
     opts: &RunOptions<'_>,
 ) -> Result<LrFindResult> {
     let bad = |m: String| ExperimentError::Config(m);
-    // The rates are the models' 32-bit learning rates: each end must be one.
-    let rate_range = f64::from(f32::MIN_POSITIVE)..=f64::from(f32::MAX);
-    for (name, rate) in [("start", settings.start), ("end", settings.end)] {
-        if !rate_range.contains(&rate) {
-            return Err(bad(format!(
-                "lr-find: {name} = {rate:e}: expected a learning rate from {:e} to {:e}",
-                rate_range.start(),
-                rate_range.end()
-            )));
-        }
-    }
-    if settings.end <= settings.start {
-        return Err(bad(format!(
-            "lr-find: end = {} must be larger than start = {}",
-            settings.end, settings.start
-        )));
-    }
-    if settings.steps < 3 {
-        return Err(bad(format!(
-            "lr-find: steps = {}: expected at least 3",
-            settings.steps
-        )));
-    }
-    if settings.epochs_per_step == 0 {
-        return Err(bad(
-            "lr-find: epochs_per_step = 0: expected at least 1".into()
-        ));
-    }
-    if !(0.0..1.0).contains(&settings.beta) {
-        return Err(bad(format!(
-            "lr-find: beta = {}: expected a smoothing factor in [0, 1)",
-            settings.beta
-        )));
-    }
+    settings.check().map_err(|e| bad(format!("lr-find: {e}")))?;
     let family = cfg.model.family();
     let names: Vec<&str> = family.params().iter().map(|p| p.name).collect();
     if !names.contains(&"lr") || !family.iterative() {
@@ -320,6 +367,14 @@ mod tests {
         assert!(err.contains("end = inf"), "{err}");
         let err = with(|s| s.start = 1e-50);
         assert!(err.contains("start = 1e-50"), "{err}");
+        // The limits are the 32-bit ones, printed as 32-bit numbers; zero reads as zero.
+        let err = with(|s| s.start = 0.0);
+        assert!(
+            err.contains("start = 0.0:")
+                && err.contains("from 1.1754944e-38 to 3.4028235e38")
+                && !err.contains("1.1754943508222875e-38"),
+            "{err}"
+        );
         let err = with(|s| (s.start, s.end) = (1.0, 0.5));
         assert!(
             err.contains("end = 0.5") && err.contains("start = 1"),

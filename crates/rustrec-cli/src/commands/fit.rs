@@ -204,8 +204,24 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         }
     }
     if let Some(seed) = args.split_seed {
-        set("split.seed", toml::Value::Integer(seed as i64))?;
+        match table
+            .get("split")
+            .and_then(|t| t.get("kind"))
+            .and_then(toml::Value::as_str)
+        {
+            Some("holdout" | "leave-k-out") => {}
+            kind => anyhow::bail!(
+                "--split-seed {seed}: {}; the seed applies to a holdout or leave-k-out split \
+                 (--split holdout:F, or split.kind in the config)",
+                match kind {
+                    Some(kind) => format!("the split `{kind}` is not random"),
+                    None => "there is no split to seed".to_string(),
+                }
+            ),
+        }
+        set_value(&mut table, "split.seed", toml::Value::Integer(seed as i64))?;
     }
+    let mut set = |key: &str, value: toml::Value| set_value(&mut table, key, value);
     if let Some(m) = &args.model {
         set("model.kind", s(m.clone()))?;
     }
@@ -225,6 +241,12 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         set("model.optimizer", toml::Value::Table(t))?;
     }
     if let Some(f) = args.validation {
+        if !(f > 0.0 && f < 1.0) {
+            anyhow::bail!(
+                "--validation {f}: expected a fraction of train strictly between 0 and 1, such \
+                 as 0.1"
+            );
+        }
         set("validation.fraction", toml::Value::Float(f))?;
     }
     if let Some(p) = args.patience {
@@ -251,6 +273,13 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         )?;
         // Cutoffs asked for are computed, for rating models too.
         set("eval.ranking", toml::Value::Boolean(true))?;
+    }
+    if args.validation.is_some()
+        && let Some(v) = table.get_mut("validation").and_then(|v| v.as_table_mut())
+    {
+        // The flag chooses the validation rows: the config's per-user `k` gives way (a
+        // `--set validation.k` next to the flag is refused as two choices).
+        v.remove("k");
     }
     for kv in &args.set {
         let (key, value) = kv
@@ -399,6 +428,7 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(dir) = &args.export_npy {
         export_npy(&outcome.model, dir, &written_paths(&args, &cfg))?;
         say(&format!("factor matrices written to {}", dir.display()));
+        report.set("export_npy", dir.to_string_lossy().into_owned());
     }
     if let Some(path) = &args.plot {
         let tracked = cfg.validation.as_ref().map(|v| {
@@ -411,6 +441,7 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
         });
         plot_learning_curve_tracked(path, &outcome.history, tracked.as_deref())?;
         say(&format!("learning curve drawn to {}", path.display()));
+        report.set("plot", path.to_string_lossy().into_owned());
     }
     if let Some(path) = &args.report {
         let name = cfg

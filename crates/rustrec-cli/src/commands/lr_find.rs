@@ -29,10 +29,10 @@ pub struct Args {
     #[arg(long)]
     pub plot: Option<PathBuf>,
     /// Smallest learning rate.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
     pub start: f64,
     /// Largest learning rate.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     pub end: f64,
     /// Learning rates tried (at most).
     #[arg(long, default_value_t = 40)]
@@ -42,8 +42,30 @@ pub struct Args {
     pub epochs_per_step: usize,
 }
 
+/// The settings of the flags, checked before any work; a bad one is named by its flag
+/// (`--epochs-per-step 0`), its value and what is valid.
+fn settings(args: &Args) -> anyhow::Result<LrFindSettings> {
+    let settings = LrFindSettings {
+        start: args.start,
+        end: args.end,
+        steps: args.steps,
+        epochs_per_step: args.epochs_per_step,
+        ..LrFindSettings::default()
+    };
+    settings.check().map_err(|e| {
+        let expected = e.expected.replace("start = ", "--start ");
+        anyhow::anyhow!(
+            "lr-find --{} {}: {expected}",
+            e.name.replace('_', "-"),
+            e.value
+        )
+    })?;
+    Ok(settings)
+}
+
 /// Runs `rustrec lr-find`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
+    let settings = settings(&args)?;
     let (_, cfg) = read_config(&args.experiment.config, &args.experiment.set)?;
     let mut inputs = data_inputs(&cfg, args.experiment.data_dir.as_deref());
     inputs.push(("--config".into(), args.experiment.config.clone()));
@@ -63,13 +85,6 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             );
         }
     }
-    let settings = LrFindSettings {
-        start: args.start,
-        end: args.end,
-        steps: args.steps,
-        epochs_per_step: args.epochs_per_step,
-        ..LrFindSettings::default()
-    };
     let threads = Threads::new(args.experiment.threads.unwrap_or(cfg.train.threads))?;
     let bars = Bars::new(globals.quiet);
     let opts = RunOptions {

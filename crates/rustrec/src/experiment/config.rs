@@ -241,7 +241,45 @@ impl ExperimentConfig {
     /// (TOML's `nan`, `inf`) is refused naming its key: no setting takes one.
     pub fn from_value(value: toml::Table) -> Result<Self> {
         refuse_non_finite(&value, "")?;
-        Self::deserialize(value).map_err(|e| ExperimentError::Config(e.to_string()))
+        let both = value
+            .get("validation")
+            .and_then(toml::Value::as_table)
+            .and_then(|v| Some((v.get("fraction")?, v.get("k")?)));
+        if let Some((fraction, k)) = both {
+            return Err(ExperimentError::Config(format!(
+                "validation.fraction = {fraction} and validation.k = {k} both choose the \
+                 validation rows (a fraction of train, or k rows per user); give one"
+            )));
+        }
+        let cfg = Self::deserialize(value).map_err(|e| ExperimentError::Config(e.to_string()))?;
+        if let Some(v) = &cfg.validation {
+            v.check()?;
+        }
+        Ok(cfg)
+    }
+}
+
+impl ValidationConfig {
+    /// Refuses, naming the key and its value, the settings that would make no validation
+    /// set or make early stopping meaningless.
+    fn check(&self) -> Result<()> {
+        let bad = |m: String| Err(ExperimentError::Config(m));
+        match self.k {
+            Some(0) => {
+                bad("validation.k = 0: expected at least 1 (validation rows per user)".to_string())
+            }
+            None if !(self.fraction > 0.0 && self.fraction < 1.0) => bad(format!(
+                "validation.fraction = {}: expected a fraction strictly between 0 and 1, such \
+                 as 0.1 for 10% of train",
+                self.fraction
+            )),
+            _ if self.min_delta < 0.0 => bad(format!(
+                "validation.min_delta = {}: expected 0 or more (how much the validation metric \
+                 must improve for an epoch to count as better)",
+                self.min_delta
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -420,6 +458,35 @@ mod tests {
         assert_eq!(serde_json::to_value(&cfg.model).unwrap()["factors"], 32);
         assert_eq!(cfg.data.train.unwrap().to_str(), Some("/tmp/a b.tsv"));
         assert_eq!(cfg.eval.cutoffs, vec![1, 2]);
+    }
+
+    /// `validation.fraction` was silently ignored next to `validation.k`, and bad values
+    /// were refused later under another name (`invalid k = 0: at least 1 test entry`).
+    #[test]
+    fn validation_settings_are_checked_naming_their_key() {
+        for (table, want) in [
+            (
+                "fraction = 0.2\nk = 3",
+                "validation.fraction = 0.2 and validation.k = 3",
+            ),
+            ("fraction = 1.5", "validation.fraction = 1.5"),
+            ("fraction = 0.0", "validation.fraction = 0"),
+            ("k = 0", "validation.k = 0"),
+            ("min_delta = -1.0", "validation.min_delta = -1"),
+        ] {
+            let text = format!("[model]\nkind = \"mf\"\n[validation]\n{table}");
+            let err = ExperimentConfig::from_toml(&text).unwrap_err().to_string();
+            assert!(err.contains(want), "{table}: {err}");
+        }
+        for fine in [
+            "k = 2",
+            "fraction = 0.3",
+            "min_delta = 0.01",
+            "patience = 2",
+        ] {
+            let text = format!("[model]\nkind = \"mf\"\n[validation]\n{fine}");
+            assert!(ExperimentConfig::from_toml(&text).is_ok(), "{fine}");
+        }
     }
 
     #[test]
