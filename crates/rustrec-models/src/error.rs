@@ -51,9 +51,13 @@ pub enum ModelError {
 /// extreme parameters or data).
 fn divergence_advice(learning_rate: Option<f64>) -> String {
     match learning_rate {
-        Some(lr) => {
-            format!("try a lower learning rate (now {lr}) or stronger regularisation")
-        }
+        // The rate is an f32 widened to f64: printed as the f32 it is, it reads as given
+        // (0.05, not 0.05000000074505806).
+        Some(lr) => format!(
+            "try a lower learning rate (now {}) or another reg (too large a reg diverges \
+             too: the step shrinks a row by lr·reg)",
+            lr as f32
+        ),
         None => "look for extreme values among the parameters (such as reg or alpha) and the \
                  ratings"
             .to_string(),
@@ -68,5 +72,28 @@ impl ModelError {
             value: value.to_string(),
             expected: expected.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: the advice printed the f32 learning rate widened to f64
+    /// ("now 0.05000000074505806" for `lr = 0.05`), and only ever suggested stronger
+    /// regularisation, also when a huge `reg` was the cause.
+    #[test]
+    fn divergence_advice_prints_the_learning_rate_as_given() {
+        let e = ModelError::Diverged {
+            epoch: 1,
+            loss: f64::NAN,
+            learning_rate: Some(f64::from(0.05f32)),
+        }
+        .to_string();
+        assert!(e.contains("(now 0.05)"), "{e}");
+        assert!(
+            e.contains("lower learning rate") && e.contains("reg"),
+            "{e}"
+        );
     }
 }

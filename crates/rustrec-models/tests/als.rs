@@ -394,3 +394,36 @@ fn an_als_divergence_does_not_speak_of_a_learning_rate() {
         "{message}"
     );
 }
+
+/// Regression: explicit ALS, a rating model, predicted NaN for a raw user or item id it
+/// did not know, where MF falls back to μ and the known side's bias.
+#[test]
+fn explicit_als_predicts_unknown_ids_from_the_mean_and_the_known_bias() {
+    let (train, _, implicit) = planted(60, 40, 5);
+    let (als, _) = fit(
+        &AlsParams::default()
+            .factors(3)
+            .clip(rustrec_models::mf::Clip::None),
+        &train,
+        1,
+    );
+    let (mu, bu, bi) = (als.global_mean(), als.user_biases(), als.item_biases());
+    let cases = [
+        ("999", "1", mu + bi[1], false, true),
+        ("2", "999", mu + bu[2], true, false),
+        ("999", "998", mu, false, false),
+    ];
+    for (user, item, want, known_user, known_item) in cases {
+        let (got, ku, ki) = als.predict_raw(user, item);
+        assert!(
+            (got - want).abs() < 1e-5,
+            "({user}, {item}): {got} vs {want}"
+        );
+        assert_eq!((ku, ki), (known_user, known_item));
+    }
+    let known = als.predict_raw("2", "1").0;
+    assert!((known - als.predict(UserIdx(2), ItemIdx(1))).abs() < 1e-6);
+    // Implicit models have no rating to fall back to.
+    let (ials, _) = fit(&implicit_params(), &implicit, 1);
+    assert!(ials.predict_raw("999", "1").0.is_nan());
+}

@@ -522,3 +522,25 @@ fn the_final_model_equals_the_last_epochs_snapshot() {
         assert!(moved.user_factors().iter().any(|&v| v != 0.0));
     }
 }
+
+/// Regression: `factors = 1` made the factor tables one float wide (unpadded) and the
+/// fused SGD kernels, which work on whole 16-float chunks, panicked ("rows must be padded
+/// to 16 floats") on the default sampling, `layout = "rows"`, ensembles and averaging.
+#[test]
+fn one_factor_trains_on_every_plain_sgd_path() {
+    let (train, test) = planted(60, 40, 0.1, 11);
+    let variants = [
+        MfParams::default(),
+        MfParams::default().layout(Layout::Rows),
+        MfParams::default().sampling(Sampling::WithReplacement),
+        MfParams::default().members(2),
+        MfParams::default().average_last(2),
+    ];
+    for params in variants {
+        let params = params.factors(1).epochs(3);
+        let model = fit(&params, &train, 5, 2);
+        let e = rating_errors(&model, &test);
+        assert!(e.rmse.is_finite(), "{params:?}: RMSE {}", e.rmse);
+        assert_eq!(model, fit(&params, &train, 5, 1), "{params:?}: threads");
+    }
+}

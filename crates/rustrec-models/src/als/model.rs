@@ -266,6 +266,44 @@ impl Recommender for AlsModel {
             None => z,
         }
     }
+
+    /// Prediction for raw ids. An explicit (rating) model treats an unknown user or item
+    /// as one without training data — zero factors and bias — so the prediction falls
+    /// back to `μ` plus the known side's bias, as MF's does; an implicit one gives NaN for
+    /// unknown ids (no score to fall back to).
+    fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
+        let (u, i) = (self.users.get_text(user), self.items.get_text(item));
+        if self.params.0.implicit {
+            return match (u, i) {
+                (Some(u), Some(i)) => (self.predict(UserIdx(u), ItemIdx(i)), true, true),
+                _ => (f32::NAN, u.is_some(), i.is_some()),
+            };
+        }
+        // The row of a side without training data: zeros but for the constant column of
+        // the bias layout (see the module docs).
+        let k = self.factors();
+        let empty_row = |stride: usize, one: usize| {
+            let mut row = vec![0.0f32; stride];
+            if self.params.has_biases() {
+                row[one] = 1.0;
+            }
+            row
+        };
+        let user_row = match u {
+            Some(u) => self.user_rows.row(u as usize).to_vec(),
+            None => empty_row(self.user_rows.stride(), k + 1),
+        };
+        let item_row = match i {
+            Some(i) => self.item_rows.row(i as usize).to_vec(),
+            None => empty_row(self.item_rows.stride(), k),
+        };
+        let z = self.global_mean + dot_best(&user_row, &item_row);
+        let z = match self.clip_range() {
+            Some([lo, hi]) => z.clamp(lo, hi),
+            None => z,
+        };
+        (z, u.is_some(), i.is_some())
+    }
 }
 
 impl Model for AlsModel {

@@ -46,6 +46,11 @@ impl RowTable {
         } else {
             cols.div_ceil(LANES) * LANES
         };
+        Self::zeros_with_stride(rows, cols, stride)
+    }
+
+    /// A zero table of `rows` rows of `stride` floats, the first `cols` of them logical.
+    fn zeros_with_stride(rows: usize, cols: usize, stride: usize) -> Self {
         let mut data = vec![0.0f32; rows * stride + LANES];
         let misalign = (data.as_ptr() as usize % 64) / std::mem::size_of::<f32>();
         let start = if misalign == 0 { 0 } else { LANES - misalign };
@@ -57,6 +62,25 @@ impl RowTable {
             start,
             data,
         }
+    }
+
+    /// A zero table whose rows are padded to a multiple of [`LANES`] even for `cols == 1`:
+    /// the layout of kernels that work on whole SIMD chunks only (MF's fused SGD step).
+    pub fn zeros_chunked(rows: usize, cols: usize) -> Self {
+        Self::zeros_with_stride(rows, cols, cols.div_ceil(LANES) * LANES)
+    }
+
+    /// This table with rows padded to a multiple of [`LANES`] (see
+    /// [`RowTable::zeros_chunked`]); unchanged when they already are.
+    pub fn into_chunked(self) -> Self {
+        if self.stride.is_multiple_of(LANES) {
+            return self;
+        }
+        let mut t = Self::zeros_chunked(self.rows, self.cols);
+        for r in 0..self.rows {
+            t.row_mut(r)[..self.cols].copy_from_slice(&self.row(r)[..self.cols]);
+        }
+        t
     }
 
     /// A table holding `values` (`rows × cols`, row-major, unpadded).
@@ -194,6 +218,17 @@ mod tests {
         assert_eq!(t.to_dense(), (0..15).map(|v| v as f32).collect::<Vec<_>>());
         let b = RowTable::zeros(4, 1);
         assert_eq!(b.stride(), 1);
+    }
+
+    #[test]
+    fn chunked_tables_pad_a_single_column_to_a_whole_chunk() {
+        let t = RowTable::from_dense(3, 1, &[1.0, 2.0, 3.0]).into_chunked();
+        assert_eq!(t.stride(), LANES);
+        assert_eq!(t.to_dense(), vec![1.0, 2.0, 3.0]);
+        assert!(t.row(1)[1..].iter().all(|&v| v == 0.0));
+        assert_eq!(t.row(2).as_ptr() as usize % 64, 0);
+        assert_eq!(RowTable::zeros_chunked(2, 1).stride(), LANES);
+        assert_eq!(RowTable::zeros_chunked(2, 20).stride(), 2 * LANES);
     }
 
     #[test]

@@ -14,6 +14,16 @@ pub(crate) fn combine(parts: &[SimilarityMatrix], weights: &[f32]) -> Similarity
     SimilarityMatrix::weighted_sum(n, &pairs)
 }
 
+/// The users NDCG is measured on: those with both training and validation entries.
+pub(crate) fn validation_users(train: &Interactions, validation: &Interactions) -> Vec<u32> {
+    (0..validation.n_users() as u32)
+        .filter(|&u| {
+            let u = UserIdx(u);
+            !validation.row(u).is_empty() && u.index() < train.n_users() && !train.row(u).is_empty()
+        })
+        .collect()
+}
+
 /// Mean NDCG@`k` (binary relevance: every validation entry is relevant) of the scores
 /// `r_u · S` over the users with both training and validation entries; training items are
 /// not ranked. `train` and `validation` share one id space. Runs on the current rayon pool.
@@ -24,12 +34,7 @@ pub fn ndcg_at(
     k: usize,
 ) -> f64 {
     let n = sim.n_items();
-    let users: Vec<u32> = (0..validation.n_users() as u32)
-        .filter(|&u| {
-            let u = UserIdx(u);
-            !validation.row(u).is_empty() && u.index() < train.n_users() && !train.row(u).is_empty()
-        })
-        .collect();
+    let users = validation_users(train, validation);
     if users.is_empty() {
         return 0.0;
     }

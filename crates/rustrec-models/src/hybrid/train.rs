@@ -5,7 +5,7 @@ use rustrec_data::content::ItemContent;
 use rustrec_data::split::validation_split;
 
 use super::hyperparams::{HybridParams, HybridValidParams};
-use super::kernel::{combine, search_weights};
+use super::kernel::{combine, search_weights, validation_users};
 use crate::error::{ModelError, Result};
 use crate::knn::{ItemItemModel, SimilarityMatrix};
 use crate::model_file::params_value;
@@ -72,6 +72,18 @@ impl HybridValidParams {
             Some(w) => (w.clone(), None),
             None => {
                 let split = validation_split(train, p.validation_fraction, ctx.seed)?;
+                // Without a user to measure NDCG on, every weight scores 0 and the search
+                // would silently keep its starting weights.
+                if p.components.len() > 1 && validation_users(&split.train, &split.test).is_empty()
+                {
+                    return Err(ModelError::invalid(
+                        "validation_fraction",
+                        p.validation_fraction,
+                        "a share that holds out, for at least one user, some but not all of \
+                         their training entries (this one holds out none to learn the weights \
+                         on); raise it, or give fixed weights",
+                    ));
+                }
                 let parts = self.fit_components(&split.train, content, ctx)?;
                 let (w, ndcg) = ctx.threads.install(|| {
                     search_weights(
@@ -115,5 +127,43 @@ impl Fit for HybridValidParams {
     /// [`HybridValidParams::fit_with_content`]).
     fn fit(&self, train: &Interactions, ctx: &mut FitContext<'_>) -> Result<ItemItemModel> {
         self.fit_with_content(train, &[], ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustrec_core::{Fit, FitContext};
+    use rustrec_data::Interactions;
+
+    use super::*;
+    use crate::knn::{ItemKnn, SimilarityParams};
+    use crate::registry::ModelSpec;
+
+    /// Regression: a validation share too small to hold out any entry left no user to
+    /// measure NDCG on; every trial scored 0 and the "learned" weights were the starting
+    /// ones, with no word said.
+    #[test]
+    fn a_validation_split_without_users_is_refused_naming_validation_fraction() {
+        let rows: Vec<(u32, u32, f32)> = (0..20u32)
+            .flat_map(|u| (0..10u32).filter(move |i| (u + i) % 3 != 0).map(move |i| (u, i, 1.0)))
+            .collect();
+        let train = Interactions::from_index_triplets(20, 10, &rows).unwrap();
+        let knn = |shrink| ModelSpec::of::<ItemKnn>((&SimilarityParams { shrink, ..Default::default() }).into());
+        let fit = |fraction| {
+            HybridParams {
+                components: vec![knn(0.0), knn(5.0)],
+                validation_fraction: fraction,
+                ..Default::default()
+            }
+            .check()
+            .unwrap()
+            .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
+        };
+        let e = fit(1e-9).unwrap_err().to_string();
+        assert!(
+            e.contains("validation_fraction") && e.contains("0.000000001") && e.contains("raise it"),
+            "{e}"
+        );
+        assert!(fit(0.3).is_ok());
     }
 }

@@ -291,14 +291,17 @@ impl<'a> MfTrainer<'a> {
             k,
             |u| train.user_degree(UserIdx(u as u32)) > 0,
             &mut init_rng,
-        );
+        )
+        // The fused kernels work on whole 16-float chunks, also for k = 1.
+        .into_chunked();
         let q_orig = init_table(
             p.init,
             ni,
             k,
             |i| train.item_degree(ItemIdx(i as u32)) > 0,
             &mut init_rng,
-        );
+        )
+        .into_chunked();
         let slots = p.optimizer.slots();
         let mu = if p.global_mean {
             raw_score_of(p.output, train.mean_value() as f32)
@@ -317,8 +320,8 @@ impl<'a> MfTrainer<'a> {
         );
         let average = (p.average_last > 0).then(|| Average {
             count: 0,
-            p: RowTable::zeros(nu, k),
-            q: RowTable::zeros(ni, k),
+            p: RowTable::zeros_chunked(nu, k),
+            q: RowTable::zeros_chunked(ni, k),
             bu: vec![0.0; nu],
             bi: vec![0.0; ni],
         });
