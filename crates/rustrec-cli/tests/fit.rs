@@ -774,3 +774,63 @@ fn ranking_figures_count_the_skipped_users_and_the_leaked_test_rows() {
     assert_eq!(counts(&fitted), [2, 2, 0, 0, 2].map(Some), "{fitted}");
     assert_eq!(counts(&evaluated), [2, 2, 0, 2, 2].map(Some), "{evaluated}");
 }
+
+/// Regression: a flag and a `--set` of its key were both taken and the `--set` won without
+/// a word (`--seed 5 --set train.seed=7` trained with seed 7); the two are refused as two
+/// choices, naming the flag. A `--set` below a flag's key (`--optimizer adam --set
+/// model.optimizer.beta1=0.8`) still refines it.
+#[test]
+fn a_flag_and_a_set_of_its_key_are_refused_as_two_choices() {
+    for (flags, key) in [
+        (
+            &["--seed", "5", "--set", "train.seed=7"][..],
+            "--seed also sets train.seed",
+        ),
+        (
+            &["--factors", "8", "--set", "model.factors=4"][..],
+            "--factors also sets model.factors",
+        ),
+        (
+            &["--threads", "1", "--set", "train.threads=2"][..],
+            "--threads also sets train.threads",
+        ),
+    ] {
+        let mut args = vec![
+            "fit",
+            "--synthetic",
+            "ml-100k",
+            "--split",
+            "holdout:0.1",
+            "-q",
+        ];
+        args.extend_from_slice(flags);
+        let out = rustrec(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flags:?} was accepted");
+        assert!(
+            err.contains(key) && err.contains("give one of the two"),
+            "{err}"
+        );
+    }
+    let out = rustrec(&[
+        "fit",
+        "--synthetic",
+        "ml-100k",
+        "--split",
+        "holdout:0.1",
+        "--epochs",
+        "1",
+        "--factors",
+        "4",
+        "--optimizer",
+        "adam",
+        "--set",
+        "model.optimizer.beta1=0.8",
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -167,7 +167,12 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
             table.remove("split");
         }
     }
-    let mut set = |key: &str, value: toml::Value| set_value(&mut table, key, value);
+    // The keys the flags set, so that a `--set` of one of them is refused, not obeyed.
+    let mut by_flags: Vec<&'static str> = Vec::new();
+    let mut set = |key: &'static str, value: toml::Value| {
+        by_flags.push(key);
+        set_value(&mut table, key, value)
+    };
     if let Some(like) = &args.synthetic {
         set("data.synthetic.like", s(like.clone()))?;
     }
@@ -219,9 +224,13 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
                 }
             ),
         }
+        by_flags.push("split.seed");
         set_value(&mut table, "split.seed", toml::Value::Integer(seed as i64))?;
     }
-    let mut set = |key: &str, value: toml::Value| set_value(&mut table, key, value);
+    let mut set = |key: &'static str, value: toml::Value| {
+        by_flags.push(key);
+        set_value(&mut table, key, value)
+    };
     if let Some(m) = &args.model {
         set("model.kind", s(m.clone()))?;
     }
@@ -285,6 +294,13 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         let (key, value) = kv
             .split_once('=')
             .with_context(|| format!("--set {kv}: expected KEY=VALUE"))?;
+        if by_flags.contains(&key.trim()) {
+            anyhow::bail!(
+                "--set {kv}: {} also sets {}; give one of the two",
+                flag_of(key.trim()),
+                key.trim()
+            );
+        }
         set_key(&mut table, key.trim(), value.trim())?;
     }
     let has_kind = table
@@ -299,6 +315,30 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         cfg.model = with_epochs_flag(&cfg.model, epochs, &args.set)?;
     }
     Ok(cfg)
+}
+
+/// The flag of `fit` that sets config key `key` (one `build_config` records).
+fn flag_of(key: &str) -> &'static str {
+    match key {
+        "data.synthetic.like" => "--synthetic",
+        "data.format" => "--format",
+        "data.implicit_threshold" => "--implicit-threshold",
+        "data.item_file" => "--item-file",
+        "split.kind" | "split.test_fraction" | "split.k" => "--split",
+        "split.seed" => "--split-seed",
+        "model.kind" => "--model",
+        "model.factors" => "--factors",
+        "model.lr" => "--lr",
+        "model.reg" => "--reg",
+        "model.optimizer" => "--optimizer",
+        "validation.fraction" => "--validation",
+        "validation.patience" => "--patience",
+        "validation.refit" => "--refit",
+        "train.seed" => "--seed",
+        "train.threads" => "--threads",
+        "eval.cutoffs" | "eval.ranking" => "--cutoffs",
+        _ => "a flag",
+    }
 }
 
 /// `--epochs N` for the model's kind: the family's own epoch or iteration count (`epochs`
