@@ -145,10 +145,22 @@ mod tests {
     #[test]
     fn a_validation_split_without_users_is_refused_naming_validation_fraction() {
         let rows: Vec<(u32, u32, f32)> = (0..20u32)
-            .flat_map(|u| (0..10u32).filter(move |i| (u + i) % 3 != 0).map(move |i| (u, i, 1.0)))
+            .flat_map(|u| {
+                (0..10u32)
+                    .filter(move |i| (u + i) % 3 != 0)
+                    .map(move |i| (u, i, 1.0))
+            })
             .collect();
         let train = Interactions::from_index_triplets(20, 10, &rows).unwrap();
-        let knn = |shrink| ModelSpec::of::<ItemKnn>((&SimilarityParams { shrink, ..Default::default() }).into());
+        let knn = |shrink| {
+            ModelSpec::of::<ItemKnn>(
+                (&SimilarityParams {
+                    shrink,
+                    ..Default::default()
+                })
+                    .into(),
+            )
+        };
         let fit = |fraction| {
             HybridParams {
                 components: vec![knn(0.0), knn(5.0)],
@@ -161,7 +173,9 @@ mod tests {
         };
         let e = fit(1e-9).unwrap_err().to_string();
         assert!(
-            e.contains("validation_fraction") && e.contains("0.000000001") && e.contains("raise it"),
+            e.contains("validation_fraction")
+                && e.contains("0.000000001")
+                && e.contains("raise it"),
             "{e}"
         );
         assert!(fit(0.3).is_ok());
