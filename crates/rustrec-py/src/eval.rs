@@ -107,7 +107,7 @@ pub fn evaluate(
     // is given; a model trained on ratings has no rating errors against a threshold's 1s.
     let rule = TestThreshold::new(state.training(), implicit_threshold);
     let (threshold, rating_errors_apply) = (rule.threshold, rule.rating_errors_apply);
-    if let Some(t) = rule.refused(implicit_threshold, task, ranking) {
+    if let Some(t) = rule.refused(task, ranking) {
         return Err(PyValueError::new_err(format!(
             "implicit_threshold={t}: the test ratings become 1s, and this {} model was \
              trained on ratings, so its RMSE against them would mean nothing; pass \

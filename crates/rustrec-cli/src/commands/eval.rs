@@ -74,7 +74,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let task = model.task();
     let rule = TestThreshold::new(&loaded.header.training, args.implicit_threshold);
     let (threshold, rating_errors_apply) = (rule.threshold, rule.rating_errors_apply);
-    if let Some(t) = rule.refused(args.implicit_threshold, task, args.ranking) {
+    if let Some(t) = rule.refused(task, args.ranking) {
         anyhow::bail!(
             "--implicit-threshold {t}: the test ratings become 1s, and this {} model was \
              trained on ratings, so its RMSE against them would mean nothing; add --ranking \

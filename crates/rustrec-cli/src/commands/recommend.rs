@@ -9,7 +9,7 @@ use rustrec::data::atomic::AtomicFile;
 use rustrec::data::content::read_movies;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::values::{parse_count, parse_element};
-use rustrec::data::{DataError, ItemIdx, Progress, UserIdx, escape_control};
+use rustrec::data::{DataError, ItemIdx, Progress, RawId, UserIdx, escape_control};
 use rustrec::history::parse_history;
 use rustrec::models::recommend::{DEFAULT_BLOCK, recommend_all};
 use rustrec::models::{Exclusion, Recommender, TrainedModel};
@@ -240,13 +240,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A raw id as one CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a
-/// comma, a quote or a line break, so that string ids such as `smith, john` stay one field.
-fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\"")).into()
-    } else {
-        text.into()
+/// A raw id as one CSV field (RFC 4180): a string id that holds a comma, a quote or a line
+/// break is quoted, with its quotes doubled, so that ids such as `smith, john` stay one
+/// field; integer ids are written as they are.
+struct CsvField(RawId);
+
+impl std::fmt::Display for CsvField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            RawId::Str(s) if s.contains([',', '"', '\n', '\r']) => {
+                write!(f, "\"{}\"", s.replace('"', "\"\""))
+            }
+            RawId::Str(s) => f.write_str(s),
+            RawId::Int(n) => write!(f, "{n}"),
+        }
     }
 }
 
@@ -269,19 +276,18 @@ fn write_all(
     }
     progress.start("recommending", Some(users.len() as u64));
     recommend_all(model, users, n, exclusion, DEFAULT_BLOCK, |u, list| {
-        let uid = model.user_ids().raw(u.0).to_string();
         progress.advance(1);
         if jsonl {
+            let uid = model.user_ids().raw(u.0).to_string();
             let items: Vec<Value> = list
                 .iter()
                 .map(|(i, s)| json!({"item": model.item_ids().raw(i.0).to_string(), "score": s}))
                 .collect();
             writeln!(w, "{}", json!({"user": uid, "recommendations": items}))
         } else {
-            let user = csv_field(&uid);
+            let user = CsvField(model.user_ids().raw(u.0)).to_string();
             for (rank, (i, s)) in list.iter().enumerate() {
-                let raw = model.item_ids().raw(i.0).to_string();
-                let item = csv_field(&raw);
+                let item = CsvField(model.item_ids().raw(i.0));
                 writeln!(w, "{user},{},{item},{s}", rank + 1)?;
             }
             Ok(())

@@ -273,11 +273,10 @@ impl Recommender for AlsModel {
     /// unknown ids (no score to fall back to).
     fn predict_raw(&self, user: &str, item: &str) -> (f32, bool, bool) {
         let (u, i) = (self.users.get_text(user), self.items.get_text(item));
-        if self.params.0.implicit {
-            return match (u, i) {
-                (Some(u), Some(i)) => (self.predict(UserIdx(u), ItemIdx(i)), true, true),
-                _ => (f32::NAN, u.is_some(), i.is_some()),
-            };
+        match (u, i) {
+            (Some(u), Some(i)) => return (self.predict(UserIdx(u), ItemIdx(i)), true, true),
+            _ if self.params.0.implicit => return (f32::NAN, u.is_some(), i.is_some()),
+            _ => {}
         }
         // The row of a side without training data: zeros but for the constant column of
         // the bias layout (see the module docs).

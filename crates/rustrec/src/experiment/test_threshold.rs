@@ -17,6 +17,8 @@ use rustrec_models::Task;
 pub struct TestThreshold {
     /// The threshold the test values go through: the given one, else the training one.
     pub threshold: Option<f32>,
+    /// The threshold the caller gave.
+    pub given: Option<f32>,
     /// The threshold the model was trained with (its file's `training` record).
     pub trained: Option<f32>,
     /// Whether rating errors (RMSE, MAE) mean something against the test values.
@@ -31,6 +33,7 @@ impl TestThreshold {
         let threshold = given.or(trained);
         TestThreshold {
             threshold,
+            given,
             trained,
             rating_errors_apply: threshold.is_none() || trained.is_some(),
         }
@@ -38,8 +41,9 @@ impl TestThreshold {
 
     /// The given threshold that must be refused: a rating model trained on ratings, asked
     /// for rating errors (`ranking` false) against the 1s the threshold leaves.
-    pub fn refused(&self, given: Option<f32>, task: Task, ranking: bool) -> Option<f32> {
-        given.filter(|_| task == Task::Rating && !self.rating_errors_apply && !ranking)
+    pub fn refused(&self, task: Task, ranking: bool) -> Option<f32> {
+        self.given
+            .filter(|_| task == Task::Rating && !self.rating_errors_apply && !ranking)
     }
 }
 
@@ -74,7 +78,7 @@ mod tests {
         let rule = TestThreshold::new(&trained_with(Some(4.0)), Some(3.5));
         assert_eq!((rule.threshold, rule.trained), (Some(3.5), Some(4.0)));
         assert!(rule.rating_errors_apply);
-        assert_eq!(rule.refused(Some(3.5), Task::Rating, false), None);
+        assert_eq!(rule.refused(Task::Rating, false), None);
     }
 
     #[test]
@@ -82,13 +86,13 @@ mod tests {
         let plain = TestThreshold::new(&trained_with(None), None);
         assert_eq!((plain.threshold, plain.trained), (None, None));
         assert!(plain.rating_errors_apply);
-        assert_eq!(plain.refused(None, Task::Rating, false), None);
+        assert_eq!(plain.refused(Task::Rating, false), None);
         let rule = TestThreshold::new(&trained_with(None), Some(4.0));
         assert_eq!(rule.threshold, Some(4.0));
         assert!(!rule.rating_errors_apply);
-        assert_eq!(rule.refused(Some(4.0), Task::Rating, false), Some(4.0));
-        assert_eq!(rule.refused(Some(4.0), Task::Rating, true), None);
-        assert_eq!(rule.refused(Some(4.0), Task::Ranking, false), None);
+        assert_eq!(rule.refused(Task::Rating, false), Some(4.0));
+        assert_eq!(rule.refused(Task::Rating, true), None);
+        assert_eq!(rule.refused(Task::Ranking, false), None);
     }
 
     #[test]
