@@ -199,7 +199,8 @@ pub trait Hyperparams:
 
 /// Declares a family's parameter struct from one table: for each field its type, default,
 /// [`Rule`] and help. Generates the struct (serde, every field defaulted, unknown fields
-/// refused), `Default`, a builder setter per field and [`Hyperparams`].
+/// refused, a value of the wrong type refused naming its key like a value out of range:
+/// [`field_error`]), `Default`, a builder setter per field and [`Hyperparams`].
 ///
 /// ```text
 /// hyperparams! {
@@ -272,8 +273,7 @@ macro_rules! hyperparams {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[serde(default, deny_unknown_fields)]
+        #[derive(Clone, Debug, PartialEq, serde::Serialize)]
         pub struct $name {
             $(
                 #[doc = $help]
@@ -285,6 +285,42 @@ macro_rules! hyperparams {
         impl Default for $name {
             fn default() -> Self {
                 $name { $($field: $default,)* }
+            }
+        }
+
+        // Every field defaulted, unknown fields refused; a value of the wrong type or form
+        // is refused naming its key, the value and the allowed range (`field_error`).
+        impl<'de> serde::Deserialize<'de> for $name {
+            // A table without parameters (`TopPopParams {}`) reads no value into nothing.
+            #[allow(unused_mut, unused_variables)]
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                use serde::de::Error as _;
+                const FIELDS: &[&str] = &[$(stringify!($field)),*];
+                let map = <serde_json::Map<String, serde_json::Value>>::deserialize(d)?;
+                let mut out = <$name as Default>::default();
+                for (key, value) in map {
+                    match key.as_str() {
+                        $(stringify!($field) => {
+                            out.$field = match serde_json::from_value(value.clone()) {
+                                Ok(v) => v,
+                                Err(e) => {
+                                    return Err(D::Error::custom(
+                                        $crate::params::field_error(
+                                            stringify!($field),
+                                            &value,
+                                            &$rule,
+                                            &e,
+                                        ),
+                                    ))
+                                }
+                            };
+                        })*
+                        other => return Err(D::Error::unknown_field(other, FIELDS)),
+                    }
+                }
+                Ok(out)
             }
         }
 
@@ -320,6 +356,17 @@ macro_rules! hyperparams {
 }
 pub(crate) use hyperparams;
 
+/// The message for a parameter value of the wrong type or form, as the range errors put
+/// it (`invalid factors = -1: an integer in 1..=1024`), with serde's reason after it.
+pub fn field_error(
+    name: &str,
+    value: &serde_json::Value,
+    rule: &Rule,
+    reason: &serde_json::Error,
+) -> String {
+    format!("invalid {name} = {value}: {} ({reason})", rule.describe())
+}
+
 /// `v` must be finite and > 0.
 pub(crate) fn positive(name: &'static str, v: f32) -> Result<()> {
     if v > 0.0 && v.is_finite() {
@@ -347,6 +394,18 @@ pub(crate) fn at_least_one(name: &'static str, v: usize) -> Result<()> {
     }
 }
 
+/// The error for a parameter set away from its default where the other settings leave it
+/// without effect: `invalid margin = 0.5: has no effect unless loss = "warp" (set loss =
+/// "warp", or leave margin out)`. Only a value other than the default is refused, since
+/// the parameter structs cannot tell a default from a value given equal to it.
+pub(crate) fn no_effect(name: &'static str, value: impl ToString, unless: &str) -> ModelError {
+    ModelError::invalid(
+        name,
+        value,
+        format!("has no effect unless {unless} (set {unless}, or leave {name} out)"),
+    )
+}
+
 /// `[lo, hi]` must be a range `lo < hi` of finite numbers; `shown` is how the error quotes
 /// the value.
 pub(crate) fn finite_range(name: &'static str, shown: String, lo: f32, hi: f32) -> Result<()> {
@@ -364,6 +423,54 @@ pub(crate) fn finite_range(name: &'static str, shown: String, lo: f32, hi: f32) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    hyperparams! {
+        /// A table for the tests.
+        pub struct TestParams {
+            factors: usize = 8, Rule::int(1, 1024), "Factors.";
+            lr: f32 = 0.1, Rule::Positive, "Learning rate.";
+            name: Option<String> = None, Rule::Own("a name"), "A name.";
+        }
+    }
+
+    /// Regression: a value of the wrong type (`factors = -1`, `lr = "fast"`) failed with
+    /// serde's "invalid value: integer `-1`, expected usize", which named no key, where a
+    /// value out of range names it (`invalid factors = 0: an integer in 1..=1024`).
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_key_like_a_value_out_of_range() {
+        for (json, want) in [
+            (
+                r#"{"factors": -1}"#,
+                "invalid factors = -1: an integer in 1..=1024 (invalid value: integer `-1`, \
+                 expected usize)",
+            ),
+            (
+                r#"{"factors": 1.5}"#,
+                "invalid factors = 1.5: an integer in 1..=1024",
+            ),
+            (
+                r#"{"lr": "fast"}"#,
+                "invalid lr = \"fast\": a finite number > 0",
+            ),
+            (r#"{"name": 3}"#, "invalid name = 3: a name"),
+        ] {
+            let e = serde_json::from_str::<TestParams>(json)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{e:?} should contain {want:?}");
+        }
+        let e = serde_json::from_str::<TestParams>(r#"{"factor": 4}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown field `factor`, expected one of `factors`, `lr`, `name`"),
+            "{e}"
+        );
+        let p: TestParams = serde_json::from_str(r#"{"lr": 0.5, "name": null}"#).unwrap();
+        assert_eq!(p, TestParams::default().lr(0.5).factors(8).name(None));
+        let p: TestParams = serde_json::from_str("{}").unwrap();
+        assert_eq!(p, TestParams::default());
+    }
 
     #[test]
     fn range_checks_name_the_parameter_and_value() {
@@ -403,6 +510,12 @@ mod tests {
         assert!(at_least_one("epochs", 1).is_ok());
         let e = at_least_one("epochs", 0).unwrap_err().to_string();
         assert!(e.contains("epochs = 0") && e.contains("at least 1"), "{e}");
+        let e = no_effect("margin", 0.5, "loss = \"warp\"").to_string();
+        assert_eq!(
+            e,
+            "invalid margin = 0.5: has no effect unless loss = \"warp\" (set loss = \"warp\", \
+             or leave margin out)"
+        );
         assert!(finite_range("clip", "[1, 5]".into(), 1.0, 5.0).is_ok());
         for (lo, hi) in [
             (5.0, 1.0),

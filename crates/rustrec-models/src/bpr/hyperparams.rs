@@ -7,7 +7,7 @@ use crate::engine::grid::{DEFAULT_BINS, MAX_BINS};
 use crate::engine::sgd::Init;
 use crate::engine::{Optimizer, Schedule};
 use crate::error::Result;
-use crate::params::{Hyperparams, Rule, hyperparams, self_checked};
+use crate::params::{Hyperparams, Rule, hyperparams, no_effect, self_checked};
 
 /// The pairwise loss a positive `(u, i)` and a negative `j` are trained with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,7 +17,10 @@ pub enum Loss {
     Bpr,
     /// WARP (Weston et al. 2011): negatives are drawn until one violates the margin
     /// (`x̂_uj > x̂_ui − 1`) or `max_tries` are spent; the hinge `1 − x̂_ui + x̂_uj` is
-    /// weighted by `L(⌊(n_items − 1)/trials⌋)`, `L(k) = Σ_{r=1..k} 1/r`.
+    /// weighted by `L(⌊(n_items − 1)/trials⌋)`, `L(k) = Σ_{r=1..k} 1/r`. Under the
+    /// optimizers whose step is proportional to the gradient (sgd, momentum) the weight is
+    /// divided by its largest value `L(n_items − 1)`, so that BPR's learning rates suit
+    /// WARP too (see `bpr::train`).
     Warp,
 }
 
@@ -65,10 +68,10 @@ hyperparams! {
         popularity_alpha: f32 = 0.0, Rule::Between(0.0, 2.0),
             "Negatives drawn ∝ (count + 1)^α (0: uniform over unseen items).";
         max_tries: usize = 10, Rule::int(1, 10_000),
-            "WARP: negatives tried per positive (LightFM's max_sampled).";
-        margin: f32 = 1.0, Rule::Positive, "WARP: the margin of the hinge.";
+            "WARP: negatives tried per positive (LightFM's max_sampled; refused without loss = warp).";
+        margin: f32 = 1.0, Rule::Positive, "WARP: the margin of the hinge (refused without loss = warp).";
         initial_accumulator: f32 = 0.0, Rule::NonNegative,
-            "Adagrad: starting value of the squared-gradient sums.";
+            "Adagrad: starting value of the squared-gradient sums (refused without optimizer = adagrad).";
         init: Init = Init::Normal { std: 0.1 }, Rule::Own("normal, truncated-normal (std > 0), uniform (scale > 0)"),
             "Initialisation of the factors (biases start at 0).";
         bins: usize = DEFAULT_BINS, Rule::int(1, MAX_BINS),
@@ -97,9 +100,33 @@ impl BprParams {
         }
     }
 
-    /// Validates every parameter, naming the first one out of range.
+    /// Validates every parameter, naming the first one out of range, and refuses a
+    /// parameter set away from its default where the other settings leave it without
+    /// effect (`margin` and `max_tries` without `loss = "warp"`, `initial_accumulator`
+    /// without Adagrad, `reg_bias` without item biases), naming the setting it needs.
     pub fn check(&self) -> Result<BprValidParams> {
         self.check_ranges()?;
+        let defaults = Self::default();
+        if self.loss != Loss::Warp {
+            if self.margin != defaults.margin {
+                return Err(no_effect("margin", self.margin, "loss = \"warp\""));
+            }
+            if self.max_tries != defaults.max_tries {
+                return Err(no_effect("max_tries", self.max_tries, "loss = \"warp\""));
+            }
+        }
+        if !matches!(self.optimizer, Optimizer::Adagrad { .. })
+            && self.initial_accumulator != defaults.initial_accumulator
+        {
+            return Err(no_effect(
+                "initial_accumulator",
+                self.initial_accumulator,
+                "optimizer = \"adagrad\"",
+            ));
+        }
+        if let (Some(reg_bias), false) = (self.reg_bias, self.item_bias) {
+            return Err(no_effect("reg_bias", reg_bias, "item_bias = true"));
+        }
         Ok(BprValidParams(self.clone()))
     }
 }
@@ -142,6 +169,62 @@ mod tests {
         }
         assert!(BprParams::default().check().is_ok());
         assert!(BprParams::warp().check().is_ok());
+    }
+
+    /// Regression: `margin` (and `max_tries`) without `loss = "warp"`, and
+    /// `initial_accumulator` without Adagrad, were accepted and silently ignored.
+    #[test]
+    fn parameters_without_effect_are_refused_naming_the_setting_they_need() {
+        let cases: Vec<(BprParams, [&str; 2])> = vec![
+            (
+                BprParams::default().margin(0.5),
+                ["margin = 0.5: has no effect", "unless loss = \"warp\""],
+            ),
+            (
+                BprParams::default().max_tries(30),
+                ["max_tries = 30: has no effect", "unless loss = \"warp\""],
+            ),
+            (
+                BprParams::default().initial_accumulator(1.0),
+                [
+                    "initial_accumulator = 1: has no effect",
+                    "unless optimizer = \"adagrad\"",
+                ],
+            ),
+            (
+                BprParams::warp()
+                    .optimizer(Optimizer::adam())
+                    .initial_accumulator(0.1),
+                [
+                    "initial_accumulator = 0.1",
+                    "unless optimizer = \"adagrad\"",
+                ],
+            ),
+            (
+                BprParams::default().item_bias(false).reg_bias(Some(0.1)),
+                ["reg_bias = 0.1: has no effect", "unless item_bias = true"],
+            ),
+        ];
+        for (params, want) in cases {
+            let msg = params.check().unwrap_err().to_string();
+            for w in want {
+                assert!(msg.contains(w), "{msg:?} should contain {w:?}");
+            }
+        }
+        // Where they take effect they are accepted; defaults are never refused.
+        let warp = BprParams::warp()
+            .margin(0.5)
+            .max_tries(30)
+            .initial_accumulator(1.0)
+            .reg_bias(Some(0.1));
+        assert!(warp.check().is_ok());
+        for optimizer in [Optimizer::Sgd, Optimizer::adam(), Optimizer::adamw()] {
+            for loss in [Loss::Bpr, Loss::Warp] {
+                let p = BprParams::default().optimizer(optimizer).loss(loss);
+                assert!(p.check().is_ok(), "{optimizer:?} {loss:?}");
+                assert!(p.item_bias(false).check().is_ok());
+            }
+        }
     }
 
     #[test]

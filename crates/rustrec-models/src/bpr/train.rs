@@ -7,6 +7,23 @@
 //! (seed, epoch, block): a seed and a bin count reproduce a model bit for bit, whatever
 //! the thread count.
 //!
+//! ## WARP's weight under plain SGD and momentum
+//! WARP's hinge is weighted by `L(rank)`, up to `L(n_items − 1) ≈ ln n_items + 0.58` (8.0
+//! on ML-100K's 1,682 items), where BPR's derivative is at most 1 in magnitude. Under the
+//! optimizers whose step is proportional to the gradient (sgd, momentum) the steps of the
+//! positives ranked low were that many times the learning rate's, and at the default
+//! `lr = 0.05` WARP diverged (an infinite loss by epoch 14 on ML-100K-shaped data). There
+//! the weight is divided by its largest value, `w / L(n_items − 1)` in `(0, 1]`, so that
+//! WARP's steps are bounded as BPR's and BPR's learning rates suit it. The adaptive
+//! optimizers (adagrad, rmsprop, adam, adamw) divide each step by the gradients' running
+//! size, so the weight's scale largely cancels there; they keep the weight as it is
+//! (LightFM's recipe, `examples/ml100k-implicit-warp.toml`, is unchanged).
+//!
+//! The kernel applies the weight `w`; the division is made exact by what the trainer
+//! passes it (`WarpScale`): for a linear step `−lr·(g + λ·θ)` and momentum's linear
+//! accumulation, `lr / L` with `λ·L` take the same step as `lr` and `λ` on the gradient of
+//! the weight `w / L`. The loss reported is that of the normalised weight.
+//!
 //! When the data fits, the blocks' entries are packed into 32-bit words
 //! ([`PackedBlocks`]), as MF's are: the same entries in the same order, so the same model
 //! bits, in a third of the memory (an ML-10M-shaped `fit` of `examples/ml1m-bpr.toml`
@@ -17,7 +34,7 @@ use std::time::Instant;
 
 use rustrec_data::{Interactions, ItemIdx, UserIdx};
 
-use super::hyperparams::{BprParams, BprValidParams};
+use super::hyperparams::{BprParams, BprValidParams, Loss};
 use super::kernel::{self, Harmonic, TripleConsts};
 use super::model::BprModel;
 use super::sampler::{BlockIndex, NegativeSampler};
@@ -162,12 +179,13 @@ impl Trainer for BprTrainer<'_> {
         let clock = EpochClock::new(p.sgd(), epoch, bins);
         let seed = self.seed;
         let stride = self.users.factors.stride();
+        let warp = WarpScale::new(p, &self.harmonic, self.train.n_items());
         let consts = TripleConsts {
             stride,
             loss: p.loss,
             sampling: p.sampling,
-            reg: p.reg,
-            reg_bias: p.reg_bias.unwrap_or(p.reg),
+            reg: p.reg * warp.max_weight,
+            reg_bias: p.reg_bias.unwrap_or(p.reg) * warp.max_weight,
             item_bias: p.item_bias,
             optimizer: p.optimizer,
             max_tries: p.max_tries,
@@ -190,6 +208,7 @@ impl Trainer for BprTrainer<'_> {
             harmonic: &self.harmonic,
             consts: &consts,
             clock: &clock,
+            lr_scale: warp.max_weight.recip(),
         };
         // One generic call per storage of the entries (a closure cannot be generic).
         let results = match &mut self.packed {
@@ -207,7 +226,7 @@ impl Trainer for BprTrainer<'_> {
             ..Default::default()
         };
         for (out, seconds) in results {
-            stats.loss_sum += out.loss;
+            stats.loss_sum += out.loss / f64::from(warp.max_weight);
             stats.samples += out.samples - out.skipped;
             stats.update_seconds += seconds;
             self.skipped += out.skipped;
@@ -232,6 +251,28 @@ impl Trainer for BprTrainer<'_> {
     }
 }
 
+/// The division of WARP's weight by its largest value under the optimizers whose step is
+/// proportional to the gradient (see the module docs); `max_weight = 1` (no change) for
+/// BPR and for the adaptive optimizers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct WarpScale {
+    /// The weight is divided by this: `L(n_items − 1)`, or 1.
+    max_weight: f32,
+}
+
+impl WarpScale {
+    fn new(p: &BprParams, harmonic: &Harmonic, n_items: usize) -> Self {
+        let linear_step = matches!(p.optimizer, Optimizer::Sgd | Optimizer::Momentum { .. });
+        let largest = kernel::warp_weight(harmonic, n_items, 1);
+        let max_weight = if p.loss == Loss::Warp && linear_step && largest > 1.0 {
+            largest
+        } else {
+            1.0
+        };
+        WarpScale { max_weight }
+    }
+}
+
 /// What every block of an epoch shares.
 struct EpochBlocks<'a> {
     seed: u64,
@@ -241,6 +282,9 @@ struct EpochBlocks<'a> {
     harmonic: &'a Harmonic,
     consts: &'a TripleConsts,
     clock: &'a EpochClock,
+    /// Factor on the schedule's learning rate (`WarpScale`; 1 but for WARP with a
+    /// linear step).
+    lr_scale: f32,
 }
 
 impl EpochBlocks<'_> {
@@ -259,9 +303,13 @@ impl EpochBlocks<'_> {
             Some(c) => NegativeSampler::weighted(c),
             None => NegativeSampler::uniform(items.bias.len() as u32),
         };
-        let clock = self.clock;
-        let step_at =
-            |k: usize, n: usize| (clock.lr_at(id.step, k, n), clock.momentum_at(id.step, k, n));
+        let (clock, lr_scale) = (self.clock, self.lr_scale);
+        let step_at = |k: usize, n: usize| {
+            (
+                clock.lr_at(id.step, k, n) * lr_scale,
+                clock.momentum_at(id.step, k, n),
+            )
+        };
         let out = kernel::train_block(
             entries,
             &self.index[id.user_bin * self.bins + id.item_bin],
@@ -300,7 +348,6 @@ impl BprTrainer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bpr::hyperparams::Loss;
 
     /// 40 users, 30 items; each value one of `levels`.
     fn positives(levels: usize) -> Interactions {
@@ -348,6 +395,39 @@ mod tests {
             assert!(a.3 > 0);
             assert_eq!(a, b, "{loss:?}");
         }
+    }
+
+    /// WARP's weight is divided by its largest value only where the step is proportional
+    /// to the gradient; BPR and the adaptive optimizers train as before (a scale of
+    /// exactly 1, so the same bits).
+    #[test]
+    fn warp_weight_is_normalised_only_for_linear_steps() {
+        let h = Harmonic::new(1682);
+        let largest = kernel::warp_weight(&h, 1682, 1);
+        assert!((largest - 8.0).abs() < 0.01, "L(1681) = {largest}");
+        let momentum = Optimizer::Momentum {
+            momentum: 0.9,
+            nesterov: false,
+        };
+        for optimizer in [Optimizer::Sgd, momentum] {
+            let p = BprParams::default().loss(Loss::Warp).optimizer(optimizer);
+            assert_eq!(WarpScale::new(&p, &h, 1682).max_weight, largest);
+            let p = BprParams::default().optimizer(optimizer);
+            assert_eq!(WarpScale::new(&p, &h, 1682).max_weight, 1.0);
+        }
+        for optimizer in [
+            Optimizer::Adagrad { eps: 1e-6 },
+            Optimizer::adam(),
+            Optimizer::adamw(),
+        ] {
+            for loss in [Loss::Bpr, Loss::Warp] {
+                let p = BprParams::default().loss(loss).optimizer(optimizer);
+                assert_eq!(WarpScale::new(&p, &h, 1682).max_weight, 1.0);
+            }
+        }
+        // Two items: the largest weight is L(1) = 1, nothing to divide.
+        let p = BprParams::default().loss(Loss::Warp);
+        assert_eq!(WarpScale::new(&p, &Harmonic::new(2), 2).max_weight, 1.0);
     }
 
     #[test]

@@ -43,9 +43,10 @@ pub fn gram(x: &Interactions, binary: bool) -> Vec<f64> {
 /// The EASE^R weights from the Gram matrix `g` (`n × n`, symmetric; overwritten): returns
 /// `B` row-major in f32, with `B_ij = −P_ij / P_jj` and `B_jj = 0`, `P = (g + λI)⁻¹`.
 ///
-/// `par` is faer's parallelism (`Par::rayon(threads)` inside the fit's pool). Fails if
-/// `g + λI` is not numerically positive definite (which a Gram matrix plus `λ > 0` is
-/// unless its entries are not finite).
+/// `par` is faer's parallelism (`Par::rayon(threads)` inside the fit's pool). Fails,
+/// naming `lambda`, if `g + λI` is not numerically positive definite: a singular Gram
+/// matrix (items with coinciding or dependent columns) plus a `λ` lost in rounding next to
+/// its entries.
 pub fn ease_weights(mut g: Vec<f64>, n: usize, lambda: f64, par: Par) -> Result<Vec<f32>> {
     if g.len() != n * n {
         return Err(ModelError::Data(format!(
@@ -56,10 +57,21 @@ pub fn ease_weights(mut g: Vec<f64>, n: usize, lambda: f64, par: Par) -> Result<
     if n == 0 {
         return Ok(Vec::new());
     }
+    let largest_diagonal = (0..n).map(|i| g[i * n + i]).fold(0.0f64, f64::max);
     for i in 0..n {
         g[i * n + i] += lambda;
     }
-    let p = inverse_spd(g, n, par)?;
+    let p = inverse_spd(g, n, par).map_err(|pivot| {
+        ModelError::Data(format!(
+            "ease: XᵀX + λI could not be inverted: its Cholesky factorisation found no positive \
+             pivot at item row {pivot} of {n}, so in f64 the matrix is singular (items whose \
+             columns of X coincide or depend on each other) and lambda = {} is too small \
+             to lift it (the diagonal of XᵀX reaches {largest_diagonal}): raise lambda \
+             (Steck's 200 to 1000 suit binary data; scale it with XᵀX)",
+            // λ is the f32 of the parameters widened: printed as the f32, it reads as given.
+            lambda as f32
+        ))
+    })?;
     let diag: Vec<f64> = (0..n).map(|j| p[j * n + j]).collect();
     let mut b = vec![0.0f32; n * n];
     b.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
@@ -73,8 +85,9 @@ pub fn ease_weights(mut g: Vec<f64>, n: usize, lambda: f64, par: Par) -> Result<
 }
 
 /// The inverse of the symmetric positive definite `a` (`n × n`, consumed), full (both
-/// triangles), by faer's Cholesky factorisation and inverse-from-factor.
-fn inverse_spd(mut a: Vec<f64>, n: usize, par: Par) -> Result<Vec<f64>> {
+/// triangles), by faer's Cholesky factorisation and inverse-from-factor; `Err(row)` with
+/// the row whose pivot was not positive when `a` is not numerically positive definite.
+fn inverse_spd(mut a: Vec<f64>, n: usize, par: Par) -> std::result::Result<Vec<f64>, usize> {
     let factor_req = llt::factor::cholesky_in_place_scratch::<f64>(n, par, Default::default());
     let inverse_req = llt::inverse::inverse_scratch::<f64>(n, par);
     let mut buffer = MemBuffer::new(factor_req.or(inverse_req));
@@ -85,11 +98,8 @@ fn inverse_spd(mut a: Vec<f64>, n: usize, par: Par) -> Result<Vec<f64>> {
         MemStack::new(&mut buffer),
         Default::default(),
     )
-    .map_err(|e| {
-        ModelError::Data(format!(
-            "XᵀX + λI is not positive definite ({e:?}); check the data for non-finite values \
-             or raise lambda"
-        ))
+    .map_err(|e| match e {
+        llt::factor::LltError::NonPositivePivot { index } => index,
     })?;
     let mut inv = vec![0.0f64; n * n];
     llt::inverse::inverse(
@@ -240,6 +250,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Regression: a singular `XᵀX` with a `lambda` too small to lift it failed with
+    /// "not positive definite (NonPositivePivot { index: 1 })", faer's internal name.
+    #[test]
+    fn a_singular_gram_with_a_tiny_lambda_says_what_happened_and_names_lambda() {
+        // Items 0 and 1 have the same column: G = [[3, 3], [3, 3]] is singular, and
+        // 1e-30 is lost next to 3 in f64.
+        let x = Interactions::from_index_triplets(
+            3,
+            2,
+            &[
+                (0, 0, 1.0),
+                (0, 1, 1.0),
+                (1, 0, 1.0),
+                (1, 1, 1.0),
+                (2, 0, 1.0),
+                (2, 1, 1.0),
+            ],
+        )
+        .unwrap();
+        let e = ease_weights(gram(&x, true), 2, 1e-30, Par::Seq)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("NonPositivePivot"), "{e}");
+        assert!(
+            e.contains("could not be inverted")
+                && e.contains("singular")
+                && e.contains("lambda = 0.000000000000000000000000000001")
+                && e.contains("raise lambda"),
+            "{e}"
+        );
+        assert!(ease_weights(gram(&x, true), 2, 1.0, Par::Seq).is_ok());
     }
 
     #[test]

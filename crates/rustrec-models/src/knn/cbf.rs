@@ -22,7 +22,7 @@ use rustrec_data::{IdMap, Interactions};
 
 use super::matrix::SimilarityMatrix;
 use super::model::ItemItemModel;
-use super::similarity::{OwnedRows, Similarity, SimilarityParams, item_similarity};
+use super::similarity::{OwnedRows, Similarity, SimilarityParams, default_shrink, item_similarity};
 use crate::error::{ModelError, Result};
 use crate::model_file::params_value;
 use crate::params::{Hyperparams, Rule, hyperparams};
@@ -137,10 +137,10 @@ hyperparams! {
             "The measure.";
         neighbours: usize = 100, Rule::at_least(1),
             "k: neighbours kept per target item.";
-        shrink: f32 = 10.0, Rule::NonNegative,
-            "h, added to the denominator (damps similarities of rare items).";
+        shrink: Option<f32> = None, Rule::NonNegative,
+            "h, added to the denominator (damps similarities of rare items); none: 10, or 0 for dot (no denominator; dot refuses any other).";
         alpha: f32 = 0.5, Rule::Between(0.0, 1.0),
-            "Exponent of the asymmetric cosine.";
+            "Exponent of the asymmetric cosine (only asymmetric-cosine uses it).";
         item_file: String = "movies.dat".into(), Rule::Own("a MovieLens item file (u.item, movies.dat, movies.csv), relative to the data directory"),
             "Item file with genres and titles (fit --item-file sets it).";
         tags_file: Option<String> = None, Rule::Own("a tag file (tags.dat, tags.csv), needed for tags"),
@@ -156,7 +156,7 @@ impl ItemKnnCbfParams {
         ItemKnnCbfParams {
             similarity: s.similarity,
             neighbours: s.neighbours,
-            shrink: s.shrink,
+            shrink: Some(s.shrink),
             alpha: s.alpha,
             item_file: c.item_file.clone(),
             tags_file: c.tags_file.clone(),
@@ -169,7 +169,7 @@ impl ItemKnnCbfParams {
         SimilarityParams {
             similarity: self.similarity,
             neighbours: self.neighbours,
-            shrink: self.shrink,
+            shrink: self.shrink.unwrap_or(default_shrink(self.similarity)),
             alpha: self.alpha,
             ..SimilarityParams::default()
         }
@@ -275,7 +275,11 @@ impl ItemKnnCbfValidParams {
             content_similarity(content, train.n_items(), &self.0.similarity_params())
         })?;
         ctx.profile.update += started.elapsed().as_secs_f64();
-        let params = params_value(&self.0)?;
+        // The file records the shrink term used, also when it was left to the default.
+        let params = params_value(&ItemKnnCbfParams {
+            shrink: Some(self.0.similarity_params().shrink),
+            ..self.0.clone()
+        })?;
         Ok(ItemItemModel::new(
             <super::ItemKnnCbf as crate::family::Family>::KIND,
             params,
@@ -313,7 +317,7 @@ mod tests {
         ];
         let content = vec![ItemContent::genres(&movies, train.item_ids())];
         let p = ItemKnnCbfParams {
-            shrink: 0.0,
+            shrink: Some(0.0),
             ..Default::default()
         };
         let m = p

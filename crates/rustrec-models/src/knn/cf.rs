@@ -8,7 +8,9 @@ use rustrec_data::Interactions;
 
 use super::matrix::SimilarityMatrix;
 use super::model::ItemItemModel;
-use super::similarity::{Similarity, SimilarityParams, SparseRows, item_similarity};
+use super::similarity::{
+    Similarity, SimilarityParams, SparseRows, default_shrink, item_similarity,
+};
 use super::weighting::Weighting;
 use crate::error::{ModelError, Result};
 use crate::model_file::params_value;
@@ -24,16 +26,16 @@ hyperparams! {
             "The measure.";
         neighbours: usize = 100, Rule::at_least(1),
             "k: neighbours kept per target item.";
-        shrink: f32 = 10.0, Rule::NonNegative,
-            "h, added to the denominator (damps similarities of rare items).";
+        shrink: Option<f32> = None, Rule::NonNegative,
+            "h, added to the denominator (damps similarities of rare items); none: 10, or 0 for dot (no denominator; dot refuses any other).";
         alpha: f32 = 0.5, Rule::Between(0.0, 1.0),
-            "Exponent of the asymmetric cosine.";
+            "Exponent of the asymmetric cosine (only asymmetric-cosine uses it).";
         weighting: Weighting = Weighting::None, Rule::Choice("none, tfidf, bm25"),
             "Weighting of the item vectors before the similarity (TF-IDF: with cosine as implicit's TFIDFRecommender; BM25: with dot as its BM25Recommender).";
         bm25_k1: f32 = 1.2, Rule::Positive,
-            "BM25's term-frequency saturation k1.";
+            "BM25's term-frequency saturation k1 (only weighting = bm25 uses it).";
         bm25_b: f32 = 0.75, Rule::Between(0.0, 1.0),
-            "BM25's length normalisation b.";
+            "BM25's length normalisation b (only weighting = bm25 uses it).";
     }
 }
 
@@ -42,7 +44,7 @@ impl From<&SimilarityParams> for ItemKnnParams {
         ItemKnnParams {
             similarity: s.similarity,
             neighbours: s.neighbours,
-            shrink: s.shrink,
+            shrink: Some(s.shrink),
             alpha: s.alpha,
             weighting: s.weighting,
             bm25_k1: s.bm25_k1,
@@ -57,7 +59,7 @@ impl ItemKnnParams {
         SimilarityParams {
             similarity: self.similarity,
             neighbours: self.neighbours,
-            shrink: self.shrink,
+            shrink: self.shrink.unwrap_or(default_shrink(self.similarity)),
             alpha: self.alpha,
             weighting: self.weighting,
             bm25_k1: self.bm25_k1,
@@ -130,7 +132,11 @@ impl Fit for ItemKnnValidParams {
             .threads
             .install(|| cf_similarity(train, &self.0.similarity_params()));
         ctx.profile.update += started.elapsed().as_secs_f64();
-        let params = params_value(&self.0)?;
+        // The file records the shrink term used, also when it was left to the default.
+        let params = params_value(&ItemKnnParams {
+            shrink: Some(self.0.similarity_params().shrink),
+            ..self.0.clone()
+        })?;
         Ok(ItemItemModel::new(
             <super::ItemKnn as crate::family::Family>::KIND,
             params,
@@ -164,7 +170,7 @@ mod tests {
         )
         .unwrap();
         let p = ItemKnnParams {
-            shrink: 0.0,
+            shrink: Some(0.0),
             ..Default::default()
         };
         let m = p
@@ -193,6 +199,133 @@ mod tests {
         assert_eq!(p.similarity, Similarity::Jaccard);
         let bad = serde_json::from_str::<ItemKnnParams>(r#"{"neighbors": 50}"#);
         assert!(bad.unwrap_err().to_string().contains("neighbors"));
+    }
+
+    /// Regression: `similarity = "dot"` failed with the default `shrink = 10` ("invalid
+    /// shrink = 10: 0 with similarity = dot"), so dot could only be used by also setting
+    /// shrink = 0. The default shrink is now chosen per measure (0 for dot).
+    #[test]
+    fn dot_similarity_trains_with_the_default_shrink() {
+        let train = Interactions::from_index_triplets(
+            3,
+            3,
+            &[
+                (0, 0, 5.0),
+                (0, 1, 3.0),
+                (1, 0, 4.0),
+                (1, 2, 2.0),
+                (2, 1, 1.0),
+                (2, 2, 4.0),
+            ],
+        )
+        .unwrap();
+        let p: ItemKnnParams = serde_json::from_str(r#"{"similarity": "dot"}"#).unwrap();
+        assert_eq!(p.similarity_params().shrink, 0.0);
+        let m = p
+            .check()
+            .unwrap()
+            .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
+            .unwrap();
+        // x0·x1 = 15, x0·x2 = 8, x1·x2 = 4: user 0 (i0 = 5, i1 = 3) on item 2 is 5·8 + 3·4.
+        let mut out = vec![0.0; 3];
+        m.score_into(UserIdx(0), &mut out);
+        assert!((out[2] - 52.0).abs() < 1e-4, "{out:?}");
+        assert_eq!(
+            m.params()["shrink"],
+            0.0,
+            "the file records the shrink used"
+        );
+        // The normalised measures keep their default of 10, recorded in the file.
+        let cos = ItemKnnParams::default().check().unwrap();
+        assert_eq!(cos.params().similarity_params().shrink, 10.0);
+        let m = cos
+            .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
+            .unwrap();
+        assert_eq!(m.params()["shrink"], 10.0);
+        // A shrink given with dot would be dropped: refused, naming the key and the value.
+        let e = ItemKnnParams {
+            similarity: Similarity::Dot,
+            shrink: Some(10.0),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("shrink = 10") && e.contains("dot"), "{e}");
+        // Content-based: the same default.
+        let cbf = crate::knn::ItemKnnCbfParams {
+            similarity: Similarity::Dot,
+            ..Default::default()
+        };
+        assert!(cbf.check().is_ok());
+        assert_eq!(cbf.similarity_params().shrink, 0.0);
+    }
+
+    /// Regression: `alpha` with any measure but the asymmetric cosine, and `bm25_k1` /
+    /// `bm25_b` without BM25 weighting, were accepted and silently ignored.
+    #[test]
+    fn parameters_without_effect_are_refused_naming_the_setting_they_need() {
+        let refused = |p: ItemKnnParams, want: &[&str]| {
+            let e = p.check().unwrap_err().to_string();
+            for w in want {
+                assert!(e.contains(w), "{e:?} should contain {w:?}");
+            }
+        };
+        for similarity in [
+            Similarity::Cosine,
+            Similarity::AdjustedCosine,
+            Similarity::Jaccard,
+            Similarity::Dot,
+        ] {
+            refused(
+                ItemKnnParams::default().similarity(similarity).alpha(0.8),
+                &[
+                    "alpha = 0.8",
+                    "no effect",
+                    "similarity = \"asymmetric-cosine\"",
+                ],
+            );
+        }
+        for weighting in [Weighting::None, Weighting::Tfidf] {
+            refused(
+                ItemKnnParams::default().weighting(weighting).bm25_k1(2.0),
+                &["bm25_k1 = 2", "no effect", "weighting = \"bm25\""],
+            );
+            refused(
+                ItemKnnParams::default().weighting(weighting).bm25_b(0.5),
+                &["bm25_b = 0.5", "no effect", "weighting = \"bm25\""],
+            );
+        }
+        // Where they take effect they are accepted, and defaults are never refused.
+        assert!(
+            ItemKnnParams::default()
+                .similarity(Similarity::AsymmetricCosine)
+                .alpha(0.8)
+                .check()
+                .is_ok()
+        );
+        assert!(
+            ItemKnnParams::default()
+                .weighting(Weighting::Bm25)
+                .bm25_k1(2.0)
+                .bm25_b(0.5)
+                .check()
+                .is_ok()
+        );
+        for similarity in [
+            Similarity::Cosine,
+            Similarity::AdjustedCosine,
+            Similarity::Jaccard,
+            Similarity::AsymmetricCosine,
+            Similarity::Dot,
+        ] {
+            for weighting in [Weighting::None, Weighting::Tfidf, Weighting::Bm25] {
+                let p = ItemKnnParams::default()
+                    .similarity(similarity)
+                    .weighting(weighting);
+                assert!(p.check().is_ok(), "{similarity:?} {weighting:?}");
+            }
+        }
     }
 
     #[test]

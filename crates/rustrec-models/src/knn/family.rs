@@ -24,7 +24,8 @@ pub struct ItemKnnCbf;
 impl Family for ItemKnn {
     const KIND: &'static str = "item-knn";
     const ABOUT: &'static str = "item-item nearest neighbours from ratings (Sarwar et al. \
-        2001): cosine, adjusted cosine, Jaccard or asymmetric cosine with shrink";
+        2001): cosine, adjusted cosine, Jaccard or asymmetric cosine with shrink, or the \
+        dot product";
     const TASK: Task = Task::Ranking;
     const ITERATIVE: bool = false;
     const ITEM_BASED: bool = true;

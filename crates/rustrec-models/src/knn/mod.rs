@@ -22,5 +22,7 @@ pub use family::{ItemKnn, ItemKnnCbf};
 pub use matrix::{SimilarityMatrix, keep_top_k};
 pub use model::ItemItemModel;
 pub use persist::SCHEMA;
-pub use similarity::{OwnedRows, Similarity, SimilarityParams, SparseRows, item_similarity};
+pub use similarity::{
+    OwnedRows, Similarity, SimilarityParams, SparseRows, default_shrink, item_similarity,
+};
 pub use weighting::{Bm25, Weighting};

@@ -16,7 +16,7 @@
 //! | adjusted cosine | cosine of `x_ic − m_c`, `m_c` the mean of coordinate `c` (for CF: the user's mean rating, Sarwar et al. 2001) |
 //! | Jaccard | `|i ∩ j| / (#i + #j − |i ∩ j| + h)` (binary) |
 //! | asymmetric cosine | `x_i·x_j / (n_i^α n_j^(1−α) + h)` (Aiolli 2013; α = ½ is cosine) |
-//! | dot | `x_i·x_j` (no normalisation; `h` must be 0) |
+//! | dot | `x_i·x_j` (no normalisation, so no `h`: its default is 0 and another is refused) |
 //!
 //! The vectors may first be weighted by TF-IDF or BM25 ([`super::weighting`]).
 //!
@@ -29,6 +29,7 @@ use super::best_k::BestK;
 use super::matrix::SimilarityMatrix;
 use super::weighting::{Bm25, Weighting, weighted};
 use crate::error::{ModelError, Result};
+use crate::params::no_effect;
 
 /// The similarity measure between two item vectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,11 +53,17 @@ pub enum Similarity {
 /// |---|---|---|---|
 /// | `similarity` | cosine | cosine, adjusted-cosine, jaccard, asymmetric-cosine, dot | the measure |
 /// | `neighbours` | 100 | ≥ 1 | `k`: neighbours kept per target item |
-/// | `shrink` | 10 | ≥ 0 | `h`, added to the denominator (damps similarities of rare items) |
-/// | `alpha` | 0.5 | [0, 1] | exponent of the asymmetric cosine |
+/// | `shrink` | 10 (0 for dot) | ≥ 0; 0 for dot | `h`, added to the denominator (damps similarities of rare items) |
+/// | `alpha` | 0.5 | [0, 1]; 0.5 unless asymmetric-cosine | exponent of the asymmetric cosine |
 /// | `weighting` | none | none, tfidf, bm25 | weighting of the item vectors first |
-/// | `bm25_k1` | 1.2 | > 0 | BM25's term-frequency saturation `k₁` |
-/// | `bm25_b` | 0.75 | [0, 1] | BM25's length normalisation `b` |
+/// | `bm25_k1` | 1.2 | > 0; 1.2 unless bm25 | BM25's term-frequency saturation `k₁` |
+/// | `bm25_b` | 0.75 | [0, 1]; 0.75 unless bm25 | BM25's length normalisation `b` |
+///
+/// A parameter that a setting leaves unused (`alpha` outside the asymmetric cosine,
+/// `bm25_*` without BM25 weighting, a shrink term with the dot product, which has no
+/// denominator) is refused when it differs from its default, naming the setting that would
+/// make it count: it would otherwise be dropped without a word. The item-knn parameter
+/// sets leave `shrink` unset by default and take [`default_shrink`] of the measure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimilarityParams {
@@ -78,22 +85,41 @@ pub struct SimilarityParams {
 
 crate::params::self_checked!(Similarity => names);
 
+/// Default shrink term (`h`) of a measure: 10 for the normalised measures, 0 for the dot
+/// product, whose similarity has no denominator to add it to.
+pub fn default_shrink(similarity: Similarity) -> f32 {
+    match similarity {
+        Similarity::Dot => 0.0,
+        _ => DEFAULT_SHRINK,
+    }
+}
+
+/// Shrink term of the normalised measures when none is given.
+const DEFAULT_SHRINK: f32 = 10.0;
+/// Default asymmetric-cosine exponent (½: the cosine).
+const DEFAULT_ALPHA: f32 = 0.5;
+/// Default BM25 `k₁`.
+const DEFAULT_BM25_K1: f32 = 1.2;
+/// Default BM25 `b`.
+const DEFAULT_BM25_B: f32 = 0.75;
+
 impl Default for SimilarityParams {
     fn default() -> Self {
         SimilarityParams {
             similarity: Similarity::Cosine,
             neighbours: 100,
-            shrink: 10.0,
-            alpha: 0.5,
+            shrink: DEFAULT_SHRINK,
+            alpha: DEFAULT_ALPHA,
             weighting: Weighting::None,
-            bm25_k1: 1.2,
-            bm25_b: 0.75,
+            bm25_k1: DEFAULT_BM25_K1,
+            bm25_b: DEFAULT_BM25_B,
         }
     }
 }
 
 impl SimilarityParams {
-    /// Checks the ranges of the table above.
+    /// Checks the ranges of the table above, and refuses a parameter set away from its
+    /// default where the other settings leave it without effect.
     pub fn check(&self) -> Result<()> {
         if self.neighbours == 0 {
             return Err(ModelError::invalid("neighbours", 0, "at least 1"));
@@ -122,8 +148,25 @@ impl SimilarityParams {
             return Err(ModelError::invalid(
                 "shrink",
                 self.shrink,
-                "0 with similarity = \"dot\" (the shrink term belongs to the normalised measures)",
+                "has no effect with similarity = \"dot\", which has no denominator to add it \
+                 to: leave shrink out (dot's default is 0) or choose a normalised measure \
+                 (cosine, adjusted-cosine, jaccard, asymmetric-cosine)",
             ));
+        }
+        if self.alpha != DEFAULT_ALPHA && self.similarity != Similarity::AsymmetricCosine {
+            return Err(no_effect(
+                "alpha",
+                self.alpha,
+                "similarity = \"asymmetric-cosine\"",
+            ));
+        }
+        if self.weighting != Weighting::Bm25 {
+            if self.bm25_k1 != DEFAULT_BM25_K1 {
+                return Err(no_effect("bm25_k1", self.bm25_k1, "weighting = \"bm25\""));
+            }
+            if self.bm25_b != DEFAULT_BM25_B {
+                return Err(no_effect("bm25_b", self.bm25_b, "weighting = \"bm25\""));
+            }
         }
         Ok(())
     }

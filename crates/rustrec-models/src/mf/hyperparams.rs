@@ -7,7 +7,7 @@ use crate::engine::grid::{DEFAULT_BINS, MAX_BINS};
 use crate::engine::sgd::Init;
 use crate::engine::{Optimizer, Schedule};
 use crate::error::{ModelError, Result};
-use crate::params::{Hyperparams, Rule, finite_range, hyperparams, self_checked};
+use crate::params::{Hyperparams, Rule, finite_range, hyperparams, no_effect, self_checked};
 
 /// How the raw score `z = μ + b_u + b_i + p_u·q_i` becomes a prediction.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,11 +17,21 @@ pub enum Output {
     Identity,
     /// `r̂ = lo + (hi − lo)·σ(z)` — fastai's `y_range`.
     Sigmoid {
-        /// Lower end of the range.
+        /// Lower end of the range (a config that leaves it out reads NaN, which
+        /// [`Output::check`] refuses naming the missing key).
+        #[serde(default = "missing_bound")]
         lo: f32,
-        /// Upper end of the range.
+        /// Upper end of the range (as `lo`).
+        #[serde(default = "missing_bound")]
         hi: f32,
     },
+}
+
+/// A sigmoid bound left out of a config: NaN, so that [`Output::check`] can say which key
+/// is missing (serde's own error, "missing field `lo`", named neither `output` nor the form
+/// the value takes).
+fn missing_bound() -> f32 {
+    f32::NAN
 }
 
 /// How samples are drawn in an epoch.
@@ -147,6 +157,20 @@ impl Output {
     /// Checks a sigmoid's range (named `output`).
     pub fn check(&self) -> Result<()> {
         match *self {
+            Output::Sigmoid { lo, hi } if lo.is_nan() || hi.is_nan() => {
+                let missing = match (lo.is_nan(), hi.is_nan()) {
+                    (true, true) => "lo and hi",
+                    (true, false) => "lo",
+                    _ => "hi",
+                };
+                Err(ModelError::invalid(
+                    "output",
+                    format!("sigmoid without {missing}"),
+                    "the sigmoid needs both ends of its range, as output = { kind = \
+                     \"sigmoid\", lo = 1, hi = 5 } (finite numbers, lo < hi: for ratings, the \
+                     rating scale)",
+                ))
+            }
             Output::Sigmoid { lo, hi } => {
                 finite_range("output", format!("sigmoid({lo}, {hi})"), lo, hi)
             }
@@ -304,6 +328,9 @@ impl MfParams {
                  negative_fraction = 0)",
             ));
         }
+        if let (Some(reg_bias), false) = (self.reg_bias, self.biases) {
+            return Err(no_effect("reg_bias", reg_bias, "biases = true"));
+        }
         if self.average_last > self.epochs {
             return Err(ModelError::invalid(
                 "average_last",
@@ -395,6 +422,55 @@ mod tests {
         }
         assert!(MfParams::default().check().is_ok());
         assert!(MfParams::default().layout(Layout::Rows).check().is_ok());
+    }
+
+    /// Regression: `reg_bias` with `biases = false` was accepted and ignored.
+    #[test]
+    fn reg_bias_without_biases_is_refused_naming_biases() {
+        let e = MfParams::default()
+            .biases(false)
+            .reg_bias(Some(0.1))
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("reg_bias = 0.1: has no effect unless biases = true"),
+            "{e}"
+        );
+        assert!(MfParams::default().biases(false).check().is_ok());
+        assert!(MfParams::default().reg_bias(Some(0.1)).check().is_ok());
+    }
+
+    /// Regression: `output = "sigmoid"` (or a sigmoid table without its bounds) failed
+    /// with serde's "missing field `lo`", naming neither `output` nor how to give the range.
+    #[test]
+    fn a_sigmoid_output_without_bounds_names_output_and_the_keys_it_needs() {
+        for (config, missing) in [
+            (
+                r#"{"output": {"kind": "sigmoid"}}"#,
+                "sigmoid without lo and hi",
+            ),
+            (
+                r#"{"output": {"kind": "sigmoid", "hi": 5}}"#,
+                "sigmoid without lo",
+            ),
+            (
+                r#"{"output": {"kind": "sigmoid", "lo": 1}}"#,
+                "sigmoid without hi",
+            ),
+        ] {
+            let p: MfParams = serde_json::from_str(config).unwrap();
+            let e = p.check().unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("invalid output = {missing}"))
+                    && e.contains(r#"output = { kind = "sigmoid", lo = 1, hi = 5 }"#),
+                "{e}"
+            );
+        }
+        let p: MfParams =
+            serde_json::from_str(r#"{"output": {"kind": "sigmoid", "lo": 1, "hi": 5}}"#).unwrap();
+        assert_eq!(p.output, Output::Sigmoid { lo: 1.0, hi: 5.0 });
+        assert!(p.check().is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::params::{Hyperparams, Rule, hyperparams, self_checked};
+use crate::params::{Hyperparams, Rule, hyperparams, no_effect, self_checked};
 
 /// Item groups when `groups` is not set: enough for the threads to balance their work
 /// (the cost of a sample varies with its user's profile length). ML-1M, 2 threads, epochs
@@ -77,9 +77,27 @@ impl SlimMseValidParams {
 }
 
 impl SlimMseParams {
-    /// Validates the parameters against their table.
+    /// Validates the parameters against their table, and refuses the cosine start's
+    /// settings away from their defaults without `init = "cosine"` (they would be ignored).
     pub fn check(&self) -> Result<SlimMseValidParams> {
         self.check_ranges()?;
+        if self.init != SlimInit::Cosine {
+            let defaults = Self::default();
+            if self.init_shrink != defaults.init_shrink {
+                return Err(no_effect(
+                    "init_shrink",
+                    self.init_shrink,
+                    "init = \"cosine\"",
+                ));
+            }
+            if self.init_neighbours != defaults.init_neighbours {
+                return Err(no_effect(
+                    "init_neighbours",
+                    self.init_neighbours,
+                    "init = \"cosine\"",
+                ));
+            }
+        }
         Ok(SlimMseValidParams(self.clone()))
     }
 }
@@ -106,6 +124,32 @@ mod tests {
             assert!(e.contains(want), "{e} lacks {want}");
         }
         assert!(SlimMseParams::default().check().is_ok());
+    }
+
+    /// Regression: the cosine start's settings were ignored without a word under the
+    /// default `init = "zeros"`.
+    #[test]
+    fn cosine_start_settings_without_init_cosine_are_refused() {
+        let e = SlimMseParams::default()
+            .init_shrink(5.0)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("init_shrink = 5: has no effect unless init = \"cosine\""),
+            "{e}"
+        );
+        let e = SlimMseParams::default()
+            .init_neighbours(20)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("init_neighbours = 20: has no effect"), "{e}");
+        let cosine = SlimMseParams::default()
+            .init(SlimInit::Cosine)
+            .init_shrink(5.0)
+            .init_neighbours(20);
+        assert!(cosine.check().is_ok());
     }
 
     #[test]

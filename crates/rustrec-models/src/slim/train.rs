@@ -82,6 +82,7 @@ impl<'a> SlimTrainer<'a> {
                 "slim-mse: {n} items need a dense {n} × {n} table, too large"
             )));
         }
+        check_l1_against_values(p, train)?;
         let pool = threads;
         let profiles = RelabelledProfiles::new(train);
         let label = profiles.label();
@@ -280,8 +281,54 @@ impl Fit for SlimMseValidParams {
         let started = std::time::Instant::now();
         let mut trainer = SlimTrainer::new(self, train, ctx.seed, ctx.threads.clone())?;
         ctx.profile.prepare += started.elapsed().as_secs_f64();
-        epochs::train(&mut trainer, self.0.epochs, ctx)
+        let model = epochs::train(&mut trainer, self.0.epochs, ctx)?;
+        refuse_all_zero(&self.0, &model)?;
+        Ok(model)
     }
+}
+
+/// Refuses an `l1` for which `S = 0` is the optimum. Each sample `(u, i)` adds
+/// `½e² + l1 Σ_j |S[j, i]|` to the objective; at `S = 0` its gradient in `S[j, i]` is
+/// `−r_ui · r_uj`, at most `m²` in size with `m` the largest absolute training value, so
+/// when `l1 ≥ m²` the subgradient condition holds at zero for every weight (the `l2` term
+/// vanishes there): the penalty wins everywhere and the model would score every item 0.
+fn check_l1_against_values(p: &super::SlimMseParams, train: &Interactions) -> Result<()> {
+    let largest = train.values().iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let bound = largest * largest;
+    if p.l1 > 0.0 && p.l1 >= bound {
+        return Err(ModelError::invalid(
+            "l1",
+            p.l1,
+            format!(
+                "below {bound} for this data: with training values up to {largest}, \
+                 l1 ≥ {bound} (the largest value squared) makes S = 0 the optimum, every \
+                 weight zero and every item scored 0"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a trained `S` whose every weight is zero: such a model scores every item 0 for
+/// every user, and saving or evaluating it would report a useless model as trained.
+fn refuse_all_zero(p: &super::SlimMseParams, model: &ItemItemModel) -> Result<()> {
+    if model.similarity().nnz() > 0 {
+        return Ok(());
+    }
+    Err(ModelError::Data(format!(
+        "slim-mse: every weight of S is zero after training (l1 = {}, l2 = {}, non_negative = \
+         {}), so the model would score every item 0 and is not kept. S[j, i] learns only from \
+         users who have both j and i{}; penalties (l1, l2) or non_negative = true large \
+         enough hold every weight at zero: lower them",
+        p.l1,
+        p.l2,
+        p.non_negative,
+        if p.exclude_diagonal {
+            " (j ≠ i: exclude_diagonal = true)"
+        } else {
+            ""
+        }
+    )))
 }
 
 #[cfg(test)]
@@ -405,6 +452,64 @@ mod tests {
             .sum::<f32>()
             / (30.0 * 29.0);
         assert!(diag > 3.0 * off, "diagonal {diag}, off-diagonal {off}");
+    }
+
+    /// Regression: `l1 = 1e30` trained without a word (a model of meaningless weights,
+    /// when `S = 0` is the optimum of the objective for any `l1 ≥ m²`).
+    #[test]
+    fn an_l1_that_makes_zero_the_optimum_is_refused_before_training() {
+        let x = random_data(30, 20, 0.3, 2);
+        let fit = |p: SlimMseParams| {
+            p.check()
+                .unwrap()
+                .fit(&x, &mut FitContext::with_threads(1, 1).unwrap())
+        };
+        for l1 in [1e30, 25.0] {
+            let e = fit(SlimMseParams::default().l1(l1))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("invalid l1 = {l1}: below 25 for this data"))
+                    && e.contains("values up to 5")
+                    && e.contains("every weight zero"),
+                "{e}"
+            );
+        }
+        let model = fit(SlimMseParams::default().l1(1e-3)).unwrap();
+        assert!(model.similarity().nnz() > 0);
+    }
+
+    /// Regression: a fit whose `S` ended all zeros (every item scored 0 for every user)
+    /// was kept, evaluated and saved without a word. Here no user has two items, so no
+    /// weight ever moves; the error names the penalties.
+    #[test]
+    fn a_fit_whose_every_weight_is_zero_is_refused_naming_l1_and_l2() {
+        let single: Vec<(u32, u32, f32)> = (0..30u32).map(|u| (u, u % 10, 4.0)).collect();
+        let x = Interactions::from_index_triplets(30, 10, &single).unwrap();
+        let e = SlimMseParams::default()
+            .l1(0.5)
+            .check()
+            .unwrap()
+            .fit(&x, &mut FitContext::with_threads(1, 1).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("every weight of S is zero")
+                && e.contains("l1 = 0.5")
+                && e.contains("l2 = 0")
+                && e.contains("users who have both j and i"),
+            "{e}"
+        );
+        // One user with two items gives S weights: the fit is kept.
+        let mut two = single.clone();
+        two.push((0, 1, 3.0));
+        let x = Interactions::from_index_triplets(30, 10, &two).unwrap();
+        let model = SlimMseParams::default()
+            .check()
+            .unwrap()
+            .fit(&x, &mut FitContext::with_threads(1, 1).unwrap())
+            .unwrap();
+        assert!(model.similarity().nnz() > 0);
     }
 
     #[test]
