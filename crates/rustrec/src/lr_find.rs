@@ -248,13 +248,27 @@ pub fn lr_find(
     })
 }
 
-/// The steepest-descent rate (up to the minimum) and the rate of the minimum.
+/// The steepest-descent rate and the rate of the minimum of the smoothed loss
+/// (`smoothed[k]` at `lrs[k]`): the suggestion is the rate, among those up to and including
+/// the minimum, where the smoothed loss has the most negative slope against `log10(lr)`
+/// (central differences; one-sided at the ends). Rates past the minimum are never
+/// suggested; when the minimum is at the first rate (the loss never falls), the suggestion
+/// is that first rate. With fewer than two rates (no slope), both are the rate of the
+/// minimum; with none, both are NaN.
 pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> (f64, f64) {
-    let argmin = smoothed
+    let n = lrs.len().min(smoothed.len());
+    let (lrs, smoothed) = (&lrs[..n], &smoothed[..n]);
+    let Some(argmin) = smoothed
         .iter()
         .enumerate()
         .min_by(|a, b| a.1.total_cmp(b.1))
-        .map_or(0, |m| m.0);
+        .map(|m| m.0)
+    else {
+        return (f64::NAN, f64::NAN);
+    };
+    if n < 2 {
+        return (lrs[argmin], lrs[argmin]);
+    }
     let x: Vec<f64> = lrs.iter().map(|l| l.log10()).collect();
     let slope = |k: usize| -> f64 {
         let (a, b) = if k == 0 {
@@ -266,10 +280,11 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> (f64, f64) {
         };
         (smoothed[b] - smoothed[a]) / (x[b] - x[a])
     };
-    let end = argmin.max(1);
-    let steepest = (0..=end.min(lrs.len() - 1))
+    // Up to the minimum, inclusive (it used to be at least up to the second rate, which
+    // suggested a rate past a minimum at the first).
+    let steepest = (0..=argmin)
         .min_by(|&a, &b| slope(a).total_cmp(&slope(b)))
-        .unwrap_or(0);
+        .unwrap_or(argmin);
     (lrs[steepest], lrs[argmin])
 }
 
@@ -343,6 +358,27 @@ mod tests {
         let (steep, min) = suggest(&lrs, &s);
         assert_eq!(min, lrs[1]);
         assert_eq!(steep, lrs[0]);
+    }
+
+    /// Regression: with the minimum of the smoothed loss at the first rate, the search for
+    /// the steepest fall ran up to the second rate and suggested it, past the minimum
+    /// (against the documented rule "up to the minimum"). By hand, against log10(lr) with
+    /// rates a decade apart: the slope at k = 0 is (5 − 1) / 1 = 4 (one-sided), at k = 1 it
+    /// is (1.5 − 1) / 2 = 0.25, the less steep rise that was taken for a fall. The loss
+    /// never falls, so the suggestion is the first rate, the minimum.
+    #[test]
+    fn a_minimum_at_the_first_rate_is_not_passed_by_the_suggestion() {
+        let lrs = [1e-3, 1e-2, 1e-1];
+        let s = [1.0, 5.0, 1.5];
+        assert_eq!(suggest(&lrs, &s), (1e-3, 1e-3));
+        // A minimum at the second rate still lets the fall into it be found there.
+        let s = [2.0, 1.0, 1.5, 9.0];
+        let lrs = [1e-4, 1e-3, 1e-2, 1e-1];
+        assert_eq!(suggest(&lrs, &s), (1e-4, 1e-3));
+        // Too few rates for a slope: the minimum, and no panic.
+        assert_eq!(suggest(&[0.5], &[1.0]), (0.5, 0.5));
+        let (steep, min) = suggest(&[], &[]);
+        assert!(steep.is_nan() && min.is_nan());
     }
 
     /// Bad settings are refused naming the setting and the value, before any data is read

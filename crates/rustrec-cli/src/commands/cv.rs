@@ -7,7 +7,7 @@ use rustrec::models::Threads;
 use serde_json::Value;
 
 use super::experiment_args::ExperimentArgs;
-use super::report::{check_paths, data_inputs, read_config};
+use super::report::{check_paths, data_inputs};
 use crate::Globals;
 use crate::output::{Report, say};
 use crate::progress::Bars;
@@ -39,7 +39,8 @@ pub struct Args {
 
 /// Runs `rustrec cv`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
-    let (_, cfg) = read_config(&args.experiment.config, &args.experiment.set)?;
+    // `--seed` seeds the folds, not a config key: `--set train.seed` beside it is no clash.
+    let (_, cfg) = args.experiment.config(&[])?;
     check_paths(&data_inputs(&cfg, args.experiment.data_dir.as_deref()), &[])?;
     let folds = match &args.folds_files {
         Some(pattern) => Folds::Files {
@@ -76,20 +77,25 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             headline(&outcome.figures)
         );
     })?;
+    let std = defined_std(cv.std, cv.folds.len());
     let summary: Vec<String> = cv
         .mean
         .iter()
         .filter(|(k, _)| matches!(k.as_str(), "rmse" | "mae" | "auc") || k.ends_with("@10"))
         .filter(|(k, _)| !k.starts_with("validation_"))
         .map(|(k, m)| {
-            let s = cv.std.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
-            format!("{k} {:.4} ± {s:.4}", m.as_f64().unwrap_or(f64::NAN))
+            let s = match std.get(k).and_then(Value::as_f64) {
+                Some(s) => format!("{s:.4}"),
+                None => "n/a".to_string(),
+            };
+            format!("{k} {:.4} ± {s}", m.as_f64().unwrap_or(f64::NAN))
         })
         .collect();
     say!(
         json,
-        "mean ± std over {} folds: {}",
+        "mean ± std over {} fold{}: {}",
         cv.folds.len(),
+        if cv.folds.len() == 1 { "" } else { "s" },
         summary.join("  ")
     );
     let mut report = Report::new();
@@ -99,7 +105,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         Value::Array(cv.folds.iter().cloned().map(Value::Object).collect()),
     );
     report.set("mean", Value::Object(cv.mean));
-    report.set("std", Value::Object(cv.std));
+    report.set("std", Value::Object(std));
     report.finish(globals.json);
     Ok(())
+}
+
+/// The sample standard deviations of `folds` folds, each `null` when there are fewer than
+/// two folds: one value has no sample standard deviation (its denominator K − 1 is 0), and
+/// 0 would claim a spread that was never measured.
+fn defined_std(
+    std: serde_json::Map<String, Value>,
+    folds: usize,
+) -> serde_json::Map<String, Value> {
+    if folds >= 2 {
+        return std;
+    }
+    std.into_iter().map(|(k, _)| (k, Value::Null)).collect()
 }

@@ -1,9 +1,23 @@
 //! The flags of every command that runs an experiment configuration (`cv`, `lr-find`,
-//! `tune`): which config, where its data lives, overrides and threads.
+//! `tune`): which config, where its data lives, overrides and threads; and the rules of
+//! `--set` that these commands share with `fit`.
+//!
+//! ## The rules of `--set KEY=VALUE`
+//! - A flag and a `--set` of the key it sets are two choices for one setting: refused,
+//!   naming the flag (`--seed 5 --set train.seed=7`), as is a `--set` of a table above
+//!   the flag's key (`--set 'train={seed=7}'`). A `--set` below the flag's key refines what
+//!   the flag set (`--optimizer adam --set model.optimizer.beta1=0.8`).
+//! - A key given twice is refused: which of the two values would count is not ours to guess.
+//! - `--set split.kind=K` that switches the config's `[split]` to another kind starts the
+//!   section again from kind K's defaults and the other `--set split.*` keys given: no key of
+//!   the old kind carries over (a holdout's `test_fraction` does not become a temporal
+//!   split's), and a key the new kind requires is asked for by name.
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args as ClapArgs;
+use rustrec::experiment::{ExperimentConfig, set_key};
 
 /// `--config`, `--data-dir`, `--set`, `--threads`.
 #[derive(ClapArgs, Debug, Clone)]
@@ -14,10 +28,125 @@ pub struct ExperimentArgs {
     /// Directory that the config's relative data paths are resolved against.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Override a config key, e.g. --set model.epochs=30 (repeatable).
+    /// Override a config key, e.g. --set model.epochs=30 (repeatable; a key a flag sets is
+    /// refused; --set split.kind=K switching the kind starts [split] from K's defaults).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Worker threads (default: the config's train.threads; 0 = one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+impl ExperimentArgs {
+    /// The configuration as a TOML table: the file, with the `--set` overrides applied by
+    /// [`apply_sets`]. A `--set` of a key that `by_flags` (the command's own flags) or
+    /// `--threads` sets is refused.
+    pub fn table(&self, by_flags: &[FlagKey]) -> anyhow::Result<toml::Table> {
+        let mut table = super::report::read_table(&self.config, &[])?;
+        let mut owned = by_flags.to_vec();
+        if self.threads.is_some() {
+            owned.push(FlagKey {
+                flag: "--threads",
+                key: "train.threads",
+            });
+        }
+        apply_sets(&mut table, &self.set, &owned)?;
+        Ok(table)
+    }
+
+    /// [`ExperimentArgs::table`], checked into a configuration.
+    pub fn config(&self, by_flags: &[FlagKey]) -> anyhow::Result<(toml::Table, ExperimentConfig)> {
+        let table = self.table(by_flags)?;
+        let cfg = ExperimentConfig::from_value(table.clone())
+            .with_context(|| format!("{}", self.config.display()))?;
+        Ok((table, cfg))
+    }
+}
+
+/// A config key that a command-line flag sets (`--seed` sets `train.seed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlagKey {
+    /// The flag, as typed (`--seed`).
+    pub flag: &'static str,
+    /// The dotted config key it sets (`train.seed`).
+    pub key: &'static str,
+}
+
+/// Applies `--set KEY=VALUE` overrides to `table` in order, by the rules of the module docs:
+/// a `--set` of a key in `by_flags` (or of a table above one) is refused naming the flag, a
+/// key given twice is refused, and a `--set split.kind` that changes the kind of the
+/// table's `[split]` first clears that section.
+pub fn apply_sets(
+    table: &mut toml::Table,
+    sets: &[String],
+    by_flags: &[FlagKey],
+) -> anyhow::Result<()> {
+    let mut pairs: Vec<(&str, &str, &str)> = Vec::with_capacity(sets.len());
+    for kv in sets {
+        let (key, value) = kv
+            .split_once('=')
+            .with_context(|| format!("--set {kv}: expected KEY=VALUE"))?;
+        let key = key.trim();
+        if let Some(owned) = by_flags
+            .iter()
+            .find(|f| f.key == key || is_below(f.key, key))
+        {
+            anyhow::bail!(
+                "--set {kv}: {} also sets {}; give one of the two",
+                owned.flag,
+                owned.key
+            );
+        }
+        if let Some((_, _, first)) = pairs.iter().find(|(k, _, _)| *k == key) {
+            anyhow::bail!("--set {kv}: {key} is also set by --set {first}; give one of the two");
+        }
+        pairs.push((key, value.trim(), kv));
+    }
+    if let Some((_, value, kv)) = pairs.iter().find(|(k, _, _)| *k == "split.kind")
+        && split_kind_changes(table, value)?
+    {
+        // Starting `[split]` afresh would drop what a flag set in it (`--split-seed`).
+        if let Some(owned) = by_flags.iter().find(|f| is_below(f.key, "split")) {
+            anyhow::bail!(
+                "--set {kv}: another kind of split starts [split] afresh, dropping the {} \
+                 that {} sets; give the split with --set split.* keys or with flags, not both",
+                owned.key,
+                owned.flag
+            );
+        }
+        table.remove("split");
+    }
+    for (key, value, _) in pairs {
+        set_key(table, key, value)?;
+    }
+    Ok(())
+}
+
+/// Whether dotted key `key` lies strictly below `table_key` (`train.seed` below `train`).
+fn is_below(key: &str, table_key: &str) -> bool {
+    key.strip_prefix(table_key)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// Clears `table`'s `[split]` when its kind is not `kind` (a `--set split.kind` or
+/// `--split` value, as typed), so that the new kind starts from its own defaults rather
+/// than inheriting keys of the old one. The same kind keeps the section.
+pub fn switch_split_kind(table: &mut toml::Table, kind: &str) -> anyhow::Result<()> {
+    if split_kind_changes(table, kind)? {
+        table.remove("split");
+    }
+    Ok(())
+}
+
+/// Whether `table` has a `[split]` of another kind than `kind` (as typed after `--set
+/// split.kind=` or `--split`; `holdout` and `"holdout"` are the same kind, as `set_key`
+/// reads them).
+fn split_kind_changes(table: &toml::Table, kind: &str) -> anyhow::Result<bool> {
+    let mut scratch = toml::Table::new();
+    set_key(&mut scratch, "kind", kind)?;
+    let old_kind = table
+        .get("split")
+        .and_then(toml::Value::as_table)
+        .and_then(|s| s.get("kind"));
+    Ok(old_kind.is_some_and(|old| Some(old) != scratch.get("kind")))
 }

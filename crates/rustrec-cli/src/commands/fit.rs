@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
-use rustrec::experiment::{ExperimentConfig, RunHooks, RunOptions, run_with, set_key, set_value};
+use rustrec::experiment::{ExperimentConfig, RunHooks, RunOptions, run_with, set_value};
 use rustrec::models::registry::family_or_error;
 use rustrec::models::{Task, Threads, TrainedModel};
 use serde_json::Value;
 
+use super::experiment_args::{FlagKey, apply_sets, switch_split_kind};
 use crate::Globals;
 use crate::output::{Report, human_line};
 use crate::plot::plot_learning_curve_tracked;
@@ -53,7 +54,9 @@ pub struct Args {
     /// Treat values ≥ this as positives (1) and drop the others (implicit feedback).
     #[arg(long)]
     pub implicit_threshold: Option<f32>,
-    /// Split of a single file: holdout:FRACTION, leave-k-out:K, temporal:FRACTION.
+    /// Split of a single file: holdout:FRACTION, leave-k-out:K, temporal:FRACTION (another
+    /// kind than the config's [split] starts the section afresh: no key of the old kind
+    /// carries over).
     #[arg(long)]
     pub split: Option<String>,
     /// Seed of the split.
@@ -82,10 +85,12 @@ pub struct Args {
     /// Hold out this fraction of train for validation and early stopping.
     #[arg(long)]
     pub validation: Option<f64>,
-    /// Early-stopping patience in epochs.
+    /// Early-stopping patience in epochs (needs a validation split: --validation F, or the
+    /// config's [validation]).
     #[arg(long)]
     pub patience: Option<usize>,
-    /// After early stopping, retrain on all training data for the best epoch count.
+    /// After early stopping, retrain on all training data for the best epoch count (needs a
+    /// validation split, as --patience does).
     #[arg(long)]
     pub refit: bool,
     /// Seed of training (results are the same for any thread count).
@@ -97,7 +102,9 @@ pub struct Args {
     /// Ranking cutoffs, e.g. 5,10,20 (also computes ranking metrics for rating models).
     #[arg(long, value_delimiter = ',')]
     pub cutoffs: Option<Vec<usize>>,
-    /// Any config key, e.g. --set model.dropout=0.02 --set eval.ranking=true.
+    /// Any config key, e.g. --set model.dropout=0.02 --set eval.ranking=true (a key a flag
+    /// sets is refused; --set split.kind=K switching the kind starts [split] from K's
+    /// defaults).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Save the trained model here (safetensors; numpy and PyTorch can open it).
@@ -167,6 +174,15 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
             table.remove("split");
         }
     }
+    // A `--split` of another kind than the config's starts `[split]` from that kind's
+    // defaults (as a `--set split.kind` does): no key of the old kind carries over.
+    if let Some(spec) = &args.split {
+        let kind = spec.split_once(':').map_or(spec.as_str(), |(kind, _)| kind);
+        switch_split_kind(&mut table, kind)?;
+    }
+    // Whether the config file chooses a validation split (`--patience` and `--refit` need
+    // one; they do not make one up).
+    let file_validates = table.contains_key("validation");
     // The keys the flags set, so that a `--set` of one of them is refused, not obeyed.
     let mut by_flags: Vec<&'static str> = Vec::new();
     let mut set = |key: &'static str, value: toml::Value| {
@@ -290,19 +306,15 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         // `--set validation.k` next to the flag is refused as two choices).
         v.remove("k");
     }
-    for kv in &args.set {
-        let (key, value) = kv
-            .split_once('=')
-            .with_context(|| format!("--set {kv}: expected KEY=VALUE"))?;
-        if by_flags.contains(&key.trim()) {
-            anyhow::bail!(
-                "--set {kv}: {} also sets {}; give one of the two",
-                flag_of(key.trim()),
-                key.trim()
-            );
-        }
-        set_key(&mut table, key.trim(), value.trim())?;
-    }
+    let by_flags: Vec<FlagKey> = by_flags
+        .into_iter()
+        .map(|key| FlagKey {
+            flag: flag_of(key),
+            key,
+        })
+        .collect();
+    apply_sets(&mut table, &args.set, &by_flags)?;
+    check_validation_chosen(args, &table, file_validates)?;
     let has_kind = table
         .get("model")
         .and_then(|m| m.as_table())
@@ -315,6 +327,35 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         cfg.model = with_epochs_flag(&cfg.model, epochs, &args.set)?;
     }
     Ok(cfg)
+}
+
+/// Refuses `--patience` and `--refit` when nothing chooses a validation split (the
+/// config's `[validation]`, `--validation F`, or a `--set` of `validation.fraction` or
+/// `validation.k`): early stopping needs validation rows, and how many is not for the flag
+/// to guess (it used to hold out 10% of train without a word).
+fn check_validation_chosen(
+    args: &Args,
+    table: &toml::Table,
+    file_validates: bool,
+) -> anyhow::Result<()> {
+    let chosen = file_validates
+        || table
+            .get("validation")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|v| v.contains_key("fraction") || v.contains_key("k"));
+    let flag = match (args.patience, args.refit) {
+        (Some(p), _) => format!("--patience {p}"),
+        (None, true) => "--refit".to_string(),
+        (None, false) => return Ok(()),
+    };
+    if !chosen {
+        anyhow::bail!(
+            "{flag}: there is no validation split to stop early on; choose one with \
+             --validation F (such as --validation 0.1 for 10% of train), or with \
+             validation.fraction or validation.k (the config's [validation], or --set)"
+        );
+    }
+    Ok(())
 }
 
 /// The flag of `fit` that sets config key `key` (one `build_config` records).

@@ -8,8 +8,8 @@ use rustrec::experiment::RunOptions;
 use rustrec::lr_find::{LrFindSettings, lr_find, plot_svg, to_json};
 use rustrec::models::Threads;
 
-use super::experiment_args::ExperimentArgs;
-use super::report::{check_dir, check_paths, data_inputs, read_config};
+use super::experiment_args::{ExperimentArgs, FlagKey};
+use super::report::{check_dir, check_paths, data_inputs};
 use crate::Globals;
 use crate::output::{Report, say};
 use crate::progress::Bars;
@@ -63,10 +63,28 @@ fn settings(args: &Args) -> anyhow::Result<LrFindSettings> {
     Ok(settings)
 }
 
+/// The model keys the test sets itself at every step: the rate (from the range of
+/// `--start` and `--end`) and the rounds (`--epochs-per-step`); a `--set` of one would be
+/// overwritten without a word, so it is refused as a second choice.
+const BY_FLAGS: [FlagKey; 3] = [
+    FlagKey {
+        flag: "--start/--end",
+        key: "model.lr",
+    },
+    FlagKey {
+        flag: "--epochs-per-step",
+        key: "model.epochs",
+    },
+    FlagKey {
+        flag: "--epochs-per-step",
+        key: "model.iterations",
+    },
+];
+
 /// Runs `rustrec lr-find`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let settings = settings(&args)?;
-    let (_, cfg) = read_config(&args.experiment.config, &args.experiment.set)?;
+    let (_, cfg) = args.experiment.config(&BY_FLAGS)?;
     let mut inputs = data_inputs(&cfg, args.experiment.data_dir.as_deref());
     inputs.push(("--config".into(), args.experiment.config.clone()));
     let outputs: Vec<(&str, &std::path::Path)> = args

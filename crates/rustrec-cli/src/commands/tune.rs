@@ -16,9 +16,9 @@ use rustrec::tune::{
 };
 use serde_json::{Value, json};
 
-use super::experiment_args::ExperimentArgs;
+use super::experiment_args::{ExperimentArgs, FlagKey};
 use super::report::{
-    check_dir, check_paths, check_report_path, config_name, data_inputs, model_report, read_table,
+    check_dir, check_paths, check_report_path, config_name, data_inputs, model_report,
 };
 use crate::Globals;
 use crate::output::{Report, say};
@@ -94,7 +94,17 @@ fn params_text(t: &TrialRecord) -> String {
 
 /// Runs `rustrec tune`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
-    let table = read_table(&args.experiment.config, &args.experiment.set)?;
+    // `--metric` chooses the tuned metric: a `--set validation.metric` beside it is a second
+    // choice, refused (as a `--set train.threads` beside `--threads`).
+    let by_flags: Vec<FlagKey> = args
+        .metric
+        .iter()
+        .map(|_| FlagKey {
+            flag: "--metric",
+            key: "validation.metric",
+        })
+        .collect();
+    let table = args.experiment.table(&by_flags)?;
     let cfg = rustrec::experiment::ExperimentConfig::from_value(table.clone())
         .with_context(|| format!("{}", args.experiment.config.display()))?;
     let space_text = std::fs::read_to_string(&args.space)
