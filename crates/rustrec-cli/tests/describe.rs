@@ -213,3 +213,97 @@ fn item_and_tag_files_add_content_figures() {
             .contains("movies.dat:2: expected \"MovieID::Title::Genres\"")
     );
 }
+
+/// Regression: `describe --json` left out the timestamp range that the text output shows.
+/// The rows are out of time order, so the first and last lines' stamps are not the range.
+#[test]
+fn json_has_the_first_and_last_timestamp_of_the_ratings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(
+        dir.path(),
+        "u.data",
+        b"1\t10\t5\t881250949\n1\t20\t3\t874965758\n2\t10\t4\t893286638\n2\t30\t1\t881251000\n",
+    );
+    let out = rustrec(&["describe", path.to_str().unwrap(), "--json", "-q"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = last_json(&out);
+    assert_eq!(j["first_timestamp"], 874965758);
+    assert_eq!(j["last_timestamp"], 893286638);
+    // The human line says the same, on standard error under --json and on standard output
+    // without it.
+    let line = "timestamps    874965758 to 893286638";
+    assert!(String::from_utf8_lossy(&out.stderr).contains(line));
+    let out = rustrec(&["describe", path.to_str().unwrap(), "-q"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(line));
+}
+
+/// Without a timestamp column there is no range: the keys are absent (as every figure that
+/// depends on what the data has) and the text says nothing of timestamps.
+#[test]
+fn data_without_timestamps_has_no_timestamp_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(dir.path(), "ratings.dat", b"1::10::5\n2::20::3\n");
+    let out = rustrec(&["describe", path.to_str().unwrap(), "--json", "-q"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = last_json(&out);
+    assert_eq!(j["interactions"], 2);
+    assert!(j.get("first_timestamp").is_none(), "{j}");
+    assert!(j.get("last_timestamp").is_none(), "{j}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("timestamps"));
+}
+
+/// Regression: a missing or wrong `--item-file` / `--tags-file` was read after the rating
+/// file, so the statistics were printed and then the command failed with the file's error
+/// alone (`nosuch: unknown movie file`), not naming the flag. Both are now read first and
+/// their errors name the flag; nothing is printed on standard output.
+#[test]
+fn item_and_tags_file_errors_name_the_flag_before_any_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let ratings = fixture(dir.path(), "u.data", b"1\t10\t5\t100\n2\t10\t4\t101\n");
+    let missing = dir.path().join("nosuch").join("u.item");
+    let missing_tags = dir.path().join("nosuch").join("tags.csv");
+    for (flag, path) in [
+        ("--item-file", missing.as_path()),
+        ("--item-file", ratings.as_path()),
+        ("--tags-file", missing_tags.as_path()),
+        ("--tags-file", ratings.as_path()),
+    ] {
+        let out = rustrec(&[
+            "describe",
+            ratings.to_str().unwrap(),
+            flag,
+            path.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag} {path:?} was accepted");
+        assert!(
+            err.starts_with(&format!("error: {flag}: {}", path.display())),
+            "{err}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let out = rustrec(&[
+        "describe",
+        ratings.to_str().unwrap(),
+        "--duplicates",
+        "bogus",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: --duplicates: invalid duplicates = bogus"),
+        "{err}"
+    );
+}

@@ -1,7 +1,9 @@
 //! `rustrec demo`: the main job on built-in synthetic data, no files and no network.
 
+use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::UserIdx;
+use rustrec::experiment::LoadedData;
 use rustrec::experiment::{
     DataConfig, ExperimentConfig, RunOptions, SplitConfig, SyntheticConfig, TrainConfig,
     ValidationConfig, run,
@@ -9,7 +11,7 @@ use rustrec::experiment::{
 use rustrec::models::bpr::{Bpr, BprParams};
 use rustrec::models::mf::{Mf, MfParams};
 use rustrec::models::{Exclusion, ModelSpec, Recommender, Threads};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -39,7 +41,7 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
         .parse::<rustrec::data::synth::Preset>()
         .map_err(|e| anyhow::anyhow!("--like: {e}"))?;
     let bars = Bars::new(globals.quiet);
-    let threads = Threads::new(args.threads)?;
+    let threads = Threads::new(args.threads).context("--threads")?;
     let cfg = ExperimentConfig {
         name: Some("demo".into()),
         data: DataConfig {
@@ -154,16 +156,30 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
     );
     let model = &ranked.model;
     let user = UserIdx(0);
-    let recs = model.recommend(user, 5, &Exclusion::seen(&ranked.data.train));
+    let threshold = implicit
+        .data
+        .implicit_threshold
+        .unwrap_or(f32::NEG_INFINITY);
+    let block = rated_below(&outcome.data, model, user, threshold);
+    let exclusion = Exclusion {
+        block: &block,
+        ..Exclusion::seen(&ranked.data.train)
+    };
+    let recs = model.recommend(user, 5, &exclusion);
+    let user_id = model.user_ids().raw(user.0).to_string();
     say!(
         globals.json,
-        "top 5 for user {} (items not seen in training): {}",
-        model.user_ids().raw(user.0),
+        "top 5 for user {user_id} (leaving out the items the user rated: those below {threshold} \
+         and the training positives; held-out test positives may appear): {}",
         recs.iter()
             .map(|(i, s)| format!("{} ({s:.2})", model.item_ids().raw(i.0)))
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let recommendations: Vec<Value> = recs
+        .iter()
+        .map(|(i, s)| json!({"item": model.item_ids().raw(i.0).to_string(), "score": s}))
+        .collect();
     let mut report = Report::new();
     for (k, v) in f {
         report.set(k, v.clone());
@@ -176,6 +192,40 @@ pub fn run_demo(args: Args, globals: Globals) -> anyhow::Result<()> {
         );
     }
     report.set_f64("gini", stats.gini);
+    report
+        .set("user", user_id)
+        .set("recommendations", Value::Array(recommendations));
     report.finish(globals.json);
     Ok(())
+}
+
+/// The items (dense indices of `model`, sorted) that `user` of `model` rated below
+/// `threshold` in the explicit data (its training and test parts). The implicit view of a
+/// ranking model drops those ratings, so its training data alone does not leave them out:
+/// without this list the demo recommended items the user had rated 3 of 5 as "not seen".
+/// Users and items are matched by raw id, so the two runs' id spaces need not agree.
+fn rated_below(
+    explicit: &LoadedData,
+    model: &dyn Recommender,
+    user: UserIdx,
+    threshold: f32,
+) -> Vec<u32> {
+    let raw_user = model.user_ids().raw(user.0);
+    let mut out = Vec::new();
+    for part in [&explicit.train, &explicit.test] {
+        let Some(u) = part.user_ids().get(&raw_user) else {
+            continue;
+        };
+        let row = part.row(UserIdx(u));
+        for (&i, &v) in row.items.iter().zip(row.values) {
+            if v < threshold
+                && let Some(m) = model.item_ids().get(&part.item_ids().raw(i))
+            {
+                out.push(m);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }

@@ -88,7 +88,7 @@ impl Args {
 
     /// The read options the flags describe.
     fn read_options(&self) -> anyhow::Result<ReadOptions> {
-        let mut format: Format = self.format.parse()?;
+        let mut format: Format = self.format.parse().context("--format")?;
         let custom = self.delimiter.is_some()
             || self.header
             || self.no_header
@@ -126,7 +126,10 @@ impl Args {
             format,
             skip_bad_rows: self.skip_bad_rows,
             rating_scale: self.rating_scale,
-            duplicates: self.duplicates.parse::<DuplicatePolicy>()?,
+            duplicates: self
+                .duplicates
+                .parse::<DuplicatePolicy>()
+                .context("--duplicates")?,
             // The statistics need the timestamps' range only.
             timestamps: TimestampUse::RangeOnly,
         })
@@ -137,6 +140,14 @@ impl Args {
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let json = globals.json;
     let options = args.read_options()?;
+    // The metadata files are read first: a wrong one fails before the rating file is read
+    // and before any statistics are printed.
+    let movies = (args.item_file.as_deref())
+        .map(|path| read_movies(path).context("--item-file"))
+        .transpose()?;
+    let tags = (args.tags_file.as_deref())
+        .map(|path| read_tags(path).context("--tags-file"))
+        .transpose()?;
     let bars = Bars::new(globals.quiet);
     let (x, read) = read_interactions(&args.file, &options, &bars)?;
     let stats = describe(&x);
@@ -198,7 +209,9 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         stats.per_item_max
     );
     say!(json, "gini (items)  {:.3}", stats.gini);
-    if let Some((lo, hi)) = read.time_range.or(stats.time_range) {
+    // The reader keeps the range only (not each row's timestamp), so `stats` has none then.
+    let time_range = read.time_range.or(stats.time_range);
+    if let Some((lo, hi)) = time_range {
         say!(json, "timestamps    {lo} to {hi}");
     }
 
@@ -231,11 +244,15 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .set("skipped_rows", read.skipped)
         .set_f64("read_seconds", read.seconds)
         .set_f64("lines_per_sec", read.lines_per_sec());
+    if let Some((first, last)) = time_range {
+        report
+            .set("first_timestamp", first)
+            .set("last_timestamp", last);
+    }
 
     let mut icms = Vec::new();
-    if let Some(path) = &args.item_file {
-        let movies = read_movies(path)?;
-        let titles = ItemTitles::from_movies(&movies, x.item_ids());
+    if let Some(movies) = &movies {
+        let titles = ItemTitles::from_movies(movies, x.item_ids());
         say!(
             json,
             "titles        {} of {} items ({} movies of the file not in the ratings)",
@@ -244,12 +261,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             titles.unknown_items()
         );
         report.set("items_without_title", titles.missing());
-        icms.push(ItemContent::genres(&movies, x.item_ids()));
-        icms.push(ItemContent::years(&movies, x.item_ids()));
+        icms.push(ItemContent::genres(movies, x.item_ids()));
+        icms.push(ItemContent::years(movies, x.item_ids()));
     }
-    if let Some(path) = &args.tags_file {
-        let tags = read_tags(path)?;
-        icms.push(ItemContent::tags(&tags, x.item_ids()));
+    if let Some(tags) = &tags {
+        icms.push(ItemContent::tags(tags, x.item_ids()));
     }
     for icm in &icms {
         let s = icm.stats();

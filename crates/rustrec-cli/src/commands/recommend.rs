@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::atomic::AtomicFile;
-use rustrec::data::content::read_movies;
+use rustrec::data::content::{ItemTitles, read_movies};
 use rustrec::data::paths::check_outputs;
 use rustrec::data::values::{parse_count, parse_element};
 use rustrec::data::{DataError, ItemIdx, Progress, RawId, UserIdx, escape_control};
@@ -43,7 +43,8 @@ pub struct Args {
     /// Number of items per user (a whole number ≥ 1).
     #[arg(short = 'n', long, default_value = "10", value_parser = count, allow_negative_numbers = true)]
     pub n: usize,
-    /// Output file of --all: .csv (user,rank,item,score) or .jsonl (one user per line).
+    /// Output file of --all: .csv (user,rank,item,score, and title with --item-file) or
+    /// .jsonl (one user per line).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Movie titles: u.item, movies.dat or movies.csv of the model's data (refused if it
@@ -97,6 +98,32 @@ fn dense_items(model: &dyn Recommender, flag: &str, raw: &[String]) -> anyhow::R
     })
 }
 
+/// The error of a `--user` the model does not know: the id quoted (so that an empty id or
+/// one with spaces shows), the model and what is valid. The readers remove the spaces around
+/// ids, so an id given with spaces around it that is known without them is pointed out
+/// (not taken silently).
+fn unknown_user(model: &dyn Recommender, path: &Path, raw: &str) -> String {
+    let users = model.user_ids();
+    let mut msg = format!(
+        "--user \"{}\": not a user of model {} ({} users); give a raw user id of its \
+         training data",
+        escape_control(raw),
+        path.display(),
+        users.len()
+    );
+    if !users.is_empty() {
+        msg.push_str(&format!(", such as {}", users.raw(0)));
+    }
+    let trimmed = raw.trim();
+    if trimmed != raw && users.get_text(trimmed).is_some() {
+        msg.push_str(&format!(
+            "; ids are read without the spaces around them: did you mean \"{}\"?",
+            escape_control(trimmed)
+        ));
+    }
+    msg
+}
+
 /// Runs `rustrec recommend`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let json = globals.json;
@@ -124,7 +151,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let seen = if args.include_seen {
         None
     } else {
-        let s = seen_items(&loaded, args.train.as_deref(), None)?;
+        let s = seen_items(&loaded, args.train.as_deref(), None).context("--train")?;
         if s.is_none() {
             eprintln!(
                 "note: the model file holds no training items; give --train to leave them out"
@@ -134,7 +161,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     };
     let titles = match &args.item_file {
         Some(path) => {
-            let movies = read_movies(path)?;
+            let movies = read_movies(path).context("--item-file")?;
             Some(serving::item_titles(path, &movies, &loaded).context("--item-file")?)
         }
         None => None,
@@ -199,7 +226,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         let u = model
             .user_ids()
             .get_text(raw)
-            .with_context(|| format!("user {} is not known to the model", escape_control(raw)))?;
+            .with_context(|| unknown_user(model, &args.model, raw))?;
         let list = model.recommend(UserIdx(u), args.n, &exclusion);
         let items: Vec<Value> = list
             .iter()
@@ -220,7 +247,15 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         let users: Vec<UserIdx> = (0..model.n_users() as u32).map(UserIdx).collect();
         let started = std::time::Instant::now();
         let bars = Bars::new(globals.quiet);
-        write_all(model, &users, args.n, &exclusion, (path, format), &bars)?;
+        write_all(
+            model,
+            &users,
+            args.n,
+            &exclusion,
+            titles.as_ref(),
+            (path, format),
+            &bars,
+        )?;
         let secs = started.elapsed().as_secs_f64();
         say!(
             json,
@@ -257,14 +292,28 @@ impl std::fmt::Display for CsvField {
     }
 }
 
+/// A title as one CSV field, always quoted (RFC 4180, quotes doubled), so that a title
+/// with a comma, a quote or a line break stays one field and an empty title (an item the
+/// movie file has none for) is `""`.
+struct CsvQuoted<'a>(&'a str);
+
+impl std::fmt::Display for CsvQuoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{}\"", self.0.replace('"', "\"\""))
+    }
+}
+
 /// Writes every user's top `n` to `path` in `format` (CSV, or JSON Lines), atomically: the
 /// file appears whole when done, and an error or Ctrl-C leaves the previous file and no
-/// temporary file.
+/// temporary file. With `titles` (from `--item-file`) each item has its title beside it:
+/// a `title` column of the CSV, a `title` key of each JSON Lines item (`""` for an item the
+/// movie file has no title for).
 fn write_all(
     model: &TrainedModel,
     users: &[UserIdx],
     n: usize,
     exclusion: &Exclusion<'_>,
+    titles: Option<&ItemTitles>,
     (path, format): (&Path, LinesFormat),
     progress: &dyn Progress,
 ) -> anyhow::Result<()> {
@@ -272,8 +321,10 @@ fn write_all(
     let mut w = AtomicFile::create(path)?;
     let cannot = || format!("cannot write {}", path.display());
     if !jsonl {
-        writeln!(w, "user,rank,item,score").with_context(cannot)?;
+        let title_column = if titles.is_some() { ",title" } else { "" };
+        writeln!(w, "user,rank,item,score{title_column}").with_context(cannot)?;
     }
+    let title = |i: ItemIdx| titles.map(|t| t.get(i).unwrap_or(""));
     progress.start("recommending", Some(users.len() as u64));
     recommend_all(model, users, n, exclusion, DEFAULT_BLOCK, |u, list| {
         progress.advance(1);
@@ -281,14 +332,25 @@ fn write_all(
             let uid = model.user_ids().raw(u.0).to_string();
             let items: Vec<Value> = list
                 .iter()
-                .map(|(i, s)| json!({"item": model.item_ids().raw(i.0).to_string(), "score": s}))
+                .map(|&(i, s)| {
+                    let mut item =
+                        json!({"item": model.item_ids().raw(i.0).to_string(), "score": s});
+                    if let Some(t) = title(i) {
+                        item["title"] = Value::from(t);
+                    }
+                    item
+                })
                 .collect();
             writeln!(w, "{}", json!({"user": uid, "recommendations": items}))
         } else {
             let user = CsvField(model.user_ids().raw(u.0)).to_string();
-            for (rank, (i, s)) in list.iter().enumerate() {
+            for (rank, &(i, s)) in list.iter().enumerate() {
                 let item = CsvField(model.item_ids().raw(i.0));
-                writeln!(w, "{user},{},{item},{s}", rank + 1)?;
+                write!(w, "{user},{},{item},{s}", rank + 1)?;
+                match title(i) {
+                    Some(t) => writeln!(w, ",{}", CsvQuoted(t))?,
+                    None => writeln!(w)?,
+                }
             }
             Ok(())
         }
