@@ -53,6 +53,7 @@ pub mod report;
 mod test_support;
 #[cfg(test)]
 mod tests;
+mod unknown_rows;
 
 pub use error::{EvalError, Result};
 pub use metrics::Metric;
@@ -60,3 +61,4 @@ pub use protocol::full::{RankingConfig, evaluate_ranking};
 pub use protocol::sampled::{SampledConfig, evaluate_sampled};
 pub use rating::{RatingMetrics, evaluate_ratings, evaluate_ratings_with_train};
 pub use report::{PerUserResult, PerUserResults, RankingMetrics};
+pub use unknown_rows::{TestRow, UnknownRowCensus, UnknownTestRows};

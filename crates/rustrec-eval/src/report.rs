@@ -23,6 +23,9 @@ use crate::error::{EvalError, Result};
 pub struct RankingMetrics {
     /// The protocol: `"full"` or `"sampled(N)"`.
     pub protocol: String,
+    /// The seed of the negative draws, for the sampled protocol (`None` for the full one,
+    /// which draws nothing).
+    pub seed: Option<u64>,
     /// Metric values in report order (`("precision@5", 0.31)`, ...).
     pub values: Vec<(String, f64)>,
     /// Users whose metrics were computed.
@@ -38,6 +41,9 @@ pub struct RankingMetrics {
     /// Test interactions whose item is also among the user's training items (excluded from
     /// the relevant items when seen items are excluded; non-zero usually means a leaky split).
     pub test_items_in_train: usize,
+    /// Relevant test items of the evaluated users that the model cannot rank (it does not
+    /// know them: see `RankingConfig::unrankable`), counted as misses in the values.
+    pub unrankable_relevant: usize,
     /// Per-user results, when asked for.
     pub per_user: Option<PerUserResults>,
 }
@@ -86,14 +92,20 @@ impl serde::Serialize for OrderedValues<'_> {
 
 impl serde::Serialize for RankingMetrics {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("RankingMetrics", 7)?;
+        let mut st = s.serialize_struct("RankingMetrics", 9)?;
         st.serialize_field("protocol", &self.protocol)?;
+        if let Some(seed) = self.seed {
+            st.serialize_field("seed", &seed)?;
+        } else {
+            st.skip_field("seed")?;
+        }
         st.serialize_field("metrics", &OrderedValues(&self.values))?;
         st.serialize_field("users_evaluated", &self.users_evaluated)?;
         st.serialize_field("users_skipped_no_test", &self.users_skipped_no_test)?;
         st.serialize_field("users_skipped_no_train", &self.users_skipped_no_train)?;
         st.serialize_field("auc_users", &self.auc_users)?;
         st.serialize_field("test_items_in_train", &self.test_items_in_train)?;
+        st.serialize_field("unrankable_relevant", &self.unrankable_relevant)?;
         st.end()
     }
 }
@@ -252,6 +264,8 @@ mod tests {
             users_skipped_no_train: 0,
             auc_users: 3,
             test_items_in_train: 0,
+            unrankable_relevant: 0,
+            seed: None,
             per_user: None,
         };
         let j = m.to_json();

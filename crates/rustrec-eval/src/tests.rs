@@ -991,3 +991,171 @@ fn full_ranking_scores_blocks_of_users_and_reads_each_users_own_row() {
     assert_eq!(one_by_one.users_evaluated, 100);
     assert_eq!(format!("{one_by_one:?}"), format!("{blocked:?}"));
 }
+
+/// Regression: relevant test items the model does not know were dropped before ranking, so
+/// a user with two relevant items, one of them unknown, scored recall 1.0 on the one left.
+/// They now count as misses.
+///
+/// 2 users × 4 items, scores of user 0: [9, 1, 5, 7].
+/// * user 0: train {0}, test {2}, plus 1 unknown relevant item;
+/// * user 1: train {1}, no test item the model knows, 1 unknown relevant item.
+#[test]
+fn unknown_relevant_items_count_as_misses() {
+    #[rustfmt::skip]
+    let scores = vec![
+        9.0, 1.0, 5.0, 7.0,
+        4.0, 3.0, 2.0, 1.0,
+    ];
+    let model = ScoreTable::new(2, 4, scores);
+    let train = Interactions::from_index_triplets(2, 4, &[(0, 0, 1.0), (1, 1, 1.0)]).unwrap();
+    let test = Interactions::from_index_triplets(2, 4, &[(0, 2, 1.0)]).unwrap();
+    let cfg = RankingConfig {
+        cutoffs: vec![1, 2],
+        per_user: true,
+        unrankable: vec![1, 1],
+        ..RankingConfig::default()
+    };
+    let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+    assert_eq!(m.users_evaluated, 2);
+    assert_eq!(m.users_skipped_no_test, 0);
+    assert_eq!(m.unrankable_relevant, 2);
+    let per_user = m.per_user.as_ref().unwrap();
+    assert_eq!(per_user.rows.len(), 2);
+    assert_eq!((per_user.rows[0].n_test, per_user.rows[1].n_test), (2, 1));
+    let user = |name: &str, u: usize| per_user.column(name).unwrap()[u];
+    // User 0: candidates 3 (7), 2 (5), 1 (1): the known relevant item 2 at rank 2, the
+    // unknown one never ranked; 2 relevant items in all.
+    //   recall@2 = 1/2 (not 1/1), recall_capped@2 = 1/min(2, 2), map@2 = (1/2)/min(2, 2),
+    //   ndcg@2 = (1/log2 3) / (1 + 1/log2 3) = 0.386853 (IDCG over 2 relevant items),
+    //   precision@2 = 1/2, hit_rate@2 = 1, mrr = 1/2, and the AUC counts the unknown
+    //   item's pairs with the 2 non-relevant candidates as lost: (1 + 0) / (2 · 2).
+    let d3 = 1.0 / 3f64.log2();
+    for (name, want) in [
+        ("recall@1", 0.0),
+        ("recall@2", 0.5),
+        ("recall_capped@2", 0.5),
+        ("map@2", 0.25),
+        ("ndcg@1", 0.0),
+        ("ndcg@2", d3 / (1.0 + d3)),
+        ("precision@2", 0.5),
+        ("hit_rate@2", 1.0),
+        ("mrr", 0.5),
+        ("auc", 0.25),
+    ] {
+        assert!(
+            close(user(name, 0), want),
+            "user 0 {name}: {}",
+            user(name, 0)
+        );
+    }
+    assert!((user("ndcg@2", 0) - 0.386853).abs() < 1e-6);
+    // User 1: its only relevant item is unknown: evaluated, every metric 0 (it had been left
+    // out as a user without a test item).
+    for name in [
+        "recall@2",
+        "recall_capped@2",
+        "map@2",
+        "ndcg@2",
+        "precision@2",
+        "hit_rate@2",
+        "mrr",
+        "auc",
+    ] {
+        assert_eq!(user(name, 1), 0.0, "user 1 {name}");
+    }
+    assert_values(
+        &m,
+        &[
+            ("recall@2", 0.25),
+            ("ndcg@2", d3 / (1.0 + d3) / 2.0),
+            ("auc", 0.125),
+        ],
+    );
+    assert_eq!(m.auc_users, 2);
+
+    // Without the counts, the same test data gives the inflated figures of before.
+    let before = evaluate_ranking(
+        &model,
+        &train,
+        &test,
+        &RankingConfig {
+            unrankable: Vec::new(),
+            ..cfg.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(before.users_evaluated, 1);
+    assert_values(&before, &[("recall@2", 1.0), ("ndcg@2", d3), ("auc", 0.5)]);
+}
+
+/// An unknown relevant item of a user without a non-relevant candidate leaves the AUC
+/// undefined, as for any user without one.
+#[test]
+fn unknown_relevant_items_leave_auc_undefined_without_negatives() {
+    // 1 user × 2 items: train {0}, test {1}: the only candidate is relevant.
+    let model = ScoreTable::new(1, 2, vec![1.0, 2.0]);
+    let train = Interactions::from_index_triplets(1, 2, &[(0, 0, 1.0)]).unwrap();
+    let test = Interactions::from_index_triplets(1, 2, &[(0, 1, 1.0)]).unwrap();
+    let cfg = RankingConfig {
+        cutoffs: vec![1],
+        unrankable: vec![3],
+        ..RankingConfig::default()
+    };
+    let m = evaluate_ranking(&model, &train, &test, &cfg).unwrap();
+    assert_eq!(m.auc_users, 0);
+    assert!(m.get("auc").unwrap().is_nan());
+    assert_values(&m, &[("recall@1", 0.25), ("precision@1", 1.0)]);
+}
+
+#[test]
+fn unrankable_counts_for_users_the_model_does_not_know_are_refused() {
+    let (model, train, test) = hand_case();
+    let cfg = RankingConfig {
+        unrankable: vec![0, 0, 0, 0, 2],
+        ..RankingConfig::default()
+    };
+    let err = evaluate_ranking(&model, &train, &test, &cfg)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unrankable") && err.contains("user index 4"),
+        "{err}"
+    );
+    // Zeros beyond the model's users say nothing and are accepted.
+    let cfg = RankingConfig {
+        unrankable: vec![0; 9],
+        ..RankingConfig::default()
+    };
+    assert!(evaluate_ranking(&model, &train, &test, &cfg).is_ok());
+}
+
+/// The sampled protocol's seed chooses the negatives: another seed draws another sample
+/// (other figures), the same seed the same figures; the seed is reported.
+#[test]
+fn sampled_seed_chooses_the_negatives_and_is_reported() {
+    let (n_users, n_items) = (40usize, 200usize);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let scores: Vec<f32> = (0..n_users * n_items)
+        .map(|_| rand::Rng::random::<f32>(&mut rng))
+        .collect();
+    let model = ScoreTable::new(n_users, n_items, scores);
+    let mut train_rows = Vec::new();
+    let mut test_rows = Vec::new();
+    for u in 0..n_users as u32 {
+        let mut items: Vec<u32> = (0..n_items as u32).collect();
+        items.shuffle(&mut rng);
+        train_rows.extend(items[..10].iter().map(|&i| (u, i, 1.0)));
+        test_rows.extend(items[10..13].iter().map(|&i| (u, i, 1.0)));
+    }
+    let train = Interactions::from_index_triplets(n_users, n_items, &train_rows).unwrap();
+    let test = Interactions::from_index_triplets(n_users, n_items, &test_rows).unwrap();
+    let run =
+        |seed| evaluate_sampled(&model, &train, &test, &SampledConfig::new(20, seed)).unwrap();
+    let (a, again, b) = (run(1), run(1), run(2));
+    assert_eq!((a.seed, b.seed), (Some(1), Some(2)));
+    assert_eq!(fingerprint(&a), fingerprint(&again));
+    assert_ne!(a.get("sampled_auc"), b.get("sampled_auc"));
+    let json: serde_json::Value = serde_json::from_str(&b.to_json()).unwrap();
+    assert_eq!(json["seed"], 2);
+    assert_eq!(json["protocol"], "sampled(20)");
+}

@@ -74,7 +74,7 @@ pub fn assess(
                 evaluate_ranking(model, train, test, &cfg)?
             }
             "sampled" => {
-                let mut s = SampledConfig::new(eval.negatives, 1);
+                let mut s = SampledConfig::new(eval.negatives, eval.sampling_seed());
                 s.cutoffs = eval.cutoffs.clone();
                 s.per_user = true;
                 rustrec_eval::evaluate_sampled(model, train, test, &s)?

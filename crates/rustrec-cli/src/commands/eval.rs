@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
-use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
+use rustrec::data::read::{Format, ReadOptions};
+use rustrec::eval::{
+    RankingConfig, UnknownTestRows, evaluate_ranking, evaluate_ratings_with_train,
+};
 use rustrec::experiment::TestThreshold;
 use rustrec::models::{Recommender, Task};
 
@@ -17,6 +20,12 @@ use crate::output::{Report, human_line};
 /// (precision, recall, MAP, NDCG, MRR, AUC, coverage, ...) for ranking models or with
 /// --ranking. The user's training items (stored in the model file, or --train) are left
 /// out of rankings.
+///
+/// Test rows whose user or item the model does not know are counted (`unknown_test_rows`).
+/// Rating errors leave them out: a model cannot predict an id it never saw. In rankings,
+/// a known user's relevant items that the model does not know stay in the user's relevant
+/// set as misses (in the denominators of recall, MAP and the ideal DCG; never in a top-k
+/// list); users the model does not know are left out and counted.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The model file (from `rustrec fit --out`).
@@ -94,11 +103,34 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     report.set("model", model.kind());
     report.set("test_interactions", test.data.nnz());
     report.set("unknown_test_rows", test.unknown_rows);
+    // The file once more, only when some rows name ids the model does not know, to tell
+    // those rows apart.
+    let unknown = if test.unknown_rows > 0 {
+        let format = match args.format.as_deref() {
+            Some(f) => f.parse::<Format>()?,
+            None => Format::Auto,
+        };
+        UnknownTestRows::of_file(
+            &args.test,
+            &ReadOptions::new(format),
+            model.user_ids(),
+            model.item_ids(),
+            threshold,
+        )
+        .with_context(|| format!("cannot read --test {}", args.test.display()))?
+    } else {
+        UnknownTestRows::default()
+    };
+    report.set("unknown_user_test_rows", unknown.user_rows);
+    report.set("unknown_item_test_rows", unknown.item_rows);
     let say = |line: &str| human_line(globals.json, line);
     if test.unknown_rows > 0 {
         eprintln!(
-            "note: {} test rows name a user or item the model does not know; they are left out",
-            test.unknown_rows
+            "note: {} test rows name a user or item the model does not know ({} an unknown \
+             user, {} a known user and an unknown item): rating errors leave them out; \
+             rankings count a known user's unknown relevant items as misses and leave out \
+             the unknown users",
+            test.unknown_rows, unknown.user_rows, unknown.item_rows
         );
     }
     // The model says what it is for (an iALS file ranks, an explicit ALS file rates).
@@ -126,8 +158,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .set_f64("rmse", m.rmse)
             .set_f64("mae", m.mae)
             .set_f64("mse", m.mse);
+        // The rows the errors are over: the test rows with a known user and item.
+        report.set("test_ratings", m.n);
         if let Some(c) = m.cold_users {
             report.set("cold_user_ratings", c);
+        }
+        if let Some(c) = m.cold_items {
+            report.set("cold_item_ratings", c);
         }
     }
     if task == Task::Ranking || args.ranking {
@@ -136,6 +173,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         })?;
         let mut cfg = RankingConfig::with_cutoffs(&args.cutoffs);
         cfg.per_user = args.per_user_out.is_some();
+        cfg.unrankable = unknown.unrankable;
         let m = evaluate_ranking(model, &train, &test.data, &cfg)?;
         let line: Vec<String> = m
             .values
@@ -150,6 +188,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         for (key, count) in m.counts() {
             report.set(key, count);
         }
+        report.set("unrankable_relevant", m.unrankable_relevant);
+        report.set("users_skipped_unknown", unknown.users);
         if let (Some((path, format)), Some(per_user)) = (per_user_out, &m.per_user) {
             match format {
                 LinesFormat::Csv => per_user.save_csv(path),

@@ -5,7 +5,9 @@
 //! reused buffer); the user's training items are excluded (`exclude_seen`); the remaining
 //! *candidates* are ranked best first — higher score, ties to the lower item index, NaN
 //! last (`topn::better`), the stable tie-break of the peer harnesses' `argsort(-s,
-//! kind="stable")`. The relevant items are the user's test items that are candidates.
+//! kind="stable")`. The relevant items are the user's test items that are candidates,
+//! plus the ones the model cannot rank (`RankingConfig::unrankable`: items it does not
+//! know), which count as misses.
 //! All metrics at all cutoffs come out of one pass (see [`crate::metrics`] for the
 //! definitions).
 //!
@@ -60,6 +62,20 @@ use crate::report::RankingMetrics;
 /// | `require_train` | `true` | skip (and count) test users without training data |
 /// | `per_user` | `false` | keep one result row per user (for significance tests) |
 /// | `users` | `None` (all) | evaluate only these users (e.g. a validation subset) |
+/// | `unrankable` | empty (none) | per user, relevant test items the model cannot rank |
+///
+/// ## Relevant items the model cannot rank
+/// `unrankable[u]` (users beyond the vector: 0) counts user `u`'s relevant test items that
+/// are not in `test` because the model does not know them — the items of a test file that
+/// the model was never trained on. They stay in the user's relevant set but can never be
+/// retrieved, so they count as misses: in the denominators of `recall@k`,
+/// `recall_capped@k` and `map@k` (`n_relevant` includes them), in the ideal DCG of
+/// `ndcg@k`, and in the AUC as relevant items ranked below every candidate (each of their
+/// pairs with a non-relevant candidate counts 0). They never enter a top-k list, so
+/// `precision@k` and `hit_rate@k` only see fewer hits, and `mrr` is 0 when no relevant item
+/// is rankable. A user whose relevant items are all unrankable is evaluated (every metric
+/// 0, AUC 0 when there is a non-relevant candidate). Their total over the evaluated users
+/// is [`RankingMetrics::unrankable_relevant`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct RankingConfig {
     /// Cutoffs `k` (each ≥ 1; sorted and deduplicated before use).
@@ -74,6 +90,10 @@ pub struct RankingConfig {
     pub per_user: bool,
     /// Restrict the evaluation to these users (dense indices).
     pub users: Option<Vec<UserIdx>>,
+    /// Per user (dense index), relevant test items the model cannot rank because it does
+    /// not know them; they count as misses (see the type's docs). Users beyond the vector
+    /// have none.
+    pub unrankable: Vec<u32>,
 }
 
 impl Default for RankingConfig {
@@ -85,6 +105,7 @@ impl Default for RankingConfig {
             require_train: true,
             per_user: false,
             users: None,
+            unrankable: Vec::new(),
         }
     }
 }
@@ -240,6 +261,7 @@ fn evaluate_ranking_at(
     check_in_model_space(model, train, "train")?;
     check_in_model_space(model, test, "test")?;
     let plan = Plan::new(cfg)?;
+    check_unrankable(model, &cfg.unrankable)?;
     let users = select_users(model, test, cfg.users.as_deref())?;
     let n_items = model.n_items();
     let popularity = plan
@@ -313,6 +335,8 @@ fn evaluate_ranking_at(
     });
     Ok(RankingMetrics {
         protocol: "full".into(),
+        seed: None,
+        unrankable_relevant: totals.unrankable,
         values,
         users_evaluated: totals.evaluated,
         users_skipped_no_test: totals.no_test,
@@ -323,13 +347,43 @@ fn evaluate_ranking_at(
     })
 }
 
+/// Refuses unrankable counts for users the model does not know (they could never be walked,
+/// so their items would vanish from the figures without a word).
+fn check_unrankable(model: &dyn Recommender, unrankable: &[u32]) -> Result<()> {
+    let n_users = model.n_users();
+    match unrankable.iter().skip(n_users).position(|&n| n > 0) {
+        Some(k) => Err(EvalError::invalid(
+            "unrankable",
+            format!(
+                "{} items for user index {}",
+                unrankable[n_users + k],
+                n_users + k
+            ),
+            format!(
+                "counts for the model's users only (indices below {n_users}); the relevant \
+                 items of users the model does not know cannot be counted per user"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The relevant items of user `u` that the model cannot rank (`RankingConfig::unrankable`).
+#[inline]
+fn unrankable_of(cfg: &RankingConfig, u: u32) -> usize {
+    cfg.unrankable.get(u as usize).map_or(0, |&n| n as usize)
+}
+
 /// The test items of user `u` that are also training items when `u` is evaluated, or why it
-/// is not (no relevant test item, or no training data when that is required).
+/// is not (no relevant test item, or no training data when that is required). A user whose
+/// only relevant items are unrankable is evaluated: they count as misses.
 fn overlap_if_evaluated(ctx: &Ctx<'_>, u: u32) -> std::result::Result<usize, Outcome> {
     let test_items = row_items(ctx.test, u);
     let train_items = row_items(ctx.train, u);
     let overlap = count_common(test_items, train_items);
-    if test_items.len() == overlap && (ctx.cfg.exclude_seen || test_items.is_empty()) {
+    let rankable_none =
+        test_items.len() == overlap && (ctx.cfg.exclude_seen || test_items.is_empty());
+    if rankable_none && unrankable_of(ctx.cfg, u) == 0 {
         return Err(Outcome::NoTest { overlap });
     }
     if ctx.cfg.require_train && train_items.is_empty() {
@@ -401,6 +455,9 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
             n_relevant += 1;
         }
     }
+    // Relevant items the model cannot rank: in every denominator, never in the list.
+    let unrankable = unrankable_of(ctx.cfg, u);
+    let n_all = n_relevant + unrankable;
 
     let n = ctx.model.n_items();
     let pre_scored = ws.block_users.get(ws.block_next) == Some(&UserIdx(u));
@@ -453,7 +510,7 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
                 .map(|&i| scores[i as usize]),
         );
         prepare_positives(&mut ws.positives);
-        auc = if n_relevant <= SWEEP_LIMIT {
+        let rankable_auc = if n_relevant <= SWEEP_LIMIT {
             auc_by_sweeps(&ws.positives, scores, mark, SEEN)
         } else {
             let mut counter = AucCounter::new(&ws.positives);
@@ -463,7 +520,10 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
                 }
             }
             counter.finish()
-        }
+        };
+        auc = with_unrankable_auc(rankable_auc, n_relevant, unrankable, || {
+            mark.iter().filter(|&&m| m == FREE).count()
+        })
         .unwrap_or(f64::NAN);
     }
 
@@ -507,10 +567,10 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
         let p = ws.prefixes.get(slot.cut).copied().unwrap_or_default();
         *v = match slot.metric {
             Metric::Precision => precision(p.hits, k),
-            Metric::Recall => recall(p.hits, n_relevant),
-            Metric::RecallCapped => recall_capped(p.hits, k, n_relevant),
-            Metric::Map => average_precision(&p, k, n_relevant),
-            Metric::Ndcg => ndcg(&p, k, n_relevant),
+            Metric::Recall => recall(p.hits, n_all),
+            Metric::RecallCapped => recall_capped(p.hits, k, n_all),
+            Metric::Map => average_precision(&p, k, n_all),
+            Metric::Ndcg => ndcg(&p, k, n_all),
             Metric::HitRate => hit_rate(p.hits),
             Metric::Mrr => rr,
             Metric::Auc => auc,
@@ -525,8 +585,30 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
         mark[i as usize] = FREE;
     }
     Outcome::Evaluated {
-        n_relevant,
+        n_relevant: n_all,
         overlap,
+        unrankable,
+    }
+}
+
+/// The AUC with `unrankable` relevant items ranked below every candidate, from the AUC of
+/// the `m` rankable ones (`None`: no rankable relevant item, or no non-relevant candidate).
+/// Their pairs with the `N` non-relevant candidates all count 0, so the AUC becomes
+/// `AUC_rankable · m / (m + unrankable)`; with no rankable relevant item it is 0 when
+/// `N > 0` (`n_negatives` is asked for only then). Undefined when `N = 0`.
+fn with_unrankable_auc(
+    rankable: Option<f64>,
+    m: usize,
+    unrankable: usize,
+    n_negatives: impl FnOnce() -> usize,
+) -> Option<f64> {
+    if unrankable == 0 {
+        return rankable;
+    }
+    match rankable {
+        Some(a) => Some(a * m as f64 / (m + unrankable) as f64),
+        None if m == 0 && n_negatives() > 0 => Some(0.0),
+        None => None,
     }
 }
 

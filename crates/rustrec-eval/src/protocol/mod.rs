@@ -36,8 +36,13 @@ pub(crate) enum Outcome {
     NoTest { overlap: usize },
     /// Test items but no training interaction, and the protocol requires one.
     NoTrain,
-    /// Evaluated: the per-user values were written.
-    Evaluated { n_relevant: usize, overlap: usize },
+    /// Evaluated: the per-user values were written. `n_relevant` counts the `unrankable`
+    /// relevant items too (those the model does not know, counted as misses).
+    Evaluated {
+        n_relevant: usize,
+        overlap: usize,
+        unrankable: usize,
+    },
 }
 
 /// Sums over the evaluated users, in user order.
@@ -49,6 +54,8 @@ pub(crate) struct Totals {
     pub no_test: usize,
     pub no_train: usize,
     pub overlap: usize,
+    /// Relevant items of the evaluated users that the model cannot rank.
+    pub unrankable: usize,
     pub rows: Vec<(u32, usize, Vec<f64>)>,
 }
 
@@ -61,6 +68,7 @@ impl Totals {
             no_test: 0,
             no_train: 0,
             overlap: 0,
+            unrankable: 0,
             rows: Vec::new(),
         }
     }
@@ -76,6 +84,7 @@ impl Totals {
         self.no_test += b.no_test;
         self.no_train += b.no_train;
         self.overlap += b.overlap;
+        self.unrankable += b.unrankable;
         self.rows.extend(b.rows);
     }
 
@@ -170,9 +179,11 @@ pub(crate) fn run<W>(
                         Outcome::Evaluated {
                             n_relevant,
                             overlap,
+                            unrankable,
                         } => {
                             t.evaluated += 1;
                             t.overlap += overlap;
+                            t.unrankable += unrankable;
                             for (s, &v) in values.iter().enumerate() {
                                 if !v.is_nan() {
                                     t.sums[s] += v;

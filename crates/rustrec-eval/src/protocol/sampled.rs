@@ -216,6 +216,7 @@ pub fn evaluate_sampled(
             Outcome::Evaluated {
                 n_relevant,
                 overlap,
+                unrankable: 0,
             }
         },
     );
@@ -232,6 +233,8 @@ pub fn evaluate_sampled(
         .collect();
     Ok(RankingMetrics {
         protocol: format!("sampled({})", cfg.n_negatives),
+        seed: Some(cfg.seed),
+        unrankable_relevant: 0,
         values,
         users_evaluated: totals.evaluated,
         users_skipped_no_test: totals.no_test,

@@ -206,6 +206,11 @@ pub struct EvalConfig {
     pub protocol: String,
     /// Negatives per test item in the sampled protocol.
     pub negatives: usize,
+    /// Seed of the sampled protocol's negative draws (default [`EvalConfig::DEFAULT_SEED`]);
+    /// only for `protocol = "sampled"` (the full protocol draws nothing, so a seed given
+    /// with it is refused). Absent from saved configs that do not set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// Remove test rows whose user or item has no training data before evaluating.
     pub drop_cold: bool,
 }
@@ -218,8 +223,43 @@ impl Default for EvalConfig {
             ranking: None,
             protocol: "full".into(),
             negatives: 100,
+            seed: None,
             drop_cold: false,
         }
+    }
+}
+
+impl EvalConfig {
+    /// The sampled protocol's seed when `eval.seed` is not set (the seed every sampled
+    /// figure used before the key existed).
+    pub const DEFAULT_SEED: u64 = 1;
+
+    /// The seed of the sampled protocol's negative draws: `eval.seed`, or
+    /// [`EvalConfig::DEFAULT_SEED`].
+    pub fn sampling_seed(&self) -> u64 {
+        self.seed.unwrap_or(Self::DEFAULT_SEED)
+    }
+
+    /// Refuses, naming the key and its value, a seed the protocol would not use and a seed
+    /// a TOML file (so a saved model's config) cannot hold.
+    fn check(&self) -> Result<()> {
+        let Some(seed) = self.seed else {
+            return Ok(());
+        };
+        if self.protocol != "sampled" {
+            return Err(ExperimentError::Config(format!(
+                "eval.seed = {seed}: only the sampled protocol draws at random, and \
+                 eval.protocol = {:?}; set eval.protocol = \"sampled\" or leave out eval.seed",
+                self.protocol
+            )));
+        }
+        if seed > i64::MAX as u64 {
+            return Err(ExperimentError::Config(format!(
+                "eval.seed = {seed}: expected a whole number from 0 to {}",
+                i64::MAX
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -255,6 +295,7 @@ impl ExperimentConfig {
         if let Some(v) = &cfg.validation {
             v.check()?;
         }
+        cfg.eval.check()?;
         Ok(cfg)
     }
 }
@@ -487,6 +528,37 @@ mod tests {
             let text = format!("[model]\nkind = \"mf\"\n[validation]\n{fine}");
             assert!(ExperimentConfig::from_toml(&text).is_ok(), "{fine}");
         }
+    }
+
+    #[test]
+    fn eval_seed_defaults_to_1_and_is_checked() {
+        let cfg = ExperimentConfig::from_toml("[model]\nkind = \"bpr\"").unwrap();
+        assert_eq!(cfg.eval.seed, None);
+        assert_eq!(cfg.eval.sampling_seed(), 1);
+        let text = "[model]\nkind = \"bpr\"\n[eval]\nprotocol = \"sampled\"\nseed = 7";
+        let cfg = ExperimentConfig::from_toml(text).unwrap();
+        assert_eq!(cfg.eval.sampling_seed(), 7);
+        // A seed given to the full protocol would change nothing: refused, naming it.
+        let err = ExperimentConfig::from_toml("[model]\nkind = \"bpr\"\n[eval]\nseed = 7")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("eval.seed = 7") && err.contains("\"full\""),
+            "{err}"
+        );
+        let err = ExperimentConfig::from_toml(
+            "[model]\nkind = \"bpr\"\n[eval]\nprotocol = \"sampled\"\nseed = -1",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("seed") && err.contains("-1"), "{err}");
+        // Unset, the key stays out of a saved config (model files keep their bytes).
+        let saved: toml::Table =
+            toml::from_str(&toml::to_string(&EvalConfig::default()).unwrap()).unwrap();
+        assert!(
+            saved.contains_key("negatives") && !saved.contains_key("seed"),
+            "{saved}"
+        );
     }
 
     #[test]

@@ -423,7 +423,7 @@ pub fn evaluate_into(
                 &RankingConfig::with_cutoffs(&cfg.cutoffs),
             )?,
             "sampled" => {
-                let mut s = SampledConfig::new(cfg.negatives, 1);
+                let mut s = SampledConfig::new(cfg.negatives, cfg.sampling_seed());
                 s.cutoffs = cfg.cutoffs.clone();
                 evaluate_sampled(model, train, test, &s)?
             }
@@ -434,6 +434,9 @@ pub fn evaluate_into(
             }
         };
         figures.insert("protocol".into(), json!(m.protocol));
+        if let Some(seed) = m.seed {
+            figures.insert("eval_seed".into(), json!(seed));
+        }
         for (name, value) in &m.values {
             figures.insert(name.clone(), number(*value));
         }
