@@ -415,7 +415,7 @@ impl State {
     /// The seen lists of the trained model's users (the first rows of the stored
     /// interactions when users were folded in past them), or empty lists when the model
     /// stores no interactions.
-    fn trained_users_seen(&self) -> PyResult<Interactions> {
+    pub(crate) fn trained_users_seen(&self) -> PyResult<Interactions> {
         let users = Arc::clone(self.model.user_ids());
         match &self.seen {
             Some(s) if s.n_users() == users.len() => Ok(Interactions::clone(s)),
@@ -1017,6 +1017,17 @@ impl Engine {
             )));
         };
         let n_users = uf.len() / k.max(1);
+        if let Some(&u) = users
+            .as_array()
+            .iter()
+            .find(|&&u| u >= 0 && (u as usize) >= n_users && (u as usize) < s.n_users())
+        {
+            return Err(PyIndexError::new_err(format!(
+                "userid: user {u} was folded in by partial_fit_users, which gives model kind \
+                 `{}` no user vector (the model's {n_users} trained users have one)",
+                s.model.kind()
+            )));
+        }
         let query = index_set_ordered(&users, n_users, "userid")?;
         let block = index_set(block, n_users, "filter_users")?.unwrap_or_default();
         let allow = index_set(allow, n_users, "users")?;

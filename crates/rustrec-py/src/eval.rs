@@ -1,5 +1,14 @@
 //! `rustrec.evaluate`: the figures of `rustrec eval --json`, computed by the same library
 //! calls on the same data.
+//!
+//! Test rows whose user or item the model does not know follow `rustrec eval`'s rule: they
+//! are counted (`unknown_test_rows`, split into `unknown_user_test_rows` and
+//! `unknown_item_test_rows`) and left out of the rating errors; in rankings a known user's
+//! relevant items that the model does not know count as misses
+//! (`RankingConfig::unrankable`, reported as `unrankable_relevant`), and users the model
+//! does not know are left out and counted (`users_skipped_unknown`). Such rows come from a
+//! rating file or from a dataset in another id space (a pandas DataFrame of raw ids is
+//! one); a dataset in the model's own id space and a matrix in its index space have none.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +17,10 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rustrec::data::read::{Format, ReadOptions, read_in_id_space};
 use rustrec::data::{DuplicatePolicy, Interactions, NoProgress, Triplets};
-use rustrec::eval::{RankingConfig, evaluate_ranking, evaluate_ratings_with_train};
+use rustrec::eval::{
+    RankingConfig, TestRow, UnknownRowCensus, UnknownTestRows, evaluate_ranking,
+    evaluate_ratings_with_train,
+};
 use rustrec::experiment::TestThreshold;
 use rustrec::models::{Recommender, Task};
 use serde_json::{Map, Value};
@@ -26,50 +38,66 @@ pub enum TestData<'py> {
     Path(PathBuf),
 }
 
-/// Test rows in the model's id space, and how many rows named an unknown user or item.
+/// Test rows in the model's id space, and the rows that named a user or item the model
+/// does not know (`threshold`: the relevant rows' values, for the per-user misses).
 fn in_model_space(
     model: &dyn Recommender,
     test: &TestData<'_>,
     format: Option<&str>,
-) -> PyResult<(Interactions, usize)> {
+    threshold: Option<f32>,
+) -> PyResult<(Interactions, UnknownTestRows)> {
     let users = model.user_ids();
     let items = model.item_ids();
+    let (n_users, n_items) = (users.len(), items.len());
     match test {
         TestData::Path(path) => {
             let format: Format = format.unwrap_or("auto").parse().map_err(data_error)?;
             let options = ReadOptions::new(format);
-            read_in_id_space(path, &options, users, items, &NoProgress).map_err(data_error)
+            let (x, unknown) =
+                read_in_id_space(path, &options, users, items, &NoProgress).map_err(data_error)?;
+            if unknown == 0 {
+                return Ok((x, UnknownTestRows::default()));
+            }
+            // As `rustrec eval`: the file once more, to tell the unknown rows apart.
+            let unknown = UnknownTestRows::of_file(path, &options, users, items, threshold)
+                .map_err(data_error)?;
+            Ok((x, unknown))
         }
         TestData::Data(d) => {
             let x = &d.x;
             if Arc::ptr_eq(x.user_ids(), users) && Arc::ptr_eq(x.item_ids(), items) {
-                return Ok((Interactions::clone(x), 0));
+                return Ok((Interactions::clone(x), UnknownTestRows::default()));
             }
-            if x.n_users() <= users.len()
-                && x.n_items() <= items.len()
+            if x.n_users() <= n_users
+                && x.n_items() <= n_items
                 && x.user_ids().is_prefix_of(users)
                 && x.item_ids().is_prefix_of(items)
             {
                 let y = x
                     .with_id_space(Arc::clone(users), Arc::clone(items))
                     .map_err(data_error)?;
-                return Ok((y, 0));
+                return Ok((y, UnknownTestRows::default()));
             }
             // Different id spaces: map by raw id.
             let mut known = Triplets::new("test", false, false);
-            let mut unknown = 0;
+            let mut census = UnknownRowCensus::new(n_users, threshold);
             for (u, i, v) in x.iter() {
                 let a = users.get(&x.user_ids().raw(u.0));
                 let b = items.get(&x.item_ids().raw(i.0));
-                match (a, b) {
-                    (Some(a), Some(b)) => known.push(a, b, v, None, 0),
-                    _ => unknown += 1,
-                }
+                let row = match (a, b) {
+                    (Some(a), Some(b)) => {
+                        known.push(a, b, v, None, 0);
+                        TestRow::Known
+                    }
+                    (None, _) => TestRow::UnknownUser { user: u.0 },
+                    (Some(a), None) => TestRow::UnknownItem { user: a, item: i.0 },
+                };
+                census.add(row, v);
             }
             let y = known
                 .build(Arc::clone(users), Arc::clone(items), DuplicatePolicy::Error)
                 .map_err(data_error)?;
-            Ok((y, unknown))
+            Ok((y, census.finish()))
         }
     }
 }
@@ -115,23 +143,31 @@ pub fn evaluate(
             m.kind()
         )));
     }
-    let (test, unknown) = in_model_space(m, &test, format)?;
+    let (test, unknown) = in_model_space(m, &test, format, threshold)?;
     let test = match threshold {
         Some(t) => test.to_implicit(t),
         None => test,
     };
     let train: Option<Interactions> = match train {
         Some(t) => {
-            let (x, _) = in_model_space(m, &TestData::Data(t), None)?;
+            let (x, _) = in_model_space(m, &TestData::Data(t), None, None)?;
             Some(x)
         }
-        None => state.seen().map(|s| Interactions::clone(s)),
+        // The stored interactions hold the users `partial_fit_users` folded in past the
+        // trained ones too: the model (and so the test set mapped into its id space) knows
+        // only the trained users, whose rows come first.
+        None => match state.seen() {
+            Some(_) => Some(state.trained_users_seen()?),
+            None => None,
+        },
     };
     let pool = state.pool().clone();
     let mut report = Map::new();
     report.insert("model".into(), m.kind().into());
     report.insert("test_interactions".into(), test.nnz().into());
-    report.insert("unknown_test_rows".into(), unknown.into());
+    report.insert("unknown_test_rows".into(), unknown.rows().into());
+    report.insert("unknown_user_test_rows".into(), unknown.user_rows.into());
+    report.insert("unknown_item_test_rows".into(), unknown.item_rows.into());
     report.insert("task".into(), task.name().into());
     if let Some(t) = threshold {
         report.insert("implicit_threshold".into(), num(f64::from(t)));
@@ -147,15 +183,21 @@ pub fn evaluate(
                 out.insert("rmse".into(), num(r.rmse));
                 out.insert("mae".into(), num(r.mae));
                 out.insert("mse".into(), num(r.mse));
+                // The rows the errors are over: the test rows with a known user and item.
+                out.insert("test_ratings".into(), r.n.into());
                 if let Some(c) = r.cold_users {
                     out.insert("cold_user_ratings".into(), c.into());
+                }
+                if let Some(c) = r.cold_items {
+                    out.insert("cold_item_ratings".into(), c.into());
                 }
             }
             if task == Task::Ranking || ranking {
                 let tr = train.as_ref().ok_or_else(|| {
                     PyValueError::new_err("ranking needs the training items: pass train=")
                 })?;
-                let cfg = RankingConfig::with_cutoffs(&cutoffs);
+                let mut cfg = RankingConfig::with_cutoffs(&cutoffs);
+                cfg.unrankable = unknown.unrankable.clone();
                 let r = evaluate_ranking(m, tr, &test, &cfg).map_err(value_error)?;
                 for (n, v) in &r.values {
                     out.insert(n.clone(), num(*v));
@@ -163,6 +205,8 @@ pub fn evaluate(
                 for (key, count) in r.counts() {
                     out.insert(key.into(), count.into());
                 }
+                out.insert("unrankable_relevant".into(), r.unrankable_relevant.into());
+                out.insert("users_skipped_unknown".into(), unknown.users.into());
             }
             Ok::<_, PyErr>(out)
         })

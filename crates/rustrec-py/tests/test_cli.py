@@ -5,6 +5,7 @@ import json
 import subprocess
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import rustrec
@@ -105,3 +106,65 @@ def test_evaluate_on_datasets_matches_evaluate_on_files(cli, files, tmp_path):
     assert "ndcg@3" in r and "ndcg@10" not in r
     with pytest.raises(ValueError, match=r"cutoffs\[0\] = 0: expected a whole number ≥ 1"):
         rustrec.evaluate(m, tr, te, cutoffs=(0,))
+
+
+def test_unknown_test_items_count_as_misses_in_evaluate_as_in_rustrec_eval(cli, tmp_path):
+    """Before: `rustrec.evaluate` dropped a known user's test items that the model does not
+    know, so one user with two relevant test items, one of them unknown, scored recall 1.0,
+    while `rustrec eval` counts the unknown one as a miss (recall 0.5); nor did it report
+    `unknown_user_test_rows`, `unknown_item_test_rows`, `users_skipped_unknown`,
+    `unrankable_relevant`, `test_ratings` or `cold_item_ratings`.
+
+    Training: user 1 has item 10, users 2 and 3 items 10, 20 and 20 (items 10 and 20 only).
+    Test (raw ids, so mapped into the model's id space by raw id): user 1 rates item 20 (5),
+    items 99 (5) and 98 (2), which the model does not know, and user 7, whom it does not
+    know, rates item 10 (5). With the threshold 4, user 1 has two relevant items, 20 and
+    99; its only candidate is item 20 (item 10 is a training item), ranked first, so
+    recall@1 = recall@2 = 1/2, precision@1 = 1, precision@2 = 1/2, map@2 = (1/1)/min(2, 2),
+    mrr = 1 and ndcg@2 = 1 / (1 + 1/log2 3) (the ideal DCG over both relevant items)."""
+    train = pd.DataFrame({"user": [1, 2, 2, 3], "item": [10, 10, 20, 20], "rating": [5.0] * 4})
+    test = pd.DataFrame({"user": [1, 1, 1, 7], "item": [20, 99, 98, 10], "rating": [5.0, 5.0, 2.0, 5.0]})
+    test_file = tmp_path / "test.tsv"
+    test.to_csv(test_file, sep="\t", header=False, index=False)
+
+    model = rustrec.TopPop().fit(rustrec.Dataset.from_frame(train))
+    got = rustrec.evaluate(model, None, test, cutoffs=(1, 2), implicit_threshold=4.0)
+    counts = {
+        "test_interactions": 1,
+        "unknown_test_rows": 3,
+        "unknown_user_test_rows": 1,
+        "unknown_item_test_rows": 2,
+        # Item 98 is below the threshold: not relevant, so not a miss.
+        "unrankable_relevant": 1,
+        "users_skipped_unknown": 1,
+        "users_evaluated": 1,
+    }
+    assert {k: got[k] for k in counts} == counts
+    want = {
+        "recall@1": 0.5,
+        "recall@2": 0.5,
+        "precision@1": 1.0,
+        "precision@2": 0.5,
+        "map@2": 0.5,
+        "mrr": 1.0,
+        "ndcg@2": 1.0 / (1.0 + 1.0 / np.log2(3.0)),
+    }
+    for name, value in want.items():
+        assert got[name] == pytest.approx(value, abs=1e-12), name
+    # Without a threshold item 98 is relevant too: two misses of three relevant items.
+    loose = rustrec.evaluate(model, None, test, cutoffs=(1, 2))
+    assert loose["unrankable_relevant"] == 2 and loose["recall@2"] == pytest.approx(1 / 3, abs=1e-12)
+    # The same figures from the file, and from `rustrec eval --json`.
+    path = tmp_path / "top-pop.st"
+    model.save(path)
+    cli_eval = run_json(cli, "eval", "--model", path, "--test", test_file, "--cutoffs", "1,2", "--implicit-threshold", "4")
+    assert rustrec.evaluate(model, None, test_file, cutoffs=(1, 2), implicit_threshold=4.0) == got
+    assert cli_eval == got
+
+    # Rating errors leave the unknown rows out and say over how many rows they are.
+    mf = rustrec.MF(factors=2, epochs=2, seed=1).fit(rustrec.Dataset.from_frame(train))
+    rated = rustrec.evaluate(mf, None, test)
+    assert (rated["test_ratings"], rated["unknown_test_rows"], rated["cold_item_ratings"]) == (1, 3, 0)
+    mf_path = tmp_path / "mf.st"
+    mf.save(mf_path)
+    assert run_json(cli, "eval", "--model", mf_path, "--test", test_file) == rated

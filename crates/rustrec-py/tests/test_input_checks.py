@@ -131,7 +131,7 @@ def test_non_finite_values_are_refused_naming_argument_position_and_value(kind, 
     shown = {"nan": "nan", "inf": "inf", "-inf": "-inf"}[str(bad)]
     with pytest.raises(ValueError, match=rf"user_items: row 1, column 2 has the value {shown}; values must be finite"):
         cls().fit(_matrix([1.0, bad, 1.0]))
-    with pytest.raises(ValueError, match=rf"ratings: row 1, column 2 has the value {shown}"):
+    with pytest.raises(ValueError, match=rf"ratings: row 1 \(user 1, item 2\) has the value {shown}"):
         cls().fit(np.array([0, 1, 2]), np.array([0, 2, 3]), np.array([1.0, bad, 1.0]))
     frame = pd.DataFrame({"user": ["a", "b", "c"], "item": ["x", "y", "z"], "rating": [1.0, 1.0, bad]})
     with pytest.raises(ValueError, match=rf"column 'rating': row 2 has the value {shown}"):

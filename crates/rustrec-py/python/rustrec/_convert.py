@@ -86,6 +86,11 @@ def index_array(x: Any, what: str) -> Tuple[np.ndarray, bool]:
             f"{what}: expected integer indices (0..n-1, in the model's index order), got "
             f"dtype {a.dtype}; map raw ids to indices with model.user_ids / model.item_ids"
         )
+    if a.dtype.kind == "u" and a.size:
+        past = np.flatnonzero(a > np.uint64(INT64_MAX))
+        if past.size:
+            # astype(int64) would wrap such an index to a negative one (and name that).
+            raise IndexError(f"{what}: index {int(a[past[0]])} outside the model's indices (0..n-1)")
     return a.astype(np.int64, copy=False), scalar
 
 
@@ -271,6 +276,59 @@ def whole_number(value: Any, what: str, low: int = 0, high: Optional[int] = None
     v = int(value)
     if v < low or (high is not None and v > high):
         raise ValueError(f"{what} = {v}: expected {valid}")
+    return v
+
+
+def count_argument(value: Any, what: str) -> int:
+    """A list length such as ``N`` (a whole number ≥ 0, :func:`whole_number`), capped at
+    2**63 − 1 for the engine: a longer list holds every candidate all the same (lists stop
+    at the candidates there are), and a larger Python int would fail to convert with an
+    ``OverflowError`` that names no argument."""
+    return min(whole_number(value, what, 0), INT64_MAX)
+
+
+def finite_values(values: Any, what: str, n: int, where: Any = None) -> np.ndarray:
+    """Values (ratings, weights) as float32, each checked: ``what`` has shape ``(n,)``,
+    and every value is a finite number that float32 holds (a larger one would become
+    ±inf, a string that is no number, NaN or a missing value are refused). The error
+    names ``what``, the row (its position in the array, plus ``where(row)`` when given,
+    such as the user and item of that row) and the value as given."""
+    try:
+        wide = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{what}: expected finite numbers, got values that are not numbers ({e})") from None
+    if wide.shape != (n,):
+        raise ValueError(f"{what} has shape {wide.shape}: expected ({n},), one value per interaction")
+    with np.errstate(over="ignore", invalid="ignore"):
+        narrow = wide.astype(np.float32)
+    bad = np.flatnonzero(~np.isfinite(narrow))
+    if bad.size:
+        k = int(bad[0])
+        v = wide[k].item()
+        at = f"row {k}" + (f" ({where(k)})" if where is not None else "")
+        if np.isfinite(v):
+            raise ValueError(
+                f"{what}: {at} has the value {v!r}, beyond the range of the 32-bit floats values "
+                f"are stored in (±{float(np.finfo(np.float32).max):.6g})"
+            )
+        raise ValueError(f"{what}: {at} has the value {v!r}; values must be finite numbers (not NaN or ±inf)")
+    return narrow
+
+
+def threshold_value(value: Any, what: str, purpose: str) -> float:
+    """A threshold (a rating level), checked: a number (not a bool or string), finite and
+    within the 32-bit floats values are stored in (a larger one would become ±inf on the
+    way to the engine); the error names ``what``, the value as given and ``purpose``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} = {value!r}: expected a finite number, got {type(value).__name__}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{what} = {value!r}: expected a finite number ({purpose})")
+    if abs(v) > float(np.finfo(np.float32).max):
+        raise ValueError(
+            f"{what} = {value!r}: beyond the range of the 32-bit floats values are stored in "
+            f"(±{float(np.finfo(np.float32).max):.6g})"
+        )
     return v
 
 

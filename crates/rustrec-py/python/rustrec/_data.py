@@ -14,9 +14,11 @@ from . import _rustrec
 from ._convert import (
     MAX_SEED,
     csr_arrays,
+    finite_values,
     ids_array,
     is_frame,
     raw_ids,
+    threshold_value,
     timestamps_array,
     training_matrix,
     user_items_csr,
@@ -80,17 +82,18 @@ class Dataset:
         numbers and strings, a rating that is not a finite number, or a timestamp that is
         missing or not a whole number is refused, naming the column and the row (its
         position)."""
-        for col in (user_col, item_col):
+        for col in (user_col, item_col) + ((timestamp_col,) if timestamp_col is not None else ()):
             if col not in frame.columns:
                 raise KeyError(
                     f"the data frame has no column {col!r} (columns: {list(frame.columns)}); "
-                    "name the columns with user_col=, item_col=, rating_col="
+                    "name the columns with user_col=, item_col=, rating_col=, timestamp_col="
                 )
         users = raw_ids(frame[user_col].to_numpy(), f"column {user_col!r}")
         items = raw_ids(frame[item_col].to_numpy(), f"column {item_col!r}")
         values_name = f"column {rating_col!r}"
         if rating_col is not None and rating_col in frame.columns:
-            values = frame[rating_col].to_numpy(dtype=np.float32, na_value=np.nan)
+            # float64 first: finite_values names a value float32 cannot hold as given.
+            values = frame[rating_col].to_numpy(dtype=np.float64, na_value=np.nan)
         elif rating_col is not None and rating_col != "rating":
             raise KeyError(f"the data frame has no column {rating_col!r}")
         else:
@@ -123,9 +126,7 @@ class Dataset:
         n = len(users)
         if len(items) != n:
             raise ValueError(f"{n} users and {len(items)} items: give arrays of one length")
-        vals = np.ones(n, np.float32) if values is None else np.ascontiguousarray(values, dtype=np.float32)
-        if vals.shape != (n,):
-            raise ValueError(f"{what} has shape {vals.shape}: expected ({n},)")
+        vals = np.ones(n, np.float32) if values is None else finite_values(values, what, n)
         return cls(_rustrec.Dataset.from_triplets(users, items, vals, timestamps, duplicates, what))
 
     # -- views -------------------------------------------------------------------------
@@ -189,14 +190,8 @@ class Dataset:
     def to_implicit(self, threshold: float) -> "Dataset":
         """Values ≥ ``threshold`` become 1, the others are dropped (same id space).
         ``threshold`` must be a finite number (NaN would drop every interaction)."""
-        if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-            raise TypeError(f"threshold = {threshold!r}: expected a finite number, got {type(threshold).__name__}")
-        if not np.isfinite(threshold):
-            raise ValueError(
-                f"threshold = {threshold!r}: expected a finite number (values ≥ threshold become 1, "
-                "the others are dropped)"
-            )
-        return Dataset(self._d.to_implicit(float(threshold)))
+        t = threshold_value(threshold, "threshold", "values ≥ threshold become 1, the others are dropped")
+        return Dataset(self._d.to_implicit(t))
 
     def __len__(self) -> int:
         return self.nnz
@@ -297,10 +292,13 @@ def evaluate(
 ) -> Dict[str, Any]:
     """The figures of ``rustrec eval --json``: the same keys and values.
 
-    ``test`` is a Dataset (in the model's id space, or mapped into it by raw ids), a CSR
+    ``test`` is a Dataset (in the model's id space, or mapped into it by raw ids), a pandas
+    DataFrame of raw ids (columns ``user``, ``item``, ``rating``; mapped by raw id), a CSR
     matrix in the model's index space, or a rating file read as ``rustrec eval --test``
-    reads it. ``train`` (the items left out of each user's ranking) defaults to the
-    training interactions stored in the model. Rating models give ``rmse``, ``mae``,
+    reads it. ``train`` (the items left out of each user's ranking; a Dataset, DataFrame or
+    CSR matrix) defaults to the training interactions stored in the model (the users the
+    model was trained on: users folded in later by ``partial_fit_users`` are not
+    evaluated). ``cutoffs``: whole numbers ≥ 1, or one. Rating models give ``rmse``, ``mae``,
     ``mse``; ranking models (or ``ranking=True``) ``precision@K``, ``recall@K``, ``ndcg@K``,
     ``map@K``, ``mrr``, ``auc``, ... for each cutoff. Undefined figures are ``None``.
     ``implicit_threshold`` keeps test values ≥ it as positives (1) and leaves out the
@@ -308,21 +306,39 @@ def evaluate(
     evaluated with its own unless another is given, and the figures then hold
     ``implicit_threshold``. A rating model trained on ratings has no rating errors against
     a threshold's 1s: it needs ``ranking=True``.
+
+    Test rows whose user or item the model does not know (from a file, a DataFrame of raw
+    ids or a Dataset in another id space; a CSR matrix in the model's index space has none)
+    follow ``rustrec eval``'s rule. They are counted: ``unknown_test_rows``, split into
+    ``unknown_user_test_rows`` and ``unknown_item_test_rows`` (a known user, an unknown
+    item). Rating errors leave them out (``test_ratings`` says over how many rows the errors
+    are; ``cold_user_ratings`` and ``cold_item_ratings`` count those of users and items
+    without training rows). In rankings a known user's relevant test items that the model
+    does not know count as misses: they are in the denominators of ``recall@K``,
+    ``map@K`` and the ideal DCG of ``ndcg@K`` but never in a top-K list
+    (``unrankable_relevant`` counts them), so one user with two relevant items, one of them
+    unknown, has ``recall@K`` at most 0.5; users the model does not know are left out and
+    counted in ``users_skipped_unknown``.
     """
-    engine = model._engine if hasattr(model, "_engine") else model
+    # A model class checks it is fitted (an unfitted one has no engine to evaluate).
+    engine = model._fitted() if hasattr(model, "_fitted") else model
+    if not isinstance(engine, _rustrec.Engine):
+        raise TypeError(f"model: expected a rustrec model, got {type(model).__name__}")
     native_test: Any
-    if isinstance(test, Dataset):
-        native_test = test._d
-    elif sp.issparse(test):
-        native_test = _like_model(engine, test)._d
-    elif isinstance(test, (str, os.PathLike)):
+    if isinstance(test, (str, os.PathLike)):
         _exists(test)
         native_test = os.fspath(test)
     else:
-        raise TypeError(f"test: expected a Dataset, a CSR matrix or a path, got {type(test).__name__}")
-    native_train = None
-    if train is not None:
-        native_train = train._d if isinstance(train, Dataset) else _like_model(engine, train)._d
+        native_test = _evaluation_data(engine, test, "test")
+    native_train = None if train is None else _evaluation_data(engine, train, "train")
+    if isinstance(cutoffs, (int, np.integer)) and not isinstance(cutoffs, (bool, np.bool_)):
+        cutoffs = (cutoffs,)
+    if isinstance(cutoffs, (str, bytes)) or not hasattr(cutoffs, "__iter__"):
+        raise TypeError(f"cutoffs = {cutoffs!r}: expected a whole number ≥ 1 or several, such as (5, 10, 20)")
+    if implicit_threshold is not None:
+        implicit_threshold = threshold_value(
+            implicit_threshold, "implicit_threshold", "test values ≥ it are the positives, the others are left out"
+        )
     out = _rustrec.evaluate(
         engine,
         native_test,
@@ -335,13 +351,31 @@ def evaluate(
     return json.loads(out)
 
 
-def _like_model(engine: Any, m: Any) -> Dataset:
+def _evaluation_data(engine: Any, data: Any, what: str) -> Any:
+    """The native dataset of ``evaluate``'s ``train`` or ``test`` (``what``): a Dataset, a
+    pandas DataFrame of raw ids (mapped into the model's id space by raw id, as a Dataset
+    from another id space is) or a CSR matrix in the model's index space."""
+    if isinstance(data, Dataset):
+        return data._d
+    if is_frame(data):
+        return Dataset.from_frame(data)._d
+    if sp.issparse(data):
+        return _like_model(engine, data, what)._d
+    path = " or a path" if what == "test" else ""
+    raise TypeError(
+        f"{what}: expected a Dataset, a pandas DataFrame of raw ids, a CSR matrix (users × items "
+        f"of the model){path}, got {type(data).__name__}"
+    )
+
+
+def _like_model(engine: Any, m: Any, what: str = "user_items") -> Dataset:
     """A CSR matrix in the model's index space as a Dataset over the model's raw ids (its
-    shape is the model's, so it is not checked against its entries as training data is)."""
-    csr = user_items_csr(m)
+    shape is the model's, so it is not checked against its entries as training data is);
+    ``what`` names the argument in errors."""
+    csr = user_items_csr(m, what)
     if csr.shape != (engine.n_users, engine.n_items):
         raise ValueError(
-            f"matrix of shape {csr.shape}: expected ({engine.n_users}, {engine.n_items}), the "
+            f"{what}: matrix of shape {csr.shape}: expected ({engine.n_users}, {engine.n_items}), the "
             "model's users × items"
         )
     indptr, indices, data = csr_arrays(csr)
@@ -355,7 +389,7 @@ def _like_model(engine: Any, m: Any) -> Dataset:
             csr.shape[1],
             _raw(ids_array(engine.user_ids)),
             _raw(ids_array(engine.item_ids)),
-            "user_items",
+            what,
             False,
         )
     )

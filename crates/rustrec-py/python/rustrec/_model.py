@@ -19,7 +19,9 @@ import scipy.sparse as sp
 from . import _rustrec
 from ._convert import (
     MAX_SEED,
+    count_argument,
     csr_arrays,
+    finite_values,
     ids_array,
     index_array,
     is_frame,
@@ -266,15 +268,26 @@ class Recommender:
         if items is not None:
             users = np.asarray(user_items)
             its = np.asarray(items)
-            vals = np.ones(len(users), np.float32) if ratings is None else np.asarray(ratings, np.float32)
-            if users.shape != its.shape or vals.shape != users.shape or users.ndim != 1:
+            vals_shape = None if ratings is None else np.shape(ratings)
+            if users.shape != its.shape or users.ndim != 1 or vals_shape not in (None, users.shape):
                 raise ValueError(
-                    f"fit(users, items, ratings): shapes {users.shape}, {its.shape}, {vals.shape}; "
-                    "give three 1-D arrays of one length"
+                    f"fit(users, items, ratings): shapes {users.shape}, {its.shape}, "
+                    f"{users.shape if vals_shape is None else vals_shape}; give three 1-D arrays of one length"
                 )
-            if np.issubdtype(users.dtype, np.integer) and np.issubdtype(its.dtype, np.integer):
+            indices = _array_meaning(users, its)
+            vals = (
+                np.ones(len(users), np.float32)
+                if ratings is None
+                else finite_values(ratings, "ratings", len(users), lambda k: f"user {users[k:k + 1].tolist()[0]!r}, item {its[k:k + 1].tolist()[0]!r}")
+            )
+            if indices:
                 return _dataset_of_indices(users, its, vals)
             return Dataset.from_triplets(users, its, vals)
+        if isinstance(user_items, (str, os.PathLike)):
+            raise TypeError(
+                f"fit({os.fspath(user_items)!r}): fit takes data, not a file name; read the file "
+                "first: model.fit(rustrec.read_ratings(path)) (any format the CLI reads)"
+            )
         return Dataset.from_csr(self._prepare_matrix(training_matrix(user_items)))
 
     def _prepare_matrix(self, m: sp.csr_matrix) -> sp.csr_matrix:
@@ -424,7 +437,7 @@ class Recommender:
             seen = 1
         else:
             seen = 2
-        N = whole_number(N, "N", 0)
+        N = count_argument(N, "N")
         ids, scores = engine.recommend(
             users,
             N,
@@ -478,7 +491,7 @@ class Recommender:
             raise ValueError("give items or filter_items, not both")
         q, scalar = index_array(itemid, "itemid")
         ids, scores = self._fitted().similar_items(
-            q, whole_number(N, "N", 0), optional_indices(filter_items, "filter_items"), optional_indices(items, "items")
+            q, count_argument(N, "N"), optional_indices(filter_items, "filter_items"), optional_indices(items, "items")
         )
         return (ids[0], scores[0]) if scalar else (ids, scores)
 
@@ -489,7 +502,7 @@ class Recommender:
             raise ValueError("give users or filter_users, not both")
         q, scalar = index_array(userid, "userid")
         ids, scores = self._fitted().similar_users(
-            q, whole_number(N, "N", 0), optional_indices(filter_users, "filter_users"), optional_indices(users, "users")
+            q, count_argument(N, "N"), optional_indices(filter_users, "filter_users"), optional_indices(users, "users")
         )
         return (ids[0], scores[0]) if scalar else (ids, scores)
 
@@ -635,6 +648,36 @@ class Recommender:
 
     def __getstate__(self) -> Dict[str, Any]:  # for copy.copy
         return self._state()
+
+
+def _array_meaning(users: np.ndarray, items: np.ndarray) -> bool:
+    """Whether the arrays of ``fit(users, items, ratings)`` are dense indices (both integer
+    arrays: True) or raw ids (both arrays of strings or objects: False). Anything else is
+    refused, as its meaning would be a guess: a float array (whole-number floats as raw
+    ids would be renumbered in order of first appearance, so index 0 would be whichever
+    id came first, while the same numbers as integers are the indices themselves), and an
+    integer array beside one of strings (the integers would become raw ids)."""
+    if users.size == 0:
+        return True  # no interactions: the model names that
+    kinds = []
+    for what, a in (("users", users), ("items", items)):
+        if np.issubdtype(a.dtype, np.floating):
+            raise TypeError(
+                f"fit(users, items, ratings): {what} has dtype {a.dtype}; give integer indices "
+                f"({what}.astype(np.int64): index k is row or column k of the model) or raw ids "
+                "as strings, a pandas DataFrame or rustrec.Dataset.from_triplets (raw ids, numbered "
+                "in order of first appearance; the model's user_ids / item_ids map them back)"
+            )
+        kinds.append(np.issubdtype(a.dtype, np.integer))
+    if kinds[0] != kinds[1]:
+        ints, other = ("users", "items") if kinds[0] else ("items", "users")
+        raise TypeError(
+            f"fit(users, items, ratings): {ints} are integers (dense indices) but {other} have "
+            f"dtype {(items if kinds[0] else users).dtype} (raw ids); give both as integer "
+            "indices, or both as raw ids (a pandas DataFrame or rustrec.Dataset.from_triplets, "
+            "which take integer and string raw ids alike)"
+        )
+    return kinds[0]
 
 
 def _dataset_of_indices(users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> Dataset:
