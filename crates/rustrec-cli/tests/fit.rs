@@ -298,6 +298,9 @@ fn the_validation_metric_is_checked_and_watched() {
             "4",
             "--epochs",
             "30",
+            // A [validation] chooses its rows (one with only a metric is refused).
+            "--validation",
+            "0.1",
             "--set",
             &format!("validation.metric=\"{metric}\""),
             "--json",

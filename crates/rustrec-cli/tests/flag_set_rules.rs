@@ -1,7 +1,8 @@
 //! End-to-end tests of the rules `fit`, `tune`, `cv` and `lr-find` share for `--set`
 //! beside their flags (a flag and a `--set` of its key are two choices; switching
-//! `split.kind` starts `[split]` afresh), of `--patience`/`--refit` without a validation
-//! split, and of `cv`'s standard deviation over one fold.
+//! `split.kind` or `model.kind` starts the section afresh), of `--patience`/`--refit` and
+//! a `[validation]` without a validation split, of what `lr-find` does not use, and of
+//! `cv`'s standard deviation over one fold.
 
 use std::path::{Path, PathBuf};
 
@@ -340,4 +341,202 @@ fn cv_over_one_fold_reports_no_standard_deviation() {
         "{text}"
     );
     assert!(!text.contains("± 0.0000"), "{text}");
+}
+
+/// The shape `(rows, columns)` in the header of a `.npy` file.
+fn npy_shape(path: &Path) -> (u64, u64) {
+    let bytes = std::fs::read(path).unwrap();
+    let header = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]).into_owned();
+    let shape = header
+        .split("'shape': (")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no shape in {header}"));
+    let dims: Vec<u64> = shape
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse().unwrap())
+        .collect();
+    (dims[0], dims[1])
+}
+
+/// Regression: `--set model.kind=K` on a config whose `[model]` is another kind kept the
+/// old kind's parameters: an mf model's `biases = false` failed as a key bpr does not
+/// know, and its `factors = 4` silently became the bpr model's (4 factors nobody chose
+/// for it). Switching the kind starts `[model]` from kind K's defaults plus the other
+/// `--set model.*` keys (in any order); a flag's key in the section is not dropped by the
+/// switch but refused as a second choice; the commands of a config (`lr-find`, `cv`,
+/// `tune`) follow the same rule.
+#[test]
+fn switching_the_model_kind_starts_the_section_from_the_new_kinds_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    // `biases` is mf's alone; the config's [model] is mf with 4 factors and 1 epoch.
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("epochs = 1\n", "epochs = 1\nbiases = false\n");
+    std::fs::write(&cfg, text).unwrap();
+    let c = p(&cfg);
+    let item_factors = |name: &str, sets: &[&str]| {
+        let npy = dir.path().join(name);
+        let mut all = vec!["fit", "--config", c, "-q", "--export-npy", p(&npy)];
+        for kv in sets {
+            all.extend_from_slice(&["--set", kv]);
+        }
+        succeeded(&rustrec(&all));
+        npy_shape(&npy.join("item_factors.npy"))
+    };
+    // bpr's own default of 20 factors, not mf's 4 (and no complaint about `biases`).
+    assert_eq!(
+        item_factors("default", &["model.kind=bpr", "model.epochs=1"]).1,
+        20
+    );
+    // The new kind's keys given by --set apply, before or after the kind.
+    for (name, order) in [
+        ("after", ["model.kind=bpr", "model.factors=6"]),
+        ("before", ["model.factors=6", "model.kind=bpr"]),
+    ] {
+        assert_eq!(
+            item_factors(name, &[order[0], order[1], "model.epochs=1"]).1,
+            6,
+            "{order:?}"
+        );
+    }
+    // The same kind keeps the section (its 4 factors).
+    assert_eq!(item_factors("same", &["model.kind=mf"]).1, 4);
+    // A flag's key in the section is not dropped by the switch: two choices, refused.
+    for (flag, key) in [
+        (&["--factors", "8"][..], "model.factors that --factors sets"),
+        (
+            &["--optimizer", "adam"][..],
+            "model.optimizer that --optimizer sets",
+        ),
+    ] {
+        let mut all = vec!["fit", "--config", c, "-q"];
+        all.extend_from_slice(flag);
+        all.extend_from_slice(&["--set", "model.kind=bpr"]);
+        let err = stderr_of(&all);
+        assert!(
+            err.contains("--set model.kind=bpr: another kind of model starts [model] afresh")
+                && err.contains(key),
+            "{err}"
+        );
+    }
+    // lr-find's own keys (the rates, the rounds) are not in the table: nothing of its
+    // flags is dropped, and mf's `biases` does not follow the switch to bpr.
+    let out = rustrec(&[
+        "lr-find",
+        "--config",
+        c,
+        "-q",
+        "--json",
+        "--steps",
+        "3",
+        "--start",
+        "1e-3",
+        "--end",
+        "1e-2",
+        "--set",
+        "model.kind=bpr",
+    ]);
+    assert!(json_of(&out)["suggested_lr"].as_f64().is_some());
+}
+
+/// Regression: a `[validation]` with neither `fraction` nor `k` (only `patience = 3`, or
+/// `--set validation.patience=3` alone) held out 10% of train that nobody chose. It is
+/// refused naming the table, its keys and the two keys that choose the rows, in the
+/// config file and by `--set`, in `fit` and in the commands of a config.
+#[test]
+fn a_validation_table_that_chooses_no_rows_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = config(dir.path(), "");
+    let refused = |args: &[&str], keys: &str| {
+        let err = stderr_of(args);
+        assert!(
+            err.contains(&format!(
+                "[validation] (with only {keys}) chooses no validation rows"
+            )) && err.contains("validation.fraction")
+                && err.contains("validation.k"),
+            "{args:?}: {err}"
+        );
+    };
+    let c = p(&plain);
+    refused(
+        &["fit", "--config", c, "-q", "--set", "validation.patience=3"],
+        "patience",
+    );
+    refused(
+        &["cv", "--config", c, "-q", "--set", "validation.seed=3"],
+        "seed",
+    );
+    let in_file = dir.path().join("v.toml");
+    std::fs::copy(config(dir.path(), "[validation]\npatience = 3\n"), &in_file).unwrap();
+    refused(&["fit", "--config", p(&in_file), "-q"], "patience");
+    // With the rows chosen, the same table runs and holds out what it says.
+    let f = json_of(&rustrec(&[
+        "fit",
+        "--config",
+        p(&in_file),
+        "--json",
+        "-q",
+        "--set",
+        "validation.fraction=0.25",
+    ]));
+    assert_eq!(f["validation_interactions"], 20_000);
+}
+
+/// Regression: `lr-find` replaced the config's learning-rate schedule with a constant
+/// rate and ignored its `[validation]` without a word; a `--set model.schedule...` or
+/// `--set validation...` changed nothing. The `--set`s are refused (as `model.lr` is);
+/// the config file's schedule and `[validation]` get a note on standard error, never on
+/// standard output (which stays one JSON object with `--json`).
+#[test]
+fn lr_find_says_it_uses_no_schedule_and_no_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = config(dir.path(), "");
+    for set in [
+        "model.schedule.kind=step",
+        "model.schedule={kind=\"exponential\", gamma=0.9}",
+        "validation.fraction=0.2",
+        "validation={k=2}",
+    ] {
+        let err = stderr_of(&["lr-find", "--config", p(&plain), "-q", "--set", set]);
+        assert!(
+            err.contains(&format!("--set {set}: lr-find")) && err.contains("would change nothing"),
+            "{set}: {err}"
+        );
+    }
+    let run = |cfg: &Path| {
+        let out = rustrec(&[
+            "lr-find",
+            "--config",
+            p(cfg),
+            "-q",
+            "--json",
+            "--steps",
+            "3",
+            "--start",
+            "1e-3",
+            "--end",
+            "1e-2",
+        ]);
+        let json = json_of(&out);
+        assert!(json["suggested_lr"].as_f64().is_some(), "{json}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&plain);
+    assert!(!err.contains("note:"), "{err}");
+    let both = dir.path().join("both.toml");
+    let text = std::fs::read_to_string(&plain).unwrap().replace(
+        "epochs = 1\n",
+        "epochs = 1\nschedule = { kind = \"exponential\", gamma = 0.9 }\n",
+    );
+    std::fs::write(&both, format!("{text}[validation]\nfraction = 0.1\n")).unwrap();
+    let err = run(&both);
+    assert!(
+        err.contains("note: the config's model.schedule (kind = \"exponential\") is not used")
+            && err.contains("note: the config's [validation] is not used"),
+        "{err}"
+    );
 }

@@ -47,18 +47,55 @@ pub fn read_in_model_space(
     Ok(InModelSpace { data, unknown_rows })
 }
 
-/// The training items of each user: stored in the model file, or read from `train`.
+/// The training items of each user: stored in the model file, or read from `train`
+/// (see [`seen_items_counted`], which also counts the rows of `train` left out).
 pub fn seen_items(
     loaded: &LoadedModel,
     train: Option<&Path>,
     format: Option<&str>,
 ) -> anyhow::Result<Option<Interactions>> {
-    match train {
-        Some(path) => Ok(Some(
-            read_in_model_space(&loaded.model, path, format, None)?.data,
-        )),
-        None => Ok(loaded.seen.clone()),
+    Ok(seen_items_counted(loaded, train, format)?.data)
+}
+
+/// The training items of each user, and how many rows of a `--train` file named a user or
+/// item the model does not know.
+pub struct SeenItems {
+    /// The training items (`None`: the model file holds none and no `--train` was given).
+    pub data: Option<Interactions>,
+    /// Rows of `--train` left out because the model does not know their user or item (0
+    /// for the items stored in the model file, which are in its id space).
+    pub unknown_train_rows: usize,
+}
+
+/// The training items of each user: stored in the model file, or read from `train` into
+/// the model's id space. A row of `train` whose user or item the model does not know
+/// cannot be one of its training items: it is left out, counted, and a note on standard
+/// error says how many (they used to vanish without a word).
+pub fn seen_items_counted(
+    loaded: &LoadedModel,
+    train: Option<&Path>,
+    format: Option<&str>,
+) -> anyhow::Result<SeenItems> {
+    let Some(path) = train else {
+        return Ok(SeenItems {
+            data: loaded.seen.clone(),
+            unknown_train_rows: 0,
+        });
+    };
+    let read = read_in_model_space(&loaded.model, path, format, None)?;
+    if read.unknown_rows > 0 {
+        eprintln!(
+            "note: --train {}: {} rows name a user or item the model does not know; they are \
+             left out of the training items (the model never saw those ids, so they cannot \
+             be excluded from its recommendations)",
+            path.display(),
+            read.unknown_rows
+        );
     }
+    Ok(SeenItems {
+        data: Some(read.data),
+        unknown_train_rows: read.unknown_rows,
+    })
 }
 
 /// The value parser of every `--seed` flag: 0 ..= 2^63 − 1, the integers a TOML config (and

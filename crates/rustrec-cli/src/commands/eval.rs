@@ -12,7 +12,9 @@ use rustrec::eval::{
 use rustrec::experiment::TestThreshold;
 use rustrec::models::{Recommender, Task};
 
-use super::common::{LinesFormat, lines_format, load_model, read_in_model_space, seen_items};
+use super::common::{
+    LinesFormat, lines_format, load_model, read_in_model_space, seen_items_counted,
+};
 use crate::Globals;
 use crate::output::{Report, human_line};
 
@@ -20,6 +22,9 @@ use crate::output::{Report, human_line};
 /// (precision, recall, MAP, NDCG, MRR, AUC, coverage, ...) for ranking models or with
 /// --ranking. The user's training items (stored in the model file, or --train) are left
 /// out of rankings.
+///
+/// Rows of --train whose user or item the model does not know are left out of the training
+/// items and counted (`unknown_train_rows`, and a note on standard error).
 ///
 /// Test rows whose user or item the model does not know are counted (`unknown_test_rows`).
 /// Rating errors leave them out: a model cannot predict an id it never saw. In rankings,
@@ -98,11 +103,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         );
     }
     let test = read_in_model_space(model, &args.test, args.format.as_deref(), threshold)?;
-    let seen = seen_items(&loaded, args.train.as_deref(), args.format.as_deref())?;
+    let seen = seen_items_counted(&loaded, args.train.as_deref(), args.format.as_deref())?;
     let mut report = Report::new();
     report.set("model", model.kind());
     report.set("test_interactions", test.data.nnz());
     report.set("unknown_test_rows", test.unknown_rows);
+    report.set("unknown_train_rows", seen.unknown_train_rows);
+    let seen = seen.data;
     // The file once more, only when some rows name ids the model does not know, to tell
     // those rows apart.
     let unknown = if test.unknown_rows > 0 {

@@ -12,6 +12,12 @@
 //!   section again from kind K's defaults and the other `--set split.*` keys given: no key of
 //!   the old kind carries over (a holdout's `test_fraction` does not become a temporal
 //!   split's), and a key the new kind requires is asked for by name.
+//! - `--set model.kind=K` follows the same rule for `[model]`: an mf model's `factors` or
+//!   `epochs` do not become a bpr model's, nor fail as keys the new kind does not know; the
+//!   other `--set model.*` keys given apply to kind K.
+//! - A switch that would drop what a flag wrote into the section (`fit --split-seed`,
+//!   `fit --factors`, `fit --optimizer`) is refused, naming the flag: the flag and the switch
+//!   are two choices for that section.
 
 use std::path::PathBuf;
 
@@ -29,7 +35,8 @@ pub struct ExperimentArgs {
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Override a config key, e.g. --set model.epochs=30 (repeatable; a key a flag sets is
-    /// refused; --set split.kind=K switching the kind starts [split] from K's defaults).
+    /// refused; --set split.kind=K or model.kind=K switching the kind starts [split] or
+    /// [model] from K's defaults).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Worker threads (default: the config's train.threads; 0 = one per core).
@@ -50,7 +57,9 @@ impl ExperimentArgs {
                 key: "train.threads",
             });
         }
-        apply_sets(&mut table, &self.set, &owned)?;
+        // These commands' flags are applied beside the table, never written into it, so a
+        // section started afresh drops nothing of theirs.
+        apply_overrides(&mut table, &self.set, &owned, &[])?;
         Ok(table)
     }
 
@@ -72,14 +81,31 @@ pub struct FlagKey {
     pub key: &'static str,
 }
 
+/// The sections whose `kind` key chooses which other keys they take: a `--set` of the kind
+/// that switches it starts the section afresh (see the module docs).
+const KINDED_SECTIONS: [&str; 2] = ["split", "model"];
+
 /// Applies `--set KEY=VALUE` overrides to `table` in order, by the rules of the module docs:
 /// a `--set` of a key in `by_flags` (or of a table above one) is refused naming the flag, a
-/// key given twice is refused, and a `--set split.kind` that changes the kind of the
-/// table's `[split]` first clears that section.
+/// key given twice is refused, and a `--set split.kind` or `--set model.kind` that changes
+/// the kind of the table's `[split]` or `[model]` first clears that section (refused when
+/// the section holds a key a flag of `by_flags` wrote into `table`).
 pub fn apply_sets(
     table: &mut toml::Table,
     sets: &[String],
     by_flags: &[FlagKey],
+) -> anyhow::Result<()> {
+    apply_overrides(table, sets, by_flags, by_flags)
+}
+
+/// [`apply_sets`], where `written` are the flags of `by_flags` whose values are already in
+/// `table` (those a section started afresh would drop); the others only refuse a `--set`
+/// of their key.
+fn apply_overrides(
+    table: &mut toml::Table,
+    sets: &[String],
+    by_flags: &[FlagKey],
+    written: &[FlagKey],
 ) -> anyhow::Result<()> {
     let mut pairs: Vec<(&str, &str, &str)> = Vec::with_capacity(sets.len());
     for kv in sets {
@@ -102,19 +128,27 @@ pub fn apply_sets(
         }
         pairs.push((key, value.trim(), kv));
     }
-    if let Some((_, value, kv)) = pairs.iter().find(|(k, _, _)| *k == "split.kind")
-        && split_kind_changes(table, value)?
-    {
-        // Starting `[split]` afresh would drop what a flag set in it (`--split-seed`).
-        if let Some(owned) = by_flags.iter().find(|f| is_below(f.key, "split")) {
+    for section in KINDED_SECTIONS {
+        let Some((_, value, kv)) = pairs
+            .iter()
+            .find(|(k, _, _)| k.strip_prefix(section) == Some(".kind"))
+        else {
+            continue;
+        };
+        if !kind_changes(table, section, value)? {
+            continue;
+        }
+        // Starting the section afresh would drop what a flag wrote in it (`--split-seed`).
+        if let Some(owned) = written.iter().find(|f| is_below(f.key, section)) {
             anyhow::bail!(
-                "--set {kv}: another kind of split starts [split] afresh, dropping the {} \
-                 that {} sets; give the split with --set split.* keys or with flags, not both",
+                "--set {kv}: another kind of {section} starts [{section}] afresh, dropping \
+                 the {} that {} sets; give the {section} with --set {section}.* keys or with \
+                 flags, not both",
                 owned.key,
                 owned.flag
             );
         }
-        table.remove("split");
+        table.remove(section);
     }
     for (key, value, _) in pairs {
         set_key(table, key, value)?;
@@ -132,20 +166,20 @@ fn is_below(key: &str, table_key: &str) -> bool {
 /// `--split` value, as typed), so that the new kind starts from its own defaults rather
 /// than inheriting keys of the old one. The same kind keeps the section.
 pub fn switch_split_kind(table: &mut toml::Table, kind: &str) -> anyhow::Result<()> {
-    if split_kind_changes(table, kind)? {
+    if kind_changes(table, "split", kind)? {
         table.remove("split");
     }
     Ok(())
 }
 
-/// Whether `table` has a `[split]` of another kind than `kind` (as typed after `--set
-/// split.kind=` or `--split`; `holdout` and `"holdout"` are the same kind, as `set_key`
-/// reads them).
-fn split_kind_changes(table: &toml::Table, kind: &str) -> anyhow::Result<bool> {
+/// Whether `table` has a `[section]` (`split`, `model`) of another kind than `kind` (as
+/// typed after `--set split.kind=` or `--split`; `holdout` and `"holdout"` are the same
+/// kind, as `set_key` reads them). A section without a kind has none to switch from.
+fn kind_changes(table: &toml::Table, section: &str, kind: &str) -> anyhow::Result<bool> {
     let mut scratch = toml::Table::new();
     set_key(&mut scratch, "kind", kind)?;
     let old_kind = table
-        .get("split")
+        .get(section)
         .and_then(toml::Value::as_table)
         .and_then(|s| s.get("kind"));
     Ok(old_kind.is_some_and(|old| Some(old) != scratch.get("kind")))

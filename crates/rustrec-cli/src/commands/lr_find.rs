@@ -18,6 +18,10 @@ use crate::progress::Bars;
 /// exponentially growing learning rates, smoothed, until it explodes; suggests the rate where
 /// the loss falls fastest. For models with an `lr` (mf, bpr, asysvd, slim-mse).
 ///
+/// Each rate is trained at that constant rate on all of train: the config's learning-rate
+/// schedule and its [validation] are not used (a note on standard error says so), and a
+/// --set of model.schedule or validation is refused.
+///
 /// Example:
 ///   rustrec lr-find --config examples/ml100k-ua-mf-sgd.toml --data-dir ml-100k --plot lr.svg
 #[derive(Debug, ClapArgs)]
@@ -81,10 +85,70 @@ const BY_FLAGS: [FlagKey; 3] = [
     },
 ];
 
+/// The config sections the test does not use, with why: the test trains every rate at a
+/// constant rate, on all of train. A `--set` of one (or of a key below it) would change
+/// nothing, so it is refused; one in the config file is named in a note.
+const UNUSED: [(&str, &str); 2] = [
+    (
+        "model.schedule",
+        "lr-find trains each rate it tries at that constant rate (schedule kind = \"constant\")",
+    ),
+    (
+        "validation",
+        "lr-find trains on all of train and reads the training loss; it carves no validation \
+         split and stops no run early",
+    ),
+];
+
+/// Refuses a `--set` of a key the test does not use (see [`UNUSED`]), or of a table above
+/// one (`--set 'model={...}'` is refused already, as `model.lr` lies below it).
+fn refuse_unused_sets(sets: &[String]) -> anyhow::Result<()> {
+    for kv in sets {
+        let key = kv.split_once('=').map_or(kv.as_str(), |(k, _)| k).trim();
+        let unused = UNUSED.iter().find(|(section, _)| {
+            key.strip_prefix(section)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        });
+        if let Some((section, why)) = unused {
+            anyhow::bail!("--set {kv}: {why}, so {section} would change nothing; leave it out");
+        }
+    }
+    Ok(())
+}
+
+/// A note for each section of the configuration (`table`, after the `--set`s) that the
+/// test does not use (see [`UNUSED`]): a schedule other than `constant`, a `[validation]`.
+fn unused_notes(table: &toml::Table) -> Vec<String> {
+    let mut notes = Vec::new();
+    let model = table.get("model").and_then(toml::Value::as_table);
+    if let Some(schedule) = model.and_then(|m| m.get("schedule")) {
+        let kind = schedule.get("kind").and_then(toml::Value::as_str);
+        if kind != Some("constant") {
+            notes.push(format!(
+                "note: the config's model.schedule ({}) is not used: {}",
+                kind.map_or_else(|| schedule.to_string(), |k| format!("kind = \"{k}\"")),
+                UNUSED[0].1
+            ));
+        }
+    }
+    if table.contains_key("validation") {
+        notes.push(format!(
+            "note: the config's [validation] is not used: {}",
+            UNUSED[1].1
+        ));
+    }
+    notes
+}
+
 /// Runs `rustrec lr-find`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let settings = settings(&args)?;
-    let (_, cfg) = args.experiment.config(&BY_FLAGS)?;
+    refuse_unused_sets(&args.experiment.set)?;
+    let (table, cfg) = args.experiment.config(&BY_FLAGS)?;
+    // On standard error whatever the output: standard output is the result (or its JSON).
+    for note in unused_notes(&table) {
+        eprintln!("{note}");
+    }
     let mut inputs = data_inputs(&cfg, args.experiment.data_dir.as_deref());
     inputs.push(("--config".into(), args.experiment.config.clone()));
     let outputs: Vec<(&str, &std::path::Path)> = args

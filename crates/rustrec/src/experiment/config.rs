@@ -136,6 +136,8 @@ pub enum SplitConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ValidationConfig {
     /// Fraction of the training interactions held out for validation (unused with `k`).
+    /// A `[validation]` table gives this or `k`: one with neither is refused rather than
+    /// read as the default's 10% (see [`ExperimentConfig::from_value`]).
     pub fraction: f64,
     /// Per-user leave-k-out instead of the global holdout: every user with more than `k`
     /// training interactions has `k` random ones held out (the counterpart of a
@@ -278,7 +280,9 @@ impl ExperimentConfig {
     }
 
     /// Builds a configuration from a TOML value tree (after overrides). A non-finite number
-    /// (TOML's `nan`, `inf`) is refused naming its key: no setting takes one.
+    /// (TOML's `nan`, `inf`) is refused naming its key: no setting takes one. A
+    /// `[validation]` must choose its rows with exactly one of `fraction` and `k`: one with
+    /// neither (only `patience = 3`, say) is refused, not given 10% of train unasked.
     pub fn from_value(value: toml::Table) -> Result<Self> {
         refuse_non_finite(&value, "")?;
         let both = value
@@ -291,9 +295,27 @@ impl ExperimentConfig {
                  validation rows (a fraction of train, or k rows per user); give one"
             )));
         }
+        // Which rows validation holds out is the table's choice, made with `fraction` or
+        // `k`; checked after its values, so that a bad one is named first.
+        let chooses_no_rows = value
+            .get("validation")
+            .and_then(toml::Value::as_table)
+            .filter(|v| !v.contains_key("fraction") && !v.contains_key("k"))
+            .map(|v| v.keys().cloned().collect::<Vec<_>>());
         let cfg = Self::deserialize(value).map_err(|e| ExperimentError::Config(e.to_string()))?;
         if let Some(v) = &cfg.validation {
             v.check()?;
+        }
+        if let Some(keys) = chooses_no_rows {
+            return Err(ExperimentError::Config(format!(
+                "[validation] ({}) chooses no validation rows; give validation.fraction (a \
+                 fraction of train, such as 0.1 for 10%) or validation.k (rows held out per \
+                 user), or leave out [validation]",
+                match keys.as_slice() {
+                    [] => "empty".to_string(),
+                    keys => format!("with only {}", keys.join(", ")),
+                }
+            )));
         }
         cfg.eval.check()?;
         Ok(cfg)
@@ -522,12 +544,45 @@ mod tests {
         for fine in [
             "k = 2",
             "fraction = 0.3",
-            "min_delta = 0.01",
-            "patience = 2",
+            "fraction = 0.1\nmin_delta = 0.01",
+            "k = 1\npatience = 2",
         ] {
             let text = format!("[model]\nkind = \"mf\"\n[validation]\n{fine}");
             assert!(ExperimentConfig::from_toml(&text).is_ok(), "{fine}");
         }
+    }
+
+    /// Regression: a `[validation]` with neither `fraction` nor `k` (only `patience = 3`,
+    /// or `--set validation.patience=3` alone) silently held out 10% of train. It is
+    /// refused naming the table, the keys it has and the two that choose the rows.
+    #[test]
+    fn a_validation_table_without_fraction_or_k_is_refused() {
+        for (table, want) in [
+            ("patience = 3", "[validation] (with only patience)"),
+            (
+                "patience = 3\nseed = 4",
+                "[validation] (with only patience, seed)",
+            ),
+            ("", "[validation] (empty)"),
+        ] {
+            let text = format!("[model]\nkind = \"mf\"\n[validation]\n{table}");
+            let err = ExperimentConfig::from_toml(&text).unwrap_err().to_string();
+            assert!(
+                err.contains(want)
+                    && err.contains("validation.fraction")
+                    && err.contains("validation.k"),
+                "{table}: {err}"
+            );
+        }
+        let mut t: toml::Table = toml::from_str("[model]\nkind = \"mf\"").unwrap();
+        set_key(&mut t, "validation.patience", "3").unwrap();
+        let err = ExperimentConfig::from_value(t.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("with only patience"), "{err}");
+        set_key(&mut t, "validation.fraction", "0.2").unwrap();
+        let v = ExperimentConfig::from_value(t).unwrap().validation.unwrap();
+        assert_eq!((v.fraction, v.patience), (0.2, 3));
     }
 
     #[test]

@@ -238,18 +238,33 @@ impl Study {
     pub fn trial_config(&self, params: &Map<String, Value>) -> Result<ExperimentConfig> {
         let mut table = self.with_params(params)?;
         let metric = toml::Value::String(self.objective.metric.clone());
-        if table.contains_key("validation") {
+        if self.base.contains_key("validation") {
             set_value(&mut table, "validation.refit", toml::Value::Boolean(false))?;
         } else {
-            let mut v = toml::Table::new();
-            v.insert(
-                "fraction".into(),
-                toml::Value::Float(DEFAULT_VALIDATION_FRACTION),
-            );
-            v.insert("seed".into(), toml::Value::Integer(DEFAULT_VALIDATION_SEED));
-            v.insert("patience".into(), toml::Value::Integer(NO_EARLY_STOPPING));
-            v.insert("restore_best".into(), toml::Value::Boolean(false));
-            table.insert("validation".into(), toml::Value::Table(v));
+            // The base chose no validation rows: the trials hold out the default share,
+            // under any validation keys the search space sets (a space over
+            // `validation.patience` alone would otherwise leave a [validation] that chooses
+            // no rows, which the config refuses).
+            let v = table
+                .entry("validation")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let v = v.as_table_mut().ok_or_else(|| {
+                config_error("validation: the search space set it to a value, not a table".into())
+            })?;
+            if !v.contains_key("fraction") && !v.contains_key("k") {
+                v.insert(
+                    "fraction".into(),
+                    toml::Value::Float(DEFAULT_VALIDATION_FRACTION),
+                );
+            }
+            let defaults = [
+                ("seed", toml::Value::Integer(DEFAULT_VALIDATION_SEED)),
+                ("patience", toml::Value::Integer(NO_EARLY_STOPPING)),
+                ("restore_best", toml::Value::Boolean(false)),
+            ];
+            for (key, value) in defaults {
+                v.entry(key).or_insert(value);
+            }
         }
         set_value(&mut table, "validation.metric", metric)?;
         ExperimentConfig::from_value(table)

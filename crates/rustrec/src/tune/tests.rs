@@ -135,6 +135,27 @@ fn trials_do_not_evaluate_on_test_and_get_a_validation_when_the_base_has_none() 
     assert!(!s.best_table(&params).unwrap().contains_key("validation"));
 }
 
+/// Regression: a search space over `validation.patience` on a base without [validation]
+/// left the trials a [validation] with only `patience`, which chooses no validation rows
+/// (refused since such a table no longer holds out 10% unasked). The trials get the
+/// default share under the searched key.
+#[test]
+fn a_space_over_validation_keys_on_a_base_without_validation_still_holds_out_rows() {
+    let base = BASE.replace("[validation]\nfraction = 0.1\npatience = 2\n", "");
+    let s = study(&base, SPACE, tpe(2, 1));
+    let mut params = serde_json::Map::new();
+    params.insert("model.factors".into(), 4.into());
+    params.insert("validation.patience".into(), 3.into());
+    let cfg = s.trial_config(&params).unwrap();
+    let v = cfg.validation.as_ref().unwrap();
+    assert_eq!((v.fraction, v.k, v.patience), (0.1, None, 3));
+    assert!(!v.restore_best && !v.refit);
+    // A searched `k` is not joined by the default fraction (the two are one choice).
+    params.insert("validation.k".into(), 2.into());
+    let v = s.trial_config(&params).unwrap().validation.unwrap();
+    assert_eq!((v.k, v.patience), (Some(2), 3));
+}
+
 #[test]
 fn the_same_seed_gives_the_same_trials_and_a_resumed_study_continues_them() {
     let (a, _) = run(&study(BASE, SPACE, tpe(6, 7)), Vec::new());
