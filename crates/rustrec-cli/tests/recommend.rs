@@ -290,3 +290,108 @@ fn recommend_train_and_item_file_errors_name_the_flag() {
         );
     }
 }
+
+/// Regression: `recommend --allow 1 --block 1` was accepted and answered with an empty list
+/// (a note for one user, nothing at all for `--all`). An item both allowed and blocked is a
+/// contradiction: it is refused before any file is read, naming both flags and the items as
+/// given, and an item given in two spellings of one integer id (`01`, `1`) is refused once
+/// the model's ids tell.
+#[test]
+fn recommend_refuses_an_item_both_allowed_and_blocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |args: &[&str]| {
+        let out = rustrec(args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Before any work: the model file does not even exist, and --all writes nothing.
+    let missing = dir.path().join("nosuch.st");
+    let out_file = dir.path().join("all.csv");
+    for (scope, with) in [("--user", "1"), ("--all", "--out"), ("--history", "7:4")] {
+        let mut args = vec!["recommend", "--model", p(&missing), scope];
+        if scope == "--all" {
+            args.extend([with, p(&out_file)]);
+        } else {
+            args.push(with);
+        }
+        args.extend(["--allow", "5,1,2", "--block", "2", "--block", "9,1"]);
+        let e = refused(&args);
+        assert!(
+            e.starts_with("error: --allow and --block both name items 1, 2:")
+                && e.contains("leave each out of one of the two flags")
+                && !e.contains("nosuch"),
+            "{scope}: {e}"
+        );
+    }
+    assert!(!out_file.exists());
+    let e = refused(&[
+        "recommend",
+        "--model",
+        p(&missing),
+        "--user",
+        "1",
+        "--allow",
+        "3",
+        "--block",
+        "3",
+    ]);
+    assert!(
+        e.starts_with("error: --allow and --block both name item 3: ")
+            && e.contains("leave it out"),
+        "{e}"
+    );
+
+    // With a model: two spellings of one integer item id are the same item.
+    let train = dir.path().join("u.data");
+    let test = dir.path().join("u.test");
+    synth_small(&train, "5", Some((&test, "0.1")));
+    let model = dir.path().join("m.st");
+    succeeded(&rustrec(&[
+        "fit",
+        "--train",
+        p(&train),
+        "--test",
+        p(&test),
+        "--factors",
+        "2",
+        "--epochs",
+        "1",
+        "--out",
+        p(&model),
+        "-q",
+    ]));
+    let item = items_of(&train)[0].clone();
+    let user = std::fs::read_to_string(&train).unwrap();
+    let user = user.split('\t').next().unwrap().to_string();
+    let padded = format!("0{item}");
+    for scope in [
+        vec!["--user", user.as_str()],
+        vec!["--all", "--out", p(&out_file)],
+    ] {
+        let mut args = vec!["recommend", "--model", p(&model)];
+        args.extend(scope.iter().copied());
+        args.extend(["--allow", &padded, "--block", &item]);
+        let e = refused(&args);
+        assert!(
+            e.starts_with(&format!(
+                "error: --allow and --block both name item {item}: "
+            )),
+            "{e}"
+        );
+    }
+    assert!(!out_file.exists());
+    // Disjoint lists are served as before.
+    let other = items_of(&train)[1].clone();
+    succeeded(&rustrec(&[
+        "recommend",
+        "--model",
+        p(&model),
+        "--user",
+        &user,
+        "--include-seen",
+        "--allow",
+        &item,
+        "--block",
+        &other,
+    ]));
+}

@@ -17,7 +17,10 @@ use serde::{Serialize, Serializer};
 
 use crate::catalog::{Catalog, Served};
 use crate::error::ApiError;
-use crate::request::{FoldInRequest, HistoryEntry, PredictRequest, RecommendParams, SimilarParams};
+use crate::request::{
+    FoldInRequest, HistoryEntry, PredictRequest, RecommendParams, SimilarParams,
+    allowed_and_blocked,
+};
 use crate::topn::{Filter, select};
 
 /// A thread's buffers, reused by every request it runs.
@@ -73,6 +76,28 @@ fn dense_into(
         .map_err(|r| unknown_item(served, what, &r))?;
     out.extend_from_slice(&items);
     Ok(())
+}
+
+/// Refuses an item that the sorted dense lists `allow` and `block` share: two spellings of
+/// one integer id (`01`, `1`), which [`crate::request::check_allow_block`] cannot tell
+/// apart from the text; named by the model's raw id.
+fn check_dense_allow_block(
+    served: &Served,
+    allow: Option<&[u32]>,
+    block: &[u32],
+) -> Result<(), ApiError> {
+    let ids = served.recommender().item_ids();
+    let both: Vec<String> = allow
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| block.binary_search(i).is_ok())
+        .map(|&i| ids.raw(i).to_string())
+        .collect();
+    if both.is_empty() {
+        Ok(())
+    } else {
+        Err(allowed_and_blocked(&both))
+    }
 }
 
 /// 404: item `raw` of field `what` is not one of the model's.
@@ -182,6 +207,11 @@ pub fn recommend_user(
             &mut s.allow,
         )?;
         dense_into(served, "block", &p.block, &mut s.block)?;
+        check_dense_allow_block(
+            served,
+            p.allow.as_ref().map(|_| s.allow.as_slice()),
+            &s.block,
+        )?;
         let seen: &[u32] = match (&served.loaded.seen, p.exclude_seen) {
             (Some(seen), true) if (u as usize) < seen.n_users() => seen.row(UserIdx(u)).items,
             _ => &[],
@@ -230,6 +260,11 @@ pub fn recommend_history(
             &mut s.allow,
         )?;
         dense_into(served, "block", &req.block, &mut s.block)?;
+        check_dense_allow_block(
+            served,
+            req.allow.as_ref().map(|_| s.allow.as_slice()),
+            &s.block,
+        )?;
         s.rated.clear();
         if req.exclude_seen {
             s.rated.extend(history.iter().map(|(i, _)| i.0));

@@ -160,13 +160,15 @@ impl Query {
 
     /// The parameters of `GET /v1/recommend/{user}`.
     pub fn recommend(&self, limits: &Limits) -> Result<RecommendParams, ApiError> {
-        Ok(RecommendParams {
+        let params = RecommendParams {
             n: self.n(limits)?,
             exclude_seen: self.flag("exclude_seen", true)?,
             allow: self.ids("allow", limits)?,
             block: self.ids("block", limits)?.unwrap_or_default(),
             model: self.model()?,
-        })
+        };
+        check_allow_block(params.allow.as_deref(), &params.block)?;
+        Ok(params)
     }
 
     /// The parameters of `GET /v1/similar-items/{item}`.
@@ -216,6 +218,37 @@ fn check_list_len(key: &str, len: usize, limits: &Limits) -> Result<(), ApiError
         )));
     }
     Ok(())
+}
+
+/// Refuses items that `allow` and `block` both name (raw ids as sent, each once, in `allow`'s
+/// order): no answer honours both, and an empty one would hide the mistake. The CLI's
+/// `recommend --allow --block` refuses them the same way.
+pub fn check_allow_block(allow: Option<&[String]>, block: &[String]) -> Result<(), ApiError> {
+    let mut both: Vec<&str> = Vec::new();
+    for id in allow.unwrap_or_default() {
+        if block.contains(id) && !both.contains(&id.as_str()) {
+            both.push(id);
+        }
+    }
+    if both.is_empty() {
+        return Ok(());
+    }
+    Err(allowed_and_blocked(&both))
+}
+
+/// 400: `items` (raw ids) are in both `allow` and `block`.
+pub fn allowed_and_blocked<S: AsRef<str>>(items: &[S]) -> ApiError {
+    let shown: Vec<String> = items
+        .iter()
+        .map(|i| format!("\"{}\"", escape_control(i.as_ref())))
+        .collect();
+    ApiError::bad_request(format!(
+        "allow and block both name {} {}: an item cannot be both the only kind recommended \
+         and never recommended; leave {} out of one of the two lists",
+        if items.len() == 1 { "item" } else { "items" },
+        shown.join(", "),
+        if items.len() == 1 { "it" } else { "each" },
+    ))
 }
 
 /// One entry of a new user's history, as sent.
@@ -382,6 +415,9 @@ impl FoldInRequest {
                 Ok(HistoryEntry { item, value })
             })
             .collect::<Result<_, ApiError>>()?;
+        let allow = ids("allow", b.allow)?;
+        let block = ids("block", b.block)?.unwrap_or_default();
+        check_allow_block(allow.as_deref(), &block)?;
         Ok(FoldInRequest {
             history,
             n,
@@ -391,8 +427,8 @@ impl FoldInRequest {
                 "true or false (default true)",
             )?
             .unwrap_or(true),
-            allow: ids("allow", b.allow)?,
-            block: ids("block", b.block)?.unwrap_or_default(),
+            allow,
+            block,
         })
     }
 }

@@ -72,7 +72,9 @@ fn answers_equal_the_library_and_carry_titles() {
             .collect();
         assert_eq!(items_of(&all, "recommendations"), want_all);
     }
-    let allow = [item_id(1), item_id(2), item_id(5), item_id(9)];
+    // Disjoint lists: an item in both is refused (see
+    // `an_item_both_allowed_and_blocked_is_refused_naming_both_fields`).
+    let allow = [item_id(1), item_id(5), item_id(9)];
     let block = [item_id(2)];
     let q = format!(
         "/v1/recommend/3?n=10&allow={}&block={}",
@@ -871,5 +873,57 @@ fn a_rating_model_without_a_stored_range_says_so() {
             && !msg.contains("340282"),
         "{msg}"
     );
+    server.stop().unwrap();
+}
+
+/// Regression: `?allow=100&block=100` (and the same in a `POST /v1/recommend` body) was
+/// answered 200 with an empty list. An item both allowed and blocked is a contradiction,
+/// refused with a 400 naming both fields and the items (as sent), like the CLI's
+/// `recommend --allow --block`; two spellings of one integer id (`0100`, `100`) are the
+/// same item, named by the model's id.
+#[test]
+fn an_item_both_allowed_and_blocked_is_refused_naming_both_fields() {
+    let f = fixture();
+    let server = start(&f);
+    let addr = server.addr();
+    for (method, path, body, items) in [
+        (
+            "GET",
+            "/v1/recommend/1?allow=100,101,102&block=102,100",
+            None,
+            "items \"100\", \"102\": ",
+        ),
+        (
+            "GET",
+            "/v1/recommend/1?allow=0100&block=100",
+            None,
+            "item \"100\": ",
+        ),
+        (
+            "POST",
+            "/v1/recommend",
+            Some(r#"{"history": {"100": 1}, "allow": ["101", 102], "block": [102]}"#),
+            "item \"102\": ",
+        ),
+        (
+            "POST",
+            "/v1/recommend",
+            Some(r#"{"history": {"100": 1}, "allow": ["0100"], "block": [100]}"#),
+            "item \"100\": ",
+        ),
+    ] {
+        let (status, msg) = refusal(addr, method, path, body);
+        assert_eq!(status, 400, "{path} {body:?}: {msg}");
+        assert!(
+            msg.starts_with(&format!("allow and block both name {items}")) && msg.contains("leave"),
+            "{path} {body:?}: {msg}"
+        );
+    }
+    // Disjoint lists are answered.
+    let a = get(
+        addr,
+        "/v1/recommend/1?allow=100,103&block=106&exclude_seen=false",
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
     server.stop().unwrap();
 }

@@ -98,6 +98,34 @@ fn dense_items(model: &dyn Recommender, flag: &str, raw: &[String]) -> anyhow::R
     })
 }
 
+/// The raw ids (as given, in `--allow`'s order, each once) that `--allow` and `--block` both
+/// name.
+fn allowed_and_blocked<'a>(allow: &'a [String], block: &[String]) -> Vec<&'a str> {
+    let mut both: Vec<&str> = Vec::new();
+    for id in allow {
+        if block.contains(id) && !both.contains(&id.as_str()) {
+            both.push(id);
+        }
+    }
+    both
+}
+
+/// The refusal of items given to both `--allow` and `--block`: no answer could honour both,
+/// and an empty list (what one used to get) hides the mistake.
+fn contradiction(items: &[String]) -> anyhow::Error {
+    let shown: Vec<String> = items
+        .iter()
+        .map(|i| escape_control(i).into_owned())
+        .collect();
+    anyhow::anyhow!(
+        "--allow and --block both name {} {}: an item cannot be both the only kind \
+         recommended and never recommended; leave {} out of one of the two flags",
+        if items.len() == 1 { "item" } else { "items" },
+        shown.join(", "),
+        if items.len() == 1 { "it" } else { "each" },
+    )
+}
+
 /// The error of a `--user` the model does not know: the id quoted (so that an empty id or
 /// one with spaces shows), the model and what is valid. The readers remove the spaces around
 /// ids, so an id given with spaces around it that is known without them is pointed out
@@ -127,6 +155,14 @@ fn unknown_user(model: &dyn Recommender, path: &Path, raw: &str) -> String {
 /// Runs `rustrec recommend`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let json = globals.json;
+    // An item both allowed and blocked is refused before any file is read.
+    if let Some(allow) = &args.allow {
+        let both = allowed_and_blocked(allow, &args.block);
+        if !both.is_empty() {
+            let both: Vec<String> = both.into_iter().map(str::to_string).collect();
+            return Err(contradiction(&both));
+        }
+    }
     if let (Some(out), false) = (&args.out, args.all) {
         anyhow::bail!(
             "--out {}: only --all writes a file; give --all to write every user's top-{} \
@@ -172,6 +208,17 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .as_deref()
         .map(|a| dense_items(model, "--allow", a))
         .transpose()?;
+    // Two spellings of one item (`01` and `1` of an integer id) meet only here.
+    if let Some(allow) = &allow {
+        let both: Vec<String> = allow
+            .iter()
+            .filter(|i| block.binary_search(i).is_ok())
+            .map(|&i| model.item_ids().raw(i).to_string())
+            .collect();
+        if !both.is_empty() {
+            return Err(contradiction(&both));
+        }
+    }
     let exclusion = Exclusion {
         seen: seen.as_ref(),
         allow: allow.as_deref(),
