@@ -148,9 +148,13 @@ pub fn evaluate(
         Some(t) => test.to_implicit(t),
         None => test,
     };
+    // Training rows the model does not know are left out of the training items and
+    // counted (`unknown_train_rows`), as `rustrec eval --train` does.
+    let mut unknown_train_rows = 0;
     let train: Option<Interactions> = match train {
         Some(t) => {
-            let (x, _) = in_model_space(m, &TestData::Data(t), None, None)?;
+            let (x, unknown) = in_model_space(m, &TestData::Data(t), None, None)?;
+            unknown_train_rows = unknown.rows();
             Some(x)
         }
         // The stored interactions hold the users `partial_fit_users` folded in past the
@@ -168,6 +172,7 @@ pub fn evaluate(
     report.insert("unknown_test_rows".into(), unknown.rows().into());
     report.insert("unknown_user_test_rows".into(), unknown.user_rows.into());
     report.insert("unknown_item_test_rows".into(), unknown.item_rows.into());
+    report.insert("unknown_train_rows".into(), unknown_train_rows.into());
     report.insert("task".into(), task.name().into());
     if let Some(t) = threshold {
         report.insert("implicit_threshold".into(), num(f64::from(t)));

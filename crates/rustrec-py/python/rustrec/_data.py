@@ -318,7 +318,9 @@ def evaluate(
     ``map@K`` and the ideal DCG of ``ndcg@K`` but never in a top-K list
     (``unrankable_relevant`` counts them), so one user with two relevant items, one of them
     unknown, has ``recall@K`` at most 0.5; users the model does not know are left out and
-    counted in ``users_skipped_unknown``.
+    counted in ``users_skipped_unknown``. Rows of ``train`` whose user or item the model
+    does not know are left out of the training items and counted in
+    ``unknown_train_rows`` (0 without ``train``).
     """
     # A model class checks it is fitted (an unfitted one has no engine to evaluate).
     engine = model._fitted() if hasattr(model, "_fitted") else model
