@@ -403,6 +403,27 @@ fn switching_the_model_kind_starts_the_section_from_the_new_kinds_defaults() {
             "{order:?}"
         );
     }
+    // `fit --model` switches the same way: bpr's 20 factors, mf's `biases` gone; the
+    // flags after it write into the new section.
+    let flag_factors = |name: &str, flags: &[&str]| {
+        let npy = dir.path().join(name);
+        let mut all = vec!["fit", "--config", c, "-q", "--export-npy", p(&npy)];
+        all.extend_from_slice(flags);
+        succeeded(&rustrec(&all));
+        npy_shape(&npy.join("item_factors.npy")).1
+    };
+    assert_eq!(
+        flag_factors("flag", &["--model", "bpr", "--epochs", "1"]),
+        20
+    );
+    assert_eq!(
+        flag_factors(
+            "flag6",
+            &["--model", "bpr", "--factors", "6", "--epochs", "1"]
+        ),
+        6
+    );
+    assert_eq!(flag_factors("flag-same", &["--model", "mf"]), 4);
     // The same kind keeps the section (its 4 factors).
     assert_eq!(item_factors("same", &["model.kind=mf"]).1, 4);
     // A flag's key in the section is not dropped by the switch: two choices, refused.

@@ -12,7 +12,7 @@
 //!   section again from kind K's defaults and the other `--set split.*` keys given: no key of
 //!   the old kind carries over (a holdout's `test_fraction` does not become a temporal
 //!   split's), and a key the new kind requires is asked for by name.
-//! - `--set model.kind=K` follows the same rule for `[model]`: an mf model's `factors` or
+//! - `--set model.kind=K` (and `fit --model K`) follows the same rule for `[model]`: an mf model's `factors` or
 //!   `epochs` do not become a bpr model's, nor fail as keys the new kind does not know; the
 //!   other `--set model.*` keys given apply to kind K.
 //! - A switch that would drop what a flag wrote into the section (`fit --split-seed`,
@@ -162,12 +162,13 @@ fn is_below(key: &str, table_key: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('.'))
 }
 
-/// Clears `table`'s `[split]` when its kind is not `kind` (a `--set split.kind` or
-/// `--split` value, as typed), so that the new kind starts from its own defaults rather
-/// than inheriting keys of the old one. The same kind keeps the section.
-pub fn switch_split_kind(table: &mut toml::Table, kind: &str) -> anyhow::Result<()> {
-    if kind_changes(table, "split", kind)? {
-        table.remove("split");
+/// Clears `table`'s `[section]` (`split` or `model`) when its kind is not `kind` (a
+/// `--split` or `--model` value, as typed), so that the new kind starts from its own
+/// defaults rather than inheriting keys of the old one, as a `--set section.kind` does. The
+/// same kind keeps the section.
+pub fn switch_kind(table: &mut toml::Table, section: &str, kind: &str) -> anyhow::Result<()> {
+    if kind_changes(table, section, kind)? {
+        table.remove(section);
     }
     Ok(())
 }

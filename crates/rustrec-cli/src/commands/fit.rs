@@ -11,7 +11,7 @@ use rustrec::models::registry::family_or_error;
 use rustrec::models::{Task, Threads, TrainedModel};
 use serde_json::Value;
 
-use super::experiment_args::{FlagKey, apply_sets, switch_split_kind};
+use super::experiment_args::{FlagKey, apply_sets, switch_kind};
 use crate::Globals;
 use crate::output::{Report, human_line};
 use crate::plot::plot_learning_curve_tracked;
@@ -178,7 +178,7 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
     // defaults (as a `--set split.kind` does): no key of the old kind carries over.
     if let Some(spec) = &args.split {
         let kind = spec.split_once(':').map_or(spec.as_str(), |(kind, _)| kind);
-        switch_split_kind(&mut table, kind)?;
+        switch_kind(&mut table, "split", kind)?;
     }
     // Whether the config file chooses a validation split (`--patience` and `--refit` need
     // one; they do not make one up).
@@ -242,6 +242,11 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         }
         by_flags.push("split.seed");
         set_value(&mut table, "split.seed", toml::Value::Integer(seed as i64))?;
+    }
+    // As for `--split`: a `--model` of another kind than the config's starts `[model]`
+    // from that kind's defaults (the flags below then write into it).
+    if let Some(m) = &args.model {
+        switch_kind(&mut table, "model", m)?;
     }
     let mut set = |key: &'static str, value: toml::Value| {
         by_flags.push(key);
