@@ -87,12 +87,7 @@ fn check_dense_allow_block(
     block: &[u32],
 ) -> Result<(), ApiError> {
     let ids = served.recommender().item_ids();
-    let both: Vec<String> = allow
-        .unwrap_or_default()
-        .iter()
-        .filter(|i| block.binary_search(i).is_ok())
-        .map(|&i| ids.raw(i).to_string())
-        .collect();
+    let both = rustrec::serving::dense_items_in_both(ids, allow.unwrap_or_default(), block);
     if both.is_empty() {
         Ok(())
     } else {

@@ -224,12 +224,7 @@ fn check_list_len(key: &str, len: usize, limits: &Limits) -> Result<(), ApiError
 /// order): no answer honours both, and an empty one would hide the mistake. The CLI's
 /// `recommend --allow --block` refuses them the same way.
 pub fn check_allow_block(allow: Option<&[String]>, block: &[String]) -> Result<(), ApiError> {
-    let mut both: Vec<&str> = Vec::new();
-    for id in allow.unwrap_or_default() {
-        if block.contains(id) && !both.contains(&id.as_str()) {
-            both.push(id);
-        }
-    }
+    let both = rustrec::serving::raw_items_in_both(allow.unwrap_or_default(), block);
     if both.is_empty() {
         return Ok(());
     }

@@ -85,9 +85,45 @@ pub fn dense_items<S: AsRef<str>>(items: &IdMap, raw: &[S]) -> Result<Vec<u32>, 
     Ok(out)
 }
 
+/// The raw ids that an allow list and a block list both name, as given (in `allow`'s
+/// order, each once): a contradiction every front end refuses before loading anything.
+pub fn raw_items_in_both<'a, S: AsRef<str>>(allow: &'a [S], block: &[S]) -> Vec<&'a str> {
+    let mut both: Vec<&str> = Vec::new();
+    for id in allow.iter().map(AsRef::as_ref) {
+        if block.iter().any(|b| b.as_ref() == id) && !both.contains(&id) {
+            both.push(id);
+        }
+    }
+    both
+}
+
+/// The model's raw ids of the items that the dense lists `allow` and `block` (sorted, as
+/// [`dense_items`] returns them) share: also two spellings of one integer id (`01`, `1`),
+/// which [`raw_items_in_both`] cannot tell apart from the text.
+pub fn dense_items_in_both(items: &IdMap, allow: &[u32], block: &[u32]) -> Vec<String> {
+    allow
+        .iter()
+        .filter(|i| block.binary_search(i).is_ok())
+        .map(|&i| items.raw(i).to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_in_both_lists_are_found_as_text_and_as_dense_indices() {
+        let allow = ["3", "1", "3", "01"];
+        let block = ["1", "3", "9"];
+        assert_eq!(raw_items_in_both(&allow, &block), vec!["3", "1"]);
+        let items = IdMap::from_ints([1, 3, 9]).unwrap();
+        let dense = |raw: &[&str]| dense_items(&items, raw).unwrap();
+        // `01` and `1` are one integer id: only the dense lists tell.
+        let both = dense_items_in_both(&items, &dense(&["01"]), &dense(&["1", "9"]));
+        assert_eq!(both, vec!["1"]);
+        assert!(dense_items_in_both(&items, &dense(&["3"]), &dense(&["9"])).is_empty());
+    }
 
     #[test]
     fn dense_items_are_sorted_deduplicated_and_name_the_unknown_id() {

@@ -98,18 +98,6 @@ fn dense_items(model: &dyn Recommender, flag: &str, raw: &[String]) -> anyhow::R
     })
 }
 
-/// The raw ids (as given, in `--allow`'s order, each once) that `--allow` and `--block` both
-/// name.
-fn allowed_and_blocked<'a>(allow: &'a [String], block: &[String]) -> Vec<&'a str> {
-    let mut both: Vec<&str> = Vec::new();
-    for id in allow {
-        if block.contains(id) && !both.contains(&id.as_str()) {
-            both.push(id);
-        }
-    }
-    both
-}
-
 /// The refusal of items given to both `--allow` and `--block`: no answer could honour both,
 /// and an empty list (what one used to get) hides the mistake.
 fn contradiction(items: &[String]) -> anyhow::Error {
@@ -157,7 +145,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let json = globals.json;
     // An item both allowed and blocked is refused before any file is read.
     if let Some(allow) = &args.allow {
-        let both = allowed_and_blocked(allow, &args.block);
+        let both = serving::raw_items_in_both(allow, &args.block);
         if !both.is_empty() {
             let both: Vec<String> = both.into_iter().map(str::to_string).collect();
             return Err(contradiction(&both));
@@ -210,11 +198,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .transpose()?;
     // Two spellings of one item (`01` and `1` of an integer id) meet only here.
     if let Some(allow) = &allow {
-        let both: Vec<String> = allow
-            .iter()
-            .filter(|i| block.binary_search(i).is_ok())
-            .map(|&i| model.item_ids().raw(i).to_string())
-            .collect();
+        let both = serving::dense_items_in_both(model.item_ids(), allow, &block);
         if !both.is_empty() {
             return Err(contradiction(&both));
         }
