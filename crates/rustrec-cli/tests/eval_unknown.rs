@@ -203,3 +203,93 @@ fn eval_rating_errors_leave_out_unknown_rows_and_count_them() {
     assert_eq!(v["unknown_item_test_rows"], 1, "{v}");
     assert!(number(&v, "rmse").is_finite(), "{v}");
 }
+
+/// `eval --protocol sampled` (which `eval` lacked: only `fit` had the sampled protocol)
+/// reports the `sampled_*` metrics, `protocol` and `eval_seed` as `fit` does, and counts a
+/// known user's unknown relevant items as misses there too.
+#[test]
+fn eval_sampled_protocol_counts_unknown_relevant_items_as_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = top_pop_model(dir.path());
+    let test = dir.path().join("test.tsv");
+    fs::write(&test, TEST).unwrap();
+    let v = json_of(&rustrec(&[
+        "eval",
+        "--model",
+        p(&model),
+        "--test",
+        p(&test),
+        "--format",
+        "tsv",
+        "--cutoffs",
+        "1",
+        "--implicit-threshold",
+        "3",
+        "--protocol",
+        "sampled",
+        "--negatives",
+        "2",
+        "--seed",
+        "7",
+        "--json",
+    ]));
+    assert_eq!(v["protocol"], "sampled(2)", "{v}");
+    assert_eq!(v["eval_seed"], 7, "{v}");
+    assert_eq!(v["unrankable_relevant"], 2, "{v}");
+    assert_eq!(v["users_skipped_unknown"], 1, "{v}");
+    assert_eq!(v["users_evaluated"], 2, "{v}");
+    assert!(v.get("recall@1").is_none(), "full-protocol keys: {v}");
+    // User 1: the one free item is 30, the only negative; 20 (2 users) ranks above it
+    // (hit, reciprocal rank and AUC 1) and the unknown 90 is a miss (all 0): means 1/2.
+    // User 4: its one relevant item is unknown: all 0. Over the two users: 1/4.
+    for key in [
+        "sampled_hit_rate@1",
+        "sampled_ndcg@1",
+        "sampled_mrr",
+        "sampled_auc",
+    ] {
+        assert_close(&v, key, 0.25);
+    }
+}
+
+/// --negatives and --seed mean nothing to the full protocol, and no draw can use 0
+/// negatives: each is refused naming the flag, not ignored.
+#[test]
+fn eval_refuses_sampled_settings_it_would_not_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = top_pop_model(dir.path());
+    let test = dir.path().join("test.tsv");
+    fs::write(&test, "1\t20\t5\t1\n").unwrap();
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "eval",
+            "--model",
+            p(&model),
+            "--test",
+            p(&test),
+            "--format",
+            "tsv",
+        ];
+        a.extend_from_slice(extra);
+        rustrec(&a)
+    };
+    for (extra, needle) in [
+        (&["--seed", "3"][..], "--seed 3: only the sampled protocol"),
+        (
+            &["--negatives", "5"][..],
+            "--negatives 5: only the sampled protocol",
+        ),
+        (
+            &["--protocol", "sampled", "--negatives", "0"][..],
+            "--negatives 0: expected a whole number ≥ 1",
+        ),
+    ] {
+        let out = run(extra);
+        assert!(!out.status.success(), "{extra:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+    let out = run(&["--protocol", "sampled", "--seed", "3", "--json"]);
+    let v = json_of(&out);
+    assert_eq!(v["eval_seed"], 3, "{v}");
+}

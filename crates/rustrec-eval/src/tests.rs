@@ -794,6 +794,61 @@ fn sampled_protocol_hand_computed() {
 }
 
 #[test]
+fn sampled_protocol_counts_unrankable_relevant_items_as_misses() {
+    // The hand case above (user 0: t = 1 at rank 1 with AUC 1, t = 2 at rank 2 with AUC
+    // ½) plus one relevant item the model does not know: a third test item with hit rate,
+    // NDCG, reciprocal rank and AUC 0, so every mean is over 3 items.
+    let model = ScoreTable::new(2, 5, [[9.0, 4.0, 2.0, 3.0, 1.0]; 2].concat());
+    let train = Interactions::from_index_triplets(2, 5, &[(0, 0, 1.0), (1, 0, 1.0)]).unwrap();
+    let test = Interactions::from_index_triplets(2, 5, &[(0, 1, 1.0), (0, 2, 1.0)]).unwrap();
+    let cfg = SampledConfig {
+        cutoffs: vec![1, 2],
+        unrankable: vec![1, 0],
+        ..SampledConfig::new(10, 1)
+    };
+    let m = evaluate_sampled(&model, &train, &test, &cfg).unwrap();
+    assert_values(
+        &m,
+        &[
+            ("sampled_hit_rate@1", 1.0 / 3.0),
+            ("sampled_hit_rate@2", 2.0 / 3.0),
+            ("sampled_ndcg@1", 1.0 / 3.0),
+            ("sampled_ndcg@2", (1.0 + 1.0 / 3f64.log2()) / 3.0),
+            ("sampled_mrr", 1.5 / 3.0),
+            ("sampled_auc", 1.5 / 3.0),
+        ],
+    );
+    assert_eq!(m.unrankable_relevant, 1);
+    assert_eq!(m.users_evaluated, 1);
+
+    // A user whose only relevant item is unknown is evaluated with every value 0 (user 1
+    // has no test row), and the macro average takes it in.
+    let cfg = SampledConfig {
+        cutoffs: vec![1],
+        unrankable: vec![0, 1],
+        ..SampledConfig::new(10, 1)
+    };
+    let m = evaluate_sampled(&model, &train, &test, &cfg).unwrap();
+    assert_eq!(m.users_evaluated, 2);
+    assert_eq!(m.unrankable_relevant, 1);
+    // User 0: hit@1 (1 + 0) / 2, AUC (1 + ½) / 2; user 1: 0 and 0.
+    assert_values(&m, &[("sampled_hit_rate@1", 0.25), ("sampled_auc", 0.375)]);
+
+    // Counts for a user the model does not know are refused, naming the setting.
+    let cfg = SampledConfig {
+        unrankable: vec![0, 0, 2],
+        ..SampledConfig::new(10, 1)
+    };
+    assert!(matches!(
+        evaluate_sampled(&model, &train, &test, &cfg).unwrap_err(),
+        EvalError::InvalidParameter {
+            name: "unrankable",
+            ..
+        }
+    ));
+}
+
+#[test]
 fn sampled_negatives_are_never_interacted_items() {
     // Training items score 100 and test items 50, every other item below 10. If a
     // training item or another test item were drawn as a negative, some test item would

@@ -7,9 +7,10 @@ use clap::Args as ClapArgs;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::{Format, ReadOptions};
 use rustrec::eval::{
-    RankingConfig, UnknownTestRows, evaluate_ranking, evaluate_ratings_with_train,
+    RankingConfig, SampledConfig, UnknownTestRows, evaluate_ranking, evaluate_ratings_with_train,
+    evaluate_sampled,
 };
-use rustrec::experiment::TestThreshold;
+use rustrec::experiment::{EvalConfig, TestThreshold};
 use rustrec::models::{Recommender, Task};
 
 use super::common::{
@@ -31,6 +32,11 @@ use crate::output::{Report, human_line};
 /// a known user's relevant items that the model does not know stay in the user's relevant
 /// set as misses (in the denominators of recall, MAP and the ideal DCG; never in a top-k
 /// list); users the model does not know are left out and counted.
+///
+/// `--protocol sampled` ranks each relevant item against `--negatives` items the user has
+/// not interacted with, drawn with `--seed` (the `eval.protocol`, `eval.negatives` and
+/// `eval.seed` of `rustrec fit`, with the same defaults and `sampled_*` metric names); a
+/// known user's unknown relevant items count as misses there too.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The model file (from `rustrec fit --out`).
@@ -58,6 +64,46 @@ pub struct Args {
     /// Write per-user ranking results here (.csv or .jsonl), for significance tests.
     #[arg(long)]
     pub per_user_out: Option<PathBuf>,
+    /// Ranking protocol: full (every item ranked) or sampled (each relevant item against
+    /// --negatives items the user has not interacted with).
+    #[arg(long, default_value = "full", value_parser = ["full", "sampled"])]
+    pub protocol: String,
+    /// Negatives per relevant item under --protocol sampled (whole number ≥ 1; default 100).
+    #[arg(long)]
+    pub negatives: Option<usize>,
+    /// Seed of the negative draws under --protocol sampled (default 1, as `eval.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// The sampled protocol's negatives and seed, or `None` for the full protocol; refuses
+/// --negatives and --seed without --protocol sampled (nothing would use them) and
+/// --negatives 0.
+fn sampled_settings(args: &Args) -> anyhow::Result<Option<(usize, u64)>> {
+    let defaults = EvalConfig::default();
+    if args.protocol != "sampled" {
+        for (flag, given) in [
+            ("--negatives", args.negatives.map(|n| n.to_string())),
+            ("--seed", args.seed.map(|s| s.to_string())),
+        ] {
+            if let Some(value) = given {
+                anyhow::bail!(
+                    "{flag} {value}: only the sampled protocol uses it, and --protocol is {}; \
+                     add --protocol sampled or leave out {flag}",
+                    args.protocol
+                );
+            }
+        }
+        return Ok(None);
+    }
+    let negatives = args.negatives.unwrap_or(defaults.negatives);
+    if negatives == 0 {
+        anyhow::bail!("--negatives 0: expected a whole number ≥ 1, such as 100");
+    }
+    Ok(Some((
+        negatives,
+        args.seed.unwrap_or(EvalConfig::DEFAULT_SEED),
+    )))
 }
 
 /// Runs `rustrec eval`.
@@ -70,6 +116,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     {
         anyhow::bail!("--implicit-threshold {t}: expected a finite number, such as 4");
     }
+    let sampled = sampled_settings(&args)?;
     // The per-user file and its format, checked before the model is loaded.
     let per_user_out = match &args.per_user_out {
         Some(out) => {
@@ -145,6 +192,13 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(t) = threshold {
         report.set_f64("implicit_threshold", f64::from(t));
     }
+    if task == Task::Rating && !args.ranking && sampled.is_some() {
+        anyhow::bail!(
+            "--protocol sampled: a ranking protocol, and this {} model rates; add --ranking \
+             to rank with it (or leave out --protocol)",
+            model.kind()
+        );
+    }
     if task == Task::Rating && !args.ranking && args.per_user_out.is_some() {
         anyhow::bail!(
             "--per-user-out: per-user results are ranking results, and this {} model rates; \
@@ -178,10 +232,25 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         let train = seen.ok_or_else(|| {
             anyhow::anyhow!("ranking needs the training items: give --train FILE")
         })?;
-        let mut cfg = RankingConfig::with_cutoffs(&args.cutoffs);
-        cfg.per_user = args.per_user_out.is_some();
-        cfg.unrankable = unknown.unrankable;
-        let m = evaluate_ranking(model, &train, &test.data, &cfg)?;
+        let per_user = args.per_user_out.is_some();
+        let m = match sampled {
+            Some((negatives, seed)) => {
+                let mut cfg = SampledConfig::new(negatives, seed);
+                cfg.cutoffs = args.cutoffs.clone();
+                cfg.per_user = per_user;
+                cfg.unrankable = unknown.unrankable;
+                let m = evaluate_sampled(model, &train, &test.data, &cfg)?;
+                report.set("protocol", m.protocol.as_str());
+                report.set("eval_seed", seed);
+                m
+            }
+            None => {
+                let mut cfg = RankingConfig::with_cutoffs(&args.cutoffs);
+                cfg.per_user = per_user;
+                cfg.unrankable = unknown.unrankable;
+                evaluate_ranking(model, &train, &test.data, &cfg)?
+            }
+        };
         let line: Vec<String> = m
             .values
             .iter()

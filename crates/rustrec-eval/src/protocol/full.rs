@@ -40,7 +40,10 @@ use rustrec_core::topn::better;
 use rustrec_data::{Interactions, UserIdx};
 
 use super::top_k::TopK;
-use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};
+use super::{
+    Outcome, check_cutoffs, check_unrankable, count_common, row_items, run, select_users,
+    unrankable_of,
+};
 use crate::error::{EvalError, Result};
 use crate::id_space::check_in_model_space;
 use crate::metrics::auc::{AucCounter, SWEEP_LIMIT, auc_by_sweeps, prepare_positives};
@@ -347,33 +350,6 @@ fn evaluate_ranking_at(
     })
 }
 
-/// Refuses unrankable counts for users the model does not know (they could never be walked,
-/// so their items would vanish from the figures without a word).
-fn check_unrankable(model: &dyn Recommender, unrankable: &[u32]) -> Result<()> {
-    let n_users = model.n_users();
-    match unrankable.iter().skip(n_users).position(|&n| n > 0) {
-        Some(k) => Err(EvalError::invalid(
-            "unrankable",
-            format!(
-                "{} items for user index {}",
-                unrankable[n_users + k],
-                n_users + k
-            ),
-            format!(
-                "counts for the model's users only (indices below {n_users}); the relevant \
-                 items of users the model does not know cannot be counted per user"
-            ),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The relevant items of user `u` that the model cannot rank (`RankingConfig::unrankable`).
-#[inline]
-fn unrankable_of(cfg: &RankingConfig, u: u32) -> usize {
-    cfg.unrankable.get(u as usize).map_or(0, |&n| n as usize)
-}
-
 /// The test items of user `u` that are also training items when `u` is evaluated, or why it
 /// is not (no relevant test item, or no training data when that is required). A user whose
 /// only relevant items are unrankable is evaluated: they count as misses.
@@ -383,7 +359,7 @@ fn overlap_if_evaluated(ctx: &Ctx<'_>, u: u32) -> std::result::Result<usize, Out
     let overlap = count_common(test_items, train_items);
     let rankable_none =
         test_items.len() == overlap && (ctx.cfg.exclude_seen || test_items.is_empty());
-    if rankable_none && unrankable_of(ctx.cfg, u) == 0 {
+    if rankable_none && unrankable_of(&ctx.cfg.unrankable, u) == 0 {
         return Err(Outcome::NoTest { overlap });
     }
     if ctx.cfg.require_train && train_items.is_empty() {
@@ -456,7 +432,7 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
         }
     }
     // Relevant items the model cannot rank: in every denominator, never in the list.
-    let unrankable = unrankable_of(ctx.cfg, u);
+    let unrankable = unrankable_of(&ctx.cfg.unrankable, u);
     let n_all = n_relevant + unrankable;
 
     let n = ctx.model.n_items();

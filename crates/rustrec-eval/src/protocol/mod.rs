@@ -242,6 +242,34 @@ pub(crate) fn check_cutoffs(cutoffs: &[usize], needed: bool) -> Result<Vec<usize
     Ok(c)
 }
 
+/// Refuses unrankable counts for users the model does not know (they could never be walked,
+/// so their items would vanish from the figures without a word).
+pub(crate) fn check_unrankable(model: &dyn Recommender, unrankable: &[u32]) -> Result<()> {
+    let n_users = model.n_users();
+    match unrankable.iter().skip(n_users).position(|&n| n > 0) {
+        Some(k) => Err(EvalError::invalid(
+            "unrankable",
+            format!(
+                "{} items for user index {}",
+                unrankable[n_users + k],
+                n_users + k
+            ),
+            format!(
+                "counts for the model's users only (indices below {n_users}); the relevant \
+                 items of users the model does not know cannot be counted per user"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The relevant items of user `u` that the model cannot rank, from per-user counts
+/// (users beyond the vector: 0).
+#[inline]
+pub(crate) fn unrankable_of(unrankable: &[u32], u: u32) -> usize {
+    unrankable.get(u as usize).map_or(0, |&n| n as usize)
+}
+
 /// The user's row in `data`, empty when the user is beyond its id map.
 #[inline]
 pub(crate) fn row_items(data: &Interactions, u: u32) -> &[u32] {

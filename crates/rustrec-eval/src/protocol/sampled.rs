@@ -18,6 +18,12 @@
 //! items, all of them are the negatives (no sampling); a user with none gets rank 1 and an
 //! undefined AUC.
 //!
+//! Relevant items the model cannot rank (`SampledConfig::unrankable`: test items it does
+//! not know, of users it knows) count as misses: each adds a test item whose hit rate,
+//! NDCG and reciprocal rank are 0 and whose AUC is 0 (every negative above it; undefined,
+//! as for the others, when the user has no free item). A user whose only relevant items
+//! are unrankable is evaluated with all values 0.
+//!
 //! ## Randomness
 //! Each user has its own stream (`Xoshiro256PlusPlus` seeded from `(seed, user index)`), so
 //! the negatives — and the metrics — do not depend on the thread count or on which other
@@ -32,7 +38,10 @@ use rustrec_core::Recommender;
 use rustrec_core::topn::better;
 use rustrec_data::{Interactions, UserIdx};
 
-use super::{Outcome, check_cutoffs, count_common, row_items, run, select_users};
+use super::{
+    Outcome, check_cutoffs, check_unrankable, count_common, row_items, run, select_users,
+    unrankable_of,
+};
 use crate::error::{EvalError, Result};
 use crate::id_space::check_in_model_space;
 use crate::metrics::auc::{ranks_below, ties};
@@ -44,11 +53,16 @@ use crate::report::RankingMetrics;
 /// | field | default | meaning |
 /// |---|---|---|
 /// | `n_negatives` | 100 | negatives drawn per test item |
-/// | `seed` | 42 | seed of the negative draws |
+/// | `seed` | 1 ([`SampledConfig::DEFAULT_SEED`]) | seed of the negative draws |
 /// | `cutoffs` | `[5, 10, 20]` | the `k` of `sampled_hit_rate@k`, `sampled_ndcg@k` |
 /// | `require_train` | `true` | skip (and count) test users without training data |
 /// | `per_user` | `false` | keep one result row per user |
 /// | `users` | `None` (all) | evaluate only these users |
+/// | `unrankable` | empty (none) | per user, relevant test items the model cannot rank |
+///
+/// `unrankable[u]` (users beyond the vector: 0) counts user `u`'s relevant test items that
+/// are not in `test` because the model does not know them; they count as misses (see the
+/// module docs). Counts for users the model does not know are refused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampledConfig {
     /// Negatives per test item (≥ 1).
@@ -63,9 +77,16 @@ pub struct SampledConfig {
     pub per_user: bool,
     /// Restrict the evaluation to these users (dense indices).
     pub users: Option<Vec<UserIdx>>,
+    /// Per user, the relevant test items the model cannot rank (counted as misses).
+    pub unrankable: Vec<u32>,
 }
 
 impl SampledConfig {
+    /// The seed of the negative draws when none is chosen: the one `rustrec fit` and
+    /// `rustrec eval` use by default (`eval.seed`), so that the library's default settings
+    /// give the front ends' figures.
+    pub const DEFAULT_SEED: u64 = 1;
+
     /// The default settings with `n_negatives` negatives and `seed`.
     pub fn new(n_negatives: usize, seed: u64) -> Self {
         SampledConfig {
@@ -80,11 +101,12 @@ impl Default for SampledConfig {
     fn default() -> Self {
         SampledConfig {
             n_negatives: 100,
-            seed: 42,
+            seed: Self::DEFAULT_SEED,
             cutoffs: vec![5, 10, 20],
             require_train: true,
             per_user: false,
             users: None,
+            unrankable: Vec::new(),
         }
     }
 }
@@ -184,6 +206,7 @@ pub fn evaluate_sampled(
         return Err(EvalError::invalid("n_negatives", 0, "at least 1"));
     }
     let cutoffs = check_cutoffs(&cfg.cutoffs, true)?;
+    check_unrankable(model, &cfg.unrankable)?;
     let users = select_users(model, test, cfg.users.as_deref())?;
     let n_items = model.n_items();
     let n_cut = cutoffs.len();
@@ -205,18 +228,25 @@ pub fn evaluate_sampled(
             let test_items = row_items(test, u);
             let train_items = row_items(train, u);
             let overlap = count_common(test_items, train_items);
-            if test_items.len() == overlap {
+            let unrankable = unrankable_of(&cfg.unrankable, u);
+            if test_items.len() == overlap && unrankable == 0 {
                 return Outcome::NoTest { overlap };
             }
             if cfg.require_train && train_items.is_empty() {
                 return Outcome::NoTrain;
             }
-            let n_relevant = evaluate_user(model, ws, u, train_items, test_items, cfg, &cutoffs);
+            let user = UserTest {
+                u,
+                train_items,
+                test_items,
+                unrankable,
+            };
+            let n_relevant = evaluate_user(model, ws, &user, cfg, &cutoffs);
             out.copy_from_slice(&ws.sums);
             Outcome::Evaluated {
                 n_relevant,
                 overlap,
-                unrankable: 0,
+                unrankable,
             }
         },
     );
@@ -234,7 +264,7 @@ pub fn evaluate_sampled(
     Ok(RankingMetrics {
         protocol: format!("sampled({})", cfg.n_negatives),
         seed: Some(cfg.seed),
-        unrankable_relevant: 0,
+        unrankable_relevant: totals.unrankable,
         values,
         users_evaluated: totals.evaluated,
         users_skipped_no_test: totals.no_test,
@@ -245,16 +275,30 @@ pub fn evaluate_sampled(
     })
 }
 
-/// Fills `ws.sums` with the user's mean values; returns the number of items ranked.
+/// One user's items: training and test items (sorted indices) and the count of relevant
+/// test items the model cannot rank.
+struct UserTest<'a> {
+    u: u32,
+    train_items: &'a [u32],
+    test_items: &'a [u32],
+    unrankable: usize,
+}
+
+/// Fills `ws.sums` with the user's mean values; returns the number of relevant items (the
+/// ranked ones and the unrankable ones, which count as misses).
 fn evaluate_user(
     model: &dyn Recommender,
     ws: &mut Workspace,
-    u: u32,
-    train_items: &[u32],
-    test_items: &[u32],
+    user: &UserTest<'_>,
     cfg: &SampledConfig,
     cutoffs: &[usize],
 ) -> usize {
+    let UserTest {
+        u,
+        train_items,
+        test_items,
+        unrankable,
+    } = *user;
     let n_items = ws.mark.len();
     let n_cut = cutoffs.len();
     let mark = &mut ws.mark;
@@ -318,7 +362,13 @@ fn evaluate_user(
     for &i in train_items.iter().chain(test_items) {
         mark[i as usize] = FREE;
     }
-    let n = n_ranked as f64;
+    // The unrankable items: misses (hit rate, NDCG, reciprocal rank 0) with AUC 0 where the
+    // user has negatives to be ranked below.
+    if n_free > 0 {
+        n_auc += unrankable;
+    }
+    let n_relevant = n_ranked + unrankable;
+    let n = n_relevant as f64;
     for s in &mut ws.sums[..2 * n_cut + 1] {
         *s /= n;
     }
@@ -327,7 +377,7 @@ fn evaluate_user(
     } else {
         f64::NAN
     };
-    n_ranked
+    n_relevant
 }
 
 #[cfg(test)]
