@@ -297,7 +297,7 @@ fn multi_byte_delimiters_and_too_few_columns() {
     assert_eq!(x.get(UserIdx(1), ItemIdx(0)), Some(1.0));
     let msg = error("x.txt", b"1||2\n", &options);
     assert!(
-        msg.ends_with("x.txt:1: expected at least 3 \"||\"-separated fields, found 2"),
+        msg.ends_with("x.txt:1: expected 3 \"||\"-separated fields (user, item, rating), found 2"),
         "{msg}"
     );
 }

@@ -177,6 +177,43 @@ fn shares_put_together_are_the_whole_file() {
     agree("s.csv", &text, &strs);
 }
 
+/// `--format tsv` and `--format csv` (`user item rating [timestamp]`): shares read the
+/// fourth column as the whole read does, files without one too, and a row whose count
+/// differs from the first row's (in a later share) is the same error.
+#[test]
+fn tsv_and_csv_shares_read_timestamps_as_the_whole_file() {
+    let keep_last = |format: &str| ReadOptions {
+        duplicates: DuplicatePolicy::KeepLast,
+        ..ReadOptions::new(format.parse().unwrap())
+    };
+    let (tsv, csv) = (keep_last("tsv"), keep_last("csv"));
+    let text = ratings_dat(3000).replace("::", "\t");
+    let csv_text = format!("u,i,r,t\n{}", ratings_dat(3000).replace("::", ","));
+    // The whole reads themselves succeed, with the timestamps of ratings.dat.
+    let dir = tempfile::tempdir().unwrap();
+    let dat_path = dir.path().join("r.dat");
+    std::fs::write(&dat_path, ratings_dat(3000)).unwrap();
+    let (dat, _) = read_interactions(&dat_path, &keep_last("ml-dat"), &NoProgress).unwrap();
+    for (name, text, options) in [("r.tsv", &text, &tsv), ("r.csv", &csv_text, &csv)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let (x, _) = read_interactions(&path, options, &NoProgress).unwrap();
+        same_data(&x, &dat, name);
+        agree(name, text, options);
+    }
+    let without: String = text
+        .lines()
+        .map(|l| format!("{}\n", &l[..l.rfind('\t').unwrap()]))
+        .collect();
+    agree("n.tsv", &without, &tsv);
+    let mut mixed = text.clone();
+    mixed.push_str("1\t2\t3\n");
+    agree("m.tsv", &mixed, &tsv);
+    let mut wide = text;
+    wide.push_str("1\t2\t3\t4\t5\n");
+    agree("w.tsv", &wide, &tsv);
+}
+
 #[test]
 fn errors_and_skipped_rows_name_the_whole_file_lines() {
     let dat = ReadOptions::new(Format::MlDat);

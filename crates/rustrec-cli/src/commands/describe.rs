@@ -22,7 +22,8 @@ pub struct Args {
     /// The rating file.
     pub file: PathBuf,
     /// File format: auto, ml-tab (u.data), ml-dat (ratings.dat), ml-csv (ratings.csv),
-    /// csv (comma, header) or tsv (tab, no header).
+    /// csv (comma, header) or tsv (tab, no header); csv and tsv rows are `user item
+    /// rating [timestamp]` unless --columns names them.
     #[arg(long, default_value = "auto")]
     pub format: String,
     /// Field delimiter of a csv/tsv log (one or more characters; `tab` or `\t` for a tab).
@@ -35,7 +36,8 @@ pub struct Args {
     #[arg(long)]
     pub no_header: bool,
     /// Columns of a csv/tsv log in order, among user, item, rating, timestamp, `-` (skip),
-    /// e.g. `user,item,rating,timestamp`. Without a rating column every row counts 1.
+    /// e.g. `user,item,rating,timestamp`: the list is the whole row (each row has exactly
+    /// that many fields). Without a rating column every row counts 1.
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
     /// Ids of a csv/tsv log are strings, not integers.

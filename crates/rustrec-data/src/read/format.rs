@@ -53,10 +53,21 @@ pub struct DelimitedSpec {
     pub fixed_rating: Option<f32>,
     /// Whether ids are arbitrary strings (otherwise non-negative integers).
     pub string_ids: bool,
+    /// Whether rows may leave out the timestamp column, which must then be the last one
+    /// (`user item rating [timestamp]`, set by [`Self::csv`] and [`Self::tsv`]): the first
+    /// data row decides, and every later row must have its field count, as in `ratings.dat`.
+    /// Otherwise every row holds the timestamp column.
+    pub optional_timestamp: bool,
+    /// The number of fields of every row, when the columns were listed one by one
+    /// ([`Self::with_columns`]: `-` columns count, a trailing one too). `None`: every row
+    /// holds the named columns and no more (see `optional_timestamp`). A row with another
+    /// count is an error, never read in part.
+    pub field_count: Option<usize>,
 }
 
 impl DelimitedSpec {
-    /// Columns user, item, rating = 0, 1, 2, no timestamp, no header, integer ids.
+    /// Columns user, item, rating = 0, 1, 2, no timestamp, no header, integer ids: every
+    /// row has exactly three fields.
     pub fn new(delimiter: &str) -> Self {
         DelimitedSpec {
             delimiter: delimiter.as_bytes().to_vec(),
@@ -67,26 +78,44 @@ impl DelimitedSpec {
             timestamp_col: None,
             fixed_rating: None,
             string_ids: false,
+            optional_timestamp: false,
+            field_count: None,
         }
     }
 
-    /// A comma-separated log with a header line.
+    /// The layout `user item rating [timestamp]` on `delimiter`: three or four fields, the
+    /// same count on every row (the first data row decides), the fourth an integer
+    /// timestamp. What [`crate::write`] writes as tsv and csv.
+    fn with_optional_timestamp(delimiter: &str) -> Self {
+        DelimitedSpec {
+            timestamp_col: Some(3),
+            optional_timestamp: true,
+            ..Self::new(delimiter)
+        }
+    }
+
+    /// A comma-separated log with a header line: `user,item,rating[,timestamp]`.
     pub fn csv() -> Self {
         DelimitedSpec {
             has_header: true,
-            ..Self::new(",")
+            ..Self::with_optional_timestamp(",")
         }
     }
 
-    /// A tab-separated log without a header line.
+    /// A tab-separated log without a header line: `user<TAB>item<TAB>rating[<TAB>timestamp]`.
     pub fn tsv() -> Self {
-        Self::new("\t")
+        Self::with_optional_timestamp("\t")
     }
 
     /// Sets the columns from names in order, e.g. `["user", "item", "rating", "timestamp"]`;
     /// `-` or `_` skips a column. `user` and `item` are required, and each of user, item,
     /// rating (or `value`) and timestamp (or `time`) may be named once: a second one is an
-    /// error, not a column that silently replaces the first.
+    /// error, not a column that silently replaces the first. An empty name is an error too
+    /// (a stray comma), not a guess at a skipped column.
+    ///
+    /// The list is the whole row: every row must then have exactly `names.len()` fields,
+    /// skipped ones included (`user,item,rating,-` reads rows of four fields and refuses
+    /// rows of three or five), and the timestamp, when named, is on every row.
     pub fn with_columns<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self> {
         let joined = names
             .iter()
@@ -101,7 +130,18 @@ impl DelimitedSpec {
                 "item" => &mut item,
                 "rating" | "value" => &mut rating,
                 "timestamp" | "time" => &mut timestamp,
-                "-" | "_" | "" => continue,
+                "-" | "_" => continue,
+                "" => {
+                    return Err(DataError::invalid_parameter(
+                        "columns",
+                        &joined,
+                        format!(
+                            "a name for every column (column {} is empty): user, item, \
+                             rating, timestamp, or - for a column to skip",
+                            k + 1
+                        ),
+                    ));
+                }
                 other => {
                     return Err(DataError::invalid_parameter(
                         "columns",
@@ -133,6 +173,8 @@ impl DelimitedSpec {
         self.item_col = item.ok_or_else(|| {
             DataError::invalid_parameter("columns", &joined, "a list naming an item column")
         })?;
+        self.optional_timestamp = false;
+        self.field_count = Some(names.len());
         Ok(self)
     }
 }
@@ -160,7 +202,7 @@ impl fmt::Display for Format {
 impl std::str::FromStr for Format {
     type Err = DataError;
     /// `auto`, `ml-tab`, `ml-dat`, `ml-csv`, `csv` (comma, header), `tsv` (tab, no header) or
-    /// `parquet`.
+    /// `parquet`; csv and tsv rows are `user item rating [timestamp]` ([`DelimitedSpec::csv`]).
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "auto" => Ok(Format::Auto),
@@ -193,7 +235,8 @@ impl std::str::FromStr for Format {
 /// as that TSV. Without a guess, or when the content contradicts it,
 /// the first line decides: `::` → `MlDat`; the `ratings.csv` header → `MlCsv`; four
 /// tab-separated integers → `MlTab`; else a [`Format::Delimited`] on tab, `;` or `,` whose
-/// header flag, columns (user, item, then rating and timestamp if present) and id kind
+/// header flag, columns (user, item, then rating and timestamp if present), field count
+/// (every row as wide as the first: a wider or narrower one is an error) and id kind
 /// follow that line. When the content fits no format, a guess from the name stands (the
 /// reader then says what is wrong with the file), else it is an error.
 pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
@@ -374,6 +417,9 @@ fn sniff(first: &[u8], second: Option<&[u8]>) -> std::result::Result<Option<Form
     spec.has_header = has_header;
     spec.rating_col = (data.len() > 2).then_some(2);
     spec.timestamp_col = (data.len() > 3).then_some(3);
+    // Every row as wide as the first: a later row with another count is an error, not a
+    // row whose extra fields are dropped.
+    spec.field_count = Some(data.len());
     if has_header {
         header_columns(&fields, &mut spec)
             .map_err(|why| format!("line 1 \"{}\": {why}", shown(first)))?;

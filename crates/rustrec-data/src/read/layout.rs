@@ -33,6 +33,9 @@ pub(super) struct Layout {
     /// Whether a field may be quoted, as in CSV (`"a,b"`): the delimited formats, whose
     /// files other tools write; never the MovieLens `.data` and `.dat` layouts.
     pub(super) quoted: bool,
+    /// What the fields of a row are, for the field-count error (`user, item, rating[,
+    /// timestamp]`, `-` for a skipped column): the delimited layouts, whose columns vary.
+    pub(super) columns: Option<String>,
 }
 
 impl Layout {
@@ -51,6 +54,7 @@ impl Layout {
             header,
             string_ids: false,
             quoted: false,
+            columns: None,
         };
         match format {
             // Parquet is not text: the reader hands it to the Parquet reader before asking
@@ -67,18 +71,25 @@ impl Layout {
         }
     }
 
+    /// The layout of a delimited spec. Every row has the same field count: the listed
+    /// columns' count ([`DelimitedSpec::field_count`]), else up to the last named column,
+    /// where an optional timestamp that is the last column makes it one less or not, as
+    /// the first data row says ([`DelimitedSpec::optional_timestamp`]).
     fn delimited(spec: &DelimitedSpec) -> Layout {
-        let needed = [
-            Some(spec.user_col),
-            Some(spec.item_col),
-            spec.rating_col,
-            spec.timestamp_col,
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0)
-            + 1;
+        let others = [Some(spec.user_col), Some(spec.item_col), spec.rating_col]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(0);
+        let needed = others.max(spec.timestamp_col.unwrap_or(0)) + 1;
+        let (min_fields, max_fields, same_count) = match (spec.field_count, spec.timestamp_col) {
+            // A count below the named columns (only a hand-built spec has one) cannot
+            // hold them: every row must then hold them all, and a row of the given count
+            // is refused saying so.
+            (Some(n), _) => (n.max(needed), n.max(needed), false),
+            (None, Some(t)) if spec.optional_timestamp && t > others => (t, t + 1, true),
+            (None, _) => (needed, needed, false),
+        };
         let delim_name = match spec.delimiter.as_slice() {
             b"\t" => "tab-separated".to_string(),
             b"," => "comma-separated".to_string(),
@@ -87,9 +98,9 @@ impl Layout {
         Layout {
             delim: spec.delimiter.clone(),
             delim_name,
-            min_fields: needed,
-            max_fields: usize::MAX,
-            same_count: false,
+            min_fields,
+            max_fields,
+            same_count,
             user: spec.user_col,
             item: spec.item_col,
             rating: spec.rating_col,
@@ -102,7 +113,17 @@ impl Layout {
             },
             string_ids: spec.string_ids,
             quoted: spec.delimiter.len() == 1,
+            columns: Some(column_names(spec, max_fields, same_count)),
         }
+    }
+
+    /// Whether the rows lack the timestamp column, as the first data row's field count
+    /// (`first_count`) says: a `ratings.dat`, tsv or csv of three fields.
+    pub(super) fn rows_lack_timestamp(&self, first_count: Option<(usize, u64)>) -> bool {
+        self.same_count
+            && self
+                .timestamp
+                .is_some_and(|t| first_count.is_some_and(|(n, _)| n <= t))
     }
 
     /// Splits `line` into its fields' byte ranges (`out`), honouring quotes where the
@@ -133,6 +154,37 @@ impl Layout {
             format!("{} or {}", self.min_fields, self.max_fields)
         }
     }
+}
+
+/// The columns of a row of `spec`'s `fields` fields, as the field-count error shows them:
+/// `user, item, rating, -`, the optional timestamp in brackets (`rating[, timestamp]`).
+fn column_names(spec: &DelimitedSpec, fields: usize, timestamp_optional: bool) -> String {
+    let mut out = String::new();
+    for k in 0..fields {
+        let name = if k == spec.user_col {
+            "user"
+        } else if k == spec.item_col {
+            "item"
+        } else if Some(k) == spec.rating_col {
+            "rating"
+        } else if Some(k) == spec.timestamp_col {
+            "timestamp"
+        } else {
+            "-"
+        };
+        let optional = timestamp_optional && Some(k) == spec.timestamp_col;
+        if optional {
+            out.push('[');
+        }
+        if k > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(name);
+        if optional {
+            out.push(']');
+        }
+    }
+    out
 }
 
 /// Splits `line` at `delim` into `out` (byte ranges).

@@ -213,8 +213,8 @@ impl TextRead<'_> {
         )?;
         // The workers' chunk columns and id tables are freed by now.
         crate::freed_memory::release_freed_memory();
-        if rules.first_count.is_some_and(|(n, _)| n < 4) && layout.same_count {
-            out.timestamps = None; // a ratings.dat without timestamps
+        if layout.rows_lack_timestamp(rules.first_count) {
+            out.timestamps = None; // a ratings.dat, tsv or csv without timestamps
             counts.time_range = None;
         }
         let report = ReadReport {

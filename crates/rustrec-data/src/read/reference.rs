@@ -73,7 +73,7 @@ pub(super) fn read_reference(
             Err(message) => Err(DataError::parse(path, line_no, message)),
         }
     })?;
-    if rules.first_count.is_some_and(|(n, _)| n < 4) && layout.same_count {
+    if layout.rows_lack_timestamp(rules.first_count) {
         out.timestamps = None;
     }
     Ok((out, lines, blank, skipped, first_skipped))
@@ -227,11 +227,49 @@ mod tests {
         );
         let mut spec = DelimitedSpec::tsv();
         spec.rating_col = None;
+        spec.timestamp_col = None;
         all_agree(
             "i.tsv",
             "5\t7\n9\t7\n5\t8\n",
             &ReadOptions::new(Format::Delimited(spec)),
         );
+    }
+
+    /// The tsv and csv layouts (`user item rating [timestamp]`, the same count on every
+    /// row) and listed columns with a trailing skipped one: timestamps, files without them,
+    /// mixed counts, a fifth field, a bad timestamp, rows skipped.
+    #[test]
+    fn tsv_csv_and_listed_columns_read_as_the_reference_reads_them() {
+        let tsv = ReadOptions::new("tsv".parse().unwrap());
+        all_agree(
+            "a.tsv",
+            "1\t10\t4\t100\n2\t11\t3.5\t200\r\n1\t11\t5\t9",
+            &tsv,
+        );
+        all_agree("b.tsv", "\n1\t10\t4\n2\t11\t3\n\n", &tsv); // no timestamps
+        all_agree("c.tsv", "1\t10\t4\t100\n2\t11\t3\n", &tsv); // count changes
+        all_agree("d.tsv", "1\t10\t4\n2\t11\t3\t100\n", &tsv);
+        all_agree("e.tsv", "1\t10\t4\t100\t5\n", &tsv); // a fifth field
+        all_agree("f.tsv", "1\t10\t4\t100\n2\t11\t3\tnoon\n", &tsv); // bad timestamp
+        let csv = ReadOptions::new("csv".parse().unwrap());
+        all_agree("g.csv", "u,i,r,t\n1,10,4,100\n2,11,3,200\n", &csv);
+        all_agree("h.csv", "u,i,r\n1,10,4\n2,11,3,200\n", &csv);
+        let mut skip = tsv.clone();
+        skip.skip_bad_rows = true;
+        all_agree(
+            "s.tsv",
+            "1\t10\t4\t100\n2\t11\t3\n3\t12\t2\t300\t1\n4\t13\t1\t400\n",
+            &skip,
+        );
+        let Format::Delimited(spec) = "tsv".parse().unwrap() else {
+            unreachable!("tsv is delimited")
+        };
+        let listed = ReadOptions::new(Format::Delimited(
+            spec.with_columns(&["user", "item", "rating", "-"]).unwrap(),
+        ));
+        all_agree("l.tsv", "1\t10\t4\tred\n2\t11\t3\tblue\n", &listed);
+        all_agree("m.tsv", "1\t10\t4\tred\n2\t11\t3\n", &listed);
+        all_agree("n.tsv", "1\t10\t4\n", &listed);
     }
 
     /// String ids read into integer maps (a test file with string ids after a training file
@@ -280,6 +318,7 @@ mod tests {
             final_newline in any::<bool>(),
             skip in any::<bool>(),
             keep_last in any::<bool>(),
+            tsv in any::<bool>(),
             batch in 1usize..200,
             chunk in 1usize..50,
             threads in 1usize..4,
@@ -289,12 +328,18 @@ mod tests {
             if final_newline {
                 text.push_str(eol);
             }
-            let mut options = ReadOptions::new(Format::MlDat);
+            // The same lines as ratings.dat, or tab-separated as `--format tsv` reads them.
+            let (name, format, text) = if tsv {
+                ("p.tsv", "tsv".parse().unwrap(), text.replace("::", "\t"))
+            } else {
+                ("p.dat", Format::MlDat, text)
+            };
+            let mut options = ReadOptions::new(format);
             options.skip_bad_rows = skip;
             if keep_last {
                 options.duplicates = DuplicatePolicy::KeepLast;
             }
-            agree("p.dat", text.as_bytes(), &options, Plan { batch, chunk }, threads);
+            agree(name, text.as_bytes(), &options, Plan { batch, chunk }, threads);
         }
     }
 }

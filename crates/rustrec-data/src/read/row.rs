@@ -107,8 +107,12 @@ impl<'a> RowRules<'a> {
             } else {
                 ""
             };
+            let columns = layout
+                .columns
+                .as_ref()
+                .map_or_else(String::new, |c| format!(" ({c})"));
             return Err(format!(
-                "expected {} {} fields, found {n}{hint}",
+                "expected {} {} fields{columns}, found {n}{hint}",
                 layout.expected_fields(),
                 layout.delim_name
             ));
