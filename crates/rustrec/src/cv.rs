@@ -17,7 +17,7 @@
 //!
 //! Each fold runs the whole configuration — its `[validation]` (carved from the fold's
 //! training set), early stopping, refit — and is evaluated on the fold's test set. The
-//! standard deviation is the sample one (denominator `k − 1`).
+//! standard deviation is the sample one (denominator `k − 1`), `null` over a single fold.
 
 use std::path::{Path, PathBuf};
 
@@ -59,7 +59,8 @@ pub struct CvOutcome {
     pub folds: Vec<Map<String, Value>>,
     /// Mean of every numeric figure over the folds.
     pub mean: Map<String, Value>,
-    /// Sample standard deviation of every numeric figure over the folds.
+    /// Sample standard deviation of every numeric figure over the folds; `null` for each
+    /// figure when there is one fold, where it is undefined (see [`summarize`]).
     pub std: Map<String, Value>,
 }
 
@@ -270,7 +271,9 @@ pub fn cross_validate(
 }
 
 /// Mean and sample standard deviation of every numeric figure present in all folds
-/// (`fold` excluded).
+/// (`fold` excluded). The std map has the mean's keys; over a single fold each std is
+/// `null`: the sample deviation divides by K − 1 = 0, and 0 would claim a spread that was
+/// never measured (`rustrec cv` reports the same `null`).
 pub fn summarize(folds: &[Map<String, Value>]) -> (Map<String, Value>, Map<String, Value>) {
     let (mut mean, mut std) = (Map::new(), Map::new());
     let Some(first) = folds.first() else {
@@ -286,14 +289,15 @@ pub fn summarize(folds: &[Map<String, Value>]) -> (Map<String, Value>, Map<Strin
         }
         let n = xs.len() as f64;
         let m = xs.iter().sum::<f64>() / n;
-        let var = if xs.len() > 1 {
-            xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)
-        } else {
-            0.0
-        };
         let num = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);
+        let sd = if xs.len() > 1 {
+            let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+            num(var.sqrt())
+        } else {
+            Value::Null
+        };
         mean.insert(key.clone(), num(m));
-        std.insert(key.clone(), num(var.sqrt()));
+        std.insert(key.clone(), sd);
     }
     (mean, std)
 }
@@ -380,6 +384,29 @@ mod tests {
         assert_eq!(mean["rmse"], json!(2.0));
         assert_eq!(std["rmse"], json!(1.0));
         assert!(!mean.contains_key("fold"));
+    }
+
+    /// Regression: over one fold `summarize` gave every figure a standard deviation of 0,
+    /// a spread never measured (the sample deviation divides by K − 1 = 0), while
+    /// `rustrec cv` reported `null`. The library now gives `null` too, under the mean's keys.
+    #[test]
+    fn one_fold_has_a_null_standard_deviation_not_0() {
+        let mut fold = Map::new();
+        fold.insert("fold".into(), json!(1));
+        fold.insert("rmse".into(), json!(0.93));
+        fold.insert("ndcg@10".into(), json!(0.25));
+        let (mean, std) = summarize(std::slice::from_ref(&fold));
+        assert_eq!(mean["rmse"], json!(0.93));
+        assert_eq!(
+            std.keys().collect::<Vec<_>>(),
+            mean.keys().collect::<Vec<_>>()
+        );
+        assert!(std.values().all(Value::is_null), "{std:?}");
+        // Two equal folds measure a spread of 0: a number, not null.
+        let mut other = fold.clone();
+        other.insert("fold".into(), json!(2));
+        let (_, std) = summarize(&[fold, other]);
+        assert_eq!(std["rmse"], json!(0.0));
     }
 
     #[test]

@@ -14,7 +14,10 @@
 //!   split's), and a key the new kind requires is asked for by name.
 //! - `--set model.kind=K` (and `fit --model K`) follows the same rule for `[model]`: an mf model's `factors` or
 //!   `epochs` do not become a bpr model's, nor fail as keys the new kind does not know; the
-//!   other `--set model.*` keys given apply to kind K.
+//!   other `--set model.*` keys given apply to kind K. A config's `[model]` without a `kind`
+//!   holds keys of the default kind (mf, what `fit` trains it as), so switching it to another
+//!   kind starts afresh in the same way; a kindless `[model]` that only flags wrote into
+//!   (`fit --factors 8` without a config) holds nothing of mf's and stays.
 //! - A switch that would drop what a flag wrote into the section (`fit --split-seed`,
 //!   `fit --factors`, `fit --optimizer`) is refused, naming the flag: the flag and the switch
 //!   are two choices for that section.
@@ -24,6 +27,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use rustrec::experiment::{ExperimentConfig, set_key};
+use rustrec::models::ModelSpec;
 
 /// `--config`, `--data-dir`, `--set`, `--threads`.
 #[derive(ClapArgs, Debug, Clone)]
@@ -135,15 +139,21 @@ fn apply_overrides(
         else {
             continue;
         };
-        if !kind_changes(table, section, value)? {
+        if !kind_changes(table, section, value, written)? {
             continue;
         }
         // Starting the section afresh would drop what a flag wrote in it (`--split-seed`).
         if let Some(owned) = written.iter().find(|f| is_below(f.key, section)) {
+            let implicit = match implicit_kind(table, section) {
+                Some(default) => {
+                    format!(" (the [{section}] without a kind is of the default kind, {default})")
+                }
+                None => String::new(),
+            };
             anyhow::bail!(
-                "--set {kv}: another kind of {section} starts [{section}] afresh, dropping \
-                 the {} that {} sets; give the {section} with --set {section}.* keys or with \
-                 flags, not both",
+                "--set {kv}: another kind of {section} starts [{section}] afresh{implicit}, \
+                 dropping the {} that {} sets; give the {section} with --set {section}.* keys \
+                 or with flags, not both",
                 owned.key,
                 owned.flag
             );
@@ -165,23 +175,63 @@ fn is_below(key: &str, table_key: &str) -> bool {
 /// Clears `table`'s `[section]` (`split` or `model`) when its kind is not `kind` (a
 /// `--split` or `--model` value, as typed), so that the new kind starts from its own
 /// defaults rather than inheriting keys of the old one, as a `--set section.kind` does. The
-/// same kind keeps the section.
+/// same kind keeps the section; a `[model]` without a kind is of the default kind. Call it
+/// before the command's flags write into the section.
 pub fn switch_kind(table: &mut toml::Table, section: &str, kind: &str) -> anyhow::Result<()> {
-    if kind_changes(table, section, kind)? {
+    if kind_changes(table, section, kind, &[])? {
         table.remove(section);
     }
     Ok(())
 }
 
-/// Whether `table` has a `[section]` (`split`, `model`) of another kind than `kind` (as
-/// typed after `--set split.kind=` or `--split`; `holdout` and `"holdout"` are the same
-/// kind, as `set_key` reads them). A section without a kind has none to switch from.
-fn kind_changes(table: &toml::Table, section: &str, kind: &str) -> anyhow::Result<bool> {
-    let mut scratch = toml::Table::new();
-    set_key(&mut scratch, "kind", kind)?;
-    let old_kind = table
+/// The kind a `[section]` without a `kind` key is read as: the default model kind for
+/// `[model]` (what `fit` trains, and what a config without `[model]` holds); `[split]` has
+/// no default kind.
+fn default_kind(section: &str) -> Option<&'static str> {
+    (section == "model").then(|| ModelSpec::default().kind())
+}
+
+/// The default kind of `table`'s `[section]` when the section is there without a `kind`.
+fn implicit_kind(table: &toml::Table, section: &str) -> Option<&'static str> {
+    table
         .get(section)
         .and_then(toml::Value::as_table)
-        .and_then(|s| s.get("kind"));
-    Ok(old_kind.is_some_and(|old| Some(old) != scratch.get("kind")))
+        .filter(|s| !s.contains_key("kind"))
+        .and(default_kind(section))
+}
+
+/// Whether `table` has a `[section]` (`split`, `model`) of another kind than `kind` (as
+/// typed after `--set split.kind=` or `--split`; `holdout` and `"holdout"` are the same
+/// kind, as `set_key` reads them). A `[model]` without a kind is of the default kind
+/// ([`default_kind`]) when it holds a key that no flag of `written` wrote there (one of the
+/// config file's); holding only what flags wrote, it has no kind's keys to switch from, nor
+/// has a `[split]` without a kind.
+fn kind_changes(
+    table: &toml::Table,
+    section: &str,
+    kind: &str,
+    written: &[FlagKey],
+) -> anyhow::Result<bool> {
+    let mut scratch = toml::Table::new();
+    set_key(&mut scratch, "kind", kind)?;
+    let new_kind = scratch.get("kind");
+    let Some(old) = table.get(section).and_then(toml::Value::as_table) else {
+        return Ok(false);
+    };
+    if let Some(old_kind) = old.get("kind") {
+        return Ok(Some(old_kind) != new_kind);
+    }
+    let Some(default) = default_kind(section) else {
+        return Ok(false);
+    };
+    let by_flag = |key: &str| {
+        written.iter().any(|f| {
+            f.key
+                .strip_prefix(section)
+                .and_then(|rest| rest.strip_prefix('.'))
+                == Some(key)
+        })
+    };
+    let of_the_file = old.keys().any(|k| !by_flag(k));
+    Ok(of_the_file && new_kind.and_then(toml::Value::as_str) != Some(default))
 }

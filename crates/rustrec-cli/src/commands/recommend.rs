@@ -276,9 +276,19 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         report.set("recommendations", Value::Array(items));
     } else if let Some((path, format)) = all_out {
         let users: Vec<UserIdx> = (0..model.n_users() as u32).map(UserIdx).collect();
+        // What leaves items out of a user's list, for the line that says why a user got
+        // fewer than -n.
+        let left_out: Vec<&str> = [
+            (seen.is_some(), "their training items"),
+            (allow.is_some(), "--allow"),
+            (!block.is_empty(), "--block"),
+        ]
+        .into_iter()
+        .filter_map(|(applies, what)| applies.then_some(what))
+        .collect();
         let started = std::time::Instant::now();
         let bars = Bars::new(globals.quiet);
-        write_all(
+        let written = write_all(
             model,
             &users,
             args.n,
@@ -288,16 +298,21 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             &bars,
         )?;
         let secs = started.elapsed().as_secs_f64();
+        let (what, fewer) = written.describe(args.n, model.n_items(), &left_out);
         say!(
             json,
-            "{} users' top-{} written to {} in {secs:.2}s",
-            users.len(),
-            args.n,
+            "{what} written to {} in {secs:.2}s{fewer}",
             path.display()
         );
         report
             .set("users", users.len())
-            .set("out", path.to_string_lossy().into_owned());
+            .set("out", path.to_string_lossy().into_owned())
+            .set("items_written", written.items)
+            .set(
+                "items_per_user",
+                json!({"min": written.min, "max": written.max}),
+            )
+            .set("users_with_fewer", written.short);
         report.set_f64("seconds", secs);
     } else {
         anyhow::bail!("give --user RAW_ID, --history ITEM:RATING,... or --all --out FILE");
@@ -334,6 +349,75 @@ impl std::fmt::Display for CsvQuoted<'_> {
     }
 }
 
+/// How many items `recommend --all` wrote: a user gets fewer than `-n` when fewer items are
+/// left after the user's training items, `--allow` and `--block`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Written {
+    /// Users written.
+    users: usize,
+    /// Items written, over all users.
+    items: usize,
+    /// The fewest items a user got (0 without users).
+    min: usize,
+    /// The most items a user got.
+    max: usize,
+    /// Users who got fewer than the `n` asked for.
+    short: usize,
+}
+
+impl Written {
+    /// Counts one user's list of `len` items, of `n` asked for.
+    fn add(&mut self, len: usize, n: usize) {
+        self.min = if self.users == 0 {
+            len
+        } else {
+            self.min.min(len)
+        };
+        self.max = self.max.max(len);
+        self.users += 1;
+        self.items += len;
+        self.short += usize::from(len < n);
+    }
+
+    /// What was written, for the line `recommend --all` prints, and a note that ends it:
+    /// `943 users' top-10` and no note when every user got the `n` asked for; otherwise the
+    /// counts users got (`943 users' recommendations, 3 to 10 items each (8950 in all),`),
+    /// and a note of how many got fewer than `n` and why: of the model's `n_items` items,
+    /// too few were left after what `left_out` names (`their training items`, `--allow`,
+    /// `--block`; empty when nothing was left out).
+    fn describe(&self, n: usize, n_items: usize, left_out: &[&str]) -> (String, String) {
+        let users = self.users;
+        if self.short == 0 {
+            return (format!("{users} users' top-{n}"), String::new());
+        }
+        let each = if self.min == self.max {
+            format!("{} item{}", self.min, if self.min == 1 { "" } else { "s" })
+        } else {
+            format!("{} to {} items", self.min, self.max)
+        };
+        let who = if self.short == users {
+            "every user".to_string()
+        } else {
+            format!("{} of the users", self.short)
+        };
+        let after = match left_out {
+            [] => String::new(),
+            [one] => format!(" after {one}"),
+            [rest @ .., last] => format!(" after {} and {last}", rest.join(", ")),
+        };
+        (
+            format!(
+                "{users} users' recommendations, {each} each ({} in all),",
+                self.items
+            ),
+            format!(
+                ": {who} had fewer than the -n {n} asked left of the model's {n_items} \
+                 items{after}"
+            ),
+        )
+    }
+}
+
 /// Writes every user's top `n` to `path` in `format` (CSV, or JSON Lines), atomically: the
 /// file appears whole when done, and an error or Ctrl-C leaves the previous file and no
 /// temporary file. With `titles` (from `--item-file`) each item has its title beside it:
@@ -347,8 +431,9 @@ fn write_all(
     titles: Option<&ItemTitles>,
     (path, format): (&Path, LinesFormat),
     progress: &dyn Progress,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Written> {
     let jsonl = format == LinesFormat::JsonLines;
+    let mut written = Written::default();
     let mut w = AtomicFile::create(path)?;
     let cannot = || format!("cannot write {}", path.display());
     if !jsonl {
@@ -359,6 +444,7 @@ fn write_all(
     progress.start("recommending", Some(users.len() as u64));
     recommend_all(model, users, n, exclusion, DEFAULT_BLOCK, |u, list| {
         progress.advance(1);
+        written.add(list.len(), n);
         if jsonl {
             let uid = model.user_ids().raw(u.0).to_string();
             let items: Vec<Value> = list
@@ -389,5 +475,5 @@ fn write_all(
     .with_context(cannot)?;
     progress.finish();
     w.commit()?;
-    Ok(())
+    Ok(written)
 }

@@ -315,7 +315,10 @@ impl MfParams {
         }
     }
 
-    /// Validates every parameter, naming the first one out of range.
+    /// Validates every parameter, naming the first one out of range, and refuses a
+    /// parameter set away from its default where the other settings leave it without
+    /// effect (`reg_bias` without biases, `reduction = "sum"` with one sample per update),
+    /// naming the setting it needs.
     pub fn check(&self) -> Result<MfValidParams> {
         self.check_ranges()?;
         if self.layout == Layout::Rows && !(self.plain_sgd() && self.sampling == Sampling::Shuffled)
@@ -330,6 +333,21 @@ impl MfParams {
         }
         if let (Some(reg_bias), false) = (self.reg_bias, self.biases) {
             return Err(no_effect("reg_bias", reg_bias, "biases = true"));
+        }
+        // One sample per update: the mean of one gradient is that gradient, so the kernel's
+        // scale is 1 under either reduction. Only a reduction away from the default can be
+        // told apart from one left out (see `no_effect`).
+        if self.batch_size == 1 && self.reduction != Self::default().reduction {
+            return Err(ModelError::invalid(
+                "reduction",
+                match self.reduction {
+                    Reduction::Sum => "\"sum\"",
+                    Reduction::Mean => "\"mean\"",
+                },
+                "has no effect with batch_size = 1 (one sample per update: the sum and the \
+                 mean of one gradient are the same); set batch_size above 1, or leave \
+                 reduction out",
+            ));
         }
         if self.average_last > self.epochs {
             return Err(ModelError::invalid(
@@ -439,6 +457,38 @@ mod tests {
         );
         assert!(MfParams::default().biases(false).check().is_ok());
         assert!(MfParams::default().reg_bias(Some(0.1)).check().is_ok());
+    }
+
+    /// Regression: `reduction = "sum"` with `batch_size = 1` was accepted and changed
+    /// nothing (a batch of one sample has the same sum and mean). It is refused naming
+    /// both keys and their values; with a batch it counts, and at batch_size 1 the default
+    /// (which a left-out key cannot be told from) stays accepted.
+    #[test]
+    fn reduction_sum_with_batch_size_1_is_refused_as_without_effect() {
+        let e = MfParams::default()
+            .reduction(Reduction::Sum)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("invalid reduction = \"sum\": has no effect with batch_size = 1")
+                && e.contains("set batch_size above 1, or leave reduction out"),
+            "{e}"
+        );
+        // Parsed from a config, as a user writes it.
+        let p: MfParams = serde_json::from_str(r#"{"reduction": "sum"}"#).unwrap();
+        assert!(p.check().is_err());
+        assert!(MfParams::default().check().is_ok());
+        assert!(
+            MfParams::default()
+                .reduction(Reduction::Mean)
+                .check()
+                .is_ok()
+        );
+        for reduction in [Reduction::Sum, Reduction::Mean] {
+            let batched = MfParams::default().batch_size(2).reduction(reduction);
+            assert!(batched.check().is_ok(), "{reduction:?}");
+        }
     }
 
     /// Regression: `output = "sigmoid"` (or a sigmoid table without its bounds) failed
