@@ -4,12 +4,46 @@
 use std::sync::Arc;
 
 use numpy::{PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use rustrec::data::{IdMap, Interactions};
+use rustrec::models::Threads;
 
-use crate::error::data_error;
+use crate::error::{data_error, value_error};
+
+/// The pool of `threads` workers (0 = one per core), given as the argument `what`
+/// (`threads`, `num_threads`): any Python integer ≥ 0.
+///
+/// The library refuses a count past its limit ([`Threads::new`]: "threads = N: at most
+/// ..."). A count too large for this machine's integers is past that limit as well: it is
+/// refused with the library's words rather than pyo3's bare `OverflowError`. Either
+/// message names `what` and the value as given.
+pub fn pool(what: &str, threads: &Bound<'_, PyAny>) -> PyResult<Threads> {
+    let given = threads.str()?.to_string();
+    let count = match threads.extract::<usize>() {
+        Ok(n) => n,
+        Err(e) if e.is_instance_of::<PyOverflowError>(threads.py()) => {
+            if !threads.gt(0)? {
+                return Err(PyValueError::new_err(format!(
+                    "{what} = {given}: expected a whole number ≥ 0 (0 = one per core)"
+                )));
+            }
+            usize::MAX
+        }
+        Err(e) => return Err(e),
+    };
+    Threads::new(count).map_err(|e| {
+        // The library names its own argument and the count it saw.
+        let msg = e.to_string();
+        match msg.split_once(": ") {
+            Some((head, rest)) if head.starts_with("threads = ") => {
+                value_error(format!("{what} = {given}: {rest}"))
+            }
+            _ => value_error(msg),
+        }
+    })
+}
 
 /// Raw ids handed over from Python: integers (a numpy integer array) or strings.
 #[derive(FromPyObject)]

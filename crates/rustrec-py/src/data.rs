@@ -14,12 +14,15 @@ use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
 
 use crate::convert::{self, CsrArrays, RawIds, as_python_writes, check_finite, id_map, ids_to_py};
 use crate::error::{data_error, value_error};
+use crate::inputs::{Inputs, input};
 
 /// A user × item interaction matrix with the raw ids of its users and items.
 #[pyclass(module = "rustrec._rustrec", frozen)]
 pub struct Dataset {
     pub(crate) x: Arc<Interactions>,
     pub(crate) format: String,
+    /// The files it was read from (none for data built in memory): see [`crate::inputs`].
+    pub(crate) inputs: Inputs,
 }
 
 impl Dataset {
@@ -27,7 +30,14 @@ impl Dataset {
         Dataset {
             x: Arc::new(x),
             format: format.into(),
+            inputs: Inputs::new(),
         }
+    }
+
+    /// The dataset with the input files `inputs`.
+    pub(crate) fn read_from(mut self, inputs: Inputs) -> Self {
+        self.inputs = inputs;
+        self
     }
 }
 
@@ -198,10 +208,10 @@ impl Dataset {
                 as_python_writes(threshold)
             )));
         }
-        Ok(Dataset::new(
-            self.x.to_implicit(threshold),
-            self.format.clone(),
-        ))
+        Ok(
+            Dataset::new(self.x.to_implicit(threshold), self.format.clone())
+                .read_from(self.inputs.clone()),
+        )
     }
 
     /// Whether `other` shares this dataset's id space.
@@ -349,7 +359,8 @@ pub fn read_ratings(
     let (x, report) = py
         .allow_threads(|| rustrec::data::read_interactions(&path, &options, &NoProgress))
         .map_err(data_error)?;
-    Ok(Dataset::new(x, report.format.to_string()))
+    let inputs = vec![input("read_ratings(path)", &path)?];
+    Ok(Dataset::new(x, report.format.to_string()).read_from(inputs))
 }
 
 /// Reads a predefined train/test pair (`ua.base` / `ua.test`) into one id space.
@@ -372,9 +383,14 @@ pub fn read_train_test(
     let tt = py
         .allow_threads(|| rustrec::data::read_train_test(&train, &test, &options, &NoProgress))
         .map_err(data_error)?;
+    // Both parts were read together (one id space): each keeps both files as inputs.
+    let inputs = vec![
+        input("read_train_test(train)", &train)?,
+        input("read_train_test(test)", &test)?,
+    ];
     Ok((
-        Dataset::new(tt.train, tt.train_report.format.to_string()),
-        Dataset::new(tt.test, tt.test_report.format.to_string()),
+        Dataset::new(tt.train, tt.train_report.format.to_string()).read_from(inputs.clone()),
+        Dataset::new(tt.test, tt.test_report.format.to_string()).read_from(inputs),
     ))
 }
 
@@ -408,8 +424,8 @@ pub fn split(
     }
     .map_err(data_error)?;
     Ok((
-        Dataset::new(s.train, data.format.clone()),
-        Dataset::new(s.test, data.format.clone()),
+        Dataset::new(s.train, data.format.clone()).read_from(data.inputs.clone()),
+        Dataset::new(s.test, data.format.clone()).read_from(data.inputs.clone()),
     ))
 }
 

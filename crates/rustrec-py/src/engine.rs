@@ -32,10 +32,11 @@ use rustrec::models::{
     EpochReport, FitContext, ModelSpec, Recommender, Task, Threads, TrainedModel,
 };
 
-use crate::convert::{CsrArrays, check_index_space, ids_to_py, index_set};
+use crate::convert::{CsrArrays, check_index_space, ids_to_py, index_set, pool};
 use crate::data::Dataset;
 use crate::error::{model_error, value_error};
 use crate::fold_ins::{self, FoldIns, History};
+use crate::inputs::{Inputs, input, refuse_overwrite};
 
 /// A trained model with its training data, thread pool and history.
 ///
@@ -66,6 +67,9 @@ pub(crate) struct State {
     spec: Option<ModelSpec>,
     /// The `training` record of the file it was loaded from.
     training: serde_json::Value,
+    /// The files the model and its training data were read from, which `save` refuses
+    /// to overwrite ([`crate::inputs`]).
+    inputs: Inputs,
 }
 
 impl Engine {
@@ -476,7 +480,11 @@ impl Engine {
     /// Trains a model of `kind` with the parameters `params` (JSON object without the
     /// kind) on `train`. `on_epoch(epoch, figures)` is called after every epoch.
     #[staticmethod]
-    #[pyo3(signature = (kind, params, train, seed=0, threads=0, on_epoch=None, item_dir=None))]
+    ///
+    /// `threads` is any integer ≥ 0 (0 = one per core), named `threads_arg` in errors.
+    /// The model keeps the input files of `train` and, for content-based models, the item
+    /// files read from `item_dir` ([`crate::inputs`]).
+    #[pyo3(signature = (kind, params, train, seed=0, threads=None, on_epoch=None, item_dir=None, threads_arg="threads"))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
@@ -484,9 +492,10 @@ impl Engine {
         params: &str,
         train: &Dataset,
         seed: u64,
-        threads: usize,
+        threads: Option<&Bound<'_, PyAny>>,
         on_epoch: Option<PyObject>,
         item_dir: Option<PathBuf>,
+        threads_arg: &str,
     ) -> PyResult<Engine> {
         let mut json: serde_json::Value = serde_json::from_str(params).map_err(value_error)?;
         if let Some(map) = json.as_object_mut() {
@@ -494,7 +503,19 @@ impl Engine {
         }
         let spec = ModelSpec::from_json(json).map_err(model_error)?;
         spec.check().map_err(model_error)?;
-        let threads = Threads::new(threads).map_err(value_error)?;
+        let threads = match threads {
+            Some(t) => pool(threads_arg, t)?,
+            None => Threads::new(0).map_err(value_error)?,
+        };
+        let mut inputs = train.inputs.clone();
+        if let Some(dir) = &item_dir {
+            for files in spec.content_files() {
+                let names = std::iter::once(files.item_file).chain(files.tags_file);
+                for name in names {
+                    inputs.push(input("an item file of fit(item_dir)", &dir.join(name))?);
+                }
+            }
+        }
         let (model, history) = fit_spec(py, &spec, &train.x, seed, &threads, on_epoch, item_dir)?;
         crate::trim::give_back_free_memory();
         Ok(Engine::new(State {
@@ -507,17 +528,34 @@ impl Engine {
             folded: FoldIns::default(),
             spec: Some(spec),
             training: serde_json::Value::Null,
+            inputs,
         }))
     }
 
-    /// Reads a model file of any kind (as `rustrec fit --out` writes them).
+    /// Reads a model file of any kind (as `rustrec fit --out` writes them). `threads` as
+    /// in [`Engine::fit`]. `inputs`: the files the model counts as read from (what `save`
+    /// refuses to overwrite); `None` is the model file itself (a pickled model passes the
+    /// list of the model it was made from instead, as its file is a temporary one).
     #[staticmethod]
-    #[pyo3(signature = (path, threads=0))]
-    fn load(py: Python<'_>, path: PathBuf, threads: usize) -> PyResult<Engine> {
+    #[pyo3(signature = (path, threads=None, inputs=None, threads_arg="threads"))]
+    fn load(
+        py: Python<'_>,
+        path: PathBuf,
+        threads: Option<&Bound<'_, PyAny>>,
+        inputs: Option<Inputs>,
+        threads_arg: &str,
+    ) -> PyResult<Engine> {
+        let threads = match threads {
+            Some(t) => pool(threads_arg, t)?,
+            None => Threads::new(0).map_err(value_error)?,
+        };
+        let inputs = match inputs {
+            Some(list) => list,
+            None => vec![input("load(path)", &path)?],
+        };
         let loaded = py
             .allow_threads(|| rustrec::models::TrainedModel::load(&path))
             .map_err(model_error)?;
-        let threads = Threads::new(threads).map_err(value_error)?;
         let seed = loaded
             .header
             .training
@@ -556,6 +594,7 @@ impl Engine {
             folded,
             spec: None,
             training: loaded.header.training,
+            inputs,
         }))
     }
 
@@ -563,15 +602,33 @@ impl Engine {
     /// stored so that a loaded model filters seen items by itself). `python` (JSON) is kept
     /// in the file's `training` record under `python`: how the Python class that saved the
     /// model was built (read back by `training`).
-    #[pyo3(signature = (path, python=None))]
-    fn save(&self, py: Python<'_>, path: PathBuf, python: Option<&str>) -> PyResult<()> {
+    ///
+    /// A `path` that names one of the files the model or its training data were read from
+    /// ([`Engine::inputs`]) is refused before anything is written: a `ValueError` naming
+    /// the input, `what` (the Python call and argument, such as `save(path)`) and the path.
+    #[pyo3(signature = (path, python=None, what="save(path)"))]
+    fn save(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        python: Option<&str>,
+        what: &str,
+    ) -> PyResult<()> {
         let python: Option<serde_json::Value> = python
             .map(serde_json::from_str)
             .transpose()
             .map_err(value_error)?;
         let guard = self.lock(py);
         let s = &*guard;
+        refuse_overwrite(&s.inputs, what, &path)?;
         py.allow_threads(|| s.save_to(&path, python))
+    }
+
+    /// The files the model and its training data were read from, each with the call that
+    /// read it (`read_ratings(path)`, `load(path)`, ...): what `save` refuses to overwrite.
+    #[getter]
+    fn inputs(&self, py: Python<'_>) -> Inputs {
+        self.lock(py).inputs.clone()
     }
 
     /// Drops the by-item copy of the stored training matrix, which models that walk columns
@@ -694,9 +751,10 @@ impl Engine {
     fn train_data(&self, py: Python<'_>) -> Option<Dataset> {
         let guard = self.lock(py);
         let s = &*guard;
-        s.seen.as_ref().map(|s| Dataset {
-            x: Arc::clone(s),
+        s.seen.as_ref().map(|x| Dataset {
+            x: Arc::clone(x),
             format: "model".into(),
+            inputs: s.inputs.clone(),
         })
     }
 
@@ -799,6 +857,7 @@ impl Engine {
         }
         let block = index_set(block, n_items, "filter_items")?.unwrap_or_default();
         let allow = index_set(allow, n_items, "items")?;
+        refuse_in_both(s.model.item_ids(), allow.as_deref(), &block, ITEM_LISTS)?;
         let exclusion = match seen {
             0 => Seen::None,
             1 => match &s.seen {
@@ -955,6 +1014,7 @@ impl Engine {
         let query = index_set_ordered(&items, n_items, "itemid")?;
         let block = index_set(block, n_items, "filter_items")?.unwrap_or_default();
         let allow = index_set(allow, n_items, "items")?;
+        refuse_in_both(s.model.item_ids(), allow.as_deref(), &block, ITEM_LISTS)?;
         let cols = n.min(allow.as_ref().map_or(n_items, Vec::len));
         let keep = |i: u32| {
             block.binary_search(&i).is_err()
@@ -1031,6 +1091,7 @@ impl Engine {
         let query = index_set_ordered(&users, n_users, "userid")?;
         let block = index_set(block, n_users, "filter_users")?.unwrap_or_default();
         let allow = index_set(allow, n_users, "users")?;
+        refuse_in_both(&s.users, allow.as_deref(), &block, USER_LISTS)?;
         let cols = n.min(allow.as_ref().map_or(n_users, Vec::len));
         let keep = |i: u32| {
             block.binary_search(&i).is_err()
@@ -1221,6 +1282,29 @@ impl Engine {
         Ok(())
     }
 
+    /// Refuses an allow list and a block list of indices (item indices, or user indices
+    /// with `users`) that share an entry, as `recommend` and `similar_*` do: for the
+    /// callers that rank in Python (the `rustrec.implicit` BPR's `similar_*`).
+    #[pyo3(signature = (allow, block, users=false))]
+    fn check_allow_block(
+        &self,
+        py: Python<'_>,
+        allow: PyReadonlyArray1<'_, i64>,
+        block: PyReadonlyArray1<'_, i64>,
+        users: bool,
+    ) -> PyResult<()> {
+        let guard = self.lock(py);
+        let s = &*guard;
+        let (ids, lists) = if users {
+            (&*s.users, USER_LISTS)
+        } else {
+            (&**s.model.item_ids(), ITEM_LISTS)
+        };
+        let allow = index_set(Some(allow), ids.len(), lists.allow)?;
+        let block = index_set(Some(block), ids.len(), lists.block)?.unwrap_or_default();
+        refuse_in_both(ids, allow.as_deref(), &block, lists)
+    }
+
     /// Whether the model predicts ratings (`rating`) or ranks items (`ranking`).
     fn is_rating(&self, py: Python<'_>) -> bool {
         self.lock(py).model.task() == Task::Rating
@@ -1259,6 +1343,66 @@ impl State {
     pub(crate) fn training(&self) -> &serde_json::Value {
         &self.training
     }
+}
+
+/// The Python names of an allow list and a block list, and of what they hold.
+#[derive(Clone, Copy)]
+struct Lists {
+    allow: &'static str,
+    block: &'static str,
+    noun: &'static str,
+}
+
+/// `items=` and `filter_items=` of `recommend` and `similar_items`.
+const ITEM_LISTS: Lists = Lists {
+    allow: "items",
+    block: "filter_items",
+    noun: "item",
+};
+
+/// `users=` and `filter_users=` of `similar_users`.
+const USER_LISTS: Lists = Lists {
+    allow: "users",
+    block: "filter_users",
+    noun: "user",
+};
+
+/// Refuses indices that `allow` (the only candidates) and `block` (never listed) both
+/// hold, both sorted as [`index_set`] returns them: no list honours both, and an empty one
+/// would hide the mistake. The CLI (`recommend --allow --block`) and the server refuse the
+/// same through [`rustrec::serving::dense_items_in_both`]; the `ValueError` names the two
+/// arguments and each shared index with its raw id in `ids`.
+fn refuse_in_both(ids: &IdMap, allow: Option<&[u32]>, block: &[u32], lists: Lists) -> PyResult<()> {
+    let Some(allow) = allow else {
+        return Ok(());
+    };
+    let both = rustrec::serving::dense_items_in_both(ids, allow, block);
+    if both.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = both
+        .iter()
+        .map(|raw| {
+            let raw_shown = rustrec::data::escape_control(raw);
+            match ids.get_text(raw) {
+                Some(i) => format!("{i} (raw id {raw_shown})"),
+                None => format!("raw id {raw_shown}"),
+            }
+        })
+        .collect();
+    let one = both.len() == 1;
+    Err(PyValueError::new_err(format!(
+        "{} and {} both name {}{} {}: {} {} cannot be both among the only candidates and \
+         never listed; leave {} out of one of the two lists",
+        lists.allow,
+        lists.block,
+        lists.noun,
+        if one { "" } else { "s" },
+        shown.join(", "),
+        if lists.noun == "item" { "an" } else { "a" },
+        lists.noun,
+        if one { "it" } else { "each" },
+    )))
 }
 
 /// Indices in the order given, each below `n`.

@@ -24,6 +24,7 @@ mod engine;
 mod error;
 mod eval;
 mod fold_ins;
+mod inputs;
 mod trim;
 
 /// Parameters a kind sets itself, whatever value is given: `implicit` of the ALS families
@@ -91,6 +92,10 @@ fn _rustrec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // handles these signals itself (KeyboardInterrupt).
     rustrec::data::atomic::disable_signal_cleanup();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The largest count (sizes, iterations, cutoffs) the engine's integers hold: the
+    // Python side refuses a larger one naming the argument, where pyo3's conversion would
+    // raise a bare OverflowError.
+    m.add("MAX_COUNT", usize::MAX)?;
     m.add_function(wrap_pyfunction!(registry_json, m)?)?;
     m.add_class::<data::Dataset>()?;
     m.add_class::<engine::Engine>()?;

@@ -75,8 +75,10 @@ def test_recommend_shapes_filters_and_dtypes(positives):
     assert not set(block.tolist()) & set(ids_b.tolist())
     ids_i, _ = m.recommend(0, N=50, filter_already_liked_items=False, items=[5, 1, 9])
     assert ids_i.shape == (3,) and set(ids_i.tolist()) == {1, 5, 9}
-    with pytest.raises(ValueError, match="items or filter_items"):
-        m.recommend(0, items=[1], filter_items=[2])
+    # Both lists at once when they share no item (as `rustrec recommend --allow --block`);
+    # an item in both is refused (tests/test_input_checks.py, section 13).
+    ids_ib, _ = m.recommend(0, N=50, filter_already_liked_items=False, items=[5, 9], filter_items=[1])
+    assert set(ids_ib.tolist()) == {5, 9}
     # More asked than candidates: padded with -1 / -inf.
     ids_p, s_p = m.recommend(0, N=positives.shape[1])
     n_left = positives.shape[1] - len(seen0)

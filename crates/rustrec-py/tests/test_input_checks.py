@@ -2,6 +2,7 @@
 value (and the row/column where there is one) and what is valid; nothing is silently
 dropped, coerced or guessed; nothing aborts the process."""
 
+import pickle
 import threading
 
 import numpy as np
@@ -440,3 +441,169 @@ def test_rating_errors_against_a_thresholds_ones_are_refused(split):
     figures = rustrec.evaluate(m, train, test, implicit_threshold=4.0, ranking=True)
     assert "rmse" not in figures and figures["ndcg@10"] is not None
     assert figures["implicit_threshold"] == 4.0
+
+
+# -- 13. an item both allowed and blocked ------------------------------------------------
+
+
+def _both_lists_calls():
+    """(name, call(model, bpr_drop_in)) of every public call taking an allow list and a
+    block list, each given index 2 in both (and 5 only in the allow list)."""
+    return [
+        ("recommend", lambda m, b: m.recommend(0, N=5, items=[5, 2], filter_items=[2, 7])),
+        ("recommend for a batch", lambda m, b: m.recommend([0, 1], N=5, items=np.array([5, 2]), filter_items=np.array([2]))),
+        ("similar_items", lambda m, b: m.similar_items(0, N=5, items=[5, 2], filter_items=[2])),
+        ("similar_users", lambda m, b: m.similar_users(0, N=5, users=[5, 2], filter_users=[2])),
+        ("bpr drop-in similar_items", lambda m, b: b.similar_items(0, N=5, items=[5, 2], filter_items=[2])),
+        ("bpr drop-in similar_users", lambda m, b: b.similar_users(0, N=5, users=[5, 2], filter_users=[2])),
+        ("als drop-in similar_items of recalculated items", lambda m, b: _als_drop_in(m).similar_items(
+            0, N=5, recalculate_item=True, item_users=sp.csr_matrix((1, m.n_users), dtype=np.float32), items=[5, 2], filter_items=[2])),
+    ]
+
+
+def _als_drop_in(m):
+    """An ALS drop-in fitted on the users × items matrix of model `m`'s training data."""
+    als = AlternatingLeastSquares(factors=4, iterations=1, random_state=1)
+    als.fit(m.train_data.to_csr(), show_progress=False)
+    return als
+
+
+@pytest.mark.parametrize("name, call", _both_lists_calls(), ids=[n for n, _ in _both_lists_calls()])
+def test_an_item_both_allowed_and_blocked_is_refused_naming_it(positives, name, call):
+    # Before: the lists were refused together whatever they held ("give items or
+    # filter_items, not both"), naming no item, while the native calls returned an empty
+    # list for an item in both; the CLI and the server name the items.
+    # Raw ids unlike the indices (users u0.., items 100..), so that the message shows both.
+    data = rustrec.Dataset.from_csr(
+        positives, user_ids=[f"u{k}" for k in range(positives.shape[0])], item_ids=np.arange(positives.shape[1]) + 100
+    )
+    m = rustrec.MF(factors=4, epochs=1, seed=1).fit(data)
+    bpr = BayesianPersonalizedRanking(factors=4, iterations=1, random_state=1)
+    bpr.fit(positives, show_progress=False)
+    noun, allow, block = ("user", "users", "filter_users") if "users" in name else ("item", "items", "filter_items")
+    called = bpr if "drop-in" in name else m  # the drop-ins take CSR: ids are the indices
+    raw = (called.user_ids if noun == "user" else called.item_ids)[2]
+    message = rf"{allow} and {block} both name {noun} 2 \(raw id {raw}\): .* leave it out of one of the two lists"
+    with pytest.raises(ValueError, match=message):
+        call(m, bpr)
+
+
+def test_items_in_both_lists_are_all_named_and_disjoint_lists_are_taken(positives):
+    names = [f"movie-{k}" for k in range(positives.shape[1])]
+    m = rustrec.MF(factors=4, epochs=1, seed=1).fit(rustrec.Dataset.from_csr(positives, item_ids=names))
+    with pytest.raises(ValueError, match=r"both name items 3 \(raw id movie-3\), 8 \(raw id movie-8\): .* leave each out"):
+        m.recommend(0, items=[8, 1, 3], filter_items=[3, 8, 9])
+    # Disjoint lists are taken together, as by `rustrec recommend --allow --block`.
+    ids, _ = m.similar_items(0, N=10, items=[1, 8], filter_items=[3, 4])
+    assert set(ids.tolist()) - {-1} == {1, 8}
+    ids, _ = m.recommend(0, N=10, filter_already_liked_items=False, items=[1, 8], filter_items=[3, 4])
+    assert sorted(ids.tolist()) == [1, 8]
+
+
+# -- 14. no output overwrites an input ---------------------------------------------------
+
+
+def _ratings_file(path, ratings):
+    """`ratings` written as an ML-100K u.data file at `path`."""
+    frame = ratings.to_pandas()
+    lines = [f"{u}\t{i}\t{int(r)}\t{881250949 + k}" for k, (u, i, r) in enumerate(zip(frame.user, frame.item, frame.rating))]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_save_refuses_to_overwrite_the_ratings_file_the_model_was_trained_from(ratings, tmp_path, monkeypatch):
+    # Before: model.save(path) onto the rating file replaced the data with the model.
+    monkeypatch.chdir(tmp_path)
+    source = _ratings_file(tmp_path / "u.data", ratings)
+    before = source.read_bytes()
+    train, _ = rustrec.holdout(rustrec.read_ratings("u.data"), 0.2, seed=1)
+    m = rustrec.MF(factors=4, epochs=1).fit(train)
+    clash = r"read_ratings\(path\) and save\(path\) name the same file .*u\.data.*: writing it would destroy the input"
+    with pytest.raises(ValueError, match=clash):
+        m.save("u.data")
+    with pytest.raises(ValueError, match=clash):
+        m.save(tmp_path / "." / "u.data")
+    (tmp_path / "link.data").symlink_to(source)
+    with pytest.raises(ValueError, match=clash):
+        m.save(tmp_path / "link.data")
+    # A pickled copy keeps its inputs; the implicit view of the data keeps them too.
+    with pytest.raises(ValueError, match=clash):
+        pickle.loads(pickle.dumps(m)).save("u.data")
+    implicit_view = rustrec.read_ratings("u.data").to_implicit(4.0)
+    with pytest.raises(ValueError, match=clash):
+        rustrec.BPR(factors=4, epochs=1).fit(implicit_view).save("u.data")
+    assert source.read_bytes() == before
+    m.save("model.safetensors")
+    assert (tmp_path / "model.safetensors").stat().st_size > 0
+
+
+def test_save_refuses_to_overwrite_either_file_of_a_predefined_split(ratings, tmp_path):
+    a, b = rustrec.holdout(ratings, 0.3, seed=2)
+    base = _ratings_file(tmp_path / "ua.base", a)
+    test = _ratings_file(tmp_path / "ua.test", b)
+    train, _ = rustrec.read_train_test(base, test)
+    m = rustrec.MF(factors=4, epochs=1).fit(train)
+    with pytest.raises(ValueError, match=r"read_train_test\(test\) and save\(path\) name the same file"):
+        m.save(test)
+    with pytest.raises(ValueError, match=r"read_train_test\(train\) and save\(path\) name the same file"):
+        m.save(base)
+
+
+def test_save_refuses_to_overwrite_the_model_file_it_was_loaded_from(positives, tmp_path):
+    path = tmp_path / "m.safetensors"
+    rustrec.BPR(factors=4, epochs=1).fit(positives).save(path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"load\(path\) and save\(path\) name the same file .*m\.safetensors"):
+        rustrec.load(path).save(path)
+    als = AlternatingLeastSquares(factors=4, iterations=1)
+    als.fit(positives, show_progress=False)
+    als.save(tmp_path / "a.npz")
+    with pytest.raises(ValueError, match=r"load\(path\) and save\(file\) name the same file .*a\.npz"):
+        AlternatingLeastSquares.load(tmp_path / "a.npz").save(tmp_path / "a.npz")
+    assert path.read_bytes() == before
+
+
+def test_save_refuses_to_overwrite_the_item_file_of_a_content_based_model(positives, ratings, movies_dir):
+    data = rustrec.Dataset.from_csr(positives, user_ids=None, item_ids=ratings.item_ids)
+    m = rustrec.model_class("item-knn-cbf")().fit(data, item_dir=movies_dir)
+    before = (movies_dir / "movies.dat").read_bytes()
+    with pytest.raises(ValueError, match=r"an item file of fit\(item_dir\) and save\(path\) name the same file .*movies\.dat"):
+        m.save(movies_dir / "movies.dat")
+    assert (movies_dir / "movies.dat").read_bytes() == before
+
+
+# -- 15. integers too large for the engine -----------------------------------------------
+
+HUGE = 2**70
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda m, d: rustrec.BPR(factors=4, epochs=1, threads=HUGE).fit(d.to_implicit(4.0)), rf"threads = {HUGE}: at most 256 worker threads \(0 = one per core"),
+        (lambda m, d: rustrec.BPR(factors=4, epochs=1, num_threads=HUGE).fit(d.to_implicit(4.0)), rf"num_threads = {HUGE}: at most 256 worker threads"),
+        (lambda m, d: rustrec.BPR(factors=4, epochs=1, num_threads=300).fit(d.to_implicit(4.0)), r"num_threads = 300: at most 256 worker threads"),
+        (lambda m, d: AlternatingLeastSquares(factors=4, num_threads=HUGE).fit(d.to_csr()), rf"num_threads = {HUGE}: at most 256 worker threads"),
+        (lambda m, d: rustrec.load("model.safetensors", threads=HUGE), rf"threads = {HUGE}: at most 256 worker threads"),
+        (lambda m, d: rustrec.MF(factors=HUGE), rf"factors = {HUGE}: expected an integer in 1\.\.=1024"),
+        (lambda m, d: rustrec.MF(epochs=-(2**70)), rf"epochs = {-HUGE}: expected"),
+        (lambda m, d: AlternatingLeastSquares(factors=HUGE), rf"factors = {HUGE}: expected a whole number ≥ 1 and at most {2**64 - 1}"),
+        (lambda m, d: CosineRecommender(K=HUGE), rf"K = {HUGE}: expected a whole number ≥ 1 and at most"),
+        (lambda m, d: m.partial_fit_users([0], d.to_csr()[[0]], iterations=HUGE), rf"iterations = {HUGE}: expected a whole number ≥ 1 and at most"),
+        (lambda m, d: rustrec.leave_k_out(d, k=HUGE), rf"k = {HUGE}: expected a whole number ≥ 1 and at most"),
+        (lambda m, d: rustrec.synthetic(users=HUGE), rf"users = {HUGE}: expected a whole number ≥ 1 and at most"),
+        (lambda m, d: rustrec.evaluate(m, None, d, cutoffs=[5, HUGE]), rf"cutoffs\[1\] = {HUGE}: expected a whole number ≥ 1 and at most"),
+    ],
+)
+def test_an_integer_too_large_for_the_engine_is_a_value_error_naming_argument_value_and_range(fitted, ratings, tmp_path, monkeypatch, call, message):
+    # Before: pyo3's conversion raised a bare OverflowError("int too big to convert"), and
+    # model parameters past 64 bits were named as floats (1.1805916207174113e+21).
+    monkeypatch.chdir(tmp_path)
+    fitted.save(tmp_path / "model.safetensors")
+    with pytest.raises(ValueError, match=message):
+        call(fitted, ratings)
+
+
+def test_n_past_any_integer_still_lists_every_candidate(fitted):
+    ids, _ = fitted.recommend(0, N=HUGE, filter_already_liked_items=False)
+    assert ids.shape == (fitted.n_items,)

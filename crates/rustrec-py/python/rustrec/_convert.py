@@ -266,9 +266,16 @@ def _check_timestamp(v: Any, k: int, what: str) -> None:
         )
 
 
-def whole_number(value: Any, what: str, low: int = 0, high: Optional[int] = None) -> int:
+#: The largest count (a size, a number of iterations, a cutoff) the engine's integers hold:
+#: a larger Python int would fail to convert with an ``OverflowError`` naming no argument.
+MAX_COUNT: int = _rustrec.MAX_COUNT
+
+
+def whole_number(value: Any, what: str, low: int = 0, high: Optional[int] = None, limit: Optional[int] = MAX_COUNT) -> int:
     """An integer argument, checked: a Python or numpy integer (not a bool, float or
-    string, which would be silently truncated or misread) within ``[low, high]``; the error
+    string, which would be silently truncated or misread) within ``[low, high]``; without
+    ``high``, at most ``limit`` (by default :data:`MAX_COUNT`, the largest the engine takes;
+    ``None`` for an argument whose range the engine checks itself, naming it). The error
     names ``what``, the value and the valid range."""
     valid = f"a whole number ≥ {low}" if high is None else f"a whole number in [{low}, {high}]"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -276,7 +283,17 @@ def whole_number(value: Any, what: str, low: int = 0, high: Optional[int] = None
     v = int(value)
     if v < low or (high is not None and v > high):
         raise ValueError(f"{what} = {v}: expected {valid}")
+    if high is None and limit is not None and v > limit:
+        raise ValueError(f"{what} = {v}: expected {valid} and at most {limit}, the largest count the engine holds")
     return v
+
+
+def thread_count(value: Any, what: str = "threads") -> int:
+    """A ``threads`` / ``num_threads`` argument: a whole number ≥ 0 (0 = one per core;
+    :func:`whole_number` refuses other types and negatives). The upper limit is the
+    engine's: the pool refuses a larger count, however large, naming ``what`` and the
+    value (``convert::pool`` in the native module)."""
+    return whole_number(value, what, 0, limit=None)
 
 
 def count_argument(value: Any, what: str) -> int:
@@ -284,7 +301,7 @@ def count_argument(value: Any, what: str) -> int:
     2**63 − 1 for the engine: a longer list holds every candidate all the same (lists stop
     at the candidates there are), and a larger Python int would fail to convert with an
     ``OverflowError`` that names no argument."""
-    return min(whole_number(value, what, 0), INT64_MAX)
+    return min(whole_number(value, what, 0, limit=None), INT64_MAX)
 
 
 def finite_values(values: Any, what: str, n: int, where: Any = None) -> np.ndarray:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from . import _rustrec
 from ._convert import (
     MAX_SEED,
+    MAX_COUNT,
     count_argument,
     csr_arrays,
     finite_values,
@@ -28,6 +29,7 @@ from ._convert import (
     negative_feedback,
     optional_indices,
     refuse_negative,
+    thread_count,
     training_matrix,
     user_items_csr,
     whole_number,
@@ -108,6 +110,10 @@ def _check_param(name: str, value: Any, row: Dict[str, Any]) -> None:
         ok = is_bool
     elif isinstance(default, int):
         ok = isinstance(value, (int, np.integer)) and not is_bool
+        # Past 64 bits JSON would carry the value as a float, and the engine would name
+        # 1.18e21 instead of the integer given.
+        if ok and not -(2**63) <= int(value) <= MAX_COUNT:
+            raise ValueError(f"{py_name} = {int(value)}: expected {valid}")
     elif isinstance(default, float):
         ok = isinstance(value, (int, float, np.integer, np.floating)) and not is_bool
         if ok and not np.isfinite(value):
@@ -217,7 +223,8 @@ class Recommender:
             raise TypeError("give threads or num_threads, not both")
         if seed is not None and random_state is not None:
             raise TypeError("give seed or random_state, not both")
-        self.threads = whole_number(threads if threads is not None else (num_threads or 0), "threads" if threads is not None else "num_threads")
+        self._threads_arg = "threads" if threads is not None else "num_threads"
+        self.threads = thread_count(threads if threads is not None else (num_threads or 0), self._threads_arg)
         seed_name = "seed" if seed is not None or random_state is None else "random_state"
         self.seed = seed if seed is not None else (random_state if random_state is not None else 0)
         if self.seed is not None and not isinstance(self.seed, (np.random.RandomState, np.random.Generator)):
@@ -374,6 +381,7 @@ class Recommender:
             self.threads,
             self._on_epoch(show_progress, callback),
             os.fspath(item_dir) if item_dir is not None else (os.getcwd() if self._info.get("inputs", []) != ["ratings"] else None),
+            threads_arg=getattr(self, "_threads_arg", "threads"),
         )
         self._engine = engine
         self._cache = {}
@@ -418,14 +426,14 @@ class Recommender:
         2-D (users × N) for an array. ``user_items`` holds one row per user asked for (the
         items to leave out and, with ``recalculate_user=True``, the history to fold in);
         ``None`` leaves out the training interactions stored in the model.
-        ``filter_items``: item indices never recommended; ``items``: the only candidates
-        (not with ``filter_items``). Rows with fewer candidates than ``N`` end in id -1,
-        score -inf. Item indices map to raw ids with ``item_ids``.
+        ``filter_items``: item indices never recommended; ``items``: the only candidates.
+        Both may be given (as ``rustrec recommend --allow --block``), but an item in both
+        is a contradiction: refused with a ``ValueError`` naming it. (implicit refuses the
+        two together.) Rows with fewer candidates than ``N`` end in id -1, score -inf.
+        Item indices map to raw ids with ``item_ids``.
         """
         engine = self._fitted()
         users, scalar = index_array(userid, "userid")
-        if items is not None and filter_items is not None:
-            raise ValueError("give items or filter_items, not both")
         rows = None
         if user_items is not None and (filter_already_liked_items or recalculate_user):
             rows = csr_arrays(self._rows(user_items, len(users)))
@@ -484,11 +492,10 @@ class Recommender:
         """The ``N`` items most similar to an item index (or each of an array): cosine of
         the item factors for factor models (MF, BPR, ALS, AsySVD), the learned
         similarities for item-based models (ItemKNN, SLIM, EASE, hybrids). The item itself
-        comes first for factor models. 1-D results for one item, 2-D for an array."""
+        comes first for factor models. 1-D results for one item, 2-D for an array.
+        ``filter_items`` and ``items`` as in :meth:`recommend` (an item in both is refused)."""
         if recalculate_item or item_users is not None:
             raise NotImplementedError("similar_items(recalculate_item=True) is not supported: fold the item in with partial_fit_items first")
-        if items is not None and filter_items is not None:
-            raise ValueError("give items or filter_items, not both")
         q, scalar = index_array(itemid, "itemid")
         ids, scores = self._fitted().similar_items(
             q, count_argument(N, "N"), optional_indices(filter_items, "filter_items"), optional_indices(items, "items")
@@ -497,9 +504,8 @@ class Recommender:
 
     def similar_users(self, userid: Any, N: int = 10, filter_users: Any = None, users: Any = None) -> Tuple[np.ndarray, np.ndarray]:
         """The ``N`` users most similar to a user index (cosine of the user factors;
-        factor models with user vectors only)."""
-        if users is not None and filter_users is not None:
-            raise ValueError("give users or filter_users, not both")
+        factor models with user vectors only). ``filter_users``: user indices never listed;
+        ``users``: the only candidates (a user in both is refused, naming it)."""
         q, scalar = index_array(userid, "userid")
         ids, scores = self._fitted().similar_users(
             q, count_argument(N, "N"), optional_indices(filter_users, "filter_users"), optional_indices(users, "users")
@@ -629,9 +635,15 @@ class Recommender:
     # -- persistence -------------------------------------------------------------------
     def save(self, path: Any) -> None:
         """Writes the model file (the CLI's safetensors format: ``rustrec recommend --model``,
-        ``eval``, ``predict`` read it, and so does :func:`rustrec.load`)."""
+        ``eval``, ``predict`` read it, and so does :func:`rustrec.load`).
+
+        A ``path`` naming a file the model was read from is refused before anything is
+        written (``ValueError``): the model file :func:`rustrec.load` read, the rating files
+        of its training data (``read_ratings``, ``read_train_test``, and their splits) and
+        the item files of a content-based model. Data passed as arrays or frames has no
+        file to protect."""
         target = os.fspath(path)
-        self._fitted().save(target)
+        self._fitted().save(target, what="save(path)")
 
     def _state(self) -> Dict[str, Any]:
         return {"params": self.params, "threads": self.threads, "seed": self.seed}
@@ -644,7 +656,9 @@ class Recommender:
             self._engine.save(p)
             with open(p, "rb") as f:
                 data = f.read()
-        return (_unpickle, (type(self), data, self._state()))
+        # The files save() refuses to overwrite travel with the model.
+        state = dict(self._state(), inputs=self._engine.inputs)
+        return (_unpickle, (type(self), data, state))
 
     def __getstate__(self) -> Dict[str, Any]:  # for copy.copy
         return self._state()
@@ -741,7 +755,7 @@ def _unpickle(cls: Type[Recommender], data: bytes, state: Dict[str, Any]) -> Rec
         p = os.path.join(d, "model.safetensors")
         with open(p, "wb") as f:
             f.write(data)
-        engine = _rustrec.Engine.load(p, int(state.get("threads") or 0))
+        engine = _rustrec.Engine.load(p, int(state.get("threads") or 0), inputs=list(state.get("inputs") or []))
     return _from_engine(cls, engine, state)
 
 
@@ -797,7 +811,7 @@ def load(path: Any, threads: int = 0) -> Recommender:
     p = os.fspath(path)
     if not os.path.exists(p):
         raise FileNotFoundError(f"no such model file: {p!r}")
-    threads = whole_number(threads, "threads")
+    threads = thread_count(threads, "threads")
     engine = _rustrec.Engine.load(p, threads)
     from . import _classes_by_kind
 

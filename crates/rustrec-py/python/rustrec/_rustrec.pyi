@@ -1,12 +1,14 @@
 """Type stubs of the native module (``rustrec._rustrec``). The public API is in
 ``rustrec``; these are its building blocks."""
 
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+MAX_COUNT: int
 
 def registry_json() -> str: ...
 
@@ -51,13 +53,18 @@ class Engine:
         params: str,
         train: Dataset,
         seed: int = 0,
-        threads: int = 0,
+        threads: Optional[int] = None,
         on_epoch: Optional[Callable[[int, Dict[str, Any]], Any]] = None,
         item_dir: Optional[str] = None,
+        threads_arg: str = "threads",
     ) -> Engine: ...
     @staticmethod
-    def load(path: str, threads: int = 0) -> Engine: ...
-    def save(self, path: str, python: Optional[str] = None) -> None: ...
+    def load(
+        path: str, threads: Optional[int] = None, inputs: Optional[List[Tuple[str, Union[str, Path]]]] = None, threads_arg: str = "threads"
+    ) -> Engine: ...
+    def save(self, path: str, python: Optional[str] = None, what: str = "save(path)") -> None: ...
+    inputs: List[Tuple[str, Path]]
+    def check_allow_block(self, allow: npt.NDArray[np.int64], block: npt.NDArray[np.int64], users: bool = False) -> None: ...
     def release_training_columns(self) -> bool: ...
     holds_training_columns: bool
     kind: str

@@ -61,7 +61,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _rustrec
-from ._convert import index_array, refuse_negative, training_matrix, user_items_csr, whole_number
+from ._convert import index_array, refuse_negative, thread_count, training_matrix, user_items_csr, whole_number
 from ._model import Recommender, _params_json, _seed_of
 
 __all__ = [
@@ -108,7 +108,8 @@ class RecommenderBase(Recommender):
 
     def __init__(self, params: Dict[str, Any], num_threads: int, random_state: Any) -> None:
         self.params = params
-        self.threads = whole_number(num_threads or 0, "num_threads")
+        self._threads_arg = "num_threads"
+        self.threads = thread_count(num_threads or 0, "num_threads")
         self.seed = _seed_of(random_state)
         self.num_threads = self.threads
         self.random_state = random_state
@@ -136,6 +137,7 @@ class RecommenderBase(Recommender):
             self.threads,
             on_epoch if callback is not None else None,
             None,
+            threads_arg="num_threads",
         )
         # The model now holds the only reference to the matrix (kept to filter what users
         # liked): the by-item copy ALS and item-KNN built while training can go.
@@ -168,9 +170,11 @@ class RecommenderBase(Recommender):
     def save(self, file: Any) -> None:  # type: ignore[override]
         """Writes the model in rustrec's model file format (a ``.npz`` name is kept as
         given; the file is safetensors either way), with the class and its constructor
-        arguments, from which ``load`` rebuilds the same object."""
+        arguments, from which ``load`` rebuilds the same object. A ``file`` the model was
+        read from (its training data's rating files, the model file ``load`` read) is
+        refused, as by :meth:`rustrec.Recommender.save`."""
         record = {"class": type(self).__name__, "init": self._init_args()}
-        self._fitted().save(os.fspath(file), json.dumps(record))
+        self._fitted().save(os.fspath(file), json.dumps(record), what="save(file)")
 
     def _init_args(self) -> Dict[str, Any]:
         """The constructor arguments of this model, as JSON values (a ``random_state`` that
@@ -329,6 +333,9 @@ class AlternatingLeastSquares(RecommenderBase):
         if item_users is None:
             raise ValueError("recalculate_item=True needs item_users (items × users, one row per item)")
         q, scalar = index_array(itemid, "itemid")
+        if items is not None and filter_items is not None:
+            # An item in both lists is refused, naming it, as recommend refuses it.
+            self._fitted().check_allow_block(index_array(items, "items")[0], index_array(filter_items, "filter_items")[0])
         factors = self.recalculate_item(q, item_users)
         ids, scores = _cosine_top_n(self.item_factors, factors, int(N), filter_items, items)
         return (ids[0], scores[0]) if scalar else (ids, scores)
@@ -399,9 +406,8 @@ def _cosine_top_n(
     factors: np.ndarray, queries: np.ndarray, n: int, filter_items: Any, items: Any
 ) -> Tuple[np.ndarray, np.ndarray]:
     """The ``n`` rows of ``factors`` with the largest cosine to each query row (2-D
-    results), among ``items`` or all rows but ``filter_items``."""
-    if items is not None and filter_items is not None:
-        raise ValueError("give items or filter_items, not both")
+    results), among ``items`` (or all rows) but those of ``filter_items`` (the caller
+    refuses an item in both)."""
     if n < 1:
         raise ValueError(f"N must be at least 1, got {n}")
     candidates = np.arange(factors.shape[0]) if items is None else index_array(items, "items")[0]
@@ -502,38 +508,43 @@ class BayesianPersonalizedRanking(RecommenderBase):
         (:func:`_implicit_cosine_top`). 1-D results for one item, 2-D for an array."""
         if recalculate_item or item_users is not None:
             raise NotImplementedError("similar_items(recalculate_item=True) is not supported by BayesianPersonalizedRanking (nor by implicit's)")
-        if items is not None and filter_items is not None:
-            raise ValueError("give items or filter_items, not both")
-        return _implicit_cosine_top(self.item_factors, itemid, N, filter_items, items, "itemid", ("filter_items", "items"))
+        return _implicit_cosine_top(
+            self._fitted(), self.item_factors, itemid, N, filter_items, items, "itemid", ("filter_items", "items")
+        )
 
     def similar_users(  # type: ignore[override]
         self, userid: Any, N: int = 10, filter_users: Any = None, users: Any = None
     ) -> Tuple[np.ndarray, np.ndarray]:
         """implicit's ``similar_users``: the cosine over ``user_factors`` with the column of
         ones (implicit's layout), as implicit 0.7.3 computes it."""
-        if users is not None and filter_users is not None:
-            raise ValueError("give users or filter_users, not both")
-        return _implicit_cosine_top(self.user_factors, userid, N, filter_users, users, "userid", ("filter_users", "users"))
+        return _implicit_cosine_top(
+            self._fitted(), self.user_factors, userid, N, filter_users, users, "userid", ("filter_users", "users")
+        )
 
 
 def _implicit_cosine_top(
-    factors: np.ndarray, query: Any, N: Any, exclude: Any, allow: Any, what: str, names: Tuple[str, str]
+    engine: Any, factors: np.ndarray, query: Any, N: Any, exclude: Any, allow: Any, what: str, names: Tuple[str, str]
 ) -> Tuple[np.ndarray, np.ndarray]:
     """The ``N`` rows of ``factors`` most similar to each query row (row indices), as
     implicit 0.7.3's ``MatrixFactorizationBase.similar_items`` computes them in float32:
     row norms (0 replaced by 1e-10), ``q · fᵀ / ‖f‖`` ranked, then divided by ``‖q‖``. Ties
     go to the lower index. Candidates are ``allow`` (all rows when None) without
     ``exclude``; rows past the candidates end in id -1, score -inf (rustrec's convention;
-    implicit would list the excluded rows there). 1-D results for one query, 2-D for an
-    array; ``names`` name ``exclude`` and ``allow`` in errors."""
+    implicit would list the excluded rows there). An index in both ``allow`` and
+    ``exclude`` is refused by ``engine`` (the model), naming it, as ``recommend`` refuses
+    it. 1-D results for one query, 2-D for an array; ``names`` name ``exclude`` and
+    ``allow`` in errors."""
     n = factors.shape[0]
     q, scalar = index_array(query, what)
-    N = whole_number(N, "N", 0)
+    N = whole_number(N, "N", 0, limit=None)
     for name, idx in ((what, q), *zip(names, (exclude, allow))):
         a = np.empty(0, np.int64) if idx is None else index_array(idx, name)[0]
         if a.size and (a.min() < 0 or a.max() >= n):
             bad = a[(a < 0) | (a >= n)][0]
             raise IndexError(f"{name}: index {bad} outside 0..{n}")
+    if allow is not None and exclude is not None:
+        users = names[1] == "users"
+        engine.check_allow_block(index_array(allow, names[1])[0], index_array(exclude, names[0])[0], users=users)
     candidates = np.arange(n) if allow is None else np.unique(index_array(allow, names[1])[0])
     cols = min(N, candidates.size)
     norms = np.linalg.norm(factors, axis=-1)
