@@ -90,7 +90,8 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
                 "200": ok("The top-N items for the history, best first", "HistoryRecommendations"),
                 "400": error_response("Malformed JSON, an unknown field or query parameter, a bad or null value, or a model without fold-in"),
                 "404": error_response("An unknown item or model"),
-                "413": error_response("A body over the server's limit")
+                "413": error_response("A body over the server's limit"),
+                "415": error_response("A compressed body (a Content-Encoding other than identity)")
             })))
         }),
         ("GET", "/v1/similar-items/{item}") => json!({
@@ -114,7 +115,8 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
                 "200": ok("One prediction per pair, in order", "Predictions"),
                 "400": error_response("Malformed JSON, an unknown field or query parameter, or a bad value"),
                 "404": error_response("An unknown model"),
-                "413": error_response("A body over the server's limit")
+                "413": error_response("A body over the server's limit"),
+                "415": error_response("A compressed body (a Content-Encoding other than identity)")
             })))
         }),
         ("GET", "/v1/models") => json!({
@@ -138,6 +140,7 @@ fn operation(method: &str, path: &str, limits: &Limits) -> Value {
             "operationId": "reload",
             "responses": common_errors(map(json!({
                 "200": ok("Every model re-read and swapped in", "Reloaded"),
+                "400": error_response("A query parameter or a body: reload takes neither (an empty body, or {}, asks for nothing)"),
                 "500": error_response("A file failed to load; the models loaded before keep serving")
             })))
         }),
@@ -218,7 +221,7 @@ fn schemas(limits: &Limits) -> Value {
                 },
                 "n": {"type": "integer", "minimum": 1, "maximum": limits.max_n, "default": limits.default_n()},
                 "exclude_seen": {"type": "boolean", "default": true, "description": "Leave out the history's items"},
-                "allow": {"type": "array", "maxItems": limits.max_history, "items": id},
+                "allow": {"type": "array", "minItems": 1, "maxItems": limits.max_history, "items": id, "description": "Recommend only among these items (leave allow out for all items)"},
                 "block": {"type": "array", "maxItems": limits.max_history, "items": id}
             }
         },

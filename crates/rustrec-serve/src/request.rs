@@ -397,7 +397,9 @@ impl FoldInRequest {
                     None => Ok(None),
                     Some(list) => {
                         check_list_len(key, list.len(), limits)?;
-                        Ok(Some(list.into_iter().map(|i| i.0).collect()))
+                        let list: Vec<String> = list.into_iter().map(|i| i.0).collect();
+                        check_body_ids(key, &list)?;
+                        Ok(Some(list))
                     }
                 }
             };
@@ -444,10 +446,44 @@ impl PredictRequest {
                 limits.max_pairs
             )));
         }
-        Ok(PredictRequest {
-            pairs: b.pairs.into_iter().map(|(u, i)| (u.0, i.0)).collect(),
-        })
+        let pairs: Vec<(String, String)> = b.pairs.into_iter().map(|(u, i)| (u.0, i.0)).collect();
+        // A blank id names no user or item: answered, it would be an "unknown" one and get
+        // the model's fallback prediction, as if a real id had been sent. The CLI's
+        // `predict --user "" --item ""` refuses it too.
+        for (k, (user, item)) in pairs.iter().enumerate() {
+            for (slot, what, id) in [(0, "user", user), (1, "item", item)] {
+                if id.trim().is_empty() {
+                    return Err(ApiError::bad_request(format!(
+                        "pairs[{k}][{slot}] (the {what}) is \"{}\": a blank id names no {what}; \
+                         give [\"USER\", \"ITEM\"] pairs of raw ids, such as [\"1\", \"50\"]",
+                        escape_control(id)
+                    )));
+                }
+            }
+        }
+        Ok(PredictRequest { pairs })
     }
+}
+
+/// Refuses what a body's item-id list `key` (`allow`, `block`) cannot mean: a blank id (a
+/// 400 as in the query's `allow=1,,2` and the CLI's `--allow`, not an "unknown item" 404),
+/// and an empty `allow`, which would allow no item and answer an empty list for any
+/// history, hiding the mistake (an empty `block` blocks nothing and is taken as sent).
+fn check_body_ids(key: &str, ids: &[String]) -> Result<(), ApiError> {
+    if key == "allow" && ids.is_empty() {
+        return Err(ApiError::bad_request(
+            "allow is an empty list: it would allow no item, and every answer would be \
+             empty; give at least one item id, or leave allow out to recommend among all items",
+        ));
+    }
+    if let Some((k, id)) = ids.iter().enumerate().find(|(_, id)| id.trim().is_empty()) {
+        return Err(ApiError::bad_request(format!(
+            "{key}[{k}] is \"{}\": a blank id is not an item id; give raw item ids, such as \
+             [\"50\", \"172\"]",
+            escape_control(id)
+        )));
+    }
+    Ok(())
 }
 
 /// A raw id in a body: a string, or a whole number (ids are strings in answers).

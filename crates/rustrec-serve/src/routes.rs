@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -116,11 +116,48 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
-/// The index in [`ROUTES`] of a matched route.
+/// The index in [`ROUTES`] of a matched route. A `HEAD` request is answered by its path's
+/// `GET` route (axum runs the `GET` handler and drops the body), so it is that route's
+/// request: its query is checked and it is counted as that route, not as "unmatched".
 fn route_index(method: &Method, path: &str) -> Option<usize> {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
     ROUTES
         .iter()
-        .position(|r| r.path == path && r.method == method.as_str())
+        .position(|r| r.path == path && r.method == method)
+}
+
+/// Whether a request path (`/v1/recommend/1`) matches a route's template
+/// (`/v1/recommend/{user}`: a `{param}` segment matches any one non-empty segment).
+fn path_matches(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) if ts.starts_with('{') && ts.ends_with('}') => {
+                if ps.is_empty() {
+                    return false;
+                }
+            }
+            (Some(ts), Some(ps)) if ts == ps => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The methods `path` takes, as the `Allow` header of a 405 lists them (`HEAD` with `GET`).
+pub fn methods_of(path: &str) -> Vec<&'static str> {
+    let mut methods = Vec::new();
+    for r in ROUTES.iter().filter(|r| path_matches(r.path, path)) {
+        methods.push(r.method);
+        if r.method == "GET" {
+            methods.push("HEAD");
+        }
+    }
+    methods
 }
 
 /// The router of the whole server over `state`.
@@ -169,15 +206,7 @@ async fn guard(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Re
     let response = match tokio::time::timeout(limit, work).await {
         Ok(r) => r,
         Err(_) => {
-            let mut r = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "the request took longer than this server's limit of {:.1} s; the server \
-                     is busy, try again",
-                    limit.as_secs_f64()
-                ),
-            )
-            .into_response();
+            let mut r = busy(limit).into_response();
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             r
@@ -186,6 +215,19 @@ async fn guard(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Re
     app.metrics
         .record(route, response.status().as_u16(), started.elapsed());
     response
+}
+
+/// 503: a request that took longer than `limit`, the limit named as given
+/// (`--timeout 0.0001` is "0.0001 s", not "0.0 s").
+fn busy(limit: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "the request took longer than this server's limit of {} s; the server is busy, \
+             try again",
+            limit.as_secs_f64()
+        ),
+    )
 }
 
 /// Every request to a route: a query string it can parse, holding only the parameters
@@ -256,6 +298,30 @@ fn body_bytes(b: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, A
     })
 }
 
+/// Refuses a body sent with a `Content-Encoding` other than `identity` (a 415 naming it):
+/// the server reads bodies as sent, so a compressed one would be refused as malformed JSON,
+/// and an uncompressed one labelled `gzip` answered as if the label were not there.
+fn uncompressed(headers: &HeaderMap) -> Result<(), ApiError> {
+    for value in headers.get_all(header::CONTENT_ENCODING) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let coded = text
+            .split(',')
+            .map(str::trim)
+            .any(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"));
+        if coded {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "Content-Encoding \"{}\" is not supported: send the JSON body \
+                     uncompressed (no Content-Encoding, or identity)",
+                    rustrec::data::escape_control(&text)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 async fn recommend_user(
     State(app): State<Arc<AppState>>,
     user: Result<Path<String>, PathRejection>,
@@ -272,10 +338,12 @@ async fn recommend_user(
 async fn recommend_history(
     State(app): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let limits = &app.config.limits;
     let model = Query::parse(q.as_deref())?.model()?;
+    uncompressed(&headers)?;
     let body = body_bytes(body, limits.max_body_bytes)?;
     let req = FoldInRequest::parse(&body, limits)?;
     Ok(on_pool(&app, move |catalog| {
@@ -300,10 +368,12 @@ async fn similar_items(
 async fn predict(
     State(app): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let limits = &app.config.limits;
     let model = Query::parse(q.as_deref())?.model()?;
+    uncompressed(&headers)?;
     let body = body_bytes(body, limits.max_body_bytes)?;
     let req = PredictRequest::parse(&body, limits)?;
     Ok(on_pool(&app, move |catalog| {
@@ -363,7 +433,39 @@ async fn items(
     .await)
 }
 
-async fn reload(State(app): State<Arc<AppState>>) -> Response {
+/// `POST /v1/reload` re-reads every model file and takes no body: one that asks for
+/// something (`{"model": "mf"}`, to reload one model) is refused with a 400 rather than
+/// ignored while every model is reloaded. An empty body, white space, or an empty JSON
+/// object (`{}`, which some clients send with every POST) asks for nothing.
+fn no_reload_body(body: &[u8]) -> Result<(), ApiError> {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    let asks_nothing = trimmed.is_empty()
+        || serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(trimmed)
+            .is_ok_and(|m| m.is_empty());
+    if asks_nothing {
+        return Ok(());
+    }
+    const SHOWN: usize = 80;
+    let shown: String = trimmed.chars().take(SHOWN).collect();
+    let more = if trimmed.chars().count() > SHOWN {
+        "..."
+    } else {
+        ""
+    };
+    Err(ApiError::bad_request(format!(
+        "POST /v1/reload takes no body, found \"{}{more}\": it re-reads every model file \
+         given to rustrec serve (one model cannot be reloaded alone); send an empty body",
+        rustrec::data::escape_control(&shown)
+    )))
+}
+
+async fn reload(State(app): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let checked =
+        body_bytes(body, app.config.limits.max_body_bytes).and_then(|b| no_reload_body(&b));
+    if let Err(e) = checked {
+        return e.into_response();
+    }
     match app.reload().await {
         Ok(v) => json_response(v.to_string().into_bytes()),
         Err(e) => e.into_response(),
@@ -409,11 +511,51 @@ async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
 }
 
 async fn wrong_method(method: Method, uri: axum::http::Uri) -> ApiError {
+    let path = uri.path();
+    let takes = match methods_of(path).as_slice() {
+        [] => String::new(),
+        methods => format!(" (it takes {})", methods.join(", ")),
+    };
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         format!(
-            "{method} is not allowed on {}; the routes are in /openapi.json",
-            rustrec::data::escape_control(uri.path())
+            "{method} is not allowed on {}{takes}; the routes are in /openapi.json",
+            rustrec::data::escape_control(path)
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: with `--timeout 0.0001` a late request was told the limit was "0.0 s".
+    #[test]
+    fn the_busy_answer_names_the_time_limit_as_given() {
+        for (limit, said) in [
+            (
+                std::time::Duration::from_secs_f64(0.0001),
+                "limit of 0.0001 s;",
+            ),
+            (std::time::Duration::from_millis(20), "limit of 0.02 s;"),
+            (std::time::Duration::from_secs(10), "limit of 10 s;"),
+        ] {
+            let e = busy(limit);
+            assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert!(e.message.contains(said), "{limit:?}: {}", e.message);
+        }
+    }
+
+    /// The template matching behind the 405's list of methods.
+    #[test]
+    fn paths_match_their_route_templates() {
+        assert_eq!(methods_of("/v1/recommend/1"), ["GET", "HEAD"]);
+        assert_eq!(methods_of("/v1/recommend"), ["POST"]);
+        assert_eq!(methods_of("/v1/models"), ["GET", "HEAD"]);
+        assert_eq!(methods_of("/v1/reload"), ["POST"]);
+        assert!(methods_of("/v1/recommend/").is_empty());
+        assert!(methods_of("/v1/recommend/1/2").is_empty());
+        assert!(methods_of("/nothing").is_empty());
+        assert_eq!(methods_of("/"), ["GET", "HEAD"]);
+    }
 }
