@@ -18,10 +18,10 @@ use pyo3::prelude::*;
 use rustrec::data::read::{Format, ReadOptions, read_in_id_space};
 use rustrec::data::{DuplicatePolicy, Interactions, NoProgress, Triplets};
 use rustrec::eval::{
-    RankingConfig, TestRow, UnknownRowCensus, UnknownTestRows, evaluate_ranking,
-    evaluate_ratings_with_train,
+    RankingConfig, SampledConfig, TestRow, UnknownRowCensus, UnknownTestRows, evaluate_ranking,
+    evaluate_ratings_with_train, evaluate_sampled,
 };
-use rustrec::experiment::TestThreshold;
+use rustrec::experiment::{EvalConfig, TestThreshold};
 use rustrec::models::{Recommender, Task};
 use serde_json::{Map, Value};
 
@@ -106,11 +106,50 @@ fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
+/// The sampled protocol's negatives and seed (`protocol = "sampled"`), or `None` for the
+/// full protocol; refuses an unknown protocol, `negatives`/`seed` without the sampled
+/// protocol (nothing would use them) and `negatives = 0`, as `rustrec eval` does.
+fn sampled_settings(
+    protocol: &str,
+    negatives: Option<usize>,
+    seed: Option<u64>,
+) -> PyResult<Option<(usize, u64)>> {
+    match protocol {
+        "full" => {
+            for (name, given) in [
+                ("negatives", negatives.map(|n| n.to_string())),
+                ("seed", seed.map(|s| s.to_string())),
+            ] {
+                if let Some(value) = given {
+                    return Err(PyValueError::new_err(format!(
+                        "{name}={value}: only the sampled protocol uses it, and protocol is \
+                         \"full\"; pass protocol=\"sampled\" or leave out {name}"
+                    )));
+                }
+            }
+            Ok(None)
+        }
+        "sampled" => {
+            let negatives = negatives.unwrap_or(EvalConfig::default().negatives);
+            if negatives == 0 {
+                return Err(PyValueError::new_err(
+                    "negatives=0: expected a whole number ≥ 1, such as 100",
+                ));
+            }
+            Ok(Some((negatives, seed.unwrap_or(EvalConfig::DEFAULT_SEED))))
+        }
+        other => Err(PyValueError::new_err(format!(
+            "protocol={other:?}: expected \"full\" (every item ranked) or \"sampled\" (each \
+             relevant item against `negatives` items the user has not interacted with)"
+        ))),
+    }
+}
+
 /// The figures of `rustrec eval --json` for `model` on `test` (a dataset or a file),
 /// leaving out each user's `train` items (default: the training interactions stored in
 /// the model). Returns the JSON object as text.
 #[pyfunction]
-#[pyo3(signature = (model, test, train=None, cutoffs=vec![5, 10, 20], ranking=false, implicit_threshold=None, format=None))]
+#[pyo3(signature = (model, test, train=None, cutoffs=vec![5, 10, 20], ranking=false, implicit_threshold=None, format=None, protocol="full", negatives=None, seed=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     py: Python<'_>,
@@ -121,12 +160,16 @@ pub fn evaluate(
     ranking: bool,
     implicit_threshold: Option<f32>,
     format: Option<&str>,
+    protocol: &str,
+    negatives: Option<usize>,
+    seed: Option<u64>,
 ) -> PyResult<String> {
     if let Some(bad) = cutoffs.iter().find(|&&k| k == 0) {
         return Err(PyValueError::new_err(format!(
             "cutoffs: {bad} is not a cutoff; give whole numbers ≥ 1, such as (5, 10, 20)"
         )));
     }
+    let sampled = sampled_settings(protocol, negatives, seed)?;
     let guard = model.lock(py);
     let state = &*guard;
     let m = state.model();
@@ -140,6 +183,13 @@ pub fn evaluate(
             "implicit_threshold={t}: the test ratings become 1s, and this {} model was \
              trained on ratings, so its RMSE against them would mean nothing; pass \
              ranking=True for ranking metrics (rating errors are then left out)",
+            m.kind()
+        )));
+    }
+    if task == Task::Rating && !ranking && sampled.is_some() {
+        return Err(PyValueError::new_err(format!(
+            "protocol=\"sampled\": a ranking protocol, and this {} model rates; pass \
+             ranking=True to rank with it (or leave out protocol)",
             m.kind()
         )));
     }
@@ -201,9 +251,22 @@ pub fn evaluate(
                 let tr = train.as_ref().ok_or_else(|| {
                     PyValueError::new_err("ranking needs the training items: pass train=")
                 })?;
-                let mut cfg = RankingConfig::with_cutoffs(&cutoffs);
-                cfg.unrankable = unknown.unrankable.clone();
-                let r = evaluate_ranking(m, tr, &test, &cfg).map_err(value_error)?;
+                let r = match sampled {
+                    Some((negatives, seed)) => {
+                        let mut cfg = SampledConfig::new(negatives, seed);
+                        cfg.cutoffs = cutoffs.clone();
+                        cfg.unrankable = unknown.unrankable.clone();
+                        let r = evaluate_sampled(m, tr, &test, &cfg).map_err(value_error)?;
+                        out.insert("protocol".into(), r.protocol.clone().into());
+                        out.insert("eval_seed".into(), seed.into());
+                        r
+                    }
+                    None => {
+                        let mut cfg = RankingConfig::with_cutoffs(&cutoffs);
+                        cfg.unrankable = unknown.unrankable.clone();
+                        evaluate_ranking(m, tr, &test, &cfg).map_err(value_error)?
+                    }
+                };
                 for (n, v) in &r.values {
                     out.insert(n.clone(), num(*v));
                 }

@@ -62,6 +62,37 @@ def test_a_cli_model_recommends_and_evaluates_the_same_in_python(cli, files, tmp
     assert py_eval == cli_eval
 
 
+def test_evaluate_sampled_protocol_gives_rustrec_eval_protocol_sampled_figures(cli, files, tmp_path):
+    """`rustrec eval --protocol sampled` and evaluate(protocol="sampled") on the same model
+    and file: the same figures (sampled_* metrics, protocol, eval_seed), another seed other
+    draws, and the settings refused alike."""
+    src, train, test = files
+    split_files(cli, src, train, test)
+    path = tmp_path / "bpr.st"
+    subprocess.run(
+        [cli, "fit", "--train", str(train), "--test", str(test), "--model", "bpr", "--seed", "3",
+         "--out", str(path), "-q", "--implicit-threshold", "4"],
+        check=True, capture_output=True,
+    )
+    m = rustrec.load(path)
+    args = ["--protocol", "sampled", "--negatives", "20", "--seed", "5", "--implicit-threshold", "4"]
+    cli_eval = run_json(cli, "eval", "--model", path, "--test", test, *args)
+    py_eval = rustrec.evaluate(m, None, test, implicit_threshold=4.0, protocol="sampled", negatives=20, seed=5)
+    assert py_eval == cli_eval
+    assert py_eval["protocol"] == "sampled(20)" and py_eval["eval_seed"] == 5
+    assert "sampled_ndcg@10" in py_eval and "ndcg@10" not in py_eval
+    # The default seed is the CLI's, and another seed draws other negatives.
+    default = rustrec.evaluate(m, None, test, implicit_threshold=4.0, protocol="sampled", negatives=20)
+    assert default == run_json(cli, "eval", "--model", path, "--test", test, *args[:4], *args[6:])
+    assert default["eval_seed"] == 1 and default["sampled_auc"] != py_eval["sampled_auc"]
+    with pytest.raises(ValueError, match="seed=5: only the sampled protocol uses it"):
+        rustrec.evaluate(m, None, test, implicit_threshold=4.0, seed=5)
+    with pytest.raises(ValueError, match="negatives = 0"):
+        rustrec.evaluate(m, None, test, implicit_threshold=4.0, protocol="sampled", negatives=0)
+    with pytest.raises(ValueError, match='protocol="loo"'):
+        rustrec.evaluate(m, None, test, implicit_threshold=4.0, protocol="loo")
+
+
 def test_a_python_model_is_read_by_the_cli_with_the_same_figures(cli, files, tmp_path):
     src, train, test = files
     split_files(cli, src, train, test)

@@ -125,4 +125,5 @@ def synthetic(like: str = ..., users: Optional[int] = ..., items: Optional[int] 
 def evaluate(
     model: Any, train: Optional[Dataset], test: Union[Dataset, PathLike, Any], cutoffs: Iterable[int] = ...,
     ranking: bool = ..., implicit_threshold: Optional[float] = ..., format: Optional[str] = ...,
+    protocol: str = ..., negatives: Optional[int] = ..., seed: Optional[int] = ...,
 ) -> Dict[str, Any]: ...

@@ -289,6 +289,9 @@ def evaluate(
     ranking: bool = False,
     implicit_threshold: Optional[float] = None,
     format: Optional[str] = None,
+    protocol: str = "full",
+    negatives: Optional[int] = None,
+    seed: Optional[int] = None,
 ) -> Dict[str, Any]:
     """The figures of ``rustrec eval --json``: the same keys and values.
 
@@ -321,6 +324,13 @@ def evaluate(
     counted in ``users_skipped_unknown``. Rows of ``train`` whose user or item the model
     does not know are left out of the training items and counted in
     ``unknown_train_rows`` (0 without ``train``).
+
+    ``protocol="sampled"`` ranks each relevant item against ``negatives`` (default 100)
+    items the user has not interacted with, drawn with ``seed`` (default 1), as
+    ``rustrec eval --protocol sampled --negatives N --seed S``: the metrics are
+    ``sampled_hit_rate@K``, ``sampled_ndcg@K``, ``sampled_mrr`` and ``sampled_auc``, with
+    ``protocol`` (``"sampled(N)"``) and ``eval_seed``; unknown relevant items count as
+    misses there too. ``negatives`` and ``seed`` are refused with the full protocol.
     """
     # A model class checks it is fitted (an unfitted one has no engine to evaluate).
     engine = model._fitted() if hasattr(model, "_fitted") else model
@@ -349,6 +359,9 @@ def evaluate(
         ranking,
         implicit_threshold,
         format,
+        protocol,
+        None if negatives is None else whole_number(negatives, "negatives", 1),
+        None if seed is None else whole_number(seed, "seed", 0, MAX_SEED),
     )
     return json.loads(out)
 

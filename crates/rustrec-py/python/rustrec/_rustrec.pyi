@@ -141,4 +141,5 @@ def synthetic(like: str = "ml-100k", users: Optional[int] = None, items: Optiona
 def evaluate(
     model: Engine, test: Union[Dataset, str], train: Optional[Dataset] = None, cutoffs: Sequence[int] = (5, 10, 20),
     ranking: bool = False, implicit_threshold: Optional[float] = None, format: Optional[str] = None,
+    protocol: str = "full", negatives: Optional[int] = None, seed: Optional[int] = None,
 ) -> str: ...
