@@ -34,9 +34,9 @@ fn main() {
     if target == host && host_glibc().is_some_and(|version| version >= (2, 36)) {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
-    if target == "x86_64-unknown-linux-gnu" && links_with_rust_lld() {
-        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
-        let list = std::path::Path::new(&dir).join(HOT_FUNCTIONS);
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let list = std::path::Path::new(&dir).join(HOT_FUNCTIONS);
+    if target == "x86_64-unknown-linux-gnu" && list.is_file() && links_with_rust_lld() {
         println!(
             "cargo:rustc-link-arg-bin=rustrec=-Wl,--symbol-ordering-file={}",
             list.display()
