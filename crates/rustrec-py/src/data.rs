@@ -10,11 +10,39 @@ use pyo3::prelude::*;
 use rustrec::data::read::{DelimitedSpec, Format, ReadOptions};
 use rustrec::data::split::{self as splits, LeaveOut};
 use rustrec::data::synth::{Preset, SynthParams, synthesize};
-use rustrec::data::{DuplicatePolicy, IdMap, Interactions, NoProgress, Triplets};
+use rustrec::data::{DuplicatePolicy, Escaped, IdMap, Interactions, NoProgress, Triplets};
 
 use crate::convert::{self, CsrArrays, RawIds, as_python_writes, check_finite, id_map, ids_to_py};
 use crate::error::{data_error, value_error};
 use crate::inputs::{Inputs, input};
+
+/// The error of [`Dataset::from_triplets`]: a repeated (user, item) pair is named with its
+/// two rows as positions in the arrays (0-based, as `frame.iloc` counts them; the
+/// triplets carry them 1-based, as lines of a file), and with the argument that accepts
+/// duplicates — the file reader's message speaks of lines and of a policy without naming
+/// the argument, which `fit(frame)` does not take.
+fn duplicate_rows_error(e: rustrec::data::DataError) -> PyErr {
+    match e {
+        rustrec::data::DataError::Duplicate {
+            user,
+            item,
+            first_line,
+            second_line,
+            ..
+        } => PyValueError::new_err(format!(
+            "(user {}, item {}) is given twice, at rows {} and {} (0-based positions, as \
+             frame.iloc counts them); drop the repeats first \
+             (frame.drop_duplicates([user_col, item_col])), or accept them with \
+             duplicates=\"keep-last\", \"sum\" or \"mean\" of rustrec.Dataset.from_frame or \
+             rustrec.Dataset.from_triplets and fit that Dataset",
+            Escaped(&user),
+            Escaped(&item),
+            first_line.saturating_sub(1),
+            second_line.saturating_sub(1)
+        )),
+        other => data_error(other),
+    }
+}
 
 /// A user × item interaction matrix with the raw ids of its users and items.
 #[pyclass(module = "rustrec._rustrec", frozen)]
@@ -116,7 +144,7 @@ impl Dataset {
         }
         let x = t
             .build(Arc::new(umap), Arc::new(imap), policy)
-            .map_err(data_error)?;
+            .map_err(duplicate_rows_error)?;
         Ok(Dataset::new(x, "frame"))
     }
 

@@ -134,7 +134,7 @@ def test_fit_inputs_csr_coo_csc_arrays_and_frames(positives, ratings):
     s = pd.DataFrame({"user": ["ann", "bob", "ann"], "item": ["x", "y", "y"], "rating": [5.0, 3.0, 4.0]})
     m = rustrec.TopPop().fit(s)
     assert list(m.user_ids) == ["ann", "bob"] and list(m.item_ids) == ["x", "y"]
-    with pytest.raises(ValueError, match=r"duplicated \(user 1, item 2\)"):
+    with pytest.raises(ValueError, match=r"\(user 1, item 2\) is given twice, at rows 0 and 1"):
         rustrec.TopPop().fit(pd.DataFrame({"user": [1, 1], "item": [2, 2], "rating": [1.0, 2.0]}))
 
 

@@ -76,7 +76,13 @@ class Dataset:
         duplicates: str = "error",
     ) -> "Dataset":
         """From a pandas DataFrame of raw ids (columns ``user``, ``item``, ``rating``, or
-        named by the arguments; without a rating column every row counts 1).
+        named by the arguments; ``rating_col=None``: every row counts 1, as it does for a
+        frame of only the user, item and timestamp columns). A frame without the rating
+        column but with other columns is refused (``KeyError`` naming them): one of them
+        may be the ratings under another name, which would be dropped.
+
+        A (user, item) pair given twice is refused, naming it and its two rows, unless
+        ``duplicates`` is ``"keep-last"``, ``"sum"`` or ``"mean"``.
 
         Integer ids stay integers; a missing id (None, NaN, ``pd.NA``), a column mixing
         numbers and strings, a rating that is not a finite number, or a timestamp that is
@@ -96,6 +102,16 @@ class Dataset:
             values = frame[rating_col].to_numpy(dtype=np.float64, na_value=np.nan)
         elif rating_col is not None and rating_col != "rating":
             raise KeyError(f"the data frame has no column {rating_col!r}")
+        elif rating_col is not None and (
+            others := [c for c in frame.columns if c not in (user_col, item_col, timestamp_col)]
+        ):
+            # Without a 'rating' column every row would count 1, and a rating column under
+            # another name ('score', 'stars') would be dropped unnoticed.
+            raise KeyError(
+                f"the data frame has no column 'rating' but has other columns {others!r} "
+                f"(columns: {list(frame.columns)}); name the rating column with "
+                "rating_col=..., or pass rating_col=None to count every row 1"
+            )
         else:
             values = np.ones(len(frame), dtype=np.float32)
         stamps = None

@@ -338,7 +338,10 @@ class Recommender:
 
         ``user_items`` is a scipy CSR matrix (users × items; COO/LIL are converted with a
         warning, CSC is refused), a pandas DataFrame of raw ids (columns ``user``, ``item``,
-        ``rating`` or as named by ``user_col``/``item_col``/``rating_col``), a
+        ``rating`` or as named by ``user_col``/``item_col``/``rating_col``; a frame without
+        the rating column but with other columns is refused, ``rating_col=None`` counts
+        every row 1; a repeated (user, item) pair is refused, see
+        :meth:`Dataset.from_frame`), a
         :class:`Dataset`, or — with ``items`` and ``ratings`` — an array of user indices
         (integers) or raw ids. Integer arrays are dense indices: users ``0..max(users)``
         and items likewise, every index a row or column of the model, so an index space far
@@ -387,8 +390,13 @@ class Recommender:
         self._cache = {}
 
     # -- recommendations -----------------------------------------------------------------
-    def _rows(self, user_items: Any, n_rows: int, what: str = "user_items") -> sp.csr_matrix:
+    def _rows(self, user_items: Any, n_rows: int, what: str = "user_items", history: bool = False) -> sp.csr_matrix:
+        """``user_items`` checked against the model: one row per user asked for, one column
+        per item; with ``history`` its values are the users' histories and are checked as
+        such (:meth:`_check_history`)."""
         m = user_items_csr(user_items, what)
+        if history:
+            self._check_history(m, what)
         m = self._prepare_query(m, what)
         n_items = self._fitted().n_items
         if m.shape[0] != n_rows or m.shape[1] != n_items:
@@ -402,6 +410,37 @@ class Recommender:
                 f"asked for and one column per item of the model{hint}"
             )
         return m
+
+    def _check_history(self, m: sp.csr_matrix, what: str) -> None:
+        """Refuses a history value the model cannot use, as ``rustrec recommend --history``
+        and the server refuse it: a rating model takes ratings within the range of its
+        training ratings (any finite one when its file does not store that range), a
+        ranking model weights > 0 (a negative weight would count as a like, or push scores
+        down, a zero one adds an item that weighs nothing). The error names ``what``, the
+        row, column and value. Non-finite values are left to the engine, which names them."""
+        engine = self._fitted()
+        if engine.is_rating():
+            valid = engine.rating_range()
+            if valid is None:
+                return
+            lo, hi = valid
+            bad = np.flatnonzero((m.data < lo) | (m.data > hi))
+            rule = (
+                f"is outside the model's rating range [{lo:g}, {hi:g}] (its training ratings; "
+                f"rustrec recommend --history refuses it too): give ratings from {lo:g} to {hi:g}"
+            )
+        else:
+            if self._implicit_feedback():
+                refuse_negative(m, what)  # the wording fit uses for implicit feedback
+            bad = np.flatnonzero(m.data <= 0)
+            rule = (
+                "is not > 0: a ranking model's history holds weights > 0 (as rustrec recommend "
+                "--history takes them); drop that entry (m.eliminate_zeros() drops stored zeros)"
+            )
+        if bad.size:
+            k = int(bad[0])
+            row = int(np.searchsorted(m.indptr, k, side="right")) - 1
+            raise ValueError(f"{what}: row {row}, column {int(m.indices[k])} has the value {m.data[k]}, which {rule}")
 
     def _prepare_query(self, m: sp.csr_matrix, what: str = "user_items") -> sp.csr_matrix:
         """Histories given to a fitted model: implicit feedback must be ≥ 0 (a hook for
@@ -430,13 +469,16 @@ class Recommender:
         Both may be given (as ``rustrec recommend --allow --block``), but an item in both
         is a contradiction: refused with a ``ValueError`` naming it. (implicit refuses the
         two together.) Rows with fewer candidates than ``N`` end in id -1, score -inf.
-        Item indices map to raw ids with ``item_ids``.
+        Item indices map to raw ids with ``item_ids``. A history folded in
+        (``recalculate_user=True``) is checked as ``rustrec recommend --history`` checks
+        one: ratings within the model's rating range for a rating model, weights > 0 for a
+        ranking model (``ValueError`` naming the row, column and value).
         """
         engine = self._fitted()
         users, scalar = index_array(userid, "userid")
         rows = None
         if user_items is not None and (filter_already_liked_items or recalculate_user):
-            rows = csr_arrays(self._rows(user_items, len(users)))
+            rows = csr_arrays(self._rows(user_items, len(users), history=bool(recalculate_user)))
         if recalculate_user and rows is None:
             raise ValueError("recalculate_user=True needs user_items: the history of every user asked for")
         if not filter_already_liked_items:
@@ -461,16 +503,20 @@ class Recommender:
 
     def score(self, userid: Any, user_items: Any = None) -> np.ndarray:
         """Scores of every item (users × items, or 1-D for one user), from the model's
-        user vectors or — with ``user_items`` — from those histories by fold-in."""
+        user vectors or — with ``user_items`` — from those histories by fold-in (checked as
+        :meth:`recommend` checks a history with ``recalculate_user=True``)."""
         engine = self._fitted()
         users, scalar = index_array(userid, "userid")
-        rows = csr_arrays(self._rows(user_items, len(users))) if user_items is not None else (None, None, None)
+        rows = csr_arrays(self._rows(user_items, len(users), history=True)) if user_items is not None else (None, None, None)
         out = engine.score(users, *rows)
         return out[0] if scalar else out
 
     def rank_items(self, userid: Any, user_items: Any, selected_items: Any, recalculate_user: bool = False) -> Tuple[np.ndarray, np.ndarray]:
-        """``selected_items`` ranked for the user, best first (implicit's ``rank_items``)."""
-        sel = np.asarray(selected_items)
+        """``selected_items`` ranked for the user, best first (implicit's ``rank_items``);
+        each item once (a repeat is refused, naming it: the answer would have one entry
+        fewer than the list)."""
+        sel, _ = index_array(selected_items, "selected_items")
+        _refuse_repeats(sel, "selected_items", "give each item once (the answer ranks each item once)")
         return self.recommend(
             userid,
             user_items,
@@ -533,12 +579,17 @@ class Recommender:
         ``user_factors`` rows are not updated). A new index past the next one leaves a gap:
         the users in it are users with an empty history (scored by the fold-in of an
         empty history; ALS gives them zero factors). ``save`` and pickling keep the
-        folded-in users, so a reloaded model scores and filters every user the same.
+        folded-in users, so a reloaded model scores and filters every user the same. The
+        histories are checked as :meth:`recommend` checks one with ``recalculate_user=True``
+        (ratings within the model's rating range, or weights > 0).
         """
         engine = self._fitted()
         ids, _ = index_array(userids, "userids")
+        _refuse_repeats(ids, "userids", "each has its own row of user_items: give each user once, with its whole history in one row")
         iterations = whole_number(iterations, "iterations", 1)
-        m = self._prepare_query(user_items_csr(user_items, "user_items"))
+        m = user_items_csr(user_items, "user_items")
+        self._check_history(m, "user_items")
+        m = self._prepare_query(m)
         if m.shape[0] != len(ids) or m.shape[1] != engine.n_items:
             raise ValueError(
                 f"user_items has shape {m.shape}: expected ({len(ids)}, {engine.n_items}), one row per user id"
@@ -552,8 +603,11 @@ class Recommender:
         users per entry of ``itemids``; those items and their users are re-solved."""
         engine = self._fitted()
         ids, _ = index_array(itemids, "itemids")
+        _refuse_repeats(ids, "itemids", "each has its own row of item_users: give each item once, with all its users in one row")
         iterations = whole_number(iterations, "iterations", 1)
-        m = self._prepare_query(user_items_csr(item_users, "item_users"), "item_users")
+        m = user_items_csr(item_users, "item_users")
+        self._check_history(m, "item_users")
+        m = self._prepare_query(m, "item_users")
         if m.shape[0] != len(ids) or m.shape[1] != engine.n_users:
             raise ValueError(
                 f"item_users has shape {m.shape}: expected ({len(ids)}, {engine.n_users}), one row per item id"
@@ -664,6 +718,19 @@ class Recommender:
         return self._state()
 
 
+def _refuse_repeats(ids: np.ndarray, what: str, why: str) -> None:
+    """Refuses an index given twice in ``what`` (the ids of a partial fit, each with its
+    own row, one of which would be dropped; the items ``rank_items`` ranks, one of which
+    would be missing from the answer); ``why`` ends the message."""
+    order = np.argsort(ids, kind="stable")
+    repeat = np.flatnonzero(np.diff(ids[order]) == 0)
+    if repeat.size:
+        first, second = sorted(int(k) for k in order[repeat[0] : repeat[0] + 2])
+        raise ValueError(
+            f"{what}: index {ids[first]} is given twice (entries {first} and {second}); {why}"
+        )
+
+
 def _array_meaning(users: np.ndarray, items: np.ndarray) -> bool:
     """Whether the arrays of ``fit(users, items, ratings)`` are dense indices (both integer
     arrays: True) or raw ids (both arrays of strings or objects: False). Anything else is
@@ -708,9 +775,16 @@ def _dataset_of_indices(users: np.ndarray, items: np.ndarray, ratings: np.ndarra
         largest = int(a.max()) if a.size else -1
         _rustrec.check_index_space(what, largest, len(a))
         shape.append(largest + 1)
+    order = np.lexsort((items, users))
+    repeat = np.flatnonzero((np.diff(users[order]) == 0) & (np.diff(items[order]) == 0))
+    if repeat.size:
+        # lexsort is stable: the two rows of the first repeated pair, in the order given.
+        first, second = sorted(int(r) for r in order[repeat[0] : repeat[0] + 2])
+        raise ValueError(
+            f"fit(users, items, ratings): (user {users[first]}, item {items[first]}) is given "
+            f"twice, at rows {first} and {second}; give each pair once (drop or sum the repeats first)"
+        )
     m = sp.csr_matrix((ratings, (users, items)), shape=tuple(shape))
-    if m.nnz != len(users):
-        raise ValueError("fit(users, items, ratings): a (user, item) pair is repeated")
     return Dataset.from_csr(m, what="ratings")
 
 

@@ -160,6 +160,12 @@ class RecommenderBase(Recommender):
         interactions stored in the model)."""
         return super().recommend(userid, user_items, N, filter_already_liked_items, filter_items, recalculate_user, items)
 
+    def _check_history(self, m: sp.csr_matrix, what: str) -> None:
+        """implicit's rule for the values of a history: ≥ 0 (a negative value, implicit's
+        'disliked with confidence |r|', is refused, naming the row, column and value; 0 is
+        kept, as implicit keeps it)."""
+        refuse_negative(m, what)
+
     def to_cpu(self) -> "RecommenderBase":
         """The model itself (it already lives on the CPU)."""
         return self
@@ -336,8 +342,9 @@ class AlternatingLeastSquares(RecommenderBase):
         if items is not None and filter_items is not None:
             # An item in both lists is refused, naming it, as recommend refuses it.
             self._fitted().check_allow_block(index_array(items, "items")[0], index_array(filter_items, "filter_items")[0])
+        n = whole_number(N, "N", 0, limit=None)
         factors = self.recalculate_item(q, item_users)
-        ids, scores = _cosine_top_n(self.item_factors, factors, int(N), filter_items, items)
+        ids, scores = _cosine_top_n(self.item_factors, factors, n, filter_items, items)
         return (ids[0], scores[0]) if scalar else (ids, scores)
 
     def explain(
@@ -353,9 +360,13 @@ class AlternatingLeastSquares(RecommenderBase):
         user without refactoring ``W_u``."""
         import scipy.linalg
 
-        u = int(userid)
-        m = user_items_csr(user_items, "user_items")
         n_items = self.item_factors.shape[0]
+        # A user's row alone may be of a user the model does not have (yet): userid is
+        # checked against user_items below, not against the model's users.
+        u = whole_number(userid, "userid", 0, limit=None)
+        itemid = _one_index(itemid, n_items, "itemid")
+        N = whole_number(N, "N", 0, limit=None)
+        m = user_items_csr(user_items, "user_items")
         if m.shape[1] != n_items or not (m.shape[0] == 1 or m.shape[0] > u):
             raise ValueError(
                 f"user_items has shape {m.shape}: expected the users × items matrix (more than "
@@ -408,13 +419,13 @@ def _cosine_top_n(
     """The ``n`` rows of ``factors`` with the largest cosine to each query row (2-D
     results), among ``items`` (or all rows) but those of ``filter_items`` (the caller
     refuses an item in both)."""
-    if n < 1:
-        raise ValueError(f"N must be at least 1, got {n}")
-    candidates = np.arange(factors.shape[0]) if items is None else index_array(items, "items")[0]
+    n_items = factors.shape[0]
+    for name, given in (("items", items), ("filter_items", filter_items)):
+        if given is not None:
+            _check_indices(index_array(given, name)[0], n_items, name)
+    candidates = np.arange(n_items) if items is None else np.unique(index_array(items, "items")[0])
     if filter_items is not None:
         candidates = np.setdiff1d(candidates, index_array(filter_items, "filter_items")[0])
-    if candidates.size and (candidates.min() < 0 or candidates.max() >= factors.shape[0]):
-        raise ValueError(f"items must be item indices in [0, {factors.shape[0]})")
     f = factors[candidates].astype(np.float64)
     norms = np.linalg.norm(f, axis=1)
     norms[norms == 0] = 1.0
@@ -424,7 +435,25 @@ def _cosine_top_n(
     scores = (q @ f.T) / norms[None, :] / qn[:, None]
     k = min(n, candidates.size)
     top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    return candidates[top], np.take_along_axis(scores, top, axis=1).astype(np.float32)
+    # int32 ids, as every other similar_items / recommend answers.
+    return candidates[top].astype(np.int32), np.take_along_axis(scores, top, axis=1).astype(np.float32)
+
+
+def _check_indices(a: np.ndarray, n: int, what: str) -> None:
+    """Refuses an index of ``a`` outside ``0..n`` (a negative one would count from the end
+    in numpy), with the engine's ``IndexError`` wording: ``what``, the index and the range."""
+    bad = a[(a < 0) | (a >= n)]
+    if bad.size:
+        raise IndexError(f"{what}: index {bad[0]} outside 0..{n}")
+
+
+def _one_index(value: Any, n: int, what: str) -> int:
+    """One index argument (``itemid``): a whole number in ``0..n`` (a float is not
+    truncated, a negative index does not count from the end as numpy would)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} = {value!r}: expected an index (a whole number in 0..{n}), got {type(value).__name__}")
+    _check_indices(np.array([int(value)], dtype=object), n, what)
+    return int(value)
 
 
 class BayesianPersonalizedRanking(RecommenderBase):
