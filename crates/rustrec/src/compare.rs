@@ -228,8 +228,13 @@ impl Comparison {
 }
 
 /// Trains and assesses every configuration on `data`, then tests each model against the
-/// best on every metric. `ranking` adds ranking metrics to rating models (for a report).
-/// `on_model` sees each entry as it is done.
+/// best on every metric. `ranking` adds ranking metrics to rating models (for a report);
+/// they are added also when rating and ranking models are compared together, so that every
+/// model has the ranking metrics (a ranking model has no rating error to set beside a rating
+/// model's). `on_model` sees each entry as it is done.
+///
+/// Refused before any training: no configs, and two configs of one name (the table, the
+/// JSON and `best` name models by it, so the two could not be told apart).
 pub fn compare(
     configs: &[(String, ExperimentConfig)],
     data: &LoadedData,
@@ -242,6 +247,11 @@ pub fn compare(
             "compare needs at least one config".into(),
         ));
     }
+    check_distinct_names(configs.iter().map(|(name, _)| name.as_str()))?;
+    let mixed_tasks = configs
+        .iter()
+        .any(|(_, cfg)| cfg.model.task() != configs[0].1.model.task());
+    let ranking = ranking || mixed_tasks;
     let mut entries = Vec::new();
     for (name, cfg) in configs {
         let hooks = RunHooks {
@@ -292,6 +302,22 @@ pub fn compare(
         train_interactions: data.train.nnz(),
         test_interactions: data.test.nnz(),
     })
+}
+
+/// Refuses two models of one name, naming it and the positions (1-based) of both.
+pub fn check_distinct_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (k, name) in names.into_iter().enumerate() {
+        if let Some(first) = seen.insert(name, k) {
+            return Err(ExperimentError::Config(format!(
+                "models {} and {} are both named {name:?}; the comparison names models by \
+                 their name, so give each config a distinct `name = \"...\"`",
+                first + 1,
+                k + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The best model per metric and the tests of the others against it.
@@ -405,6 +431,18 @@ mod tests {
         // Lower is better for errors.
         let entries = vec![entry("a", "rmse", &good), entry("b", "rmse", &poor)];
         assert_eq!(paired_tests(&entries).0["rmse"], 1);
+    }
+
+    /// Regression: two configs of one name were compared as two models of one name, which
+    /// `best` and the JSON could not tell apart.
+    #[test]
+    fn compare_refuses_two_models_of_one_name_naming_it_and_both_positions() {
+        check_distinct_names(["a", "b", "c"]).unwrap();
+        let e = check_distinct_names(["a", "b", "a"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("models 1 and 3 are both named \"a\""), "{e}");
+        assert!(e.contains("name = "), "{e}");
     }
 
     #[test]

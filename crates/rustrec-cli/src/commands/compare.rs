@@ -18,7 +18,8 @@ use crate::progress::Bars;
 /// Compare models: every config is trained on one split and evaluated with per-user
 /// results; each model is tested against the best on every metric (Wilcoxon signed-rank and
 /// paired t, two-sided). The configs give the same [data] and [split] (--split replaces the
-/// split for all).
+/// split for all), evaluate alike (eval.protocol, negatives, seed, drop_cold) and have
+/// distinct names; rating models compared with ranking models are ranked as well.
 ///
 /// Example:
 ///   rustrec compare --config examples/ml1m-ease.toml --config examples/ml1m-ials.toml \
@@ -87,10 +88,29 @@ fn parse_split(spec: &str, seed: u64) -> anyhow::Result<SplitConfig> {
     })
 }
 
+/// The `[eval]` settings that decide which test rows and which candidate items a metric is
+/// computed over (protocol, its negatives and seed, cold rows dropped): configs that differ in
+/// them would set figures of different measurements side by side. (Cutoffs and the choice of
+/// rating or ranking metrics only decide which figures there are.)
+/// The protocol comes first, so that a config of another protocol is told so rather than
+/// that its `negatives` differ.
+fn measurement(eval: &rustrec::experiment::EvalConfig) -> [serde_json::Value; 2] {
+    let sampled = eval.protocol == "sampled";
+    [
+        serde_json::json!({ "protocol": eval.protocol }),
+        serde_json::json!({
+            "negatives": sampled.then_some(eval.negatives),
+            "seed": sampled.then(|| eval.sampling_seed()),
+            "drop_cold": eval.drop_cold,
+        }),
+    ]
+}
+
 /// Refuses configs whose `[data]` differ, or whose `[split]` differ unless `--split` replaces
 /// them (`split_given`): every model is trained on the first config's data and split, so a
-/// later config's own would be silently ignored. The error names both files and the first
-/// key that differs.
+/// later config's own would be silently ignored. Refuses configs whose `[eval]` measures
+/// differently ([`measurement`]): their figures could not be compared. The error names both
+/// files and the first key that differs.
 fn same_data(
     configs: &[(String, ExperimentConfig)],
     paths: &[PathBuf],
@@ -102,8 +122,24 @@ fn same_data(
         if !split_given {
             sections.push(("split", json(&first.split)?, json(&cfg.split)?));
         }
+        for (a, b) in measurement(&first.eval)
+            .into_iter()
+            .zip(measurement(&cfg.eval))
+        {
+            sections.push(("eval", a, b));
+        }
         for (section, a, b) in sections {
             if let Some((key, a, b)) = first_difference(section, &a, &b) {
+                if section == "eval" {
+                    anyhow::bail!(
+                        "--config {}: {key} is {b}, and {a} in the first config ({}); compare \
+                         sets the models' figures side by side, so the configs must measure \
+                         them alike (the same eval.protocol, eval.negatives, eval.seed and \
+                         eval.drop_cold)",
+                        path.display(),
+                        paths[0].display(),
+                    );
+                }
                 anyhow::bail!(
                     "--config {}: {key} is {b}, and {a} in the first config ({}); compare trains \
                      every model on one data set and split (the first config's), so the configs \
@@ -124,10 +160,36 @@ fn same_data(
 
 /// Runs `rustrec compare`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
-    let mut configs = Vec::new();
-    for path in &args.config {
+    let mut configs: Vec<(String, ExperimentConfig)> = Vec::new();
+    for (k, path) in args.config.iter().enumerate() {
         let (_, cfg) = read_config(path, &[])?;
-        configs.push((config_name(&cfg, path), cfg));
+        let name = config_name(&cfg, path);
+        if let Some(j) = configs.iter().position(|(n, _)| *n == name) {
+            let other = &args.config[j];
+            if other == path {
+                anyhow::bail!(
+                    "--config {}: given twice (configs {} and {}); compare each config once",
+                    path.display(),
+                    j + 1,
+                    k + 1
+                );
+            }
+            anyhow::bail!(
+                "--config {}: its model is named {name:?}, as is the one of --config {}; the \
+                 table and the JSON name models by it, so give each config a distinct \
+                 `name = \"...\"` (a config without one is named after its file)",
+                path.display(),
+                other.display()
+            );
+        }
+        configs.push((name, cfg));
+    }
+    if configs.len() == 1 {
+        eprintln!(
+            "note: one config ({}): there is no other model to test it against; give --config \
+             once per model to compare",
+            args.config[0].display()
+        );
     }
     let mut inputs = data_inputs(&configs[0].1, args.data_dir.as_deref());
     for p in &args.config {
@@ -204,6 +266,23 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         let Some(&b) = cmp.best.get(name) else {
             continue;
         };
+        // Models without the metric (ranking models have no rating error) are said so: the
+        // best is the best of those that have it.
+        let without: Vec<&str> = cmp
+            .entries
+            .iter()
+            .filter(|e| e.assessment.get(name).is_none_or(f64::is_nan))
+            .map(|e| e.name.as_str())
+            .collect();
+        let without = if without.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} {} no {name})",
+                without.join(", "),
+                if without.len() == 1 { "has" } else { "have" }
+            )
+        };
         let others: Vec<String> = cmp
             .entries
             .iter()
@@ -218,7 +297,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .collect();
         say!(
             json,
-            "best {name}: {}{}{}",
+            "best {name}: {}{without}{}{}",
             cmp.entries[b].name,
             if others.is_empty() {
                 ""

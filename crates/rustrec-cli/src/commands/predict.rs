@@ -8,7 +8,7 @@ use clap::Args as ClapArgs;
 use rustrec::data::read::{ColumnRole, column_role};
 use rustrec::data::values::parse_element;
 use rustrec::data::{DataError, Progress, escape_control};
-use rustrec::models::Recommender;
+use rustrec::models::{Recommender, Task};
 use serde_json::json;
 
 use super::common::load_model;
@@ -18,20 +18,24 @@ use crate::progress::Bars;
 
 /// Predict ratings (or scores) of a saved model for (user, item) pairs given by the raw
 /// ids of the data files. Unknown users or items fall back to what the model knows (for
-/// MF: the global mean and the known bias) and are flagged.
+/// MF: the global mean and the known bias) and are flagged. A ranking model (bpr, ials,
+/// ease, ...) gives scores that order items for a user, not ratings, and no score (NaN;
+/// null in --json) for a pair it cannot score.
 #[derive(Debug, ClapArgs)]
 pub struct Args {
     /// The model file.
     #[arg(long)]
     pub model: PathBuf,
     /// Raw user id.
-    #[arg(long, requires = "item")]
+    #[arg(long, requires = "item", value_parser = user_id)]
     pub user: Option<String>,
     /// Raw item id(s): `--item 50,172`, `--item 50 172` or `--item 50 --item 172`.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = item_id, requires = "user")]
     pub item: Vec<String>,
     /// A file of `user item` pairs, one per line (separated by tab, space, comma or ::).
     /// A first line naming the columns (`user,item`, `userId,movieId`, ...) is a header.
+    /// A field in double quotes (`"user 1","50"`, as CSV writes it) is the text between
+    /// them, which may hold the separators.
     #[arg(long, conflicts_with_all = ["user", "item"])]
     pub pairs: Option<PathBuf>,
 }
@@ -41,6 +45,53 @@ fn item_id(text: &str) -> Result<String, String> {
         DataError::InvalidParameter { expected, .. } => expected,
         other => other.to_string(),
     })
+}
+
+/// `--user`: an id, without the spaces around it (as `--item` and the rating readers take
+/// ids); a blank one is refused.
+fn user_id(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("a user id; a blank one is not one (such as --user 196)".into());
+    }
+    Ok(t.to_string())
+}
+
+/// The fields of one line of a pairs file: split at tab, space, comma or colon, empty
+/// fields dropped (so `::` and runs of spaces are one separator). A field that opens with a
+/// double quote runs to the next one and is the text between them (CSV's quoting; the
+/// rating readers take quoted ids so); a quote left open, or text right after a closing
+/// quote, is an error saying so.
+fn pair_fields(line: &str) -> Result<Vec<&str>, String> {
+    let is_sep = |c: char| matches!(c, '\t' | ' ' | ',' | ':');
+    let mut fields = Vec::new();
+    let mut rest = line;
+    loop {
+        rest = rest.trim_start_matches(is_sep);
+        if rest.is_empty() {
+            return Ok(fields);
+        }
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let Some(end) = quoted.find('"') else {
+                return Err(format!(
+                    "field {} opens a double quote that the line does not close",
+                    fields.len() + 1
+                ));
+            };
+            fields.push(&quoted[..end]);
+            rest = &quoted[end + 1..];
+            if rest.starts_with(|c: char| !is_sep(c)) {
+                return Err(format!(
+                    "field {} has text after its closing quote",
+                    fields.len()
+                ));
+            }
+        } else {
+            let end = rest.find(is_sep).unwrap_or(rest.len());
+            fields.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
 }
 
 /// Pairs published to the progress bar at a time.
@@ -72,10 +123,14 @@ fn read_pairs(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let mut swapped = false;
     let mut looked_for_header = false;
     for (n, line) in text.lines().enumerate() {
-        let fields: Vec<&str> = line
-            .split(['\t', ' ', ',', ':'])
-            .filter(|f| !f.is_empty())
-            .collect();
+        let fields = pair_fields(line).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}: {e} in \"{}\"",
+                path.display(),
+                n + 1,
+                escape_control(line)
+            )
+        })?;
         if !fields.is_empty()
             && !std::mem::replace(&mut looked_for_header, true)
             && let [a, b] = fields[..]
@@ -93,6 +148,17 @@ fn read_pairs(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
         }
         match fields[..] {
             [] => {}
+            [user, item] if user.trim().is_empty() || item.trim().is_empty() => anyhow::bail!(
+                "{}:{}: a blank {} id in \"{}\"; every pair needs a user and an item id",
+                path.display(),
+                n + 1,
+                if user.trim().is_empty() != swapped {
+                    "user"
+                } else {
+                    "item"
+                },
+                escape_control(line)
+            ),
             [user, item] if swapped => pairs.push((item.to_string(), user.to_string())),
             [user, item] => pairs.push((user.to_string(), item.to_string())),
             _ => anyhow::bail!(
@@ -130,6 +196,16 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     let loaded = load_model(&args.model)?;
     let model = &loaded.model;
+    let task = model.task();
+    if task == Task::Ranking && !globals.quiet {
+        eprintln!(
+            "note: {} is a {} model, for ranking: its values are scores that order items for a \
+             user (higher first), not predicted ratings; a pair it cannot score has none \
+             (NaN; null in --json)",
+            args.model.display(),
+            model.kind()
+        );
+    }
     // A bar for a pairs file, unless the lines themselves scroll by on a terminal.
     let lines_on_terminal = if json {
         std::io::stderr().is_terminal()
@@ -160,6 +236,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     bars.finish();
     let mut report = Report::new();
+    report.set("task", task.name());
     if out.len() == 1 {
         report.set("prediction", out[0]["prediction"].clone());
     }

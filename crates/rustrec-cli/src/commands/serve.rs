@@ -1,6 +1,6 @@
 //! `rustrec serve`: answer recommendation requests over HTTP (the `rustrec-serve` crate).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -24,8 +24,10 @@ pub struct Args {
     /// data it does not belong to is served without titles).
     #[arg(long)]
     pub item_file: Option<PathBuf>,
-    /// Address to listen on (port 0: any free port, printed at start).
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// Address to listen on, IP:PORT (127.0.0.1:8080: this machine only; 0.0.0.0:8080: every
+    /// interface; [::1]:8080 for IPv6). Host names such as localhost are not accepted. Port 0:
+    /// any free port, printed at start.
+    #[arg(long, default_value = "127.0.0.1:8080", value_parser = parse_addr)]
     pub addr: SocketAddr,
     /// Threads that score requests (0 = one per core, the default; at most 256).
     #[arg(long, default_value_t = 0)]
@@ -53,6 +55,38 @@ pub struct Args {
     /// Requests worked on at once (≥ 1; more wait their turn).
     #[arg(long, default_value_t = Limits::default().max_in_flight)]
     pub max_in_flight: usize,
+}
+
+/// Parses `--addr`: an IP address and a port. A refusal (which clap prefixes with the flag
+/// and the value) gives the valid form, says that host names are not looked up, and for a
+/// bare port or a bare IP address suggests the full address (clap's own message was only
+/// "invalid socket address syntax").
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    const FORM: &str = "expected IP:PORT, such as 127.0.0.1:8080 (this machine only), \
+                        0.0.0.0:8080 (every interface) or [::1]:8080 (IPv6); host names \
+                        such as localhost are not accepted, give an IP address";
+    let trimmed = text.trim();
+    let hint = if let Ok(ip) = trimmed.parse::<IpAddr>() {
+        format!(
+            "; {trimmed} has no port: give {}",
+            SocketAddr::new(ip, 8080)
+        )
+    } else if let Ok(port) = trimmed.trim_start_matches(':').parse::<u16>() {
+        format!("; {trimmed} is a port alone: give 127.0.0.1:{port} (or 0.0.0.0:{port})")
+    } else if let Ok(addr) = trimmed.parse::<SocketAddr>() {
+        format!("; without the surrounding spaces it is {addr}")
+    } else if let Some((host, port)) = trimmed.rsplit_once(':')
+        && let Ok(port) = port.parse::<u16>()
+        && host.eq_ignore_ascii_case("localhost")
+    {
+        format!("; for localhost give 127.0.0.1:{port}")
+    } else {
+        String::new()
+    };
+    Err(format!("{FORM}{hint}"))
 }
 
 /// Runs `rustrec serve`.
