@@ -163,6 +163,36 @@ pub fn resolve_target(path: &Path) -> Result<PathBuf> {
     )))
 }
 
+/// The error for an output `path` whose directory `dir` does not exist (`OUT
+/// results/x.csv` without a `results` folder): it names the directory, which a bare "No
+/// such file or directory" on the file leaves to guess.
+fn missing_directory(path: &Path, dir: &Path) -> DataError {
+    DataError::Invalid(format!(
+        "{}: cannot write it: the directory {} does not exist (nothing was written); create \
+         it first or give a path in an existing directory",
+        path.display(),
+        dir.display()
+    ))
+}
+
+/// Refuses an output `path` (given by `flag`, such as `--train-out`) whose directory does
+/// not exist, with a message naming the flag, the path and the directory. Commands call it
+/// before reading their inputs, so that a typo in an output path does not cost a long read
+/// first. Symbolic links are followed as [`AtomicFile::create`] follows them.
+pub fn check_output_directory(flag: &str, path: &Path) -> Result<()> {
+    let target = resolve_target(path)?;
+    let dir = dir_of(&target);
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(DataError::Invalid(format!(
+        "{flag} {}: the directory {} does not exist (nothing was written); create it first or \
+         give a path in an existing directory",
+        path.display(),
+        dir.display()
+    )))
+}
+
 /// The directory of `path` (`.` for a bare file name).
 fn dir_of(path: &Path) -> &Path {
     match path.parent() {
@@ -227,6 +257,9 @@ impl AtomicFile {
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !dir.is_dir() => {
+                    return Err(missing_directory(path, dir));
+                }
                 Err(e) => return Err(DataError::io(path, e)),
             }
         }

@@ -104,6 +104,60 @@ pub fn check_timestamps(format: FileFormat, has_timestamps: bool, output: &str) 
     }
 }
 
+/// The MovieLens layout of an output named like a release's rating file that the readers
+/// recognise by its name alone (`--format auto` reads `u.data` as ml-tab and `ratings.csv`
+/// as ml-csv whatever the content): a file written under such a name in another layout
+/// would not read back. `None` for any other name.
+pub fn movielens_layout_of_name(path: &Path) -> Option<OutputFormat> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase());
+    match name.as_deref() {
+        Some("u.data") => Some(OutputFormat::MlTab),
+        Some("ratings.csv") => Some(OutputFormat::MlCsv),
+        _ => None,
+    }
+}
+
+/// The format to write `path` in when a command's format flag was `given` (parsed into
+/// `choice`) or not. Given: the flag's value (a text layout for a Parquet name is refused,
+/// see [`OutputChoice::for_path`]). Not given: the MovieLens layout of a name the readers
+/// decide by ([`movielens_layout_of_name`]: `synth --out ratings.csv` writes ml-csv, which
+/// `describe ratings.csv` reads back), else what [`OutputChoice::for_path`] picks. The
+/// second value says how the format was chosen, for messages (`"--to tsv"`, `"ml-tab by
+/// its name; --to sets another"`, `"tsv, the default of --out-format"`).
+pub fn output_format_for(
+    choice: &OutputChoice,
+    flag: &str,
+    given: bool,
+    path: &Path,
+) -> Result<(FileFormat, String)> {
+    let by_choice = choice.for_path(path);
+    // Whether the choice has a default layout (a name that tells nothing gets it).
+    let has_default = choice.for_path(Path::new("x")).is_ok();
+    let (format, by_name) = match (movielens_layout_of_name(path), by_choice) {
+        (Some(layout), by_choice)
+            if !given && by_choice.as_ref().ok() != Some(&FileFormat::Text(layout)) =>
+        {
+            (FileFormat::Text(layout), true)
+        }
+        (_, by_choice) => {
+            let f = by_choice?;
+            let named = FileFormat::from_name(path) == Some(f)
+                && (f == FileFormat::Parquet || !has_default);
+            (f, !given && named)
+        }
+    };
+    let how = if given {
+        format!("{flag} {}", format.name())
+    } else if by_name {
+        format!("{} by its name; {flag} sets another", format.name())
+    } else {
+        format!("{}, the default of {flag}", format.name())
+    };
+    Ok((format, how))
+}
+
 impl std::str::FromStr for OutputFormat {
     type Err = DataError;
     fn from_str(s: &str) -> Result<Self> {
@@ -157,7 +211,8 @@ pub fn write_files(files: &[(&Interactions, FileFormat, &Path)]) -> Result<Vec<u
             FileFormat::Text(layout) => {
                 write_interactions(x, layout, &mut out).map_err(|e| match e {
                     WriteError::Io(e) => DataError::io(path, e),
-                    WriteError::Data(e) => e,
+                    // Name the file: with several outputs the message must say which one.
+                    WriteError::Data(e) => DataError::Invalid(format!("{}: {e}", path.display())),
                 })?
             }
             FileFormat::Parquet => write_parquet_into(x, &mut out)?,

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args as ClapArgs;
+use rustrec::data::atomic::check_output_directory;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::fresh_id_maps;
-use rustrec::data::write::{FileFormat, OutputChoice, check_timestamps, write_file};
+use rustrec::data::write::{
+    FileFormat, OutputChoice, check_timestamps, output_format_for, write_file,
+};
 use rustrec::data::{DuplicatePolicy, Format, ReadOptions, read_triplets};
 
 use crate::Globals;
@@ -25,8 +28,8 @@ pub struct Args {
     #[arg(long, default_value = "auto")]
     pub format: String,
     /// Format of the output: parquet, ml-tab, ml-dat, ml-csv, tsv or csv. By default from the
-    /// output's name: *.parquet, *.dat (ml-dat), *.csv, *.tsv, u.data / *.data / *.base /
-    /// *.test (ml-tab).
+    /// output's name: *.parquet, *.dat (ml-dat), ratings.csv (ml-csv), *.csv, *.tsv, u.data /
+    /// *.data / *.base / *.test (ml-tab).
     #[arg(long)]
     pub to: Option<String>,
     /// Skip (and count) malformed rows instead of stopping at the first.
@@ -41,11 +44,13 @@ pub struct Args {
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let started = Instant::now();
     // With no --to the output's name tells the format.
-    let target = OutputChoice::parse("--to", args.to.as_deref(), None)?.for_path(&args.output)?;
+    let choice = OutputChoice::parse("--to", args.to.as_deref(), None)?;
+    let (target, _) = output_format_for(&choice, "--to", args.to.is_some(), &args.output)?;
     check_outputs(
         &[("IN", args.input.as_path())],
         &[("OUT", args.output.as_path())],
     )?;
+    check_output_directory("OUT", &args.output)?;
     let options = ReadOptions {
         format: args.format.parse::<Format>()?,
         skip_bad_rows: args.skip_bad_rows,
@@ -64,6 +69,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let bars = Bars::new(globals.quiet);
     let (rows, read) = read_triplets(&args.input, &options, &mut users, &mut items, &bars)?;
     let n_rows = rows.len();
+    let duplicates = args.duplicates.clone();
     let x = rows.into_interactions(Arc::new(users), Arc::new(items), options.duplicates)?;
     let (out, layout) = (args.output.display(), target.name());
     let output = match args.to {
@@ -82,9 +88,19 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         text => write_file(&x, text, &args.output)?,
     };
     let seconds = started.elapsed().as_secs_f64();
+    // Rows merged by --duplicates are not written: say so rather than let `rows` suggest
+    // the output holds them all.
+    let merged = super::split::duplicate_rows(n_rows as u64, x.nnz());
+    let written = match merged {
+        0 => String::new(),
+        m => format!(
+            ", {} written: {m} repeated (user, item) rows merged by --duplicates {duplicates}",
+            x.nnz()
+        ),
+    };
     say!(
         globals.json,
-        "converted {} ({}, {} rows) to {} ({}, {} bytes) in {seconds:.2} s",
+        "converted {} ({}, {} rows) to {} ({}, {} bytes{written}) in {seconds:.2} s",
         args.input.display(),
         read.format,
         n_rows,
@@ -99,6 +115,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         .set("out", args.output.display().to_string())
         .set("to", target.name())
         .set("rows", n_rows)
+        .set("interactions", x.nnz())
+        .set("duplicate_rows", merged)
         .set("skipped_rows", read.skipped)
         .set("bytes", bytes)
         .set_f64("seconds", seconds);

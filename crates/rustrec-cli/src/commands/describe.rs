@@ -189,6 +189,17 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         thousands(stats.interactions),
         stats.density
     );
+    // Rows merged by --duplicates: without this line `lines` and `interactions` differ
+    // with no word on why.
+    let merged = super::split::duplicate_rows(read.rows, stats.interactions);
+    if merged > 0 {
+        say!(
+            json,
+            "duplicates    {} repeated (user, item) rows merged by --duplicates {}",
+            thousands(merged as usize),
+            args.duplicates
+        );
+    }
     say!(
         json,
         "values        {} to {}, mean {:.3}",
@@ -244,6 +255,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         )
         .set("lines", read.lines)
         .set("skipped_rows", read.skipped)
+        .set("duplicate_rows", merged)
         .set_f64("read_seconds", read.seconds)
         .set_f64("lines_per_sec", read.lines_per_sec());
     if let Some((first, last)) = time_range {

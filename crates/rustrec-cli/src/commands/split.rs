@@ -4,11 +4,15 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args as ClapArgs;
+use rustrec::data::DuplicatePolicy;
 use rustrec::data::Interactions;
+use rustrec::data::atomic::check_output_directory;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::read::{Format, ReadOptions, read_interactions};
 use rustrec::data::split::{self, LeaveOut, Split, SplitReport};
-use rustrec::data::write::{OutputChoice, OutputFormat, check_timestamps, write_files};
+use rustrec::data::write::{
+    OutputChoice, OutputFormat, check_timestamps, output_format_for, write_files,
+};
 
 use crate::Globals;
 use crate::output::{Report, say};
@@ -22,18 +26,22 @@ use crate::progress::Bars;
 pub struct Args {
     /// The rating file.
     pub file: PathBuf,
-    /// Input format: auto, ml-tab, ml-dat, ml-csv, csv, tsv.
+    /// Input format: auto, ml-tab, ml-dat, ml-csv, csv, tsv or parquet.
     #[arg(long, default_value = "auto")]
     pub format: String,
+    /// What to do with a repeated (user, item) pair in the input: error, keep-last, sum or
+    /// mean.
+    #[arg(long, default_value = "error")]
+    pub duplicates: String,
     /// Split kind: holdout, leave-k-out, temporal.
     #[arg(long, default_value = "holdout")]
     pub kind: String,
     /// Fraction of interactions in test (holdout, temporal) [default: 0.2].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub test_fraction: Option<f64>,
     /// Interactions per user in test (leave-k-out); users with ≤ k stay whole in train
     /// [default: 1].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub k: Option<usize>,
     /// Which interactions leave-k-out takes: random or latest (needs timestamps)
     /// [default: random].
@@ -43,10 +51,11 @@ pub struct Args {
     #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
     pub seed: u64,
     /// Also carve this fraction of train into a validation file (--validation-out).
-    #[arg(long, requires = "validation_out")]
+    #[arg(long, requires = "validation_out", allow_negative_numbers = true)]
     pub validation: Option<f64>,
     /// Output format: ml-tab, ml-dat, ml-csv, tsv, csv or parquet [default: parquet for an
-    /// output named *.parquet or *.pq, else tsv].
+    /// output named *.parquet or *.pq, ml-tab for u.data, ml-csv for ratings.csv (the names
+    /// readers take for those layouts), else tsv].
     #[arg(long)]
     pub out_format: Option<String>,
     /// Training file to write.
@@ -184,6 +193,12 @@ pub(super) fn check_fraction_parts(
     )
 }
 
+/// Rows of a file that `--duplicates` merged into an earlier row of the same (user, item):
+/// the `rows` read less the `interactions` kept (0 under the default `error`).
+pub(super) fn duplicate_rows(rows: u64, interactions: usize) -> u64 {
+    rows.saturating_sub(interactions as u64)
+}
+
 /// Runs `rustrec split`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let mut outputs = vec![
@@ -196,22 +211,36 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             .map(|p| ("--validation-out", p)),
     );
     check_outputs(&[("FILE", args.file.as_path())], &outputs)?;
+    for &(flag, path) in &outputs {
+        check_output_directory(flag, path)?;
+    }
     let kind = Kind::of(&args)?;
     let bars = Bars::new(globals.quiet);
     let format: Format = args.format.parse()?;
+    let duplicates: DuplicatePolicy = args
+        .duplicates
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--duplicates: {e}"))?;
     let choice = OutputChoice::parse(
         "--out-format",
         args.out_format.as_deref(),
         Some(OutputFormat::Tsv),
     )?;
-    let formats = outputs
+    let chosen = outputs
         .iter()
-        .map(|&(_, path)| choice.for_path(path))
+        .map(|&(_, path)| {
+            output_format_for(&choice, "--out-format", args.out_format.is_some(), path)
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let (x, read) = read_interactions(&args.file, &ReadOptions::new(format), &bars)?;
-    for (&(flag, path), &format) in outputs.iter().zip(&formats) {
-        let output = format!("{flag} {} (--out-format {})", path.display(), format.name());
-        check_timestamps(format, x.timestamps().is_some(), &output)?;
+    let formats: Vec<_> = chosen.iter().map(|(format, _)| *format).collect();
+    let options = ReadOptions {
+        duplicates,
+        ..ReadOptions::new(format)
+    };
+    let (x, read) = read_interactions(&args.file, &options, &bars)?;
+    for (&(flag, path), (format, how)) in outputs.iter().zip(&chosen) {
+        let output = format!("{flag} {} ({how})", path.display());
+        check_timestamps(*format, x.timestamps().is_some(), &output)?;
     }
     let s = kind.split(&x, args.seed)?;
     let (train, validation) = match args.validation {
@@ -237,6 +266,14 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         None => s.report,
     };
     let r = &report;
+    let merged = duplicate_rows(read.rows, x.nnz());
+    if merged > 0 {
+        say!(
+            globals.json,
+            "{merged} repeated (user, item) rows merged by --duplicates {}",
+            args.duplicates
+        );
+    }
     say!(
         globals.json,
         "{} lines read; train {} / test {}{} interactions; {} test users, {} cold test users, {} cold test items",
@@ -261,6 +298,7 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(v) = &validation {
         report.set("validation_interactions", v.nnz());
     }
+    report.set("duplicate_rows", merged);
     report.finish(globals.json);
     Ok(())
 }

@@ -5,11 +5,14 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use rustrec::data::DataError;
+use rustrec::data::atomic::check_output_directory;
 use rustrec::data::paths::check_outputs;
 use rustrec::data::split::holdout;
 use rustrec::data::synth::{Preset, RatingScale, SynthParams, item_gini, synthesize};
-use rustrec::data::write::{OutputChoice, OutputFormat, check_timestamps, write_file, write_files};
+use rustrec::data::write::{
+    OutputChoice, OutputFormat, check_timestamps, output_format_for, write_file, write_files,
+};
+use rustrec::data::{DataError, ItemIdx};
 
 use super::split::check_fraction_parts;
 use crate::Globals;
@@ -24,16 +27,17 @@ pub struct Args {
     #[arg(long, default_value = "ml-100k", value_parser = parse::<Preset>)]
     like: Preset,
     /// Number of users (overrides the preset).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     users: Option<usize>,
-    /// Number of items (overrides the preset).
-    #[arg(long)]
+    /// Number of items (overrides the preset): the size of the catalogue, of which the
+    /// rarest may draw no rating (`items_without_interactions` counts them).
+    #[arg(long, allow_negative_numbers = true)]
     items: Option<usize>,
     /// Total number of ratings, exact (overrides the preset).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     ratings: Option<usize>,
     /// Minimum ratings per user (overrides the preset's 20).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     min_per_user: Option<usize>,
     /// Rating scale: 1-5 (whole stars) or half-stars (0.5 to 5).
     #[arg(long, value_parser = parse::<RatingScale>)]
@@ -47,14 +51,15 @@ pub struct Args {
     #[arg(long)]
     no_timestamps: bool,
     /// Output layout: ml-tab (u.data), ml-dat (ratings.dat), ml-csv (ratings.csv), tsv, csv
-    /// or parquet [default: parquet for an output named *.parquet or *.pq, else ml-tab].
+    /// or parquet [default: parquet for an output named *.parquet or *.pq, ml-csv for
+    /// ratings.csv (the name readers take for that layout), else ml-tab].
     #[arg(long)]
     format: Option<String>,
     /// Where to write the ratings (the training part when --test-fraction is given).
     #[arg(long)]
     out: PathBuf,
     /// Hold out this fraction of the ratings at random (seeded by --seed) into --test-out.
-    #[arg(long, requires = "test_out")]
+    #[arg(long, requires = "test_out", allow_negative_numbers = true)]
     test_fraction: Option<f64>,
     /// Where to write the held-out ratings.
     #[arg(long, requires = "test_fraction")]
@@ -125,23 +130,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let mut outputs = vec![("--out", args.out.as_path())];
     outputs.extend(args.test_out.as_deref().map(|p| ("--test-out", p)));
     check_outputs(&[], &outputs)?;
+    for &(flag, path) in &outputs {
+        check_output_directory(flag, path)?;
+    }
     let choice = OutputChoice::parse(
         "--format",
         args.format.as_deref(),
         Some(OutputFormat::MlTab),
     )?;
-    let formats = outputs
-        .iter()
-        .map(|&(_, path)| choice.for_path(path))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (&(flag, path), &format) in outputs.iter().zip(&formats) {
-        let layout = format.name();
-        let chosen = match args.format {
-            Some(_) => format!("--format {layout}"),
-            None => format!("{layout}, the default of --format"),
-        };
+    let mut formats = Vec::with_capacity(outputs.len());
+    for &(flag, path) in &outputs {
+        let (format, chosen) = output_format_for(&choice, "--format", args.format.is_some(), path)?;
         let output = format!("{flag} {} ({chosen}) with --no-timestamps", path.display());
         check_timestamps(format, params.timestamps, &output)?;
+        formats.push(format);
     }
     let (format, test_format) = (formats[0], formats.get(1).copied());
 
@@ -159,6 +161,11 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         _ => None,
     };
     let gini = item_gini(&data);
+    // The catalogue has --items items, but the rarest may draw no rating and then appear in
+    // no line of the file: say how many, as `describe` of the file would.
+    let unrated_items = (0..data.n_items())
+        .filter(|&i| data.item_degree(ItemIdx(i as u32)) == 0)
+        .count();
     say!(
         globals.json,
         "synthesized {} users × {} items, {} ratings (like {}, seed {}): density {:.4}%, \
@@ -171,12 +178,22 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         100.0 * data.density(),
         data.mean_value(),
     );
+    if unrated_items > 0 {
+        say!(
+            globals.json,
+            "{unrated_items} of the {} items drew no rating and appear in no line of the file \
+             ({} items rated)",
+            data.n_items(),
+            data.n_items() - unrated_items
+        );
+    }
 
     let mut report = Report::new();
     report
         .set("users", data.n_users())
         .set("items", data.n_items())
         .set("interactions", data.nnz())
+        .set("items_without_interactions", unrated_items)
         .set_f64("gini", gini)
         .set_f64("density", data.density())
         .set_f64("rating_mean", data.mean_value())
