@@ -13,7 +13,7 @@
 //! [`ItemKnnCbfValidParams::fit_with_content`] (or `ModelSpec::fit_with_content`); a plain
 //! [`crate::Fit`] is not offered because the interactions alone do not hold the content.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +106,7 @@ impl ContentFiles {
             .iter()
             .any(|f| matches!(f, Feature::Genres | Feature::Years));
         let movies = if needs_movies {
-            let path = data_dir.join(&self.item_file);
+            let path = existing_content_file(data_dir, "item_file", &self.item_file)?;
             let movies = read_movies(&path)?;
             check_item_file(&path, &movies, items, ratings_format)?;
             movies
@@ -120,12 +120,35 @@ impl ContentFiles {
                 Feature::Years => ItemContent::years(&movies, items),
                 Feature::Tags => {
                     let file = self.tags_file.as_deref().unwrap_or("tags.dat");
-                    ItemContent::tags(&read_tags(data_dir.join(file))?, items)
+                    let path = existing_content_file(data_dir, "tags_file", file)?;
+                    ItemContent::tags(&read_tags(path)?, items)
                 }
             });
         }
         Ok(out)
     }
+}
+
+/// The path of content file `file` (the value of `model.KEY`) in `data_dir`, or an error
+/// that names the key, the path looked for and how to give another: an item file is
+/// read from the data directory, which with `--train`/`--test` is the working directory,
+/// so a missing one is most often one the user never meant to give.
+fn existing_content_file(data_dir: &Path, key: &'static str, file: &str) -> Result<PathBuf> {
+    let path = data_dir.join(file);
+    if path.is_file() {
+        return Ok(path);
+    }
+    let flag = if key == "item_file" {
+        "--item-file FILE or "
+    } else {
+        ""
+    };
+    Err(ModelError::Data(format!(
+        "model.{key} = {file:?}: {} is not a file; this model reads item content from the \
+         data directory (--data-dir, or the working directory); give {flag}--set \
+         model.{key}=PATH",
+        path.display()
+    )))
 }
 
 hyperparams! {
@@ -304,6 +327,38 @@ mod tests {
             genres: genres.iter().map(|g| g.to_string()).collect(),
             year: Some(1999),
         }
+    }
+
+    /// A missing item or tag file was reported as the reader's bare "./movies.dat: no such
+    /// file", which names neither the key that chose it nor how to give another.
+    #[test]
+    fn a_missing_content_file_names_its_key_the_path_and_how_to_give_one() {
+        let dir = std::env::temp_dir().join(format!("rustrec-cbf-missing-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let train = Interactions::from_index_triplets(1, 1, &[(0, 0, 1.0)]).unwrap();
+        let err = ContentFiles::default()
+            .load(&dir, train.item_ids(), None)
+            .unwrap_err()
+            .to_string();
+        for part in [
+            "model.item_file = \"movies.dat\"",
+            "movies.dat is not a file",
+            "--item-file FILE",
+        ] {
+            assert!(err.contains(part), "{part:?} not in: {err}");
+        }
+        let tags_only = ContentFiles {
+            features: vec![Feature::Tags],
+            tags_file: Some("tags.dat".into()),
+            ..ContentFiles::default()
+        };
+        let err = tags_only
+            .load(&dir, train.item_ids(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("model.tags_file = \"tags.dat\""), "{err}");
+        assert!(err.contains("--set model.tags_file=PATH"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
