@@ -44,7 +44,7 @@ impl<const IMPLICIT: bool> Family for AlsFamily<IMPLICIT> {
     type Params = AlsParams;
 
     fn check(params: &AlsParams) -> Result<()> {
-        params.clone().implicit(IMPLICIT).check().map(|_| ())
+        of_this_kind::<IMPLICIT>(params)?.check().map(|_| ())
     }
 
     fn epochs(params: &AlsParams) -> Option<usize> {
@@ -66,7 +66,7 @@ impl<const IMPLICIT: bool> Family for AlsFamily<IMPLICIT> {
         _content: &[Vec<ItemContent>],
         ctx: &mut FitContext<'_>,
     ) -> Result<TrainedModel> {
-        let valid = params.clone().implicit(IMPLICIT).check()?;
+        let valid = of_this_kind::<IMPLICIT>(params)?.check()?;
         Ok(TrainedModel::new(valid.fit(train, ctx)?))
     }
 
@@ -83,5 +83,44 @@ impl<const IMPLICIT: bool> Family for AlsFamily<IMPLICIT> {
         Ok(TrainedModel::new(AlsModel::from_model_file(
             file, implicit,
         )?))
+    }
+}
+
+/// `params` with `implicit` set by the kind. `implicit = true` under kind `als` is refused
+/// rather than ignored: it asks for implicit ALS, which is kind `ials`. (Under `ials`, a
+/// given `implicit = false` cannot be told from the default it equals.)
+fn of_this_kind<const IMPLICIT: bool>(params: &AlsParams) -> Result<AlsParams> {
+    if params.implicit && !IMPLICIT {
+        return Err(crate::ModelError::invalid(
+            "implicit",
+            true,
+            "false under kind als, which trains on ratings (the kind sets it); for implicit \
+             ALS use kind = \"ials\"",
+        ));
+    }
+    Ok(params.clone().implicit(IMPLICIT))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::registry::ModelSpec;
+
+    /// Regression: `implicit = true` under kind `als` was accepted and ignored (the kind
+    /// sets it), training explicit ALS on what the user meant as implicit feedback.
+    #[test]
+    fn implicit_true_under_kind_als_is_refused_naming_kind_ials() {
+        let spec = |v: serde_json::Value| ModelSpec::from_json(v).and_then(|s| s.check());
+        let err = spec(serde_json::json!({"kind": "als", "implicit": true}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("implicit"), "{err}");
+        assert!(err.contains("kind = \"ials\""), "{err}");
+        for ok in [
+            serde_json::json!({"kind": "als", "implicit": false}),
+            serde_json::json!({"kind": "ials", "implicit": true}),
+            serde_json::json!({"kind": "ials"}),
+        ] {
+            assert!(spec(ok.clone()).is_ok(), "{ok}");
+        }
     }
 }

@@ -46,7 +46,7 @@ hyperparams! {
         reg: f32 = 0.01, Rule::Own("a finite number ≥ 0 (> 0 for explicit ALS with cholesky)"),
             "Regularisation λ.";
         implicit: bool = false, Rule::Flag,
-            "Implicit feedback; set by the kind (als: false, ials: true), a value given here is ignored.";
+            "Implicit feedback; set by the kind (als: false, ials: true): true under kind als is refused (use ials).";
         alpha: f32 = 1.0, Rule::NonNegative, "Implicit: confidence c = 1 + α·r of an observed pair.";
         weighted_reg: bool = true, Rule::Flag,
             "Explicit: λ·n_u on a row with n_u ratings (weighted-λ, Zhou et al.).";
