@@ -71,6 +71,12 @@ pub trait Family: Send + Sync + 'static {
     /// Its hyperparameters.
     type Params: Hyperparams;
 
+    /// Its default parameters, as `rustrec models` lists them: the parameter type's
+    /// defaults, with any value the kind fixes itself (`ials` sets `implicit = true`).
+    fn default_params() -> Self::Params {
+        Self::Params::default()
+    }
+
     /// Checks the parameters: every range of the table, then the family's cross-parameter
     /// rules.
     fn check(params: &Self::Params) -> Result<()> {
@@ -334,7 +340,7 @@ impl<F: Family> DynFamily for Registered<F> {
     }
 
     fn params(&self) -> Vec<ParamInfo> {
-        let defaults = F::Params::default().to_json();
+        let defaults = F::default_params().to_json();
         F::Params::table()
             .into_iter()
             .map(|ParamRow { name, rule, help }| ParamInfo {
@@ -350,7 +356,7 @@ impl<F: Family> DynFamily for Registered<F> {
     }
 
     fn default_params(&self) -> Box<dyn DynParams> {
-        Box::new(F::Params::default())
+        Box::new(F::default_params())
     }
 
     fn parse(&self, value: serde_json::Value) -> Result<Box<dyn DynParams>> {

@@ -43,6 +43,11 @@ impl<const IMPLICIT: bool> Family for AlsFamily<IMPLICIT> {
     const SCHEMA: Schema = persist::SCHEMA;
     type Params = AlsParams;
 
+    /// The kind's own `implicit` (false for als, true for ials).
+    fn default_params() -> AlsParams {
+        AlsParams::default().implicit(IMPLICIT)
+    }
+
     fn check(params: &AlsParams) -> Result<()> {
         of_this_kind::<IMPLICIT>(params)?.check().map(|_| ())
     }
@@ -121,6 +126,24 @@ mod tests {
             serde_json::json!({"kind": "ials"}),
         ] {
             assert!(spec(ok.clone()).is_ok(), "{ok}");
+        }
+    }
+
+    /// `rustrec models ials` listed `implicit` with the parameter type's default, false,
+    /// although the kind trains with true.
+    #[test]
+    fn each_als_kind_lists_the_implicit_it_trains_with() {
+        use crate::family::{DynFamily, Registered};
+        for (family, want) in [
+            (&Registered::<super::Als>::NEW as &dyn DynFamily, false),
+            (&Registered::<super::Ials>::NEW, true),
+        ] {
+            let row = family
+                .params()
+                .into_iter()
+                .find(|p| p.name == "implicit")
+                .unwrap();
+            assert_eq!(row.default, serde_json::json!(want), "{}", family.kind());
         }
     }
 }
