@@ -21,7 +21,8 @@
 //! in index order (a JSON number holds an `f32` exactly, so the values come back to the
 //! bit), and [`FoldIns::from_record`] reads them back: a round trip scores every user the
 //! same and leaves out the same seen items. Tools that do not know the record (the CLI)
-//! read the file as the trained model with its own users.
+//! read the file as the trained model with its own users, and say so
+//! (`rustrec::serving::folded_in_note`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

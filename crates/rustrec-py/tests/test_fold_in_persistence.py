@@ -112,6 +112,32 @@ def test_a_model_file_with_folded_in_users_still_reads_as_the_trained_model(clic
     assert loaded.user_factors.shape[0] == 50
 
 
+def test_the_cli_says_it_does_not_score_the_folded_in_users_of_a_file(cli, clicks, tmp_path):
+    """The command line reads such a file as the trained model: its folded-in users were
+    unknown to `rustrec recommend` without a word. It now says how many there are and why
+    they are unknown, and still answers for the trained users."""
+    model = rustrec.BPR(factors=4, epochs=2, seed=1).fit(clicks)
+    model.partial_fit_users([51], clicks[[2]])
+    path = tmp_path / "m.safetensors"
+    model.save(path)
+    out = subprocess.run(
+        [cli, "recommend", "--model", str(path), "--user", "3", "-n", "2", "--json"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "also holds 2 user(s) that the Python package folded in" in out.stderr
+    assert "past its 50 trained users" in out.stderr
+    assert len(json.loads(out.stdout)["recommendations"]) == 2
+    # A file without folded-in users gets no such note.
+    plain = tmp_path / "plain.safetensors"
+    rustrec.BPR(factors=4, epochs=2, seed=1).fit(clicks).save(plain)
+    out = subprocess.run(
+        [cli, "recommend", "--model", str(plain), "--user", "3", "-n", "2", "--json"],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 0 and "folded in" not in out.stderr, out.stderr
+
+
 # -- 3. memory of a batch recommend ------------------------------------------------------
 
 

@@ -137,6 +137,9 @@ fn load_one(
         },
         None => (None, None),
     };
+    if let Some(note) = serving::folded_in_note(&source.path, &loaded) {
+        eprintln!("note: model {}: {note}", source.name);
+    }
     let rules = serving::history_rules(&loaded);
     Ok(Served {
         name: source.name.clone(),

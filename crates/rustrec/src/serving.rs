@@ -12,6 +12,33 @@ use serde_json::Value;
 
 use crate::history::HistoryRules;
 
+/// How many users the Python package folded in (`partial_fit_users`) past the trained
+/// ones, as the file's training record lists them (`fold_ins.users`), if any. The command
+/// line and the server score the trained users only and say so.
+pub fn folded_in_users(loaded: &LoadedModel) -> Option<usize> {
+    let users = loaded
+        .header
+        .training
+        .get("fold_ins")?
+        .get("users")?
+        .as_array()?
+        .len();
+    (users > 0).then_some(users)
+}
+
+/// The note the command line and the server give for a file with folded-in users
+/// ([`folded_in_users`]): they are unknown to them, and how to score them.
+pub fn folded_in_note(path: &Path, loaded: &LoadedModel) -> Option<String> {
+    let n = folded_in_users(loaded)?;
+    Some(format!(
+        "{} also holds {n} user(s) that the Python package folded in (partial_fit_users) \
+         past its {} trained users; only the trained users are scored here, so those are \
+         unknown (score them in Python, or give their history as a history request)",
+        path.display(),
+        loaded.model.n_users()
+    ))
+}
+
 /// What a new user's history must be for this model: the model says whether it rates or
 /// ranks, and rating models stored the range of their training ratings (files written
 /// before it was kept accept any finite rating).

@@ -7,9 +7,17 @@ use rustrec::data::read::{Format, ReadOptions, read_in_id_space};
 use rustrec::data::{Interactions, NoProgress};
 use rustrec::models::{LoadedModel, Recommender, TrainedModel};
 
-/// Loads a model file, naming it in errors.
+/// Loads a model file, naming it in errors. A file the Python package saved after
+/// `partial_fit_users` also holds folded-in users, which the command line does not score:
+/// a note on standard error says so ([`rustrec::serving::folded_in_note`]) rather than
+/// those users being unknown here without a word.
 pub fn load_model(path: &Path) -> anyhow::Result<LoadedModel> {
-    TrainedModel::load(path).with_context(|| format!("cannot load model {}", path.display()))
+    let loaded = TrainedModel::load(path)
+        .with_context(|| format!("cannot load model {}", path.display()))?;
+    if let Some(note) = rustrec::serving::folded_in_note(path, &loaded) {
+        eprintln!("note: {note}");
+    }
+    Ok(loaded)
 }
 
 /// A rating file read into a model's id space, and how many of its rows named a user or
