@@ -353,22 +353,6 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_server_lives_on() {
     server.stop().unwrap();
 }
 
-/// `(status, error message)` of a request.
-fn refusal(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> (u16, String) {
-    let a = send(addr, method, path, body.map(str::as_bytes));
-    let v = a.json();
-    let msg = v["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{method} {path}: no error in {v}"))
-        .to_string();
-    (a.status, msg)
-}
-
 /// Regression: unknown query parameters were ignored (`?N=2` answered 10 items,
 /// `?exclude-seen=false` still left the seen items out, `?bogus=1` answered 200), while
 /// unknown body fields were refused. Every route now refuses them, naming the parameter,

@@ -6,22 +6,6 @@ mod common;
 
 use common::*;
 
-/// `(status, error message)` of a request that is refused.
-fn refusal(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> (u16, String) {
-    let a = send(addr, method, path, body.map(str::as_bytes));
-    let v = a.json();
-    let msg = v["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{method} {path}: no error in {v}"))
-        .to_string();
-    (a.status, msg)
-}
-
 /// Regression: `{"pairs": [["", ""]]}` was answered 200 with the model's fallback
 /// prediction for an unknown user and item, as if ids had been sent (the CLI's
 /// `predict --user "" --item ""` refuses the blank id). A blank id is now a 400 naming

@@ -174,6 +174,18 @@ pub fn send(addr: SocketAddr, method: &str, path: &str, body: Option<&[u8]>) -> 
     parse(&raw)
 }
 
+/// `(status, error message)` of a request that is refused: the answer's `error` text
+/// (a panic names the request when the answer has none).
+pub fn refusal(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    let a = send(addr, method, path, body.map(str::as_bytes));
+    let v = a.json();
+    let msg = v["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{method} {path}: no error in {v}"))
+        .to_string();
+    (a.status, msg)
+}
+
 pub fn get(addr: SocketAddr, path: &str) -> Answer {
     send(addr, "GET", path, None)
 }
