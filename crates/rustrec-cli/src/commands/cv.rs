@@ -32,10 +32,14 @@ pub struct Args {
     /// 'u{}.base,u{}.test' (relative to --data-dir).
     #[arg(long)]
     pub folds_files: Option<String>,
-    /// Seed of the random folds.
-    #[arg(long, default_value_t = 42, value_parser = super::common::seed_parser())]
-    pub seed: u64,
+    /// Seed of the random folds [default: 42]; refused with --folds-files, whose folds are
+    /// given.
+    #[arg(long, value_parser = super::common::seed_parser())]
+    pub seed: Option<u64>,
 }
+
+/// The seed of the random folds when `--seed` is not given.
+const DEFAULT_SEED: u64 = 42;
 
 /// Runs `rustrec cv`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
@@ -43,13 +47,21 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let (_, cfg) = args.experiment.config(&[])?;
     check_paths(&data_inputs(&cfg, args.experiment.data_dir.as_deref()), &[])?;
     let folds = match &args.folds_files {
-        Some(pattern) => Folds::Files {
-            pattern: pattern.clone(),
-            k: args.folds,
-        },
+        Some(pattern) => {
+            if let Some(seed) = args.seed {
+                anyhow::bail!(
+                    "--seed {seed}: the seed draws random folds, but --folds-files {pattern} \
+                     gives the folds; leave --seed out"
+                );
+            }
+            Folds::Files {
+                pattern: pattern.clone(),
+                k: args.folds,
+            }
+        }
         None => Folds::Random {
             k: args.folds,
-            seed: args.seed,
+            seed: args.seed.unwrap_or(DEFAULT_SEED),
         },
     };
     let threads = Threads::new(args.experiment.threads.unwrap_or(cfg.train.threads))?;
@@ -77,7 +89,8 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             headline(&outcome.figures)
         );
     })?;
-    let std = defined_std(cv.std, cv.folds.len());
+    // `rustrec::cv::summarize` gives `null` standard deviations over a single fold.
+    let std = cv.std;
     let summary: Vec<String> = cv
         .mean
         .iter()
@@ -108,17 +121,4 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     report.set("std", Value::Object(std));
     report.finish(globals.json);
     Ok(())
-}
-
-/// The sample standard deviations of `folds` folds, each `null` when there are fewer than
-/// two folds: one value has no sample standard deviation (its denominator K − 1 is 0), and
-/// 0 would claim a spread that was never measured.
-fn defined_std(
-    std: serde_json::Map<String, Value>,
-    folds: usize,
-) -> serde_json::Map<String, Value> {
-    if folds >= 2 {
-        return std;
-    }
-    std.into_iter().map(|(k, _)| (k, Value::Null)).collect()
 }

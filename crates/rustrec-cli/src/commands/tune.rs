@@ -47,9 +47,9 @@ pub struct Args {
     /// tpe, random or grid.
     #[arg(long, default_value = "tpe")]
     pub sampler: String,
-    /// Random trials before TPE takes over.
-    #[arg(long, default_value_t = 10)]
-    pub startup: usize,
+    /// Random trials before TPE takes over [default: 10]; refused with another sampler.
+    #[arg(long)]
+    pub startup: Option<usize>,
     /// none, median[:startup=N,warmup=E] or asha[:min=E,eta=N].
     #[arg(long, default_value = "none")]
     pub pruner: String,
@@ -57,7 +57,8 @@ pub struct Args {
     /// config's validation.metric, else rmse for rating models, ndcg@10 for ranking models).
     #[arg(long)]
     pub metric: Option<String>,
-    /// min or max (default: the metric's usual direction).
+    /// min or max: the metric's usual direction (rmse, mae, mse, gini@K min; the others
+    /// max); the other one is refused, as the trials' early stopping follows the metric's.
     #[arg(long)]
     pub direction: Option<String>,
     /// Log of the trials (JSON Lines), appended as each trial finishes.
@@ -73,7 +74,7 @@ pub struct Args {
     /// Write an HTML report here (search history, parameter importance, the best model).
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Trials run at once; each gets max(1, threads / P) worker threads.
+    /// Trials run at once (1 to 256); each gets max(1, threads / P) worker threads.
     #[arg(long, default_value_t = 1)]
     pub parallel: usize,
     /// Seed of the sampler: the same seed gives the same trials.
@@ -131,12 +132,15 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     if let Some(p) = &args.report {
         check_report_path(p)?;
     }
-    let sampler = match Sampler::parse(&args.sampler)? {
-        Sampler::Tpe(s) => Sampler::Tpe(TpeSettings {
-            startup: args.startup,
-            ..s
-        }),
-        other => other,
+    let sampler = match (Sampler::parse(&args.sampler)?, args.startup) {
+        (Sampler::Tpe(s), Some(startup)) => Sampler::Tpe(TpeSettings { startup, ..s }),
+        (Sampler::Tpe(s), None) => Sampler::Tpe(s),
+        (other, Some(startup)) => anyhow::bail!(
+            "--startup {startup}: the start-up trials are TPE's (--sampler tpe); the {} \
+             sampler has none, leave --startup out",
+            other.name()
+        ),
+        (other, None) => other,
     };
     let settings = TuneSettings {
         trials: args.trials,
@@ -175,8 +179,20 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         settings,
         args.experiment.data_dir.as_deref(),
         &bars,
-    )?;
+    )
+    .map_err(|e| {
+        // A refusal of the space's keys or values names the space file, as its reading does.
+        let about_space = e.to_string().contains("search space:");
+        let e = anyhow::Error::from(e);
+        if about_space {
+            e.context(args.space.display().to_string())
+        } else {
+            e
+        }
+    })?;
     let objective = study.objective().clone();
+    // A continued log must hold trials of this objective; new lines record it.
+    let log = log.map(|l| l.for_objective(&objective)).transpose()?;
     let logged = history.len();
     // The grid sampler ends with its grid: say so, rather than promise trials it cannot run.
     let grid_points = study.settings().sampler.capacity(study.space())?;

@@ -42,8 +42,6 @@
 //! high + step/2)`, and a coordinate is rounded to the nearest value (as Optuna does), so that
 //! a uniform draw gives every value the same chance — the two ends included.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
 use crate::experiment::{ExperimentError, Result};
@@ -110,6 +108,33 @@ fn as_f64(v: &toml::Value) -> Option<f64> {
         toml::Value::Integer(i) => Some(*i as f64),
         toml::Value::Float(f) => Some(*f),
         _ => None,
+    }
+}
+
+/// A text that two values share when they are equal as numbers, not only as written: an
+/// integral float is written as its integer (`4.0` as `4`), inside arrays and tables too.
+fn same_number_key(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (None, Some(u), _) => u.to_string(),
+            (None, None, Some(f)) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+                (f as i64).to_string()
+            }
+            _ => n.to_string(),
+        },
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(same_number_key).collect::<Vec<_>>().join(",")
+        ),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("{k:?}:{}", same_number_key(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => other.to_string(),
     }
 }
 
@@ -398,9 +423,21 @@ fn parse_param(name: &str, t: &toml::Table) -> Result<Param> {
                     )));
                 }
             };
-            let distinct: BTreeSet<String> = values.iter().map(|v| v.to_string()).collect();
-            if distinct.len() != values.len() {
-                return Err(bad(format!("search space: [{name}] values repeat a value")));
+            let mut seen: Vec<(String, &Value)> = Vec::new();
+            for v in &values {
+                let key = same_number_key(v);
+                if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                    let how = if *first == v {
+                        String::new()
+                    } else {
+                        " (the same number written two ways)".to_string()
+                    };
+                    return Err(bad(format!(
+                        "search space: [{name}] values repeat a value: {first} and {v}{how}; \
+                         give each value once"
+                    )));
+                }
+                seen.push((key, v));
             }
             Domain::Choice { values }
         }
@@ -635,6 +672,27 @@ impl Param {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+        }
+    }
+
+    /// The values a space is checked with before any trial: every value of a choice, the
+    /// two ends of a numeric range (a configuration's ranges are intervals, so the values
+    /// between the ends are valid when the ends are).
+    pub fn checked_values(&self) -> Vec<Value> {
+        match &self.domain {
+            Domain::Choice { values } => values.clone(),
+            Domain::Int { low, high, .. } => {
+                let mut ends = vec![Value::from(*low)];
+                if high != low {
+                    ends.push(Value::from(*high));
+                }
+                ends
+            }
+            Domain::Float { low, high, .. } => [*low, *high]
+                .into_iter()
+                .filter_map(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .collect(),
         }
     }
 
@@ -1076,6 +1134,46 @@ mod tests {
         ] {
             let e = SearchSpace::from_toml(text).unwrap_err().to_string();
             assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    /// Regression: a choice of `4` and `4.0` (or `[1, 2]` and `[1.0, 2]`) was taken as two
+    /// values, since their JSON texts differ.
+    #[test]
+    fn a_choice_of_the_same_number_written_two_ways_is_refused() {
+        for (values, want) in [
+            (
+                "[4, 4.0]",
+                "values repeat a value: 4 and 4.0 (the same number written two ways)",
+            ),
+            (
+                "[0.5, 1, 1]",
+                "values repeat a value: 1 and 1; give each value once",
+            ),
+            (
+                "[[1, 2], [1.0, 2]]",
+                "values repeat a value: [1,2] and [1.0,2]",
+            ),
+            (
+                "[{ kind = \"sgd\", lr = 1 }, { kind = \"sgd\", lr = 1.0 }]",
+                "the same number written two ways",
+            ),
+        ] {
+            let text = format!("[model.x]\ntype = \"choice\"\nvalues = {values}");
+            let e = SearchSpace::from_toml(&text).unwrap_err().to_string();
+            assert!(
+                e.contains("[model.x] values repeat a value") && e.contains(want),
+                "{values}: {e}"
+            );
+        }
+        // Different numbers, and a number beside a string, stay distinct.
+        for values in [
+            "[4, 4.5]",
+            "[4, \"4\"]",
+            "[9007199254740993, 9007199254740992]",
+        ] {
+            let text = format!("[model.x]\ntype = \"choice\"\nvalues = {values}");
+            assert!(SearchSpace::from_toml(&text).is_ok(), "{values}");
         }
     }
 

@@ -67,9 +67,10 @@ pub struct TuneSettings {
     /// The validation metric to optimise (`rmse`, `ndcg@10`, ...); default: the base's
     /// `validation.metric`, else `rmse` for rating models and `ndcg@10` for ranking models.
     pub metric: Option<String>,
-    /// Minimise or maximise; default: the metric's usual direction.
+    /// Minimise or maximise: the metric's usual direction ([`Direction::of_metric`]); a
+    /// direction given here must be that one (the other is refused by [`Study::new`]).
     pub direction: Option<Direction>,
-    /// Trials run at once.
+    /// Trials run at once: 1 to [`MAX_PARALLEL`].
     pub parallel: usize,
     /// Seed of the samplers (the models train with the base's `train.seed`).
     pub seed: u64,
@@ -104,6 +105,11 @@ pub struct Objective {
 /// The default validation of a base that has none (see the module docs).
 const DEFAULT_VALIDATION_FRACTION: f64 = 0.1;
 const DEFAULT_VALIDATION_SEED: i64 = 7;
+/// The most trials a study runs at once (each on its own pool of worker threads).
+pub const MAX_PARALLEL: usize = 256;
+/// The most combinations of the other parameters' grid values a value of the search space
+/// is checked with ([`Study::new`]).
+pub const MAX_CHECKED_COMBINATIONS: usize = 256;
 /// A patience no epoch count reaches: no early stopping.
 const NO_EARLY_STOPPING: i64 = 1 << 40;
 
@@ -146,6 +152,12 @@ impl Study {
         if settings.trials == 0 {
             return Err(config_error("trials = 0: give at least one trial".into()));
         }
+        if !(1..=MAX_PARALLEL).contains(&settings.parallel) {
+            return Err(config_error(format!(
+                "parallel = {} (--parallel): expected 1 to {MAX_PARALLEL} trials at once",
+                settings.parallel
+            )));
+        }
         if !space.params.iter().any(|p| p.name == "model.kind") {
             let family = base_cfg.model.family();
             let names: Vec<&str> = family.params().iter().map(|p| p.name).collect();
@@ -174,28 +186,114 @@ impl Study {
                 Task::Ranking => "ndcg@10".into(),
             });
         check_metric(&metric)?;
-        let direction = settings
-            .direction
-            .unwrap_or_else(|| Direction::of_metric(&metric));
-        let data = if space.touches_data() {
-            None
-        } else {
-            Some(load(
-                &base_cfg.data,
-                base_cfg.split.as_ref(),
-                data_dir,
-                progress,
-            )?)
-        };
-        Ok(Study {
+        let usual = Direction::of_metric(&metric);
+        // The trials' early stopping keeps the epoch best in the metric's own direction: a
+        // study ranking them the other way would mix two objectives.
+        if let Some(given) = settings.direction.filter(|d| *d != usual) {
+            return Err(config_error(format!(
+                "direction {} (--direction) contradicts metric {metric}, which is {} \
+                 ({} is better); leave --direction out, or give --direction {}",
+                given.name(),
+                match usual {
+                    Direction::Minimize => "minimised",
+                    Direction::Maximize => "maximised",
+                },
+                match usual {
+                    Direction::Minimize => "smaller",
+                    Direction::Maximize => "larger",
+                },
+                usual.name()
+            )));
+        }
+        let direction = usual;
+        let mut study = Study {
             base,
             base_cfg,
             space,
             settings,
             objective: Objective { metric, direction },
-            data,
+            data: None,
             data_dir: data_dir.map(Path::to_path_buf),
-        })
+        };
+        study.check_space_values()?;
+        if !study.space.touches_data() {
+            study.data = Some(load(
+                &study.base_cfg.data,
+                study.base_cfg.split.as_ref(),
+                data_dir,
+                progress,
+            )?);
+        }
+        Ok(study)
+    }
+
+    /// Checks, before any trial, that each end of every numeric parameter's range and every
+    /// value of a choice makes a configuration the trials can run, with at least one
+    /// combination of the other parameters' grid values (parameters may depend on each
+    /// other, as WARP's `margin` on `loss = "warp"`). A value no trial could run — a key the
+    /// configuration does not have, a value of the wrong type, a number out of the
+    /// parameter's range — is refused here, naming the parameter, the value and the
+    /// configuration's reason, rather than failing trial after trial. A parameter whose
+    /// other parameters have more than [`MAX_CHECKED_COMBINATIONS`] grid combinations is
+    /// checked with their first [`MAX_CHECKED_COMBINATIONS`].
+    fn check_space_values(&self) -> Result<()> {
+        let params = &self.space.params;
+        let grids: Vec<Vec<Value>> = params.iter().map(|p| p.grid()).collect();
+        for (i, p) in params.iter().enumerate() {
+            let others: Vec<usize> = (0..params.len()).filter(|j| *j != i).collect();
+            let combinations = others
+                .iter()
+                .try_fold(1usize, |acc, j| acc.checked_mul(grids[*j].len()))
+                .unwrap_or(usize::MAX)
+                .min(MAX_CHECKED_COMBINATIONS);
+            for v in p.checked_values() {
+                let mut first_error = None;
+                for c in 0..combinations {
+                    let mut trial = Map::new();
+                    let mut rest = c;
+                    for j in &others {
+                        let g = &grids[*j];
+                        if g.is_empty() {
+                            continue;
+                        }
+                        trial.insert(params[*j].name.clone(), g[rest % g.len()].clone());
+                        rest /= g.len();
+                    }
+                    trial.insert(p.name.clone(), v.clone());
+                    let checked = self.trial_config(&trial).and_then(|cfg| {
+                        cfg.model.check().map_err(ExperimentError::from)?;
+                        Ok(())
+                    });
+                    match checked {
+                        Ok(_) => {
+                            first_error = None;
+                            break;
+                        }
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                if let Some(e) = first_error {
+                    let with = if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " with any of the {combinations} combination(s) of the other \
+                             parameters' grid values tried"
+                        )
+                    };
+                    return Err(config_error(format!(
+                        "search space: [{}] ({}): {} = {v} makes no configuration a trial \
+                         could run{with}: {e}",
+                        p.name,
+                        p.describe(),
+                        p.name
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// What is optimised.
@@ -358,12 +456,15 @@ impl Study {
         let budget = thread_budget(self.settings.threads.unwrap_or(self.base_cfg.train.threads));
         let workers = self.settings.parallel.max(1);
         let per_trial = (budget / workers).max(1);
-        let pools: Vec<Threads> = (0..workers)
+        // No batch holds more trials than are left to run: a pool beyond them would only
+        // start idle threads.
+        let left = self.settings.trials.saturating_sub(history.len()).max(1);
+        let pools: Vec<Threads> = (0..workers.min(left))
             .map(|_| Threads::new(per_trial).map_err(rustrec_models::ModelError::from))
             .collect::<std::result::Result<_, _>>()?;
         let mut next = history.iter().map(|t| t.number + 1).max().unwrap_or(0);
         while history.len() < self.settings.trials {
-            let batch = workers.min(self.settings.trials - history.len());
+            let batch = pools.len().min(self.settings.trials - history.len());
             let mut jobs = Vec::new();
             for _ in 0..batch {
                 match self.settings.sampler.suggest(

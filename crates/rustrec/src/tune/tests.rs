@@ -512,3 +512,127 @@ fn a_study_resumed_from_its_log_matches_an_uninterrupted_one_bit_for_bit() {
     assert_eq!(bits(&read_log(&parts).unwrap()), bits(&uninterrupted));
     assert_eq!(bits(&read_log(&whole).unwrap()), bits(&uninterrupted));
 }
+
+fn refusal(base: &str, space: &str, settings: TuneSettings) -> String {
+    match Study::new(
+        toml::from_str(base).unwrap(),
+        SearchSpace::from_toml(space).unwrap(),
+        settings,
+        None,
+        &NoProgress,
+    ) {
+        Ok(_) => panic!("{space:?} was accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Regression: a space value no configuration takes (a key the configuration does not
+/// have, a string where a number goes, a range below the parameter's) was accepted, and
+/// every trial that drew it failed, one after the other, until "no trial completed".
+#[test]
+fn space_values_no_trial_could_run_are_refused_before_any_trial() {
+    for (space, want) in [
+        (
+            "[bogus.key]\ntype = \"int\"\nlow = 1\nhigh = 3",
+            "[bogus.key] (int 1..=3): bogus.key = 1 makes no configuration a trial could run",
+        ),
+        (
+            "[model.factors]\ntype = \"choice\"\nvalues = [4, \"8\"]",
+            "model.factors = \"8\" makes no configuration",
+        ),
+        (
+            "[model.factors]\ntype = \"int\"\nlow = -5\nhigh = 3",
+            "model.factors = -5 makes no configuration",
+        ),
+        (
+            "[model.factors]\ntype = \"float\"\nlow = 2\nhigh = 8",
+            "model.factors = 2.0 makes no configuration",
+        ),
+        (
+            "[model.lr]\ntype = \"float\"\nlow = 0.001\nhigh = 0.1\nlog = true\n\
+             [model.factors]\ntype = \"int\"\nlow = 4\nhigh = 5000",
+            "model.factors = 5000 makes no configuration a trial could run with any of the 5 \
+             combination(s) of the other parameters' grid values tried",
+        ),
+    ] {
+        let e = refusal(BASE, space, tpe(2, 1));
+        assert!(e.contains(want), "{space:?}: {e}");
+        // The configuration's own reason follows.
+        assert!(e.contains("configuration"), "{space:?}: {e}");
+    }
+    // A value valid only beside another parameter's value is accepted: WARP's margin is
+    // refused with the base's loss = "bpr", not with the space's loss = "warp".
+    let bpr = BASE
+        .replace("kind = \"mf\"", "kind = \"bpr\"")
+        .replace("[validation]\nfraction = 0.1\npatience = 2\n", "");
+    let space = "[model.loss]\ntype = \"choice\"\nvalues = [\"warp\"]\n\
+                 [model.margin]\ntype = \"float\"\nlow = 0.5\nhigh = 2.0";
+    let s = study(&bpr, space, tpe(1, 1));
+    assert_eq!(s.space().params.len(), 2);
+    // With loss = "bpr" among the choices, every trial drawing it would fail on the margin.
+    let space = space.replace("[\"warp\"]", "[\"bpr\", \"warp\"]");
+    let e = refusal(&bpr, &space, tpe(1, 1));
+    assert!(
+        e.contains("model.loss = \"bpr\" makes no configuration") && e.contains("margin"),
+        "{e}"
+    );
+}
+
+/// Regression: `--direction max` with `--metric rmse` was taken, so the study kept the
+/// worst RMSE while each trial's early stopping kept its best epoch by the smallest RMSE.
+#[test]
+fn a_direction_against_the_metric_is_refused() {
+    for (metric, direction, want) in [
+        (
+            "rmse",
+            Direction::Maximize,
+            "direction max (--direction) contradicts metric rmse, which is minimised \
+             (smaller is better); leave --direction out, or give --direction min",
+        ),
+        (
+            "recall@5",
+            Direction::Minimize,
+            "direction min (--direction) contradicts metric recall@5, which is maximised \
+             (larger is better)",
+        ),
+    ] {
+        let settings = TuneSettings {
+            metric: Some(metric.into()),
+            direction: Some(direction),
+            ..tpe(2, 1)
+        };
+        let e = refusal(BASE, SPACE, settings);
+        assert!(e.contains(want), "{e}");
+    }
+    // The metric's own direction, given, is taken.
+    let settings = TuneSettings {
+        metric: Some("ndcg@10".into()),
+        direction: Some(Direction::Maximize),
+        ..tpe(1, 1)
+    };
+    assert_eq!(
+        study(BASE, SPACE, settings).objective().direction,
+        Direction::Maximize
+    );
+}
+
+/// Regression: `--parallel 100000` started a pool of worker threads per parallel trial,
+/// however few trials there were, and the process aborted ("failed to initiate panic").
+#[test]
+fn parallel_beyond_the_limit_is_refused_and_pools_stop_at_the_trials() {
+    let settings = TuneSettings {
+        parallel: study::MAX_PARALLEL + 1,
+        ..tpe(2, 1)
+    };
+    let e = refusal(BASE, SPACE, settings);
+    assert!(
+        e.contains("parallel = 257 (--parallel): expected 1 to 256 trials at once"),
+        "{e}"
+    );
+    let settings = TuneSettings {
+        parallel: study::MAX_PARALLEL,
+        ..tpe(2, 1)
+    };
+    let (trials, logged) = run(&study(BASE, SPACE, settings), Vec::new());
+    assert_eq!((trials.len(), logged.len()), (2, 2));
+}

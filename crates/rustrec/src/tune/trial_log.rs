@@ -14,6 +14,12 @@
 //! | `seconds` | wall-clock time of the trial |
 //! | `intermediate` | the validation metric after each epoch (what the pruners compare) |
 //! | `error` | for a failed trial: why (divergence, a parameter out of range, ...) |
+//! | `metric`, `direction` | the study's objective (`rmse`, `min`), written by a log opened [`TrialLog::for_objective`] |
+//!
+//! A value means something only beside the objective it was scored on: `--resume` of a log
+//! whose trials were scored on another metric or direction is refused
+//! ([`TrialLog::for_objective`]), rather than ranking an RMSE against an MAE. (Logs written
+//! before the objective was recorded have no `metric`; their trials are taken as they are.)
 //!
 //! The log is a journal, not a document: each line is appended (one `write` of the whole
 //! line, then flushed and synced) as its trial finishes, so that a search that is stopped
@@ -34,6 +40,8 @@ use rustrec_data::DataError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::samplers::Direction;
+use super::study::Objective;
 use crate::experiment::{ExperimentError, Result};
 
 /// How a trial ended.
@@ -111,6 +119,28 @@ pub fn best_of(values: impl Iterator<Item = f64>, minimize: bool) -> Option<f64>
 pub struct TrialLog {
     path: PathBuf,
     file: File,
+    /// The objective each appended line records (see [`TrialLog::for_objective`]).
+    objective: Option<Objective>,
+    /// The objective each logged line recorded, by trial number (a continued log).
+    logged: Vec<(usize, LoggedObjective)>,
+}
+
+/// A trial as a line of a log that records its objective.
+#[derive(Serialize)]
+struct LineWithObjective<'a> {
+    #[serde(flatten)]
+    record: &'a TrialRecord,
+    metric: &'a str,
+    direction: &'a str,
+}
+
+/// The objective a log line records (`metric`, `direction`); absent in logs written before
+/// it was recorded.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+struct LoggedObjective {
+    number: Option<usize>,
+    metric: Option<String>,
+    direction: Option<String>,
 }
 
 fn io(path: &Path, e: std::io::Error) -> ExperimentError {
@@ -135,7 +165,48 @@ impl TrialLog {
         Ok(TrialLog {
             path: path.to_path_buf(),
             file,
+            objective: None,
+            logged: Vec::new(),
         })
+    }
+
+    /// The log of a study of `objective`: checks that every logged trial was scored on the
+    /// same metric in the same direction (a continued log of another study is refused,
+    /// naming the trial, its objective and this one), and makes every appended line record
+    /// it (`metric`, `direction`).
+    pub fn for_objective(mut self, objective: &Objective) -> Result<Self> {
+        for (number, logged) in &self.logged {
+            let metric_differs = logged
+                .metric
+                .as_deref()
+                .is_some_and(|m| m != objective.metric);
+            let direction_differs = logged
+                .direction
+                .as_deref()
+                .is_some_and(|d| Direction::parse(d).ok() != Some(objective.direction));
+            if metric_differs || direction_differs {
+                return Err(ExperimentError::Config(format!(
+                    "{}: logged trial {number} was scored on validation {} ({}), but this \
+                     search tunes {} ({}): its values cannot be compared; resume with \
+                     --metric {} --direction {}, or start another log",
+                    self.path.display(),
+                    logged.metric.as_deref().unwrap_or(&objective.metric),
+                    logged
+                        .direction
+                        .as_deref()
+                        .unwrap_or(objective.direction.name()),
+                    objective.metric,
+                    objective.direction.name(),
+                    logged.metric.as_deref().unwrap_or(&objective.metric),
+                    logged
+                        .direction
+                        .as_deref()
+                        .unwrap_or(objective.direction.name()),
+                )));
+            }
+        }
+        self.objective = Some(objective.clone());
+        Ok(self)
     }
 
     /// Opens the log at `path` to continue it (a missing file starts an empty one): the
@@ -148,6 +219,7 @@ impl TrialLog {
             Err(e) => return Err(io(path, e)),
         };
         let (records, keep) = parse_log(path, &text)?;
+        let logged = logged_objectives(&text[..keep]);
         let torn = keep < text.len();
         if torn {
             let f = OpenOptions::new()
@@ -165,6 +237,8 @@ impl TrialLog {
             TrialLog {
                 path: path.to_path_buf(),
                 file,
+                objective: None,
+                logged,
             },
             records,
             torn,
@@ -173,8 +247,17 @@ impl TrialLog {
 
     /// Appends one trial as a line, flushed and synced before returning.
     pub fn append(&mut self, record: &TrialRecord) -> Result<()> {
-        let mut line = serde_json::to_string(record)
-            .map_err(|e| ExperimentError::Config(format!("trial {}: {e}", record.number)))?;
+        let fail =
+            |e: serde_json::Error| ExperimentError::Config(format!("trial {}: {e}", record.number));
+        let mut line = match &self.objective {
+            None => serde_json::to_string(record).map_err(fail)?,
+            Some(o) => serde_json::to_string(&LineWithObjective {
+                record,
+                metric: &o.metric,
+                direction: o.direction.name(),
+            })
+            .map_err(fail)?,
+        };
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
@@ -193,6 +276,16 @@ impl TrialLog {
 pub fn read_log(path: &Path) -> Result<Vec<TrialRecord>> {
     let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
     Ok(parse_log(path, &text)?.0)
+}
+
+/// The objective each line of `text` (a log whose lines all parsed) records, by trial
+/// number.
+fn logged_objectives(text: &str) -> Vec<(usize, LoggedObjective)> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| serde_json::from_str::<LoggedObjective>(l.trim()).ok())
+        .filter_map(|o| o.number.map(|n| (n, o)))
+        .collect()
 }
 
 /// The records of a log's text and the length of the text they come from (shorter than the
@@ -281,6 +374,74 @@ mod tests {
         log.append(&record(2, Some(0.9), TrialState::Pruned))
             .unwrap();
         assert_eq!(read_log(&path).unwrap().len(), 3);
+    }
+
+    fn objective(metric: &str, direction: Direction) -> Objective {
+        Objective {
+            metric: metric.into(),
+            direction,
+        }
+    }
+
+    /// Regression: `--resume` of a log scored on RMSE with `--metric mae` ranked the logged
+    /// RMSE values against the new MAE ones (and picked the "best" across the two).
+    #[test]
+    fn resuming_a_log_of_another_objective_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trials.jsonl");
+        let rmse = objective("rmse", Direction::Minimize);
+        let mut log = TrialLog::create(&path)
+            .unwrap()
+            .for_objective(&rmse)
+            .unwrap();
+        log.append(&record(0, Some(0.95), TrialState::Complete))
+            .unwrap();
+        drop(log);
+        let line: Value =
+            serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
+        assert_eq!(line["metric"], "rmse");
+        assert_eq!(line["direction"], "min");
+        // The record still reads back as it was.
+        assert_eq!(
+            read_log(&path).unwrap(),
+            vec![record(0, Some(0.95), TrialState::Complete)]
+        );
+        for other in [
+            objective("mae", Direction::Minimize),
+            objective("ndcg@10", Direction::Maximize),
+            objective("rmse", Direction::Maximize),
+        ] {
+            let (log, trials, _) = TrialLog::resume(&path).unwrap();
+            assert_eq!(trials.len(), 1);
+            let e = log.for_objective(&other).unwrap_err().to_string();
+            assert!(
+                e.contains("logged trial 0 was scored on validation rmse (min)")
+                    && e.contains(&format!(
+                        "this search tunes {} ({})",
+                        other.metric,
+                        other.direction.name()
+                    ))
+                    && e.contains("--metric rmse --direction min"),
+                "{e}"
+            );
+        }
+        // The same objective continues the log, and a log that recorded none is taken as
+        // it is.
+        let (log, _, _) = TrialLog::resume(&path).unwrap();
+        let mut log = log.for_objective(&rmse).unwrap();
+        log.append(&record(1, Some(0.9), TrialState::Complete))
+            .unwrap();
+        assert_eq!(read_log(&path).unwrap().len(), 2);
+        let old = dir.path().join("old.jsonl");
+        let mut log = TrialLog::create(&old).unwrap();
+        log.append(&record(0, Some(0.95), TrialState::Complete))
+            .unwrap();
+        drop(log);
+        let (log, _, _) = TrialLog::resume(&old).unwrap();
+        assert!(
+            log.for_objective(&objective("mae", Direction::Minimize))
+                .is_ok()
+        );
     }
 
     #[test]
