@@ -45,10 +45,15 @@ impl LossSum {
         self.linear += f64::from(loss);
     }
 
-    /// Adds the BPR loss `hinge + ln(one_plus_e)`, with `one_plus_e` in [1, 2].
+    /// Adds the BPR loss `hinge + ln(one_plus_e)`, with `one_plus_e` in [1, 2], or NaN
+    /// once training has diverged (a NaN score): the total is then NaN, which the epoch's
+    /// divergence check reports.
     #[inline]
     pub fn add_softplus(&mut self, hinge: f32, one_plus_e: f32) {
-        debug_assert!((1.0..=2.0).contains(&one_plus_e), "{one_plus_e}");
+        debug_assert!(
+            one_plus_e.is_nan() || (1.0..=2.0).contains(&one_plus_e),
+            "{one_plus_e}"
+        );
         self.linear += f64::from(hinge);
         self.product *= f64::from(one_plus_e);
         self.pending += 1;

@@ -144,6 +144,27 @@ fn users_who_saw_every_item_are_skipped_not_looped_on() {
     assert!(model.predict(UserIdx(1), ItemIdx(1)).is_finite());
 }
 
+/// Regression: a learning rate that makes BPR diverge panicked on a debug assertion of the
+/// loss sum (a NaN factor) in debug builds, instead of stopping with the divergence message
+/// release builds gave.
+#[test]
+fn a_diverging_learning_rate_stops_training_with_a_message_not_a_panic() {
+    let (train, _) = planted();
+    let err = BprParams::default()
+        .factors(4)
+        .epochs(5)
+        .bins(1)
+        .lr(1e6)
+        .check()
+        .unwrap()
+        .fit(&train, &mut FitContext::with_threads(1, 1).unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(err, crate::ModelError::Diverged { .. }),
+        "expected divergence, got {err}"
+    );
+}
+
 #[test]
 fn training_data_without_interactions_is_refused() {
     let empty = Interactions::from_index_triplets(2, 2, &[]).unwrap();
