@@ -156,22 +156,6 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         seed: args.seed,
         threads: args.experiment.threads,
     };
-    // The log: new, or continued.
-    let (log, history) = match (&args.log, args.resume) {
-        (Some(p), true) => {
-            let (log, history, torn) = TrialLog::resume(p)?;
-            if torn {
-                say!(
-                    globals.json,
-                    "{}: dropped a last line cut short (a search stopped while writing it)",
-                    p.display()
-                );
-            }
-            (Some(log), history)
-        }
-        (Some(p), false) => (Some(TrialLog::create(p)?), Vec::new()),
-        (None, _) => (None, Vec::new()),
-    };
     let bars = Bars::new(globals.quiet);
     let study = Study::new(
         table,
@@ -190,6 +174,23 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
             e
         }
     })?;
+    // The log: new, or continued; opened once the study is accepted, so that a refused
+    // study leaves no log file behind (nor a continued one cut).
+    let (log, history) = match (&args.log, args.resume) {
+        (Some(p), true) => {
+            let (log, history, torn) = TrialLog::resume(p)?;
+            if torn {
+                say!(
+                    globals.json,
+                    "{}: dropped a last line cut short (a search stopped while writing it)",
+                    p.display()
+                );
+            }
+            (Some(log), history)
+        }
+        (Some(p), false) => (Some(TrialLog::create(p)?), Vec::new()),
+        (None, _) => (None, Vec::new()),
+    };
     let objective = study.objective().clone();
     // A continued log must hold trials of this objective; new lines record it.
     let log = log.map(|l| l.for_objective(&objective)).transpose()?;
