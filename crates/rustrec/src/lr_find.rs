@@ -81,6 +81,11 @@ impl std::fmt::Display for BadSetting {
 }
 
 impl LrFindSettings {
+    /// The most rates one test tries: each trains at least an epoch, and a curve of a
+    /// thousand points already resolves the rate far finer than the choice needs (a
+    /// trillion, once accepted, ran for ever).
+    pub const MAX_STEPS: usize = 1000;
+
     /// Checks every setting; the first bad one is named with its value and valid range.
     /// The rates must be the models' 32-bit learning rates, whose limits are printed as
     /// 32-bit numbers (`1.1754944e-38`), as the configuration's checks print them.
@@ -113,11 +118,14 @@ impl LrFindSettings {
                 format!("must be larger than start = {:?}", self.start),
             );
         }
-        if self.steps < 3 {
+        if !(3..=Self::MAX_STEPS).contains(&self.steps) {
             return refuse(
                 "steps",
                 self.steps.to_string(),
-                "expected at least 3".into(),
+                format!(
+                    "expected 3 to {} (each rate trains at least one epoch)",
+                    Self::MAX_STEPS
+                ),
             );
         }
         if self.epochs_per_step == 0 {
@@ -423,6 +431,12 @@ mod tests {
         );
         let err = with(|s| s.steps = 2);
         assert!(err.contains("steps = 2"), "{err}");
+        // Regression: a trillion rates were accepted and the test ran for ever.
+        let err = with(|s| s.steps = 1_000_000_000_000);
+        assert!(
+            err.contains("steps = 1000000000000") && err.contains("expected 3 to 1000"),
+            "{err}"
+        );
     }
 
     #[test]
