@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
 use crate::mf::Clip;
-use crate::params::{Hyperparams, Rule, hyperparams, non_negative, self_checked};
+use crate::params::{Hyperparams, Rule, hyperparams, no_effect, non_negative, self_checked};
 
 /// How each row's least-squares problem is solved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,11 +77,15 @@ impl AlsValidParams {
 }
 
 impl AlsParams {
-    /// Validates every parameter, naming the first one out of range.
+    /// Validates every parameter, naming the first one out of range, and refuses a
+    /// parameter set away from its default where the kind leaves it without effect:
+    /// `alpha` under explicit ALS (kind `als`), and `weighted_reg`, `biases` and `clip`
+    /// under implicit ALS (kind `ials`), naming the kind that uses it.
     pub fn check(&self) -> Result<AlsValidParams> {
         let p = self;
         p.check_ranges()?;
         non_negative("reg", p.reg)?;
+        p.check_no_effect()?;
         match p.solver {
             Solver::Cholesky if p.reg <= 0.0 && !p.implicit => {
                 return Err(ModelError::invalid(
@@ -93,6 +97,33 @@ impl AlsParams {
             _ => {}
         }
         Ok(AlsValidParams(p.clone()))
+    }
+
+    /// The explicit-only and implicit-only parameters, refused under the other kind when
+    /// they differ from their defaults (only such a value can be told from one left out;
+    /// see `no_effect`).
+    fn check_no_effect(&self) -> Result<()> {
+        let d = Self::default();
+        if self.implicit {
+            let explicit_only = "kind = \"als\"";
+            if self.weighted_reg != d.weighted_reg {
+                return Err(no_effect("weighted_reg", self.weighted_reg, explicit_only));
+            }
+            if self.biases != d.biases {
+                return Err(no_effect("biases", self.biases, explicit_only));
+            }
+            if self.clip != d.clip {
+                let shown = match self.clip {
+                    Clip::Auto => "\"auto\"".to_string(),
+                    Clip::None => "\"none\"".to_string(),
+                    Clip::Range([lo, hi]) => format!("[{lo}, {hi}]"),
+                };
+                return Err(no_effect("clip", shown, explicit_only));
+            }
+        } else if self.alpha != d.alpha {
+            return Err(no_effect("alpha", self.alpha, "kind = \"ials\""));
+        }
+        Ok(())
     }
 }
 

@@ -61,7 +61,9 @@ impl BpmfParams {
             .div_ceil(self.thin.max(1))
     }
 
-    /// Validates every parameter, naming the first one out of range.
+    /// Validates every parameter, naming the first one out of range, and refuses a `thin`
+    /// away from its default that exceeds the sweeps after the burn-in (it would have no
+    /// effect).
     pub fn check(&self) -> Result<BpmfValidParams> {
         let p = self;
         p.check_ranges()?;
@@ -73,6 +75,21 @@ impl BpmfParams {
             ));
         }
         at_least_one("thin", p.thin)?;
+        // Past the sweeps after the burn-in, every thin keeps the same one sample (the
+        // burn-in's): only a value away from the default can be told from one left out.
+        let after_burn_in = p.iterations - p.burn_in;
+        if p.thin > after_burn_in && p.thin != Self::default().thin {
+            return Err(ModelError::invalid(
+                "thin",
+                p.thin,
+                format!(
+                    "at most iterations − burn_in = {after_burn_in}: a larger thin has no \
+                     effect (only the sample of sweep burn_in = {} is kept, whatever thin \
+                     is); lower thin, raise iterations, or leave thin out",
+                    p.burn_in
+                ),
+            ));
+        }
         if p.kept_samples() > MAX_MEMBERS {
             let least = (p.iterations - p.burn_in).div_ceil(MAX_MEMBERS);
             return Err(ModelError::invalid(

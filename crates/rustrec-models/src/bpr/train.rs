@@ -45,7 +45,7 @@ use crate::engine::packed::{EntryRead, PackedBlock, PackedBlocks};
 use crate::engine::rng;
 use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
 use crate::engine::table::{RowTable, gather_values};
-use crate::error::Result;
+use crate::error::{ModelError, Result};
 use crate::model_file::seen_flags;
 use rustrec_core::{Fit, FitContext};
 
@@ -81,6 +81,10 @@ pub(crate) struct BprTrainer<'a> {
     items: SideTables,
     /// Positives skipped so far because their user had seen a whole item bin.
     pub(crate) skipped: u64,
+    /// Why no positive can ever be trained (every user has seen every item of each bin
+    /// holding one of their positives), or `None`: [`Trainer::epoch`] refuses to run then,
+    /// rather than return the initial factors as a trained model.
+    untrainable: Option<String>,
 }
 
 impl<'a> BprTrainer<'a> {
@@ -108,7 +112,7 @@ impl<'a> BprTrainer<'a> {
             &mut init_rng,
         );
         let b = grid.bins();
-        let index = (0..b * b)
+        let index: Vec<BlockIndex> = (0..b * b)
             .map(|blk| {
                 let (r, c) = (blk / b, blk % b);
                 let users = grid.user_bounds[r + 1] - grid.user_bounds[r];
@@ -119,6 +123,7 @@ impl<'a> BprTrainer<'a> {
                 }
             })
             .collect();
+        let untrainable = untrainable(&grid, &index, bins, train);
         let cdf = if p.popularity_alpha > 0.0 {
             (0..b)
                 .map(|c| {
@@ -165,6 +170,7 @@ impl<'a> BprTrainer<'a> {
                 Vec::new(),
             ),
             skipped: 0,
+            untrainable,
             grid,
         }
     }
@@ -174,6 +180,9 @@ impl Trainer for BprTrainer<'_> {
     type Model = BprModel;
 
     fn epoch(&mut self, epoch: usize) -> Result<EpochStats> {
+        if let Some(why) = &self.untrainable {
+            return Err(ModelError::Data(why.clone()));
+        }
         let p: &BprParams = &self.params.0;
         let bins = self.grid.bins();
         let clock = EpochClock::new(p.sgd(), epoch, bins);
@@ -249,6 +258,50 @@ impl Trainer for BprTrainer<'_> {
         let g = &self.grid;
         self.model_from(p.into_gathered(&g.user_pos), q.into_gathered(&g.item_pos))
     }
+}
+
+/// Why no positive of `train` can be paired with a negative, or `None` when one can. A
+/// positive's negative is drawn among the unseen items of its item bin (see
+/// [`super::sampler`]), so a positive whose user has seen the whole bin is skipped; when
+/// every positive is, training would run its epochs without a single update and return the
+/// initial factors as if trained.
+fn untrainable(
+    grid: &Grid,
+    index: &[BlockIndex],
+    bins: usize,
+    train: &Interactions,
+) -> Option<String> {
+    let b = grid.bins();
+    let trainable = index.iter().enumerate().any(|(blk, block)| {
+        let c = blk % b;
+        let bin_items = grid.item_bounds[c + 1] - grid.item_bounds[c];
+        block
+            .active_users()
+            .iter()
+            .any(|&u| block.seen(u).len() < bin_items)
+    });
+    if trainable || train.nnz() == 0 {
+        return None;
+    }
+    let (n, items) = (train.nnz(), train.n_items());
+    Some(if bins <= 1 {
+        format!(
+            "bpr: none of the {n} training positives can be paired with a negative: every \
+             user has seen every one of the {items} items, so no unseen item is left to \
+             draw and training would return its initial factors; train on data where users \
+             have unseen items"
+        )
+    } else {
+        format!(
+            "bpr: none of the {n} training positives can be paired with a negative: a \
+             negative is drawn among the unseen items of the positive's item bin, and with \
+             bins = {bins} cutting the {items} items into bins of about {per} each, every \
+             user has seen the whole bin of each of their positives, so training would \
+             return its initial factors; lower bins (bins = 1 draws from the whole \
+             catalogue)",
+            per = items.div_ceil(bins)
+        )
+    })
 }
 
 /// The division of WARP's weight by its largest value under the optimizers whose step is

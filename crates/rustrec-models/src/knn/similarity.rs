@@ -60,7 +60,7 @@ pub enum Similarity {
 /// | `bm25_b` | 0.75 | [0, 1]; 0.75 unless bm25 | BM25's length normalisation `b` |
 ///
 /// A parameter that a setting leaves unused (`alpha` outside the asymmetric cosine,
-/// `bm25_*` without BM25 weighting, a shrink term with the dot product, which has no
+/// `bm25_*` without BM25 weighting, a weighting with the Jaccard index, a shrink term with the dot product, which has no
 /// denominator) is refused when it differs from its default, naming the setting that would
 /// make it count: it would otherwise be dropped without a word. The item-knn parameter
 /// sets leave `shrink` unset by default and take [`default_shrink`] of the measure.
@@ -158,6 +158,19 @@ impl SimilarityParams {
                 "alpha",
                 self.alpha,
                 "similarity = \"asymmetric-cosine\"",
+            ));
+        }
+        if self.similarity == Similarity::Jaccard && self.weighting != Weighting::None {
+            return Err(ModelError::invalid(
+                "weighting",
+                match self.weighting {
+                    Weighting::Tfidf => "\"tfidf\"",
+                    _ => "\"bm25\"",
+                },
+                "has no effect with similarity = \"jaccard\", which counts the items' \
+                 supports (weighting changes the values, not which are non-zero): leave \
+                 weighting out, or choose a measure of the values (cosine, adjusted-cosine, \
+                 asymmetric-cosine, dot)",
             ));
         }
         if self.weighting != Weighting::Bm25 {
