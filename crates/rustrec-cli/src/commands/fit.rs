@@ -143,7 +143,19 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read config {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("{}", path.display()))?
+            let table: toml::Table =
+                toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+            if let Some(key) = search_space_parameter(&table, "") {
+                anyhow::bail!(
+                    "--config {}: is a search space for `rustrec tune` ([{key}] has type = \
+                     \"int\", \"float\" or \"choice\"), not an experiment config; train \
+                     with an experiment config (such as examples/ml1m-mf.toml), or search with \
+                     `rustrec tune --config EXPERIMENT.toml --space {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+            table
         }
         None => toml::Table::new(),
     };
@@ -332,6 +344,29 @@ fn build_config(args: &Args) -> anyhow::Result<ExperimentConfig> {
         cfg.model = with_epochs_flag(&cfg.model, epochs, &args.set)?;
     }
     Ok(cfg)
+}
+
+/// The first table under `table` (named by its dotted path below `prefix`) that describes a
+/// `rustrec tune` search-space parameter (`type = "int" | "float" | "choice"`); no key of
+/// an experiment config is spelled `type`.
+fn search_space_parameter(table: &toml::Table, prefix: &str) -> Option<String> {
+    table.iter().find_map(|(key, value)| {
+        let sub = value.as_table()?;
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let is_parameter = sub
+            .get("type")
+            .and_then(toml::Value::as_str)
+            .is_some_and(|t| matches!(t, "int" | "float" | "choice"));
+        if is_parameter {
+            Some(name)
+        } else {
+            search_space_parameter(sub, &name)
+        }
+    })
 }
 
 /// Refuses `--patience` and `--refit` when nothing chooses a validation split (the
@@ -636,6 +671,17 @@ fn check_writable_outputs(args: &Args, cfg: &ExperimentConfig) -> anyhow::Result
             anyhow::bail!(
                 "--plot {}: unknown extension {ext:?}; the plot is drawn as .svg or .png",
                 p.display()
+            );
+        }
+        // A one-pass model has no learning curve: refused here, not after training (and
+        // after `--out` was written), as the drawing itself would be.
+        if !cfg.model.family().iterative() {
+            anyhow::bail!(
+                "--plot {}: a {} model trains in one pass, so there is no learning curve to \
+                 draw; plot a kind that trains in epochs or iterations (mf, bpr, als, ...; \
+                 `rustrec models` lists them), or leave out --plot",
+                p.display(),
+                cfg.model.kind()
             );
         }
     }

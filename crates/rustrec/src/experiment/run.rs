@@ -14,10 +14,11 @@ use rustrec_models::{
 };
 use serde_json::{Map, Value, json};
 
-use super::config::{EvalConfig, ExperimentConfig};
+use super::config::{EvalConfig, ExperimentConfig, ValidationConfig};
 use super::data::{ClusterExchange, LoadedData, load_with};
 use super::error::{ExperimentError, Result};
 use super::metric::{check_metric, is_rating_metric};
+use crate::tune::Direction;
 
 /// Settings of a run that are not part of the experiment itself.
 pub struct RunOptions<'a> {
@@ -219,6 +220,11 @@ pub fn run_with<'a>(
         }),
         None => None,
     };
+    if let (Some(v), Some(s)) = (&cfg.validation, &carved)
+        && s.test.nnz() == 0
+    {
+        return Err(empty_validation(v, &data.train));
+    }
     let fit_train = carved.as_ref().map_or(&data.train, |s| &s.train);
     let cutoffs = cfg.eval.cutoffs.clone();
     let mut ctx = FitContext::new(cfg.train.seed, threads.clone());
@@ -293,7 +299,7 @@ pub fn run_with<'a>(
     }
     figures.insert("threads".into(), json!(threads.count()));
     figures.insert("seed".into(), json!(cfg.train.seed));
-    let stopping = stopping_note(cfg, &history, best_epoch, spec.epochs());
+    let stopping = stopping_note(cfg, task, &history, best_epoch, spec.epochs());
     if let Some(note) = &stopping {
         figures.insert("stopping".into(), json!(note));
     }
@@ -325,24 +331,92 @@ pub fn run_with<'a>(
 }
 
 /// Why a run with validation stopped: by early stopping, or at the epoch cap without it
-/// having fired (worth saying: the cap may be too low, or patience too long).
+/// having fired (worth saying: the cap may be too low, or patience too long). With
+/// `validation.restore_best = false` the model kept is the last epoch's, which the note says
+/// beside the epoch validation found best (`best_epoch` is then the kept, last epoch).
 fn stopping_note(
     cfg: &ExperimentConfig,
+    task: Task,
     history: &[EpochReport],
     best_epoch: Option<usize>,
     cap: Option<usize>,
 ) -> Option<String> {
-    cfg.validation.as_ref()?;
+    let v = cfg.validation.as_ref()?;
     let (run, cap) = (history.len(), cap?);
-    let best = best_epoch.unwrap_or(run);
+    let (best, kept) = if v.restore_best {
+        (best_epoch.unwrap_or(run), String::new())
+    } else {
+        let metric = v.metric.as_deref().unwrap_or(match task {
+            Task::Rating => "rmse",
+            Task::Ranking => "ndcg@10",
+        });
+        let best = best_by_validation(history, metric, v.min_delta).unwrap_or(run);
+        (
+            best,
+            format!(
+                "; the model of the last epoch ({run}) was kept, as validation.restore_best = \
+                 false"
+            ),
+        )
+    };
     Some(if run < cap {
-        format!("early stopping after epoch {run} of {cap} (best epoch {best})")
+        format!("early stopping after epoch {run} of {cap} (best epoch {best}{kept})")
     } else {
         format!(
             "early stopping never fired: training ran to the epoch cap ({cap}); best epoch \
-             {best} — raise the epochs (model.epochs) if the best epoch is the last"
+             {best}{kept} — raise the epochs (model.epochs) if the best epoch is the last"
         )
     })
+}
+
+/// The epoch early stopping counts as best on `metric` (in `tune`'s direction for it): the
+/// first epoch, then each that improves on the best so far by more than `min_delta`.
+fn best_by_validation(history: &[EpochReport], metric: &str, min_delta: f64) -> Option<usize> {
+    let higher = Direction::of_metric(metric) == Direction::Maximize;
+    let mut best: Option<(f64, usize)> = None;
+    for r in history {
+        let Some(value) = r.validation.iter().find(|(n, _)| n == metric).map(|m| m.1) else {
+            continue;
+        };
+        let better = match best {
+            None => true,
+            Some((b, _)) if higher => value > b + min_delta,
+            Some((b, _)) => value < b - min_delta,
+        };
+        if better {
+            best = Some((value, r.epoch));
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// The error for a `[validation]` that holds out nothing of `train`: early stopping would
+/// watch an empty set (whose errors read 0 and whose rankings are undefined) and keep an
+/// arbitrary epoch.
+fn empty_validation(v: &ValidationConfig, train: &Interactions) -> ExperimentError {
+    match v.k {
+        Some(k) => {
+            let most = train
+                .user_ptr()
+                .windows(2)
+                .map(|w| w[1] - w[0])
+                .max()
+                .unwrap_or(0);
+            ExperimentError::Config(format!(
+                "validation.k = {k}: no user has more than {k} training interactions (the most \
+                 any user has is {most}), so the validation set would be empty and early \
+                 stopping would watch nothing; give a k below {most}, or a validation.fraction \
+                 (--validation F) instead"
+            ))
+        }
+        None => ExperimentError::Config(format!(
+            "validation.fraction = {} (--validation): holds out none of the {} training \
+             interactions, so the validation set would be empty and early stopping would watch \
+             nothing; give a larger fraction, such as 0.1",
+            v.fraction,
+            train.nnz()
+        )),
+    }
 }
 
 /// The validation that drives early stopping for a model of `task`.
@@ -378,6 +452,9 @@ fn validation_for<'a>(
             cuts.dedup();
             let cfg = RankingConfig::with_cutoffs(&cuts);
             let name = metric.clone();
+            // The direction `tune` optimises the metric in (`gini@k` is a concentration:
+            // lower is better), so that early stopping keeps the epoch tune would rank best.
+            let higher_is_better = Direction::of_metric(&metric) == Direction::Maximize;
             Ok(Validation::Custom {
                 evaluate: Box::new(move |model: &dyn Recommender| {
                     evaluate_ranking(model, fit_train, valid, &cfg)
@@ -385,7 +462,7 @@ fn validation_for<'a>(
                         .unwrap_or_else(|_| vec![(name.clone(), f64::NAN)])
                 }),
                 metric,
-                higher_is_better: true,
+                higher_is_better,
             })
         }
     }
@@ -445,4 +522,152 @@ pub fn evaluate_into(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustrec_data::NoProgress;
+
+    /// Early stopping watched every ranking metric as higher-is-better, so `gini@10` (a
+    /// concentration, which `tune` minimises) kept the epoch with the *worst* Gini.
+    #[test]
+    fn early_stopping_on_gini_keeps_the_lowest_gini_epoch() {
+        let cfg = ExperimentConfig::from_toml(
+            r#"
+            [data.synthetic]
+            like = "ml-100k"
+            [split]
+            kind = "holdout"
+            test_fraction = 0.1
+            [model]
+            kind = "bpr"
+            factors = 8
+            epochs = 6
+            [validation]
+            fraction = 0.1
+            patience = 6
+            restore_best = true
+            metric = "gini@10"
+            [train]
+            threads = 1
+            "#,
+        )
+        .unwrap();
+        let outcome = run_with(
+            &cfg,
+            &RunOptions {
+                data_dir: None,
+                progress: &NoProgress,
+                threads: None,
+            },
+            RunHooks {
+                evaluate_test: false,
+                ..RunHooks::default()
+            },
+        )
+        .unwrap();
+        let gini: Vec<(usize, f64)> = outcome
+            .history
+            .iter()
+            .map(|r| {
+                let v = r.validation.iter().find(|(n, _)| n == "gini@10");
+                (r.epoch, v.map(|(_, v)| *v).unwrap_or(f64::NAN))
+            })
+            .collect();
+        assert_eq!(gini.len(), 6, "{gini:?}");
+        assert!(gini.iter().all(|(_, g)| g.is_finite()), "{gini:?}");
+        // The values must differ, or any epoch would do and the test could not fail.
+        let lowest = gini.iter().map(|g| g.1).fold(f64::INFINITY, f64::min);
+        let highest = gini.iter().map(|g| g.1).fold(f64::NEG_INFINITY, f64::max);
+        assert!(lowest < highest, "{gini:?}");
+        let best = gini.iter().find(|g| g.1 == lowest).map(|g| g.0);
+        assert_eq!(outcome.best_epoch, best, "{gini:?}");
+    }
+
+    /// Early stopping and `tune` agree on the direction of every metric a validation run
+    /// can watch.
+    #[test]
+    fn early_stopping_direction_is_tunes_for_every_metric() {
+        let empty = Interactions::from_index_triplets(1, 1, &[(0, 0, 1.0)]).unwrap();
+        let mut names: Vec<String> = ["rmse", "mae", "mse"].map(String::from).to_vec();
+        for m in rustrec_eval::Metric::ALL {
+            names.push(if m.has_cutoff() {
+                format!("{}@10", m.name())
+            } else {
+                m.name().to_string()
+            });
+        }
+        for task in [Task::Rating, Task::Ranking] {
+            for name in &names {
+                check_metric(name).unwrap();
+                let v = validation_for(task, Some(name), &empty, &empty, &[10]).unwrap();
+                let higher = match &v {
+                    Validation::Ratings(_) => false,
+                    Validation::Custom {
+                        higher_is_better, ..
+                    } => *higher_is_better,
+                };
+                assert_eq!(
+                    higher,
+                    Direction::of_metric(name) == Direction::Maximize,
+                    "{name} ({task:?})"
+                );
+            }
+        }
+    }
+    fn report(epoch: usize, validation: &[(&str, f64)]) -> EpochReport {
+        EpochReport {
+            epoch,
+            train_loss: 1.0,
+            validation: validation
+                .iter()
+                .map(|(n, v)| (n.to_string(), *v))
+                .collect(),
+            samples: 1,
+            seconds: 1.0,
+            samples_per_sec: 1.0,
+            learning_rate: 0.1,
+        }
+    }
+
+    /// With `validation.restore_best = false` the engine reports the kept (last) epoch as
+    /// `best_epoch`, and the note said "best epoch 3" of a run whose validation RMSE was
+    /// best at epoch 2.
+    #[test]
+    fn stopping_note_without_restore_best_names_the_validation_best_and_the_kept_epoch() {
+        let cfg = |restore: bool| {
+            ExperimentConfig::from_toml(&format!(
+                "[data.synthetic]\nlike = \"ml-100k\"\n[validation]\nfraction = 0.1\n\
+                 patience = 1\nrestore_best = {restore}\n[model]\nkind = \"mf\"\nepochs = 5\n"
+            ))
+            .unwrap()
+        };
+        let history = [
+            report(1, &[("rmse", 0.9), ("mae", 0.7)]),
+            report(2, &[("rmse", 0.8), ("mae", 0.6)]),
+            report(3, &[("rmse", 0.85), ("mae", 0.5)]),
+        ];
+        let note = stopping_note(&cfg(false), Task::Rating, &history, Some(3), Some(5)).unwrap();
+        assert!(
+            note.contains("best epoch 2;") && note.contains("last epoch (3) was kept"),
+            "{note}"
+        );
+        let note = stopping_note(&cfg(true), Task::Rating, &history, Some(2), Some(5)).unwrap();
+        assert!(
+            note.contains("best epoch 2)") && !note.contains("kept"),
+            "{note}"
+        );
+        // The direction is the metric's: a ranking run keeps the highest nDCG, and a Gini
+        // the lowest.
+        let ranked = [
+            report(1, &[("ndcg@10", 0.1), ("gini@10", 0.5)]),
+            report(2, &[("ndcg@10", 0.3), ("gini@10", 0.7)]),
+            report(3, &[("ndcg@10", 0.2), ("gini@10", 0.6)]),
+        ];
+        assert_eq!(best_by_validation(&ranked, "ndcg@10", 0.0), Some(2));
+        assert_eq!(best_by_validation(&ranked, "gini@10", 0.0), Some(1));
+        // An improvement within min_delta does not count.
+        assert_eq!(best_by_validation(&ranked, "ndcg@10", 0.25), Some(1));
+    }
 }
