@@ -44,6 +44,10 @@ pub struct RankingMetrics {
     /// Relevant test items of the evaluated users that the model cannot rank (it does not
     /// know them: see `RankingConfig::unrankable`), counted as misses in the values.
     pub unrankable_relevant: usize,
+    /// Evaluated users who had fewer items they had not interacted with than the negatives
+    /// asked for, so that all of those items were their negatives (sampled protocol; 0 for
+    /// the full one).
+    pub users_with_fewer_negatives: usize,
     /// Per-user results, when asked for.
     pub per_user: Option<PerUserResults>,
 }
@@ -56,15 +60,24 @@ impl RankingMetrics {
 
     /// The user and item counts behind the values, by their `--json` keys: users evaluated,
     /// users skipped (no relevant test item; no training interaction), users AUC averages
-    /// over, and test interactions already among the user's training items (a leaky split).
-    pub fn counts(&self) -> [(&'static str, usize); 5] {
-        [
+    /// over, and test interactions already among the user's training items (a leaky split);
+    /// for the sampled protocol also the users with fewer free items than the negatives
+    /// asked for (`users_with_fewer_negatives`).
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts = vec![
             ("users_evaluated", self.users_evaluated),
             ("users_skipped_no_test", self.users_skipped_no_test),
             ("users_skipped_no_train", self.users_skipped_no_train),
             ("auc_users", self.auc_users),
             ("test_items_in_train", self.test_items_in_train),
-        ]
+        ];
+        if self.seed.is_some() {
+            counts.push((
+                "users_with_fewer_negatives",
+                self.users_with_fewer_negatives,
+            ));
+        }
+        counts
     }
 
     /// The values as named metrics (for early stopping's `Validation::Custom`).
@@ -92,7 +105,7 @@ impl serde::Serialize for OrderedValues<'_> {
 
 impl serde::Serialize for RankingMetrics {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("RankingMetrics", 9)?;
+        let mut st = s.serialize_struct("RankingMetrics", 10)?;
         st.serialize_field("protocol", &self.protocol)?;
         if let Some(seed) = self.seed {
             st.serialize_field("seed", &seed)?;
@@ -106,6 +119,14 @@ impl serde::Serialize for RankingMetrics {
         st.serialize_field("auc_users", &self.auc_users)?;
         st.serialize_field("test_items_in_train", &self.test_items_in_train)?;
         st.serialize_field("unrankable_relevant", &self.unrankable_relevant)?;
+        if self.seed.is_some() {
+            st.serialize_field(
+                "users_with_fewer_negatives",
+                &self.users_with_fewer_negatives,
+            )?;
+        } else {
+            st.skip_field("users_with_fewer_negatives")?;
+        }
         st.end()
     }
 }
@@ -265,6 +286,7 @@ mod tests {
             auc_users: 3,
             test_items_in_train: 0,
             unrankable_relevant: 0,
+            users_with_fewer_negatives: 0,
             seed: None,
             per_user: None,
         };

@@ -23,10 +23,13 @@ pub fn load_model(path: &Path) -> anyhow::Result<LoadedModel> {
 /// A rating file read into a model's id space, and how many of its rows named a user or
 /// item the model does not know (those rows are left out and counted).
 pub struct InModelSpace {
-    /// The rows with known user and item.
+    /// The rows with known user and item (with an implicit threshold: those of them that
+    /// reach it, as 1s).
     pub data: Interactions,
     /// Rows left out because the user or item is unknown to the model.
     pub unknown_rows: usize,
+    /// Rows with known user and item, before any implicit threshold.
+    pub known_rows: usize,
 }
 
 /// Reads `path` into the id space of `model`.
@@ -48,11 +51,16 @@ pub fn read_in_model_space(
         model.item_ids(),
         &NoProgress,
     )?;
+    let known_rows = data.nnz();
     let data = match implicit_threshold {
         Some(t) => data.to_implicit(t),
         None => data,
     };
-    Ok(InModelSpace { data, unknown_rows })
+    Ok(InModelSpace {
+        data,
+        unknown_rows,
+        known_rows,
+    })
 }
 
 /// The training items of each user: stored in the model file, or read from `train`
@@ -78,7 +86,9 @@ pub struct SeenItems {
 /// The training items of each user: stored in the model file, or read from `train` into
 /// the model's id space. A row of `train` whose user or item the model does not know
 /// cannot be one of its training items: it is left out, counted, and a note on standard
-/// error says how many (they used to vanish without a word).
+/// error says how many (they used to vanish without a word). A `train` none of whose rows
+/// the model knows is refused: it is another data set's file, and taking it would leave
+/// nothing out.
 pub fn seen_items_counted(
     loaded: &LoadedModel,
     train: Option<&Path>,
@@ -91,6 +101,16 @@ pub fn seen_items_counted(
         });
     };
     let read = read_in_model_space(&loaded.model, path, format, None)?;
+    if read.known_rows == 0 && read.unknown_rows > 0 {
+        anyhow::bail!(
+            "--train {}: none of its {} rows names a user and an item the model knows, so \
+             it cannot be the model's training data (its ids are another data set's); give \
+             the file the model was trained on, or leave out --train to use the training \
+             items stored in the model file",
+            path.display(),
+            read.unknown_rows
+        );
+    }
     if read.unknown_rows > 0 {
         eprintln!(
             "note: --train {}: {} rows name a user or item the model does not know; they are \

@@ -64,6 +64,14 @@ pub struct Args {
     /// Recommend only among these raw item ids: `--allow 1,2,3` or `--allow 1 2 3`.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = allow_id)]
     pub allow: Option<Vec<String>>,
+    /// One raw item id never to recommend, taken whole, so that it may hold commas
+    /// (`--block-id "smith, john"`); repeat the flag for more. Adds to --block.
+    #[arg(long, value_parser = block_whole_id)]
+    pub block_id: Vec<String>,
+    /// One raw item id to recommend among, taken whole, so that it may hold commas
+    /// (`--allow-id "smith, john"`); repeat the flag for more. Adds to --allow.
+    #[arg(long, value_parser = allow_whole_id)]
+    pub allow_id: Vec<String>,
 }
 
 /// What a value parser tells clap: the part of the error that says what is valid (clap
@@ -85,6 +93,70 @@ fn block_id(text: &str) -> Result<String, String> {
 
 fn allow_id(text: &str) -> Result<String, String> {
     parse_element("--allow", text).map_err(expected)
+}
+
+/// One whole item id of `--block-id`/`--allow-id`: the spaces around it removed (as the
+/// readers remove them from the ids of a data file), commas kept; empty is refused.
+fn whole_id(text: &str) -> Result<String, String> {
+    let id = text.trim();
+    if id.is_empty() {
+        return Err(
+            "an item id; an empty one is not (give one whole id per flag, such as \
+             \"smith, john\")"
+                .to_string(),
+        );
+    }
+    Ok(id.to_string())
+}
+
+fn block_whole_id(text: &str) -> Result<String, String> {
+    whole_id(text)
+}
+
+fn allow_whole_id(text: &str) -> Result<String, String> {
+    whole_id(text)
+}
+
+/// The raw ids of `--block` and `--block-id` together.
+fn block_list(args: &Args) -> Vec<String> {
+    args.block.iter().chain(&args.block_id).cloned().collect()
+}
+
+/// The raw ids of `--allow` and `--allow-id` together; `None` when neither flag is given
+/// (every item allowed).
+fn allow_list(args: &Args) -> Option<Vec<String>> {
+    if args.allow.is_none() && args.allow_id.is_empty() {
+        return None;
+    }
+    let mut all = args.allow.clone().unwrap_or_default();
+    all.extend(args.allow_id.iter().cloned());
+    Some(all)
+}
+
+/// The note of a list shorter than the `-n` asked for (`None` when it is not): how many
+/// items it holds, of the model's `n_items`, and what left the others out (`left_out`:
+/// the user's or history's items, `--allow`, `--block`). A short list used to come without
+/// a word, as if the catalogue had no more.
+fn fewer_note(
+    who: &str,
+    got: usize,
+    n: usize,
+    n_items: usize,
+    left_out: &[&str],
+) -> Option<String> {
+    if got >= n {
+        return None;
+    }
+    let after = match left_out {
+        [] => String::new(),
+        [one] => format!(" after {one}"),
+        [rest @ .., last] => format!(" after {} and {last}", rest.join(", ")),
+    };
+    Some(format!(
+        "note: {who} got {got} item{} of the -n {n} asked: only {got} of the model's {n_items} \
+         items are left{after}",
+        if got == 1 { "" } else { "s" }
+    ))
 }
 
 /// The dense indices of raw item ids given to `flag`, sorted and deduplicated; an unknown
@@ -143,9 +215,10 @@ fn unknown_user(model: &dyn Recommender, path: &Path, raw: &str) -> String {
 /// Runs `rustrec recommend`.
 pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     let json = globals.json;
+    let (allow_raw, block_raw) = (allow_list(&args), block_list(&args));
     // An item both allowed and blocked is refused before any file is read.
-    if let Some(allow) = &args.allow {
-        let both = serving::raw_items_in_both(allow, &args.block);
+    if let Some(allow) = &allow_raw {
+        let both = serving::raw_items_in_both(allow, &block_raw);
         if !both.is_empty() {
             let both: Vec<String> = both.into_iter().map(str::to_string).collect();
             return Err(contradiction(&both));
@@ -190,12 +263,24 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let block = dense_items(model, "--block", &args.block)?;
-    let allow = args
-        .allow
-        .as_deref()
-        .map(|a| dense_items(model, "--allow", a))
-        .transpose()?;
+    // Each list checked under its own flag's name, then merged.
+    let merged = |a: Vec<u32>, b: Vec<u32>| {
+        let mut all = [a, b].concat();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    let block = merged(
+        dense_items(model, "--block", &args.block)?,
+        dense_items(model, "--block-id", &args.block_id)?,
+    );
+    let allow = match allow_raw {
+        Some(_) => Some(merged(
+            dense_items(model, "--allow", args.allow.as_deref().unwrap_or_default())?,
+            dense_items(model, "--allow-id", &args.allow_id)?,
+        )),
+        None => None,
+    };
     // Two spellings of one item (`01` and `1` of an integer id) meet only here.
     if let Some(allow) = &allow {
         let both = serving::dense_items_in_both(model.item_ids(), allow, &block);
@@ -250,6 +335,23 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
                 "no items to recommend for this history: every item is left out (the \
                  history's items, --allow, --block)"
             );
+        } else {
+            let left_out = left_out_by(
+                !args.include_seen,
+                "the history's items",
+                allow.is_some(),
+                !block.is_empty(),
+            );
+            let note = fewer_note(
+                "the history",
+                items.len(),
+                args.n,
+                model.n_items(),
+                &left_out,
+            );
+            if let Some(note) = note {
+                say!(json, "{note}");
+            }
         }
         report.set("history_items", history.len());
         report.set("recommendations", Value::Array(items));
@@ -271,6 +373,17 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
                  training items, --allow, --block)",
                 escape_control(raw)
             );
+        } else {
+            let left_out = left_out_by(
+                seen.is_some(),
+                "their training items",
+                allow.is_some(),
+                !block.is_empty(),
+            );
+            let who = format!("user {}", escape_control(raw));
+            if let Some(note) = fewer_note(&who, items.len(), args.n, model.n_items(), &left_out) {
+                say!(json, "{note}");
+            }
         }
         report.set("user", raw.clone());
         report.set("recommendations", Value::Array(items));
@@ -278,14 +391,12 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
         let users: Vec<UserIdx> = (0..model.n_users() as u32).map(UserIdx).collect();
         // What leaves items out of a user's list, for the line that says why a user got
         // fewer than -n.
-        let left_out: Vec<&str> = [
-            (seen.is_some(), "their training items"),
-            (allow.is_some(), "--allow"),
-            (!block.is_empty(), "--block"),
-        ]
-        .into_iter()
-        .filter_map(|(applies, what)| applies.then_some(what))
-        .collect();
+        let left_out = left_out_by(
+            seen.is_some(),
+            "their training items",
+            allow.is_some(),
+            !block.is_empty(),
+        );
         let started = std::time::Instant::now();
         let bars = Bars::new(globals.quiet);
         let written = write_all(
@@ -319,6 +430,16 @@ pub fn run(args: Args, globals: Globals) -> anyhow::Result<()> {
     }
     report.finish(json);
     Ok(())
+}
+
+/// What leaves items out of a list, in words, for the notes of lists shorter than `-n`:
+/// `own` (the user's training items or the history's items) when `seen`, then `--allow`
+/// and `--block` when given.
+fn left_out_by(seen: bool, own: &'static str, allow: bool, block: bool) -> Vec<&'static str> {
+    [(seen, own), (allow, "--allow"), (block, "--block")]
+        .into_iter()
+        .filter_map(|(applies, what)| applies.then_some(what))
+        .collect()
 }
 
 /// A raw id as one CSV field (RFC 4180): a string id that holds a comma, a quote or a line

@@ -346,6 +346,7 @@ fn evaluate_ranking_at(
         users_skipped_no_train: totals.no_train,
         auc_users,
         test_items_in_train: totals.overlap,
+        users_with_fewer_negatives: 0,
         per_user,
     })
 }
@@ -564,6 +565,7 @@ fn evaluate_user(ctx: &Ctx<'_>, ws: &mut Workspace, u: u32, out: &mut [f64]) -> 
         n_relevant: n_all,
         overlap,
         unrankable,
+        fewer_negatives: false,
     }
 }
 

@@ -38,10 +38,14 @@ pub(crate) enum Outcome {
     NoTrain,
     /// Evaluated: the per-user values were written. `n_relevant` counts the `unrankable`
     /// relevant items too (those the model does not know, counted as misses).
+    /// `fewer_negatives`: the sampled protocol could not draw the `N` negatives asked for
+    /// (the user has fewer free items) and took all the free ones (always `false` in the
+    /// full protocol).
     Evaluated {
         n_relevant: usize,
         overlap: usize,
         unrankable: usize,
+        fewer_negatives: bool,
     },
 }
 
@@ -56,6 +60,9 @@ pub(crate) struct Totals {
     pub overlap: usize,
     /// Relevant items of the evaluated users that the model cannot rank.
     pub unrankable: usize,
+    /// Evaluated users whose negatives were all their free items, fewer than asked for
+    /// (sampled protocol).
+    pub fewer_negatives: usize,
     pub rows: Vec<(u32, usize, Vec<f64>)>,
 }
 
@@ -69,6 +76,7 @@ impl Totals {
             no_train: 0,
             overlap: 0,
             unrankable: 0,
+            fewer_negatives: 0,
             rows: Vec::new(),
         }
     }
@@ -85,6 +93,7 @@ impl Totals {
         self.no_train += b.no_train;
         self.overlap += b.overlap;
         self.unrankable += b.unrankable;
+        self.fewer_negatives += b.fewer_negatives;
         self.rows.extend(b.rows);
     }
 
@@ -180,8 +189,10 @@ pub(crate) fn run<W>(
                             n_relevant,
                             overlap,
                             unrankable,
+                            fewer_negatives,
                         } => {
                             t.evaluated += 1;
+                            t.fewer_negatives += usize::from(fewer_negatives);
                             t.overlap += overlap;
                             t.unrankable += unrankable;
                             for (s, &v) in values.iter().enumerate() {

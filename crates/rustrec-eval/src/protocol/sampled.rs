@@ -16,7 +16,9 @@
 //! means over users (macro average, as in the full protocol; with leave-one-out splits this
 //! is the same as the mean over test items). When a user has at most `N` non-interacted
 //! items, all of them are the negatives (no sampling); a user with none gets rank 1 and an
-//! undefined AUC.
+//! undefined AUC. The users with fewer than `N` are counted
+//! (`RankingMetrics::users_with_fewer_negatives`), so that an `N` near or beyond the
+//! catalog — where the protocol ranks against every free item — does not pass unsaid.
 //!
 //! Relevant items the model cannot rank (`SampledConfig::unrankable`: test items it does
 //! not know, of users it knows) count as misses: each adds a test item whose hit rate,
@@ -241,12 +243,13 @@ pub fn evaluate_sampled(
                 test_items,
                 unrankable,
             };
-            let n_relevant = evaluate_user(model, ws, &user, cfg, &cutoffs);
+            let (n_relevant, fewer_negatives) = evaluate_user(model, ws, &user, cfg, &cutoffs);
             out.copy_from_slice(&ws.sums);
             Outcome::Evaluated {
                 n_relevant,
                 overlap,
                 unrankable,
+                fewer_negatives,
             }
         },
     );
@@ -271,6 +274,7 @@ pub fn evaluate_sampled(
         users_skipped_no_train: totals.no_train,
         auc_users: totals.defined[n_slots - 1],
         test_items_in_train: totals.overlap,
+        users_with_fewer_negatives: totals.fewer_negatives,
         per_user: cfg.per_user.then(|| totals.per_user(names, test)),
     })
 }
@@ -285,14 +289,15 @@ struct UserTest<'a> {
 }
 
 /// Fills `ws.sums` with the user's mean values; returns the number of relevant items (the
-/// ranked ones and the unrankable ones, which count as misses).
+/// ranked ones and the unrankable ones, which count as misses) and whether the user had
+/// fewer free items than the negatives asked for (all of them were then the negatives).
 fn evaluate_user(
     model: &dyn Recommender,
     ws: &mut Workspace,
     user: &UserTest<'_>,
     cfg: &SampledConfig,
     cutoffs: &[usize],
-) -> usize {
+) -> (usize, bool) {
     let UserTest {
         u,
         train_items,
@@ -377,7 +382,7 @@ fn evaluate_user(
     } else {
         f64::NAN
     };
-    n_relevant
+    (n_relevant, n_free < cfg.n_negatives)
 }
 
 #[cfg(test)]
@@ -413,6 +418,47 @@ mod tests {
                 prop_assert_eq!(&mark, &before);
             }
         }
+    }
+
+    /// Regression: `--negatives` at or beyond a user's free items silently ranked against
+    /// all of them while the protocol still read `sampled(N)`; such users are now counted.
+    #[test]
+    fn users_with_fewer_free_items_than_negatives_are_counted() {
+        use crate::test_support::ScoreTable;
+        // 6 items. User 0: train {0}, test {1} → 4 free items (2..6).
+        // User 1: train {0, 2, 3}, test {4} → 2 free items (1, 5).
+        let train = Interactions::from_index_triplets(
+            2,
+            6,
+            &[(0, 0, 1.0), (1, 0, 1.0), (1, 2, 1.0), (1, 3, 1.0)],
+        )
+        .unwrap();
+        let test = Interactions::from_index_triplets(2, 6, &[(0, 1, 1.0), (1, 4, 1.0)]).unwrap();
+        let model = ScoreTable::new(2, 6, (0..12).map(|x| x as f32).collect());
+        let counted = |n: usize| {
+            let cfg = SampledConfig {
+                cutoffs: vec![1],
+                ..SampledConfig::new(n, 1)
+            };
+            let m = evaluate_sampled(&model, &train, &test, &cfg).unwrap();
+            assert_eq!(m.users_evaluated, 2);
+            let key = m
+                .counts()
+                .into_iter()
+                .find(|(k, _)| *k == "users_with_fewer_negatives");
+            assert_eq!(
+                key,
+                Some(("users_with_fewer_negatives", m.users_with_fewer_negatives))
+            );
+            m.users_with_fewer_negatives
+        };
+        // 2 negatives: both users have enough free items (4 and exactly 2).
+        assert_eq!(counted(2), 0);
+        // 3: user 1 has only 2; 4: still only user 1; 5 and beyond the catalog: both.
+        assert_eq!(counted(3), 1);
+        assert_eq!(counted(4), 1);
+        assert_eq!(counted(5), 2);
+        assert_eq!(counted(100), 2);
     }
 
     #[test]
