@@ -62,10 +62,17 @@ pub fn run(data: &[u8]) {
         content,
         &options(Format::Delimited(DelimitedSpec::tsv())),
     );
+    // ratings.dat's layout in generic terms: `user::item::rating[::timestamp]`, three or
+    // four fields on every row (a generic spec without the timestamp column refuses a
+    // fourth field rather than drop it).
     let dat_generic = read(
         &path,
         content,
-        &options(Format::Delimited(DelimitedSpec::new("::"))),
+        &options(Format::Delimited(DelimitedSpec {
+            timestamp_col: Some(3),
+            optional_timestamp: true,
+            ..DelimitedSpec::new("::")
+        })),
     );
     for (name, clean, generic) in [
         ("ml-tab vs tsv", &ml_tab, &tsv),
