@@ -37,8 +37,10 @@ def test_integer_indices_beside_string_ids_in_fit_are_refused():
         rustrec.BPR(factors=4, epochs=1).fit(np.array([2, 0, 1]), np.array(["a", "b", "c"]))
     with pytest.raises(TypeError, match=r"items are integers \(dense indices\) but users have dtype object"):
         rustrec.BPR(factors=4, epochs=1).fit(np.array(["a", "b", "c"], dtype=object), np.array([0, 1, 2]))
-    # Raw ids of both kinds still go through the Dataset, which numbers them.
-    model = rustrec.BPR(factors=4, epochs=1).fit(np.array(["x", "y"]), np.array(["a", "b"]))
+    # Raw ids of both kinds still go through the Dataset, which numbers them. (One bin:
+    # with the default 8, each of the 2 items is its own bin and no positive could draw a
+    # negative, which BPR refuses.)
+    model = rustrec.BPR(factors=4, epochs=1, bins=1).fit(np.array(["x", "y"]), np.array(["a", "b"]))
     assert model.user_ids.tolist() == ["x", "y"]
 
 

@@ -355,6 +355,7 @@ pub fn predict(
         .collect();
     Ok(to_json(&PredictAnswer {
         model: &served.name,
+        task: served.loaded.model.task().name(),
         prediction: (predictions.len() == 1).then(|| predictions[0].prediction),
         predictions: &predictions,
     }))
@@ -456,6 +457,9 @@ struct Prediction<'a> {
 #[derive(Serialize)]
 struct PredictAnswer<'a> {
     model: &'a str,
+    /// `rating` or `ranking`, as `rustrec predict --json` says: a ranking model's
+    /// predictions are scores that order items, not ratings.
+    task: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     prediction: Option<f64>,
     predictions: &'a [Prediction<'a>],

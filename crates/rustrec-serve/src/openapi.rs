@@ -243,9 +243,10 @@ fn schemas(limits: &Limits) -> Value {
             }
         },
         "Predictions": {
-            "type": "object", "required": ["model", "predictions"],
+            "type": "object", "required": ["model", "task", "predictions"],
             "properties": {
                 "model": {"type": "string"},
+                "task": {"type": "string", "enum": ["rating", "ranking"], "description": "What the model is for: a ranking model's predictions are scores that order items for a user, not ratings"},
                 "prediction": {"type": "number", "nullable": true, "description": "When exactly one pair was asked: its prediction"},
                 "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/Prediction"}}
             }
