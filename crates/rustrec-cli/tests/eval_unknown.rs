@@ -5,15 +5,8 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
-use common::{json_of, p, rustrec, succeeded};
-
-/// Training data of a `top-pop` model: item 10 has 3 users, item 20 has 2, item 30 has 1,
-/// so every user's ranking is fixed: 10, 20, 30 less the user's training items.
-/// * user 1: train {10}; user 4: train {30}.
-const TRAIN: &str =
-    "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t5\t1\n2\t20\t5\t1\n3\t20\t5\t1\n4\t30\t5\t1\n";
+use common::{TOP_POP_TRAIN as TRAIN, json_of, p, rustrec, succeeded, top_pop_model};
 
 /// Test rows (ml-tab: user, item, rating, time), with `--implicit-threshold 3`:
 /// * user 1: item 20 (known, relevant), item 90 (unknown, relevant), item 80 (unknown,
@@ -21,29 +14,6 @@ const TRAIN: &str =
 /// * user 4: item 70 (unknown, relevant) only;
 /// * user 9 (unknown): item 10.
 const TEST: &str = "1\t20\t5\t1\n1\t90\t5\t1\n1\t80\t1\t1\n4\t70\t4\t1\n9\t10\t5\t1\n";
-
-fn top_pop_model(dir: &Path) -> std::path::PathBuf {
-    let train = dir.join("train.tsv");
-    let fit_test = dir.join("fit_test.tsv");
-    fs::write(&train, TRAIN).unwrap();
-    fs::write(&fit_test, "2\t30\t5\t1\n").unwrap();
-    let model = dir.join("m.rrm");
-    succeeded(&rustrec(&[
-        "fit",
-        "--train",
-        p(&train),
-        "--test",
-        p(&fit_test),
-        "--format",
-        "tsv",
-        "--model",
-        "top-pop",
-        "--out",
-        p(&model),
-        "-q",
-    ]));
-    model
-}
 
 fn number(v: &serde_json::Value, key: &str) -> f64 {
     v[key]

@@ -4,38 +4,9 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{json_of, p, rustrec, succeeded};
-
-/// Training data of a `top-pop` model over 3 items (ml-tab: user, item, rating, time):
-/// user 1 saw item 10; users 2 and 3 saw items 10 and 20; user 4 saw item 30.
-const TRAIN: &str =
-    "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t5\t1\n2\t20\t5\t1\n3\t20\t5\t1\n4\t30\t5\t1\n";
-
-/// A `top-pop` model of [`TRAIN`], saved in `dir`.
-fn top_pop_model(dir: &Path) -> PathBuf {
-    let train = dir.join("train.tsv");
-    let test = dir.join("test.tsv");
-    fs::write(&train, TRAIN).unwrap();
-    fs::write(&test, "2\t30\t5\t1\n").unwrap();
-    let model = dir.join("m.rrm");
-    succeeded(&rustrec(&[
-        "fit",
-        "--train",
-        p(&train),
-        "--test",
-        p(&test),
-        "--format",
-        "ml-tab",
-        "--model",
-        "top-pop",
-        "--out",
-        p(&model),
-        "-q",
-    ]));
-    model
-}
+use common::{json_of, p, rustrec, succeeded, top_pop_model};
 
 /// The standard output of a successful `recommend --all` of `model` to `out` with `extra`
 /// flags.

@@ -4,38 +4,9 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{json_of, p, rustrec, succeeded};
-
-/// Training data of a `top-pop` model (ml-tab: user, item, rating, time): item 10 has 3
-/// users, item 20 has 2, item 30 has 1.
-const TRAIN: &str =
-    "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t5\t1\n2\t20\t5\t1\n3\t20\t5\t1\n4\t30\t5\t1\n";
-
-/// A `top-pop` model of [`TRAIN`], saved in `dir`.
-fn top_pop_model(dir: &Path) -> PathBuf {
-    let train = dir.join("train.tsv");
-    let fit_test = dir.join("fit_test.tsv");
-    fs::write(&train, TRAIN).unwrap();
-    fs::write(&fit_test, "2\t30\t5\t1\n").unwrap();
-    let model = dir.join("m.rrm");
-    succeeded(&rustrec(&[
-        "fit",
-        "--train",
-        p(&train),
-        "--test",
-        p(&fit_test),
-        "--format",
-        "ml-tab",
-        "--model",
-        "top-pop",
-        "--out",
-        p(&model),
-        "-q",
-    ]));
-    model
-}
+use common::{TOP_POP_TRAIN as TRAIN, json_of, p, rustrec, succeeded, top_pop_model};
 
 /// Regression: `eval --train FILE` and `recommend --train FILE` dropped the training rows
 /// whose user or item the model does not know without a word or a count. Here 3 of the 5

@@ -73,3 +73,34 @@ pub fn synth_small(out: &Path, seed: &str, test: Option<(&Path, &str)>) {
     }
     succeeded(&rustrec(&args));
 }
+
+/// Training data of the `top-pop` fixture (ml-tab: user, item, rating, time): item 10 has
+/// 3 users (1, 2, 3), item 20 has 2 (2, 3), item 30 has 1 (4), so every user's ranking is
+/// fixed: 10, 20, 30 less the user's training items.
+pub const TOP_POP_TRAIN: &str =
+    "1\t10\t5\t1\n2\t10\t5\t1\n3\t10\t5\t1\n2\t20\t5\t1\n3\t20\t5\t1\n4\t30\t5\t1\n";
+
+/// A `top-pop` model of [`TOP_POP_TRAIN`], fitted and saved in `dir` (as `m.rrm`, with
+/// `train.tsv` and `fit_test.tsv` beside it).
+pub fn top_pop_model(dir: &Path) -> std::path::PathBuf {
+    let train = dir.join("train.tsv");
+    let fit_test = dir.join("fit_test.tsv");
+    std::fs::write(&train, TOP_POP_TRAIN).unwrap();
+    std::fs::write(&fit_test, "2\t30\t5\t1\n").unwrap();
+    let model = dir.join("m.rrm");
+    succeeded(&rustrec(&[
+        "fit",
+        "--train",
+        p(&train),
+        "--test",
+        p(&fit_test),
+        "--format",
+        "ml-tab",
+        "--model",
+        "top-pop",
+        "--out",
+        p(&model),
+        "-q",
+    ]));
+    model
+}
