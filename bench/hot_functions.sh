@@ -4,7 +4,8 @@
 #
 #   bench/hot_functions.sh           write crates/rustrec-cli/hot_functions.txt again
 #   bench/hot_functions.sh --check   say how much of the code that runs today the list
-#                                    covers; exit 1 below 90 % (time to write it again)
+#                                    covers; exit 1 below 98 % (time to write it again:
+#                                    at 95 % the ML-1M fit's peak was already 1 MB higher)
 #
 # Builds rustrec in release mode, makes ML-1M-shaped synthetic data under a temporary
 # directory and runs, under valgrind's callgrind (needs `valgrind`; about 2 minutes):
@@ -71,5 +72,5 @@ else:
         "listed": len(listed), "listed_present": sum(1 for n in listed if n in code),
         "covered_bytes": covered, "covered_share": round(share, 4),
     }))
-    sys.exit(0 if share >= 0.9 else 1)
+    sys.exit(0 if share >= 0.98 else 1)
 EOF

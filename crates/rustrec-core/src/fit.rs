@@ -23,6 +23,18 @@ pub trait Fit {
         train: &Interactions,
         ctx: &mut FitContext<'_>,
     ) -> Result<Self::Model, Self::Error>;
+
+    /// [`Fit::fit`] on data the caller hands over and does not need again: a model that
+    /// trains on a layout of its own may build it while draining `train`, so that the two
+    /// are never held together (MF's packed blocks). The model is the one [`Fit::fit`]
+    /// gives, bit for bit. By default, [`Fit::fit`] on `train`.
+    fn fit_owned(
+        &self,
+        train: Interactions,
+        ctx: &mut FitContext<'_>,
+    ) -> Result<Self::Model, Self::Error> {
+        self.fit(&train, ctx)
+    }
 }
 
 /// Named metric values, in a stable order (for example `[("rmse", 0.91), ("mae", 0.72)]`).

@@ -7,6 +7,8 @@ use rayon::prelude::*;
 use crate::error::{DataError, Result};
 use crate::ids::{IdMap, ItemIdx, UserIdx};
 
+mod drain;
+
 /// One user's interactions: item indices in increasing order and their values.
 #[derive(Clone, Copy, Debug)]
 pub struct Row<'a> {
@@ -221,6 +223,21 @@ impl Interactions {
     /// column access builds the same copy again.
     pub fn release_columns(&mut self) {
         self.csc.take();
+    }
+
+    /// The id space of this matrix, holding no interactions: what a caller keeps of data it
+    /// hands over to be drained ([`Interactions::drain_rows_from_last`]).
+    pub fn id_space_only(&self) -> Interactions {
+        Interactions {
+            users: Arc::clone(&self.users),
+            items: Arc::clone(&self.items),
+            user_ptr: vec![0; self.n_users() + 1],
+            item_indices: Vec::new(),
+            values: Vec::new(),
+            timestamps: None,
+            item_counts: vec![0; self.n_items()],
+            csc: OnceLock::new(),
+        }
     }
 
     /// The by-item copy, built on the first call.

@@ -59,6 +59,9 @@ pub use error::{EvalError, Result};
 pub use metrics::Metric;
 pub use protocol::full::{RankingConfig, evaluate_ranking};
 pub use protocol::sampled::{SampledConfig, evaluate_sampled};
-pub use rating::{RatingMetrics, evaluate_ratings, evaluate_ratings_with_train};
+pub use rating::{
+    RatingMetrics, TrainCoverage, evaluate_ratings, evaluate_ratings_with_coverage,
+    evaluate_ratings_with_train,
+};
 pub use report::{PerUserResult, PerUserResults, RankingMetrics};
 pub use unknown_rows::{TestRow, UnknownRowCensus, UnknownTestRows};

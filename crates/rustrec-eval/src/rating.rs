@@ -86,6 +86,51 @@ pub fn evaluate_ratings(model: &dyn Recommender, test: &Interactions) -> Result<
     evaluate(model, test, None)
 }
 
+/// Which users and items have interactions in a training set: all that the cold-start
+/// counts of [`evaluate_ratings_with_train`] need of it, for a caller that does not keep
+/// the training data itself (it handed it over to the fit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainCoverage {
+    users: Vec<bool>,
+    items: Vec<bool>,
+}
+
+impl TrainCoverage {
+    /// The users and items of `train` with at least one interaction.
+    pub fn of(train: &Interactions) -> Self {
+        TrainCoverage {
+            users: (0..train.n_users())
+                .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
+                .collect(),
+            items: (0..train.n_items())
+                .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
+                .collect(),
+        }
+    }
+
+    /// Whether user index `u` has no training interaction (or is beyond the training id
+    /// space).
+    fn cold_user(&self, u: usize) -> bool {
+        !self.users.get(u).copied().unwrap_or(false)
+    }
+
+    /// Whether item index `i` has no training interaction (or is beyond it).
+    fn cold_item(&self, i: usize) -> bool {
+        !self.items.get(i).copied().unwrap_or(false)
+    }
+}
+
+/// Rating metrics of `model` on `test`, counting the test rows whose user or item has no
+/// interaction in the training data that `coverage` describes (`cold_users`,
+/// `cold_items`): [`evaluate_ratings_with_train`] without the training data.
+pub fn evaluate_ratings_with_coverage(
+    model: &dyn Recommender,
+    test: &Interactions,
+    coverage: &TrainCoverage,
+) -> Result<RatingMetrics> {
+    evaluate(model, test, Some(coverage))
+}
+
 /// Rating metrics of `model` on `test`, counting the test rows whose user or item has no
 /// interaction in `train` (`cold_users`, `cold_items`).
 pub fn evaluate_ratings_with_train(
@@ -94,13 +139,13 @@ pub fn evaluate_ratings_with_train(
     train: &Interactions,
 ) -> Result<RatingMetrics> {
     check_in_model_space(model, train, "train")?;
-    evaluate(model, test, Some(train))
+    evaluate(model, test, Some(&TrainCoverage::of(train)))
 }
 
 fn evaluate(
     model: &dyn Recommender,
     test: &Interactions,
-    train: Option<&Interactions>,
+    train: Option<&TrainCoverage>,
 ) -> Result<RatingMetrics> {
     check_in_model_space(model, test, "test")?;
     if test.is_empty() {
@@ -119,7 +164,7 @@ fn evaluate(
                     continue;
                 }
                 s.users += 1;
-                let user_cold = train.is_some_and(|t| u >= t.n_users() || t.user_degree(user) == 0);
+                let user_cold = train.is_some_and(|t| t.cold_user(u));
                 for (&i, &r) in row.items.iter().zip(row.values) {
                     let e = f64::from(model.predict(user, ItemIdx(i))) - f64::from(r);
                     s.sq += e * e;
@@ -129,9 +174,7 @@ fn evaluate(
                     if user_cold {
                         s.cold_users += 1;
                     }
-                    if train.is_some_and(|t| {
-                        i as usize >= t.n_items() || t.item_degree(ItemIdx(i)) == 0
-                    }) {
+                    if train.is_some_and(|t| t.cold_item(i as usize)) {
                         s.cold_items += 1;
                     }
                 }
@@ -205,6 +248,26 @@ mod tests {
         assert_eq!(m.cold_users, Some(1)); // row (1,1)
         assert_eq!(m.cold_items, Some(2)); // rows (0,2) and (1,1)
         assert_eq!(m.n, 3);
+    }
+
+    #[test]
+    fn the_coverage_of_the_training_data_counts_the_cold_rows_the_data_itself_does() {
+        // As above, and a train of a smaller id space: user 1 and item 2 lie beyond it.
+        let test =
+            Interactions::from_index_triplets(2, 3, &[(0, 0, 4.0), (0, 2, 2.0), (1, 1, 3.0)])
+                .unwrap();
+        for train in [
+            Interactions::from_index_triplets(2, 3, &[(0, 0, 4.0)]).unwrap(),
+            Interactions::from_index_triplets(1, 2, &[(0, 0, 4.0), (0, 1, 1.0)]).unwrap(),
+        ] {
+            let by_coverage =
+                evaluate_ratings_with_coverage(&model(), &test, &TrainCoverage::of(&train))
+                    .unwrap();
+            let mut by_data = evaluate(&model(), &test, None).unwrap();
+            let (users, items) = if train.n_items() == 3 { (1, 2) } else { (1, 1) };
+            (by_data.cold_users, by_data.cold_items) = (Some(users), Some(items));
+            assert_eq!(by_coverage, by_data, "train of {} items", train.n_items());
+        }
     }
 
     #[test]

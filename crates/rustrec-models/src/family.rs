@@ -124,6 +124,18 @@ pub trait Family: Send + Sync + 'static {
         ctx: &mut FitContext<'_>,
     ) -> Result<TrainedModel>;
 
+    /// [`Family::fit`] on data the caller hands over and does not need again
+    /// ([`rustrec_core::Fit::fit_owned`]): the same model, bit for bit. By default,
+    /// [`Family::fit`] on `train`.
+    fn fit_owned(
+        params: &Self::Params,
+        train: Interactions,
+        content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        Self::fit(params, &train, content, ctx)
+    }
+
     /// Brings a file of an older schema version up to [`Family::SCHEMA`] (parameters and
     /// tensors); the default accepts only the current version.
     fn migrate(file: &mut ModelFile, from_version: u32) -> Result<()> {
@@ -279,6 +291,14 @@ pub trait DynFamily: Send + Sync {
         content: &[Vec<ItemContent>],
         ctx: &mut FitContext<'_>,
     ) -> Result<TrainedModel>;
+    /// [`Family::fit_owned`], after [`Family::check`].
+    fn fit_owned(
+        &self,
+        params: &dyn DynParams,
+        train: Interactions,
+        content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel>;
     /// Migrates, validates and loads a file of this family's kind.
     fn load(&self, file: ModelFile) -> Result<TrainedModel>;
 }
@@ -299,6 +319,22 @@ impl<F: Family> Registered<F> {
             .as_any()
             .downcast_ref::<F::Params>()
             .unwrap_or_else(|| panic!("parameters of another family given to `{}`", F::KIND))
+    }
+
+    /// [`Family::check`], then a refusal of a fit whose tables would not fit in the
+    /// machine's memory ([`Family::memory_estimate`]), before anything is allocated.
+    fn check_before_fit(params: &F::Params, train: &Interactions) -> Result<()> {
+        F::check(params)?;
+        crate::engine::memory::ensure_fits(
+            &format!(
+                "`{}` on {} users and {} items",
+                F::KIND,
+                train.n_users(),
+                train.n_items()
+            ),
+            F::memory_estimate(params, train),
+            crate::engine::memory::physical_memory(),
+        )
     }
 }
 
@@ -395,18 +431,20 @@ impl<F: Family> DynFamily for Registered<F> {
         ctx: &mut FitContext<'_>,
     ) -> Result<TrainedModel> {
         let params = Self::typed(params);
-        F::check(params)?;
-        crate::engine::memory::ensure_fits(
-            &format!(
-                "`{}` on {} users and {} items",
-                F::KIND,
-                train.n_users(),
-                train.n_items()
-            ),
-            F::memory_estimate(params, train),
-            crate::engine::memory::physical_memory(),
-        )?;
+        Self::check_before_fit(params, train)?;
         F::fit(params, train, content, ctx)
+    }
+
+    fn fit_owned(
+        &self,
+        params: &dyn DynParams,
+        train: Interactions,
+        content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        let params = Self::typed(params);
+        Self::check_before_fit(params, &train)?;
+        F::fit_owned(params, train, content, ctx)
     }
 
     fn load(&self, mut file: ModelFile) -> Result<TrainedModel> {

@@ -240,6 +240,27 @@ impl ModelSpec {
         content: &[Vec<ItemContent>],
         ctx: &mut FitContext<'_>,
     ) -> Result<TrainedModel> {
+        self.check_inputs(train, content)?;
+        self.family.fit(self.params.as_ref(), train, content, ctx)
+    }
+
+    /// [`ModelSpec::fit_with_content`] on data the caller hands over and does not need
+    /// again: a family that trains on a layout of its own may build it while draining
+    /// `train`, so that the two are never held together (MF). The same model, bit for bit.
+    pub fn fit_owned_with_content(
+        &self,
+        train: Interactions,
+        content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        self.check_inputs(&train, content)?;
+        self.family
+            .fit_owned(self.params.as_ref(), train, content, ctx)
+    }
+
+    /// Refuses a fit without the item content the kind reads, or on data without
+    /// interactions.
+    fn check_inputs(&self, train: &Interactions, content: &[Vec<ItemContent>]) -> Result<()> {
         let wanted = self.content_files().len();
         if content.len() != wanted {
             return Err(ModelError::Data(format!(
@@ -260,7 +281,7 @@ impl ModelSpec {
                 train.n_items()
             )));
         }
-        self.family.fit(self.params.as_ref(), train, content, ctx)
+        Ok(())
     }
 }
 

@@ -485,6 +485,8 @@ pub fn run_fit(args: Args, globals: Globals) -> anyhow::Result<()> {
             evaluate_test: leader,
             cluster: cluster.as_ref().map(|c| c.handle.clone()),
             checkpoint,
+            // Only the model file and the report read the training data after the fit.
+            release_train: args.out.is_none() && args.report.is_none(),
             ..RunHooks::default()
         },
     )?;

@@ -204,6 +204,21 @@ where
             "the training data holds no interactions".into(),
         ));
     }
+    train_in_pool(ctx, epochs, make_trainer)
+}
+
+/// [`fit_in_pool`] without its check of the data, for a trainer that takes the data over
+/// (the caller checks that it holds interactions).
+pub fn train_in_pool<T, F>(
+    ctx: &mut FitContext<'_>,
+    epochs: usize,
+    make_trainer: F,
+) -> Result<T::Model>
+where
+    T: Trainer,
+    T::Model: Send,
+    F: FnOnce(u64) -> T + Send,
+{
     let started = Instant::now();
     let pool = ctx.threads.clone();
     let seed = ctx.seed;

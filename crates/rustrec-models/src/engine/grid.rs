@@ -75,6 +75,32 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
     a
 }
 
+/// The packing of `train`'s entries on a grid of `bins` bins (sized for its widest bins).
+fn packing_of(train: &Interactions, bins: usize) -> Option<EntryPacking> {
+    let widest = |n: usize| (0..bins).map(|b| (b + 1) * n / bins - b * n / bins).max();
+    EntryPacking::for_grid(
+        train.values(),
+        widest(train.n_users()).unwrap_or(0),
+        widest(train.n_items()).unwrap_or(0),
+    )
+}
+
+/// The bin of every training position, for a grid with these range boundaries.
+fn bin_of_position(bounds: &[usize]) -> Vec<u32> {
+    let n = bounds.last().copied().unwrap_or(0);
+    (0..n)
+        .map(|p| (bounds.partition_point(|&b| b <= p) - 1) as u32)
+        .collect()
+}
+
+/// Shuffles each block once (its own seeded stream), so that any walk through it mixes
+/// users and items.
+fn shuffle_blocks<T: Send>(blocks: &mut [Vec<T>], seed: u64) {
+    blocks.par_iter_mut().enumerate().for_each(|(k, blk)| {
+        rng::shuffle(&mut rng::stream(seed, &[0x006d_6978, k as u64]), blk);
+    });
+}
+
 /// Identifies a block: its user bin, item bin, and the epoch it runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockId {
@@ -145,18 +171,76 @@ impl Grid {
         shuffle_entries: bool,
     ) -> Option<(Self, PackedBlocks)> {
         let bins = bins.max(1);
-        let widest = |n: usize| (0..bins).map(|b| (b + 1) * n / bins - b * n / bins).max();
-        let packing = EntryPacking::for_grid(
-            train.values(),
-            widest(train.n_users()).unwrap_or(0),
-            widest(train.n_items()).unwrap_or(0),
-        )?;
+        let packing = packing_of(train, bins)?;
         let grid = Grid::build(train, bins, seed, shuffle_entries, |e| packing.encode(e));
         let (grid, blocks) = grid.split_entries();
         Some((grid, PackedBlocks { blocks, packing }))
     }
 
-    /// The grid of `train` with each entry stored as `encode(entry)`.
+    /// As [`Grid::with_packed_entries`] with shuffled entries, built while `train` is
+    /// drained ([`Interactions::drain_rows_from_last`]): the rows' memory is given back as
+    /// the blocks fill, so the data is never held twice (the matrix takes 8 bytes an
+    /// interaction, the packed blocks 4). The grid and the blocks are those of
+    /// [`Grid::with_packed_entries`], bit for bit. `Err(train)`, untouched, when the data
+    /// does not fit the packing.
+    pub fn with_packed_entries_drained(
+        train: Interactions,
+        bins: usize,
+        seed: u64,
+    ) -> Result<(Self, PackedBlocks), Box<Interactions>> {
+        let bins = bins.max(1);
+        let Some(packing) = packing_of(&train, bins) else {
+            return Err(Box::new(train));
+        };
+        let grid = Grid::partition(train.n_users(), train.n_items(), bins, seed);
+        let user_bin = bin_of_position(&grid.user_bounds);
+        let item_bin = bin_of_position(&grid.item_bounds);
+        let block_of = |user: u32, item: u32| {
+            let r = user_bin[grid.user_pos[user as usize] as usize] as usize;
+            r * bins + item_bin[grid.item_pos[item as usize] as usize] as usize
+        };
+        let mut sizes = vec![0usize; bins * bins];
+        for user in 0..train.n_users() as u32 {
+            for &item in train.row(UserIdx(user)).items {
+                sizes[block_of(user, item)] += 1;
+            }
+        }
+        // Allocated at their exact sizes and filled from the front as the rows come (last
+        // user first, each row backwards), so the pages a block touches grow with the
+        // entries it holds while the drained rows' pages are given back.
+        let mut blocks: Vec<Vec<u32>> = sizes.into_iter().map(Vec::with_capacity).collect();
+        train.drain_rows_from_last(|user, row| {
+            let position = grid.user_pos[user.0 as usize] as usize;
+            let r = user_bin[position] as usize;
+            let local_user = (position - grid.user_bounds[r]) as u32;
+            for (&item, &value) in row.items.iter().zip(row.values).rev() {
+                let ip = grid.item_pos[item as usize] as usize;
+                let c = item_bin[ip] as usize;
+                blocks[r * bins + c].push(packing.encode(Entry {
+                    user: local_user,
+                    item: (ip - grid.item_bounds[c]) as u32,
+                    value,
+                }));
+            }
+        });
+        // Back to data order (users by index, items increasing), then the shuffle of every
+        // grid with shuffled entries.
+        blocks.par_iter_mut().for_each(|blk| blk.reverse());
+        shuffle_blocks(&mut blocks, seed);
+        Ok((
+            grid,
+            PackedBlocks {
+                blocks: Blocks { bins, blocks },
+                packing,
+            },
+        ))
+    }
+
+    /// The grid of `train` with each entry stored as `encode(entry)`. With
+    /// `shuffle_entries`, a block's entries are gathered in data order (users by index,
+    /// items increasing) and then shuffled, so that a grid built while the data is drained
+    /// ([`Grid::with_packed_entries_drained`], which meets the users in index order) holds
+    /// the same entries in the same order; without, they stay in training position order.
     fn build<T: Send>(
         train: &Interactions,
         bins: usize,
@@ -164,46 +248,36 @@ impl Grid {
         shuffle_entries: bool,
         encode: impl Fn(Entry) -> T + Sync,
     ) -> Grid<T> {
-        let bins = bins.max(1);
-        let (nu, ni) = (train.n_users(), train.n_items());
-        let mut rng = rng::stream(seed, &[0x6772_6964]);
-        let mut user_order: Vec<u32> = (0..nu as u32).collect();
-        let mut item_order: Vec<u32> = (0..ni as u32).collect();
-        if bins > 1 {
-            rng::shuffle(&mut rng, &mut user_order);
-            rng::shuffle(&mut rng, &mut item_order);
-        }
-        let inverse = |order: &[u32]| {
-            let mut pos = vec![0u32; order.len()];
-            for (p, &x) in order.iter().enumerate() {
-                pos[x as usize] = p as u32;
-            }
-            pos
-        };
-        let user_pos = inverse(&user_order);
-        let item_pos = inverse(&item_order);
-        let bounds = |n: usize| (0..=bins).map(|b| b * n / bins).collect::<Vec<_>>();
-        let user_bounds = bounds(nu);
-        let item_bounds = bounds(ni);
-        let bin_of = |bounds: &[usize], pos: usize| bounds.partition_point(|&b| b <= pos) - 1;
-        let item_bin: Vec<u32> = (0..ni).map(|p| bin_of(&item_bounds, p) as u32).collect();
+        let partition = Grid::partition(train.n_users(), train.n_items(), bins, seed);
+        let bins = partition.bins;
+        let (user_bounds, item_bounds) = (&partition.user_bounds, &partition.item_bounds);
+        let item_pos = &partition.item_pos;
+        let item_bin = bin_of_position(item_bounds);
         let mut blocks: Vec<Vec<T>> = (0..bins)
             .into_par_iter()
             .flat_map_iter(|r| {
-                let bin_users = &user_order[user_bounds[r]..user_bounds[r + 1]];
+                // (user, its position within the bin), in the order entries are gathered.
+                let mut bin_users: Vec<(u32, u32)> = partition.user_order
+                    [user_bounds[r]..user_bounds[r + 1]]
+                    .iter()
+                    .enumerate()
+                    .map(|(local, &user)| (user, local as u32))
+                    .collect();
+                if shuffle_entries {
+                    bin_users.sort_unstable();
+                }
                 // Each block is allocated at its exact size (a pass to count first): grown
                 // by doubling, the blocks would hold up to twice the data's memory.
                 let mut sizes = vec![0usize; bins];
-                for &user in bin_users {
+                for &(user, _) in &bin_users {
                     for &i in train.row(UserIdx(user)).items {
                         sizes[item_bin[item_pos[i as usize] as usize] as usize] += 1;
                     }
                 }
                 let mut row_blocks: Vec<Vec<T>> =
                     sizes.into_iter().map(Vec::with_capacity).collect();
-                for (local_user, &user) in bin_users.iter().enumerate() {
-                    let (user, local_user) = (UserIdx(user), local_user as u32);
-                    let row = train.row(user);
+                for &(user, local_user) in &bin_users {
+                    let row = train.row(UserIdx(user));
                     for (&i, &v) in row.items.iter().zip(row.values) {
                         let ip = item_pos[i as usize] as usize;
                         let c = item_bin[ip] as usize;
@@ -217,22 +291,43 @@ impl Grid {
                 row_blocks
             })
             .collect();
-        // Entries were gathered user by user; shuffle each block once so that any walk
-        // through it mixes users and items.
         if shuffle_entries {
-            blocks.par_iter_mut().enumerate().for_each(|(k, blk)| {
-                rng::shuffle(&mut rng::stream(seed, &[0x006d_6978, k as u64]), blk);
-            });
+            shuffle_blocks(&mut blocks, seed);
         }
+        partition.with_blocks(blocks)
+    }
+
+    /// The seeded partition of `n_users` users and `n_items` items into `bins` ranges each
+    /// (one bin: the identity order), with blocks that hold no entries.
+    fn partition(n_users: usize, n_items: usize, bins: usize, seed: u64) -> Grid {
+        let bins = bins.max(1);
+        let mut rng = rng::stream(seed, &[0x6772_6964]);
+        let mut user_order: Vec<u32> = (0..n_users as u32).collect();
+        let mut item_order: Vec<u32> = (0..n_items as u32).collect();
+        if bins > 1 {
+            rng::shuffle(&mut rng, &mut user_order);
+            rng::shuffle(&mut rng, &mut item_order);
+        }
+        let inverse = |order: &[u32]| {
+            let mut pos = vec![0u32; order.len()];
+            for (p, &x) in order.iter().enumerate() {
+                pos[x as usize] = p as u32;
+            }
+            pos
+        };
+        let bounds = |n: usize| (0..=bins).map(|b| b * n / bins).collect::<Vec<_>>();
         Grid {
             bins,
+            user_pos: inverse(&user_order),
+            item_pos: inverse(&item_order),
             user_order,
             item_order,
-            user_pos,
-            item_pos,
-            user_bounds,
-            item_bounds,
-            blocks: Blocks { bins, blocks },
+            user_bounds: bounds(n_users),
+            item_bounds: bounds(n_items),
+            blocks: Blocks {
+                bins,
+                blocks: (0..bins * bins).map(|_| Vec::new()).collect(),
+            },
         }
     }
 
@@ -307,13 +402,17 @@ impl<T> Grid<T> {
     }
 
     /// This grid's partition with blocks that hold no entries, and its blocks.
-    fn split_entries(self) -> (Grid, Blocks<T>) {
+    fn split_entries(mut self) -> (Grid, Blocks<T>) {
         let bins = self.bins;
-        let empty = Blocks {
-            bins,
-            blocks: (0..bins * bins).map(|_| Vec::new()).collect(),
-        };
-        let partition = Grid {
+        let blocks = std::mem::take(&mut self.blocks.blocks);
+        let empty = (0..bins * bins).map(|_| Vec::new()).collect();
+        (self.with_blocks(empty), Blocks { bins, blocks })
+    }
+
+    /// This grid's partition with `blocks` (`bins × bins` of them) as its entries.
+    fn with_blocks<U>(self, blocks: Vec<Vec<U>>) -> Grid<U> {
+        let bins = self.bins;
+        Grid {
             bins,
             user_order: self.user_order,
             item_order: self.item_order,
@@ -321,9 +420,8 @@ impl<T> Grid<T> {
             item_pos: self.item_pos,
             user_bounds: self.user_bounds,
             item_bounds: self.item_bounds,
-            blocks: empty,
-        };
-        (partition, self.blocks)
+            blocks: Blocks { bins, blocks },
+        }
     }
 }
 
@@ -530,6 +628,47 @@ mod tests {
             }
             assert_eq!(total, x.nnz());
         }
+    }
+
+    #[test]
+    fn a_grid_built_while_the_data_is_drained_is_the_grid_built_from_borrowed_data() {
+        // Enough entries that the drain gives rows back several times on the way.
+        let rows: Vec<(u32, u32, f32)> = (0..400u32)
+            .flat_map(|u| {
+                (0..300u32)
+                    .filter(move |i| (u * 13 + i * 7) % 5 < 2 && u % 17 != 3)
+                    .map(move |i| (u, i, 1.0 + ((u + i) % 5) as f32))
+            })
+            .collect();
+        let x = Interactions::from_index_triplets(400, 300, &rows).unwrap();
+        for bins in [1, 3, 8] {
+            let (grid, packed) = Grid::with_packed_entries(&x, bins, 7, true).unwrap();
+            let (drained_grid, drained) =
+                Grid::with_packed_entries_drained(x.clone(), bins, 7).unwrap();
+            assert_eq!(drained_grid.user_order, grid.user_order, "bins {bins}");
+            assert_eq!(drained_grid.item_pos, grid.item_pos, "bins {bins}");
+            assert_eq!(drained_grid.user_bounds, grid.user_bounds, "bins {bins}");
+            assert_eq!(drained.packing, packed.packing, "bins {bins}");
+            assert_eq!(drained.blocks.blocks, packed.blocks.blocks, "bins {bins}");
+            assert!(
+                drained
+                    .blocks
+                    .blocks
+                    .iter()
+                    .all(|b| b.capacity() == b.len()),
+                "exact sizes"
+            );
+        }
+    }
+
+    #[test]
+    fn data_that_does_not_fit_the_packing_is_handed_back_untouched_by_the_drained_build() {
+        let rows: Vec<(u32, u32, f32)> = (0..300u32)
+            .map(|k| (k / 13, k % 13, k as f32 / 7.0))
+            .collect();
+        let x = Interactions::from_index_triplets(24, 13, &rows).unwrap();
+        let back = Grid::with_packed_entries_drained(x.clone(), 2, 1).unwrap_err();
+        assert_eq!(back.fingerprint(), x.fingerprint());
     }
 
     #[test]

@@ -58,6 +58,15 @@ impl Family for Mf {
         Ok(TrainedModel::new(params.check()?.fit(train, ctx)?))
     }
 
+    fn fit_owned(
+        params: &MfParams,
+        train: Interactions,
+        _content: &[Vec<ItemContent>],
+        ctx: &mut FitContext<'_>,
+    ) -> Result<TrainedModel> {
+        Ok(TrainedModel::new(params.check()?.fit_owned(train, ctx)?))
+    }
+
     fn migrate(file: &mut ModelFile, from_version: u32) -> Result<()> {
         persist::migrate(file, from_version)
     }

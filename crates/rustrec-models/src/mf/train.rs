@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use rustrec_data::{Interactions, ItemIdx, UserIdx};
+use rustrec_data::{IdMap, Interactions, ItemIdx, UserIdx};
 
 use super::ensemble::{Ensemble, Member, member_seed};
 use super::hyperparams::{Layout, MfParams, MfValidParams, Output, Sampling};
@@ -51,12 +51,28 @@ impl Fit for MfValidParams {
                 .collect(),
         })
     }
+
+    fn fit_owned(&self, train: Interactions, ctx: &mut FitContext<'_>) -> Result<MfModel> {
+        if self.0.members != 1 || train.nnz() == 0 {
+            return self.fit(&train, ctx);
+        }
+        let cluster = ctx.cluster.clone();
+        epochs::train_in_pool(ctx, self.0.epochs, move |seed| {
+            let mut t = MfTrainer::owning(self, train, seed);
+            t.cluster = cluster;
+            t
+        })
+    }
 }
 
 /// Biased MF under training: parameters in the grid's (shuffled) row order.
 pub(crate) struct MfTrainer<'a> {
     params: &'a MfValidParams,
-    train: &'a Interactions,
+    /// The training data, for the kernels that read it during the epochs (`layout = rows`,
+    /// and the generic kernel's seen test).
+    train: TrainData<'a>,
+    /// What the model keeps of the training data.
+    facts: DataFacts,
     grid: Grid,
     /// The row segments of the blocks under `layout = rows` (the grid then holds no
     /// entries).
@@ -75,6 +91,85 @@ pub(crate) struct MfTrainer<'a> {
     fast: bool,
     /// The processes sharing each diagonal's blocks (`None`: this process runs them all).
     cluster: Option<ClusterHandle>,
+}
+
+/// The training data as an [`MfTrainer`] holds it.
+enum TrainData<'a> {
+    /// Borrowed from the caller.
+    Borrowed(&'a Interactions),
+    /// Handed over by the caller, and kept: the layout reads it during the epochs, or the
+    /// packing does not fit it.
+    Owned(Box<Interactions>),
+    /// Handed over and drained into packed blocks: the packed fast path does not read it.
+    Drained,
+}
+
+impl TrainData<'_> {
+    /// The data, for the kernels that read it during the epochs.
+    fn read_in_epochs(&self) -> Result<&Interactions> {
+        match self {
+            TrainData::Borrowed(train) => Ok(train),
+            TrainData::Owned(train) => Ok(train),
+            TrainData::Drained => Err(crate::ModelError::Data(
+                "MF trainer: this layout reads the training data during the epochs, and the \
+                 data was drained into packed blocks (a bug: only the packed fast path drains \
+                 it)"
+                .into(),
+            )),
+        }
+    }
+}
+
+/// What a model keeps of its training data: the id maps, which users and items have
+/// interactions, and the range of the values.
+struct DataFacts {
+    users: Arc<IdMap>,
+    items: Arc<IdMap>,
+    user_seen: Vec<bool>,
+    item_seen: Vec<bool>,
+    rating_range: Option<[f32; 2]>,
+}
+
+impl DataFacts {
+    fn of(train: &Interactions) -> Self {
+        let (user_seen, item_seen) = seen_flags(train);
+        DataFacts {
+            users: Arc::clone(train.user_ids()),
+            items: Arc::clone(train.item_ids()),
+            user_seen,
+            item_seen,
+            rating_range: rating_range(train),
+        }
+    }
+}
+
+/// What the initialisation needs of the training data besides [`DataFacts`]: each row's
+/// number of interactions and the mean value.
+struct DataCounts {
+    user_degree: Vec<usize>,
+    item_degree: Vec<usize>,
+    mean: f64,
+}
+
+impl DataCounts {
+    fn of(train: &Interactions) -> Self {
+        DataCounts {
+            user_degree: (0..train.n_users())
+                .map(|u| train.user_degree(UserIdx(u as u32)))
+                .collect(),
+            item_degree: (0..train.n_items())
+                .map(|i| train.item_degree(ItemIdx(i as u32)))
+                .collect(),
+            mean: train.mean_value(),
+        }
+    }
+}
+
+/// The grid and entries an [`MfTrainer`] trains on.
+struct Layouts {
+    grid: Grid,
+    segments: Option<RowSegments>,
+    packed: Option<PackedBlocks>,
 }
 
 /// What one block of an epoch reports: loss, samples, sampling and update seconds.
@@ -262,10 +357,56 @@ fn raw_score_of(output: Output, value: f32) -> f32 {
 impl<'a> MfTrainer<'a> {
     /// A fresh trainer: factors drawn from `seed`'s init stream, biases zero.
     pub(crate) fn new(params: &'a MfValidParams, train: &'a Interactions, seed: u64) -> Self {
+        let layouts = Self::layouts(params, train, seed);
+        let (facts, counts) = (DataFacts::of(train), DataCounts::of(train));
+        Self::assemble(
+            params,
+            TrainData::Borrowed(train),
+            facts,
+            &counts,
+            layouts,
+            seed,
+        )
+    }
+
+    /// The trainer [`MfTrainer::new`] gives (the same bits), on data handed over: on the
+    /// packed fast path the blocks are built while `train` is drained, so that the data
+    /// and its blocks are never held together ([`Grid::with_packed_entries_drained`]);
+    /// other layouts keep the data.
+    pub(crate) fn owning(params: &'a MfValidParams, train: Interactions, seed: u64) -> Self {
+        let p = &params.0;
+        let (facts, counts) = (DataFacts::of(&train), DataCounts::of(&train));
+        let packed_path = p.plain_sgd()
+            && p.sampling != Sampling::InOrder
+            && p.layout_for(train.nnz()) != Layout::Rows;
+        let (train, layouts) = match packed_path {
+            true => match Grid::with_packed_entries_drained(train, p.bins, seed) {
+                Ok((grid, packed)) => (
+                    TrainData::Drained,
+                    Layouts {
+                        grid,
+                        segments: None,
+                        packed: Some(packed),
+                    },
+                ),
+                Err(train) => {
+                    let layouts = Self::layouts(params, &train, seed);
+                    (TrainData::Owned(train), layouts)
+                }
+            },
+            false => {
+                let layouts = Self::layouts(params, &train, seed);
+                (TrainData::Owned(Box::new(train)), layouts)
+            }
+        };
+        Self::assemble(params, train, facts, &counts, layouts, seed)
+    }
+
+    /// The grid and entries of `train` under `params`' layout.
+    fn layouts(params: &MfValidParams, train: &Interactions, seed: u64) -> Layouts {
         let p = &params.0;
         let bins = p.bins;
         let shuffle = p.sampling != Sampling::InOrder;
-        let fast = p.plain_sgd();
         let (grid, segments, packed) = match p.layout_for(train.nnz()) {
             Layout::Rows => {
                 let (g, s) = row_grid::row_ranges(train, bins);
@@ -273,7 +414,10 @@ impl<'a> MfTrainer<'a> {
             }
             Layout::Shuffled | Layout::Auto => {
                 // Only the fast kernel reads packed entries.
-                match fast.then(|| Grid::with_packed_entries(train, bins, seed, shuffle)) {
+                match p
+                    .plain_sgd()
+                    .then(|| Grid::with_packed_entries(train, bins, seed, shuffle))
+                {
                     Some(Some((g, packed))) => (g, None, Some(packed)),
                     _ => (
                         Grid::with_entry_order(train, bins, seed, shuffle),
@@ -283,41 +427,43 @@ impl<'a> MfTrainer<'a> {
                 }
             }
         };
-        let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
+        Layouts {
+            grid,
+            segments,
+            packed,
+        }
+    }
+
+    /// The trainer on `layouts`: factors drawn from `seed`'s init stream, biases zero.
+    fn assemble(
+        params: &'a MfValidParams,
+        train: TrainData<'a>,
+        facts: DataFacts,
+        counts: &DataCounts,
+        layouts: Layouts,
+        seed: u64,
+    ) -> Self {
+        let p = &params.0;
+        let Layouts {
+            grid,
+            segments,
+            packed,
+        } = layouts;
+        let (nu, ni, k) = (facts.user_seen.len(), facts.item_seen.len(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);
-        let p_orig = init_table(
-            p.init,
-            nu,
-            k,
-            |u| train.user_degree(UserIdx(u as u32)) > 0,
-            &mut init_rng,
-        )
-        // The fused kernels work on whole 16-float chunks, also for k = 1.
-        .into_chunked();
-        let q_orig = init_table(
-            p.init,
-            ni,
-            k,
-            |i| train.item_degree(ItemIdx(i as u32)) > 0,
-            &mut init_rng,
-        )
-        .into_chunked();
+        let p_orig = init_table(p.init, nu, k, |u| facts.user_seen[u], &mut init_rng)
+            // The fused kernels work on whole 16-float chunks, also for k = 1.
+            .into_chunked();
+        let q_orig =
+            init_table(p.init, ni, k, |i| facts.item_seen[i], &mut init_rng).into_chunked();
         let slots = p.optimizer.slots();
         let mu = if p.global_mean {
-            raw_score_of(p.output, train.mean_value() as f32)
+            raw_score_of(p.output, counts.mean as f32)
         } else {
             0.0
         };
-        let u_reg_weight = reg_weights(
-            |u| train.user_degree(UserIdx(u as u32)),
-            &grid.user_order,
-            p.reg_exponent,
-        );
-        let i_reg_weight = reg_weights(
-            |i| train.item_degree(ItemIdx(i as u32)),
-            &grid.item_order,
-            p.reg_exponent,
-        );
+        let u_reg_weight = reg_weights(|u| counts.user_degree[u], &grid.user_order, p.reg_exponent);
+        let i_reg_weight = reg_weights(|i| counts.item_degree[i], &grid.item_order, p.reg_exponent);
         let average = (p.average_last > 0).then(|| Average {
             count: 0,
             p: RowTable::zeros_chunked(nu, k),
@@ -329,6 +475,7 @@ impl<'a> MfTrainer<'a> {
             average,
             params,
             train,
+            facts,
             seed,
             mu,
             users: SideTables::new(
@@ -345,7 +492,7 @@ impl<'a> MfTrainer<'a> {
                 0.0,
                 i_reg_weight,
             ),
-            fast,
+            fast: p.plain_sgd(),
             grid,
             segments,
             packed,
@@ -391,7 +538,7 @@ impl Trainer for MfTrainer<'_> {
             biases: p.biases,
         };
         let results: Vec<BlockResult> = if let Some(segments) = &self.segments {
-            let train = self.train;
+            let train = self.train.read_in_epochs()?;
             let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
             blocks.run_epoch_shared(
                 seed,
@@ -478,7 +625,7 @@ impl Trainer for MfTrainer<'_> {
                 reduction: p.reduction,
                 negative_fraction: p.negative_fraction,
             };
-            let train = self.train;
+            let train = self.train.read_in_epochs()?;
             let (user_order, item_order) = (&*user_order, &*item_order);
             let (user_bounds, item_bounds) = (&*user_bounds, &*item_bounds);
             blocks.run_epoch_shared(
@@ -634,20 +781,19 @@ impl MfTrainer<'_> {
         item_bias: Vec<f32>,
         params: &MfValidParams,
     ) -> MfModel {
-        let train = self.train;
-        let (user_seen, item_seen) = seen_flags(train);
+        let facts = &self.facts;
         MfModel {
-            users: Arc::clone(train.user_ids()),
-            items: Arc::clone(train.item_ids()),
+            users: Arc::clone(&facts.users),
+            items: Arc::clone(&facts.items),
             user_factors,
             item_factors,
             user_bias,
             item_bias,
             global_mean: self.mu,
             params: params.clone(),
-            user_seen,
-            item_seen,
-            rating_range: rating_range(train),
+            user_seen: facts.user_seen.clone(),
+            item_seen: facts.item_seen.clone(),
+            rating_range: facts.rating_range,
         }
     }
 }
@@ -695,6 +841,37 @@ mod tests {
         wide.grid = Grid::with_entry_order(&x, 3, 5, true);
         wide.packed = None;
         assert_eq!(trained(packed), trained(wide));
+    }
+
+    #[test]
+    fn a_trainer_on_data_handed_over_trains_the_same_bits_as_on_borrowed_data() {
+        // Packed blocks built while the data drains; 12-byte entries (the packing does not
+        // fit 300 values), the rows layout and in-order sampling keep the data.
+        let base = || MfParams::default().factors(8).bins(3);
+        let cases = [
+            (9, base(), true),
+            (300, base(), false),
+            (9, base().layout(Layout::Rows), false),
+            (9, base().sampling(Sampling::InOrder), false),
+        ];
+        for (levels, params, drains) in cases {
+            let x = ratings(levels);
+            let params = params.check().unwrap();
+            let owning = MfTrainer::owning(&params, x.clone(), 5);
+            assert_eq!(
+                matches!(owning.train, TrainData::Drained),
+                drains,
+                "{levels} values, {:?} layout, {:?}",
+                params.0.layout,
+                params.0.sampling
+            );
+            let (m_owning, m_borrowed) = (trained(owning), trained(MfTrainer::new(&params, &x, 5)));
+            assert_eq!(
+                m_owning, m_borrowed,
+                "{levels} values, {:?}",
+                params.0.layout
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::time::Instant;
 use rustrec_data::split::{self, drop_cold_test_rows};
 use rustrec_data::{Exchange, Interactions, Progress};
 use rustrec_eval::{
-    RankingConfig, SampledConfig, evaluate_ranking, evaluate_ratings_with_train, evaluate_sampled,
+    RankingConfig, RatingMetrics, SampledConfig, TrainCoverage, evaluate_ranking,
+    evaluate_ratings_with_coverage, evaluate_ratings_with_train, evaluate_sampled,
 };
 use rustrec_models::{
     EarlyStopping, EpochCallback, EpochReport, FitContext, Profile, Recommender, Task, Threads,
@@ -48,6 +49,13 @@ pub struct RunHooks<'a> {
     pub cluster: Option<rustrec_core::cluster::ClusterHandle>,
     /// Checkpoints of the fit (same families).
     pub checkpoint: Option<rustrec_core::cluster::Checkpointing>,
+    /// The caller will not read [`Outcome::data`]'s training interactions (default
+    /// `false`): when nothing in the run reads them after the fit either (no validation,
+    /// a rating-only evaluation, one process, data loaded by the run), the run hands them
+    /// to the fit, which may drain them into a layout of its own instead of holding both
+    /// (MF: peak memory). `Outcome::data.train` then keeps the id space and no
+    /// interactions.
+    pub release_train: bool,
 }
 
 impl Default for RunHooks<'_> {
@@ -58,6 +66,7 @@ impl Default for RunHooks<'_> {
             data: None,
             cluster: None,
             checkpoint: None,
+            release_train: false,
         }
     }
 }
@@ -66,7 +75,8 @@ impl Default for RunHooks<'_> {
 pub struct Outcome {
     /// The trained model (after refit, if asked).
     pub model: TrainedModel,
-    /// The data it was trained and evaluated on.
+    /// The data it was trained and evaluated on (its training interactions handed over to
+    /// the fit with [`RunHooks::release_train`]).
     pub data: LoadedData,
     /// One report per epoch of the (first) fit.
     pub history: Vec<EpochReport>,
@@ -225,6 +235,20 @@ pub fn run_with<'a>(
     {
         return Err(empty_validation(v, &data.train));
     }
+    let rating_only = cfg.eval.rating.unwrap_or(task == Task::Rating)
+        && !cfg.eval.ranking.unwrap_or(task == Task::Ranking);
+    // Nothing after the fit reads the training interactions: hand them over, keeping what
+    // the rating evaluation needs of them.
+    let released = (hooks.release_train
+        && hooks.data.is_none()
+        && carved.is_none()
+        && hooks.cluster.is_none()
+        && rating_only)
+        .then(|| {
+            let coverage = TrainCoverage::of(&data.train);
+            let kept = data.train.id_space_only();
+            (coverage, std::mem::replace(&mut data.train, kept))
+        });
     let fit_train = carved.as_ref().map_or(&data.train, |s| &s.train);
     let cutoffs = cfg.eval.cutoffs.clone();
     let mut ctx = FitContext::new(cfg.train.seed, threads.clone());
@@ -252,7 +276,13 @@ pub fn run_with<'a>(
     let content =
         spec.load_content_for(&content_dir, data.train.item_ids(), data.format.as_deref())?;
     let started = Instant::now();
-    let mut model = spec.fit_with_content(fit_train, &content, &mut ctx)?;
+    let (mut model, coverage) = match released {
+        Some((coverage, train)) => (
+            spec.fit_owned_with_content(train, &content, &mut ctx)?,
+            Some(coverage),
+        ),
+        None => (spec.fit_with_content(fit_train, &content, &mut ctx)?, None),
+    };
     let mut train_seconds = started.elapsed().as_secs_f64();
     let history = std::mem::take(&mut ctx.history);
     let best_epoch = ctx.best_epoch;
@@ -306,15 +336,20 @@ pub fn run_with<'a>(
 
     if hooks.evaluate_test {
         let eval_started = Instant::now();
-        threads.install(|| {
-            evaluate_into(
+        threads.install(|| match &coverage {
+            Some(coverage) => {
+                let m = evaluate_ratings_with_coverage(&model, &data.test, coverage)?;
+                insert_rating_figures(&mut figures, &m);
+                Ok(())
+            }
+            None => evaluate_into(
                 &mut figures,
                 &model,
                 &data.train,
                 &data.test,
                 task,
                 &cfg.eval,
-            )
+            ),
         })?;
         let eval_seconds = eval_started.elapsed().as_secs_f64();
         figures.insert("eval_seconds".into(), number(eval_seconds));
@@ -480,16 +515,7 @@ pub fn evaluate_into(
 ) -> Result<()> {
     if cfg.rating.unwrap_or(task == Task::Rating) {
         let m = evaluate_ratings_with_train(model, test, train)?;
-        figures.insert("rmse".into(), number(m.rmse));
-        figures.insert("mae".into(), number(m.mae));
-        figures.insert("mse".into(), number(m.mse));
-        figures.insert("test_ratings".into(), json!(m.n));
-        if let Some(c) = m.cold_users {
-            figures.insert("cold_user_ratings".into(), json!(c));
-        }
-        if let Some(c) = m.cold_items {
-            figures.insert("cold_item_ratings".into(), json!(c));
-        }
+        insert_rating_figures(figures, &m);
     }
     if cfg.ranking.unwrap_or(task == Task::Ranking) {
         let m = match cfg.protocol.as_str() {
@@ -522,6 +548,21 @@ pub fn evaluate_into(
         }
     }
     Ok(())
+}
+
+/// The figures of a rating evaluation (`rmse`, `mae`, `mse`, `test_ratings`, and the
+/// cold-start counts when known).
+fn insert_rating_figures(figures: &mut Map<String, Value>, m: &RatingMetrics) {
+    figures.insert("rmse".into(), number(m.rmse));
+    figures.insert("mae".into(), number(m.mae));
+    figures.insert("mse".into(), number(m.mse));
+    figures.insert("test_ratings".into(), json!(m.n));
+    if let Some(c) = m.cold_users {
+        figures.insert("cold_user_ratings".into(), json!(c));
+    }
+    if let Some(c) = m.cold_items {
+        figures.insert("cold_item_ratings".into(), json!(c));
+    }
 }
 
 #[cfg(test)]
@@ -583,6 +624,64 @@ mod tests {
         assert!(lowest < highest, "{gini:?}");
         let best = gini.iter().find(|g| g.1 == lowest).map(|g| g.0);
         assert_eq!(outcome.best_epoch, best, "{gini:?}");
+    }
+
+    /// A run that hands its training data to the fit (`release_train`) reports the figures
+    /// and trains the model of one that keeps it; it hands the data over only when nothing
+    /// after the fit reads it.
+    #[test]
+    fn a_run_that_releases_its_training_data_gives_the_figures_and_model_of_one_that_keeps_it() {
+        let config = |extra: &str| {
+            ExperimentConfig::from_toml(&format!(
+                r#"
+                [data.synthetic]
+                like = "ml-100k"
+                [split]
+                kind = "holdout"
+                test_fraction = 0.1
+                [model]
+                kind = "mf"
+                factors = 8
+                epochs = 3
+                [train]
+                threads = 1
+                {extra}
+                "#
+            ))
+            .unwrap()
+        };
+        let run_it = |cfg: &ExperimentConfig, release_train: bool| {
+            run_with(
+                cfg,
+                &RunOptions {
+                    data_dir: None,
+                    progress: &NoProgress,
+                    threads: None,
+                },
+                RunHooks {
+                    release_train,
+                    ..RunHooks::default()
+                },
+            )
+            .unwrap()
+        };
+        let cfg = config("");
+        let (kept, released) = (run_it(&cfg, false), run_it(&cfg, true));
+        let without_timings = |o: &Outcome| {
+            let mut f = o.figures.clone();
+            f.retain(|k, _| !k.contains("seconds") && !k.contains("per_sec"));
+            f
+        };
+        assert_eq!(without_timings(&released), without_timings(&kept));
+        assert!(kept.figures.contains_key("cold_item_ratings"));
+        let tensors = |o: &Outcome| o.model.to_model_file().unwrap().tensors;
+        assert!(tensors(&kept).contains_key("item_factors"));
+        assert_eq!(tensors(&released), tensors(&kept));
+        assert_eq!(released.data.train.nnz(), 0, "handed over to the fit");
+        assert!(released.data.train.same_id_space(&kept.data.train));
+        // A ranking evaluation reads the training data after the fit: it stays.
+        let ranked = config("[eval]\nranking = true");
+        assert!(run_it(&ranked, true).data.train.nnz() > 0);
     }
 
     /// Early stopping and `tune` agree on the direction of every metric a validation run
