@@ -39,7 +39,7 @@ use super::kernel::{self, Harmonic, TripleConsts};
 use super::model::BprModel;
 use super::sampler::{BlockIndex, NegativeSampler};
 use crate::engine::epochs::{self, EpochStats, Trainer};
-use crate::engine::grid::{BlockId, Grid};
+use crate::engine::grid::{BlockId, EntryOrder, Grid};
 use crate::engine::optimizer::Optimizer;
 use crate::engine::packed::{EntryRead, PackedBlock, PackedBlocks};
 use crate::engine::rng;
@@ -91,10 +91,11 @@ impl<'a> BprTrainer<'a> {
     pub(crate) fn new(params: &'a BprValidParams, train: &'a Interactions, seed: u64) -> Self {
         let p = &params.0;
         let bins = p.bins;
-        let (grid, packed) = match Grid::with_packed_entries(train, bins, seed, true) {
-            Some((grid, packed)) => (grid, Some(packed)),
-            None => (Grid::new(train, bins, seed), None),
-        };
+        let (grid, packed) =
+            match Grid::with_packed_entries(train, bins, seed, EntryOrder::Shuffled) {
+                Some((grid, packed)) => (grid, Some(packed)),
+                None => (Grid::new(train, bins, seed), None),
+            };
         let (nu, ni, k) = (train.n_users(), train.n_items(), p.factors);
         let mut init_rng = rng::stream(seed, &[0x696e_6974]);
         let p_orig = init_table(

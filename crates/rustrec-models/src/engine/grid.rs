@@ -29,6 +29,21 @@ pub const DEFAULT_BINS: usize = 8;
 /// The most `bins`: 256 × 256 blocks (each block holds the schedule's bookkeeping).
 pub const MAX_BINS: usize = 256;
 
+/// The order of each block's entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryOrder {
+    /// Gathered user by user in training position order (items increasing), then shuffled
+    /// once (seeded).
+    Shuffled,
+    /// Gathered in data order (users by index, items increasing), then shuffled once: the
+    /// order of a grid built while the data is drained
+    /// ([`Grid::with_packed_entries_drained`], which meets the users in index order).
+    ShuffledFromDataOrder,
+    /// User by user in training position order, items increasing, not shuffled: for
+    /// samplers that visit interactions in order.
+    Gathered,
+}
+
 /// One training entry with bin-local user and item positions.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
@@ -145,19 +160,17 @@ pub struct Blocks<T = Entry> {
 impl Grid {
     /// Partitions `train` into `bins × bins` blocks with a seeded shuffle of users and items.
     pub fn new(train: &Interactions, bins: usize, seed: u64) -> Self {
-        Self::with_entry_order(train, bins, seed, true)
+        Self::with_entry_order(train, bins, seed, EntryOrder::Shuffled)
     }
 
-    /// As [`Grid::new`]; with `shuffle_entries = false` each block keeps its entries in the
-    /// data's order (user by user in training position order, items increasing), for
-    /// samplers that visit interactions in order.
+    /// As [`Grid::new`], each block's entries in `order`.
     pub fn with_entry_order(
         train: &Interactions,
         bins: usize,
         seed: u64,
-        shuffle_entries: bool,
+        order: EntryOrder,
     ) -> Self {
-        Grid::build(train, bins, seed, shuffle_entries, |e| e)
+        Grid::build(train, bins, seed, order, |e| e)
     }
 
     /// As [`Grid::with_entry_order`], the entries packed into 32-bit words
@@ -168,16 +181,17 @@ impl Grid {
         train: &Interactions,
         bins: usize,
         seed: u64,
-        shuffle_entries: bool,
+        order: EntryOrder,
     ) -> Option<(Self, PackedBlocks)> {
         let bins = bins.max(1);
         let packing = packing_of(train, bins)?;
-        let grid = Grid::build(train, bins, seed, shuffle_entries, |e| packing.encode(e));
+        let grid = Grid::build(train, bins, seed, order, |e| packing.encode(e));
         let (grid, blocks) = grid.split_entries();
         Some((grid, PackedBlocks { blocks, packing }))
     }
 
-    /// As [`Grid::with_packed_entries`] with shuffled entries, built while `train` is
+    /// As [`Grid::with_packed_entries`] in [`EntryOrder::ShuffledFromDataOrder`], built
+    /// while `train` is
     /// drained ([`Interactions::drain_rows_from_last`]): the rows' memory is given back as
     /// the blocks fill, so the data is never held twice (the matrix takes 8 bytes an
     /// interaction, the packed blocks 4). The grid and the blocks are those of
@@ -236,16 +250,12 @@ impl Grid {
         ))
     }
 
-    /// The grid of `train` with each entry stored as `encode(entry)`. With
-    /// `shuffle_entries`, a block's entries are gathered in data order (users by index,
-    /// items increasing) and then shuffled, so that a grid built while the data is drained
-    /// ([`Grid::with_packed_entries_drained`], which meets the users in index order) holds
-    /// the same entries in the same order; without, they stay in training position order.
+    /// The grid of `train` with each entry stored as `encode(entry)`, in `order`.
     fn build<T: Send>(
         train: &Interactions,
         bins: usize,
         seed: u64,
-        shuffle_entries: bool,
+        order: EntryOrder,
         encode: impl Fn(Entry) -> T + Sync,
     ) -> Grid<T> {
         let partition = Grid::partition(train.n_users(), train.n_items(), bins, seed);
@@ -263,7 +273,7 @@ impl Grid {
                     .enumerate()
                     .map(|(local, &user)| (user, local as u32))
                     .collect();
-                if shuffle_entries {
+                if order == EntryOrder::ShuffledFromDataOrder {
                     bin_users.sort_unstable();
                 }
                 // Each block is allocated at its exact size (a pass to count first): grown
@@ -291,7 +301,7 @@ impl Grid {
                 row_blocks
             })
             .collect();
-        if shuffle_entries {
+        if order != EntryOrder::Gathered {
             shuffle_blocks(&mut blocks, seed);
         }
         partition.with_blocks(blocks)
@@ -609,9 +619,13 @@ mod tests {
     #[test]
     fn packed_blocks_hold_the_entries_of_the_grid_in_the_same_order() {
         let x = data();
-        for shuffle in [true, false] {
-            let wide = Grid::with_entry_order(&x, 3, 9, shuffle);
-            let (grid, packed) = Grid::with_packed_entries(&x, 3, 9, shuffle).unwrap();
+        for order in [
+            EntryOrder::Shuffled,
+            EntryOrder::ShuffledFromDataOrder,
+            EntryOrder::Gathered,
+        ] {
+            let wide = Grid::with_entry_order(&x, 3, 9, order);
+            let (grid, packed) = Grid::with_packed_entries(&x, 3, 9, order).unwrap();
             assert_eq!(grid.user_order, wide.user_order);
             assert_eq!(grid.item_order, wide.item_order);
             assert_eq!(
@@ -642,7 +656,8 @@ mod tests {
             .collect();
         let x = Interactions::from_index_triplets(400, 300, &rows).unwrap();
         for bins in [1, 3, 8] {
-            let (grid, packed) = Grid::with_packed_entries(&x, bins, 7, true).unwrap();
+            let (grid, packed) =
+                Grid::with_packed_entries(&x, bins, 7, EntryOrder::ShuffledFromDataOrder).unwrap();
             let (drained_grid, drained) =
                 Grid::with_packed_entries_drained(x.clone(), bins, 7).unwrap();
             assert_eq!(drained_grid.user_order, grid.user_order, "bins {bins}");
@@ -677,7 +692,7 @@ mod tests {
             .map(|k| (k / 13, k % 13, k as f32 / 7.0))
             .collect();
         let x = Interactions::from_index_triplets(24, 13, &rows).unwrap();
-        assert!(Grid::with_packed_entries(&x, 2, 1, true).is_none());
+        assert!(Grid::with_packed_entries(&x, 2, 1, EntryOrder::Shuffled).is_none());
     }
 
     #[test]

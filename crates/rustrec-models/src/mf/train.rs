@@ -12,7 +12,7 @@ use super::model::MfModel;
 use super::rows_kernel::{self, RowsBlock};
 use crate::engine::checkpoint::codec;
 use crate::engine::epochs::{self, EpochStats, Trainer};
-use crate::engine::grid::{BlockId, Diagonal, Grid, Walk};
+use crate::engine::grid::{BlockId, Diagonal, EntryOrder, Grid, Walk};
 use crate::engine::packed::{EntryRead, PackedBlock, PackedBlocks};
 use crate::engine::rng;
 use crate::engine::row_grid::{self, RowSegments};
@@ -406,7 +406,12 @@ impl<'a> MfTrainer<'a> {
     fn layouts(params: &MfValidParams, train: &Interactions, seed: u64) -> Layouts {
         let p = &params.0;
         let bins = p.bins;
-        let shuffle = p.sampling != Sampling::InOrder;
+        // Shuffled entries start from data order, the order a grid built while the data
+        // drains has ([`MfTrainer::owning`]).
+        let order = match p.sampling {
+            Sampling::InOrder => EntryOrder::Gathered,
+            _ => EntryOrder::ShuffledFromDataOrder,
+        };
         let (grid, segments, packed) = match p.layout_for(train.nnz()) {
             Layout::Rows => {
                 let (g, s) = row_grid::row_ranges(train, bins);
@@ -416,14 +421,10 @@ impl<'a> MfTrainer<'a> {
                 // Only the fast kernel reads packed entries.
                 match p
                     .plain_sgd()
-                    .then(|| Grid::with_packed_entries(train, bins, seed, shuffle))
+                    .then(|| Grid::with_packed_entries(train, bins, seed, order))
                 {
                     Some(Some((g, packed))) => (g, None, Some(packed)),
-                    _ => (
-                        Grid::with_entry_order(train, bins, seed, shuffle),
-                        None,
-                        None,
-                    ),
+                    _ => (Grid::with_entry_order(train, bins, seed, order), None, None),
                 }
             }
         };
@@ -838,7 +839,7 @@ mod tests {
         );
         assert_eq!(packed.grid.nnz(), 0);
         let mut wide = MfTrainer::new(&params, &x, 5);
-        wide.grid = Grid::with_entry_order(&x, 3, 5, true);
+        wide.grid = Grid::with_entry_order(&x, 3, 5, EntryOrder::ShuffledFromDataOrder);
         wide.packed = None;
         assert_eq!(trained(packed), trained(wide));
     }
