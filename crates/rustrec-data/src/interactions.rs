@@ -225,6 +225,16 @@ impl Interactions {
         self.csc.take();
     }
 
+    /// Which users and which items have at least one interaction here (flags in index
+    /// order): what models keep to tell known rows from cold ones, and what evaluations
+    /// count cold test rows by.
+    pub fn seen_flags(&self) -> (Vec<bool>, Vec<bool>) {
+        (
+            self.user_ptr.windows(2).map(|w| w[1] > w[0]).collect(),
+            self.item_counts.iter().map(|&n| n > 0).collect(),
+        )
+    }
+
     /// The id space of this matrix, holding no interactions: what a caller keeps of data it
     /// hands over to be drained ([`Interactions::drain_rows_from_last`]).
     pub fn id_space_only(&self) -> Interactions {
@@ -654,6 +664,21 @@ fn transpose(
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+
+    #[test]
+    fn seen_flags_mark_the_users_and_items_with_an_interaction() {
+        // 3 users × 4 items: user 1 and items 0 and 2 have none.
+        let x = super::Interactions::from_index_triplets(
+            3,
+            4,
+            &[(0, 1, 2.0), (2, 3, 1.0), (2, 1, 5.0)],
+        )
+        .unwrap();
+        assert_eq!(
+            x.seen_flags(),
+            (vec![true, false, true], vec![false, true, false, true])
+        );
+    }
 
     #[test]
     fn the_mean_and_range_are_exact_and_the_same_on_any_thread_count() {

@@ -98,14 +98,8 @@ pub struct TrainCoverage {
 impl TrainCoverage {
     /// The users and items of `train` with at least one interaction.
     pub fn of(train: &Interactions) -> Self {
-        TrainCoverage {
-            users: (0..train.n_users())
-                .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
-                .collect(),
-            items: (0..train.n_items())
-                .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
-                .collect(),
-        }
+        let (users, items) = train.seen_flags();
+        TrainCoverage { users, items }
     }
 
     /// Whether user index `u` has no training interaction (or is beyond the training id

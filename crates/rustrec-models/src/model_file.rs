@@ -27,20 +27,6 @@ pub(crate) fn flags_tensor(v: &[bool]) -> Tensor {
     Tensor::vector(v.iter().map(|&b| u32::from(b)).collect::<Vec<u32>>())
 }
 
-/// Which users and which items have training interactions in `train` (the flags MF-type
-/// models keep to tell known rows from cold ones).
-pub(crate) fn seen_flags(train: &rustrec_data::Interactions) -> (Vec<bool>, Vec<bool>) {
-    use rustrec_data::{ItemIdx, UserIdx};
-    (
-        (0..train.n_users())
-            .map(|u| train.user_degree(UserIdx(u as u32)) > 0)
-            .collect(),
-        (0..train.n_items())
-            .map(|i| train.item_degree(ItemIdx(i as u32)) > 0)
-            .collect(),
-    )
-}
-
 /// `[min, max]` of the values of `train` (`None` without values).
 pub(crate) fn rating_range(train: &rustrec_data::Interactions) -> Option<[f32; 2]> {
     let v = train.values();

@@ -18,7 +18,7 @@ use crate::engine::simd::{Isa, Level};
 use crate::error::Result;
 use crate::mf::ensemble::{Member, merge};
 use crate::mf::{MfModel, MfParams};
-use crate::model_file::{rating_range, seen_flags};
+use crate::model_file::rating_range;
 use rustrec_core::{Fit, FitContext};
 
 /// Purpose coordinate of the sampler's random streams.
@@ -215,7 +215,7 @@ impl Trainer for BpmfSampler<'_> {
             .clip(self.params.0.clip)
             .check()
             .expect("BPMF's checked parameters give valid MF parameters");
-        let (user_seen, item_seen) = seen_flags(t);
+        let (user_seen, item_seen) = t.seen_flags();
         MfModel {
             users: Arc::clone(t.user_ids()),
             items: Arc::clone(t.item_ids()),

@@ -46,7 +46,6 @@ use crate::engine::rng;
 use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
 use crate::engine::table::{RowTable, gather_values};
 use crate::error::{ModelError, Result};
-use crate::model_file::seen_flags;
 use rustrec_core::{Fit, FitContext};
 
 impl Fit for BprValidParams {
@@ -385,7 +384,7 @@ impl BprTrainer<'_> {
     fn model_from(&self, user_factors: RowTable, item_factors: RowTable) -> BprModel {
         let g = &self.grid;
         let train = self.train;
-        let (user_seen, item_seen) = seen_flags(train);
+        let (user_seen, item_seen) = train.seen_flags();
         BprModel {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),

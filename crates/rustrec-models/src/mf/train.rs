@@ -19,7 +19,7 @@ use crate::engine::row_grid::{self, RowSegments};
 use crate::engine::sgd::{EpochClock, SideBin, SideTables, init_table};
 use crate::engine::table::{RowTable, gather_values};
 use crate::error::Result;
-use crate::model_file::{rating_range, seen_flags};
+use crate::model_file::rating_range;
 use rustrec_core::cluster::{Cluster, ClusterHandle};
 use rustrec_core::{Fit, FitContext};
 
@@ -132,7 +132,7 @@ struct DataFacts {
 
 impl DataFacts {
     fn of(train: &Interactions) -> Self {
-        let (user_seen, item_seen) = seen_flags(train);
+        let (user_seen, item_seen) = train.seen_flags();
         DataFacts {
             users: Arc::clone(train.user_ids()),
             items: Arc::clone(train.item_ids()),
@@ -162,6 +162,15 @@ impl DataCounts {
                 .collect(),
             mean: train.mean_value(),
         }
+    }
+}
+
+/// The order of the grid's entries under `sampling`. Shuffled entries start from data
+/// order, the order a grid built while the data drains has ([`MfTrainer::owning`]).
+fn entry_order(sampling: Sampling) -> EntryOrder {
+    match sampling {
+        Sampling::InOrder => EntryOrder::Gathered,
+        Sampling::Shuffled | Sampling::WithReplacement => EntryOrder::ShuffledFromDataOrder,
     }
 }
 
@@ -376,27 +385,26 @@ impl<'a> MfTrainer<'a> {
     pub(crate) fn owning(params: &'a MfValidParams, train: Interactions, seed: u64) -> Self {
         let p = &params.0;
         let (facts, counts) = (DataFacts::of(&train), DataCounts::of(&train));
+        // The layouts that would pack the entries in data order (see `layouts`).
         let packed_path = p.plain_sgd()
-            && p.sampling != Sampling::InOrder
+            && entry_order(p.sampling) == EntryOrder::ShuffledFromDataOrder
             && p.layout_for(train.nnz()) != Layout::Rows;
-        let (train, layouts) = match packed_path {
-            true => match Grid::with_packed_entries_drained(train, p.bins, seed) {
-                Ok((grid, packed)) => (
-                    TrainData::Drained,
-                    Layouts {
-                        grid,
-                        segments: None,
-                        packed: Some(packed),
-                    },
-                ),
-                Err(train) => {
-                    let layouts = Self::layouts(params, &train, seed);
-                    (TrainData::Owned(train), layouts)
-                }
-            },
-            false => {
+        let drained = match packed_path {
+            true => Grid::with_packed_entries_drained(train, p.bins, seed),
+            false => Err(Box::new(train)),
+        };
+        let (train, layouts) = match drained {
+            Ok((grid, packed)) => (
+                TrainData::Drained,
+                Layouts {
+                    grid,
+                    segments: None,
+                    packed: Some(packed),
+                },
+            ),
+            Err(train) => {
                 let layouts = Self::layouts(params, &train, seed);
-                (TrainData::Owned(Box::new(train)), layouts)
+                (TrainData::Owned(train), layouts)
             }
         };
         Self::assemble(params, train, facts, &counts, layouts, seed)
@@ -406,12 +414,7 @@ impl<'a> MfTrainer<'a> {
     fn layouts(params: &MfValidParams, train: &Interactions, seed: u64) -> Layouts {
         let p = &params.0;
         let bins = p.bins;
-        // Shuffled entries start from data order, the order a grid built while the data
-        // drains has ([`MfTrainer::owning`]).
-        let order = match p.sampling {
-            Sampling::InOrder => EntryOrder::Gathered,
-            _ => EntryOrder::ShuffledFromDataOrder,
-        };
+        let order = entry_order(p.sampling);
         let (grid, segments, packed) = match p.layout_for(train.nnz()) {
             Layout::Rows => {
                 let (g, s) = row_grid::row_ranges(train, bins);
